@@ -1,0 +1,36 @@
+"""Identities of the department's money and staff tables, written once as expressions.
+
+These are not scoring rules (they hold in every region's framework); they define the subtotals that
+the workbook computes with formulas and that the validator compares with stated figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DERIVED", "Derived"]
+
+
+@dataclass(frozen=True)
+class Derived:
+    name: str
+    label: str
+    expr: str
+    kind: str = "money"
+
+
+DERIVED: tuple[Derived, ...] = (
+    Derived("basic_initial", "基本支出 年初预算", "personnel_initial + public_initial"),
+    Derived("basic_adjusted", "基本支出 调整后指标", "personnel_adjusted + public_adjusted"),
+    Derived("basic_actual", "基本支出 年度总支出", "personnel_actual + public_actual"),
+    Derived("total_initial", "总计 年初预算", "basic_initial + project_initial"),
+    Derived("total_adjusted", "总计 调整后指标", "basic_adjusted + project_adjusted"),
+    Derived("total_actual", "总计 年度总支出", "basic_actual + project_actual"),
+    Derived("sangong_budget", "“三公”经费 预算小计", "abroad_budget + reception_budget + vehicle_budget"),
+    Derived("sangong_actual", "“三公”经费 实际支出小计", "abroad_actual + reception_actual + vehicle_actual"),
+    Derived("staff_in_post", "在编人数（含工勤）", "staff_onpost + staff_workers", "count"),
+    Derived("staff_offpost", "编外人员（劳务派遣及直接聘用）", "staff_dispatched + staff_other_hired", "count"),
+    Derived("staff_all", "在职人员总数（在编+编外）",
+            "staff_onpost + staff_workers + staff_employees + staff_offpost", "count"),
+    Derived("total_adjustment", "预算调整金额（调整后-年初）", "abs(total_adjusted - total_initial)"),
+)

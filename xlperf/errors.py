@@ -1,0 +1,61 @@
+"""Fatal, user-facing errors and the translation of pydantic errors into Chinese messages."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+__all__ = ["InputError", "XlperfError", "describe_validation_error"]
+
+
+class XlperfError(Exception):
+    """An error the user must fix; ``str(err)`` is a complete Chinese message (no traceback shown)."""
+
+
+class InputError(XlperfError):
+    """Unreadable or invalid input data (data file, workbook or framework file)."""
+
+
+_MESSAGES = {
+    "missing": "缺少必填项",
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "必须大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
+    "int_type": "必须是整数",
+    "int_from_float": "必须是整数（人数、个数不能有小数）",
+    "int_parsing": "必须是整数",
+    "decimal_max_places": "最多 {decimal_places} 位小数",
+    "decimal_parsing": "必须是数字",
+    "decimal_type": "必须是数字",
+    "extra_forbidden": "未知字段（拼写错误？）",
+    "bool_parsing": "必须是“是/否”（true/false）",
+    "bool_type": "必须是“是/否”（true/false）",
+    "string_type": "必须是文字",
+    "literal_error": "取值必须是 {expected} 之一",
+    "too_short": "至少需要 {min_length} 项",
+    "union_tag_invalid": "规则类型 kind 无效（{tag}），可用：{expected_tags}",
+    "union_tag_not_found": "缺少规则类型 kind",
+    "string_pattern_mismatch": "格式不正确（应匹配 {pattern}）",
+    "value_error": "{error}",
+    "decimal_max_digits": "数字位数过多",
+    "dict_type": "必须是键值表",
+    "list_type": "必须是列表",
+}
+
+
+def describe_validation_error(exc: ValidationError, source: str) -> str:
+    """One Chinese line per pydantic error: '<file>: 字段 a.b.c：<reason>（值：x）'."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after"))
+        template = _MESSAGES.get(err["type"])
+        ctx = dict(err.get("ctx") or {})
+        if "error" in ctx:
+            ctx["error"] = str(ctx["error"]).removeprefix("Value error, ")
+        try:
+            reason = template.format(**ctx) if template else err["msg"]
+        except (KeyError, IndexError):
+            reason = err["msg"]
+        value = err.get("input")
+        shown = "" if err["type"] == "missing" or isinstance(value, dict | list) else f"（值：{value!r}）"
+        lines.append(f"{source}：字段 {loc or '（根）'}：{reason}{shown}")
+    return "\n".join(lines)

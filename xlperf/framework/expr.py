@@ -1,0 +1,214 @@
+"""Framework expressions: one parse, two back ends (exact Decimal evaluation and an Excel formula).
+
+Frameworks define ratios and conditions as small expressions over named inputs, e.g.
+``sangong_actual / sangong_budget`` or ``procurement_actual > procurement_plan``. The same parsed
+expression is evaluated by the engine in ``Decimal`` and rendered as a native Excel formula for the
+workbook, so the two can never drift apart.
+
+The grammar is a whitelisted subset of Python's: numbers, names, ``+ - * /``, unary minus,
+comparisons (``< <= > >= == !=``), ``and``/``or``/``not`` and the functions ``min``, ``max``,
+``abs``, ``if_(cond, a, b)``, ``round_(x, n)``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+__all__ = ["Expr", "ExprError", "parse", "quantize"]
+
+Value = Decimal | bool | str
+
+
+class ExprError(ValueError):
+    """An expression that cannot be parsed or evaluated (message in Chinese)."""
+
+
+def quantize(value: Decimal, places: int) -> Decimal:
+    """Round half away from zero, as Excel's ROUND does."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+_BINOPS: dict[type[ast.operator], str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+_CMPOPS: dict[type[ast.cmpop], tuple[str, str]] = {
+    ast.Lt: ("<", "<"),
+    ast.LtE: ("<=", "<="),
+    ast.Gt: (">", ">"),
+    ast.GtE: (">=", ">="),
+    ast.Eq: ("==", "="),
+    ast.NotEq: ("!=", "<>"),
+}
+_FUNCS = {"min": "MIN", "max": "MAX", "abs": "ABS", "if_": "IF", "round_": "ROUND"}
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A parsed, validated expression."""
+
+    source: str
+    tree: ast.expr
+
+    @property
+    def names(self) -> frozenset[str]:
+        funcs = {id(n.func) for n in ast.walk(self.tree) if isinstance(n, ast.Call)}
+        return frozenset(n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name) and id(n) not in funcs)
+
+    def evaluate(self, env: Mapping[str, Value]) -> Value:
+        return _eval(self.tree, env)
+
+    def to_excel(self, name_of: Callable[[str], str] = lambda n: n) -> str:
+        """Excel formula text (without the leading '='); ``name_of`` maps variables to cell names."""
+        return _excel(self.tree, name_of, 0)
+
+
+def parse(source: str) -> Expr:
+    """Parse and whitelist an expression; raises ExprError with a Chinese message."""
+    return _parse_cached(source.strip())
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(source: str) -> Expr:
+    try:
+        tree = ast.parse(source, mode="eval").body
+    except SyntaxError as exc:
+        raise ExprError(f"表达式语法错误：{source!r}（{exc.msg}）") from None
+    for node in ast.walk(tree):
+        _check_node(node, source)
+    return Expr(source, tree)
+
+
+def _check_node(node: ast.AST, source: str) -> None:
+    allowed = (
+        ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Call, ast.Name, ast.Constant,
+        ast.Load, ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd, *_BINOPS, *_CMPOPS,
+    )
+    if not isinstance(node, allowed):
+        raise ExprError(f"表达式中不允许使用 {type(node).__name__}：{source!r}")
+    if isinstance(node, ast.Constant) and not isinstance(node.value, int | float | str):
+        raise ExprError(f"表达式中只允许数字和文字常量：{source!r}")
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCS or node.keywords:
+            raise ExprError(f"表达式中只能调用 {', '.join(_FUNCS)}：{source!r}")
+    if isinstance(node, ast.Compare) and len(node.ops) != 1:
+        raise ExprError(f"比较请只写一个运算符（如 a < b）：{source!r}")
+
+
+# Evaluation ---------------------------------------------------------------------------------------
+
+
+def _num(value: Value, node: ast.AST) -> Decimal:
+    if isinstance(value, bool):
+        return Decimal(int(value))
+    if isinstance(value, Decimal):
+        return value
+    raise ExprError(f"需要数值，得到文字 {value!r}（{ast.unparse(node)}）")
+
+
+def _eval(node: ast.expr, env: Mapping[str, Value]) -> Value:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):
+            return node.value
+        return Decimal(str(node.value))
+    if isinstance(node, ast.Name):
+        try:
+            return env[node.id]
+        except KeyError:
+            raise ExprError(f"未定义的名称 {node.id}") from None
+    if isinstance(node, ast.UnaryOp):
+        operand = _eval(node.operand, env)
+        if isinstance(node.op, ast.Not):
+            return not _truth(operand)
+        value = _num(operand, node)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp):
+        left, right = _num(_eval(node.left, env), node), _num(_eval(node.right, env), node)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if right == 0:
+            raise ExprError(f"除数为 0：{ast.unparse(node)}")
+        return left / right
+    if isinstance(node, ast.BoolOp):
+        values = (_truth(_eval(v, env)) for v in node.values)
+        return all(values) if isinstance(node.op, ast.And) else any(values)
+    if isinstance(node, ast.Compare):
+        left, right = _eval(node.left, env), _eval(node.comparators[0], env)
+        op = type(node.ops[0])
+        if isinstance(left, str) or isinstance(right, str):
+            if op is ast.Eq:
+                return left == right
+            if op is ast.NotEq:
+                return left != right
+            raise ExprError(f"文字只能比较相等：{ast.unparse(node)}")
+        a, b = _num(left, node), _num(right, node)
+        return {ast.Lt: a < b, ast.LtE: a <= b, ast.Gt: a > b, ast.GtE: a >= b, ast.Eq: a == b,
+                ast.NotEq: a != b}[op]
+    if isinstance(node, ast.Call):
+        assert isinstance(node.func, ast.Name)
+        fn = node.func.id
+        if fn == "if_":
+            if len(node.args) != 3:
+                raise ExprError("if_ 需要三个参数：if_(条件, 真值, 假值)")
+            cond = _truth(_eval(node.args[0], env))
+            return _eval(node.args[1] if cond else node.args[2], env)
+        args = [_num(_eval(a, env), node) for a in node.args]
+        if fn == "min":
+            return min(args)
+        if fn == "max":
+            return max(args)
+        if fn == "abs":
+            return abs(args[0])
+        if fn == "round_":
+            return quantize(args[0], int(args[1]))
+    raise ExprError(f"无法计算：{ast.unparse(node)}")  # pragma: no cover - whitelisted above
+
+
+def _truth(value: Value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal):
+        return value != 0
+    return bool(value)
+
+
+# Excel rendering ----------------------------------------------------------------------------------
+
+_PREC = {ast.Or: 0, ast.And: 0, ast.Compare: 1, ast.Add: 2, ast.Sub: 2, ast.Mult: 3, ast.Div: 3}
+
+
+def _excel(node: ast.expr, name_of: Callable[[str], str], parent_prec: int) -> str:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):
+            return '"' + node.value.replace('"', '""') + '"'
+        return format(Decimal(str(node.value)), "f")
+    if isinstance(node, ast.Name):
+        return name_of(node.id)
+    if isinstance(node, ast.UnaryOp):
+        inner = _excel(node.operand, name_of, 4)
+        if isinstance(node.op, ast.Not):
+            return f"NOT({_excel(node.operand, name_of, 0)})"
+        return f"-{inner}" if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, ast.BinOp):
+        prec = _PREC[type(node.op)]
+        left = _excel(node.left, name_of, prec)
+        right = _excel(node.right, name_of, prec + 1)  # left-associative
+        text = f"{left}{_BINOPS[type(node.op)]}{right}"
+        return f"({text})" if prec < parent_prec else text
+    if isinstance(node, ast.BoolOp):
+        fn = "AND" if isinstance(node.op, ast.And) else "OR"
+        return f"{fn}({','.join(_excel(v, name_of, 0) for v in node.values)})"
+    if isinstance(node, ast.Compare):
+        op = _CMPOPS[type(node.ops[0])][1]
+        text = f"{_excel(node.left, name_of, 2)}{op}{_excel(node.comparators[0], name_of, 2)}"
+        return f"({text})" if parent_prec > 1 else text
+    if isinstance(node, ast.Call):
+        assert isinstance(node.func, ast.Name)
+        args = ",".join(_excel(a, name_of, 0) for a in node.args)
+        return f"{_FUNCS[node.func.id]}({args})"
+    raise ExprError(f"无法转换为公式：{ast.unparse(node)}")  # pragma: no cover

@@ -1,0 +1,317 @@
+"""Framework declarations: indicators, measures and rule kinds, as frozen pydantic models.
+
+A framework file (YAML) is validated against these models; ``xlperf framework-schema`` publishes
+their JSON schema. Nothing here computes: execution lives in :mod:`xlperf.framework.rules`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .expr import parse
+
+__all__ = [
+    "Band", "BandsRule", "ExtraInput", "ChecklistItem", "ChecklistRule", "DeductionRule", "Framework", "Indicator",
+    "JudgedRule", "LinearRule", "Measure", "OverrideRule", "PenaltyRule", "Rounding", "Rule",
+    "ScheduleRule", "SumRule", "Tier", "TiersRule",
+]
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+"""Input/measure names: lower-case ASCII with at least one underscore, so they can never be
+mistaken for an A1 cell reference when used as Excel defined names."""
+
+
+def _check_expr(value: str) -> str:
+    parse(value)
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _RuleBase(_Model):
+    points: Decimal = Field(ge=0, description="maximum score of this rule (or part)")
+    label: str | None = Field(None, description="Chinese label of a part, shown in explanations")
+
+
+class LinearRule(_RuleBase):
+    """Ratio scored linearly: score = measure × factor, capped, zeroed by a condition."""
+
+    kind: Literal["linear"]
+    measure: str
+    factor: Decimal = Field(description="points per 100% of the measure")
+    zero_if: str | None = Field(None, description="expression; when true the part scores 0")
+    zero_if_text: str | None = None
+
+    _v = field_validator("zero_if")(lambda v: v if v is None else _check_expr(v))
+
+
+class Band(_Model):
+    lower: Decimal | None = None
+    lower_inclusive: bool = True
+    upper: Decimal | None = None
+    upper_inclusive: bool = False
+    score: Decimal = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Band:
+        if self.lower is not None and self.upper is not None and self.lower > self.upper:
+            raise ValueError("档位下限大于上限")
+        return self
+
+
+class BandsRule(_RuleBase):
+    """Ratio scored by bands; edges and their inclusivity are data."""
+
+    kind: Literal["bands"]
+    measure: str
+    bands: list[Band] = Field(min_length=1)
+    otherwise: Decimal = Decimal(0)
+
+    @model_validator(mode="after")
+    def _scores_within_points(self) -> BandsRule:
+        if any(b.score > self.points for b in self.bands) or self.otherwise > self.points:
+            raise ValueError("档位得分超过本项分值")
+        return self
+
+
+class DeductionRule(_RuleBase):
+    """Points minus a deduction per unit the measure is over (or under) a threshold, with a floor."""
+
+    kind: Literal["deduction"]
+    measure: str
+    threshold: Decimal
+    direction: Literal["over", "under"] = "over"
+    unit: Decimal = Field(Decimal("0.01"), gt=0, description="size of one unit, e.g. 0.01 = one percentage point")
+    per_unit: Decimal = Field(gt=0, description="points deducted per unit")
+    units: Literal["exact", "floor", "ceil"] = Field(
+        "exact", description="how partial units count: proportionally, only whole units, or any started unit")
+    floor: Decimal = Decimal(0)
+
+
+class PenaltyRule(_RuleBase):
+    """Fixed points minus a penalty per counted event (non-compliance, missed task), floor 0."""
+
+    kind: Literal["penalty"]
+    count: str = Field(description="expression giving the number of events")
+    per: Decimal = Field(gt=0)
+    count_label: str | None = None
+    floor: Decimal = Decimal(0)
+
+    _v = field_validator("count")(_check_expr)
+
+
+class Tier(_Model):
+    label: str
+    score: Decimal = Field(ge=0)
+
+
+class TiersRule(_RuleBase):
+    """A tier chosen by the department (e.g. 按规定公开 / 公开但不规范 / 未公开) gives fixed points."""
+
+    kind: Literal["tiers"]
+    input: str
+    tiers: list[Tier] = Field(min_length=2)
+    default: Decimal = Decimal(0)
+
+
+class ChecklistItem(_Model):
+    text: str
+    points: Decimal = Field(gt=0)
+    input: str | None = Field(None, description="judged answer (points awarded, 0..points)")
+    when: str | None = Field(None, description="condition on the data that earns the item's points")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ChecklistItem:
+        if (self.input is None) == (self.when is None):
+            raise ValueError("清单条目须且只能指定 input（评判）或 when（条件）之一")
+        if self.when is not None:
+            _check_expr(self.when)
+        return self
+
+
+class ChecklistRule(_RuleBase):
+    """Judged sub-criteria with points each; the sum is capped at the points."""
+
+    kind: Literal["checklist"]
+    items: list[ChecklistItem] = Field(min_length=1)
+
+
+class JudgedRule(_RuleBase):
+    """A judged score given by the department, clamped to [0, points]."""
+
+    kind: Literal["judged"]
+    input: str
+
+
+class SumRule(_RuleBase):
+    """The sum of sub-rules (each with its own points), capped at the points."""
+
+    kind: Literal["sum"]
+    parts: list[Rule] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _parts_fit(self) -> SumRule:
+        if sum((p.points for p in self.parts), Decimal(0)) > self.points:
+            raise ValueError("各部分分值之和超过本项分值")
+        return self
+
+
+class OverrideRule(_RuleBase):
+    """When a condition holds the indicator scores a fixed value (0 or full), else the inner rule."""
+
+    kind: Literal["override"]
+    when: str
+    value: Literal["zero", "full"]
+    when_text: str
+    rule: Rule
+
+    _v = field_validator("when")(_check_expr)
+
+
+class ScheduleRule(_RuleBase):
+    """Quarterly execution against the schedule (序时进度).
+
+    For quarter n: rate_n = (paid_n / total) / schedule_n, scoring min(rate_n, cap) × quarter_points;
+    plus the mean of the (capped) quarterly rates × average_points.
+    """
+
+    kind: Literal["schedule"]
+    paid: list[str] = Field(min_length=1)
+    total: str
+    schedule: list[Decimal] = Field(min_length=1)
+    quarter_points: Decimal = Field(gt=0)
+    average_points: Decimal = Field(ge=0)
+    cap: Decimal | None = Field(Decimal(1), description="cap on each quarterly rate before scoring; null = none")
+    measure_prefix: str = Field(description="quarter rates become measures <prefix>_q1.., and <prefix>_avg")
+
+    @model_validator(mode="after")
+    def _shape(self) -> ScheduleRule:
+        if len(self.paid) != len(self.schedule):
+            raise ValueError("paid 与 schedule 的个数必须相同")
+        if any(s <= 0 for s in self.schedule):
+            raise ValueError("序时进度必须大于 0")
+        return self
+
+
+Rule = Annotated[
+    Union[LinearRule, BandsRule, DeductionRule, PenaltyRule, TiersRule, ChecklistRule, JudgedRule,
+          SumRule, OverrideRule, ScheduleRule],
+    Field(discriminator="kind"),
+]
+SumRule.model_rebuild()
+OverrideRule.model_rebuild()
+
+
+class Measure(_Model):
+    """A named rate: num / den rounded to the framework's rate decimals (den 0 → den_zero)."""
+
+    id: str
+    name: str
+    num: str
+    den: str
+    den_zero: Decimal = Field(Decimal(0), description="value of the rate when the denominator is 0")
+    den_zero_num_positive: Decimal | None = Field(
+        None, description="value when the denominator is 0 but the numerator is not (default: den_zero)")
+    note: str | None = None
+
+    _v = field_validator("num", "den")(_check_expr)
+
+
+class ExtraInput(_Model):
+    """A judged count or yes/no flag that rules refer to by name (not part of the data model)."""
+
+    name: str = Field(pattern=NAME_RE.pattern)
+    label: str
+    kind: Literal["count", "flag"] = "count"
+
+
+class Rounding(_Model):
+    rate_decimals: int = Field(4, ge=0, le=8, description="rates are rounded to this many decimals (4 = 0.01%)")
+    score_decimals: int = Field(2, ge=0, le=4)
+    mode: Literal["half_up"] = "half_up"
+
+
+class Indicator(_Model):
+    id: str
+    name: str
+    points: Decimal = Field(ge=0)
+    description: str | None = Field(None, description="指标说明")
+    criteria: str | None = Field(None, description="评分标准 as written in the framework")
+    rule: Rule | None = None
+    children: list[Indicator] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _leaf_or_branch(self) -> Indicator:
+        if self.children and self.rule is not None:
+            raise ValueError(f"指标 {self.id} 不能同时有下级指标和评分规则")
+        if not self.children and self.rule is None:
+            raise ValueError(f"末级指标 {self.id} 缺少评分规则 rule")
+        if self.children:
+            total = sum((c.points for c in self.children), Decimal(0))
+            if total != self.points:
+                raise ValueError(f"指标 {self.id} 分值 {self.points} 不等于下级指标分值之和 {total}")
+        elif self.rule is not None and self.rule.points != self.points:
+            raise ValueError(f"指标 {self.id} 的评分规则分值 {self.rule.points} 与指标分值 {self.points} 不一致")
+        return self
+
+
+class Decision(_Model):
+    """A documented choice on something the framework text leaves open."""
+
+    topic: str
+    decision: str
+
+
+class Framework(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    version: str
+    name: str
+    region: str
+    year: int
+    total_points: Decimal = Decimal(100)
+    rounding: Rounding = Rounding()
+    decisions: list[Decision] = Field(default_factory=list)
+    measures: list[Measure] = Field(default_factory=list)
+    extra_inputs: list[ExtraInput] = Field(default_factory=list)
+    indicators: list[Indicator] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _totals(self) -> Framework:
+        total = sum((i.points for i in self.indicators), Decimal(0))
+        if total != self.total_points:
+            raise ValueError(f"一级指标分值之和 {total} 不等于总分 {self.total_points}")
+        ids = [i.id for i in self.walk()]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"指标编号重复：{', '.join(dupes)}")
+        for ind in self.walk():
+            if not NAME_RE.match(ind.id) and not re.match(r"^[a-z][a-z0-9]*$", ind.id):
+                raise ValueError(f"指标编号 {ind.id!r} 只能用小写字母、数字和下划线")
+        return self
+
+    def walk(self) -> list[Indicator]:
+        """All indicators, depth first, parents before children."""
+        out: list[Indicator] = []
+
+        def visit(items: list[Indicator]) -> None:
+            for item in items:
+                out.append(item)
+                visit(item.children)
+
+        visit(self.indicators)
+        return out
+
+    def leaves(self) -> list[Indicator]:
+        return [i for i in self.walk() if not i.children]
+
+    def get(self, indicator_id: str) -> Indicator:
+        for ind in self.walk():
+            if ind.id == indicator_id:
+                return ind
+        raise KeyError(indicator_id)

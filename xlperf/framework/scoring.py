@@ -1,0 +1,184 @@
+"""Framework + department data → every rate, every indicator score, subtotals and the total.
+
+Pure functions: no openpyxl, no xlwings. The CLI, the UDFs, the validator and the workbook
+generator all go through here (or through :mod:`rules`, which this module drives).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from ..data.derived import DERIVED
+from ..data.models import SECTIONS, DepartmentData
+from .expr import Value, parse, quantize
+from .models import Framework, Indicator
+from .rules import Compiled, Ctx, compile_framework, evaluate_rule, finish, fmt_edge, fmt_num, fmt_rate
+
+INPUT_LABELS: dict[str, str] = {
+    name: str((field.json_schema_extra or {}).get("label", name))  # type: ignore[union-attr]
+    for _, section in SECTIONS for name, field in section.model_fields.items()
+}
+
+__all__ = ["IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "compiled", "score"]
+
+
+class MeasureResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: str
+    value: Decimal
+    num: Decimal
+    den: Decimal
+    explanation: str
+
+
+class IndicatorResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: str
+    level: int
+    parent: str | None
+    points: Decimal
+    computed: Decimal
+    self: Decimal | None
+    delta: Decimal | None
+    explanation: str
+    kind: str | None = None
+    reason: str | None = None
+
+
+class Totals(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    computed: Decimal
+    self: Decimal | None
+
+
+class ScoreResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    framework: str
+    framework_version: str
+    department: str
+    year: int
+    total: Totals
+    indicators: list[IndicatorResult]
+    measures: list[MeasureResult]
+
+    def by_id(self, indicator_id: str) -> IndicatorResult:
+        for item in self.indicators:
+            if item.id == indicator_id:
+                return item
+        raise KeyError(indicator_id)
+
+
+_COMPILED: dict[int, tuple[Framework, Compiled]] = {}
+
+
+def compiled(fw: Framework) -> Compiled:
+    """Compile once per framework object (frameworks are frozen, so identity is enough)."""
+    hit = _COMPILED.get(id(fw))
+    if hit is None or hit[0] is not fw:
+        hit = (fw, compile_framework(fw))
+        _COMPILED[id(fw)] = hit
+    return hit[1]
+
+
+def data_env(data: DepartmentData) -> dict[str, Value]:
+    """Flat name → value for every input field (counts and booleans as numbers where needed)."""
+    env: dict[str, Value] = {}
+    for section_name, _ in SECTIONS:
+        section = getattr(data, section_name)
+        for name, value in section:
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                env[name] = value
+            elif isinstance(value, int):
+                env[name] = Decimal(value)
+            else:
+                env[name] = value
+    return env
+
+
+def build_env(fw: Framework, inputs: Mapping[str, Value], judgements: Mapping[str, Value] | None = None,
+              ) -> tuple[dict[str, Value], dict[str, tuple[Decimal, Decimal, Decimal]]]:
+    """Inputs + derived totals + judged answers + measures, in dependency order."""
+    comp = compiled(fw)
+    env: dict[str, Value] = dict(inputs)
+    for d in DERIVED:
+        try:
+            env[d.name] = parse(d.expr).evaluate(env)
+        except Exception:  # a missing input: derived value stays undefined
+            pass
+    for j in comp.judged:
+        env.setdefault(j.name, "" if j.is_tier else Decimal(0))
+    if judgements:
+        env.update(judgements)
+    parts: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
+    for m in comp.measures:
+        rate, num, den = m.value(env)
+        env[m.id] = rate
+        parts[m.id] = (rate, num, den)
+    return env, parts
+
+
+def score(fw: Framework, data: DepartmentData) -> ScoreResult:
+    """Score one department's data under a framework."""
+    comp = compiled(fw)
+    env, parts = build_env(fw, data_env(data), dict(data.judgements))
+    names = {m.id: m.name for m in comp.measures}
+    schedules = {m.id: m.schedule for m in comp.measures if m.schedule is not None}
+
+    def measure_text(name: str) -> str:
+        if name in parts:
+            rate, num, den = parts[name]
+            if den == 0:
+                return f"{names[name]}：分母为 0，按 {fmt_rate(rate)} 计"
+            if name in schedules:
+                sched = schedules[name]
+                return (f"{names[name]} = {fmt_num(num)} / {fmt_num(den / sched)} ÷ {fmt_edge(sched)}"
+                        f" = {fmt_rate(rate)}")
+            return f"{names[name]} = {fmt_num(num)} / {fmt_num(den)} = {fmt_rate(rate)}"
+        value = env.get(name)
+        label = INPUT_LABELS.get(name, name)
+        return f"{label} {fmt_rate(value) if isinstance(value, Decimal) else value}"
+
+    ctx = Ctx(env, measure_text)
+    decimals = fw.rounding.score_decimals
+    results: list[IndicatorResult] = []
+
+    def visit(ind: Indicator, level: int, parent: str | None) -> tuple[Decimal, Decimal | None]:
+        if ind.rule is not None:
+            raw, text = evaluate_rule(ind.rule, ctx)
+            computed = finish(raw, ind.points, decimals)
+            own = data.self_scores.get(ind.id)
+            self_score = own.score if own else None
+            results.append(IndicatorResult(
+                id=ind.id, name=ind.name, level=level, parent=parent, points=ind.points, computed=computed,
+                self=self_score, delta=None if self_score is None else self_score - computed,
+                explanation=text, kind=ind.rule.kind, reason=own.reason if own else None))
+            return computed, self_score
+        slot = len(results)
+        results.append(None)  # type: ignore[arg-type]  # placeholder keeps parents before children
+        child = [visit(c, level + 1, ind.id) for c in ind.children]
+        computed = sum((c for c, _ in child), Decimal(0))
+        selfs = [s for _, s in child if s is not None]
+        self_score = sum(selfs, Decimal(0)) if selfs else None
+        results[slot] = IndicatorResult(
+            id=ind.id, name=ind.name, level=level, parent=parent, points=ind.points, computed=computed,
+            self=self_score, delta=None if self_score is None else self_score - computed,
+            explanation=" + ".join(f"{c.name} {r[0]}" for c, r in zip(ind.children, child, strict=True))
+            + f" = {computed} 分")
+        return computed, self_score
+
+    top = [visit(ind, 1, None) for ind in fw.indicators]
+    total = sum((c for c, _ in top), Decimal(0))
+    selfs = [s for _, s in top if s is not None]
+    measures = [MeasureResult(id=k, name=names[k], value=v[0], num=v[1], den=v[2], explanation=measure_text(k))
+                for k, v in parts.items()]
+    return ScoreResult(
+        framework=fw.id, framework_version=fw.version, department=data.info.department, year=data.info.year,
+        total=Totals(computed=quantize(total, decimals), self=sum(selfs, Decimal(0)) if selfs else None),
+        indicators=results, measures=measures)

@@ -1,0 +1,1 @@
+"""Workbook I/O: the only package that imports openpyxl."""
