@@ -153,6 +153,8 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
         if ind.rule is not None:
             raw, text = evaluate_rule(ind.rule, ctx)
             computed = finish(raw, ind.points, decimals)
+            if computed != raw:
+                text += f" → 得分 {computed} 分" + ("（不超过分值）" if raw > ind.points else "（四舍五入）")
             own = data.self_scores.get(ind.id)
             self_score = own.score if own else None
             results.append(IndicatorResult(

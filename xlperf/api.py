@@ -1,0 +1,51 @@
+"""Public entry points used by the CLI, the Excel layer and other programs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .data.models import DepartmentData
+from .errors import InputError
+from .framework.models import Framework
+from .framework.scoring import ScoreResult, compiled, score
+
+__all__ = ["load_input", "resolve_framework", "score_path"]
+
+DATA_SUFFIXES = {".yaml", ".yml", ".json"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+
+
+def resolve_framework(explicit: str | Path | None, recorded: str | None) -> Framework:
+    """The framework named on the command line, else the one the input records, else the default."""
+    from .framework.loader import load_framework
+
+    return load_framework(explicit or recorded or "futian-2021")
+
+
+def load_input(path: Path) -> DepartmentData:
+    """A department's data from a data file or a filled workbook."""
+    suffix = path.suffix.lower()
+    if suffix in DATA_SUFFIXES:
+        from .data.loader import load_data
+
+        return load_data(path)
+    if suffix in WORKBOOK_SUFFIXES:
+        from .workbook.reader import read_department
+
+        return read_department(path)
+    raise InputError(f"{path}：不支持的文件类型 {suffix or '（无扩展名）'}，请提供 .yaml/.json 数据文件或 .xlsx 工作簿。")
+
+
+def score_path(path: Path, framework: str | Path | None = None) -> ScoreResult:
+    data = load_input(path)
+    fw = resolve_framework(framework, data.framework)
+    if data.framework and framework is None and data.framework != fw.id:  # pragma: no cover - defensive
+        raise InputError(f"{path}：数据记录的框架 {data.framework} 与所选框架 {fw.id} 不一致")
+    unknown = sorted(set(data.self_scores) - {i.id for i in fw.leaves()})
+    if unknown:
+        raise InputError(f"{path}：自评得分中有框架 {fw.id} 不存在的三级指标编号：{', '.join(unknown)}")
+    judged = {j.name for j in compiled(fw).judged}
+    stray = sorted(set(data.judgements) - judged)
+    if stray:
+        raise InputError(f"{path}：评判答案中有框架 {fw.id} 未定义的输入名：{', '.join(stray)}")
+    return score(fw, data)
