@@ -176,8 +176,10 @@ class Stated(Section):
                                          expect="project_actual / project_adjusted")
     rate_total_stated: Rate | None = f("部门整体预算执行率（填报）", "rate", default=None,
                                        expect="total_actual / total_adjusted")
-    budget_text_personnel: Money | None = f("报告正文：年初预算 人员支出", "money", default=None)
-    budget_text_public: Money | None = f("报告正文：年初预算 公用支出", "money", default=None)
+    budget_text_personnel: Money | None = f("报告正文：年初预算 人员支出", "money", default=None,
+                                            expect="personnel_initial")
+    budget_text_public: Money | None = f("报告正文：年初预算 公用支出", "money", default=None,
+                                         expect="public_initial")
     budget_text_retiree: Money | None = f("报告正文：年初预算 离退休人员支出", "money", default=None)
     budget_text_project: Money | None = f("报告正文：年初预算 项目支出", "money", default=None,
                                           expect="project_initial")
@@ -221,7 +223,8 @@ class Stated(Section):
                                                 " + staff_other_hired)")
     fa_use_rate_stated: Rate | None = f("固定资产利用率（填报）", "rate", default=None,
                                         expect="fa_in_use / fa_original")
-    self_total_stated: Decimal | None = f("自评总得分（报告正文）", "rate", unit="分", default=None)
+    self_total_stated: Decimal | None = f("自评总得分（报告正文）", "rate", unit="分", default=None,
+                                         expect="self_total")
 
 
 class SelfScore(BaseModel):

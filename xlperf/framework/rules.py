@@ -172,6 +172,30 @@ def _rule_names(rule: Rule | None) -> set[str]:
     return names
 
 
+def compiled_names(fw: Framework, indicator: object) -> set[str]:
+    """Names an indicator's rule reads directly: inputs, measures (incl. schedule rates), judged answers."""
+    from .models import Indicator
+
+    assert isinstance(indicator, Indicator)
+    rule = indicator.rule
+    names = _rule_names(rule)
+    stack: list[Rule] = [rule] if rule is not None else []
+    while stack:
+        r = stack.pop()
+        if isinstance(r, ScheduleRule):
+            names -= {n for p in r.paid for n in parse(p).names} | parse(r.total).names
+            names |= {f"{r.measure_prefix}_q{n}" for n in range(1, len(r.paid) + 1)} | {f"{r.measure_prefix}_avg"}
+        elif isinstance(r, TiersRule | JudgedRule):
+            names.add(r.input)
+        elif isinstance(r, ChecklistRule):
+            names |= {i.input for i in r.items if i.input}
+        elif isinstance(r, SumRule):
+            stack.extend(r.parts)
+        elif isinstance(r, OverrideRule):
+            stack.append(r.rule)
+    return names
+
+
 def _measure(m: Measure, decimals: int) -> MeasureDef:
     return MeasureDef(m.id, m.name, parse(m.num), parse(m.den), m.den_zero, decimals, m.note,
                       m.den_zero_num_positive)

@@ -1,0 +1,259 @@
+"""The workbook plan: for a framework, the cell of every name and the formula of every computed cell.
+
+Pure data (no openpyxl): the generator writes it, the reader resolves names with it when a defined
+name is missing, and the validator compares a submitted workbook's formulas with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+
+from ..catalog import NameSpec, catalog
+from ..framework.expr import parse
+from ..framework.models import Framework, Indicator
+from ..framework.rules import _rule_names, excel_rule, finish_excel, fmt_pts
+from ..framework.scoring import compiled
+from .layout import BLOCKS, OTHER_SHEET, SCORE_SHEET, Block
+
+__all__ = ["CellPlan", "Plan", "ScoreRow", "plan_for"]
+
+FORM_COLS = {"label": "A", "value": "B", "unit": "C", "check": "D", "note": "E"}
+SCORE_COLS = {"id": "A", "name": "B", "points": "C", "criteria": "D", "answer": "E", "score": "F", "self": "G",
+              "delta": "H", "reason": "I", "explain": "J"}
+FIRST_ROW = 3  # row 1 title, row 2 column headers
+BOOL_KINDS = ("bool", "flag")
+
+
+@dataclass(frozen=True)
+class CellPlan:
+    """One planned cell: a named input or computed value, or an unnamed helper formula."""
+
+    sheet: str
+    cell: str
+    name: str | None
+    formula: str | None = None  # without '='
+    spec: NameSpec | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.sheet}!{self.cell}"
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    row: int
+    indicator: Indicator | None
+    level: int
+    judged: NameSpec | None = None
+
+
+@dataclass
+class Plan:
+    framework: Framework
+    flavour: str
+    cells: dict[str, CellPlan] = field(default_factory=dict)  # by name
+    helpers: list[CellPlan] = field(default_factory=list)  # unnamed formula cells (checks, charts)
+    blocks: dict[str, list[tuple[int, Block]]] = field(default_factory=dict)  # sheet → (title row, block)
+    score_rows: list[ScoreRow] = field(default_factory=list)
+
+    def formulas(self) -> dict[tuple[str, str], str]:
+        """(sheet, cell) → expected formula of every computed cell."""
+        out = {(c.sheet, c.cell): c.formula for c in self.cells.values() if c.formula}
+        out.update({(c.sheet, c.cell): c.formula for c in self.helpers if c.formula})
+        return out  # type: ignore[return-value]
+
+    def where(self, name: str) -> str:
+        c = self.cells.get(name)
+        return c.ref if c else name
+
+
+def name_of_factory(cat: dict[str, NameSpec]) -> Callable[[str], str]:
+    """How a name appears inside a formula: booleans chosen from a 是/否 list compare with "是"."""
+
+    def name_of(name: str) -> str:
+        spec = cat.get(name)
+        if spec is not None and spec.kind in BOOL_KINDS and spec.is_input:
+            return f'({name}="是")'
+        return name
+
+    return name_of
+
+
+def _derived_formula(spec: NameSpec, name_of: Callable[[str], str]) -> str:
+    assert spec.expr
+    return parse(spec.expr).to_excel(name_of)
+
+
+def _check_formula(spec: NameSpec, name_of: Callable[[str], str]) -> str | None:
+    """What a stated figure should equal, rounded as it would be reported."""
+    if not spec.expr:
+        return None
+    places = 4 if spec.kind == "rate" else 2
+    return f'IFERROR(ROUND({parse(spec.expr).to_excel(name_of)},{places}),"")'
+
+
+@lru_cache(maxsize=16)
+def _plan_cached(fw: Framework, flavour: str) -> Plan:
+    return _build(fw, flavour)
+
+
+def plan_for(fw: Framework, flavour: str = "native") -> Plan:
+    """The plan of the workbook for a framework; ``flavour`` is "native" formulas or "udf" calls."""
+    if flavour not in ("native", "udf"):
+        raise ValueError(flavour)
+    return _build(fw, flavour)
+
+
+def _build(fw: Framework, flavour: str) -> Plan:
+    from . import udf_formulas
+
+    cat = catalog(fw)
+    comp = compiled(fw)
+    name_of = name_of_factory(cat)
+    plan = Plan(fw, flavour)
+    measure_defs = {m.id: m for m in comp.measures}
+    placed: set[str] = set()
+
+    def computed(spec: NameSpec) -> str | None:
+        if spec.role == "derived":
+            return _derived_formula(spec, name_of)
+        if spec.role == "measure":
+            if flavour == "udf":
+                return udf_formulas.measure(fw, measure_defs[spec.name], name_of)
+            return measure_defs[spec.name].excel(name_of)
+        if spec.role == "const":
+            return None
+        return None
+
+    blocks = dict(BLOCKS)
+    unplaced_measures = [m.id for m in comp.measures
+                         if not any(m.id in b.names for bs in BLOCKS.values() for b in bs)]
+    if unplaced_measures:
+        blocks[OTHER_SHEET] = (Block("框架定义的其他比率", tuple(unplaced_measures)),)
+    for sheet, sheet_blocks in blocks.items():
+        row = FIRST_ROW
+        plan.blocks[sheet] = []
+        for block in sheet_blocks:
+            names = [n for n in block.names if n in cat]
+            if not names:
+                continue
+            plan.blocks[sheet].append((row, Block(block.title, tuple(names))))
+            row += 1
+            for name in names:
+                spec = cat[name]
+                cell = f"{FORM_COLS['value']}{row}"
+                plan.cells[name] = CellPlan(sheet, cell, name, computed(spec), spec)
+                placed.add(name)
+                if spec.role == "stated":
+                    check = _check_formula(spec, name_of)
+                    if check:
+                        plan.helpers.append(CellPlan(sheet, f"{FORM_COLS['check']}{row}", None, check))
+                row += 1
+            row += 1  # blank line between blocks
+
+    _plan_scores(plan, cat, name_of, flavour)
+    _plan_chart_data(plan)
+    missing = [n for n, s in cat.items() if n not in plan.cells and s.role not in ("judged",)]
+    if missing:  # pragma: no cover - layout and catalogue out of step
+        raise RuntimeError(f"names without a cell: {missing}")
+    return plan
+
+
+def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], str], flavour: str) -> None:
+    from . import udf_formulas
+
+    fw = plan.framework
+    decimals = fw.rounding.score_decimals
+    judged_by_indicator: dict[str, list[NameSpec]] = {}
+    for spec in cat.values():
+        if spec.role == "judged" and spec.indicator:
+            judged_by_indicator.setdefault(spec.indicator, []).append(spec)
+    row = FIRST_ROW
+    c = SCORE_COLS
+
+    def visit(ind: Indicator, level: int) -> None:
+        nonlocal row
+        plan.score_rows.append(ScoreRow(row, ind, level))
+        score_name = f"score_{ind.id}"
+        if ind.rule is not None:
+            if flavour == "udf":
+                formula = udf_formulas.indicator(fw, ind, name_of)
+            else:
+                formula = finish_excel(excel_rule(ind.rule, name_of), ind.points, decimals)
+            self_name, reason_name = f"self_{ind.id}", f"reason_{ind.id}"
+            plan.cells[self_name] = CellPlan(SCORE_SHEET, f"{c['self']}{row}", self_name, None, cat[self_name])
+            plan.cells[reason_name] = CellPlan(SCORE_SHEET, f"{c['reason']}{row}", reason_name, None,
+                                               cat[reason_name])
+            plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['explain']}{row}", None,
+                                         _explain_formula(ind, plan, cat)))
+        else:
+            formula = "+".join(f"score_{ch.id}" for ch in ind.children)
+            self_formula = "SUM(" + ",".join(f"{SCORE_COLS['self']}{{{ch.id}}}" for ch in ind.children) + ")"
+            plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['self']}{row}", None, self_formula))
+        plan.cells[score_name] = CellPlan(SCORE_SHEET, f"{c['score']}{row}", score_name, formula, cat[score_name])
+        plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['delta']}{row}", None,
+                                     f'IF({c["self"]}{row}="","",{c["self"]}{row}-{c["score"]}{row})'))
+        row += 1
+        if ind.rule is not None:
+            for spec in judged_by_indicator.get(ind.id, []):
+                plan.cells[spec.name] = CellPlan(SCORE_SHEET, f"{c['answer']}{row}", spec.name, None, spec)
+                plan.score_rows.append(ScoreRow(row, None, level + 1, spec))
+                row += 1
+        for child in ind.children:
+            visit(child, level + 1)
+
+    for top in fw.indicators:
+        visit(top, 1)
+    # Resolve the {child id} placeholders of branch self-score sums to rows.
+    rows = {r.indicator.id: r.row for r in plan.score_rows if r.indicator is not None}
+    plan.helpers[:] = [
+        CellPlan(h.sheet, h.cell, h.name, h.formula.format_map({k: v for k, v in rows.items()}), h.spec)
+        if h.formula and "{" in h.formula and h.sheet == SCORE_SHEET and h.formula.startswith("SUM(") else h
+        for h in plan.helpers
+    ]
+    plan.score_rows.append(ScoreRow(row, None, 0))
+    plan.cells["score_total"] = CellPlan(SCORE_SHEET, f"{c['score']}{row}", "score_total",
+                                         "+".join(f"score_{i.id}" for i in fw.indicators), cat["score_total"])
+    plan.cells["self_total"] = CellPlan(
+        SCORE_SHEET, f"{c['self']}{row}", "self_total",
+        "SUM(" + ",".join(f"{c['self']}{rows[i.id]}" for i in fw.indicators) + ")", cat["self_total"])
+    plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['delta']}{row}", None, f"{c['self']}{row}-{c['score']}{row}"))
+
+
+QUARTER_CHART = ("季度支付", "G", "H", "I")  # sheet, label col, progress col, schedule col (rows 3-6)
+
+
+def _plan_chart_data(plan: Plan) -> None:
+    """Small formula tables the charts draw from (checked like every other formula)."""
+    if all(f"paid_q{n}" in plan.cells for n in range(1, 5)) and "quota_total" in plan.cells:
+        sheet, _, prog, _ = QUARTER_CHART
+        for n in range(1, 5):
+            plan.helpers.append(CellPlan(sheet, f"{prog}{2 + n}", None,
+                                         f"IF(quota_total=0,0,ROUND(paid_q{n}/quota_total,4))"))
+    base = plan.score_rows[-1].row + 3
+    level2 = [r for r in plan.score_rows if r.indicator is not None and r.level == 2]
+    for i, r in enumerate(level2, start=1):
+        plan.helpers.append(CellPlan(SCORE_SHEET, f"C{base + i}", None, f"{SCORE_COLS['score']}{r.row}"))
+        plan.helpers.append(CellPlan(SCORE_SHEET, f"D{base + i}", None, f"{SCORE_COLS['self']}{r.row}"))
+
+
+def _explain_formula(ind: Indicator, plan: Plan, cat: dict[str, NameSpec]) -> str:
+    """A short in-sheet explanation: the rates the rule uses and the resulting score."""
+    measures = [n for n in sorted(_rule_names(ind.rule)) if n in cat and cat[n].role == "measure"]
+    if ind.rule is not None and ind.rule.kind == "schedule":
+        prefix = ind.rule.measure_prefix  # type: ignore[union-attr]
+        measures = [n for n, spec in cat.items() if spec.role == "measure"
+                    and (n.startswith(prefix + "_q") or n == prefix + "_avg")]
+    parts = [f'"{cat[m].label} "&TEXT({m},"0.00%")' for m in measures]
+    judged = [s for s in cat.values() if s.role == "judged" and s.indicator == ind.id]
+    if judged:
+        parts.append('"评判项见左侧"')
+    head = '&"；"&'.join(parts) if parts else '"按评分标准计算"'
+    return f'{head}&" → "&TEXT(score_{ind.id},"0.00")&" 分（满分 {fmt_pts(ind.points)}）"'
+
+
+def points_text(value: Decimal) -> str:
+    return fmt_pts(value)

@@ -1,0 +1,361 @@
+"""Write the standard evaluation workbook for a framework (openpyxl), optionally pre-filled.
+
+Everything comes from the plan (positions, formulas) and the catalogue (labels, units, kinds): no
+hand-made binary template. Inputs are defined names, unlocked, validated and explained; every other
+cell is locked by sheet protection without a password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.comments import Comment
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..catalog import NameSpec, catalog
+from ..framework.models import Framework
+from ..framework.rules import fmt_pts
+from .layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
+from .plan import BOOL_KINDS, FIRST_ROW, FORM_COLS, QUARTER_CHART, SCORE_COLS, Plan, plan_for
+
+__all__ = ["RESULT_HEADERS", "build_workbook", "write_template"]
+
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+STATED_FILL = PatternFill("solid", fgColor="DDEBF7")
+COMPUTED_FILL = PatternFill("solid", fgColor="E2EFDA")
+HEADER_FILL = PatternFill("solid", fgColor="305496")
+BLOCK_FILL = PatternFill("solid", fgColor="D9E1F2")
+MISMATCH_FILL = PatternFill("solid", fgColor="F8CBAD")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+BOLD = Font(bold=True)
+THIN = Side(style="thin", color="BFBFBF")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+NUMBER_FORMATS = {"money": "#,##0.00", "rate": "0.00%", "points": "0.00", "count": "0", "int": "0",
+                  "flag": "@", "bool": "@", "tier": "@", "text": "@"}
+RESULT_HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为")
+YES_NO = '"是,否"'
+
+
+def write_template(fw: Framework, out: str | Path, *, year: int | None = None, flavour: str = "native",
+                   values: Mapping[str, Any] | None = None) -> Path:
+    """Build and save the workbook; ``values`` pre-fills inputs by name (examples, tests)."""
+    wb = build_workbook(fw, year=year, flavour=flavour, values=values)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+def build_workbook(fw: Framework, *, year: int | None = None, flavour: str = "native",
+                   values: Mapping[str, Any] | None = None) -> Workbook:
+    plan = plan_for(fw, flavour)
+    cat = catalog(fw)
+    values = dict(values or {})
+    values["fw_id"], values["fw_version"] = fw.id, fw.version
+    if year is not None:
+        values.setdefault("year", year)
+    wb = Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    _guide(wb.create_sheet(GUIDE_SHEET), fw)
+    for sheet in plan.blocks:
+        _form_sheet(wb.create_sheet(sheet), sheet, plan, cat, values)
+    _score_sheet(wb.create_sheet(SCORE_SHEET), plan, cat, values)
+    _result_sheet(wb.create_sheet(RESULT_SHEET))
+    for name, cell in plan.cells.items():
+        ws_title = cell.sheet.replace("'", "''")
+        col = "".join(ch for ch in cell.cell if ch.isalpha())
+        row = "".join(ch for ch in cell.cell if ch.isdigit())
+        wb.defined_names[name] = DefinedName(name, attr_text=f"'{ws_title}'!${col}${row}")
+    _charts(wb, plan)
+    wb.active = 1
+    wb.calculation.fullCalcOnLoad = True
+    return wb
+
+
+# Sheets -------------------------------------------------------------------------------------------
+
+
+def _setup(ws: Worksheet, title: str, headers: tuple[str, ...], widths: tuple[int, ...], landscape: bool) -> None:
+    ws["A1"] = title
+    ws["A1"].font = Font(bold=True, size=14)
+    for i, (head, width) in enumerate(zip(headers, widths, strict=True), start=1):
+        cell = ws.cell(row=2, column=i, value=head)
+        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[cell.column_letter].width = width
+    ws.freeze_panes = "A3"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:2"
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
+def _guide(ws: Worksheet, fw: Framework) -> None:
+    ws["A1"] = f"{fw.name}（{fw.id} 版本 {fw.version}）部门整体支出绩效自评填报工作簿"
+    ws["A1"].font = Font(bold=True, size=14)
+    lines = [
+        ("填报方法", "只在浅黄色（数据）和浅蓝色（报告中引用的数值）单元格中填写；绿色单元格由公式自动计算，已锁定。"),
+        ("金额单位", "所有金额以“万元”为单位，保留两位小数；不要在数字后面输入“万元”或千分位逗号。"),
+        ("比率", "比率按百分数输入，例如 97.65%（单元格已设为百分比格式，直接输入 97.65% 即可）。"),
+        ("人数、个数", "填写整数。"),
+        ("是/否", "从下拉列表中选择“是”或“否”。"),
+        ("评分表", "三级指标的“计算得分”由公式按评分标准计算；评判类指标请在“评判得分/选项”列逐条填写，"
+                 "并在“自评得分”列填写自评分、在“自评说明”列写明理由（低于满分时必填）。"),
+        ("核对值", "“报告中填报或引用的数值”旁的“核对值”列给出按数据计算的应有值，不一致时单元格变为橙色。"),
+        ("校验", "填完后点击功能区“绩效自评 → 一键校验”，或运行 xlperf validate 文件名.xlsx；结果写入“校验结果”工作表。"),
+        ("颜色说明", "浅黄 = 数据输入；浅蓝 = 报告中引用的数值；浅绿 = 公式计算；橙色 = 与核对值不一致。"),
+    ]
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 100
+    for i, (key, text) in enumerate(lines, start=3):
+        ws.cell(row=i, column=1, value=key).font = BOLD
+        ws.cell(row=i, column=2, value=text).alignment = WRAP
+    legend = [(INPUT_FILL, "数据输入"), (STATED_FILL, "报告中引用的数值"), (COMPUTED_FILL, "公式计算（锁定）"),
+              (MISMATCH_FILL, "与核对值不一致")]
+    base = len(lines) + 4
+    for i, (fill, text) in enumerate(legend):
+        ws.cell(row=base + i, column=1).fill = fill
+        ws.cell(row=base + i, column=2, value=text)
+    row = base + len(legend) + 1
+    ws.cell(row=row, column=1, value="口径说明").font = BOLD
+    for d in fw.decisions:
+        row += 1
+        ws.cell(row=row, column=1, value=d.topic).alignment = WRAP
+        ws.cell(row=row, column=2, value=d.decision).alignment = WRAP
+    ws.protection.sheet = True
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+
+
+def _form_sheet(ws: Worksheet, sheet: str, plan: Plan, cat: dict[str, NameSpec], values: Mapping[str, Any]) -> None:
+    _setup(ws, sheet, ("项目", "数值", "单位", "核对值", "说明"), (44, 18, 10, 16, 60), landscape=False)
+    validations: dict[str, DataValidation] = {}
+    helpers = {h.cell: h for h in plan.helpers if h.sheet == sheet}
+    for title_row, block in plan.blocks[sheet]:
+        cell = ws.cell(row=title_row, column=1, value=block.title)
+        cell.font, cell.fill = BOLD, BLOCK_FILL
+        ws.merge_cells(start_row=title_row, start_column=1, end_row=title_row, end_column=5)
+        for offset, name in enumerate(block.names, start=1):
+            row = title_row + offset
+            spec = cat[name]
+            cp = plan.cells[name]
+            ws.cell(row=row, column=1, value=spec.label).alignment = WRAP
+            ws.cell(row=row, column=3, value=spec.unit if spec.kind != "rate" else "%")
+            target = ws[cp.cell]
+            _style_value(ws, target, spec, cp.formula, values, validations)
+            note = spec.note or ""
+            if spec.role == "stated":
+                check = helpers.get(f"{FORM_COLS['check']}{row}")
+                if check is not None:
+                    ccell = ws[check.cell]
+                    ccell.value = "=" + check.formula  # type: ignore[operator]
+                    ccell.number_format = NUMBER_FORMATS.get(spec.kind, "0.00")
+                    ccell.fill = COMPUTED_FILL
+                    tol = "0.00005" if spec.kind == "rate" else "0.005"
+                    ws.conditional_formatting.add(
+                        cp.cell, FormulaRule(formula=[f'AND(ISNUMBER({cp.cell}),ISNUMBER({check.cell}),'
+                                                      f'ABS({cp.cell}-{check.cell})>{tol})'], fill=MISMATCH_FILL))
+                    note = note or "应与核对值一致；不一致时请核对报告中的数字"
+            elif spec.role in ("derived", "measure"):
+                note = note or "自动计算"
+            ws.cell(row=row, column=5, value=note).alignment = WRAP
+            for col in range(1, 6):
+                ws.cell(row=row, column=col).border = BORDER
+
+
+def _style_value(ws: Worksheet, cell: Any, spec: NameSpec, formula: str | None, values: Mapping[str, Any],
+                 validations: dict[str, DataValidation]) -> None:
+    cell.border = BORDER
+    cell.number_format = NUMBER_FORMATS.get(spec.kind, "General")
+    if formula:
+        cell.value = "=" + formula
+        cell.fill = COMPUTED_FILL
+        return
+    if spec.role == "const":
+        fw_value = values.get(spec.name)
+        cell.value = fw_value
+        cell.fill = COMPUTED_FILL
+        return
+    cell.fill = STATED_FILL if spec.role == "stated" else INPUT_FILL
+    cell.protection = Protection(locked=False)
+    if spec.name in values and values[spec.name] is not None:
+        cell.value = _cell_value(spec, values[spec.name])
+    dv = _validation_for(spec, validations, ws)
+    if dv is not None:
+        dv.add(cell.coordinate)
+
+
+def _cell_value(spec: NameSpec, value: Any) -> Any:
+    if spec.kind in BOOL_KINDS:
+        if isinstance(value, str):
+            return value
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return int(value) if spec.kind in ("count", "int") else float(value)
+    return value
+
+
+def _validation_for(spec: NameSpec, cache: dict[str, DataValidation], ws: Worksheet) -> DataValidation | None:
+    key = f"{spec.kind}:{spec.max_points}:{'|'.join(spec.options)}"
+    if key in cache:
+        return cache[key]
+    title = spec.label[:32]
+    if spec.kind == "money":
+        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                            error="金额必须是不小于 0 的数字（单位：万元，保留两位小数），不要输入“万元”或逗号。",
+                            prompt="请输入金额，单位：万元，保留两位小数。")
+    elif spec.kind in ("count", "int"):
+        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
+                            error="请输入不小于 0 的整数。", prompt="请输入整数。")
+    elif spec.kind == "rate":
+        dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="10",
+                            error="请输入百分数，例如 97.65%。", prompt="请输入百分数，例如 97.65%。")
+    elif spec.kind in BOOL_KINDS:
+        dv = DataValidation(type="list", formula1=YES_NO, error="请从下拉列表中选择“是”或“否”。",
+                            prompt="请选择“是”或“否”。")
+    elif spec.kind == "tier":
+        dv = DataValidation(type="list", formula1='"' + ",".join(spec.options) + '"',
+                            error="请从下拉列表中选择。", prompt="请从下拉列表中选择：" + "、".join(spec.options))
+    elif spec.kind == "points" and spec.max_points is not None:
+        dv = DataValidation(type="decimal", operator="between", formula1="0", formula2=fmt_pts(spec.max_points),
+                            error=f"得分应在 0 到 {fmt_pts(spec.max_points)} 分之间。",
+                            prompt=f"请填写得分（0–{fmt_pts(spec.max_points)} 分）。")
+    else:
+        return None
+    dv.errorTitle, dv.promptTitle = "输入无效", title
+    dv.showErrorMessage = dv.showInputMessage = True
+    dv.allow_blank = True
+    ws.add_data_validation(dv)
+    cache[key] = dv
+    return dv
+
+
+def _score_sheet(ws: Worksheet, plan: Plan, cat: dict[str, NameSpec], values: Mapping[str, Any]) -> None:
+    headers = ("编号", "指标", "分值", "评分标准", "评判得分/选项", "计算得分", "自评得分", "差异", "自评说明（低于满分必填）",
+               "计算过程")
+    _setup(ws, SCORE_SHEET, headers, (22, 34, 8, 60, 16, 11, 11, 9, 36, 48), landscape=True)
+    c = SCORE_COLS
+    validations: dict[str, DataValidation] = {}
+    helpers = {h.cell: h for h in plan.helpers if h.sheet == SCORE_SHEET}
+    level_fonts = {1: Font(bold=True, size=12), 2: Font(bold=True)}
+    for srow in plan.score_rows:
+        r = srow.row
+        if srow.indicator is not None:
+            ind = srow.indicator
+            ws[f"{c['id']}{r}"] = ind.id
+            ws[f"{c['name']}{r}"] = "  " * (srow.level - 1) + ind.name
+            ws[f"{c['name']}{r}"].font = level_fonts.get(srow.level, Font())
+            ws[f"{c['points']}{r}"] = float(ind.points)
+            ws[f"{c['points']}{r}"].number_format = "0.00"
+            if ind.criteria:
+                ws[f"{c['criteria']}{r}"] = ind.criteria
+                ws.row_dimensions[r].height = min(409, 15 * (ind.criteria.count("\n") + 2))
+            score = plan.cells[f"score_{ind.id}"]
+            _style_value(ws, ws[score.cell], cat[f"score_{ind.id}"], score.formula, values, validations)
+            if ind.rule is not None:
+                for key in ("self", "reason"):
+                    cp = plan.cells[f"{key}_{ind.id}"]
+                    _style_value(ws, ws[cp.cell], cat[cp.name], None, values, validations)  # type: ignore[index]
+        elif srow.judged is not None:
+            spec = srow.judged
+            ws[f"{c['name']}{r}"] = "    ▸ " + spec.label
+            if spec.max_points is not None:
+                ws[f"{c['points']}{r}"] = float(spec.max_points)
+                ws[f"{c['points']}{r}"].number_format = "0.00"
+            if spec.kind == "count":
+                ws[f"{c['criteria']}{r}"] = "填写个数（整数）"
+            cp = plan.cells[spec.name]
+            _style_value(ws, ws[cp.cell], spec, None, values, validations)
+        else:
+            ws[f"{c['name']}{r}"] = "总分"
+            ws[f"{c['name']}{r}"].font = BOLD
+            ws[f"{c['points']}{r}"] = float(plan.framework.total_points)
+            for name in ("score_total", "self_total"):
+                cp = plan.cells[name]
+                _style_value(ws, ws[cp.cell], cat[name], cp.formula, values, validations)
+        for col in c.values():
+            cell = ws[f"{col}{r}"]
+            cell.border = BORDER
+            if col in (c["criteria"], c["name"], c["reason"], c["explain"]):
+                cell.alignment = WRAP
+        for col in ("self", "delta", "explain"):
+            helper = helpers.get(f"{c[col]}{r}")
+            if helper is not None:
+                cell = ws[helper.cell]
+                cell.value = "=" + helper.formula  # type: ignore[operator]
+                cell.fill = COMPUTED_FILL
+                cell.number_format = "0.00" if col != "explain" else "@"
+                if col == "explain":
+                    cell.number_format = "General"
+                    cell.alignment = WRAP
+    ws.conditional_formatting.add(
+        f"{c['delta']}{FIRST_ROW}:{c['delta']}{plan.score_rows[-1].row}",
+        FormulaRule(formula=[f'AND(ISNUMBER({c["delta"]}{FIRST_ROW}),{c["delta"]}{FIRST_ROW}<>0)'],
+                    fill=MISMATCH_FILL))
+
+
+def _result_sheet(ws: Worksheet) -> None:
+    _setup(ws, "校验结果（由“一键校验”或 xlperf validate 生成）", RESULT_HEADERS, (6, 9, 9, 16, 9, 70, 16, 16),
+           landscape=True)
+    ws.protection.sheet = False
+
+
+# Charts -------------------------------------------------------------------------------------------
+
+
+def _charts(wb: Workbook, plan: Plan) -> None:
+    helpers = {(h.sheet, h.cell): h.formula for h in plan.helpers}
+    sheet, label_col, prog_col, sched_col = QUARTER_CHART
+    if (sheet, f"{prog_col}3") in helpers:
+        ws = wb[sheet]
+        ws[f"{label_col}2"], ws[f"{prog_col}2"], ws[f"{sched_col}2"] = "季度", "累计支出进度", "序时进度"
+        for n in range(1, 5):
+            r = 2 + n
+            ws[f"{label_col}{r}"] = f"{n}季度"
+            ws[f"{prog_col}{r}"] = "=" + helpers[(sheet, f"{prog_col}{r}")]  # type: ignore[operator]
+            ws[f"{sched_col}{r}"] = n / 4
+            ws[f"{prog_col}{r}"].number_format = ws[f"{sched_col}{r}"].number_format = "0.00%"
+        chart = LineChart()
+        chart.title = "季度累计支出进度与序时进度"
+        chart.y_axis.title = "进度"
+        chart.y_axis.number_format = "0%"
+        chart.add_data(Reference(ws, min_col=8, max_col=9, min_row=2, max_row=6), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=7, min_row=3, max_row=6))
+        chart.height, chart.width = 7.5, 14
+        ws.add_chart(chart, "G8")
+    ws = wb[SCORE_SHEET]
+    level2 = [r for r in plan.score_rows if r.indicator is not None and r.level == 2]
+    base = plan.score_rows[-1].row + 3
+    ws[f"B{base}"], ws[f"C{base}"], ws[f"D{base}"] = "二级指标", "计算得分", "自评得分"
+    for i, r in enumerate(level2, start=1):
+        assert r.indicator is not None
+        ws[f"B{base + i}"] = r.indicator.name
+        ws[f"C{base + i}"] = "=" + helpers[(SCORE_SHEET, f"C{base + i}")]  # type: ignore[operator]
+        ws[f"D{base + i}"] = "=" + helpers[(SCORE_SHEET, f"D{base + i}")]  # type: ignore[operator]
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = "二级指标：计算得分与自评得分"
+    chart.add_data(Reference(ws, min_col=3, max_col=4, min_row=base, max_row=base + len(level2)),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=2, min_row=base + 1, max_row=base + len(level2)))
+    chart.height, chart.width = 12, 18
+    ws.add_chart(chart, f"F{base}")
+
+
+def add_comment(cell: Any, text: str) -> None:
+    cell.comment = Comment(text, "xlperf")
