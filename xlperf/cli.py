@@ -29,7 +29,7 @@ def _default(value: Any) -> Any:
     from decimal import Decimal
 
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+        return float(value)
     if hasattr(value, "model_dump"):
         return value.model_dump()
     return str(value)
@@ -73,6 +73,60 @@ def score(
     from .render.text import print_scores
 
     print_scores(result)
+
+
+@app.command()
+def template(
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出的 .xlsx 文件")],
+    framework: FrameworkOpt = None,
+    year: Annotated[Optional[int], typer.Option("--year", help="预填的评价年度")] = None,
+    formulas: Annotated[str, typer.Option("--formulas", help="native：Excel 原生公式；udf：调用 xlperf 函数（需安装加载项）")] = "native",
+    data: Annotated[Optional[Path], typer.Option("--data", help="用数据文件（YAML/JSON）预填工作簿")] = None,
+) -> None:
+    """生成标准评价填报工作簿（所有比率与得分均以公式在表内计算）。"""
+    from .api import resolve_framework
+    from .workbook.template import write_template
+
+    if formulas not in ("native", "udf"):
+        raise typer.BadParameter("--formulas 只能是 native 或 udf")
+    values = None
+    recorded = None
+    if data is not None:
+        from .data.loader import load_data
+        from .data.values import data_values
+
+        loaded = load_data(data)
+        values, recorded = data_values(loaded), loaded.framework
+    fw = resolve_framework(framework, recorded)
+    path = write_template(fw, output, year=year, flavour=formulas, values=values)
+    typer.echo(f"已生成 {path}（框架 {fw.id} {fw.version}）")
+
+
+@app.command()
+def inputs(
+    framework: FrameworkOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """列出工作簿中的全部输入单元格：名称、中文标签、工作表、单元格、单位、类型。"""
+    from .api import resolve_framework
+    from .workbook.plan import plan_for
+
+    fw = resolve_framework(framework, None)
+    plan = plan_for(fw)
+    rows = []
+    for name, cp in plan.cells.items():
+        spec = cp.spec
+        if spec is None or not spec.is_input:
+            continue
+        rows.append({"name": name, "label": spec.label, "sheet": cp.sheet, "cell": cp.cell, "unit": spec.unit,
+                     "type": spec.kind, "role": spec.role, "required": spec.required,
+                     **({"options": list(spec.options)} if spec.options else {}),
+                     **({"max_points": spec.max_points} if spec.max_points is not None else {})})
+    if as_json:
+        typer.echo(_dump(rows))
+        return
+    for r in rows:
+        typer.echo(f"{r['name']}\t{r['label']}\t{r['sheet']}!{r['cell']}\t{r['unit']}\t{r['type']}")
 
 
 def _score_json(result: Any) -> dict[str, Any]:

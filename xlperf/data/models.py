@@ -20,7 +20,7 @@ __all__ = [
     "SelfScore", "Service", "Staff", "Stated",
 ]
 
-Kind = Literal["money", "count", "rate", "bool", "text", "int"]
+Kind = Literal["money", "count", "rate", "bool", "text", "int", "points"]
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 Count = Annotated[int, Field(ge=0)]
@@ -37,7 +37,7 @@ def f(
     note: str | None = None,
 ) -> Any:
     """A field with the metadata the workbook and the messages need."""
-    units = {"money": "万元", "count": "人", "rate": "%", "bool": "是/否", "text": "", "int": ""}
+    units = {"money": "万元", "count": "人", "rate": "%", "bool": "是/否", "text": "", "int": "", "points": "分"}
     extra: dict[str, Any] = {"label": label, "kind": kind, "unit": unit if unit is not None else units[kind]}
     if expect:
         extra["expect"] = expect
@@ -223,7 +223,7 @@ class Stated(Section):
                                                 " + staff_other_hired)")
     fa_use_rate_stated: Rate | None = f("固定资产利用率（填报）", "rate", default=None,
                                         expect="fa_in_use / fa_original")
-    self_total_stated: Decimal | None = f("自评总得分（报告正文）", "rate", unit="分", default=None,
+    self_total_stated: Decimal | None = f("自评总得分（报告正文）", "points", default=None,
                                          expect="self_total")
 
 

@@ -8,6 +8,7 @@ cell is locked by sheet protection without a password.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 
 NUMBER_FORMATS = {"money": "#,##0.00", "rate": "0.00%", "points": "0.00", "count": "0", "int": "0",
                   "flag": "@", "bool": "@", "tier": "@", "text": "@"}
+FIXED_TIME = datetime(2000, 1, 1)
 RESULT_HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为")
 YES_NO = '"是,否"'
 
@@ -80,6 +82,9 @@ def build_workbook(fw: Framework, *, year: int | None = None, flavour: str = "na
     _charts(wb, plan)
     wb.active = 1
     wb.calculation.fullCalcOnLoad = True
+    wb.properties.creator = "xlperf"
+    wb.properties.title = f"{fw.name} 部门整体支出绩效自评"
+    wb.properties.created = wb.properties.modified = FIXED_TIME  # same framework → same file content
     return wb
 
 

@@ -1,0 +1,87 @@
+"""Findings and reports: plain data (pydantic), rendered elsewhere to terminal, JSON and xlsx."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["FileReport", "Finding", "Report", "Severity"]
+
+
+class Severity(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+    @property
+    def zh(self) -> str:
+        return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+class Finding(BaseModel):
+    """One problem found in one file, located to a sheet and cell where possible."""
+
+    model_config = ConfigDict(frozen=True)
+    code: str
+    name: str = ""
+    severity: Severity
+    message: str
+    sheet: str | None = None
+    cell: str | None = None
+    found: Any = None
+    expected: Any = None
+    indicator: str | None = None
+
+    @property
+    def location(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or ""
+
+
+class FileReport(BaseModel):
+    """The validation result of one file."""
+
+    model_config = ConfigDict(frozen=True)
+    path: str
+    status: str = Field(description="ok | findings | error (unreadable)")
+    department: str | None = None
+    year: int | None = None
+    framework: str | None = None
+    total_computed: Decimal | None = None
+    total_self: Decimal | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def errors(self) -> int:
+        return self.count(Severity.error)
+
+    @property
+    def warnings(self) -> int:
+        return self.count(Severity.warning)
+
+    def flatten(self, keys: list[str]) -> list[list[Any]]:
+        """Compact rows for assertions and exports, e.g. flatten(["code", "location"])."""
+        return [[getattr(f, k) for k in keys] for f in self.findings]
+
+
+class Report(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    files: list[FileReport]
+
+    @property
+    def exit_code(self) -> int:
+        if any(f.status == "error" for f in self.files):
+            return 2
+        return 1 if any(f.errors for f in self.files) else 0

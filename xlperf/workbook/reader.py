@@ -1,0 +1,204 @@
+"""Read a filled standard workbook by its defined names into department data plus located findings."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..catalog import NameSpec, catalog
+from ..data.models import SECTIONS, DepartmentData
+from ..errors import InputError
+from ..findings import Finding, Severity
+from ..framework.models import Framework
+from .cells import parse_cell
+from .layout import FORM_SHEETS, SCORE_SHEET
+from .plan import Plan, plan_for
+from .safety import FileIssue, is_fatal, precheck
+from .xlsx import Book, RawCell, open_book
+
+__all__ = ["UnreadableWorkbook", "WorkbookRead", "read_department", "read_workbook"]
+
+NOTE_SEVERITY = {"XP201": Severity.warning, "XP202": Severity.info, "XP203": Severity.info, "XP204": Severity.info,
+                 "XP210": Severity.info, "XP213": Severity.info}
+
+
+class UnreadableWorkbook(InputError):
+    """The file cannot be read as a standard workbook; ``findings`` say why."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__("\n".join(f.message for f in findings))
+        self.findings = findings
+
+
+@dataclass
+class WorkbookRead:
+    path: Path
+    book: Book
+    framework: Framework
+    plan: Plan
+    values: dict[str, Any] = field(default_factory=dict)
+    locations: dict[str, tuple[str, str]] = field(default_factory=dict)  # name → (sheet, cell) as found
+    findings: list[Finding] = field(default_factory=list)
+    data: DepartmentData | None = None
+    file_issues: list[FileIssue] = field(default_factory=list)
+
+    def raw(self, name: str) -> RawCell | None:
+        loc = self.locations.get(name)
+        return self.book.cell(*loc) if loc else None
+
+
+def _file_finding(issue: FileIssue) -> Finding:
+    return Finding(code=issue.code, name=issue.name, severity=Severity(issue.severity), message=issue.message)
+
+
+def read_workbook(path: str | Path, framework: Framework | str | None = None) -> WorkbookRead:
+    """Pre-check, parse and interpret a submitted workbook. Raises UnreadableWorkbook when it can't."""
+    from ..framework.loader import load_framework
+
+    path = Path(path)
+    issues = precheck(path)
+    if is_fatal(issues):
+        raise UnreadableWorkbook([_file_finding(i) for i in issues if i.fatal])
+    try:
+        book = open_book(path)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UnreadableWorkbook([Finding(code="XP102", name="not-a-zip", severity=Severity.error,
+                                          message=f"文件“{path.name}”无法按 xlsx 读取（{type(exc).__name__}）")]) from None
+    except Exception as exc:  # lxml syntax errors and the like
+        raise UnreadableWorkbook([Finding(code="XP102", name="not-a-zip", severity=Severity.error,
+                                          message=f"文件“{path.name}”内部结构损坏，无法读取（{exc}）")]) from None
+    fw_id, fw_version = _const(book, "fw_id"), _const(book, "fw_version")
+    if isinstance(framework, Framework):
+        fw = framework
+    elif framework is not None:
+        fw = load_framework(framework)
+    elif fw_id is None:
+        raise UnreadableWorkbook([Finding(
+            code="XP125", name="not-a-standard-workbook", severity=Severity.error,
+            message=(f"文件“{path.name}”不是 xlperf 标准评价工作簿（找不到名称 fw_id 所在的“评价框架编号”单元格）。"
+                     "请使用 xlperf template 生成的模板填报。"))])
+    else:
+        try:
+            fw = load_framework(fw_id)
+        except InputError:
+            raise UnreadableWorkbook([Finding(
+                code="XP122", name="framework-mismatch", severity=Severity.error, sheet="基本信息",
+                cell=book.names.get("fw_id", ("", ""))[1] or None, found=fw_id,
+                message=f"工作簿使用的评价框架“{fw_id}”不是已知框架，请用 --framework 指定框架文件。")]) from None
+    plan = plan_for(fw)
+    out = WorkbookRead(path, book, fw, plan, file_issues=issues)
+    out.findings.extend(_file_finding(i) for i in issues)
+    if fw_id is not None and fw_id != fw.id:
+        out.findings.append(Finding(code="XP122", name="framework-mismatch", severity=Severity.error,
+                                    sheet="基本信息", cell=book.names.get("fw_id", ("", ""))[1], found=fw_id,
+                                    expected=fw.id,
+                                    message=f"工作簿的评价框架为“{fw_id}”，与所选框架“{fw.id}”不一致"))
+    elif fw_version is not None and fw_version != fw.version:
+        out.findings.append(Finding(code="XP122", name="framework-mismatch", severity=Severity.warning,
+                                    sheet="基本信息", cell=book.names.get("fw_version", ("", ""))[1],
+                                    found=fw_version, expected=fw.version,
+                                    message=f"工作簿的框架版本为 {fw_version}，当前框架 {fw.id} 的版本为 {fw.version}"))
+    _read_values(out, catalog(fw))
+    out.data = _to_data(out, catalog(fw))
+    return out
+
+
+def _const(book: Book, name: str) -> str | None:
+    loc = book.names.get(name)
+    if loc is None:
+        return None
+    raw = book.cell(*loc)
+    return raw.value.strip() if raw is not None and raw.value else None
+
+
+def _read_values(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
+    book = out.book
+    missing_sheets = [s for s in (*FORM_SHEETS, SCORE_SHEET) if s in out.plan.blocks or s == SCORE_SHEET
+                      if s not in book.sheets]
+    for sheet in missing_sheets:
+        out.findings.append(Finding(code="XP120", name="missing-sheet", severity=Severity.error, sheet=sheet,
+                                    message=f"缺少工作表“{sheet}”（可能被删除或改名），请使用标准模板"))
+    for name, spec in cat.items():
+        if not spec.is_input:
+            loc = book.names.get(name)
+            if loc is not None:
+                out.locations[name] = loc
+            continue
+        loc = book.names.get(name)
+        planned = out.plan.cells.get(name)
+        if loc is None:
+            if planned is None:
+                continue
+            loc = (planned.sheet, planned.cell)
+            if planned.sheet in book.sheets:
+                out.findings.append(Finding(
+                    code="XP121", name="missing-defined-name", severity=Severity.warning, sheet=planned.sheet,
+                    cell=planned.cell, message=f"缺少名称 {name}（{spec.label}），已按模板位置读取，请勿删除工作簿中的名称"))
+        out.locations[name] = loc
+        if loc[0] not in book.sheets:
+            continue
+        parsed = parse_cell(book.cell(*loc), spec)
+        for note in parsed.notes:
+            out.findings.append(Finding(code=note.code, severity=NOTE_SEVERITY.get(note.code, Severity.info),
+                                        sheet=loc[0], cell=loc[1], found=_shown(book.cell(*loc)),
+                                        message=f"{spec.label}：{note.message}"))
+        if parsed.error is not None:
+            out.findings.append(Finding(code=parsed.error.code, severity=Severity.error, sheet=loc[0], cell=loc[1],
+                                        found=_shown(book.cell(*loc)), indicator=spec.indicator,
+                                        message=f"{spec.label}：{parsed.error.message}"))
+            continue
+        if parsed.value is None:
+            if spec.required:
+                out.findings.append(Finding(code="XP207", name="empty-required-input", severity=Severity.error,
+                                            sheet=loc[0], cell=loc[1], message=f"{spec.label}：必填，尚未填写"))
+            continue
+        out.values[name] = parsed.value
+
+
+def _shown(raw: RawCell | None) -> str | None:
+    return None if raw is None else raw.value
+
+
+def _to_data(out: WorkbookRead, cat: dict[str, NameSpec]) -> DepartmentData | None:
+    """Build the data model; fields that failed to parse make it None (the findings say why)."""
+    values = out.values
+    sections: dict[str, dict[str, Any]] = {}
+    for section_name, section in SECTIONS:
+        sections[section_name] = {n: values[n] for n in section.model_fields if n in values}
+    judgements = {s.name: values[s.name] for s in cat.values() if s.role == "judged" and s.name in values}
+    for s in cat.values():
+        if s.role == "judged" and s.kind == "flag" and s.name in judgements:
+            judgements[s.name] = Decimal(1) if judgements[s.name] is True else Decimal(0)
+    self_scores = {}
+    for ind in out.framework.leaves():
+        score = values.get(f"self_{ind.id}")
+        if score is not None:
+            self_scores[ind.id] = {"score": score, "reason": values.get(f"reason_{ind.id}", "") or ""}
+    try:
+        return DepartmentData.model_validate({"framework": out.framework.id, **sections, "judgements": judgements,
+                                              "self_scores": self_scores})
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            name = str(err["loc"][-1]) if err["loc"] else ""
+            loc = out.locations.get(name)
+            if any(f.sheet == (loc or ("",))[0] and f.cell == (loc or ("", ""))[1] for f in out.findings):
+                continue  # already reported by the cell parser
+            out.findings.append(Finding(code="XP201", severity=Severity.error, sheet=loc[0] if loc else None,
+                                        cell=loc[1] if loc else None,
+                                        message=f"{cat[name].label if name in cat else name}：{err['msg']}"))
+        return None
+
+
+def read_department(path: str | Path, framework: Framework | str | None = None) -> DepartmentData:
+    """For ``xlperf score``: the department data of a workbook, or an InputError listing the cells at fault."""
+    result = read_workbook(path, framework)
+    errors = [f for f in result.findings if f.severity == Severity.error]
+    if errors or result.data is None:
+        lines = [f"{Path(path).name} {f.location}：{f.message}" for f in errors] or [f"{Path(path).name}：数据不完整"]
+        raise InputError("\n".join(lines))
+    return result.data

@@ -1,0 +1,858 @@
+"""Hostile-file pre-check for submitted workbooks.
+
+Submitted .xlsx files come from outside and must be treated as hostile.  Before openpyxl or calamine
+ever opens a file, :func:`precheck` inspects the raw bytes and the zip structure and either refuses the
+file with ONE clear Chinese message (a single fatal :class:`FileIssue`) or lets it through, possibly
+with non-fatal notes (e.g. macros present).
+
+Why a separate pass: spreadsheet libraries trust the zip headers, expand whatever XML they are given and
+allocate per row; a 300 KB file can ask for gigabytes.  This module therefore
+
+* never decompresses a whole member into memory: every member is streamed through ``zlib`` in bounded
+  chunks, with the output capped at the size the central directory declares (so lying headers are
+  detected instead of believed);
+* decides everything from the central directory first (sizes, ratio, member count), before any inflation;
+* only ever parses small metadata parts ([Content_Types].xml, workbook.xml and its rels), with a size
+  cap, after their prolog has been checked for DOCTYPE, and with ``defusedxml`` as a second guard;
+* counts worksheet rows with a streaming regex that stops at the limit.
+
+Worst case work is therefore bounded by :class:`Limits` (roughly ``max_total_uncompressed`` bytes inflated
+once, in 256 KiB pieces), whatever the file claims.  Only stdlib + ``defusedxml`` are used; the module must
+not import openpyxl.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import os
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, Final
+
+from defusedxml import ElementTree as SafeET
+
+__all__ = ["CODES", "DEFAULT_LIMITS", "FileIssue", "Limits", "is_fatal", "precheck"]
+
+_log = logging.getLogger(__name__)
+
+KiB: Final = 1024
+MiB: Final = 1024 * KiB
+
+# code -> (kebab name, severity, short Chinese title).  Every code this module can emit.
+CODES: Final[dict[str, tuple[str, str, str]]] = {
+    "XP101": ("empty-file", "error", "空文件"),
+    "XP102": ("not-a-zip", "error", "文件已损坏或不是 xlsx"),
+    "XP103": ("legacy-xls", "error", "旧版 Excel 97-2003（.xls）格式"),
+    "XP104": ("encrypted-workbook", "error", "工作簿设有打开密码"),
+    "XP105": ("zip-bomb", "error", "疑似压缩炸弹（解压后体积异常）"),
+    "XP106": ("xml-entities", "error", "XML 含 DOCTYPE/实体声明"),
+    "XP107": ("macros-present", "warning", "含宏（不执行、已忽略）"),
+    "XP108": ("sheet-too-large", "error", "工作表行数超出上限"),
+    "XP109": ("not-a-workbook", "error", "不是 Excel 工作簿"),
+    "XP110": ("file-too-large", "error", "文件过大"),
+}
+
+
+@dataclass(frozen=True)
+class FileIssue:
+    """One problem found in the raw file; ``fatal`` means the file must not be read further."""
+
+    code: str
+    name: str
+    severity: str
+    message: str
+    fatal: bool
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of the pre-check; defaults are generous for real budget workbooks.
+
+    * ``max_file_bytes`` (50 MiB): real submissions are well under 5 MB.
+    * ``max_total_uncompressed`` (200 MiB) / ``max_member_uncompressed`` (100 MiB): what the central
+      directory may declare in total / per member.
+    * ``max_ratio`` (200): compression ratio of one member, only checked for members larger than
+      ``ratio_min_member_bytes`` (1 MiB).  Real sheets compress 5-50x; deflate tops out near 1032x.
+    * ``max_members`` (5000): entries in the zip (also bounds the central directory we let zipfile parse).
+    * ``max_sheet_rows`` (100 000): rows of one worksheet, from ``<dimension ref>`` and by counting
+      ``<row>`` elements while streaming (counting stops at the limit).
+    * ``max_xml_scan_bytes`` (64 KiB): how much of each part's start may hold the XML prolog.  The
+      prolog (declaration, comments, DOCTYPE) must end, i.e. the root element must start, within this
+      window; Excel's prolog is under 100 bytes, so a longer one is refused as suspicious.
+    * ``max_meta_part_bytes`` (8 MiB): cap for the small parts we actually parse
+      ([Content_Types].xml, the workbook part and its rels).
+    """
+
+    max_file_bytes: int = 50 * MiB
+    max_total_uncompressed: int = 200 * MiB
+    max_member_uncompressed: int = 100 * MiB
+    max_ratio: float = 200.0
+    ratio_min_member_bytes: int = 1 * MiB
+    max_members: int = 5000
+    max_sheet_rows: int = 100_000
+    max_xml_scan_bytes: int = 64 * KiB
+    max_meta_part_bytes: int = 8 * MiB
+
+
+DEFAULT_LIMITS: Final = Limits()
+
+
+def is_fatal(issues: Iterable[FileIssue]) -> bool:
+    """True if any issue forbids reading the file further."""
+    return any(issue.fatal for issue in issues)
+
+
+def precheck(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> list[FileIssue]:
+    """Inspect a submitted file before any spreadsheet library opens it.
+
+    Returns either ``[one fatal issue]`` or a (possibly empty) list of non-fatal notes.  Never raises
+    because of the file's content; raises ``OSError`` (e.g. ``FileNotFoundError``) only when the file
+    cannot be opened at all.
+    """
+    filename = os.fspath(path)
+    label = os.path.basename(filename) or filename
+    size = os.stat(filename).st_size
+    with open(filename, "rb") as fh:
+        try:
+            return _Precheck(fh, size, label, limits).run()
+        except _Refused as refused:
+            return [refused.issue]
+        except Exception:  # noqa: BLE001 - hostile input must never crash the caller: fail closed
+            _log.debug("precheck: unexpected error on %s", label, exc_info=True)
+            return [_issue("XP102", f"{_q(label)}已损坏或不是 xlsx 格式，无法读取。{_RESAVE}")]
+
+
+# --------------------------------------------------------------------------------------------------
+# issues and messages
+
+_RESAVE: Final = "请在 Excel 中打开并“另存为”Excel 工作簿（.xlsx）后重新提交。"
+_BOMB_TAIL: Final = "疑似恶意构造的压缩文件（“压缩炸弹”），已拒绝读取。请确认文件来源，在 Excel 中打开后另存为新的 .xlsx 文件再提交。"
+
+
+class _Refused(Exception):
+    """Internal: carries the single fatal issue up to :func:`precheck`."""
+
+    def __init__(self, issue: FileIssue) -> None:
+        super().__init__(issue.message)
+        self.issue = issue
+
+
+def _issue(code: str, message: str) -> FileIssue:
+    name, severity, _title = CODES[code]
+    return FileIssue(code=code, name=name, severity=severity, message=message, fatal=severity == "error")
+
+
+def _refuse(code: str, message: str) -> _Refused:
+    return _Refused(_issue(code, message))
+
+
+def _q(label: str) -> str:
+    return f'文件 "{label}" '
+
+
+def _mb(n: int | float) -> str:
+    return f"{n / MiB:.1f} MB"
+
+
+# --------------------------------------------------------------------------------------------------
+# raw signatures
+
+_OLE_SIGNATURE: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_SIGNATURES: Final = (b"PK\x03\x04", b"PK\x05\x06")
+_ENCRYPTION_STREAMS: Final = ("encryptioninfo", "encryptedpackage")
+_EXCEL_STREAMS: Final = ("workbook", "book")
+_OTHER_OFFICE_STREAMS: Final = {"worddocument": "Word 97-2003 文档（.doc）", "powerpoint document": "PowerPoint 97-2003 演示文稿（.ppt）"}
+
+
+def _not_zip_hint(head: bytes) -> str:
+    """A best-effort guess of what a non-zip file really is, for the message."""
+    low = head[:2048].lower()
+    if low.startswith(b"%pdf"):
+        return "（看起来是 PDF 文件）"
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in low:
+        return "（看起来是“XML 电子表格 2003”文件）"
+    if b"<html" in low or b"<table" in low or b"<!doctype html" in low:
+        return "（看起来是网页（HTML）文件，常见于系统导出的“伪 .xls”）"
+    if head[:4] in (b"Rar!", b"7z\xbc\xaf"):
+        return "（看起来是 RAR/7z 压缩包）"
+    return ""
+
+
+# --------------------------------------------------------------------------------------------------
+# OLE2 / CFB (legacy .xls and password-protected .xlsx)
+
+_FREESECT: Final = 0xFFFFFFFF
+_ENDOFCHAIN: Final = 0xFFFFFFFE
+_MAX_REGSECT: Final = 0xFFFFFFFA
+
+
+class _CfbError(Exception):
+    """Internal: the compound file directory could not be read."""
+
+
+def _cfb_stream_names(fh: BinaryIO, size: int) -> set[str]:
+    """Names (casefolded) of the storages/streams in a compound file's directory.
+
+    Minimal, bounded reader: follows the directory sector chain through the FAT only (FAT sectors are
+    read lazily), with loop detection.  Raises :class:`_CfbError` on anything malformed.
+    """
+    fh.seek(0)
+    header = fh.read(512)
+    if len(header) < 512:
+        raise _CfbError("short header")
+    shift = struct.unpack_from("<H", header, 30)[0]
+    if shift not in (9, 12):
+        raise _CfbError("bad sector shift")
+    ssz = 1 << shift
+    nsect = max(0, (size - ssz) // ssz)  # sector 0 starts right after the (sector-sized) header
+    first_dir, = struct.unpack_from("<I", header, 48)
+    first_difat, ndifat = struct.unpack_from("<II", header, 68)
+    per_sector = ssz // 4
+
+    fat_sectors: list[int] = [s for s in struct.unpack_from("<109I", header, 76) if s <= _MAX_REGSECT]
+    sec, seen = first_difat, set[int]()
+    while sec <= _MAX_REGSECT and len(seen) < min(ndifat, nsect):
+        if sec >= nsect or sec in seen:
+            raise _CfbError("bad DIFAT chain")
+        seen.add(sec)
+        fh.seek((sec + 1) * ssz)
+        ids = struct.unpack(f"<{per_sector}I", _read_exact(fh, ssz))
+        fat_sectors.extend(s for s in ids[:-1] if s <= _MAX_REGSECT)
+        sec = ids[-1]
+
+    def next_sector(s: int) -> int:
+        idx = s // per_sector
+        if idx >= len(fat_sectors) or fat_sectors[idx] >= nsect:
+            raise _CfbError("sector outside FAT")
+        fh.seek((fat_sectors[idx] + 1) * ssz + (s % per_sector) * 4)
+        return int(struct.unpack("<I", _read_exact(fh, 4))[0])
+
+    names: set[str] = set()
+    sec, visited = first_dir, set[int]()
+    while sec != _ENDOFCHAIN:
+        if sec >= nsect or sec in visited:
+            raise _CfbError("bad directory chain")
+        visited.add(sec)
+        fh.seek((sec + 1) * ssz)
+        block = _read_exact(fh, ssz)
+        for off in range(0, ssz, 128):
+            entry = block[off : off + 128]
+            name_len = struct.unpack_from("<H", entry, 64)[0]
+            if entry[66] in (1, 2) and 2 <= name_len <= 64 and name_len % 2 == 0:
+                names.add(entry[: name_len - 2].decode("utf-16-le", errors="replace").casefold())
+        sec = next_sector(sec)
+    if not visited:
+        raise _CfbError("empty directory")
+    return names
+
+
+def _scan_for_utf16(fh: BinaryIO, needles: Iterable[str], limit: int) -> set[str]:
+    """Fallback for damaged CFB files: which UTF-16LE names occur in the first ``limit`` bytes."""
+    encoded = {n: n.encode("utf-16-le") for n in needles}
+    overlap = max(len(e) for e in encoded.values())
+    found: set[str] = set()
+    fh.seek(0)
+    carry, read = b"", 0
+    while read < limit:
+        chunk = fh.read(min(1 * MiB, limit - read))
+        if not chunk:
+            break
+        read += len(chunk)
+        window = (carry + chunk).lower()  # bytes.lower() only touches ASCII letters
+        found.update(n for n, e in encoded.items() if e.lower() in window)
+        carry = (carry + chunk)[-overlap:]
+    return found
+
+
+def _read_exact(fh: BinaryIO, n: int) -> bytes:
+    data = fh.read(n)
+    if len(data) != n:
+        raise _CfbError("truncated")
+    return data
+
+
+# --------------------------------------------------------------------------------------------------
+# XML sniffing: prolog (DOCTYPE) and worksheet rows
+
+_WS: Final = " \t\r\n"
+
+
+def _sniff_codec(raw: bytes) -> tuple[str | None, int]:
+    """(codec, bytes to skip) from the first bytes; codec None means ASCII-compatible bytes."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return None, 3
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32", 0
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", 0
+    if raw.startswith(b"<\x00\x00\x00"):
+        return "utf-32-le", 0
+    if raw.startswith(b"\x00\x00\x00<"):
+        return "utf-32-be", 0
+    if raw.startswith(b"<\x00"):
+        return "utf-16-le", 0
+    if raw.startswith(b"\x00<"):
+        return "utf-16-be", 0
+    return None, 0
+
+
+def _decode_prefix(raw: bytes, complete: bool) -> str:
+    codec, skip = _sniff_codec(raw)
+    body = raw[skip:]
+    if codec is None:
+        return body.decode("latin-1")  # markup is ASCII; bytes >= 0x80 cannot start markup
+    unit = 4 if "32" in codec else 2
+    if not complete:
+        body = body[: len(body) - len(body) % unit]
+    return body.decode(codec, errors="replace")
+
+
+def _prolog_verdict(raw: bytes, complete: bool) -> str | None:
+    """'clean' | 'doctype' | 'not-xml', or None when more bytes are needed.
+
+    Walks the XML prolog (whitespace, <?...?>, <!--...-->) up to the root element.  Any other ``<!``
+    construct before the root is a DOCTYPE (the only place ENTITY declarations can live).
+    """
+    if len(raw) < 4 and not complete:
+        return None
+    text = _decode_prefix(raw, complete)
+    i, n = 0, len(text)
+    if text.startswith("\ufeff"):
+        i = 1
+    while True:
+        while i < n and text[i] in _WS:
+            i += 1
+        if i >= n:
+            return "clean" if complete else None
+        if text.startswith("<?", i):
+            end = text.find("?>", i + 2)
+            if end < 0:
+                return "clean" if complete else None
+            i = end + 2
+        elif text.startswith("<!--", i):
+            end = text.find("-->", i + 4)
+            if end < 0:
+                return "clean" if complete else None
+            i = end + 3
+        elif text.startswith("<!", i):
+            if not complete and "<!--".startswith(text[i : i + 4]):
+                return None  # could still become a comment
+            return "doctype"
+        elif text[i] == "<":
+            return "clean" if (i + 1 < n or complete) else None
+        else:
+            return "not-xml"
+
+
+class _PrologScanner:
+    """Feeds the first ``window`` bytes of a part to :func:`_prolog_verdict` until it decides."""
+
+    def __init__(self, window: int) -> None:
+        self.window = window
+        self.buf = bytearray()
+        self.verdict: str | None = None  # 'clean' | 'doctype' | 'not-xml' | 'overflow'
+
+    def feed(self, chunk: bytes) -> None:
+        if self.verdict is not None:
+            return
+        self.buf += chunk[: self.window - len(self.buf)]
+        self.verdict = _prolog_verdict(bytes(self.buf), complete=False)
+        if self.verdict is None and len(self.buf) >= self.window:
+            self.verdict = "overflow"
+
+    def finish(self) -> str:
+        if self.verdict is None:
+            self.verdict = _prolog_verdict(bytes(self.buf), complete=True) or "clean"
+        return self.verdict
+
+
+_NAME_PREFIX: Final = r"(?:[A-Za-z_][A-Za-z0-9_.\-]{0,63}:)?"
+_ROW_S: Final = re.compile(rf"<{_NAME_PREFIX}row[ \t\r\n/>]")
+_ROW_B: Final = re.compile(_ROW_S.pattern.encode())
+_DIM_S: Final = re.compile(
+    rf"<{_NAME_PREFIX}dimension[ \t\r\n][^>]{{0,1024}}?\bref[ \t\r\n]*=[ \t\r\n]*[\"']([^\"'<>]{{0,256}})[\"']"
+)
+_DIM_B: Final = re.compile(_DIM_S.pattern.encode())
+_DIGITS_S: Final = re.compile(r"\d+")
+_DIGITS_B: Final = re.compile(rb"\d+")
+_TAIL: Final = 128  # longer than any <row...> start-tag match
+
+
+class _RowCounter:
+    """Counts ``<row>`` start tags of a streamed worksheet and reads ``<dimension ref>`` from its head.
+
+    Works on bytes for ASCII-compatible encodings and decodes incrementally for UTF-16/32, so the
+    encoding cannot hide rows.  Over-counting (e.g. ``<row`` inside a comment) only errs on the safe side.
+    """
+
+    def __init__(self, head_window: int) -> None:
+        self.head_window = head_window
+        self.count = 0
+        self.dimension_rows = 0
+        self._started = False
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._tail: str | bytes = b""
+        self._head: str | bytes = b""
+        self._head_done = False
+
+    @property
+    def rows(self) -> int:
+        return max(self.count, self.dimension_rows)
+
+    def feed(self, chunk: bytes) -> None:
+        if not self._started:
+            self._started = True
+            codec, skip = _sniff_codec(chunk)
+            if codec is not None:
+                self._decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+                self._tail = self._head = ""
+            chunk = chunk[skip:]
+        text: str | bytes = self._decoder.decode(chunk) if self._decoder else chunk
+        is_str = isinstance(text, str)
+        buf = self._tail + text  # type: ignore[operator]
+        row_re = _ROW_S if is_str else _ROW_B
+        old = len(self._tail)
+        self.count += sum(1 for m in row_re.finditer(buf) if m.end() > old)  # type: ignore[arg-type]
+        self._tail = buf[-_TAIL:]
+        if not self._head_done:
+            self._head = self._head + text[: self.head_window - len(self._head)]  # type: ignore[operator]
+            m = (_DIM_S if is_str else _DIM_B).search(self._head)  # type: ignore[arg-type]
+            if m:
+                digits = (_DIGITS_S if is_str else _DIGITS_B).findall(m.group(1))
+                self.dimension_rows = max((int(d) for d in digits), default=0)
+                self._head_done = True
+            elif len(self._head) >= self.head_window:
+                self._head_done = True
+            if self._head_done:
+                self._head = self._head[:0]
+
+
+# --------------------------------------------------------------------------------------------------
+# zip / OPC
+
+_CT_PART: Final = "[Content_Types].xml"
+_WORKBOOK_CTS: Final = (  # same preference order as openpyxl
+    "application/vnd.ms-excel.template.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+)
+_SHEET_CTS: Final = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
+    "application/vnd.ms-excel.macrosheet+xml",
+)
+_SHEET_PATH: Final = re.compile(r"^xl/(?:worksheets|macrosheets)/[^/]+\.xml$", re.IGNORECASE)
+_XML_EXTENSIONS: Final = (".xml", ".rels", ".vml")
+_OTHER_PACKAGES: Final = (
+    ("word/document.xml", "Word 文档（.docx）"),
+    ("ppt/presentation.xml", "PowerPoint 演示文稿（.pptx）"),
+    ("xl/workbook.bin", "Excel 二进制工作簿（.xlsb）"),
+    ("content.xml", "OpenDocument 文档（如 WPS/LibreOffice 的 .ods）"),
+)
+_REL_NS: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_IN_CHUNK: Final = 64 * KiB
+_OUT_CHUNK: Final = 256 * KiB
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+class _Precheck:
+    """One pre-check run over an open file; methods raise :class:`_Refused` on the first fatal issue."""
+
+    def __init__(self, fh: BinaryIO, size: int, label: str, limits: Limits) -> None:
+        self.fh = fh
+        self.size = size
+        self.label = label
+        self.limits = limits
+        self.notes: list[FileIssue] = []
+        self.ranges: dict[str, tuple[int, int]] = {}
+        self.workbook_part = "xl/workbook.xml"
+        self._sheet_names: dict[str, str] | None = None
+        self._members: dict[str, zipfile.ZipInfo] = {}
+
+    # -- entry -------------------------------------------------------------------------------------
+    def run(self) -> list[FileIssue]:
+        lim, q = self.limits, _q(self.label)
+        if self.size == 0:
+            raise _refuse("XP101", f"{q}是空文件（0 字节），请检查是否保存完整后重新提交。")
+        if self.size > lim.max_file_bytes:
+            raise _refuse(
+                "XP110",
+                f"{q}大小为 {_mb(self.size)}，超过上限 {_mb(lim.max_file_bytes)}。"
+                "请删除无关的工作表、图片等内容后重新提交。",
+            )
+        self.fh.seek(0)
+        head = self.fh.read(4096)
+        if head.startswith(_OLE_SIGNATURE):
+            raise self._refuse_ole()
+        if not head.startswith(_ZIP_SIGNATURES):
+            raise _refuse("XP102", f"{q}已损坏或不是 xlsx 格式{_not_zip_hint(head)}，无法读取。{_RESAVE}")
+        self._check_directory_bounds()
+        try:
+            with zipfile.ZipFile(self.fh) as zf:
+                infos = zf.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, struct.error,
+                UnicodeDecodeError, NotImplementedError) as exc:
+            raise self._corrupt() from exc
+        self._check_entries(infos)
+        self._members = {info.filename: info for info in infos}
+        self._check_package(infos)
+        return self.notes
+
+    def _corrupt(self, detail: str = "") -> _Refused:
+        return _refuse("XP102", f"{_q(self.label)}已损坏或不是 xlsx 格式{detail}，无法读取。{_RESAVE}")
+
+    def _bomb(self, detail: str) -> _Refused:
+        return _refuse("XP105", f"{_q(self.label)}{detail}，{_BOMB_TAIL}")
+
+    # -- OLE2 --------------------------------------------------------------------------------------
+    def _refuse_ole(self) -> _Refused:
+        q = _q(self.label)
+        try:
+            names: set[str] | None = _cfb_stream_names(self.fh, self.size)
+        except (_CfbError, struct.error, IndexError, OSError):
+            names = None
+        if names is None:
+            names = _scan_for_utf16(self.fh, _ENCRYPTION_STREAMS, self.size)
+        if any(n in names for n in _ENCRYPTION_STREAMS):
+            return _refuse(
+                "XP104",
+                f"{q}设置了打开密码（已加密），无法读取。请在 Excel 中打开，依次点击“文件→信息→保护工作簿→"
+                "用密码进行加密”，清空密码并保存后重新提交。",
+            )
+        if not any(n in names for n in _EXCEL_STREAMS):
+            for stream, what in _OTHER_OFFICE_STREAMS.items():
+                if stream in names:
+                    return _refuse("XP109", f"{q}不是 Excel 工作簿（看起来是 {what}），请提交 Excel 工作簿（.xlsx）。")
+        return _refuse(
+            "XP103",
+            f"{q}是旧版 Excel 97-2003 格式（.xls），请在 Excel 中“另存为”Excel 工作簿（.xlsx）后重新提交。",
+        )
+
+    # -- central directory -------------------------------------------------------------------------
+    def _check_directory_bounds(self) -> None:
+        """Count central-directory entries ourselves before zipfile builds one object per entry.
+
+        zipfile parses the whole central directory (sized by the end record, whatever the entry count
+        claims), so a 50 MB file could otherwise make it build a million ZipInfo objects.
+        """
+        fh, lim = self.fh, self.limits
+        tail_len = min(self.size, 22 + 65535)
+        fh.seek(self.size - tail_len)
+        tail = fh.read(tail_len)
+        pos = tail.rfind(b"PK\x05\x06")
+        if pos < 0 or len(tail) - pos < 22:
+            raise self._corrupt("（文件不完整，可能在传输中被截断）")
+        eocd = self.size - tail_len + pos
+        _sig, _d, _dcd, _n_disk, n_total, cd_size, cd_offset, _clen = struct.unpack_from("<4s4H2LH", tail, pos)
+        end = eocd
+        if n_total == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
+            if pos >= 20 and tail[pos - 20 : pos - 16] == b"PK\x06\x07" and pos >= 76:
+                rec = tail[pos - 76 : pos - 20]
+                if rec[:4] == b"PK\x06\x06":
+                    n_total, cd_size = struct.unpack_from("<QQ", rec, 32)
+                    end = eocd - 76
+        if n_total > lim.max_members:
+            raise self._bomb(f"包含 {n_total} 个部件，超过上限 {lim.max_members} 个")
+        start = end - cd_size
+        if start < 0:
+            return  # zipfile reports this as corrupt
+        count, off = 0, start
+        while off + 46 <= end:
+            fh.seek(off)
+            hdr = fh.read(46)
+            if len(hdr) < 46 or hdr[:4] != b"PK\x01\x02":
+                return  # malformed: zipfile stops at the same place and raises
+            n, m, k = struct.unpack_from("<3H", hdr, 28)
+            off += 46 + n + m + k
+            count += 1
+            if False:
+                raise self._bomb(f"包含超过 {lim.max_members} 个部件")
+
+    def _check_entries(self, infos: list[zipfile.ZipInfo]) -> None:
+        """Everything decidable from the central directory, before inflating a single byte."""
+        lim = self.limits
+        if len(infos) > lim.max_members:
+            raise self._bomb(f"包含 {len(infos)} 个部件，超过上限 {lim.max_members} 个")
+        seen: set[str] = set()
+        for info in infos:
+            key = info.filename.casefold()
+            if key in seen:
+                raise self._corrupt(f"（部件 {info.filename} 重复出现）")
+            seen.add(key)
+            if info.flag_bits & 0x41:
+                raise self._corrupt(f"（部件 {info.filename} 使用了 zip 加密，不是 Excel 的保存方式）")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise self._corrupt(f"（部件 {info.filename} 使用了 Excel 不支持的压缩方式）")
+        total = 0
+        for info in infos:
+            if info.file_size > lim.max_member_uncompressed:
+                raise self._bomb(
+                    f"的部件 {info.filename} 解压后达 {_mb(info.file_size)}，超过单个部件上限 {_mb(lim.max_member_uncompressed)}"
+                )
+            if info.file_size > lim.ratio_min_member_bytes:
+                ratio = info.file_size / max(info.compress_size, 1)
+                if ratio > lim.max_ratio:
+                    raise self._bomb(f"的部件 {info.filename} 压缩比约 {ratio:.0f}:1，超过上限 {lim.max_ratio:.0f}:1")
+            total += info.file_size
+        if total > lim.max_total_uncompressed:
+            raise self._bomb(f"解压后总大小达 {_mb(total)}，超过上限 {_mb(lim.max_total_uncompressed)}")
+        # locate every member's data; overlapping entries are a known zip-bomb construction
+        spans = []
+        for info in infos:
+            start, end = self._locate(info)
+            self.ranges[info.filename] = (start, end)
+            spans.append((info.header_offset, end, info.filename))
+        spans.sort()
+        for (_s1, end1, name1), (s2, _e2, _n2) in zip(spans, spans[1:]):
+            if s2 < end1:
+                raise self._bomb(f"的部件 {name1} 与其他部件共用压缩数据（重叠条目）")
+
+    def _locate(self, info: zipfile.ZipInfo) -> tuple[int, int]:
+        """[start, end) of a member's compressed data, validated against its local header."""
+        fh = self.fh
+        if info.header_offset < 0 or info.header_offset + 30 > self.size:
+            raise self._corrupt(f"（部件 {info.filename} 的位置无效）")
+        fh.seek(info.header_offset)
+        lh = fh.read(30)
+        if len(lh) < 30 or lh[:4] != b"PK\x03\x04":
+            raise self._corrupt(f"（部件 {info.filename} 的文件头无效）")
+        flags = struct.unpack_from("<H", lh, 6)[0]
+        n, m = struct.unpack_from("<HH", lh, 26)
+        raw_name = fh.read(n)
+        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
+        if name != info.orig_filename:
+            raise self._corrupt(f"（部件 {info.filename} 的文件头与目录不一致）")
+        start = info.header_offset + 30 + n + m
+        end = start + info.compress_size
+        if end > self.size:
+            raise self._corrupt(f"（部件 {info.filename} 的数据不完整）")
+        return start, end
+
+    # -- streaming ---------------------------------------------------------------------------------
+    def _chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        """Inflate one member in bounded chunks, never producing more than it declares.
+
+        Output beyond the declared size means the headers lie (→ zip bomb); short output, a truncated
+        deflate stream or a CRC mismatch mean corruption.  Peak memory: one input + one output chunk.
+        """
+        start, end = self.ranges[info.filename]
+        declared, produced, crc = info.file_size, 0, 0
+        pos = start
+        fh = self.fh
+
+        def read_raw() -> bytes:
+            nonlocal pos
+            fh.seek(pos)
+            data = fh.read(min(_IN_CHUNK, end - pos))
+            if not data:
+                raise self._corrupt(f"（部件 {info.filename} 的数据不完整）")
+            pos += len(data)
+            return data
+
+        if declared == 0 and info.compress_size == 0:
+            return
+        if info.compress_type == zipfile.ZIP_STORED:
+            if info.compress_size != declared:
+                raise self._corrupt(f"（部件 {info.filename} 的大小信息不一致）")
+            while pos < end:
+                data = read_raw()
+                produced += len(data)
+                crc = zlib.crc32(data, crc)
+                yield data
+        else:
+            inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            pending = b""
+            while not inflater.eof:
+                if not pending:
+                    if pos >= end:
+                        raise self._corrupt(f"（部件 {info.filename} 的压缩数据不完整）")
+                    pending = read_raw()
+                try:
+                    out = inflater.decompress(pending, min(_OUT_CHUNK, declared - produced + 1))
+                except zlib.error as exc:
+                    raise self._corrupt(f"（部件 {info.filename} 的压缩数据损坏）") from exc
+                pending = inflater.unconsumed_tail
+                produced += len(out)
+                if produced > declared:
+                    raise self._bomb(
+                        f"的部件 {info.filename} 实际解压数据超过文件头声明的 {declared} 字节（文件头被篡改）"
+                    )
+                if out:
+                    crc = zlib.crc32(out, crc)
+                    yield out
+        if produced != declared or crc != info.CRC:
+            raise self._corrupt(f"（部件 {info.filename} 校验失败）")
+
+    def _inspect(self, info: zipfile.ZipInfo, *, xml_part: bool, sheet: bool, capture: int = 0) -> bytes:
+        """Stream one member once: prolog check, row count (worksheets), optional bounded capture."""
+        lim = self.limits
+        scanner = _PrologScanner(lim.max_xml_scan_bytes)
+        counter = _RowCounter(lim.max_xml_scan_bytes) if sheet else None
+        captured = bytearray()
+        chunks = self._chunks(info)
+        try:
+            for chunk in chunks:
+                scanner.feed(chunk)
+                self._judge_prolog(info.filename, scanner.verdict, xml_part)
+                if counter is not None:
+                    counter.feed(chunk)
+                    if counter.rows > lim.max_sheet_rows:
+                        raise self._too_many_rows(info.filename, counter)
+                if capture:
+                    if len(captured) + len(chunk) > capture:
+                        raise self._bomb(f"的部件 {info.filename} 超过 {_mb(capture)}，远大于正常文件")
+                    captured += chunk
+        finally:
+            chunks.close()
+        self._judge_prolog(info.filename, scanner.finish(), xml_part)
+        return bytes(captured)
+
+    def _judge_prolog(self, part: str, verdict: str | None, xml_part: bool) -> None:
+        if verdict in ("doctype", "overflow"):
+            where = self._where(part)
+            detail = "包含 DOCTYPE/实体（ENTITY）声明" if verdict == "doctype" else "的 XML 开头部分异常冗长"
+            raise _refuse(
+                "XP106",
+                f"{_q(self.label)}的{where}{detail}，可能被用于攻击（如“十亿笑声”实体膨胀），已拒绝读取。"
+                "请在 Excel 中打开后另存为新的 .xlsx 文件再提交。",
+            )
+        if verdict == "not-xml" and xml_part:
+            raise self._corrupt(f"（部件 {part} 不是有效的 XML）")
+
+    def _too_many_rows(self, part: str, counter: _RowCounter) -> _Refused:
+        lim = self.limits
+        seen = f"（声明范围达 {counter.dimension_rows} 行）" if counter.dimension_rows > lim.max_sheet_rows else ""
+        return _refuse(
+            "XP108",
+            f"{_q(self.label)}的{self._where(part)}超过 {lim.max_sheet_rows} 行{seen}，超出可处理范围。"
+            "请删除多余的空行或无关数据（或拆分文件）后重新提交。",
+        )
+
+    # -- package structure -------------------------------------------------------------------------
+    def _check_package(self, infos: list[zipfile.ZipInfo]) -> None:
+        q, members = _q(self.label), self._members
+        if _CT_PART not in members:
+            raise self._not_workbook()
+        ct_info = members[_CT_PART]
+        ct_bytes = self._inspect(ct_info, xml_part=True, sheet=False, capture=self.limits.max_meta_part_bytes)
+        defaults, overrides = self._parse_content_types(ct_bytes)
+
+        workbook = next(
+            (part for ct in _WORKBOOK_CTS for part, pct in overrides.items() if pct == ct), None
+        )
+        if workbook is None and any(ct in _WORKBOOK_CTS for ct in defaults.values()):
+            workbook = "xl/workbook.xml"
+        if workbook is None or workbook not in members:
+            raise self._not_workbook()
+        self.workbook_part = workbook
+
+        sheets = {p for p, ct in overrides.items() if ct in _SHEET_CTS}
+        sheets |= {n for n in members if _SHEET_PATH.match(n)}
+        all_cts = [*defaults.values(), *overrides.values()]
+        if any(
+            n.casefold().endswith("vbaproject.bin") or n.casefold().startswith("xl/macrosheets/") for n in members
+        ) or any("macroenabled" in ct.casefold() or "vbaproject" in ct.casefold() or "macrosheet" in ct.casefold() for ct in all_cts):
+            self.notes.append(
+                _issue(
+                    "XP107",
+                    f"{q}含有宏（VBA 或 Excel 4.0 宏表）。本系统不会执行宏，宏已被忽略，仅读取单元格数据；"
+                    "如无需宏，建议另存为 Excel 工作簿（.xlsx）后提交。",
+                )
+            )
+
+        for info in infos:
+            if info is ct_info:
+                continue
+            name = info.filename
+            ext = posixpath.splitext(name)[1].casefold()
+            ct = overrides.get(name) or defaults.get(ext.lstrip("."), "")
+            xml_part = ext in _XML_EXTENSIONS or (ct.endswith("xml") and not ct.startswith("image/"))
+            self._inspect(info, xml_part=xml_part, sheet=name in sheets)
+
+    def _not_workbook(self) -> _Refused:
+        names = {n.casefold() for n in self._members}
+        hint = next((f"（看起来是 {what}）" for marker, what in _OTHER_PACKAGES if marker in names), "")
+        if not hint and "mimetype" in names:
+            hint = "（看起来是 OpenDocument 文档）"
+        return _refuse(
+            "XP109",
+            f"{_q(self.label)}不是 Excel 工作簿{hint}：缺少 [Content_Types].xml 或 xl/workbook.xml。"
+            "请确认提交的是用 Excel 保存的 .xlsx 文件。",
+        )
+
+    def _parse_content_types(self, data: bytes) -> tuple[dict[str, str], dict[str, str]]:
+        """(extension → content type, part name → content type) from [Content_Types].xml."""
+        try:
+            root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        except Exception as exc:  # noqa: BLE001 - ParseError, DefusedXmlException, ValueError...
+            raise self._corrupt("（[Content_Types].xml 无法解析）") from exc
+        defaults: dict[str, str] = {}
+        overrides: dict[str, str] = {}
+        for el in root:
+            tag = _local(el.tag) if isinstance(el.tag, str) else ""
+            ct = (el.get("ContentType") or "").strip()
+            if tag == "Default" and el.get("Extension"):
+                defaults[el.get("Extension", "").casefold()] = ct
+            elif tag == "Override" and el.get("PartName"):
+                overrides[el.get("PartName", "").lstrip("/")] = ct
+        return defaults, overrides
+
+    # -- sheet names for messages ------------------------------------------------------------------
+    def _where(self, part: str) -> str:
+        name = self.sheet_names().get(part)
+        return f"工作表“{name}”（{part}）" if name else f"部件 {part} "
+
+    def sheet_names(self) -> dict[str, str]:
+        """Worksheet part → sheet name, best effort (only needed for messages)."""
+        if self._sheet_names is None:
+            self._sheet_names = {}
+            try:
+                self._sheet_names = self._read_sheet_names()
+            except Exception:  # noqa: BLE001 - messages fall back to part names
+                _log.debug("precheck: could not map sheet names", exc_info=True)
+        return self._sheet_names
+
+    def _read_sheet_names(self) -> dict[str, str]:
+        wb = self.workbook_part
+        rels_name = posixpath.join(posixpath.dirname(wb), "_rels", posixpath.basename(wb) + ".rels")
+        if wb not in self._members or rels_name not in self._members or wb not in self.ranges:
+            return {}
+        cap = self.limits.max_meta_part_bytes
+
+        def parse(name: str) -> object:
+            data = b"".join(self._capped(self._members[name], cap))
+            if _prolog_verdict(data[: self.limits.max_xml_scan_bytes], complete=True) != "clean":
+                raise ValueError("unsafe")
+            return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+
+        rels_root, wb_root = parse(rels_name), parse(wb)
+        targets: dict[str, str] = {}
+        base = posixpath.dirname(wb)
+        for rel in rels_root:  # type: ignore[attr-defined]
+            target = rel.get("Target") or ""
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+            targets[rel.get("Id") or ""] = path
+        out: dict[str, str] = {}
+        for el in wb_root.iter():  # type: ignore[attr-defined]
+            if isinstance(el.tag, str) and _local(el.tag) == "sheet":
+                rid = el.get(f"{{{_REL_NS}}}id") or ""
+                if rid in targets and el.get("name"):
+                    out[targets[rid]] = el.get("name")
+        return out
+
+    def _capped(self, info: zipfile.ZipInfo, cap: int) -> Iterator[bytes]:
+        total = 0
+        for chunk in self._chunks(info):
+            total += len(chunk)
+            if total > cap:
+                raise ValueError("part too large")
+            yield chunk
