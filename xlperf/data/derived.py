@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DERIVED", "Derived"]
+__all__ = ["DERIVED", "STATED_IDENTITIES", "Derived"]
 
 
 @dataclass(frozen=True)
@@ -44,3 +44,10 @@ DERIVED: tuple[Derived, ...] = (
     Derived("exec_rate_total", "部门整体预算执行率",
             "if_(total_adjusted == 0, 0, round_(total_actual / total_adjusted, 4))", "rate"),
 )
+
+
+STATED_IDENTITIES: tuple[tuple[str, str], ...] = (
+    # (stated total, sum of stated parts): a total quoted in the report must equal its quoted parts.
+    ("budget_text_total", "budget_text_personnel + budget_text_public + budget_text_retiree + budget_text_project"),
+)
+"""Identities among stated figures themselves (checked only when every part is given)."""

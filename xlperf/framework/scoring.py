@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..data.derived import DERIVED
 from ..data.models import SECTIONS, DepartmentData
-from .expr import Value, parse, quantize
+from .expr import ExprError, Value, parse, quantize
 from .models import Framework, Indicator
 from .rules import Compiled, Ctx, compile_framework, evaluate_rule, finish, fmt_edge, fmt_num, fmt_rate
 
@@ -118,7 +118,10 @@ def build_env(fw: Framework, inputs: Mapping[str, Value], judgements: Mapping[st
         env.update(judgements)
     parts: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
     for m in comp.measures:
-        rate, num, den = m.value(env)
+        try:
+            rate, num, den = m.value(env)
+        except ExprError:  # an input is missing (incomplete workbook): the measure stays undefined
+            continue
         env[m.id] = rate
         parts[m.id] = (rate, num, den)
     return env, parts

@@ -125,7 +125,7 @@ def precheck(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> l
             return [refused.issue]
         except Exception:  # noqa: BLE001 - hostile input must never crash the caller: fail closed
             _log.debug("precheck: unexpected error on %s", label, exc_info=True)
-            return [_issue("XP102", f"{_q(label)}已损坏或不是 xlsx 格式，无法读取。{_RESAVE}")]
+            return [_issue("XP102", f"{_q(label)}无法读取：文件已损坏或不是 xlsx 格式。{_RESAVE}")]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -449,6 +449,8 @@ _SHEET_CTS: Final = (
 )
 _SHEET_PATH: Final = re.compile(r"^xl/(?:worksheets|macrosheets)/[^/]+\.xml$", re.IGNORECASE)
 _XML_EXTENSIONS: Final = (".xml", ".rels", ".vml")
+_MACROSHEET_DIR: Final = "xl/macrosheets/"
+_MACRO_CT_MARKERS: Final = ("macroenabled", "vbaproject", "macrosheet")
 _OTHER_PACKAGES: Final = (
     ("word/document.xml", "Word 文档（.docx）"),
     ("ppt/presentation.xml", "PowerPoint 演示文稿（.pptx）"),
@@ -494,7 +496,7 @@ class _Precheck:
         if head.startswith(_OLE_SIGNATURE):
             raise self._refuse_ole()
         if not head.startswith(_ZIP_SIGNATURES):
-            raise _refuse("XP102", f"{q}已损坏或不是 xlsx 格式{_not_zip_hint(head)}，无法读取。{_RESAVE}")
+            raise self._corrupt(_not_zip_hint(head))
         self._check_directory_bounds()
         try:
             with zipfile.ZipFile(self.fh) as zf:
@@ -508,7 +510,7 @@ class _Precheck:
         return self.notes
 
     def _corrupt(self, detail: str = "") -> _Refused:
-        return _refuse("XP102", f"{_q(self.label)}已损坏或不是 xlsx 格式{detail}，无法读取。{_RESAVE}")
+        return _refuse("XP102", f"{_q(self.label)}无法读取：文件已损坏或不是 xlsx 格式{detail}。{_RESAVE}")
 
     def _bomb(self, detail: str) -> _Refused:
         return _refuse("XP105", f"{_q(self.label)}{detail}，{_BOMB_TAIL}")
@@ -574,7 +576,7 @@ class _Precheck:
             n, m, k = struct.unpack_from("<3H", hdr, 28)
             off += 46 + n + m + k
             count += 1
-            if False:
+            if count > lim.max_members:
                 raise self._bomb(f"包含超过 {lim.max_members} 个部件")
 
     def _check_entries(self, infos: list[zipfile.ZipInfo]) -> None:
@@ -746,9 +748,7 @@ class _Precheck:
         ct_bytes = self._inspect(ct_info, xml_part=True, sheet=False, capture=self.limits.max_meta_part_bytes)
         defaults, overrides = self._parse_content_types(ct_bytes)
 
-        workbook = next(
-            (part for ct in _WORKBOOK_CTS for part, pct in overrides.items() if pct == ct), None
-        )
+        workbook = next((part for ct in _WORKBOOK_CTS for part, pct in overrides.items() if pct == ct), None)
         if workbook is None and any(ct in _WORKBOOK_CTS for ct in defaults.values()):
             workbook = "xl/workbook.xml"
         if workbook is None or workbook not in members:
@@ -758,9 +758,9 @@ class _Precheck:
         sheets = {p for p, ct in overrides.items() if ct in _SHEET_CTS}
         sheets |= {n for n in members if _SHEET_PATH.match(n)}
         all_cts = [*defaults.values(), *overrides.values()]
-        if any(
-            n.casefold().endswith("vbaproject.bin") or n.casefold().startswith("xl/macrosheets/") for n in members
-        ) or any("macroenabled" in ct.casefold() or "vbaproject" in ct.casefold() or "macrosheet" in ct.casefold() for ct in all_cts):
+        macro_parts = any(n.casefold().endswith("vbaproject.bin") or _MACROSHEET_DIR in n.casefold() for n in members)
+        macro_types = any(marker in ct.casefold() for ct in all_cts for marker in _MACRO_CT_MARKERS)
+        if macro_parts or macro_types:
             self.notes.append(
                 _issue(
                     "XP107",
@@ -808,10 +808,10 @@ class _Precheck:
 
     # -- sheet names for messages ------------------------------------------------------------------
     def _where(self, part: str) -> str:
-        name = self.sheet_names().get(part)
+        name = self._sheet_name_map().get(part)
         return f"工作表“{name}”（{part}）" if name else f"部件 {part} "
 
-    def sheet_names(self) -> dict[str, str]:
+    def _sheet_name_map(self) -> dict[str, str]:
         """Worksheet part → sheet name, best effort (only needed for messages)."""
         if self._sheet_names is None:
             self._sheet_names = {}
@@ -830,8 +830,9 @@ class _Precheck:
 
         def parse(name: str) -> object:
             data = b"".join(self._capped(self._members[name], cap))
-            if _prolog_verdict(data[: self.limits.max_xml_scan_bytes], complete=True) != "clean":
-                raise ValueError("unsafe")
+            window = self.limits.max_xml_scan_bytes
+            if _prolog_verdict(data[:window], complete=len(data) <= window) != "clean":
+                raise ValueError("unsafe or undecided prolog")
             return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
 
         rels_root, wb_root = parse(rels_name), parse(wb)

@@ -1,0 +1,60 @@
+"""The check protocol: metadata as class variables, findings as a generator.
+
+Each check documents itself in its docstring with four fixed sections (检查内容 / 为何重要 / 示例 /
+如何修改), which ``xlperf rule CODE`` prints; a test fails when a section is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from ..findings import Finding, Severity
+from .context import CheckContext
+
+__all__ = ["CODE_PATTERN", "DOC_SECTIONS", "Check", "ReaderCheck"]
+
+CODE_PATTERN = re.compile(r"^XP\d{3}$")
+DOC_SECTIONS = ("检查内容", "为何重要", "示例", "如何修改")
+
+
+class Check:
+    code: ClassVar[str]
+    name: ClassVar[str]  # kebab-case, stable
+    severity: ClassVar[Severity]
+    title: ClassVar[str]  # short Chinese title
+    template: ClassVar[str] = "{detail}"
+    family: ClassVar[str]  # file | structure | cells | money | budget | quarterly | staff_assets | scoring
+    status: ClassVar[str] = "stable"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    # Helpers ------------------------------------------------------------------------------------
+
+    def finding(self, ctx: CheckContext, *, at: str | None = None, sheet: str | None = None,
+                cell: str | None = None, severity: Severity | None = None, found: Any = None,
+                expected: Any = None, indicator: str | None = None, **fields: Any) -> Finding:
+        """A finding located at a named cell (``at``) or an explicit sheet/cell."""
+        if at is not None:
+            loc = ctx.location(at)
+            if loc is not None:
+                sheet, cell = loc
+        message = self.template.format(found=found, expected=expected, indicator=indicator, **fields)
+        return Finding(code=self.code, name=self.name, severity=severity or self.severity,
+                       message=message, sheet=sheet, cell=cell,
+                       found=found, expected=expected, indicator=indicator)
+
+    @classmethod
+    def doc(cls) -> str:
+        return (cls.__doc__ or "").strip()
+
+
+class ReaderCheck(Check):
+    """A check whose findings the workbook reader produces while parsing (cell values, structure)."""
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for f in ctx.reader_findings:
+            if f.code == self.code:
+                yield f.model_copy(update={"name": self.name})

@@ -1,0 +1,127 @@
+"""XP2xx (cells): values typed into input cells, as the reader parsed them."""
+
+from __future__ import annotations
+
+from ..findings import Severity
+from .base import ReaderCheck
+
+__all__ = ["EmptyRequiredInput", "ErrorValue", "FormulaInInput", "FullWidthDigits", "InvalidChoice",
+           "NegativeAmount", "NonIntegerCount", "PercentString", "RateOutOfRange", "TextInNumberCell",
+           "ThousandsSeparator", "TooManyDecimals", "UnitSuffix"]
+
+
+class TextInNumberCell(ReaderCheck):
+    """检查内容：数字单元格中是文字（无法识别为数字），或以文本格式保存的数字。
+    为何重要：文字不能参与公式计算，表内得分会出错或为 0。
+    示例：在“公务接待费 实际支出”中填写“约1.6”；或单元格被设为文本格式后输入 1.64。
+    如何修改：只填写数字（单位见“单位”列），单元格格式设为数值。"""
+
+    code, name, severity, title, family = "XP201", "text-in-number-cell", Severity.error, "数字单元格中是文字", "cells"
+
+
+class UnitSuffix(ReaderCheck):
+    """检查内容：数字后带了单位（如“1,234.56万元”“17人”），已去掉单位读取。
+    为何重要：带单位的文字在 Excel 中不是数字，表内公式无法计算。
+    示例：填写“730.68万元”。
+    如何修改：只填写数字 730.68，单位已在“单位”列注明。"""
+
+    code, name, severity, title, family = "XP202", "unit-suffix", Severity.info, "数字带单位", "cells"
+
+
+class PercentString(ReaderCheck):
+    """检查内容：比率以文字“97.65%”输入（而非百分比格式的数字），已按百分数读取。
+    为何重要：文字形式的百分数不参与表内计算。
+    示例：在设为文本格式的单元格中输入“97.65%”。
+    如何修改：把单元格格式设为百分比后输入 97.65%。"""
+
+    code, name, severity, title, family = "XP203", "percent-string", Severity.info, "百分数以文字输入", "cells"
+
+
+class FullWidthDigits(ReaderCheck):
+    """检查内容：数字使用了全角字符（如“１２３．４５”），已按半角读取。
+    为何重要：全角数字是文字，Excel 不会计算。
+    示例：用中文输入法输入“８．６７”。
+    如何修改：切换到半角（英文）输入后重新输入数字。"""
+
+    code, name, severity, title, family = "XP204", "fullwidth-digits", Severity.info, "全角数字", "cells"
+
+
+class NegativeAmount(ReaderCheck):
+    """检查内容：金额、人数、比率或得分为负数。
+    为何重要：预算、支出、人数都不可能为负，负数会使合计和得分失真。
+    示例：“日常公用经费 年度总支出”填写 -25.00。
+    如何修改：核对数据，填写非负数；冲减等情况请在说明中解释并填写净额。"""
+
+    code, name, severity, title, family = "XP205", "negative-amount", Severity.error, "负数", "cells"
+
+
+class NonIntegerCount(ReaderCheck):
+    """检查内容：人数、个数、项数等计数不是整数。
+    为何重要：人数和项目数只能是整数，小数说明填错了栏目或单位。
+    示例：“劳务派遣人员”填写 14.5。
+    如何修改：填写整数。"""
+
+    code, name, severity, title, family = "XP206", "non-integer-count", Severity.error, "计数不是整数", "cells"
+
+
+class EmptyRequiredInput(ReaderCheck):
+    """检查内容：必填的输入单元格为空。
+    为何重要：缺少数据时无法计算相应指标得分。
+    示例：“四季度末累计已支付金额”未填写。
+    如何修改：填写该单元格；确实为零时填写 0。"""
+
+    code, name, severity, title, family = "XP207", "empty-required-input", Severity.error, "必填项为空", "cells"
+
+
+class TooManyDecimals(ReaderCheck):
+    """检查内容：金额超过两位小数。
+    为何重要：金额以万元为单位、保留两位小数（精确到百元）；多余的小数通常说明单位填错（如填了元）。
+    示例：填写 12693.2845。
+    如何修改：按万元保留两位小数填写。"""
+
+    code, name, severity, title, family = "XP208", "too-many-decimals", Severity.error, "金额超过两位小数", "cells"
+
+
+class ErrorValue(ReaderCheck):
+    """检查内容：输入单元格显示错误值（#DIV/0!、#VALUE!、#REF! 等）。
+    为何重要：错误值会沿公式传递，使得分无法计算。
+    示例：在输入单元格中写了引用已删除单元格的公式，显示 #REF!。
+    如何修改：改为直接填写数值。"""
+
+    code, name, severity, title, family = "XP209", "error-value", Severity.error, "单元格为错误值", "cells"
+
+
+class ThousandsSeparator(ReaderCheck):
+    """检查内容：数字以带千分位逗号的文字输入（如“1,234.56”），已去掉逗号读取。
+    为何重要：文字形式的数字不参与表内计算。
+    示例：从 Word 报告中复制“42,507.85”粘贴为文本。
+    如何修改：粘贴为数值，或手工输入不带逗号的数字。"""
+
+    code, name, severity, title, family = "XP210", "thousands-separator", Severity.info, "千分位逗号", "cells"
+
+
+class InvalidChoice(ReaderCheck):
+    """检查内容：是/否或分档选项不在下拉列表中。
+    为何重要：表内公式只识别列表中的选项，其他文字得 0 分。
+    示例：在“部门预算公开”中填写“已公开”。
+    如何修改：从下拉列表中选择。"""
+
+    code, name, severity, title, family = "XP211", "invalid-choice", Severity.error, "选项无效", "cells"
+
+
+class RateOutOfRange(ReaderCheck):
+    """检查内容：比率大于 1000%，通常是把 97.65% 填成了 97.65。
+    为何重要：比率按百分数参与计算，数值放大 100 倍会得到错误的档位。
+    示例：满意度填写 95（即 9500%）。
+    如何修改：输入 95%。"""
+
+    code, name, severity, title, family = "XP212", "rate-out-of-range", Severity.error, "比率数值过大", "cells"
+
+
+class FormulaInInput(ReaderCheck):
+    """检查内容：输入单元格中是公式，已按其计算结果读取。
+    为何重要：公式结果依赖其他单元格，修改后可能悄然变化；提交的数据应是确定的数值。
+    示例：在“基本支出 年初预算（填报）”中输入 =681+0.36。
+    如何修改：确认结果无误；最好改为直接填写数值。"""
+
+    code, name, severity, title, family = "XP213", "formula-in-input", Severity.info, "输入单元格含公式", "cells"

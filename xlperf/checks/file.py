@@ -1,0 +1,99 @@
+"""XP1xx (file): what the hostile-file pre-check refuses or notes before any parsing."""
+
+from __future__ import annotations
+
+from ..findings import Severity
+from .base import ReaderCheck
+
+__all__ = ["EmptyFile", "EncryptedWorkbook", "FileTooLarge", "LegacyXls", "MacrosPresent", "NotAWorkbook",
+           "NotAZip", "SheetTooLarge", "XmlEntities", "ZipBomb"]
+
+
+class EmptyFile(ReaderCheck):
+    """检查内容：文件大小为 0 字节。
+    为何重要：空文件无法读取，通常是上传或复制中断。
+    示例：提交的“某局.xlsx”大小为 0 KB。
+    如何修改：重新从 Excel 保存并提交完整的工作簿。"""
+
+    code, name, severity, title, family = "XP101", "empty-file", Severity.error, "空文件", "file"
+
+
+class NotAZip(ReaderCheck):
+    """检查内容：文件不是有效的 xlsx（zip）包，或 zip 已截断、损坏。
+    为何重要：损坏的文件无法可靠读取，任何数字都可能缺失。
+    示例：把 .csv 或网页另存为 .xlsx 扩展名；下载中断只得到一半的文件。
+    如何修改：在 Excel 中打开原文件并“另存为”Excel 工作簿（.xlsx）后重新提交。"""
+
+    code, name, severity, title, family = "XP102", "not-a-zip", Severity.error, "文件已损坏或不是 xlsx", "file"
+
+
+class LegacyXls(ReaderCheck):
+    """检查内容：文件是 Excel 97-2003 二进制格式（.xls）。
+    为何重要：标准模板是 .xlsx，旧格式不含定义名称和数据验证，无法校验。
+    示例：把模板另存为“Excel 97-2003 工作簿”。
+    如何修改：在 Excel 中“另存为”Excel 工作簿（.xlsx）。"""
+
+    code, name, severity, title, family = "XP103", "legacy-xls", Severity.error, "旧版 .xls 格式", "file"
+
+
+class EncryptedWorkbook(ReaderCheck):
+    """检查内容：工作簿设置了打开密码（加密）。
+    为何重要：加密文件无法在没有密码的情况下读取和批量校验。
+    示例：文件→信息→保护工作簿→用密码进行加密。
+    如何修改：取消打开密码后重新提交（工作表保护不受影响）。"""
+
+    code, name, severity, title, family = "XP104", "encrypted-workbook", Severity.error, "工作簿设有打开密码", "file"
+
+
+class ZipBomb(ReaderCheck):
+    """检查内容：文件解压后的体积、压缩比或部件数量超过安全上限。
+    为何重要：此类文件会耗尽校验服务器的内存和时间（压缩炸弹），影响所有部门的批量校验。
+    示例：几百 KB 的文件解压后超过 300 MB。
+    如何修改：使用标准模板重新填报；不要在工作簿中粘贴大量无关数据。"""
+
+    code, name, severity, title, family = "XP105", "zip-bomb", Severity.error, "疑似压缩炸弹", "file"
+
+
+class XmlEntities(ReaderCheck):
+    """检查内容：工作簿内部 XML 含 DOCTYPE 或实体声明。
+    为何重要：Excel 不会写出实体声明；它们只用于“XML 炸弹”等攻击，展开后会耗尽内存。
+    示例：sheet1.xml 中含 <!ENTITY lol ...>。
+    如何修改：文件可能被篡改或由非 Excel 程序生成，请用 Excel 重新保存标准模板后提交。"""
+
+    code, name, severity, title, family = "XP106", "xml-entities", Severity.error, "XML 含实体声明", "file"
+
+
+class MacrosPresent(ReaderCheck):
+    """检查内容：工作簿含 VBA 宏（vbaProject.bin 或 .xlsm）。
+    为何重要：宏可能带来安全风险；校验程序从不执行宏，宏也不影响评分。
+    示例：提交的文件是“某局.xlsm”。
+    如何修改：另存为不含宏的 .xlsx 后提交（可选）。"""
+
+    code, name, severity, title, family = "XP107", "macros-present", Severity.warning, "含宏（未执行）", "file"
+
+
+class SheetTooLarge(ReaderCheck):
+    """检查内容：某个工作表的行数超过上限（默认 100,000 行）。
+    为何重要：标准模板每个工作表只有几十行；超大的工作表拖慢或拖垮批量校验。
+    示例：在工作表中误粘贴了 100 万行数据。
+    如何修改：删除无关数据，使用标准模板重新填报。"""
+
+    code, name, severity, title, family = "XP108", "sheet-too-large", Severity.error, "工作表行数超出上限", "file"
+
+
+class NotAWorkbook(ReaderCheck):
+    """检查内容：文件是 zip 包但不是 Excel 工作簿（例如 Word 文档）。
+    为何重要：无法从中读取任何填报数据。
+    示例：把 .docx 改名为 .xlsx 提交。
+    如何修改：提交用标准模板填报的 Excel 工作簿。"""
+
+    code, name, severity, title, family = "XP109", "not-a-workbook", Severity.error, "不是 Excel 工作簿", "file"
+
+
+class FileTooLarge(ReaderCheck):
+    """检查内容：文件大小超过上限（默认 50 MB）。
+    为何重要：标准工作簿通常不足 100 KB；过大的文件多为误存了图片或大量数据。
+    示例：工作簿中粘贴了扫描件图片。
+    如何修改：删除图片等无关内容后重新保存。"""
+
+    code, name, severity, title, family = "XP110", "file-too-large", Severity.error, "文件过大", "file"

@@ -1,0 +1,134 @@
+"""XP30x (money): stated totals, rates and repeated figures against what the inputs give."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from ..data.derived import STATED_IDENTITIES
+from ..findings import Finding, Severity
+from ..framework.expr import ExprError, parse, quantize
+from ..framework.rules import fmt_num, fmt_rate
+from .base import Check
+from .context import CheckContext
+
+__all__ = ["FigureDisagrees", "StatedRateMismatch", "StatedSumMismatch", "stated_category"]
+
+
+def stated_category(expr: str, kind: str) -> str:
+    """sum | rate | same: how a stated figure relates to the inputs (decides its code)."""
+    if kind == "rate" or "/" in expr:
+        return "rate"
+    if "+" in expr:
+        return "sum"
+    return "same"
+
+
+def _places(value: Decimal, kind: str) -> int:
+    """Compare at the precision the figure was stated with (rates: at most 4 decimals = 0.01%)."""
+    exponent = -value.normalize().as_tuple().exponent  # type: ignore[operator]
+    if kind == "rate":
+        return max(2, min(4, exponent))
+    return 2
+
+
+def _show(value: Decimal, kind: str) -> str:
+    return fmt_rate(value) if kind == "rate" else fmt_num(value) if kind == "money" else f"{value:.2f}"
+
+
+def _stated(ctx: CheckContext, category: str) -> Iterator[tuple[str, Decimal, Decimal, int, str]]:
+    """(name, stated, expected at stated precision, places, explanation of the expectation)."""
+    for name, spec in ctx.cat.items():
+        if spec.role != "stated" or not spec.expr or stated_category(spec.expr, spec.kind) != category:
+            continue
+        stated = ctx.num(name)
+        if stated is None:
+            continue
+        try:
+            raw = parse(spec.expr).evaluate(ctx.env)
+        except (ExprError, ZeroDivisionError):
+            continue
+        if not isinstance(raw, Decimal):
+            continue
+        places = _places(stated, spec.kind)
+        yield name, stated, quantize(raw, places), places, spec.expr
+    if category == "sum":
+        for total, parts_expr in STATED_IDENTITIES:
+            parts = parse(parts_expr)
+            if total not in ctx.values or any(n not in ctx.values for n in parts.names):
+                continue
+            stated = ctx.num(total)
+            value = parts.evaluate({n: ctx.num(n) for n in parts.names})  # type: ignore[misc]
+            assert stated is not None and isinstance(value, Decimal)
+            yield total, stated, quantize(value, 2), 2, parts_expr
+
+
+def _describe(ctx: CheckContext, expr: str) -> str:
+    names = parse(expr).names
+    return "、".join(ctx.label(n) for n in sorted(names, key=expr.index))
+
+
+class StatedSumMismatch(Check):
+    """检查内容：填报（或报告中引用）的合计、小计不等于其组成部分之和，例如基本支出 ≠ 人员经费 + 日常公用经费、
+    “三公”经费小计 ≠ 各项之和、报告正文中的预算构成之和 ≠ 合计。
+    为何重要：合计错误说明报表存在漏项、重复计算或录入错误，后续所有比率都会受影响。
+    示例：政府采购与“三公”经费预算合计填报 24.64 万元，而 7.30 + 8.67 = 15.97 万元（“三公”小计被重复计入）。
+    如何修改：核对各组成部分，修正合计或漏填、错填的部分。"""
+
+    code, name, severity, title, family = "XP301", "stated-sum-mismatch", Severity.error, "合计与分项之和不符", "money"
+    template = "{label}填报为 {found}，但 {parts} 之和为 {expected}，相差 {diff}"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for name, stated, expected, _, expr in _stated(ctx, "sum"):
+            if stated != expected:
+                kind = ctx.cat[name].kind
+                yield self.finding(ctx, at=name, label=ctx.label(name), found=_show(stated, kind),
+                                   expected=_show(expected, kind), parts=_describe(ctx, expr),
+                                   diff=_show(stated - expected, kind))
+
+
+class FigureDisagrees(Check):
+    """检查内容：同一个数字在两处出现（如报表与正文、预算安排表与政府采购情况）但数值不同。
+    为何重要：同一数据两处不一致，评审无法判断哪一个正确，依赖它的得分也无法确认。
+    示例：预算安排表中政府采购预算为 7.30 万元，政府采购执行情况中为 1,931.52 万元。
+    如何修改：确认正确的数字，统一修改两处。"""
+
+    code, name, severity, title, family = "XP302", "figure-disagrees", Severity.error, "同一数字两处不一致", "money"
+    template = "{label}为 {found}，而{other}为 {expected}，相差 {diff}"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for name, stated, expected, _, expr in _stated(ctx, "same"):
+            if stated != expected:
+                kind = ctx.cat[name].kind
+                yield self.finding(ctx, at=name, label=ctx.label(name), found=_show(stated, kind),
+                                   expected=_show(expected, kind), other=_describe(ctx, expr),
+                                   diff=_show(stated - expected, kind))
+
+
+class StatedRateMismatch(Check):
+    """检查内容：填报（或报告中引用）的比率与按输入数据重新计算的结果不一致，例如执行率、控制率、季度执行率。
+    按填报值的精度四舍五入后比较（如填报 55.23%，则把计算值四舍五入到 0.01% 再比较），只有超出舍入误差才报告。
+    为何重要：报告中的比率是评分的依据，算错的比率会导致档位判断错误。
+    示例：“三公”经费控制率填报 55.23%，而 4.79 ÷ 8.67 = 55.25%。
+    如何修改：按公式重新计算比率，或核对分子、分母的数据。"""
+
+    code, name, severity, title, family = "XP303", "stated-rate-mismatch", Severity.error, "比率与数据不符", "money"
+    template = "{label}填报为 {found}，按数据计算 {formula} = {expected}（按填报精度四舍五入后比较）"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for name, stated, expected, places, expr in _stated(ctx, "rate"):
+            if stated != expected:
+                kind = ctx.cat[name].kind
+                formula = _formula_text(ctx, expr)
+                yield self.finding(ctx, at=name, label=ctx.label(name), found=_show(stated, kind),
+                                   expected=_show(expected, kind), formula=formula)
+
+
+def _formula_text(ctx: CheckContext, expr: str) -> str:
+    """e.g. 'paid_q2 / quota_total' → '33,284.43 / 81,164.95'."""
+    text = expr
+    for n in sorted(parse(expr).names, key=len, reverse=True):
+        value = ctx.env.get(n)
+        if isinstance(value, Decimal):
+            text = text.replace(n, fmt_num(value))
+    return text.replace("*", "×").replace("/", "÷")

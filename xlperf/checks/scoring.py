@@ -1,0 +1,176 @@
+"""XP40x (scoring): self-scores against the rules, reasons, judged answers and cached results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from ..findings import Finding, Severity
+from ..framework.rules import fmt_pts
+from .base import Check
+from .context import CheckContext
+
+__all__ = ["CachedValueMismatch", "JudgedAnswerOutOfRange", "MissingReason", "MissingSelfScore",
+           "SelfAboveComputed", "SelfBelowComputed", "SelfOutOfRange"]
+
+JUDGED_KINDS = ("checklist", "judged", "penalty", "tiers", "override", "sum")
+
+
+class SelfOutOfRange(Check):
+    """检查内容：自评得分小于 0 或大于该指标分值。
+    为何重要：任何指标得分都在 0 到分值之间，超出范围的自评分无效。
+    示例：“项目完成及时性”分值 6 分，自评 7 分。
+    如何修改：在 0 到分值之间重新自评。"""
+
+    code, name, severity, title, family = "XP401", "self-score-out-of-range", Severity.error, "自评分超出分值范围", "scoring"
+    template = "“{indicator_name}”自评 {found} 分，超出 0–{points} 分"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        if ctx.result is None:
+            return
+        for item in ctx.result.indicators:
+            if item.level == 3 and item.self is not None and not (0 <= item.self <= item.points):
+                yield self.finding(ctx, at=f"self_{item.id}", indicator=item.id, indicator_name=item.name,
+                                   found=fmt_pts(item.self), points=fmt_pts(item.points), expected=item.points)
+
+
+class SelfAboveComputed(Check):
+    """检查内容：自评得分高于按评分规则和填报数据计算的得分。
+    为何重要：自评不能高于规则允许的得分；这是评审最关注的问题。
+    示例：政府采购执行率 730.68 ÷ 1,931.52 = 37.83%，执行率得分 0.38 + 政策功能 1 = 1.38 分，自评 2 分。
+    如何修改：按计算得分修改自评分，或核对并修正相关数据；评判类条目请按实际情况逐条填写。"""
+
+    code, name, severity, title, family = "XP402", "self-above-computed", Severity.error, "自评分高于计算得分", "scoring"
+    template = "“{indicator_name}”自评 {self_score} 分，高于按规则计算的 {computed} 分（高 {diff} 分）：{explanation}"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        if ctx.result is None:
+            return
+        for item in ctx.result.indicators:
+            if item.level == 3 and item.self is not None and item.self > item.computed and item.self <= item.points:
+                yield self.finding(ctx, at=f"self_{item.id}", indicator=item.id, indicator_name=item.name,
+                                   self_score=fmt_pts(item.self), computed=fmt_pts(item.computed),
+                                   diff=fmt_pts(item.self - item.computed), explanation=item.explanation,
+                                   found=item.self, expected=item.computed)
+
+
+class SelfBelowComputed(Check):
+    """检查内容：自评得分低于按规则计算的得分。
+    为何重要：可能是数据或评判条目填写有误，也可能是有意从严扣分；需要说明理由。
+    示例：编外人员控制率 4.2%（< 5%，应得 1 分），自评 0.5 分。
+    如何修改：核对数据；确需从严扣分的，在自评说明中写明理由。"""
+
+    code, name, severity, title, family = "XP403", "self-below-computed", Severity.warning, "自评分低于计算得分", "scoring"
+    template = "“{indicator_name}”自评 {self_score} 分，低于按规则计算的 {computed} 分（低 {diff} 分）：{explanation}"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        if ctx.result is None:
+            return
+        for item in ctx.result.indicators:
+            if item.level == 3 and item.self is not None and 0 <= item.self < item.computed:
+                yield self.finding(ctx, at=f"self_{item.id}", indicator=item.id, indicator_name=item.name,
+                                   self_score=fmt_pts(item.self), computed=fmt_pts(item.computed),
+                                   diff=fmt_pts(item.computed - item.self), explanation=item.explanation,
+                                   found=item.self, expected=item.computed)
+
+
+class MissingReason(Check):
+    """检查内容：评判类指标（含需逐条评判的条目）自评得分低于满分，但没有填写自评说明（扣分理由）。
+    为何重要：评审需要知道扣分原因；框架要求评判类指标“酌情扣分”须有依据。
+    示例：“绩效目标完整性”自评 2 分（满分 3 分），说明栏为空。
+    如何修改：在“自评说明”列写明扣分原因和依据。"""
+
+    code, name, severity, title, family = "XP405", "missing-reason", Severity.warning, "扣分未说明理由", "scoring"
+    template = "“{indicator_name}”自评 {self_score} 分（满分 {points} 分），未填写扣分理由"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        if ctx.result is None:
+            return
+        judged = {s.indicator for s in ctx.cat.values() if s.role == "judged"}
+        for item in ctx.result.indicators:
+            if item.id not in judged:
+                continue  # a computed indicator: the formula is the reason
+            if item.level == 3 and item.self is not None and item.self < item.points and not (item.reason or "").strip():
+                yield self.finding(ctx, at=f"reason_{item.id}", indicator=item.id, indicator_name=item.name,
+                                   self_score=fmt_pts(item.self), points=fmt_pts(item.points))
+
+
+class MissingSelfScore(Check):
+    """检查内容：三级指标没有填写自评得分。
+    为何重要：自评表需要逐项自评；缺项时总分不完整。
+    示例：“项目监管”的自评得分为空。
+    如何修改：填写自评得分（可参考“计算得分”列）。"""
+
+    code, name, severity, title, family = "XP407", "missing-self-score", Severity.warning, "未填自评分", "scoring"
+    template = "“{indicator_name}”未填写自评得分（计算得分 {computed} 分）"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        if ctx.result is None:
+            return
+        if all(i.self is None for i in ctx.result.indicators):
+            return  # a blank template: one finding per indicator would only be noise
+        for item in ctx.result.indicators:
+            if item.level == 3 and item.self is None:
+                yield self.finding(ctx, at=f"self_{item.id}", indicator=item.id, indicator_name=item.name,
+                                   computed=fmt_pts(item.computed))
+
+
+class JudgedAnswerOutOfRange(Check):
+    """检查内容：评判条目的得分超出该条目的分值，或事项个数不是非负整数。
+    为何重要：超出分值的条目得分会被截断，表内得分与填报人的意图不一致。
+    示例：“资产配置合理、保管完整”分值 1 分，填写 2。
+    如何修改：按条目分值填写（0 到该条目分值之间）。"""
+
+    code, name, severity, title, family = "XP408", "judged-answer-out-of-range", Severity.error, "评判条目得分超出范围", "scoring"
+    template = "“{label}”填写 {value}，{why}"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for name, spec in ctx.cat.items():
+            if spec.role != "judged":
+                continue
+            value = ctx.values.get(name)
+            if not isinstance(value, Decimal) or isinstance(value, bool):
+                continue
+            if spec.kind == "points" and spec.max_points is not None and value > spec.max_points:
+                yield self.finding(ctx, at=name, label=spec.label, value=fmt_pts(value),
+                                   why=f"超过该条目分值 {fmt_pts(spec.max_points)} 分", indicator=spec.indicator,
+                                   found=value, expected=spec.max_points)
+            elif spec.kind == "count" and value != value.to_integral_value():
+                yield self.finding(ctx, at=name, label=spec.label, value=fmt_pts(value), why="个数必须是整数",
+                                   indicator=spec.indicator, found=value)
+
+
+class CachedValueMismatch(Check):
+    """检查内容：公式单元格中保存的计算结果（如执行率、得分、合计）与按输入数据重新计算的结果不一致。
+    允许 0.000001 的浮点误差；表内比率已按 0.01% 四舍五入，得分按 0.01 分四舍五入，两边口径相同。
+    为何重要：说明工作簿保存时未重新计算（手动计算模式），或保存的结果被其他程序篡改；评审看到的数字不可信。
+    示例：“三公”经费控制率单元格显示 55.23%，按 4.79 ÷ 8.67 重新计算为 55.25%。
+    如何修改：在 Excel 中按 Ctrl+Alt+F9 全部重新计算后保存；确认“公式→计算选项”为“自动”。"""
+
+    code, name, severity, title, family = "XP406", "cached-value-mismatch", Severity.error, "保存的计算结果与重算不符", "scoring"
+    template = "{label}：工作簿中保存的结果为 {found}，按输入数据重新计算为 {expected}"
+    TOLERANCE = Decimal("0.000001")
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        book = ctx.read.book
+        for name, cp in ctx.read.plan.cells.items():
+            spec = cp.spec
+            if spec is None or spec.role not in ("derived", "measure", "score") or not cp.formula:
+                continue
+            raw = book.cell(cp.sheet, cp.cell)
+            if raw is None or raw.value is None or raw.type not in ("n", ""):
+                continue
+            expected = ctx.env.get(name)
+            if not isinstance(expected, Decimal):
+                continue
+            try:
+                found = Decimal(raw.value)
+            except ArithmeticError:
+                continue
+            if abs(found - expected) > self.TOLERANCE:
+                yield self.finding(ctx, sheet=cp.sheet, cell=cp.cell, label=spec.label, found=_short(found),
+                                   expected=_short(expected), indicator=spec.indicator)
+
+
+def _short(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.000001')).normalize():f}"

@@ -1,0 +1,144 @@
+"""XP12x (structure): is this the standard workbook, unaltered, for the right framework?"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..findings import Finding, Severity
+from ..workbook.layout import FORM_SHEETS
+from ..workbook.plan import FORM_COLS, plan_for
+from ..workbook.xlsx import SHARED
+from .base import Check, ReaderCheck
+from .context import CheckContext
+
+__all__ = ["FormulaAltered", "FrameworkMismatch", "LabelAltered", "LayoutMoved", "MissingDefinedName",
+           "MissingSheet", "NotAStandardWorkbook"]
+
+
+class MissingSheet(ReaderCheck):
+    """检查内容：标准模板中的工作表缺失（被删除或改名）。
+    为何重要：缺失工作表中的数据无法读取，相关指标无法计算。
+    示例：把“季度支付”改名为“季度”。
+    如何修改：恢复工作表名称，或用标准模板重新填报。"""
+
+    code, name, severity, title, family = "XP120", "missing-sheet", Severity.error, "缺少工作表", "structure"
+
+
+class MissingDefinedName(ReaderCheck):
+    """检查内容：输入单元格的定义名称被删除，已按模板位置读取。
+    为何重要：表内公式通过名称引用输入；名称缺失时公式会显示 #NAME?。
+    示例：在“名称管理器”中删除了 paid_q1。
+    如何修改：用标准模板重新填报，不要修改名称管理器。"""
+
+    code, name, severity, title, family = "XP121", "missing-defined-name", Severity.warning, "缺少定义名称", "structure"
+
+
+class FrameworkMismatch(ReaderCheck):
+    """检查内容：工作簿记录的评价框架编号或版本与校验所用框架不一致。
+    为何重要：不同地区、年度的框架指标和分档不同，用错框架得分没有意义。
+    示例：用 2020 年模板填报 2021 年自评。
+    如何修改：下载当年的标准模板重新填报，或用 --framework 指定正确的框架。"""
+
+    code, name, severity, title, family = "XP122", "framework-mismatch", Severity.error, "框架不一致", "structure"
+
+
+class NotAStandardWorkbook(ReaderCheck):
+    """检查内容：工作簿中找不到评价框架编号（名称 fw_id），不是 xlperf 生成的标准模板。
+    为何重要：只有标准模板的单元格位置和名称是已知的，才能逐格校验。
+    示例：提交自行设计的表格或其他系统导出的工作簿。
+    如何修改：用 xlperf template 生成的标准模板填报。"""
+
+    code, name, severity, title, family = "XP125", "not-a-standard-workbook", Severity.error, "不是标准模板", "structure"
+
+
+_STRINGS = re.compile(r'"(?:[^"]|"")*"')
+
+
+def normalize_formula(text: str) -> str:
+    """Compare formulas as Excel would: case-insensitive outside strings, no spaces, no _xlfn. prefixes."""
+    text = text.lstrip("=")
+    parts = []
+    last = 0
+    for m in _STRINGS.finditer(text):
+        parts.append(text[last:m.start()].replace(" ", "").upper().replace("_XLFN.", "").replace("_XLWS.", ""))
+        parts.append(m.group(0))
+        last = m.end()
+    parts.append(text[last:].replace(" ", "").upper().replace("_XLFN.", "").replace("_XLWS.", ""))
+    return "".join(parts)
+
+
+class FormulaAltered(Check):
+    """检查内容：模板中的公式单元格被改成了数值，或公式被改动、删除。
+    为何重要：模板公式由评价框架生成，是得分计算的依据；手工覆盖会让表内得分与规则不符。
+    示例：把“预算执行率”计算得分的公式改为直接输入 6。
+    如何修改：用标准模板重新生成该单元格（复制模板中的同一单元格），不要在绿色单元格中输入。"""
+
+    code, name, severity, title, family = "XP123", "formula-altered", Severity.error, "公式被修改", "structure"
+    template = "{what}：模板公式为 ={expected}，{detail}"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        book = ctx.read.book
+        native = ctx.read.plan.formulas()
+        udf = plan_for(ctx.read.framework, "udf").formulas()
+        names = {(c.sheet, c.cell): c.name for c in ctx.read.plan.cells.values()}
+        for (sheet, cell), expected in native.items():
+            if sheet not in book.sheets:
+                continue
+            raw = book.cell(sheet, cell)
+            name = names.get((sheet, cell))
+            what = ctx.label(name) if name else f"{sheet}!{cell}"
+            if raw is None or (raw.formula is None and raw.value is None):
+                yield self.finding(ctx, sheet=sheet, cell=cell, what=what, expected=expected,
+                                   detail="单元格已被清空")
+            elif raw.formula is None:
+                yield self.finding(ctx, sheet=sheet, cell=cell, what=what, expected=expected, found=raw.value,
+                                   detail=f"已被替换为数值 {raw.value}")
+            elif raw.formula != SHARED and normalize_formula(raw.formula) not in (
+                    normalize_formula(expected), normalize_formula(udf.get((sheet, cell), expected))):
+                yield self.finding(ctx, sheet=sheet, cell=cell, what=what, expected=expected,
+                                   found="=" + raw.formula, detail=f"现为 ={raw.formula}")
+
+
+class LabelAltered(Check):
+    """检查内容：输入项的中文标签与标准模板不一致（行被移动、覆盖或来自其他模板）。
+    为何重要：标签与数值错位时，数据可能填在了别的栏目里。
+    示例：在“人员”工作表中把“雇员”一行改写为“临时工”。
+    如何修改：恢复标准模板的标签；数据请填在对应标签右侧的单元格。"""
+
+    code, name, severity, title, family = "XP124", "label-altered", Severity.warning, "模板标签被修改", "structure"
+    template = "标签应为“{expected}”，现为“{found}”"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        book = ctx.read.book
+        label_col = FORM_COLS["label"]
+        for name, cp in ctx.read.plan.cells.items():
+            if cp.sheet not in FORM_SHEETS or cp.sheet not in book.sheets or cp.spec is None:
+                continue
+            row = cp.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            raw = book.cell(cp.sheet, f"{label_col}{row}")
+            found = (raw.value or "").strip() if raw else ""
+            if found != cp.spec.label:
+                yield self.finding(ctx, sheet=cp.sheet, cell=f"{label_col}{row}", expected=cp.spec.label,
+                                   found=found)
+
+
+class LayoutMoved(Check):
+    """检查内容：定义名称指向的单元格与标准模板的位置不同（插入或删除了行列）。
+    为何重要：模板位置固定，位置变动后逐格核对公式和标签会失效。
+    示例：取消工作表保护后在“预算执行”中插入了一行。
+    如何修改：用标准模板重新填报，不要插入或删除行列。"""
+
+    code, name, severity, title, family = "XP126", "layout-moved", Severity.error, "模板布局被改动", "structure"
+    template = "工作表“{sheet_name}”中 {count} 个名称的位置与模板不同（如 {example} 应在 {planned}，现在 {actual}）"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        moved: dict[str, list[tuple[str, str, str]]] = {}
+        for name, cp in ctx.read.plan.cells.items():
+            actual = ctx.read.book.names.get(name)
+            if actual is not None and actual != (cp.sheet, cp.cell):
+                moved.setdefault(cp.sheet, []).append((name, cp.cell, f"{actual[0]}!{actual[1]}"))
+        for sheet, items in moved.items():
+            name, planned, actual = items[0]
+            yield self.finding(ctx, sheet=sheet, cell=planned, sheet_name=sheet, count=len(items), example=name,
+                               planned=planned, actual=actual)
