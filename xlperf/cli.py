@@ -129,6 +129,88 @@ def inputs(
         typer.echo(f"{r['name']}\t{r['label']}\t{r['sheet']}!{r['cell']}\t{r['unit']}\t{r['type']}")
 
 
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="要校验的工作簿文件或文件夹（文件夹下的 .xlsx 全部校验）")],
+    framework: FrameworkOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果")] = False,
+    report: Annotated[Optional[Path], typer.Option("--report", help="把汇总和明细写入新的 .xlsx 报告")] = None,
+    annotate: Annotated[Optional[Path], typer.Option("--annotate", help="（单个文件）写出标注了问题的副本")] = None,
+    workers: Annotated[int, typer.Option("--workers", "-j", help="并行进程数")] = 1,
+    select: Annotated[Optional[str], typer.Option("--select", help="只运行这些校验（代码、前缀或名称，逗号分隔）")] = None,
+    ignore: Annotated[Optional[str], typer.Option("--ignore", help="忽略这些校验（代码、前缀或名称，逗号分隔）")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条")] = False,
+) -> None:
+    """校验提交的工作簿：合计、预算与支出、比率、自评得分与规则是否一致。退出码 0 无错误，1 有错误，2 有文件无法读取。"""
+    from .validate import collect_paths, validate_paths
+
+    files = collect_paths(paths)
+    if not files:
+        raise typer.BadParameter("没有找到要校验的工作簿（.xlsx）")
+    if annotate is not None and len(files) != 1:
+        raise typer.BadParameter("--annotate 只能用于单个文件")
+    sel = [s.strip() for s in select.split(",") if s.strip()] if select else None
+    ign = [s.strip() for s in ignore.split(",") if s.strip()] if ignore else None
+    fw_ref = str(framework) if framework else None
+    show_progress = not quiet and len(files) > 1
+    if show_progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        from rich.console import Console
+
+        with Progress(TextColumn("校验中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      transient=True, console=Console(stderr=True)) as bar:
+            task = bar.add_task("validate", total=len(files))
+            result = validate_paths(files, fw_ref, workers=workers, select=sel, ignore=ign,
+                                    progress=lambda _: bar.advance(task))
+    else:
+        result = validate_paths(files, fw_ref, workers=workers, select=sel, ignore=ign)
+    if report is not None:
+        from .render.excel import write_report
+
+        write_report(result, report)
+    if annotate is not None:
+        from .excel.annotate import annotate_copy
+
+        if result.files[0].status != "error":
+            annotate_copy(files[0], annotate, result.files[0])
+    if as_json:
+        from .render.json import report_dict
+
+        typer.echo(_dump(report_dict(result)))
+    else:
+        from .render.text import print_report
+
+        print_report(result)
+        if report is not None:
+            typer.echo(f"报告已写入 {report}")
+        if annotate is not None and result.files[0].status != "error":
+            typer.echo(f"标注副本已写入 {annotate}（原文件未修改）")
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def rules() -> None:
+    """列出全部校验规则（代码、名称、级别、标题）。"""
+    from .checks.registry import CHECKS
+
+    for c in CHECKS:
+        typer.echo(f"{c.code}\t{c.name}\t{c.severity.zh}\t{c.title}")
+
+
+@app.command()
+def rule(code: Annotated[str, typer.Argument(help="规则代码，如 XP303，或名称 stated-rate-mismatch")]) -> None:
+    """显示一条校验规则的说明。"""
+    from .checks.registry import resolve
+
+    found = [c for c in resolve(code) if c.code == code.upper() or c.name == code]
+    if not found:
+        raise XlperfError(f"没有代码或名称为 {code} 的校验规则（xlperf rules 列出全部）")
+    c = found[0]
+    typer.echo(f"{c.code} {c.name}（{c.severity.zh}）：{c.title}\n")
+    typer.echo(c.doc())
+
+
 def _score_json(result: Any) -> dict[str, Any]:
     return {
         "framework": result.framework,
@@ -148,7 +230,8 @@ def _score_json(result: Any) -> dict[str, Any]:
 def main() -> None:
     """Console entry point: user errors become a Chinese message and exit code 2, never a traceback."""
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
+        sys.exit(rc if isinstance(rc, int) else 0)
     except XlperfError as exc:
         typer.echo(f"错误：{exc}", err=True)
         sys.exit(2)

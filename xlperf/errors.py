@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-__all__ = ["InputError", "XlperfError", "describe_validation_error"]
+__all__ = ["InputError", "XlperfError", "describe_validation_error", "reason_zh"]
 
 
 class XlperfError(Exception):
@@ -42,19 +42,24 @@ _MESSAGES = {
 }
 
 
+def reason_zh(err: dict) -> str:  # type: ignore[type-arg]
+    """The Chinese reason of one pydantic error."""
+    template = _MESSAGES.get(err["type"])
+    ctx = dict(err.get("ctx") or {})
+    if "error" in ctx:
+        ctx["error"] = str(ctx["error"]).removeprefix("Value error, ")
+    try:
+        return template.format(**ctx) if template else err["msg"]
+    except (KeyError, IndexError):
+        return err["msg"]
+
+
 def describe_validation_error(exc: ValidationError, source: str) -> str:
     """One Chinese line per pydantic error: '<file>: 字段 a.b.c：<reason>（值：x）'."""
     lines = []
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after"))
-        template = _MESSAGES.get(err["type"])
-        ctx = dict(err.get("ctx") or {})
-        if "error" in ctx:
-            ctx["error"] = str(ctx["error"]).removeprefix("Value error, ")
-        try:
-            reason = template.format(**ctx) if template else err["msg"]
-        except (KeyError, IndexError):
-            reason = err["msg"]
+        reason = reason_zh(err)  # type: ignore[arg-type]
         value = err.get("input")
         shown = "" if err["type"] == "missing" or isinstance(value, dict | list) else f"（值：{value!r}）"
         lines.append(f"{source}：字段 {loc or '（根）'}：{reason}{shown}")

@@ -6,6 +6,7 @@ Each check documents itself in its docstring with four fixed sections (检查内
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -48,7 +49,7 @@ class Check:
 
     @classmethod
     def doc(cls) -> str:
-        return (cls.__doc__ or "").strip()
+        return inspect.cleandoc(cls.__doc__ or "")
 
 
 class ReaderCheck(Check):

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from ..findings import Finding, Severity
 from ..framework.models import DeductionRule, Rule
-from ..framework.rules import fmt_edge, fmt_num, fmt_rate
+from ..framework.rules import fmt_edge, fmt_rate
+from ..framework.rules import fmt_money as fmt_num
 from .base import Check
 from .context import CheckContext
 

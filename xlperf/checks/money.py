@@ -8,7 +8,7 @@ from decimal import Decimal
 from ..data.derived import STATED_IDENTITIES
 from ..findings import Finding, Severity
 from ..framework.expr import ExprError, parse, quantize
-from ..framework.rules import fmt_num, fmt_rate
+from ..framework.rules import fmt_money, fmt_num, fmt_rate
 from .base import Check
 from .context import CheckContext
 
@@ -33,7 +33,7 @@ def _places(value: Decimal, kind: str) -> int:
 
 
 def _show(value: Decimal, kind: str) -> str:
-    return fmt_rate(value) if kind == "rate" else fmt_num(value) if kind == "money" else f"{value:.2f}"
+    return fmt_rate(value) if kind == "rate" else fmt_money(value) if kind == "money" else f"{value:.2f}"
 
 
 def _stated(ctx: CheckContext, category: str) -> Iterator[tuple[str, Decimal, Decimal, int, str]]:
@@ -64,8 +64,13 @@ def _stated(ctx: CheckContext, category: str) -> Iterator[tuple[str, Decimal, De
 
 
 def _describe(ctx: CheckContext, expr: str) -> str:
-    names = parse(expr).names
-    return "、".join(ctx.label(n) for n in sorted(names, key=expr.index))
+    """'人员经费 年初预算 642.21 + 日常公用经费 年初预算 39.15' for the names of an expression."""
+    names = sorted(parse(expr).names, key=expr.index)
+    parts = []
+    for n in names:
+        value = ctx.env.get(n)
+        parts.append(f"{ctx.label(n)} {fmt_num(value)}" if isinstance(value, Decimal) else ctx.label(n))
+    return " + ".join(parts)
 
 
 class StatedSumMismatch(Check):
@@ -76,7 +81,7 @@ class StatedSumMismatch(Check):
     如何修改：核对各组成部分，修正合计或漏填、错填的部分。"""
 
     code, name, severity, title, family = "XP301", "stated-sum-mismatch", Severity.error, "合计与分项之和不符", "money"
-    template = "{label}填报为 {found}，但 {parts} 之和为 {expected}，相差 {diff}"
+    template = "{label}填报为 {found}，但 {parts} = {expected}，相差 {diff}"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for name, stated, expected, _, expr in _stated(ctx, "sum"):
@@ -94,14 +99,15 @@ class FigureDisagrees(Check):
     如何修改：确认正确的数字，统一修改两处。"""
 
     code, name, severity, title, family = "XP302", "figure-disagrees", Severity.error, "同一数字两处不一致", "money"
-    template = "{label}为 {found}，而{other}为 {expected}，相差 {diff}"
+    template = "{label}为 {found}，而{other_label}为 {expected}，相差 {diff}"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for name, stated, expected, _, expr in _stated(ctx, "same"):
             if stated != expected:
                 kind = ctx.cat[name].kind
                 yield self.finding(ctx, at=name, label=ctx.label(name), found=_show(stated, kind),
-                                   expected=_show(expected, kind), other=_describe(ctx, expr),
+                                   expected=_show(expected, kind),
+                                   other_label="、".join(ctx.label(n) for n in sorted(parse(expr).names)),
                                    diff=_show(stated - expected, kind))
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from ..findings import Finding, Severity
-from ..framework.rules import fmt_num, fmt_rate
+from ..framework.rules import fmt_money, fmt_num, fmt_rate
 from .base import Check
 from .context import CheckContext
 
@@ -31,8 +31,9 @@ class CountExceedsTotal(Check):
                 continue
             if part == "key_tasks_failed" and b == 0:
                 continue  # total not given
-            yield self.finding(ctx, at=part, part=ctx.label(part), whole=ctx.label(whole), a=fmt_num(a),
-                               b=fmt_num(b), found=a, expected=b)
+            show = fmt_money if ctx.cat[part].kind == "money" else fmt_num
+            yield self.finding(ctx, at=part, part=ctx.label(part), whole=ctx.label(whole), a=show(a),
+                               b=show(b), found=a, expected=b)
 
 
 class NetExceedsOriginal(Check):
@@ -48,8 +49,8 @@ class NetExceedsOriginal(Check):
         for net, orig in (("fa_net", "fa_original"), ("ia_net", "ia_original")):
             a, b = ctx.num(net), ctx.num(orig)
             if a is not None and b is not None and a > b:
-                yield self.finding(ctx, at=net, net_label=ctx.label(net), orig_label=ctx.label(orig), net=fmt_num(a),
-                                   orig=fmt_num(b), found=a, expected=b)
+                yield self.finding(ctx, at=net, net_label=ctx.label(net), orig_label=ctx.label(orig), net=fmt_money(a),
+                                   orig=fmt_money(b), found=a, expected=b)
 
 
 class AssetsTotalTooSmall(Check):
@@ -65,7 +66,7 @@ class AssetsTotalTooSmall(Check):
         total = ctx.num("assets_total")
         parts = (ctx.num("fa_net") or Decimal(0)) + (ctx.num("ia_net") or Decimal(0))
         if total is not None and total < parts:
-            yield self.finding(ctx, at="assets_total", total=fmt_num(total), parts=fmt_num(parts), found=total,
+            yield self.finding(ctx, at="assets_total", total=fmt_money(total), parts=fmt_money(parts), found=total,
                                expected=parts)
 
 

@@ -19,7 +19,7 @@ from .models import (
 
 __all__ = [
     "Compiled", "JudgedInput", "MeasureDef", "compile_framework", "evaluate_rule", "excel_rule",
-    "finish", "finish_excel", "fmt_edge", "fmt_num", "fmt_rate",
+    "finish", "finish_excel", "fmt_edge", "fmt_money", "fmt_num", "fmt_rate",
 ]
 
 NameOf = Callable[[str], str]
@@ -32,6 +32,11 @@ def fmt_num(value: Decimal) -> str:
     """Money/counts as people read them: thousands separators, two decimals unless whole."""
     if value == value.to_integral_value():
         return f"{int(value):,}"
+    return f"{quantize(value, 2):,.2f}"
+
+
+def fmt_money(value: Decimal) -> str:
+    """万元 amounts always with two decimals: 1,931.52 / 3.00."""
     return f"{quantize(value, 2):,.2f}"
 
 

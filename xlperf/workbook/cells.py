@@ -141,15 +141,18 @@ def _finish_number(number: Decimal, spec: NameSpec, out: Parsed) -> Parsed:
             return out
         out.value = int(number)
         return out
-    if spec.kind == "money":
+    if spec.kind in ("money", "points"):
         rounded = number.quantize(Decimal("0.01"))
         if rounded != number:
             if abs(rounded - number) < Decimal("1e-9"):  # binary floating-point noise from the saving program
                 number = rounded
-            else:
+            elif spec.kind == "money":
                 out.error = CellNote("XP208", f"{number} 超过两位小数，金额以万元为单位保留两位小数")
                 return out
-        out.value = rounded
+            else:
+                out.error = CellNote("XP208", f"{number} 超过两位小数，得分保留两位小数")
+                return out
+        out.value = rounded if spec.kind == "money" else rounded.normalize() if rounded == rounded.to_integral_value() else rounded
         return out
     if spec.kind == "rate" and number > 10:
         out.error = CellNote("XP212", f"{number} 作为比率过大（{number * 100}%），请按百分数输入，如 97.65%")

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from ..catalog import NameSpec, catalog
 from ..data.models import SECTIONS, DepartmentData
-from ..errors import InputError
+from ..errors import InputError, reason_zh
 from ..findings import Finding, Severity
 from ..framework.models import Framework
 from .cells import parse_cell
@@ -190,7 +190,7 @@ def _to_data(out: WorkbookRead, cat: dict[str, NameSpec]) -> DepartmentData | No
                 continue  # already reported by the cell parser
             out.findings.append(Finding(code="XP201", severity=Severity.error, sheet=loc[0] if loc else None,
                                         cell=loc[1] if loc else None,
-                                        message=f"{cat[name].label if name in cat else name}：{err['msg']}"))
+                                        message=f"{cat[name].label if name in cat else name}：{reason_zh(err)}"))
         return None
 
 

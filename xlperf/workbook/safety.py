@@ -167,7 +167,10 @@ _OLE_SIGNATURE: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_SIGNATURES: Final = (b"PK\x03\x04", b"PK\x05\x06")
 _ENCRYPTION_STREAMS: Final = ("encryptioninfo", "encryptedpackage")
 _EXCEL_STREAMS: Final = ("workbook", "book")
-_OTHER_OFFICE_STREAMS: Final = {"worddocument": "Word 97-2003 文档（.doc）", "powerpoint document": "PowerPoint 97-2003 演示文稿（.ppt）"}
+_OTHER_OFFICE_STREAMS: Final = {
+    "worddocument": "Word 97-2003 文档（.doc）",
+    "powerpoint document": "PowerPoint 97-2003 演示文稿（.ppt）",
+}
 
 
 def _not_zip_hint(head: bytes) -> str:
@@ -396,6 +399,7 @@ class _RowCounter:
         self.count = 0
         self.dimension_rows = 0
         self._started = False
+        self._lead = b""
         self._decoder: codecs.IncrementalDecoder | None = None
         self._tail: str | bytes = b""
         self._head: str | bytes = b""
@@ -407,6 +411,11 @@ class _RowCounter:
 
     def feed(self, chunk: bytes) -> None:
         if not self._started:
+            # the encoding is sniffed from 4 bytes; a crafted deflate stream can yield tiny first chunks
+            self._lead += chunk
+            if len(self._lead) < 4:
+                return
+            chunk, self._lead = self._lead, b""
             self._started = True
             codec, skip = _sniff_codec(chunk)
             if codec is not None:

@@ -1,0 +1,106 @@
+"""The bureau's report workbook: one summary row per file, findings per file, a score distribution chart."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..findings import Report
+
+__all__ = ["write_report"]
+
+PER_FILE_SHEETS_MAX = 200
+_BAD = re.compile(r"[\[\]:*?/\\']")
+STATUS_ZH = {"ok": "通过", "warnings": "有警告", "invalid": "有错误", "error": "无法读取"}
+BINS = [0, 60, 70, 80, 90, 95, 100.0001]
+BIN_LABELS = ["<60", "60–70", "70–80", "80–90", "90–95", "≥95"]
+
+
+def _sheet_title(i: int, name: str) -> str:
+    return f"{i:04d} {_BAD.sub('', name)}"[:31]
+
+
+def write_report(report: Report, out: str | Path) -> Path:
+    import pandas as pd
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    out = Path(out)
+    rows = [{
+        "序号": i, "部门": rep.department or "", "年度": rep.year, "计算总分": _f(rep.total_computed),
+        "自评总分": _f(rep.total_self), "差异": (_f(rep.total_self) - _f(rep.total_computed))
+        if rep.total_self is not None and rep.total_computed is not None else None,
+        "错误": rep.errors, "警告": rep.warnings, "状态": STATUS_ZH.get(rep.status, rep.status),
+        "文件": rep.path,
+    } for i, rep in enumerate(report.files, start=1)]
+    df = pd.DataFrame(rows, columns=["序号", "部门", "年度", "计算总分", "自评总分", "差异", "错误", "警告", "状态", "文件"])
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    header_fill, bold = PatternFill("solid", fgColor="305496"), Font(bold=True, color="FFFFFF")
+    columns = list(df.columns) + ["问题明细"]
+    for col, name in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=col, value=name)
+        cell.fill, cell.font = header_fill, bold
+    per_file = len(report.files) <= PER_FILE_SHEETS_MAX
+    detail = None if per_file else wb.create_sheet("问题明细")
+    if detail is not None:
+        detail.append(["序号", "文件", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为"])
+    for r, (rep, record) in enumerate(zip(report.files, df.itertuples(index=False), strict=True), start=2):
+        for c, value in enumerate(record, start=1):
+            ws.cell(row=r, column=c, value=None if pd.isna(value) else value)
+        link_cell = ws.cell(row=r, column=len(columns), value="查看")
+        if per_file:
+            fws = wb.create_sheet(_sheet_title(r - 1, rep.department or Path(rep.path).stem))
+            fws.append([f"文件：{rep.path}"])
+            fws.append(["代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为"])
+            for f in rep.findings:
+                fws.append([f.code, f.severity.zh, f.sheet, f.cell, f.message, _plain(f.found), _plain(f.expected)])
+            fws.column_dimensions["E"].width = 90
+            target = f"'{fws.title}'!A1"
+        else:
+            assert detail is not None
+            target = f"'问题明细'!A{detail.max_row + 1}"
+            for f in rep.findings or []:
+                detail.append([r - 1, rep.path, f.code, f.severity.zh, f.sheet, f.cell, f.message,
+                               _plain(f.found), _plain(f.expected)])
+        link_cell.hyperlink = Hyperlink(ref=link_cell.coordinate, location=target)
+        link_cell.font = Font(color="0563C1", underline="single")
+    for col, width in zip("ABCDEFGHIJK", (6, 28, 8, 10, 10, 8, 6, 6, 10, 50, 10), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{chr(ord('A') + len(columns) - 1)}{len(rows) + 1}"
+    # Score distribution
+    dist = wb.create_sheet("得分分布", 1)
+    scores = pd.to_numeric(df["计算总分"], errors="coerce").dropna()
+    counts = pd.cut(scores, bins=BINS, labels=BIN_LABELS, right=False).value_counts().reindex(BIN_LABELS, fill_value=0)
+    dist.append(["计算总分区间", "部门数"])
+    for label, n in counts.items():
+        dist.append([str(label), int(n)])
+    dist.append([])
+    dist.append(["平均分", round(float(scores.mean()), 2) if len(scores) else None])
+    dist.append(["中位数", round(float(scores.median()), 2) if len(scores) else None])
+    chart = BarChart()
+    chart.title = "计算总分分布"
+    chart.y_axis.title = "部门数"
+    chart.add_data(Reference(dist, min_col=2, min_row=1, max_row=1 + len(BIN_LABELS)), titles_from_data=True)
+    chart.set_categories(Reference(dist, min_col=1, min_row=2, max_row=1 + len(BIN_LABELS)))
+    dist.add_chart(chart, "D2")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+def _f(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _plain(value: object) -> object:
+    if value is None or isinstance(value, int | float | str):
+        return value
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
