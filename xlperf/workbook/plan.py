@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 
 from ..catalog import NameSpec, catalog
 from ..framework.expr import parse
@@ -95,16 +94,21 @@ def _check_formula(spec: NameSpec, name_of: Callable[[str], str]) -> str | None:
     return f'IFERROR(ROUND({parse(spec.expr).to_excel(name_of)},{places}),"")'
 
 
-@lru_cache(maxsize=16)
-def _plan_cached(fw: Framework, flavour: str) -> Plan:
-    return _build(fw, flavour)
+_PLANS: dict[tuple[int, str], tuple[Framework, Plan]] = {}
 
 
 def plan_for(fw: Framework, flavour: str = "native") -> Plan:
-    """The plan of the workbook for a framework; ``flavour`` is "native" formulas or "udf" calls."""
+    """The plan of the workbook for a framework; ``flavour`` is "native" formulas or "udf" calls.
+
+    Cached per framework object: plans are read-only after construction.
+    """
     if flavour not in ("native", "udf"):
         raise ValueError(flavour)
-    return _build(fw, flavour)
+    hit = _PLANS.get((id(fw), flavour))
+    if hit is None or hit[0] is not fw:
+        hit = (fw, _build(fw, flavour))
+        _PLANS[(id(fw), flavour)] = hit
+    return hit[1]
 
 
 def _build(fw: Framework, flavour: str) -> Plan:
