@@ -190,10 +190,17 @@ def validate(
 
 
 @app.command()
-def rules() -> None:
+def rules(
+    markdown: Annotated[bool, typer.Option("--markdown", help="输出完整的 Markdown 规则文档（docs/rules.md）")] = False,
+) -> None:
     """列出全部校验规则（代码、名称、级别、标题）。"""
     from .checks.registry import CHECKS
 
+    if markdown:
+        from .render.docs import rules_markdown
+
+        typer.echo(rules_markdown(), nl=False)
+        return
     for c in CHECKS:
         typer.echo(f"{c.code}\t{c.name}\t{c.severity.zh}\t{c.title}")
 
