@@ -7,7 +7,7 @@ from pathlib import Path
 from .data.models import DepartmentData
 from .errors import InputError
 from .framework.models import Framework
-from .framework.scoring import ScoreResult, compiled, score
+from .framework.scoring import ScoreResult, check_judgements, score
 
 __all__ = ["load_input", "resolve_framework", "score_path"]
 
@@ -44,8 +44,7 @@ def score_path(path: Path, framework: str | Path | None = None) -> ScoreResult:
     unknown = sorted(set(data.self_scores) - {i.id for i in fw.leaves()})
     if unknown:
         raise InputError(f"{path}：自评得分中有框架 {fw.id} 不存在的三级指标编号：{', '.join(unknown)}")
-    judged = {j.name for j in compiled(fw).judged}
-    stray = sorted(set(data.judgements) - judged)
-    if stray:
-        raise InputError(f"{path}：评判答案中有框架 {fw.id} 未定义的输入名：{', '.join(stray)}")
+    problems = check_judgements(fw, data.judgements)
+    if problems:
+        raise InputError("\n".join(f"{path}：{p}" for p in problems))
     return score(fw, data)

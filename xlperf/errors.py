@@ -39,6 +39,8 @@ _MESSAGES = {
     "decimal_max_digits": "数字位数过多",
     "dict_type": "必须是键值表",
     "list_type": "必须是列表",
+    "model_type": "必须是键值表（字段: 值）",
+    "model_attributes_type": "必须是键值表（字段: 值）",
 }
 
 

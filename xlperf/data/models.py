@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "Assets", "Budget", "DepartmentData", "Info", "Procurement", "Projects", "Quarterly", "SanGong",
@@ -46,8 +46,20 @@ def f(
     return Field(default, title=label, description=note, json_schema_extra=extra)
 
 
+YES_NO = {"是": True, "否": False}
+
+
 class Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yes_no(cls, value: Any) -> Any:
+        """Data files may say 是/否 for yes/no fields, as the workbook does."""
+        if isinstance(value, dict):
+            bools = {n for n, fld in cls.model_fields.items() if fld.annotation is bool}
+            return {k: YES_NO.get(v, v) if k in bools and isinstance(v, str) else v for k, v in value.items()}
+        return value
 
 
 class Info(Section):
@@ -251,7 +263,7 @@ class DepartmentData(BaseModel):
     projects: Projects
     service: Service
     stated: Stated = Stated()
-    judgements: dict[str, Decimal | str] = Field(
+    judgements: dict[str, Decimal | bool | str] = Field(
         default_factory=dict, description="answers to judged criteria, keyed by the framework's input names")
     self_scores: dict[str, SelfScore] = Field(default_factory=dict)
 
@@ -259,7 +271,8 @@ class DepartmentData(BaseModel):
     @classmethod
     def _numbers_as_decimal(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: (Decimal(str(v)) if isinstance(v, int | float) and not isinstance(v, bool) else v)
+            return {k: (Decimal(str(v)) if isinstance(v, int | float) and not isinstance(v, bool)
+                        else YES_NO.get(v, v) if isinstance(v, str) else v)
                     for k, v in value.items()}
         return value
 

@@ -13,6 +13,7 @@ comparisons (``< <= > >= == !=``), ``and``/``or``/``not`` and the functions ``mi
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -42,6 +43,7 @@ _CMPOPS: dict[type[ast.cmpop], tuple[str, str]] = {
     ast.NotEq: ("!=", "<>"),
 }
 _FUNCS = {"min": "MIN", "max": "MAX", "abs": "ABS", "if_": "IF", "round_": "ROUND"}
+_ARITY = {"min": (1, 255), "max": (1, 255), "abs": (1, 1), "if_": (3, 3), "round_": (2, 2)}
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,18 @@ def _check_node(node: ast.AST, source: str) -> None:
     )
     if not isinstance(node, allowed):
         raise ExprError(f"表达式中不允许使用 {type(node).__name__}：{source!r}")
-    if isinstance(node, ast.Constant) and not isinstance(node.value, int | float | str):
+    if isinstance(node, ast.Constant) and (isinstance(node.value, bool)
+                                           or not isinstance(node.value, int | float | str)):
         raise ExprError(f"表达式中只允许数字和文字常量：{source!r}")
+    if isinstance(node, ast.Constant) and isinstance(node.value, float) and not math.isfinite(node.value):
+        raise ExprError(f"数字超出范围：{source!r}")
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCS or node.keywords:
             raise ExprError(f"表达式中只能调用 {', '.join(_FUNCS)}：{source!r}")
+        low, high = _ARITY[node.func.id]
+        if not low <= len(node.args) <= high or any(isinstance(a, ast.Starred) for a in node.args):
+            want = str(low) if low == high else f"至少 {low}"
+            raise ExprError(f"函数 {node.func.id} 需要 {want} 个参数：{source!r}")
     if isinstance(node, ast.Compare) and len(node.ops) != 1:
         raise ExprError(f"比较请只写一个运算符（如 a < b）：{source!r}")
 

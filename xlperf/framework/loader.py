@@ -68,9 +68,19 @@ def _check_names(fw: Framework, source: str) -> None:
     known = {name for _, section in SECTIONS for name in section.model_fields}
     known |= {d.name for d in DERIVED} | {m.id for m in comp.measures} | {j.name for j in comp.judged}
     problems = []
+    measure_ids = [m.id for m in comp.measures]
+    seen: set[str] = set()
     for m in comp.measures:
         for name in sorted((m.num.names | m.den.names) - known):
             problems.append(f"比率 {m.id} 引用了未定义的名称 {name}")
+        later = sorted(((m.num.names | m.den.names) & set(measure_ids)) - seen)
+        problems += [f"比率 {m.id} 引用了在它之后定义的比率 {name}（请按依赖顺序排列 measures）" for name in later]
+        seen.add(m.id)
+        if not NAME_RE.match(m.id):
+            problems.append(f"比率编号 {m.id!r} 须为小写字母、数字加下划线（如 sangong_rate）")
+    problems += [f"比率编号 {n} 重复" for n in sorted({n for n in measure_ids if measure_ids.count(n) > 1})]
+    inputs = {name for _, section in SECTIONS for name in section.model_fields} | {d.name for d in DERIVED}
+    problems += [f"比率编号 {n} 与数据字段重名" for n in sorted(set(measure_ids) & inputs)]
     for ind in fw.leaves():
         for name in sorted(_rule_names(ind.rule) - known):
             problems.append(f"指标 {ind.id} 引用了未定义的名称 {name}")

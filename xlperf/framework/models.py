@@ -49,6 +49,7 @@ class LinearRule(_RuleBase):
     zero_if_text: str | None = None
 
     _v = field_validator("zero_if")(lambda v: v if v is None else _check_expr(v))
+    _m = field_validator("measure")(_check_expr)
 
 
 class Band(_Model):
@@ -73,6 +74,8 @@ class BandsRule(_RuleBase):
     bands: list[Band] = Field(min_length=1)
     otherwise: Decimal = Decimal(0)
 
+    _m = field_validator("measure")(_check_expr)
+
     @model_validator(mode="after")
     def _scores_within_points(self) -> BandsRule:
         if any(b.score > self.points for b in self.bands) or self.otherwise > self.points:
@@ -92,6 +95,8 @@ class DeductionRule(_RuleBase):
     units: Literal["exact", "floor", "ceil"] = Field(
         "exact", description="how partial units count: proportionally, only whole units, or any started unit")
     floor: Decimal = Decimal(0)
+
+    _m = field_validator("measure")(_check_expr)
 
 
 class PenaltyRule(_RuleBase):
@@ -118,6 +123,15 @@ class TiersRule(_RuleBase):
     input: str
     tiers: list[Tier] = Field(min_length=2)
     default: Decimal = Decimal(0)
+
+    @model_validator(mode="after")
+    def _scores_within_points(self) -> TiersRule:
+        if any(t.score > self.points for t in self.tiers) or self.default > self.points:
+            raise ValueError("档位得分超过本项分值")
+        labels = [t.label for t in self.tiers]
+        if len(set(labels)) != len(labels) or any("," in x for x in labels):
+            raise ValueError("档位名称不能重复，也不能含逗号")
+        return self
 
 
 class ChecklistItem(_Model):
@@ -189,6 +203,15 @@ class ScheduleRule(_RuleBase):
     average_points: Decimal = Field(ge=0)
     cap: Decimal | None = Field(Decimal(1), description="cap on each quarterly rate before scoring; null = none")
     measure_prefix: str = Field(description="quarter rates become measures <prefix>_q1.., and <prefix>_avg")
+
+    _e = field_validator("total")(_check_expr)
+
+    @field_validator("paid")
+    @classmethod
+    def _paid_exprs(cls, value: list[str]) -> list[str]:
+        for item in value:
+            _check_expr(item)
+        return value
 
     @model_validator(mode="after")
     def _shape(self) -> ScheduleRule:

@@ -122,11 +122,12 @@ def compile_framework(fw: Framework) -> Compiled:
     def visit(rule: Rule, ind_id: str, ind_name: str) -> None:
         if isinstance(rule, ScheduleRule):
             names = ["一", "二", "三", "四"]
+            quarterly = len(rule.paid) == 4
             for n, (paid, sched) in enumerate(zip(rule.paid, rule.schedule, strict=True), start=1):
-                label = f"{names[n - 1]}季度执行率" if n <= 4 else f"第{n}期执行率"
+                label = f"{names[n - 1]}季度执行率" if quarterly else f"第{n}期执行率"
                 out.measures.append(MeasureDef(
                     f"{rule.measure_prefix}_q{n}", label, parse(paid),
-                    parse(f"{rule.total} * {sched}"), Decimal(0), dec, schedule=sched))
+                    parse(f"({rule.total}) * {sched}"), Decimal(0), dec, schedule=sched))
             qs = [f"{rule.measure_prefix}_q{n}" for n in range(1, len(rule.paid) + 1)]
             capped = [f"min({q}, {rule.cap})" if rule.cap is not None else q for q in qs]
             out.measures.append(MeasureDef(
@@ -367,7 +368,8 @@ def _schedule(rule: ScheduleRule, ctx: Ctx) -> tuple[Decimal, str]:
     avg = ctx.num(f"{rule.measure_prefix}_avg")
     score = sum((c * rule.quarter_points for c in capped), Decimal(0)) + avg * rule.average_points
     qtext = "；".join(ctx.measure_text(n) for n in names)
-    cap_note = "（单季执行率按 100% 封顶计分）" if any(r != c for r, c in zip(rates, capped, strict=True)) else ""
+    cap_note = (f"（单期执行率按 {fmt_edge(rule.cap)} 封顶计分）"
+                if rule.cap is not None and any(r != c for r, c in zip(rates, capped, strict=True)) else "")
     return score, (f"{qtext}；季度得分 {' + '.join(fmt_pts(c * rule.quarter_points) for c in capped)}{cap_note}；"
                    f"全年平均执行率 {fmt_rate(avg)} × {fmt_pts(rule.average_points)} = "
                    f"{fmt_pts(avg * rule.average_points)}；合计 {fmt_pts(quantize(score, 4))} 分")

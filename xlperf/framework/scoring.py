@@ -22,7 +22,13 @@ INPUT_LABELS: dict[str, str] = {
     for _, section in SECTIONS for name, field in section.model_fields.items()
 }
 
-__all__ = ["IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "compiled", "score"]
+RATE_INPUTS: frozenset[str] = frozenset(
+    name for section_name, section in SECTIONS if section_name != "stated"
+    for name, field in section.model_fields.items()
+    if (field.json_schema_extra or {}).get("kind") == "rate"  # type: ignore[union-attr]
+)
+
+__all__ = ["IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "check_judgements", "compiled", "score"]
 
 
 class MeasureResult(BaseModel):
@@ -107,6 +113,10 @@ def build_env(fw: Framework, inputs: Mapping[str, Value], judgements: Mapping[st
     """Inputs + derived totals + judged answers + measures, in dependency order."""
     comp = compiled(fw)
     env: dict[str, Value] = dict(inputs)
+    for name in RATE_INPUTS & env.keys():  # typed rates are rounded like computed ones (framework decision)
+        value = env[name]
+        if isinstance(value, Decimal):
+            env[name] = quantize(value, fw.rounding.rate_decimals)
     for d in DERIVED:
         try:
             env[d.name] = parse(d.expr).evaluate(env)
@@ -187,3 +197,27 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
         framework=fw.id, framework_version=fw.version, department=data.info.department, year=data.info.year,
         total=Totals(computed=quantize(total, decimals), self=sum(selfs, Decimal(0)) if selfs else None),
         indicators=results, measures=measures)
+
+
+def check_judgements(fw: Framework, judgements: Mapping[str, Value]) -> list[str]:
+    """Chinese problems with judged answers: unknown names, wrong types, tiers not in the list."""
+    comp = compiled(fw)
+    by_name = {j.name: j for j in comp.judged}
+    problems = []
+    for name, value in judgements.items():
+        j = by_name.get(name)
+        if j is None:
+            problems.append(f"评判答案 {name} 不是框架 {fw.id} 定义的输入")
+        elif j.kind == "tier":
+            if value not in j.options:
+                problems.append(f"评判答案 {name}（{j.label}）为 {value!r}，应为：{'、'.join(j.options)}")
+        elif j.kind == "flag":
+            if not isinstance(value, bool) and value not in (Decimal(0), Decimal(1)):
+                problems.append(f"评判答案 {name}（{j.label}）应为 是/否（1/0），得到 {value!r}")
+        elif not isinstance(value, Decimal) or isinstance(value, bool):
+            problems.append(f"评判答案 {name}（{j.label}）必须是数字，得到 {value!r}")
+        elif value < 0:
+            problems.append(f"评判答案 {name}（{j.label}）不能为负数")
+        elif j.kind == "count" and value != value.to_integral_value():
+            problems.append(f"评判答案 {name}（{j.label}）是个数，必须是整数")
+    return problems

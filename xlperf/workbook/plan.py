@@ -69,13 +69,16 @@ class Plan:
         return c.ref if c else name
 
 
-def name_of_factory(cat: dict[str, NameSpec]) -> Callable[[str], str]:
-    """How a name appears inside a formula: booleans chosen from a 是/否 list compare with "是"."""
+def name_of_factory(cat: dict[str, NameSpec], rate_decimals: int = 4) -> Callable[[str], str]:
+    """How a name appears inside a formula: booleans chosen from a 是/否 list compare with "是";
+    rates typed by the department are rounded like computed rates (as the engine does)."""
 
     def name_of(name: str) -> str:
         spec = cat.get(name)
         if spec is not None and spec.kind in BOOL_KINDS and spec.is_input:
             return f'({name}="是")'
+        if spec is not None and spec.kind == "rate" and spec.role == "input":
+            return f"ROUND({name},{rate_decimals})"
         return name
 
     return name_of
@@ -116,7 +119,7 @@ def _build(fw: Framework, flavour: str) -> Plan:
 
     cat = catalog(fw)
     comp = compiled(fw)
-    name_of = name_of_factory(cat)
+    name_of = name_of_factory(cat, fw.rounding.rate_decimals)
     plan = Plan(fw, flavour)
     measure_defs = {m.id: m for m in comp.measures}
     placed: set[str] = set()
