@@ -1,0 +1,687 @@
+#!/usr/bin/env python3
+"""Build ``install/xlperf.xlam`` from xlwings' ribbon add-in template.
+
+Usage::
+
+    python install/build_addin.py                 # writes install/xlperf.xlam
+    python install/build_addin.py -o /tmp/x.xlam  # somewhere else
+
+The template is ``quickstart_addin_ribbon.xlam`` of the *installed* xlwings
+package (the file ``xlwings quickstart NAME --addin --ribbon`` copies).  That
+template consists of
+
+* ``customUI/customUI.xml`` - a ribbon tab "MyAddin" with one button whose
+  ``onAction`` is ``RibbonMyAddin.RunMain``;
+* ``xl/vbaProject.bin`` - the VBA modules ``RibbonMyAddin`` (the callback) and
+  ``xlwings`` (a white-labelled copy of the xlwings VBA code: ``RunPython``,
+  ``GetConfig``... with ``PROJECT_NAME = "myaddin"``);
+* the sheet ``_myaddin.conf`` - an inactive configuration sheet.
+
+``RunMain`` derives the Python module from the add-in's *file name*
+(``xlperf.xlam`` would run ``import xlperf; xlperf.main()``), which is why
+xlwings' quickstart only renames the file.  Our add-in must be called
+``xlperf.xlam`` but run ``xlperf_udfs.main()``, so this script
+
+1. replaces the ribbon XML (tab 绩效自评, buttons 一键校验 / 重新计算 / 关于);
+2. replaces the source of the VBA module ``RibbonMyAddin`` with callbacks that
+   call ``RunPython "import xlperf_udfs;xlperf_udfs.main()"`` (module name no
+   longer taken from the file name).  Only this one small module changes; the
+   xlwings VBA code is kept byte for byte.  The compound file is patched in
+   place with streams of unchanged size (see ``patch_vba_module``), and the
+   project's ``_VBA_PROJECT`` version is 0xFFFF, so Excel compiles the
+   project from source when it loads the add-in.  That is already the state
+   of the template: xlwings' release build rewrites its ``xlwings`` module
+   the same way (source only, no p-code);
+3. activates the configuration sheet (``_myaddin.conf`` -> ``myaddin.conf``)
+   and fills in ``Interpreter_Win``/``PYTHONPATH``/``UDF Modules`` with
+   ``%LOCALAPPDATA%``-relative paths - the xlwings VBA expands environment
+   variables (``WScript.Shell.ExpandEnvironmentStrings``), so the add-in works
+   for every user name, including non-ASCII ones, without per-user editing -
+   and stores the Chinese message texts in column D of that sheet (VBA source
+   is code page 1252);
+4. sets the title/description shown in Excel's add-in dialog.
+
+The build is deterministic (fixed zip timestamps, fixed member order), and
+``tests/test_install.py`` checks that rebuilding reproduces the committed
+add-in's ribbon XML and VBA.
+
+Requires ``olefile`` (a dependency of ``oletools``) and ``lxml``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import struct
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_OUTPUT = HERE / "xlperf.xlam"
+TEMPLATE_NAME = "quickstart_addin_ribbon.xlam"
+
+# --- names the rest of the project relies on -------------------------------
+ADDIN_FILE_NAME = "xlperf.xlam"
+UDF_MODULE = "xlperf_udfs"
+PYTHON_COMMAND = f"import {UDF_MODULE};{UDF_MODULE}.main()"
+INSTALL_ROOT = r"%LOCALAPPDATA%\xlperf"
+VENV_DIR = INSTALL_ROOT + r"\venv"
+UDF_DIR = INSTALL_ROOT + r"\udfs"
+# RunPython runs the interpreter hidden through ``cmd.exe /C`` and waits for
+# it; python.exe is the interpreter xlwings itself configures for RunPython.
+# (The UDF server, configured in xlwings.conf by install.ps1, uses pythonw.)
+RUNPYTHON_INTERPRETER = VENV_DIR + r"\Scripts\python.exe"
+
+VBA_MODULE = "RibbonMyAddin"  # module name fixed by the template (dir stream)
+VALIDATE_MACRO = "XlperfValidate"
+RECALC_MACRO = "XlperfRecalc"
+ABOUT_MACRO = "XlperfAbout"
+
+TAB_LABEL = "绩效自评"
+VALIDATE_LABEL = "一键校验"
+RECALC_LABEL = "重新计算"
+ABOUT_LABEL = "关于"
+
+# Rows of the configuration sheet (keys as in the template's column A).
+CONFIG_VALUES = {
+    "Interpreter_Win": RUNPYTHON_INTERPRETER,
+    "PYTHONPATH": UDF_DIR,
+    "UDF Modules": UDF_MODULE,
+}
+
+# UI texts of the VBA callbacks.  VBA source code is stored in code page 1252,
+# so Chinese text cannot be written into it; it lives in column D of the
+# configuration sheet instead and is read with Msg(row).
+MESSAGE_COLUMN = "D"
+MSG_NO_WORKBOOK = 1
+MSG_ABOUT = 2
+MSG_NOT_FOUND = 3
+MSG_TITLE = 4
+MESSAGES = {
+    MSG_NO_WORKBOOK: "请先打开要校验的工作簿（如处于“受保护的视图”，请先点击“启用编辑”）。",
+    MSG_ABOUT: "部门整体支出绩效自评工具 xlperf",
+    MSG_NOT_FOUND: "未找到，请运行 install.bat 重新安装",
+    MSG_TITLE: TAB_LABEL,
+}
+
+ADDIN_TITLE = "绩效自评 (xlperf)"
+ADDIN_DESCRIPTION = "部门整体支出绩效自评：一键校验当前工作簿（xlwings 加载项）"
+
+ZIP_DATE_TIME = (2024, 1, 1, 0, 0, 0)
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+RIBBON_REL_TYPES = {
+    "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility",
+    "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility",
+}
+
+
+# ---------------------------------------------------------------------------
+# Ribbon XML
+# ---------------------------------------------------------------------------
+def ribbon_xml() -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<customUI xmlns="http://schemas.microsoft.com/office/2006/01/customui">
+  <ribbon>
+    <tabs>
+      <tab id="xlperfTab" label="{TAB_LABEL}">
+        <group id="xlperfCheckGroup" label="部门整体支出绩效自评">
+          <button id="xlperfValidate" label="{VALIDATE_LABEL}" size="large" imageMso="DataValidation"
+                  screentip="{VALIDATE_LABEL}"
+                  supertip="校验当前工作簿（数据、公式与评分），结果写入“校验结果”工作表。需要已安装 xlperf（运行 install.bat）。"
+                  onAction="{VBA_MODULE}.{VALIDATE_MACRO}"/>
+          <button id="xlperfRecalc" label="{RECALC_LABEL}" size="large" imageMso="CalculateNow"
+                  screentip="{RECALC_LABEL}"
+                  supertip="完全重新计算所有打开的工作簿中的公式（相当于 Ctrl+Alt+F9，不需要 Python）。"
+                  onAction="{VBA_MODULE}.{RECALC_MACRO}"/>
+        </group>
+        <group id="xlperfHelpGroup" label="帮助">
+          <button id="xlperfAbout" label="{ABOUT_LABEL}" size="large" imageMso="Help"
+                  screentip="{ABOUT_LABEL}"
+                  supertip="显示版本说明和 Python 环境的位置，便于排查安装问题。"
+                  onAction="{VBA_MODULE}.{ABOUT_MACRO}"/>
+        </group>
+      </tab>
+    </tabs>
+  </ribbon>
+</customUI>
+"""
+
+
+# ---------------------------------------------------------------------------
+# VBA source of the RibbonMyAddin module
+# ---------------------------------------------------------------------------
+def vba_source() -> str:
+    lines = [
+        f'Attribute VB_Name = "{VBA_MODULE}"',
+        f"' {ADDIN_FILE_NAME} ribbon callbacks, generated by install/build_addin.py (edit",
+        "' that script, not this module). RunPython (module xlwings) takes",
+        "' Interpreter_Win and PYTHONPATH from this add-in's sheet <PROJECT_NAME>.conf;",
+        f"' the Chinese UI texts are in column {MESSAGE_COLUMN} of that sheet.",
+        "Option Explicit",
+        "",
+        "Private Function Msg(ByVal row As Long) As String",
+        f'    Msg = ThisWorkbook.Worksheets(PROJECT_NAME & ".conf").Range("{MESSAGE_COLUMN}" & row).Value',
+        "End Function",
+        "",
+        f"Sub {VALIDATE_MACRO}(control As IRibbonControl)",
+        "    If ActiveWorkbook Is Nothing Then",
+        f"        MsgBox Msg({MSG_NO_WORKBOOK}), vbExclamation, Msg({MSG_TITLE})",
+        "        Exit Sub",
+        "    End If",
+        f'    RunPython "{PYTHON_COMMAND}"',
+        "End Sub",
+        "",
+        f"Sub {RECALC_MACRO}(control As IRibbonControl)",
+        "    If ActiveWorkbook Is Nothing Then Exit Sub",
+        "    Application.CalculateFull",
+        "End Sub",
+        "",
+        f"Sub {ABOUT_MACRO}(control As IRibbonControl)",
+        "    Dim interpreter As String",
+        '    interpreter = GetConfig("INTERPRETER_WIN", "")',
+        f"    MsgBox Msg({MSG_ABOUT}) & vbCrLf & vbCrLf & _",
+        '        "Python: " & interpreter & vbCrLf & "  -> " & _',
+        f'        IIf(FileExists(interpreter), "OK", Msg({MSG_NOT_FOUND})) & vbCrLf & _',
+        '        "PYTHONPATH: " & GetConfig("PYTHONPATH", "") & vbCrLf & _',
+        f'        "Python module: {UDF_MODULE}", vbInformation, Msg({MSG_TITLE})',
+        "End Sub",
+        "",
+    ]
+    return "\r\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# MS-OVBA compression (MS-OVBA 2.4.1)
+# ---------------------------------------------------------------------------
+def _bit_count(difference: int) -> int:
+    bc = 4
+    while (1 << bc) < difference:
+        bc += 1
+    return bc
+
+
+def decompress(data: bytes) -> bytes:
+    """Decompress an MS-OVBA CompressedContainer."""
+    if not data or data[0] != 0x01:
+        raise ValueError("not an MS-OVBA compressed container")
+    out = bytearray()
+    pos = 1
+    while pos < len(data):
+        (header,) = struct.unpack_from("<H", data, pos)
+        chunk_end = min(pos + (header & 0x0FFF) + 3, len(data))
+        if (header >> 12) & 0b0111 != 0b011:
+            raise ValueError("bad chunk signature")
+        pos += 2
+        chunk_start = len(out)
+        if not header & 0x8000:  # raw chunk
+            out += data[pos : pos + 4096]
+            pos += 4096
+            continue
+        while pos < chunk_end:
+            flags = data[pos]
+            pos += 1
+            for bit in range(8):
+                if pos >= chunk_end:
+                    break
+                if not (flags >> bit) & 1:
+                    out.append(data[pos])
+                    pos += 1
+                    continue
+                (token,) = struct.unpack_from("<H", data, pos)
+                pos += 2
+                bc = _bit_count(len(out) - chunk_start)
+                length = (token & (0xFFFF >> bc)) + 3
+                offset = (token >> (16 - bc)) + 1
+                if offset > len(out) - chunk_start:
+                    raise ValueError("copy token points before the chunk")
+                for _ in range(length):
+                    out.append(out[-offset])
+    return bytes(out)
+
+
+def _longest_matches(data: bytes) -> list[tuple[int, int]]:
+    """(length, offset) of the longest earlier match at each position."""
+    n = len(data)
+    result = [(0, 0)]
+    for pos in range(1, n):
+        max_len = (0xFFFF >> _bit_count(pos)) + 3
+        best_len = best_off = 0
+        for cand in range(pos - 1, -1, -1):
+            length = 0
+            while pos + length < n and length < max_len and data[cand + length] == data[pos + length]:
+                length += 1
+            if length > best_len:
+                best_len, best_off = length, pos - cand
+                if length == max_len or pos + length == n:
+                    break
+        result.append((best_len, best_off))
+    return result
+
+
+def _reachable(data: bytes, matches):
+    """reach[p][m]: bitmask of byte counts (tokens + flag bytes) with which the
+    first p bytes can be encoded using a number of tokens == m (mod 8)."""
+    n = len(data)
+    reach = [[0] * 8 for _ in range(n + 1)]
+    reach[0][0] = 1
+    for p in range(n):
+        longest = matches[p][0]
+        for m in range(8):
+            mask = reach[p][m]
+            if not mask:
+                continue
+            flag_byte = 1 if m == 0 else 0
+            m2 = (m + 1) % 8
+            reach[p + 1][m2] |= mask << (1 + flag_byte)
+            shifted = mask << (2 + flag_byte)
+            for k in range(3, longest + 1):
+                reach[p + k][m2] |= shifted
+    return reach
+
+
+def max_compressed_size(n: int) -> int:
+    """Size of the all-literal (largest) single-chunk encoding of n bytes."""
+    return 3 + n + (n + 7) // 8
+
+
+def compress_exact(data: bytes, size: int) -> bytes | None:
+    """Encode ``data`` (at most 4096 bytes, i.e. one chunk) as an MS-OVBA
+    CompressedContainer of exactly ``size`` bytes, or return None.
+
+    Any mix of literal and copy tokens is a valid encoding; choosing the mix
+    lets the new stream keep the original stream's size, so the compound file
+    can be patched in place."""
+    n = len(data)
+    if not 0 < n <= 4096:
+        raise ValueError("compress_exact handles 1..4096 bytes")
+    need = size - 3  # signature byte + chunk header
+    if need < 0 or need > 4096 - 2 + 2:
+        return None
+    matches = _longest_matches(data)
+    reach = _reachable(data, matches)
+    ends = [m for m in range(8) if (reach[n][m] >> need) & 1]
+    if not ends:
+        return None
+    tokens: list[tuple[int, int, int]] = []  # (pos, length, offset); length 0 = literal
+    p, m, b = n, ends[0], need
+    while p > 0:
+        pm = (m - 1) % 8
+        flag_byte = 1 if pm == 0 else 0
+        for k in range(p, 2, -1):  # prefer the longest copy
+            q = p - k
+            cost = 2 + flag_byte
+            if matches[q][0] >= k and b >= cost and (reach[q][pm] >> (b - cost)) & 1:
+                tokens.append((q, k, matches[q][1]))
+                p, m, b = q, pm, b - cost
+                break
+        else:
+            cost = 1 + flag_byte
+            q = p - 1
+            if not (reach[q][pm] >> (b - cost)) & 1:  # pragma: no cover
+                raise AssertionError("inconsistent reachability table")
+            tokens.append((q, 0, 0))
+            p, m, b = q, pm, b - cost
+    tokens.reverse()
+    body = bytearray()
+    for i in range(0, len(tokens), 8):
+        flags = 0
+        group = bytearray()
+        for j, (q, k, off) in enumerate(tokens[i : i + 8]):
+            if k == 0:
+                group.append(data[q])
+            else:
+                bc = _bit_count(q)
+                group += struct.pack("<H", ((off - 1) << (16 - bc)) | (k - 3))
+                flags |= 1 << j
+        body.append(flags)
+        body += group
+    header = ((len(body) + 2 - 3) & 0x0FFF) | (0b011 << 12) | 0x8000
+    result = b"\x01" + struct.pack("<H", header) + bytes(body)
+    if len(result) != size or decompress(result) != data:  # pragma: no cover
+        raise AssertionError("MS-OVBA encoder self-check failed")
+    return result
+
+
+# ---------------------------------------------------------------------------
+# vbaProject.bin
+# ---------------------------------------------------------------------------
+def _dir_modules(dir_data: bytes) -> list[dict]:
+    """Module records of a decompressed ``VBA/dir`` stream (MS-OVBA 2.3.4.2.3):
+    name, stream name, MODULEOFFSET and the position of its value."""
+    m = re.search(rb"\x0f\x00\x02\x00\x00\x00(..)\x13\x00\x02\x00\x00\x00..", dir_data, re.S)
+    if not m:
+        raise ValueError("PROJECTMODULES record not found in the VBA dir stream")
+    (count,) = struct.unpack("<H", m.group(1))
+    pos = m.end()
+    modules: list[dict] = []
+    current: dict = {}
+    # Every record of the module list has the shape Id(2) Size(4) Data(Size);
+    # the "Reserved" parts of MODULESTREAMNAME/MODULEDOCSTRING have it, too.
+    while pos + 6 <= len(dir_data):
+        rec_id, size = struct.unpack_from("<HI", dir_data, pos)
+        data = dir_data[pos + 6 : pos + 6 + size]
+        if rec_id == 0x0010:  # dir terminator
+            break
+        if rec_id == 0x0019:  # MODULENAME
+            current = {"name": data.decode("latin-1")}
+        elif rec_id == 0x001A:  # MODULESTREAMNAME
+            current["stream"] = data.decode("latin-1")
+        elif rec_id == 0x0031:  # MODULEOFFSET
+            current["offset_pos"] = pos + 6
+            (current["offset"],) = struct.unpack("<I", data)
+        elif rec_id == 0x002B:  # module terminator
+            modules.append(current)
+            current = {}
+        pos += 6 + size
+    if len(modules) != count or not all({"name", "stream", "offset"} <= set(x) for x in modules):
+        raise ValueError("could not parse the module records of the VBA dir stream")
+    return modules
+
+
+def _module_record(dir_data: bytes, module: str) -> tuple[str, int, int]:
+    """(stream name, position of the MODULEOFFSET value, offset) of ``module``."""
+    for rec in _dir_modules(dir_data):
+        if rec["name"] == module:
+            return rec["stream"], rec["offset_pos"], rec["offset"]
+    raise ValueError(f"VBA module {module!r} not found in the dir stream")
+
+
+def _code_page(dir_data: bytes) -> str:
+    m = re.search(rb"\x03\x00\x02\x00\x00\x00(..)", dir_data, re.S)  # PROJECTCODEPAGE
+    return f"cp{struct.unpack('<H', m.group(1))[0]}" if m else "cp1252"
+
+
+def _filler(total: int) -> bytes:
+    """``total`` bytes of VBA comment lines ("'----...") of at most 80 bytes."""
+    if total == 0:
+        return b""
+    if total < 3:
+        raise ValueError("a filler comment needs at least 3 bytes")
+    lines = []
+    while total > 0:
+        width = min(total, 80)
+        if 0 < total - width < 3:  # keep the last line at least "'\r\n"
+            width -= 3
+        lines.append(b"'" + b"-" * (width - 3) + b"\r\n")
+        total -= width
+    return b"".join(lines)
+
+
+def min_compressed_size(data: bytes) -> int:
+    """Size of the tightest single-chunk encoding ``compress_exact`` can make."""
+    reach = _reachable(data, _longest_matches(data))
+    mask = 0
+    for m in range(8):
+        mask |= reach[len(data)][m]
+    return 3 + (mask & -mask).bit_length() - 1
+
+
+def _fit_source(source: bytes, size: int) -> bytes:
+    """Encode ``source`` in exactly ``size`` bytes.  A source too short to fill
+    ``size`` bytes even as literals gets a trailing filler comment."""
+    tightest = min_compressed_size(source)
+    if tightest > size:
+        raise ValueError(
+            f"the new VBA source ({len(source)} bytes, {tightest} compressed) does not fit "
+            f"into the template's {size}-byte module stream; shorten vba_source()"
+        )
+    first = 0
+    while max_compressed_size(len(source) + first) < size:
+        first = max(first + 1, 3)
+    for pad in [0] + list(range(max(first, 3), max(first, 3) + 64)):
+        text = source + _filler(pad)
+        if max_compressed_size(len(text)) < size:
+            continue
+        encoded = compress_exact(text, size)
+        if encoded is not None:
+            return encoded
+    raise ValueError(f"could not encode the VBA source in exactly {size} bytes")
+
+
+def patch_vba_module(vba_project: bytes, module: str, source: str) -> bytes:
+    """Replace the source code of ``module`` in a vbaProject.bin.
+
+    Streams keep their sizes (olefile can only rewrite streams in place): the
+    module stream becomes pure compressed source (MODULEOFFSET 0, no stale
+    p-code), and the dir stream, with the new MODULEOFFSET, is re-encoded to
+    its old size.  ``_VBA_PROJECT``'s version is set to 0xFFFF so Office
+    ignores any cached p-code and compiles from source (MS-OVBA 2.3.4.1).
+    """
+    import olefile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "vbaProject.bin"
+        path.write_bytes(vba_project)
+        ole = olefile.OleFileIO(str(path), write_mode=True)
+        try:
+            vba_proj = ole.openstream("VBA/_VBA_PROJECT").read()
+            if vba_proj[2:4] != b"\xff\xff":
+                ole.write_stream("VBA/_VBA_PROJECT", vba_proj[:2] + b"\xff\xff" + vba_proj[4:])
+            dir_raw = ole.openstream("VBA/dir").read()
+            dir_data = decompress(dir_raw)
+            stream, value_pos, _old_offset = _module_record(dir_data, module)
+            module_size = ole.get_size(f"VBA/{stream}")
+            src = source.encode(_code_page(dir_data))
+            ole.write_stream(f"VBA/{stream}", _fit_source(src, module_size))
+            new_dir = dir_data[:value_pos] + struct.pack("<I", 0) + dir_data[value_pos + 4 :]
+            if new_dir != dir_data:
+                encoded_dir = compress_exact(new_dir, len(dir_raw))
+                if encoded_dir is None:
+                    raise ValueError("could not re-encode the VBA dir stream in place")
+                ole.write_stream("VBA/dir", encoded_dir)
+        finally:
+            ole.close()
+        return path.read_bytes()
+
+
+def read_vba_modules(vba_project: bytes) -> dict[str, str]:
+    """Decompressed source of every module (used by the build and the tests)."""
+    import io
+
+    import olefile
+
+    ole = olefile.OleFileIO(io.BytesIO(vba_project))
+    try:
+        dir_data = decompress(ole.openstream("VBA/dir").read())
+        codec = _code_page(dir_data)
+        modules = {}
+        for rec in _dir_modules(dir_data):
+            raw = ole.openstream(f"VBA/{rec['stream']}").read()
+            modules[rec["name"]] = decompress(raw[rec["offset"] :]).decode(codec)
+        return modules
+    finally:
+        ole.close()
+
+
+def project_name(modules: dict[str, str]) -> str:
+    """PROJECT_NAME constant of the white-labelled xlwings VBA module: the
+    add-in reads its configuration from the sheet ``<PROJECT_NAME>.conf``."""
+    for code in modules.values():
+        m = re.search(r'PROJECT_NAME\s+As\s+String\s*=\s*"([^"]+)"', code)
+        if m:
+            return m.group(1)
+    raise ValueError("PROJECT_NAME not found in the VBA code")
+
+
+# ---------------------------------------------------------------------------
+# OOXML parts
+# ---------------------------------------------------------------------------
+def _xml(data: bytes):
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
+    return etree.fromstring(data, parser)
+
+
+def _serialize(root) -> bytes:
+    from lxml import etree
+
+    # Same declaration as the template's parts (Office writes double quotes).
+    return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' + etree.tostring(
+        root, encoding="UTF-8"
+    )
+
+
+def _config_sheet_part(parts: dict[str, bytes], sheet_names: tuple[str, ...]) -> tuple[str, str]:
+    wb = _xml(parts["xl/workbook.xml"])
+    rels = _xml(parts["xl/_rels/workbook.xml.rels"])
+    targets = {r.get("Id"): r.get("Target") for r in rels}
+    for sheet in wb.iter(f"{{{NS_MAIN}}}sheet"):
+        if sheet.get("name") in sheet_names:
+            target = targets[sheet.get(f"{{{NS_REL}}}id")]
+            return sheet.get("name"), "xl/" + target.lstrip("/").removeprefix("xl/")
+    raise ValueError(f"configuration sheet {sheet_names} not found in the template")
+
+
+def _column_index(ref: str) -> int:
+    letters = re.match(r"[A-Z]+", ref).group(0)
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index
+
+
+def _activate_config_sheet(parts: dict[str, bytes], conf_sheet: str) -> None:
+    """Rename ``_<project>.conf`` to ``<project>.conf`` (which makes xlwings'
+    GetConfig read it), fill in column B for CONFIG_VALUES and write the UI
+    texts MESSAGES into column D (GetConfig only reads keys from column A)."""
+    from lxml import etree
+
+    old_name, part = _config_sheet_part(parts, ("_" + conf_sheet, conf_sheet))
+    workbook = parts["xl/workbook.xml"].decode("utf-8")
+    workbook = workbook.replace(f'name="{old_name}"', f'name="{conf_sheet}"', 1)
+    parts["xl/workbook.xml"] = workbook.encode("utf-8")
+
+    c_tag, v_tag = f"{{{NS_MAIN}}}c", f"{{{NS_MAIN}}}v"
+    sst = _xml(parts["xl/sharedStrings.xml"])
+    strings = ["".join(si.itertext()) for si in sst.findall(f"{{{NS_MAIN}}}si")]
+
+    def string_index(text: str) -> int:
+        if text not in strings:
+            si = etree.SubElement(sst, f"{{{NS_MAIN}}}si")
+            etree.SubElement(si, f"{{{NS_MAIN}}}t").text = text
+            strings.append(text)
+        return strings.index(text)
+
+    sheet = _xml(parts[part])
+    rows = {int(r.get("r")): r for r in sheet.iter(f"{{{NS_MAIN}}}row")}
+
+    def set_text(row_number: int, column: str, text: str) -> None:
+        row = rows[row_number]
+        ref = f"{column}{row_number}"
+        cells = row.findall(c_tag)
+        style = cells[0].get("s") if cells else None
+        for c in cells:
+            if c.get("r") == ref:
+                row.remove(c)
+        cell = etree.Element(c_tag, r=ref, t="s")
+        if style:
+            cell.set("s", style)
+        etree.SubElement(cell, v_tag).text = str(string_index(text))
+        after = [c for c in row.findall(c_tag) if _column_index(c.get("r")) < _column_index(ref)]
+        if after:
+            after[-1].addnext(cell)
+        else:
+            row.insert(0, cell)
+        last = max(_column_index(c.get("r")) for c in row.findall(c_tag))
+        row.set("spans", f"1:{last}")
+
+    keys = {}
+    for number, row in rows.items():
+        a = row.find(c_tag)
+        if a is not None and a.get("r") == f"A{number}" and a.get("t") == "s":
+            keys[strings[int(a.find(v_tag).text)].upper()] = number
+    for key, value in CONFIG_VALUES.items():
+        if key.upper() not in keys:
+            raise ValueError(f"configuration row {key!r} not found in {part}")
+        set_text(keys[key.upper()], "B", value)
+    for number, text in MESSAGES.items():
+        set_text(number, MESSAGE_COLUMN, text)
+    dimension = sheet.find(f"{{{NS_MAIN}}}dimension")
+    if dimension is not None:
+        last_row = max(rows)
+        dimension.set("ref", f"A1:{MESSAGE_COLUMN}{last_row}")
+
+    total = sum(1 for c in sheet.iter(c_tag) if c.get("t") == "s")
+    sst.set("uniqueCount", str(len(strings)))
+    sst.set("count", str(max(total, len(strings))))
+    parts["xl/sharedStrings.xml"] = _serialize(sst)
+    parts[part] = _serialize(sheet)
+
+
+def _set_core_properties(parts: dict[str, bytes]) -> None:
+    core = _xml(parts["docProps/core.xml"])
+    dc = "http://purl.org/dc/elements/1.1/"
+    for tag, text in (("title", ADDIN_TITLE), ("description", ADDIN_DESCRIPTION)):
+        el = core.find(f"{{{dc}}}{tag}")
+        if el is None:
+            from lxml import etree
+
+            el = etree.SubElement(core, f"{{{dc}}}{tag}")
+        el.text = text
+    parts["docProps/core.xml"] = _serialize(core)
+
+
+def _ribbon_part(parts: dict[str, bytes]) -> str:
+    rels = _xml(parts["_rels/.rels"])
+    for r in rels:
+        if r.get("Type") in RIBBON_REL_TYPES:
+            return r.get("Target").lstrip("/")
+    raise ValueError("the template has no ribbon (customUI) part")
+
+
+def template_path() -> Path:
+    import xlwings
+
+    return Path(xlwings.__file__).resolve().parent / TEMPLATE_NAME
+
+
+def build(output: Path = DEFAULT_OUTPUT, template: Path | None = None) -> Path:
+    template = Path(template) if template else template_path()
+    with zipfile.ZipFile(template) as zin:
+        names = [i.filename for i in zin.infolist()]
+        parts = {name: zin.read(name) for name in names}
+
+    parts[_ribbon_part(parts)] = ribbon_xml().encode("utf-8")
+
+    parts["xl/vbaProject.bin"] = patch_vba_module(
+        parts["xl/vbaProject.bin"], VBA_MODULE, vba_source()
+    )
+    modules = read_vba_modules(parts["xl/vbaProject.bin"])
+    if modules[VBA_MODULE] != vba_source():  # pragma: no cover
+        raise AssertionError("patched VBA module does not read back")
+
+    _activate_config_sheet(parts, project_name(modules) + ".conf")
+    _set_core_properties(parts)
+
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(output.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w") as zout:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zout.writestr(info, parts[name], compresslevel=9)
+    tmp.replace(output)
+    return output
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--template", type=Path, default=None, help="default: xlwings' own")
+    args = parser.parse_args(argv)
+    out = build(args.output, args.template)
+    import xlwings
+
+    print(f"built {out} from xlwings {xlwings.__version__} ({args.template or template_path()})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,582 @@
+﻿<#
+.SYNOPSIS
+    xlperf 安装程序：部门整体支出绩效自评 Excel 加载项（xlwings）。
+
+.DESCRIPTION
+    Installs xlperf for the current Windows user (no administrator rights needed):
+      1. finds Python >= 3.11 (py launcher, python on PATH, usual install folders)
+      2. creates the virtual environment %LOCALAPPDATA%\xlperf\venv
+      3. pip-installs the xlperf wheel shipped beside this script (xlperf-*.whl) and
+         xlwings; dependencies come from PyPI (or a mirror, -IndexUrl) or from the
+         optional folder wheels\ beside this script (offline install)
+      4. copies xlperf_udfs.py to %LOCALAPPDATA%\xlperf\udfs
+      5. writes the xlwings settings to %USERPROFILE%\.xlwings\xlwings.conf
+      6. runs "xlwings addin install" (xlwings ribbon: Import Functions for the UDFs)
+      7. copies xlperf.xlam (ribbon tab 绩效自评) into Excel's XLSTART folder
+    Run it through install.bat, which starts it with -ExecutionPolicy Bypass.
+    uninstall.ps1 reverses every step.
+
+.PARAMETER Python
+    Full path of the python.exe to use (skips the search).
+.PARAMETER IndexUrl
+    Package index to use instead of PyPI, e.g. https://mirrors.aliyun.com/pypi/simple/
+.PARAMETER Proxy
+    HTTP proxy for pip, e.g. http://proxy.example.gov.cn:8080
+.PARAMETER Online
+    Use the package index even when a wheels\ folder exists beside this script.
+.PARAMETER Clean
+    Delete and re-create the virtual environment.
+.PARAMETER AllowStorePython
+    Accept a Microsoft Store Python (not recommended, see 安装说明.md).
+.PARAMETER NoPrompt
+    Never wait for input (fail instead), for unattended installs.
+#>
+[CmdletBinding()]
+param(
+    [string]$Python = '',
+    [string]$IndexUrl = '',
+    [string]$Proxy = '',
+    [switch]$Online,
+    [switch]$Clean,
+    [switch]$AllowStorePython,
+    [switch]$NoPrompt
+)
+
+$ErrorActionPreference = 'Stop'
+
+# UTF-8 console so Chinese messages and non-ASCII paths (user names) show correctly;
+# Python prints UTF-8 too, and PowerShell decodes its output with OutputEncoding.
+$Utf8 = New-Object System.Text.UTF8Encoding $false
+try { [Console]::OutputEncoding = $Utf8 } catch { }
+$OutputEncoding = $Utf8
+$env:PYTHONIOENCODING = 'utf-8'
+$env:PIP_DISABLE_PIP_VERSION_CHECK = '1'
+$env:PIP_NO_INPUT = '1'
+
+# ---------------------------------------------------------------------------
+# Names (tests/test_install.py checks them against the add-in and the repo)
+# ---------------------------------------------------------------------------
+$AppName          = 'xlperf'
+$UdfModule        = 'xlperf_udfs'
+$UdfFileName      = 'xlperf_udfs.py'
+$RepoUdfRelPath   = 'udfs\xlperf_udfs.py'
+$AddinFile        = 'xlperf.xlam'
+$WheelPattern     = 'xlperf-*.whl'
+$XlwingsVersion   = '0.37.8'   # must match the xlwings VBA inside xlperf.xlam
+$MinPython        = [Version]'3.11'
+
+$InstallRoot      = Join-Path $env:LOCALAPPDATA 'xlperf'
+$VenvDir          = Join-Path $InstallRoot 'venv'
+$UdfDir           = Join-Path $InstallRoot 'udfs'
+$StateFile        = Join-Path $InstallRoot 'install-state.json'
+$VenvPython       = Join-Path $VenvDir 'Scripts\python.exe'
+$VenvPythonw      = Join-Path $VenvDir 'Scripts\pythonw.exe'
+
+# xlwings expands environment variables in its settings (VBA: WScript.Shell
+# ExpandEnvironmentStrings, Python: os.path.expandvars), so xlwings.conf keeps
+# %LOCALAPPDATA% unexpanded: the file stays ASCII whatever the user name is.
+$ConfInterpreter  = '%LOCALAPPDATA%\xlperf\venv\Scripts\pythonw.exe'
+$ConfPythonPath   = '%LOCALAPPDATA%\xlperf\udfs'
+$XlwingsConf      = Join-Path $env:USERPROFILE '.xlwings\xlwings.conf'
+$DefaultXlstart   = Join-Path $env:APPDATA 'Microsoft\Excel\XLSTART'
+
+$ScriptDir        = Split-Path -Parent $MyInvocation.MyCommand.Path
+$RepoRoot         = Split-Path -Parent $ScriptDir
+$WheelsDir        = Join-Path $ScriptDir 'wheels'
+
+$ProbeCode = 'import sys, struct; print(chr(124).join([chr(88) + chr(80), str(sys.version_info[0]), str(sys.version_info[1]), str(sys.version_info[2]), str(struct.calcsize(chr(80)) * 8), sys.executable]))'
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+$script:StepNo = 0
+$script:StepCount = 9
+
+function Write-Step([string]$Text) {
+    $script:StepNo++
+    Write-Host ''
+    Write-Host ("[{0}/{1}] {2}" -f $script:StepNo, $script:StepCount, $Text) -ForegroundColor Cyan
+}
+function Write-Info([string]$Text) { Write-Host ("    " + $Text) }
+function Write-Ok([string]$Text) { Write-Host ("    " + $Text) -ForegroundColor Green }
+function Write-Warn([string]$Text) { Write-Host ("    注意：" + $Text) -ForegroundColor Yellow }
+function Stop-Install([string]$Text) { throw $Text }
+
+function Invoke-Native {
+    # Runs a program, shows its output indented, returns the exit code.  Native
+    # stderr must not become a terminating error (Windows PowerShell 5.1).
+    param([string]$Exe, [string[]]$Arguments = @())
+    $old = $ErrorActionPreference
+    $ErrorActionPreference = 'Continue'
+    try {
+        & $Exe @Arguments 2>&1 | ForEach-Object { Write-Host ("      " + $_) }
+        return $LASTEXITCODE
+    } catch {
+        Write-Host ("      " + $_.Exception.Message)
+        return -1
+    } finally {
+        $ErrorActionPreference = $old
+    }
+}
+
+function Invoke-Capture {
+    # Runs a program and returns its exit code and output lines (stdout + stderr).
+    param([string]$Exe, [string[]]$Arguments = @())
+    $old = $ErrorActionPreference
+    $ErrorActionPreference = 'Continue'
+    $lines = @()
+    $code = -1
+    try {
+        $lines = @(& $Exe @Arguments 2>&1 | ForEach-Object { "$_" })
+        $code = $LASTEXITCODE
+    } catch {
+        $lines = @($_.Exception.Message)
+    } finally {
+        $ErrorActionPreference = $old
+    }
+    return New-Object psobject -Property @{ Code = $code; Lines = $lines }
+}
+
+function Invoke-Timed {
+    # Runs a program with a time limit (xlwings starts Excel through COM, which
+    # can hang on a first-run, sign-in or activation dialog).  Returns the exit
+    # code, or $null after a time-out.  Start-Process joins the arguments with
+    # spaces without quoting them: quote arguments that contain spaces yourself.
+    param([string]$Exe, [string[]]$Arguments, [int]$Seconds, [string]$OutFile = '')
+    $options = @{ FilePath = $Exe; ArgumentList = $Arguments; NoNewWindow = $true; PassThru = $true }
+    if ($OutFile) { $options['RedirectStandardOutput'] = $OutFile }
+    try {
+        $p = Start-Process @options
+    } catch {
+        Write-Info $_.Exception.Message
+        return -1
+    }
+    $null = $p.Handle  # keeps the exit code available after WaitForExit
+    if (-not $p.WaitForExit($Seconds * 1000)) {
+        try { $p.Kill() } catch { }
+        return $null
+    }
+    return $p.ExitCode
+}
+
+function Test-StorePath([string]$Path) {
+    return ($Path -match '\\WindowsApps\\' -or $Path -match '\\Packages\\PythonSoftwareFoundation')
+}
+
+function Get-PythonInfo {
+    # Runs the probe; returns $null or an object with Version, Bits, Executable.
+    param([string]$Exe, [string[]]$PrefixArgs = @())
+    $r = Invoke-Capture $Exe ($PrefixArgs + @('-c', $ProbeCode))
+    if ($r.Code -ne 0) { return $null }
+    foreach ($line in $r.Lines) {
+        $parts = $line.Trim().Split('|')
+        if ($parts.Count -ge 6 -and $parts[0] -eq 'XP') {
+            return New-Object psobject -Property @{
+                Exe        = $Exe
+                PrefixArgs = $PrefixArgs
+                Version    = [Version]('{0}.{1}.{2}' -f $parts[1], $parts[2], $parts[3])
+                Bits       = $parts[4]
+                Executable = ($parts[5..($parts.Count - 1)] -join '|')
+            }
+        }
+    }
+    return $null
+}
+
+function Find-Python {
+    $candidates = New-Object System.Collections.ArrayList
+    if ($Python) {
+        [void]$candidates.Add(@($Python))
+    } else {
+        # "py -3" is the newest installed 3.x; the explicit versions help when an
+        # older Python is the launcher's default.
+        [void]$candidates.Add(@('py', '-3'))
+        foreach ($v in @('3.14', '3.13', '3.12', '3.11')) { [void]$candidates.Add(@('py', "-$v")) }
+        foreach ($name in @('python', 'python3')) {
+            foreach ($cmd in @(Get-Command $name -CommandType Application -All -ErrorAction SilentlyContinue)) {
+                [void]$candidates.Add(@($cmd.Path))
+            }
+        }
+        $patterns = @(
+            (Join-Path $env:LOCALAPPDATA 'Programs\Python\Python3*\python.exe'),
+            (Join-Path $env:ProgramFiles 'Python3*\python.exe'),
+            (Join-Path $env:LOCALAPPDATA 'Python\pythoncore-3*\python.exe')
+        )
+        foreach ($pattern in $patterns) {
+            foreach ($f in @(Get-ChildItem -Path $pattern -ErrorAction SilentlyContinue)) {
+                [void]$candidates.Add(@($f.FullName))
+            }
+        }
+    }
+
+    $script:SawStoreAlias = $false
+    $storePython = $null
+    $tooOld = @()
+    foreach ($c in $candidates) {
+        $exe = $c[0]
+        $prefix = @()
+        if ($c.Count -gt 1) { $prefix = @($c[1..($c.Count - 1)]) }
+        $info = Get-PythonInfo $exe $prefix
+        if ($null -eq $info) {
+            if (Test-StorePath $exe) { $script:SawStoreAlias = $true }
+            continue
+        }
+        if ($info.Version -lt $MinPython) {
+            $tooOld += ('{0} ({1})' -f $info.Version, $info.Executable)
+            continue
+        }
+        if (Test-StorePath $info.Executable) {
+            if ($null -eq $storePython) { $storePython = $info }
+            if (-not $AllowStorePython) { continue }
+        }
+        return $info
+    }
+
+    $msg = "未找到可用的 Python $MinPython 或更高版本。`n" +
+           "    请从 https://www.python.org/downloads/windows/ 下载 Windows installer (64-bit)，`n" +
+           "    安装时勾选 “Add python.exe to PATH”，装好后重新运行 install.bat；`n" +
+           "    或用参数指定解释器：install.bat -Python `"C:\路径\python.exe`""
+    if ($tooOld.Count -gt 0) {
+        $msg += "`n    找到的 Python 版本过低：" + ($tooOld -join '；')
+    }
+    if ($null -ne $storePython) {
+        $msg += "`n    找到的是 Microsoft Store 版 Python（" + $storePython.Executable + "）。" +
+                "`n    它写入 %LOCALAPPDATA% 的文件会被重定向到应用私有目录，Excel 找不到其中的虚拟环境；" +
+                "`n    请改装 python.org 版本（或加参数 -AllowStorePython 强行尝试，不推荐）。"
+    }
+    if ($script:SawStoreAlias) {
+        $msg += "`n    检测到 Windows 的“应用执行别名” python.exe（运行时会打开 Microsoft Store），它不是真正的 Python。" +
+                "`n    可在 设置 → 应用 → 高级应用设置 → 应用执行别名 中关闭 python.exe / python3.exe。"
+    }
+    Stop-Install $msg
+}
+
+function Get-AnsiEncoding {
+    # xlwings' VBA reads xlwings.conf with "Input #" (system ANSI code page, e.g. GBK).
+    try {
+        $acp = (Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Control\Nls\CodePage' -Name ACP).ACP
+        return [System.Text.Encoding]::GetEncoding([int]$acp)
+    } catch {
+        return [System.Text.Encoding]::Default
+    }
+}
+
+function Read-ConfLines([string]$Path, $Encoding) {
+    if (Test-Path -LiteralPath $Path) {
+        return @([System.IO.File]::ReadAllLines($Path, $Encoding) | Where-Object { $_.Trim() -ne '' })
+    }
+    return @()
+}
+
+function Get-ConfValue([string[]]$Lines, [string]$Key) {
+    # xlwings.conf lines look like: "KEY","VALUE"
+    foreach ($line in $Lines) {
+        if ($line -match '^\s*"([^"]*)"\s*,\s*"(.*)"\s*$') {
+            if ($Matches[1] -eq $Key) { return $Matches[2] }
+        }
+    }
+    return $null
+}
+
+function Set-ConfValue([string[]]$Lines, [string]$Key, [string]$Value) {
+    $result = @()
+    foreach ($line in $Lines) {
+        if ($line -match '^\s*"([^"]*)"\s*,') {
+            if ($Matches[1] -eq $Key) { continue }
+        }
+        $result += $line
+    }
+    if ($null -ne $Value) { $result += ('"{0}","{1}"' -f $Key, $Value) }
+    return ,$result
+}
+
+function Add-ListItem([string]$List, [string]$Item) {
+    # Appends $Item to a ;-separated xlwings setting unless it is already there.
+    if ([string]::IsNullOrEmpty($List)) { return $Item }
+    $items = @($List.Split(';') | ForEach-Object { $_.Trim() } | Where-Object { $_ -ne '' })
+    if ($items -contains $Item) { return $List }
+    return (($items + $Item) -join ';')
+}
+
+function Wait-ExcelClosed {
+    while ($true) {
+        $running = @(Get-Process -Name 'EXCEL' -ErrorAction SilentlyContinue)
+        if ($running.Count -eq 0) { return }
+        if ($NoPrompt) {
+            Stop-Install 'Excel 正在运行。请先保存并关闭所有 Excel 窗口，再重新运行安装程序。'
+        }
+        Write-Warn 'Excel 正在运行。请保存工作并关闭所有 Excel 窗口（任务管理器中不应再有 EXCEL.EXE）。'
+        $answer = Read-Host '    关闭 Excel 后按回车继续，输入 q 退出'
+        if ($answer -eq 'q') { Stop-Install '已取消安装。' }
+    }
+}
+
+function Find-First([string[]]$Paths) {
+    foreach ($p in $Paths) {
+        if ($p -and (Test-Path -LiteralPath $p)) { return $p }
+    }
+    return $null
+}
+
+function Unblock-Quietly([string]$Path) {
+    # Files unpacked from a downloaded zip carry the "Mark of the Web"; Office
+    # then blocks the add-in's macros.  Copy-Item keeps that mark, so remove it.
+    try { Unblock-File -LiteralPath $Path -ErrorAction Stop } catch { }
+}
+
+# ---------------------------------------------------------------------------
+# Installation
+# ---------------------------------------------------------------------------
+function Install-Xlperf {
+    Write-Host '=====================================================' -ForegroundColor Cyan
+    Write-Host ' xlperf 部门整体支出绩效自评 —— 安装程序' -ForegroundColor Cyan
+    Write-Host '=====================================================' -ForegroundColor Cyan
+    Write-Info ("安装位置：" + $InstallRoot)
+
+    # --- 1 -------------------------------------------------------------------
+    Write-Step '检查安装文件和 Excel'
+    $wheelDirs = @($ScriptDir, (Join-Path $RepoRoot 'dist'))
+    $wheel = $null
+    foreach ($d in $wheelDirs) {
+        if (-not (Test-Path -LiteralPath $d)) { continue }
+        $found = @(Get-ChildItem -LiteralPath $d -Filter $WheelPattern -ErrorAction SilentlyContinue |
+                   Sort-Object LastWriteTime -Descending)
+        if ($found.Count -gt 0) { $wheel = $found[0]; break }
+    }
+    if ($null -eq $wheel) {
+        Stop-Install ("安装包不完整：在 " + $ScriptDir + " 中找不到 " + $WheelPattern + "（xlperf 的 wheel 文件）。")
+    }
+    $addinSource = Find-First @((Join-Path $ScriptDir $AddinFile))
+    if ($null -eq $addinSource) { Stop-Install ("安装包不完整：找不到 " + $AddinFile + "。") }
+    $udfSource = Find-First @((Join-Path $ScriptDir $UdfFileName),
+                              (Join-Path $ScriptDir ('udfs\' + $UdfFileName)),
+                              (Join-Path $RepoRoot $RepoUdfRelPath))
+    if ($null -eq $udfSource) { Stop-Install ("安装包不完整：找不到 " + $UdfFileName + "。") }
+    Write-Info ("xlperf 安装包：" + $wheel.Name)
+    Write-Info ("加载项：" + $addinSource)
+    Write-Info ("函数模块：" + $udfSource)
+
+    $officeBits = $null
+    try {
+        $platform = (Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\Office\ClickToRun\Configuration' -Name Platform -ErrorAction Stop).Platform
+        if ($platform -eq 'x64') { $officeBits = '64' } elseif ($platform -eq 'x86') { $officeBits = '32' }
+        Write-Info ("Office（即点即用版）：" + $officeBits + " 位")
+    } catch { }
+    $storeExcel = @()
+    try { $storeExcel = @(Get-AppxPackage -Name 'Microsoft.Office.Desktop*' -ErrorAction Stop) } catch { }
+    if ($storeExcel.Count -gt 0) {
+        Write-Warn '检测到 Microsoft Store 版 Office。如“绩效自评”选项卡不出现或按钮无反应，请参阅 安装说明.md 的“常见问题”。'
+    }
+    if ($env:LOCALAPPDATA -match '[^\u0000-\u007F]') {
+        Write-Info '用户目录包含中文等非 ASCII 字符：配置使用 %LOCALAPPDATA% 变量，已作兼容处理。'
+    }
+    Wait-ExcelClosed
+    Write-Ok 'Excel 未在运行。'
+
+    # --- 2 -------------------------------------------------------------------
+    Write-Step ("查找 Python " + $MinPython + " 或更高版本")
+    $py = Find-Python
+    Write-Ok ("使用 Python {0}（{1} 位）：{2}" -f $py.Version, $py.Bits, $py.Executable)
+    if ($officeBits -and $officeBits -ne $py.Bits) {
+        Write-Info ("Office 为 {0} 位、Python 为 {1} 位：xlwings 支持这种组合（Python 在独立进程中运行）。" -f $officeBits, $py.Bits)
+    }
+    if (Test-StorePath $py.Executable) {
+        Write-Warn '正在使用 Microsoft Store 版 Python（-AllowStorePython）。'
+    }
+
+    # --- 3 -------------------------------------------------------------------
+    Write-Step '创建 Python 虚拟环境'
+    New-Item -ItemType Directory -Force -Path $InstallRoot | Out-Null
+    if ($Clean -and (Test-Path -LiteralPath $VenvDir)) {
+        Write-Info '删除旧的虚拟环境（-Clean）……'
+        Remove-Item -LiteralPath $VenvDir -Recurse -Force
+    }
+    if (Test-Path -LiteralPath $VenvPython) {
+        $existing = Get-PythonInfo $VenvPython
+        if ($null -eq $existing -or $existing.Version -lt $MinPython) {
+            Write-Info '现有虚拟环境不可用（Python 可能已被卸载或升级），重新创建……'
+            Remove-Item -LiteralPath $VenvDir -Recurse -Force
+        } else {
+            Write-Info ("沿用现有虚拟环境（Python " + $existing.Version + "）。")
+        }
+    }
+    if (-not (Test-Path -LiteralPath $VenvPython)) {
+        Write-Info ("创建 " + $VenvDir + " ……")
+        $code = Invoke-Native $py.Exe ($py.PrefixArgs + @('-m', 'venv', $VenvDir))
+        if ($code -ne 0) { Stop-Install ("创建虚拟环境失败（python -m venv 返回 " + $code + "）。") }
+    }
+    if (-not (Test-Path -LiteralPath $VenvPython)) {
+        Stop-Install ("虚拟环境没有出现在 " + $VenvDir + "。如使用的是 Microsoft Store 版 Python，其写入会被重定向，请改装 python.org 版本。")
+    }
+    Write-Ok ("虚拟环境：" + $VenvDir)
+
+    # --- 4 -------------------------------------------------------------------
+    Write-Step '安装 xlperf 及其依赖（pandas、openpyxl、xlwings 等，可能需要几分钟）'
+    $pipBase = @('-m', 'pip', 'install', '--upgrade', '--prefer-binary', '--disable-pip-version-check')
+    if ($IndexUrl) { $pipBase += @('--index-url', $IndexUrl) }
+    if ($Proxy) { $pipBase += @('--proxy', $Proxy) }
+    $requirements = @($wheel.FullName, ('xlwings==' + $XlwingsVersion))
+    $haveWheels = Test-Path -LiteralPath $WheelsDir
+    $code = 1
+    if ($haveWheels -and -not $Online) {
+        Write-Info ("离线安装：使用 " + $WheelsDir)
+        $code = Invoke-Native $VenvPython ($pipBase + @('--no-index', '--find-links', $WheelsDir) + $requirements)
+        if ($code -ne 0) { Write-Warn 'wheels 文件夹中的安装包不全，改为联网安装……' }
+    }
+    if ($code -ne 0) {
+        $args2 = $pipBase
+        if ($haveWheels) { $args2 += @('--find-links', $WheelsDir) }
+        $code = Invoke-Native $VenvPython ($args2 + $requirements)
+    }
+    if ($code -ne 0) {
+        Stop-Install ("pip 安装失败（返回 " + $code + "）。请检查网络；单位有代理时用 -Proxy http://代理地址:端口，" +
+                      "或用国内镜像 -IndexUrl https://mirrors.aliyun.com/pypi/simple/ ，或使用带 wheels 文件夹的离线安装包。")
+    }
+    # Re-install the shipped wheel itself even if the same version is already
+    # there (a rebuilt package keeps its version number).
+    $code = Invoke-Native $VenvPython @('-m', 'pip', 'install', '--force-reinstall', '--no-deps', '--disable-pip-version-check', $wheel.FullName)
+    if ($code -ne 0) { Stop-Install ("安装 " + $wheel.Name + " 失败。") }
+    Write-Ok 'Python 包已安装。'
+
+    # --- 5 -------------------------------------------------------------------
+    Write-Step ("复制函数模块 " + $UdfFileName)
+    New-Item -ItemType Directory -Force -Path $UdfDir | Out-Null
+    $udfTarget = Join-Path $UdfDir $UdfFileName
+    Copy-Item -LiteralPath $udfSource -Destination $udfTarget -Force
+    Unblock-Quietly $udfTarget
+    $cache = Join-Path $UdfDir '__pycache__'
+    if (Test-Path -LiteralPath $cache) { Remove-Item -LiteralPath $cache -Recurse -Force }
+    Write-Ok ("已复制到 " + $udfTarget)
+
+    # --- 6 -------------------------------------------------------------------
+    Write-Step ("写入 xlwings 配置 " + $XlwingsConf)
+    # A previous installation's record keeps what was there before xlperf.
+    $oldState = $null
+    if (Test-Path -LiteralPath $StateFile) {
+        try { $oldState = Get-Content -LiteralPath $StateFile -Raw -Encoding UTF8 | ConvertFrom-Json } catch { $oldState = $null }
+    }
+    $enc = Get-AnsiEncoding
+    $lines = Read-ConfLines $XlwingsConf $enc
+    $previous = @{}
+    foreach ($k in @('INTERPRETER_WIN', 'UDF MODULES', 'PYTHONPATH')) { $previous[$k] = Get-ConfValue $lines $k }
+    if ($previous['INTERPRETER_WIN'] -eq $ConfInterpreter -and $null -ne $oldState -and $null -ne $oldState.confPrevious) {
+        $previous['INTERPRETER_WIN'] = $oldState.confPrevious.'INTERPRETER_WIN'
+    }
+    if ($previous['INTERPRETER_WIN'] -and $previous['INTERPRETER_WIN'] -ne $ConfInterpreter) {
+        Write-Warn ("xlwings 原来的解释器设置 " + $previous['INTERPRETER_WIN'] + " 将被替换（卸载时恢复）。")
+    }
+    $lines = Set-ConfValue $lines 'INTERPRETER_WIN' $ConfInterpreter
+    $lines = Set-ConfValue $lines 'UDF MODULES' (Add-ListItem $previous['UDF MODULES'] $UdfModule)
+    $lines = Set-ConfValue $lines 'PYTHONPATH' (Add-ListItem $previous['PYTHONPATH'] $ConfPythonPath)
+    if (Get-ConfValue $lines 'CONDA PATH') {
+        Write-Warn 'xlwings.conf 中设置了 CONDA PATH / CONDA ENV，它们可能影响 xlwings 选项卡的按钮；如有问题请删除这两行。'
+    }
+    New-Item -ItemType Directory -Force -Path (Split-Path -Parent $XlwingsConf) | Out-Null
+    [System.IO.File]::WriteAllLines($XlwingsConf, [string[]]$lines, $enc)
+    foreach ($line in $lines) { Write-Info $line }
+
+    # --- 7 -------------------------------------------------------------------
+    Write-Step '安装 xlwings 加载项（xlwings addin install，会在后台短暂启动 Excel）'
+    $xlwingsPreexisting = Test-Path -LiteralPath (Join-Path $DefaultXlstart 'xlwings.xlam')
+    if ($null -ne $oldState -and $oldState.xlwingsAddinPreexisting -eq $false) { $xlwingsPreexisting = $false }
+    $code = Invoke-Timed $VenvPython @('-m', 'xlwings.cli', 'addin', 'install') 300
+    if ($null -eq $code) {
+        Write-Warn 'xlwings addin install 超时（Excel 可能弹出了登录/激活对话框）。请在任务管理器中结束后台的 EXCEL.EXE；下面直接复制加载项。'
+    } elseif ($code -ne 0) {
+        Write-Warn ("xlwings addin install 返回 " + $code + "，下面直接复制加载项。")
+    }
+    $xlstart = $null
+    if (Test-Path -LiteralPath (Join-Path $DefaultXlstart 'xlwings.xlam')) {
+        $xlstart = $DefaultXlstart
+    } elseif ($null -ne $code) {
+        # Ask Excel itself for its XLSTART folder (it can be redirected by policy).
+        $outFile = Join-Path $InstallRoot 'xlstart.txt'
+        $code2 = Invoke-Timed $VenvPython @('-c', '"from xlwings.cli import get_addin_dir; print(get_addin_dir())"') 180 $outFile
+        if ($code2 -eq 0 -and (Test-Path -LiteralPath $outFile)) {
+            $candidate = ([System.IO.File]::ReadAllText($outFile, $Utf8)).Trim()
+            if ($candidate -and (Test-Path -LiteralPath $candidate)) { $xlstart = $candidate }
+        }
+        Remove-Item -LiteralPath $outFile -Force -ErrorAction SilentlyContinue
+    }
+    if (-not $xlstart) {
+        $xlstart = $DefaultXlstart
+        Write-Warn ("无法从 Excel 读取 XLSTART 文件夹，使用默认位置 " + $xlstart)
+    }
+    New-Item -ItemType Directory -Force -Path $xlstart | Out-Null
+    $xlwingsAddin = Join-Path $xlstart 'xlwings.xlam'
+    if (-not (Test-Path -LiteralPath $xlwingsAddin)) {
+        $xlwingsSource = Join-Path $VenvDir 'Lib\site-packages\xlwings\addin\xlwings.xlam'
+        if (Test-Path -LiteralPath $xlwingsSource) {
+            Copy-Item -LiteralPath $xlwingsSource -Destination $xlwingsAddin -Force
+        } else {
+            Write-Warn '找不到 xlwings.xlam，xlwings 选项卡（导入函数）将不可用，“绩效自评”选项卡不受影响。'
+        }
+    }
+    if (Test-Path -LiteralPath $xlwingsAddin) {
+        Unblock-Quietly $xlwingsAddin
+        Write-Ok ("xlwings 加载项：" + $xlwingsAddin)
+    }
+
+    # --- 8 -------------------------------------------------------------------
+    Write-Step ("安装 " + $AddinFile + "（功能区选项卡“绩效自评”）")
+    $addinTarget = Join-Path $xlstart $AddinFile
+    try {
+        Copy-Item -LiteralPath $addinSource -Destination $addinTarget -Force
+    } catch {
+        Stop-Install ("无法写入 " + $addinTarget + "：" + $_.Exception.Message + "（Excel 是否仍在运行？）")
+    }
+    Unblock-Quietly $addinTarget
+    Write-Ok ("已安装到 " + $addinTarget)
+
+    $state = New-Object psobject -Property @{
+        app                    = $AppName
+        installedAt            = (Get-Date).ToString('s')
+        wheel                  = $wheel.Name
+        python                 = $py.Executable
+        xlstartDir             = $xlstart
+        addinPath              = $addinTarget
+        xlwingsAddinPath       = $xlwingsAddin
+        xlwingsAddinPreexisting = $xlwingsPreexisting
+        confPrevious           = $previous
+    }
+    [System.IO.File]::WriteAllText($StateFile, ($state | ConvertTo-Json -Depth 4), $Utf8)
+
+    # --- 9 -------------------------------------------------------------------
+    Write-Step '检查安装结果'
+    $oldPath = $env:PYTHONPATH
+    $env:PYTHONPATH = $UdfDir
+    $r = Invoke-Capture $VenvPython @('-c', ('import xlperf, xlwings, ' + $UdfModule + '; print(xlwings.__version__)'))
+    $env:PYTHONPATH = $oldPath
+    if ($r.Code -ne 0) {
+        foreach ($line in $r.Lines) { Write-Info $line }
+        Stop-Install ("无法导入 " + $UdfModule + "，安装不完整（详见上面的错误信息）。")
+    }
+    $xlwingsFound = ''
+    if ($r.Lines.Count -gt 0) { $xlwingsFound = $r.Lines[$r.Lines.Count - 1].Trim() }
+    Write-Ok ("xlperf、xlwings " + $xlwingsFound + " 和 " + $UdfModule + " 均可导入。")
+    if (-not (Test-Path -LiteralPath $VenvPythonw)) { Write-Warn ("找不到 " + $VenvPythonw) }
+
+    Write-Host ''
+    Write-Host '安装完成！' -ForegroundColor Green
+    Write-Host '  1. 启动 Excel，打开要校验的工作簿，点击功能区“绩效自评”选项卡 → “一键校验”，'
+    Write-Host '     结果写入工作表“校验结果”。'
+    Write-Host '  2. 如需在单元格中使用 xlperf 函数：文件 → 选项 → 信任中心 → 信任中心设置 → 宏设置，'
+    Write-Host '     勾选“信任对 VBA 工程对象模型的访问”，然后在 xlwings 选项卡点击 Import Functions（导入函数）。'
+    Write-Host '  详细说明和常见问题见 安装说明.md；卸载请运行 uninstall.bat。'
+}
+
+$exitCode = 0
+$transcript = $false
+try {
+    New-Item -ItemType Directory -Force -Path $InstallRoot | Out-Null
+    try { Start-Transcript -Path (Join-Path $InstallRoot 'install.log') -Force | Out-Null; $transcript = $true } catch { }
+    Install-Xlperf
+} catch {
+    Write-Host ''
+    Write-Host ('安装失败：' + $_.Exception.Message) -ForegroundColor Red
+    Write-Host ('日志：' + (Join-Path $InstallRoot 'install.log'))
+    $exitCode = 1
+} finally {
+    if ($transcript) { try { Stop-Transcript | Out-Null } catch { } }
+}
+exit $exitCode

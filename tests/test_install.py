@@ -1,0 +1,588 @@
+"""The Windows installer bundle in install/, checked on Linux (no Excel, no
+PowerShell):
+
+(a) the xlperf wheel builds from the repository and installs into a fresh
+    virtual environment;
+(b) install/xlperf.xlam is a valid OOXML add-in whose ribbon (tab 绩效自评,
+    button 一键校验) calls VBA macros that exist and end up running
+    ``xlperf_udfs.main()`` through xlwings' RunPython, configured by the
+    add-in's own config sheet;
+(c) install/build_addin.py reproduces the committed add-in;
+(d) install.ps1 / uninstall.ps1 / *.bat use the same names as the package,
+    the add-in and the repository.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path, PureWindowsPath
+
+import defusedxml.ElementTree as ET
+import olefile
+import pytest
+from oletools.olevba import VBA_Parser, decompress_stream
+
+REPO = Path(__file__).resolve().parents[1]
+INSTALL = REPO / "install"
+ADDIN = INSTALL / "xlperf.xlam"
+UDF_FILE = REPO / "udfs" / "xlperf_udfs.py"
+
+UDF_MODULE = "xlperf_udfs"
+TAB_LABEL = "绩效自评"
+VALIDATE_LABEL = "一键校验"
+VENV = r"%LOCALAPPDATA%\xlperf\venv"
+UDF_DIR = r"%LOCALAPPDATA%\xlperf\udfs"
+
+NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+NS_CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+NS_UI = "{http://schemas.microsoft.com/office/2006/01/customui}"
+RIBBON_RELS = {  # Office 2007 (customUI.xml) and 2010+ (customUI14.xml) relationship types
+    "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility",
+    "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility",
+}
+
+
+def _load_build_addin():
+    spec = importlib.util.spec_from_file_location("xlperf_build_addin", INSTALL / "build_addin.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def build_addin():
+    return _load_build_addin()
+
+
+# ---------------------------------------------------------------------------
+# helpers to read an add-in
+# ---------------------------------------------------------------------------
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def _ribbon(parts: dict[str, bytes]):
+    rels = ET.fromstring(parts["_rels/.rels"])
+    targets = [r.get("Target").lstrip("/") for r in rels if r.get("Type") in RIBBON_RELS]
+    assert targets, "no ribbon (customUI) relationship in _rels/.rels"
+    return ET.fromstring(parts[targets[0]])
+
+
+def _vba_modules(path: Path) -> dict[str, str]:
+    """Module name -> source, extracted with oletools' olevba."""
+    parser = VBA_Parser(str(path))
+    try:
+        assert parser.detect_vba_macros(), "no VBA in the add-in"
+        modules = {}
+        for _, _, vba_filename, code in parser.extract_macros():
+            modules[vba_filename.rsplit(".", 1)[0]] = code.replace("\r\n", "\n")
+        return modules
+    finally:
+        parser.close()
+
+
+def _procedure(code: str, name: str) -> str:
+    m = re.search(
+        rf"^[ \t]*(?:Public[ \t]+)?(Sub|Function)[ \t]+{name}[ \t]*\((.*?)\).*?^[ \t]*End[ \t]+\1",
+        code,
+        re.M | re.S | re.I,
+    )
+    assert m, f"procedure {name} not found"
+    return m.group(0)
+
+
+def _project_name(modules: dict[str, str]) -> str:
+    for code in modules.values():
+        m = re.search(r'PROJECT_NAME\s+As\s+String\s*=\s*"([^"]+)"', code)
+        if m:
+            return m.group(1)
+    raise AssertionError("PROJECT_NAME not found in the add-in's VBA")
+
+
+def _sheet_cells(parts: dict[str, bytes], sheet_name: str) -> dict[str, str]:
+    """Cell reference -> text of one worksheet of the add-in."""
+    wb = ET.fromstring(parts["xl/workbook.xml"])
+    rels = {r.get("Id"): r.get("Target") for r in ET.fromstring(parts["xl/_rels/workbook.xml.rels"])}
+    names = [s.get("name") for s in wb.iter(f"{NS_MAIN}sheet")]
+    assert sheet_name in names, f"sheet {sheet_name!r} not in {names}"
+    sheet = next(s for s in wb.iter(f"{NS_MAIN}sheet") if s.get("name") == sheet_name)
+    target = "xl/" + rels[sheet.get(f"{NS_REL}id")].lstrip("/").removeprefix("xl/")
+    sst = ET.fromstring(parts["xl/sharedStrings.xml"])
+    strings = ["".join(si.itertext()) for si in sst.findall(f"{NS_MAIN}si")]
+    cells = {}
+    for c in ET.fromstring(parts[target]).iter(f"{NS_MAIN}c"):
+        v = c.find(f"{NS_MAIN}v")
+        if v is None:
+            continue
+        cells[c.get("r")] = strings[int(v.text)] if c.get("t") == "s" else v.text
+    return cells
+
+
+def _addin_config(parts: dict[str, bytes], modules: dict[str, str]) -> dict[str, str]:
+    """The add-in's xlwings configuration as xlwings' GetConfigFromSheet reads
+    it: keys from column A (upper-cased) down to the first empty cell, values
+    from column B, on the sheet "<PROJECT_NAME>.conf"."""
+    cells = _sheet_cells(parts, _project_name(modules) + ".conf")
+    config, row = {}, 1
+    while cells.get(f"A{row}"):
+        config[cells[f"A{row}"].upper()] = cells.get(f"B{row}", "")
+        row += 1
+    return config
+
+
+# ---------------------------------------------------------------------------
+# (a) wheel
+# ---------------------------------------------------------------------------
+def _can_build_without_isolation() -> bool:
+    try:
+        from importlib.metadata import version
+
+        st = tuple(int(x) for x in version("setuptools").split(".")[:2])
+    except Exception:
+        return False
+    if st < (68, 0):
+        return False
+    return st >= (70, 1) or importlib.util.find_spec("wheel") is not None
+
+
+def test_wheel_builds_and_installs_into_fresh_venv(tmp_path):
+    src = tmp_path / "xlperf-src"
+    shutil.copytree(
+        REPO,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git", "build", "dist", "*.egg-info", "__pycache__", ".venv", ".pytest_cache",
+            ".hypothesis", "results", "out", "*.whl",
+        ),
+    )
+    dist = tmp_path / "dist"
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-w", str(dist)]
+    if _can_build_without_isolation():
+        cmd.append("--no-build-isolation")
+    # An absolute path: a bare directory name would be looked up on PyPI.
+    subprocess.run(cmd + [str(src.resolve())], check=True, capture_output=True, timeout=300)
+    wheels = list(dist.glob("xlperf-*.whl"))
+    assert len(wheels) == 1, wheels
+    with zipfile.ZipFile(wheels[0]) as z:
+        names = z.namelist()
+        entry_points = next(z.read(n).decode() for n in names if n.endswith(".dist-info/entry_points.txt"))
+    assert "xlperf/__init__.py" in names
+    # The UDF module is installed beside the wheel (PYTHONPATH), not inside it.
+    assert not any(n.split("/")[-1] == f"{UDF_MODULE}.py" for n in names)
+    assert re.search(r"^xlperf\s*=\s*xlperf\.cli:main", entry_points, re.M)
+
+    env_dir = tmp_path / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(env_dir)],
+        check=True,
+        timeout=120,
+    )
+    bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    python = bindir / ("python.exe" if os.name == "nt" else "python")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    # pip comes from the base interpreter's site-packages (system site
+    # packages); it installs into the venv it runs in.  --force-reinstall
+    # because an editable xlperf of the outer environment is visible, too.
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--force-reinstall",
+         "--disable-pip-version-check", str(wheels[0])],
+        check=True, capture_output=True, cwd=tmp_path, env=env, timeout=300,
+    )
+    out = subprocess.run(
+        [str(python), "-c", "import xlperf, sys; print(xlperf.__file__); print(sys.prefix)"],
+        check=True, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+    ).stdout.split("\n")
+    assert Path(out[0]).resolve().is_relative_to(env_dir.resolve()), out
+    script = bindir / ("xlperf.exe" if os.name == "nt" else "xlperf")
+    assert script.exists()
+    if "xlperf/cli.py" in names or "xlperf/cli/__init__.py" in names:
+        res = subprocess.run(
+            [str(script), "--help"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+        )
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "xlperf" in (res.stdout + res.stderr).lower()
+
+
+# ---------------------------------------------------------------------------
+# (b) the add-in
+# ---------------------------------------------------------------------------
+def test_addin_is_a_valid_ooxml_addin_package():
+    assert ADDIN.is_file()
+    with zipfile.ZipFile(ADDIN) as z:
+        assert z.testzip() is None
+    parts = _parts(ADDIN)
+    types = ET.fromstring(parts["[Content_Types].xml"])
+    overrides = {o.get("PartName").lstrip("/"): o.get("ContentType") for o in types.iter(f"{NS_CT}Override")}
+    defaults = {d.get("Extension"): d.get("ContentType") for d in types.iter(f"{NS_CT}Default")}
+    assert overrides["xl/workbook.xml"] == "application/vnd.ms-excel.addin.macroEnabled.main+xml"
+    assert overrides["xl/vbaProject.bin"] == "application/vnd.ms-office.vbaProject"
+    for name, data in parts.items():
+        if name.endswith("/"):
+            continue
+        ext = name.rsplit(".", 1)[-1]
+        assert name in overrides or ext in defaults, f"{name} has no content type"
+        if ext in ("xml", "rels"):
+            ET.fromstring(data)  # every XML part parses
+    # every relationship target exists
+    for rels_name in [n for n in parts if n.endswith(".rels")]:
+        base = rels_name.replace("_rels/", "").removesuffix(".rels")
+        base_dir = base.rsplit("/", 1)[0] if "/" in base else ""
+        for r in ET.fromstring(parts[rels_name]).iter(f"{NS_PKG}Relationship"):
+            if r.get("TargetMode") == "External":
+                continue
+            target = r.get("Target")
+            path = target.lstrip("/") if target.startswith("/") else (f"{base_dir}/{target}" if base_dir else target)
+            assert path in parts, f"{rels_name}: missing target {target}"
+    assert olefile.isOleFile(data=parts["xl/vbaProject.bin"])
+
+
+def test_ribbon_has_tab_and_validate_button():
+    ribbon = _ribbon(_parts(ADDIN))
+    tabs = [t for t in ribbon.iter(f"{NS_UI}tab") if t.get("label") == TAB_LABEL]
+    assert len(tabs) == 1, "ribbon tab 绩效自评 missing"
+    labels = [b.get("label") for b in tabs[0].iter(f"{NS_UI}button")]
+    assert VALIDATE_LABEL in labels
+    ids = [el.get("id") for el in ribbon.iter() if el.get("id")]
+    assert len(ids) == len(set(ids)), "duplicate control ids"
+
+
+def test_every_onaction_is_a_ribbon_callback_in_the_vba():
+    ribbon = _ribbon(_parts(ADDIN))
+    modules = _vba_modules(ADDIN)
+    actions = [el.get("onAction") for el in ribbon.iter() if el.get("onAction")]
+    assert actions
+    for action in actions:
+        module, _, proc = action.rpartition(".")
+        assert module in modules, f"onAction {action}: no VBA module {module!r} ({sorted(modules)})"
+        sub = _procedure(modules[module], proc)
+        assert re.match(
+            rf"\s*(Public\s+)?Sub\s+{proc}\s*\(\s*\w+\s+As\s+IRibbonControl\s*\)", sub, re.I
+        ), f"{action} is not a ribbon callback Sub(control As IRibbonControl)"
+
+
+def test_validate_button_runs_xlperf_udfs_main():
+    ribbon = _ribbon(_parts(ADDIN))
+    modules = _vba_modules(ADDIN)
+    button = next(b for b in ribbon.iter(f"{NS_UI}button") if b.get("label") == VALIDATE_LABEL)
+    module, _, proc = button.get("onAction").rpartition(".")
+    body = _procedure(modules[module], proc)
+    calls = re.findall(r'^\s*RunPython\s*\(?\s*"([^"]*)"', body, re.M)
+    assert len(calls) == 1, body
+    statements = [s.strip() for s in calls[0].split(";")]
+    assert statements == [f"import {UDF_MODULE}", f"{UDF_MODULE}.main()"], calls[0]
+    # the module is fixed, not derived from the add-in's file name
+    assert "ThisWorkbook.Name" not in body
+    # RunPython is xlwings' public VBA function, shipped inside the add-in
+    assert any(
+        re.search(r"^Public Function RunPython\(PythonCommand As String\)", code, re.M)
+        for code in modules.values()
+    )
+
+
+def test_addin_config_sheet_points_runpython_at_the_install(build_addin):
+    parts = _parts(ADDIN)
+    modules = _vba_modules(ADDIN)
+    config = _addin_config(parts, modules)
+    assert config["INTERPRETER_WIN"] == VENV + r"\Scripts\python.exe"
+    assert config["PYTHONPATH"] == UDF_DIR
+    assert config["UDF MODULES"] == UDF_MODULE
+    assert not config.get("CONDA PATH") and not config.get("CONDA ENV")
+    assert str(config.get("USE UDF SERVER", "0")).upper() in ("0", "FALSE")
+    # the Chinese texts the callbacks show (Msg(n)) exist in column D
+    cells = _sheet_cells(parts, _project_name(modules) + ".conf")
+    rows = {int(n) for n in re.findall(r"\bMsg\((\d+)\)", modules["RibbonMyAddin"])}
+    assert rows
+    for n in rows:
+        assert re.search(r"[\u4e00-\u9fff]", cells.get(f"D{n}", "")), f"message D{n} missing"
+
+
+def test_runpython_command_imports_udf_module_and_calls_main(tmp_path):
+    """Run the command string of the button the way xlwings' ExecuteWindows
+    does (``python -c "import xlwings.utils;xlwings.utils.prepare_sys_path(..);
+    <command>"``), with a stub xlperf_udfs on the add-in's PYTHONPATH."""
+    modules = _vba_modules(ADDIN)
+    ribbon = _ribbon(_parts(ADDIN))
+    button = next(b for b in ribbon.iter(f"{NS_UI}button") if b.get("label") == VALIDATE_LABEL)
+    module, _, proc = button.get("onAction").rpartition(".")
+    command = re.search(r'RunPython\s*\(?\s*"([^"]*)"', _procedure(modules[module], proc)).group(1)
+    udfs = tmp_path / "udfs"
+    udfs.mkdir()
+    marker = tmp_path / "called.txt"
+    (udfs / f"{UDF_MODULE}.py").write_text(
+        f"def main():\n    open({str(marker)!r}, 'w').write('main')\n", encoding="utf-8"
+    )
+    # prepare_sys_path's argument: add-workbook-dir flag; 5 workbook/OneDrive
+    # fields; then the PYTHONPATH setting
+    sys_path_arg = f"false;;;;;;{udfs}"
+    code = f"import xlwings.utils;xlwings.utils.prepare_sys_path({sys_path_arg!r}); {command}"
+    subprocess.run([sys.executable, "-B", "-c", code], check=True, cwd=tmp_path, timeout=120)
+    assert marker.read_text() == "main"
+
+
+def test_vba_project_is_patched_in_place(build_addin):
+    """Only RibbonMyAddin (and the dir record pointing at it) changed; the
+    compound file keeps the template's streams and sizes, the module has no
+    stale p-code, and Office is told to compile from source."""
+    built = olefile.OleFileIO(_parts(ADDIN)["xl/vbaProject.bin"])
+    with zipfile.ZipFile(build_addin.template_path()) as z:
+        template = olefile.OleFileIO(z.read("xl/vbaProject.bin"))
+    streams = sorted("/".join(p) for p in built.listdir())
+    assert streams == sorted("/".join(p) for p in template.listdir())
+    for s in streams:
+        assert built.get_size(s) == template.get_size(s), s
+        if s not in ("VBA/dir", "VBA/RibbonMyAddin", "VBA/_VBA_PROJECT"):
+            assert built.openstream(s).read() == template.openstream(s).read(), s
+    assert built.openstream("VBA/_VBA_PROJECT").read()[2:4] == b"\xff\xff"
+    dir_data = bytes(decompress_stream(bytearray(built.openstream("VBA/dir").read())))
+    records = {r["name"]: r for r in build_addin._dir_modules(dir_data)}
+    assert records["RibbonMyAddin"]["offset"] == 0
+    source = bytes(decompress_stream(bytearray(built.openstream("VBA/RibbonMyAddin").read())))
+    assert source.startswith(b'Attribute VB_Name = "RibbonMyAddin"\r\n')
+    assert b"xlperf_udfs.main()" in source
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ovba_exact_size_encoder_roundtrips(build_addin, seed):
+    rnd = random.Random(seed)
+    words = [b"Sub ", b"End Sub\r\n", b"RunPython ", b'"x"', b"\r\n", b"    ", b"If ", b"Then "]
+    data = b"".join(rnd.choice(words) for _ in range(rnd.randint(20, 60)))
+    data += bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 40)))
+    lo = build_addin.min_compressed_size(data)
+    hi = build_addin.max_compressed_size(len(data))
+    assert lo < hi
+    for size in sorted({lo, (2 * lo + hi) // 3, (lo + hi) // 2, hi}):
+        encoded = build_addin.compress_exact(data, size)
+        assert encoded is not None and len(encoded) == size
+        assert bytes(decompress_stream(bytearray(encoded))) == data
+        assert build_addin.decompress(encoded) == data
+    assert build_addin.compress_exact(data, lo - 1) is None
+    assert build_addin.compress_exact(data, hi + 1) is None
+
+
+# ---------------------------------------------------------------------------
+# (c) reproducible build
+# ---------------------------------------------------------------------------
+def test_rebuilding_reproduces_the_committed_addin(build_addin, tmp_path):
+    import xlwings
+
+    committed_modules = _vba_modules(ADDIN)
+    embedded = re.search(r'XLWINGS_VERSION As String = "([^"]+)"', committed_modules["xlwings"]).group(1)
+    assert xlwings.__version__ == embedded, (
+        f"install/xlperf.xlam was built from xlwings {embedded}, but xlwings "
+        f"{xlwings.__version__} is installed: pin xlwings=={embedded} or rebuild with "
+        "`python install/build_addin.py` and update $XlwingsVersion in install/install.ps1"
+    )
+    rebuilt = build_addin.build(tmp_path / "xlperf.xlam")
+    old, new = _parts(ADDIN), _parts(rebuilt)
+    assert list(old) == list(new)
+    ribbon_name = "customUI/customUI.xml"
+    assert new[ribbon_name] == old[ribbon_name]
+    assert _vba_modules(rebuilt) == committed_modules
+    for name in old:  # every part, byte for byte (the zip container may differ)
+        assert new[name] == old[name], f"{name} differs: run python install/build_addin.py"
+
+
+# ---------------------------------------------------------------------------
+# (d) installer scripts
+# ---------------------------------------------------------------------------
+def _ps_assignments(text: str) -> dict[str, str]:
+    return dict(re.findall(r"^\$(\w+)\s*=\s*'([^']*)'", text, re.M))
+
+
+def _ps_delimiters(text: str):
+    """(char, line) of every bracket outside PowerShell strings and comments."""
+    i, n, line = 0, len(text), 1
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        if text.startswith("<#", i):
+            end = text.find("#>", i + 2)
+            assert end >= 0, f"unterminated block comment at line {line}"
+            line += text.count("\n", i, end)
+            i = end + 2
+            continue
+        if c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if text.startswith(("@'\n", "@'\r\n", '@"\n', '@"\r\n'), i):
+            quote = text[i + 1]
+            end = text.find("\n" + quote + "@", i + 2)
+            assert end >= 0, f"unterminated here-string at line {line}"
+            line += text.count("\n", i, end + 1)
+            i = end + 3
+            continue
+        if c in "'\"":
+            j = i + 1
+            while True:
+                assert j < n, f"unterminated string starting at line {line}"
+                if c == '"' and text[j] == "`":
+                    j += 2
+                    continue
+                if text[j] == c:
+                    if j + 1 < n and text[j + 1] == c:  # doubled quote = escaped
+                        j += 2
+                        continue
+                    break
+                j += 1
+            line += text.count("\n", i, j)
+            i = j + 1
+            continue
+        if c == "`":
+            i += 2
+            continue
+        if c in "{}()[]":
+            yield c, line
+        i += 1
+
+
+def _assert_balanced(text: str, name: str) -> None:
+    pairs = {"}": "{", ")": "(", "]": "["}
+    stack: list[tuple[str, int]] = []
+    for c, line in _ps_delimiters(text):
+        if c in "{([":
+            stack.append((c, line))
+        else:
+            assert stack, f"{name}:{line}: unmatched {c!r}"
+            opened, at = stack.pop()
+            assert opened == pairs[c], f"{name}:{line}: {c!r} closes {opened!r} from line {at}"
+    assert not stack, f"{name}: unclosed {stack[-1][0]!r} from line {stack[-1][1]}"
+
+
+@pytest.fixture(scope="module")
+def ps1():
+    scripts = {}
+    for name in ("install.ps1", "uninstall.ps1"):
+        raw = (INSTALL / name).read_bytes()
+        # Windows PowerShell 5.1 reads a BOM-less script in the ANSI code page,
+        # which would garble the Chinese messages.
+        assert raw.startswith(b"\xef\xbb\xbf"), f"{name} needs a UTF-8 BOM"
+        assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b""), f"{name}: use CRLF"
+        scripts[name] = raw.decode("utf-8-sig")
+    return scripts
+
+
+@pytest.mark.parametrize("name", ["install.ps1", "uninstall.ps1"])
+def test_powershell_scripts_are_balanced(ps1, name):
+    text = ps1[name]
+    _assert_balanced(text, name)
+    assert re.search(r"^\s*param\(", text, re.M)
+
+
+def test_balance_check_catches_errors():
+    _assert_balanced("function f { if ($a) { 'x}' } }  # }\n", "ok")
+    for bad in ("function f { if ($a) { }\n", "$x = @(1, 2\n", "Write-Host 'x\n", "$a = ($b]\n"):
+        with pytest.raises(AssertionError):
+            _assert_balanced(bad, "bad")
+
+
+def test_install_script_names_match_package_and_addin(ps1, build_addin):
+    text = ps1["install.ps1"]
+    a = _ps_assignments(text)
+    assert a["UdfModule"] == UDF_MODULE == build_addin.UDF_MODULE
+    assert a["UdfFileName"] == f"{UDF_MODULE}.py"
+    # the UDF module is taken from the repository's udfs/xlperf_udfs.py
+    assert PureWindowsPath(a["RepoUdfRelPath"]).as_posix() == UDF_FILE.relative_to(REPO).as_posix()
+    assert a["AddinFile"] == ADDIN.name == build_addin.ADDIN_FILE_NAME == build_addin.DEFAULT_OUTPUT.name
+    assert a["WheelPattern"] == "xlperf-*.whl"
+    assert Path("xlperf-0.1.0-py3-none-any.whl").match(a["WheelPattern"])
+
+    # venv and UDF folder: %LOCALAPPDATA%\xlperf\{venv,udfs}
+    assert re.search(r"^\$InstallRoot\s*=\s*Join-Path \$env:LOCALAPPDATA 'xlperf'\s*$", text, re.M)
+    assert re.search(r"^\$VenvDir\s*=\s*Join-Path \$InstallRoot 'venv'\s*$", text, re.M)
+    assert re.search(r"^\$UdfDir\s*=\s*Join-Path \$InstallRoot 'udfs'\s*$", text, re.M)
+    assert re.search(r"^\$VenvPythonw\s*=\s*Join-Path \$VenvDir 'Scripts\\pythonw.exe'\s*$", text, re.M)
+    # xlwings.conf values (kept with %LOCALAPPDATA%) = the same folders
+    assert a["ConfInterpreter"] == VENV + r"\Scripts\pythonw.exe"
+    assert a["ConfPythonPath"] == UDF_DIR
+    # ... and the add-in's own RunPython settings point at the same install
+    config = _addin_config(_parts(ADDIN), _vba_modules(ADDIN))
+    assert PureWindowsPath(config["INTERPRETER_WIN"]).parent.parent == PureWindowsPath(VENV)
+    assert config["PYTHONPATH"] == a["ConfPythonPath"]
+    assert config["UDF MODULES"] == a["UdfModule"]
+
+    # xlwings version pinned by the installer = the VBA inside the add-in
+    embedded = re.search(
+        r'XLWINGS_VERSION As String = "([^"]+)"', _vba_modules(ADDIN)["xlwings"]
+    ).group(1)
+    assert a["XlwingsVersion"] == embedded
+    assert "'xlwings==' + $XlwingsVersion" in text
+
+    # the steps the installer promises
+    assert "@('-m', 'venv', $VenvDir)" in text
+    assert "@('-m', 'xlwings.cli', 'addin', 'install')" in text
+    for key in ("INTERPRETER_WIN", "UDF MODULES", "PYTHONPATH"):
+        assert f"Set-ConfValue $lines '{key}'" in text
+    assert "Join-Path $env:USERPROFILE '.xlwings\\xlwings.conf'" in text
+    assert "Join-Path $env:APPDATA 'Microsoft\\Excel\\XLSTART'" in text
+    assert "--find-links" in text and "Join-Path $ScriptDir 'wheels'" in text
+
+
+def test_conf_line_format_is_what_xlwings_reads(ps1, tmp_path, monkeypatch):
+    import xlwings
+    from xlwings.utils import read_user_config
+
+    fmt = re.search(r"\('(\"\{0\}\",\"\{1\}\")' -f \$Key, \$Value\)", ps1["install.ps1"])
+    assert fmt, "install.ps1 no longer writes xlwings.conf lines as \"KEY\",\"VALUE\""
+    a = _ps_assignments(ps1["install.ps1"])
+    conf = tmp_path / "xlwings.conf"
+    lines = [fmt.group(1).format(k, v) for k, v in (
+        ("INTERPRETER_WIN", a["ConfInterpreter"]), ("UDF MODULES", a["UdfModule"]),
+        ("PYTHONPATH", a["ConfPythonPath"]),
+    )]
+    conf.write_text("\r\n".join(lines) + "\r\n", encoding="ascii")
+    monkeypatch.setattr(xlwings, "USER_CONFIG_FILE", str(conf))
+    assert read_user_config() == {
+        "interpreter_win": a["ConfInterpreter"],
+        "udf modules": UDF_MODULE,
+        "pythonpath": a["ConfPythonPath"],
+    }
+
+
+def test_uninstall_script_uses_the_same_names(ps1):
+    inst, uninst = _ps_assignments(ps1["install.ps1"]), _ps_assignments(ps1["uninstall.ps1"])
+    for key in ("UdfModule", "AddinFile", "ConfInterpreter", "ConfPythonPath"):
+        assert uninst[key] == inst[key], key
+    text = ps1["uninstall.ps1"]
+    for var in ("InstallRoot", "VenvDir", "StateFile", "XlwingsConf", "DefaultXlstart"):
+        line = re.compile(rf"^\${var}\s*=\s*(.+?)\s*$", re.M)
+        assert line.search(text).group(1) == line.search(ps1["install.ps1"]).group(1), var
+    assert "Remove-ListItem $lines 'UDF MODULES' $UdfModule" in text
+    assert "Remove-ListItem $lines 'PYTHONPATH' $ConfPythonPath" in text
+    assert "'xlwings.xlam'" in text
+
+
+@pytest.mark.parametrize("name", ["install", "uninstall"])
+def test_bat_calls_its_ps1(name):
+    raw = (INSTALL / f"{name}.bat").read_bytes()
+    text = raw.decode("ascii")  # cmd.exe reads batch files in the OEM code page
+    assert "\r\n" in text and "\n" not in text.replace("\r\n", ""), "batch files need CRLF"
+    m = re.search(r'-ExecutionPolicy Bypass -File "%~dp0([\w.]+\.ps1)"', text)
+    assert m and m.group(1) == f"{name}.ps1"
+    assert (INSTALL / m.group(1)).is_file()
+    assert "%*" in text and "exit /b" in text
+
+
+def test_udf_module_in_repo_defines_main():
+    """The button calls xlperf_udfs.main() with no arguments."""
+    assert UDF_FILE.is_file(), "udfs/xlperf_udfs.py is missing"
+    tree = ast.parse(UDF_FILE.read_text(encoding="utf-8"))
+    main = next(
+        (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "main"), None
+    )
+    assert main is not None, "udfs/xlperf_udfs.py defines no top-level main()"
+    args = main.args
+    assert len(args.args) + len(args.posonlyargs) == len(args.defaults), "main() must need no arguments"
+    assert all(d is not None for d in args.kw_defaults), "main() must need no arguments"
