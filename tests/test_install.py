@@ -156,6 +156,12 @@ def _can_build_without_isolation() -> bool:
     return st >= (70, 1) or importlib.util.find_spec("wheel") is not None
 
 
+def _run(cmd, **kwargs):
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, **kwargs)
+    assert res.returncode == 0, f"{cmd} failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
+    return res
+
+
 def test_wheel_builds_and_installs_into_fresh_venv(tmp_path):
     src = tmp_path / "xlperf-src"
     shutil.copytree(
@@ -171,7 +177,7 @@ def test_wheel_builds_and_installs_into_fresh_venv(tmp_path):
     if _can_build_without_isolation():
         cmd.append("--no-build-isolation")
     # An absolute path: a bare directory name would be looked up on PyPI.
-    subprocess.run(cmd + [str(src.resolve())], check=True, capture_output=True, timeout=300)
+    _run(cmd + [str(src.resolve())])
     wheels = list(dist.glob("xlperf-*.whl"))
     assert len(wheels) == 1, wheels
     with zipfile.ZipFile(wheels[0]) as z:
@@ -183,25 +189,21 @@ def test_wheel_builds_and_installs_into_fresh_venv(tmp_path):
     assert re.search(r"^xlperf\s*=\s*xlperf\.cli:main", entry_points, re.M)
 
     env_dir = tmp_path / "venv"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(env_dir)],
-        check=True,
-        timeout=120,
-    )
+    _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(env_dir)])
     bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     python = bindir / ("python.exe" if os.name == "nt" else "python")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     # pip comes from the base interpreter's site-packages (system site
     # packages); it installs into the venv it runs in.  --force-reinstall
     # because an editable xlperf of the outer environment is visible, too.
-    subprocess.run(
+    _run(
         [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--force-reinstall",
          "--disable-pip-version-check", str(wheels[0])],
-        check=True, capture_output=True, cwd=tmp_path, env=env, timeout=300,
+        cwd=tmp_path, env=env,
     )
-    out = subprocess.run(
+    out = _run(
         [str(python), "-c", "import xlperf, sys; print(xlperf.__file__); print(sys.prefix)"],
-        check=True, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+        cwd=tmp_path, env=env,
     ).stdout.split("\n")
     assert Path(out[0]).resolve().is_relative_to(env_dir.resolve()), out
     script = bindir / ("xlperf.exe" if os.name == "nt" else "xlperf")
