@@ -108,6 +108,7 @@ function Invoke-Native {
     param([string]$Exe, [string[]]$Arguments = @())
     $old = $ErrorActionPreference
     $ErrorActionPreference = 'Continue'
+    $global:LASTEXITCODE = -1  # no stale exit code if the program cannot start
     try {
         & $Exe @Arguments 2>&1 | ForEach-Object { Write-Host ("      " + $_) }
         return $LASTEXITCODE
@@ -126,6 +127,7 @@ function Invoke-Capture {
     $ErrorActionPreference = 'Continue'
     $lines = @()
     $code = -1
+    $global:LASTEXITCODE = -1
     try {
         $lines = @(& $Exe @Arguments 2>&1 | ForEach-Object { "$_" })
         $code = $LASTEXITCODE
