@@ -129,31 +129,72 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
     return book
 
 
+_C, _V, _F, _IS, _T = f"{_M}c", f"{_M}v", f"{_M}f", f"{_M}is", f"{_M}t"
+# The in-memory path parses with exactly iterparse's options (comments kept, entities unresolved).
+_SHEET_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+_NESTED_CELL = etree.XPath("boolean(//m:c//m:c)", namespaces={"m": NS["m"]})
+IN_MEMORY_MAX = 4 * 1024 * 1024  # sheets up to this size (uncompressed) are parsed in one go
+
+
 def _read_sheet(zf: zipfile.ZipFile, target: str, strings: list[str]) -> dict[str, RawCell]:
+    """The stored cells of one worksheet.
+
+    Small sheets are parsed in one call (faster than iterparse); large ones are streamed. Both paths
+    give the same cells: anything unusual (a parse error, a cell nested in a cell) takes the
+    streaming path, which is the reference.
+    """
+    if zf.getinfo(target).file_size <= IN_MEMORY_MAX:
+        try:
+            root = etree.fromstring(zf.read(target), _SHEET_PARSER)
+        except Exception:  # let the streaming path raise (or not) exactly as it always has
+            root = None
+        if root is not None and not _NESTED_CELL(root):
+            cells: dict[str, RawCell] = {}
+            for c in root.iter(_C):
+                if len(c):
+                    _cell(c, cells, strings)
+            return cells
+    return _stream_sheet(zf, target, strings)
+
+
+def _stream_sheet(zf: zipfile.ZipFile, target: str, strings: list[str]) -> dict[str, RawCell]:
     cells: dict[str, RawCell] = {}
     with zf.open(target) as fh:
-        for _, c in etree.iterparse(fh, events=("end",), tag=f"{_M}c", resolve_entities=False,
+        for _, c in etree.iterparse(fh, events=("end",), tag=_C, resolve_entities=False,
                                     no_network=True, huge_tree=False):
-            ref = c.get("r")
-            if ref is None:
-                c.clear()
-                continue
-            t = c.get("t", "n")
-            v = c.find(f"{_M}v")
-            f = c.find(f"{_M}f")
-            value = v.text if v is not None else None
-            if t == "s" and value is not None:
-                try:
-                    value = strings[int(value)]
-                except (ValueError, IndexError):
-                    value = None
-            elif t == "inlineStr":
-                is_ = c.find(f"{_M}is")
-                value = "".join(x.text or "" for x in is_.iter(f"{_M}t")) if is_ is not None else None
-            formula = f.text if f is not None and f.text else None
-            if f is not None and formula is None and f.get("t") == "shared":
-                formula = SHARED  # a dependent of a shared formula: its text lives in the master cell
-            if value is not None or formula is not None:
-                cells[ref] = RawCell(value, t, formula)
+            if len(c):  # a cell without children holds neither value nor formula
+                _cell(c, cells, strings)
             c.clear()
     return cells
+
+
+def _cell(c: etree._Element, cells: dict[str, RawCell], strings: list[str]) -> None:
+    ref = c.get("r")
+    if ref is None:
+        return
+    t = c.get("t", "n")
+    v = f = is_ = None
+    for child in c:  # the first <v>, <f> and <is>, as Element.find would give, without ElementPath
+        tag = child.tag
+        if tag == _V:
+            if v is None:
+                v = child
+        elif tag == _F:
+            if f is None:
+                f = child
+        elif tag == _IS:
+            if is_ is None:
+                is_ = child
+    value = v.text if v is not None else None
+    if t == "s" and value is not None:
+        try:
+            value = strings[int(value)]
+        except (ValueError, IndexError):
+            value = None
+    elif t == "inlineStr":
+        value = "".join(x.text or "" for x in is_.iter(_T)) if is_ is not None else None
+    formula = f.text if f is not None and f.text else None
+    if f is not None and formula is None and f.get("t") == "shared":
+        formula = SHARED  # a dependent of a shared formula: its text lives in the master cell
+    if value is not None or formula is not None:
+        cells[ref] = RawCell(value, t, formula)
