@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from lxml import etree
 
@@ -149,52 +151,59 @@ def _read_sheet(zf: zipfile.ZipFile, target: str, strings: list[str]) -> dict[st
         except Exception:  # let the streaming path raise (or not) exactly as it always has
             root = None
         if root is not None and not _NESTED_CELL(root):
-            cells: dict[str, RawCell] = {}
-            for c in root.iter(_C):
-                if len(c):
-                    _cell(c, cells, strings)
-            return cells
-    return _stream_sheet(zf, target, strings)
-
-
-def _stream_sheet(zf: zipfile.ZipFile, target: str, strings: list[str]) -> dict[str, RawCell]:
-    cells: dict[str, RawCell] = {}
+            return _collect(root.iter(_C), strings)
     with zf.open(target) as fh:
-        for _, c in etree.iterparse(fh, events=("end",), tag=_C, resolve_entities=False,
-                                    no_network=True, huge_tree=False):
-            if len(c):  # a cell without children holds neither value nor formula
-                _cell(c, cells, strings)
-            c.clear()
-    return cells
+        return _collect(_streamed(fh), strings)
 
 
-def _cell(c: etree._Element, cells: dict[str, RawCell], strings: list[str]) -> None:
-    ref = c.get("r")
-    if ref is None:
-        return
-    t = c.get("t", "n")
-    v = f = is_ = None
-    for child in c:  # the first <v>, <f> and <is>, as Element.find would give, without ElementPath
-        tag = child.tag
-        if tag == _V:
-            if v is None:
-                v = child
-        elif tag == _F:
-            if f is None:
-                f = child
-        elif tag == _IS:
+def _streamed(fh: IO[bytes]) -> Iterator[etree._Element]:
+    for _, c in etree.iterparse(fh, events=("end",), tag=_C, resolve_entities=False, no_network=True,
+                                huge_tree=False):
+        yield c
+        c.clear()
+
+
+def _collect(elements: Iterable[etree._Element], strings: list[str]) -> dict[str, RawCell]:
+    """Cells with a value or a formula, by reference. Hot loop: one pass, no ElementPath."""
+    cells: dict[str, RawCell] = {}
+    for c in elements:
+        if not len(c):  # a cell without children holds neither value nor formula
+            continue
+        ref = c.get("r")
+        if ref is None:
+            continue
+        t = c.get("t", "n")
+        v = f = is_ = None
+        for child in c:  # the first <v>, <f> and <is>, as Element.find would give
+            tag = child.tag
+            if tag == _V:
+                if v is None:
+                    v = child
+            elif tag == _F:
+                if f is None:
+                    f = child
+            elif tag == _IS:
+                if is_ is None:
+                    is_ = child
+        value = v.text if v is not None else None
+        if t == "s" and value is not None:
+            try:
+                value = strings[int(value)]
+            except (ValueError, IndexError):
+                value = None
+        elif t == "inlineStr":
             if is_ is None:
-                is_ = child
-    value = v.text if v is not None else None
-    if t == "s" and value is not None:
-        try:
-            value = strings[int(value)]
-        except (ValueError, IndexError):
-            value = None
-    elif t == "inlineStr":
-        value = "".join(x.text or "" for x in is_.iter(_T)) if is_ is not None else None
-    formula = f.text if f is not None and f.text else None
-    if f is not None and formula is None and f.get("t") == "shared":
-        formula = SHARED  # a dependent of a shared formula: its text lives in the master cell
-    if value is not None or formula is not None:
-        cells[ref] = RawCell(value, t, formula)
+                value = None
+            elif len(is_) == 1 and not len(first := is_[0]) and first.tag == _T:
+                value = first.text or ""  # the usual <is><t>text</t></is>
+            else:  # rich text runs
+                value = "".join(x.text or "" for x in is_.iter(_T))
+        if f is None:
+            formula = None
+        else:
+            formula = f.text or None
+            if formula is None and f.get("t") == "shared":
+                formula = SHARED  # a dependent of a shared formula: its text lives in the master cell
+        if value is not None or formula is not None:
+            cells[ref] = RawCell(value, t, formula)
+    return cells
