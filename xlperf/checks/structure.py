@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from ..findings import Finding, Severity
+from ..framework.models import Framework
 from ..workbook.layout import FORM_SHEETS
-from ..workbook.plan import FORM_COLS, plan_for
+from ..workbook.plan import FORM_COLS, Plan, plan_for
 from ..workbook.xlsx import SHARED
 from .base import Check, ReaderCheck
 from .context import CheckContext
@@ -79,25 +81,53 @@ class FormulaAltered(Check):
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         book = ctx.read.book
-        native = ctx.read.plan.formulas()
-        udf = plan_for(ctx.read.framework, "udf").formulas()
-        names = {(c.sheet, c.cell): c.name for c in ctx.read.plan.cells.values()}
-        for (sheet, cell), expected in native.items():
+        for sheet, cell, expected, name, accepted in _expected_formulas(ctx.read.plan, ctx.read.framework):
             if sheet not in book.sheets:
                 continue
             raw = book.cell(sheet, cell)
-            name = names.get((sheet, cell))
-            what = ctx.label(name) if name else f"{sheet}!{cell}"
             if raw is None or (raw.formula is None and raw.value is None):
-                yield self.finding(ctx, sheet=sheet, cell=cell, what=what, expected=expected,
+                yield self.finding(ctx, sheet=sheet, cell=cell, what=_what(ctx, name, sheet, cell), expected=expected,
                                    detail="单元格已被清空")
             elif raw.formula is None:
-                yield self.finding(ctx, sheet=sheet, cell=cell, what=what, expected=expected, found=raw.value,
-                                   detail=f"已被替换为数值 {raw.value}")
-            elif raw.formula != SHARED and normalize_formula(raw.formula) not in (
-                    normalize_formula(expected), normalize_formula(udf.get((sheet, cell), expected))):
-                yield self.finding(ctx, sheet=sheet, cell=cell, what=what, expected=expected,
+                yield self.finding(ctx, sheet=sheet, cell=cell, what=_what(ctx, name, sheet, cell), expected=expected,
+                                   found=raw.value, detail=f"已被替换为数值 {raw.value}")
+            elif raw.formula != SHARED and _normalized(raw.formula) not in accepted:
+                yield self.finding(ctx, sheet=sheet, cell=cell, what=_what(ctx, name, sheet, cell), expected=expected,
                                    found="=" + raw.formula, detail=f"现为 ={raw.formula}")
+
+
+def _what(ctx: CheckContext, name: str | None, sheet: str, cell: str) -> str:
+    return ctx.label(name) if name else f"{sheet}!{cell}"
+
+
+_Expected = tuple[str, str, str, "str | None", tuple[str, str]]
+_EXPECTED: dict[tuple[int, int], tuple[Plan, Framework, list[_Expected]]] = {}
+
+
+def _expected_formulas(plan: Plan, fw: Framework) -> list[_Expected]:
+    """(sheet, cell, expected formula, name, accepted normalized forms) of every computed cell of a plan.
+
+    The same for every workbook of a framework, so built once per plan object (plans are cached and
+    read-only): the native formula, and the UDF flavour's formula for the same cell, both normalized.
+    """
+    hit = _EXPECTED.get((id(plan), id(fw)))
+    if hit is None or hit[0] is not plan or hit[1] is not fw:
+        udf = plan_for(fw, "udf").formulas()
+        names = {(c.sheet, c.cell): c.name for c in plan.cells.values()}
+        rows = [(sheet, cell, expected, names.get((sheet, cell)),
+                 (normalize_formula(expected), normalize_formula(udf.get((sheet, cell), expected))))
+                for (sheet, cell), expected in plan.formulas().items()]
+        hit = (plan, fw, rows)
+        _EXPECTED[(id(plan), id(fw))] = hit
+    return hit[2]
+
+
+_normalize_cached = lru_cache(maxsize=4096)(normalize_formula)
+
+
+def _normalized(text: str) -> str:
+    """normalize_formula, memoized: submitted workbooks repeat the template's formulas."""
+    return _normalize_cached(text) if len(text) <= 2048 else normalize_formula(text)
 
 
 class LabelAltered(Check):
