@@ -149,8 +149,15 @@ def validate(
         raise typer.BadParameter("没有找到要校验的工作簿（.xlsx）")
     if annotate is not None and len(files) != 1:
         raise typer.BadParameter("--annotate 只能用于单个文件")
+    if annotate is not None and annotate.resolve() == files[0].resolve():
+        raise XlperfError("--annotate 必须写到新文件：提交的工作簿永远不会被修改")
     sel = [s.strip() for s in select.split(",") if s.strip()] if select else None
     ign = [s.strip() for s in ignore.split(",") if s.strip()] if ignore else None
+    from .checks.registry import resolve
+
+    unknown = [s for s in (sel or []) + (ign or []) if not resolve(s)]
+    if unknown:
+        raise XlperfError(f"未知的校验规则：{', '.join(unknown)}（xlperf rules 列出全部代码和名称）")
     fw_ref = str(framework) if framework else None
     show_progress = not quiet and len(files) > 1
     if show_progress:
@@ -246,10 +253,8 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:  # usage errors (typer bundles its own copy of click's exceptions)
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             sys.exit(2)
         raise

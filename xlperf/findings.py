@@ -51,7 +51,7 @@ class FileReport(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     path: str
-    status: str = Field(description="ok | findings | error (unreadable)")
+    status: str = Field(description="ok | warnings | invalid (errors found) | error (unreadable)")
     department: str | None = None
     year: int | None = None
     framework: str | None = None

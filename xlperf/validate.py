@@ -78,6 +78,11 @@ def validate_file(path: str | Path, framework: Framework | str | None = None, *,
     except FileNotFoundError:
         return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start, findings=[
             Finding(code="XP101", name="empty-file", severity=Severity.error, message=f"找不到文件“{path}”")])
+    mismatch = [f for f in read.findings if f.code == "XP122" and f.severity == Severity.error]
+    if mismatch:  # every other check would compare against the wrong framework: report only this
+        findings = [f for f in read.findings if (f.code.startswith("XP10") or f.code == "XP122") and f.code in codes]
+        return FileReport(path=str(path), status="invalid", findings=findings, framework=read.framework.id,
+                          seconds=time.perf_counter() - start)
     ctx = CheckContext(read, reader_findings=list(read.findings))
     findings: list[Finding] = []
     registered = {c.code for c in CHECKS}

@@ -43,6 +43,8 @@ def seed_clean_data() -> DepartmentData:
     * “三公”经费控制率 = 4.79 / 8.67 = 0.552479… → 55.25%;
     * 二季度支出进度 = 33,284.43 / 81,164.95 = 0.410084… → 41.01%;
     * 项目 budget / expenditure in the text = the table's 80,454.91 / 78,629.50;
+    * 项目 执行率 in the text = 78,629.50 / 80,454.91 = 97.73%;
+    * 人员经费 breakdown: 工资福利 + 补助 must make 606.07, so the other 101.10 is put under 补助 (116.58);
     * procurement self-score = 730.68 / 1,931.52 = 0.3783 → 0.38 + policy 1 = 1.38, with a reason;
     * stated self total = 94.94 − 2 + 1.38 = 94.32.
     """
@@ -55,6 +57,8 @@ def seed_clean_data() -> DepartmentData:
     stated["progress_q2_stated"] = D("0.4101")
     stated["project_adjusted_text"] = D("80454.91")
     stated["project_actual_text"] = D("78629.50")
+    stated["project_rate_text"] = D("0.9773")
+    stated["personnel_subsidy_text"] = D("116.58")
     stated["self_total_stated"] = D("94.32")
     raw["self_scores"]["procurement"] = {"score": D("1.38"), "reason": "政府采购执行率 37.83%，政策功能落实到位"}
     return DepartmentData.model_validate(raw)

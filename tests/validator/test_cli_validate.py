@@ -82,7 +82,7 @@ def test_exit_2_unreadable_in_batch_still_reports_good_files(bases: dict[str, Pa
     assert [f["path"] for f in files] == [str(bases["quiet"]), str(bad), str(seed_copy)]
     assert [f["status"] for f in files] == ["ok", "error", "invalid"]
     assert [x["code"] for x in files[1]["findings"]] == ["XP102"]
-    assert files[2]["counts"] == {"error": 8, "warning": 0, "info": 1}
+    assert files[2]["counts"] == {"error": 10, "warning": 0, "info": 1}
     assert files[2]["total_computed"] == 94.32
 
 
@@ -126,7 +126,7 @@ def test_annotated_result_sheet(annotated: tuple[Path, Path, Path, str]) -> None
     ws = load_workbook(out)[RESULT_SHEET]
     rows = [[c.value for c in row[:8]] for row in ws.iter_rows(min_row=4, max_row=ws.max_row)]
     rows = [r for r in rows if any(v is not None for v in r)]
-    assert len(rows) == len(report.findings) == 9
+    assert len(rows) == len(report.findings) == 11
     for i, (row, f) in enumerate(zip(rows, report.findings, strict=True), start=1):
         assert row[:6] == [i, f.code, f.severity.zh, f.sheet, f.cell, f.message]
         link = ws.cell(row=3 + i, column=5).hyperlink
@@ -192,7 +192,7 @@ def test_apply_findings_twice_clears_old_marks() -> None:
     cells = [(f.sheet, f.cell) for f in first.findings] + [(QTR, "B8")]
     original = _fills(wb, cells)  # type: ignore[arg-type]
     sink = OpenpyxlSink(wb)
-    assert apply_findings(sink, first) == 9
+    assert apply_findings(sink, first) == 11
     assert apply_findings(sink, second) == 1
     for f in first.findings:
         cell = wb[f.sheet][f.cell]
@@ -261,7 +261,7 @@ def test_report_workbook(bases: dict[str, Path], seed_copy: Path, tmp_path: Path
     seed_row = rows[0]
     assert seed_row[col["部门"]] == "深圳市福田区科技创新局"
     assert (seed_row[col["计算总分"]], seed_row[col["自评总分"]]) == (94.32, 94.94)
-    assert (seed_row[col["错误"]], seed_row[col["状态"]]) == (8, "有错误")
+    assert (seed_row[col["错误"]], seed_row[col["状态"]]) == (10, "有错误")
     assert rows[3][col["状态"]] == "无法读取"
     for i in range(len(paths)):
         link = ws.cell(row=2 + i, column=len(header)).hyperlink
@@ -364,10 +364,11 @@ def test_select_prefix_ignore_code() -> None:
     code, out, _ = run_cli(["validate", "--json", "-q", "--select", "XP3", "--ignore", "XP305", SEED_XLSX])
     assert code == 1
     found = [(f["code"], f"{f['sheet']}!{f['cell']}") for f in json.loads(out)["files"][0]["findings"]]
-    assert sorted(found) == [("XP301", "三公经费与政府采购!B25"), ("XP301", "预算编制!B17"),
-                             ("XP302", "三公经费与政府采购!B23"), ("XP302", "预算执行!B40"),
-                             ("XP302", "预算执行!B41"), ("XP303", "三公经费与政府采购!B27"),
-                             ("XP303", "季度支付!B24")]
+    assert sorted(found) == sorted([("XP301", "三公经费与政府采购!B25"), ("XP301", "预算编制!B17"),
+                                    ("XP301", "预算执行!B11"), ("XP302", "三公经费与政府采购!B23"),
+                                    ("XP302", "预算执行!B40"), ("XP302", "预算执行!B41"),
+                                    ("XP303", "三公经费与政府采购!B27"), ("XP303", "季度支付!B24"),
+                                    ("XP303", "预算执行!B42")])
 
 
 def test_select_by_name_and_family() -> None:
@@ -390,7 +391,8 @@ def test_report_detail_sheet_links_point_at_own_rows(bases: dict[str, Path], see
     wb = load_workbook(out)
     detail = wb["问题明细"]
     owner = {row[0].row: row[0].value for row in detail.iter_rows(min_row=2)}
-    assert sorted(v for v in owner.values()) == [2] * 9 + [3]  # 序号 of the file each finding belongs to
+    assert sorted(v for v in owner.values()) == [1] + [2] * 11 + [3]  # 序号 of the file each row belongs to
+    # (a file without findings gets one “（未发现问题）” row of its own)
     ws = wb["汇总"]
     for r in range(2, 5):
         link = ws.cell(row=r, column=ws.max_column).hyperlink

@@ -34,6 +34,8 @@ TOTAL_ADJ, TOTAL_ACT = D("81164.95"), D("79260.57")  # 总计 (the 2.项目管�
 PROC_TABLE, PROC_TEXT, PROC_ACTUAL = D("7.30"), D("1931.52"), D("730.68")
 SG_BUDGET, SG_ACTUAL, SG_RATE_STATED, TABLE_TOTAL = D("8.67"), D("4.79"), D("0.5523"), D("24.64")
 PAID_Q1, PAID_Q2, PROGRESS_Q2_STATED = D("12693.28"), D("33284.43"), D("0.2537")
+PERSONNEL_ACT, WAGES_TEXT, SUBSIDY_TEXT = D("606.07"), D("489.49"), D("15.48")  # 4.人员管理: 其中…
+PROJECT_RATE_TEXT = D("0.9765")  # 2.项目管理 quotes the department's 97.65% as 项目's 执行率
 
 # --- the hand computation ----------------------------------------------------------------------------------
 TEXT_COMPOSITION = PERSONNEL_I + PUBLIC_I + RETIREE_TEXT + PROJECT_I  # 正文：人员+公用+离退休+项目
@@ -42,11 +44,15 @@ SG_RATE = SG_ACTUAL / SG_BUDGET  # 0.552479…
 PROGRESS_Q2 = PAID_Q2 / TOTAL_ADJ  # 0.410084… (cumulative; 25.37% = (33,284.43 − 12,693.28) / 81,164.95)
 PROC_SCORE = (PROC_ACTUAL / PROC_TEXT).quantize(D("0.0001")) + 1  # 执行率 × 1 + policy 1 = 1.3783
 ADJUST = ((TOTAL_ADJ - TOTAL_I) / TOTAL_I).quantize(D("0.0001"))  # 87.93%
+PERSONNEL_PARTS = WAGES_TEXT + SUBSIDY_TEXT  # 人员经费 = 工资福利支出 + 对个人和家庭的补助 (政府收支分类)
+PROJECT_RATE = PROJECT_ACT / PROJECT_ADJ  # 97.73%
 
 EXPECTED = [  # (code, location, found, expected, severity)
     ("XP301", "预算编制!B17", money(TOTAL_I), money(TEXT_COMPOSITION), Severity.error),
+    ("XP301", "预算执行!B11", money(PERSONNEL_ACT), money(PERSONNEL_PARTS), Severity.error),
     ("XP302", "预算执行!B40", money(TOTAL_ADJ), money(PROJECT_ADJ), Severity.error),
     ("XP302", "预算执行!B41", money(TOTAL_ACT), money(PROJECT_ACT), Severity.error),
+    ("XP303", "预算执行!B42", pct(PROJECT_RATE_TEXT), pct(PROJECT_RATE), Severity.error),
     ("XP303", "季度支付!B24", pct(PROGRESS_Q2_STATED), pct(PROGRESS_Q2), Severity.error),
     ("XP302", "三公经费与政府采购!B23", money(PROC_TABLE), money(PROC_TEXT), Severity.error),
     ("XP301", "三公经费与政府采购!B25", money(TABLE_TOTAL), money(TABLE_SUM), Severity.error),
@@ -67,6 +73,8 @@ def test_hand_computation() -> None:
     assert pct(PAID_Q1 / TOTAL_ADJ) == "15.64%"  # the text's Q1 figure agrees
     assert PROC_SCORE == D("1.3783") and PROC_SCORE.quantize(D("0.01")) == D("1.38")
     assert pct(ADJUST) == "87.93%"
+    assert PERSONNEL_PARTS == D("504.97") and PERSONNEL_ACT - PERSONNEL_PARTS == D("101.10")
+    assert pct(PROJECT_RATE) == "97.73%" != pct(PROJECT_RATE_TEXT)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +112,7 @@ def test_totals_and_status(report: FileReport) -> None:
     assert report.total_computed == D("94.94") - D(2) + D("1.38") == D("94.32")
     assert report.status == "invalid"
     assert (report.department, report.year, report.framework) == ("深圳市福田区科技创新局", 2021, "futian-2021")
-    assert report.errors == 8 and report.warnings == 0
+    assert report.errors == 10 and report.warnings == 0
 
 
 def test_workbook_holds_the_seed_yaml() -> None:

@@ -51,7 +51,7 @@ def _stated(ctx: CheckContext, category: str) -> Iterator[tuple[str, Decimal, De
         if not isinstance(raw, Decimal):
             continue
         places = _places(stated, spec.kind)
-        yield name, stated, quantize(raw, places), places, spec.expr
+        yield name, quantize(stated, places), quantize(raw, places), places, spec.expr
     if category == "sum":
         for total, parts_expr in STATED_IDENTITIES:
             parts = parse(parts_expr)

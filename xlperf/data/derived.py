@@ -49,5 +49,7 @@ DERIVED: tuple[Derived, ...] = (
 STATED_IDENTITIES: tuple[tuple[str, str], ...] = (
     # (stated total, sum of stated parts): a total quoted in the report must equal its quoted parts.
     ("budget_text_total", "budget_text_personnel + budget_text_public + budget_text_retiree + budget_text_project"),
+    # 人员经费 = 工资福利支出 + 对个人和家庭的补助 (政府收支分类), when the report breaks it down.
+    ("personnel_actual", "personnel_wages_text + personnel_subsidy_text"),
 )
 """Identities among stated figures themselves (checked only when every part is given)."""

@@ -218,9 +218,8 @@ class Stated(Section):
                                     expect="paid_q3 / quota_total / 0.75")
     exec_q4_stated: Rate | None = f("四季度执行率（填报）", "rate", default=None,
                                     expect="paid_q4 / quota_total")
-    exec_avg_stated: Rate | None = f("全年平均执行率（填报）", "rate", default=None,
-                                     expect="(paid_q1 / quota_total / 0.25 + paid_q2 / quota_total / 0.5"
-                                            " + paid_q3 / quota_total / 0.75 + paid_q4 / quota_total) / 4")
+    exec_avg_stated: Rate | None = f("全年平均执行率（填报）", "rate", default=None, expect="exec_avg",
+                                     note="应等于四个季度执行率（按0.01%舍入、单季封顶后）的平均值")
     progress_q1_stated: Rate | None = f("一季度支出进度（报告正文）", "rate", default=None,
                                         expect="paid_q1 / quota_total")
     progress_q2_stated: Rate | None = f("二季度支出进度（报告正文）", "rate", default=None,
@@ -229,6 +228,10 @@ class Stated(Section):
                                             expect="project_adjusted")
     project_actual_text: Money | None = f("报告正文：项目实际支出", "money", default=None,
                                           expect="project_actual")
+    project_rate_text: Rate | None = f("报告正文：项目预算执行率", "rate", default=None,
+                                       expect="project_actual / project_adjusted")
+    personnel_wages_text: Money | None = f("报告正文：人员经费中 工资福利支出", "money", default=None)
+    personnel_subsidy_text: Money | None = f("报告正文：人员经费中 对个人和家庭的补助", "money", default=None)
     offpost_rate_stated: Rate | None = f("编外人员控制率（填报）", "rate", default=None,
                                          expect="(staff_dispatched + staff_other_hired) / (staff_onpost"
                                                 " + staff_workers + staff_employees + staff_dispatched"

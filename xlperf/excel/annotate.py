@@ -16,7 +16,8 @@ from ..workbook.layout import RESULT_SHEET
 
 __all__ = ["BookSink", "OpenpyxlSink", "SEVERITY_COLORS", "annotate_copy", "apply_findings"]
 
-SEVERITY_COLORS = {Severity.error: "FFC7CE", Severity.warning: "FFEB9C", Severity.info: "DDEBF7"}
+SEVERITY_COLORS = {Severity.error: "FFC7CE", Severity.warning: "FFEB9C", Severity.info: "D9D2E9"}
+"""Distinct from every fill the template uses (inputs, stated figures, computed cells)."""
 HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为")
 FIRST_ROW = 3
 MARK_COL = 12  # column L (hidden): "sheet!cell|original fill" of each highlight we made

@@ -30,7 +30,7 @@ def write_report(report: Report, out: str | Path) -> Path:
     out = Path(out)
     rows = [{
         "序号": i, "部门": rep.department or "", "年度": rep.year, "计算总分": _f(rep.total_computed),
-        "自评总分": _f(rep.total_self), "差异": (_f(rep.total_self) - _f(rep.total_computed))
+        "自评总分": _f(rep.total_self), "差异": float(rep.total_self - rep.total_computed)
         if rep.total_self is not None and rep.total_computed is not None else None,
         "错误": rep.errors, "警告": rep.warnings, "状态": STATUS_ZH.get(rep.status, rep.status),
         "文件": rep.path,
@@ -63,9 +63,11 @@ def write_report(report: Report, out: str | Path) -> Path:
         else:
             assert detail is not None
             target = f"'问题明细'!A{detail.max_row + 1}"
-            for f in rep.findings or []:
+            for f in rep.findings:
                 detail.append([r - 1, rep.path, f.code, f.severity.zh, f.sheet, f.cell, f.message,
                                _plain(f.found), _plain(f.expected)])
+            if not rep.findings:
+                detail.append([r - 1, rep.path, "", "", "", "", "（未发现问题）"])
         link_cell.hyperlink = Hyperlink(ref=link_cell.coordinate, location=target)
         link_cell.font = Font(color="0563C1", underline="single")
     for col, width in zip("ABCDEFGHIJK", (6, 28, 8, 10, 10, 8, 6, 6, 10, 50, 10), strict=True):

@@ -47,7 +47,8 @@ BLOCKS: dict[str, tuple[Block, ...]] = {
         Block(STATED_TITLE, ("basic_adjusted_stated", "basic_actual_stated", "total_adjusted_stated",
                              "total_actual_stated", "rate_personnel_stated", "rate_public_stated",
                              "rate_basic_stated", "rate_project_stated", "rate_total_stated",
-                             "project_adjusted_text", "project_actual_text")),
+                             "project_adjusted_text", "project_actual_text", "project_rate_text",
+                             "personnel_wages_text", "personnel_subsidy_text")),
     ),
     "季度支付": (
         Block("季度末累计支付（万元）", ("quota_total", "paid_q1", "paid_q2", "paid_q3", "paid_q4")),

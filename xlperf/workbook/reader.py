@@ -78,7 +78,7 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
     elif framework is not None:
         fw = load_framework(framework)
     elif fw_id is None:
-        raise UnreadableWorkbook([Finding(
+        raise UnreadableWorkbook([_file_finding(i) for i in issues] + [Finding(
             code="XP125", name="not-a-standard-workbook", severity=Severity.error,
             message=(f"文件“{path.name}”不是 xlperf 标准评价工作簿（找不到名称 fw_id 所在的“评价框架编号”单元格）。"
                      "请使用 xlperf template 生成的模板填报。"))])
@@ -86,7 +86,7 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
         try:
             fw = load_framework(fw_id)
         except InputError:
-            raise UnreadableWorkbook([Finding(
+            raise UnreadableWorkbook([_file_finding(i) for i in issues] + [Finding(
                 code="XP122", name="framework-mismatch", severity=Severity.error, sheet="基本信息",
                 cell=book.names.get("fw_id", ("", ""))[1] or None, found=fw_id,
                 message=f"工作簿使用的评价框架“{fw_id}”不是已知框架，请用 --framework 指定框架文件。")]) from None
@@ -105,6 +105,13 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
                                     message=f"工作簿的框架版本为 {fw_version}，当前框架 {fw.id} 的版本为 {fw.version}"))
     _read_values(out, catalog(fw))
     out.data = _to_data(out, catalog(fw))
+    year = out.values.get("year")
+    if isinstance(year, int) and year != fw.year:
+        out.findings.append(Finding(code="XP122", name="framework-mismatch", severity=Severity.warning,
+                                    sheet=out.locations.get("year", ("基本信息", ""))[0],
+                                    cell=out.locations.get("year", ("", ""))[1] or None, found=year, expected=fw.year,
+                                    message=f"评价年度为 {year}，而评价框架“{fw.name}”（{fw.id}）适用于 {fw.year} 年度，"
+                                            "请确认是否使用了当年的框架和模板"))
     return out
 
 
@@ -128,6 +135,13 @@ def _read_values(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
             loc = book.names.get(name)
             if loc is not None:
                 out.locations[name] = loc
+            else:
+                planned = out.plan.cells.get(name)
+                if planned is not None and planned.formula and planned.sheet in book.sheets:
+                    out.findings.append(Finding(
+                        code="XP121", name="missing-defined-name", severity=Severity.error, sheet=planned.sheet,
+                        cell=planned.cell, message=f"缺少名称 {name}（{spec.label}）：引用它的公式将显示 #NAME?，"
+                                                   "表内计算失效。请勿删除工作簿中的名称"))
             continue
         loc = book.names.get(name)
         planned = out.plan.cells.get(name)
