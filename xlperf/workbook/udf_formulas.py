@@ -1,6 +1,13 @@
 """Formulas of the UDF-flavour workbook: computed cells call xlperf's Excel functions.
 
-The functions themselves live in ``udfs/xlperf_udfs.py`` and call :mod:`xlperf.excel.functions`.
+The functions themselves live in ``udfs/xlperf_udfs.py`` and call :mod:`xlperf.excel.functions`:
+
+- a measure becomes ``xlperf_ratio(num, den, den_zero[, den_zero_num_positive[, decimals]])``, the
+  same arguments :meth:`MeasureDef.value` uses (``decimals`` only when the framework does not round
+  rates to 4 places, the function's default; ``den_zero_num_positive`` then repeats ``den_zero`` when
+  the measure has none, which means the same);
+- a level-3 score becomes ``xlperf_score("<framework id>", "<indicator id>", "name1", name1, …)``
+  with every name the indicator's rule reads, in sorted order.
 """
 
 from __future__ import annotations
@@ -8,15 +15,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..framework.models import Framework, Indicator
-from ..framework.rules import MeasureDef, _rule_names, compiled_names, fmt_pts
+from ..framework.rules import MeasureDef, compiled_names, fmt_pts
 
-__all__ = ["indicator", "measure"]
+__all__ = ["DEFAULT_DECIMALS", "indicator", "measure"]
+
+DEFAULT_DECIMALS = 4
+"""The ``decimals`` default of ``xlperf_ratio`` (xlperf.excel.functions.ratio)."""
 
 
 def measure(fw: Framework, m: MeasureDef, name_of: Callable[[str], str]) -> str:
     args = [m.num.to_excel(name_of), m.den.to_excel(name_of), fmt_pts(m.den_zero)]
-    if m.den_zero_num_positive is not None:
-        args.append(fmt_pts(m.den_zero_num_positive))
+    if m.den_zero_num_positive is not None or m.decimals != DEFAULT_DECIMALS:
+        positive = m.den_zero if m.den_zero_num_positive is None else m.den_zero_num_positive
+        args.append(fmt_pts(positive))
+    if m.decimals != DEFAULT_DECIMALS:
+        args.append(str(m.decimals))
     return f"xlperf_ratio({','.join(args)})"
 
 

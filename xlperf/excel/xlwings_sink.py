@@ -1,0 +1,337 @@
+"""The Excel button (一键校验): validate the open workbook and annotate it live, through xlwings.
+
+:class:`XlwingsSink` is the :class:`~xlperf.excel.annotate.BookSink` over an xlwings ``Book``;
+:func:`run_button` is what ``xlperf_udfs.main()`` calls. This module never imports xlwings itself:
+it only talks to the Book object it is given (duck typing), so the validate path stays free of
+xlwings and the logic runs on Linux against a fake book.
+
+How an unsaved workbook is validated
+------------------------------------
+The copy on disk may be stale or may not exist at all (a new "工作簿1"), and the validator reads
+files. So the button asks Excel for ``Workbook.SaveCopyAs(<temp>\\<name>.xlsx)``: Excel writes the
+*current* in-memory state, with freshly calculated cached values, to a temporary file without
+touching the book itself (its path, its "saved" state and its format stay as they were; nothing is
+saved over the user's file). That copy is validated with :func:`xlperf.validate.validate_file` —
+exactly what reviewers run — and deleted. The findings are then written into the live book:
+the 校验结果 sheet, cell highlights and notes. Input values are never written.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ..findings import FileReport
+from ..workbook.layout import RESULT_SHEET
+from .annotate import FIRST_ROW, HEADERS, MARK_COL, apply_findings
+
+__all__ = ["XlwingsSink", "copy_name", "run_button", "target_book", "validate_book"]
+
+ALERT_TITLE = "xlperf 一键校验"
+NOTE_CHUNK = 250  # Excel truncates strings over 255 characters passed to objects; notes are added in pieces
+ALLOW_FLAGS = ("AllowFormattingCells", "AllowFormattingColumns", "AllowFormattingRows", "AllowInsertingColumns",
+               "AllowInsertingRows", "AllowInsertingHyperlinks", "AllowDeletingColumns", "AllowDeletingRows",
+               "AllowSorting", "AllowFiltering", "AllowUsingPivotTables")
+FILE_FORMATS = {51: ".xlsx", 52: ".xlsm", 50: ".xlsb", 56: ".xls", 54: ".xltx", 53: ".xltm"}
+"""Excel XlFileFormat → extension, so the temporary copy is named after what SaveCopyAs writes."""
+SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".xltx", ".xltm", ".et"}
+
+
+class XlwingsSink:
+    """BookSink over an xlwings Book (or anything shaped like one).
+
+    The 校验结果 rows are read once, edited in memory and written back in one block on
+    :meth:`close` (one COM call instead of one per cell). Sheets protected *without* a password
+    are unprotected on first formatting and re-protected with the same options on close; a sheet
+    with a password is left alone and reported in :attr:`problems`. Use it as a context manager.
+    """
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+        self.problems: list[str] = []
+        self._names: list[str] | None = None
+        self._sheet: Any = None
+        self._grid: list[list[Any]] = []
+        self._old_rows = 0
+        self._links: dict[tuple[int, int], tuple[str, str]] = {}
+        self._protection: dict[str, dict[str, bool] | None | bool] = {}
+
+    def __enter__(self) -> XlwingsSink:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # BookSink ---------------------------------------------------------------------------------
+
+    def has_sheet(self, name: str) -> bool:
+        if self._names is None:
+            self._names = [s.name for s in self.book.sheets]
+        return name in self._names
+
+    def ensure_result_sheet(self) -> None:
+        if self._sheet is not None:
+            return
+        sheets = self.book.sheets
+        if not self.has_sheet(RESULT_SHEET):
+            sheet = sheets.add(RESULT_SHEET, after=sheets[len(sheets) - 1])
+            sheet.range((2, 1)).value = [list(HEADERS)]
+            self._names = None
+        sheet = sheets[RESULT_SHEET]
+        self._unlock(RESULT_SHEET)
+        try:
+            sheet.api.Columns(MARK_COL).Hidden = True
+        except Exception:  # noqa: BLE001 - cosmetic only
+            pass
+        last = sheet.used_range.last_cell.row
+        rows: list[list[Any]] = []
+        if last >= FIRST_ROW:
+            rows = sheet.range((FIRST_ROW, 1), (last, MARK_COL)).options(ndim=2).value or []
+        self._grid = [list(r)[:MARK_COL] + [None] * (MARK_COL - len(r)) for r in rows]
+        self._old_rows = len(self._grid)
+        while self._grid and all(v in (None, "") for v in self._grid[-1]):
+            self._grid.pop()
+        self._sheet = sheet
+
+    def result_rows(self) -> int:
+        return FIRST_ROW - 1 + len(self._grid)
+
+    def read_result(self, row: int, col: int) -> Any:
+        i = row - FIRST_ROW
+        if not 0 <= i < len(self._grid) or not 1 <= col <= MARK_COL:
+            return None
+        value = self._grid[i][col - 1]
+        return None if value == "" else value
+
+    def write_result(self, row: int, col: int, value: Any) -> None:
+        if row < FIRST_ROW or not 1 <= col <= MARK_COL:
+            raise ValueError(f"校验结果只写在第 {FIRST_ROW} 行起、第 1–{MARK_COL} 列：({row}, {col})")
+        i = row - FIRST_ROW
+        while len(self._grid) <= i:
+            self._grid.append([None] * MARK_COL)
+        self._grid[i][col - 1] = value
+        if value is None:
+            self._links.pop((row, col), None)
+
+    def link_result(self, row: int, col: int, sheet: str, cell: str) -> None:
+        self._links[(row, col)] = (sheet, cell)
+
+    def get_fill(self, sheet: str, cell: str) -> str | None:
+        color = self.book.sheets[sheet].range(cell).color
+        if color is None:
+            return None
+        if isinstance(color, int):  # an Excel colour number is BGR
+            color = (color & 0xFF, (color >> 8) & 0xFF, (color >> 16) & 0xFF)
+        return "{:02X}{:02X}{:02X}".format(*color)
+
+    def set_fill(self, sheet: str, cell: str, color: str | None) -> None:
+        if not self._unlock(sheet):
+            return
+        rgb = tuple(int(color[i:i + 2], 16) for i in (0, 2, 4)) if color else None
+        try:
+            self.book.sheets[sheet].range(cell).color = rgb
+        except Exception as exc:  # noqa: BLE001 - one cell must not stop the others
+            self.problems.append(f"{sheet}!{cell} 未能标色（{exc}）")
+
+    def set_comment(self, sheet: str, cell: str, text: str | None) -> None:
+        if not self._unlock(sheet):
+            return
+        rng = self.book.sheets[sheet].range(cell)
+        try:
+            note = rng.note
+            if note is not None:
+                note.delete()
+            if text:
+                comment = rng.api.AddComment(text[:NOTE_CHUNK])
+                for start in range(NOTE_CHUNK, len(text), NOTE_CHUNK):
+                    comment.Text(Text=text[start:start + NOTE_CHUNK], Start=start + 1, Overwrite=False)
+        except Exception as exc:  # noqa: BLE001
+            self.problems.append(f"{sheet}!{cell} 未能写批注（{exc}）")
+
+    # Writing back -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Write the 校验结果 rows and links in one go, then re-protect what was unprotected."""
+        try:
+            if self._sheet is not None:
+                self._flush()
+        finally:
+            self._relock()
+
+    def _flush(self) -> None:
+        sheet = self._sheet
+        n = max(self._old_rows, len(self._grid))
+        if n:
+            area = sheet.range((FIRST_ROW, 1), (FIRST_ROW + n - 1, MARK_COL))
+            try:
+                area.api.Hyperlinks.Delete()
+            except Exception:  # noqa: BLE001 - no links to delete
+                pass
+            rows = [[_as_cell(v) for v in row] for row in self._grid]
+            rows += [[None] * MARK_COL for _ in range(n - len(rows))]
+            area.value = rows
+        for (row, col), (target, cell) in sorted(self._links.items()):
+            rng = sheet.range((row, col))
+            shown = self._grid[row - FIRST_ROW][col - 1]
+            quoted = target.replace("'", "''")
+            try:
+                # Hyperlinks.Add with SubAddress: the documented form of a link inside the workbook
+                # (xlwings' add_hyperlink only sets Address, which Excel treats as a file/URL).
+                rng.api.Hyperlinks.Add(Anchor=rng.api, Address="", SubAddress=f"'{quoted}'!{cell}",
+                                       ScreenTip=f"转到 {target}!{cell}", TextToDisplay=str(shown or cell))
+            except Exception as exc:  # noqa: BLE001
+                self.problems.append(f"校验结果第 {row} 行未能加链接（{exc}）")
+        self._sheet = None
+
+    # Protection -------------------------------------------------------------------------------
+
+    def _unlock(self, name: str) -> bool:
+        """Unprotect a sheet protected without a password (once); False when it has a password."""
+        if name in self._protection:
+            return self._protection[name] is not False
+        api = self.book.sheets[name].api
+        try:
+            protected = bool(api.ProtectContents)
+        except Exception:  # noqa: BLE001
+            protected = False
+        if not protected:
+            self._protection[name] = None
+            return True
+        saved: dict[str, bool] = {"DrawingObjects": bool(api.ProtectDrawingObjects), "Contents": True,
+                                  "Scenarios": bool(api.ProtectScenarios)}
+        for flag in ALLOW_FLAGS:
+            try:
+                saved[flag] = bool(getattr(api.Protection, flag))
+            except Exception:  # noqa: BLE001 - older Excel/WPS without that option
+                pass
+        try:
+            api.Unprotect()
+        except Exception:  # noqa: BLE001 - protected with a password
+            self._protection[name] = False
+            self.problems.append(f"工作表“{name}”设有密码保护，未能标注其中的单元格")
+            return False
+        self._protection[name] = saved
+        return True
+
+    def _relock(self) -> None:
+        for name, saved in self._protection.items():
+            if isinstance(saved, dict):
+                try:
+                    self.book.sheets[name].api.Protect(**saved)
+                except Exception as exc:  # noqa: BLE001
+                    self.problems.append(f"工作表“{name}”未能恢复保护（{exc}）")
+        self._protection.clear()
+
+
+def _as_cell(value: Any) -> Any:
+    """Text stays text: a leading apostrophe stops Excel reading "=…", "-5" or "2021-1" as a formula,
+    number or date (Excel stores the apostrophe as the cell's prefix, not as part of the value)."""
+    if isinstance(value, str) and value:
+        return "'" + value
+    return value
+
+
+# The button ---------------------------------------------------------------------------------------
+
+
+def _is_addin(book: Any) -> bool:
+    try:
+        if bool(book.api.IsAddin):
+            return True
+    except Exception:  # noqa: BLE001
+        pass
+    return str(getattr(book, "name", "")).lower().endswith((".xlam", ".xla"))
+
+
+def target_book(caller: Any) -> Any:
+    """The workbook to validate.
+
+    ``xw.Book.caller()`` is the workbook whose VBA ran ``RunPython`` (xlwings passes
+    ``ThisWorkbook.Name``): for the ribbon button that is the add-in ``xlperf.xlam`` itself, so the
+    book meant is the active workbook of the same Excel instance. A workbook that calls ``main()``
+    from its own VBA is its own target.
+    """
+    if not _is_addin(caller):
+        return caller
+    return caller.app.books.active
+
+
+def copy_name(book: Any) -> str:
+    """File name for the temporary copy: the book's name with the extension of its file format."""
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", str(book.name))
+    path = Path(name)
+    suffix = path.suffix.lower() if path.suffix.lower() in SUFFIXES else ""
+    stem = path.stem if suffix else name
+    try:
+        suffix = FILE_FORMATS.get(int(book.api.FileFormat), suffix)
+    except Exception:  # noqa: BLE001
+        pass
+    stem = stem.strip(" .") or "workbook"
+    return stem + (suffix or ".xlsx")
+
+
+def validate_book(book: Any) -> tuple[FileReport, list[str]]:
+    """Validate the in-memory state of ``book`` (via SaveCopyAs) and annotate it; (report, problems)."""
+    from ..validate import validate_file
+
+    folder = Path(tempfile.mkdtemp(prefix="xlperf-"))
+    try:
+        copy = folder / copy_name(book)
+        book.api.SaveCopyAs(str(copy))
+        report = validate_file(copy)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    report = report.model_copy(update={"path": str(getattr(book, "fullname", "") or book.name)})
+    app = book.app
+    try:
+        updating = app.screen_updating
+        app.screen_updating = False
+    except Exception:  # noqa: BLE001
+        updating = None
+    try:
+        with XlwingsSink(book) as sink:
+            apply_findings(sink, report)
+    finally:
+        if updating is not None:
+            app.screen_updating = updating
+    try:
+        book.sheets[RESULT_SHEET].activate()
+    except Exception:  # noqa: BLE001
+        pass
+    return report, sink.problems
+
+
+def summary(report: FileReport, problems: list[str]) -> str:
+    text = (f"校验完成：错误 {report.errors} 条，警告 {report.warnings} 条。"
+            f"\n详见“{RESULT_SHEET}”工作表；有问题的单元格已标色并加批注。")
+    if problems:
+        text += "\n\n未能完成的标注：\n" + "\n".join(problems[:10])
+    return text
+
+
+def _alert(app: Any, text: str) -> None:
+    try:
+        app.alert(text, title=ALERT_TITLE)
+    except Exception:  # noqa: BLE001 - no message box available (tests, other hosts)
+        pass
+
+
+def run_button(caller: Any) -> FileReport | None:
+    """一键校验: what ``xlperf_udfs.main()`` runs. Shows a message box; never raises into Excel."""
+    app = getattr(caller, "app", None)
+    try:
+        book = target_book(caller)
+        if book is None or _is_addin(book):
+            _alert(app, "请先打开（激活）要校验的绩效自评工作簿，再点击“一键校验”。")
+            return None
+        report, problems = validate_book(book)
+    except Exception as exc:  # noqa: BLE001 - a message box, not a traceback
+        _alert(app, f"校验未能完成：{type(exc).__name__}：{exc}")
+        return None
+    _alert(book.app, summary(report, problems))
+    return report
