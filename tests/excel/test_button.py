@@ -8,6 +8,8 @@ report: the two sinks must produce the same 校验结果 rows, highlights and co
 
 from __future__ import annotations
 
+import json
+
 import subprocess
 import sys
 from decimal import Decimal
@@ -150,7 +152,7 @@ def test_rerun_restores_fixed_cells_and_clears_old_rows(seed_file: Path) -> None
     first = run_button(addin)
     assert first is not None
     marks = [r[MARK_COL - 1] for r in result_rows(book.wb)[1:] if r[MARK_COL - 1]]
-    assert f"{at[0]}!{at[1]}|{INPUT_FILL.fgColor.rgb[-6:]}" in marks  # the original fill is remembered
+    assert json.dumps([at[0], at[1], INPUT_FILL.fgColor.rgb[-6:], None], ensure_ascii=False) in marks  # fill remembered
     n_first = len(result_rows(book.wb))
 
     set_value(book, "self_offpost_control", 0)  # the user fixes the self-score

@@ -55,6 +55,8 @@ class NotAStandardWorkbook(ReaderCheck):
 
 
 _STRINGS = re.compile(r'"(?:[^"]|"")*"')
+_ADDIN_PREFIX = re.compile(r"(\[\d+\]!|'[^']*\.xla[m]?'!|[A-Za-z0-9_.]+\.xla[m]?!)", re.IGNORECASE)
+"""Excel saves calls to add-in functions as [1]!xlperf_score(…) or 'xlperf.xlam'!xlperf_score(…)."""
 
 
 def normalize_formula(text: str) -> str:
@@ -63,11 +65,17 @@ def normalize_formula(text: str) -> str:
     parts = []
     last = 0
     for m in _STRINGS.finditer(text):
-        parts.append(text[last:m.start()].replace(" ", "").upper().replace("_XLFN.", "").replace("_XLWS.", ""))
+        parts.append(_code(text[last:m.start()]))
         parts.append(m.group(0))
         last = m.end()
-    parts.append(text[last:].replace(" ", "").upper().replace("_XLFN.", "").replace("_XLWS.", ""))
+    parts.append(_code(text[last:]))
     return "".join(parts)
+
+
+def _code(segment: str) -> str:
+    """A formula segment outside string literals, normalised."""
+    segment = _ADDIN_PREFIX.sub("", segment)
+    return segment.replace(" ", "").upper().replace("_XLFN.", "").replace("_XLWS.", "")
 
 
 class FormulaAltered(Check):

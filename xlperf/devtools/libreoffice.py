@@ -51,6 +51,9 @@ def recalculate(paths: Sequence[Path], outdir: Path, *, timeout: int = 900) -> l
     """Open each workbook in LibreOffice, recalculate everything, save as xlsx into ``outdir``."""
     if not paths:
         return []
+    stems = [Path(p).stem for p in paths]
+    if len(set(stems)) != len(stems):
+        raise ValueError("recalculate: input files must have distinct names (outputs are named by stem)")
     profile = _ensure_profile()
     outdir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, HOME=str(profile))

@@ -8,6 +8,7 @@ on a previous run are restored first, so re-running is clean.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,7 +21,7 @@ SEVERITY_COLORS = {Severity.error: "FFC7CE", Severity.warning: "FFEB9C", Severit
 """Distinct from every fill the template uses (inputs, stated figures, computed cells)."""
 HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为")
 FIRST_ROW = 3
-MARK_COL = 12  # column L (hidden): "sheet!cell|original fill" of each highlight we made
+MARK_COL = 12  # column L (hidden): [sheet, cell, original fill, original note] of each highlight we made
 COMMENT_AUTHOR = "xlperf"
 
 
@@ -35,21 +36,21 @@ class BookSink(Protocol):
     def link_result(self, row: int, col: int, sheet: str, cell: str) -> None: ...
     def get_fill(self, sheet: str, cell: str) -> str | None: ...
     def set_fill(self, sheet: str, cell: str, color: str | None) -> None: ...
+    def get_comment(self, sheet: str, cell: str) -> str | None: ...
     def set_comment(self, sheet: str, cell: str, text: str | None) -> None: ...
 
 
 def apply_findings(sink: BookSink, report: FileReport) -> int:
     """Replace previous results with this report's; returns the number of highlighted cells."""
     sink.ensure_result_sheet()
-    # 1. undo the highlights of the previous run
+    # 1. undo the highlights of the previous run (fill and the user's own note restored)
     for row in range(FIRST_ROW, sink.result_rows() + 1):
-        mark = sink.read_result(row, MARK_COL)
-        if isinstance(mark, str) and "!" in mark:
-            ref, _, fill = mark.partition("|")
-            sheet, _, cell = ref.rpartition("!")
+        mark = _read_mark(sink.read_result(row, MARK_COL))
+        if mark is not None:
+            sheet, cell, fill, note = mark
             if sink.has_sheet(sheet):
-                sink.set_fill(sheet, cell, fill or None)
-                sink.set_comment(sheet, cell, None)
+                sink.set_fill(sheet, cell, fill)
+                sink.set_comment(sheet, cell, note)
     # 2. clear old rows
     for row in range(FIRST_ROW, sink.result_rows() + 1):
         for col in range(1, MARK_COL + 1):
@@ -76,12 +77,26 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
     # 4. highlight, remembering the original fill in the hidden mark column
     mark_row = FIRST_ROW + 1
     for (sheet, cell), severity in worst.items():
-        original = sink.get_fill(sheet, cell)
-        sink.write_result(mark_row, MARK_COL, f"{sheet}!{cell}|{original or ''}")
+        original, note = sink.get_fill(sheet, cell), sink.get_comment(sheet, cell)
+        sink.write_result(mark_row, MARK_COL, json.dumps([sheet, cell, original, note], ensure_ascii=False))
         mark_row += 1
         sink.set_fill(sheet, cell, SEVERITY_COLORS[severity])
-        sink.set_comment(sheet, cell, "\n".join(comments[(sheet, cell)])[:30000])
+        text = "\n".join(comments[(sheet, cell)])
+        if note:
+            text += f"\n——原批注：{note}"
+        sink.set_comment(sheet, cell, text[:30000])
     return len(worst)
+
+
+def _read_mark(value: Any) -> tuple[str, str, str | None, str | None] | None:
+    """A highlight recorded by a previous run: (sheet, cell, original fill, original note)."""
+    if not isinstance(value, str) or not value.startswith("["):
+        return None
+    try:
+        sheet, cell, fill, note = json.loads(value)
+    except (ValueError, TypeError):
+        return None
+    return str(sheet), str(cell), fill or None, note or None
 
 
 def _plain(value: Any) -> Any:
@@ -139,6 +154,10 @@ class OpenpyxlSink:
             return None
         rgb = fill.fgColor.rgb if fill.fgColor is not None else None
         return rgb[-6:] if isinstance(rgb, str) else None
+
+    def get_comment(self, sheet: str, cell: str) -> str | None:
+        comment = self.wb[sheet][cell].comment
+        return None if comment is None else comment.text
 
     def set_fill(self, sheet: str, cell: str, color: str | None) -> None:
         from openpyxl.styles import PatternFill

@@ -138,6 +138,13 @@ class XlwingsSink:
         except Exception as exc:  # noqa: BLE001 - one cell must not stop the others
             self.problems.append(f"{sheet}!{cell} 未能标色（{exc}）")
 
+    def get_comment(self, sheet: str, cell: str) -> str | None:
+        try:
+            note = self.book.sheets[sheet].range(cell).note
+            return None if note is None else note.text
+        except Exception:  # noqa: BLE001 - an unreadable note is treated as none
+            return None
+
     def set_comment(self, sheet: str, cell: str, text: str | None) -> None:
         if not self._unlock(sheet):
             return

@@ -370,7 +370,8 @@ def _schedule(rule: ScheduleRule, ctx: Ctx) -> tuple[Decimal, str]:
     qtext = "；".join(ctx.measure_text(n) for n in names)
     cap_note = (f"（单期执行率按 {fmt_edge(rule.cap)} 封顶计分）"
                 if rule.cap is not None and any(r != c for r, c in zip(rates, capped, strict=True)) else "")
-    return score, (f"{qtext}；季度得分 {' + '.join(fmt_pts(c * rule.quarter_points) for c in capped)}{cap_note}；"
+    period = "季度得分" if len(names) == 4 else "各期得分"
+    return score, (f"{qtext}；{period} {' + '.join(fmt_pts(c * rule.quarter_points) for c in capped)}{cap_note}；"
                    f"全年平均执行率 {fmt_rate(avg)} × {fmt_pts(rule.average_points)} = "
                    f"{fmt_pts(avg * rule.average_points)}；合计 {fmt_pts(quantize(score, 4))} 分")
 
