@@ -207,6 +207,12 @@ def edge_cases() -> list[EdgeCase]:
         sangong=_sangong("0.00", "1.00"),
         procurement={"procurement_plan": D("0.00"), "procurement_actual": D("5.00")},
         staff=_staff(0, 5, 0, 0, 0))
+    # Typed rates are rounded to 0.01% before banding (decision 舍入): 94.995% is 95.00%, 99.995% is 100%,
+    # 99.994% is not; binary floating point holds 0.94995 as 0.949949999…, which must still round up.
+    add("edge-typed-rates", "满意度 94.995%（舍入为 95%）、信访回复率 99.995%（舍入为 100%）、及时回复率 99.994%",
+        {"satisfaction": "6", "petitions": "2"},
+        service={"petition_channel": True, "satisfaction": D("0.94995"), "petition_reply_rate": D("0.99995"),
+                 "petition_ontime_rate": D("0.99994")})
     add("edge-flags-on", "涉密部门（未公开也得满分）、发生违规支出（财务合规性 0 分）、项目监管证明缺失（项目监管 0 分）",
         {"disclosure": "3", "financial_compliance": "0", "project_supervision": "0"},
         judgements={"j_disclose_budget": "未公开", "j_disclose_final": "未公开", "j_supervision_fail": D(1)},

@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ class Typed:
     section: str
     corrected: Any = None
     notes: tuple[str, ...] = ()  # finding codes expected at the cell (any of them)
-    refused: tuple[str, ...] = ()  # error codes expected at the cell (any of them)
+    refused: tuple[str, ...] = ()  # error codes expected at the cell (any of them; empty: any error)
     section_is_judgements: bool = False
 
 
@@ -60,6 +61,7 @@ UNAMBIGUOUS = [
     Typed("money-as-text", "reception_actual", "1.64", "sangong", D("1.64"), notes=("XP201",)),
     Typed("rate-percent-text", "satisfaction", "97.65%", "service", D("0.9765"), notes=("XP203",)),
     Typed("rate-percent-text-low", "satisfaction", "85%", "service", D("0.85"), notes=("XP203",)),
+    Typed("rate-fullwidth-percent", "satisfaction", "９７．６５％", "service", D("0.9765"), notes=("XP203", "XP204")),
     Typed("count-with-unit", "staff_onpost", "17人", "staff", 17, notes=("XP202",)),
     Typed("count-with-unit-changed", "staff_dispatched", "1人", "staff", 1, notes=("XP202",)),
     Typed("count-fullwidth", "projects_on_time", "１５", "projects", 15, notes=("XP204",)),
@@ -78,6 +80,9 @@ AMBIGUOUS = [
     Typed("money-negative", "public_actual", "-25.00", "budget", refused=("XP205",)),
     Typed("money-three-decimals", "paid_q1", "12693.284", "quarterly", refused=("XP208",)),
     Typed("rate-as-plain-percent-number", "satisfaction", 97.65, "service", refused=("XP212",)),
+    # Excel turns "1-6" or "1/6" typed into a 万元 cell into a date (serial number 44202 with a date format):
+    # that is no amount of money and must not be read as 44,202.00 万元.
+    Typed("money-became-a-date", "reception_actual", datetime(2021, 1, 6), "sangong"),
     Typed("count-fraction", "staff_onpost", "17.5人", "staff", refused=("XP206",)),
     Typed("count-words", "staff_authorized", "二十一", "staff", refused=("XP201",)),
     Typed("bool-maybe", "violation", "maybe", "budget", refused=("XP211",)),
@@ -158,7 +163,7 @@ def test_ambiguous_forms_stop_with_the_cell_named(case: Typed, good: Path, tmp_p
     read = read_workbook(path)
     at_cell = [f for f in read.findings if (f.sheet, f.cell) == (sheet, cell) and f.severity == Severity.error]
     assert at_cell, f"{case.value!r} in {sheet}!{cell} was not refused: {[(f.code, f.location) for f in read.findings]}"
-    assert any(f.code in case.refused for f in at_cell), [(f.code, f.message) for f in at_cell]
+    assert not case.refused or any(f.code in case.refused for f in at_cell), [(f.code, f.message) for f in at_cell]
 
     run = run_cli(["score", path])
     assert run.code == 2, (run.code, run.out, run.err)
