@@ -1,28 +1,71 @@
-"""The ``xlperf`` command line. Heavy modules are imported inside commands to keep start-up fast."""
+"""The ``xlperf`` command line. Heavy modules are imported inside commands to keep start-up fast.
+
+Typer itself (~35 ms of a cold start) is imported only when needed: ``xlperf validate`` with plain
+options, the scripted and batch case, is recognised by :func:`_fast_validate` and runs the same
+:func:`_run_validate` as the Typer command; everything else (other commands, --help, unusual option
+spellings, usage errors, Windows) goes through the Typer app, built on first use by :func:`_typer_app`.
+``xlperf.cli.app`` is still the Typer app (module ``__getattr__``).
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional
-
-import typer
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 from .errors import XlperfError
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="xlperf — 部门整体支出绩效自评：评分、生成填报工作簿、校验提交的工作簿。",
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-)
+if TYPE_CHECKING:
+    import typer
 
-FrameworkOpt = Annotated[
-    Optional[str],
-    typer.Option("--framework", "-f", help="内置框架编号（见 xlperf frameworks）或框架文件路径；默认取输入中记录的框架"),
-]
+    FrameworkOpt = Annotated[Optional[str], typer.Option()]
+
+_COMMANDS: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
+_APP: Any = None
+
+
+def _command(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``app.command(...)``, recorded until the Typer app is built."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        _COMMANDS.append((fn, args, kwargs))
+        return fn
+
+    return register
+
+
+def _typer_app() -> typer.Typer:
+    """Import Typer and build the app; the commands' annotations (strings) resolve in this module's globals."""
+    global _APP, typer, FrameworkOpt  # noqa: PLW0603
+    if _APP is None:
+        import typer as typer_module
+
+        typer = typer_module  # type: ignore[no-redef]
+        FrameworkOpt = Annotated[  # type: ignore[misc]
+            Optional[str],
+            typer.Option("--framework", "-f", help="内置框架编号（见 xlperf frameworks）或框架文件路径；默认取输入中记录的框架"),
+        ]
+        app = typer.Typer(
+            add_completion=False,
+            no_args_is_help=True,
+            help="xlperf — 部门整体支出绩效自评：评分、生成填报工作簿、校验提交的工作簿。",
+            rich_markup_mode=None,
+            pretty_exceptions_enable=False,
+        )
+        for fn, args, kwargs in _COMMANDS:
+            app.command(*args, **kwargs)(fn)
+        _APP = app
+    return _APP
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return _typer_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _default(value: Any) -> Any:
@@ -39,7 +82,7 @@ def _dump(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2, default=_default)
 
 
-@app.command()
+@_command()
 def frameworks() -> None:
     """列出内置的评价框架。"""
     from .framework.loader import builtin_ids, load_framework
@@ -49,7 +92,7 @@ def frameworks() -> None:
         typer.echo(f"{fw.id}\t{fw.version}\t{fw.region}\t{fw.year}\t{fw.name}")
 
 
-@app.command("framework-schema")
+@_command("framework-schema")
 def framework_schema() -> None:
     """输出评价框架文件的 JSON Schema。"""
     from .framework.models import Framework
@@ -57,7 +100,7 @@ def framework_schema() -> None:
     typer.echo(_dump(Framework.model_json_schema()))
 
 
-@app.command()
+@_command()
 def score(
     input: Annotated[Path, typer.Argument(help="数据文件（YAML/JSON）或已填报的工作簿（.xlsx）")],
     framework: FrameworkOpt = None,
@@ -75,7 +118,7 @@ def score(
     print_scores(result)
 
 
-@app.command()
+@_command()
 def template(
     output: Annotated[Path, typer.Option("--output", "-o", help="输出的 .xlsx 文件")],
     framework: FrameworkOpt = None,
@@ -102,7 +145,7 @@ def template(
     typer.echo(f"已生成 {path}（框架 {fw.id} {fw.version}）")
 
 
-@app.command()
+@_command()
 def inputs(
     framework: FrameworkOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
@@ -129,7 +172,7 @@ def inputs(
         typer.echo(f"{r['name']}\t{r['label']}\t{r['sheet']}!{r['cell']}\t{r['unit']}\t{r['type']}")
 
 
-@app.command()
+@_command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="要校验的工作簿文件或文件夹（文件夹下的 .xlsx 全部校验）")],
     framework: FrameworkOpt = None,
@@ -142,13 +185,28 @@ def validate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条")] = False,
 ) -> None:
     """校验提交的工作簿：合计、预算与支出、比率、自评得分与规则是否一致。退出码 0 无错误，1 有错误，2 有文件无法读取。"""
+    try:
+        code = _run_validate(paths, framework, as_json, report, annotate, workers, select, ignore, quiet, typer.echo)
+    except _UsageError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    raise typer.Exit(code)
+
+
+class _UsageError(Exception):
+    """A bad command line found while running: the Typer command reports it as click does."""
+
+
+def _run_validate(paths: list[Path], framework: str | None, as_json: bool, report: Path | None,
+                  annotate: Path | None, workers: int, select: str | None, ignore: str | None, quiet: bool,
+                  echo: Callable[[str], None]) -> int:
+    """The body of ``xlperf validate`` (shared by the Typer command and the fast path): the exit code."""
     from .validate import collect_paths, validate_paths
 
     files = collect_paths(paths)
     if not files:
-        raise typer.BadParameter("没有找到要校验的工作簿（.xlsx）")
+        raise _UsageError("没有找到要校验的工作簿（.xlsx）")
     if annotate is not None and len(files) != 1:
-        raise typer.BadParameter("--annotate 只能用于单个文件")
+        raise _UsageError("--annotate 只能用于单个文件")
     if annotate is not None and annotate.resolve() == files[0].resolve():
         raise XlperfError("--annotate 必须写到新文件：提交的工作簿永远不会被修改")
     sel = [s.strip() for s in select.split(",") if s.strip()] if select else None
@@ -184,19 +242,19 @@ def validate(
     if as_json:
         from .render.json import report_dict
 
-        typer.echo(_dump(report_dict(result)))
+        echo(_dump(report_dict(result)))
     else:
         from .render.text import print_report
 
         print_report(result)
         if report is not None:
-            typer.echo(f"报告已写入 {report}")
+            echo(f"报告已写入 {report}")
         if annotate is not None and result.files[0].status != "error":
-            typer.echo(f"标注副本已写入 {annotate}（原文件未修改）")
-    raise typer.Exit(result.exit_code)
+            echo(f"标注副本已写入 {annotate}（原文件未修改）")
+    return result.exit_code
 
 
-@app.command()
+@_command()
 def rules(
     markdown: Annotated[bool, typer.Option("--markdown", help="输出完整的 Markdown 规则文档（docs/rules.md）")] = False,
 ) -> None:
@@ -212,7 +270,7 @@ def rules(
         typer.echo(f"{c.code}\t{c.name}\t{c.severity.zh}\t{c.title}")
 
 
-@app.command()
+@_command()
 def rule(code: Annotated[str, typer.Argument(help="规则代码，如 XP303，或名称 stated-rate-mismatch")]) -> None:
     """显示一条校验规则的说明。"""
     from .checks.registry import resolve
@@ -241,19 +299,126 @@ def _score_json(result: Any) -> dict[str, Any]:
     }
 
 
+_VALUE_OPTIONS = {"--framework": "framework", "-f": "framework", "--report": "report", "--annotate": "annotate",
+                  "--workers": "workers", "-j": "workers", "--select": "select", "--ignore": "ignore"}
+_FLAG_OPTIONS = {"--json": "as_json", "--quiet": "quiet", "-q": "quiet"}
+_WORKERS = re.compile(r"^(0|[1-9][0-9]{0,8})$")
+
+
+def _utf8(stream: Any) -> bool:
+    """A stream that click.echo would write to unchanged (no re-encoding wrapper)."""
+    if stream is None:
+        return False
+    encoding = getattr(stream, "encoding", None)
+    if encoding is None:
+        import io
+
+        return isinstance(stream, io.StringIO)
+    return str(encoding).lower().replace("-", "").replace("_", "") == "utf8"
+
+
+def _plain_echo(message: str) -> None:
+    """typer.echo of a str on a UTF-8 stdout: write, newline, flush (escape sequences: typer itself)."""
+    if "\x1b" in message:
+        import typer as typer_module
+
+        typer_module.echo(message)
+        return
+    sys.stdout.write(message + "\n")
+    sys.stdout.flush()
+
+
+def _fast_args(argv: list[str]) -> dict[str, Any] | None:
+    """``validate`` arguments in their plainest spellings, or None to let Typer parse them."""
+    if len(argv) < 2 or argv[0] != "validate" or os.name == "nt" or not (_utf8(sys.stdout) and _utf8(sys.stderr)):
+        return None
+    if any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
+        return None  # shell completion requests are Typer's
+    opts: dict[str, Any] = {}
+    paths: list[Path] = []
+    tokens = iter(argv[1:])
+    for token in tokens:
+        if not token or "\x1b" in token:
+            return None
+        if not token.startswith("-"):
+            paths.append(Path(token))
+            continue
+        name, eq, value = token.partition("=")
+        if name in _FLAG_OPTIONS and not eq:
+            key, parsed = _FLAG_OPTIONS[name], True
+        elif name in _VALUE_OPTIONS and (not eq or name.startswith("--")):
+            if not eq:
+                value = next(tokens, "")
+            if not value or value.startswith("-") or "\x1b" in value:
+                return None
+            key = _VALUE_OPTIONS[name]
+            if key == "workers":
+                if not _WORKERS.match(value):
+                    return None
+                parsed = int(value)
+            else:
+                parsed = Path(value) if key in ("report", "annotate") else value
+        else:
+            return None  # --help, --, combined short flags, unknown options: Typer decides
+        if key in opts:
+            return None  # repeated option
+        opts[key] = parsed
+    if not paths:
+        return None
+    return {"paths": paths, **opts}
+
+
+def _fast_validate(argv: list[str]) -> int | None:
+    """Run ``xlperf validate`` without importing Typer when its arguments are plain; None otherwise."""
+    args = _fast_args(argv)
+    if args is None:
+        return None
+    try:
+        return _run_validate(args["paths"], args.get("framework"), args.get("as_json", False), args.get("report"),
+                             args.get("annotate"), args.get("workers", 1), args.get("select"), args.get("ignore"),
+                             args.get("quiet", False), _plain_echo)
+    except _UsageError:
+        return None  # Typer parses again and reports the usage error exactly as always
+    except KeyboardInterrupt:
+        return 130  # as Typer's command runner does
+    except EOFError:
+        sys.stderr.write("\n")
+        sys.stderr.flush()
+        import typer as typer_module
+
+        raise typer_module.Abort() from None
+    except OSError as exc:
+        import errno
+
+        if exc.errno != errno.EPIPE:
+            raise
+        from typer._click.utils import PacifyFlushWrapper
+
+        sys.stdout = PacifyFlushWrapper(sys.stdout)  # type: ignore[assignment]
+        sys.stderr = PacifyFlushWrapper(sys.stderr)  # type: ignore[assignment]
+        sys.exit(1)
+
+
 def main() -> None:
     """Console entry point: user errors become a Chinese message and exit code 2, never a traceback."""
     try:
-        rc = app(standalone_mode=False)
+        rc = _fast_validate(sys.argv[1:])
+        if rc is None:
+            rc = _typer_app()(standalone_mode=False)
         sys.exit(rc if isinstance(rc, int) else 0)
     except XlperfError as exc:
-        typer.echo(f"错误：{exc}", err=True)
+        import typer as typer_module
+
+        typer_module.echo(f"错误：{exc}", err=True)
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(130)
-    except Exception as exc:  # usage errors (typer bundles its own copy of click's exceptions)
+    except Exception as exc:
+        import typer as typer_module
+
+        if isinstance(exc, typer_module.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, typer_module.Abort):
+            sys.exit(130)
+        # usage errors (typer bundles its own copy of click's exceptions)
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             sys.exit(2)
