@@ -22,7 +22,7 @@ def resolve_framework(explicit: str | Path | None, recorded: str | None) -> Fram
     return load_framework(explicit or recorded or "futian-2021")
 
 
-def load_input(path: Path) -> DepartmentData:
+def load_input(path: Path, framework: str | Path | None = None) -> DepartmentData:
     """A department's data from a data file or a filled workbook."""
     suffix = path.suffix.lower()
     if suffix in DATA_SUFFIXES:
@@ -32,12 +32,12 @@ def load_input(path: Path) -> DepartmentData:
     if suffix in WORKBOOK_SUFFIXES:
         from .workbook.reader import read_department
 
-        return read_department(path)
+        return read_department(path, str(framework) if framework is not None else None)
     raise InputError(f"{path}：不支持的文件类型 {suffix or '（无扩展名）'}，请提供 .yaml/.json 数据文件或 .xlsx 工作簿。")
 
 
 def score_path(path: Path, framework: str | Path | None = None) -> ScoreResult:
-    data = load_input(path)
+    data = load_input(path, framework)
     fw = resolve_framework(framework, data.framework)
     if data.framework and framework is None and data.framework != fw.id:  # pragma: no cover - defensive
         raise InputError(f"{path}：数据记录的框架 {data.framework} 与所选框架 {fw.id} 不一致")

@@ -98,7 +98,7 @@ def random_department(fw: Framework, seed: int) -> DepartmentData:
     workers = rng.randint(0, 3)
     employees = rng.randint(0, 5)
     base = onpost + workers + employees
-    target = float(pick_rate(0, 0.4))
+    target = min(0.5, float(pick_rate(0, 0.4)))
     dispatched = 0 if target >= 1 else max(0, round(target * base / (1 - target)))
     fa_orig = _money(rng, 20, 900)
     fa_use_num, fa_orig = _pair_at(rng, min(Decimal(1), pick_rate(0.4, 1.0)), float(fa_orig), float(fa_orig))

@@ -77,6 +77,10 @@ def parse_cell(raw: RawCell | None, spec: NameSpec) -> Parsed:
         else:
             out.error = CellNote("XP211", f"“{raw.value}”不是“是”或“否”，请从下拉列表中选择")
         return out
+    if raw.date:
+        out.error = CellNote("XP201", "单元格是日期格式，数字可能被 Excel 当成了日期（如输入 1/6），"
+                                      "请把单元格格式改为数值后重新输入")
+        return out
     if raw.type == "b":
         out.error = CellNote("XP201", f"此处应填写数字，单元格中是逻辑值 {'TRUE' if raw.value == '1' else 'FALSE'}")
         return out

@@ -31,7 +31,7 @@ class UnreadableWorkbook(InputError):
     """The file cannot be read as a standard workbook; ``findings`` say why."""
 
     def __init__(self, findings: list[Finding]) -> None:
-        super().__init__("\n".join(f.message for f in findings))
+        super().__init__("\n".join(f"{f.location}：{f.message}" if f.location else f.message for f in findings))
         self.findings = findings
 
 

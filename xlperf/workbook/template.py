@@ -65,8 +65,8 @@ def build_workbook(fw: Framework, *, year: int | None = None, flavour: str = "na
     cat = catalog(fw)
     values = dict(values or {})
     values["fw_id"], values["fw_version"] = fw.id, fw.version
-    if year is not None:
-        values.setdefault("year", year)
+    if year is not None:  # an explicit --year wins over the year of a data file
+        values["year"] = year
     wb = Workbook()
     wb.remove(wb.active)  # type: ignore[arg-type]
     _guide(wb.create_sheet(GUIDE_SHEET), fw)
@@ -216,7 +216,8 @@ def _cell_value(spec: NameSpec, value: Any) -> Any:
 
 
 def _validation_for(spec: NameSpec, cache: dict[str, DataValidation], ws: Worksheet) -> DataValidation | None:
-    key = f"{spec.kind}:{spec.max_points}:{'|'.join(spec.options)}"
+    """One validation per input cell, so its input message is titled with the cell's own label."""
+    key = spec.name
     if key in cache:
         return cache[key]
     title = spec.label[:32]
@@ -240,6 +241,16 @@ def _validation_for(spec: NameSpec, cache: dict[str, DataValidation], ws: Worksh
         dv = DataValidation(type="decimal", operator="between", formula1="0", formula2=fmt_pts(spec.max_points),
                             error=f"得分应在 0 到 {fmt_pts(spec.max_points)} 分之间。",
                             prompt=f"请填写得分（0–{fmt_pts(spec.max_points)} 分）。")
+    elif spec.kind == "points":
+        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                            error="得分不能为负数。", prompt="请填写得分（保留两位小数）。")
+    elif spec.role == "reason":
+        dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="1000",
+                            error="说明请控制在 1000 字以内。",
+                            prompt="请写明自评依据；低于满分时必须写明扣分理由。")
+    elif spec.kind == "text":
+        dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="200",
+                            error="请控制在 200 字以内。", prompt=f"请填写{spec.label}。")
     else:
         return None
     dv.errorTitle, dv.promptTitle = "输入无效", title

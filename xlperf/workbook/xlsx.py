@@ -38,6 +38,7 @@ class RawCell:
     value: str | None
     type: str
     formula: str | None = None
+    date: bool = False  # a number shown with a date/time format (e.g. "1/6" typed into a money cell)
 
 
 @dataclass
@@ -105,6 +106,8 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
         rels = _rels(zf, "xl/workbook.xml")
         sst_target = next((t for t in rels.values() if t.endswith("sharedStrings.xml")), None)
         strings = _shared_strings(zf, sst_target)
+        styles_target = next((t for t in rels.values() if t.endswith("styles.xml")), None)
+        date_styles = _date_styles(zf, styles_target)
         book = Book(path, has_macros="xl/vbaProject.bin" in names_in_zip)
         order: list[str] = []
         targets: dict[str, str] = {}
@@ -127,8 +130,30 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
             if target is None or target not in names_in_zip:
                 book.sheets[name] = {}
                 continue
-            book.sheets[name] = _read_sheet(zf, target, strings)
+            book.sheets[name] = _read_sheet(zf, target, strings, date_styles)
     return book
+
+
+_DATE_FORMAT_IDS = frozenset({*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)})
+_DATE_CODE = re.compile(r"[ymdhs]|上午|下午|年|月|日")
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+def _date_styles(zf: zipfile.ZipFile, target: str | None) -> frozenset[int]:
+    """Indexes of cell styles whose number format shows a date or time."""
+    if not target or target not in zf.namelist():
+        return frozenset()
+    root = _xml(zf, target)
+    custom = {}
+    for fmt in root.iterfind(f"{_M}numFmts/{_M}numFmt"):
+        code = _QUOTED.sub("", (fmt.get("formatCode") or "").lower())
+        custom[fmt.get("numFmtId")] = bool(_DATE_CODE.search(code))
+    out = set()
+    for i, xf in enumerate(root.iterfind(f"{_M}cellXfs/{_M}xf")):
+        fid = xf.get("numFmtId", "0")
+        if custom.get(fid) or (fid.isdigit() and int(fid) in _DATE_FORMAT_IDS):
+            out.add(i)
+    return frozenset(out)
 
 
 _C, _V, _F, _IS, _T = f"{_M}c", f"{_M}v", f"{_M}f", f"{_M}is", f"{_M}t"
@@ -138,7 +163,8 @@ _NESTED_CELL = etree.XPath("boolean(//m:c//m:c)", namespaces={"m": NS["m"]})
 IN_MEMORY_MAX = 4 * 1024 * 1024  # sheets up to this size (uncompressed) are parsed in one go
 
 
-def _read_sheet(zf: zipfile.ZipFile, target: str, strings: list[str]) -> dict[str, RawCell]:
+def _read_sheet(zf: zipfile.ZipFile, target: str, strings: list[str],
+                date_styles: frozenset[int] = frozenset()) -> dict[str, RawCell]:
     """The stored cells of one worksheet.
 
     Small sheets are parsed in one call (faster than iterparse); large ones are streamed. Both paths
@@ -151,9 +177,9 @@ def _read_sheet(zf: zipfile.ZipFile, target: str, strings: list[str]) -> dict[st
         except Exception:  # let the streaming path raise (or not) exactly as it always has
             root = None
         if root is not None and not _NESTED_CELL(root):
-            return _collect(root.iter(_C), strings)
+            return _collect(root.iter(_C), strings, date_styles)
     with zf.open(target) as fh:
-        return _collect(_streamed(fh), strings)
+        return _collect(_streamed(fh), strings, date_styles)
 
 
 def _streamed(fh: IO[bytes]) -> Iterator[etree._Element]:
@@ -163,7 +189,8 @@ def _streamed(fh: IO[bytes]) -> Iterator[etree._Element]:
         c.clear()
 
 
-def _collect(elements: Iterable[etree._Element], strings: list[str]) -> dict[str, RawCell]:
+def _collect(elements: Iterable[etree._Element], strings: list[str],
+             date_styles: frozenset[int] = frozenset()) -> dict[str, RawCell]:
     """Cells with a value or a formula, by reference. Hot loop: one pass, no ElementPath."""
     cells: dict[str, RawCell] = {}
     for c in elements:
@@ -205,5 +232,7 @@ def _collect(elements: Iterable[etree._Element], strings: list[str]) -> dict[str
             if formula is None and f.get("t") == "shared":
                 formula = SHARED  # a dependent of a shared formula: its text lives in the master cell
         if value is not None or formula is not None:
-            cells[ref] = RawCell(value, t, formula)
+            style = c.get("s")
+            is_date = bool(date_styles) and t == "n" and style is not None and style.isdigit() and int(style) in date_styles
+            cells[ref] = RawCell(value, t, formula, is_date)
     return cells
