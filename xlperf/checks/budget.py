@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from ..findings import Finding, Severity
-from ..framework.models import DeductionRule, Rule
+from ..framework.models import DeductionRule, Framework, Indicator, Rule
 from ..framework.rules import fmt_edge, fmt_rate
 from ..framework.rules import fmt_money as fmt_num
 from .base import Check
@@ -88,6 +88,18 @@ def _deductions(rule: Rule | None) -> Iterator[DeductionRule]:
         yield from _deductions(inner)
 
 
+_DEDUCTIONS: dict[int, tuple[Framework, list[tuple[Indicator, DeductionRule]]]] = {}
+
+
+def _deduction_rules(fw: Framework) -> list[tuple[Indicator, DeductionRule]]:
+    """Every (leaf indicator, deduction rule) of a framework, in order; built once per framework object."""
+    hit = _DEDUCTIONS.get(id(fw))
+    if hit is None or hit[0] is not fw:
+        hit = (fw, [(ind, rule) for ind in fw.leaves() for rule in _deductions(ind.rule)])
+        _DEDUCTIONS[id(fw)] = hit
+    return hit[1]
+
+
 class DeductionTriggered(Check):
     """检查内容：某个扣分规则的阈值被突破（例如资金调整、调剂累计超过预算总规模的 10%），提示扣分依据。
     为何重要：评审需要知道扣分从何而来；阈值本身由评价框架规定。
@@ -98,18 +110,17 @@ class DeductionTriggered(Check):
     template = "{measure} {value}，{side}阈值 {threshold}：“{indicator}”{part}按规则扣分"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
-        for ind in ctx.read.framework.leaves():
-            for rule in _deductions(ind.rule):
-                value = ctx.env.get(rule.measure)
-                if not isinstance(value, Decimal):
-                    continue
-                over = value > rule.threshold if rule.direction == "over" else value < rule.threshold
-                if over:
-                    yield self.finding(ctx, at=rule.measure, measure=ctx.label(rule.measure), value=fmt_rate(value),
-                                       side="超过" if rule.direction == "over" else "低于",
-                                       threshold=fmt_edge(rule.threshold), indicator=ind.name,
-                                       part=f"中的“{rule.label}”" if rule.label else "", found=value,
-                                       expected=rule.threshold)
+        for ind, rule in _deduction_rules(ctx.read.framework):
+            value = ctx.env.get(rule.measure)
+            if not isinstance(value, Decimal):
+                continue
+            over = value > rule.threshold if rule.direction == "over" else value < rule.threshold
+            if over:
+                yield self.finding(ctx, at=rule.measure, measure=ctx.label(rule.measure), value=fmt_rate(value),
+                                   side="超过" if rule.direction == "over" else "低于",
+                                   threshold=fmt_edge(rule.threshold), indicator=ind.name,
+                                   part=f"中的“{rule.label}”" if rule.label else "", found=value,
+                                   expected=rule.threshold)
 
 
 QUARTERS = ("paid_q1", "paid_q2", "paid_q3", "paid_q4")

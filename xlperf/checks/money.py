@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from ..catalog import NameSpec
 from ..data.derived import STATED_IDENTITIES
 from ..findings import Finding, Severity
 from ..framework.expr import ExprError, parse, quantize
@@ -36,11 +37,25 @@ def _show(value: Decimal, kind: str) -> str:
     return fmt_rate(value) if kind == "rate" else fmt_money(value) if kind == "money" else f"{value:.2f}"
 
 
+_STATED: dict[int, tuple[dict[str, NameSpec], dict[str, list[tuple[str, NameSpec]]]]] = {}
+
+
+def _stated_specs(cat: dict[str, NameSpec], category: str) -> list[tuple[str, NameSpec]]:
+    """The stated figures of a category, in catalogue order; built once per (cached) catalogue."""
+    hit = _STATED.get(id(cat))
+    if hit is None or hit[0] is not cat:
+        by_category: dict[str, list[tuple[str, NameSpec]]] = {"sum": [], "rate": [], "same": []}
+        for name, spec in cat.items():
+            if spec.role == "stated" and spec.expr:
+                by_category.setdefault(stated_category(spec.expr, spec.kind), []).append((name, spec))
+        hit = (cat, by_category)
+        _STATED[id(cat)] = hit
+    return hit[1].get(category, [])
+
+
 def _stated(ctx: CheckContext, category: str) -> Iterator[tuple[str, Decimal, Decimal, int, str]]:
     """(name, stated, expected at stated precision, places, explanation of the expectation)."""
-    for name, spec in ctx.cat.items():
-        if spec.role != "stated" or not spec.expr or stated_category(spec.expr, spec.kind) != category:
-            continue
+    for name, spec in _stated_specs(ctx.cat, category):
         stated = ctx.num(name)
         if stated is None:
             continue

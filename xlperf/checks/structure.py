@@ -149,16 +149,28 @@ class LabelAltered(Check):
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         book = ctx.read.book
-        label_col = FORM_COLS["label"]
-        for name, cp in ctx.read.plan.cells.items():
-            if cp.sheet not in FORM_SHEETS or cp.sheet not in book.sheets or cp.spec is None:
+        for sheet, cell, label in _label_cells(ctx.read.plan):
+            if sheet not in book.sheets:
                 continue
-            row = cp.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-            raw = book.cell(cp.sheet, f"{label_col}{row}")
+            raw = book.cell(sheet, cell)
             found = (raw.value or "").strip() if raw else ""
-            if found != cp.spec.label:
-                yield self.finding(ctx, sheet=cp.sheet, cell=f"{label_col}{row}", expected=cp.spec.label,
-                                   found=found)
+            if found != label:
+                yield self.finding(ctx, sheet=sheet, cell=cell, expected=label, found=found)
+
+
+_LABELS: dict[int, tuple[Plan, list[tuple[str, str, str]]]] = {}
+
+
+def _label_cells(plan: Plan) -> list[tuple[str, str, str]]:
+    """(sheet, label cell, label) of every planned name on a form sheet; built once per plan object."""
+    hit = _LABELS.get(id(plan))
+    if hit is None or hit[0] is not plan:
+        label_col = FORM_COLS["label"]
+        rows = [(cp.sheet, f"{label_col}{cp.cell.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}", cp.spec.label)
+                for cp in plan.cells.values() if cp.sheet in FORM_SHEETS and cp.spec is not None]
+        hit = (plan, rows)
+        _LABELS[id(plan)] = hit
+    return hit[1]
 
 
 class LayoutMoved(Check):
