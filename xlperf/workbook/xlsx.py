@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, TypeVar
 
 from lxml import etree
 
@@ -56,8 +57,28 @@ class Book:
 
 
 def _xml(zf: zipfile.ZipFile, name: str) -> etree._Element:
+    return etree.fromstring(_read(zf, name), _PARSER)
+
+
+def _read(zf: zipfile.ZipFile, name: str) -> bytes:
     with zf.open(name) as fh:
-        return etree.fromstring(fh.read(), _PARSER)
+        return fh.read()
+
+
+# The workbook part, its relationships and the styles are the same in every workbook made from one
+# template: what is read from them is a pure function of their bytes, so it is memoized by the bytes
+# (parts up to 256 KiB, a few distinct templates at a time). Parse errors are never cached.
+_META_CACHE_MAX_BYTES = 256 * 1024
+_Result = TypeVar("_Result")
+
+
+def _by_bytes(parse: Callable[[bytes], _Result]) -> Callable[[bytes], _Result]:
+    cached = lru_cache(maxsize=16)(parse)
+
+    def get(data: bytes) -> _Result:
+        return cached(data) if len(data) <= _META_CACHE_MAX_BYTES else parse(data)
+
+    return get
 
 
 def _shared_strings(zf: zipfile.ZipFile, target: str | None) -> list[str]:
@@ -78,7 +99,13 @@ def _rels(zf: zipfile.ZipFile, base: str) -> dict[str, str]:
     rel_path = str(PurePosixPath(base).parent / "_rels" / (PurePosixPath(base).name + ".rels"))
     if rel_path not in zf.namelist():
         return {}
-    root = _xml(zf, rel_path)
+    data = _read(zf, rel_path)
+    if base == "xl/workbook.xml":
+        return dict(_workbook_rels(data))
+    return _rels_of(etree.fromstring(data, _PARSER), base)
+
+
+def _rels_of(root: etree._Element, base: str) -> dict[str, str]:
     out = {}
     for rel in root.iterfind(f"{{{NS['rel']}}}Relationship"):
         target = rel.get("Target", "")
@@ -97,12 +124,33 @@ def _rels(zf: zipfile.ZipFile, base: str) -> dict[str, str]:
     return out
 
 
+_workbook_rels = _by_bytes(lambda data: _rels_of(etree.fromstring(data, _PARSER), "xl/workbook.xml"))
+
+
+def _parse_workbook_part(data: bytes) -> tuple[tuple[tuple[str, str], ...], dict[str, tuple[str, str]]]:
+    """(sheet name, relationship id) in workbook order, and the global defined names → (sheet, A1)."""
+    wb_root = etree.fromstring(data, _PARSER)
+    sheets = tuple((sh.get("name", ""), sh.get(f"{{{NS['r']}}}id", ""))
+                   for sh in wb_root.iterfind(f"{_M}sheets/{_M}sheet"))
+    names: dict[str, tuple[str, str]] = {}
+    for dn in wb_root.iterfind(f"{_M}definedNames/{_M}definedName"):
+        if dn.get("localSheetId") is not None or not dn.text:
+            continue
+        m = _REF.match(dn.text.strip())
+        if m:
+            names[dn.get("name", "")] = (m["sheet"].replace("''", "'"), f"{m['col']}{m['row']}")
+    return sheets, names
+
+
+_workbook_part = _by_bytes(_parse_workbook_part)
+
+
 def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
     """Read workbook structure, defined names and the cells of every (or the given) sheet."""
     path = Path(path)
     with zipfile.ZipFile(path) as zf:
         names_in_zip = set(zf.namelist())
-        wb_root = _xml(zf, "xl/workbook.xml")
+        wb_sheets, wb_names = _workbook_part(_read(zf, "xl/workbook.xml"))
         rels = _rels(zf, "xl/workbook.xml")
         sst_target = next((t for t in rels.values() if t.endswith("sharedStrings.xml")), None)
         strings = _shared_strings(zf, sst_target)
@@ -111,18 +159,11 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
         book = Book(path, has_macros="xl/vbaProject.bin" in names_in_zip)
         order: list[str] = []
         targets: dict[str, str] = {}
-        for sh in wb_root.iterfind(f"{_M}sheets/{_M}sheet"):
-            name = sh.get("name", "")
-            rid = sh.get(f"{{{NS['r']}}}id", "")
+        for name, rid in wb_sheets:
             order.append(name)
             if rid in rels:
                 targets[name] = rels[rid]
-        for dn in wb_root.iterfind(f"{_M}definedNames/{_M}definedName"):
-            if dn.get("localSheetId") is not None or not dn.text:
-                continue
-            m = _REF.match(dn.text.strip())
-            if m:
-                book.names[dn.get("name", "")] = (m["sheet"].replace("''", "'"), f"{m['col']}{m['row']}")
+        book.names.update(wb_names)
         for name in order:
             if sheets is not None and name not in sheets:
                 continue
@@ -143,7 +184,11 @@ def _date_styles(zf: zipfile.ZipFile, target: str | None) -> frozenset[int]:
     """Indexes of cell styles whose number format shows a date or time."""
     if not target or target not in zf.namelist():
         return frozenset()
-    root = _xml(zf, target)
+    return _date_styles_of(_read(zf, target))
+
+
+def _parse_date_styles(data: bytes) -> frozenset[int]:
+    root = etree.fromstring(data, _PARSER)
     custom = {}
     for fmt in root.iterfind(f"{_M}numFmts/{_M}numFmt"):
         code = _QUOTED.sub("", (fmt.get("formatCode") or "").lower())
@@ -154,6 +199,9 @@ def _date_styles(zf: zipfile.ZipFile, target: str | None) -> frozenset[int]:
         if custom.get(fid) or (fid.isdigit() and int(fid) in _DATE_FORMAT_IDS):
             out.add(i)
     return frozenset(out)
+
+
+_date_styles_of = _by_bytes(_parse_date_styles)
 
 
 _C, _V, _F, _IS, _T = f"{_M}c", f"{_M}v", f"{_M}f", f"{_M}is", f"{_M}t"
