@@ -1,0 +1,161 @@
+"""Where the time of one validate_file goes, stage by stage (wall clock, no profiler overhead).
+
+    python bench/breakdown.py [FOLDER_OR_FILES ...] [--files N] [--udf]
+
+Each stage function is wrapped with a timer and validate_file is run on N distinct workbooks (default:
+25 generated ones); the table gives the median per workbook of each stage. Nested stages are shown
+indented and are included in their parent. ``--udf`` adds a cProfile of one Excel-function call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def _wrap(owner: Any, attr: str, key: str, acc: dict[str, list[float]]) -> None:
+    fn = getattr(owner, attr)
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            acc[key].append(time.perf_counter() - t)
+
+    setattr(owner, attr, timed)
+
+
+STAGES = [  # (label, module, attribute, depth)
+    ("read_workbook (reader)", "xlperf.workbook.reader", "read_workbook", 0),
+    ("precheck (safety: inflate + scan every part)", "xlperf.workbook.reader", "precheck", 1),
+    ("open_book (zip + lxml + cell loop)", "xlperf.workbook.reader", "open_book", 1),
+    ("worksheets: parse + cell loop", "xlperf.workbook.xlsx", "_read_sheet", 2),
+    ("cell loop only", "xlperf.workbook.xlsx", "_collect", 3),
+    ("load_framework", "xlperf.workbook.reader", "load_framework", 1),
+    ("_read_values (parse input cells)", "xlperf.workbook.reader", "_read_values", 1),
+    ("_to_data (DepartmentData, pydantic)", "xlperf.workbook.reader", "_to_data", 1),
+    ("score() (framework.scoring)", "xlperf.checks.context", "score", 0),
+    ("build_env() (framework.scoring)", "xlperf.checks.context", "build_env", 0),
+]
+
+
+def breakdown(paths: list[Path]) -> dict[str, Any]:
+    import importlib
+
+    from xlperf.checks.registry import CHECKS
+
+    acc: dict[str, list[float]] = defaultdict(list)
+    for label, module, attr, _ in STAGES:
+        mod = importlib.import_module(module)
+        if attr == "load_framework":
+            _patch_loader(acc, label)
+            continue
+        _wrap(mod, attr, label, acc)
+    check_time: dict[str, list[float]] = defaultdict(list)
+    for check in CHECKS:
+        run = check.run
+
+        def timed_run(self: Any, ctx: Any, run: Callable[..., Any] = run, code: str = check.code) -> Any:
+            t = time.perf_counter()
+            out = list(run(self, ctx))
+            check_time[code].append(time.perf_counter() - t)
+            return out
+
+        check.run = timed_run  # type: ignore[method-assign]
+    from xlperf.validate import validate_file
+
+    validate_file(paths[0])  # warm: framework loaded, plans built
+    acc.clear()
+    check_time.clear()
+    totals = []
+    for p in paths:
+        t = time.perf_counter()
+        validate_file(p)
+        totals.append(time.perf_counter() - t)
+    n = len(paths)
+    per_file = {label: sum(acc[label]) / n for label, *_ in STAGES}
+    checks_total = sum(sum(v) for v in check_time.values()) / n
+    scoring_in_checks = per_file["score() (framework.scoring)"] + per_file["build_env() (framework.scoring)"]
+    rows = [(label, depth, per_file[label]) for label, _, _, depth in STAGES[:8]]
+    rows.append(("checks (all 53, incl. the scoring below)", 0, checks_total))
+    rows.append(("score() (framework.scoring)", 1, per_file["score() (framework.scoring)"]))
+    rows.append(("build_env() again for the check env", 1, per_file["build_env() (framework.scoring)"]))
+    slow = sorted(((sum(v) / n, k) for k, v in check_time.items()), reverse=True)[:6]
+    for t, code in slow:
+        rows.append((f"{code} (incl. lazily computed score/env when first)", 1, t))
+    other = statistics.mean(totals) - per_file["read_workbook (reader)"] - checks_total
+    rows.append(("validate_file overhead (select, sort, FileReport)", 0, other))
+    return {"files": n, "validate_file_mean_ms": statistics.mean(totals) * 1000,
+            "validate_file_median_ms": statistics.median(totals) * 1000, "scoring_ms": scoring_in_checks * 1000,
+            "rows": [{"stage": label, "depth": depth, "ms": t * 1000} for label, depth, t in rows]}
+
+
+def _patch_loader(acc: dict[str, list[float]], label: str) -> None:
+    import xlperf.framework.loader as loader
+
+    fn = loader.load_framework
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            acc[label].append(time.perf_counter() - t)
+
+    loader.load_framework = timed  # type: ignore[assignment]
+
+
+def udf_profile(limit: int = 18) -> str:
+    from xlperf.excel import functions as F
+
+    F.public_score(200.0, 229.81)
+    pr = cProfile.Profile()
+    pr.enable()
+    for _ in range(200):
+        F.public_score(200.0, 229.81)
+    pr.disable()
+    out = io.StringIO()
+    pstats.Stats(pr, stream=out).sort_stats("cumulative").print_stats(limit)
+    return out.getvalue()
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("paths", nargs="*", type=Path)
+    ap.add_argument("--files", type=int, default=25)
+    ap.add_argument("--udf", action="store_true")
+    args = ap.parse_args(argv)
+    if args.paths:
+        from xlperf.validate import collect_paths
+
+        paths = collect_paths(args.paths)[: args.files]
+    else:
+        from run import make_corpus  # bench/run.py
+
+        paths, _ = make_corpus(Path(tempfile.mkdtemp(prefix="xlperf-breakdown-")), args.files)
+    result = breakdown(paths)
+    print(f"validate_file on {result['files']} workbooks: mean {result['validate_file_mean_ms']:.2f} ms, "
+          f"median {result['validate_file_median_ms']:.2f} ms")
+    print(f"{'stage':60s} {'ms/workbook':>12s}")
+    for row in result["rows"]:
+        print(f"{'  ' * row['depth'] + row['stage']:60s} {row['ms']:12.3f}")
+    if args.udf:
+        print(udf_profile())
+
+
+if __name__ == "__main__":
+    main()
