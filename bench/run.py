@@ -37,7 +37,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # measure this checkout's xlperf, whatever an editable install points at
 PY = sys.executable
+CHILD_ENV = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
 HEAVY = ("pandas", "xlwings", "openpyxl", "rich", "typer", "click", "numpy", "formulas", "concurrent.futures.process")
 TARGETS = {
     "single_vs_openpyxl_load": 0.5,  # validate_file ≤ 0.5 × openpyxl load_workbook
@@ -217,7 +220,7 @@ def _cli_commands(path: Path) -> dict[str, list[str]]:
 def import_profile(path: Path, top: int = 12) -> dict[str, Any]:
     """Which modules ``python -X importtime -m xlperf validate FILE`` imports, and the slowest ones."""
     proc = subprocess.run([PY, "-X", "importtime", "-m", "xlperf", "validate", str(path)], capture_output=True,
-                          text=True, cwd=ROOT)
+                          text=True, cwd=ROOT, env=CHILD_ENV)
     rows = []
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line:
@@ -245,12 +248,12 @@ def bench_cli(path: Path, reps: int) -> dict[str, Any]:
 
     def runner(cmd: list[str]) -> Callable[[], None]:
         def run() -> None:
-            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=CHILD_ENV)
         return run
 
     times = interleaved({k: runner(c) for k, c in cmds.items()}, reps)
     s = {k: stats(v) for k, v in times.items()}
-    rc = subprocess.run(cmds["xlperf_validate"], capture_output=True, cwd=ROOT).returncode
+    rc = subprocess.run(cmds["xlperf_validate"], capture_output=True, cwd=ROOT, env=CHILD_ENV).returncode
     return {
         "file": path.name, "exit_code": rc, "times": s,
         "ratio_validate_vs_import_openpyxl": ratio(s["xlperf_validate"], s["import_openpyxl"]),
@@ -280,7 +283,7 @@ def run_batch(paths: Sequence[Path], workers: int, listfile: Path) -> dict[str, 
     """validate_paths in a fresh process (imports excluded from the time; framework load included)."""
     listfile.write_text(json.dumps([str(p) for p in paths]))
     proc = subprocess.run([PY, "-c", _BATCH_CHILD, str(listfile), str(workers)], capture_output=True, text=True,
-                          cwd=ROOT, check=True)
+                          cwd=ROOT, env=CHILD_ENV, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -384,7 +387,7 @@ def bench_growth(base: Path, folder: Path, rows_list: Sequence[int], reps: int) 
     out: dict[str, Any] = {}
     for key, path in cases.items():
         proc = subprocess.run([PY, "-c", _GROWTH_CHILD, str(base), str(path), str(reps)], capture_output=True,
-                              text=True, cwd=ROOT, check=True)
+                              text=True, cwd=ROOT, env=CHILD_ENV, check=True)
         child = json.loads(proc.stdout.strip().splitlines()[-1])
         load = []
         for _ in range(max(1, min(reps, 3))):
@@ -504,7 +507,10 @@ def run(quick: bool = False, out: Path | None = None, workdir: Path | None = Non
     workdir.mkdir(parents=True, exist_ok=True)
     n_files = 3 if quick else 2000
     sizes = (3,) if quick else (200, 2000)
+    import xlperf
+
     results: dict[str, Any] = {"quick": quick, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "git": _git_rev(),
+                               "xlperf_from": str(Path(xlperf.__file__).parent),
                                "machine": machine_info(), "loadavg_start": loadavg(), "targets": TARGETS}
     try:
         log(f"corpus: {n_files} workbooks in {workdir}")
