@@ -282,5 +282,34 @@ def _collect(elements: Iterable[etree._Element], strings: list[str],
         if value is not None or formula is not None:
             style = c.get("s")
             is_date = bool(date_styles) and t == "n" and style is not None and style.isdigit() and int(style) in date_styles
-            cells[ref] = RawCell(value, t, formula, is_date)
+            cells[ref] = _raw_cell(value, t, formula, is_date)
     return cells
+
+
+def _fast_raw_cell() -> Callable[[str | None, str, str | None, bool], RawCell]:
+    """RawCell(value, type, formula, date) without the frozen dataclass's __init__ (about half the cost).
+
+    The same object: its slots are set through their descriptors. Falls back to the constructor if the
+    fields ever change.
+    """
+    from dataclasses import fields
+
+    if tuple(f.name for f in fields(RawCell)) != ("value", "type", "formula", "date") or hasattr(
+            RawCell, "__post_init__"):
+        return RawCell
+    new = object.__new__
+    set_value, set_type, set_formula, set_date = (RawCell.value.__set__, RawCell.type.__set__,  # type: ignore[attr-defined]
+                                                  RawCell.formula.__set__, RawCell.date.__set__)  # type: ignore[attr-defined]
+
+    def make(value: str | None, type_: str, formula: str | None, date: bool) -> RawCell:
+        cell = new(RawCell)
+        set_value(cell, value)
+        set_type(cell, type_)
+        set_formula(cell, formula)
+        set_date(cell, date)
+        return cell
+
+    return make
+
+
+_raw_cell = _fast_raw_cell()
