@@ -12,6 +12,7 @@ from typing import Literal
 
 from .data.derived import DERIVED
 from .data.models import SECTIONS
+from .framework.cache import per_framework
 from .framework.models import Framework
 from .framework.scoring import compiled
 
@@ -56,19 +57,9 @@ def _field_specs() -> list[NameSpec]:
 _FIELDS = _field_specs()
 
 
-_CATALOGS: dict[int, tuple[Framework, dict[str, NameSpec]]] = {}
-
-
+@per_framework
 def catalog(fw: Framework) -> dict[str, NameSpec]:
     """name → spec for everything a workbook of this framework names, in a stable order (cached)."""
-    hit = _CATALOGS.get(id(fw))
-    if hit is None or hit[0] is not fw:
-        hit = (fw, _catalog(fw))
-        _CATALOGS[id(fw)] = hit
-    return hit[1]
-
-
-def _catalog(fw: Framework) -> dict[str, NameSpec]:
     comp = compiled(fw)
     out: dict[str, NameSpec] = {s.name: s for s in _FIELDS}
     for d in DERIVED:

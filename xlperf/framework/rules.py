@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .expr import Expr, ExprError, Value, parse, quantize
+from .expr import Expr, ExprError, Value, _truth, parse, quantize
 from .models import (
     BandsRule, ChecklistRule, DeductionRule, Framework, JudgedRule, LinearRule, Measure, OverrideRule,
     PenaltyRule, Rule, ScheduleRule, SumRule, TiersRule,
@@ -381,14 +381,6 @@ _EVAL: dict[type, Callable[..., tuple[Decimal, str]]] = {
     TiersRule: _tiers, ChecklistRule: _checklist, JudgedRule: _judged, SumRule: _sum,
     OverrideRule: _override, ScheduleRule: _schedule,
 }
-
-
-def _truth(value: Value) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, Decimal):
-        return value != 0
-    return bool(value)
 
 
 def finish(raw: Decimal, points: Decimal, decimals: int) -> Decimal:

@@ -6,13 +6,14 @@ generator all go through here (or through :mod:`rules`, which this module drives
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
 from ..data.derived import DERIVED
 from ..data.models import SECTIONS, DepartmentData
+from .cache import per_framework
 from .expr import ExprError, Value, parse, quantize
 from .models import Framework, Indicator
 from .rules import Compiled, Ctx, compile_framework, evaluate_rule, finish, fmt_edge, fmt_num, fmt_rate
@@ -79,16 +80,8 @@ class ScoreResult(BaseModel):
         raise KeyError(indicator_id)
 
 
-_COMPILED: dict[int, tuple[Framework, Compiled]] = {}
-
-
-def compiled(fw: Framework) -> Compiled:
-    """Compile once per framework object (frameworks are frozen, so identity is enough)."""
-    hit = _COMPILED.get(id(fw))
-    if hit is None or hit[0] is not fw:
-        hit = (fw, compile_framework(fw))
-        _COMPILED[id(fw)] = hit
-    return hit[1]
+compiled: Callable[[Framework], Compiled] = per_framework(compile_framework)
+"""Compile once per framework object."""
 
 
 def data_env(data: DepartmentData) -> dict[str, Value]:

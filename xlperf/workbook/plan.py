@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from ..catalog import NameSpec, catalog
 from ..framework.expr import parse
+from ..framework.cache import per_framework
 from ..framework.models import Framework, Indicator
 from ..framework.rules import _rule_names, excel_rule, finish_excel, fmt_pts
 from ..framework.scoring import compiled
@@ -97,9 +98,6 @@ def _check_formula(spec: NameSpec, name_of: Callable[[str], str]) -> str | None:
     return f'IFERROR(ROUND({parse(spec.expr).to_excel(name_of)},{places}),"")'
 
 
-_PLANS: dict[tuple[int, str], tuple[Framework, Plan]] = {}
-
-
 def plan_for(fw: Framework, flavour: str = "native") -> Plan:
     """The plan of the workbook for a framework; ``flavour`` is "native" formulas or "udf" calls.
 
@@ -107,11 +105,7 @@ def plan_for(fw: Framework, flavour: str = "native") -> Plan:
     """
     if flavour not in ("native", "udf"):
         raise ValueError(flavour)
-    hit = _PLANS.get((id(fw), flavour))
-    if hit is None or hit[0] is not fw:
-        hit = (fw, _build(fw, flavour))
-        _PLANS[(id(fw), flavour)] = hit
-    return hit[1]
+    return _build_cached(fw, flavour)
 
 
 def _build(fw: Framework, flavour: str) -> Plan:
@@ -264,3 +258,6 @@ def _explain_formula(ind: Indicator, plan: Plan, cat: dict[str, NameSpec]) -> st
 
 def points_text(value: Decimal) -> str:
     return fmt_pts(value)
+
+
+_build_cached = per_framework(_build)
