@@ -5,6 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+
+try:  # libyaml's C parser when present: the same safe subset, several times faster
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader  # type: ignore[assignment]
 from pydantic import ValidationError
 
 from ..errors import InputError, describe_validation_error
@@ -28,7 +33,7 @@ def load_data(path: str | Path) -> DepartmentData:
     except OSError as exc:
         raise InputError(f"{path}：无法读取（{exc.strerror}）") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=SafeLoader)
     except yaml.YAMLError as exc:
         raise InputError(f"{path}：不是有效的 YAML/JSON（{exc}）") from None
     if not isinstance(raw, dict):

@@ -32,6 +32,7 @@ from pydantic import ValidationError
 
 from ..data.derived import DERIVED
 from ..errors import InputError
+from ..framework.cache import per_framework
 from ..framework.expr import ExprError, Value, parse
 from ..framework.models import Framework, Indicator, Rule, ScheduleRule
 from ..framework.rules import (
@@ -545,10 +546,25 @@ def _pydantic_text(exc: ValidationError) -> str:
 def _rate_score(fw: Framework, indicators: tuple[str, ...], measures: tuple[str, ...], what: str,
                 num: Decimal, den: Decimal, extra: Mapping[str, Value] | None = None) -> float:
     mdef = _measure(fw, measures, what)
-    ind, rule, points = _locate(fw, indicators, measure=mdef.id, what=what)
-    env, parts = _measure_env(fw, mdef, num, den, extra)
-    computed, _ = _finish(fw, rule, points, env, parts)
+    ind, rule, points = _located(fw, indicators, mdef.id, what)
+    try:  # fast path: most rules read only their measure (and the bound inputs)
+        rate, n, d = _rate(mdef, num, den)
+        env: dict[str, Value] = {**(extra or {}), mdef.id: rate}
+        for expr, value in ((mdef.num, num), (mdef.den, den)):
+            name = _simple_name(expr)
+            if name:
+                env[name] = value
+        computed, _ = _finish(fw, rule, points, env, {mdef.id: (rate, n, d)})
+    except ExprError:  # the rule reads more (a derived total, another measure): the full environment
+        env, parts = _measure_env(fw, mdef, num, den, extra)
+        computed, _ = _finish(fw, rule, points, env, parts)
     return _out(computed)
+
+
+@per_framework
+def _located(fw: Framework, indicators: tuple[str, ...], measure: str, what: str) -> tuple[Indicator, Rule, Decimal]:
+    """_locate, memoised per framework object (frameworks are immutable)."""
+    return _locate(fw, indicators, measure=measure, what=what)
 
 
 CONTROL_KINDS: dict[str, tuple[str, str, str, str]] = {
