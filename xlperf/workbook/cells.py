@@ -47,6 +47,9 @@ def _decimal(text: str) -> Decimal | None:
 
 def parse_cell(raw: RawCell | None, spec: NameSpec) -> Parsed:
     """Parse one input cell for its spec (money, count, rate, bool, tier, points, text …)."""
+    if raw is not None and raw.formula is not None and raw.value is None:
+        return Parsed(None, error=CellNote("XP213", f"输入单元格中是公式（={raw.formula}）但没有保存计算结果，"
+                                                   "请在 Excel 中重新计算后保存，或直接填写数值"))
     if raw is None or raw.value is None or (raw.type in ("s", "str", "inlineStr") and not raw.value.strip()):
         return Parsed(None)
     if raw.type == "e":
