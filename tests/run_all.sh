@@ -15,6 +15,11 @@ fi
 command -v soffice >/dev/null 2>&1 || { echo "LibreOffice is required for the tests (soffice not found)" >&2; exit 1; }
 
 PY=${PYTHON:-python3}
+# A distribution's system Python may refuse pip (PEP 668, "externally managed"): use a virtual environment then.
+if "$PY" -c 'import os, sys, sysconfig; sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_paths()["stdlib"], "EXTERNALLY-MANAGED")) and sys.prefix == sys.base_prefix else 1)'; then
+  "$PY" -m venv .venv
+  PY=.venv/bin/python
+fi
 "$PY" -m pip install -q --disable-pip-version-check -e ".[test]"
 
 report=$(mktemp -d)/junit.xml
