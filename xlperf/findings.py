@@ -8,7 +8,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["FileReport", "Finding", "Report", "Severity"]
+__all__ = ["FileReport", "Finding", "Report", "Severity", "plain_value"]
+
+
+def plain_value(value: Any) -> Any:
+    """A finding's found/expected value as a JSON or spreadsheet cell takes it (Decimal → float)."""
+    if value is None or isinstance(value, int | float | str):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 class Severity(str, Enum):

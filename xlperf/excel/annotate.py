@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..findings import FileReport, Severity
+from ..findings import FileReport, Severity, plain_value
 from ..workbook.layout import RESULT_SHEET
 
 __all__ = ["BookSink", "OpenpyxlSink", "SEVERITY_COLORS", "annotate_copy", "apply_findings"]
@@ -66,7 +66,7 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
     for i, f in enumerate(report.findings, start=1):
         row = FIRST_ROW + i
         for col, value in enumerate((i, f.code, f.severity.zh, f.sheet or "", f.cell or "", f.message,
-                                     _plain(f.found), _plain(f.expected)), start=1):
+                                     plain_value(f.found), plain_value(f.expected)), start=1):
             sink.write_result(row, col, value)
         if f.sheet and f.cell and f.sheet != RESULT_SHEET and sink.has_sheet(f.sheet):
             sink.link_result(row, 5, f.sheet, f.cell)
@@ -99,13 +99,6 @@ def _read_mark(value: Any) -> tuple[str, str, str | None, str | None] | None:
     return str(sheet), str(cell), fill or None, note or None
 
 
-def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, int | float | str):
-        return value
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return str(value)
 
 
 class OpenpyxlSink:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..findings import Report
+from ..findings import Report, plain_value
 
 __all__ = ["write_report"]
 
@@ -29,8 +29,8 @@ def write_report(report: Report, out: str | Path) -> Path:
 
     out = Path(out)
     rows = [{
-        "序号": i, "部门": rep.department or "", "年度": rep.year, "计算总分": _f(rep.total_computed),
-        "自评总分": _f(rep.total_self), "差异": float(rep.total_self - rep.total_computed)
+        "序号": i, "部门": rep.department or "", "年度": rep.year, "计算总分": plain_value(rep.total_computed),
+        "自评总分": plain_value(rep.total_self), "差异": float(rep.total_self - rep.total_computed)
         if rep.total_self is not None and rep.total_computed is not None else None,
         "错误": rep.errors, "警告": rep.warnings, "状态": STATUS_ZH.get(rep.status, rep.status),
         "文件": rep.path,
@@ -57,7 +57,8 @@ def write_report(report: Report, out: str | Path) -> Path:
             fws.append([f"文件：{rep.path}"])
             fws.append(["代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为"])
             for f in rep.findings:
-                fws.append([f.code, f.severity.zh, f.sheet, f.cell, f.message, _plain(f.found), _plain(f.expected)])
+                fws.append([f.code, f.severity.zh, f.sheet, f.cell, f.message, plain_value(f.found),
+                            plain_value(f.expected)])
             fws.column_dimensions["E"].width = 90
             target = f"'{fws.title}'!A1"
         else:
@@ -65,7 +66,7 @@ def write_report(report: Report, out: str | Path) -> Path:
             target = f"'问题明细'!A{detail.max_row + 1}"
             for f in rep.findings:
                 detail.append([r - 1, rep.path, f.code, f.severity.zh, f.sheet, f.cell, f.message,
-                               _plain(f.found), _plain(f.expected)])
+                               plain_value(f.found), plain_value(f.expected)])
             if not rep.findings:
                 detail.append([r - 1, rep.path, "", "", "", "", "（未发现问题）"])
         link_cell.hyperlink = Hyperlink(ref=link_cell.coordinate, location=target)
@@ -95,14 +96,3 @@ def write_report(report: Report, out: str | Path) -> Path:
     return out
 
 
-def _f(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
-
-
-def _plain(value: object) -> object:
-    if value is None or isinstance(value, int | float | str):
-        return value
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(value)

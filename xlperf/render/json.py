@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from ..findings import FileReport, Report
+from ..findings import FileReport, Report, plain_value
 
 __all__ = ["file_dict", "report_dict"]
 
 
-def _num(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
 
 
 def file_dict(rep: FileReport) -> dict[str, Any]:
@@ -27,12 +18,12 @@ def file_dict(rep: FileReport) -> dict[str, Any]:
         "framework": rep.framework,
         "department": rep.department,
         "year": rep.year,
-        "total_computed": _num(rep.total_computed),
-        "total_self": _num(rep.total_self),
+        "total_computed": plain_value(rep.total_computed),
+        "total_self": plain_value(rep.total_self),
         "counts": {"error": rep.errors, "warning": rep.warnings, "info": len(rep.findings) - rep.errors - rep.warnings},
         "findings": [
             {"code": f.code, "name": f.name, "severity": f.severity.value, "sheet": f.sheet, "cell": f.cell,
-             "message": f.message, "found": _plain(f.found), "expected": _plain(f.expected),
+             "message": f.message, "found": plain_value(f.found), "expected": plain_value(f.expected),
              "indicator": f.indicator}
             for f in rep.findings
         ],
