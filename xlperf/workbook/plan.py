@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from ..catalog import NameSpec, catalog
 from ..framework.expr import parse
@@ -254,10 +253,6 @@ def _explain_formula(ind: Indicator, plan: Plan, cat: dict[str, NameSpec]) -> st
         parts.append('"评判项见左侧"')
     head = '&"；"&'.join(parts) if parts else '"按评分标准计算"'
     return f'{head}&" → "&TEXT(score_{ind.id},"0.00")&" 分（满分 {fmt_pts(ind.points)}）"'
-
-
-def points_text(value: Decimal) -> str:
-    return fmt_pts(value)
 
 
 _build_cached = per_framework(_build)

@@ -15,7 +15,6 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.workbook.defined_name import DefinedName
@@ -371,7 +370,3 @@ def _charts(wb: Workbook, plan: Plan) -> None:
     chart.set_categories(Reference(ws, min_col=2, min_row=base + 1, max_row=base + len(level2)))
     chart.height, chart.width = 12, 18
     ws.add_chart(chart, f"F{base}")
-
-
-def add_comment(cell: Any, text: str) -> None:
-    cell.comment = Comment(text, "xlperf")

@@ -52,9 +52,6 @@ class Book:
     def cell(self, sheet: str, ref: str) -> RawCell | None:
         return self.sheets.get(sheet, {}).get(ref)
 
-    def named(self, name: str) -> tuple[str, str] | None:
-        return self.names.get(name)
-
 
 def _xml(zf: zipfile.ZipFile, name: str) -> etree._Element:
     return etree.fromstring(_read(zf, name), _PARSER)
