@@ -132,7 +132,7 @@ def _from_text(text: str, spec: NameSpec, out: Parsed) -> Decimal | None:
         return None
     if percent:
         number = number / 100
-        out.notes.append(CellNote("XP203", f"“{original}”以文字形式输入，已按百分数读取为 {number}"))
+        out.notes.append(CellNote("XP203", f"“{original}”以文字形式输入，已按百分数读取为 {number * 100:.2f}%"))
     elif not any(n.code in ("XP202", "XP210", "XP204") for n in out.notes):
         out.notes.append(CellNote("XP201", f"“{original}”是以文本格式保存的数字，已按数值读取"))
     return number
