@@ -141,7 +141,7 @@ def _git_rev() -> str | None:
 def _make_one(args: tuple[int, int, str]) -> str:
     index, seed, folder = args
     from xlperf.data.values import data_values
-    from xlperf.devtools.randomdata import random_department
+    from tests.support.futian_random import random_department
     from xlperf.framework.loader import load_framework
     from xlperf.workbook.template import write_template
 
@@ -427,7 +427,7 @@ def _per_call(fn: Callable[[], Any], calls: int, reps: int) -> dict[str, float]:
 
 
 def bench_udf(calls: int, reps: int) -> dict[str, Any]:
-    from xlperf.devtools.randomdata import random_department
+    from tests.support.futian_random import random_department
     from xlperf.framework.loader import load_framework
     from xlperf.framework.rules import Ctx, evaluate_rule
     from xlperf.framework.scoring import build_env, data_env, score

@@ -10,15 +10,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from .data.derived import DERIVED
-from .data.models import SECTIONS
 from .framework.cache import per_framework
+from .framework.form import DEFAULT_UNITS, PRIOR_PREFIX, InputDecl
 from .framework.models import Framework
 from .framework.scoring import compiled
 
 __all__ = ["NameSpec", "Role", "catalog"]
 
-Role = Literal["input", "stated", "derived", "measure", "judged", "self", "reason", "score", "const"]
+Role = Literal["input", "stated", "derived", "measure", "judged", "self", "reason", "score", "const", "column"]
 
 
 @dataclass(frozen=True)
@@ -35,36 +34,51 @@ class NameSpec:
     indicator: str | None = None
     max_points: Decimal | None = None
     options: tuple[str, ...] = field(default=())
+    group: str = ""  # the data file's section of an input or stated figure
+    default: object = None
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    role_of: str | None = None  # department / year / unit_code
+    prior_of: str | None = None  # for prev_x: x
 
     @property
     def is_input(self) -> bool:
         return self.role in ("input", "stated", "judged", "self", "reason")
 
 
-def _field_specs() -> list[NameSpec]:
-    out = []
-    for section_name, section in SECTIONS:
-        for name, fld in section.model_fields.items():
-            extra = fld.json_schema_extra if isinstance(fld.json_schema_extra, dict) else {}
-            role: Role = "stated" if section_name == "stated" else "input"
-            out.append(NameSpec(
-                name=name, label=str(extra.get("label", name)), role=role, kind=str(extra.get("kind", "text")),
-                unit=str(extra.get("unit", "")), section=section_name,
-                required=fld.is_required(), expr=extra.get("expect"), note=extra.get("note")))  # type: ignore[arg-type]
-    return out
-
-
-_FIELDS = _field_specs()
+def _input_spec(decl: InputDecl, *, prior: bool = False) -> NameSpec:
+    kind = "tier" if decl.kind == "choice" else decl.kind
+    unit = decl.unit if decl.unit is not None else DEFAULT_UNITS[decl.kind]
+    name = PRIOR_PREFIX + decl.name if prior else decl.name
+    label = f"上年 {decl.label}" if prior else decl.label
+    return NameSpec(name=name, label=label, role="input", kind=kind, unit=unit,
+                    section="prior" if prior else decl.group, group="prior" if prior else decl.group,
+                    required=decl.is_required and not prior, note=decl.help, options=tuple(decl.options),
+                    default=None if prior else decl.default, minimum=decl.min, maximum=decl.max,
+                    role_of=None if prior else decl.role, prior_of=decl.name if prior else None)
 
 
 @per_framework
 def catalog(fw: Framework) -> dict[str, NameSpec]:
     """name → spec for everything a workbook of this framework names, in a stable order (cached)."""
     comp = compiled(fw)
-    out: dict[str, NameSpec] = {s.name: s for s in _FIELDS}
-    for d in DERIVED:
-        unit = {"money": "万元", "count": "人", "rate": "%"}.get(d.kind, "")
+    form = fw.form
+    out: dict[str, NameSpec] = {}
+    for decl in form.inputs:
+        out[decl.name] = _input_spec(decl)
+        if decl.prior:
+            out[PRIOR_PREFIX + decl.name] = _input_spec(decl, prior=True)
+    for st in form.stated:
+        out[st.name] = NameSpec(st.name, st.label, "stated", st.kind, DEFAULT_UNITS[st.kind], st.group, group=st.group,
+                                expr=st.expect, note=st.help)
+    for d in form.derived:
+        unit = d.unit if d.unit is not None else DEFAULT_UNITS[d.kind]
         out[d.name] = NameSpec(d.name, d.label, "derived", d.kind, unit, "derived", expr=d.expr)
+    for t in form.tables:
+        for col in t.columns:
+            name = f"{t.name}.{col.name}"
+            out[name] = NameSpec(name, f"{t.label} {col.label}", "column", col.kind, DEFAULT_UNITS.get(col.kind, ""),
+                                 t.name, expr=col.expr, default=col.default)
     for m in comp.measures:
         out[m.id] = NameSpec(m.id, m.name, "measure", "rate", "%", "measure", note=m.note)
     for j in comp.judged:

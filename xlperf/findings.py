@@ -48,6 +48,7 @@ class Finding(BaseModel):
     found: Any = None
     expected: Any = None
     indicator: str | None = None
+    rule: str | None = None  # the framework's own id of the rule behind a finding (audit rule 审核公式 id)
 
     @property
     def location(self) -> str:

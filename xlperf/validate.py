@@ -95,11 +95,12 @@ def validate_file(path: str | Path, framework: Framework | str | None = None, *,
     order = {name: i for i, name in enumerate(read.book.sheets)}
     findings.sort(key=lambda f: _sort_key(f, order))
     result = ctx.result if read.data is not None else None
-    info = read.data.info if read.data is not None else None
+    form = read.framework.form
+    dept, year = form.role("department"), form.role("year")
     return FileReport(
         path=str(path), status=_status(findings), findings=findings, framework=read.framework.id,
-        department=info.department if info else _text(read.values.get("department")),
-        year=info.year if info else None,
+        department=_text(read.values.get(dept)) if dept else None,
+        year=read.values.get(year) if year and read.data is not None else None,
         total_computed=result.total.computed if result else None,
         total_self=result.total.self if result else None,
         seconds=time.perf_counter() - start)

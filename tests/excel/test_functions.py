@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from xlperf.data.models import DepartmentData
-from xlperf.devtools.randomdata import random_department
+from tests.support.futian_random import random_department
 from xlperf.excel import functions as fn
 from xlperf.framework.rules import compiled_names
 from xlperf.framework.scoring import build_env, compiled, data_env, score

@@ -27,7 +27,7 @@ from xlperf.data.derived import DERIVED
 from xlperf.data.models import DepartmentData
 from xlperf.data.values import data_values
 from xlperf.devtools.libreoffice import recalculate
-from xlperf.devtools.randomdata import random_department
+from tests.support.futian_random import random_department
 from xlperf.excel import functions as fn
 from xlperf.framework.models import Framework
 from xlperf.framework.scoring import compiled, score

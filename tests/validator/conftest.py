@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from xlperf.data.values import data_values
-from xlperf.devtools.randomdata import random_department
+from tests.support.futian_random import random_department
 from xlperf.findings import FileReport
 from xlperf.framework.models import Framework
 from xlperf.validate import validate_file

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from xlperf.data.values import data_values
-from xlperf.devtools.randomdata import random_department
+from tests.support.futian_random import random_department
 from xlperf.findings import Report, Severity
 from xlperf.framework.scoring import score
 from xlperf.validate import validate_paths

@@ -20,7 +20,7 @@ import pytest
 from openpyxl import load_workbook
 
 from xlperf.checks.budget import Q4NotActual
-from xlperf.devtools.randomdata import random_department
+from tests.support.futian_random import random_department
 from xlperf.findings import FileReport, Severity
 from xlperf.validate import validate_file
 from xlperf.workbook.plan import plan_for

@@ -247,7 +247,7 @@ def case_ids() -> list[str]:
 
 def batch_cases() -> dict[str, tuple[str, DepartmentData]]:
     """id → (what it is, data) of every workbook written for LibreOffice (deterministic)."""
-    from xlperf.devtools.randomdata import random_department
+    from tests.support.futian_random import random_department
 
     fw = futian()
     cases: dict[str, tuple[str, DepartmentData]] = {"seed-example": ("种子示例（由 YAML 重新生成）", seed_data())}

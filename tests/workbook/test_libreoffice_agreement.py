@@ -18,8 +18,8 @@ import pytest
 
 from xlperf.api import score_path
 from xlperf.data.values import data_values
-from xlperf.devtools.randomdata import _rules  # noqa: PLC2701 - the generator's own rule walk
-from xlperf.devtools.randomdata import band_edges
+from tests.support.futian_random import _rules  # noqa: PLC2701 - the generator's own rule walk
+from tests.support.futian_random import band_edges
 from xlperf.framework.models import BandsRule, DeductionRule, Framework
 from xlperf.framework.scoring import score
 from xlperf.validate import validate_file

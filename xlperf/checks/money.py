@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from ..catalog import NameSpec
-from ..data.derived import STATED_IDENTITIES
 from ..findings import Finding, Severity
 from ..framework.expr import ExprError, parse, quantize
 from ..framework.rules import fmt_money, fmt_num, fmt_rate
@@ -40,14 +39,17 @@ def _show(value: Decimal, kind: str) -> str:
 _STATED: dict[int, tuple[dict[str, NameSpec], dict[str, list[tuple[str, NameSpec]]]]] = {}
 
 
-def _stated_specs(cat: dict[str, NameSpec], category: str) -> list[tuple[str, NameSpec]]:
+def _stated_specs(ctx: CheckContext, category: str) -> list[tuple[str, NameSpec]]:
     """The stated figures of a category, in catalogue order; built once per (cached) catalogue."""
+    cat = ctx.cat
     hit = _STATED.get(id(cat))
     if hit is None or hit[0] is not cat:
+        declared = {s.name: s.compare for s in ctx.read.framework.form.stated}
         by_category: dict[str, list[tuple[str, NameSpec]]] = {"sum": [], "rate": [], "same": []}
         for name, spec in cat.items():
             if spec.role == "stated" and spec.expr:
-                by_category.setdefault(stated_category(spec.expr, spec.kind), []).append((name, spec))
+                kind = declared.get(name) or stated_category(spec.expr, spec.kind)
+                by_category.setdefault(kind, []).append((name, spec))
         hit = (cat, by_category)
         _STATED[id(cat)] = hit
     return hit[1].get(category, [])
@@ -55,7 +57,7 @@ def _stated_specs(cat: dict[str, NameSpec], category: str) -> list[tuple[str, Na
 
 def _stated(ctx: CheckContext, category: str) -> Iterator[tuple[str, Decimal, Decimal, int, str]]:
     """(name, stated, expected at stated precision, places, explanation of the expectation)."""
-    for name, spec in _stated_specs(ctx.cat, category):
+    for name, spec in _stated_specs(ctx, category):
         stated = ctx.num(name)
         if stated is None:
             continue
@@ -67,15 +69,23 @@ def _stated(ctx: CheckContext, category: str) -> Iterator[tuple[str, Decimal, De
             continue
         places = _places(stated, spec.kind)
         yield name, quantize(stated, places), quantize(raw, places), places, spec.expr
-    if category == "sum":
-        for total, parts_expr in STATED_IDENTITIES:
-            parts = parse(parts_expr)
-            if total not in ctx.values or any(n not in ctx.values for n in parts.names):
-                continue
-            stated = ctx.num(total)
+    for ident in ctx.read.framework.form.identities:
+        total, parts_expr = ident.figure, ident.equals
+        kind = ctx.cat[total].kind if total in ctx.cat else "money"
+        if (ident.compare or stated_category(parts_expr, kind)) != category:
+            continue
+        parts = parse(parts_expr)
+        if total not in ctx.values or any(n not in ctx.values for n in parts.names):
+            continue  # an identity among stated figures holds only when the report gives every part
+        stated = ctx.num(total)
+        try:
             value = parts.evaluate({n: ctx.num(n) for n in parts.names})  # type: ignore[misc]
-            assert stated is not None and isinstance(value, Decimal)
-            yield total, stated, quantize(value, 2), 2, parts_expr
+        except ExprError:
+            continue
+        if stated is None or not isinstance(value, Decimal):
+            continue
+        places = _places(stated, kind)
+        yield total, quantize(stated, places), quantize(value, places), places, parts_expr
 
 
 def _describe(ctx: CheckContext, expr: str) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .base import CODE_PATTERN, Check
-from .budget import (DeductionTriggered, ExceedsAvailableFunds, ExpenditureExceedsBudget, PaidExceedsQuota,
-                     Q4NotActual, QuarterlyNotCumulative, QuotaNotAdjusted, SpendingWithoutBudget)
+from .audit import AuditRuleFailed, AuditRuleWarning
+from .budget import DeductionTriggered
 from .cells import (EmptyRequiredInput, ErrorValue, FormulaInInput, FullWidthDigits, InvalidChoice, NegativeAmount,
                     NonIntegerCount, PercentString, RateOutOfRange, TextInNumberCell, ThousandsSeparator,
                     TooManyDecimals, UnitSuffix)
@@ -13,7 +13,6 @@ from .file import (EmptyFile, EncryptedWorkbook, FileTooLarge, LegacyXls, Macros
 from .money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
 from .scoring import (CachedValueMismatch, JudgedAnswerOutOfRange, MissingReason, MissingSelfScore,
                       SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
-from .staff_assets import AssetsTotalTooSmall, CountExceedsTotal, NetExceedsOriginal, ServiceRateOver100
 from .structure import (FormulaAltered, FrameworkMismatch, LabelAltered, LayoutMoved, MissingDefinedName,
                         MissingSheet, NotAStandardWorkbook)
 from .internal import CheckError
@@ -29,15 +28,27 @@ CHECKS: tuple[type[Check], ...] = (
     TextInNumberCell, UnitSuffix, PercentString, FullWidthDigits, NegativeAmount, NonIntegerCount,
     EmptyRequiredInput, TooManyDecimals, ErrorValue, ThousandsSeparator, InvalidChoice, RateOutOfRange,
     FormulaInInput,
-    StatedSumMismatch, FigureDisagrees, StatedRateMismatch, ExpenditureExceedsBudget, DeductionTriggered,
-    QuarterlyNotCumulative, Q4NotActual, QuotaNotAdjusted, PaidExceedsQuota, CountExceedsTotal,
-    NetExceedsOriginal, AssetsTotalTooSmall, SpendingWithoutBudget, ExceedsAvailableFunds, ServiceRateOver100,
+    StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
     JudgedAnswerOutOfRange,
 )
 
-REDIRECTS: dict[str, str] = {}
-"""Renamed codes or names → current code (none yet)."""
+REDIRECTS: dict[str, str] = {
+    # Futian's own consistency checks became audit rules of its framework file (form.audits): the
+    # code now is the generic audit code of the rule's level, the rule id says which rule it is.
+    "XP304": "XP321", "expenditure-exceeds-budget": "XP321",
+    "XP306": "XP320", "quarterly-not-cumulative": "XP320",
+    "XP307": "XP321", "q4-not-actual": "XP321",
+    "XP308": "XP321", "quota-not-adjusted": "XP321",
+    "XP309": "XP321", "paid-exceeds-quota": "XP321",
+    "XP310": "XP320", "part-exceeds-whole": "XP320",
+    "XP311": "XP320", "net-exceeds-original": "XP320",
+    "XP314": "XP321", "assets-total-too-small": "XP321",
+    "XP315": "XP321", "spending-without-budget": "XP321",
+    "XP316": "XP320", "exceeds-available-funds": "XP320",
+    "XP318": "XP320", "service-rate-over-100": "XP320",
+}
+"""Retired codes and names → the current code that reports the same thing."""
 
 
 def by_code() -> dict[str, type[Check]]:

@@ -29,7 +29,7 @@ class SelfOutOfRange(Check):
         if ctx.result is None:
             return
         for item in ctx.result.indicators:
-            if item.level == 3 and item.self is not None and not (0 <= item.self <= item.points):
+            if item.is_leaf and item.self is not None and not (0 <= item.self <= item.points):
                 yield self.finding(ctx, at=f"self_{item.id}", indicator=item.id, indicator_name=item.name,
                                    found=fmt_pts(item.self), points=fmt_pts(item.points), expected=item.points)
 
@@ -47,7 +47,7 @@ class SelfAboveComputed(Check):
         if ctx.result is None:
             return
         for item in ctx.result.indicators:
-            if item.level == 3 and item.self is not None and item.self > item.computed and item.self <= item.points:
+            if item.is_leaf and item.self is not None and item.self > item.computed and item.self <= item.points:
                 yield self.finding(ctx, at=f"self_{item.id}", indicator=item.id, indicator_name=item.name,
                                    self_score=fmt_pts(item.self), computed=fmt_pts(item.computed),
                                    diff=fmt_pts(item.self - item.computed), explanation=item.explanation,
@@ -67,7 +67,7 @@ class SelfBelowComputed(Check):
         if ctx.result is None:
             return
         for item in ctx.result.indicators:
-            if item.level == 3 and item.self is not None and 0 <= item.self < item.computed:
+            if item.is_leaf and item.self is not None and 0 <= item.self < item.computed:
                 yield self.finding(ctx, at=f"self_{item.id}", indicator=item.id, indicator_name=item.name,
                                    self_score=fmt_pts(item.self), computed=fmt_pts(item.computed),
                                    diff=fmt_pts(item.computed - item.self), explanation=item.explanation,
@@ -90,7 +90,7 @@ class MissingReason(Check):
         for item in ctx.result.indicators:
             if item.id not in judged:
                 continue  # a computed indicator: the formula is the reason
-            if item.level == 3 and item.self is not None and item.self < item.points and not (item.reason or "").strip():
+            if item.is_leaf and item.self is not None and item.self < item.points and not (item.reason or "").strip():
                 yield self.finding(ctx, at=f"reason_{item.id}", indicator=item.id, indicator_name=item.name,
                                    self_score=fmt_pts(item.self), points=fmt_pts(item.points))
 
@@ -110,7 +110,7 @@ class MissingSelfScore(Check):
         if all(i.self is None for i in ctx.result.indicators):
             return  # a blank template: one finding per indicator would only be noise
         for item in ctx.result.indicators:
-            if item.level == 3 and item.self is None:
+            if item.is_leaf and item.self is None:
                 yield self.finding(ctx, at=f"self_{item.id}", indicator=item.id, indicator_name=item.name,
                                    computed=fmt_pts(item.computed))
 

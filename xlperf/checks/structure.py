@@ -8,7 +8,6 @@ from functools import lru_cache
 
 from ..findings import Finding, Severity
 from ..framework.models import Framework
-from ..workbook.layout import FORM_SHEETS
 from ..workbook.plan import FORM_COLS, Plan, plan_for
 from ..workbook.xlsx import SHARED
 from .base import Check, ReaderCheck
@@ -167,7 +166,7 @@ def _label_cells(plan: Plan) -> list[tuple[str, str, str]]:
     if hit is None or hit[0] is not plan:
         label_col = FORM_COLS["label"]
         rows = [(cp.sheet, f"{label_col}{cp.cell.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}", cp.spec.label)
-                for cp in plan.cells.values() if cp.sheet in FORM_SHEETS and cp.spec is not None]
+                for cp in plan.cells.values() if cp.sheet in plan.blocks and cp.spec is not None]
         hit = (plan, rows)
         _LABELS[id(plan)] = hit
     return hit[1]

@@ -13,14 +13,19 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 from pydantic import ValidationError
 
 from ..errors import InputError, describe_validation_error
-from .models import DepartmentData
+from ..framework.models import Framework
+from .models import DepartmentData, data_model
 
 __all__ = ["load_data"]
 
 MAX_DATA_BYTES = 5 * 1024 * 1024
 
 
-def load_data(path: str | Path) -> DepartmentData:
+def load_data(path: str | Path, framework: Framework | None = None) -> DepartmentData:
+    """A data file validated against the data model of ``framework`` (default: the shipped framework the
+    file names under ``framework:``; a framework file must be chosen by the caller)."""
+    from ..framework.loader import builtin_ids, load_framework
+
     path = Path(path)
     try:
         if path.stat().st_size > MAX_DATA_BYTES:
@@ -37,8 +42,16 @@ def load_data(path: str | Path) -> DepartmentData:
     except yaml.YAMLError as exc:
         raise InputError(f"{path}：不是有效的 YAML/JSON（{exc}）") from None
     if not isinstance(raw, dict):
-        raise InputError(f"{path}：数据文件的顶层必须是键值表（info、budget、quarterly …）")
+        raise InputError(f"{path}：数据文件的顶层必须是键值表（framework、各输入分组、self_scores …）")
+    fw = framework
+    if fw is None:
+        named = raw.get("framework")
+        if not isinstance(named, str) or named not in builtin_ids():
+            raise InputError(f"{path}：数据文件的 framework（{named!r}）不是内置框架，请用 --framework 指定框架文件")
+        fw = load_framework(named)
+    elif raw.get("framework") not in (None, fw.id):
+        raise InputError(f"{path}：数据文件是为框架“{raw.get('framework')}”准备的，而所选框架是“{fw.id}”")
     try:
-        return DepartmentData.model_validate(raw)
+        return data_model(fw).model_validate(raw)
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, str(path))) from None

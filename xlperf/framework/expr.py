@@ -42,8 +42,12 @@ _CMPOPS: dict[type[ast.cmpop], tuple[str, str]] = {
     ast.Eq: ("==", "="),
     ast.NotEq: ("!=", "<>"),
 }
-_FUNCS = {"min": "MIN", "max": "MAX", "abs": "ABS", "if_": "IF", "round_": "ROUND"}
-_ARITY = {"min": (1, 255), "max": (1, 255), "abs": (1, 1), "if_": (3, 3), "round_": (2, 2)}
+_FUNCS = {"min": "MIN", "max": "MAX", "abs": "ABS", "if_": "IF", "round_": "ROUND", "sum": "SUM",
+          "count": "COUNT", "avg": "AVERAGE", "sumif": "SUMIF", "sumproduct": "SUMPRODUCT"}
+_ARITY = {"min": (1, 255), "max": (1, 255), "abs": (1, 1), "if_": (3, 3), "round_": (2, 2), "sum": (1, 255),
+          "count": (1, 1), "avg": (1, 1), "sumif": (2, 2), "sumproduct": (2, 2)}
+AGGREGATES = frozenset({"sum", "count", "avg", "sumif", "sumproduct"})
+"""Functions over a table column (``t.col``); min and max take columns too."""
 
 
 @dataclass(frozen=True)
@@ -71,12 +75,26 @@ def parse(source: str) -> Expr:
     return _parse_cached(source.strip())
 
 
+class _Dotted(ast.NodeTransformer):
+    """``prev.x`` → the name ``prev_x`` (last year's figure); ``t.col`` → the column name ``t.col``."""
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if not isinstance(node.value, ast.Name):
+            raise ExprError("名称中只能有一个点（如 prev.sangong_budget 或 projects.actual）")
+        name = f"prev_{node.attr}" if node.value.id == "prev" else f"{node.value.id}.{node.attr}"
+        return ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node)
+
+
 @lru_cache(maxsize=4096)
 def _parse_cached(source: str) -> Expr:
     try:
         tree = ast.parse(source, mode="eval").body
+        if any(isinstance(n, ast.Attribute) for n in ast.walk(tree)):
+            tree = _Dotted().visit(tree)
     except SyntaxError as exc:
         raise ExprError(f"表达式语法错误：{source!r}（{exc.msg}）") from None
+    except RecursionError:
+        raise ExprError(f"表达式嵌套过深：{source[:80]!r}") from None
     for node in ast.walk(tree):
         _check_node(node, source)
     return Expr(source, tree)
@@ -166,6 +184,8 @@ def _eval(node: ast.expr, env: Mapping[str, Value]) -> Value:
                 raise ExprError("if_ 需要三个参数：if_(条件, 真值, 假值)")
             cond = _truth(_eval(node.args[0], env))
             return _eval(node.args[1] if cond else node.args[2], env)
+        if fn in AGGREGATES or fn in ("min", "max"):
+            return _aggregate(fn, [_eval(a, env) for a in node.args], node)
         args = [_num(_eval(a, env), node) for a in node.args]
         if fn == "min":
             return min(args)
@@ -176,6 +196,41 @@ def _eval(node: ast.expr, env: Mapping[str, Value]) -> Value:
         if fn == "round_":
             return quantize(args[0], int(args[1]))
     raise ExprError(f"无法计算：{ast.unparse(node)}")  # pragma: no cover - whitelisted above
+
+
+def _column(value: object, node: ast.AST) -> list[Decimal]:
+    if isinstance(value, tuple):
+        return [_num(v, node) for v in value if v is not None and v != ""]
+    return [_num(value, node)]  # type: ignore[arg-type]
+
+
+def _aggregate(fn: str, values: list[object], node: ast.AST) -> Value:
+    """Table aggregates: a column is a tuple of its filled rows' values (empty cells are None)."""
+    if fn == "count":
+        col = values[0]
+        return Decimal(sum(1 for v in col if v is not None and v != "")) if isinstance(col, tuple) else Decimal(1)
+    if fn in ("sumif", "sumproduct"):
+        a, b = values
+        if not isinstance(a, tuple) or not isinstance(b, tuple) or len(a) != len(b):
+            raise ExprError(f"{fn} 需要同一张表的两列：{ast.unparse(node)}")
+        total = Decimal(0)
+        for x, y in zip(a, b):
+            if fn == "sumif":
+                total += _num(x, node) if (x is not None and x != "" and _truth(y if y is not None else False)) \
+                    else Decimal(0)
+            elif x not in (None, "") and y not in (None, ""):
+                total += _num(x, node) * _num(y, node)
+        return total
+    flat = [d for v in values for d in _column(v, node)]
+    if fn == "sum":
+        return sum(flat, Decimal(0))
+    if not flat:
+        if fn == "avg":
+            raise ExprError(f"没有可平均的行：{ast.unparse(node)}")
+        return Decimal(0)  # Excel's MIN/MAX of an empty range
+    if fn == "avg":
+        return sum(flat, Decimal(0)) / len(flat)
+    return min(flat) if fn == "min" else max(flat)
 
 
 def _truth(value: Value) -> bool:
@@ -219,5 +274,9 @@ def _excel(node: ast.expr, name_of: Callable[[str], str], parent_prec: int) -> s
     if isinstance(node, ast.Call):
         assert isinstance(node.func, ast.Name)
         args = ",".join(_excel(a, name_of, 0) for a in node.args)
+        if node.func.id == "count":  # filled rows: computed columns show "" in empty rows, COUNTA would count them
+            return f'SUMPRODUCT(--({args}<>""))'
+        if node.func.id == "sumif":  # the flag column renders as --(range="是"): a product selects the rows
+            return f"SUMPRODUCT({args})"
         return f"{_FUNCS[node.func.id]}({args})"
     raise ExprError(f"无法转换为公式：{ast.unparse(node)}")  # pragma: no cover

@@ -14,9 +14,10 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader  # type: ignore[assignment]
 from pydantic import ValidationError
 
-from ..data.derived import DERIVED
-from ..data.models import SECTIONS
 from ..errors import InputError, describe_validation_error
+from .expr import AGGREGATES, ExprError, parse
+from .form import PRIOR_PREFIX
+from .inherit import merge
 from .models import NAME_RE, Framework
 from .rules import _rule_names, compile_framework
 
@@ -36,19 +37,37 @@ def _builtin_ids() -> tuple[str, ...]:
     return tuple(sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")))
 
 
-def load_framework(ref: str | Path = "futian-2021") -> Framework:
+MAX_FRAMEWORK_BYTES = 2 * 1024 * 1024
+MAX_EXTENDS_DEPTH = 5
+
+
+def default_framework_id() -> str:
+    """The framework used when none is named: the first shipped one."""
+    return builtin_ids()[0]
+
+
+def load_framework(ref: str | Path | None = None) -> Framework:
     """A shipped framework by id (parsed once per process), or any framework file by path."""
+    if ref is None:
+        ref = default_framework_id()
     text_ref = str(ref)
     if text_ref in _builtin_ids():
         return _load_builtin(text_ref)
     path = Path(text_ref)
     if not path.exists():
         raise InputError(f"找不到评价框架“{text_ref}”：既不是内置框架（{', '.join(builtin_ids())}），也不是存在的文件。")
+    return framework_from_text(_read(path), str(path), path.parent)
+
+
+def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        if not path.is_file():
+            raise InputError(f"{path}：不是框架文件（YAML/JSON）")
+        if path.stat().st_size > MAX_FRAMEWORK_BYTES:
+            raise InputError(f"{path}：框架文件过大（超过 2 MB）")
+        return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}：无法读取框架文件（{exc}）") from None
-    return framework_from_text(text, str(path))
 
 
 @lru_cache(maxsize=8)
@@ -57,13 +76,42 @@ def _load_builtin(ref: str) -> Framework:
     return framework_from_text(res.read_text(encoding="utf-8"), ref)
 
 
-def framework_from_text(text: str, source: str) -> Framework:
+def _raw(text: str, source: str) -> dict[str, object]:
     try:
         raw = yaml.load(text, Loader=SafeLoader)
     except yaml.YAMLError as exc:
         raise InputError(f"{source}：框架文件不是有效的 YAML/JSON（{exc}）") from None
     if not isinstance(raw, dict):
         raise InputError(f"{source}：框架文件的顶层必须是键值表（id、name、indicators …）")
+    return raw
+
+
+def _resolve_extends(raw: dict[str, object], source: str, folder: Path | None, depth: int = 0) -> dict[str, object]:
+    """Apply ``extends:`` (a shipped framework id, or a file relative to this one), recursively."""
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if depth >= MAX_EXTENDS_DEPTH:
+        raise InputError(f"{source}：extends 层级过深（超过 {MAX_EXTENDS_DEPTH} 层，可能是循环继承）")
+    if not isinstance(parent, str):
+        raise InputError(f"{source}：extends 应为框架编号或文件名")
+    if parent in _builtin_ids():
+        res = resources.files("xlperf.framework").joinpath(_BUILTIN, f"{parent}.yaml")
+        base, base_folder = _raw(res.read_text(encoding="utf-8"), parent), None
+    else:
+        path = (folder / parent) if folder is not None else Path(parent)
+        if not path.exists():
+            raise InputError(f"{source}：extends 的框架“{parent}”既不是内置框架，也找不到文件 {path}")
+        base, base_folder = _raw(_read(path), str(path)), path.parent
+    base = _resolve_extends(base, parent, base_folder, depth + 1)
+    try:
+        return merge(base, raw)  # type: ignore[no-any-return]
+    except ValueError as exc:
+        raise InputError(f"{source}：{exc}") from None
+
+
+def framework_from_text(text: str, source: str, folder: Path | None = None) -> Framework:
+    raw = _resolve_extends(_raw(text, source), source, folder)
     try:
         fw = Framework.model_validate(raw)
     except ValidationError as exc:
@@ -73,33 +121,96 @@ def framework_from_text(text: str, source: str) -> Framework:
 
 
 def _check_names(fw: Framework, source: str) -> None:
-    """Every name an expression uses must be an input, a derived total, a measure or a judged input."""
+    """Every name an expression uses must be declared before it is used (so no cell shows #NAME?)."""
     comp = compile_framework(fw)
-    known = {name for _, section in SECTIONS for name in section.model_fields}
-    known |= {d.name for d in DERIVED} | {m.id for m in comp.measures} | {j.name for j in comp.judged}
-    problems = []
+    form = fw.form
+    problems: list[str] = []
+    known: set[str] = set()
+    for decl in form.inputs:
+        known.add(decl.name)
+        if decl.prior:
+            known.add(PRIOR_PREFIX + decl.name)
+    columns: dict[str, set[str]] = {}
+    for table in form.tables:
+        cols = {c.name for c in table.columns}
+        columns[table.name] = cols
+        typed: set[str] = set()
+        for col in table.columns:
+            if col.expr is not None:
+                unknown = sorted(parse(col.expr).names - typed - known)
+                problems += [f"表 {table.name} 的计算列 {col.name} 引用了未定义的名称 {n}（只能用本行在它左边的列）"
+                             for n in unknown]
+            typed.add(col.name)
+        known |= {f"{table.name}.{c}" for c in cols}
+
+    def uses(what: str, expr: str, available: set[str]) -> None:
+        try:
+            parsed = parse(expr)
+        except ExprError as exc:
+            problems.append(f"{what}：{exc}")
+            return
+        problems.extend(f"{what} 引用了未定义（或在它之后才定义）的名称 {n}" for n in sorted(parsed.names - available))
+        problems.extend(_column_misuse(what, parsed))
+
+    for d in form.derived:
+        uses(f"派生数 {d.name}", d.expr, known)
+        known.add(d.name)
+    stated = {s.name for s in form.stated}
+    known |= stated
     measure_ids = [m.id for m in comp.measures]
-    seen: set[str] = set()
+    judged = {j.name for j in comp.judged}
     for m in comp.measures:
-        for name in sorted((m.num.names | m.den.names) - known):
-            problems.append(f"比率 {m.id} 引用了未定义的名称 {name}")
-        later = sorted(((m.num.names | m.den.names) & set(measure_ids)) - seen)
-        problems += [f"比率 {m.id} 引用了在它之后定义的比率 {name}（请按依赖顺序排列 measures）" for name in later]
-        seen.add(m.id)
+        uses(f"比率 {m.id}", m.num.source, known | judged)
+        uses(f"比率 {m.id}", m.den.source, known | judged)
+        known.add(m.id)
         if not NAME_RE.match(m.id):
             problems.append(f"比率编号 {m.id!r} 须为小写字母、数字加下划线（如 sangong_rate）")
     problems += [f"比率编号 {n} 重复" for n in sorted({n for n in measure_ids if measure_ids.count(n) > 1})]
-    inputs = {name for _, section in SECTIONS for name in section.model_fields} | {d.name for d in DERIVED}
-    problems += [f"比率编号 {n} 与数据字段重名" for n in sorted(set(measure_ids) & inputs)]
+    declared = {d.name for d in form.inputs} | {d.name for d in form.derived} | stated
+    problems += [f"比率编号 {n} 与输入或派生数重名" for n in sorted(set(measure_ids) & declared)]
+    known |= judged
+    scores = {f"score_{i.id}" for i in fw.walk()} | {"score_total", "self_total"}
+    generated = scores | {f"{p}_{i.id}" for i in fw.leaves() for p in ("self", "reason")} | {"fw_id", "fw_version"}
+    problems += [f"名称 {n} 与自动生成的得分名称重名" for n in sorted(generated & (declared | judged))]
     for ind in fw.leaves():
         for name in sorted(_rule_names(ind.rule) - known):
             problems.append(f"指标 {ind.id} 引用了未定义的名称 {name}")
+    for s in form.stated:
+        if s.expect:
+            uses(f"填报数 {s.name} 的 expect", s.expect, known | scores)
+    for ident in form.identities:
+        uses(f"恒等式 {ident.figure}", ident.equals, known)
+        if ident.figure not in known:
+            problems.append(f"恒等式引用了未定义的名称 {ident.figure}")
+    for a in form.audits:
+        for what, expr in (("assert", a.assert_), ("when", a.when), ("found", a.found), ("expected", a.expected)):
+            if expr:
+                uses(f"审核规则 {a.id} 的 {what}", expr, known | scores)
+        if a.at is not None and a.at not in known | scores:
+            problems.append(f"审核规则 {a.id} 的 at 引用了未定义的名称 {a.at}")
     for j in comp.judged:
         if not NAME_RE.match(j.name):
             problems.append(f"评判输入名 {j.name!r} 须为小写字母、数字加下划线（如 j_item_1）")
     names = [j.name for j in comp.judged]
     problems += [f"评判输入名 {n} 重复" for n in sorted({n for n in names if names.count(n) > 1})]
-    clash = sorted(set(names) & ({name for _, s in SECTIONS for name in s.model_fields} | {m.id for m in comp.measures}))
-    problems += [f"评判输入名 {n} 与数据字段或比率重名" for n in clash]
+    problems += [f"评判输入名 {n} 与输入、派生数或比率重名" for n in sorted(set(names) & (declared | set(measure_ids)))]
+    placed = {n for sheet in form.sheets for block in sheet.blocks for n in block.names}
+    problems += [f"布局 sheets 中的 {n} 不是已定义的名称" for n in sorted(placed - known - {"fw_id", "fw_version"})]
+    tables = {t for sheet in form.sheets for t in sheet.tables}
+    problems += [f"布局 sheets 中的表 {t} 未在 tables 中定义" for t in sorted(tables - set(columns))]
     if problems:
         raise InputError("\n".join(f"{source}：{p}" for p in problems))
+
+
+def _column_misuse(what: str, parsed: object) -> list[str]:
+    """A table column (t.col) is a list of rows: it may only appear inside an aggregate."""
+    import ast
+
+    tree = parsed.tree  # type: ignore[attr-defined]
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (
+                node.func.id in AGGREGATES or node.func.id in ("min", "max")):
+            inside |= {id(a) for a in node.args if isinstance(a, ast.Name)}
+    return [f"{what}：表的列 {n.id} 只能用在 sum、count、avg、sumif、sumproduct、min、max 中"
+            for n in ast.walk(tree) if isinstance(n, ast.Name) and "." in n.id and id(n) not in inside]

@@ -13,17 +13,13 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .expr import parse
+from .form import NAME_RE, Form
 
 __all__ = [
     "Band", "BandsRule", "ExtraInput", "ChecklistItem", "ChecklistRule", "DeductionRule", "Framework", "Indicator",
     "JudgedRule", "LinearRule", "Measure", "OverrideRule", "PenaltyRule", "Rounding", "Rule",
     "ScheduleRule", "SumRule", "Tier", "TiersRule",
 ]
-
-NAME_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
-"""Input/measure names: lower-case ASCII with at least one underscore, so they can never be
-mistaken for an A1 cell reference when used as Excel defined names."""
-
 
 def _check_expr(value: str) -> str:
     parse(value)
@@ -247,7 +243,7 @@ class Measure(_Model):
 
 
 class ExtraInput(_Model):
-    """A judged count or yes/no flag that rules refer to by name (not part of the data model)."""
+    """A judged count or yes/no flag answered on the scoring sheet beside its indicator."""
 
     name: str = Field(pattern=NAME_RE.pattern)
     label: str
@@ -302,6 +298,8 @@ class Framework(_Model):
     decisions: list[Decision] = Field(default_factory=list)
     measures: list[Measure] = Field(default_factory=list)
     extra_inputs: list[ExtraInput] = Field(default_factory=list)
+    form: Form = Field(default_factory=Form, description="the data-collection form: inputs, tables, "
+                                                         "derived and stated figures, audit rules, layout")
     indicators: list[Indicator] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -157,6 +157,19 @@ def compile_framework(fw: Framework) -> Compiled:
     return out
 
 
+def sub_rules(rule: Rule | None) -> list[Rule]:
+    """A rule and every rule nested in it (sum parts, override inner rules), depth first."""
+    if rule is None:
+        return []
+    out: list[Rule] = [rule]
+    for part in getattr(rule, "parts", []):
+        out += sub_rules(part)
+    inner = getattr(rule, "rule", None)
+    if inner is not None:
+        out += sub_rules(inner)
+    return out
+
+
 def _rule_names(rule: Rule | None) -> set[str]:
     """Every name a rule's expressions refer to."""
     if rule is None:

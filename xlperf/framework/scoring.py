@@ -11,25 +11,34 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..data.derived import DERIVED
-from ..data.models import SECTIONS, DepartmentData
+from typing import Any
+
+from ..data.models import DepartmentData
 from .cache import per_framework
 from .expr import ExprError, Value, parse, quantize
+from .form import PRIOR_PREFIX
 from .models import Framework, Indicator
 from .rules import Compiled, Ctx, compile_framework, evaluate_rule, finish, fmt_edge, fmt_num, fmt_rate
 
-INPUT_LABELS: dict[str, str] = {
-    name: str((field.json_schema_extra or {}).get("label", name))  # type: ignore[union-attr]
-    for _, section in SECTIONS for name, field in section.model_fields.items()
-}
 
-RATE_INPUTS: frozenset[str] = frozenset(
-    name for section_name, section in SECTIONS if section_name != "stated"
-    for name, field in section.model_fields.items()
-    if (field.json_schema_extra or {}).get("kind") == "rate"  # type: ignore[union-attr]
-)
+@per_framework
+def input_labels(fw: Framework) -> dict[str, str]:
+    """name → Chinese label of every declared input, derived and stated figure."""
+    out = {d.name: d.label for d in fw.form.inputs}
+    out.update({PRIOR_PREFIX + d.name: f"上年 {d.label}" for d in fw.form.inputs if d.prior})
+    out.update({d.name: d.label for d in fw.form.derived})
+    out.update({d.name: d.label for d in fw.form.stated})
+    return out
 
-__all__ = ["IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "check_judgements", "compiled", "score"]
+
+@per_framework
+def rate_inputs(fw: Framework) -> frozenset[str]:
+    """Typed rates, rounded like computed ones (framework decision)."""
+    names = {d.name for d in fw.form.inputs if d.kind == "rate"}
+    return frozenset(names | {PRIOR_PREFIX + n for n in names})
+
+__all__ = ["IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "check_judgements", "compiled", "data_env",
+           "input_labels", "rate_inputs", "score"]
 
 
 class MeasureResult(BaseModel):
@@ -55,6 +64,11 @@ class IndicatorResult(BaseModel):
     explanation: str
     kind: str | None = None
     reason: str | None = None
+
+    @property
+    def is_leaf(self) -> bool:
+        """Leaves carry the rules (at any depth); branches sum their children."""
+        return self.kind is not None
 
 
 class Totals(BaseModel):
@@ -84,21 +98,48 @@ compiled: Callable[[Framework], Compiled] = per_framework(compile_framework)
 """Compile once per framework object."""
 
 
+def _value(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return value
+
+
 def data_env(data: DepartmentData) -> dict[str, Value]:
-    """Flat name → value for every input field (counts and booleans as numbers where needed)."""
-    env: dict[str, Value] = {}
-    for section_name, _ in SECTIONS:
-        section = getattr(data, section_name)
-        for name, value in section:
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                env[name] = value
-            elif isinstance(value, int):
-                env[name] = Decimal(value)
-            else:
-                env[name] = value
+    """Flat name → value for every input field (counts as Decimals), plus each table column as a tuple."""
+    env: dict[str, Value] = {name: _value(value) for name, value in data.values().items()}
+    for table, rows in data.table_rows().items():
+        for col in (rows[0].keys() if rows else ()):
+            env[f"{table}.{col}"] = tuple(_value(r.get(col)) for r in rows)  # type: ignore[assignment]
     return env
+
+
+def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
+    """Computed table columns, row by row; every declared column exists (empty table: no rows)."""
+    for table in fw.form.tables:
+        first = f"{table.name}.{table.columns[0].name}"
+        n = len(env.get(first, ()))  # type: ignore[arg-type]
+        rows: list[dict[str, Value]] = [{} for _ in range(n)]
+        for col in table.columns:
+            key = f"{table.name}.{col.name}"
+            if col.expr is None:
+                values = env.get(key) or (None,) * n
+                filled = tuple(v if v is not None else col.default for v in values)  # type: ignore[union-attr]
+                env[key] = filled  # type: ignore[assignment]
+                for row, v in zip(rows, filled):
+                    if v is not None:
+                        row[col.name] = v
+                continue
+            expr = parse(col.expr)
+            out = []
+            for row in rows:
+                try:
+                    v: Any = expr.evaluate({**env, **row})
+                except ExprError:
+                    v = None
+                if v is not None:
+                    row[col.name] = v
+                out.append(v)
+            env[key] = tuple(out)  # type: ignore[assignment]
 
 
 def build_env(fw: Framework, inputs: Mapping[str, Value], judgements: Mapping[str, Value] | None = None,
@@ -106,15 +147,16 @@ def build_env(fw: Framework, inputs: Mapping[str, Value], judgements: Mapping[st
     """Inputs + derived totals + judged answers + measures, in dependency order."""
     comp = compiled(fw)
     env: dict[str, Value] = dict(inputs)
-    for name in RATE_INPUTS & env.keys():  # typed rates are rounded like computed ones (framework decision)
+    for name in rate_inputs(fw) & env.keys():  # typed rates are rounded like computed ones (framework decision)
         value = env[name]
         if isinstance(value, Decimal):
             env[name] = quantize(value, fw.rounding.rate_decimals)
-    for d in DERIVED:
-        try:
+    _tables_env(fw, env)
+    for d in fw.form.derived:
+        try:  # written as the sheet computes it: a rate rounds only where its expression says round_
             env[d.name] = parse(d.expr).evaluate(env)
-        except Exception:  # a missing input: derived value stays undefined
-            pass
+        except ExprError:  # a missing input: derived value stays undefined
+            continue
     for j in comp.judged:
         env.setdefault(j.name, "" if j.is_tier else Decimal(0))
     if judgements:
@@ -148,7 +190,7 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
                         f" = {fmt_rate(rate)}")
             return f"{names[name]} = {fmt_num(num)} / {fmt_num(den)} = {fmt_rate(rate)}"
         value = env.get(name)
-        label = INPUT_LABELS.get(name, name)
+        label = input_labels(fw).get(name, name)
         return f"{label} {fmt_rate(value) if isinstance(value, Decimal) else value}"
 
     ctx = Ctx(env, measure_text)
@@ -186,8 +228,11 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
     selfs = [s for _, s in top if s is not None]
     measures = [MeasureResult(id=k, name=names[k], value=v[0], num=v[1], den=v[2], explanation=measure_text(k))
                 for k, v in parts.items()]
+    values = data.values()
+    dept, year = fw.form.role("department"), fw.form.role("year")
     return ScoreResult(
-        framework=fw.id, framework_version=fw.version, department=data.info.department, year=data.info.year,
+        framework=fw.id, framework_version=fw.version, department=str(values.get(dept, "") if dept else ""),
+        year=int(values.get(year) or fw.year) if year else fw.year,
         total=Totals(computed=quantize(total, decimals), self=sum(selfs, Decimal(0)) if selfs else None),
         indicators=results, measures=measures)
 

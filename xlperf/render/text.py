@@ -46,7 +46,7 @@ def print_scores(result: ScoreResult, console: Console | None = None) -> None:
     console.print(table)
     console.print("[bold]计算过程[/]")
     for item in result.indicators:
-        if item.level == 3:
+        if item.is_leaf:
             mark = "" if not item.delta else f"  [red]（自评 {item.self:.2f}，差 {item.delta:+.2f}）[/]"
             console.print(f"• {item.name}：{item.explanation}{mark}", highlight=False)
 

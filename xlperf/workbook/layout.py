@@ -1,88 +1,82 @@
-"""Where every name goes in the standard workbook: sheets, blocks and rows, as data.
+"""Where every name goes in the standard workbook: the framework's sheets and blocks, plus xlperf's own sheets.
 
-The positions are deterministic, so the validator can regenerate the expected template of any
-framework and compare a submitted workbook cell by cell.
+The form's sheets come from the framework (``form.sheets``); names a framework declares but does not
+place are put where a user would look for them (a prior-year figure right after this year's, other
+names on an extra sheet), so no declared name is ever without a cell. Positions are deterministic, so
+the validator can regenerate the expected template of any framework and compare cell by cell.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["BLOCKS", "Block", "FORM_SHEETS", "SCORE_SHEET", "RESULT_SHEET", "GUIDE_SHEET", "OTHER_SHEET"]
+from ..framework.cache import per_framework
+from ..framework.form import PRIOR_PREFIX
+from ..framework.models import Framework
 
+__all__ = ["Block", "GUIDE_SHEET", "OTHER_SHEET", "RESULT_SHEET", "SCORE_SHEET", "form_layout", "STATED_TITLE"]
+
+# xlperf's own sheets, the same for every framework.
 GUIDE_SHEET = "填报说明"
 SCORE_SHEET = "评分表"
 RESULT_SHEET = "校验结果"
 OTHER_SHEET = "其他计算指标"
+STATED_TITLE = "报告中填报或引用的数值（用于一致性校验；报告中没有的可不填）"
+CONST_TITLE = "评价框架（自动生成，请勿修改）"
 
 
 @dataclass(frozen=True)
 class Block:
     title: str
     names: tuple[str, ...]
+    table: str | None = None  # a table block: its rows and columns come from the table declaration
 
 
-STATED_TITLE = "报告中填报或引用的数值（用于一致性校验；报告中没有的可不填）"
+@per_framework
+def form_layout(fw: Framework) -> dict[str, tuple[Block, ...]]:
+    """sheet → blocks, in order, for every form name of the framework."""
+    from ..framework.scoring import compiled
 
-BLOCKS: dict[str, tuple[Block, ...]] = {
-    "基本信息": (
-        Block("部门信息", ("department", "year", "preparer", "head", "classified")),
-        Block("评价框架（自动生成，请勿修改）", ("fw_id", "fw_version")),
-        Block(STATED_TITLE, ("self_total_stated",)),
-    ),
-    "预算编制": (
-        Block("年初预算（万元）", ("personnel_initial", "public_initial", "basic_initial", "project_initial",
-                              "total_initial")),
-        Block(STATED_TITLE, ("basic_initial_stated", "total_initial_stated", "budget_text_personnel",
-                             "budget_text_public", "budget_text_retiree", "budget_text_project", "budget_text_total")),
-    ),
-    "预算执行": (
-        Block("调整后年度预算总指标（万元）", ("personnel_adjusted", "public_adjusted", "basic_adjusted",
-                                      "project_adjusted", "total_adjusted")),
-        Block("年度总支出（万元）", ("personnel_actual", "public_actual", "basic_actual", "project_actual",
-                              "total_actual")),
-        Block("预算执行率", ("exec_rate_personnel", "exec_rate_public", "exec_rate_basic", "exec_rate_project",
-                        "exec_rate_total")),
-        Block("预算调整、结转与合规", ("total_adjustment", "adjust_ratio", "carryover_begin", "violation")),
-        Block(STATED_TITLE, ("basic_adjusted_stated", "basic_actual_stated", "total_adjusted_stated",
-                             "total_actual_stated", "rate_personnel_stated", "rate_public_stated",
-                             "rate_basic_stated", "rate_project_stated", "rate_total_stated",
-                             "project_adjusted_text", "project_actual_text", "project_rate_text",
-                             "personnel_wages_text", "personnel_subsidy_text")),
-    ),
-    "季度支付": (
-        Block("季度末累计支付（万元）", ("quota_total", "paid_q1", "paid_q2", "paid_q3", "paid_q4")),
-        Block("季度预算执行率（累计支出进度 ÷ 序时进度）", ("exec_q1", "exec_q2", "exec_q3", "exec_q4", "exec_avg")),
-        Block(STATED_TITLE, ("exec_q1_stated", "exec_q2_stated", "exec_q3_stated", "exec_q4_stated",
-                             "exec_avg_stated", "progress_q1_stated", "progress_q2_stated")),
-    ),
-    "三公经费与政府采购": (
-        Block("“三公”经费（万元）", ("abroad_budget", "abroad_actual", "reception_budget", "reception_actual",
-                               "vehicle_budget", "vehicle_actual", "sangong_budget", "sangong_actual")),
-        Block("控制率", ("sangong_rate", "public_rate")),
-        Block("政府采购（万元）", ("procurement_plan", "procurement_actual", "procurement_rate")),
-        Block(STATED_TITLE, ("procurement_plan_budget_table", "sangong_budget_stated", "budget_table_total_stated",
-                             "sangong_actual_stated", "sangong_rate_stated", "public_rate_stated")),
-    ),
-    "人员": (
-        Block("年末人数", ("staff_authorized", "staff_onpost", "staff_workers", "staff_employees",
-                       "staff_dispatched", "staff_other_hired", "staff_retired")),
-        Block("人员控制", ("staff_in_post", "staff_offpost", "staff_all", "staff_control_rate", "offpost_rate")),
-        Block(STATED_TITLE, ("offpost_rate_stated",)),
-    ),
-    "资产": (
-        Block("固定资产（万元）", ("fa_count", "fa_original", "fa_net", "fa_in_use", "fa_use_rate")),
-        Block("无形资产与资产总额（万元）", ("ia_count", "ia_original", "ia_net", "assets_total")),
-        Block(STATED_TITLE, ("fa_use_rate_stated",)),
-    ),
-    "项目与重点工作": (
-        Block("项目", ("projects_planned", "projects_on_time", "project_timeliness_rate")),
-        Block("重点工作", ("key_tasks_total", "key_tasks_failed")),
-    ),
-    "信访与满意度": (
-        Block("群众信访", ("petition_channel", "petition_reply_rate", "petition_ontime_rate")),
-        Block("满意度", ("satisfaction",)),
-    ),
-}
+    form = fw.form
+    prior = {d.name for d in form.inputs if d.prior}
+    placed: set[str] = set()
+    sheets: dict[str, list[Block]] = {}
+    for sheet in form.sheets:
+        blocks: list[Block] = []
+        for block in sheet.blocks:
+            names: list[str] = []
+            for name in block.names:
+                names.append(name)
+                if name in prior and PRIOR_PREFIX + name not in _all_placed(fw):
+                    names.append(PRIOR_PREFIX + name)
+            blocks.append(Block(block.title, tuple(names)))
+            placed |= set(names)
+        blocks += [Block(t.label, (), t.name) for t in form.tables if t.name in sheet.tables]
+        sheets[sheet.name] = blocks
+    table_names = {t for s in form.sheets for t in s.tables}
+    first = next(iter(sheets), None)
+    if first is not None and not {"fw_id", "fw_version"} <= placed:
+        sheets[first].append(Block(CONST_TITLE, tuple(n for n in ("fw_id", "fw_version") if n not in placed)))
+        placed |= {"fw_id", "fw_version"}
+    other_inputs = [n for d in form.inputs for n in ([d.name] + ([PRIOR_PREFIX + d.name] if d.prior else []))
+                    if n not in placed]
+    other = [Block("其他输入", tuple(other_inputs))] if other_inputs else []
+    other += [Block(t.label, (), t.name) for t in form.tables if t.name not in table_names]
+    derived = [d.name for d in form.derived if d.name not in placed]
+    if derived:
+        other.append(Block("其他计算数", tuple(derived)))
+    measures = [m.id for m in compiled(fw).measures if m.id not in placed]
+    if measures:
+        other.append(Block("框架定义的其他比率", tuple(measures)))
+    stated = [s.name for s in form.stated if s.name not in placed]
+    if stated:
+        other.append(Block(STATED_TITLE, tuple(stated)))
+    if other:
+        sheets.setdefault(OTHER_SHEET, []).extend(other)
+    if first is None:  # no sheets declared: the whole form on one sheet
+        sheets.setdefault(OTHER_SHEET, []).append(Block(CONST_TITLE, ("fw_id", "fw_version")))
+    return {k: tuple(v) for k, v in sheets.items()}
 
-FORM_SHEETS: tuple[str, ...] = tuple(BLOCKS)
+
+def _all_placed(fw: Framework) -> set[str]:
+    return {n for sheet in fw.form.sheets for block in sheet.blocks for n in block.names}

@@ -15,15 +15,49 @@ from ..framework.cache import per_framework
 from ..framework.models import Framework, Indicator
 from ..framework.rules import _rule_names, excel_rule, finish_excel, fmt_pts
 from ..framework.scoring import compiled
-from .layout import BLOCKS, OTHER_SHEET, SCORE_SHEET, Block
+from ..framework.models import ScheduleRule
+from .layout import SCORE_SHEET, Block, form_layout
 
-__all__ = ["CellPlan", "Plan", "ScoreRow", "plan_for"]
+__all__ = ["CellPlan", "Plan", "ScheduleChart", "ScoreRow", "TablePlan", "column_range_name", "plan_for"]
 
 FORM_COLS = {"label": "A", "value": "B", "unit": "C", "check": "D", "note": "E"}
 SCORE_COLS = {"id": "A", "name": "B", "points": "C", "criteria": "D", "answer": "E", "score": "F", "self": "G",
               "delta": "H", "reason": "I", "explain": "J"}
 FIRST_ROW = 3  # row 1 title, row 2 column headers
 BOOL_KINDS = ("bool", "flag")
+TABLE_FIRST_COL = 1  # tables start in column A: title row, header row, then the rows
+
+
+def column_range_name(table: str, column: str) -> str:
+    """The defined name of a table column's range (``projects.actual`` → ``tbl_projects_actual``)."""
+    return f"tbl_{table}_{column}"
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """Where a table sits: its header row, first and last data rows, and each column's letter."""
+
+    name: str
+    sheet: str
+    title_row: int
+    header_row: int
+    first_row: int
+    last_row: int
+    columns: dict[str, str]  # column name → letter
+
+    def range_ref(self, column: str) -> str:
+        sheet = self.sheet.replace("'", "''")
+        col = self.columns[column]
+        return f"'{sheet}'!${col}${self.first_row}:${col}${self.last_row}"
+
+
+@dataclass(frozen=True)
+class ScheduleChart:
+    """The cumulative-payment chart: per period, progress (formula) against the schedule."""
+
+    sheet: str
+    schedule: tuple[float, ...]
+    first_row: int = 3
 
 
 @dataclass(frozen=True)
@@ -57,6 +91,9 @@ class Plan:
     helpers: list[CellPlan] = field(default_factory=list)  # unnamed formula cells (checks, charts)
     blocks: dict[str, list[tuple[int, Block]]] = field(default_factory=dict)  # sheet → (title row, block)
     score_rows: list[ScoreRow] = field(default_factory=list)
+    tables: dict[str, TablePlan] = field(default_factory=dict)
+    schedule_chart: ScheduleChart | None = None
+    score_chart_level: int | None = None
 
     def formulas(self) -> dict[tuple[str, str], str]:
         """(sheet, cell) → expected formula of every computed cell."""
@@ -75,6 +112,10 @@ def name_of_factory(cat: dict[str, NameSpec], rate_decimals: int = 4) -> Callabl
 
     def name_of(name: str) -> str:
         spec = cat.get(name)
+        if spec is not None and spec.role == "column":
+            table, column = name.split(".", 1)
+            ref = column_range_name(table, column)
+            return f'--({ref}="是")' if spec.kind in BOOL_KINDS else ref
         if spec is not None and spec.kind in BOOL_KINDS and spec.is_input:
             return f'({name}="是")'
         if spec is not None and spec.kind == "rate" and spec.role == "input":
@@ -128,15 +169,13 @@ def _build(fw: Framework, flavour: str) -> Plan:
             return None
         return None
 
-    blocks = dict(BLOCKS)
-    unplaced_measures = [m.id for m in comp.measures
-                         if not any(m.id in b.names for bs in BLOCKS.values() for b in bs)]
-    if unplaced_measures:
-        blocks[OTHER_SHEET] = (Block("框架定义的其他比率", tuple(unplaced_measures)),)
-    for sheet, sheet_blocks in blocks.items():
+    for sheet, sheet_blocks in form_layout(fw).items():
         row = FIRST_ROW
         plan.blocks[sheet] = []
         for block in sheet_blocks:
+            if block.table is not None:
+                row = _plan_table(plan, fw, sheet, row, block, name_of)
+                continue
             names = [n for n in block.names if n in cat]
             if not names:
                 continue
@@ -155,8 +194,8 @@ def _build(fw: Framework, flavour: str) -> Plan:
             row += 1  # blank line between blocks
 
     _plan_scores(plan, cat, name_of, flavour)
-    _plan_chart_data(plan)
-    missing = [n for n, s in cat.items() if n not in plan.cells and s.role not in ("judged",)]
+    _plan_chart_data(plan, name_of)
+    missing = [n for n, s in cat.items() if n not in plan.cells and s.role not in ("judged", "column")]
     if missing:  # pragma: no cover - layout and catalogue out of step
         raise RuntimeError(f"names without a cell: {missing}")
     return plan
@@ -223,21 +262,65 @@ def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], 
     plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['delta']}{row}", None, f"{c['self']}{row}-{c['score']}{row}"))
 
 
-QUARTER_CHART = ("季度支付", "G", "H", "I")  # sheet, label col, progress col, schedule col (rows 3-6)
+def _schedule_rule(fw: Framework) -> ScheduleRule | None:
+    from ..framework.rules import sub_rules
+
+    return next((r for ind in fw.leaves() for r in sub_rules(ind.rule) if isinstance(r, ScheduleRule)), None)
 
 
-def _plan_chart_data(plan: Plan) -> None:
-    """Small formula tables the charts draw from (checked like every other formula)."""
-    if all(f"paid_q{n}" in plan.cells for n in range(1, 5)) and "quota_total" in plan.cells:
-        sheet, _, prog, _ = QUARTER_CHART
-        for n in range(1, 5):
-            plan.helpers.append(CellPlan(sheet, f"{prog}{2 + n}", None,
-                                         f"IF(quota_total=0,0,ROUND(paid_q{n}/quota_total,4))"))
-    base = plan.score_rows[-1].row + 3
-    level2 = [r for r in plan.score_rows if r.indicator is not None and r.level == 2]
-    for i, r in enumerate(level2, start=1):
-        plan.helpers.append(CellPlan(SCORE_SHEET, f"C{base + i}", None, f"{SCORE_COLS['score']}{r.row}"))
-        plan.helpers.append(CellPlan(SCORE_SHEET, f"D{base + i}", None, f"{SCORE_COLS['self']}{r.row}"))
+CHART_COLS = ("G", "H", "I")  # label, progress, schedule of the schedule chart's data
+
+
+def _plan_chart_data(plan: Plan, name_of: Callable[[str], str]) -> None:
+    """Small formula tables the charts draw from (checked like every other formula); only declared charts."""
+    fw = plan.framework
+    for chart in fw.form.charts:
+        if chart.kind == "schedule":
+            rule = _schedule_rule(fw)
+            if rule is None:
+                continue
+            first_paid = next(iter(sorted(parse(rule.paid[0]).names)), None)
+            sheet = chart.sheet or (plan.cells[first_paid].sheet if first_paid in plan.cells else None)
+            if sheet is None or sheet not in plan.blocks:
+                continue
+            plan.schedule_chart = ScheduleChart(sheet, tuple(float(s) for s in rule.schedule))
+            total = parse(rule.total).to_excel(name_of)
+            for n, paid in enumerate(rule.paid):
+                plan.helpers.append(CellPlan(sheet, f"{CHART_COLS[1]}{3 + n}", None,
+                                             f"IF({total}=0,0,ROUND({parse(paid).to_excel(name_of)}/{total},4))"))
+        elif chart.kind == "scores":
+            plan.score_chart_level = chart.level
+            base = plan.score_rows[-1].row + 3
+            rows = [r for r in plan.score_rows if r.indicator is not None and r.level == chart.level]
+            for i, r in enumerate(rows, start=1):
+                plan.helpers.append(CellPlan(SCORE_SHEET, f"C{base + i}", None, f"{SCORE_COLS['score']}{r.row}"))
+                plan.helpers.append(CellPlan(SCORE_SHEET, f"D{base + i}", None, f"{SCORE_COLS['self']}{r.row}"))
+
+
+def _plan_table(plan: Plan, fw: Framework, sheet: str, row: int, block: Block, name_of: Callable[[str], str]) -> int:
+    """A table: title, header, then its rows; computed columns get one formula per row."""
+    from openpyxl.utils import get_column_letter
+
+    table = next(t for t in fw.form.tables if t.name == block.table)
+    letters = {c.name: get_column_letter(TABLE_FIRST_COL + i) for i, c in enumerate(table.columns)}
+    tp = TablePlan(table.name, sheet, row, row + 1, row + 2, row + 1 + table.rows, letters)
+    plan.tables[table.name] = tp
+    plan.blocks[sheet].append((row, block))
+    key = letters[table.columns[0].name]
+    for col in table.columns:
+        if col.expr is None:
+            continue
+        expr = parse(col.expr)
+        for r in range(tp.first_row, tp.last_row + 1):
+            def local(name: str, r: int = r) -> str:
+                if name in letters:
+                    kind = next(c.kind for c in table.columns if c.name == name)
+                    ref = f"${letters[name]}{r}"
+                    return f'({ref}="是")' if kind in BOOL_KINDS else ref
+                return name_of(name)
+            plan.helpers.append(CellPlan(sheet, f"{letters[col.name]}{r}", None,
+                                         f'IF(${key}{r}="","",{expr.to_excel(local)})'))
+    return tp.last_row + 2
 
 
 def _explain_formula(ind: Indicator, plan: Plan, cat: dict[str, NameSpec]) -> str:

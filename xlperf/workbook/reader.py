@@ -11,12 +11,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..catalog import NameSpec, catalog
-from ..data.models import SECTIONS, DepartmentData
+from ..data.models import DepartmentData, data_model
 from ..errors import InputError, reason_zh
 from ..findings import Finding, Severity
 from ..framework.models import Framework
 from .cells import parse_cell
-from .layout import FORM_SHEETS, SCORE_SHEET
+from .layout import SCORE_SHEET
 from .plan import Plan, plan_for
 from .safety import FileIssue, is_fatal, precheck
 from .xlsx import Book, RawCell, open_book
@@ -46,6 +46,7 @@ class WorkbookRead:
     findings: list[Finding] = field(default_factory=list)
     data: DepartmentData | None = None
     file_issues: list[FileIssue] = field(default_factory=list)
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # filled rows of each table
 
     def raw(self, name: str) -> RawCell | None:
         loc = self.locations.get(name)
@@ -104,12 +105,15 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
                                     found=fw_version, expected=fw.version,
                                     message=f"工作簿的框架版本为 {fw_version}，当前框架 {fw.id} 的版本为 {fw.version}"))
     _read_values(out, catalog(fw))
+    _read_tables(out, catalog(fw))
     out.data = _to_data(out, catalog(fw))
-    year = out.values.get("year")
+    year_name = fw.form.role("year")
+    year = out.values.get(year_name) if year_name else None
     if isinstance(year, int) and year != fw.year:
         out.findings.append(Finding(code="XP122", name="framework-mismatch", severity=Severity.warning,
-                                    sheet=out.locations.get("year", ("基本信息", ""))[0],
-                                    cell=out.locations.get("year", ("", ""))[1] or None, found=year, expected=fw.year,
+                                    sheet=out.locations.get(year_name, ("", ""))[0] or None,
+                                    cell=out.locations.get(year_name, ("", ""))[1] or None, found=year,
+                                    expected=fw.year,
                                     message=f"评价年度为 {year}，而评价框架“{fw.name}”（{fw.id}）适用于 {fw.year} 年度，"
                                             "请确认是否使用了当年的框架和模板"))
     return out
@@ -125,8 +129,7 @@ def _const(book: Book, name: str) -> str | None:
 
 def _read_values(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
     book = out.book
-    missing_sheets = [s for s in (*FORM_SHEETS, SCORE_SHEET) if s in out.plan.blocks or s == SCORE_SHEET
-                      if s not in book.sheets]
+    missing_sheets = [s for s in (*out.plan.blocks, SCORE_SHEET) if s not in book.sheets]
     for sheet in missing_sheets:
         out.findings.append(Finding(code="XP120", name="missing-sheet", severity=Severity.error, sheet=sheet,
                                     message=f"缺少工作表“{sheet}”（可能被删除或改名），请使用标准模板"))
@@ -174,6 +177,37 @@ def _read_values(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
         out.values[name] = parsed.value
 
 
+def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
+    """Filled rows of every table (a row is filled when its first column is); computed columns are not read."""
+    for table in out.framework.form.tables:
+        tp = out.plan.tables.get(table.name)
+        if tp is None or tp.sheet not in out.book.sheets:
+            continue
+        typed = [c for c in table.columns if c.expr is None]
+        rows: list[dict[str, Any]] = []
+        for r in range(tp.first_row, tp.last_row + 1):
+            key = out.book.cell(tp.sheet, f"{tp.columns[typed[0].name]}{r}")
+            if key is None or key.value is None or not str(key.value).strip():
+                continue
+            row: dict[str, Any] = {}
+            for col in typed:
+                cell = f"{tp.columns[col.name]}{r}"
+                spec = cat[f"{table.name}.{col.name}"]
+                parsed = parse_cell(out.book.cell(tp.sheet, cell), spec)
+                label = f"{spec.label}（第 {r - tp.first_row + 1} 行）"
+                for note in parsed.notes:
+                    out.findings.append(Finding(code=note.code, severity=NOTE_SEVERITY.get(note.code, Severity.info),
+                                                sheet=tp.sheet, cell=cell, message=f"{label}：{note.message}"))
+                if parsed.error is not None:
+                    out.findings.append(Finding(code=parsed.error.code, severity=Severity.error, sheet=tp.sheet,
+                                                cell=cell, message=f"{label}：{parsed.error.message}"))
+                elif parsed.value is not None:
+                    row[col.name] = parsed.value
+                out.locations[f"{table.name}.{col.name}@{len(rows)}"] = (tp.sheet, cell)
+            rows.append(row)
+        out.tables[table.name] = rows
+
+
 def _shown(raw: RawCell | None) -> str | None:
     return None if raw is None else raw.value
 
@@ -182,8 +216,13 @@ def _to_data(out: WorkbookRead, cat: dict[str, NameSpec]) -> DepartmentData | No
     """Build the data model; fields that failed to parse make it None (the findings say why)."""
     values = out.values
     sections: dict[str, dict[str, Any]] = {}
-    for section_name, section in SECTIONS:
-        sections[section_name] = {n: values[n] for n in section.model_fields if n in values}
+    for spec in cat.values():
+        if spec.role in ("input", "stated"):
+            group = sections.setdefault(spec.group, {})
+            if spec.name in values:
+                group[spec.name] = values[spec.name]
+    if out.tables:
+        sections["tables"] = out.tables  # type: ignore[assignment]
     judgements = {s.name: values[s.name] for s in cat.values() if s.role == "judged" and s.name in values}
     for s in cat.values():
         if s.role == "judged" and s.kind == "flag" and s.name in judgements:
@@ -194,11 +233,13 @@ def _to_data(out: WorkbookRead, cat: dict[str, NameSpec]) -> DepartmentData | No
         if score is not None:
             self_scores[ind.id] = {"score": score, "reason": values.get(f"reason_{ind.id}", "") or ""}
     try:
-        return DepartmentData.model_validate({"framework": out.framework.id, **sections, "judgements": judgements,
-                                              "self_scores": self_scores})
+        return data_model(out.framework).model_validate(
+            {"framework": out.framework.id, **sections, "judgements": judgements, "self_scores": self_scores})
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             name = str(err["loc"][-1]) if err["loc"] else ""
+            if err["loc"] and err["loc"][0] == "tables" and len(err["loc"]) >= 4:
+                name = f"{err['loc'][1]}.{err['loc'][3]}@{err['loc'][2]}"
             loc = out.locations.get(name)
             if any(f.sheet == (loc or ("",))[0] and f.cell == (loc or ("", ""))[1] for f in out.findings):
                 continue  # already reported by the cell parser

@@ -25,7 +25,7 @@ from ..catalog import NameSpec, catalog
 from ..framework.models import Framework
 from ..framework.rules import fmt_pts
 from .layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
-from .plan import BOOL_KINDS, FIRST_ROW, FORM_COLS, QUARTER_CHART, SCORE_COLS, Plan, plan_for
+from .plan import BOOL_KINDS, CHART_COLS, FIRST_ROW, FORM_COLS, SCORE_COLS, Plan, plan_for
 
 __all__ = ["RESULT_HEADERS", "build_workbook", "write_template"]
 
@@ -64,8 +64,9 @@ def build_workbook(fw: Framework, *, year: int | None = None, flavour: str = "na
     cat = catalog(fw)
     values = dict(values or {})
     values["fw_id"], values["fw_version"] = fw.id, fw.version
-    if year is not None:  # an explicit --year wins over the year of a data file
-        values["year"] = year
+    year_name = fw.form.role("year")
+    if year is not None and year_name:  # an explicit --year wins over the year of a data file
+        values[year_name] = year
     wb = Workbook()
     wb.remove(wb.active)  # type: ignore[arg-type]
     _guide(wb.create_sheet(GUIDE_SHEET), fw)
@@ -333,40 +334,56 @@ def _result_sheet(ws: Worksheet) -> None:
 # Charts -------------------------------------------------------------------------------------------
 
 
+def _period_labels(n: int) -> list[str]:
+    if n == 4:
+        return [f"{q}季度" for q in "一二三四"]
+    if n == 2:
+        return ["上半年", "全年"]
+    if n == 12:
+        return [f"{m}月" for m in range(1, 13)]
+    return [f"第{i}期" for i in range(1, n + 1)]
+
+
 def _charts(wb: Workbook, plan: Plan) -> None:
+    """Only the charts the framework declares (a schedule chart only with a schedule rule)."""
     helpers = {(h.sheet, h.cell): h.formula for h in plan.helpers}
-    sheet, label_col, prog_col, sched_col = QUARTER_CHART
-    if (sheet, f"{prog_col}3") in helpers:
-        ws = wb[sheet]
-        ws[f"{label_col}2"], ws[f"{prog_col}2"], ws[f"{sched_col}2"] = "季度", "累计支出进度", "序时进度"
-        for n in range(1, 5):
-            r = 2 + n
-            ws[f"{label_col}{r}"] = f"{n}季度"
-            ws[f"{prog_col}{r}"] = "=" + helpers[(sheet, f"{prog_col}{r}")]  # type: ignore[operator]
-            ws[f"{sched_col}{r}"] = n / 4
+    sc = plan.schedule_chart
+    if sc is not None:
+        ws = wb[sc.sheet]
+        label_col, prog_col, sched_col = CHART_COLS
+        ws[f"{label_col}2"], ws[f"{prog_col}2"], ws[f"{sched_col}2"] = "期间", "累计支出进度", "序时进度"
+        for n, (label, share) in enumerate(zip(_period_labels(len(sc.schedule)), sc.schedule, strict=True)):
+            r = sc.first_row + n
+            ws[f"{label_col}{r}"] = label
+            ws[f"{prog_col}{r}"] = "=" + helpers[(sc.sheet, f"{prog_col}{r}")]  # type: ignore[operator]
+            ws[f"{sched_col}{r}"] = share
             ws[f"{prog_col}{r}"].number_format = ws[f"{sched_col}{r}"].number_format = "0.00%"
+        last = sc.first_row + len(sc.schedule) - 1
         chart = LineChart()
-        chart.title = "季度累计支出进度与序时进度"
+        chart.title = "累计支出进度与序时进度"
         chart.y_axis.title = "进度"
         chart.y_axis.number_format = "0%"
-        chart.add_data(Reference(ws, min_col=8, max_col=9, min_row=2, max_row=6), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=7, min_row=3, max_row=6))
+        chart.add_data(Reference(ws, min_col=8, max_col=9, min_row=2, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=7, min_row=sc.first_row, max_row=last))
         chart.height, chart.width = 7.5, 14
-        ws.add_chart(chart, "G8")
+        ws.add_chart(chart, f"G{last + 2}")
+    if plan.score_chart_level is None:
+        return
     ws = wb[SCORE_SHEET]
-    level2 = [r for r in plan.score_rows if r.indicator is not None and r.level == 2]
+    level = plan.score_chart_level
+    rows = [r for r in plan.score_rows if r.indicator is not None and r.level == level]
     base = plan.score_rows[-1].row + 3
-    ws[f"B{base}"], ws[f"C{base}"], ws[f"D{base}"] = "二级指标", "计算得分", "自评得分"
-    for i, r in enumerate(level2, start=1):
+    ws[f"B{base}"], ws[f"C{base}"], ws[f"D{base}"] = f"{level}级指标", "计算得分", "自评得分"
+    for i, r in enumerate(rows, start=1):
         assert r.indicator is not None
         ws[f"B{base + i}"] = r.indicator.name
         ws[f"C{base + i}"] = "=" + helpers[(SCORE_SHEET, f"C{base + i}")]  # type: ignore[operator]
         ws[f"D{base + i}"] = "=" + helpers[(SCORE_SHEET, f"D{base + i}")]  # type: ignore[operator]
     chart = BarChart()
     chart.type = "bar"
-    chart.title = "二级指标：计算得分与自评得分"
-    chart.add_data(Reference(ws, min_col=3, max_col=4, min_row=base, max_row=base + len(level2)),
+    chart.title = f"{level}级指标：计算得分与自评得分"
+    chart.add_data(Reference(ws, min_col=3, max_col=4, min_row=base, max_row=base + len(rows)),
                    titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=2, min_row=base + 1, max_row=base + len(level2)))
+    chart.set_categories(Reference(ws, min_col=2, min_row=base + 1, max_row=base + len(rows)))
     chart.height, chart.width = 12, 18
     ws.add_chart(chart, f"F{base}")

@@ -1,4 +1,7 @@
-"""Seeded random department data for tests and benchmarks, including every band edge of a framework.
+"""Seeded random departments of the 福田区 2021 framework for tests and benchmarks, hitting band edges.
+
+It knows that framework's inputs (totals that add up, cumulative quarterly payments …), which is why it
+lives with the tests and not in the package: no file under xlperf/ names a framework's inputs.
 
 Figures are consistent with each other (totals add up, quarterly payments are cumulative and end at
 the year's expenditure, stated figures equal what the inputs give), so a validator must report no
@@ -11,10 +14,10 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ..data.models import DepartmentData
-from ..framework.expr import parse, quantize
-from ..framework.models import BandsRule, DeductionRule, Framework, Rule
-from ..framework.scoring import compiled, data_env, build_env
+from xlperf.data.models import DepartmentData, SelfScore, data_model
+from xlperf.framework.expr import parse, quantize
+from xlperf.framework.models import BandsRule, DeductionRule, Framework, Rule
+from xlperf.framework.scoring import build_env, compiled, data_env, score
 
 __all__ = ["band_edges", "random_department"]
 
@@ -141,39 +144,29 @@ def random_department(fw: Framework, seed: int) -> DepartmentData:
                     "satisfaction": min(Decimal(1), pick_rate(0.7, 1.0))},
         "judgements": judgements,
     }
-    data = DepartmentData.model_validate(raw)
+    data = data_model(fw).model_validate(raw)
     return _with_self_scores(fw, data, rng)
 
 
 def _with_self_scores(fw: Framework, data: DepartmentData, rng: random.Random) -> DepartmentData:
     """Self-scores equal to the computed scores, and stated figures equal to what the inputs give."""
-    from ..framework.scoring import score
-
     result = score(fw, data)
     self_scores = {i.id: {"score": i.computed, "reason": "按评分标准自评" if i.computed < i.points else ""}
-                   for i in result.indicators if i.level == 3}
+                   for i in result.indicators if i.is_leaf}
     env, _ = build_env(fw, data_env(data), dict(data.judgements))
     stated: dict[str, Any] = {}
-    from ..data.models import Stated
-
-    for name, fld in Stated.model_fields.items():
-        extra = fld.json_schema_extra if isinstance(fld.json_schema_extra, dict) else {}
-        expect = extra.get("expect")
-        if not expect or rng.random() < 0.3 or name == "self_total_stated":
+    for decl in fw.form.stated:
+        expect = decl.expect
+        if not expect or rng.random() < 0.3 or decl.name == "self_total_stated":
             continue
         try:
             value = parse(str(expect)).evaluate(env)
         except Exception:
             continue
         if isinstance(value, Decimal):
-            stated[name] = quantize(value, 4 if extra.get("kind") == "rate" else 2)
+            stated[decl.name] = quantize(value, 4 if decl.kind == "rate" else 2)
     stated["self_total_stated"] = result.total.computed
     stated.pop("budget_text_total", None)
-    return data.model_copy(update={"self_scores": {k: _self(v) for k, v in self_scores.items()},
-                                   "stated": Stated.model_validate(stated)})
-
-
-def _self(value: dict[str, Any]) -> Any:
-    from ..data.models import SelfScore
-
-    return SelfScore.model_validate(value)
+    stated_model = type(data.stated)  # type: ignore[attr-defined]
+    return data.model_copy(update={"self_scores": {k: SelfScore.model_validate(v) for k, v in self_scores.items()},
+                                   "stated": stated_model.model_validate(stated)})

@@ -1,0 +1,127 @@
+"""XP32x (audit): the framework's own audit rules (审核公式), one generic check per level.
+
+A region's data-collection form comes with coded audit rules: an expression that must hold, a level
+(强制 must be fixed; 提示 is accepted with a written explanation) and a message. They are data in the
+framework (``form.audits``); these two checks evaluate them, so a new rule is never new Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import ClassVar
+
+from ..findings import Finding, Severity
+from ..framework.expr import ExprError, Value, parse
+from ..framework.form import AuditRule
+from ..framework.rules import fmt_money, fmt_num, fmt_rate
+from .base import Check
+from .context import CheckContext
+
+__all__ = ["AuditRuleFailed", "AuditRuleWarning", "render_message"]
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+RATE_KINDS = ("rate",)
+
+
+def _kind_of(ctx: CheckContext, expr: str) -> str:
+    """How to show an expression's value: as a rate if it reads only rates, as money if it reads money."""
+    kinds = {ctx.cat[n].kind for n in parse(expr).names if n in ctx.cat}
+    if ctx.cat.get(expr.strip()) is not None and ctx.cat[expr.strip()].role == "measure":
+        return "rate"
+    if kinds and kinds <= {"rate"}:
+        return "rate"
+    if "money" in kinds:
+        return "money"
+    return "number"
+
+
+def _show(value: Value, kind: str) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if not isinstance(value, Decimal):
+        return str(value)
+    if kind == "rate":
+        return fmt_rate(value)
+    if kind == "money":
+        return fmt_money(value)
+    return fmt_num(value)
+
+
+def render_message(ctx: CheckContext, template: str) -> str:
+    """``{expr}`` → its value (money with two decimals, rates as percentages); ``{name:label}`` → the label."""
+
+    def sub(match: re.Match[str]) -> str:
+        body = match.group(1)
+        if body.endswith(":label"):
+            return ctx.label(body[: -len(":label")].strip())
+        try:
+            return _show(parse(body).evaluate(ctx.env), _kind_of(ctx, body))
+        except ExprError:
+            return "（无数据）"
+
+    return _PLACEHOLDER.sub(sub, template)
+
+
+def _evaluate(ctx: CheckContext, expr: str | None) -> Value | None:
+    if expr is None:
+        return None
+    try:
+        return parse(expr).evaluate(ctx.env)
+    except ExprError:
+        return None
+
+
+def _truth(value: Value) -> bool:
+    return value if isinstance(value, bool) else bool(value)
+
+
+class _AuditCheck(Check):
+    level: ClassVar[str]
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for rule in ctx.read.framework.form.audits:
+            if rule.severity != self.level:
+                continue
+            finding = self._check(ctx, rule)
+            if finding is not None:
+                yield finding
+
+    def _check(self, ctx: CheckContext, rule: AuditRule) -> Finding | None:
+        """A finding when the rule applies and fails; a rule over a missing figure does not apply
+        (the missing input is reported by XP207)."""
+        try:
+            if rule.when is not None and not _truth(parse(rule.when).evaluate(ctx.env)):
+                return None
+            if _truth(parse(rule.assert_).evaluate(ctx.env)):
+                return None
+        except ExprError:
+            return None
+        at = rule.at or next(iter(sorted(parse(rule.assert_).names, key=rule.assert_.index)), None)
+        finding = self.finding(ctx, at=at, rule_id=rule.id, message=render_message(ctx, rule.message),
+                               found=_evaluate(ctx, rule.found), expected=_evaluate(ctx, rule.expected))
+        return finding.model_copy(update={"rule": rule.id})
+
+
+class AuditRuleFailed(_AuditCheck):
+    """检查内容：评价框架（或地区数据采集表）规定的强制性审核公式不成立，例如季度累计支付逐季递增、
+    年度总支出不超过可用资金、净值不大于原值。每条规则的编号、公式和提示文字都写在框架文件的 form.audits 中。
+    为何重要：强制性审核不通过的报表不能被财政部门接收，必须修改后重新报送。
+    示例：规则 JD-02：二季度末累计已支付金额（8,000.00）小于一季度末累计已支付金额（12,693.28）。
+    如何修改：按提示核对相关单元格的数据并改正；规则本身见 xlperf rules --framework 框架。"""
+
+    code, name, severity, title, family = "XP320", "audit-rule-failed", Severity.error, "强制性审核不通过", "audit"
+    template = "审核规则 {rule_id}（强制）：{message}"
+    level = "强制"
+
+
+class AuditRuleWarning(_AuditCheck):
+    """检查内容：评价框架规定的提示性审核公式不成立，例如支出超过预算、四季度累计支付与年度支出不一致。
+    为何重要：提示性审核不通过的数据可能是合理的，但需要部门书面说明原因（出错说明），评审据此判断。
+    示例：规则 YS-05：公务接待费实际支出 6.20 万元，超过预算 5.00 万元（超出 1.20 万元）。
+    如何修改：数据有误的改正；数据无误的，在自评说明或出错说明中写明原因和依据。"""
+
+    code, name, severity, title, family = "XP321", "audit-rule-warning", Severity.warning, "提示性审核不通过", "audit"
+    template = "审核规则 {rule_id}（提示）：{message}"
+    level = "提示"

@@ -1,0 +1,261 @@
+"""Declarations of a framework's data-collection form: inputs, derived figures, stated figures, audit
+rules (审核公式), tables of rows the department adds, and the layout of the form's sheets.
+
+Every region and year issues its own form as well as its own indicators, so none of this is Python:
+a framework file declares it under ``form:`` and the data model, the workbook, the reader and the
+validator are built from these declarations. Nothing here computes.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .expr import parse
+
+__all__ = [
+    "AuditRule", "Block", "Chart", "ColumnDecl", "DerivedDecl", "Form", "Grade", "IdentityDecl", "InputDecl",
+    "InputKind", "Sheet", "StatedDecl", "TableDecl", "DEFAULT_UNITS", "NAME_RE", "PRIOR_PREFIX",
+]
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+"""Input/measure names: lower-case ASCII with at least one underscore, so they can never be
+mistaken for an A1 cell reference when used as Excel defined names."""
+
+PRIOR_PREFIX = "prev_"
+"""A prior-year input ``x`` is the name ``prev_x`` (written ``prev.x`` or ``prev_x`` in expressions)."""
+
+InputKind = Literal["money", "count", "rate", "bool", "text", "int", "points", "choice", "number"]
+
+DEFAULT_UNITS: dict[str, str] = {"money": "万元", "count": "人", "rate": "%", "bool": "是/否", "text": "", "int": "",
+                                 "points": "分", "choice": "", "number": ""}
+
+
+INPUT_NAME = r"^[a-z][a-z0-9_]{0,62}$"
+_CELL_LIKE = re.compile(r"^([a-z]{1,3}[0-9]+|r[0-9]*c[0-9]*|r|c|true|false)$")
+
+
+def _input_name(value: str) -> str:
+    """Excel refuses defined names that read as a cell (``ab12``, ``r1c1``) or a boolean."""
+    if _CELL_LIKE.match(value):
+        raise ValueError(f"名称 {value!r} 会被 Excel 当成单元格地址，请换一个（如加下划线：{value}_x）")
+    return value
+
+
+def _expr(value: str | None) -> str | None:
+    if value is not None:
+        parse(value)
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class InputDecl(_Model):
+    """One value the department types (a cell of the form)."""
+
+    name: str = Field(pattern=INPUT_NAME, description="stable ASCII name: defined name, data-file key")
+    label: str = Field(description="Chinese label shown beside the cell and in messages")
+    kind: InputKind = Field(description="money 万元 · count 整数 · rate 比率 · bool 是/否 · text · int · points · "
+                                        "choice 下拉选项 · number 任意数值")
+    unit: str | None = Field(None, description="unit shown beside the cell (default by kind)")
+    required: bool = Field(True, description="an empty cell is an error (XP207); ignored when a default is given")
+    default: Decimal | bool | str | None = Field(None, description="value used when the cell is empty")
+    min: Decimal | None = Field(None, description="smallest allowed value (money/count/rate default 0)")
+    max: Decimal | None = Field(None, description="largest allowed value (e.g. 1 for a rate of at most 100%)")
+    options: list[str] = Field(default_factory=list, description="choices of a `choice` input")
+    help: str | None = Field(None, description="help text shown beside the cell and in the input prompt")
+    group: str = Field("inputs", pattern=r"^[a-z][a-z0-9_]*$", description="key of the data file's section")
+    role: Literal["department", "year", "unit_code"] | None = Field(
+        None, description="what the value means to xlperf itself: the department's name, the evaluation year, "
+                          "the unit code (单位编码)")
+    prior: bool = Field(False, description="also ask for last year's figure, as input prev_<name> (上年数)")
+
+    _n = field_validator("name")(_input_name)
+
+    @model_validator(mode="after")
+    def _shape(self) -> InputDecl:
+        if self.kind == "choice" and len(self.options) < 2:
+            raise ValueError(f"选项输入 {self.name} 至少需要两个 options")
+        if self.kind != "choice" and self.options:
+            raise ValueError(f"只有 kind: choice 的输入可以有 options（{self.name}）")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"输入 {self.name} 的 min 大于 max")
+        return self
+
+    @property
+    def is_required(self) -> bool:
+        return self.required and self.default is None
+
+
+class DerivedDecl(_Model):
+    """A named figure computed from others (subtotals, totals, rates shown in the form)."""
+
+    name: str = Field(pattern=INPUT_NAME)
+    label: str
+    expr: str = Field(description="expression over inputs, other derived figures declared before, tables")
+    kind: Literal["money", "count", "rate", "points", "number"] = "money"
+    unit: str | None = None
+
+    _e = field_validator("expr")(_expr)
+    _n = field_validator("name")(_input_name)
+
+
+class StatedDecl(_Model):
+    """A figure as the department reported it (a typed total, a rate quoted in its report).
+
+    Optional cells: when given, the figure must equal ``expect`` at the precision it was stated with."""
+
+    name: str = Field(pattern=INPUT_NAME)
+    label: str
+    kind: Literal["money", "rate", "points", "count", "number"] = "money"
+    expect: str | None = Field(None, description="what the figure must equal (an expression)")
+    compare: Literal["sum", "same", "rate"] | None = Field(
+        None, description="sum (XP301) · same figure elsewhere (XP302) · rate (XP303); inferred when omitted")
+    help: str | None = None
+    group: str = Field("stated", pattern=r"^[a-z][a-z0-9_]*$")
+
+    _e = field_validator("expect")(_expr)
+    _n = field_validator("name")(_input_name)
+
+
+class IdentityDecl(_Model):
+    """An identity among figures that already have cells, checked only when every part is given
+    (e.g. 人员经费 = 工资福利支出 + 对个人和家庭的补助 when the report breaks it down)."""
+
+    figure: str = Field(description="the figure the finding points at")
+    equals: str = Field(description="expression it must equal")
+    compare: Literal["sum", "same", "rate"] | None = None
+
+    _e = field_validator("equals")(_expr)
+
+
+class AuditRule(_Model):
+    """A region's own audit rule (审核公式): an expression that must hold, with its level and message."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="the rule's own code, e.g. A01 or SG-1")
+    assert_: str = Field(alias="assert", description="expression that must be true, e.g. paid_q2 >= paid_q1")
+    severity: Literal["强制", "提示"] = Field(description="强制: must be fixed (error) · 提示: needs an explanation")
+    message: str = Field(description="Chinese message; {name} is the name's value, {name:label} its label")
+    when: str | None = Field(None, description="the rule applies only when this holds")
+    at: str | None = Field(None, description="name of the cell the finding points at (default: first name)")
+    found: str | None = Field(None, description="expression shown as the value found")
+    expected: str | None = Field(None, description="expression shown as the value expected")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    _e = field_validator("assert_", "when", "found", "expected")(_expr)
+
+
+class ColumnDecl(_Model):
+    """A column of a table: typed by the department, or computed per row from the row's other columns."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    kind: Literal["money", "count", "rate", "bool", "text", "number", "points"] = "number"
+    expr: str | None = Field(None, description="per-row formula over this row's columns (computed column)")
+    default: Decimal | bool | str | None = Field(None, description="value of an empty cell in a filled row")
+
+    _e = field_validator("expr")(_expr)
+
+
+class TableDecl(_Model):
+    """Rows the department fills and adds to (项目明细, 个性指标表 …); expressions aggregate its columns
+    with sum(t.col), count(t.col), sumif(t.col, t.flag), sumproduct(t.a, t.b), min(t.col), max(t.col)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9]*$")
+    label: str
+    columns: list[ColumnDecl] = Field(min_length=1)
+    rows: int = Field(20, ge=1, le=500, description="rows in the blank form (room for added rows)")
+    preset: list[dict[str, Decimal | bool | str]] = Field(
+        default_factory=list, description="rows every department has (common indicators), pre-filled")
+
+    @model_validator(mode="after")
+    def _columns(self) -> TableDecl:
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError(f"表 {self.name} 的列名重复")
+        if self.columns[0].expr is not None:
+            raise ValueError(f"表 {self.name} 的第一列必须是填写列（用来判断一行是否已填）")
+        if len(self.preset) > self.rows:
+            raise ValueError(f"表 {self.name} 的预置行多于 rows")
+        return self
+
+
+class Block(_Model):
+    title: str
+    names: list[str] = Field(description="inputs, derived figures, measures and stated figures, in order")
+
+
+class Sheet(_Model):
+    name: str = Field(min_length=1, max_length=31)
+    blocks: list[Block] = Field(default_factory=list)
+    tables: list[str] = Field(default_factory=list, description="tables placed below the blocks")
+
+    @field_validator("name")
+    @classmethod
+    def _excel_sheet_name(cls, value: str) -> str:
+        if any(ch in value for ch in "[]:*?/\\") or value.startswith("'"):
+            raise ValueError(f"工作表名称“{value}”含 Excel 不允许的字符")
+        return value
+
+
+class Chart(_Model):
+    kind: Literal["schedule", "scores"] = Field(description="schedule: cumulative payments against 序时进度 "
+                                                            "(needs a schedule rule) · scores: computed vs self")
+    sheet: str | None = Field(None, description="schedule chart: the sheet of the payments (default: where the "
+                                                "first paid figure is)")
+    level: int = Field(2, ge=1, le=6, description="scores chart: indicators of this level")
+
+
+class Grade(_Model):
+    label: str
+    min: Decimal = Field(description="lowest total score of the grade (inclusive)")
+
+
+class Form(_Model):
+    inputs: list[InputDecl] = Field(default_factory=list)
+    derived: list[DerivedDecl] = Field(default_factory=list)
+    stated: list[StatedDecl] = Field(default_factory=list)
+    identities: list[IdentityDecl] = Field(default_factory=list)
+    audits: list[AuditRule] = Field(default_factory=list)
+    tables: list[TableDecl] = Field(default_factory=list)
+    sheets: list[Sheet] = Field(default_factory=list)
+    charts: list[Chart] = Field(default_factory=list)
+    grades: list[Grade] = Field(default_factory=lambda: [
+        Grade(label="优", min=Decimal(90)), Grade(label="良", min=Decimal(80)), Grade(label="中", min=Decimal(60)),
+        Grade(label="差", min=Decimal(0))], description="grade bands, highest first (财政部: 90/80/60)")
+
+    @model_validator(mode="after")
+    def _unique(self) -> Form:
+        names = ([i.name for i in self.inputs] + [PRIOR_PREFIX + i.name for i in self.inputs if i.prior]
+                 + [d.name for d in self.derived] + [s.name for s in self.stated])
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"名称重复：{', '.join(dupes)}")
+        clash = sorted(n for n in [i.name for i in self.inputs] + [d.name for d in self.derived]
+                       + [s.name for s in self.stated] if n.startswith(PRIOR_PREFIX))
+        if clash:
+            raise ValueError(f"名称不能以 prev_ 开头（这个前缀留给上年数，请在输入上写 prior: true）：{', '.join(clash)}")
+        audit_ids = [a.id for a in self.audits]
+        dupes = sorted({n for n in audit_ids if audit_ids.count(n) > 1})
+        if dupes:
+            raise ValueError(f"审核规则编号重复：{', '.join(dupes)}")
+        sheets = [s.name for s in self.sheets]
+        if len(set(sheets)) != len(sheets):
+            raise ValueError("工作表名称重复")
+        tables = [t.name for t in self.tables]
+        if len(set(tables)) != len(tables):
+            raise ValueError("表名重复")
+        roles = [i.role for i in self.inputs if i.role]
+        if len(set(roles)) != len(roles):
+            raise ValueError("每个 role（department / year / unit_code）只能给一个输入")
+        return self
+
+    def role(self, role: str) -> str | None:
+        """The input name with a role (department name, year, unit code), if declared."""
+        return next((i.name for i in self.inputs if i.role == role), None)
