@@ -19,7 +19,7 @@ def resolve_framework(explicit: str | Path | None, recorded: str | None) -> Fram
     """The framework named on the command line, else the one the input records, else the default."""
     from .framework.loader import load_framework
 
-    return load_framework(explicit or recorded or "futian-2021")
+    return load_framework(explicit or recorded or None)
 
 
 def load_input(path: Path, framework: str | Path | None = None) -> DepartmentData:
@@ -28,7 +28,7 @@ def load_input(path: Path, framework: str | Path | None = None) -> DepartmentDat
     if suffix in DATA_SUFFIXES:
         from .data.loader import load_data
 
-        return load_data(path)
+        return load_data(path, resolve_framework(framework, None) if framework is not None else None)
     if suffix in WORKBOOK_SUFFIXES:
         from .workbook.reader import read_department
 

@@ -100,6 +100,15 @@ def framework_schema() -> None:
     typer.echo(_dump(Framework.model_json_schema()))
 
 
+@_command("data-schema")
+def data_schema(framework: FrameworkOpt = None) -> None:
+    """输出某个评价框架的部门数据文件（YAML/JSON）的 JSON Schema：由框架声明的输入、填报数和表生成。"""
+    from .api import resolve_framework
+    from .data.models import data_model
+
+    typer.echo(_dump(data_model(resolve_framework(framework, None)).model_json_schema()))
+
+
 @_command()
 def score(
     input: Annotated[Path, typer.Argument(help="数据文件（YAML/JSON）或已填报的工作簿（.xlsx）")],
@@ -138,7 +147,7 @@ def template(
         from .data.loader import load_data
         from .data.values import data_values
 
-        loaded = load_data(data)
+        loaded = load_data(data, resolve_framework(framework, None) if framework is not None else None)
         values, recorded = data_values(loaded), loaded.framework
     fw = resolve_framework(framework, recorded)
     path = write_template(fw, output, year=year, flavour=formulas, values=values)
@@ -257,8 +266,9 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
 @_command()
 def rules(
     markdown: Annotated[bool, typer.Option("--markdown", help="输出完整的 Markdown 规则文档（docs/rules.md）")] = False,
+    framework: FrameworkOpt = None,
 ) -> None:
-    """列出全部校验规则（代码、名称、级别、标题）。"""
+    """列出全部校验规则（代码、名称、级别、标题）；加 --framework 时同时列出该框架的审核公式。"""
     from .checks.registry import CHECKS
 
     if markdown:
@@ -268,6 +278,15 @@ def rules(
         return
     for c in CHECKS:
         typer.echo(f"{c.code}\t{c.name}\t{c.severity.zh}\t{c.title}")
+    if framework is not None:
+        from .api import resolve_framework
+
+        fw = resolve_framework(framework, None)
+        typer.echo(f"\n评价框架 {fw.id}（{fw.name}）的审核公式：")
+        for a in fw.form.audits:
+            code = "XP320" if a.severity == "强制" else "XP321"
+            when = f"（当 {a.when} 时）" if a.when else ""
+            typer.echo(f"{a.id}\t{code}\t{a.severity}\t{a.assert_}{when}\t{a.message}")
 
 
 @_command()

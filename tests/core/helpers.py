@@ -53,8 +53,11 @@ def example_dict() -> dict[str, Any]:
     return load_yaml(EXAMPLE)
 
 
-def data_from(raw: Mapping[str, Any]) -> DepartmentData:
-    return DepartmentData.model_validate(raw)
+def data_from(raw: Mapping[str, Any], fw: Framework | None = None) -> DepartmentData:
+    from xlperf.data.models import data_model
+    from xlperf.framework.loader import load_framework
+
+    return data_model(fw or load_framework(raw.get("framework") or "futian-2021")).model_validate(raw)
 
 
 def ctx(env: Mapping[str, Value]) -> Ctx:

@@ -31,13 +31,13 @@ def demo_dict() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def result():
-    return score(FW, load_data(DEMO_DATA))
+    return score(FW, load_data(DEMO_DATA, load_framework(DEMO_FW)))
 
 
 def scored(mutate) -> Any:
     raw = demo_dict()
     mutate(raw)
-    return score(FW, data_from(raw))
+    return score(FW, data_from(raw, FW))
 
 
 def test_framework_loads_as_data() -> None:

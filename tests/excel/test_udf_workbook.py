@@ -23,7 +23,6 @@ import openpyxl
 import pytest
 import schedula
 
-from xlperf.data.derived import DERIVED
 from xlperf.data.models import DepartmentData
 from xlperf.data.values import data_values
 from xlperf.devtools.libreoffice import recalculate
@@ -150,7 +149,7 @@ class UdfBook:
 def _checked_names(fw: Framework) -> list[str]:
     measures = [m.id for m in compiled(fw).measures]
     scores = [f"score_{i.id}" for i in fw.walk()] + ["score_total"]
-    return [d.name for d in DERIVED] + measures + scores
+    return [d.name for d in fw.form.derived] + measures + scores
 
 
 def _engine(case: Case) -> dict[str, Decimal]:

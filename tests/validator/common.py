@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.data.loader import load_data
-from xlperf.data.models import DepartmentData
+from xlperf.data.models import DepartmentData, data_model
 from xlperf.framework.loader import load_framework
 from xlperf.framework.models import Framework
 
@@ -61,7 +61,7 @@ def seed_clean_data() -> DepartmentData:
     stated["personnel_subsidy_text"] = D("116.58")
     stated["self_total_stated"] = D("94.32")
     raw["self_scores"]["procurement"] = {"score": D("1.38"), "reason": "政府采购执行率 37.83%，政策功能落实到位"}
-    return DepartmentData.model_validate(raw)
+    return data_model(futian()).model_validate(raw)
 
 
 def run_cli(args: Sequence[str]) -> tuple[int, str, str]:

@@ -28,7 +28,7 @@ SEEDS = range(50)
 # * XP304 expenditure-exceeds-budget: the generator picks 日常公用经费, “三公”经费 and 政府采购 rates up to
 #   110–120% (to reach the ">100% → 0 分" bands), i.e. spending above budget on purpose. Over-budget spending is
 #   a reviewer's warning, not an inconsistency of the figures.
-ALLOWED_WARNINGS = {"XP304"}
+ALLOWED_WARNINGS = {"XP321"}
 # Notes: XP305 deduction-triggered: adjustments of up to 40% exceed the framework's 10% threshold on purpose
 # (it explains a deduction; nothing is wrong with the figures).
 ALLOWED_INFOS = {"XP305"}
@@ -78,7 +78,7 @@ def test_every_over_budget_warning_is_real(report: Report) -> None:
     for seed, rep in zip(SEEDS, report.files, strict=True):
         values = data_values(random_department(fw, seed))
         for f in rep.findings:
-            if f.code == "XP304":
+            if f.code == "XP321":
                 actual, budget = pairs[f.location]
                 assert values[actual] > values[budget], (seed, f.location)
 

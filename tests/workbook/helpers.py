@@ -20,15 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.data.loader import load_data
-from xlperf.data.models import DepartmentData
+from xlperf.data.models import DepartmentData, data_model
 from xlperf.data.values import data_values
 from xlperf.framework.expr import ExprError, parse, quantize
 from xlperf.framework.loader import load_framework
 from xlperf.framework.models import Framework
 from xlperf.framework.rules import fmt_pts, fmt_rate
 from xlperf.framework.scoring import ScoreResult, build_env, data_env, score
-from xlperf.workbook.layout import FORM_SHEETS, SCORE_SHEET
-from xlperf.workbook.plan import FORM_COLS, QUARTER_CHART, SCORE_COLS, Plan, plan_for
+from xlperf.workbook.layout import SCORE_SHEET
+from xlperf.workbook.plan import CHART_COLS, FORM_COLS, SCORE_COLS, Plan, plan_for
 from xlperf.workbook.template import write_template
 from xlperf.workbook.xlsx import Book, RawCell
 
@@ -39,6 +39,8 @@ EXAMPLE_XLSX = REPO / "workbooks" / "examples" / "深圳市福田区科技创新
 FW_ID = "futian-2021"
 D = Decimal
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+QUARTER_CHART = ("季度支付", *CHART_COLS)  # the 福田 framework's schedule chart: sheet, label, progress, schedule
 
 
 def futian() -> Framework:
@@ -58,7 +60,7 @@ def variant(base: DepartmentData, **sections: Mapping[str, Any]) -> DepartmentDa
             raw[section] = {**raw[section], **updates}
         else:
             raw[section] = updates
-    return DepartmentData.model_validate(raw)
+    return data_model(futian()).model_validate(raw)
 
 
 # Hand-built edge cases ------------------------------------------------------------------------------
@@ -341,7 +343,7 @@ def _helper_expectations(fw: Framework, plan: Plan, data: DepartmentData, result
     for h in plan.helpers:
         col = h.cell.rstrip("0123456789")
         row = int(h.cell[len(col):])
-        if h.sheet in FORM_SHEETS and col == FORM_COLS["check"]:
+        if h.sheet in plan.blocks and col == FORM_COLS["check"]:
             spec = by_cell[(h.sheet, f"{FORM_COLS['value']}{row}")].spec
             assert spec is not None and spec.expr
             places = 4 if spec.kind == "rate" else 2

@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlperf.data.values import data_values
 from xlperf.framework.models import Framework
 from xlperf.workbook.layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
-from xlperf.workbook.plan import QUARTER_CHART, plan_for
+from xlperf.workbook.plan import CHART_COLS, plan_for
 from xlperf.workbook.template import write_template
 
 from .helpers import CHINESE, EXAMPLE_XLSX, EXAMPLE_YAML, TEMPLATE_XLSX, run_cli, seed_data
@@ -28,6 +28,8 @@ SHEETS = ["填报说明", "基本信息", "预算编制", "预算执行", "季�
 MONEY_FORMAT = re.compile(r"^(#,##)?0\.00(_\S*)?$")  # 0.00-style, optionally with thousands separators
 A1_LIKE = re.compile(r"^\$?[A-Za-z]{1,3}\$?[0-9]+$")
 R1C1_LIKE = re.compile(r"^[Rr]([0-9]*|\[-?[0-9]+\])?([Cc]([0-9]*|\[-?[0-9]+\])?)?$|^[Cc]([0-9]*|\[-?[0-9]+\])?$")
+
+QUARTER_CHART = ("季度支付", *CHART_COLS)  # the 福田 framework's schedule chart: sheet, label, progress, schedule
 
 
 # Snapshots: everything a person or a program sees in the file, not its zip bytes ---------------------

@@ -26,7 +26,7 @@ class Check:
     severity: ClassVar[Severity]
     title: ClassVar[str]  # short Chinese title
     template: ClassVar[str] = "{detail}"
-    family: ClassVar[str]  # file | structure | cells | money | budget | quarterly | staff_assets | scoring
+    family: ClassVar[str]  # internal | file | structure | cells | money | budget | audit | scoring
     status: ClassVar[str] = "stable"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:

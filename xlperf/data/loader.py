@@ -49,8 +49,6 @@ def load_data(path: str | Path, framework: Framework | None = None) -> Departmen
         if not isinstance(named, str) or named not in builtin_ids():
             raise InputError(f"{path}：数据文件的 framework（{named!r}）不是内置框架，请用 --framework 指定框架文件")
         fw = load_framework(named)
-    elif raw.get("framework") not in (None, fw.id):
-        raise InputError(f"{path}：数据文件是为框架“{raw.get('framework')}”准备的，而所选框架是“{fw.id}”")
     try:
         return data_model(fw).model_validate(raw)
     except ValidationError as exc:

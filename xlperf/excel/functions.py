@@ -30,7 +30,6 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from ..data.derived import DERIVED
 from ..errors import InputError
 from ..framework.cache import per_framework
 from ..framework.expr import ExprError, Value, parse
@@ -46,7 +45,7 @@ from ..framework.rules import (
     fmt_num,
     fmt_rate,
 )
-from ..framework.scoring import INPUT_LABELS, build_env, compiled
+from ..framework.scoring import build_env, compiled, input_labels
 
 __all__ = [
     "DEFAULT_FRAMEWORK", "ERROR_PREFIX", "FRAMEWORK_PATH_ENV", "UdfError",
@@ -386,7 +385,7 @@ def _measure_text_factory(fw: Framework, env: Mapping[str, Value],
                 return f"{label} = {fmt_num(num)} / {fmt_num(den / sched)} ÷ {fmt_edge(sched)} = {fmt_rate(rate)}"
             return f"{label} = {fmt_num(num)} / {fmt_num(den)} = {fmt_rate(rate)}"
         value = env.get(name)
-        label = INPUT_LABELS.get(name, names.get(name, name))
+        label = input_labels(fw).get(name, names.get(name, name))
         return f"{label} {fmt_rate(value) if isinstance(value, Decimal) else value}"
 
     return measure_text
@@ -403,7 +402,7 @@ def _finish(fw: Framework, rule: Rule, points: Decimal, env: Mapping[str, Value]
 
 
 def _derived(name: str) -> Any:
-    for d in DERIVED:
+    for d in get_framework(None).form.derived:
         if d.name == name:
             return parse(d.expr)
     raise UdfError(f"内部错误：未定义的汇总项 {name}")  # pragma: no cover
@@ -702,14 +701,14 @@ def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...]) -> tupl
     ind = _indicator(fw, indicator_id)
     given = _pairs(fw, pairs)
     env, parts = build_env(fw, given)
-    computed_names = {m.id for m in compiled(fw).measures} | {d.name for d in DERIVED}
+    computed_names = {m.id for m in compiled(fw).measures} | {d.name for d in fw.form.derived}
     for name, value in given.items():  # a rate or total passed explicitly wins over one recomputed
         if name in computed_names and env.get(name) != value:
             env[name] = value
             parts.pop(name, None)
     missing = sorted(n for n in compiled_names(fw, ind) if n not in env)
     if missing:
-        labels = [f"{n}（{INPUT_LABELS.get(n) or _measure_label(fw, n)}）" for n in missing]
+        labels = [f"{n}（{input_labels(fw).get(n) or _measure_label(fw, n)}）" for n in missing]
         raise UdfError(f"指标 {ind.id} 缺少参数：{'、'.join(labels)}")
     assert ind.rule is not None
     return _finish(fw, ind.rule, ind.points, env, parts)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -75,12 +76,16 @@ def parse(source: str) -> Expr:
     return _parse_cached(source.strip())
 
 
+_ATTR = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
 class _Dotted(ast.NodeTransformer):
     """``prev.x`` → the name ``prev_x`` (last year's figure); ``t.col`` → the column name ``t.col``."""
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-        if not isinstance(node.value, ast.Name):
-            raise ExprError("名称中只能有一个点（如 prev.sangong_budget 或 projects.actual）")
+        if not isinstance(node.value, ast.Name) or not _ATTR.match(node.attr) or not _ATTR.match(node.value.id):
+            raise ExprError(f"表达式中不允许使用 {ast.unparse(node)}：名称中只能有一个点，"
+                            "如 prev.sangong_budget（上年数）或 projects.actual（表的列）")
         name = f"prev_{node.attr}" if node.value.id == "prev" else f"{node.value.id}.{node.attr}"
         return ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node)
 

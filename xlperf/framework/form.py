@@ -64,7 +64,8 @@ class InputDecl(_Model):
                                         "choice 下拉选项 · number 任意数值")
     unit: str | None = Field(None, description="unit shown beside the cell (default by kind)")
     required: bool = Field(True, description="an empty cell is an error (XP207); ignored when a default is given")
-    default: Decimal | bool | str | None = Field(None, description="value used when the cell is empty")
+    default: Decimal | bool | str | None = Field(None, union_mode="left_to_right",
+                                                 description="value used when the cell is empty")
     min: Decimal | None = Field(None, description="smallest allowed value (money/count/rate default 0)")
     max: Decimal | None = Field(None, description="largest allowed value (e.g. 1 for a rate of at most 100%)")
     options: list[str] = Field(default_factory=list, description="choices of a `choice` input")
@@ -151,6 +152,9 @@ class AuditRule(_Model):
     _e = field_validator("assert_", "when", "found", "expected")(_expr)
 
 
+_COLUMN_NAME = r"^[a-z][a-z0-9_]*$"
+
+
 class ColumnDecl(_Model):
     """A column of a table: typed by the department, or computed per row from the row's other columns."""
 
@@ -158,7 +162,8 @@ class ColumnDecl(_Model):
     label: str
     kind: Literal["money", "count", "rate", "bool", "text", "number", "points"] = "number"
     expr: str | None = Field(None, description="per-row formula over this row's columns (computed column)")
-    default: Decimal | bool | str | None = Field(None, description="value of an empty cell in a filled row")
+    default: Decimal | bool | str | None = Field(None, union_mode="left_to_right",
+                                                 description="value of an empty cell in a filled row")
 
     _e = field_validator("expr")(_expr)
 
@@ -171,7 +176,7 @@ class TableDecl(_Model):
     label: str
     columns: list[ColumnDecl] = Field(min_length=1)
     rows: int = Field(20, ge=1, le=500, description="rows in the blank form (room for added rows)")
-    preset: list[dict[str, Decimal | bool | str]] = Field(
+    preset: list[dict[str, Decimal | bool | str | None]] = Field(
         default_factory=list, description="rows every department has (common indicators), pre-filled")
 
     @model_validator(mode="after")
