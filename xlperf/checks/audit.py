@@ -73,6 +73,15 @@ def _evaluate(ctx: CheckContext, expr: str | None) -> Value | None:
         return None
 
 
+def _first_name(expr: str) -> str | None:
+    """The name written first in an expression (``prev.x`` is the name ``prev_x``)."""
+    import ast
+
+    names = [n for n in ast.walk(parse(expr).tree) if isinstance(n, ast.Name) and n.id in parse(expr).names]
+    names.sort(key=lambda n: (n.lineno, n.col_offset))
+    return names[0].id if names else None
+
+
 def _truth(value: Value) -> bool:
     return value if isinstance(value, bool) else bool(value)
 
@@ -98,7 +107,7 @@ class _AuditCheck(Check):
                 return None
         except ExprError:
             return None
-        at = rule.at or next(iter(sorted(parse(rule.assert_).names, key=rule.assert_.index)), None)
+        at = rule.at or _first_name(rule.assert_)
         finding = self.finding(ctx, at=at, rule_id=rule.id, message=render_message(ctx, rule.message),
                                found=_evaluate(ctx, rule.found), expected=_evaluate(ctx, rule.expected))
         return finding.model_copy(update={"rule": rule.id})

@@ -83,6 +83,7 @@ class ScoreResult(BaseModel):
     framework_version: str
     department: str
     year: int
+    total_points: Decimal = Decimal(100)
     total: Totals
     indicators: list[IndicatorResult]
     measures: list[MeasureResult]
@@ -190,6 +191,11 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
                         f" = {fmt_rate(rate)}")
             return f"{names[name]} = {fmt_num(num)} / {fmt_num(den)} = {fmt_rate(rate)}"
         value = env.get(name)
+        if value is None and name not in env:  # an expression used as a measure (e.g. rows_total / 10)
+            try:
+                value = parse(name).evaluate(env)
+            except ExprError:
+                value = None
         label = input_labels(fw).get(name, name)
         return f"{label} {fmt_rate(value) if isinstance(value, Decimal) else value}"
 
@@ -232,7 +238,7 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
     dept, year = fw.form.role("department"), fw.form.role("year")
     return ScoreResult(
         framework=fw.id, framework_version=fw.version, department=str(values.get(dept, "") if dept else ""),
-        year=int(values.get(year) or fw.year) if year else fw.year,
+        year=int(values.get(year) or fw.year) if year else fw.year, total_points=fw.total_points,
         total=Totals(computed=quantize(total, decimals), self=sum(selfs, Decimal(0)) if selfs else None),
         indicators=results, measures=measures)
 

@@ -42,7 +42,7 @@ def print_scores(result: ScoreResult, console: Console | None = None) -> None:
                       _fmt(item.self), delta_text, style=style)
     t = result.total
     diff = "" if t.self is None else f"{t.self - t.computed:+.2f}"
-    table.add_row("", "总分", "100.00", _fmt(t.computed), _fmt(t.self), diff, style="bold")
+    table.add_row("", "总分", _fmt(result.total_points), _fmt(t.computed), _fmt(t.self), diff, style="bold")
     console.print(table)
     console.print("[bold]计算过程[/]")
     for item in result.indicators:

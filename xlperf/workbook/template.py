@@ -25,7 +25,7 @@ from ..catalog import NameSpec, catalog
 from ..framework.models import Framework
 from ..framework.rules import fmt_pts
 from .layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
-from .plan import BOOL_KINDS, CHART_COLS, FIRST_ROW, FORM_COLS, SCORE_COLS, Plan, plan_for
+from .plan import BOOL_KINDS, CHART_COLS, FIRST_ROW, FORM_COLS, SCORE_COLS, Plan, column_range_name, plan_for
 
 __all__ = ["RESULT_HEADERS", "build_workbook", "write_template"]
 
@@ -79,6 +79,10 @@ def build_workbook(fw: Framework, *, year: int | None = None, flavour: str = "na
         col = "".join(ch for ch in cell.cell if ch.isalpha())
         row = "".join(ch for ch in cell.cell if ch.isdigit())
         wb.defined_names[name] = DefinedName(name, attr_text=f"'{ws_title}'!${col}${row}")
+    for tp in plan.tables.values():
+        for column in tp.columns:
+            range_name = column_range_name(tp.name, column)
+            wb.defined_names[range_name] = DefinedName(range_name, attr_text=tp.range_ref(column))
     _charts(wb, plan)
     wb.active = 1
     wb.calculation.fullCalcOnLoad = True
@@ -152,6 +156,9 @@ def _form_sheet(ws: Worksheet, sheet: str, plan: Plan, cat: dict[str, NameSpec],
     validations: dict[str, DataValidation] = {}
     helpers = {h.cell: h for h in plan.helpers if h.sheet == sheet}
     for title_row, block in plan.blocks[sheet]:
+        if block.table is not None:
+            _table(ws, plan, block.table, cat, values, validations, helpers)
+            continue
         cell = ws.cell(row=title_row, column=1, value=block.title)
         cell.font, cell.fill = BOLD, BLOCK_FILL
         ws.merge_cells(start_row=title_row, start_column=1, end_row=title_row, end_column=5)
@@ -181,6 +188,43 @@ def _form_sheet(ws: Worksheet, sheet: str, plan: Plan, cat: dict[str, NameSpec],
             ws.cell(row=row, column=5, value=note).alignment = WRAP
             for col in range(1, 6):
                 ws.cell(row=row, column=col).border = BORDER
+
+
+def _table(ws: Worksheet, plan: Plan, name: str, cat: dict[str, NameSpec], values: Mapping[str, Any],
+           validations: dict[str, DataValidation], helpers: Mapping[str, Any]) -> None:
+    """A table of rows: title, column headers, preset rows and room for the department's own rows."""
+    tp = plan.tables[name]
+    table = next(t for t in plan.framework.form.tables if t.name == name)
+    last_col = len(table.columns)
+    title = ws.cell(row=tp.title_row, column=1,
+                    value=f"{table.label}（每行一项，可在空白行中增加本部门的项目；第一列为空的行不计入）")
+    title.font, title.fill = BOLD, BLOCK_FILL
+    ws.merge_cells(start_row=tp.title_row, start_column=1, end_row=tp.title_row, end_column=max(last_col, 5))
+    for col in table.columns:
+        letter = tp.columns[col.name]
+        head = ws[f"{letter}{tp.header_row}"]
+        head.value = col.label + ("（自动计算）" if col.expr else "")
+        head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
+        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        spec = cat[f"{name}.{col.name}"]
+        given = values.get(f"{name}.{col.name}")
+        for i, r in enumerate(range(tp.first_row, tp.last_row + 1)):
+            cell = ws[f"{letter}{r}"]
+            cell.border = BORDER
+            cell.number_format = NUMBER_FORMATS.get(spec.kind, "General")
+            if col.expr is not None:
+                cell.value = "=" + helpers[f"{letter}{r}"].formula
+                cell.fill = COMPUTED_FILL
+                continue
+            cell.fill = INPUT_FILL
+            cell.protection = Protection(locked=False)
+            value = given[i] if isinstance(given, list) and i < len(given) else (
+                table.preset[i].get(col.name) if i < len(table.preset) else None)
+            if value is not None:
+                cell.value = _cell_value(spec, value)
+            dv = _validation_for(spec, validations, ws)
+            if dv is not None:
+                dv.add(cell.coordinate)
 
 
 def _style_value(ws: Worksheet, cell: Any, spec: NameSpec, formula: str | None, values: Mapping[str, Any],
@@ -253,6 +297,8 @@ def _validation_for(spec: NameSpec, cache: dict[str, DataValidation], ws: Worksh
                             error="请控制在 200 字以内。", prompt=f"请填写{spec.label}。")
     else:
         return None
+    if spec.note and spec.role in ("input", "stated", "column"):
+        dv.prompt = f"{dv.prompt}{spec.note}"[:250]
     dv.errorTitle, dv.promptTitle = "输入无效", title
     dv.showErrorMessage = dv.showInputMessage = True
     dv.allow_blank = True
