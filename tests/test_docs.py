@@ -31,3 +31,24 @@ def test_readme_names_commands_that_exist() -> None:
     assert "tests/run_all.sh" in ci
     example = "workbooks/examples/深圳市福田区科技创新局-2021年度部门整体支出绩效自评.xlsx"
     assert example in readme and (ROOT / example).exists()
+
+
+def test_framework_reference_is_up_to_date() -> None:
+    from xlperf.render.docs import framework_reference_markdown
+
+    committed = (ROOT / "docs" / "framework-reference.md").read_text(encoding="utf-8")
+    assert committed == framework_reference_markdown(), (
+        "docs/framework-reference.md is stale: run `xlperf framework-schema --markdown > docs/framework-reference.md`")
+
+
+def test_framework_reference_names_every_key() -> None:
+    """Every field of every form model appears as a key row (a renamed field cannot hide from the docs)."""
+    from xlperf.framework import form
+    from xlperf.render.docs import framework_reference_markdown
+
+    text = framework_reference_markdown()
+    for model in (form.InputDecl, form.DerivedDecl, form.StatedDecl, form.AuditRule, form.TableDecl,
+                  form.ColumnDecl, form.Sheet, form.Block, form.Chart, form.Grade, form.IdentityDecl):
+        assert f"## {model.__name__}" in text
+        for name, fld in model.model_fields.items():
+            assert f"| `{fld.alias or name}` |" in text, (model.__name__, name)

@@ -93,11 +93,18 @@ def frameworks() -> None:
 
 
 @_command("framework-schema")
-def framework_schema() -> None:
-    """输出评价框架文件的 JSON Schema。"""
+def framework_schema(
+    markdown: Annotated[bool, typer.Option("--markdown", help="输出每个键的说明（docs/framework-reference.md）")] = False,
+) -> None:
+    """输出评价框架文件的 JSON Schema（或 --markdown：每个键的说明）。"""
+    if markdown:
+        from .render.docs import framework_reference_markdown
+
+        typer.echo(framework_reference_markdown(), nl=False)
+        return
     from .framework.models import Framework
 
-    typer.echo(_dump(Framework.model_json_schema()))
+    typer.echo(_dump(Framework.model_json_schema(by_alias=True)))
 
 
 @_command("data-schema")

@@ -9,7 +9,7 @@ A data file (YAML/JSON) has one section per input ``group`` declared by the fram
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
@@ -54,6 +54,14 @@ class DepartmentData(BaseModel):
     judgements: dict[str, Decimal | bool | str] = Field(
         default_factory=dict, description="answers to judged criteria, keyed by the framework's input names")
     self_scores: dict[str, SelfScore] = Field(default_factory=dict)
+    framework_model: ClassVar[Framework | None] = None
+
+    def __reduce__(self) -> Any:
+        """Created per framework at run time, so a worker process rebuilds the class from the framework."""
+        fw = type(self).framework_model
+        if fw is None:
+            return super().__reduce__()
+        return (_rebuild, (fw, self.model_dump(mode="python")))
 
     @field_validator("judgements", mode="before")
     @classmethod
@@ -147,4 +155,15 @@ def data_model(fw: Framework) -> type[DepartmentData]:
         fields["tables"] = (tables_model, Field(default_factory=tables_model))
     model = create_model(f"DepartmentData_{fw.id.replace('-', '_')}", __base__=DepartmentData, **fields)
     model.__doc__ = f"{fw.name}（{fw.id}）的部门填报数据"
+    model.framework_model = fw
+    _MODELS.append(model)
     return model
+
+
+_MODELS: list[type[DepartmentData]] = []
+
+
+def _rebuild(fw: Framework, raw: dict[str, Any]) -> DepartmentData:
+    """Unpickling: the model of an equal framework already built in this process, else a new one."""
+    model = next((m for m in _MODELS if m.framework_model == fw), None) or data_model(fw)
+    return model.model_validate(raw)
