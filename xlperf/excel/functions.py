@@ -553,9 +553,9 @@ def _schedule_measures(fw: Framework, ind: Indicator, rule: ScheduleRule) -> lis
     key = f"{fw.rounding.model_dump_json()}|{rule.model_dump_json()}"
     hit = _MINI.get(key)
     if hit is None:
-        mini = Framework(id="xlperf-udf", version="0", name=ind.name, region="", year=fw.year,
-                         total_points=rule.points, rounding=fw.rounding,
-                         indicators=[Indicator(id=ind.id, name=ind.name, points=rule.points, rule=rule)])
+        mini = fw.model_copy(update={  # the framework reduced to this one rule (its rounding kept)
+            "total_points": rule.points,
+            "indicators": [Indicator(id=ind.id, name=ind.name, points=rule.points, rule=rule)]})
         hit = [m for m in compile_framework(mini).measures if m.id.startswith(rule.measure_prefix + "_")]
         if len(_MINI) > 256:
             _MINI.clear()
