@@ -304,7 +304,7 @@ def test_several_schedule_rules_need_the_indicator(monkeypatch: pytest.MonkeyPat
         assert fn.exec_score(PAID, QUOTA, framework="doubled", indicator_id="second_schedule") == 4.94
         assert fn.exec_score(PAID, QUOTA, indicator_id=ind.id) == 4.94
         assert fn.exec_score(PAID, QUOTA, indicator_id="offpost_control") == \
-            f"{ERR} 指标 offpost_control中没有按序时进度计分的规则"
+            f"{ERR} 指标 offpost_control 中没有按序时进度计分的规则"
     finally:
         fn._REGISTERED.pop("doubled", None)
 

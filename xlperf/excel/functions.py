@@ -250,7 +250,7 @@ def _schedule_rule(fw: Framework, indicator_id: Any) -> tuple[Indicator, Schedul
         found += [(ind, r) for r in _sub_rules(ind.rule) if isinstance(r, ScheduleRule)]
     if not found:
         where = f"指标 {wanted}" if wanted else f"评价框架 {fw.id}"
-        raise UdfError(f"{where}中没有按序时进度计分的规则")
+        raise UdfError(f"{where} 中没有按序时进度计分的规则")
     if len(found) > 1:
         ids = "、".join(dict.fromkeys(ind.id for ind, _ in found))
         raise UdfError(f"评价框架 {fw.id} 有多个按序时进度计分的规则，请在最后一个参数给出指标编号（{ids}）")
