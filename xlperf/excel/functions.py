@@ -53,7 +53,6 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from ..data.derived import DERIVED
 from ..errors import InputError
 from ..framework.expr import ExprError, Value, parse
 from ..framework.models import Framework, Indicator, Rule, ScheduleRule
@@ -102,6 +101,8 @@ EXCEL_ERRORS = tuple(CVERR_CODES.values())
 YES = frozenset({"是", "yes", "y", "true", "t", "1", "√", "✓"})
 NO = frozenset({"否", "no", "n", "false", "f", "0", "×", "✗"})
 BOOL_KINDS = ("bool", "flag")
+COMPUTED_ROLES = ("derived", "measure")
+"""Catalogue roles of names the engine computes; a value passed for one replaces the computed one."""
 TEXT_KINDS = ("tier", "text")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -693,28 +694,24 @@ def _convert(value: Any, kind: str, label: str) -> Value:
 
 
 def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...]) -> tuple[Decimal, str]:
+    from ..catalog import catalog
+
     fw = get_framework(framework)
     ind = _indicator(fw, indicator_id)
     given = _pairs(fw, pairs)
     env, parts = build_env(fw, given)
-    computed_names = {m.id for m in compiled(fw).measures} | {d.name for d in DERIVED}
+    cat = catalog(fw)
     for name, value in given.items():  # a rate or total passed explicitly wins over one recomputed
-        if name in computed_names and env.get(name) != value:
+        spec = cat.get(name)
+        if spec is not None and spec.role in COMPUTED_ROLES and env.get(name) != value:
             env[name] = value
             parts.pop(name, None)
     missing = sorted(n for n in compiled_names(fw, ind) if n not in env)
     if missing:
-        labels = [f"{n}（{INPUT_LABELS.get(n) or _measure_label(fw, n)}）" for n in missing]
-        raise UdfError(f"指标 {ind.id} 缺少参数：{'、'.join(labels)}")
+        labels = [f"{n}（{cat[n].label if n in cat else n}）" for n in missing]
+        raise UdfError(_one_line(f"指标 {ind.id} 缺少参数：{'、'.join(labels)}"))
     assert ind.rule is not None
     return _finish(fw, ind.rule, ind.points, env, parts)
-
-
-def _measure_label(fw: Framework, name: str) -> str:
-    for m in compiled(fw).measures:
-        if m.id == name:
-            return m.name
-    return name
 
 
 @_guard
