@@ -644,28 +644,43 @@ def _code(text: str) -> str:
     return "\n".join(re.sub(r"(^|\s)#(?![>]).*$", "", line) for line in text.split("\n"))
 
 
-@pytest.mark.parametrize("name", ["install.ps1", "uninstall.ps1"])
-def test_xlwings_conf_is_written_without_a_bom(ps1, name):
-    code = _code(ps1[name])
+def _bom_problems(code: str) -> list[str]:
+    """Why a script could write xlwings.conf with a BOM (empty list: it cannot)."""
+    problems = []
     body = _ps_function(code, "Write-ConfFile")
     # an encoding with a preamble (UTF-8 under the UTF-8 system locale) is replaced by BOM-less UTF-8
-    assert "$Encoding.GetPreamble().Length -gt 0" in body
-    assert "$Encoding = New-Object System.Text.UTF8Encoding $false" in body
-    assert "[System.IO.File]::WriteAllText($Path, $text, $Encoding)" in body
-    assert body.index("GetPreamble") < body.index("WriteAllText")
-    # and every write of xlwings.conf goes through it
-    writes = [line.strip() for line in code.split("\n") if "$XlwingsConf" in line and re.search(
-        r"Write|Set-Content|Out-File|Add-Content|>", line)]
-    assert writes and all(w.startswith("Write-ConfFile $XlwingsConf $lines $enc") or w.startswith(("Write-Step",
-                          "Remove-IfExists")) for w in writes), writes
+    for needed in ("$Encoding.GetPreamble().Length -gt 0", "$Encoding = New-Object System.Text.UTF8Encoding $false",
+                   "[System.IO.File]::WriteAllText($Path, $text, $Encoding)"):
+        if needed not in body:
+            problems.append(f"Write-ConfFile lacks {needed}")
+    if "GetPreamble" in body and "WriteAllText" in body and body.index("GetPreamble") > body.index("WriteAllText"):
+        problems.append("Write-ConfFile checks the preamble after writing")
+    # every write of xlwings.conf goes through it
+    for line in code.split("\n"):
+        if "$XlwingsConf" in line and re.search(r"Set-Content|Out-File|Add-Content|WriteAll|>", line) \
+                and not line.strip().startswith("Write-ConfFile $XlwingsConf"):
+            problems.append(f"xlwings.conf written directly: {line.strip()}")
     for bad in ("Set-Content", "Out-File", "Add-Content", "WriteAllLines"):
-        assert bad not in code, f"{name} uses {bad} (PowerShell 5 writes a BOM with -Encoding UTF8)"
+        if bad in code:
+            problems.append(f"uses {bad} (PowerShell 5 writes a BOM with -Encoding UTF8)")
+    if "Write-ConfFile $XlwingsConf $lines $enc" not in code:
+        problems.append("xlwings.conf is not written with Write-ConfFile")
+    return problems
+
+
+@pytest.mark.parametrize("name", ["install.ps1", "uninstall.ps1"])
+def test_xlwings_conf_is_written_without_a_bom(ps1, name):
+    assert _bom_problems(_code(ps1[name])) == []
 
 
 def test_the_bom_check_catches_a_bom_writer(ps1):
-    bad = _code(ps1["install.ps1"]).replace("Write-ConfFile $XlwingsConf $lines $enc",
-                                            "Set-Content -Path $XlwingsConf -Value $lines -Encoding UTF8")
-    assert "Set-Content" in bad  # the check above would fail on this text
+    code = _code(ps1["install.ps1"])
+    assert _bom_problems(code.replace("Write-ConfFile $XlwingsConf $lines $enc",
+                                      "Set-Content -Path $XlwingsConf -Value $lines -Encoding UTF8"))
+    assert _bom_problems(code.replace("if ($Encoding.GetPreamble().Length -gt 0) { $Encoding = New-Object "
+                                      "System.Text.UTF8Encoding $false }", ""))
+    assert _bom_problems(code.replace("Write-ConfFile $XlwingsConf $lines $enc",
+                                      "[System.IO.File]::WriteAllLines($XlwingsConf, [string[]]$lines, $enc)"))
 
 
 def test_no_workbook_folder_on_sys_path_in_the_conf(ps1, build_addin):
