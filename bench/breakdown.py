@@ -122,11 +122,11 @@ def _patch_loader(acc: dict[str, list[float]], label: str) -> None:
 def udf_profile(limit: int = 18) -> str:
     from xlperf.excel import functions as F
 
-    F.public_score(200.0, 229.81)
+    F.ratio(200.0, 229.81)
     pr = cProfile.Profile()
     pr.enable()
     for _ in range(200):
-        F.public_score(200.0, 229.81)
+        F.ratio(200.0, 229.81)
     pr.disable()
     out = io.StringIO()
     pstats.Stats(pr, stream=out).sort_stats("cumulative").print_stats(limit)

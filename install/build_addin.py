@@ -34,7 +34,8 @@ xlwings' quickstart only renames the file.  Our add-in must be called
    the same way (source only, no p-code);
 3. activates the configuration sheet (``_myaddin.conf`` -> ``myaddin.conf``)
    and fills in ``Interpreter_Win``/``PYTHONPATH``/``UDF Modules`` with
-   ``%LOCALAPPDATA%``-relative paths - the xlwings VBA expands environment
+   ``%LOCALAPPDATA%``-relative paths (and adds ``ADD_WORKBOOK_TO_PYTHONPATH`` = False,
+   so RunPython never puts the workbook's folder on ``sys.path``) - the xlwings VBA expands environment
    variables (``WScript.Shell.ExpandEnvironmentStrings``), so the add-in works
    for every user name, including non-ASCII ones, without per-user editing -
    and stores the Chinese message texts in column D of that sheet (VBA source
@@ -84,11 +85,19 @@ VALIDATE_LABEL = "一键校验"
 RECALC_LABEL = "重新计算"
 ABOUT_LABEL = "关于"
 
-# Rows of the configuration sheet (keys as in the template's column A).
+# Rows of the configuration sheet (keys as in the template's column A; a key the
+# template lacks is added below its last key, where GetConfigFromSheet still reads it).
 CONFIG_VALUES = {
     "Interpreter_Win": RUNPYTHON_INTERPRETER,
     "PYTHONPATH": UDF_DIR,
     "UDF Modules": UDF_MODULE,
+    # xlwings' RunPython prepends the active workbook's folder to sys.path unless this is
+    # false (its VBA: GetConfig("ADD_WORKBOOK_TO_PYTHONPATH", "true"), then
+    # xlwings.utils.prepare_sys_path). A workbook opened from OneDrive/SharePoint/an OA link
+    # then fails before main() runs, and a stray xlperf_udfs.py beside a workbook would
+    # shadow the installed one: never add it. Text, not a boolean cell: prepare_sys_path
+    # adds the folder only for the exact text "true", whatever the Office language.
+    "ADD_WORKBOOK_TO_PYTHONPATH": "False",
 }
 
 # UI texts of the VBA callbacks.  VBA source code is stored in code page 1252,
@@ -569,12 +578,13 @@ def _activate_config_sheet(parts: dict[str, bytes], conf_sheet: str) -> None:
 
     sheet = _xml(parts[part])
     rows = {int(r.get("r")): r for r in sheet.iter(f"{{{NS_MAIN}}}row")}
+    first_style = rows[min(rows)].find(c_tag).get("s")  # the template's style of its config cells
 
     def set_text(row_number: int, column: str, text: str) -> None:
         row = rows[row_number]
         ref = f"{column}{row_number}"
         cells = row.findall(c_tag)
-        style = cells[0].get("s") if cells else None
+        style = cells[0].get("s") if cells else first_style
         for c in cells:
             if c.get("r") == ref:
                 row.remove(c)
@@ -595,9 +605,26 @@ def _activate_config_sheet(parts: dict[str, bytes], conf_sheet: str) -> None:
         a = row.find(c_tag)
         if a is not None and a.get("r") == f"A{number}" and a.get("t") == "s":
             keys[strings[int(a.find(v_tag).text)].upper()] = number
+    sheet_data = sheet.find(f"{{{NS_MAIN}}}sheetData")
     for key, value in CONFIG_VALUES.items():
         if key.upper() not in keys:
-            raise ValueError(f"configuration row {key!r} not found in {part}")
+            number = 1
+            while number in keys.values():  # the first empty row below the contiguous keys
+                number += 1
+            if number in rows and rows[number].findall(c_tag):
+                raise ValueError(f"row {number} of {part} is not free for {key!r}")
+            if number not in rows:
+                row = etree.Element(f"{{{NS_MAIN}}}row", r=str(number), spans="1:2",
+                                    ht=rows[number - 1].get("ht", "15.75"))
+                later = [r for n, r in rows.items() if n > number]
+                if later:
+                    later[0].addprevious(row)
+                else:
+                    sheet_data.append(row)
+                rows[number] = row
+                rows = dict(sorted(rows.items()))
+            set_text(number, "A", key)
+            keys[key.upper()] = number
         set_text(keys[key.upper()], "B", value)
     for number, text in MESSAGES.items():
         set_text(number, MESSAGE_COLUMN, text)

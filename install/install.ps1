@@ -10,11 +10,15 @@
          xlwings; dependencies come from PyPI (or a mirror, -IndexUrl) or from the
          optional folder wheels\ beside this script (offline install)
       4. copies xlperf_udfs.py to %LOCALAPPDATA%\xlperf\udfs
-      5. writes the xlwings settings to %USERPROFILE%\.xlwings\xlwings.conf
-      6. runs "xlwings addin install" (xlwings ribbon: Import Functions for the UDFs)
+      5. writes the xlwings settings to %USERPROFILE%\.xlwings\xlwings.conf (no BOM;
+         ADD_WORKBOOK_TO_PYTHONPATH False, so no workbook folder goes on sys.path)
+      6. backs up another xlwings add-in found in XLSTART, then runs "xlwings addin
+         install" (xlwings ribbon: Import Functions for the UDFs) and checks the file it
+         should have written (the command exits 0 even when it fails)
       7. copies xlperf.xlam (ribbon tab 绩效自评) into Excel's XLSTART folder
     Run it through install.bat, which starts it with -ExecutionPolicy Bypass.
-    uninstall.ps1 reverses every step.
+    Everything it changes outside %LOCALAPPDATA%\xlperf is recorded in
+    install-state.json there; uninstall.ps1 reverses exactly that.
 
 .PARAMETER Python
     Full path of the python.exe to use (skips the search).
@@ -77,7 +81,14 @@ $VenvPythonw      = Join-Path $VenvDir 'Scripts\pythonw.exe'
 # %LOCALAPPDATA% unexpanded: the file stays ASCII whatever the user name is.
 $ConfInterpreter  = '%LOCALAPPDATA%\xlperf\venv\Scripts\pythonw.exe'
 $ConfPythonPath   = '%LOCALAPPDATA%\xlperf\udfs'
+# xlwings' VBA puts the active workbook's folder first on sys.path unless this setting is
+# false (GetConfig("ADD_WORKBOOK_TO_PYTHONPATH", "true") in RunPython and in the UDF server's
+# command line; xlwings.utils.prepare_sys_path adds it only for "true"). A workbook opened from
+# OneDrive/SharePoint/an OA link then fails before xlperf runs, and a stray xlperf_udfs.py beside
+# a workbook would shadow the installed one.
+$ConfAddWorkbook  = 'False'
 $XlwingsConf      = Join-Path $env:USERPROFILE '.xlwings\xlwings.conf'
+$BackupDir        = Join-Path $InstallRoot 'backup'
 $DefaultXlstart   = Join-Path $env:APPDATA 'Microsoft\Excel\XLSTART'
 
 $ScriptDir        = Split-Path -Parent $MyInvocation.MyCommand.Path
@@ -300,6 +311,28 @@ function Add-ListItem([string]$List, [string]$Item) {
     return (($items + $Item) -join ';')
 }
 
+function Write-ConfFile([string]$Path, [string[]]$Lines, $Encoding) {
+    # Never a BOM: xlwings' VBA reads xlwings.conf with "Input #" in the ANSI code page, so a
+    # BOM sticks to the first key and that setting (e.g. INTERPRETER_WIN) is not found. Under
+    # the UTF-8 system locale (ACP 65001) GetEncoding returns an encoder that writes one, as
+    # Set-Content -Encoding UTF8 does in PowerShell 5: write UTF-8 without a BOM instead.
+    if ($Encoding.GetPreamble().Length -gt 0) { $Encoding = New-Object System.Text.UTF8Encoding $false }
+    $text = ''
+    if ($Lines.Count -gt 0) { $text = ($Lines -join "`r`n") + "`r`n" }
+    [System.IO.File]::WriteAllText($Path, $text, $Encoding)
+}
+
+function Test-StateHasPrevious($State, [string]$Key) {
+    # True when an installation recorded the value $Key had before xlperf (possibly none).
+    if ($null -eq $State -or $null -eq $State.confPrevious) { return $false }
+    return (@($State.confPrevious.PSObject.Properties | ForEach-Object { $_.Name }) -contains $Key)
+}
+
+function Get-FileHashOrNull([string]$Path) {
+    if (-not (Test-Path -LiteralPath $Path)) { return $null }
+    try { return (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash } catch { return $null }
+}
+
 function Wait-ExcelClosed {
     while ($true) {
         $running = @(Get-Process -Name 'EXCEL' -ErrorAction SilentlyContinue)
@@ -457,38 +490,85 @@ function Install-Xlperf {
     if (Test-Path -LiteralPath $StateFile) {
         try { $oldState = Get-Content -LiteralPath $StateFile -Raw -Encoding UTF8 | ConvertFrom-Json } catch { $oldState = $null }
     }
+    # What existed before xlperf (a re-install keeps the first installation's record), so that
+    # uninstall.ps1 removes only what xlperf created.
+    $confDir = Split-Path -Parent $XlwingsConf
+    $confCreated = -not (Test-Path -LiteralPath $XlwingsConf)
+    $confDirCreated = -not (Test-Path -LiteralPath $confDir)
+    if ($null -ne $oldState) {
+        if ($oldState.confCreated -eq $true) { $confCreated = $true }
+        if ($oldState.confDirCreated -eq $true) { $confDirCreated = $true }
+    }
     $enc = Get-AnsiEncoding
     $lines = Read-ConfLines $XlwingsConf $enc
+    $own = [ordered]@{ 'INTERPRETER_WIN' = $ConfInterpreter; 'ADD_WORKBOOK_TO_PYTHONPATH' = $ConfAddWorkbook }
     $previous = @{}
-    foreach ($k in @('INTERPRETER_WIN', 'UDF MODULES', 'PYTHONPATH')) { $previous[$k] = Get-ConfValue $lines $k }
-    if ($previous['INTERPRETER_WIN'] -eq $ConfInterpreter -and $null -ne $oldState -and $null -ne $oldState.confPrevious) {
-        $previous['INTERPRETER_WIN'] = $oldState.confPrevious.'INTERPRETER_WIN'
+    foreach ($k in @('INTERPRETER_WIN', 'UDF MODULES', 'PYTHONPATH', 'ADD_WORKBOOK_TO_PYTHONPATH')) {
+        $previous[$k] = Get-ConfValue $lines $k
+    }
+    foreach ($k in $own.Keys) {
+        # a re-install finds its own value: what was there before is in the old record
+        if ($previous[$k] -eq $own[$k] -and (Test-StateHasPrevious $oldState $k)) {
+            $previous[$k] = $oldState.confPrevious.$k
+        }
     }
     if ($previous['INTERPRETER_WIN'] -and $previous['INTERPRETER_WIN'] -ne $ConfInterpreter) {
         Write-Warn ("xlwings 原来的解释器设置 " + $previous['INTERPRETER_WIN'] + " 将被替换（卸载时恢复）。")
     }
+    if ($previous['ADD_WORKBOOK_TO_PYTHONPATH'] -and $previous['ADD_WORKBOOK_TO_PYTHONPATH'] -ne $ConfAddWorkbook) {
+        Write-Warn ("xlwings 原来的设置 ADD_WORKBOOK_TO_PYTHONPATH = " + $previous['ADD_WORKBOOK_TO_PYTHONPATH'] +
+                    " 改为 " + $ConfAddWorkbook + "（工作簿所在文件夹不再加入 Python 路径；卸载时恢复）。")
+    }
     $lines = Set-ConfValue $lines 'INTERPRETER_WIN' $ConfInterpreter
     $lines = Set-ConfValue $lines 'UDF MODULES' (Add-ListItem $previous['UDF MODULES'] $UdfModule)
     $lines = Set-ConfValue $lines 'PYTHONPATH' (Add-ListItem $previous['PYTHONPATH'] $ConfPythonPath)
+    $lines = Set-ConfValue $lines 'ADD_WORKBOOK_TO_PYTHONPATH' $ConfAddWorkbook
     if (Get-ConfValue $lines 'CONDA PATH') {
         Write-Warn 'xlwings.conf 中设置了 CONDA PATH / CONDA ENV，它们可能影响 xlwings 选项卡的按钮；如有问题请删除这两行。'
     }
-    New-Item -ItemType Directory -Force -Path (Split-Path -Parent $XlwingsConf) | Out-Null
-    [System.IO.File]::WriteAllLines($XlwingsConf, [string[]]$lines, $enc)
+    New-Item -ItemType Directory -Force -Path $confDir | Out-Null
+    Write-ConfFile $XlwingsConf $lines $enc
     foreach ($line in $lines) { Write-Info $line }
 
     # --- 7 -------------------------------------------------------------------
     Write-Step '安装 xlwings 加载项（xlwings addin install，会在后台短暂启动 Excel）'
-    $xlwingsPreexisting = Test-Path -LiteralPath (Join-Path $DefaultXlstart 'xlwings.xlam')
+    $xlwingsSource = Join-Path $VenvDir 'Lib\site-packages\xlwings\addin\xlwings.xlam'
+    $sourceHash = Get-FileHashOrNull $xlwingsSource
+    $defaultAddin = Join-Path $DefaultXlstart 'xlwings.xlam'
+    # An xlwings add-in already in XLSTART (another version, used by another Python project):
+    # "xlwings addin install" overwrites it, so keep a copy; uninstall.ps1 puts it back.
+    $xlwingsPreexisting = Test-Path -LiteralPath $defaultAddin
+    $xlwingsBackup = Join-Path $BackupDir 'xlwings.xlam'
     if ($null -ne $oldState -and $oldState.xlwingsAddinPreexisting -eq $false) { $xlwingsPreexisting = $false }
+    if (Test-Path -LiteralPath $xlwingsBackup) {
+        # a re-install (or a run that stopped half-way): the first backup stays, XLSTART now holds ours
+        $xlwingsPreexisting = $true
+        Write-Info ("原来的 xlwings 加载项备份仍在 " + $xlwingsBackup + "（卸载时恢复）。")
+    } elseif ($xlwingsPreexisting -and $null -ne $sourceHash -and (Get-FileHashOrNull $defaultAddin) -eq $sourceHash) {
+        $xlwingsBackup = $null
+        Write-Info 'XLSTART 中已有同一版本的 xlwings 加载项，予以保留（卸载时也不删除）。'
+    } elseif (-not $xlwingsPreexisting) {
+        $xlwingsBackup = $null
+    } else {
+        New-Item -ItemType Directory -Force -Path $BackupDir | Out-Null
+        try {
+            Copy-Item -LiteralPath $defaultAddin -Destination $xlwingsBackup -Force
+        } catch {
+            Stop-Install ("无法备份已有的 xlwings 加载项 " + $defaultAddin + "：" + $_.Exception.Message)
+        }
+        Write-Warn ("XLSTART 中已有另一版本的 xlwings 加载项，已备份到 " + $xlwingsBackup +
+                    "；安装期间使用 xlwings " + $XlwingsVersion + "，卸载 xlperf 时恢复原来的版本。")
+    }
     $code = Invoke-Timed $VenvPython @('-m', 'xlwings.cli', 'addin', 'install') 300
     if ($null -eq $code) {
         Write-Warn 'xlwings addin install 超时（Excel 可能弹出了登录/激活对话框）。请在任务管理器中结束后台的 EXCEL.EXE；下面直接复制加载项。'
     } elseif ($code -ne 0) {
         Write-Warn ("xlwings addin install 返回 " + $code + "，下面直接复制加载项。")
     }
+    # "xlwings addin install" prints its errors and still exits 0 (xlwings/cli.py catches them):
+    # only the file it should have written says whether it worked.
     $xlstart = $null
-    if (Test-Path -LiteralPath (Join-Path $DefaultXlstart 'xlwings.xlam')) {
+    if ($null -ne $sourceHash -and (Get-FileHashOrNull $defaultAddin) -eq $sourceHash) {
         $xlstart = $DefaultXlstart
     } elseif ($null -ne $code) {
         # Ask Excel itself for its XLSTART folder (it can be redirected by policy).
@@ -506,17 +586,24 @@ function Install-Xlperf {
     }
     New-Item -ItemType Directory -Force -Path $xlstart | Out-Null
     $xlwingsAddin = Join-Path $xlstart 'xlwings.xlam'
-    if (-not (Test-Path -LiteralPath $xlwingsAddin)) {
-        $xlwingsSource = Join-Path $VenvDir 'Lib\site-packages\xlwings\addin\xlwings.xlam'
-        if (Test-Path -LiteralPath $xlwingsSource) {
-            Copy-Item -LiteralPath $xlwingsSource -Destination $xlwingsAddin -Force
-        } else {
-            Write-Warn '找不到 xlwings.xlam，xlwings 选项卡（导入函数）将不可用，“绩效自评”选项卡不受影响。'
+    $addinInstalled = ($null -ne $sourceHash) -and ((Get-FileHashOrNull $xlwingsAddin) -eq $sourceHash)
+    if (-not $addinInstalled) {
+        Write-Warn ("xlwings addin install 没有装好 " + $xlwingsAddin + "（该命令失败时也返回 0），改为直接复制。")
+        if ($null -ne $sourceHash) {
+            try {
+                Copy-Item -LiteralPath $xlwingsSource -Destination $xlwingsAddin -Force
+            } catch {
+                Write-Warn ("复制失败：" + $_.Exception.Message)
+            }
         }
+        $addinInstalled = ($null -ne $sourceHash) -and ((Get-FileHashOrNull $xlwingsAddin) -eq $sourceHash)
     }
-    if (Test-Path -LiteralPath $xlwingsAddin) {
+    if ($addinInstalled) {
         Unblock-Quietly $xlwingsAddin
         Write-Ok ("xlwings 加载项：" + $xlwingsAddin)
+    } else {
+        Write-Warn ("xlwings 加载项未能安装（找不到 " + $xlwingsSource + " 或无法写入 XLSTART）：xlwings 选项卡（导入函数）" +
+                    "将不可用，“绩效自评”选项卡不受影响。")
     }
 
     # --- 8 -------------------------------------------------------------------
@@ -539,7 +626,13 @@ function Install-Xlperf {
         addinPath              = $addinTarget
         xlwingsAddinPath       = $xlwingsAddin
         xlwingsAddinPreexisting = $xlwingsPreexisting
+        xlwingsAddinInstalled  = $addinInstalled
+        xlwingsAddinHash       = $sourceHash
+        xlwingsAddinBackup     = $xlwingsBackup
+        xlwingsAddinOriginal   = $defaultAddin
         confPrevious           = $previous
+        confCreated            = $confCreated
+        confDirCreated         = $confDirCreated
     }
     [System.IO.File]::WriteAllText($StateFile, ($state | ConvertTo-Json -Depth 4), $Utf8)
 

@@ -4,11 +4,14 @@
 
 .DESCRIPTION
     1. removes xlperf.xlam from Excel's XLSTART folder
-    2. removes the xlwings add-in (xlwings.xlam) from XLSTART - unless it was
-       there before xlperf was installed, or -KeepXlwingsAddin is given
+    2. puts back the xlwings add-in that was in XLSTART before xlperf (install.ps1
+       backed it up), or removes the one xlperf installed - unless it was there
+       before, was replaced since, or -KeepXlwingsAddin is given
     3. removes the xlperf entries from %USERPROFILE%\.xlwings\xlwings.conf and
-       restores the interpreter setting that was there before
+       restores the settings that were there before; deletes the file and the
+       .xlwings folder only if install.ps1 created them and nothing else is left
     4. deletes %LOCALAPPDATA%\xlperf (virtual environment, xlperf_udfs.py, logs)
+    5. lists what only the user can undo (Excel trust setting, workbooks' references)
     Python itself and the user's workbooks are not touched.
 
 .PARAMETER KeepXlwingsAddin
@@ -35,7 +38,9 @@ $VenvDir          = Join-Path $InstallRoot 'venv'
 $StateFile        = Join-Path $InstallRoot 'install-state.json'
 $ConfInterpreter  = '%LOCALAPPDATA%\xlperf\venv\Scripts\pythonw.exe'
 $ConfPythonPath   = '%LOCALAPPDATA%\xlperf\udfs'
+$ConfAddWorkbook  = 'False'
 $XlwingsConf      = Join-Path $env:USERPROFILE '.xlwings\xlwings.conf'
+$BackupDir        = Join-Path $InstallRoot 'backup'
 $DefaultXlstart   = Join-Path $env:APPDATA 'Microsoft\Excel\XLSTART'
 
 $script:StepNo = 0
@@ -108,6 +113,34 @@ function Remove-ListItem([string[]]$Lines, [string]$Key, [string]$Item) {
     return ,(Set-ConfValue $Lines $Key ($items -join ';'))
 }
 
+function Write-ConfFile([string]$Path, [string[]]$Lines, $Encoding) {
+    # Never a BOM (see install.ps1): xlwings' VBA would read it as part of the first key.
+    if ($Encoding.GetPreamble().Length -gt 0) { $Encoding = New-Object System.Text.UTF8Encoding $false }
+    $text = ''
+    if ($Lines.Count -gt 0) { $text = ($Lines -join "`r`n") + "`r`n" }
+    [System.IO.File]::WriteAllText($Path, $text, $Encoding)
+}
+
+function Test-StateHasPrevious($State, [string]$Key) {
+    if ($null -eq $State -or $null -eq $State.confPrevious) { return $false }
+    return (@($State.confPrevious.PSObject.Properties | ForEach-Object { $_.Name }) -contains $Key)
+}
+
+function Get-FileHashOrNull([string]$Path) {
+    if (-not (Test-Path -LiteralPath $Path)) { return $null }
+    try { return (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash } catch { return $null }
+}
+
+function Remove-IfOurs([string]$Path, $Hash) {
+    # Removes the xlwings add-in only if it is still the file install.ps1 put there.
+    if (-not (Test-Path -LiteralPath $Path)) { return }
+    if ($Hash -and (Get-FileHashOrNull $Path) -ne $Hash) {
+        Write-Info ($Path + " 已被替换为其他版本（不是 xlperf 安装的），予以保留。")
+        return
+    }
+    Remove-IfExists $Path
+}
+
 function Remove-IfExists([string]$Path) {
     if (Test-Path -LiteralPath $Path) {
         try {
@@ -125,6 +158,7 @@ function Uninstall-Xlperf {
     Write-Host ' xlperf 部门整体支出绩效自评 —— 卸载程序' -ForegroundColor Cyan
     Write-Host '=====================================================' -ForegroundColor Cyan
     $script:Incomplete = $false
+    $script:KeepBackup = $false
 
     $state = $null
     if (Test-Path -LiteralPath $StateFile) {
@@ -142,17 +176,37 @@ function Uninstall-Xlperf {
     foreach ($dir in $xlstartDirs) { Remove-IfExists (Join-Path $dir $AddinFile) }
 
     # --- 2 -------------------------------------------------------------------
-    Write-Step '删除 xlwings 加载项（xlwings addin remove）'
-    $keep = [bool]$KeepXlwingsAddin
-    if ($null -ne $state -and $state.xlwingsAddinPreexisting) {
-        Write-Info '安装 xlperf 之前就已有 xlwings 加载项，予以保留。'
-        $keep = $true
+    Write-Step '还原 xlwings 加载项'
+    $ourHash = $null
+    $backup = Join-Path $BackupDir 'xlwings.xlam'
+    $original = Join-Path $DefaultXlstart 'xlwings.xlam'
+    if ($null -ne $state) {
+        $ourHash = $state.xlwingsAddinHash
+        if ($state.xlwingsAddinBackup) { $backup = [string]$state.xlwingsAddinBackup }
+        if ($state.xlwingsAddinOriginal) { $original = [string]$state.xlwingsAddinOriginal }
     }
-    if ($keep) {
-        Write-Info '保留 xlwings.xlam。'
+    if (Test-Path -LiteralPath $backup) {
+        # the xlwings add-in of another version that was there before xlperf
+        try {
+            Copy-Item -LiteralPath $backup -Destination $original -Force
+            Write-Ok ("已恢复安装 xlperf 之前的 xlwings 加载项：" + $original)
+        } catch {
+            Write-Warn ("无法恢复原来的 xlwings 加载项（" + $_.Exception.Message + "）。备份保留在 " + $backup +
+                        "，请在关闭 Excel 后手动复制到 " + $original)
+            $script:KeepBackup = $true
+            $script:Incomplete = $true
+        }
+        foreach ($dir in $xlstartDirs) {
+            $p = Join-Path $dir 'xlwings.xlam'
+            if ($p -ne $original) { Remove-IfOurs $p $ourHash }
+        }
+    } elseif ($KeepXlwingsAddin) {
+        Write-Info '保留 xlwings.xlam（-KeepXlwingsAddin）。'
+    } elseif ($null -ne $state -and $state.xlwingsAddinPreexisting) {
+        Write-Info '安装 xlperf 之前就已有同一版本的 xlwings 加载项，予以保留。'
     } else {
         # Same effect as "xlwings addin remove", without starting Excel.
-        foreach ($dir in $xlstartDirs) { Remove-IfExists (Join-Path $dir 'xlwings.xlam') }
+        foreach ($dir in $xlstartDirs) { Remove-IfOurs (Join-Path $dir 'xlwings.xlam') $ourHash }
     }
 
     # --- 3 -------------------------------------------------------------------
@@ -160,32 +214,54 @@ function Uninstall-Xlperf {
     if (Test-Path -LiteralPath $XlwingsConf) {
         $enc = Get-AnsiEncoding
         $lines = @([System.IO.File]::ReadAllLines($XlwingsConf, $enc) | Where-Object { $_.Trim() -ne '' })
-        if ((Get-ConfValue $lines 'INTERPRETER_WIN') -eq $ConfInterpreter) {
+        $own = [ordered]@{ 'INTERPRETER_WIN' = $ConfInterpreter; 'ADD_WORKBOOK_TO_PYTHONPATH' = $ConfAddWorkbook }
+        foreach ($k in $own.Keys) {
+            $recorded = Test-StateHasPrevious $state $k
+            # ADD_WORKBOOK_TO_PYTHONPATH is touched only when an installation recorded writing it
+            # (older xlperf versions never did); INTERPRETER_WIN's value is unmistakably xlperf's.
+            if (-not $recorded -and $k -ne 'INTERPRETER_WIN') { continue }
+            if ((Get-ConfValue $lines $k) -ne $own[$k]) { continue }  # changed since: not xlperf's any more
             $before = $null
-            if ($null -ne $state -and $null -ne $state.confPrevious) { $before = $state.confPrevious.'INTERPRETER_WIN' }
-            if ($before -and $before -ne $ConfInterpreter) {
-                $lines = Set-ConfValue $lines 'INTERPRETER_WIN' $before
-                Write-Info ("恢复原来的解释器设置：" + $before)
+            if ($recorded) { $before = $state.confPrevious.$k }
+            if ($before) {
+                $lines = Set-ConfValue $lines $k $before
+                Write-Info ("恢复原来的设置：" + $k + " = " + $before)
             } else {
-                $lines = Remove-ConfValue $lines 'INTERPRETER_WIN'
+                $lines = Remove-ConfValue $lines $k
             }
         }
         $lines = Remove-ListItem $lines 'UDF MODULES' $UdfModule
         $lines = Remove-ListItem $lines 'PYTHONPATH' $ConfPythonPath
-        if ($lines.Count -eq 0) {
+        $created = ($null -eq $state) -or ($state.confCreated -eq $true)
+        if ($lines.Count -eq 0 -and $created) {
             Remove-IfExists $XlwingsConf
         } else {
-            [System.IO.File]::WriteAllLines($XlwingsConf, [string[]]$lines, $enc)
+            Write-ConfFile $XlwingsConf $lines $enc
             Write-Ok '已从 xlwings.conf 中移除 xlperf 的设置。'
         }
     } else {
         Write-Info '没有 xlwings.conf，无需处理。'
     }
+    $confDir = Split-Path -Parent $XlwingsConf
+    if ($null -ne $state -and $state.confDirCreated -eq $true -and (Test-Path -LiteralPath $confDir)) {
+        if (@(Get-ChildItem -LiteralPath $confDir -Force -ErrorAction SilentlyContinue).Count -eq 0) {
+            Remove-IfExists $confDir
+        } else {
+            Write-Info ($confDir + " 中还有其他文件，予以保留。")
+        }
+    }
 
     # --- 4 -------------------------------------------------------------------
     Write-Step ("删除程序文件夹 " + $InstallRoot)
-    Remove-IfExists $InstallRoot
-    if (Test-Path -LiteralPath $InstallRoot) {
+    if ($script:KeepBackup) {
+        # everything but the backup of the user's own xlwings add-in
+        foreach ($item in @(Get-ChildItem -LiteralPath $InstallRoot -Force -ErrorAction SilentlyContinue)) {
+            if ($item.FullName -ne $BackupDir) { Remove-IfExists $item.FullName }
+        }
+    } else {
+        Remove-IfExists $InstallRoot
+    }
+    if (-not $script:KeepBackup -and (Test-Path -LiteralPath $InstallRoot)) {
         Write-Warn '部分文件正被占用（可能有 Python 进程仍在运行）。请重启电脑后再运行一次 uninstall.bat。'
         $script:Incomplete = $true
     }
@@ -196,6 +272,16 @@ function Uninstall-Xlperf {
     } else {
         Write-Host '卸载完成。Python 本身和您的工作簿均未改动。' -ForegroundColor Green
     }
+    # --- 5: what the uninstaller cannot undo ------------------------------------
+    Write-Host ''
+    Write-Host '以下几项只能由您手动撤销（如不需要可忽略）：' -ForegroundColor Yellow
+    Write-Host '  1. 信任设置：如为使用 xlperf 函数勾选过“信任对 VBA 工程对象模型的访问”'
+    Write-Host '     （文件 → 选项 → 信任中心 → 信任中心设置 → 宏设置），且其他程序不需要，请取消勾选。'
+    Write-Host '  2. 工作簿中的引用：在工作簿中点过 xlwings 选项卡的 Import Functions（导入函数）的，'
+    Write-Host '     该工作簿里留有 VBA 模块 xlwings_udfs 和对 xlwings 的引用：按 Alt+F11 打开 VBA 编辑器，'
+    Write-Host '     删除模块 xlwings_udfs，并在“工具 → 引用”中取消 xlwings；使用 xlperf_ 函数的单元格将显示 #NAME?，'
+    Write-Host '     请改为数值或公式。'
+    Write-Host '  3. 如曾把工作簿所在文件夹加入信任中心的“受信任位置”，可在同一对话框中删除。'
 }
 
 $exitCode = 0

@@ -299,6 +299,8 @@ def test_addin_config_sheet_points_runpython_at_the_install(build_addin):
     assert config["INTERPRETER_WIN"] == VENV + r"\Scripts\python.exe"
     assert config["PYTHONPATH"] == UDF_DIR
     assert config["UDF MODULES"] == UDF_MODULE
+    # RunPython never puts the workbook's folder on sys.path (see the RunPython test below)
+    assert config["ADD_WORKBOOK_TO_PYTHONPATH"] == "False"
     assert not config.get("CONDA PATH") and not config.get("CONDA ENV")
     assert str(config.get("USE UDF SERVER", "0")).upper() in ("0", "FALSE")
     # the Chinese texts the callbacks show (Msg(n)) exist in column D
@@ -309,12 +311,22 @@ def test_addin_config_sheet_points_runpython_at_the_install(build_addin):
         assert re.search(r"[\u4e00-\u9fff]", cells.get(f"D{n}", "")), f"message D{n} missing"
 
 
+def _prepare_sys_path_arg(add_workbook: str, workbook: Path, pythonpath: Path) -> str:
+    """The string xlwings' RunPython/XLPyCommand VBA builds for ``prepare_sys_path``:
+    AddExcelDir; ActiveWorkbook.FullName; ThisWorkbook.FullName; three OneDrive/SharePoint
+    settings; the PYTHONPATH setting."""
+    return f"{add_workbook};{workbook};{workbook};;;;{pythonpath}"
+
+
 def test_runpython_command_imports_udf_module_and_calls_main(tmp_path):
     """Run the command string of the button the way xlwings' ExecuteWindows
     does (``python -c "import xlwings.utils;xlwings.utils.prepare_sys_path(..);
-    <command>"``), with a stub xlperf_udfs on the add-in's PYTHONPATH."""
+    <command>"``), with a stub xlperf_udfs on the add-in's PYTHONPATH and a
+    stray xlperf_udfs.py beside the workbook, which must not be the one imported."""
     modules = _vba_modules(ADDIN)
-    ribbon = _ribbon(_parts(ADDIN))
+    parts = _parts(ADDIN)
+    config = _addin_config(parts, modules)
+    ribbon = _ribbon(parts)
     button = next(b for b in ribbon.iter(f"{NS_UI}button") if b.get("label") == VALIDATE_LABEL)
     module, _, proc = button.get("onAction").rpartition(".")
     command = re.search(r'RunPython\s*\(?\s*"([^"]*)"', _procedure(modules[module], proc)).group(1)
@@ -322,14 +334,30 @@ def test_runpython_command_imports_udf_module_and_calls_main(tmp_path):
     udfs.mkdir()
     marker = tmp_path / "called.txt"
     (udfs / f"{UDF_MODULE}.py").write_text(
-        f"def main():\n    open({str(marker)!r}, 'w').write('main')\n", encoding="utf-8"
+        f"def main():\n    open({str(marker)!r}, 'w').write('installed')\n", encoding="utf-8"
     )
-    # prepare_sys_path's argument: add-workbook-dir flag; 5 workbook/OneDrive
-    # fields; then the PYTHONPATH setting
-    sys_path_arg = f"false;;;;;;{udfs}"
-    code = f"import xlwings.utils;xlwings.utils.prepare_sys_path({sys_path_arg!r}); {command}"
-    subprocess.run([sys.executable, "-B", "-c", code], check=True, cwd=tmp_path, timeout=120)
-    assert marker.read_text() == "main"
+    folder = tmp_path / "OneDrive - 单位" / "报送"
+    folder.mkdir(parents=True)
+    workbook = folder / "自评.xlsx"
+    workbook.write_bytes(b"")
+    (folder / f"{UDF_MODULE}.py").write_text(  # a stale copy beside the workbook
+        f"def main():\n    open({str(marker)!r}, 'w').write('stray')\n", encoding="utf-8"
+    )
+
+    def run(add_workbook: str) -> tuple[str, bool]:
+        """(which main() ran, whether the workbook's folder was on sys.path)."""
+        marker.unlink(missing_ok=True)
+        arg = _prepare_sys_path_arg(add_workbook, workbook, udfs)
+        probe = f"import sys, os; print(os.path.normcase({str(folder)!r}) in map(os.path.normcase, sys.path))"
+        code = f"import xlwings.utils;xlwings.utils.prepare_sys_path({arg!r}); {probe}; {command}"
+        res = subprocess.run([sys.executable, "-B", "-c", code], check=True, cwd=tmp_path, timeout=120,
+                             capture_output=True, text=True)
+        return marker.read_text(), res.stdout.strip() == "True"
+
+    assert run(config["ADD_WORKBOOK_TO_PYTHONPATH"]) == ("installed", False)
+    # the setting matters: with xlwings' default ("true") the folder is put on sys.path (in an
+    # order prepare_sys_path leaves to a set, so the stray copy may win)
+    assert run("true")[1] is True
 
 
 def test_vba_project_is_patched_in_place(build_addin):
@@ -403,7 +431,7 @@ def _ps_assignments(text: str) -> dict[str, str]:
 
 
 def _ps_delimiters(text: str):
-    """(char, line) of every bracket outside PowerShell strings and comments."""
+    """(char, line, index) of every bracket outside PowerShell strings and comments."""
     i, n, line = 0, len(text), 1
     while i < n:
         c = text[i]
@@ -446,14 +474,14 @@ def _ps_delimiters(text: str):
             i += 2
             continue
         if c in "{}()[]":
-            yield c, line
+            yield c, line, i
         i += 1
 
 
 def _assert_balanced(text: str, name: str) -> None:
     pairs = {"}": "{", ")": "(", "]": "["}
     stack: list[tuple[str, int]] = []
-    for c, line in _ps_delimiters(text):
+    for c, line, _ in _ps_delimiters(text):
         if c in "{([":
             stack.append((c, line))
         else:
@@ -542,7 +570,7 @@ def test_conf_line_format_is_what_xlwings_reads(ps1, tmp_path, monkeypatch):
     conf = tmp_path / "xlwings.conf"
     lines = [fmt.group(1).format(k, v) for k, v in (
         ("INTERPRETER_WIN", a["ConfInterpreter"]), ("UDF MODULES", a["UdfModule"]),
-        ("PYTHONPATH", a["ConfPythonPath"]),
+        ("PYTHONPATH", a["ConfPythonPath"]), ("ADD_WORKBOOK_TO_PYTHONPATH", a["ConfAddWorkbook"]),
     )]
     conf.write_text("\r\n".join(lines) + "\r\n", encoding="ascii")
     monkeypatch.setattr(xlwings, "USER_CONFIG_FILE", str(conf))
@@ -550,6 +578,7 @@ def test_conf_line_format_is_what_xlwings_reads(ps1, tmp_path, monkeypatch):
         "interpreter_win": a["ConfInterpreter"],
         "udf modules": UDF_MODULE,
         "pythonpath": a["ConfPythonPath"],
+        "add_workbook_to_pythonpath": "False",
     }
 
 
@@ -588,3 +617,198 @@ def test_udf_module_in_repo_defines_main():
     args = main.args
     assert len(args.args) + len(args.posonlyargs) == len(args.defaults), "main() must need no arguments"
     assert all(d is not None for d in args.kw_defaults), "main() must need no arguments"
+
+
+# ---------------------------------------------------------------------------
+# (e) installer behaviours, read from the script text (no PowerShell here)
+# ---------------------------------------------------------------------------
+def _ps_function(text: str, name: str) -> str:
+    """The source of ``function <name> ... { ... }`` (brackets matched outside strings)."""
+    m = re.search(rf"^function {re.escape(name)}\b", text, re.M)
+    assert m, f"function {name} not found"
+    depth, start = 0, None
+    for c, _, i in _ps_delimiters(text[m.start():]):
+        if c == "{":
+            depth += 1
+            start = i if start is None else start
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return text[m.start(): m.start() + i + 1]
+    raise AssertionError(f"function {name} is not closed")
+
+
+def _code(text: str) -> str:
+    """The script without comments (so a comment cannot satisfy or break a check)."""
+    text = re.sub(r"<#.*?#>", "", text, flags=re.S)
+    return "\n".join(re.sub(r"(^|\s)#(?![>]).*$", "", line) for line in text.split("\n"))
+
+
+def _bom_problems(code: str) -> list[str]:
+    """Why a script could write xlwings.conf with a BOM (empty list: it cannot)."""
+    problems = []
+    body = _ps_function(code, "Write-ConfFile")
+    # an encoding with a preamble (UTF-8 under the UTF-8 system locale) is replaced by BOM-less UTF-8
+    for needed in ("$Encoding.GetPreamble().Length -gt 0", "$Encoding = New-Object System.Text.UTF8Encoding $false",
+                   "[System.IO.File]::WriteAllText($Path, $text, $Encoding)"):
+        if needed not in body:
+            problems.append(f"Write-ConfFile lacks {needed}")
+    if "GetPreamble" in body and "WriteAllText" in body and body.index("GetPreamble") > body.index("WriteAllText"):
+        problems.append("Write-ConfFile checks the preamble after writing")
+    # every write of xlwings.conf goes through it
+    for line in code.split("\n"):
+        if "$XlwingsConf" in line and re.search(r"Set-Content|Out-File|Add-Content|WriteAll|>", line) \
+                and not line.strip().startswith("Write-ConfFile $XlwingsConf"):
+            problems.append(f"xlwings.conf written directly: {line.strip()}")
+    for bad in ("Set-Content", "Out-File", "Add-Content", "WriteAllLines"):
+        if bad in code:
+            problems.append(f"uses {bad} (PowerShell 5 writes a BOM with -Encoding UTF8)")
+    if "Write-ConfFile $XlwingsConf $lines $enc" not in code:
+        problems.append("xlwings.conf is not written with Write-ConfFile")
+    return problems
+
+
+@pytest.mark.parametrize("name", ["install.ps1", "uninstall.ps1"])
+def test_xlwings_conf_is_written_without_a_bom(ps1, name):
+    assert _bom_problems(_code(ps1[name])) == []
+
+
+def test_the_bom_check_catches_a_bom_writer(ps1):
+    code = _code(ps1["install.ps1"])
+    assert _bom_problems(code.replace("Write-ConfFile $XlwingsConf $lines $enc",
+                                      "Set-Content -Path $XlwingsConf -Value $lines -Encoding UTF8"))
+    assert _bom_problems(code.replace("if ($Encoding.GetPreamble().Length -gt 0) { $Encoding = New-Object "
+                                      "System.Text.UTF8Encoding $false }", ""))
+    assert _bom_problems(code.replace("Write-ConfFile $XlwingsConf $lines $enc",
+                                      "[System.IO.File]::WriteAllLines($XlwingsConf, [string[]]$lines, $enc)"))
+
+
+def test_no_workbook_folder_on_sys_path_in_the_conf(ps1, build_addin):
+    inst, uninst = _ps_assignments(ps1["install.ps1"]), _ps_assignments(ps1["uninstall.ps1"])
+    assert inst["ConfAddWorkbook"] == uninst["ConfAddWorkbook"] == "False"
+    assert build_addin.CONFIG_VALUES["ADD_WORKBOOK_TO_PYTHONPATH"] == inst["ConfAddWorkbook"]
+    code = _code(ps1["install.ps1"])
+    assert "Set-ConfValue $lines 'ADD_WORKBOOK_TO_PYTHONPATH' $ConfAddWorkbook" in code
+    # written before the file is written
+    assert code.index("'ADD_WORKBOOK_TO_PYTHONPATH' $ConfAddWorkbook") < code.index("Write-ConfFile $XlwingsConf")
+
+
+def test_prepare_sys_path_skips_the_workbook_folder_for_the_conf_value(ps1, tmp_path):
+    """What xlwings does with the value the installer writes (and with its own default)."""
+    import xlwings.utils
+
+    value = _ps_assignments(ps1["install.ps1"])["ConfAddWorkbook"]
+    workbook = tmp_path / "book" / "x.xlsx"
+    before = list(sys.path)
+    try:
+        xlwings.utils.prepare_sys_path(f"{value};{workbook};{workbook};;;;")
+        assert str(workbook.parent) not in sys.path
+        xlwings.utils.prepare_sys_path(f"true;{workbook};{workbook};;;;")
+        assert os.path.normcase(str(workbook.parent)) in [os.path.normcase(p) for p in sys.path]
+    finally:
+        sys.path[:] = before
+
+
+def _state_keys(install_text: str) -> set[str]:
+    block = re.search(r"\$state = New-Object psobject -Property @\{(.*?)\n    \}", install_text, re.S)
+    assert block, "install.ps1 no longer writes its state object"
+    return set(re.findall(r"^\s*(\w+)\s*=", block.group(1), re.M))
+
+
+def test_uninstall_reads_only_what_install_records(ps1):
+    keys = _state_keys(ps1["install.ps1"])
+    assert {"xlwingsAddinBackup", "xlwingsAddinOriginal", "xlwingsAddinHash", "xlwingsAddinPreexisting",
+            "confPrevious", "confCreated", "confDirCreated", "xlstartDir"} <= keys
+    for name in ("install.ps1", "uninstall.ps1"):
+        read = set(re.findall(r"\$(?:state|oldState|State)\.(\w+)", _code(ps1[name])))
+        assert read and read <= keys, (name, read - keys)
+    # the previous value of every setting install changes is recorded
+    code = _code(ps1["install.ps1"])
+    recorded = re.search(r"foreach \(\$k in @\(([^)]*)\)\) \{\s*\n\s*\$previous\[\$k\] = Get-ConfValue", code)
+    assert recorded
+    set_keys = set(re.findall(r"Set-ConfValue \$lines '([^']+)'", code))
+    assert set(re.findall(r"'([^']+)'", recorded.group(1))) == set_keys
+    assert "confPrevious           = $previous" in code
+
+
+def test_another_xlwings_addin_is_backed_up_and_restored(ps1):
+    inst, uninst = _code(ps1["install.ps1"]), _code(ps1["uninstall.ps1"])
+    a = _ps_assignments(ps1["install.ps1"])
+    assert re.search(r"^\$BackupDir\s*=\s*Join-Path \$InstallRoot 'backup'\s*$", inst, re.M)
+    assert re.search(r"^\$BackupDir\s*=\s*Join-Path \$InstallRoot 'backup'\s*$", uninst, re.M)
+    assert a["XlwingsVersion"]
+    # install: the existing add-in is compared with ours and copied away *before* addin install
+    backup = inst.index("Copy-Item -LiteralPath $defaultAddin -Destination $xlwingsBackup")
+    cli = inst.index("@('-m', 'xlwings.cli', 'addin', 'install')")
+    assert backup < cli
+    assert "$xlwingsBackup = Join-Path $BackupDir 'xlwings.xlam'" in inst
+    assert "(Get-FileHashOrNull $defaultAddin) -eq $sourceHash" in inst  # same version: nothing to back up
+    assert inst.index("if (Test-Path -LiteralPath $xlwingsBackup)") < backup  # a re-install keeps the first backup
+    # uninstall: restore the backup to where it was, before the install folder (holding it) goes
+    restore = uninst.index("Copy-Item -LiteralPath $backup -Destination $original -Force")
+    assert restore < uninst.index("Remove-IfExists $InstallRoot")
+    assert "$backup = Join-Path $BackupDir 'xlwings.xlam'" in uninst
+    assert "$original = Join-Path $DefaultXlstart 'xlwings.xlam'" in uninst
+    # a failed restore keeps the backup
+    assert re.search(r"catch \{[^}]*\$script:KeepBackup = \$true", uninst, re.S)
+    assert "if ($item.FullName -ne $BackupDir)" in uninst
+    # our own xlwings add-in is removed only while it is still ours
+    assert "Remove-IfOurs (Join-Path $dir 'xlwings.xlam') $ourHash" in uninst
+    body = _ps_function(uninst, "Remove-IfOurs")
+    assert "(Get-FileHashOrNull $Path) -ne $Hash" in body and body.index("return") < body.index("Remove-IfExists")
+
+
+def test_a_failed_addin_install_is_detected_by_the_file(ps1):
+    """``xlwings addin install`` catches its own errors and exits 0 (xlwings/cli.py)."""
+    import inspect
+
+    import xlwings.cli
+
+    source = inspect.getsource(xlwings.cli._addin_install)
+    assert "except Exception as e:" in source and "sys.exit" not in source  # the premise
+    inst = _code(ps1["install.ps1"])
+    after = inst[inst.index("@('-m', 'xlwings.cli', 'addin', 'install')"):]
+    check = after.index("$addinInstalled = ($null -ne $sourceHash) -and ((Get-FileHashOrNull $xlwingsAddin) -eq $sourceHash)")
+    fallback = after.index("Copy-Item -LiteralPath $xlwingsSource -Destination $xlwingsAddin -Force")
+    assert check < fallback
+    assert after.index("if (-not $addinInstalled)") < fallback
+    # the result is checked again after the fallback, and a failure is reported
+    assert after.count("(Get-FileHashOrNull $xlwingsAddin) -eq $sourceHash") == 2
+    assert re.search(r"\} else \{\s*Write-Warn \(\"xlwings 加载项未能安装", after)
+    assert "xlwingsAddinHash       = $sourceHash" in inst
+    assert "$sourceHash = Get-FileHashOrNull $xlwingsSource" in inst
+    assert "'Lib\\site-packages\\xlwings\\addin\\xlwings.xlam'" in inst
+
+
+def test_uninstall_removes_conf_entries_and_files_only_if_install_wrote_them(ps1):
+    uninst = _code(ps1["uninstall.ps1"])
+    inst = _code(ps1["install.ps1"])
+    assert "$confCreated = -not (Test-Path -LiteralPath $XlwingsConf)" in inst
+    assert "$confDirCreated = -not (Test-Path -LiteralPath $confDir)" in inst
+    assert "if ($oldState.confCreated -eq $true) { $confCreated = $true }" in inst  # a re-install remembers
+    assert "$created = ($null -eq $state) -or ($state.confCreated -eq $true)" in uninst
+    assert "if ($lines.Count -eq 0 -and $created) {" in uninst
+    assert re.search(r"\$state\.confDirCreated -eq \$true.*?Get-ChildItem -LiteralPath \$confDir -Force"
+                     r".*?\.Count -eq 0\) \{\s*Remove-IfExists \$confDir", uninst, re.S)
+    # a setting is restored or removed only when it still holds xlperf's value
+    assert "if ((Get-ConfValue $lines $k) -ne $own[$k]) { continue }" in uninst
+    assert "if (-not $recorded -and $k -ne 'INTERPRETER_WIN') { continue }" in uninst
+    own = re.search(r"\$own = \[ordered\]@\{([^}]*)\}", uninst).group(1)
+    assert own == re.search(r"\$own = \[ordered\]@\{([^}]*)\}", inst).group(1)
+    assert "'ADD_WORKBOOK_TO_PYTHONPATH' = $ConfAddWorkbook" in own
+    body = _ps_function(uninst, "Test-StateHasPrevious")
+    assert "PSObject.Properties" in body
+
+
+def test_uninstall_says_what_the_user_must_undo_by_hand(ps1):
+    inst, uninst = ps1["install.ps1"], ps1["uninstall.ps1"]
+    trust = "信任对 VBA 工程对象模型的访问"
+    assert trust in inst and trust in uninst  # what install asks for, uninstall says to undo
+    tail = uninst[uninst.index("Write-Host '以下几项只能由您手动撤销"):]
+    assert "xlwings_udfs" in tail and "工具 → 引用" in tail and "#NAME?" in tail
+    assert tail.index("以下几项") < tail.index("xlwings_udfs")
+    # the module name is the one xlwings' Import Functions creates in the workbook
+    import xlwings
+
+    udfs_source = (Path(xlwings.__file__).parent / "udfs.py").read_text(encoding="utf-8")
+    assert 'VBComponents("xlwings_udfs")' in udfs_source

@@ -8,6 +8,7 @@ random departments. Arguments are passed as Excel/xlwings would (floats, None, "
 from __future__ import annotations
 
 import itertools
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -72,6 +73,14 @@ def test_execution_rate() -> None:
     assert fn.exec_rate(1, None) == f"{ERR} 预算数必须大于0"
 
 
+# The specific quantities of the seed, through the generic functions (names are the framework's).
+
+
+def _public(sangong: tuple[float, float], public: tuple[float, float] = (0, 0)) -> float | str:
+    return fn.score(None, "public_funds_control", "sangong_actual", sangong[0], "sangong_budget", sangong[1],
+                    "public_actual", public[0], "public_adjusted", public[1])
+
+
 @pytest.mark.parametrize(("actual", "budget", "expected"), [
     (4.79, 8.67, 3.0),       # seed: 55.25%
     (8.67 * 0.9, 8.67, 2.0),  # 90% exactly
@@ -81,14 +90,16 @@ def test_execution_rate() -> None:
     (1, 0, 0.0),             # spent without a budget: treated as far over 100%
 ])
 def test_sangong_control(actual: float, budget: float, expected: float) -> None:
-    assert fn.sangong_score(actual, budget) == expected
-    assert fn.control_score(actual, budget, "三公") == expected
+    # the 日常公用 part with nothing budgeted and nothing spent (0%) gives its full 3 points
+    assert _public((actual, budget)) == expected + 3
+    assert fn.score(None, "public_funds_control", "sangong_rate", fn.measure(None, "sangong_rate", actual, budget),
+                    "public_rate", 0) == expected + 3
 
 
 def test_public_control() -> None:
-    assert fn.public_score(25.00, 39.15) == 3.0           # seed: 63.86%
-    assert fn.control_score(39.15, 39.15, "日常公用") == 2.0
-    assert fn.control_score(1, 1, "食堂") == f"{ERR} 类别应为“三公”或“日常公用”，得到“食堂”"
+    assert _public((0, 0), (25.00, 39.15)) == 6.0          # seed: 63.86% → 3 + 3
+    assert _public((0, 0), (39.15, 39.15)) == 5.0          # 100% → 2 + 3
+    assert fn.measure(None, "public_rate", 25.00, 39.15) == 0.6386
 
 
 @pytest.mark.parametrize(("offpost", "staff_all", "expected"), [
@@ -100,13 +111,15 @@ def test_public_control() -> None:
     (0, 0, 1.0),            # nobody at all: 0%
 ])
 def test_offpost_bands(offpost: int, staff_all: int, expected: float) -> None:
-    assert fn.offpost_score(offpost, staff_all) == expected
+    assert fn.score(None, "offpost_control", "staff_offpost", offpost, "staff_all", staff_all) == expected
+    # genuine integers and the floats Excel passes give the same
+    assert fn.score("", "offpost_control", "staff_offpost", float(offpost), "staff_all", float(staff_all)) == expected
 
 
 @pytest.mark.parametrize(("in_post", "authorized", "expected"), [
     (18, 21, 1.0), (21, 21, 1.0), (22, 21, 0.0), (1, 0, 0.0), (0, 0, 1.0)])
 def test_staff_control(in_post: int, authorized: int, expected: float) -> None:
-    assert fn.staff_score(in_post, authorized) == expected
+    assert fn.score(None, "staff_control", "staff_in_post", in_post, "staff_authorized", authorized) == expected
 
 
 @pytest.mark.parametrize(("adjusted", "initial", "expected"), [
@@ -118,14 +131,16 @@ def test_staff_control(in_post: int, authorized: int, expected: float) -> None:
     (125, 100, 0.0),
 ])
 def test_adjustment_deduction(adjusted: float, initial: float, expected: float) -> None:
-    assert fn.adjust_score(adjusted, initial) == expected
+    # the two judged parts answered 0: the score is the deduction part alone
+    assert fn.score(None, "financial_compliance", "total_adjusted", adjusted, "total_initial", initial,
+                    "j_compliance_spending", 0, "j_compliance_accounting", 0, "violation", "否") == expected
 
 
 @pytest.mark.parametrize(("in_use", "total", "expected"), [
     (186.13, 186.13, 1.0), (0.9, 1, 1.0), (0.8999, 1, 0.7), (0.75, 1, 0.7), (0.7499, 1, 0.4),
     (0.6, 1, 0.4), (0.5999, 1, 0.0), (0, 0, 1.0)])
 def test_asset_utilisation(in_use: float, total: float, expected: float) -> None:
-    assert fn.asset_score(in_use, total) == expected
+    assert fn.score(None, "asset_utilisation", "fa_in_use", in_use, "fa_original", total) == expected
 
 
 @pytest.mark.parametrize(("rate", "expected"), [
@@ -133,15 +148,30 @@ def test_asset_utilisation(in_use: float, total: float, expected: float) -> None
     (1, 6.0), (None, 1.0)])
 def test_satisfaction(rate: object, expected: float) -> None:
     # typed rates are rounded to 0.01% first, as the engine does: 94.995% → 95.00%
-    assert fn.satisfaction_score(rate) == expected
+    assert fn.score(None, "satisfaction", "satisfaction", rate) == expected
 
 
 def test_procurement() -> None:
-    assert fn.procurement_score(730.68, 1931.52, 1) == 1.38   # 37.83% × 1 → 0.38, + policy 1
-    assert fn.procurement_score(730.68, 1931.52, None) == 0.38
-    assert fn.procurement_score(2000, 1931.52, 1) == 1.0      # actual above plan → rate part 0
-    assert fn.procurement_score(0, 0, 0.5) == 1.5             # no plan, no purchase: 100%
-    assert fn.procurement_score(1931.52, 1931.52, 3) == 2.0   # policy points clamped to their 1 point
+    def proc(actual: float, plan: float, policy: object) -> float | str:
+        return fn.score(None, "procurement", "procurement_actual", actual, "procurement_plan", plan,
+                        "j_procurement_policy", policy)
+
+    assert proc(730.68, 1931.52, 1) == 1.38   # 37.83% × 1 → 0.38, + policy 1
+    assert proc(730.68, 1931.52, None) == 0.38
+    assert proc(2000, 1931.52, 1) == 1.0      # actual above plan → rate part 0
+    assert proc(0, 0, 0.5) == 1.5             # no plan, no purchase: 100%
+    assert proc(1931.52, 1931.52, 3) == 2.0   # policy points clamped to their 1 point
+
+
+def test_measure_uses_the_frameworks_definition() -> None:
+    assert fn.measure(None, "offpost_rate", 14, 33) == 0.4242              # 14/33 = 0.424242…
+    assert fn.measure("futian-2021", "procurement_rate", 0, 0) == 1.0      # den_zero: 1
+    assert fn.measure(None, "procurement_rate", 5, 0) == 9.9999            # den_zero_num_positive
+    assert fn.measure(None, "sangong_rate", 0, 0) == 0.0                   # den_zero: 0
+    assert fn.measure(None, "fa_use_rate", "186.13", "186.13") == 1.0
+    assert fn.measure(None, "nope", 1, 2).startswith(f"{ERR} 未知比率 nope（框架 futian-2021：procurement_rate、")
+    assert fn.measure(None, "exec_q1", 1, 2) == f"{ERR} exec_q1（一季度执行率）是按序时进度计算的执行率，请用 xlperf_exec_score"
+    assert fn.measure(None, "", 1, 2) == f"{ERR} 请给出比率编号（框架文件 measures 中的 id）"
 
 
 def test_ratio() -> None:
@@ -167,7 +197,7 @@ DEPARTMENTS = _departments()
 
 
 @pytest.mark.parametrize("data", DEPARTMENTS, ids=lambda d: d.info.department)
-def test_specific_functions_equal_the_engine(data: DepartmentData) -> None:
+def test_measures_rates_and_execution_equal_the_engine(data: DepartmentData) -> None:
     result = score(FW, data)
     env, _ = build_env(FW, data_env(data), dict(data.judgements))
     computed = {i.id: i.computed for i in result.indicators}
@@ -175,26 +205,15 @@ def test_specific_functions_equal_the_engine(data: DepartmentData) -> None:
     q = data.quarterly
     assert D(str(fn.exec_score([q.paid_q1, q.paid_q2, q.paid_q3, q.paid_q4], q.quota_total))) \
         == computed["budget_execution"]
-    assert D(str(fn.sangong_score(x["sangong_actual"], x["sangong_budget"]))) \
-        + D(str(fn.public_score(x["public_actual"], x["public_adjusted"]))) == computed["public_funds_control"]
-    assert D(str(fn.offpost_score(x["staff_offpost"], x["staff_all"]))) == computed["offpost_control"]
-    assert D(str(fn.staff_score(x["staff_in_post"], x["staff_authorized"]))) == computed["staff_control"]
-    assert D(str(fn.asset_score(x["fa_in_use"], x["fa_original"]))) == computed["asset_utilisation"]
-    assert D(str(fn.satisfaction_score(x["satisfaction"]))) == computed["satisfaction"]
-    assert D(str(fn.procurement_score(x["procurement_actual"], x["procurement_plan"],
-                                      x["j_procurement_policy"]))) == computed["procurement"]
     assert fn.exec_rate(x["total_actual"], x["total_adjusted"]) == float(env["exec_rate_total"])
-    if not data.budget.violation:
-        judged = sum((min(D(1), max(D(0), env[n])) for n in ("j_compliance_spending", "j_compliance_accounting")),
-                     D(0))
-        assert D(str(fn.adjust_score(x["total_adjusted"], x["total_initial"]))) + judged \
-            == computed["financial_compliance"]
     for m in result.measures:
         mdef = compiled(FW).measure(m.id)
+        if mdef.schedule is not None:
+            continue
         args = [excel_value(m.num), excel_value(m.den), excel_value(mdef.den_zero),
                 excel_value(mdef.den_zero_num_positive)]
-        if mdef.schedule is None:
-            assert fn.ratio(*args) == float(m.value), m.id
+        assert fn.ratio(*args) == float(m.value), m.id
+        assert fn.measure(FW.id, m.id, excel_value(m.num), excel_value(m.den)) == float(m.value), m.id
 
 
 @pytest.mark.parametrize("data", DEPARTMENTS[:5], ids=lambda d: d.info.department)
@@ -230,25 +249,64 @@ def test_demo_framework_by_path_id_and_search_folder(monkeypatch: pytest.MonkeyP
     data = random_department(fw, 3)
     result = score(fw, data)
     env, _ = build_env(fw, data_env(data), dict(data.judgements))
-    x = {k: excel_value(v) for k, v in env.items()}
     monkeypatch.setattr(fn, "_REGISTERED", {})
     monkeypatch.setattr(fn, "_FILES", {})
     assert fn.score("demo-region-2023", "offpost_control", "offpost_rate", 0.5).startswith(
         f"{ERR} 未知评价框架 demo-region-2023")
     monkeypatch.setenv(fn.FRAMEWORK_PATH_ENV, str(DEMO_DIR))
     for framework in ("demo-region-2023", str(DEMO_FW)):
-        assert D(str(fn.staff_score(x["staff_in_post"], x["staff_authorized"], framework))) \
-            == result.by_id("in_post_control").computed
-        assert D(str(fn.adjust_score(x["total_adjusted"], x["total_initial"], framework))) \
-            == result.by_id("budget_adjust").computed
+        for m in result.measures:
+            if compiled(fw).measure(m.id).schedule is None:
+                assert fn.measure(framework, m.id, excel_value(m.num), excel_value(m.den)) == float(m.value)
+        for ind in fw.leaves():
+            pairs = [v for n in sorted(compiled_names(fw, ind)) for v in (n, excel_value(yes_no(env[n])))]
+            assert D(str(fn.score(framework, ind.id, *pairs))) == result.by_id(ind.id).computed, ind.id
         q = data.quarterly
+        # the demo's half-year rule (50%, 100%) takes Q2 and Q4 of a row of four quarter-end payments
         assert D(str(fn.exec_score([q.paid_q1, q.paid_q2, q.paid_q3, q.paid_q4], q.quota_total, framework=framework))) \
             == result.by_id("budget_execution").computed
-        assert D(str(fn.procurement_score(x["procurement_actual"], x["procurement_plan"], None, framework))) \
-            == result.by_id("procurement").computed
-    # the demo's 日常公用 part gives 0 above 100%, so the whole indicator is the “三公” part alone
-    assert fn.sangong_score(1, 2, "demo-region-2023") == fn.score("demo-region-2023", "public_funds_control",
-                                                                  "sangong_rate", 0.5, "public_rate", 2)
+        assert fn.exec_score([q.paid_q2, q.paid_q4], q.quota_total, framework=framework) \
+            == fn.exec_score([0, q.paid_q2, 0, q.paid_q4], q.quota_total, framework=framework)
+
+
+# The default framework ------------------------------------------------------------------------------
+
+
+def test_the_default_framework_is_configured_or_the_only_builtin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(fn.FRAMEWORK_ENV, raising=False)
+    monkeypatch.setattr(fn, "_builtin_ids", lambda: ("only-one",))
+    assert fn.default_framework_ref() == "only-one"
+    monkeypatch.undo()
+    monkeypatch.setenv(fn.FRAMEWORK_ENV, str(DEMO_FW))
+    assert fn.get_framework(None).id == "demo-region-2023"
+    assert fn.get_framework("").id == "demo-region-2023"
+    # the in_post rule of the demo, reached with an empty framework argument
+    assert fn.score("", "in_post_control", "in_post_rate", 1) == fn.score(str(DEMO_FW), "in_post_control",
+                                                                         "in_post_rate", 1)
+    monkeypatch.setattr(fn, "_builtin_ids", lambda: ("a-2020", "b-2021"))
+    monkeypatch.delenv(fn.FRAMEWORK_ENV)
+    assert fn.ratio(1, 2) == 0.5  # needs no framework
+    assert fn.score(None, "x") == (f"{ERR} 请在第一个参数给出评价框架编号（内置：a-2020、b-2021），"
+                                   f"或设置环境变量 {fn.FRAMEWORK_ENV}")
+
+
+def test_several_schedule_rules_need_the_indicator(monkeypatch: pytest.MonkeyPatch) -> None:
+    fw = futian()
+    leaves = list(fw.leaves())
+    ind = next(i for i in leaves if i.rule is not None and i.rule.kind == "schedule")
+    twin = ind.model_copy(update={"id": "second_schedule"})
+    doubled = fw.model_copy(update={"id": "doubled", "indicators": [*fw.indicators, twin]})
+    fn.register_framework(doubled)
+    try:
+        assert fn.exec_score(PAID, QUOTA, framework="doubled") == (
+            f"{ERR} 评价框架 doubled 有多个按序时进度计分的规则，请在最后一个参数给出指标编号"
+            f"（{ind.id}、second_schedule）")
+        assert fn.exec_score(PAID, QUOTA, framework="doubled", indicator_id="second_schedule") == 4.94
+        assert fn.exec_score(PAID, QUOTA, indicator_id=ind.id) == 4.94
+        assert fn.exec_score(PAID, QUOTA, indicator_id="offpost_control") == \
+            f"{ERR} 指标 offpost_control 中没有按序时进度计分的规则"
+    finally:
+        fn._REGISTERED.pop("doubled", None)
 
 
 # Errors ---------------------------------------------------------------------------------------------
@@ -256,13 +314,15 @@ def test_demo_framework_by_path_id_and_search_folder(monkeypatch: pytest.MonkeyP
 
 @pytest.mark.parametrize(("result", "expected"), [
     (lambda: fn.exec_rate(1, 0), "#XLPERF! 预算数必须大于0"),
+    (lambda: fn.exec_rate(-1, 5), "#XLPERF! 支出数不能为负数"),
     (lambda: fn.exec_score(PAID, 0), "#XLPERF! 全年预算指标必须大于0"),
     (lambda: fn.exec_score(PAID[:3], QUOTA), "#XLPERF! 需要 4 期累计支付数，得到 3 个"),
+    (lambda: fn.exec_score([-1, *PAID[1:]], QUOTA), "#XLPERF! 第1期累计支付数不能为负数"),
     (lambda: fn.exec_score(PAID, QUOTA, [0, 0.5, 0.75, 1]), "#XLPERF! 序时进度必须大于 0"),
     (lambda: fn.exec_score(PAID, QUOTA, cap=0), "#XLPERF! 封顶值必须大于0（不封顶请填“无”）"),
     (lambda: fn.score(None, "xyz"), "#XLPERF! 未知指标 xyz（框架 futian-2021）"),
-    (lambda: fn.score(None, "management"), "#XLPERF! 指标 management（部门管理）有下级指标，请对各三级指标分别计分"),
-    (lambda: fn.score(None, ""), "#XLPERF! 请给出指标编号（如 offpost_control）"),
+    (lambda: fn.score(None, "management"), "#XLPERF! 指标 management（部门管理）有下级指标，请对其下每个末级指标分别计分"),
+    (lambda: fn.score(None, ""), "#XLPERF! 请给出指标编号（评分表中每个指标的编号）"),
     (lambda: fn.score(None, "offpost_control", "offpost_rate"),
      "#XLPERF! 名称与数值必须成对出现（\"名称\", 值, …），现在有 1 个参数"),
     (lambda: fn.score(None, "offpost_control", "offpost_rat", 1),
@@ -277,12 +337,13 @@ def test_demo_framework_by_path_id_and_search_folder(monkeypatch: pytest.MonkeyP
      "#XLPERF! “offpost_rate”需要数值，得到“很多”"),
     (lambda: fn.score(None, "disclosure", "classified", "也许"), "#XLPERF! “classified”应为“是”或“否”，得到“也许”"),
     (lambda: fn.score("nope", "x"), "#XLPERF! 未知评价框架 nope（内置：futian-2021；也可给出框架文件路径）"),
-    (lambda: fn.offpost_score(-1, 33), "#XLPERF! 编外人员数不能为负数"),
-    (lambda: fn.sangong_score("abc", 8.67), "#XLPERF! “三公”经费实际支出需要数值，得到“abc”"),
-    (lambda: fn.sangong_score([1, 2], 8.67), "#XLPERF! “三公”经费实际支出只能是一个单元格，选中了 2 个"),
-    (lambda: fn.satisfaction_score(95), "#XLPERF! 满意度应为百分数（如 95% 或 0.95），不能大于 100%"),
+    (lambda: fn.score(None, "offpost_control", "offpost_rate", [1, 2]),
+     "#XLPERF! 名称与数值必须成对出现（\"名称\", 值, …），现在有 3 个参数"),
+    (lambda: fn.measure(None, "offpost_rate", "abc", 8.67), "#XLPERF! 分子需要数值，得到“abc”"),
+    (lambda: fn.measure(None, "offpost_rate", [1, 2], 8.67), "#XLPERF! 分子只能是一个单元格，选中了 2 个"),
     (lambda: fn.ratio(1, "#N/A", 0), "#XLPERF! 分母是错误值 #N/A，请先修正该单元格"),
-    (lambda: fn.asset_score(float("nan"), 1), "#XLPERF! 在用固定资产不是有效数字"),
+    (lambda: fn.ratio(float("nan"), 1), "#XLPERF! 分子不是有效数字"),
+    (lambda: fn.ratio(1, float("-inf")), "#XLPERF! 分母不是有效数字"),
 ])
 def test_errors_are_short_chinese_texts(result, expected: str) -> None:  # type: ignore[no-untyped-def]
     assert result() == expected
@@ -291,7 +352,8 @@ def test_errors_are_short_chinese_texts(result, expected: str) -> None:  # type:
 def test_an_upstream_xlperf_error_is_passed_through() -> None:
     upstream = fn.exec_rate(1, 0)
     assert fn.score(None, "offpost_control", "offpost_rate", upstream) == upstream
-    assert fn.sangong_score(upstream, 1) == upstream
+    assert fn.measure(None, "sangong_rate", upstream, 1) == upstream
+    assert fn.exec_score([upstream, 1, 2, 3], 10) == upstream
 
 
 def test_internal_errors_never_show_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -299,32 +361,26 @@ def test_internal_errors_never_show_a_traceback(monkeypatch: pytest.MonkeyPatch)
         raise ZeroDivisionError("x" * 1000)
 
     monkeypatch.setattr(fn, "evaluate_rule", boom)
-    text = fn.offpost_score(14, 33)
+    text = fn.score(None, "offpost_control", "offpost_rate", 0.5)
     assert text.startswith(f"{ERR} 内部错误（ZeroDivisionError：")
     assert "Traceback" not in text and "\n" not in text and len(text) <= 255
 
 
-WEIRD = [None, "", " ", 0, -1, 1e308, float("inf"), "是", "否", True, "#REF!", "x", [1], [[1, 2], [3, 4]], [],
-         "12%", "１２３", object()]
+WEIRD = [None, "", " ", 0, -1, 1e308, float("inf"), float("nan"), "是", "否", True, "#REF!", "x", [1],
+         [[1, 2], [3, 4]], [], [[]], "12%", "１２３", "1e400", 10 ** 30, -2146826243, -2146826246, object()]
 
 
 CALLS = {
     "ratio": lambda a, b: fn.ratio(a, b, 0),
     "ratio_options": lambda a, b: fn.ratio(1, 2, a, b, a),
+    "measure": lambda a, b: fn.measure(None, "offpost_rate", a, b),
+    "measure_names": lambda a, b: fn.measure(a, b, 1, 2),
     "exec_rate": fn.exec_rate,
     "exec_score": fn.exec_score,
     "exec_score_options": lambda a, b: fn.exec_score(PAID, QUOTA, a, b, a, b, None),
-    "control_score": lambda a, b: fn.control_score(a, 1, b),
-    "sangong_score": fn.sangong_score,
-    "public_score": fn.public_score,
-    "offpost_score": fn.offpost_score,
-    "staff_score": fn.staff_score,
-    "adjust_score": fn.adjust_score,
-    "asset_score": fn.asset_score,
-    "satisfaction_score": fn.satisfaction_score,
-    "procurement_score": lambda a, b: fn.procurement_score(a, 1, b),
-    "framework_argument": lambda a, b: fn.offpost_score(1, 2, a),
-    "score": lambda a, b: fn.score(None, "offpost_control", "offpost_rate", a),
+    "exec_score_indicator": lambda a, b: fn.exec_score(PAID, QUOTA, None, None, None, None, a, b),
+    "framework_argument": lambda a, b: fn.score(a, "offpost_control", "offpost_rate", b),
+    "score": lambda a, b: fn.score(None, "offpost_control", "staff_offpost", a, "staff_all", b),
     "score_names": lambda a, b: fn.score(a, b, a, b),
     "explain": lambda a, b: fn.explain(None, "disclosure", "classified", a, "j_disclose_budget", b),
 }
@@ -336,3 +392,6 @@ def test_no_argument_makes_a_function_raise(name: str) -> None:
         value = CALLS[name](a, b)
         ok = isinstance(value, float) or (isinstance(value, str) and (value.startswith(ERR) or name == "explain"))
         assert ok and "Traceback" not in str(value), (name, a, b, value)
+        assert "内部错误" not in str(value), (name, a, b, value)  # every bad value is foreseen
+        if isinstance(value, float):
+            assert math.isfinite(value) and abs(value) < 1e15, (name, a, b, value)

@@ -9,40 +9,26 @@ against a fake workbook that records the VBA and the MacroOptions calls.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
-import sys
-import types
-from pathlib import Path
 from typing import Any
 
 import pytest
-import xlwings
 
 from xlperf.framework.loader import load_framework
 from xlperf.workbook.plan import plan_for
 
-from .helpers import UDF_FILE, load_udf_module
-
-MODULE = "xlperf_udfs"
+from .conftest import MODULE
 
 EXPECTED: dict[str, str] = {
     # name → the VBA signature Excel will show
     "xlperf_ratio": "num, den, Optional den_zero, Optional den_zero_num_positive, Optional decimals",
+    "xlperf_measure": "framework, measure, num, den",
     "xlperf_score": "framework, indicator, ParamArray pairs()",
     "xlperf_explain": "framework, indicator, ParamArray pairs()",
-    "xlperf_exec_rate": "spent, quota",
+    "xlperf_exec_rate": "spent, quota, Optional framework",
     "xlperf_exec_score": "paid, total, Optional schedule, Optional quarter_points, Optional average_points, "
-                         "Optional cap, Optional framework",
-    "xlperf_sangong_score": "actual, budget, Optional framework",
-    "xlperf_public_score": "actual, budget, Optional framework",
-    "xlperf_offpost_score": "offpost, staff_all, Optional framework",
-    "xlperf_staff_score": "in_post, authorized, Optional framework",
-    "xlperf_adjust_score": "adjusted, initial, Optional framework",
-    "xlperf_procurement_score": "actual, plan, Optional policy, Optional framework",
-    "xlperf_asset_score": "in_use, total, Optional framework",
-    "xlperf_satisfaction_score": "rate, Optional framework",
+                         "Optional cap, Optional framework, Optional indicator",
 }
 
 # VBA keywords and names of the generated wrapper's own locals, which an argument must not shadow
@@ -57,67 +43,6 @@ VBA_RESERVED = {
     "sub", "text", "then", "time", "to", "true", "type", "typeof", "until", "variant", "wend", "while",
     "with", "withevents", "write", "xor", "len", "val", "mid", "k", "argsarray",
 }
-
-
-class _Components:
-    def __init__(self) -> None:
-        self.imported: list[str] = []
-
-    def __call__(self, name: str) -> str:
-        return name
-
-    def Remove(self, component: Any) -> None:  # noqa: N802 - COM name
-        pass
-
-    def Import(self, path: str) -> None:  # noqa: N802
-        self.imported.append(Path(path).read_text())
-
-
-class _Application:
-    Version = "16.0"
-
-    def __init__(self) -> None:
-        self.options: list[dict[str, Any]] = []
-
-    def MacroOptions(self, macro: str, **kwargs: Any) -> None:  # noqa: N802
-        self.options.append({"macro": macro, **kwargs})
-
-
-class FakeXlWorkbook:
-    """The COM workbook ``import_udfs`` talks to: the add-in xlperf.xlam."""
-
-    Name = "xlperf.xlam"
-
-    def __init__(self) -> None:
-        self.VBProject = types.SimpleNamespace(VBComponents=_Components())
-        self.Application = _Application()
-
-
-@pytest.fixture(scope="module")
-def classic() -> Any:
-    """xlwings.udfs importable on Linux, with xw.func/arg/ret/sub the classic COM decorators."""
-    mp = pytest.MonkeyPatch()
-    stubs = {name: types.ModuleType(name) for name in ("pythoncom", "pywintypes", "win32api", "win32com",
-                                                        "win32com.client")}
-    stubs["pythoncom"].CoInitialize = lambda: None  # type: ignore[attr-defined]
-    stubs["pywintypes"].com_error = type("com_error", (Exception,), {})  # type: ignore[attr-defined]
-    stubs["win32com.client"].Dispatch = lambda obj: obj  # type: ignore[attr-defined]
-    for name, module in stubs.items():
-        mp.setitem(sys.modules, name, module)
-    mp.delitem(sys.modules, "xlwings.udfs", raising=False)
-    udfs = importlib.import_module("xlwings.udfs")
-    mp.setitem(sys.modules, "xlwings.udfs", udfs)  # removed again on teardown
-    mp.setattr(xlwings, "udfs", udfs, raising=False)
-    for public, classic_name in (("func", "xlfunc"), ("arg", "xlarg"), ("ret", "xlret"), ("sub", "xlsub")):
-        mp.setattr(xlwings, public, getattr(udfs, classic_name))
-    module = load_udf_module("xlperf_udfs_classic")
-    mp.setitem(udfs.udf_modules, MODULE, {"module": module, "filename": str(UDF_FILE), "filetime": None})
-    book = FakeXlWorkbook()
-    udfs.import_udfs(MODULE, book)
-    yield types.SimpleNamespace(udfs=udfs, module=module, book=book,
-                                vba=book.VBProject.VBComponents.imported[0], options=book.Application.options)
-    mp.undo()
-    udfs.com_executor.shutdown(wait=False)
 
 
 def _registered(module: Any) -> dict[str, dict[str, Any]]:
@@ -179,8 +104,10 @@ def test_help_texts_are_chinese_and_fit_excel(classic: Any) -> None:
 def test_quarter_rows_are_accepted_as_ranges(classic: Any) -> None:
     funcs = _registered(classic.module)
     args = {a["name"]: a for a in funcs["xlperf_exec_score"]["args"]}
-    assert args["paid"]["options"]["ndim"] == 1
-    assert args["schedule"]["options"]["ndim"] == 1
+    # ndim=2: any selection reaches the function, which checks its shape in Chinese (ndim=1 would
+    # let xlwings raise "Range must be 1-by-n or n-by-1" for a block)
+    assert args["paid"]["options"]["ndim"] == 2
+    assert args["schedule"]["options"]["ndim"] == 2
     # the plain functions are what the COM server calls: same objects as on Linux
     assert classic.module.xlperf_exec_score([12693.28, 33284.43, 52925.34, 79260.57], 81164.95) == 4.94
 

@@ -120,7 +120,7 @@ def random_department(fw: Framework, seed: int) -> DepartmentData:
             judgements[j.name] = rng.choice([0, 0, 0, 1])
     raw: dict[str, Any] = {
         "framework": fw.id,
-        "info": {"department": f"测试部门{seed:04d}", "year": fw.year, "classified": rng.random() < 0.1},
+        "info": {"dept_name": f"测试部门{seed:04d}", "eval_year": fw.year, "classified": rng.random() < 0.1},
         "budget": {"personnel_initial": personnel_i, "personnel_adjusted": personnel_a, "personnel_actual": personnel_x,
                    "public_initial": public_i, "public_adjusted": public_a, "public_actual": public_x,
                    "project_initial": project_i, "project_adjusted": project_a, "project_actual": project_x,

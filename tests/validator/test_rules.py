@@ -77,7 +77,7 @@ CASES: list[Case] = [
          [("XP122", f"{INFO}!B11")], framework=True),
     Case("fw-version-changed", "XP122", lambda x: x.set(INFO, "B12", "0.9"), [("XP122", f"{INFO}!B12")]),
     # the 2021 framework used for another year's evaluation (the XP122 docstring's own example)
-    Case("year-not-framework-year", "XP122", setv("year", 2022), [("XP122", f"{INFO}!B5")]),
+    Case("year-not-framework-year", "XP122", setv("eval_year", 2022), [("XP122", f"{INFO}!B5")]),
     Case("formula-replaced-by-number", "XP123", lambda x: x.set(EXEC, "B15", D("79260.57")),
          [("XP123", f"{EXEC}!B15")]),
     Case("score-formula-changed", "XP123", lambda x: x.set_formula(SCORE, "F44", "1"), [("XP123", f"{SCORE}!F44")]),

@@ -156,7 +156,7 @@ def test_template_with_year_sets_the_year_and_nothing_else(tmp_path: Path, wb: W
     assert run.code == 0, run.err
     assert out.exists() and "已生成" in run.out
     got = load_workbook(out)
-    sheet, cell = _dest(got, "year")
+    sheet, cell = _dest(got, "eval_year")
     assert got[sheet][cell].value == 2022
     sheet_id, cell_id = _dest(got, "fw_id")
     assert got[sheet_id][cell_id].value == fw.id

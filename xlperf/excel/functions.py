@@ -1,14 +1,36 @@
 """The Python behind every xlperf Excel function (UDF): Excel-ish arguments in, floats or text out.
 
-Each function converts what Excel hands over (floats, ``None`` for an empty cell, "是/否", ranges as
-lists or 2-D lists, error values as "#DIV/0!"-style strings) to ``Decimal``, finds the rule of the
-framework that scores the quantity (by indicator id, and by the measure it reads inside a sum rule),
-and evaluates *that* rule with the engine (:func:`xlperf.framework.rules.evaluate_rule`, ``finish``,
-``MeasureDef.value``, :func:`xlperf.framework.scoring.build_env`). No band edge, weight or deduction
-is written here: change the framework file and every function follows.
+Every function is generic: it names no indicator, measure or input of any framework. The
+framework, the indicator (or measure) and the names of the values are arguments, so a region's
+framework file is all a new region needs (see ``udfs/xlperf_udfs.py`` for the Excel side):
 
-Nothing here imports xlwings, and nothing raises: a problem becomes a one-line Chinese text starting
-with ``#XLPERF!`` (``#XLPERF! 预算数必须大于0``), which Excel shows in the cell.
+- :func:`score` / :func:`explain` — any leaf indicator, from ``"name", value`` pairs;
+- :func:`measure` — any declared measure (rate) of a framework, on a given numerator/denominator;
+- :func:`ratio` — num / den with explicit zero-denominator rules (the UDF workbook's measures);
+- :func:`exec_rate` / :func:`exec_score` — execution rate, and the framework's schedule rule
+  (found by its kind, not by an indicator id).
+
+Each function converts what Excel hands over to ``Decimal`` and evaluates the framework's own rule
+with the engine (:func:`xlperf.framework.rules.evaluate_rule`, ``finish``, ``MeasureDef.value``,
+:func:`xlperf.framework.scoring.build_env`). No band edge, weight or deduction is written here.
+
+What xlwings can hand over, and what happens to it
+--------------------------------------------------
+- numbers (float; int from Python callers), ``None`` for an empty cell, text ("1,234.5",
+  "97.65%", "是/否"), bool, dates (refused), 1-D/2-D lists for ranges;
+- **error values**: xlwings 0.37.8 (``_xlwindows.cell_errors``) turns only the classic seven
+  (#NULL! … #N/A) into text (``err_to_str``). Newer ones (#GETTING_DATA, #SPILL!, #CONNECT!,
+  #BLOCKED!, #UNKNOWN!, #FIELD!, #CALC!, #BUSY!, …) arrive as the raw COM error code, an *int*
+  such as -2146826243 (0x800A07FD = 0x800A0000 + CVErr 2045, #SPILL!). Every int or whole float
+  in the CVErr window 0x800A07D0..0x800A0828 (-2146826288..-2146826200) is therefore read as an
+  error value, never as a number: as money (万元) or a count it would be absurd anyway, and the
+  magnitude bound below refuses such values in every case;
+- **magnitudes**: a number whose absolute value is 10^15 or more (no budget in 万元, no count,
+  no rate comes near; Excel keeps 15 significant digits), NaN and infinities are refused with a
+  Chinese text instead of reaching Decimal arithmetic (which would overflow its 28 digits).
+
+Nothing here imports xlwings, and nothing raises: a problem becomes a one-line Chinese text
+starting with ``#XLPERF!`` (``#XLPERF! 预算数必须大于0``), which Excel shows in the cell.
 
 Empty cells count as 0 (as in an Excel formula), so a half-filled UDF workbook shows the same
 numbers as the native-formula workbook; the validator, not the functions, reports missing inputs.
@@ -16,6 +38,7 @@ numbers as the native-formula workbook; the validator, not the functions, report
 
 from __future__ import annotations
 
+import decimal
 import functools
 import math
 import os
@@ -31,7 +54,6 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from ..errors import InputError
-from ..framework.cache import per_framework
 from ..framework.expr import ExprError, Value, parse
 from ..framework.models import Framework, Indicator, Rule, ScheduleRule
 from ..framework.rules import (
@@ -48,24 +70,39 @@ from ..framework.rules import (
 from ..framework.scoring import build_env, compiled, input_labels
 
 __all__ = [
-    "DEFAULT_FRAMEWORK", "ERROR_PREFIX", "FRAMEWORK_PATH_ENV", "UdfError",
-    "adjust_score", "asset_score", "control_score", "exec_rate", "exec_score", "explain", "get_framework",
-    "offpost_score", "procurement_score", "public_score", "ratio", "register_framework", "sangong_score",
-    "satisfaction_score", "score", "staff_score",
+    "CVERR_CODES", "ERROR_PREFIX", "FRAMEWORK_ENV", "FRAMEWORK_PATH_ENV", "MAX_ABS", "UdfError",
+    "default_framework_ref", "exec_rate", "exec_score", "explain", "get_framework", "measure", "ratio",
+    "register_framework", "score", "to_bool", "to_decimal",
 ]
 
 ERROR_PREFIX = "#XLPERF!"
-DEFAULT_FRAMEWORK = "futian-2021"
+FRAMEWORK_ENV = "XLPERF_FRAMEWORK"
+"""Id or file path of the framework used when a function's framework argument is empty."""
 FRAMEWORK_PATH_ENV = "XLPERF_FRAMEWORK_PATH"
 """Folders (separated by os.pathsep) searched for ``<framework id>.yaml`` when a workbook names a
 framework that is neither built in nor registered."""
 
 MAX_TEXT = 255
-EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
-                "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!")
+MAX_CELLS = 10_000
+"""Most cells a range argument may have (a whole selected column is a mistake, not data)."""
+MAX_ABS = Decimal("1e15")
+"""Numbers at or beyond this magnitude are refused (see the module docstring)."""
+
+CVERR_BASE = -2146828288  # 0x800A0000 as a signed 32-bit COM SCODE; + XlCVError number
+CVERR_MIN, CVERR_MAX = CVERR_BASE + 2000, CVERR_BASE + 2088
+CVERR_CODES: dict[int, str] = {CVERR_BASE + number: text for number, text in (
+    (2000, "#NULL!"), (2007, "#DIV/0!"), (2015, "#VALUE!"), (2023, "#REF!"), (2029, "#NAME?"),
+    (2036, "#NUM!"), (2042, "#N/A"), (2043, "#GETTING_DATA"), (2045, "#SPILL!"), (2046, "#CONNECT!"),
+    (2047, "#BLOCKED!"), (2048, "#UNKNOWN!"), (2049, "#FIELD!"), (2050, "#CALC!"), (2051, "#BUSY!"),
+)}
+"""COM error codes of Excel's cell errors (XlCVError 2000… + 0x800A0000), as xlwings passes the ones
+it does not convert to text itself."""
+EXCEL_ERRORS = tuple(CVERR_CODES.values())
 YES = frozenset({"是", "yes", "y", "true", "t", "1", "√", "✓"})
 NO = frozenset({"否", "no", "n", "false", "f", "0", "×", "✗"})
 BOOL_KINDS = ("bool", "flag")
+COMPUTED_ROLES = ("derived", "measure")
+"""Catalogue roles of names the engine computes; a value passed for one replaces the computed one."""
 TEXT_KINDS = ("tier", "text")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -97,6 +134,8 @@ def _guard(fn: F) -> F:
             return _one_line(f"{ERROR_PREFIX} {exc}")
         except InputError as exc:
             return _one_line(f"{ERROR_PREFIX} {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+        except (decimal.DecimalException, OverflowError, RecursionError):
+            return f"{ERROR_PREFIX} 数值超出可计算的范围，请检查各参数"
         except Exception as exc:  # a bug must still read as a cell message, not a traceback
             return _one_line(f"{ERROR_PREFIX} 内部错误（{type(exc).__name__}：{exc}），请联系 xlperf 维护人员")
 
@@ -110,10 +149,10 @@ _FILES: dict[str, tuple[tuple[int, int], Framework]] = {}
 
 
 @functools.cache
-def _builtin_ids() -> frozenset[str]:
+def _builtin_ids() -> tuple[str, ...]:
     from ..framework.loader import builtin_ids
 
-    return frozenset(builtin_ids())
+    return tuple(builtin_ids())
 
 
 def register_framework(fw: Framework) -> Framework:
@@ -136,14 +175,30 @@ def _load_file(path: Path) -> Framework:
     return register_framework(hit[1])
 
 
+def default_framework_ref() -> str:
+    """The framework of an empty framework argument: $XLPERF_FRAMEWORK, else the only built-in one.
+
+    No framework id is written in code: with several built-in frameworks and no setting, the
+    user is asked to name one.
+    """
+    configured = os.environ.get(FRAMEWORK_ENV, "").strip()
+    if configured:
+        return configured
+    ids = _builtin_ids()
+    if len(ids) == 1:
+        return ids[0]
+    raise UdfError(f"请在第一个参数给出评价框架编号（内置：{'、'.join(ids) or '无'}），"
+                   f"或设置环境变量 {FRAMEWORK_ENV}")
+
+
 def get_framework(ref: Any = None) -> Framework:
     """A framework by id (built in, registered, or ``<id>.yaml`` on XLPERF_FRAMEWORK_PATH) or file path.
 
-    Empty → the default framework (futian-2021).
+    Empty → :func:`default_framework_ref`.
     """
     if isinstance(ref, Framework):
         return ref
-    text = _text_arg(ref, "评价框架") or DEFAULT_FRAMEWORK
+    text = _text_arg(ref, "评价框架") or default_framework_ref()
     if text in _REGISTERED:
         return _REGISTERED[text]
     if text in _builtin_ids():
@@ -160,19 +215,19 @@ def get_framework(ref: Any = None) -> Framework:
             if path.stem == text and fw.id != text:
                 raise UdfError(f"框架文件 {path.name} 的 id 是 {fw.id}，不是 {text}")
             return fw
-    raise UdfError(f"未知评价框架 {text}（内置：{'、'.join(sorted(_builtin_ids()))}；也可给出框架文件路径）")
+    raise UdfError(f"未知评价框架 {text}（内置：{'、'.join(_builtin_ids())}；也可给出框架文件路径）")
 
 
 def _indicator(fw: Framework, indicator_id: Any) -> Indicator:
     text = _text_arg(indicator_id, "指标编号")
     if not text:
-        raise UdfError("请给出指标编号（如 offpost_control）")
+        raise UdfError("请给出指标编号（评分表中每个指标的编号）")
     try:
         ind = fw.get(text)
     except KeyError:
         raise UdfError(f"未知指标 {text}（框架 {fw.id}）") from None
     if ind.rule is None:
-        raise UdfError(f"指标 {text}（{ind.name}）有下级指标，请对各三级指标分别计分")
+        raise UdfError(f"指标 {text}（{ind.name}）有下级指标，请对其下每个末级指标分别计分")
     return ind
 
 
@@ -185,54 +240,106 @@ def _sub_rules(rule: Rule) -> Iterable[Rule]:
         yield from _sub_rules(inner)
 
 
-def _locate(fw: Framework, indicator_ids: tuple[str, ...], *, measure: str | None = None,
-            kind: str | None = None, what: str) -> tuple[Indicator, Rule, Decimal]:
-    """The rule (or the part of a sum rule) that scores ``measure``/``kind`` — first in the named
-    indicators, then anywhere in the framework (other regions name their indicators differently)."""
-
-    def match(rule: Rule) -> bool:
-        return ((measure is None or getattr(rule, "measure", None) == measure)
-                and (kind is None or rule.kind == kind))
-
-    named = [i for i in fw.leaves() if i.id in indicator_ids]
-    for ind in named + [i for i in fw.leaves() if i.id not in indicator_ids]:
-        assert ind.rule is not None
-        for rule in _sub_rules(ind.rule):
-            if match(rule):
-                return ind, rule, ind.points if rule is ind.rule else rule.points
-    raise UdfError(f"评价框架 {fw.id} 中没有按“{what}”计分的指标")
-
-
-def _measure(fw: Framework, measure_ids: tuple[str, ...], what: str) -> MeasureDef:
-    comp = compiled(fw)
-    for mid in measure_ids:
-        try:
-            return comp.measure(mid)
-        except KeyError:
+def _schedule_rule(fw: Framework, indicator_id: Any) -> tuple[Indicator, ScheduleRule]:
+    """The framework's schedule rule (序时进度), found by its kind; ``indicator_id`` picks one of several."""
+    wanted = _text_arg(indicator_id, "指标编号")
+    found: list[tuple[Indicator, ScheduleRule]] = []
+    for ind in fw.leaves():
+        if wanted and ind.id != wanted:
             continue
-    raise UdfError(f"评价框架 {fw.id} 没有定义“{what}”比率（{'/'.join(measure_ids)}）")
+        assert ind.rule is not None
+        found += [(ind, r) for r in _sub_rules(ind.rule) if isinstance(r, ScheduleRule)]
+    if not found:
+        where = f"指标 {wanted}" if wanted else f"评价框架 {fw.id}"
+        raise UdfError(f"{where} 中没有按序时进度计分的规则")
+    if len(found) > 1:
+        ids = "、".join(dict.fromkeys(ind.id for ind, _ in found))
+        raise UdfError(f"评价框架 {fw.id} 有多个按序时进度计分的规则，请在最后一个参数给出指标编号（{ids}）")
+    return found[0]
+
+
+def _measure_def(fw: Framework, measure_id: Any) -> MeasureDef:
+    text = _text_arg(measure_id, "比率编号")
+    if not text:
+        raise UdfError("请给出比率编号（框架文件 measures 中的 id）")
+    try:
+        mdef = compiled(fw).measure(text)
+    except KeyError:
+        known = "、".join(m.id for m in compiled(fw).measures if m.schedule is None)
+        raise UdfError(_one_line(f"未知比率 {text}（框架 {fw.id}：{known}）")) from None
+    if mdef.schedule is not None:
+        raise UdfError(f"{text}（{mdef.name}）是按序时进度计算的执行率，请用 xlperf_exec_score")
+    return mdef
 
 
 # Argument conversion ------------------------------------------------------------------------------
+
+
+def _error_code(value: Any) -> str | None:
+    """The Excel error a raw COM error code stands for (xlwings passes newer ones as ints)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    if not CVERR_MIN <= value <= CVERR_MAX:
+        return None
+    code = int(value)
+    return CVERR_CODES.get(code, f"（Excel 错误代码 {code - CVERR_BASE}）")
 
 
 def _scalar(value: Any, label: str) -> Any:
     """One cell's value: a 1×1 range arrives as a list; more cells are a mistake."""
     while isinstance(value, list | tuple):
         if len(value) != 1:
-            raise UdfError(f"{label}只能是一个单元格，选中了 {len(_flatten(value))} 个")
+            raise UdfError(f"{label}只能是一个单元格，选中了 {len(_flatten(value, label))} 个")
         value = value[0]
     if hasattr(value, "item") and callable(value.item) and getattr(value, "shape", None) == ():
         value = value.item()  # numpy scalars (pandas/numpy converters)
+    error = _error_code(value)
+    if error is not None:
+        raise UdfError(f"{label}是错误值 {error}，请先修正该单元格")
     return value
 
 
-def _flatten(values: Any) -> list[Any]:
-    if isinstance(values, list | tuple):
-        return [v for item in values for v in _flatten(item)]
-    if hasattr(values, "tolist"):
-        return _flatten(values.tolist())
-    return [values]
+def _flatten(values: Any, label: str = "参数") -> list[Any]:
+    out: list[Any] = []
+    stack = [values]
+    while stack:
+        item = stack.pop()
+        if hasattr(item, "tolist") and not isinstance(item, list | tuple):
+            item = item.tolist()
+        if isinstance(item, list | tuple):
+            stack.extend(reversed(item))
+            if len(stack) > MAX_CELLS:
+                raise UdfError(f"{label}选中的单元格过多（超过 {MAX_CELLS} 个）")
+        else:
+            out.append(item)
+            if len(out) > MAX_CELLS:
+                raise UdfError(f"{label}选中的单元格过多（超过 {MAX_CELLS} 个）")
+    return out
+
+
+def _series(values: Any, label: str) -> list[Any]:
+    """A row or a column of cells, however xlwings passes it (scalar, 1-D or 2-D list), flattened.
+
+    The UDFs take such arguments with ``ndim=2`` so a block of several rows *and* columns reaches
+    this function (instead of xlwings' English "Range must be 1-by-n or n-by-1") and is refused in
+    Chinese.
+    """
+    if hasattr(values, "tolist") and not isinstance(values, list | tuple):
+        values = values.tolist()
+    if not isinstance(values, list | tuple):
+        return [values]
+    rows = [r for r in values if isinstance(r, list | tuple)]
+    if rows and len(rows) == len(values):  # 2-D
+        width = max(len(r) for r in rows)
+        if len(rows) > 1 and width > 1:
+            raise UdfError(f"{label}应选中一行或一列单元格，选中了 {len(rows)} 行 {width} 列")
+    return _flatten(values, label)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _check_error_text(text: str, label: str) -> None:
@@ -246,7 +353,7 @@ def _text_arg(value: Any, label: str) -> str:
     value = _scalar(value, label)
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         value = int(value)
     text = str(value).strip()
     _check_error_text(text, label)
@@ -254,6 +361,14 @@ def _text_arg(value: Any, label: str) -> str:
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _bounded(number: Decimal, label: str) -> Decimal:
+    if not number.is_finite():
+        raise UdfError(f"{label}不是有效数字")
+    if abs(number) >= MAX_ABS:
+        raise UdfError(f"{label}的数值过大（绝对值不能达到 10^15），请检查该单元格")
+    return number
 
 
 def to_decimal(value: Any, label: str = "参数", *, empty: Decimal | None = Decimal(0)) -> Decimal:
@@ -266,15 +381,15 @@ def to_decimal(value: Any, label: str = "参数", *, empty: Decimal | None = Dec
     if isinstance(value, bool):
         return Decimal(int(value))
     if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise UdfError(f"{label}不是有效数字")
-        return value
+        return _bounded(value, label)
     if isinstance(value, int):
+        if abs(value) >= MAX_ABS:
+            raise UdfError(f"{label}的数值过大（绝对值不能达到 10^15），请检查该单元格")
         return Decimal(value)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise UdfError(f"{label}不是有效数字")
-        return Decimal(format(value, ".15g"))  # Excel keeps 15 significant digits
+        return _bounded(Decimal(format(value, ".15g")), label)  # Excel keeps 15 significant digits
     if isinstance(value, datetime | date):
         raise UdfError(f"{label}是日期，需要数值（请检查单元格格式）")
     if isinstance(value, str):
@@ -282,8 +397,8 @@ def to_decimal(value: Any, label: str = "参数", *, empty: Decimal | None = Dec
         text = unicodedata.normalize("NFKC", value).strip()
         percent = text.endswith("%")
         core = (text[:-1] if percent else text).replace(",", "").replace(" ", "")
-        if _NUMBER.match(core):
-            number = Decimal(core)
+        if len(core) <= 64 and _NUMBER.match(core):
+            number = _bounded(Decimal(core), label)
             return number / 100 if percent else number
         if text.lower() in YES:
             return Decimal(1)
@@ -345,27 +460,6 @@ def _rate(mdef: MeasureDef, num: Decimal, den: Decimal) -> tuple[Decimal, Decima
     return replace(mdef, num=_X_NUM, den=_X_DEN).value({"x_num": num, "x_den": den})
 
 
-def _simple_name(expr: Any) -> str | None:
-    names = expr.names
-    return next(iter(names)) if len(names) == 1 and expr.source.strip() == next(iter(names)) else None
-
-
-def _measure_env(fw: Framework, mdef: MeasureDef, num: Decimal, den: Decimal,
-                 extra: Mapping[str, Value] | None = None,
-                 ) -> tuple[dict[str, Value], dict[str, tuple[Decimal, Decimal, Decimal]]]:
-    """Engine environment in which ``mdef`` equals num/den (under its rules) and its inputs are bound."""
-    inputs: dict[str, Value] = dict(extra or {})
-    for expr, value in ((mdef.num, num), (mdef.den, den)):
-        name = _simple_name(expr)
-        if name:
-            inputs[name] = value
-    env, parts = build_env(fw, inputs)
-    rate, n, d = _rate(mdef, num, den)
-    env[mdef.id] = rate
-    parts[mdef.id] = (rate, n, d)
-    return env, parts
-
-
 def _measure_text_factory(fw: Framework, env: Mapping[str, Value],
                           parts: Mapping[str, tuple[Decimal, Decimal, Decimal]]) -> Callable[[str], str]:
     """Explanations of the rates a rule reads, worded as :func:`xlperf.framework.scoring.score` does."""
@@ -401,14 +495,14 @@ def _finish(fw: Framework, rule: Rule, points: Decimal, env: Mapping[str, Value]
     return computed, text
 
 
-def _derived(name: str) -> Any:
-    for d in get_framework(None).form.derived:
-        if d.name == name:
-            return parse(d.expr)
-    raise UdfError(f"内部错误：未定义的汇总项 {name}")  # pragma: no cover
-
-
 # Ratios -------------------------------------------------------------------------------------------
+
+
+def _decimals_arg(decimals: Any) -> int:
+    places = to_decimal(decimals, "小数位数")
+    if places != places.to_integral_value() or not 0 <= places <= 10:
+        raise UdfError("小数位数应为 0 到 10 之间的整数")
+    return int(places)
 
 
 @_guard
@@ -417,25 +511,36 @@ def ratio(num: Any, den: Any, den_zero: Any = 0, den_zero_num_positive: Any = No
 
     Exactly :meth:`MeasureDef.value`: the UDF-flavour workbook computes every framework measure with it.
     """
-    places = to_decimal(decimals, "小数位数")
-    if places != places.to_integral_value() or not 0 <= places <= 10:
-        raise UdfError("小数位数应为 0 到 10 之间的整数")
+    places = _decimals_arg(decimals)
     positive = None if _scalar(den_zero_num_positive, "分子为正时的值") in (None, "") else \
         to_decimal(den_zero_num_positive, "分子为正时的值")
-    mdef = MeasureDef("ratio", "比率", _X_NUM, _X_DEN, to_decimal(den_zero, "分母为0时的值"), int(places),
+    mdef = MeasureDef("ratio", "比率", _X_NUM, _X_DEN, to_decimal(den_zero, "分母为0时的值"), places,
                       den_zero_num_positive=positive)
     rate, _, _ = mdef.value({"x_num": to_decimal(num, "分子"), "x_den": to_decimal(den, "分母")})
     return _out(rate)
 
 
 @_guard
-def exec_rate(spent: Any, quota: Any) -> float:
-    """预算执行率 = 支出 / 调整后预算指标, as the workbook's 部门整体预算执行率 (data/derived.py)."""
-    env: dict[str, Value] = {"total_actual": _non_negative(spent, "支出数"),
-                             "total_adjusted": _positive(quota, "预算数")}
-    value = _derived("exec_rate_total").evaluate(env)
-    assert isinstance(value, Decimal)
-    return _out(value)
+def measure(framework: Any, measure_id: Any, num: Any, den: Any) -> float:
+    """A framework's measure (rate) on the given numerator and denominator.
+
+    The measure's own zero-denominator values and the framework's rounding apply, so
+    ``measure(fw, id, n, d)`` equals the engine's rate whenever the measure's num/den evaluate to n/d.
+    """
+    fw = get_framework(framework)
+    mdef = _measure_def(fw, measure_id)
+    rate, _, _ = _rate(mdef, to_decimal(num, "分子"), to_decimal(den, "分母"))
+    return _out(rate)
+
+
+@_guard
+def exec_rate(spent: Any, quota: Any, framework: Any = None) -> float:
+    """预算执行率 = 支出 / 预算指标 (> 0), rounded as the framework rounds rates."""
+    fw = get_framework(framework)
+    spent_d, quota_d = _non_negative(spent, "支出数"), _positive(quota, "预算数")
+    mdef = MeasureDef("exec_rate", "预算执行率", _X_NUM, _X_DEN, Decimal(0), fw.rounding.rate_decimals)
+    rate, _, _ = _rate(mdef, spent_d, quota_d)
+    return _out(rate)
 
 
 # Quarterly execution ------------------------------------------------------------------------------
@@ -449,9 +554,9 @@ def _schedule_measures(fw: Framework, ind: Indicator, rule: ScheduleRule) -> lis
     key = f"{fw.rounding.model_dump_json()}|{rule.model_dump_json()}"
     hit = _MINI.get(key)
     if hit is None:
-        mini = Framework(id="xlperf-udf", version="0", name=ind.name, region="", year=fw.year,
-                         total_points=rule.points, rounding=fw.rounding,
-                         indicators=[Indicator(id=ind.id, name=ind.name, points=rule.points, rule=rule)])
+        mini = fw.model_copy(update={  # the framework reduced to this one rule (its rounding kept)
+            "total_points": rule.points,
+            "indicators": [Indicator(id=ind.id, name=ind.name, points=rule.points, rule=rule)]})
         hit = [m for m in compile_framework(mini).measures if m.id.startswith(rule.measure_prefix + "_")]
         if len(_MINI) > 256:
             _MINI.clear()
@@ -473,33 +578,47 @@ def _cap_arg(cap: Any, default: Decimal | None) -> Decimal | None:
     return number
 
 
+def _quarter_positions(schedule: list[Decimal]) -> list[int] | None:
+    """Which of four quarter-end payments each period uses, read from the periods' 序时进度.
+
+    A period whose schedule is k × 25% ends with quarter k (half years: 50%, 100% → Q2, Q4). None
+    when a period does not end at a quarter's end.
+    """
+    positions = []
+    for s in schedule:
+        q = s * 4
+        if q != q.to_integral_value() or not 1 <= q <= 4:
+            return None
+        positions.append(int(q) - 1)
+    return positions if len(set(positions)) == len(positions) else None
+
+
 @_guard
 def exec_score(paid: Any, total: Any, schedule: Any = None, quarter_points: Any = None, average_points: Any = None,
-               cap: Any = None, framework: Any = None) -> float:
-    """预算执行率得分 from the cumulative payments at each quarter's end and the year's total 指标.
+               cap: Any = None, framework: Any = None, indicator_id: Any = None) -> float:
+    """预算执行率得分 from the cumulative payments at each period's end and the year's total 指标.
 
-    Schedule (序时进度), weights and cap default to the framework's schedule rule; a row of four
-    quarters also fits a framework that scores fewer periods (e.g. half years: Q2 and Q4).
+    The rule is the framework's schedule rule (found by its kind; ``indicator_id`` chooses when a
+    framework has several). Schedule (序时进度), weights and cap default to that rule; a row of four
+    quarter-end payments also fits a rule with fewer periods ending at quarter ends (half years).
     """
     fw = get_framework(framework)
-    ind, rule, _ = _locate(fw, ("budget_execution",), kind="schedule", what="预算执行率（序时进度）")
-    assert isinstance(rule, ScheduleRule)
-    values = _flatten(paid)
+    ind, rule = _schedule_rule(fw, indicator_id)
+    values = _series(paid, "累计支付数")
     while values and (values[-1] is None or values[-1] == ""):
         values.pop()  # a trailing empty cell of a selected row
     amounts = [_non_negative(v, f"第{i}期累计支付数") for i, v in enumerate(values, start=1)]
     total_d = _positive(total, "全年预算指标")
     data = rule.model_dump()
-    sched_values = [s for s in _flatten(schedule) if s not in (None, "")]
+    sched_values = [s for s in _series(schedule, "序时进度") if s not in (None, "")]
     if sched_values:
         data["schedule"] = [to_decimal(s, "序时进度") for s in sched_values]
     n = len(data["schedule"])
     if len(amounts) != n:
-        quarters = [re.fullmatch(r"paid_q([1-4])", p.strip()) for p in rule.paid]
-        if len(amounts) == 4 and n == len(rule.schedule) and all(quarters):
-            amounts = [amounts[int(m.group(1)) - 1] for m in quarters if m]
-        else:
+        positions = _quarter_positions(data["schedule"]) if len(amounts) == 4 else None
+        if positions is None:
             raise UdfError(f"需要 {n} 期累计支付数，得到 {len(amounts)} 个")
+        amounts = [amounts[i] for i in positions]
     if _scalar(quarter_points, "每期分值") not in (None, ""):
         data["quarter_points"] = _positive(quarter_points, "每期分值")
     if _scalar(average_points, "平均执行率分值") not in (None, ""):
@@ -539,128 +658,6 @@ def _pydantic_text(exc: ValidationError) -> str:
     return msg.removeprefix("Value error, ") or "参数不符合要求"
 
 
-# Rates scored by bands or deductions --------------------------------------------------------------
-
-
-def _rate_score(fw: Framework, indicators: tuple[str, ...], measures: tuple[str, ...], what: str,
-                num: Decimal, den: Decimal, extra: Mapping[str, Value] | None = None) -> float:
-    mdef = _measure(fw, measures, what)
-    ind, rule, points = _located(fw, indicators, mdef.id, what)
-    try:  # fast path: most rules read only their measure (and the bound inputs)
-        rate, n, d = _rate(mdef, num, den)
-        env: dict[str, Value] = {**(extra or {}), mdef.id: rate}
-        for expr, value in ((mdef.num, num), (mdef.den, den)):
-            name = _simple_name(expr)
-            if name:
-                env[name] = value
-        computed, _ = _finish(fw, rule, points, env, {mdef.id: (rate, n, d)})
-    except ExprError:  # the rule reads more (a derived total, another measure): the full environment
-        env, parts = _measure_env(fw, mdef, num, den, extra)
-        computed, _ = _finish(fw, rule, points, env, parts)
-    return _out(computed)
-
-
-@per_framework
-def _located(fw: Framework, indicators: tuple[str, ...], measure: str, what: str) -> tuple[Indicator, Rule, Decimal]:
-    """_locate, memoised per framework object (frameworks are immutable)."""
-    return _locate(fw, indicators, measure=measure, what=what)
-
-
-CONTROL_KINDS: dict[str, tuple[str, str, str, str]] = {
-    # kind → (measure id, what, actual label, budget label)
-    "sangong": ("sangong_rate", "“三公”经费控制率", "“三公”经费实际支出", "“三公”经费预算数"),
-    "public": ("public_rate", "日常公用经费控制率", "日常公用经费决算数", "日常公用经费调整预算数"),
-}
-CONTROL_ALIASES = {"sangong": "sangong", "三公": "sangong", "“三公”": "sangong", "三公经费": "sangong",
-                   "public": "public", "日常公用": "public", "公用": "public", "日常公用经费": "public"}
-
-
-@_guard
-def control_score(actual: Any, budget: Any, kind: Any = "sangong", framework: Any = None) -> float:
-    """公用经费控制率 part score: actual / budget scored by the bands of the framework's rule."""
-    key = CONTROL_ALIASES.get(_text_arg(kind, "类别").replace('"', "") or "sangong")
-    if key is None:
-        raise UdfError(f"类别应为“三公”或“日常公用”，得到“{_text_arg(kind, '类别')}”")
-    measure, what, actual_label, budget_label = CONTROL_KINDS[key]
-    fw = get_framework(framework)
-    return _rate_score(fw, ("public_funds_control",), (measure,), what,
-                       _non_negative(actual, actual_label), _non_negative(budget, budget_label))
-
-
-def sangong_score(actual: Any, budget: Any, framework: Any = None) -> float | str:
-    """“三公”经费控制率得分."""
-    return control_score(actual, budget, "sangong", framework)
-
-
-def public_score(actual: Any, budget: Any, framework: Any = None) -> float | str:
-    """日常公用经费控制率得分."""
-    return control_score(actual, budget, "public", framework)
-
-
-@_guard
-def offpost_score(offpost: Any, staff_all: Any, framework: Any = None) -> float:
-    """编外人员控制率得分: 编外人员 / 在职人员总数 (在编 + 编外), scored by the framework's bands."""
-    fw = get_framework(framework)
-    return _rate_score(fw, ("offpost_control",), ("offpost_rate",), "编外人员控制率",
-                       _non_negative(offpost, "编外人员数"), _non_negative(staff_all, "在职人员总数"))
-
-
-@_guard
-def staff_score(in_post: Any, authorized: Any, framework: Any = None) -> float:
-    """财政供养人员控制率得分: 在编人数（含工勤）/ 核定编制数（含工勤）."""
-    fw = get_framework(framework)
-    return _rate_score(fw, ("staff_control", "in_post_control"), ("staff_control_rate", "in_post_rate"),
-                       "财政供养人员控制率", _non_negative(in_post, "在编人数"),
-                       _non_negative(authorized, "核定编制数"))
-
-
-@_guard
-def adjust_score(adjusted: Any, initial: Any, framework: Any = None) -> float:
-    """资金调整、调剂规范性 score: |调整后预算 − 年初预算| / 年初预算 against the framework's threshold."""
-    fw = get_framework(framework)
-    adjusted_d, initial_d = _non_negative(adjusted, "调整后预算"), _non_negative(initial, "年初预算")
-    amount = _derived("total_adjustment").evaluate({"total_adjusted": adjusted_d, "total_initial": initial_d})
-    assert isinstance(amount, Decimal)
-    return _rate_score(fw, ("financial_compliance", "budget_adjust"), ("adjust_ratio",), "资金调整、调剂比例",
-                       amount, initial_d, {"total_adjusted": adjusted_d, "total_initial": initial_d})
-
-
-@_guard
-def asset_score(in_use: Any, total: Any, framework: Any = None) -> float:
-    """固定资产利用率得分: 实际在用固定资产 / 所有固定资产, scored by the framework's rule."""
-    fw = get_framework(framework)
-    return _rate_score(fw, ("asset_utilisation",), ("fa_use_rate",), "固定资产利用率",
-                       _non_negative(in_use, "在用固定资产"), _non_negative(total, "固定资产总额"))
-
-
-@_guard
-def satisfaction_score(rate: Any, framework: Any = None) -> float:
-    """公众或服务对象满意度得分 from the satisfaction rate (0–100%)."""
-    fw = get_framework(framework)
-    value = _non_negative(rate, "满意度")
-    if value > 1:
-        raise UdfError("满意度应为百分数（如 95% 或 0.95），不能大于 100%")
-    ind, rule, points = _locate(fw, ("satisfaction",), measure="satisfaction", what="满意度")
-    env, parts = build_env(fw, {"satisfaction": value})  # typed rates are rounded as the engine does
-    computed, _ = _finish(fw, rule, points, env, parts)
-    return _out(computed)
-
-
-@_guard
-def procurement_score(actual: Any, plan: Any, policy: Any = None, framework: Any = None) -> float:
-    """政府采购执行情况得分: the framework's whole rule (execution-rate part + judged policy points)."""
-    fw = get_framework(framework)
-    mdef = _measure(fw, ("procurement_rate",), "政府采购执行率")
-    ind, _, _ = _locate(fw, ("procurement",), measure=mdef.id, what="政府采购执行率")
-    assert ind.rule is not None
-    judged = sorted(j.name for j in compiled(fw).judged if j.indicator_id == ind.id)
-    policy_d = _non_negative(policy, "政策功能落实得分")
-    env, parts = _measure_env(fw, mdef, _non_negative(actual, "实际采购金额"), _non_negative(plan, "采购计划金额"),
-                              {name: policy_d for name in judged[:1]})
-    computed, _ = _finish(fw, ind.rule, ind.points, env, parts)
-    return _out(computed)
-
-
 # Any indicator, by name/value pairs ---------------------------------------------------------------
 
 
@@ -668,9 +665,9 @@ def _pairs(fw: Framework, args: tuple[Any, ...]) -> dict[str, Value]:
     """``"name", value, "name", value, …`` (or a two-column range of names and values) → engine values."""
     from ..catalog import catalog
 
-    flat = _flatten(list(args))
-    while flat and flat[-1] in (None, ""):
-        flat.pop()  # trailing empty cells of a selected block
+    flat = _flatten(list(args), "名称与数值")
+    while len(flat) >= 2 and all(_blank(v) for v in flat[-2:]):
+        del flat[-2:]  # trailing empty rows of a selected block (a named value may be an empty cell)
     if len(flat) % 2:
         raise UdfError(f"名称与数值必须成对出现（\"名称\", 值, …），现在有 {len(flat)} 个参数")
     cat = catalog(fw)
@@ -697,36 +694,33 @@ def _convert(value: Any, kind: str, label: str) -> Value:
 
 
 def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...]) -> tuple[Decimal, str]:
+    from ..catalog import catalog
+
     fw = get_framework(framework)
     ind = _indicator(fw, indicator_id)
     given = _pairs(fw, pairs)
     env, parts = build_env(fw, given)
-    computed_names = {m.id for m in compiled(fw).measures} | {d.name for d in fw.form.derived}
+    cat = catalog(fw)
     for name, value in given.items():  # a rate or total passed explicitly wins over one recomputed
-        if name in computed_names and env.get(name) != value:
+        spec = cat.get(name)
+        if spec is not None and spec.role in COMPUTED_ROLES and env.get(name) != value:
             env[name] = value
             parts.pop(name, None)
     missing = sorted(n for n in compiled_names(fw, ind) if n not in env)
     if missing:
-        labels = [f"{n}（{input_labels(fw).get(n) or _measure_label(fw, n)}）" for n in missing]
-        raise UdfError(f"指标 {ind.id} 缺少参数：{'、'.join(labels)}")
+        labels = [f"{n}（{cat[n].label if n in cat else n}）" for n in missing]
+        raise UdfError(_one_line(f"指标 {ind.id} 缺少参数：{'、'.join(labels)}"))
     assert ind.rule is not None
     return _finish(fw, ind.rule, ind.points, env, parts)
 
 
-def _measure_label(fw: Framework, name: str) -> str:
-    for m in compiled(fw).measures:
-        if m.id == name:
-            return m.name
-    return name
-
-
 @_guard
 def score(framework: Any, indicator_id: Any, *pairs: Any) -> float:
-    """Score of a level-3 indicator under its framework rule, from ``"name", value`` pairs.
+    """Score of a leaf indicator under its framework rule, from ``"name", value`` pairs.
 
-    ``framework``: id or file path (empty → futian-2021). Names are the workbook's defined names
-    (inputs, rates, judged answers); rates not given are computed from their inputs when present.
+    ``framework``: id or file path (empty → :func:`default_framework_ref`). Names are the workbook's
+    defined names (inputs, rates, judged answers); rates not given are computed from their inputs
+    when present.
     """
     computed, _ = _evaluate(framework, indicator_id, pairs)
     return _out(computed)
