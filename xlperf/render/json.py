@@ -22,7 +22,6 @@ from ..safe_io import shown_path
 __all__ = ["FileJSON", "FindingJSON", "IndicatorRef", "ReportJSON", "file_dict", "report_dict", "report_schema",
            "value_pair"]
 
-SCHEMA_ID = "https://xlperf.invalid/schema/validate-report.json"
 Value = float | int | str | bool | None
 
 
@@ -81,9 +80,10 @@ class ReportJSON(_Model):
 
 def report_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of ``xlperf validate --json``."""
-    schema = ReportJSON.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            "title": "xlperf validate --json", **schema}
+    out: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+    out.update(ReportJSON.model_json_schema())
+    out["title"] = "xlperf validate --json"
+    return out
 
 
 # Values --------------------------------------------------------------------------------------------
