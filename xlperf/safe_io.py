@@ -13,6 +13,7 @@ later does not take them for submissions (:func:`written_by_xlperf`).
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 import zipfile
@@ -37,8 +38,12 @@ class OutputError(XlperfError):
 
 
 def shown_path(path: str | os.PathLike[str]) -> str:
-    """A path as it can be printed anywhere: bytes that are not UTF-8 shown as U+FFFD, not a crash."""
-    return os.fspath(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """A path (or any text) as it can be printed anywhere: bytes that are not UTF-8 shown as U+FFFD."""
+    text = os.fspath(path)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return re.sub(r"[\ud800-\udfff]", "\ufffd", text)
 
 
 def _stat(path: Path) -> os.stat_result | None:
@@ -61,14 +66,15 @@ def same_file(a: Path, b: Path) -> bool:
 
 def check_target(target: Path, *, what: str, suffixes: Sequence[str], force: bool) -> None:
     """Refuse a target that cannot be a new workbook: a folder, a special file, a wrong suffix, an
-    existing file without ``force``, or a folder that does not exist."""
+    existing file without ``force``, or a path through something that is not a folder (missing folders
+    are created when the file is written)."""
     name = shown_path(target)
+    st = _stat(target)
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"{what}“{name}”是一个文件夹，请给出文件名（如 {name}/结果{suffixes[0]}）")
     if target.suffix.lower() not in suffixes:
         raise OutputError(f"{what}“{name}”的扩展名应为 {' 或 '.join(suffixes)}")
-    st = _stat(target)
     if st is not None:
-        if stat.S_ISDIR(st.st_mode):
-            raise OutputError(f"{what}“{name}”是一个文件夹，请给出文件名（如 {name}/结果{suffixes[0]}）")
         if not stat.S_ISREG(st.st_mode):
             raise OutputError(f"{what}“{name}”不是普通文件，不能写入")
         if not force:
