@@ -134,7 +134,10 @@ class OpenpyxlSink:
             if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
                 row, col = rng.min_row, rng.min_col
                 break
-        return ws.cell(row=row, column=col)
+        try:
+            return ws.cell(row=row, column=col)
+        except (ValueError, TypeError, AttributeError):  # beyond the sheet, or a chartsheet
+            return None
 
     def has_sheet(self, name: str) -> bool:
         return name in self.wb.sheetnames
