@@ -184,6 +184,9 @@ def show_usage_error(exc: Any) -> None:
             lines.append("")
         except Exception:  # noqa: BLE001 - the error itself matters more than the usage line
             lines = []
+    if not lines:  # click's parser raises some errors without a context
+        command = " ".join(a for a in sys.argv[1:2] if not a.startswith("-"))
+        lines = [f"运行“xlperf {command + ' ' if command else ''}--help”查看帮助。", ""]
     try:
         message = exc.format_message()
     except Exception:  # noqa: BLE001
