@@ -342,7 +342,7 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
     if as_json:
         from .render.json import report_dict
 
-        echo(_dump(report_dict(result)))
+        echo(_dump(report_dict(result, fw_ref)))
     else:
         from .render.text import print_report
 

@@ -230,3 +230,24 @@ def test_fast_path_and_typer_agree_on_new_options(seed: Path, tmp_path: Path) ->
 def test_seed_yaml_still_scores() -> None:
     run = xlperf("score", SEED_YAML, "--json")
     assert run.code == 0 and json.loads(run.out)["total"]["computed"] == 94.32
+
+
+def test_json_indicator_of_a_framework_given_as_a_file(tmp_path: Path) -> None:
+    """A framework the reviewer names by file: indicator names come from that file, not from the built-ins."""
+    from decimal import Decimal
+
+    from validator.test_rules import DEMO_DATA, DEMO_FW
+    from xlperf.data.loader import load_data
+    from xlperf.data.values import data_values
+    from xlperf.framework.loader import load_framework
+    from xlperf.workbook.plan import plan_for
+    from xlperf.workbook.template import write_template
+
+    fw = load_framework(DEMO_FW)
+    book = write_template(fw, tmp_path / "demo.xlsx", values=data_values(load_data(DEMO_DATA)))
+    leaf = next(i for i in fw.leaves() if i.points >= 1)
+    cp = plan_for(fw).cells[f"self_{leaf.id}"]
+    src = Xlsx(book).set(cp.sheet, cp.cell, Decimal(0)).save(tmp_path / "低分.xlsx")
+    data = json.loads(xlperf("validate", "-q", "--json", "--framework", DEMO_FW, src).out)
+    below = [f for f in data["files"][0]["findings"] if f["code"] == "XP403"]
+    assert below and below[0]["indicator"] == {"id": leaf.id, "name": leaf.name}

@@ -32,8 +32,8 @@ class _Model(BaseModel):
 class IndicatorRef(_Model):
     """An indicator of the framework: its id and Chinese name (id null when the name is not in the framework)."""
 
-    id: str | None = Field(description="指标编号，如 procurement")
-    name: str = Field(description="指标中文名称")
+    id: str | None = Field(description="指标编号，如 procurement（框架中找不到时为 null）")
+    name: str | None = Field(description="指标中文名称（框架中找不到时为 null）")
 
 
 class Counts(_Model):
@@ -174,13 +174,16 @@ def _framework_tables(framework_id: str) -> tuple[dict[tuple[str, str], str], di
         return {}, {}
 
 
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
 def _indicator(value: str | None, indicators: dict[str, tuple[str, str]]) -> IndicatorRef | None:
     if not value:
         return None
     hit = indicators.get(value)
     if hit is not None:
         return IndicatorRef(id=hit[0], name=hit[1])
-    return IndicatorRef(id=None, name=value)
+    return IndicatorRef(id=value, name=None) if _ID.match(value) else IndicatorRef(id=None, name=value)
 
 
 def _finding(f: Finding, kinds: dict[tuple[str, str], str], indicators: dict[str, tuple[str, str]]) -> FindingJSON:
@@ -197,8 +200,11 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def file_model(rep: FileReport) -> FileJSON:
+def file_model(rep: FileReport, framework: str | None = None) -> FileJSON:
+    """``framework``: the reviewer's --framework (an id or a file), used when the file's own id is not built in."""
     kinds, indicators = _framework_tables(rep.framework) if rep.framework else ({}, {})
+    if not indicators and framework:
+        kinds, indicators = _framework_tables(str(framework))
     info = len(rep.findings) - rep.errors - rep.warnings
     return FileJSON(path=shown_path(rep.path), status=rep.status, framework=rep.framework,  # type: ignore[arg-type]
                     department=rep.department, year=rep.year, total_computed=_float(rep.total_computed),
@@ -207,9 +213,9 @@ def file_model(rep: FileReport) -> FileJSON:
                     findings=[_finding(f, kinds, indicators) for f in rep.findings])
 
 
-def file_dict(rep: FileReport) -> dict[str, Any]:
-    return file_model(rep).model_dump(mode="json")
+def file_dict(rep: FileReport, framework: str | None = None) -> dict[str, Any]:
+    return file_model(rep, framework).model_dump(mode="json")
 
 
-def report_dict(report: Report) -> dict[str, Any]:
-    return ReportJSON(files=[file_model(f) for f in report.files]).model_dump(mode="json")
+def report_dict(report: Report, framework: str | None = None) -> dict[str, Any]:
+    return ReportJSON(files=[file_model(f, framework) for f in report.files]).model_dump(mode="json")
