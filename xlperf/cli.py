@@ -239,7 +239,7 @@ def validate(
                                                   metavar="规则")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条")] = False,
 ) -> None:
-    """校验提交的工作簿：合计、预算与支出、比率、自评得分与规则是否一致。退出码 0 无错误，1 有错误，2 有文件无法读取或参数有误。"""
+    """校验提交的工作簿：合计、预算与支出、比率、自评得分与规则是否一致。退出码 0 无错误，1 有错误，2 有文件无法读取、输出未能写出或参数有误，3 内部错误。"""
     try:
         code = _run_validate(paths, framework, as_json, report, annotate, workers, select, ignore, quiet, typer.echo,
                              force=force, summary=summary)

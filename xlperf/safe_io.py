@@ -129,6 +129,7 @@ def write_atomically(target: Path, write: Callable[[Path], Any], *, what: str = 
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, _mode_for(target))  # mkstemp's 0600 would hide the report from colleagues
         for source in protect:
             if same_file(target, source):
                 raise OutputError(f"{what}“{name}”就是输入文件“{shown_path(source)}”，未写入")
@@ -143,6 +144,16 @@ def write_atomically(target: Path, write: Callable[[Path], Any], *, what: str = 
         _unlink(tmp)
         raise OutputError(f"未能写出{what}“{name}”（{type(exc).__name__}: {shown_path(str(exc))[:300]}）") from None
     return target
+
+
+def _mode_for(target: Path) -> int:
+    """The replaced file's permissions, or what a plain ``open(..., "w")`` would give (0666 less the umask)."""
+    st = _stat(target)
+    if st is not None and stat.S_ISREG(st.st_mode):
+        return stat.S_IMODE(st.st_mode)
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _unlink(path: Path) -> None:

@@ -177,3 +177,14 @@ def test_a_workbook_without_the_mark_is_validated(tmp_path: Path) -> None:
     wb.save(tmp_path / "a.xlsx")
     assert not written_by_xlperf(tmp_path / "a.xlsx")
     assert not written_by_xlperf(tmp_path / "missing.xlsx")
+
+
+def test_outputs_get_ordinary_permissions(seed: Path, tmp_path: Path) -> None:
+    """Written through a temporary file (mkstemp makes it 0600), yet readable like any file the user saves."""
+    mask = os.umask(0o022)
+    try:
+        report = tmp_path / "报告.xlsx"
+        assert run_cli(["validate", "-q", seed, "--report", report])[0] == 1
+        assert report.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(mask)
