@@ -394,7 +394,9 @@ def rules(
 
 
 @_command()
-def rule(code: Annotated[str, typer.Argument(help="规则代码，如 XP303，或名称 stated-rate-mismatch")]) -> None:
+def rule(
+    code: Annotated[str, typer.Argument(help="规则代码，如 XP303，或名称 stated-rate-mismatch", metavar="代码")],
+) -> None:
     """显示一条校验规则的说明。"""
     from .checks.registry import resolve
 

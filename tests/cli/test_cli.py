@@ -54,7 +54,7 @@ def test_validate_help_names_its_argument_in_chinese() -> None:
     (["validate", "-j", "两个", "x.xlsx"], "必须是整数"),
     (["validate", "--report"], "需要一个值"),
     (["nosuch"], "没有命令“nosuch”"),
-    (["rule"], "缺少参数"),
+    (["rule"], "缺少参数 代码"),
 ])
 def test_usage_errors_are_chinese(args: list[str], words: str) -> None:
     run = xlperf(*args)
