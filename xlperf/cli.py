@@ -47,17 +47,22 @@ def _typer_app() -> typer.Typer:
         typer = typer_module  # type: ignore[no-redef]
         FrameworkOpt = Annotated[  # type: ignore[misc]
             Optional[str],
-            typer.Option("--framework", "-f", help="内置框架编号（见 xlperf frameworks）或框架文件路径；默认取输入中记录的框架"),
+            typer.Option("--framework", "-f", help="内置框架编号（见 xlperf frameworks）或框架文件路径；默认取输入中记录的框架",
+                         metavar="框架"),
         ]
+        from .cli_zh import command_class, group_class
+
         app = typer.Typer(
+            cls=group_class(),
             add_completion=False,
             no_args_is_help=True,
             help="xlperf — 部门整体支出绩效自评：评分、生成填报工作簿、校验提交的工作簿。",
             rich_markup_mode=None,
             pretty_exceptions_enable=False,
         )
+        app.callback()(_root)
         for fn, args, kwargs in _COMMANDS:
-            app.command(*args, **kwargs)(fn)
+            app.command(*args, cls=command_class(), **kwargs)(fn)
         _APP = app
     return _APP
 
@@ -66,6 +71,21 @@ def __getattr__(name: str) -> Any:
     if name == "app":
         return _typer_app()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        sys.stdout.write(f"xlperf {__version__}\n")
+        raise typer.Exit(0)
+
+
+def _root(
+    version: Annotated[bool, typer.Option("--version", "-V", help="显示版本并退出", is_eager=True,
+                                          callback=_version)] = False,
+) -> None:
+    """xlperf — 部门整体支出绩效自评：评分、生成填报工作簿、校验提交的工作簿。"""
 
 
 def _default(value: Any) -> Any:
@@ -79,7 +99,9 @@ def _default(value: Any) -> Any:
 
 
 def _dump(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2, default=_default)
+    from .safe_io import shown_path
+
+    return shown_path(json.dumps(obj, ensure_ascii=False, indent=2, default=_default))
 
 
 @_command()
@@ -118,13 +140,14 @@ def data_schema(framework: FrameworkOpt = None) -> None:
 
 @_command()
 def score(
-    input: Annotated[Path, typer.Argument(help="数据文件（YAML/JSON）或已填报的工作簿（.xlsx）")],
+    input: Annotated[Path, typer.Argument(help="数据文件（YAML/JSON）或已填报的工作簿（.xlsx）", metavar="文件")],
     framework: FrameworkOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """计算各级指标得分，与自评得分对比，并给出计算过程。"""
     from .api import score_path
 
+    _readable_file(input)
     result = score_path(input, framework)
     if as_json:
         typer.echo(_dump(_score_json(result)))
@@ -134,20 +157,44 @@ def score(
     print_scores(result)
 
 
+def _readable_file(path: Path) -> None:
+    """A clear message for an input that is missing, a folder or not a regular file."""
+    import stat
+
+    from .safe_io import shown_path
+
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise XlperfError(f"找不到文件“{shown_path(path)}”") from None
+    except OSError as exc:
+        raise XlperfError(f"无法读取“{shown_path(path)}”（{exc.strerror or type(exc).__name__}）") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise XlperfError(f"“{shown_path(path)}”是文件夹，请给出一个文件")
+    if not stat.S_ISREG(st.st_mode):
+        raise XlperfError(f"“{shown_path(path)}”不是普通文件")
+
+
 @_command()
 def template(
-    output: Annotated[Path, typer.Option("--output", "-o", help="输出的 .xlsx 文件")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出的 .xlsx 文件", metavar="文件.xlsx")],
     framework: FrameworkOpt = None,
-    year: Annotated[Optional[int], typer.Option("--year", help="预填的评价年度")] = None,
-    formulas: Annotated[str, typer.Option("--formulas", help="native：Excel 原生公式；udf：调用 xlperf 函数（需安装加载项）")] = "native",
-    data: Annotated[Optional[Path], typer.Option("--data", help="用数据文件（YAML/JSON）预填工作簿")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", help="预填的评价年度", metavar="年度")] = None,
+    formulas: Annotated[str, typer.Option("--formulas", help="native：Excel 原生公式；udf：调用 xlperf 函数（需安装加载项）",
+                                          metavar="native|udf")] = "native",
+    data: Annotated[Optional[Path], typer.Option("--data", help="用数据文件（YAML/JSON）预填工作簿", metavar="文件")] = None,
+    force: Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖")] = False,
 ) -> None:
     """生成标准评价填报工作簿（所有比率与得分均以公式在表内计算）。"""
     from .api import resolve_framework
+    from .safe_io import check_target, shown_path, write_atomically
     from .workbook.template import write_template
 
     if formulas not in ("native", "udf"):
         raise typer.BadParameter("--formulas 只能是 native 或 udf")
+    check_target(output, what="输出文件", suffixes=(".xlsx",), force=force)
+    if data is not None:
+        _readable_file(data)
     values = None
     recorded = None
     if data is not None:
@@ -157,8 +204,9 @@ def template(
         loaded = load_data(data, resolve_framework(framework, None) if framework is not None else None)
         values, recorded = data_values(loaded), loaded.framework
     fw = resolve_framework(framework, recorded)
-    path = write_template(fw, output, year=year, flavour=formulas, values=values)
-    typer.echo(f"已生成 {path}（框架 {fw.id} {fw.version}）")
+    path = write_atomically(output, lambda tmp: write_template(fw, tmp, year=year, flavour=formulas, values=values),
+                            what="工作簿")
+    typer.echo(f"已生成 {shown_path(path)}（框架 {fw.id} {fw.version}）")
 
 
 @_command()
@@ -190,19 +238,27 @@ def inputs(
 
 @_command()
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="要校验的工作簿文件或文件夹（文件夹下的 .xlsx 全部校验）")],
+    paths: Annotated[list[Path], typer.Argument(help="要校验的工作簿文件或文件夹（文件夹下的 .xlsx 全部校验）",
+                                                metavar="文件或文件夹")],
     framework: FrameworkOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果")] = False,
-    report: Annotated[Optional[Path], typer.Option("--report", help="把汇总和明细写入新的 .xlsx 报告")] = None,
-    annotate: Annotated[Optional[Path], typer.Option("--annotate", help="（单个文件）写出标注了问题的副本")] = None,
-    workers: Annotated[int, typer.Option("--workers", "-j", help="并行进程数")] = 1,
-    select: Annotated[Optional[str], typer.Option("--select", help="只运行这些校验（代码、前缀或名称，逗号分隔）")] = None,
-    ignore: Annotated[Optional[str], typer.Option("--ignore", help="忽略这些校验（代码、前缀或名称，逗号分隔）")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（格式见 xlperf json-schema）")] = False,
+    report: Annotated[Optional[Path], typer.Option("--report", help="把汇总和明细写入新的 .xlsx 报告",
+                                                   metavar="文件.xlsx")] = None,
+    annotate: Annotated[Optional[Path], typer.Option("--annotate", help="（单个文件）写出标注了问题的副本",
+                                                     metavar="文件.xlsx")] = None,
+    force: Annotated[bool, typer.Option("--force", help="报告或标注副本已存在时覆盖")] = False,
+    summary: Annotated[bool, typer.Option("--summary", help="只显示汇总表，不列出每个文件的问题")] = False,
+    workers: Annotated[int, typer.Option("--workers", "-j", help="并行进程数", metavar="数目")] = 1,
+    select: Annotated[Optional[str], typer.Option("--select", help="只运行这些校验（代码、前缀或名称，逗号分隔）",
+                                                  metavar="规则")] = None,
+    ignore: Annotated[Optional[str], typer.Option("--ignore", help="忽略这些校验（代码、前缀或名称，逗号分隔）",
+                                                  metavar="规则")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条")] = False,
 ) -> None:
-    """校验提交的工作簿：合计、预算与支出、比率、自评得分与规则是否一致。退出码 0 无错误，1 有错误，2 有文件无法读取。"""
+    """校验提交的工作簿：合计、预算与支出、比率、自评得分与规则是否一致。退出码 0 无错误，1 有错误，2 有文件无法读取、输出未能写出或参数有误，3 内部错误。"""
     try:
-        code = _run_validate(paths, framework, as_json, report, annotate, workers, select, ignore, quiet, typer.echo)
+        code = _run_validate(paths, framework, as_json, report, annotate, workers, select, ignore, quiet, typer.echo,
+                             force=force, summary=summary)
     except _UsageError as exc:
         raise typer.BadParameter(str(exc)) from None
     raise typer.Exit(code)
@@ -212,19 +268,46 @@ class _UsageError(Exception):
     """A bad command line found while running: the Typer command reports it as click does."""
 
 
+def _collect(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(files to validate, files skipped): a folder's files that xlperf itself wrote (reports, annotated
+    copies, recognised by their mark) are not submissions. A file named on the command line is always validated."""
+    from .safe_io import written_by_xlperf
+    from .validate import collect_paths
+
+    files: list[Path] = []
+    skipped: list[Path] = []
+    for p in paths:
+        found = collect_paths([p])
+        if p.is_dir():
+            for f in found:
+                (skipped if written_by_xlperf(f) else files).append(f)
+        else:
+            files.extend(found)
+    return files, skipped
+
+
 def _run_validate(paths: list[Path], framework: str | None, as_json: bool, report: Path | None,
                   annotate: Path | None, workers: int, select: str | None, ignore: str | None, quiet: bool,
-                  echo: Callable[[str], None]) -> int:
-    """The body of ``xlperf validate`` (shared by the Typer command and the fast path): the exit code."""
-    from .validate import collect_paths, validate_paths
+                  echo: Callable[[str], None], *, force: bool = False, summary: bool = False) -> int:
+    """The body of ``xlperf validate`` (shared by the Typer command and the fast path): the exit code.
 
-    files = collect_paths(paths)
+    Outputs are checked before any file is read (never an input, never each other, existing ones only
+    with --force); a report or annotated copy that cannot be written is a message and exit code 2,
+    and the findings are printed all the same.
+    """
+    from .safe_io import check_outputs, shown_path
+    from .validate import validate_paths
+
+    files, skipped = _collect(paths)
     if not files:
+        if skipped:
+            raise _UsageError(f"只找到 {len(skipped)} 个 xlperf 生成的报告或标注副本，没有要校验的工作簿")
         raise _UsageError("没有找到要校验的工作簿（.xlsx）")
     if annotate is not None and len(files) != 1:
         raise _UsageError("--annotate 只能用于单个文件")
-    if annotate is not None and annotate.resolve() == files[0].resolve():
-        raise XlperfError("--annotate 必须写到新文件：提交的工作簿永远不会被修改")
+    source_suffix = files[0].suffix.lower()
+    check_outputs(files, {"报告文件": report, "标注副本": annotate}, force=force,
+                  suffixes={"标注副本": (".xlsm",) if source_suffix == ".xlsm" else (".xlsx",)})
     sel = [s.strip() for s in select.split(",") if s.strip()] if select else None
     ign = [s.strip() for s in ignore.split(",") if s.strip()] if ignore else None
     from .checks.registry import resolve
@@ -232,6 +315,10 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
     unknown = [s for s in (sel or []) + (ign or []) if not resolve(s)]
     if unknown:
         raise XlperfError(f"未知的校验规则：{', '.join(unknown)}（xlperf rules 列出全部代码和名称）")
+    info = echo if not as_json else _stderr
+    if skipped:
+        names = "、".join(shown_path(f.name) for f in skipped[:5]) + ("等" if len(skipped) > 5 else "")
+        info(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告或标注副本（{names}）")
     fw_ref = str(framework) if framework else None
     show_progress = not quiet and len(files) > 1
     if show_progress:
@@ -246,28 +333,64 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
                                     progress=lambda _: bar.advance(task))
     else:
         result = validate_paths(files, fw_ref, workers=workers, select=sel, ignore=ign)
+    problems: list[str] = []
+    written: list[str] = []
     if report is not None:
         from .render.excel import write_report
 
-        write_report(result, report)
+        try:
+            write_report(result, report, protect=tuple(files))
+            written.append(f"报告已写入 {shown_path(report)}")
+        except Exception as exc:  # noqa: BLE001 - never a traceback: the findings are still shown
+            problems.append(_output_problem(exc, "报告文件", report))
     if annotate is not None:
-        from .excel.annotate import annotate_copy
+        first = result.files[0]
+        if first.status == "error":
+            problems.append(f"“{shown_path(files[0].name)}”无法读取，未写出标注副本")
+        else:
+            from .excel.annotate import annotate_copy
 
-        if result.files[0].status != "error":
-            annotate_copy(files[0], annotate, result.files[0])
+            try:
+                annotate_copy(files[0], annotate, first)
+                written.append(f"标注副本已写入 {shown_path(annotate)}（原文件未修改）")
+            except Exception as exc:  # noqa: BLE001
+                problems.append(_output_problem(exc, "标注副本", annotate))
     if as_json:
         from .render.json import report_dict
 
-        echo(_dump(report_dict(result)))
+        echo(_dump(report_dict(result, fw_ref)))
     else:
         from .render.text import print_report
 
-        print_report(result)
-        if report is not None:
-            echo(f"报告已写入 {report}")
-        if annotate is not None and result.files[0].status != "error":
-            echo(f"标注副本已写入 {annotate}（原文件未修改）")
-    return result.exit_code
+        print_report(result, summary_only=summary)
+        for line in written:
+            echo(line)
+    for problem in problems:
+        _stderr(f"错误：{problem}")
+    return 2 if problems else result.exit_code
+
+
+def _output_problem(exc: Exception, what: str, target: Path) -> str:
+    from .safe_io import shown_path
+
+    if isinstance(exc, XlperfError):
+        return str(exc)
+    return f"未能写出{what}“{shown_path(target)}”（{type(exc).__name__}）"
+
+
+def _stderr(message: str) -> None:
+    from .safe_io import shown_path
+
+    sys.stderr.write(shown_path(message) + "\n")
+    sys.stderr.flush()
+
+
+@_command("json-schema")
+def json_schema() -> None:
+    """输出 xlperf validate --json 结果的 JSON Schema。"""
+    from .render.json import report_schema
+
+    typer.echo(_dump(report_schema()))
 
 
 @_command()
@@ -297,7 +420,9 @@ def rules(
 
 
 @_command()
-def rule(code: Annotated[str, typer.Argument(help="规则代码，如 XP303，或名称 stated-rate-mismatch")]) -> None:
+def rule(
+    code: Annotated[str, typer.Argument(help="规则代码，如 XP303，或名称 stated-rate-mismatch", metavar="代码")],
+) -> None:
     """显示一条校验规则的说明。"""
     from .checks.registry import resolve
 
@@ -327,7 +452,7 @@ def _score_json(result: Any) -> dict[str, Any]:
 
 _VALUE_OPTIONS = {"--framework": "framework", "-f": "framework", "--report": "report", "--annotate": "annotate",
                   "--workers": "workers", "-j": "workers", "--select": "select", "--ignore": "ignore"}
-_FLAG_OPTIONS = {"--json": "as_json", "--quiet": "quiet", "-q": "quiet"}
+_FLAG_OPTIONS = {"--json": "as_json", "--quiet": "quiet", "-q": "quiet", "--force": "force", "--summary": "summary"}
 _WORKERS = re.compile(r"^(0|[1-9][0-9]{0,8})$")
 
 
@@ -402,7 +527,8 @@ def _fast_validate(argv: list[str]) -> int | None:
     try:
         return _run_validate(args["paths"], args.get("framework"), args.get("as_json", False), args.get("report"),
                              args.get("annotate"), args.get("workers", 1), args.get("select"), args.get("ignore"),
-                             args.get("quiet", False), _plain_echo)
+                             args.get("quiet", False), _plain_echo, force=args.get("force", False),
+                             summary=args.get("summary", False))
     except _UsageError:
         return None  # Typer parses again and reports the usage error exactly as always
     except KeyboardInterrupt:
@@ -426,17 +552,21 @@ def _fast_validate(argv: list[str]) -> int | None:
 
 
 def main() -> None:
-    """Console entry point: user errors become a Chinese message and exit code 2, never a traceback."""
+    """Console entry point: a user error is a Chinese message and exit code 2, never a traceback.
+
+    Exit codes: 0 no errors, 1 errors found, 2 a file could not be read or the command line is wrong,
+    3 an internal error of xlperf (set XLPERF_DEBUG=1 for the traceback), 130 interrupted.
+    """
     try:
         rc = _fast_validate(sys.argv[1:])
         if rc is None:
             rc = _typer_app()(standalone_mode=False)
         sys.exit(rc if isinstance(rc, int) else 0)
     except XlperfError as exc:
-        import typer as typer_module
-
-        typer_module.echo(f"错误：{exc}", err=True)
+        _stderr(f"错误：{exc}")
         sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
     except Exception as exc:
         import typer as typer_module
 
@@ -446,9 +576,28 @@ def main() -> None:
             sys.exit(130)
         # usage errors (typer bundles its own copy of click's exceptions)
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):
-            exc.show()
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                exc.show()  # the (Chinese) help of the command
+            else:
+                from .cli_zh import show_usage_error
+
+                show_usage_error(exc)
+            sys.exit(exc.exit_code if isinstance(exc.exit_code, int) else 2)
+        if isinstance(exc, OSError):
+            import errno
+
+            if exc.errno == errno.EPIPE:
+                sys.exit(1)
+            from .safe_io import shown_path
+
+            where = f"“{shown_path(exc.filename)}”" if exc.filename else ""
+            _stderr(f"错误：无法访问{where}（{exc.strerror or type(exc).__name__}）")
             sys.exit(2)
-        raise
+        if os.environ.get("XLPERF_DEBUG"):
+            raise
+        _stderr(f"内部错误：{type(exc).__name__}: {str(exc)[:500]}\n这是 xlperf 的缺陷，请把命令和文件报告给维护者"
+                "（设置环境变量 XLPERF_DEBUG=1 可显示详细信息）。")
+        sys.exit(3)
 
 
 if __name__ == "__main__":

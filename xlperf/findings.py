@@ -8,7 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["FileReport", "Finding", "Report", "Severity", "plain_value"]
+__all__ = ["STATUS_ZH", "FileReport", "Finding", "Report", "Severity", "plain_value"]
+
+STATUS_ZH = {"ok": "通过", "warnings": "仅提示", "invalid": "有错误", "error": "无法读取"}
+"""A file's status in Chinese: 通过 (at most info notes), 仅提示 (warnings, no error), 有错误, 无法读取."""
 
 
 def plain_value(value: Any) -> Any:

@@ -87,7 +87,7 @@ def department(draw) -> dict[str, Any]:
     service_rates = draw(st.tuples(rates, rates, rates))
     raw: dict[str, Any] = {
         "framework": "futian-2021",
-        "info": {"department": "测试部门", "year": 2021, "classified": flags[0]},
+        "info": {"dept_name": "测试部门", "eval_year": 2021, "classified": flags[0]},
         "budget": {"violation": flags[1]}, "sangong": {}, "procurement": {}, "assets": {}, "staff": {},
         "projects": {"key_tasks_failed": draw(st.integers(0, 5))},
         "service": {"petition_channel": flags[2], "petition_reply_rate": service_rates[0],

@@ -196,7 +196,7 @@ def _departments() -> list[DepartmentData]:
 DEPARTMENTS = _departments()
 
 
-@pytest.mark.parametrize("data", DEPARTMENTS, ids=lambda d: d.info.department)
+@pytest.mark.parametrize("data", DEPARTMENTS, ids=lambda d: d.info.dept_name)
 def test_measures_rates_and_execution_equal_the_engine(data: DepartmentData) -> None:
     result = score(FW, data)
     env, _ = build_env(FW, data_env(data), dict(data.judgements))
@@ -216,7 +216,7 @@ def test_measures_rates_and_execution_equal_the_engine(data: DepartmentData) -> 
         assert fn.measure(FW.id, m.id, excel_value(m.num), excel_value(m.den)) == float(m.value), m.id
 
 
-@pytest.mark.parametrize("data", DEPARTMENTS[:5], ids=lambda d: d.info.department)
+@pytest.mark.parametrize("data", DEPARTMENTS[:5], ids=lambda d: d.info.dept_name)
 def test_generic_score_and_explain_equal_the_engine(data: DepartmentData) -> None:
     """Every level-3 indicator: from raw inputs (all of them) and from the workbook's own pairs."""
     result = score(FW, data)

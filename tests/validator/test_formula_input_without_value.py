@@ -12,7 +12,7 @@ def test_formula_without_cached_value_is_refused_with_the_reason() -> None:
     spec = catalog(load_framework())["paid_q1"]
     parsed = parse_cell(RawCell(None, "n", "12000+693.28"), spec)
     assert parsed.value is None and parsed.error is not None
-    assert parsed.error.code == "XP213" and "没有保存计算结果" in parsed.error.message
+    assert parsed.error.code == "XP215" and "没有保存计算结果" in parsed.error.message
 
 
 def test_formula_with_cached_value_is_read_and_noted() -> None:

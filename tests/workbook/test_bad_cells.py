@@ -58,7 +58,7 @@ UNAMBIGUOUS = [
     Typed("money-thousands", "personnel_actual", "1,606.07", "budget", D("1606.07"), notes=("XP210",)),
     Typed("money-unit", "vehicle_actual", "3.15万元", "sangong", D("3.15"), notes=("XP202",)),
     Typed("money-fullwidth", "reception_budget", "１２．５０", "sangong", D("12.50"), notes=("XP204",)),
-    Typed("money-as-text", "reception_actual", "1.64", "sangong", D("1.64"), notes=("XP201",)),
+    Typed("money-as-text", "reception_actual", "1.64", "sangong", D("1.64"), notes=("XP214",)),
     Typed("rate-percent-text", "satisfaction", "97.65%", "service", D("0.9765"), notes=("XP203",)),
     Typed("rate-percent-text-low", "satisfaction", "85%", "service", D("0.85"), notes=("XP203",)),
     Typed("rate-fullwidth-percent", "satisfaction", "９７．６５％", "service", D("0.9765"), notes=("XP203", "XP204")),
@@ -230,7 +230,7 @@ def test_other_framework_version_is_read_with_a_warning(good: Path, tmp_path: Pa
     sheet, cell = _where(fw, "fw_version")
     path = _typed_into(good, tmp_path / "old-version.xlsx", sheet, cell, "0.9")
     read = read_workbook(path)
-    mismatch = [f for f in read.findings if f.code == "XP122"]
+    mismatch = [f for f in read.findings if f.code == "XP127"]
     assert [(f.sheet, f.cell, f.severity, f.found, f.expected) for f in mismatch] == [
         (sheet, cell, Severity.warning, "0.9", fw.version)]
     assert read.data == seed_data()

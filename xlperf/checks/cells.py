@@ -5,15 +5,15 @@ from __future__ import annotations
 from ..findings import Severity
 from .base import ReaderCheck
 
-__all__ = ["EmptyRequiredInput", "ErrorValue", "FormulaInInput", "FullWidthDigits", "InvalidChoice",
-           "NegativeAmount", "NonIntegerCount", "PercentString", "RateOutOfRange", "TextInNumberCell",
-           "ThousandsSeparator", "TooManyDecimals", "UnitSuffix"]
+__all__ = ["EmptyRequiredInput", "ErrorValue", "FormulaInInput", "FormulaWithoutResult", "FullWidthDigits",
+           "InvalidChoice", "NegativeAmount", "NonIntegerCount", "NumberStoredAsText", "PercentString",
+           "RateOutOfRange", "TextInNumberCell", "ThousandsSeparator", "TooManyDecimals", "UnitSuffix"]
 
 
 class TextInNumberCell(ReaderCheck):
-    """检查内容：数字单元格中是文字（无法识别为数字），或以文本格式保存的数字。
+    """检查内容：数字单元格中是文字，无法识别为数字（以文本格式保存、但能读出的数字见 XP214）。
     为何重要：文字不能参与公式计算，表内得分会出错或为 0。
-    示例：在“公务接待费 实际支出”中填写“约1.6”；或单元格被设为文本格式后输入 1.64。
+    示例：在“公务接待费 实际支出”中填写“约1.6”。
     如何修改：只填写数字（单位见“单位”列），单元格格式设为数值。"""
 
     code, name, severity, title, family = "XP201", "text-in-number-cell", Severity.error, "数字单元格中是文字", "cells"
@@ -119,9 +119,29 @@ class RateOutOfRange(ReaderCheck):
 
 
 class FormulaInInput(ReaderCheck):
-    """检查内容：输入单元格中是公式，已按其计算结果读取（提示）；公式没有保存计算结果时无法读取（错误）。
+    """检查内容：输入单元格中是公式，已按其保存的计算结果读取（没有保存计算结果的公式见 XP215）。
     为何重要：公式结果依赖其他单元格，修改后可能悄然变化；提交的数据应是确定的数值。
     示例：在“基本支出 年初预算（填报）”中输入 =681+0.36。
     如何修改：确认结果无误；最好改为直接填写数值。"""
 
     code, name, severity, title, family = "XP213", "formula-in-input", Severity.info, "输入单元格含公式", "cells"
+
+
+class NumberStoredAsText(ReaderCheck):
+    """检查内容：数字以文本格式保存（单元格设为文本格式后输入，或从其他系统粘贴为文本），已按数值读取。
+    为何重要：Excel 的公式把文本当作 0 或跳过，表内显示的得分可能与按数值计算的得分不同。
+    示例：单元格被设为文本格式后输入 1.64。
+    如何修改：把单元格格式设为数值后重新输入数字。"""
+
+    code, name, severity, title, family = ("XP214", "number-stored-as-text", Severity.warning, "数字以文本格式保存",
+                                           "cells")
+
+
+class FormulaWithoutResult(ReaderCheck):
+    """检查内容：输入单元格中是公式，但文件中没有保存其计算结果，无法读取数值。
+    为何重要：没有计算结果就不知道单元格显示的数值；由其他程序生成、未经 Excel 计算的文件常见此情况。
+    示例：用脚本写入 =12000+693.28 后直接提交，未在 Excel 中打开保存。
+    如何修改：改为直接填写数值；或在 Excel 中打开、重新计算并保存后再提交。"""
+
+    code, name, severity, title, family = ("XP215", "formula-without-result", Severity.error, "公式没有计算结果",
+                                           "cells")

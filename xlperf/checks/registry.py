@@ -5,16 +5,16 @@ from __future__ import annotations
 from .base import CODE_PATTERN, Check
 from .audit import AuditRuleFailed, AuditRuleWarning
 from .budget import DeductionTriggered
-from .cells import (EmptyRequiredInput, ErrorValue, FormulaInInput, FullWidthDigits, InvalidChoice, NegativeAmount,
-                    NonIntegerCount, PercentString, RateOutOfRange, TextInNumberCell, ThousandsSeparator,
-                    TooManyDecimals, UnitSuffix)
+from .cells import (EmptyRequiredInput, ErrorValue, FormulaInInput, FormulaWithoutResult, FullWidthDigits,
+                    InvalidChoice, NegativeAmount, NonIntegerCount, NumberStoredAsText, PercentString, RateOutOfRange,
+                    TextInNumberCell, ThousandsSeparator, TooManyDecimals, UnitSuffix)
 from .file import (EmptyFile, EncryptedWorkbook, FileTooLarge, LegacyXls, MacrosPresent, NotAWorkbook, NotAZip,
                    SheetTooLarge, XmlEntities, ZipBomb)
 from .money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
 from .scoring import (CachedValueMismatch, JudgedAnswerOutOfRange, MissingReason, MissingSelfScore,
                       SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
-from .structure import (FormulaAltered, FrameworkMismatch, LabelAltered, LayoutMoved, MissingDefinedName,
-                        MissingSheet, NotAStandardWorkbook)
+from .structure import (FormulaAltered, FrameworkMismatch, FrameworkVersionMismatch, LabelAltered, LayoutMoved,
+                        MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook, YearMismatch)
 from .internal import CheckError
 
 __all__ = ["CHECKS", "REDIRECTS", "by_code", "resolve"]
@@ -24,10 +24,10 @@ CHECKS: tuple[type[Check], ...] = (
     EmptyFile, NotAZip, LegacyXls, EncryptedWorkbook, ZipBomb, XmlEntities, MacrosPresent, SheetTooLarge,
     NotAWorkbook, FileTooLarge,
     MissingSheet, MissingDefinedName, FrameworkMismatch, FormulaAltered, LabelAltered, NotAStandardWorkbook,
-    LayoutMoved,
+    LayoutMoved, FrameworkVersionMismatch, YearMismatch, MissingFormulaName,
     TextInNumberCell, UnitSuffix, PercentString, FullWidthDigits, NegativeAmount, NonIntegerCount,
     EmptyRequiredInput, TooManyDecimals, ErrorValue, ThousandsSeparator, InvalidChoice, RateOutOfRange,
-    FormulaInInput,
+    FormulaInInput, NumberStoredAsText, FormulaWithoutResult,
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
     JudgedAnswerOutOfRange,

@@ -13,8 +13,8 @@ from ..workbook.xlsx import SHARED
 from .base import Check, ReaderCheck
 from .context import CheckContext
 
-__all__ = ["FormulaAltered", "FrameworkMismatch", "LabelAltered", "LayoutMoved", "MissingDefinedName",
-           "MissingSheet", "NotAStandardWorkbook"]
+__all__ = ["FormulaAltered", "FrameworkMismatch", "FrameworkVersionMismatch", "LabelAltered", "LayoutMoved",
+           "MissingDefinedName", "MissingFormulaName", "MissingSheet", "NotAStandardWorkbook", "YearMismatch"]
 
 
 class MissingSheet(ReaderCheck):
@@ -27,7 +27,7 @@ class MissingSheet(ReaderCheck):
 
 
 class MissingDefinedName(ReaderCheck):
-    """检查内容：输入单元格的定义名称被删除，已按模板位置读取。
+    """检查内容：输入单元格的定义名称被删除，已按模板位置读取（计算单元格的名称被删除见 XP129）。
     为何重要：表内公式通过名称引用输入；名称缺失时公式会显示 #NAME?。
     示例：在“名称管理器”中删除了 paid_q1。
     如何修改：用标准模板重新填报，不要修改名称管理器。"""
@@ -36,12 +36,41 @@ class MissingDefinedName(ReaderCheck):
 
 
 class FrameworkMismatch(ReaderCheck):
-    """检查内容：工作簿记录的评价框架编号或版本与校验所用框架不一致。
+    """检查内容：工作簿记录的评价框架编号与校验所用框架不一致，或不是已知框架（版本不同见 XP127，年度不同见 XP128）。
     为何重要：不同地区、年度的框架指标和分档不同，用错框架得分没有意义。
-    示例：用 2020 年模板填报 2021 年自评。
-    如何修改：下载当年的标准模板重新填报，或用 --framework 指定正确的框架。"""
+    示例：用罗湖区的模板填报、按福田区框架校验；或评价框架编号被改为“futian-2020”。
+    如何修改：下载本地区的标准模板重新填报，或用 --framework 指定正确的框架。"""
 
     code, name, severity, title, family = "XP122", "framework-mismatch", Severity.error, "框架不一致", "structure"
+
+
+class FrameworkVersionMismatch(ReaderCheck):
+    """检查内容：工作簿记录的框架版本与校验所用框架的版本不同（框架编号相同）。
+    为何重要：同一框架的新版本可能调整了分档或说明，旧模板的表内公式可能与现行规则不同。
+    示例：用 0.9 版模板填报，按 1.0 版框架校验。
+    如何修改：用当前版本的模板（xlperf template）重新填报，或确认两个版本的规则没有差别。"""
+
+    code, name, severity, title, family = ("XP127", "framework-version-mismatch", Severity.warning, "框架版本不同",
+                                           "structure")
+
+
+class YearMismatch(ReaderCheck):
+    """检查内容：填报的评价年度与评价框架适用的年度不同。
+    为何重要：框架按年度制定，用上一年度的框架评价本年度，指标和分档可能已经变化。
+    示例：用 2021 年度框架的模板填报 2022 年度自评。
+    如何修改：下载当年的标准模板重新填报；确属当年框架时核对“评价年度”是否填错。"""
+
+    code, name, severity, title, family = "XP128", "year-mismatch", Severity.warning, "评价年度与框架不符", "structure"
+
+
+class MissingFormulaName(ReaderCheck):
+    """检查内容：计算单元格（合计、比率、得分）的定义名称被删除。
+    为何重要：表内公式通过名称引用这些单元格；名称缺失时公式显示 #NAME?，表内计算失效。
+    示例：在“名称管理器”中删除了 total_actual。
+    如何修改：用标准模板重新填报，不要修改名称管理器。"""
+
+    code, name, severity, title, family = ("XP129", "missing-formula-name", Severity.error, "缺少计算单元格的名称",
+                                           "structure")
 
 
 class NotAStandardWorkbook(ReaderCheck):

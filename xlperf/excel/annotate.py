@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..findings import FileReport, Severity, plain_value
+from ..render.cellsafe import put, xml_text
+from ..safe_io import OutputError, mark_workbook, same_file, write_atomically
 from ..workbook.layout import RESULT_SHEET
 
-__all__ = ["BookSink", "OpenpyxlSink", "SEVERITY_COLORS", "annotate_copy", "apply_findings"]
+__all__ = ["AnnotateError", "BookSink", "OpenpyxlSink", "SEVERITY_COLORS", "annotate_copy", "apply_findings"]
 
 SEVERITY_COLORS = {Severity.error: "FFC7CE", Severity.warning: "FFEB9C", Severity.info: "D9D2E9"}
 """Distinct from every fill the template uses (inputs, stated figures, computed cells)."""
@@ -23,6 +25,12 @@ HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明
 FIRST_ROW = 3
 MARK_COL = 12  # column L (hidden): [sheet, cell, original fill, original note] of each highlight we made
 COMMENT_AUTHOR = "xlperf"
+RESULT_ROWS_MAX = 100_000
+"""Rows of an existing 校验结果 sheet that are cleared (a submitted sheet may claim a million)."""
+
+
+class AnnotateError(OutputError):
+    """The annotated copy could not be made (the file cannot be loaded for editing, or written)."""
 
 
 class BookSink(Protocol):
@@ -43,8 +51,9 @@ class BookSink(Protocol):
 def apply_findings(sink: BookSink, report: FileReport) -> int:
     """Replace previous results with this report's; returns the number of highlighted cells."""
     sink.ensure_result_sheet()
+    last = min(sink.result_rows(), FIRST_ROW + RESULT_ROWS_MAX)
     # 1. undo the highlights of the previous run (fill and the user's own note restored)
-    for row in range(FIRST_ROW, sink.result_rows() + 1):
+    for row in range(FIRST_ROW, last + 1):
         mark = _read_mark(sink.read_result(row, MARK_COL))
         if mark is not None:
             sheet, cell, fill, note = mark
@@ -52,7 +61,7 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
                 sink.set_fill(sheet, cell, fill)
                 sink.set_comment(sheet, cell, note)
     # 2. clear old rows
-    for row in range(FIRST_ROW, sink.result_rows() + 1):
+    for row in range(FIRST_ROW, last + 1):
         for col in range(1, MARK_COL + 1):
             sink.write_result(row, col, None)
     # 3. write the summary line and the findings
@@ -102,10 +111,33 @@ def _read_mark(value: Any) -> tuple[str, str, str | None, str | None] | None:
 
 
 class OpenpyxlSink:
-    """BookSink over an openpyxl workbook (a copy of the submitted file)."""
+    """BookSink over an openpyxl workbook (a copy of the submitted file).
+
+    Every text is written as a string cell (never a formula) and made XML-safe; a cell inside a
+    merged range is annotated at the range's top-left cell (the only one that can hold a note or a
+    fill); a cell reference openpyxl cannot address is skipped rather than crashing the copy.
+    """
 
     def __init__(self, wb: Any) -> None:
         self.wb = wb
+
+    def _cell(self, sheet: str, ref: str) -> Any:
+        """The writable cell for ``sheet!ref``: the top-left of a merged range; None if not addressable."""
+        from openpyxl.utils.cell import coordinate_to_tuple
+
+        try:
+            row, col = coordinate_to_tuple(ref)
+            ws = self.wb[sheet]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+        for rng in ws.merged_cells.ranges:
+            if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+                row, col = rng.min_row, rng.min_col
+                break
+        try:
+            return ws.cell(row=row, column=col)
+        except (ValueError, TypeError, AttributeError):  # beyond the sheet, or a chartsheet
+            return None
 
     def has_sheet(self, name: str) -> bool:
         return name in self.wb.sheetnames
@@ -114,8 +146,11 @@ class OpenpyxlSink:
         if RESULT_SHEET not in self.wb.sheetnames:
             ws = self.wb.create_sheet(RESULT_SHEET)
             for col, head in enumerate(HEADERS, start=1):
-                ws.cell(row=2, column=col, value=head)
+                put(ws, 2, col, head)
         ws = self.wb[RESULT_SHEET]
+        for rng in list(ws.merged_cells.ranges):  # a merged area would swallow our rows' cells
+            if rng.max_row >= FIRST_ROW:
+                ws.unmerge_cells(str(rng))
         from openpyxl.utils import get_column_letter
 
         ws.column_dimensions[get_column_letter(MARK_COL)].hidden = True
@@ -127,51 +162,74 @@ class OpenpyxlSink:
         return self.wb[RESULT_SHEET].cell(row=row, column=col).value
 
     def write_result(self, row: int, col: int, value: Any) -> None:
-        cell = self.wb[RESULT_SHEET].cell(row=row, column=col)
-        cell.value = value
+        ws = self.wb[RESULT_SHEET]
         if value is None:
+            cell = ws.cell(row=row, column=col)
+            cell.value = None
             cell.hyperlink = None
+            return
+        put(ws, row, col, value)
 
     def link_result(self, row: int, col: int, sheet: str, cell: str) -> None:
         from openpyxl.styles import Font
         from openpyxl.worksheet.hyperlink import Hyperlink
 
         target = self.wb[RESULT_SHEET].cell(row=row, column=col)
-        quoted = sheet.replace("'", "''")
+        quoted = xml_text(sheet, 64).replace("'", "''")
         target.hyperlink = Hyperlink(ref=target.coordinate, location=f"'{quoted}'!{cell}")
         target.font = Font(color="0563C1", underline="single")
 
     def get_fill(self, sheet: str, cell: str) -> str | None:
-        fill = self.wb[sheet][cell].fill
+        target = self._cell(sheet, cell)
+        fill = target.fill if target is not None else None
         if fill is None or fill.fill_type != "solid":
             return None
         rgb = fill.fgColor.rgb if fill.fgColor is not None else None
         return rgb[-6:] if isinstance(rgb, str) else None
 
     def get_comment(self, sheet: str, cell: str) -> str | None:
-        comment = self.wb[sheet][cell].comment
+        target = self._cell(sheet, cell)
+        comment = target.comment if target is not None else None
         return None if comment is None else comment.text
 
     def set_fill(self, sheet: str, cell: str, color: str | None) -> None:
         from openpyxl.styles import PatternFill
 
-        self.wb[sheet][cell].fill = PatternFill("solid", fgColor=color) if color else PatternFill(fill_type=None)
+        target = self._cell(sheet, cell)
+        if target is None:
+            return
+        try:
+            target.fill = PatternFill("solid", fgColor=color) if color else PatternFill(fill_type=None)
+        except (ValueError, TypeError):  # a colour recorded by a tampered earlier run
+            target.fill = PatternFill(fill_type=None)
 
     def set_comment(self, sheet: str, cell: str, text: str | None) -> None:
         from openpyxl.comments import Comment
 
-        self.wb[sheet][cell].comment = Comment(text, COMMENT_AUTHOR, width=320, height=160) if text else None
+        target = self._cell(sheet, cell)
+        if target is not None:
+            target.comment = Comment(xml_text(text), COMMENT_AUTHOR, width=320, height=160) if text else None
 
 
 def annotate_copy(source: str | Path, target: str | Path, report: FileReport) -> Path:
-    """Write an annotated copy of ``source`` to ``target``; the source file is never opened for writing."""
+    """Write an annotated copy of ``source`` to ``target``; the source file is never opened for writing.
+
+    The copy is written to a temporary file beside ``target`` and renamed, so a failure leaves nothing;
+    any failure (a file openpyxl cannot load, a sheet it cannot save) is an :class:`AnnotateError`
+    with a Chinese message, never a traceback. The copy is marked as xlperf's output.
+    """
     from openpyxl import load_workbook
 
+    from ..safe_io import shown_path
+
     source, target = Path(source), Path(target)
-    if source.resolve() == target.resolve():
-        raise ValueError("标注结果必须另存为新文件，不能覆盖提交的工作簿")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    wb = load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")  # opened read-only by openpyxl
-    apply_findings(OpenpyxlSink(wb), report)
-    wb.save(target)
-    return target
+    if same_file(source, target):
+        raise AnnotateError("标注结果必须另存为新文件，不能覆盖提交的工作簿")
+    try:
+        wb = load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")  # opened read-only by openpyxl
+        apply_findings(OpenpyxlSink(wb), report)
+        mark_workbook(wb, "annotated")
+    except Exception as exc:  # noqa: BLE001 - hostile content openpyxl cannot handle
+        raise AnnotateError(f"未能生成标注副本：openpyxl 无法处理“{shown_path(source.name)}”"
+                            f"（{type(exc).__name__}: {xml_text(str(exc), 200)}），校验结果见上") from None
+    return write_atomically(target, wb.save, what="标注副本", protect=(source,))

@@ -5,22 +5,28 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..findings import Report, plain_value
+from ..findings import STATUS_ZH, Report, plain_value
+from ..safe_io import mark_workbook, write_atomically
+from .cellsafe import put, put_row, xml_text
 
 __all__ = ["write_report"]
 
 PER_FILE_SHEETS_MAX = 200
 _BAD = re.compile(r"[\[\]:*?/\\']")
-STATUS_ZH = {"ok": "通过", "warnings": "有警告", "invalid": "有错误", "error": "无法读取"}
 BINS = [0, 60, 70, 80, 90, 95, 100.0001]
 BIN_LABELS = ["<60", "60–70", "70–80", "80–90", "90–95", "≥95"]
 
 
 def _sheet_title(i: int, name: str) -> str:
-    return f"{i:04d} {_BAD.sub('', name)}"[:31]
+    return f"{i:04d} {_BAD.sub('', xml_text(name, 64))}"[:31]
 
 
-def write_report(report: Report, out: str | Path) -> Path:
+def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] = ()) -> Path:
+    """Write the report to ``out`` (through a temporary file; nothing partial is left on failure).
+
+    Every text cell is written as a string, never a formula, whatever the submitted files contain;
+    the workbook is marked as xlperf's output so a later folder run skips it.
+    """
     import pandas as pd
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
@@ -42,33 +48,33 @@ def write_report(report: Report, out: str | Path) -> Path:
     header_fill, bold = PatternFill("solid", fgColor="305496"), Font(bold=True, color="FFFFFF")
     columns = list(df.columns) + ["问题明细"]
     for col, name in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=col, value=name)
+        cell = put(ws, 1, col, name)
         cell.fill, cell.font = header_fill, bold
     per_file = len(report.files) <= PER_FILE_SHEETS_MAX
     detail = None if per_file else wb.create_sheet("问题明细")
     if detail is not None:
-        detail.append(["序号", "文件", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为"])
+        put_row(detail, ["序号", "文件", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为"])
     for r, (rep, record) in enumerate(zip(report.files, df.itertuples(index=False), strict=True), start=2):
         for c, value in enumerate(record, start=1):
-            ws.cell(row=r, column=c, value=None if pd.isna(value) else value)
-        link_cell = ws.cell(row=r, column=len(columns), value="查看")
+            put(ws, r, c, None if pd.isna(value) else value)
+        link_cell = put(ws, r, len(columns), "查看")
         if per_file:
             fws = wb.create_sheet(_sheet_title(r - 1, rep.department or Path(rep.path).stem))
-            fws.append([f"文件：{rep.path}"])
-            fws.append(["代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为"])
+            put_row(fws, [f"文件：{rep.path}"])
+            put_row(fws, ["代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为"])
             for f in rep.findings:
-                fws.append([f.code, f.severity.zh, f.sheet, f.cell, f.message, plain_value(f.found),
-                            plain_value(f.expected)])
+                put_row(fws, [f.code, f.severity.zh, f.sheet, f.cell, f.message, plain_value(f.found),
+                              plain_value(f.expected)])
             fws.column_dimensions["E"].width = 90
             target = f"'{fws.title}'!A1"
         else:
             assert detail is not None
             target = f"'问题明细'!A{detail.max_row + 1}"
             for f in rep.findings:
-                detail.append([r - 1, rep.path, f.code, f.severity.zh, f.sheet, f.cell, f.message,
-                               plain_value(f.found), plain_value(f.expected)])
+                put_row(detail, [r - 1, rep.path, f.code, f.severity.zh, f.sheet, f.cell, f.message,
+                                 plain_value(f.found), plain_value(f.expected)])
             if not rep.findings:
-                detail.append([r - 1, rep.path, "", "", "", "", "（未发现问题）"])
+                put_row(detail, [r - 1, rep.path, "", "", "", "", "（未发现问题）"])
         link_cell.hyperlink = Hyperlink(ref=link_cell.coordinate, location=target)
         link_cell.font = Font(color="0563C1", underline="single")
     for col, width in zip("ABCDEFGHIJK", (6, 28, 8, 10, 10, 8, 6, 6, 10, 50, 10), strict=True):
@@ -79,20 +85,18 @@ def write_report(report: Report, out: str | Path) -> Path:
     dist = wb.create_sheet("得分分布", 1)
     scores = pd.to_numeric(df["计算总分"], errors="coerce").dropna()
     counts = pd.cut(scores, bins=BINS, labels=BIN_LABELS, right=False).value_counts().reindex(BIN_LABELS, fill_value=0)
-    dist.append(["计算总分区间", "部门数"])
+    put_row(dist, ["计算总分区间", "部门数"])
     for label, n in counts.items():
-        dist.append([str(label), int(n)])
-    dist.append([])
-    dist.append(["平均分", round(float(scores.mean()), 2) if len(scores) else None])
-    dist.append(["中位数", round(float(scores.median()), 2) if len(scores) else None])
+        put_row(dist, [str(label), int(n)])
+    put_row(dist, ["平均分", round(float(scores.mean()), 2) if len(scores) else None], row=dist._current_row + 2)
+    put_row(dist, ["中位数", round(float(scores.median()), 2) if len(scores) else None])
     chart = BarChart()
     chart.title = "计算总分分布"
     chart.y_axis.title = "部门数"
     chart.add_data(Reference(dist, min_col=2, min_row=1, max_row=1 + len(BIN_LABELS)), titles_from_data=True)
     chart.set_categories(Reference(dist, min_col=1, min_row=2, max_row=1 + len(BIN_LABELS)))
     dist.add_chart(chart, "D2")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
-    return out
+    mark_workbook(wb, "report")
+    return write_atomically(out, wb.save, what="报告文件", protect=protect)
 
 

@@ -1,34 +1,221 @@
-"""The JSON shape of a validation report (stable; documented in README)."""
+"""The JSON shape of a validation report: pydantic models, published as a JSON Schema.
+
+``xlperf validate --json`` prints :class:`ReportJSON`; ``xlperf json-schema`` prints its schema (also
+committed as ``docs/validate-report.schema.json``, kept in step by a test). Values are numbers where they
+are numbers (a rate 55.23% is ``0.5523``) with the text a person reads beside them (``found_display``:
+``"55.23%"``); a value that is not a number (text typed into a cell, a formula) stays a string.
+An indicator is ``{"id", "name"}`` or null, whatever form the check recorded.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any, Literal
 
-from ..findings import FileReport, Report, plain_value
+from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["file_dict", "report_dict"]
+from ..findings import FileReport, Finding, Report
+from ..safe_io import shown_path
 
+__all__ = ["FileJSON", "FindingJSON", "IndicatorRef", "ReportJSON", "file_dict", "report_dict", "report_schema",
+           "value_pair"]
 
-
-
-def file_dict(rep: FileReport) -> dict[str, Any]:
-    return {
-        "path": rep.path,
-        "status": rep.status,
-        "framework": rep.framework,
-        "department": rep.department,
-        "year": rep.year,
-        "total_computed": plain_value(rep.total_computed),
-        "total_self": plain_value(rep.total_self),
-        "counts": {"error": rep.errors, "warning": rep.warnings, "info": len(rep.findings) - rep.errors - rep.warnings},
-        "findings": [
-            {"code": f.code, "name": f.name, "severity": f.severity.value, "sheet": f.sheet, "cell": f.cell,
-             "message": f.message, "found": plain_value(f.found), "expected": plain_value(f.expected),
-             "indicator": f.indicator}
-            for f in rep.findings
-        ],
-    }
+Value = float | int | str | bool | None
 
 
-def report_dict(report: Report) -> dict[str, Any]:
-    return {"files": [file_dict(f) for f in report.files]}
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class IndicatorRef(_Model):
+    """An indicator of the framework: its id and Chinese name (id null when the name is not in the framework)."""
+
+    id: str | None = Field(description="指标编号，如 procurement（框架中找不到时为 null）")
+    name: str | None = Field(description="指标中文名称（框架中找不到时为 null）")
+
+
+class Counts(_Model):
+    error: int = Field(ge=0)
+    warning: int = Field(ge=0)
+    info: int = Field(ge=0)
+
+
+class FindingJSON(_Model):
+    """One finding. ``found``/``expected`` are numbers when the value is a number, else the text as read."""
+
+    code: str = Field(pattern=r"^XP\d{3}$", description="校验规则代码（xlperf rules）")
+    name: str = Field(description="规则名称（kebab-case）")
+    severity: Literal["error", "warning", "info"]
+    severity_zh: Literal["错误", "警告", "提示"]
+    sheet: str | None
+    cell: str | None
+    message: str = Field(description="中文说明")
+    found: Value = Field(description="发现值：数字（比率为小数，0.5523 即 55.23%）、文字或 null")
+    found_display: str | None = Field(description="发现值的显示形式，如 55.23%、1,931.52")
+    expected: Value = Field(description="应为的值，形式同 found")
+    expected_display: str | None
+    indicator: IndicatorRef | None
+
+
+class FileJSON(_Model):
+    path: str
+    status: Literal["ok", "warnings", "invalid", "error"] = Field(
+        description="ok 通过；warnings 仅提示（有警告、无错误）；invalid 有错误；error 无法读取")
+    framework: str | None
+    department: str | None
+    year: int | None
+    total_computed: float | None
+    total_self: float | None
+    counts: Counts
+    findings: list[FindingJSON]
+
+
+class ReportJSON(_Model):
+    """The output of ``xlperf validate --json``."""
+
+    files: list[FileJSON]
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of ``xlperf validate --json``."""
+    out: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+    out.update(ReportJSON.model_json_schema())
+    out["title"] = "xlperf validate --json"
+    return out
+
+
+# Values --------------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})*(\.\d+)?$|^[+-]?\d+(\.\d+)?$")
+_PERCENT = re.compile(r"^([+-]?[\d,]+(?:\.\d+)?)%$")
+_MAX_DIGITS = 40  # beyond any amount a department has; longer digit strings stay text
+
+
+def _number(text: str) -> Decimal | None:
+    if len(text) > _MAX_DIGITS or not _NUMBER.match(text):
+        return None
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def _as_json_number(value: Decimal) -> float | int:
+    if value == value.to_integral_value() and abs(value) < 10**15:
+        return int(value)
+    return float(value)
+
+
+def _display(value: Decimal, kind: str | None) -> str:
+    """As the workbook shows it: rates as percentages, money with separators and two decimals."""
+    if kind == "rate":
+        return f"{value * 100:.2f}%"
+    if kind == "money":
+        return f"{value:,.2f}"
+    exponent = value.as_tuple().exponent
+    if kind == "points" and isinstance(exponent, int) and exponent >= -2:
+        return f"{value:.2f}"
+    if value == value.to_integral_value() and abs(value) < 10**15:
+        return f"{int(value)}"
+    return f"{value.normalize():f}"
+
+
+def value_pair(value: Any, kind: str | None = None) -> tuple[Value, str | None]:
+    """(JSON value, display text) of a finding's found/expected value.
+
+    A formatted string ("55.23%", "1,931.52") is read back into its number; ``kind`` (the cell's kind:
+    rate, money, count, points) says how a bare number is displayed.
+    """
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        return value, "是" if value else "否"
+    if isinstance(value, str):
+        text = value.strip()
+        m = _PERCENT.match(text)
+        if m and (number := _number(m.group(1))) is not None:
+            return _as_json_number(number / 100), text
+        number = _number(text)
+        if number is not None:
+            return _as_json_number(number), text
+        return value, value
+    if isinstance(value, int | float | Decimal):
+        try:
+            number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+        except (InvalidOperation, ValueError):
+            return str(value), str(value)
+        if not number.is_finite():
+            return str(value), str(value)
+        return _as_json_number(number), _display(number, kind)
+    return str(value), str(value)
+
+
+# Framework lookups (which kind a cell holds, an indicator's id and name) -------------------------------
+
+@lru_cache(maxsize=16)
+def _framework_tables(framework_id: str) -> tuple[dict[tuple[str, str], str], dict[str, tuple[str, str]]]:
+    """(sheet, cell) → kind, and id or name → (id, name), for a registered framework; empty when unknown."""
+    try:
+        from ..catalog import catalog
+        from ..framework.loader import load_framework
+        from ..workbook.plan import plan_for
+
+        fw = load_framework(framework_id)
+        specs = catalog(fw)
+        kinds = {(cp.sheet, cp.cell): specs[name].kind for name, cp in plan_for(fw).cells.items() if name in specs}
+        indicators: dict[str, tuple[str, str]] = {}
+        for ind in fw.walk():
+            indicators[ind.id] = (ind.id, ind.name)
+            indicators.setdefault(ind.name, (ind.id, ind.name))
+        return kinds, indicators
+    except Exception:  # noqa: BLE001 - an unknown or broken framework: values shown without units
+        return {}, {}
+
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _indicator(value: str | None, indicators: dict[str, tuple[str, str]]) -> IndicatorRef | None:
+    if not value:
+        return None
+    hit = indicators.get(value)
+    if hit is not None:
+        return IndicatorRef(id=hit[0], name=hit[1])
+    return IndicatorRef(id=value, name=None) if _ID.match(value) else IndicatorRef(id=None, name=value)
+
+
+def _finding(f: Finding, kinds: dict[tuple[str, str], str], indicators: dict[str, tuple[str, str]]) -> FindingJSON:
+    kind = kinds.get((f.sheet or "", f.cell or ""))
+    found, found_display = value_pair(f.found, kind)
+    expected, expected_display = value_pair(f.expected, kind)
+    return FindingJSON(code=f.code, name=f.name, severity=f.severity.value, severity_zh=f.severity.zh,
+                       sheet=f.sheet, cell=f.cell, message=f.message, found=found, found_display=found_display,
+                       expected=expected, expected_display=expected_display,
+                       indicator=_indicator(f.indicator, indicators))
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def file_model(rep: FileReport, framework: str | None = None) -> FileJSON:
+    """``framework``: the reviewer's --framework (an id or a file), used when the file's own id is not built in."""
+    kinds, indicators = _framework_tables(rep.framework) if rep.framework else ({}, {})
+    if not indicators and framework:
+        kinds, indicators = _framework_tables(str(framework))
+    info = len(rep.findings) - rep.errors - rep.warnings
+    return FileJSON(path=shown_path(rep.path), status=rep.status, framework=rep.framework,  # type: ignore[arg-type]
+                    department=rep.department, year=rep.year, total_computed=_float(rep.total_computed),
+                    total_self=_float(rep.total_self),
+                    counts=Counts(error=rep.errors, warning=rep.warnings, info=info),
+                    findings=[_finding(f, kinds, indicators) for f in rep.findings])
+
+
+def file_dict(rep: FileReport, framework: str | None = None) -> dict[str, Any]:
+    return file_model(rep, framework).model_dump(mode="json")
+
+
+def report_dict(report: Report, framework: str | None = None) -> dict[str, Any]:
+    return ReportJSON(files=[file_model(f, framework) for f in report.files]).model_dump(mode="json")

@@ -1,16 +1,42 @@
-"""Terminal rendering with rich."""
+"""Terminal rendering with rich.
+
+Everything a submitted file or a data file supplies (paths, department names, sheet names, messages
+quoting cell text) is passed to rich as :class:`rich.text.Text`, never as markup, and bounded in
+length: ``科技局[/]`` prints as typed and a 9 MB name prints as 200 characters. Columns fold long text
+onto the next line instead of cutting it with “…”, at 80 columns as at 160.
+"""
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from ..findings import Report
-from ..framework.scoring import ScoreResult
+from ..findings import STATUS_ZH, Report, Severity
+from .cellsafe import bounded
 
-__all__ = ["print_report", "print_scores"]
+if TYPE_CHECKING:
+    from ..framework.scoring import ScoreResult
+
+__all__ = ["NAME_MAX", "MESSAGE_MAX", "STATUS_ZH", "print_report", "print_scores", "summary_line", "user_text"]
+
+NAME_MAX = 200
+"""Characters shown of a name or path from a submitted file."""
+MESSAGE_MAX = 1000
+"""Characters shown of one finding's message (it quotes cell text, which may be huge)."""
+_STATUS_STYLE = {"ok": "green", "warnings": "yellow", "invalid": "red", "error": "red"}
+_SEVERITY_STYLE = {Severity.error: "red", Severity.warning: "yellow", Severity.info: "cyan"}
+
+
+def user_text(value: object, limit: int = NAME_MAX, style: str = "") -> Text:
+    """Text from a file, safe for rich: no markup, no emoji codes, bounded, printable."""
+    from ..safe_io import shown_path
+
+    return Text(bounded(shown_path("" if value is None else str(value)), limit), style=style)
 
 
 def _fmt(value: Decimal | None) -> str:
@@ -18,69 +44,80 @@ def _fmt(value: Decimal | None) -> str:
 
 
 def _console() -> Console:
-    """Wide enough for Chinese messages even when output is piped (rich assumes 80 columns then)."""
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)
+    """Piped output is 160 columns wide (rich would assume 80), unless COLUMNS says otherwise."""
+    console = Console(highlight=False, emoji=False)
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+        console = Console(width=160, highlight=False, emoji=False)
     return console
 
 
 def print_scores(result: ScoreResult, console: Console | None = None) -> None:
     console = console or _console()
-    table = Table(title=f"{result.department} {result.year} 年度部门整体支出绩效评分（{result.framework}）",
-                  show_lines=False, expand=True)
+    title = user_text(f"{result.department} {result.year} 年度部门整体支出绩效评分（{result.framework}）")
+    table = Table(title=title, show_lines=False, expand=True)
     for col, kw in (("级", {"width": 2}), ("指标", {"min_width": 12}), ("分值", {"justify": "right"}),
                     ("计算得分", {"justify": "right"}), ("自评得分", {"justify": "right"}),
                     ("差异", {"justify": "right"})):
-        table.add_column(col, **kw)  # type: ignore[arg-type]
+        table.add_column(col, overflow="fold", **kw)  # type: ignore[arg-type]
     for item in result.indicators:
         indent = "  " * (item.level - 1)
         delta = item.delta
-        delta_text = "" if delta is None else (f"[red]{delta:+.2f}[/]" if delta != 0 else "0.00")
+        delta_text = Text("") if delta is None else (Text(f"{delta:+.2f}", style="red") if delta != 0 else Text("0.00"))
         style = "bold" if item.level == 1 else None
-        table.add_row(str(item.level), indent + item.name, _fmt(item.points), _fmt(item.computed),
+        table.add_row(str(item.level), user_text(indent + item.name), _fmt(item.points), _fmt(item.computed),
                       _fmt(item.self), delta_text, style=style)
     t = result.total
     diff = "" if t.self is None else f"{t.self - t.computed:+.2f}"
     table.add_row("", "总分", _fmt(result.total_points), _fmt(t.computed), _fmt(t.self), diff, style="bold")
     console.print(table)
-    console.print("[bold]计算过程[/]")
+    console.print(Text("计算过程", style="bold"))
     for item in result.indicators:
         if item.is_leaf:
-            mark = "" if not item.delta else f"  [red]（自评 {item.self:.2f}，差 {item.delta:+.2f}）[/]"
-            console.print(f"• {item.name}：{item.explanation}{mark}", highlight=False)
+            line = user_text(f"• {item.name}：{item.explanation}", MESSAGE_MAX)
+            if item.delta:
+                line.append(f"  （自评 {item.self:.2f}，差 {item.delta:+.2f}）", style="red")
+            console.print(line)
 
 
-def print_report(report: Report, console: Console | None = None, *, max_findings: int = 200) -> None:
-    """Summary table (one row per file) and each file's findings."""
-    from ..findings import Severity
-
-    console = console or _console()
-    colors = {Severity.error: "red", Severity.warning: "yellow", Severity.info: "cyan"}
+def summary_line(report: Report) -> str:
+    """One line counting the files per status: 共 N 个文件：通过 a · 仅提示 b · 有错误 c · 无法读取 d."""
+    counts = {status: 0 for status in STATUS_ZH}
     for rep in report.files:
-        head = f"[bold]{rep.path}[/]  {rep.department or ''} {rep.year or ''}"
-        console.print(head, highlight=False)
-        if not rep.findings:
-            console.print("  [green]未发现问题[/]")
-            continue
-        table = Table(show_header=True, header_style="bold", expand=True, show_lines=False)
-        table.add_column("代码", width=6)
-        table.add_column("级别", width=4)
-        table.add_column("位置", max_width=22)
-        table.add_column("说明", ratio=1)
-        for f in rep.findings[:max_findings]:
-            color = colors[f.severity]
-            table.add_row(f.code, f"[{color}]{f.severity.zh}[/]", f.location, f.message)
-        console.print(table)
-        if len(rep.findings) > max_findings:
-            console.print(f"  … 另有 {len(rep.findings) - max_findings} 条，使用 --json 或 --report 查看全部")
+        counts[rep.status] = counts.get(rep.status, 0) + 1
+    parts = " · ".join(f"{STATUS_ZH[s]} {counts[s]}" for s in STATUS_ZH)
+    return f"共 {len(report.files)} 个文件：{parts}"
+
+
+def print_report(report: Report, console: Console | None = None, *, max_findings: int = 200,
+                 summary_only: bool = False) -> None:
+    """Each file's findings (unless ``summary_only``), the summary table and the count line."""
+    console = console or _console()
+    if not summary_only:
+        for rep in report.files:
+            head = user_text(rep.path, style="bold")
+            head.append(Text(f"  {bounded(rep.department or '', NAME_MAX)} {rep.year or ''}".rstrip()))
+            console.print(head)
+            if not rep.findings:
+                console.print(Text("  未发现问题", style="green"))
+                continue
+            table = Table(show_header=True, header_style="bold", expand=True, show_lines=False)
+            table.add_column("代码", width=5, no_wrap=True)
+            table.add_column("级别", width=4, no_wrap=True)
+            table.add_column("位置", max_width=22, overflow="fold")
+            table.add_column("说明", ratio=1, overflow="fold")
+            for f in rep.findings[:max_findings]:
+                table.add_row(f.code, Text(f.severity.zh, style=_SEVERITY_STYLE[f.severity]),
+                              user_text(f.location, 80), user_text(f.message, MESSAGE_MAX))
+            console.print(table)
+            if len(rep.findings) > max_findings:
+                console.print(f"  … 另有 {len(rep.findings) - max_findings} 条，使用 --json 或 --report 查看全部")
     summary = Table(title="校验汇总", expand=False)
     for col in ("文件", "部门", "年度", "计算总分", "自评总分", "错误", "警告", "状态"):
-        summary.add_column(col)
-    status_zh = {"ok": "[green]通过[/]", "warnings": "[yellow]有警告[/]", "invalid": "[red]有错误[/]",
-                 "error": "[red]无法读取[/]"}
+        summary.add_column(col, overflow="fold", min_width=4 if col in ("错误", "警告", "状态") else None)
     for rep in report.files:
-        summary.add_row(rep.path.rsplit("/", 1)[-1], rep.department or "", str(rep.year or ""),
-                        _fmt(rep.total_computed), _fmt(rep.total_self), str(rep.errors), str(rep.warnings),
-                        status_zh.get(rep.status, rep.status))
+        summary.add_row(user_text(rep.path.replace("\\", "/").rsplit("/", 1)[-1]), user_text(rep.department or ""),
+                        str(rep.year or ""), _fmt(rep.total_computed), _fmt(rep.total_self), str(rep.errors),
+                        str(rep.warnings), Text(STATUS_ZH.get(rep.status, rep.status),
+                                                style=_STATUS_STYLE.get(rep.status, "")))
     console.print(summary)
+    console.print(Text(summary_line(report)))

@@ -48,7 +48,7 @@ def _decimal(text: str) -> Decimal | None:
 def parse_cell(raw: RawCell | None, spec: NameSpec) -> Parsed:
     """Parse one input cell for its spec (money, count, rate, bool, tier, points, text …)."""
     if raw is not None and raw.formula is not None and raw.value is None:
-        return Parsed(None, error=CellNote("XP213", f"输入单元格中是公式（={raw.formula}）但没有保存计算结果，"
+        return Parsed(None, error=CellNote("XP215", f"输入单元格中是公式（={raw.formula}）但没有保存计算结果，"
                                                    "请在 Excel 中重新计算后保存，或直接填写数值"))
     if raw is None or raw.value is None or (raw.type in ("s", "str", "inlineStr") and not raw.value.strip()):
         return Parsed(None)
@@ -134,7 +134,7 @@ def _from_text(text: str, spec: NameSpec, out: Parsed) -> Decimal | None:
         number = number / 100
         out.notes.append(CellNote("XP203", f"“{original}”以文字形式输入，已按百分数读取为 {number * 100:.2f}%"))
     elif not any(n.code in ("XP202", "XP210", "XP204") for n in out.notes):
-        out.notes.append(CellNote("XP201", f"“{original}”是以文本格式保存的数字，已按数值读取"))
+        out.notes.append(CellNote("XP214", f"“{original}”是以文本格式保存的数字，已按数值读取"))
     return number
 
 

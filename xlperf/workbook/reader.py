@@ -23,7 +23,7 @@ from .xlsx import Book, RawCell, open_book
 
 __all__ = ["UnreadableWorkbook", "WorkbookRead", "read_department", "read_workbook"]
 
-NOTE_SEVERITY = {"XP201": Severity.warning, "XP202": Severity.info, "XP203": Severity.info, "XP204": Severity.info,
+NOTE_SEVERITY = {"XP214": Severity.warning, "XP202": Severity.info, "XP203": Severity.info, "XP204": Severity.info,
                  "XP210": Severity.info, "XP213": Severity.info}
 
 
@@ -100,7 +100,7 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
                                     expected=fw.id,
                                     message=f"工作簿的评价框架为“{fw_id}”，与所选框架“{fw.id}”不一致"))
     elif fw_version is not None and fw_version != fw.version:
-        out.findings.append(Finding(code="XP122", name="framework-mismatch", severity=Severity.warning,
+        out.findings.append(Finding(code="XP127", name="framework-version-mismatch", severity=Severity.warning,
                                     sheet="基本信息", cell=book.names.get("fw_version", ("", ""))[1],
                                     found=fw_version, expected=fw.version,
                                     message=f"工作簿的框架版本为 {fw_version}，当前框架 {fw.id} 的版本为 {fw.version}"))
@@ -110,7 +110,7 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
     year_name = fw.form.role("year")
     year = out.values.get(year_name) if year_name else None
     if isinstance(year, int) and year != fw.year:
-        out.findings.append(Finding(code="XP122", name="framework-mismatch", severity=Severity.warning,
+        out.findings.append(Finding(code="XP128", name="year-mismatch", severity=Severity.warning,
                                     sheet=out.locations.get(year_name, ("", ""))[0] or None,
                                     cell=out.locations.get(year_name, ("", ""))[1] or None, found=year,
                                     expected=fw.year,
@@ -142,7 +142,7 @@ def _read_values(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
                 planned = out.plan.cells.get(name)
                 if planned is not None and planned.formula and planned.sheet in book.sheets:
                     out.findings.append(Finding(
-                        code="XP121", name="missing-defined-name", severity=Severity.error, sheet=planned.sheet,
+                        code="XP129", name="missing-formula-name", severity=Severity.error, sheet=planned.sheet,
                         cell=planned.cell, message=f"缺少名称 {name}（{spec.label}）：引用它的公式将显示 #NAME?，"
                                                    "表内计算失效。请勿删除工作簿中的名称"))
             continue
