@@ -11,7 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .expr import Expr, ExprError, Value, _truth, parse, quantize
+from .expr import (
+    ARG, COMPARED, DIVISOR, FACTOR, MINUEND, SUBTRAHEND, Expr, ExprError, Value, _truth, parse, quantize,
+)
 from .models import (
     BandsRule, ChecklistRule, DeductionRule, Framework, JudgedRule, LinearRule, Measure, OverrideRule,
     PenaltyRule, Rule, ScheduleRule, SumRule, TiersRule,
@@ -74,13 +76,11 @@ class MeasureDef:
         return quantize(num / den, self.decimals), num, den
 
     def excel(self, name_of: NameOf = lambda n: n) -> str:
-        num, den = self.num.to_excel(name_of), self.den.to_excel(name_of)
-        den_p = f"({den})" if any(c in den for c in "+-*/") else den
-        num_p = f"({num})" if any(c in num for c in "+-") else num
+        num_p, den_p = self.num.to_excel(name_of, FACTOR), self.den.to_excel(name_of, DIVISOR)
         zero = fmt_pts(self.den_zero)
         if self.den_zero_num_positive is not None:
-            zero = f"IF({num}>0,{fmt_pts(self.den_zero_num_positive)},{zero})"
-        return f"IF({den}=0,{zero},ROUND({num_p}/{den_p},{self.decimals}))"
+            zero = f"IF({self.num.to_excel(name_of, COMPARED)}>0,{fmt_pts(self.den_zero_num_positive)},{zero})"
+        return f"IF({self.den.to_excel(name_of, COMPARED)}=0,{zero},ROUND({num_p}/{den_p},{self.decimals}))"
 
 
 @dataclass(frozen=True)
@@ -400,12 +400,14 @@ def finish_excel(raw: str, points: Decimal, decimals: int) -> str:
     return f"ROUND(MIN({fmt_pts(points)},MAX(0,{raw})),{decimals})"
 
 
-def _x(source: str, name_of: NameOf) -> str:
-    return parse(source).to_excel(name_of)
+def _x(source: str, name_of: NameOf, within: int = ARG) -> str:
+    """A framework expression as formula text for the slot ``within`` (see :meth:`Expr.to_excel`):
+    parenthesised where the operator around it binds tighter (``1-offpost_rate`` times a factor)."""
+    return parse(source).to_excel(name_of, within)
 
 
 def _linear_x(rule: LinearRule, name_of: NameOf) -> str:
-    body = f"MIN({fmt_pts(rule.points)},{_x(rule.measure, name_of)}*{fmt_pts(rule.factor)})"
+    body = f"MIN({fmt_pts(rule.points)},{_x(rule.measure, name_of, FACTOR)}*{fmt_pts(rule.factor)})"
     if rule.zero_if:
         return f"IF({_x(rule.zero_if, name_of)},0,{body})"
     return body
@@ -426,7 +428,7 @@ def _band_cond(band: object, ref: str) -> str:
 
 
 def _bands_x(rule: BandsRule, name_of: NameOf) -> str:
-    ref = _x(rule.measure, name_of)
+    ref = _x(rule.measure, name_of, COMPARED)
     formula = fmt_pts(rule.otherwise)
     for band in reversed(rule.bands):
         formula = f"IF({_band_cond(band, ref)},{fmt_pts(band.score)},{formula})"
@@ -434,8 +436,10 @@ def _bands_x(rule: BandsRule, name_of: NameOf) -> str:
 
 
 def _deduction_x(rule: DeductionRule, name_of: NameOf) -> str:
-    ref = _x(rule.measure, name_of)
-    diff = f"{ref}-{fmt_pts(rule.threshold)}" if rule.direction == "over" else f"{fmt_pts(rule.threshold)}-{ref}"
+    if rule.direction == "over":
+        diff = f"{_x(rule.measure, name_of, MINUEND)}-{fmt_pts(rule.threshold)}"
+    else:
+        diff = f"{fmt_pts(rule.threshold)}-{_x(rule.measure, name_of, SUBTRAHEND)}"
     units = f"MAX(0,ROUND(({diff})/{fmt_pts(rule.unit)},6))"
     if rule.units == "floor":
         units = f"INT({units})"
