@@ -68,11 +68,19 @@ class MeasureDef:
 
     def value(self, env: Mapping[str, Value]) -> tuple[Decimal, Decimal, Decimal]:
         """(rate, numerator, denominator), the rate rounded to the framework's decimals."""
-        num, den = _dec(self.num.evaluate(env)), _dec(self.den.evaluate(env))
-        if den == 0:
-            if num > 0 and self.den_zero_num_positive is not None:
-                return self.den_zero_num_positive, num, den
+        den = _dec(self.den.evaluate(env))
+        if den == 0 and self.den_zero_num_positive is None:
+            # The sheet's IF(den=0,den_zero,…) never computes the numerator here, so an error in it (a
+            # division by an input that is 0) is no error of the rate; it is then reported as 0.
+            try:
+                num = _dec(self.num.evaluate(env))
+            except ExprError:
+                num = Decimal(0)
             return self.den_zero, num, den
+        num = _dec(self.num.evaluate(env))
+        if den == 0:
+            assert self.den_zero_num_positive is not None
+            return (self.den_zero_num_positive if num > 0 else self.den_zero), num, den
         return quantize(num / den, self.decimals), num, den
 
     def excel(self, name_of: NameOf = lambda n: n) -> str:
