@@ -19,7 +19,7 @@ from typing import Any
 from xlperf.framework.expr import Expr, ExprError, Value, parse, quantize
 
 D = Decimal
-EDGES = [D(0), D("0.05"), D("0.1"), D("0.5"), D("0.6"), D("0.75"), D("0.8"), D("0.9"), D("0.95"), D(1), D("1.2")]
+EDGES = [D("-0.5"), D(0), D("0.05"), D("0.1"), D("0.5"), D("0.6"), D("0.75"), D("0.8"), D("0.9"), D("0.95"), D(1), D("1.2")]
 CONSTS = ["0", "1", "2", "3", "0.5", "0.25", "0.9", "10", "100", "0.01", "1.5"]
 LABELS = ["按规定公开", "公开但不规范", "未公开", 'A"B']
 FLAG_YES = "是"
@@ -70,11 +70,13 @@ def number_expr(ch: Chooser, names: Names, depth: int) -> str:
         return f"{ch.pick(['min', 'max'])}({', '.join(args)})"
     if k == 6:
         return f"abs({a})"
-    if k == 7:
-        return f"round_({a}, {ch.pick([0, 1, 2, 4, -1])})"
+    if k == 7:  # places from a name too: Excel truncates them (2.7 → 2), clamps huge ones
+        return f"round_({a}, {ch.pick([0, 1, 2, 4, -1, ch.pick(names.numbers)])})"
     if k == 8:
         return f"if_({bool_expr(ch, names, depth - 1)}, {a}, {number_expr(ch, names, depth - 1)})"
-    if k == 9:
+    if k == 9:  # a true/false value as a number: in arithmetic, or bare (an argument of MIN, ABS, …)
+        if ch.chance(30):
+            return bool_expr(ch, names, depth - 1)
         return f"({bool_expr(ch, names, depth - 1)} {ch.pick(['+', '*', '-'])} {a})"
     if k == 10:
         b, c = number_expr(ch, names, depth - 1), number_expr(ch, names, depth - 1)
@@ -198,7 +200,7 @@ def rule(ch: Chooser, kind: str, pts: Decimal, depth: int = 0) -> dict[str, Any]
     p = str(pts)
     if kind == "linear":
         out: dict[str, Any] = {"kind": "linear", "points": p, "measure": measure_source(ch),
-                               "factor": ch.pick(["1", "2", "5", "10", "0.5", "6.5", str(pts)])}
+                               "factor": ch.pick(["1", "2", "5", "10", "0.5", "6.5", "-1", str(pts)])}
         if ch.chance(40):
             out["zero_if"] = bool_expr(ch, RULE_NAMES, ch.int(0, 2))
         return out

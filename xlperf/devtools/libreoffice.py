@@ -101,7 +101,7 @@ def evaluate_formulas(batches: Sequence[FormulaBatch], workdir: Path) -> list[li
     of them in ONE LibreOffice call and return each formula's value, batch by batch.
 
     Inputs of None are left blank (as an unanswered cell); text is always stored as text, never as a
-    formula. Up to 16,000 names and 16,000 formulas per batch.
+    formula. Up to 100,000 names and 100,000 formulas per batch.
     """
     from openpyxl import Workbook
     from openpyxl.workbook.defined_name import DefinedName
@@ -111,8 +111,8 @@ def evaluate_formulas(batches: Sequence[FormulaBatch], workdir: Path) -> list[li
     workdir.mkdir(parents=True, exist_ok=True)
     paths = []
     for n, batch in enumerate(batches):
-        if len(batch.inputs) + len(batch.named) > 16_000 or len(batch.formulas) > 16_000:
-            raise ValueError("evaluate_formulas: at most 16,000 names and 16,000 formulas per batch")
+        if len(batch.inputs) + len(batch.named) > 100_000 or len(batch.formulas) > 100_000:
+            raise ValueError("evaluate_formulas: at most 100,000 names and 100,000 formulas per batch")
         wb = Workbook()
         inputs = wb.active
         inputs.title = "In"

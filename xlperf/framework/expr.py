@@ -200,7 +200,10 @@ def _eval(node: ast.expr, env: Mapping[str, Value]) -> Value:
         if fn == "abs":
             return abs(args[0])
         if fn == "round_":
-            return quantize(args[0], int(args[1]))
+            places = int(args[1])  # truncated, as ROUND truncates its digits (2.7 → 2)
+            if not -32768 <= places <= 32767:  # where the spreadsheet's ROUND gives #VALUE!
+                raise ExprError(f"round_ 的小数位数超出范围（{places}）：{ast.unparse(node)}")
+            return quantize(args[0], places)
     raise ExprError(f"无法计算：{ast.unparse(node)}")  # pragma: no cover - whitelisted above
 
 
