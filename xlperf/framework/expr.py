@@ -220,7 +220,7 @@ def _truth(value: Value) -> bool:
 # Binding strengths. Text rendered for a slot is parenthesised when its operator binds less tightly
 # than the slot needs: ``1-x`` as a FACTOR is ``(1-x)``, ``b/c`` as a DIVISOR is ``(b/c)``.
 ARG = 0         # a whole formula, or an argument of a function
-COMPARED = 2    # an operand of a comparison (arithmetic binds tighter than comparison in Excel too)
+COMPARED = -1   # an operand of a comparison (not a strength: see _compared; arithmetic binds tighter)
 MINUEND = 2     # the left operand of + or -
 SUBTRAHEND = 3  # the right operand of + or - (left-associative: a-(b-c) keeps its parentheses)
 FACTOR = 3      # the left operand of * or /
@@ -246,7 +246,7 @@ def _compared(node: ast.expr, name_of: Callable[[str], str]) -> str:
     (LibreOffice would agree either way; Excel would not)."""
     if _is_boolean(node):
         return f"N({_excel(node, name_of, ARG)})"
-    return _excel(node, name_of, COMPARED)
+    return _excel(node, name_of, 2)
 
 
 def _excel(node: ast.expr, name_of: Callable[[str], str], parent_prec: int) -> str:
