@@ -452,3 +452,15 @@ def test_regressions_recalculated_by_libreoffice_equal_the_engine(tmp_path: Path
     assert [c.number for c in cells[:4]] == [D("1.4"), D(0), D(1), D(1)]
     assert cells[4].kind == "e" and cells[4].text == "#DIV/0!"
     assert cells[5].number is not None and abs(cells[5].number - D(-1)) < D("1e-12")
+
+
+def test_a_band_without_bounds_first_scores_even_when_the_measure_fails() -> None:
+    """IF(TRUE,2.5,…) never computes the measure: 0.5 / (1 − 1) is no error there, in the engine neither."""
+    rule = BandsRule(kind="bands", points=D("2.5"), measure="0.5 / (1 - r_a)", bands=[{"score": D("2.5")}],
+                     otherwise=D("1.25"))
+    assert excel_rule(rule) == "IF(TRUE,2.5,1.25)"
+    assert evaluate_rule(rule, Ctx(_rules_env(r_a="1"), str))[0] == D("2.5")
+    bounded_first = BandsRule(kind="bands", points=D("2.5"), measure="0.5 / (1 - r_a)",
+                              bands=[{"lower": D(1), "score": D(1)}, {"score": D("2.5")}])
+    with pytest.raises(ExprError, match="除数为 0"):  # IF(0.5/(1-r_a)>=1,…) is #DIV/0!
+        evaluate_rule(bounded_first, Ctx(_rules_env(r_a="1"), str))

@@ -39,8 +39,8 @@ from xlperf.framework.rules import (
 )
 
 from .generators import (
-    EDGES, FLAG_YES, SMALL, TIE, KINDS, Chooser, Names, bool_expr, half_way, judged_answer, measure_decl, near_tie,
-    number, number_expr, points, rule, text_answer,
+    EDGES, FLAG_YES, KINDS, SMALL, TIE, Chooser, Names, bool_expr, divides, half_way, judged_answer, measure_decl,
+    near_tie, number, number_expr, points, rule, text_answer,
 )
 
 D = Decimal
@@ -81,7 +81,7 @@ def rule_case(n: int) -> RuleCase:
     decimals = ch.pick([2, 2, 2, 0, 1, 3, 4])
     fw = Framework.model_validate({
         "id": "prop", "version": "1", "name": "p", "region": "r", "year": 2024, "total_points": str(pts),
-        "rounding": {"rate_decimals": ch.pick([4, 4, 2, 0, 8]), "score_decimals": decimals},
+        "rounding": {"rate_decimals": ch.pick([4, 4, 4, 4, 2, 0, 8]), "score_decimals": decimals},
         "measures": [measure_decl(ch, "m_a"), measure_decl(ch, "m_b")],
         "indicators": [{"id": "case_ind", "name": "case", "points": str(pts), "rule": declared}]})
     cells: dict[str, Any] = {x: number(ch) for x in ("x_a", "x_b", "x_c", "x_d")}
@@ -104,12 +104,13 @@ def rule_case(n: int) -> RuleCase:
         except ExprError:
             measures[m.id] = None
             continue
-        fragile |= D(0) < abs(den) <= SMALL or (den != 0 and half_way(num / den, m.decimals))
+        fragile |= D(0) < abs(den) <= SMALL or (den != 0 and half_way(num / den, m.decimals, quotient=(num, den)))
         env[m.id] = measures[m.id] = rate
     try:
         raw, _ = evaluate_rule(fw.indicators[0].rule, Ctx(env, lambda name: name))  # type: ignore[arg-type]
         score: Decimal | None = finish(raw, pts, decimals)
-        fragile |= half_way(raw, decimals)
+        clamped = min(pts, max(D(0), raw))
+        fragile |= half_way(clamped, decimals, divided=clamped not in (0, pts) and _rule_divides(declared_rule(fw)))
     except ExprError:
         score = None
     fragile |= _rule_fragile(fw.indicators[0].rule, env)  # type: ignore[arg-type]
@@ -133,7 +134,7 @@ def _rule_fragile(r: Any, env: dict[str, Value]) -> bool:
                 edges = [e for b in getattr(r, "bands", []) for e in (b.lower, b.upper) if e is not None]
                 out |= any(D(0) < abs(value - e) <= TIE * max(D(1), abs(value)) for e in edges)
                 if key == "measure" and r.kind == "deduction":
-                    out |= half_way((value - r.threshold) / r.unit, 6)
+                    out |= half_way((value - r.threshold) / r.unit, 6, divided=True)
     for item in getattr(r, "items", []):
         if item.when:
             out |= near_tie(parse(item.when), env)
@@ -142,6 +143,17 @@ def _rule_fragile(r: Any, env: dict[str, Value]) -> bool:
     for sub in [*getattr(r, "parts", []), *([r.rule] if r.kind == "override" else [])]:
         out |= _rule_fragile(sub, env)
     return out
+
+
+def declared_rule(fw: Framework) -> Any:
+    return fw.indicators[0].rule
+
+
+def _rule_divides(r: Any) -> bool:
+    """The raw score is arithmetic on an expression that divides (not on a measure: those are rounded)."""
+    sources = [getattr(r, k, None) for k in ("measure", "count") if r.kind in ("linear", "penalty")]
+    subs = [*getattr(r, "parts", []), *([r.rule] if r.kind == "override" else [])]
+    return any(isinstance(x, str) and divides(parse(x)) for x in sources) or any(_rule_divides(s) for s in subs)
 
 
 def rule_batch(cases: list[RuleCase]) -> FormulaBatch:

@@ -283,8 +283,14 @@ def _in_band(value: Decimal, band: object) -> bool:
 
 
 def _bands(rule: BandsRule, ctx: Ctx) -> tuple[Decimal, str]:
-    value = ctx.num(rule.measure)
+    value: Decimal | None = None
     for band in rule.bands:
+        if band.lower is None and band.upper is None:
+            # A band without bounds is IF(TRUE,…) in the sheet: reached before any bounded band, the
+            # measure is never computed (so a measure that cannot be, a division by 0, is no error).
+            return band.score, f"{_band_text(band)} → {fmt_pts(band.score)} 分"
+        if value is None:
+            value = ctx.num(rule.measure)
         if _in_band(value, band):
             return band.score, f"{ctx.measure_text(rule.measure)} {_band_text(band)} → {fmt_pts(band.score)} 分"
     return rule.otherwise, f"{ctx.measure_text(rule.measure)}，不在任何档位 → {fmt_pts(rule.otherwise)} 分"
