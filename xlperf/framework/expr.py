@@ -44,7 +44,9 @@ def quantize(value: Decimal, places: int) -> Decimal:
     places = max(-_MAX_PLACES, min(_MAX_PLACES, places))
     if not value.is_finite():
         return value
-    digits = max(28, value.adjusted() + places + 3)
+    digits = value.adjusted() + places + 3
+    if digits <= 28:  # the default context suffices (the usual case: no context to build)
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     context = Context(prec=digits, Emax=MAX_EMAX, Emin=MIN_EMIN)
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=context)
 
