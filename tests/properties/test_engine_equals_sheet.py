@@ -7,8 +7,8 @@ formulas and recalculated by LibreOffice in ONE call, equal the Decimal engine.
   to the cent; every measure cell must equal the engine's rate.
 - 1000 expression cases drawn by hypothesis (``derandomize=True``: the same cases on every run) and 1000
   from seeded ``random.Random``, over numbers, flags (是/否 cells, as the workbook has them) and a text
-  answer; the cell computes
-  ``Expr.to_excel`` and must equal ``Expr.evaluate`` to 1e-9 (relative), TRUE/FALSE as 1/0.
+  answer; the cell computes ``Expr.to_excel`` and must equal ``Expr.evaluate`` to 1e-9 (relative),
+  TRUE/FALSE as 1/0.
 
 Where the engine raises ExprError (a division by 0), the cell must hold an error (#DIV/0!), and the other
 way round: the two never disagree silently. A decision within 1e-14 (relative) of its edge without being
@@ -22,8 +22,8 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any, get_args
 
