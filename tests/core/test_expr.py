@@ -464,3 +464,16 @@ def test_a_band_without_bounds_first_scores_even_when_the_measure_fails() -> Non
                               bands=[{"lower": D(1), "score": D(1)}, {"score": D("2.5")}])
     with pytest.raises(ExprError, match="除数为 0"):  # IF(0.5/(1-r_a)>=1,…) is #DIV/0!
         evaluate_rule(bounded_first, Ctx(_rules_env(r_a="1"), str))
+
+
+def test_a_flag_rendered_as_a_condition_is_compared_as_a_number() -> None:
+    """The workbook renders a 是/否 flag as (flag="是"), TRUE/FALSE: compared with 1, Excel says FALSE."""
+    def name_of(name: str) -> str:
+        return f'({name}="是")' if name.startswith("flag_") else name
+
+    assert parse("flag_x == 1").to_excel(name_of) == 'N(flag_x="是")=1'
+    assert parse("flag_x != flag_y").to_excel(name_of) == 'N(flag_x="是")<>N(flag_y="是")'
+    assert parse("if_(flag_x, 1, 0)").to_excel(name_of) == 'IF((flag_x="是"),1,0)'
+    assert parse("flag_x + a > 1").to_excel(name_of) == '(flag_x="是")+a>1'   # arithmetic makes it 1/0
+    assert parse("t_label == 'x'").to_excel(name_of) == 't_label="x"'
+    assert parse("a_b == 1").to_excel(lambda n: f"ROUND({n},4)") == "ROUND(a_b,4)=1"

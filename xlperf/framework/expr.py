@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
@@ -242,13 +243,20 @@ def _is_boolean(node: ast.expr) -> bool:
     return False
 
 
+_CONDITION_TEXT = re.compile(r'^\((?:[^"]|"[^"]*")*[=<>](?:[^"]|"[^"]*")*\)$')
+"""A name rendered as a parenthesised comparison, as a 是/否 flag is (``(flag_x="是")``)."""
+
+
 def _compared(node: ast.expr, name_of: Callable[[str], str]) -> str:
     """An operand of a comparison. Excel compares TRUE with a number by type (TRUE=1 is FALSE, TRUE>5
-    is TRUE) where the engine compares 1 with 1, so a true/false operand is made a number with N()
-    (LibreOffice would agree either way; Excel would not)."""
+    is TRUE) where the engine compares 1 with 1, so a true/false operand (a condition, or a name that
+    ``name_of`` renders as one) is made a number with N() (LibreOffice agrees either way; Excel not)."""
     if _is_boolean(node):
         return f"N({_excel(node, name_of, ARG)})"
-    return _excel(node, name_of, 2)
+    text = _excel(node, name_of, 2)
+    if isinstance(node, ast.Name) and _CONDITION_TEXT.match(text):
+        return f"N{text}"
+    return text
 
 
 def _excel(node: ast.expr, name_of: Callable[[str], str], parent_prec: int) -> str:
