@@ -6,10 +6,14 @@ Every expected value below is worked out by hand from ordinary arithmetic / Exce
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from xlperf.framework.expr import ExprError, parse, quantize
+from xlperf.devtools.libreoffice import FormulaBatch, evaluate_formulas
+from xlperf.framework.expr import COMPARED, DIVISOR, FACTOR, MINUEND, SUBTRAHEND, ExprError, parse, quantize
+from xlperf.framework.models import BandsRule, DeductionRule, LinearRule
+from xlperf.framework.rules import Ctx, MeasureDef, evaluate_rule, excel_rule
 
 D = Decimal
 
@@ -322,3 +326,154 @@ def test_small_numbers_are_not_in_scientific_notation() -> None:
 )
 def test_quantize_half_up(value: Decimal, places: int, expected: Decimal) -> None:
     assert quantize(value, places) == expected
+
+
+def test_quantize_a_large_value_to_many_places_does_not_raise() -> None:
+    # 28 significant digits is the default context: 10**30 to 4 places needs 35
+    assert quantize(D(10) ** 30 + D("0.00005"), 4) == D(10) ** 30 + D("0.0001")
+    assert quantize(D("1.5"), 10_000) == D("1.5")  # as ROUND(1.5, 10000) in a spreadsheet
+    assert quantize(D("123"), -10_000) == 0
+
+
+# Regressions found by tests/properties/test_engine_equals_sheet.py ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "within", "excel"),
+    [
+        ("1 - r_a", FACTOR, "(1-r_a)"),          # MIN(2,1-r_a*2) was 0.4 in the sheet, 1.4 in the engine
+        ("a * b", FACTOR, "a*b"),
+        ("a / b", DIVISOR, "(a/b)"),
+        ("a * b", DIVISOR, "(a*b)"),
+        ("a - b", SUBTRAHEND, "(a-b)"),          # 0.9-a-b is not 0.9-(a-b)
+        ("a + b", MINUEND, "a+b"),
+        ("a < b", MINUEND, "(a<b)"),
+        ("a < b", FACTOR, "(a<b)"),
+        ("-a", SUBTRAHEND, "-a"),                # 0.9--a is 0.9+a in Excel too
+        ("a - b", COMPARED, "a-b"),
+        ("a < b", COMPARED, "N(a<b)"),           # TRUE>=0.5 is TRUE in Excel whatever the data
+        ("not a", COMPARED, "N(NOT(a))"),
+        ("if_(a, b < c, 0)", COMPARED, "N(IF(a,b<c,0))"),
+        ("a", COMPARED, "a"),
+    ],
+)
+def test_to_excel_parenthesises_for_the_slot_it_is_spliced_into(source: str, within: int, excel: str) -> None:
+    assert parse(source).to_excel(within=within) == excel
+
+
+@pytest.mark.parametrize(
+    ("source", "excel"),
+    [
+        ("(a < b) == 1", "N(a<b)=1"),           # Excel: TRUE=1 is FALSE; the engine: 1 == 1
+        ("(a < b) >= (c < d)", "N(a<b)>=N(c<d)"),
+        ("(a < b) < c", "N(a<b)<c"),
+        ("-(a - b)", "-(a-b)"),
+        ("-(a / b)", "-(a/b)"),
+        ("a / (b / c)", "a/(b/c)"),
+        ("a - (b + c)", "a-(b+c)"),
+        ("(a < b) * c", "(a<b)*c"),
+        ("min(a < b, c)", "MIN(a<b,c)"),
+        ("not (a - b)", "NOT(a-b)"),
+    ],
+)
+def test_to_excel_precedence_traps(source: str, excel: str) -> None:
+    assert parse(source).to_excel() == excel
+
+
+def test_and_or_evaluate_every_operand_as_excel_does() -> None:
+    """OR(x=0, a/x>1) is #DIV/0! in the sheet when x is 0: the engine must fail too, not answer True."""
+    with pytest.raises(ExprError, match="除数为 0"):
+        ev("zero_v == 0 or a / zero_v > 1")
+    with pytest.raises(ExprError, match="除数为 0"):
+        ev("zero_v != 0 and a / zero_v > 1")
+    assert ev("zero_v == 0 or a > b") is True
+
+
+def test_round_digits_beyond_the_spreadsheet_range_are_an_expr_error() -> None:
+    """ROUND(x, 58034) is #VALUE! in LibreOffice; round_ with digits from an input must fail alike."""
+    assert ev("round_(1.25, 32767)") == D("1.25")
+    assert ev("round_(1.255, a / 4)") == D("1.26")  # 10 / 4 = 2.5 digits → 2, as ROUND truncates them
+    with pytest.raises(ExprError, match="位数超出范围"):
+        ev("round_(1.25, 32768)")
+    with pytest.raises(ExprError, match="位数超出范围"):
+        ev("round_(1.25, -32769)")
+
+
+def _rules_env(**values: str) -> dict[str, Decimal]:
+    return {k: D(v) for k, v in values.items()}
+
+
+def test_linear_rule_parenthesises_its_measure() -> None:
+    rule = LinearRule(kind="linear", points=D(2), measure="1 - r_a", factor=D(2))
+    assert excel_rule(rule) == "MIN(2,(1-r_a)*2)"
+    # (1 - 0.3) × 2 = 1.4, not 1 - 0.3 × 2 = 0.4
+    assert evaluate_rule(rule, Ctx(_rules_env(r_a="0.3"), str))[0] == D("1.4")
+
+
+def test_deduction_under_parenthesises_its_measure() -> None:
+    rule = DeductionRule(kind="deduction", points=D(3), measure="a_x - b_x", threshold=D("0.9"),
+                         direction="under", per_unit=D("0.5"))
+    assert excel_rule(rule) == "MAX(0,3-MAX(0,ROUND((0.9-(a_x-b_x))/0.01,6))*0.5)"
+    # 0.9 − (0.5 − 0.4) = 0.8 → 80 points under → 3 − 40 → floor 0; 0.9 − 0.5 − 0.4 would be 0 → 3
+    assert evaluate_rule(rule, Ctx(_rules_env(a_x="0.5", b_x="0.4"), str))[0] == D(0)
+
+
+def test_bands_compare_a_condition_measure_as_a_number() -> None:
+    rule = BandsRule(kind="bands", points=D(2), measure="a_x > 0.5",
+                     bands=[{"lower": D("0.5"), "score": D(2)}], otherwise=D(0))
+    assert excel_rule(rule) == "IF(N(a_x>0.5)>=0.5,2,0)"
+
+
+def test_measure_renders_conditions_and_sums_in_parentheses() -> None:
+    m = MeasureDef("m_x", "m", parse("a_x < b_x"), parse("c_x - d_x"), D(0), 4)
+    assert m.excel() == "IF(c_x-d_x=0,0,ROUND((a_x<b_x)/(c_x-d_x),4))"
+
+
+def test_measure_with_denominator_zero_ignores_an_error_in_its_numerator() -> None:
+    """IF(den=0, den_zero, …) never computes the numerator: 1 / 0 in it is no error of the rate."""
+    m = MeasureDef("m_x", "m", parse("a_x / b_x"), parse("b_x"), D(1), 4)
+    assert m.value(_rules_env(a_x="5", b_x="0"))[0] == D(1)
+    guarded = MeasureDef("m_x", "m", parse("a_x / b_x"), parse("b_x"), D(1), 4, den_zero_num_positive=D(0))
+    with pytest.raises(ExprError):  # IF(a_x/b_x>0, …) is computed, and is #DIV/0! in the sheet too
+        guarded.value(_rules_env(a_x="5", b_x="0"))
+
+
+@pytest.mark.libreoffice
+def test_regressions_recalculated_by_libreoffice_equal_the_engine(tmp_path: Path) -> None:
+    """The cases above, computed by a real spreadsheet: expected values by hand."""
+    linear = LinearRule(kind="linear", points=D(2), measure="1 - r_a", factor=D(2))
+    deduction = DeductionRule(kind="deduction", points=D(3), measure="a_x - b_x", threshold=D("0.9"),
+                              direction="under", per_unit=D("0.5"))
+    formulas = [excel_rule(linear), excel_rule(deduction), parse("(a_x < b_x) + 1").to_excel(),
+                parse("(a_x > b_x) == 1").to_excel(), parse("zero_x == 0 or a_x / zero_x > 1").to_excel(),
+                parse("-(a_x - b_x) * 10").to_excel()]
+    inputs = {"r_a": D("0.3"), "a_x": D("0.5"), "b_x": D("0.4"), "zero_x": D(0)}
+    (cells,) = evaluate_formulas([FormulaBatch(inputs, formulas)], tmp_path)
+    assert [c.number for c in cells[:4]] == [D("1.4"), D(0), D(1), D(1)]
+    assert cells[4].kind == "e" and cells[4].text == "#DIV/0!"
+    assert cells[5].number is not None and abs(cells[5].number - D(-1)) < D("1e-12")
+
+
+def test_a_band_without_bounds_first_scores_even_when_the_measure_fails() -> None:
+    """IF(TRUE,2.5,…) never computes the measure: 0.5 / (1 − 1) is no error there, in the engine neither."""
+    rule = BandsRule(kind="bands", points=D("2.5"), measure="0.5 / (1 - r_a)", bands=[{"score": D("2.5")}],
+                     otherwise=D("1.25"))
+    assert excel_rule(rule) == "IF(TRUE,2.5,1.25)"
+    assert evaluate_rule(rule, Ctx(_rules_env(r_a="1"), str))[0] == D("2.5")
+    bounded_first = BandsRule(kind="bands", points=D("2.5"), measure="0.5 / (1 - r_a)",
+                              bands=[{"lower": D(1), "score": D(1)}, {"score": D("2.5")}])
+    with pytest.raises(ExprError, match="除数为 0"):  # IF(0.5/(1-r_a)>=1,…) is #DIV/0!
+        evaluate_rule(bounded_first, Ctx(_rules_env(r_a="1"), str))
+
+
+def test_a_flag_rendered_as_a_condition_is_compared_as_a_number() -> None:
+    """The workbook renders a 是/否 flag as (flag="是"), TRUE/FALSE: compared with 1, Excel says FALSE."""
+    def name_of(name: str) -> str:
+        return f'({name}="是")' if name.startswith("flag_") else name
+
+    assert parse("flag_x == 1").to_excel(name_of) == 'N(flag_x="是")=1'
+    assert parse("flag_x != flag_y").to_excel(name_of) == 'N(flag_x="是")<>N(flag_y="是")'
+    assert parse("if_(flag_x, 1, 0)").to_excel(name_of) == 'IF((flag_x="是"),1,0)'
+    assert parse("flag_x + a > 1").to_excel(name_of) == '(flag_x="是")+a>1'   # arithmetic makes it 1/0
+    assert parse("t_label == 'x'").to_excel(name_of) == 't_label="x"'
+    assert parse("a_b == 1").to_excel(lambda n: f"ROUND({n},4)") == "ROUND(a_b,4)=1"

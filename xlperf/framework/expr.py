@@ -17,10 +17,13 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
-__all__ = ["Expr", "ExprError", "parse", "quantize"]
+__all__ = [
+    "ARG", "COMPARED", "DIVISOR", "Expr", "ExprError", "FACTOR", "MINUEND", "NEGATED", "SUBTRAHEND", "parse",
+    "quantize",
+]
 
 Value = Decimal | bool | str
 
@@ -29,9 +32,24 @@ class ExprError(ValueError):
     """An expression that cannot be parsed or evaluated (message in Chinese)."""
 
 
+_MAX_PLACES = 400
+
+
 def quantize(value: Decimal, places: int) -> Decimal:
-    """Round half away from zero, as Excel's ROUND does."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    """Round half away from zero, as Excel's ROUND does.
+
+    The context is as precise as the result needs, so a large value rounded to many places (a sum of
+    products, ``round_(x, 30)``) is rounded rather than raising ``decimal.InvalidOperation``; places are
+    bounded, as Excel's are in effect (ROUND(x, 400) is x, ROUND(x, -400) is 0).
+    """
+    places = max(-_MAX_PLACES, min(_MAX_PLACES, places))
+    if not value.is_finite():
+        return value
+    digits = value.adjusted() + places + 3
+    if digits <= 28:  # the default context suffices (the usual case: no context to build)
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    context = Context(prec=digits, Emax=MAX_EMAX, Emin=MIN_EMIN)
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=context)
 
 
 _BINOPS: dict[type[ast.operator], str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
@@ -66,9 +84,17 @@ class Expr:
     def evaluate(self, env: Mapping[str, Value]) -> Value:
         return _eval(self.tree, env)
 
-    def to_excel(self, name_of: Callable[[str], str] = lambda n: n) -> str:
-        """Excel formula text (without the leading '='); ``name_of`` maps variables to cell names."""
-        return _excel(self.tree, name_of, 0)
+    def to_excel(self, name_of: Callable[[str], str] = lambda n: n, within: int = 0) -> str:
+        """Excel formula text (without the leading '='); ``name_of`` maps variables to cell names.
+
+        ``within`` says where the text is spliced into a larger formula (``ARG``: a whole formula or a
+        function argument; ``COMPARED``, ``MINUEND``, ``SUBTRAHEND``, ``FACTOR``, ``DIVISOR``, ``NEGATED``:
+        an operand of that operator), so the text is parenthesised exactly where precedence requires
+        and a true/false value compared with a number is turned into 1/0 first (see ``_compared``).
+        """
+        if within == COMPARED:
+            return _compared(self.tree, name_of)
+        return _excel(self.tree, name_of, within)
 
 
 def parse(source: str) -> Expr:
@@ -167,7 +193,9 @@ def _eval(node: ast.expr, env: Mapping[str, Value]) -> Value:
             raise ExprError(f"除数为 0：{ast.unparse(node)}")
         return left / right
     if isinstance(node, ast.BoolOp):
-        values = (_truth(_eval(v, env)) for v in node.values)
+        # Every operand is evaluated, as Excel's AND/OR do: an error in any operand is an error of the
+        # whole (Python's short circuit would score a case the sheet shows as #DIV/0!).
+        values = [_truth(_eval(v, env)) for v in node.values]
         return all(values) if isinstance(node.op, ast.And) else any(values)
     if isinstance(node, ast.Compare):
         left, right = _eval(node.left, env), _eval(node.comparators[0], env)
@@ -199,7 +227,10 @@ def _eval(node: ast.expr, env: Mapping[str, Value]) -> Value:
         if fn == "abs":
             return abs(args[0])
         if fn == "round_":
-            return quantize(args[0], int(args[1]))
+            places = int(args[1])  # truncated, as ROUND truncates its digits (2.7 → 2)
+            if not -32768 <= places <= 32767:  # where the spreadsheet's ROUND gives #VALUE!
+                raise ExprError(f"round_ 的小数位数超出范围（{places}）：{ast.unparse(node)}")
+            return quantize(args[0], places)
     raise ExprError(f"无法计算：{ast.unparse(node)}")  # pragma: no cover - whitelisted above
 
 
@@ -248,7 +279,43 @@ def _truth(value: Value) -> bool:
 
 # Excel rendering ----------------------------------------------------------------------------------
 
+# Binding strengths. Text rendered for a slot is parenthesised when its operator binds less tightly
+# than the slot needs: ``1-x`` as a FACTOR is ``(1-x)``, ``b/c`` as a DIVISOR is ``(b/c)``.
+ARG = 0         # a whole formula, or an argument of a function
+COMPARED = -1   # an operand of a comparison (not a strength: see _compared; arithmetic binds tighter)
+MINUEND = 2     # the left operand of + or -
+SUBTRAHEND = 3  # the right operand of + or - (left-associative: a-(b-c) keeps its parentheses)
+FACTOR = 3      # the left operand of * or /
+DIVISOR = 4     # the right operand of * or /
+NEGATED = 4     # the operand of unary minus
+
 _PREC = {ast.Or: 0, ast.And: 0, ast.Compare: 1, ast.Add: 2, ast.Sub: 2, ast.Mult: 3, ast.Div: 3}
+
+
+def _is_boolean(node: ast.expr) -> bool:
+    """An expression whose Excel value is TRUE/FALSE whatever the data (a comparison, and/or/not, an
+    if_ that can return one of those)."""
+    if isinstance(node, ast.Compare | ast.BoolOp) or (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)):
+        return True
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "if_" and len(node.args) == 3:
+        return _is_boolean(node.args[1]) or _is_boolean(node.args[2])
+    return False
+
+
+_CONDITION_TEXT = re.compile(r'^\((?:[^"]|"[^"]*")*[=<>](?:[^"]|"[^"]*")*\)$')
+"""A name rendered as a parenthesised comparison, as a 是/否 flag is (``(flag_x="是")``)."""
+
+
+def _compared(node: ast.expr, name_of: Callable[[str], str]) -> str:
+    """An operand of a comparison. Excel compares TRUE with a number by type (TRUE=1 is FALSE, TRUE>5
+    is TRUE) where the engine compares 1 with 1, so a true/false operand (a condition, or a name that
+    ``name_of`` renders as one) is made a number with N() (LibreOffice agrees either way; Excel not)."""
+    if _is_boolean(node):
+        return f"N({_excel(node, name_of, ARG)})"
+    text = _excel(node, name_of, 2)
+    if isinstance(node, ast.Name) and _CONDITION_TEXT.match(text):
+        return f"N{text}"
+    return text
 
 
 def _excel(node: ast.expr, name_of: Callable[[str], str], parent_prec: int) -> str:
@@ -259,9 +326,11 @@ def _excel(node: ast.expr, name_of: Callable[[str], str], parent_prec: int) -> s
     if isinstance(node, ast.Name):
         return name_of(node.id)
     if isinstance(node, ast.UnaryOp):
-        inner = _excel(node.operand, name_of, 4)
         if isinstance(node.op, ast.Not):
-            return f"NOT({_excel(node.operand, name_of, 0)})"
+            return f"NOT({_excel(node.operand, name_of, ARG)})"
+        # A binary operand is parenthesised (-(a-b), -(a*b)); Excel's unary minus binds tighter than
+        # * and / as Python's does (the grammar has no ^, where the two would differ).
+        inner = _excel(node.operand, name_of, NEGATED)
         return f"-{inner}" if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.BinOp):
         prec = _PREC[type(node.op)]
@@ -271,14 +340,14 @@ def _excel(node: ast.expr, name_of: Callable[[str], str], parent_prec: int) -> s
         return f"({text})" if prec < parent_prec else text
     if isinstance(node, ast.BoolOp):
         fn = "AND" if isinstance(node.op, ast.And) else "OR"
-        return f"{fn}({','.join(_excel(v, name_of, 0) for v in node.values)})"
+        return f"{fn}({','.join(_excel(v, name_of, ARG) for v in node.values)})"
     if isinstance(node, ast.Compare):
         op = _CMPOPS[type(node.ops[0])][1]
-        text = f"{_excel(node.left, name_of, 2)}{op}{_excel(node.comparators[0], name_of, 2)}"
+        text = f"{_compared(node.left, name_of)}{op}{_compared(node.comparators[0], name_of)}"
         return f"({text})" if parent_prec > 1 else text
     if isinstance(node, ast.Call):
         assert isinstance(node.func, ast.Name)
-        args = ",".join(_excel(a, name_of, 0) for a in node.args)
+        args = ",".join(_excel(a, name_of, ARG) for a in node.args)
         if node.func.id == "count":  # filled rows: computed columns show "" in empty rows, COUNTA would count them
             return f'SUMPRODUCT(--({args}<>""))'
         if node.func.id == "sumif":  # the flag column renders as --(range="是"): a product selects the rows

@@ -11,7 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .expr import Expr, ExprError, Value, _truth, parse, quantize
+from .expr import (
+    ARG, COMPARED, DIVISOR, FACTOR, MINUEND, SUBTRAHEND, Expr, ExprError, Value, _truth, parse, quantize,
+)
 from .models import (
     BandsRule, ChecklistRule, DeductionRule, Framework, JudgedRule, LinearRule, Measure, OverrideRule,
     PenaltyRule, Rule, ScheduleRule, SumRule, TiersRule,
@@ -66,21 +68,27 @@ class MeasureDef:
 
     def value(self, env: Mapping[str, Value]) -> tuple[Decimal, Decimal, Decimal]:
         """(rate, numerator, denominator), the rate rounded to the framework's decimals."""
-        num, den = _dec(self.num.evaluate(env)), _dec(self.den.evaluate(env))
-        if den == 0:
-            if num > 0 and self.den_zero_num_positive is not None:
-                return self.den_zero_num_positive, num, den
+        den = _dec(self.den.evaluate(env))
+        if den == 0 and self.den_zero_num_positive is None:
+            # The sheet's IF(den=0,den_zero,…) never computes the numerator here, so an error in it (a
+            # division by an input that is 0) is no error of the rate; it is then reported as 0.
+            try:
+                num = _dec(self.num.evaluate(env))
+            except ExprError:
+                num = Decimal(0)
             return self.den_zero, num, den
+        num = _dec(self.num.evaluate(env))
+        if den == 0:
+            assert self.den_zero_num_positive is not None
+            return (self.den_zero_num_positive if num > 0 else self.den_zero), num, den
         return quantize(num / den, self.decimals), num, den
 
     def excel(self, name_of: NameOf = lambda n: n) -> str:
-        num, den = self.num.to_excel(name_of), self.den.to_excel(name_of)
-        den_p = f"({den})" if any(c in den for c in "+-*/") else den
-        num_p = f"({num})" if any(c in num for c in "+-") else num
+        num_p, den_p = self.num.to_excel(name_of, FACTOR), self.den.to_excel(name_of, DIVISOR)
         zero = fmt_pts(self.den_zero)
         if self.den_zero_num_positive is not None:
-            zero = f"IF({num}>0,{fmt_pts(self.den_zero_num_positive)},{zero})"
-        return f"IF({den}=0,{zero},ROUND({num_p}/{den_p},{self.decimals}))"
+            zero = f"IF({self.num.to_excel(name_of, COMPARED)}>0,{fmt_pts(self.den_zero_num_positive)},{zero})"
+        return f"IF({self.den.to_excel(name_of, COMPARED)}=0,{zero},ROUND({num_p}/{den_p},{self.decimals}))"
 
 
 @dataclass(frozen=True)
@@ -288,8 +296,14 @@ def _in_band(value: Decimal, band: object) -> bool:
 
 
 def _bands(rule: BandsRule, ctx: Ctx) -> tuple[Decimal, str]:
-    value = ctx.num(rule.measure)
+    value: Decimal | None = None
     for band in rule.bands:
+        if band.lower is None and band.upper is None:
+            # A band without bounds is IF(TRUE,…) in the sheet: reached before any bounded band, the
+            # measure is never computed (so a measure that cannot be, a division by 0, is no error).
+            return band.score, f"{_band_text(band)} → {fmt_pts(band.score)} 分"
+        if value is None:
+            value = ctx.num(rule.measure)
         if _in_band(value, band):
             return band.score, f"{ctx.measure_text(rule.measure)} {_band_text(band)} → {fmt_pts(band.score)} 分"
     return rule.otherwise, f"{ctx.measure_text(rule.measure)}，不在任何档位 → {fmt_pts(rule.otherwise)} 分"
@@ -413,12 +427,14 @@ def finish_excel(raw: str, points: Decimal, decimals: int) -> str:
     return f"ROUND(MIN({fmt_pts(points)},MAX(0,{raw})),{decimals})"
 
 
-def _x(source: str, name_of: NameOf) -> str:
-    return parse(source).to_excel(name_of)
+def _x(source: str, name_of: NameOf, within: int = ARG) -> str:
+    """A framework expression as formula text for the slot ``within`` (see :meth:`Expr.to_excel`):
+    parenthesised where the operator around it binds tighter (``1-offpost_rate`` times a factor)."""
+    return parse(source).to_excel(name_of, within)
 
 
 def _linear_x(rule: LinearRule, name_of: NameOf) -> str:
-    body = f"MIN({fmt_pts(rule.points)},{_x(rule.measure, name_of)}*{fmt_pts(rule.factor)})"
+    body = f"MIN({fmt_pts(rule.points)},{_x(rule.measure, name_of, FACTOR)}*{fmt_pts(rule.factor)})"
     if rule.zero_if:
         return f"IF({_x(rule.zero_if, name_of)},0,{body})"
     return body
@@ -439,7 +455,7 @@ def _band_cond(band: object, ref: str) -> str:
 
 
 def _bands_x(rule: BandsRule, name_of: NameOf) -> str:
-    ref = _x(rule.measure, name_of)
+    ref = _x(rule.measure, name_of, COMPARED)
     formula = fmt_pts(rule.otherwise)
     for band in reversed(rule.bands):
         formula = f"IF({_band_cond(band, ref)},{fmt_pts(band.score)},{formula})"
@@ -447,8 +463,10 @@ def _bands_x(rule: BandsRule, name_of: NameOf) -> str:
 
 
 def _deduction_x(rule: DeductionRule, name_of: NameOf) -> str:
-    ref = _x(rule.measure, name_of)
-    diff = f"{ref}-{fmt_pts(rule.threshold)}" if rule.direction == "over" else f"{fmt_pts(rule.threshold)}-{ref}"
+    if rule.direction == "over":
+        diff = f"{_x(rule.measure, name_of, MINUEND)}-{fmt_pts(rule.threshold)}"
+    else:
+        diff = f"{fmt_pts(rule.threshold)}-{_x(rule.measure, name_of, SUBTRAHEND)}"
     units = f"MAX(0,ROUND(({diff})/{fmt_pts(rule.unit)},6))"
     if rule.units == "floor":
         units = f"INT({units})"
