@@ -16,7 +16,7 @@ from .expr import parse
 from .form import NAME_RE, Form
 
 __all__ = [
-    "Band", "BandsRule", "ExtraInput", "ChecklistItem", "ChecklistRule", "DeductionRule", "Framework", "Indicator",
+    "Band", "BandsRule", "EitherRule", "ExtraInput", "ChecklistItem", "ChecklistRule", "DeductionRule", "Framework", "Indicator",
     "JudgedRule", "LinearRule", "Measure", "OverrideRule", "PenaltyRule", "Rounding", "Rule",
     "ScheduleRule", "SumRule", "Tier", "TiersRule",
 ]
@@ -184,6 +184,24 @@ class OverrideRule(_RuleBase):
     _v = field_validator("when")(_check_expr)
 
 
+class EitherRule(_RuleBase):
+    """二者择其一: when the condition holds the first part scores the indicator, otherwise the second
+    (e.g. a department with projects is scored on project completion, one without on its work plan)."""
+
+    kind: Literal["either"]
+    when: str = Field(description="condition choosing the first part (else the second)")
+    when_text: str = Field(description="Chinese wording of the choice, shown in explanations")
+    parts: list[Rule] = Field(min_length=2, max_length=2)
+
+    _v = field_validator("when")(_check_expr)
+
+    @model_validator(mode="after")
+    def _parts_fit(self) -> EitherRule:
+        if any(p.points > self.points for p in self.parts):
+            raise ValueError("二者择其一的每一部分分值都不能超过本项分值")
+        return self
+
+
 class ScheduleRule(_RuleBase):
     """Quarterly execution against the schedule (序时进度).
 
@@ -220,11 +238,12 @@ class ScheduleRule(_RuleBase):
 
 Rule = Annotated[
     Union[LinearRule, BandsRule, DeductionRule, PenaltyRule, TiersRule, ChecklistRule, JudgedRule,
-          SumRule, OverrideRule, ScheduleRule],
+          SumRule, OverrideRule, EitherRule, ScheduleRule],
     Field(discriminator="kind"),
 ]
 SumRule.model_rebuild()
 OverrideRule.model_rebuild()
+EitherRule.model_rebuild()
 
 
 class Measure(_Model):

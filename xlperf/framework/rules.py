@@ -16,7 +16,7 @@ from .expr import (
 )
 from .models import (
     BandsRule, ChecklistRule, DeductionRule, Framework, JudgedRule, LinearRule, Measure, OverrideRule,
-    PenaltyRule, Rule, ScheduleRule, SumRule, TiersRule,
+    PenaltyRule, Rule, ScheduleRule, SumRule, TiersRule, EitherRule,
 )
 
 __all__ = [
@@ -141,7 +141,7 @@ def compile_framework(fw: Framework) -> Compiled:
             out.measures.append(MeasureDef(
                 f"{rule.measure_prefix}_avg", "全年平均执行率", parse(" + ".join(capped)),
                 parse(str(len(qs))), Decimal(0), dec))
-        elif isinstance(rule, SumRule):
+        elif isinstance(rule, SumRule | EitherRule):
             for part in rule.parts:
                 visit(part, ind_id, ind_name)
         elif isinstance(rule, OverrideRule):
@@ -216,7 +216,7 @@ def compiled_names(fw: Framework, indicator: object) -> set[str]:
             names.add(r.input)
         elif isinstance(r, ChecklistRule):
             names |= {i.input for i in r.items if i.input}
-        elif isinstance(r, SumRule):
+        elif isinstance(r, SumRule | EitherRule):
             stack.extend(r.parts)
         elif isinstance(r, OverrideRule):
             stack.append(r.rule)
@@ -388,6 +388,12 @@ def _override(rule: OverrideRule, ctx: Ctx) -> tuple[Decimal, str]:
     return evaluate_rule(rule.rule, ctx)
 
 
+def _either(rule: EitherRule, ctx: Ctx) -> tuple[Decimal, str]:
+    chosen = _truth(parse(rule.when).evaluate(ctx.env))
+    value, text = evaluate_rule(rule.parts[0] if chosen else rule.parts[1], ctx)
+    return value, f"{rule.when_text}：{'是' if chosen else '否'} → {text}"
+
+
 def _schedule(rule: ScheduleRule, ctx: Ctx) -> tuple[Decimal, str]:
     names = [f"{rule.measure_prefix}_q{n}" for n in range(1, len(rule.paid) + 1)]
     rates = [ctx.num(n) for n in names]
@@ -406,7 +412,7 @@ def _schedule(rule: ScheduleRule, ctx: Ctx) -> tuple[Decimal, str]:
 _EVAL: dict[type, Callable[..., tuple[Decimal, str]]] = {
     LinearRule: _linear, BandsRule: _bands, DeductionRule: _deduction, PenaltyRule: _penalty,
     TiersRule: _tiers, ChecklistRule: _checklist, JudgedRule: _judged, SumRule: _sum,
-    OverrideRule: _override, ScheduleRule: _schedule,
+    OverrideRule: _override, EitherRule: _either, ScheduleRule: _schedule,
 }
 
 
@@ -516,6 +522,11 @@ def _override_x(rule: OverrideRule, name_of: NameOf) -> str:
     return f"IF({_x(rule.when, name_of)},{value},{excel_rule(rule.rule, name_of)})"
 
 
+def _either_x(rule: EitherRule, name_of: NameOf) -> str:
+    first, second = (excel_rule(p, name_of) for p in rule.parts)
+    return f"IF({_x(rule.when, name_of)},{first},{second})"
+
+
 def _schedule_x(rule: ScheduleRule, name_of: NameOf) -> str:
     names = [name_of(f"{rule.measure_prefix}_q{n}") for n in range(1, len(rule.paid) + 1)]
     capped = [f"MIN({n},{fmt_pts(rule.cap)})" if rule.cap is not None else n for n in names]
@@ -526,5 +537,5 @@ def _schedule_x(rule: ScheduleRule, name_of: NameOf) -> str:
 _EXCEL: dict[type, Callable[..., str]] = {
     LinearRule: _linear_x, BandsRule: _bands_x, DeductionRule: _deduction_x, PenaltyRule: _penalty_x,
     TiersRule: _tiers_x, ChecklistRule: _checklist_x, JudgedRule: _judged_x, SumRule: _sum_x,
-    OverrideRule: _override_x, ScheduleRule: _schedule_x,
+    OverrideRule: _override_x, EitherRule: _either_x, ScheduleRule: _schedule_x,
 }
