@@ -82,7 +82,7 @@ def xlperf_exec_rate(spent, quota, framework=None):
 @xw.func(category="xlperf")
 @xw.arg("paid", ndim=2, doc="各期末累计已支付金额（万元）：选中一行或一列，如四个季度末（3、6、9、12月末）",
         err_to_str=True)
-@xw.arg("total", doc="全年预算指标金额（万元），必须大于0", err_to_str=True)
+@xw.arg("total", doc="全年预算指标总额（万元），必须大于0", err_to_str=True)
 @xw.arg("schedule", ndim=2, doc="序时进度，如 25%,50%,75%,100%；留空按评价框架", err_to_str=True)
 @xw.arg("quarter_points", doc="每期执行率的分值；留空按评价框架", err_to_str=True)
 @xw.arg("average_points", doc="全年平均执行率的分值；留空按评价框架", err_to_str=True)

@@ -179,7 +179,7 @@ def _readable_file(path: Path) -> None:
 def template(
     output: Annotated[Path, typer.Option("--output", "-o", help="输出的 .xlsx 文件", metavar="文件.xlsx")],
     framework: FrameworkOpt = None,
-    year: Annotated[Optional[int], typer.Option("--year", help="预填的评价年度", metavar="年度")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", help="预填的年度（框架中年度输入的值）", metavar="年度")] = None,
     formulas: Annotated[str, typer.Option("--formulas", help="native：Excel 原生公式；udf：调用 xlperf 函数（需安装加载项）",
                                           metavar="native|udf")] = "native",
     data: Annotated[Optional[Path], typer.Option("--data", help="用数据文件（YAML/JSON）预填工作簿", metavar="文件")] = None,

@@ -106,8 +106,8 @@ def test_half_year_arithmetic() -> None:
 
 SUBTOTALS = {
     "budgeting": (D("5.5"), D(6)),
-    "targets": (D(6), D(6)),
-    "funds": (D("4.63"), D(8)),             # 0 + 1.13 + 1.5 + 2
+    "target_setting": (D(6), D(6)),
+    "fund_mgmt": (D("4.63"), D(8)),             # 0 + 1.13 + 1.5 + 2
     "staff_mgmt": (D(3), D(3)),
     "asset_mgmt": (D(4), D(4)),
     "project_mgmt": (D(3), D(3)),

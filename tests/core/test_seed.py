@@ -180,8 +180,8 @@ def test_financial_compliance_adjustment_part(result) -> None:
 SUBTOTALS = {
     # level 2
     "budgeting": (D(10), D(10)),
-    "targets": (D(8), D(8)),
-    "funds": (D("6.38"), D(7)),          # 1.38 + 2 + 3
+    "target_setting": (D(8), D(8)),
+    "fund_mgmt": (D("6.38"), D(7)),          # 1.38 + 2 + 3
     "project_mgmt": (D(4), D(4)),
     "asset_mgmt": (D(3), D(3)),
     "staff_mgmt": (D(1), D(1)),
@@ -226,8 +226,8 @@ def test_cli_json_totals_and_indicators() -> None:
     for iid, (computed, own) in {**EXPECTED, **SUBTOTALS}.items():
         assert D(str(by_id[iid]["computed"])) == computed, iid
         assert D(str(by_id[iid]["self"])) == own, iid
-    assert by_id["procurement"]["parent"] == "funds"
-    assert by_id["funds"]["parent"] == "management"
+    assert by_id["procurement"]["parent"] == "fund_mgmt"
+    assert by_id["fund_mgmt"]["parent"] == "management"
     assert by_id["management"]["parent"] is None
 
 

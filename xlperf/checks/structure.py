@@ -60,7 +60,7 @@ class YearMismatch(ReaderCheck):
     示例：用 2021 年度框架的模板填报 2022 年度自评。
     如何修改：下载当年的标准模板重新填报；确属当年框架时核对“评价年度”是否填错。"""
 
-    code, name, severity, title, family = "XP128", "year-mismatch", Severity.warning, "评价年度与框架不符", "structure"
+    code, name, severity, title, family = "XP128", "year-mismatch", Severity.warning, "年度与框架不符", "structure"
 
 
 class MissingFormulaName(ReaderCheck):

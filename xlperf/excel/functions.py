@@ -538,7 +538,7 @@ def exec_rate(spent: Any, quota: Any, framework: Any = None) -> float:
     """预算执行率 = 支出 / 预算指标 (> 0), rounded as the framework rounds rates."""
     fw = get_framework(framework)
     spent_d, quota_d = _non_negative(spent, "支出数"), _positive(quota, "预算数")
-    mdef = MeasureDef("exec_rate", "预算执行率", _X_NUM, _X_DEN, Decimal(0), fw.rounding.rate_decimals)
+    mdef = MeasureDef("exec_rate", "执行率", _X_NUM, _X_DEN, Decimal(0), fw.rounding.rate_decimals)
     rate, _, _ = _rate(mdef, spent_d, quota_d)
     return _out(rate)
 

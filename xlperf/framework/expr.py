@@ -111,7 +111,7 @@ class _Dotted(ast.NodeTransformer):
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         if not isinstance(node.value, ast.Name) or not _ATTR.match(node.attr) or not _ATTR.match(node.value.id):
             raise ExprError(f"表达式中不允许使用 {ast.unparse(node)}：名称中只能有一个点，"
-                            "如 prev.sangong_budget（上年数）或 projects.actual（表的列）")
+                            "如 prev.x（上年数）或 t.col（表 t 的列 col）")
         name = f"prev_{node.attr}" if node.value.id == "prev" else f"{node.value.id}.{node.attr}"
         return ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node)
 

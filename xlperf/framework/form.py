@@ -139,7 +139,7 @@ class AuditRule(_Model):
     """A region's own audit rule (审核公式): an expression that must hold, with its level and message."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="the rule's own code, e.g. A01 or SG-1")
-    assert_: str = Field(alias="assert", description="expression that must be true, e.g. paid_q2 >= paid_q1")
+    assert_: str = Field(alias="assert", description="expression that must be true, e.g. spent_total <= budget_adjusted")
     severity: Literal["强制", "提示"] = Field(description="强制: must be fixed (error) · 提示: needs an explanation")
     message: str = Field(description="Chinese message; {name} is the name's value, {name:label} its label")
     when: str | None = Field(None, description="the rule applies only when this holds")

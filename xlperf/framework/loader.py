@@ -164,7 +164,7 @@ def _check_names(fw: Framework, source: str) -> None:
         uses(f"比率 {m.id}", m.den.source, known | judged)
         known.add(m.id)
         if not NAME_RE.match(m.id):
-            problems.append(f"比率编号 {m.id!r} 须为小写字母、数字加下划线（如 sangong_rate）")
+            problems.append(f"比率编号 {m.id!r} 须为小写字母、数字加下划线（如 exec_rate）")
     problems += [f"比率编号 {n} 重复" for n in sorted({n for n in measure_ids if measure_ids.count(n) > 1})]
     declared = {d.name for d in form.inputs} | {d.name for d in form.derived} | stated
     problems += [f"比率编号 {n} 与输入或派生数重名" for n in sorted(set(measure_ids) & declared)]

@@ -32,7 +32,7 @@ class _Model(BaseModel):
 class IndicatorRef(_Model):
     """An indicator of the framework: its id and Chinese name (id null when the name is not in the framework)."""
 
-    id: str | None = Field(description="指标编号，如 procurement（框架中找不到时为 null）")
+    id: str | None = Field(description="指标编号，如 exec_score（框架中找不到时为 null）")
     name: str | None = Field(description="指标中文名称（框架中找不到时为 null）")
 
 

@@ -88,7 +88,8 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
             fw = load_framework(fw_id)
         except InputError:
             raise UnreadableWorkbook([_file_finding(i) for i in issues] + [Finding(
-                code="XP122", name="framework-mismatch", severity=Severity.error, sheet="基本信息",
+                code="XP122", name="framework-mismatch", severity=Severity.error,
+                sheet=book.names.get("fw_id", ("", ""))[0] or None,
                 cell=book.names.get("fw_id", ("", ""))[1] or None, found=fw_id,
                 message=f"工作簿使用的评价框架“{fw_id}”不是已知框架，请用 --framework 指定框架文件。")]) from None
     plan = plan_for(fw)
@@ -96,12 +97,14 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
     out.findings.extend(_file_finding(i) for i in issues)
     if fw_id is not None and fw_id != fw.id:
         out.findings.append(Finding(code="XP122", name="framework-mismatch", severity=Severity.error,
-                                    sheet="基本信息", cell=book.names.get("fw_id", ("", ""))[1], found=fw_id,
+                                    sheet=book.names.get("fw_id", ("", ""))[0] or None,
+                                    cell=book.names.get("fw_id", ("", ""))[1], found=fw_id,
                                     expected=fw.id,
                                     message=f"工作簿的评价框架为“{fw_id}”，与所选框架“{fw.id}”不一致"))
     elif fw_version is not None and fw_version != fw.version:
         out.findings.append(Finding(code="XP127", name="framework-version-mismatch", severity=Severity.warning,
-                                    sheet="基本信息", cell=book.names.get("fw_version", ("", ""))[1],
+                                    sheet=book.names.get("fw_version", ("", ""))[0] or None,
+                                    cell=book.names.get("fw_version", ("", ""))[1],
                                     found=fw_version, expected=fw.version,
                                     message=f"工作簿的框架版本为 {fw_version}，当前框架 {fw.id} 的版本为 {fw.version}"))
     _read_values(out, catalog(fw))
@@ -114,7 +117,7 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
                                     sheet=out.locations.get(year_name, ("", ""))[0] or None,
                                     cell=out.locations.get(year_name, ("", ""))[1] or None, found=year,
                                     expected=fw.year,
-                                    message=f"评价年度为 {year}，而评价框架“{fw.name}”（{fw.id}）适用于 {fw.year} 年度，"
+                                    message=f"填报的年度为 {year}，而评价框架“{fw.name}”（{fw.id}）适用于 {fw.year} 年度，"
                                             "请确认是否使用了当年的框架和模板"))
     return out
 
