@@ -12,7 +12,7 @@ from .file import (EmptyFile, EncryptedWorkbook, FileTooLarge, LegacyXls, Macros
                    SheetTooLarge, XmlEntities, ZipBomb)
 from .money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
 from .scoring import (CachedValueMismatch, JudgedAnswerOutOfRange, MissingReason, MissingSelfScore,
-                      SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
+                      RuleNotComputable, SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
 from .structure import (FormulaAltered, FrameworkMismatch, FrameworkVersionMismatch, LabelAltered, LayoutMoved,
                         MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook, YearMismatch)
 from .internal import CheckError
@@ -30,7 +30,7 @@ CHECKS: tuple[type[Check], ...] = (
     FormulaInInput, NumberStoredAsText, FormulaWithoutResult,
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
-    JudgedAnswerOutOfRange,
+    JudgedAnswerOutOfRange, RuleNotComputable,
 )
 
 REDIRECTS: dict[str, str] = {

@@ -174,3 +174,21 @@ class CachedValueMismatch(Check):
 
 def _short(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.000001')).normalize():f}"
+
+
+class RuleNotComputable(Check):
+    """检查内容：某个指标的评分规则无法用填报的数据计算，例如比率的分母所用的输入为 0、计算中引用的数值缺失或不是数字。
+    为何重要：无法计算的指标按 0 分计入总分，表内公式会显示错误值；评审无法核对该项得分。
+    示例：“预算执行率”的分母“调整后预算”填报为 0，执行率无法计算。
+    如何修改：按提示核对规则用到的数据（单元格见位置列）；确实为 0 的，按评价框架的口径说明处理。"""
+
+    code, name, severity, title, family = "XP409", "rule-not-computable", Severity.error, "得分无法计算", "scoring"
+    template = "“{indicator_name}”的得分无法按规则计算（{error}），已按 0 分计"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        if ctx.result is None:
+            return
+        for item in ctx.result.indicators:
+            if item.error is not None:
+                yield self.finding(ctx, at=f"score_{item.id}", indicator=item.id, indicator_name=item.name,
+                                   error=item.error)

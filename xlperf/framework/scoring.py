@@ -64,6 +64,7 @@ class IndicatorResult(BaseModel):
     explanation: str
     kind: str | None = None
     reason: str | None = None
+    error: str | None = None  # why the rule could not be computed from the data (then computed is 0)
 
     @property
     def is_leaf(self) -> bool:
@@ -205,7 +206,12 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
 
     def visit(ind: Indicator, level: int, parent: str | None) -> tuple[Decimal, Decimal | None]:
         if ind.rule is not None:
-            raw, text = evaluate_rule(ind.rule, ctx)
+            error = None
+            try:
+                raw, text = evaluate_rule(ind.rule, ctx)
+            except ExprError as exc:  # data the rule cannot be computed from: scored 0, reported (XP409)
+                error = _why(comp, ind, env, exc)
+                raw, text = Decimal(0), f"无法按规则计算：{error}"
             computed = finish(raw, ind.points, decimals)
             if computed != raw:
                 text += f" → 得分 {computed} 分" + ("（不超过分值）" if raw > ind.points else "（四舍五入）")
@@ -214,7 +220,7 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
             results.append(IndicatorResult(
                 id=ind.id, name=ind.name, level=level, parent=parent, points=ind.points, computed=computed,
                 self=self_score, delta=None if self_score is None else self_score - computed,
-                explanation=text, kind=ind.rule.kind, reason=own.reason if own else None))
+                explanation=text, kind=ind.rule.kind, reason=own.reason if own else None, error=error))
             return computed, self_score
         slot = len(results)
         results.append(None)  # type: ignore[arg-type]  # placeholder keeps parents before children
@@ -241,6 +247,20 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
         year=int(values.get(year) or fw.year) if year else fw.year, total_points=fw.total_points,
         total=Totals(computed=quantize(total, decimals), self=sum(selfs, Decimal(0)) if selfs else None),
         indicators=results, measures=measures)
+
+
+def _why(comp: Compiled, ind: Indicator, env: Mapping[str, Value], exc: ExprError) -> str:
+    """The reason in the user's terms: the measure that failed and why, else the expression's complaint."""
+    from .rules import _rule_names
+
+    used = _rule_names(ind.rule)
+    for m in comp.measures:
+        if m.id in used and m.id not in env:
+            try:
+                m.value(env)
+            except ExprError as inner:
+                return f"{m.name}：{inner}"
+    return str(exc)
 
 
 def check_judgements(fw: Framework, judgements: Mapping[str, Value]) -> list[str]:
