@@ -7,7 +7,7 @@ from .base import ReaderCheck
 
 __all__ = ["EmptyRequiredInput", "ErrorValue", "FormulaInInput", "FullWidthDigits", "InvalidChoice",
            "NegativeAmount", "NonIntegerCount", "PercentString", "RateOutOfRange", "TextInNumberCell",
-           "ThousandsSeparator", "TooManyDecimals", "UnitSuffix"]
+           "ThousandsSeparator", "TooManyDecimals", "UnitSuffix", "NumberOutOfRange"]
 
 
 class TextInNumberCell(ReaderCheck):
@@ -125,3 +125,13 @@ class FormulaInInput(ReaderCheck):
     如何修改：确认结果无误；最好改为直接填写数值。"""
 
     code, name, severity, title, family = "XP213", "formula-in-input", Severity.info, "输入单元格含公式", "cells"
+
+
+class NumberOutOfRange(ReaderCheck):
+    """检查内容：数字位数过多（超过 30 位）、指数过大（如 1E+999999），或数值超出一个部门可能的范围
+    （金额小于 1 万亿万元，人数、个数、年度小于 1000 万，得分小于 1 万分，比率小于 1,000,000%）。
+    为何重要：这样的数字不可能是真实的填报数据，多为误操作或恶意构造；按它计算会得出无意义的结果。
+    示例：在“基本支出 年初预算”中填写 1E+30，或粘贴了 40 位的数字。
+    如何修改：核对原始数据和单位，按万元填写实际金额。"""
+
+    code, name, severity, title, family = "XP214", "number-out-of-range", Severity.error, "数值超出合理范围", "cells"

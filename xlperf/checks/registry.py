@@ -6,10 +6,10 @@ from .base import CODE_PATTERN, Check
 from .budget import (DeductionTriggered, ExceedsAvailableFunds, ExpenditureExceedsBudget, PaidExceedsQuota,
                      Q4NotActual, QuarterlyNotCumulative, QuotaNotAdjusted, SpendingWithoutBudget)
 from .cells import (EmptyRequiredInput, ErrorValue, FormulaInInput, FullWidthDigits, InvalidChoice, NegativeAmount,
-                    NonIntegerCount, PercentString, RateOutOfRange, TextInNumberCell, ThousandsSeparator,
+                    NonIntegerCount, NumberOutOfRange, PercentString, RateOutOfRange, TextInNumberCell, ThousandsSeparator,
                     TooManyDecimals, UnitSuffix)
-from .file import (EmptyFile, EncryptedWorkbook, FileTooLarge, LegacyXls, MacrosPresent, NotAWorkbook, NotAZip,
-                   SheetTooLarge, XmlEntities, ZipBomb)
+from .file import (EmptyFile, EncryptedWorkbook, FileNotFound, FileTooLarge, FileUnreadable, LegacyXls, MacrosPresent,
+                   NotARegularFile, NotAWorkbook, NotAZip, SheetTooLarge, TooManyCells, XmlEntities, ZipBomb)
 from .money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
 from .scoring import (CachedValueMismatch, JudgedAnswerOutOfRange, MissingReason, MissingSelfScore,
                       SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
@@ -23,12 +23,12 @@ __all__ = ["CHECKS", "REDIRECTS", "by_code", "resolve"]
 CHECKS: tuple[type[Check], ...] = (
     CheckError,
     EmptyFile, NotAZip, LegacyXls, EncryptedWorkbook, ZipBomb, XmlEntities, MacrosPresent, SheetTooLarge,
-    NotAWorkbook, FileTooLarge,
+    NotAWorkbook, FileTooLarge, NotARegularFile, FileNotFound, FileUnreadable, TooManyCells,
     MissingSheet, MissingDefinedName, FrameworkMismatch, FormulaAltered, LabelAltered, NotAStandardWorkbook,
     LayoutMoved,
     TextInNumberCell, UnitSuffix, PercentString, FullWidthDigits, NegativeAmount, NonIntegerCount,
     EmptyRequiredInput, TooManyDecimals, ErrorValue, ThousandsSeparator, InvalidChoice, RateOutOfRange,
-    FormulaInInput,
+    FormulaInInput, NumberOutOfRange,
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, ExpenditureExceedsBudget, DeductionTriggered,
     QuarterlyNotCumulative, Q4NotActual, QuotaNotAdjusted, PaidExceedsQuota, CountExceedsTotal,
     NetExceedsOriginal, AssetsTotalTooSmall, SpendingWithoutBudget, ExceedsAvailableFunds, ServiceRateOver100,
