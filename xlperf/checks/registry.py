@@ -14,8 +14,8 @@ from .money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
 from .scoring import (CachedValueMismatch, JudgedAnswerOutOfRange, MissingReason, MissingSelfScore,
                       SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
 from .staff_assets import AssetsTotalTooSmall, CountExceedsTotal, NetExceedsOriginal, ServiceRateOver100
-from .structure import (FormulaAltered, FrameworkMismatch, LabelAltered, LayoutMoved, MissingDefinedName,
-                        MissingSheet, NotAStandardWorkbook)
+from .structure import (FormulaAltered, FrameworkMismatch, LabelAltered, LayoutMoved, LocalNameShadows,
+                        MissingDefinedName, MissingSheet, NotAStandardWorkbook)
 from .internal import CheckError
 
 __all__ = ["CHECKS", "REDIRECTS", "by_code", "resolve"]
@@ -25,7 +25,7 @@ CHECKS: tuple[type[Check], ...] = (
     EmptyFile, NotAZip, LegacyXls, EncryptedWorkbook, ZipBomb, XmlEntities, MacrosPresent, SheetTooLarge,
     NotAWorkbook, FileTooLarge, NotARegularFile, FileNotFound, FileUnreadable, TooManyCells,
     MissingSheet, MissingDefinedName, FrameworkMismatch, FormulaAltered, LabelAltered, NotAStandardWorkbook,
-    LayoutMoved,
+    LayoutMoved, LocalNameShadows,
     TextInNumberCell, UnitSuffix, PercentString, FullWidthDigits, NegativeAmount, NonIntegerCount,
     EmptyRequiredInput, TooManyDecimals, ErrorValue, ThousandsSeparator, InvalidChoice, RateOutOfRange,
     FormulaInInput, NumberOutOfRange,

@@ -223,6 +223,7 @@ def _from_text(text: str, spec: NameSpec, out: Parsed) -> Decimal | None:
     spaced = any(ch in _PLAIN_SPACE for ch in text) and any(ch in _PLAIN_SPACE for ch in core)
     inner = _invisible(core) + (["空格"] if spaced else [])
     if inner and _is_number(_strip_all(text)):
+        out.notes.clear()  # nothing was read: no "read as …" notes
         out.error = CellNote("XP201", f"“{original}”的数字中间有{'、'.join(inner)}，无法确定是哪个数，"
                                       "请删除后重新输入数字")
         return None
@@ -251,7 +252,7 @@ def _strip_all(text: str) -> str:
 def _finish_number(number: Decimal, spec: NameSpec, out: Parsed) -> Parsed:
     bound = MAGNITUDE.get(spec.kind)
     if bound is not None and abs(number) >= bound:
-        out.error = _out_of_range(f"{number:E}" if number.adjusted() >= MAX_DIGITS else f"{number:f}", spec)
+        out.error = _out_of_range(f"{number.normalize():E}" if number.adjusted() >= 16 else f"{number:f}", spec)
         return out
     if number < 0 and spec.kind in ("money", "count", "rate", "points", "int"):
         out.error = CellNote("XP205", f"{number} 是负数，{spec.label}不能为负")

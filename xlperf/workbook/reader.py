@@ -123,6 +123,7 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
                                     found=_short(fw_version), expected=fw.version,
                                     message=f"工作簿的框架版本为 {_short(fw_version)}，当前框架 {fw.id} 的版本为 {fw.version}"))
     _read_values(out, catalog(fw))
+    _local_names(out, catalog(fw))
     out.data = _to_data(out, catalog(fw))
     year = out.values.get("year")
     if isinstance(year, int) and year != fw.year:
@@ -191,6 +192,21 @@ def _read_values(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
                                             sheet=loc[0], cell=loc[1], message=f"{spec.label}：必填，尚未填写"))
             continue
         out.values[name] = parsed.value
+
+
+def _local_names(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
+    """A sheet-local name with the name of a workbook quantity wins over the workbook's name on that sheet:
+    the sheet's formulas would read another cell. Excel allows it silently; the validator says so."""
+    for scope, name, text in out.book.local_names:
+        spec = cat.get(name)
+        if spec is None and name not in out.book.names:
+            continue
+        label = f"（{spec.label}）" if spec is not None else ""
+        out.findings.append(Finding(
+            code="XP127", name="local-name-shadows", severity=Severity.error, sheet=scope, found=_short(text, 128),
+            indicator=spec.indicator if spec is not None else None,
+            message=(f"工作表“{scope}”中定义了同名的局部名称 {name}{label}，指向 {_short(text, 128)}："
+                     f"该工作表中的公式将引用它，而不是工作簿中的 {name}。请在“公式→名称管理器”中删除这个局部名称")))
 
 
 def _shown(raw: RawCell | None) -> str | None:
