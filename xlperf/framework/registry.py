@@ -3,7 +3,8 @@
 A workbook records its framework id in a cell the submitter can type into. That text is only ever a key
 into this registry, never a path: ``/dev/zero``, ``/dev/stdin`` or ``../mine.yaml`` in the cell opens
 nothing and is simply not found. The reviewer extends the registry with ``--framework FILE|DIR``
-(every ``*.yaml``/``*.yml``/``*.json`` directly inside DIR); the reviewer's frameworks take precedence over
+(every ``*.yaml``/``*.yml``/``*.json`` directly inside DIR that is a framework: a mapping with ``id`` and
+``indicators``; department data files beside them are skipped); the reviewer's frameworks take precedence over
 built-in ones with the same id.
 """
 
@@ -15,8 +16,10 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
+import yaml
+
 from ..errors import InputError
-from .loader import builtin_ids, load_framework
+from .loader import SafeLoader, builtin_ids, load_framework
 from .models import Framework
 
 __all__ = ["FRAMEWORK_ID", "MAX_FRAMEWORK_FILES", "Registry", "builtin_registry", "is_valid_id", "registry_for",
@@ -78,12 +81,25 @@ def _signature(path: Path) -> tuple[int, int]:
     return st.st_mtime_ns, st.st_size
 
 
+def _looks_like_framework(path: Path) -> bool:
+    """A folder may hold other YAML (department data files): only mappings with ``id`` and ``indicators`` count."""
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(f"{path}：无法读取框架文件（{exc}）") from None
+    return isinstance(raw, dict) and "id" in raw and "indicators" in raw
+
+
 @lru_cache(maxsize=8)
 def _load_folder(files: tuple[tuple[str, int, int], ...]) -> tuple[Framework, ...]:
     frameworks: dict[str, tuple[Framework, str]] = {}
     for name, _mtime, _size in files:
+        if not _looks_like_framework(Path(name)):
+            continue
         fw = load_framework(Path(name))
         if fw.id in frameworks:
             raise InputError(f"框架目录中 {Path(frameworks[fw.id][1]).name} 与 {Path(name).name} 的框架编号都是 {fw.id}")
         frameworks[fw.id] = (fw, name)
+    if not frameworks:
+        raise InputError(f"框架目录 {Path(files[0][0]).parent} 中没有框架文件（含 id 和 indicators 的 YAML/JSON）")
     return tuple(fw for fw, _ in frameworks.values())
