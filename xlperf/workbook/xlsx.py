@@ -365,12 +365,15 @@ _NUMERIC = re.compile(r"^[+-]?(?P<int>\d*)(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[+-
 
 
 def _excel_number(text: str) -> bool:
-    """Whether a stored number is one arithmetic may safely be done on: |x| < 1E+22 (no budget figure comes
-    near; 1E+999999 is where a hostile file makes ``int()`` run for minutes or ``quantize`` fail)."""
-    if len(text) <= 20 and "e" not in text and "E" not in text:
-        return True
+    """Whether a stored number is a finite number arithmetic may safely be done on: |x| < 1E+22 (no budget
+    figure comes near; 1E+999999 is where a hostile file makes ``int()`` run for minutes or ``quantize`` fail;
+    ``Infinity`` and ``NaN`` are no numbers at all)."""
     m = _NUMERIC.match(text)
-    if not m or len(text) > 40 or not (m["int"] or m["frac"]):
+    if not m or not (m["int"] or m["frac"]):
+        return False
+    if len(text) <= 20 and m["exp"] is None:
+        return True
+    if len(text) > 40:
         return False
     d = Decimal(text)
     return d.is_zero() or -400 <= d.adjusted() <= 21
