@@ -8,9 +8,8 @@ MemoryError, and the test fails. No wall-clock time is asserted.
 
 from __future__ import annotations
 
-import json
-import os
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -99,3 +98,60 @@ def test_time_and_memory_bounded(case: str, big: dict[str, Path]) -> None:
     assert "XP000" not in out["codes"], out  # no MemoryError or crash inside
     assert out["status"] in ("error", "invalid")
     assert out["rss"] < 512 * MiB
+
+
+def _many_sheet_entries(path: Path, count: int) -> Path:
+    """The example plus a worksheet padded to nearly 4 MiB (a long comment), listed ``count`` times in the
+    workbook part: 4 MiB × ``count`` of XML if every entry were parsed again."""
+    import zipfile
+
+    from .builders import DECL, MAIN
+
+    with zipfile.ZipFile(EXAMPLE) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    rnd = random.Random(11)
+    padding = "".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(4 * MiB - 4096))
+    parts["xl/worksheets/padded.xml"] = (f'{DECL}<worksheet xmlns="{MAIN}"><sheetData><!--{padding}-->'
+                                         '<row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>').encode()
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/worksheets/padded.xml" ContentType="application/'
+                     b'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdPad" Type="http://schemas.openxmlformats.org/officeDocument/'
+                             b'2006/relationships/worksheet" Target="worksheets/padded.xml"/></Relationships>')
+    wb = parts["xl/workbook.xml"].replace(
+        b"<workbook ", b'<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" ', 1)
+    extra = "".join(f'<sheet name="p{i}" sheetId="{1000 + i}" r:id="rIdPad"/>' for i in range(count))
+    parts["xl/workbook.xml"] = wb.replace(b"</sheets>", extra.encode() + b"</sheets>")
+    assert len(parts["xl/workbook.xml"]) < 8 * MiB
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_many_sheets_pointing_to_one_part(tmp_path: Path) -> None:
+    """100,000 sheet entries sharing one 4 MiB worksheet part: parsed once, not 100,000 times (CPU-limited)."""
+    path = _many_sheet_entries(tmp_path / "entries.xlsx", 100_000)
+    out = run_limited(f"""
+        from xlperf.validate import validate_file
+        rep = validate_file({str(path)!r})
+        print(json.dumps({{"status": rep.status, "codes": sorted({{f.code for f in rep.findings}})}}))
+    """, cpu_seconds=30, memory=512 * MiB)
+    assert "XP000" not in out["codes"] and out["status"] in ("invalid", "error"), out
+
+
+def test_shared_formula_expansion_is_bounded(tmp_path: Path) -> None:
+    """One 8,000-character shared formula with 1,000 dependents would be 8 million characters to translate."""
+    formula = "+".join(["A1"] * 2600)[:8000].rstrip("+A")
+    cells = [f'<c r="B1"><f t="shared" ref="B1:B1001" si="0">{formula}</f><v>0</v></c>']
+    rows = [f'<row r="1">{cells[0]}</row>'] + [f'<row r="{r}"><c r="B{r}"><f t="shared" si="0"/><v>0</v></c></row>'
+                                                for r in range(2, 1002)]
+    from .builders import DECL, MAIN
+
+    sheet = f'{DECL}<worksheet xmlns="{MAIN}"><sheetData>{"".join(rows)}</sheetData></worksheet>'.encode()
+    path = build_package(tmp_path / "shared.xlsx", {"甲": [sheet]})
+    with pytest.raises(BookTooLarge):
+        open_book(path)
+    rep = validate_file(path)
+    assert [f.code for f in rep.findings] == ["XP114"]

@@ -51,6 +51,9 @@ MAX_SHARED_STRINGS_BYTES = 32 * 1024 * 1024
 """Largest shared-string table (streamed)."""
 MAX_FORMULA = 8192
 """Excel's own limit on a formula's length; a longer shared formula is not translated."""
+MAX_TRANSLATED = 4 * 1024 * 1024
+"""Characters of shared formulas translated for their dependents, per workbook (the standard workbook
+needs a few thousand); beyond it the workbook is refused rather than left partly unchecked."""
 
 SHARED = "\x00shared"
 """Formula text of a shared-formula dependent whose master cannot be found (nothing to translate)."""
@@ -243,6 +246,7 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
             if index.isdigit() and int(index) < len(order):
                 book.local_names.append((order[int(index)], name, text))
         budget = _Budget()
+        read: dict[str, dict[str, RawCell]] = {}  # one parse per part, however many sheets point to it
         for name in order:
             if sheets is not None and name not in sheets:
                 continue
@@ -250,7 +254,9 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
             if target is None or target not in names_in_zip:
                 book.sheets[name] = {}
                 continue
-            book.sheets[name] = _read_sheet(zf, target, strings, date_styles, ns, budget)
+            if target not in read:
+                read[target] = _read_sheet(zf, target, strings, date_styles, ns, budget)
+            book.sheets[name] = read[target]
     return book
 
 
@@ -298,12 +304,13 @@ def _tags(ns: str) -> tuple[str, str, str, str, str, str, etree.XPath]:
 
 
 class _Budget:
-    """Cells read so far in one workbook (all sheets together)."""
+    """Cells read and shared-formula text translated so far in one workbook (all sheets together)."""
 
-    __slots__ = ("cells",)
+    __slots__ = ("cells", "translated")
 
     def __init__(self) -> None:
         self.cells = 0
+        self.translated = 0
 
 
 def _read_sheet(zf: zipfile.ZipFile, target: str, strings: list[str],
@@ -459,24 +466,34 @@ def _collect(elements: Iterable[etree._Element], strings: list[str], date_styles
             is_date = bool(date_styles) and t == "n" and style is not None and style.isdigit() and int(style) in date_styles
             cells[ref] = _raw_cell(value, t, formula, is_date)
     if dependents:
-        _expand_shared(cells, masters, dependents)
+        _expand_shared(cells, masters, dependents, budget)
     return cells
 
 
 def _expand_shared(cells: dict[str, RawCell], masters: dict[str, tuple[str, str]],
-                   dependents: list[tuple[str, str]]) -> None:
+                   dependents: list[tuple[str, str]], budget: _Budget) -> None:
     """Give each dependent of a shared formula the master's formula moved to its own cell, as Excel shows it."""
     from openpyxl.formula.translate import Translator, TranslatorError
 
+    translators: dict[str, Translator | None] = {}
     for ref, si in dependents:
         master = masters.get(si)
         cell = cells.get(ref)
         if master is None or cell is None or len(master[1]) > MAX_FORMULA or not _CELL_REF.match(ref) \
                 or not _CELL_REF.match(master[0]):
             continue  # stays SHARED: no master to translate from
+        budget.translated += len(master[1])
+        if budget.translated > MAX_TRANSLATED:
+            raise BookTooLarge("的共享公式过多（展开后超过 400 万个字符），超出可处理范围。请用标准模板重新填报。")
         try:
-            text = Translator("=" + master[1], origin=master[0]).translate_formula(ref)
+            if si not in translators:
+                translators[si] = Translator("=" + master[1], origin=master[0])
+            translator = translators[si]
+            if translator is None:
+                continue
+            text = translator.translate_formula(ref)
         except (TranslatorError, ValueError, KeyError, IndexError, TypeError):
+            translators[si] = None
             continue
         cells[ref] = _raw_cell(cell.value, cell.type, text[1:] if text.startswith("=") else text, cell.date)
 
