@@ -122,6 +122,7 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
         findings.sort(key=lambda f: _sort_key(f, order))
     except Exception:  # noqa: BLE001 - an odd cell reference must not cost the report
         pass
+    findings = [_bounded(f) for f in findings]
     result = ctx.result if read.data is not None else None
     info = read.data.info if read.data is not None else None
     return FileReport(
@@ -131,6 +132,23 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
         total_computed=result.total.computed if result else None,
         total_self=result.total.self if result else None,
         seconds=time.perf_counter() - start)
+
+
+MAX_MESSAGE = 2000
+"""Characters of a finding's message kept (a submitter's text can be long; the report must stay small)."""
+MAX_VALUE = 256
+"""Characters of a finding's found/expected value kept when it is text."""
+
+
+def _bounded(f: Finding) -> Finding:
+    update: dict[str, object] = {}
+    if len(f.message) > MAX_MESSAGE:
+        update["message"] = f.message[:MAX_MESSAGE] + "…"
+    for key in ("found", "expected"):
+        value = getattr(f, key)
+        if isinstance(value, str) and len(value) > MAX_VALUE:
+            update[key] = value[:MAX_VALUE] + "…"
+    return f.model_copy(update=update) if update else f
 
 
 def _prepare(ctx: CheckContext) -> list[Finding]:

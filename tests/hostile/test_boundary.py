@@ -87,3 +87,21 @@ def test_cli_json_complete_on_internal_failure(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     files = json.loads(proc.stdout)["files"]
     assert [f["status"] for f in files] == ["error", "error"]
+
+
+def test_long_text_is_cut_in_findings(tmp_path: Path) -> None:
+    """A 30,000-character text in a label cell: the finding's message and found value stay short."""
+    from xlperf.workbook.plan import plan_for
+    from xlperf.framework.loader import load_framework
+    from xlperf.workbook.layout import FORM_SHEETS
+
+    from .helpers import Xlsx
+
+    cp = next(c for c in plan_for(load_framework("futian-2021")).cells.values()
+              if c.sheet in FORM_SHEETS and c.spec is not None)
+    label_cell = "A" + cp.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    path = Xlsx(EXAMPLE).set(cp.sheet, label_cell, "长" * 30_000).save(tmp_path / "long.xlsx")
+    rep = validate_file(path)
+    at = [f for f in rep.findings if (f.sheet, f.cell) == (cp.sheet, label_cell)]
+    assert at, "the altered label is reported"
+    assert all(len(f.message) <= 2001 and (not isinstance(f.found, str) or len(f.found) <= 257) for f in at)

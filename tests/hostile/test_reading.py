@@ -173,3 +173,31 @@ def test_sheet_local_name_shadowing_an_input(tmp_path: Path) -> None:
     assert [(f.sheet, f.severity.value) for f in local] == [(sheet, "error")]
     assert name in local[0].message and "$D$30" in local[0].message
     assert "XP127" not in {f.code for f in validate_file(EXAMPLE).findings}
+
+
+def test_dependent_without_master_is_reported_not_skipped(tmp_path: Path) -> None:
+    """A shared-formula dependent whose master is gone cannot be checked: it is reported as altered."""
+    parts = _parts(EXAMPLE)
+    name, master, dependent, f1, _f2 = _shared_pair(parts)
+    _as_shared(parts, name, master, dependent, f1)
+    root = etree.fromstring(parts[name])
+    for c in root.iter(f"{M}c"):
+        if c.get("r") == master:
+            c.find(f"{M}f").set("si", "7")  # the dependent's si=0 now has no master
+    parts[name] = etree.tostring(root)
+    rep = validate_file(_save(parts, tmp_path / "orphan.xlsx"))
+    assert dependent in {f.cell for f in rep.findings if f.code == "XP123"}
+
+
+def test_overlong_formula_is_not_cut_into_a_match(tmp_path: Path) -> None:
+    """Excel's formulas are at most 8,192 characters: a longer one is cut and marked, never cut into the
+    template's formula (here the tampering sits after 9,000 spaces)."""
+    parts = _parts(EXAMPLE)
+    name, master, _dependent, f1, _f2 = _shared_pair(parts)
+    root = etree.fromstring(parts[name])
+    for c in root.iter(f"{M}c"):
+        if c.get("r") == master:
+            c.find(f"{M}f").text = f1 + " " * 9000 + "+1"
+    parts[name] = etree.tostring(root)
+    rep = validate_file(_save(parts, tmp_path / "long.xlsx"))
+    assert master in {f.cell for f in rep.findings if f.code == "XP123"}

@@ -27,7 +27,7 @@ from lxml import etree
 
 from .safety import DEFAULT_LIMITS, open_regular
 
-__all__ = ["MAX_CELLS", "SHARED", "Book", "BookTooLarge", "RawCell", "open_book"]
+__all__ = ["MAX_CELLS", "SHARED", "UNRESOLVED", "Book", "BookTooLarge", "RawCell", "open_book"]
 
 TRANSITIONAL = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -40,7 +40,7 @@ _R_IDS = ("{%s}id" % NS["r"], "{http://purl.oclc.org/ooxml/officeDocument/relati
 _OFFICE_DOCUMENT = "/officeDocument"  # the relationship type's last segment, in either namespace family
 _M = "{%s}" % NS["m"]
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
-_REF = re.compile(r"^'?(?P<sheet>.+?)'?!\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d+)$")
+_REF = re.compile(r"^'?(?P<sheet>.+?)'?!\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d{1,7})$")
 _CELL_REF = re.compile(r"^(?P<col>[A-Z]{1,3})(?P<row>\d{1,7})$")
 
 MAX_CELLS = DEFAULT_LIMITS.max_total_cells
@@ -51,12 +51,19 @@ MAX_SHARED_STRINGS_BYTES = 32 * 1024 * 1024
 """Largest shared-string table (streamed)."""
 MAX_FORMULA = 8192
 """Excel's own limit on a formula's length; a longer shared formula is not translated."""
+MAX_TEXT = 32767
+"""Excel's limit on a cell's text; a longer text (which Excel could not have saved) is cut and marked."""
+TOO_LONG = "…（超长）"
+"""Appended to a cut text or formula, so that a cut one never equals the template's."""
 MAX_TRANSLATED = 4 * 1024 * 1024
 """Characters of shared formulas translated for their dependents, per workbook (the standard workbook
 needs a few thousand); beyond it the workbook is refused rather than left partly unchecked."""
 
 SHARED = "\x00shared"
-"""Formula text of a shared-formula dependent whose master cannot be found (nothing to translate)."""
+"""Formula text of a shared-formula dependent before expansion (no cell keeps it: see UNRESOLVED)."""
+UNRESOLVED = "#共享公式无法展开"
+"""Formula text of a shared-formula dependent whose master is missing, too long or untranslatable: never
+equal to a template formula, so the cell is reported as altered instead of silently skipped."""
 
 
 class BookTooLarge(ValueError):
@@ -451,10 +458,14 @@ def _collect(elements: Iterable[etree._Element], strings: list[str], date_styles
         elif t == "n" and value is not None and not _excel_number(value):
             t = "str"  # no number Excel holds: keep the text, refuse it where it is read
             value = value[:256]
+        if value is not None and len(value) > MAX_TEXT:
+            value = value[:MAX_TEXT] + TOO_LONG
         if f is None:
             formula = None
         else:
             formula = f.text or None
+            if formula is not None and len(formula) > MAX_FORMULA:
+                formula = formula[:MAX_FORMULA] + TOO_LONG
             if f.get("t") == "shared" and (si := f.get("si")) is not None:
                 if formula is not None:
                     masters.setdefault(si, (ref, formula))
@@ -479,9 +490,12 @@ def _expand_shared(cells: dict[str, RawCell], masters: dict[str, tuple[str, str]
     for ref, si in dependents:
         master = masters.get(si)
         cell = cells.get(ref)
-        if master is None or cell is None or len(master[1]) > MAX_FORMULA or not _CELL_REF.match(ref) \
+        if cell is None:
+            continue
+        if master is None or len(master[1]) > MAX_FORMULA or not _CELL_REF.match(ref) \
                 or not _CELL_REF.match(master[0]):
-            continue  # stays SHARED: no master to translate from
+            cells[ref] = _raw_cell(cell.value, cell.type, UNRESOLVED, cell.date)
+            continue
         budget.translated += len(master[1])
         if budget.translated > MAX_TRANSLATED:
             raise BookTooLarge("的共享公式过多（展开后超过 400 万个字符），超出可处理范围。请用标准模板重新填报。")
@@ -489,11 +503,12 @@ def _expand_shared(cells: dict[str, RawCell], masters: dict[str, tuple[str, str]
             if si not in translators:
                 translators[si] = Translator("=" + master[1], origin=master[0])
             translator = translators[si]
-            if translator is None:
-                continue
-            text = translator.translate_formula(ref)
-        except (TranslatorError, ValueError, KeyError, IndexError, TypeError):
+            text = translator.translate_formula(ref) if translator is not None else None
+        except (TranslatorError, Exception):  # noqa: BLE001 - openpyxl's tokenizer on hostile text
             translators[si] = None
+            text = None
+        if text is None:
+            cells[ref] = _raw_cell(cell.value, cell.type, UNRESOLVED, cell.date)
             continue
         cells[ref] = _raw_cell(cell.value, cell.type, text[1:] if text.startswith("=") else text, cell.date)
 
