@@ -155,3 +155,32 @@ def test_shared_formula_expansion_is_bounded(tmp_path: Path) -> None:
         open_book(path)
     rep = validate_file(path)
     assert [f.code for f in rep.findings] == ["XP114"]
+
+
+def _tags_sheet(count: int) -> list[bytes]:
+    """A sheet with one cell and ``count`` unknown empty elements after its data (valid XML, no cells)."""
+    from .builders import DECL, MAIN
+
+    rnd = random.Random(count)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    body = "".join(f"<{rnd.choice(letters)}{rnd.choice(letters)}/>" for _ in range(count))
+    return [f'{DECL}<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>'
+            f"<extra>{body}</extra></worksheet>".encode()]
+
+
+def test_too_many_tags_refused(tmp_path: Path) -> None:
+    path = build_package(tmp_path / "tags.xlsx", {"甲": _tags_sheet(DEFAULT_LIMITS.max_total_tags + 1)}, level=1)
+    rep = validate_file(path)
+    assert [f.code for f in rep.findings] == ["XP114"] and "标记" in rep.findings[0].message
+
+
+def test_unknown_elements_do_not_pile_up(tmp_path: Path) -> None:
+    """2.9 million elements that are neither rows nor cells, just under the limit: the streaming reader frees
+    them as it goes (a parser keeping them would need far more than 512 MiB)."""
+    path = with_extra_sheet(EXAMPLE, tmp_path / "elements.xlsx", "附表", _tags_sheet(2_900_000))
+    out = run_limited(f"""
+        from xlperf.validate import validate_file
+        rep = validate_file({str(path)!r})
+        print(json.dumps({{"status": rep.status, "codes": sorted({{f.code for f in rep.findings}})}}))
+    """, cpu_seconds=30, memory=512 * MiB)
+    assert out["status"] == "invalid" and "XP000" not in out["codes"], out

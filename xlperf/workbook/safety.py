@@ -95,6 +95,8 @@ class Limits:
       ([Content_Types].xml, the workbook part and its rels).
     * ``max_total_cells`` (300 000): ``<c>`` elements in all worksheets together, counted while
       streaming (the standard workbook has about 1 500); ``max_total_rows`` (200 000) likewise for rows.
+    * ``max_total_tags`` (3 000 000): ``<`` characters (start and end tags) in all XML parts together
+      (the standard workbook has about 10 000): bounds what any parser builds, whatever the elements are.
     """
 
     max_file_bytes: int = 50 * MiB
@@ -108,6 +110,7 @@ class Limits:
     max_meta_part_bytes: int = 8 * MiB
     max_total_cells: int = 300_000
     max_total_rows: int = 200_000
+    max_total_tags: int = 3_000_000
 
 
 DEFAULT_LIMITS: Final = Limits()
@@ -570,6 +573,7 @@ class _Precheck:
         self._members: dict[str, zipfile.ZipInfo] = {}
         self.total_rows = 0  # rows and cells of the worksheets inspected so far
         self.total_cells = 0
+        self.total_tags = 0  # '<' in all XML parts inspected so far (an upper bound of their tags)
 
     # -- entry -------------------------------------------------------------------------------------
     def run(self) -> list[FileIssue]:
@@ -796,6 +800,14 @@ class _Precheck:
             for chunk in chunks:
                 scanner.feed(chunk)
                 self._judge_prolog(info.filename, scanner.verdict, xml_part)
+                if xml_part:
+                    self.total_tags += chunk.count(b"<")
+                    if self.total_tags > lim.max_total_tags:
+                        raise _refuse(
+                            "XP114",
+                            f"{_q(self.label)}的 XML 部件中共有超过 {lim.max_total_tags:,} 个标记（标准工作簿约 1 万个），"
+                            "超出可处理范围。请用 Excel 另存为新的 .xlsx 文件，或用标准模板重新填报。",
+                        )
                 if counter is not None:
                     counter.feed(chunk)
                     if counter.rows > lim.max_sheet_rows or self.total_rows + counter.count > lim.max_total_rows:

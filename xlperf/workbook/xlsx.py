@@ -127,25 +127,47 @@ def _by_bytes(parse: Callable[..., _Result]) -> Callable[..., _Result]:
     return get
 
 
+def _drop_behind(el: etree._Element) -> None:
+    """Free what the streaming parser built before this element (its earlier siblings): memory stays flat."""
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
+
+
 def _shared_strings(zf: zipfile.ZipFile, target: str | None, ns: str) -> list[str]:
+    """The shared-string table, streamed with every element freed once read (flat memory whatever it holds)."""
     if not target or target not in zf.namelist():
         return []
     if zf.getinfo(target).file_size > MAX_SHARED_STRINGS_BYTES:
         raise BookTooLarge(f"的共享字符串表超过 {MAX_SHARED_STRINGS_BYTES // (1024 * 1024)} MB，远大于正常文件",
                            "XP105", "zip-bomb")
-    si_tag, t_tag = f"{{{ns}}}si", f"{{{ns}}}t"
-    out = []
+    si_tag, t_tag, rph_tag = f"{{{ns}}}si", f"{{{ns}}}t", f"{{{ns}}}rPh"
+    out: list[str] = []
+    pieces: list[str] = []
+    size = phonetic = 0
     with zf.open(target) as fh:
-        for _, si in etree.iterparse(fh, events=("end",), tag=si_tag, resolve_entities=False, no_network=True,
-                                     huge_tree=False):
-            t = si.find(t_tag)
-            if t is not None and len(si) == 1:
-                out.append(t.text or "")
-            else:  # rich text runs (phonetic runs <rPh> hold <t> too, but Excel does not show them)
-                out.append("".join(x.text or "" for r in si if r.tag != f"{{{ns}}}rPh" for x in r.iter(t_tag)))
-            si.clear()
-            if len(out) > MAX_CELLS:
-                raise BookTooLarge(f"的共享字符串超过 {MAX_CELLS:,} 个，超出可处理范围")
+        for event, el in etree.iterparse(fh, events=("start", "end"), resolve_entities=False, no_network=True,
+                                         huge_tree=False):
+            tag = el.tag
+            if event == "start":
+                if tag == si_tag:
+                    pieces, size = [], 0
+                elif tag == rph_tag:
+                    phonetic += 1  # phonetic runs hold <t> too, but Excel does not show them
+                continue
+            if tag == t_tag and not phonetic and size <= MAX_TEXT:
+                pieces.append(el.text or "")
+                size += len(pieces[-1])
+            elif tag == rph_tag:
+                phonetic -= 1
+            elif tag == si_tag:
+                text = "".join(pieces)
+                out.append(text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + TOO_LONG)
+                if len(out) > MAX_CELLS:
+                    raise BookTooLarge(f"的共享字符串超过 {MAX_CELLS:,} 个，超出可处理范围")
+            el.clear()
+            _drop_behind(el)
     return out
 
 
@@ -344,20 +366,28 @@ def _read_sheet(zf: zipfile.ZipFile, target: str, strings: list[str],
 
 
 def _streamed(fh: IO[bytes], c_tag: str, row_tag: str) -> Iterator[etree._Element]:
-    """Rows (at their start, attributes known) and cells (at their end, children known), in document order."""
-    for event, el in etree.iterparse(fh, events=("start", "end"), tag=(c_tag, row_tag), resolve_entities=False,
-                                     no_network=True, huge_tree=False):
-        if el.tag == row_tag:
-            if event == "start":
+    """Rows (at their start, attributes known) and cells (at their end, children known), in document order.
+
+    Every element is freed once passed (a cell's children only with the cell), whatever the sheet holds
+    besides rows and cells, so memory stays flat on any sheet.
+    """
+    in_cell = 0
+    for event, el in etree.iterparse(fh, events=("start", "end"), resolve_entities=False, no_network=True,
+                                     huge_tree=False):
+        tag = el.tag
+        if event == "start":
+            if tag == c_tag:
+                in_cell += 1
+            elif tag == row_tag and not in_cell:
                 yield el
-            else:
-                el.clear()
-                parent = el.getparent()
-                while parent is not None and el.getprevious() is not None:
-                    del parent[0]  # rows already read: keep memory flat on long sheets
-        elif event == "end":
+            continue
+        if tag == c_tag:
+            in_cell -= 1
             yield el
-            el.clear()
+        elif in_cell:
+            continue  # a cell's <v>, <f>, <is>: needed until the cell ends
+        el.clear()
+        _drop_behind(el)
 
 
 def _col_number(letters: str) -> int:
