@@ -18,7 +18,7 @@ from ..framework.models import Framework
 from .cells import parse_cell
 from .layout import FORM_SHEETS, SCORE_SHEET
 from .plan import Plan, plan_for
-from .safety import FileIssue, is_fatal, precheck
+from .safety import FileIssue, FileRefused, is_fatal, precheck
 from .xlsx import Book, BookTooLarge, RawCell, open_book
 
 __all__ = ["UnreadableWorkbook", "WorkbookRead", "read_department", "read_workbook"]
@@ -75,6 +75,8 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
     except BookTooLarge as exc:
         raise UnreadableWorkbook([Finding(code=exc.code, name=exc.name, severity=Severity.error,
                                           message=f"文件“{path.name}”{exc}")]) from None
+    except FileRefused as exc:  # replaced since the pre-check
+        raise UnreadableWorkbook([_file_finding(exc.issue)]) from None
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise UnreadableWorkbook([Finding(code="XP102", name="not-a-zip", severity=Severity.error,
                                           message=f"文件“{path.name}”无法按 xlsx 读取（{type(exc).__name__}）")]) from None
