@@ -117,3 +117,16 @@ def test_spaces_and_invisible_characters(case: tuple, tmp_path: Path) -> None:
         assert read.values[MONEY] == Decimal("670.89") and at[0].severity.value == "warning"
     else:  # between the digits: 670.89 or 6 and 70.89? never guessed
         assert MONEY not in read.values and at[0].severity.value == "error"
+
+
+def test_score_refuses_with_the_cell_named(tmp_path: Path) -> None:
+    """``xlperf score`` on a workbook with 1E+999999 in a count cell: exit 2, the cell named, no traceback."""
+    sheet, cell = where(COUNT)
+    path = Xlsx(EXAMPLE).set_number_text(sheet, cell, "1E+999999").save(tmp_path / "score.xlsx")
+    out = run_limited(f"""
+        import subprocess, sys
+        proc = subprocess.run([sys.executable, "-m", "xlperf", "score", {str(path)!r}], capture_output=True, text=True)
+        print(json.dumps({{"rc": proc.returncode, "out": proc.stdout, "err": proc.stderr}}))
+    """, cpu_seconds=60)
+    assert out["rc"] == 2 and out["out"] == "" and "Traceback" not in out["err"], out["err"]
+    assert f"{sheet}!{cell}" in out["err"] and "超出合理范围" in out["err"]
