@@ -173,6 +173,10 @@ def test_codes_table_is_exactly_the_documented_one() -> None:
         "XP108": ("sheet-too-large", "error"),
         "XP109": ("not-a-workbook", "error"),
         "XP110": ("file-too-large", "error"),
+        "XP111": ("not-a-regular-file", "error"),
+        "XP112": ("file-not-found", "error"),
+        "XP113": ("file-unreadable", "error"),
+        "XP114": ("too-many-cells", "error"),
     }
     assert all(CHINESE.search(title) for _n, _s, title in CODES.values())
 
@@ -613,9 +617,10 @@ def test_other_ole_documents(tmp_path: Path) -> None:
 # robustness
 
 
-def test_missing_file_raises_os_error(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
-        precheck(tmp_path / "nope.xlsx")
+def test_missing_file_is_its_own_fatal_issue(tmp_path: Path) -> None:
+    """A missing file is reported (XP112, never XP101 empty-file), not raised: a batch goes on."""
+    issues = precheck(tmp_path / "nope.xlsx")
+    assert _codes(issues) == ["XP112"] and issues[0].fatal and "nope.xlsx" in issues[0].message
 
 
 def test_is_fatal() -> None:

@@ -15,6 +15,7 @@ from .checks.context import CheckContext
 from .checks.internal import CheckError
 from .checks.registry import CHECKS
 from .errors import InputError
+from .framework.expr import ExprError
 from .findings import FileReport, Finding, Report, Severity
 from .framework.models import Framework
 
@@ -50,6 +51,8 @@ def _sort_key(f: Finding, sheet_order: dict[str, int]) -> tuple[int, int, int, s
 
 
 def _status(findings: list[Finding]) -> str:
+    if any(f.code == CheckError.code for f in findings):
+        return "error"  # the validator failed on this file: never "invalid" (exit 1 means errors found)
     if any(f.severity == Severity.error for f in findings):
         return "invalid"
     if any(f.severity == Severity.warning for f in findings):
@@ -57,13 +60,31 @@ def _status(findings: list[Finding]) -> str:
     return "ok"
 
 
+def _internal(what: str, exc: BaseException) -> Finding:
+    """XP000 for a failure of the validator itself on this file (a bug, or a resource limit of the machine)."""
+    detail = f"{type(exc).__name__}: {exc}"
+    if len(detail) > 300:
+        detail = detail[:300] + "…"
+    return Finding(code=CheckError.code, name=CheckError.name, severity=CheckError.severity,
+                   message=CheckError.template.format(check=what, error=detail))
+
+
 def validate_file(path: str | Path, framework: Framework | str | None = None, *,
                   select: Sequence[str] | None = None, ignore: Sequence[str] | None = None) -> FileReport:
-    """Validate one submitted workbook. Never raises for bad content: an unreadable file is a report."""
+    """Validate one submitted workbook. Never raises (but for KeyboardInterrupt): whatever happens while
+    reading, scoring or checking becomes a finding on this file's report."""
+    start = time.perf_counter()
+    try:
+        return _validate_file(Path(path), framework, select, ignore, start)
+    except Exception as exc:  # noqa: BLE001 - the last boundary: a batch never dies on one file
+        return FileReport(path=str(path), status="error", findings=[_internal("校验程序", exc)],
+                          seconds=time.perf_counter() - start)
+
+
+def _validate_file(path: Path, framework: Framework | str | None, select: Sequence[str] | None,
+                   ignore: Sequence[str] | None, start: float) -> FileReport:
     from .workbook.reader import UnreadableWorkbook, read_workbook
 
-    start = time.perf_counter()
-    path = Path(path)
     checks = select_checks(select, ignore)
     codes = {c.code for c in checks}
     try:
@@ -76,7 +97,10 @@ def validate_file(path: str | Path, framework: Framework | str | None = None, *,
             Finding(code="XP122", name="framework-mismatch", severity=Severity.error, message=str(exc))])
     except FileNotFoundError:
         return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start, findings=[
-            Finding(code="XP101", name="empty-file", severity=Severity.error, message=f"找不到文件“{path}”")])
+            Finding(code="XP112", name="file-not-found", severity=Severity.error, message=f"找不到文件“{path}”")])
+    except (RecursionError, MemoryError, Exception) as exc:  # noqa: BLE001 - a reader bug: this file only
+        return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start,
+                          findings=[_internal("读取工作簿", exc)])
     mismatch = [f for f in read.findings if f.code == "XP122" and f.severity == Severity.error]
     if mismatch:  # every other check would compare against the wrong framework: report only this
         findings = [f for f in read.findings if (f.code.startswith("XP10") or f.code == "XP122") and f.code in codes]
@@ -86,14 +110,19 @@ def validate_file(path: str | Path, framework: Framework | str | None = None, *,
     findings: list[Finding] = []
     registered = {c.code for c in CHECKS}
     findings.extend(f for f in read.findings if f.code not in registered)  # never drop what the reader saw
+    findings.extend(_prepare(ctx))
     for check_cls in checks:
         check = check_cls()
         try:
             findings.extend(check.run(ctx))
         except Exception as exc:  # a bug in one check must not hide the others
             findings.append(CheckError().finding(ctx, check=check_cls.code, error=f"{type(exc).__name__}: {exc}"))
-    order = {name: i for i, name in enumerate(read.book.sheets)}
-    findings.sort(key=lambda f: _sort_key(f, order))
+    try:
+        order = {name: i for i, name in enumerate(read.book.sheets)}
+        findings.sort(key=lambda f: _sort_key(f, order))
+    except Exception:  # noqa: BLE001 - an odd cell reference must not cost the report
+        pass
+    findings = [_bounded(f) for f in findings]
     result = ctx.result if read.data is not None else None
     form = read.framework.form
     dept, year = form.role("department"), form.role("year")
@@ -106,6 +135,65 @@ def validate_file(path: str | Path, framework: Framework | str | None = None, *,
         seconds=time.perf_counter() - start)
 
 
+MAX_MESSAGE = 2000
+"""Characters of a finding's message kept (a submitter's text can be long; the report must stay small)."""
+MAX_VALUE = 256
+"""Characters of a finding's found/expected value kept when it is text."""
+
+
+def _bounded(f: Finding) -> Finding:
+    update: dict[str, object] = {}
+    if len(f.message) > MAX_MESSAGE:
+        update["message"] = f.message[:MAX_MESSAGE] + "…"
+    for key in ("found", "expected"):
+        value = getattr(f, key)
+        if isinstance(value, str) and len(value) > MAX_VALUE:
+            update[key] = value[:MAX_VALUE] + "…"
+    return f.model_copy(update=update) if update else f
+
+
+def _prepare(ctx: CheckContext) -> list[Finding]:
+    """Score and recompute once, before the checks: a failure here (e.g. a framework expression dividing by
+    an input that is 0) is one finding naming the measure, and the checks then see no result."""
+    out: list[Finding] = []
+    for attr in ("result", "env"):
+        try:
+            getattr(ctx, attr)
+        except ExprError as exc:
+            ctx.__dict__[attr] = None if attr == "result" else {}
+            if attr == "result":
+                out.append(_expr_finding(ctx, exc))
+        except Exception as exc:  # noqa: BLE001
+            ctx.__dict__[attr] = None if attr == "result" else {}
+            out.append(_internal("评分" if attr == "result" else "重新计算", exc))
+    return out
+
+
+def _expr_finding(ctx: CheckContext, exc: ExprError) -> Finding:
+    """XP000 naming the measure whose expression failed on this file's data (today's engine interface:
+    build_env drops a failing measure, a rule using it then fails; re-evaluate each dropped measure)."""
+    culprit = ""
+    try:
+        from .framework.rules import compile_framework
+        from .framework.scoring import build_env, data_env
+
+        fw, data = ctx.read.framework, ctx.read.data
+        if data is not None:
+            env, _ = build_env(fw, data_env(data), dict(data.judgements))
+            for m in compile_framework(fw).measures:
+                if m.id in env:
+                    continue
+                try:
+                    m.value(env)
+                except ExprError as inner:
+                    culprit = f"比率 {m.id}（{m.name}）无法计算：{inner}"
+                    break
+    except Exception:  # noqa: BLE001 - the diagnosis is best effort; the finding is made anyway
+        culprit = ""
+    return Finding(code=CheckError.code, name=CheckError.name, severity=CheckError.severity,
+                   message=CheckError.template.format(check="评分", error=(culprit or str(exc))[:300]))
+
+
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -115,8 +203,9 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SPREADSHEET_SUFFIXES
-                              and not f.name.startswith("~$")))
+            # not only regular files: a pipe or a dangling link named *.xlsx gets its own report (XP111)
+            out.extend(sorted(f for f in p.rglob("*") if f.suffix.lower() in SPREADSHEET_SUFFIXES
+                              and not f.name.startswith("~$") and (f.is_symlink() or not f.is_dir())))
         else:
             out.append(p)
     return out
@@ -143,8 +232,24 @@ def validate_paths(paths: Sequence[Path], framework: str | None = None, *, worke
         from concurrent.futures import ProcessPoolExecutor  # only for parallel runs: ~6 ms of imports
 
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for rep in pool.map(_job, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8) or 1))):
+            futures = [pool.submit(_job, job) for job in jobs]
+            for job, future in zip(jobs, futures):
+                try:
+                    rep = future.result()
+                except Exception:  # noqa: BLE001 - a worker died (killed, out of memory): retry it alone
+                    rep = _isolated(job)
                 reports.append(rep)
                 if progress:
                     progress(rep)
     return Report(files=reports)
+
+
+def _isolated(job: tuple[str, str | None, tuple[str, ...] | None, tuple[str, ...] | None]) -> FileReport:
+    """One file in a fresh worker process; if that dies too, the file's report says so (XP000)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(_job, job).result()
+    except Exception as exc:  # noqa: BLE001
+        return FileReport(path=job[0], status="error", findings=[_internal("校验进程", exc)])

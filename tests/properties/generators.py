@@ -169,7 +169,8 @@ def judged_answer(ch: Chooser, top: Decimal) -> Decimal | None:
 
 RULE_NAMES = Names(numbers=["x_a", "x_b", "x_c", "r_a", "m_a", "m_b"], flags=["f_a", "f_b"], texts=[])
 MEASURE_NAMES = Names(numbers=["x_a", "x_b", "x_c", "x_d", "r_a"], flags=[])
-KINDS = ["linear", "bands", "deduction", "penalty", "tiers", "checklist", "judged", "sum", "override", "schedule"]
+KINDS = ["linear", "bands", "deduction", "penalty", "tiers", "checklist", "judged", "sum", "override", "either",
+         "schedule"]
 
 
 def points(ch: Chooser) -> Decimal:
@@ -266,6 +267,10 @@ def rule(ch: Chooser, kind: str, pts: Decimal, depth: int = 0) -> dict[str, Any]
         return {"kind": "override", "points": p, "when": bool_expr(ch, RULE_NAMES, ch.int(0, 2)),
                 "value": ch.pick(["zero", "full"]), "when_text": "条件成立",
                 "rule": rule(ch, inner, pts, depth + 1)}
+    if kind == "either":
+        inner = ["linear", "bands", "deduction", "penalty"] + ([] if depth else ["sum"])
+        return {"kind": "either", "points": p, "when": bool_expr(ch, RULE_NAMES, ch.int(0, 2)), "when_text": "条件成立",
+                "parts": [rule(ch, ch.pick(inner), pts, depth + 1), rule(ch, ch.pick(inner), pts, depth + 1)]}
     if kind == "schedule":
         n = ch.pick([1, 2, 4])
         schedule = sorted(ch.pick(["0.25", "0.5", "0.75", "1", "0.3", "0.6"]) for _ in range(n))

@@ -6,8 +6,8 @@ from ..findings import Severity
 from .base import ReaderCheck
 
 __all__ = ["EmptyRequiredInput", "ErrorValue", "FormulaInInput", "FormulaWithoutResult", "FullWidthDigits",
-           "InvalidChoice", "NegativeAmount", "NonIntegerCount", "NumberStoredAsText", "PercentString",
-           "RateOutOfRange", "TextInNumberCell", "ThousandsSeparator", "TooManyDecimals", "UnitSuffix"]
+           "InvalidChoice", "NegativeAmount", "NonIntegerCount", "NumberOutOfRange", "NumberStoredAsText",
+           "PercentString", "RateOutOfRange", "TextInNumberCell", "ThousandsSeparator", "TooManyDecimals", "UnitSuffix"]
 
 
 class TextInNumberCell(ReaderCheck):
@@ -145,3 +145,13 @@ class FormulaWithoutResult(ReaderCheck):
 
     code, name, severity, title, family = ("XP215", "formula-without-result", Severity.error, "公式没有计算结果",
                                            "cells")
+
+
+class NumberOutOfRange(ReaderCheck):
+    """检查内容：数字位数过多（超过 30 位）、指数过大（如 1E+999999），或数值超出一个部门可能的范围
+    （金额小于 1 万亿万元，人数、个数、年度小于 1000 万，得分小于 1 万分，比率小于 1,000,000%）。
+    为何重要：这样的数字不可能是真实的填报数据，多为误操作或恶意构造；按它计算会得出无意义的结果。
+    示例：在金额单元格中填写 1E+30，或粘贴了 40 位的数字。
+    如何修改：核对原始数据和单位，按万元填写实际金额。"""
+
+    code, name, severity, title, family = "XP216", "number-out-of-range", Severity.error, "数值超出合理范围", "cells"

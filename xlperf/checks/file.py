@@ -5,8 +5,9 @@ from __future__ import annotations
 from ..findings import Severity
 from .base import ReaderCheck
 
-__all__ = ["EmptyFile", "EncryptedWorkbook", "FileTooLarge", "LegacyXls", "MacrosPresent", "NotAWorkbook",
-           "NotAZip", "SheetTooLarge", "XmlEntities", "ZipBomb"]
+__all__ = ["EmptyFile", "EncryptedWorkbook", "FileNotFound", "FileTooLarge", "FileUnreadable", "LegacyXls",
+           "MacrosPresent", "NotAWorkbook", "NotAZip", "NotARegularFile", "SheetTooLarge", "TooManyCells",
+           "XmlEntities", "ZipBomb"]
 
 
 class EmptyFile(ReaderCheck):
@@ -97,3 +98,40 @@ class FileTooLarge(ReaderCheck):
     如何修改：删除图片等无关内容后重新保存。"""
 
     code, name, severity, title, family = "XP110", "file-too-large", Severity.error, "文件过大", "file"
+
+
+class NotARegularFile(ReaderCheck):
+    """检查内容：要校验的路径不是普通文件，而是文件夹、命名管道（FIFO）、设备（如 /dev/zero）、套接字或循环的符号链接。
+    为何重要：从这些对象读取会无限等待或读出无穷的数据，拖垮批量校验；校验程序只打开普通文件，且打开前先检查。
+    示例：提交目录中有一个名为“某局.xlsx”的命名管道，或指向自身的符号链接。
+    如何修改：提交用 Excel 保存的 .xlsx 文件本身。"""
+
+    code, name, severity, title, family = "XP111", "not-a-regular-file", Severity.error, "不是普通文件", "file"
+
+
+class FileNotFound(ReaderCheck):
+    """检查内容：要校验的文件不存在。
+    为何重要：文件名或路径写错时没有任何数据可以校验；与“空文件”（XP101）不同，这里根本找不到文件。
+    示例：命令行中把“科技局.xlsx”写成了“科技局.xslx”。
+    如何修改：检查文件名和路径后重新运行。"""
+
+    code, name, severity, title, family = "XP112", "file-not-found", Severity.error, "找不到文件", "file"
+
+
+class FileUnreadable(ReaderCheck):
+    """检查内容：文件存在，但无法打开读取（如没有读取权限）。
+    为何重要：无法读取的文件无法校验。
+    示例：文件属于其他用户且未授予读取权限。
+    如何修改：调整文件权限，或复制一份可读取的文件后重新校验。"""
+
+    code, name, severity, title, family = "XP113", "file-unreadable", Severity.error, "文件无法打开", "file"
+
+
+class TooManyCells(ReaderCheck):
+    """检查内容：工作簿所有工作表的单元格总数超过上限（默认 300,000 个；标准工作簿约 1,500 个），
+    或全部 XML 部件中的标记总数超过 3,000,000 个（标准工作簿约 1 万个），或共享公式展开后过长。
+    为何重要：单个工作表的行数未超限时，多个工作表合起来仍可能耗尽校验服务器的内存和时间。
+    示例：在两个工作表中各粘贴了 99,000 行 × 36 列的数据。
+    如何修改：删除无关数据，使用标准模板重新填报。"""
+
+    code, name, severity, title, family = "XP114", "too-many-cells", Severity.error, "单元格数量超出上限", "file"

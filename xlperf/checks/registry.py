@@ -6,15 +6,16 @@ from .base import CODE_PATTERN, Check
 from .audit import AuditRuleFailed, AuditRuleWarning
 from .budget import DeductionTriggered
 from .cells import (EmptyRequiredInput, ErrorValue, FormulaInInput, FormulaWithoutResult, FullWidthDigits,
-                    InvalidChoice, NegativeAmount, NonIntegerCount, NumberStoredAsText, PercentString, RateOutOfRange,
-                    TextInNumberCell, ThousandsSeparator, TooManyDecimals, UnitSuffix)
-from .file import (EmptyFile, EncryptedWorkbook, FileTooLarge, LegacyXls, MacrosPresent, NotAWorkbook, NotAZip,
-                   SheetTooLarge, XmlEntities, ZipBomb)
+                    InvalidChoice, NegativeAmount, NonIntegerCount, NumberOutOfRange, NumberStoredAsText,
+                    PercentString, RateOutOfRange, TextInNumberCell, ThousandsSeparator, TooManyDecimals, UnitSuffix)
+from .file import (EmptyFile, EncryptedWorkbook, FileNotFound, FileTooLarge, FileUnreadable, LegacyXls, MacrosPresent,
+                   NotARegularFile, NotAWorkbook, NotAZip, SheetTooLarge, TooManyCells, XmlEntities, ZipBomb)
 from .money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
 from .scoring import (CachedValueMismatch, JudgedAnswerOutOfRange, MissingReason, MissingSelfScore,
                       RuleNotComputable, SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
 from .structure import (FormulaAltered, FrameworkMismatch, FrameworkVersionMismatch, LabelAltered, LayoutMoved,
-                        MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook, YearMismatch)
+                        LocalNameShadows, MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook,
+                        YearMismatch)
 from .internal import CheckError
 
 __all__ = ["CHECKS", "REDIRECTS", "by_code", "resolve"]
@@ -22,12 +23,12 @@ __all__ = ["CHECKS", "REDIRECTS", "by_code", "resolve"]
 CHECKS: tuple[type[Check], ...] = (
     CheckError,
     EmptyFile, NotAZip, LegacyXls, EncryptedWorkbook, ZipBomb, XmlEntities, MacrosPresent, SheetTooLarge,
-    NotAWorkbook, FileTooLarge,
+    NotAWorkbook, FileTooLarge, NotARegularFile, FileNotFound, FileUnreadable, TooManyCells,
     MissingSheet, MissingDefinedName, FrameworkMismatch, FormulaAltered, LabelAltered, NotAStandardWorkbook,
-    LayoutMoved, FrameworkVersionMismatch, YearMismatch, MissingFormulaName,
+    LayoutMoved, FrameworkVersionMismatch, YearMismatch, MissingFormulaName, LocalNameShadows,
     TextInNumberCell, UnitSuffix, PercentString, FullWidthDigits, NegativeAmount, NonIntegerCount,
     EmptyRequiredInput, TooManyDecimals, ErrorValue, ThousandsSeparator, InvalidChoice, RateOutOfRange,
-    FormulaInInput, NumberStoredAsText, FormulaWithoutResult,
+    FormulaInInput, NumberStoredAsText, FormulaWithoutResult, NumberOutOfRange,
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
     JudgedAnswerOutOfRange, RuleNotComputable,

@@ -14,7 +14,8 @@ from .base import Check, ReaderCheck
 from .context import CheckContext
 
 __all__ = ["FormulaAltered", "FrameworkMismatch", "FrameworkVersionMismatch", "LabelAltered", "LayoutMoved",
-           "MissingDefinedName", "MissingFormulaName", "MissingSheet", "NotAStandardWorkbook", "YearMismatch"]
+           "LocalNameShadows", "MissingDefinedName", "MissingFormulaName", "MissingSheet", "NotAStandardWorkbook",
+           "YearMismatch"]
 
 
 class MissingSheet(ReaderCheck):
@@ -220,3 +221,12 @@ class LayoutMoved(Check):
             name, planned, actual = items[0]
             yield self.finding(ctx, sheet=sheet, cell=planned, sheet_name=sheet, count=len(items), example=name,
                                planned=planned, actual=actual)
+
+
+class LocalNameShadows(ReaderCheck):
+    """检查内容：某个工作表定义了与工作簿名称（如输入项名称）同名的局部名称（仅在该工作表内有效）。
+    为何重要：在该工作表中，公式引用的是局部名称指向的单元格，而不是模板规定的单元格；表内计算悄然改变，外表看不出来。
+    示例：在一个表单工作表中另定义了与某个输入项同名、范围为该工作表的名称，指向表外的 D30。
+    如何修改：在“公式→名称管理器”中删除该局部名称（范围为该工作表的那一条）。"""
+
+    code, name, severity, title, family = "XP130", "local-name-shadows", Severity.error, "局部名称覆盖了工作簿名称", "structure"

@@ -447,6 +447,9 @@ def _positive(value: Any, label: str) -> Decimal:
 
 
 def _out(value: Decimal) -> float:
+    """A result Excel can show: beyond the magnitudes an argument may have, the arguments were wrong."""
+    if not value.is_finite() or abs(value) >= MAX_ABS:
+        raise OverflowError(value)
     return float(value)
 
 

@@ -57,6 +57,7 @@ class FindingJSON(_Model):
     expected: Value = Field(description="应为的值，形式同 found")
     expected_display: str | None
     indicator: IndicatorRef | None
+    rule: str | None = Field(None, description="评价框架中审核公式（form.audits）的编号，其他检查为 null")
 
 
 class FileJSON(_Model):
@@ -193,7 +194,7 @@ def _finding(f: Finding, kinds: dict[tuple[str, str], str], indicators: dict[str
     return FindingJSON(code=f.code, name=f.name, severity=f.severity.value, severity_zh=f.severity.zh,
                        sheet=f.sheet, cell=f.cell, message=f.message, found=found, found_display=found_display,
                        expected=expected, expected_display=expected_display,
-                       indicator=_indicator(f.indicator, indicators))
+                       indicator=_indicator(f.indicator, indicators), rule=f.rule)
 
 
 def _float(value: Decimal | None) -> float | None:

@@ -2,6 +2,11 @@
 
 Unambiguous forms are read and noted (thousands separators, a 万元 suffix, full-width digits, "97.65%"
 in a rate cell); anything else is refused with the reason, never guessed.
+
+Numbers are bounded before any arithmetic (a hostile ``1E+999999`` would make ``int()`` run for minutes):
+at most :data:`MAX_DIGITS` mantissa digits and an exponent of at most :data:`MAX_EXPONENT`, then a
+magnitude below :data:`MAGNITUDE` for the cell's kind; beyond that the cell is refused (XP216), whatever
+its type in the file.
 """
 
 from __future__ import annotations
@@ -14,10 +19,43 @@ from decimal import Decimal, InvalidOperation
 from ..catalog import NameSpec
 from .xlsx import RawCell
 
-__all__ = ["CellNote", "Parsed", "parse_cell"]
+__all__ = ["MAGNITUDE", "MAX_DIGITS", "MAX_EXPONENT", "CellNote", "Parsed", "bounded_decimal", "parse_cell"]
 
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$", re.ASCII)
+_NUMBER = re.compile(r"^[+-]?(?P<int>\d*)(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[+-]?\d+))?$", re.ASCII)
+
+MAX_DIGITS = 30
+"""Mantissa digits a number may have (Excel stores 15-17 significant digits)."""
+MAX_EXPONENT = 30
+"""Largest |exponent| of a number written in scientific notation (checked on the text, before Decimal)."""
+MAX_NUMBER_TEXT = 64
+"""Longest text that is even looked at as a number (``-1.2345678901234567E-300`` is 24 characters)."""
+MAGNITUDE: dict[str, Decimal] = {
+    "money": Decimal("1e12"),  # 万元: a trillion 万元 is more than any budget of any department
+    "count": Decimal("1e7"),  # people, projects, events
+    "int": Decimal("1e7"),  # years and other whole numbers
+    "points": Decimal("1e4"),  # scores: a framework has 100 points
+    "rate": Decimal("1e4"),  # 1,000,000%
+}
+"""|value| must stay below these bounds (exclusive), per kind of cell."""
+_RANGE_ZH = {
+    "money": "一个部门的金额不可能达到 1 万亿万元",
+    "count": "人数、个数应小于 1000 万",
+    "int": "应小于 1000 万",
+    "points": "得分应小于 1 万分",
+    "rate": "比率应小于 1,000,000%",
+}
+_INVISIBLE_NAMES = {
+    "\u00a0": "不换行空格 U+00A0", "\u200b": "零宽空格 U+200B", "\u200c": "零宽不连字 U+200C",
+    "\u200d": "零宽连字 U+200D", "\u2060": "零宽不换行 U+2060", "\ufeff": "字节顺序标记（BOM）U+FEFF",
+    "\u3000": "全角空格 U+3000", "\u00ad": "软连字符 U+00AD", "\u202f": "窄不换行空格 U+202F",
+    "\u2007": "数字空格 U+2007", "\u200e": "从左至右标记 U+200E", "\u200f": "从右至左标记 U+200F",
+}
+_PLAIN_SPACE = " \t\r\n"
+
+
+class _OutOfRange(Exception):
+    """A well-formed number with too many digits or too large an exponent to be a real figure."""
 YES = {"是", "TRUE", "1", "Y", "YES", "对"}
 NO = {"否", "FALSE", "0", "N", "NO", "不是"}
 UNIT_SUFFIXES = {"money": ("万元",), "count": ("人", "个", "件", "项", "名"), "int": ("年",), "points": ("分",)}
@@ -36,13 +74,58 @@ class Parsed:
     error: CellNote | None = None
 
 
-def _decimal(text: str) -> Decimal | None:
-    if not _NUMBER.match(text):
+def bounded_decimal(text: str) -> Decimal | None:
+    """``Decimal(text)`` for a plain number within :data:`MAX_DIGITS` / :data:`MAX_EXPONENT`, else None.
+
+    Never raises and never does work proportional to the exponent.
+    """
+    try:
+        return _decimal(text)
+    except _OutOfRange:
         return None
+
+
+def _decimal(text: str) -> Decimal | None:
+    """A plain number, None when the text is not one; raises _OutOfRange when it is one, absurdly long."""
+    m = _NUMBER.match(text)
+    if not m or not (m["int"] or m["frac"]):
+        return None
+    digits = len(m["int"] or "") + len(m["frac"] or "")
+    if len(text) > MAX_NUMBER_TEXT or digits > MAX_DIGITS or (m["exp"] is not None and abs(int(m["exp"])) > MAX_EXPONENT):
+        raise _OutOfRange(text)
     try:
         return Decimal(text)
-    except InvalidOperation:
+    except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
         return None
+
+
+def _is_number(text: str) -> bool:
+    m = _NUMBER.match(text)
+    return bool(m and (m["int"] or m["frac"])) or bool(_THOUSANDS.match(text))
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """A user's text, cut for a message."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _out_of_range(text: str, spec: NameSpec) -> CellNote:
+    bound = _RANGE_ZH.get(spec.kind, "数值过大")
+    return CellNote("XP216", f"数值 {_short(text)} 超出合理范围（{bound}；最多 {MAX_DIGITS} 位数字），请核对数字和单位")
+
+
+def _invisible(text: str) -> list[str]:
+    """Names of the invisible or unusual space characters in a text, in order of first appearance."""
+    out: list[str] = []
+    for ch in text:
+        if ch in _PLAIN_SPACE or ch.isalnum():
+            continue
+        name = _INVISIBLE_NAMES.get(ch)
+        if name is None and unicodedata.category(ch) in ("Cf", "Cc", "Zs", "Zl", "Zp", "Co", "Cn"):
+            name = f"不可见字符 U+{ord(ch):04X}"
+        if name is not None and name not in out:
+            out.append(name)
+    return out
 
 
 def parse_cell(raw: RawCell | None, spec: NameSpec) -> Parsed:
@@ -87,16 +170,20 @@ def parse_cell(raw: RawCell | None, spec: NameSpec) -> Parsed:
     if raw.type == "b":
         out.error = CellNote("XP201", f"此处应填写数字，单元格中是逻辑值 {'TRUE' if raw.value == '1' else 'FALSE'}")
         return out
-    number = _decimal(raw.value) if raw.type in ("n", "str") and raw.type != "s" else None
-    if number is None:
-        number = _from_text(raw.value, spec, out)
+    try:
+        number = _decimal(raw.value) if raw.type in ("n", "str") else None
         if number is None:
-            return out
+            number = _from_text(raw.value, spec, out)
+            if number is None:
+                return out
+    except _OutOfRange:
+        out.error = _out_of_range(raw.value, spec)
+        return out
     return _finish_number(number, spec, out)
 
 
 def _plain_number_text(text: str) -> str:
-    d = _decimal(text)
+    d = bounded_decimal(text)
     if d is not None and d == d.to_integral_value():
         return str(int(d))
     return text
@@ -104,14 +191,24 @@ def _plain_number_text(text: str) -> str:
 
 def _from_text(text: str, spec: NameSpec, out: Parsed) -> Decimal | None:
     """A number typed as text: accept the unambiguous forms, with a note for each."""
-    original = text
-    normalized = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
-    if normalized != text.strip().replace(" ", ""):
-        out.notes.append(CellNote("XP204", f"“{original}”含全角字符，已按半角读取为“{normalized}”"))
+    original = _short(text)
+    if len(text) > 4 * MAX_NUMBER_TEXT:  # no real figure is this long: say so without reading it all
+        if _NUMBER.match(text.strip(_PLAIN_SPACE)):
+            raise _OutOfRange(text)
+        out.error = CellNote("XP201", f"“{original}”不是数字（共 {len(text)} 个字符），请只填写数字")
+        return None
+    hidden = _invisible(text)
+    junk = _PLAIN_SPACE + "".join(ch for ch in text if _invisible(ch))
+    core = text.strip(junk)
+    if hidden and not _invisible(core):
+        out.notes.append(CellNote("XP214", f"“{original}”首尾含{'、'.join(hidden)}，已去掉后按数值读取"))
+    normalized = unicodedata.normalize("NFKC", core).strip(junk)
+    if normalized != core:
+        out.notes.append(CellNote("XP204", f"“{original}”含全角字符，已按半角读取为“{_short(normalized)}”"))
     text = normalized
     for suffix in UNIT_SUFFIXES.get(spec.kind, ()):
         if text.endswith(suffix) and len(text) > len(suffix):
-            text = text[: -len(suffix)]
+            text = text[: -len(suffix)].rstrip(_PLAIN_SPACE)
             out.notes.append(CellNote("XP202", f"“{original}”带单位“{suffix}”，已去掉单位读取（本单元格单位为{spec.unit or suffix}）"))
             break
     if spec.kind == "money" and (text.endswith("元") or text.endswith("千元") or text.endswith("亿元")):
@@ -122,23 +219,41 @@ def _from_text(text: str, spec: NameSpec, out: Parsed) -> Decimal | None:
         if spec.kind != "rate":
             out.error = CellNote("XP201", f"“{original}”是百分数，但此处应填写{spec.unit or '数值'}")
             return None
-        text, percent = text[:-1], True
+        text, percent = text[:-1].rstrip(_PLAIN_SPACE), True
+    spaced = any(ch in _PLAIN_SPACE for ch in text) and any(ch in _PLAIN_SPACE for ch in core)
+    inner = _invisible(core) + (["空格"] if spaced else [])
+    if inner and _is_number(_strip_all(text)):
+        out.notes.clear()  # nothing was read: no "read as …" notes
+        out.error = CellNote("XP201", f"“{original}”的数字中间有{'、'.join(inner)}，无法确定是哪个数，"
+                                      "请删除后重新输入数字")
+        return None
     if _THOUSANDS.match(text):
         text = text.replace(",", "")
         out.notes.append(CellNote("XP210", f"“{original}”含千分位逗号，已读取为 {text}"))
     number = _decimal(text)
     if number is None:
-        out.error = CellNote("XP201", f"“{original}”不是数字，请只填写数字" + (f"（单位：{spec.unit}）" if spec.unit else ""))
+        named = f"（含{'、'.join(hidden)}）" if hidden else ""
+        out.error = CellNote("XP201", f"“{original}”不是数字{named}，请只填写数字"
+                                      + (f"（单位：{spec.unit}）" if spec.unit else ""))
         return None
     if percent:
         number = number / 100
         out.notes.append(CellNote("XP203", f"“{original}”以文字形式输入，已按百分数读取为 {number * 100:.2f}%"))
-    elif not any(n.code in ("XP202", "XP210", "XP204") for n in out.notes):
+    elif not any(n.code in ("XP214", "XP202", "XP210", "XP204") for n in out.notes):
         out.notes.append(CellNote("XP214", f"“{original}”是以文本格式保存的数字，已按数值读取"))
     return number
 
 
+def _strip_all(text: str) -> str:
+    """The text without any space or invisible character (only to ask whether they split a number)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch not in _PLAIN_SPACE and not _invisible(ch))
+
+
 def _finish_number(number: Decimal, spec: NameSpec, out: Parsed) -> Parsed:
+    bound = MAGNITUDE.get(spec.kind)
+    if bound is not None and abs(number) >= bound:
+        out.error = _out_of_range(f"{number.normalize():E}" if number.adjusted() >= 16 else f"{number:f}", spec)
+        return out
     if number < 0 and spec.kind in ("money", "count", "rate", "points", "int"):
         out.error = CellNote("XP205", f"{number} 是负数，{spec.label}不能为负")
         return out

@@ -18,8 +18,8 @@ from ..framework.models import Framework
 from .cells import parse_cell
 from .layout import SCORE_SHEET
 from .plan import Plan, plan_for
-from .safety import FileIssue, is_fatal, precheck
-from .xlsx import Book, RawCell, open_book
+from .safety import FileIssue, FileRefused, is_fatal, precheck
+from .xlsx import Book, BookTooLarge, RawCell, open_book
 
 __all__ = ["UnreadableWorkbook", "WorkbookRead", "read_department", "read_workbook"]
 
@@ -58,8 +58,14 @@ def _file_finding(issue: FileIssue) -> Finding:
 
 
 def read_workbook(path: str | Path, framework: Framework | str | None = None) -> WorkbookRead:
-    """Pre-check, parse and interpret a submitted workbook. Raises UnreadableWorkbook when it can't."""
-    from ..framework.loader import load_framework
+    """Pre-check, parse and interpret a submitted workbook. Raises UnreadableWorkbook when it can't.
+
+    ``framework`` is the reviewer's choice: a Framework, a built-in id or a framework file (used for every
+    workbook), or a folder of framework files (added to the built-in ones). Without a forced framework the
+    workbook's 评价框架编号 is looked up among the registered frameworks; it is never used as a path.
+    """
+    from ..framework.loader import builtin_ids, load_framework
+    from ..framework.registry import is_valid_id, registry_for, resolve
 
     path = Path(path)
     issues = precheck(path)
@@ -67,48 +73,61 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
         raise UnreadableWorkbook([_file_finding(i) for i in issues if i.fatal])
     try:
         book = open_book(path)
+    except BookTooLarge as exc:
+        raise UnreadableWorkbook([Finding(code=exc.code, name=exc.name, severity=Severity.error,
+                                          message=f"文件“{path.name}”{exc}")]) from None
+    except FileRefused as exc:  # replaced since the pre-check
+        raise UnreadableWorkbook([_file_finding(exc.issue)]) from None
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise UnreadableWorkbook([Finding(code="XP102", name="not-a-zip", severity=Severity.error,
                                           message=f"文件“{path.name}”无法按 xlsx 读取（{type(exc).__name__}）")]) from None
     except Exception as exc:  # lxml syntax errors and the like
         raise UnreadableWorkbook([Finding(code="XP102", name="not-a-zip", severity=Severity.error,
-                                          message=f"文件“{path.name}”内部结构损坏，无法读取（{exc}）")]) from None
+                                          message=f"文件“{path.name}”内部结构损坏，无法读取（{_short(str(exc), 200)}）")]) from None
     fw_id, fw_version = _const(book, "fw_id"), _const(book, "fw_version")
+    fw_cell = book.names.get("fw_id", ("", ""))
+    forced = isinstance(framework, Framework) or (
+        framework is not None and (str(framework) in builtin_ids() or not Path(framework).is_dir()))
     if isinstance(framework, Framework):
         fw = framework
-    elif framework is not None:
-        fw = load_framework(framework)
+    elif forced:
+        fw = load_framework(framework)  # type: ignore[arg-type]
     elif fw_id is None:
         raise UnreadableWorkbook([_file_finding(i) for i in issues] + [Finding(
             code="XP125", name="not-a-standard-workbook", severity=Severity.error,
             message=(f"文件“{path.name}”不是 xlperf 标准评价工作簿（找不到名称 fw_id 所在的“评价框架编号”单元格）。"
                      "请使用 xlperf template 生成的模板填报。"))])
     else:
-        try:
-            fw = load_framework(fw_id)
-        except InputError:
+        registered = registry_for(framework)
+        found = resolve(fw_id, registered)
+        if found is None:
+            if is_valid_id(fw_id):
+                why = (f"工作簿使用的评价框架“{fw_id}”不是已登记的框架（已登记：{'、'.join(sorted(registered))}），"
+                       "请用 --framework 指定框架文件或框架目录。")
+            else:
+                why = (f"工作簿中的评价框架编号“{_short(fw_id)}”不是有效的框架编号（只能由字母、数字和 . _ - 组成），"
+                       "工作簿不能指定框架文件；框架由校验人员用 --framework 指定。")
             raise UnreadableWorkbook([_file_finding(i) for i in issues] + [Finding(
                 code="XP122", name="framework-mismatch", severity=Severity.error,
-                sheet=book.names.get("fw_id", ("", ""))[0] or None,
-                cell=book.names.get("fw_id", ("", ""))[1] or None, found=fw_id,
-                message=f"工作簿使用的评价框架“{fw_id}”不是已知框架，请用 --framework 指定框架文件。")]) from None
+                sheet=fw_cell[0] or None, cell=fw_cell[1] or None, found=_short(fw_id), message=why)]) from None
+        fw = found
     plan = plan_for(fw)
     out = WorkbookRead(path, book, fw, plan, file_issues=issues)
     out.findings.extend(_file_finding(i) for i in issues)
     if fw_id is not None and fw_id != fw.id:
         out.findings.append(Finding(code="XP122", name="framework-mismatch", severity=Severity.error,
-                                    sheet=book.names.get("fw_id", ("", ""))[0] or None,
-                                    cell=book.names.get("fw_id", ("", ""))[1], found=fw_id,
+                                    sheet=fw_cell[0] or None, cell=fw_cell[1] or None, found=_short(fw_id),
                                     expected=fw.id,
-                                    message=f"工作簿的评价框架为“{fw_id}”，与所选框架“{fw.id}”不一致"))
+                                    message=f"工作簿的评价框架为“{_short(fw_id)}”，与所选框架“{fw.id}”不一致"))
     elif fw_version is not None and fw_version != fw.version:
         out.findings.append(Finding(code="XP127", name="framework-version-mismatch", severity=Severity.warning,
                                     sheet=book.names.get("fw_version", ("", ""))[0] or None,
-                                    cell=book.names.get("fw_version", ("", ""))[1],
-                                    found=fw_version, expected=fw.version,
-                                    message=f"工作簿的框架版本为 {fw_version}，当前框架 {fw.id} 的版本为 {fw.version}"))
+                                    cell=book.names.get("fw_version", ("", ""))[1] or None,
+                                    found=_short(fw_version), expected=fw.version,
+                                    message=f"工作簿的框架版本为 {_short(fw_version)}，当前框架 {fw.id} 的版本为 {fw.version}"))
     _read_values(out, catalog(fw))
     _read_tables(out, catalog(fw))
+    _local_names(out, catalog(fw))
     out.data = _to_data(out, catalog(fw))
     year_name = fw.form.role("year")
     year = out.values.get(year_name) if year_name else None
@@ -211,8 +230,31 @@ def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
         out.tables[table.name] = rows
 
 
+def _local_names(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
+    """A sheet-local name with the name of a workbook quantity wins over the workbook's name on that sheet:
+    the sheet's formulas would read another cell. Excel allows it silently; the validator says so."""
+    for scope, name, text in out.book.local_names:
+        spec = cat.get(name)
+        if spec is None and name not in out.book.names:
+            continue
+        label = f"（{spec.label}）" if spec is not None else ""
+        out.findings.append(Finding(
+            code="XP130", name="local-name-shadows", severity=Severity.error, sheet=scope, found=_short(text, 128),
+            indicator=spec.indicator if spec is not None else None,
+            message=(f"工作表“{scope}”中定义了同名的局部名称 {name}{label}，指向 {_short(text, 128)}："
+                     f"该工作表中的公式将引用它，而不是工作簿中的 {name}。请在“公式→名称管理器”中删除这个局部名称")))
+
+
 def _shown(raw: RawCell | None) -> str | None:
-    return None if raw is None else raw.value
+    return None if raw is None or raw.value is None else _short(raw.value, FOUND_MAX)
+
+
+FOUND_MAX = 256
+"""A finding's ``found`` value holds at most this many characters of what the submitter typed."""
+
+
+def _short(text: str, limit: int = 64) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _to_data(out: WorkbookRead, cat: dict[str, NameSpec]) -> DepartmentData | None:

@@ -24,10 +24,12 @@ not import openpyxl.
 from __future__ import annotations
 
 import codecs
+import errno
 import logging
 import os
 import posixpath
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -37,7 +39,7 @@ from typing import BinaryIO, Final
 
 from defusedxml import ElementTree as SafeET
 
-__all__ = ["CODES", "DEFAULT_LIMITS", "FileIssue", "Limits", "is_fatal", "precheck"]
+__all__ = ["CODES", "DEFAULT_LIMITS", "FileIssue", "FileRefused", "Limits", "is_fatal", "open_regular", "precheck"]
 
 _log = logging.getLogger(__name__)
 
@@ -56,6 +58,10 @@ CODES: Final[dict[str, tuple[str, str, str]]] = {
     "XP108": ("sheet-too-large", "error", "工作表行数超出上限"),
     "XP109": ("not-a-workbook", "error", "不是 Excel 工作簿"),
     "XP110": ("file-too-large", "error", "文件过大"),
+    "XP111": ("not-a-regular-file", "error", "不是普通文件"),
+    "XP112": ("file-not-found", "error", "找不到文件"),
+    "XP113": ("file-unreadable", "error", "文件无法打开"),
+    "XP114": ("too-many-cells", "error", "单元格数量超出上限"),
 }
 
 
@@ -87,10 +93,14 @@ class Limits:
       window; Excel's prolog is under 100 bytes, so a longer one is refused as suspicious.
     * ``max_meta_part_bytes`` (8 MiB): cap for the small parts we actually parse
       ([Content_Types].xml, the workbook part and its rels).
+    * ``max_total_cells`` (300 000): ``<c>`` elements in all worksheets together, counted while
+      streaming (the standard workbook has about 1 500); ``max_total_rows`` (200 000) likewise for rows.
+    * ``max_total_tags`` (3 000 000): ``<`` characters (start and end tags) in all XML parts together
+      (the standard workbook has about 10 000): bounds what any parser builds, whatever the elements are.
     """
 
     max_file_bytes: int = 50 * MiB
-    max_total_uncompressed: int = 200 * MiB
+    max_total_uncompressed: int = 128 * MiB
     max_member_uncompressed: int = 100 * MiB
     max_ratio: float = 200.0
     ratio_min_member_bytes: int = 1 * MiB
@@ -98,6 +108,9 @@ class Limits:
     max_sheet_rows: int = 100_000
     max_xml_scan_bytes: int = 64 * KiB
     max_meta_part_bytes: int = 8 * MiB
+    max_total_cells: int = 300_000
+    max_total_rows: int = 200_000
+    max_total_tags: int = 3_000_000
 
 
 DEFAULT_LIMITS: Final = Limits()
@@ -111,21 +124,86 @@ def is_fatal(issues: Iterable[FileIssue]) -> bool:
 def precheck(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> list[FileIssue]:
     """Inspect a submitted file before any spreadsheet library opens it.
 
-    Returns either ``[one fatal issue]`` or a (possibly empty) list of non-fatal notes.  Never raises
-    because of the file's content; raises ``OSError`` (e.g. ``FileNotFoundError``) only when the file
-    cannot be opened at all.
+    Returns either ``[one fatal issue]`` or a (possibly empty) list of non-fatal notes. Never raises:
+    a missing file, a folder, a pipe, a device, a socket or a symlink loop is a fatal issue too.
     """
     filename = os.fspath(path)
     label = os.path.basename(filename) or filename
-    size = os.stat(filename).st_size
-    with open(filename, "rb") as fh:
+    try:
+        fh = open_regular(filename)
+    except FileRefused as refused:
+        return [refused.issue]
+    with fh:
         try:
+            size = os.fstat(fh.fileno()).st_size
             return _Precheck(fh, size, label, limits).run()
         except _Refused as refused:
             return [refused.issue]
         except Exception:  # noqa: BLE001 - hostile input must never crash the caller: fail closed
             _log.debug("precheck: unexpected error on %s", label, exc_info=True)
             return [_issue("XP102", f"{_q(label)}无法读取：文件已损坏或不是 xlsx 格式。{_RESAVE}")]
+
+
+class FileRefused(OSError):
+    """The path is not a regular file that can be opened; ``issue`` is the fatal finding to report."""
+
+    def __init__(self, issue: FileIssue) -> None:
+        super().__init__(issue.message)
+        self.issue = issue
+
+
+_KINDS_ZH: Final = ((stat.S_ISDIR, "是文件夹"), (stat.S_ISFIFO, "是命名管道（FIFO）"), (stat.S_ISSOCK, "是套接字"),
+                    (stat.S_ISCHR, "是字符设备"), (stat.S_ISBLK, "是块设备"))
+
+
+def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+    """Open a submitted file read-only, only if it is a regular file; else raise :class:`FileRefused`.
+
+    The path is examined with ``lstat`` first (a FIFO or a device is never opened, so nothing can block);
+    a symlink is followed once by ``stat`` (a loop fails with ELOOP instead of hanging); the file is opened
+    with ``O_NONBLOCK`` and ``O_NOCTTY`` and re-checked with ``fstat`` (same device and inode, still regular),
+    so a file swapped in between is refused too.
+    """
+    filename = os.fspath(path)
+    label = os.path.basename(filename) or filename
+    q = _q(label)
+
+    def refuse(code: str, detail: str) -> FileRefused:
+        return FileRefused(_issue(code, f"{q}{detail}"))
+
+    try:
+        st = os.lstat(filename)
+        if stat.S_ISLNK(st.st_mode):
+            st = os.stat(filename)
+    except (FileNotFoundError, NotADirectoryError):
+        raise refuse("XP112", "不存在（找不到该文件），请检查文件名和路径。") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise refuse("XP111", "是循环的符号链接，无法打开。请提交工作簿文件本身。") from None
+        raise refuse("XP113", f"无法访问（{exc.strerror or type(exc).__name__}），请检查文件权限。") from None
+    except ValueError:  # an embedded NUL byte in the name
+        raise refuse("XP112", "的文件名无效，找不到该文件。") from None
+    if not stat.S_ISREG(st.st_mode):
+        what = next((zh for test, zh in _KINDS_ZH if test(st.st_mode)), "不是普通文件")
+        raise refuse("XP111", f"{what}，不是工作簿文件，未打开读取。请提交 Excel 保存的 .xlsx 文件。")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0) \
+        | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(filename, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise refuse("XP111", "是循环的符号链接，无法打开。请提交工作簿文件本身。") from None
+        if isinstance(exc, FileNotFoundError):
+            raise refuse("XP112", "不存在（找不到该文件），请检查文件名和路径。") from None
+        raise refuse("XP113", f"无法打开（{exc.strerror or type(exc).__name__}），请检查文件权限。") from None
+    try:
+        now = os.fstat(fd)
+        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+            raise refuse("XP111", "在检查时被替换为其他文件，未读取。请重新提交。")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 # --------------------------------------------------------------------------------------------------
@@ -375,9 +453,12 @@ class _PrologScanner:
         return self.verdict
 
 
-_NAME_PREFIX: Final = r"(?:[A-Za-z_][A-Za-z0-9_.\-]{0,63}:)?"
+# Any namespace prefix, including non-ASCII ones (an NCName may be 中文): every byte that is not markup.
+_NAME_PREFIX: Final = r"(?:[^\x00-\x20<>/=:\"'!?&]{1,64}:)?"
 _ROW_S: Final = re.compile(rf"<{_NAME_PREFIX}row[ \t\r\n/>]")
 _ROW_B: Final = re.compile(_ROW_S.pattern.encode())
+_CELL_S: Final = re.compile(rf"<{_NAME_PREFIX}c[ \t\r\n/>]")
+_CELL_B: Final = re.compile(_CELL_S.pattern.encode())
 _DIM_S: Final = re.compile(
     rf"<{_NAME_PREFIX}dimension[ \t\r\n][^>]{{0,1024}}?\bref[ \t\r\n]*=[ \t\r\n]*[\"']([^\"'<>]{{0,256}})[\"']"
 )
@@ -397,6 +478,7 @@ class _RowCounter:
     def __init__(self, head_window: int) -> None:
         self.head_window = head_window
         self.count = 0
+        self.cells = 0
         self.dimension_rows = 0
         self._started = False
         self._lead = b""
@@ -425,9 +507,10 @@ class _RowCounter:
         text: str | bytes = self._decoder.decode(chunk) if self._decoder else chunk
         is_str = isinstance(text, str)
         buf = self._tail + text  # type: ignore[operator]
-        row_re = _ROW_S if is_str else _ROW_B
+        row_re, cell_re = (_ROW_S, _CELL_S) if is_str else (_ROW_B, _CELL_B)
         old = len(self._tail)
         self.count += sum(1 for m in row_re.finditer(buf) if m.end() > old)  # type: ignore[arg-type]
+        self.cells += sum(1 for m in cell_re.finditer(buf) if m.end() > old)  # type: ignore[arg-type]
         self._tail = buf[-_TAIL:]
         if not self._head_done:
             self._head = self._head + text[: self.head_window - len(self._head)]  # type: ignore[operator]
@@ -488,6 +571,9 @@ class _Precheck:
         self.workbook_part = "xl/workbook.xml"
         self._sheet_names: dict[str, str] | None = None
         self._members: dict[str, zipfile.ZipInfo] = {}
+        self.total_rows = 0  # rows and cells of the worksheets inspected so far
+        self.total_cells = 0
+        self.total_tags = 0  # '<' in all XML parts inspected so far (an upper bound of their tags)
 
     # -- entry -------------------------------------------------------------------------------------
     def run(self) -> list[FileIssue]:
@@ -714,10 +800,24 @@ class _Precheck:
             for chunk in chunks:
                 scanner.feed(chunk)
                 self._judge_prolog(info.filename, scanner.verdict, xml_part)
+                if xml_part:
+                    self.total_tags += chunk.count(b"<")
+                    if self.total_tags > lim.max_total_tags:
+                        raise _refuse(
+                            "XP114",
+                            f"{_q(self.label)}的 XML 部件中共有超过 {lim.max_total_tags:,} 个标记（标准工作簿约 1 万个），"
+                            "超出可处理范围。请用 Excel 另存为新的 .xlsx 文件，或用标准模板重新填报。",
+                        )
                 if counter is not None:
                     counter.feed(chunk)
-                    if counter.rows > lim.max_sheet_rows:
+                    if counter.rows > lim.max_sheet_rows or self.total_rows + counter.count > lim.max_total_rows:
                         raise self._too_many_rows(info.filename, counter)
+                    if self.total_cells + counter.cells > lim.max_total_cells:
+                        raise _refuse(
+                            "XP114",
+                            f"{_q(self.label)}的工作表中共有超过 {lim.max_total_cells:,} 个单元格（标准工作簿约 1,500 个），"
+                            "超出可处理范围。请删除粘贴的无关数据，用标准模板重新填报。",
+                        )
                 if capture:
                     if len(captured) + len(chunk) > capture:
                         raise self._bomb(f"的部件 {info.filename} 超过 {_mb(capture)}，远大于正常文件")
@@ -725,6 +825,9 @@ class _Precheck:
         finally:
             chunks.close()
         self._judge_prolog(info.filename, scanner.finish(), xml_part)
+        if counter is not None:
+            self.total_rows += counter.count
+            self.total_cells += counter.cells
         return bytes(captured)
 
     def _judge_prolog(self, part: str, verdict: str | None, xml_part: bool) -> None:
@@ -742,6 +845,9 @@ class _Precheck:
     def _too_many_rows(self, part: str, counter: _RowCounter) -> _Refused:
         lim = self.limits
         seen = f"（声明范围达 {counter.dimension_rows} 行）" if counter.dimension_rows > lim.max_sheet_rows else ""
+        if counter.rows <= lim.max_sheet_rows:  # the workbook's total, not this sheet, is over
+            return _refuse("XP108", f"{_q(self.label)}的工作表共超过 {lim.max_total_rows} 行，超出可处理范围。"
+                                    "请删除多余的空行或无关数据（或拆分文件）后重新提交。")
         return _refuse(
             "XP108",
             f"{_q(self.label)}的{self._where(part)}超过 {lim.max_sheet_rows} 行{seen}，超出可处理范围。"
@@ -766,6 +872,7 @@ class _Precheck:
 
         sheets = {p for p, ct in overrides.items() if ct in _SHEET_CTS}
         sheets |= {n for n in members if _SHEET_PATH.match(n)}
+        sheets |= {n for n in members if defaults.get(posixpath.splitext(n)[1].casefold().lstrip(".")) in _SHEET_CTS}
         all_cts = [*defaults.values(), *overrides.values()]
         macro_parts = any(n.casefold().endswith("vbaproject.bin") or _MACROSHEET_DIR in n.casefold() for n in members)
         macro_types = any(marker in ct.casefold() for ct in all_cts for marker in _MACRO_CT_MARKERS)

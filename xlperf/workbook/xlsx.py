@@ -3,12 +3,20 @@
 openpyxl needs two loads for values and formulas and is 5-10× slower; this reader parses only what
 the validator needs. It never resolves entities or touches the network, and it is only called after
 :func:`xlperf.workbook.safety.precheck` has refused bombs, encrypted and legacy files.
+
+It reads valid SpreadsheetML as Excel does: the workbook part is found through ``_rels/.rels``, Strict
+OOXML namespaces are accepted, a cell or row without an ``r`` attribute takes the position after the
+previous one, and the dependents of a shared formula get the master's formula translated to their own
+position. Whatever the file says, work is bounded: parts are size-checked before they are read, cells
+are counted while streaming (:data:`MAX_CELLS`), and a ``<v>`` that is no number Excel can hold is kept
+as text (type ``str``) so that nothing downstream does arithmetic on ``1E+999999``.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+from decimal import Decimal
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,19 +25,53 @@ from typing import IO, TypeVar
 
 from lxml import etree
 
-__all__ = ["SHARED", "Book", "RawCell", "open_book"]
+from .safety import DEFAULT_LIMITS, open_regular
 
+__all__ = ["MAX_CELLS", "SHARED", "UNRESOLVED", "Book", "BookTooLarge", "RawCell", "open_book"]
+
+TRANSITIONAL = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 NS = {
-    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "m": TRANSITIONAL,
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
+_R_IDS = ("{%s}id" % NS["r"], "{http://purl.oclc.org/ooxml/officeDocument/relationships}id")
+_OFFICE_DOCUMENT = "/officeDocument"  # the relationship type's last segment, in either namespace family
 _M = "{%s}" % NS["m"]
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
-_REF = re.compile(r"^'?(?P<sheet>.+?)'?!\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d+)$")
+_REF = re.compile(r"^'?(?P<sheet>.+?)'?!\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d{1,7})$")
+_CELL_REF = re.compile(r"^(?P<col>[A-Z]{1,3})(?P<row>\d{1,7})$")
 
+MAX_CELLS = DEFAULT_LIMITS.max_total_cells
+"""Cells (``<c>`` elements) read from all worksheets of one workbook at most."""
+MAX_META_BYTES = 8 * 1024 * 1024
+"""Largest workbook part, relationships or styles part parsed in memory."""
+MAX_SHARED_STRINGS_BYTES = 32 * 1024 * 1024
+"""Largest shared-string table (streamed)."""
+MAX_FORMULA = 8192
+"""Excel's own limit on a formula's length; a longer shared formula is not translated."""
+MAX_TEXT = 32767
+"""Excel's limit on a cell's text; a longer text (which Excel could not have saved) is cut and marked."""
+TOO_LONG = "…（超长）"
+"""Appended to a cut text or formula, so that a cut one never equals the template's."""
+MAX_TRANSLATED = 4 * 1024 * 1024
+"""Characters of shared formulas translated for their dependents, per workbook (the standard workbook
+needs a few thousand); beyond it the workbook is refused rather than left partly unchecked."""
 
 SHARED = "\x00shared"
+"""Formula text of a shared-formula dependent before expansion (no cell keeps it: see UNRESOLVED)."""
+UNRESOLVED = "#共享公式无法展开"
+"""Formula text of a shared-formula dependent whose master is missing, too long or untranslatable: never
+equal to a template formula, so the cell is reported as altered instead of silently skipped."""
+
+
+class BookTooLarge(ValueError):
+    """The workbook holds more than the reader will take; ``str()`` is the Chinese reason."""
+
+    def __init__(self, message: str, code: str = "XP114", name: str = "too-many-cells") -> None:
+        super().__init__(message)
+        self.code, self.name = code, name
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +90,8 @@ class Book:
     sheets: dict[str, dict[str, RawCell]] = field(default_factory=dict)
     names: dict[str, tuple[str, str]] = field(default_factory=dict)  # defined name → (sheet, A1)
     has_macros: bool = False
+    local_names: list[tuple[str, str, str]] = field(default_factory=list)
+    """Sheet-local defined names: (sheet they belong to, name, the definition's text)."""
 
     def cell(self, sheet: str, ref: str) -> RawCell | None:
         return self.sheets.get(sheet, {}).get(ref)
@@ -57,9 +101,14 @@ def _xml(zf: zipfile.ZipFile, name: str) -> etree._Element:
     return etree.fromstring(_read(zf, name), _PARSER)
 
 
-def _read(zf: zipfile.ZipFile, name: str) -> bytes:
+def _read(zf: zipfile.ZipFile, name: str, limit: int = MAX_META_BYTES) -> bytes:
+    if zf.getinfo(name).file_size > limit:
+        raise BookTooLarge(f"的部件 {name} 解压后超过 {limit // (1024 * 1024)} MB，远大于正常文件", "XP105", "zip-bomb")
     with zf.open(name) as fh:
-        return fh.read()
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise BookTooLarge(f"的部件 {name} 解压后超过 {limit // (1024 * 1024)} MB，远大于正常文件", "XP105", "zip-bomb")
+    return data
 
 
 # The workbook part, its relationships and the styles are the same in every workbook made from one
@@ -69,47 +118,80 @@ _META_CACHE_MAX_BYTES = 256 * 1024
 _Result = TypeVar("_Result")
 
 
-def _by_bytes(parse: Callable[[bytes], _Result]) -> Callable[[bytes], _Result]:
+def _by_bytes(parse: Callable[..., _Result]) -> Callable[..., _Result]:
     cached = lru_cache(maxsize=16)(parse)
 
-    def get(data: bytes) -> _Result:
-        return cached(data) if len(data) <= _META_CACHE_MAX_BYTES else parse(data)
+    def get(data: bytes, *args: str) -> _Result:
+        return cached(data, *args) if len(data) <= _META_CACHE_MAX_BYTES else parse(data, *args)
 
     return get
 
 
-def _shared_strings(zf: zipfile.ZipFile, target: str | None) -> list[str]:
+def _drop_behind(el: etree._Element) -> None:
+    """Free what the streaming parser built before this element (its earlier siblings): memory stays flat."""
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
+
+
+def _shared_strings(zf: zipfile.ZipFile, target: str | None, ns: str) -> list[str]:
+    """The shared-string table, streamed with every element freed once read (flat memory whatever it holds)."""
     if not target or target not in zf.namelist():
         return []
-    root = _xml(zf, target)
-    out = []
-    for si in root.iterfind(f"{_M}si"):
-        t = si.find(f"{_M}t")
-        if t is not None and len(si) == 1:
-            out.append(t.text or "")
-        else:  # rich text runs
-            out.append("".join(x.text or "" for x in si.iter(f"{_M}t")))
+    if zf.getinfo(target).file_size > MAX_SHARED_STRINGS_BYTES:
+        raise BookTooLarge(f"的共享字符串表超过 {MAX_SHARED_STRINGS_BYTES // (1024 * 1024)} MB，远大于正常文件",
+                           "XP105", "zip-bomb")
+    si_tag, t_tag, rph_tag = f"{{{ns}}}si", f"{{{ns}}}t", f"{{{ns}}}rPh"
+    out: list[str] = []
+    pieces: list[str] = []
+    size = phonetic = 0
+    with zf.open(target) as fh:
+        for event, el in etree.iterparse(fh, events=("start", "end"), resolve_entities=False, no_network=True,
+                                         huge_tree=False):
+            tag = el.tag
+            if event == "start":
+                if tag == si_tag:
+                    pieces, size = [], 0
+                elif tag == rph_tag:
+                    phonetic += 1  # phonetic runs hold <t> too, but Excel does not show them
+                continue
+            if tag == t_tag and not phonetic and size <= MAX_TEXT:
+                pieces.append(el.text or "")
+                size += len(pieces[-1])
+            elif tag == rph_tag:
+                phonetic -= 1
+            elif tag == si_tag:
+                text = "".join(pieces)
+                out.append(text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + TOO_LONG)
+                if len(out) > MAX_CELLS:
+                    raise BookTooLarge(f"的共享字符串超过 {MAX_CELLS:,} 个，超出可处理范围")
+            el.clear()
+            _drop_behind(el)
     return out
 
 
 def _rels(zf: zipfile.ZipFile, base: str) -> dict[str, str]:
-    rel_path = str(PurePosixPath(base).parent / "_rels" / (PurePosixPath(base).name + ".rels"))
+    """Relationship id → target part of a part ("" for the package's own relationships)."""
+    pure = PurePosixPath(base)
+    rel_path = "_rels/.rels" if not base else str(pure.parent / "_rels" / (pure.name + ".rels"))
     if rel_path not in zf.namelist():
         return {}
-    data = _read(zf, rel_path)
-    if base == "xl/workbook.xml":
-        return dict(_workbook_rels(data))
-    return _rels_of(etree.fromstring(data, _PARSER), base)
+    return dict(_rels_parsed(_read(zf, rel_path), base))
 
 
-def _rels_of(root: etree._Element, base: str) -> dict[str, str]:
-    out = {}
+def _rels_of(data: bytes, base: str) -> tuple[tuple[str, str, str], ...]:
+    """(id, target part, type) of every relationship in a .rels part."""
+    root = etree.fromstring(data, _PARSER)
+    out = []
     for rel in root.iterfind(f"{{{NS['rel']}}}Relationship"):
+        if rel.get("TargetMode") == "External":
+            continue
         target = rel.get("Target", "")
         if target.startswith("/"):
             full = target.lstrip("/")
         else:
-            full = str(PurePosixPath(base).parent / target)
+            full = str(PurePosixPath(base).parent / target) if base else target
         parts: list[str] = []
         for part in full.split("/"):
             if part == "..":
@@ -117,42 +199,70 @@ def _rels_of(root: etree._Element, base: str) -> dict[str, str]:
                     parts.pop()
             elif part and part != ".":
                 parts.append(part)
-        out[rel.get("Id", "")] = "/".join(parts)
-    return out
+        out.append((rel.get("Id", ""), "/".join(parts), rel.get("Type", "")))
+    return tuple(out)
 
 
-_workbook_rels = _by_bytes(lambda data: _rels_of(etree.fromstring(data, _PARSER), "xl/workbook.xml"))
+_rels_typed = _by_bytes(_rels_of)
 
 
-def _parse_workbook_part(data: bytes) -> tuple[tuple[tuple[str, str], ...], dict[str, tuple[str, str]]]:
-    """(sheet name, relationship id) in workbook order, and the global defined names → (sheet, A1)."""
+def _rels_parsed(data: bytes, base: str) -> list[tuple[str, str]]:
+    return [(rid, target) for rid, target, _type in _rels_typed(data, base)]
+
+
+def _workbook_target(zf: zipfile.ZipFile, names_in_zip: set[str]) -> str:
+    """The workbook part, as the package relationships say (``xl/workbook.xml`` when they say nothing)."""
+    if "_rels/.rels" in names_in_zip:
+        for _rid, target, rtype in _rels_typed(_read(zf, "_rels/.rels"), ""):
+            if rtype.endswith(_OFFICE_DOCUMENT) and target in names_in_zip:
+                return target
+    return "xl/workbook.xml"
+
+
+def _parse_workbook_part(data: bytes) -> tuple[str, tuple[tuple[str, str], ...], dict[str, tuple[str, str]],
+                                              tuple[tuple[str, str, str], ...]]:
+    """The main namespace, (sheet name, relationship id) in workbook order, the global defined names →
+    (sheet, A1), and the sheet-local defined names as (local sheet index, name, text)."""
     wb_root = etree.fromstring(data, _PARSER)
-    sheets = tuple((sh.get("name", ""), sh.get(f"{{{NS['r']}}}id", ""))
-                   for sh in wb_root.iterfind(f"{_M}sheets/{_M}sheet"))
+    ns = wb_root.tag[1:].split("}", 1)[0] if isinstance(wb_root.tag, str) and wb_root.tag.startswith("{") else ""
+    if ns not in (TRANSITIONAL, STRICT):
+        ns = TRANSITIONAL
+    m = f"{{{ns}}}"
+    sheets = tuple((sh.get("name", ""), next((sh.get(a) for a in _R_IDS if sh.get(a) is not None), ""))
+                   for sh in wb_root.iterfind(f"{m}sheets/{m}sheet"))
     names: dict[str, tuple[str, str]] = {}
-    for dn in wb_root.iterfind(f"{_M}definedNames/{_M}definedName"):
-        if dn.get("localSheetId") is not None or not dn.text:
+    local: list[tuple[str, str, str]] = []
+    for dn in wb_root.iterfind(f"{m}definedNames/{m}definedName"):
+        if dn.get("localSheetId") is not None:
+            local.append((dn.get("localSheetId", ""), dn.get("name", ""), (dn.text or "")[:256]))
             continue
-        m = _REF.match(dn.text.strip())
-        if m:
-            names[dn.get("name", "")] = (m["sheet"].replace("''", "'"), f"{m['col']}{m['row']}")
-    return sheets, names
+        if not dn.text:
+            continue
+        mt = _REF.match(dn.text.strip())
+        if mt:
+            names[dn.get("name", "")] = (mt["sheet"].replace("''", "'"), f"{mt['col']}{mt['row']}")
+    return ns, sheets, names, tuple(local)
 
 
 _workbook_part = _by_bytes(_parse_workbook_part)
 
 
 def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
-    """Read workbook structure, defined names and the cells of every (or the given) sheet."""
+    """Read workbook structure, defined names and the cells of every (or the given) sheet.
+
+    Raises :class:`BookTooLarge` beyond the bounds, ``OSError`` for a path that is no regular file,
+    ``zipfile.BadZipFile``/``KeyError``/lxml errors for a damaged package.
+    """
     path = Path(path)
-    with zipfile.ZipFile(path) as zf:
+    with open_regular(path) as fh, zipfile.ZipFile(fh) as zf:
         names_in_zip = set(zf.namelist())
-        wb_sheets, wb_names = _workbook_part(_read(zf, "xl/workbook.xml"))
-        rels = _rels(zf, "xl/workbook.xml")
+        wb_target = _workbook_target(zf, names_in_zip)
+        ns, wb_sheets, wb_names, wb_local = _workbook_part(_read(zf, wb_target))
+        rels = _rels(zf, wb_target)
         sst_target = next((t for t in rels.values() if t.endswith("sharedStrings.xml")), None)
-        strings = _shared_strings(zf, sst_target)
+        strings = _shared_strings(zf, sst_target, ns)
         styles_target = next((t for t in rels.values() if t.endswith("styles.xml")), None)
-        date_styles = _date_styles(zf, styles_target)
+        date_styles = _date_styles(zf, styles_target, ns)
         book = Book(path, has_macros="xl/vbaProject.bin" in names_in_zip)
         order: list[str] = []
         targets: dict[str, str] = {}
@@ -161,6 +271,11 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
             if rid in rels:
                 targets[name] = rels[rid]
         book.names.update(wb_names)
+        for index, name, text in wb_local:
+            if index.isdigit() and int(index) < len(order):
+                book.local_names.append((order[int(index)], name, text))
+        budget = _Budget()
+        read: dict[str, dict[str, RawCell]] = {}  # one parse per part, however many sheets point to it
         for name in order:
             if sheets is not None and name not in sheets:
                 continue
@@ -168,7 +283,9 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
             if target is None or target not in names_in_zip:
                 book.sheets[name] = {}
                 continue
-            book.sheets[name] = _read_sheet(zf, target, strings, date_styles)
+            if target not in read:
+                read[target] = _read_sheet(zf, target, strings, date_styles, ns, budget)
+            book.sheets[name] = read[target]
     return book
 
 
@@ -177,21 +294,22 @@ _DATE_CODE = re.compile(r"[ymdhs]|上午|下午|年|月|日")
 _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 
 
-def _date_styles(zf: zipfile.ZipFile, target: str | None) -> frozenset[int]:
+def _date_styles(zf: zipfile.ZipFile, target: str | None, ns: str = TRANSITIONAL) -> frozenset[int]:
     """Indexes of cell styles whose number format shows a date or time."""
     if not target or target not in zf.namelist():
         return frozenset()
-    return _date_styles_of(_read(zf, target))
+    return _date_styles_of(_read(zf, target), ns)
 
 
-def _parse_date_styles(data: bytes) -> frozenset[int]:
+def _parse_date_styles(data: bytes, ns: str = TRANSITIONAL) -> frozenset[int]:
     root = etree.fromstring(data, _PARSER)
+    m = f"{{{ns}}}"
     custom = {}
-    for fmt in root.iterfind(f"{_M}numFmts/{_M}numFmt"):
+    for fmt in root.iterfind(f"{m}numFmts/{m}numFmt"):
         code = _QUOTED.sub("", (fmt.get("formatCode") or "").lower())
         custom[fmt.get("numFmtId")] = bool(_DATE_CODE.search(code))
     out = set()
-    for i, xf in enumerate(root.iterfind(f"{_M}cellXfs/{_M}xf")):
+    for i, xf in enumerate(root.iterfind(f"{m}cellXfs/{m}xf")):
         fid = xf.get("numFmtId", "0")
         if custom.get(fid) or (fid.isdigit() and int(fid) in _DATE_FORMAT_IDS):
             out.add(i)
@@ -201,48 +319,145 @@ def _parse_date_styles(data: bytes) -> frozenset[int]:
 _date_styles_of = _by_bytes(_parse_date_styles)
 
 
-_C, _V, _F, _IS, _T = f"{_M}c", f"{_M}v", f"{_M}f", f"{_M}is", f"{_M}t"
 # The in-memory path parses with exactly iterparse's options (comments kept, entities unresolved).
 _SHEET_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-_NESTED_CELL = etree.XPath("boolean(//m:c//m:c)", namespaces={"m": NS["m"]})
 IN_MEMORY_MAX = 4 * 1024 * 1024  # sheets up to this size (uncompressed) are parsed in one go
 
 
+@lru_cache(maxsize=4)
+def _tags(ns: str) -> tuple[str, str, str, str, str, str, etree.XPath]:
+    m = f"{{{ns}}}"
+    nested = etree.XPath("boolean(//m:c//m:c) or boolean(//m:row//m:row) or boolean(//m:c//m:row)",
+                         namespaces={"m": ns})
+    return f"{m}c", f"{m}v", f"{m}f", f"{m}is", f"{m}t", f"{m}row", nested
+
+
+class _Budget:
+    """Cells read and shared-formula text translated so far in one workbook (all sheets together)."""
+
+    __slots__ = ("cells", "translated")
+
+    def __init__(self) -> None:
+        self.cells = 0
+        self.translated = 0
+
+
 def _read_sheet(zf: zipfile.ZipFile, target: str, strings: list[str],
-                date_styles: frozenset[int] = frozenset()) -> dict[str, RawCell]:
+                date_styles: frozenset[int] = frozenset(), ns: str = TRANSITIONAL,
+                budget: _Budget | None = None) -> dict[str, RawCell]:
     """The stored cells of one worksheet.
 
     Small sheets are parsed in one call (faster than iterparse); large ones are streamed. Both paths
     give the same cells: anything unusual (a parse error, a cell nested in a cell) takes the
     streaming path, which is the reference.
     """
+    budget = budget if budget is not None else _Budget()
+    tags = _tags(ns)
+    c_tag, row_tag, nested = tags[0], tags[5], tags[6]
     if zf.getinfo(target).file_size <= IN_MEMORY_MAX:
         try:
             root = etree.fromstring(zf.read(target), _SHEET_PARSER)
         except Exception:  # let the streaming path raise (or not) exactly as it always has
             root = None
-        if root is not None and not _NESTED_CELL(root):
-            return _collect(root.iter(_C), strings, date_styles)
+        if root is not None and not nested(root):
+            return _collect(root.iter(row_tag, c_tag), strings, date_styles, tags, budget)
     with zf.open(target) as fh:
-        return _collect(_streamed(fh), strings, date_styles)
+        return _collect(_streamed(fh, c_tag, row_tag), strings, date_styles, tags, budget)
 
 
-def _streamed(fh: IO[bytes]) -> Iterator[etree._Element]:
-    for _, c in etree.iterparse(fh, events=("end",), tag=_C, resolve_entities=False, no_network=True,
-                                huge_tree=False):
-        yield c
-        c.clear()
+def _streamed(fh: IO[bytes], c_tag: str, row_tag: str) -> Iterator[etree._Element]:
+    """Rows (at their start, attributes known) and cells (at their end, children known), in document order.
 
-
-def _collect(elements: Iterable[etree._Element], strings: list[str],
-             date_styles: frozenset[int] = frozenset()) -> dict[str, RawCell]:
-    """Cells with a value or a formula, by reference. Hot loop: one pass, no ElementPath."""
-    cells: dict[str, RawCell] = {}
-    for c in elements:
-        if not len(c):  # a cell without children holds neither value nor formula
+    Every element is freed once passed (a cell's children only with the cell), whatever the sheet holds
+    besides rows and cells, so memory stays flat on any sheet.
+    """
+    in_cell = 0
+    for event, el in etree.iterparse(fh, events=("start", "end"), resolve_entities=False, no_network=True,
+                                     huge_tree=False):
+        tag = el.tag
+        if event == "start":
+            if tag == c_tag:
+                in_cell += 1
+            elif tag == row_tag and not in_cell:
+                yield el
             continue
+        if tag == c_tag:
+            in_cell -= 1
+            yield el
+        elif in_cell:
+            continue  # a cell's <v>, <f>, <is>: needed until the cell ends
+        el.clear()
+        _drop_behind(el)
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _col_letters(n: int) -> str:
+    out = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+_NUMERIC = re.compile(r"^[+-]?(?P<int>\d*)(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[+-]?\d{1,4}))?$", re.ASCII)
+
+
+def _excel_number(text: str) -> bool:
+    """Whether a stored number is a finite number arithmetic may safely be done on: |x| < 1E+22 (no budget
+    figure comes near; 1E+999999 is where a hostile file makes ``int()`` run for minutes or ``quantize`` fail;
+    ``Infinity`` and ``NaN`` are no numbers at all)."""
+    m = _NUMERIC.match(text)
+    if not m or not (m["int"] or m["frac"]):
+        return False
+    if len(text) <= 20 and m["exp"] is None:
+        return True
+    if len(text) > 40:
+        return False
+    d = Decimal(text)
+    return d.is_zero() or -400 <= d.adjusted() <= 21
+
+
+def _collect(elements: Iterable[etree._Element], strings: list[str], date_styles: frozenset[int],
+             tags: tuple[str, str, str, str, str, str, etree.XPath], budget: _Budget) -> dict[str, RawCell]:
+    """Cells with a value or a formula, by reference. Hot loop: one pass, no ElementPath.
+
+    ``elements`` are rows and cells in document order; a row or cell without ``r`` follows the previous one.
+    """
+    _C, _V, _F, _IS, _T, _ROW = tags[:6]
+    cells: dict[str, RawCell] = {}
+    masters: dict[str, tuple[str, str]] = {}  # shared formula index → (master cell, formula text)
+    dependents: list[tuple[str, str]] = []  # (cell, shared formula index)
+    row_num = 0
+    col = 0  # column of the previous cell in this row; -1: known only from its reference (prev_ref)
+    prev_ref = ""
+    limit = MAX_CELLS
+    for c in elements:
+        if c.tag == _ROW:
+            r = c.get("r")
+            row_num = int(r) if r is not None and r.isdigit() and len(r) <= 7 else row_num + 1
+            col, prev_ref = 0, ""
+            continue
+        budget.cells += 1
+        if budget.cells > limit:
+            raise BookTooLarge(f"的工作表中共有超过 {limit:,} 个单元格（标准工作簿约 1,500 个），超出可处理范围。"
+                               "请删除粘贴的无关数据，用标准模板重新填报。")
         ref = c.get("r")
         if ref is None:
+            if col < 0:
+                m = _CELL_REF.match(prev_ref)
+                col = _col_number(m["col"]) if m else 0
+            col += 1
+            ref = f"{_col_letters(col)}{max(row_num, 1)}"
+            prev_ref = ref
+        else:
+            col, prev_ref = -1, ref
+        if not len(c):  # a cell without children holds neither value nor formula
             continue
         t = c.get("t", "n")
         v = f = is_ = None
@@ -260,7 +475,7 @@ def _collect(elements: Iterable[etree._Element], strings: list[str],
         value = v.text if v is not None else None
         if t == "s" and value is not None:
             try:
-                value = strings[int(value)]
+                value = strings[int(value)] if len(value) <= 12 else None
             except (ValueError, IndexError):
                 value = None
         elif t == "inlineStr":
@@ -270,17 +485,62 @@ def _collect(elements: Iterable[etree._Element], strings: list[str],
                 value = first.text or ""  # the usual <is><t>text</t></is>
             else:  # rich text runs
                 value = "".join(x.text or "" for x in is_.iter(_T))
+        elif t == "n" and value is not None and not _excel_number(value):
+            t = "str"  # no number Excel holds: keep the text, refuse it where it is read
+            value = value[:256]
+        if value is not None and len(value) > MAX_TEXT:
+            value = value[:MAX_TEXT] + TOO_LONG
         if f is None:
             formula = None
         else:
             formula = f.text or None
-            if formula is None and f.get("t") == "shared":
-                formula = SHARED  # a dependent of a shared formula: its text lives in the master cell
+            if formula is not None and len(formula) > MAX_FORMULA:
+                formula = formula[:MAX_FORMULA] + TOO_LONG
+            if f.get("t") == "shared" and (si := f.get("si")) is not None:
+                if formula is not None:
+                    masters.setdefault(si, (ref, formula))
+                else:
+                    formula = SHARED  # a dependent: its text is the master's, translated (below)
+                    dependents.append((ref, si))
         if value is not None or formula is not None:
             style = c.get("s")
             is_date = bool(date_styles) and t == "n" and style is not None and style.isdigit() and int(style) in date_styles
             cells[ref] = _raw_cell(value, t, formula, is_date)
+    if dependents:
+        _expand_shared(cells, masters, dependents, budget)
     return cells
+
+
+def _expand_shared(cells: dict[str, RawCell], masters: dict[str, tuple[str, str]],
+                   dependents: list[tuple[str, str]], budget: _Budget) -> None:
+    """Give each dependent of a shared formula the master's formula moved to its own cell, as Excel shows it."""
+    from openpyxl.formula.translate import Translator, TranslatorError
+
+    translators: dict[str, Translator | None] = {}
+    for ref, si in dependents:
+        master = masters.get(si)
+        cell = cells.get(ref)
+        if cell is None:
+            continue
+        if master is None or len(master[1]) > MAX_FORMULA or not _CELL_REF.match(ref) \
+                or not _CELL_REF.match(master[0]):
+            cells[ref] = _raw_cell(cell.value, cell.type, UNRESOLVED, cell.date)
+            continue
+        budget.translated += len(master[1])
+        if budget.translated > MAX_TRANSLATED:
+            raise BookTooLarge("的共享公式过多（展开后超过 400 万个字符），超出可处理范围。请用标准模板重新填报。")
+        try:
+            if si not in translators:
+                translators[si] = Translator("=" + master[1], origin=master[0])
+            translator = translators[si]
+            text = translator.translate_formula(ref) if translator is not None else None
+        except (TranslatorError, Exception):  # noqa: BLE001 - openpyxl's tokenizer on hostile text
+            translators[si] = None
+            text = None
+        if text is None:
+            cells[ref] = _raw_cell(cell.value, cell.type, UNRESOLVED, cell.date)
+            continue
+        cells[ref] = _raw_cell(cell.value, cell.type, text[1:] if text.startswith("=") else text, cell.date)
 
 
 def _fast_raw_cell() -> Callable[[str | None, str, str | None, bool], RawCell]:

@@ -1,0 +1,105 @@
+"""Which frameworks a submitted workbook may name: the built-in ones and those the reviewer registers.
+
+A workbook records its framework id in a cell the submitter can type into. That text is only ever a key
+into this registry, never a path: ``/dev/zero``, ``/dev/stdin`` or ``../mine.yaml`` in the cell opens
+nothing and is simply not found. The reviewer extends the registry with ``--framework FILE|DIR``
+(every ``*.yaml``/``*.yml``/``*.json`` directly inside DIR that is a framework: a mapping with ``id`` and
+``indicators``; department data files beside them are skipped); the reviewer's frameworks take precedence over
+built-in ones with the same id.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from ..errors import InputError
+from .loader import SafeLoader, builtin_ids, load_framework
+from .models import Framework
+
+__all__ = ["FRAMEWORK_ID", "MAX_FRAMEWORK_FILES", "Registry", "builtin_registry", "is_valid_id", "registry_for",
+           "resolve"]
+
+FRAMEWORK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+"""What a framework id may look like: no path separators, no leading dot, at most 64 characters."""
+MAX_FRAMEWORK_FILES = 200
+"""A reviewer's framework folder holding more files than this is refused (it is not a framework folder)."""
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+Entry = Framework | Callable[[], Framework]
+Registry = Mapping[str, Entry]
+"""Framework id → the framework, or a loader called on first use (built-ins are parsed only when named)."""
+
+
+def is_valid_id(fw_id: str) -> bool:
+    return bool(FRAMEWORK_ID.match(fw_id)) and ".." not in fw_id
+
+
+def resolve(fw_id: str, registered: Registry) -> Framework | None:
+    """The registered framework with this id, or None. Touches no file for an unregistered id."""
+    if not isinstance(fw_id, str) or not is_valid_id(fw_id):
+        return None
+    entry = registered.get(fw_id)
+    if entry is None:
+        return None
+    return entry if isinstance(entry, Framework) else entry()
+
+
+def builtin_registry() -> dict[str, Entry]:
+    return {fid: (lambda fid=fid: load_framework(fid)) for fid in builtin_ids()}  # type: ignore[misc]
+
+
+def registry_for(reviewer: str | os.PathLike[str] | None) -> dict[str, Entry]:
+    """Built-in frameworks plus the reviewer's file or folder (loaded once per process and state of the folder)."""
+    out = builtin_registry()
+    if reviewer is None:
+        return out
+    path = Path(reviewer)
+    if path.is_dir():
+        files = tuple(sorted(p for p in path.iterdir() if p.suffix.lower() in _SUFFIXES and p.is_file()))
+        if len(files) > MAX_FRAMEWORK_FILES:
+            raise InputError(f"框架目录 {path} 中有 {len(files)} 个文件，超过上限 {MAX_FRAMEWORK_FILES} 个")
+        if not files:
+            raise InputError(f"框架目录 {path} 中没有框架文件（*.yaml、*.yml、*.json）")
+        for fw in _load_folder(tuple((str(p), *_signature(p)) for p in files)):
+            out[fw.id] = fw
+    elif str(reviewer) in out:
+        pass  # a built-in id: already registered
+    else:
+        fw = load_framework(path)
+        out[fw.id] = fw
+    return out
+
+
+def _signature(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_mtime_ns, st.st_size
+
+
+def _looks_like_framework(path: Path) -> bool:
+    """A folder may hold other YAML (department data files): only mappings with ``id`` and ``indicators`` count."""
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(f"{path}：无法读取框架文件（{exc}）") from None
+    return isinstance(raw, dict) and "id" in raw and "indicators" in raw
+
+
+@lru_cache(maxsize=8)
+def _load_folder(files: tuple[tuple[str, int, int], ...]) -> tuple[Framework, ...]:
+    frameworks: dict[str, tuple[Framework, str]] = {}
+    for name, _mtime, _size in files:
+        if not _looks_like_framework(Path(name)):
+            continue
+        fw = load_framework(Path(name))
+        if fw.id in frameworks:
+            raise InputError(f"框架目录中 {Path(frameworks[fw.id][1]).name} 与 {Path(name).name} 的框架编号都是 {fw.id}")
+        frameworks[fw.id] = (fw, name)
+    if not frameworks:
+        raise InputError(f"框架目录 {Path(files[0][0]).parent} 中没有框架文件（含 id 和 indicators 的 YAML/JSON）")
+    return tuple(fw for fw, _ in frameworks.values())
