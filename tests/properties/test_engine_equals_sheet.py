@@ -150,10 +150,18 @@ def declared_rule(fw: Framework) -> Any:
 
 
 def _rule_divides(r: Any) -> bool:
-    """The raw score is arithmetic on an expression that divides (not on a measure: those are rounded)."""
+    """The raw score is arithmetic on an expression that divides or subtracts (not on a measure: those are
+    rounded): in binary 1 - 0.9 is 0.09999999999999998, so (1 - 0.9) × 5 rounds to 0 where 0.5 rounds to 1."""
     sources = [getattr(r, k, None) for k in ("measure", "count") if r.kind in ("linear", "penalty")]
     subs = [*getattr(r, "parts", []), *([r.rule] if r.kind == "override" else [])]
-    return any(isinstance(x, str) and divides(parse(x)) for x in sources) or any(_rule_divides(s) for s in subs)
+    return (any(isinstance(x, str) and (divides(parse(x)) or _subtracts(parse(x))) for x in sources)
+            or any(_rule_divides(s) for s in subs))
+
+
+def _subtracts(expr: Any) -> bool:
+    import ast
+
+    return any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub) for n in ast.walk(expr.tree))
 
 
 def rule_batch(cases: list[RuleCase]) -> FormulaBatch:
