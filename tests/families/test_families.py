@@ -189,6 +189,15 @@ class Books:
     root: Path
     filled: dict[str, Path]
     blank: dict[str, Path]
+    variant: tuple[Framework, DepartmentData, Path]  # coef-2024 with two rows' 全年完成值 left empty
+
+
+def coef_missing_actuals() -> DepartmentData:
+    """Two filled rows without their 全年完成值 (a reverse preset row and a department's row)."""
+    fw, _ = load("coef-2024")
+    raw = raw_data("coef-2024")
+    del raw["tables"]["rows"][1]["actual"], raw["tables"]["rows"][4]["actual"]
+    return data_model(fw).model_validate(raw)
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +208,10 @@ def books() -> Iterator[Books]:
         fw, data = load(name)
         filled[name] = write_template(fw, root / f"{name}-filled.xlsx", values=data_values(data))
         blank[name] = write_template(fw, root / f"{name}-blank.xlsx")
-    yield Books(root, filled, blank)
+    fw, _ = load("coef-2024")
+    missing = coef_missing_actuals()
+    variant = (fw, missing, write_template(fw, root / "coef-2024-missing.xlsx", values=data_values(missing)))
+    yield Books(root, filled, blank, variant)
     shutil.rmtree(root, ignore_errors=True)
 
 
@@ -311,15 +323,15 @@ def number(book: Any, sheet: str, ref: str) -> Decimal | str | None:
 
 @pytest.mark.libreoffice
 def test_libreoffice_equals_engine(books: Books) -> None:
-    paths = [*books.filled.values(), *books.blank.values()]
-    out = recalculate(paths, books.root / "lo")  # ONE LibreOffice call for all six workbooks
+    paths = [*books.filled.values(), *books.blank.values(), books.variant[2]]
+    out = recalculate(paths, books.root / "lo")  # ONE LibreOffice call for all seven workbooks
     recalced = dict(zip(paths, out, strict=True))
     compared = 0
-    for name in FAMILIES:
-        fw, data = load(name)
+    cases = [(name, *load(name), books.filled[name]) for name in FAMILIES] + [("coef-2024-missing", *books.variant)]
+    for name, fw, data, filled in cases:
         plan = plan_for(fw)
         env = engine_values(fw, data)
-        book = open_book(recalced[books.filled[name]])
+        book = open_book(recalced[filled])
         formula_names = [n for n, c in plan.cells.items() if c.formula]
         assert formula_names and all(n in env for n in formula_names), [n for n in formula_names if n not in env]
         bad = {}
@@ -340,8 +352,14 @@ def test_libreoffice_equals_engine(books: Books) -> None:
                         bad[f"{table.name}.{col.name}[{i}]"] = (sheet_value, engine)
                     compared += 1
         assert not bad, (name, bad)
-        assert number(book, plan.cells["score_total"].sheet, plan.cells["score_total"].cell) == \
-            {"ppd-2024": D("84.11"), "coef-2024": D("56.58"), "annual-2024": D("79.40")}[name]
+        # totals by hand; coef-2024-missing: the empty 全年完成值 count as 0 (column default 0):
+        # 三公 row reverse 0 ≤ 1 → coefficient 1 → 5 (was 4.63), 培训人次 0 / 5000 → 0 (was 9.2):
+        # 56.58 + 0.37 − 9.2 = 47.75
+        assert number(book, plan.cells["score_total"].sheet, plan.cells["score_total"].cell) == {
+            "ppd-2024": D("84.11"), "coef-2024": D("56.58"), "annual-2024": D("79.40"),
+            "coef-2024-missing": D("56.58") + (D(5) - D("4.63")) - D("9.2")}[name]
+        if name not in books.blank:
+            continue
         # the blank template: no error value anywhere
         blank = open_book(recalced[books.blank[name]])
         errors = {(s, ref, c.value) for s, cells in blank.sheets.items() for ref, c in cells.items()
