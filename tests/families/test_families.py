@@ -256,6 +256,23 @@ def test_ppd_findings(books: Books) -> None:
     }
 
 
+def test_ppd_self_score_checks_on_level_2_leaves(tmp_path: Path) -> None:
+    """重点支出安排率, 产出数量 and 社会效益 are leaves at level 2: the self-score checks reach them."""
+    fw, _ = load("ppd-2024")
+    p = plan_for(fw)
+    raw = raw_data("ppd-2024")
+    del raw["self_scores"]["key_spending"]                  # no self-score
+    del raw["self_scores"]["output_quantity"]["reason"]     # judged 8.5 of 10 with no reason
+    raw["judgements"]["j_benefits"] = 12                    # judged answer over its 10 points → counts as 10
+    data = data_model(fw).model_validate(raw)
+    assert computed(score(fw, data))["benefits"] == 10
+    path = write_template(fw, tmp_path / "v.xlsx", values=data_values(data))
+    got = findings(path, "ppd-2024")
+    assert {("XP407", at(p, "self_key_spending"), None), ("XP405", at(p, "reason_output_quantity"), None),
+            ("XP403", at(p, "self_benefits"), None)} <= got   # self 9 below the computed 10
+    assert {code for code, _, _ in got} >= {"XP407", "XP405", "XP403", "XP408"}
+
+
 def test_coef_findings(books: Books) -> None:
     fw, _ = load("coef-2024")
     p = plan_for(fw)
