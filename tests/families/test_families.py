@@ -430,3 +430,25 @@ def test_futian_2022_extends_futian_2021() -> None:
     assert {k: v for k, v in new.items() if k not in changed} == {k: v for k, v in old.items() if k not in changed}
     assert score(base, load_data(SEED, base)).total.computed == D("94.32")
     assert new_result.total.computed == D("94.32") - 2 - 1 + D("0.5") - 1 == D("90.82")
+
+
+def test_futian_2022_workbook_findings(tmp_path: Path) -> None:
+    """The seed department's workbook under futian-2022: beside the findings it has under futian-2021, the
+    changed indicators' self-scores (unchanged in the data) are now off, and the new indicator has none."""
+    base = load_framework("futian-2021")
+    fw = load_framework(str(fw_path("futian-2022")))
+    got = {}
+    for f in (base, fw):
+        data = load_data(SEED, f)
+        path = write_template(f, tmp_path / f"{f.id}.xlsx", values=data_values(data))
+        report = validate_file(path, "futian-2021" if f is base else str(fw_path("futian-2022")))
+        got[f.id] = {(x.code, x.location, x.rule) for x in report.findings}
+    p = plan_for(fw)
+    assert got["futian-2022"] - got["futian-2021"] == {
+        ("XP402", at(p, "self_public_funds_control"), None),   # self 6, now 5
+        ("XP402", at(p, "self_satisfaction"), None),           # self 6, now 4
+        ("XP401", at(p, "self_effects"), None),                # self 25 above the 24 points
+        ("XP408", at(p, "j_effects"), None),                   # judged 25 over its 24 points
+        ("XP407", at(p, "self_fa_newness"), None),             # the new indicator: no self-score
+        ("XP128", at(p, "eval_year"), None),                   # the 2021 data under a 2022 framework
+    }
