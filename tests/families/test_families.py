@@ -256,6 +256,16 @@ def test_ppd_findings(books: Books) -> None:
     }
 
 
+def test_ppd_prior_year_input_sits_after_this_years() -> None:
+    """`prior: true` adds 上年 “三公”经费支出 right below this year's cell, on the same sheet."""
+    fw, data = load("ppd-2024")
+    p = plan_for(fw)
+    this, prev = p.cells["sangong_actual"], p.cells["prev_sangong_actual"]
+    assert (prev.sheet, prev.cell) == (this.sheet, "B" + str(int(this.cell[1:]) + 1))
+    assert prev.spec is not None and prev.spec.label == "上年 “三公”经费支出"
+    assert data_values(data)["prev_sangong_actual"] == D("20.00")
+
+
 def test_ppd_self_score_checks_on_level_2_leaves(tmp_path: Path) -> None:
     """重点支出安排率, 产出数量 and 社会效益 are leaves at level 2: the self-score checks reach them."""
     fw, _ = load("ppd-2024")
