@@ -163,7 +163,8 @@ class ColumnDecl(_Model):
     kind: Literal["money", "count", "rate", "bool", "text", "number", "points"] = "number"
     expr: str | None = Field(None, description="per-row formula over this row's columns (computed column)")
     default: Decimal | bool | str | None = Field(None, union_mode="left_to_right",
-                                                 description="value of an empty cell in a filled row")
+                                                 description="value of an empty cell in a filled row (data files)")
+    required: bool = Field(False, description="in a filled row this cell must be filled (XP207)")
 
     _e = field_validator("expr")(_expr)
 

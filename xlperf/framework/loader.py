@@ -149,7 +149,8 @@ def _check_names(fw: Framework, source: str) -> None:
         except ExprError as exc:
             problems.append(f"{what}：{exc}")
             return
-        problems.extend(f"{what} 引用了未定义（或在它之后才定义）的名称 {n}" for n in sorted(parsed.names - available))
+        problems.extend(f"{what} 引用了未定义（或在它之后才定义）的名称 {n}{_hint(n)}"
+                        for n in sorted(parsed.names - available))
         problems.extend(_column_misuse(what, parsed))
 
     for d in form.derived:
@@ -174,7 +175,9 @@ def _check_names(fw: Framework, source: str) -> None:
     problems += [f"名称 {n} 与自动生成的得分名称重名" for n in sorted(generated & (declared | judged))]
     for ind in fw.leaves():
         for name in sorted(_rule_names(ind.rule) - known):
-            problems.append(f"指标 {ind.id} 引用了未定义的名称 {name}")
+            problems.append(f"指标 {ind.id} 引用了未定义的名称 {name}{_hint(name)}")
+        for expr_text in _rule_sources(ind.rule):
+            problems.extend(_column_misuse(f"指标 {ind.id} 的规则", parse(expr_text)))
     for s in form.stated:
         if s.expect:
             uses(f"填报数 {s.name} 的 expect", s.expect, known | scores)
@@ -200,6 +203,25 @@ def _check_names(fw: Framework, source: str) -> None:
     problems += [f"布局 sheets 中的表 {t} 未在 tables 中定义" for t in sorted(tables - set(columns))]
     if problems:
         raise InputError("\n".join(f"{source}：{p}" for p in problems))
+
+
+def _hint(name: str) -> str:
+    if name.startswith(PRIOR_PREFIX):
+        base = name[len(PRIOR_PREFIX):]
+        return f"（上年数 prev.{base} 须在输入 {base} 上声明 prior: true）"
+    return ""
+
+
+def _rule_sources(rule: object) -> list[str]:
+    """Every expression of a rule and of the rules nested in it."""
+    from .rules import sub_rules
+
+    out: list[str] = []
+    for r in sub_rules(rule):  # type: ignore[arg-type]
+        out += [v for k in ("measure", "zero_if", "count", "when", "total") if isinstance(v := getattr(r, k, None), str)]
+        out += list(getattr(r, "paid", []))
+        out += [i.when for i in getattr(r, "items", []) if i.when]
+    return out
 
 
 def _column_misuse(what: str, parsed: object) -> list[str]:

@@ -115,8 +115,14 @@ def data_env(data: DepartmentData) -> dict[str, Value]:
     return env
 
 
+_BLANK: dict[str, Value] = {"bool": False, "text": ""}
+
+
 def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
-    """Computed table columns, row by row; every declared column exists (empty table: no rows)."""
+    """Computed table columns, row by row; every declared column exists (empty table: no rows).
+
+    In a row's own formulas an empty typed cell reads as the sheet reads it (0, 否, empty text), so the
+    sheet and the engine agree; aggregates see it as empty (count does not count it)."""
     for table in fw.form.tables:
         first = f"{table.name}.{table.columns[0].name}"
         n = len(env.get(first, ()))  # type: ignore[arg-type]
@@ -127,9 +133,9 @@ def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
                 values = env.get(key) or (None,) * n
                 filled = tuple(v if v is not None else col.default for v in values)  # type: ignore[union-attr]
                 env[key] = filled  # type: ignore[assignment]
+                blank = _BLANK.get(col.kind, Decimal(0))
                 for row, v in zip(rows, filled):
-                    if v is not None:
-                        row[col.name] = v
+                    row[col.name] = v if v is not None else blank
                 continue
             expr = parse(col.expr)
             out = []

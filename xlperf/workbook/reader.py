@@ -225,6 +225,9 @@ def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
                                                 cell=cell, message=f"{label}：{parsed.error.message}"))
                 elif parsed.value is not None:
                     row[col.name] = parsed.value
+                elif col.required:
+                    out.findings.append(Finding(code="XP207", name="empty-required-input", severity=Severity.error,
+                                                sheet=tp.sheet, cell=cell, message=f"{label}：本行已填写，此项必填"))
                 out.locations[f"{table.name}.{col.name}@{len(rows)}"] = (tp.sheet, cell)
             rows.append(row)
         out.tables[table.name] = rows

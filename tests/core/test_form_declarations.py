@@ -1,0 +1,68 @@
+"""Declaring the form: mistakes a newcomer makes get a message naming the file and key, at load time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from xlperf.errors import InputError
+from xlperf.framework.loader import load_framework
+
+BASE = {
+    "id": "decl-test", "version": "1", "name": "声明测试", "region": "测试", "year": 2024, "total_points": 10,
+    "form": {
+        "inputs": [{"name": "spent_total", "label": "支出", "kind": "money"},
+                   {"name": "budget_total", "label": "预算", "kind": "money"},
+                   {"name": "sangong_now", "label": "三公", "kind": "money"}],
+        "tables": [{"name": "rows", "label": "明细", "columns": [
+            {"name": "title", "label": "名称", "kind": "text"}, {"name": "pts", "label": "得分", "kind": "points"}]}],
+    },
+    "measures": [{"id": "exec_rate", "name": "执行率", "num": "spent_total", "den": "budget_total"}],
+    "indicators": [{"id": "only_one", "name": "唯一", "points": 10,
+                    "rule": {"kind": "linear", "points": 10, "measure": "exec_rate", "factor": 10}}],
+}
+
+
+def _load(tmp_path: Path, patch: dict) -> None:
+    raw = yaml.safe_load(yaml.safe_dump(BASE))
+    for key, value in patch.items():
+        target = raw
+        *path, last = key.split(".")
+        for p in path:
+            target = target[int(p)] if p.isdigit() else target[p]
+        target[last] = value
+    path = tmp_path / "fw.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    load_framework(path)
+
+
+def test_the_base_loads(tmp_path: Path) -> None:
+    _load(tmp_path, {})
+
+
+@pytest.mark.parametrize(("patch", "words"), [
+    ({"indicators.0.rule.measure": "rows.pts"}, ["表的列 rows.pts", "sum、count"]),
+    ({"indicators.0.rule.zero_if": "rows.pts > 1"}, ["表的列 rows.pts"]),
+    ({"form.derived": [{"name": "sg_change", "label": "变动", "expr": "sangong_now - prev.sangong_now"}]},
+     ["prev_sangong_now", "prior: true"]),
+    ({"measures.0.num": "spent_totl"}, ["比率 exec_rate", "spent_totl"]),
+    ({"form.inputs.0.name": "ab12"}, ["ab12", "单元格地址"]),
+    ({"form.audits": [{"id": "A1", "assert": "spent_total <= budget_totl", "severity": "强制", "message": "x"}]},
+     ["审核规则 A1", "budget_totl"]),
+    ({"form.audits": [{"id": "A1", "assert": "spent_total <= budget_total", "severity": "必须", "message": "x"}]},
+     ["form.audits.0.severity"]),
+    ({"form.sheets": [{"name": "数据", "blocks": [{"title": "t", "names": ["spent_totl"]}]}]}, ["布局", "spent_totl"]),
+    ({"form.sheets": [{"name": "数据", "tables": ["rowz"]}]}, ["表 rowz"]),
+    ({"indicators.0.rule": {"kind": "either", "points": 10, "when": "spent_total > 0", "when_text": "有支出",
+                            "parts": [{"kind": "judged", "points": 12, "input": "j_a_1"},
+                                      {"kind": "judged", "points": 10, "input": "j_b_1"}]}}, ["二者择其一"]),
+])
+def test_mistakes_are_named(tmp_path: Path, patch: dict, words: list[str]) -> None:
+    with pytest.raises(InputError) as info:
+        _load(tmp_path, patch)
+    text = str(info.value)
+    assert "fw.yaml" in text
+    for word in words:
+        assert word in text, text
