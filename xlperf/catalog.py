@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from .framework.cache import per_framework
+from .compiled import compile_once
 from .framework.form import DEFAULT_UNITS, PRIOR_PREFIX, InputDecl
 from .framework.models import Framework
 from .framework.scoring import compiled
@@ -58,9 +58,12 @@ def _input_spec(decl: InputDecl, *, prior: bool = False) -> NameSpec:
                     role_of=None if prior else decl.role, prior_of=decl.name if prior else None)
 
 
-@per_framework
 def catalog(fw: Framework) -> dict[str, NameSpec]:
-    """name → spec for everything a workbook of this framework names, in a stable order (cached)."""
+    """name → spec for everything a workbook of this framework names, in a stable order (compiled once)."""
+    return compile_once(fw).catalog
+
+
+def build_catalog(fw: Framework) -> dict[str, NameSpec]:
     comp = compiled(fw)
     form = fw.form
     out: dict[str, NameSpec] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from ..compiled import CompiledFramework
 from ..findings import Finding, Severity
 from ..framework.models import DeductionRule, Framework, Indicator, Rule
 from ..framework.rules import fmt_edge, fmt_rate
@@ -26,16 +27,9 @@ def _deductions(rule: Rule | None) -> Iterator[DeductionRule]:
         yield from _deductions(inner)
 
 
-_DEDUCTIONS: dict[int, tuple[Framework, list[tuple[Indicator, DeductionRule]]]] = {}
-
-
-def _deduction_rules(fw: Framework) -> list[tuple[Indicator, DeductionRule]]:
-    """Every (leaf indicator, deduction rule) of a framework, in order; built once per framework object."""
-    hit = _DEDUCTIONS.get(id(fw))
-    if hit is None or hit[0] is not fw:
-        hit = (fw, [(ind, rule) for ind in fw.leaves() for rule in _deductions(ind.rule)])
-        _DEDUCTIONS[id(fw)] = hit
-    return hit[1]
+def _deduction_rules(comp: CompiledFramework) -> list[tuple[Indicator, DeductionRule]]:
+    """Every (leaf indicator, deduction rule) of a framework, in order."""
+    return [(ind, rule) for ind in comp.fw.leaves() for rule in _deductions(ind.rule)]
 
 
 class DeductionTriggered(Check):
@@ -48,7 +42,7 @@ class DeductionTriggered(Check):
     template = "{measure} {value}，{side}阈值 {threshold}：“{indicator}”{part}按规则扣分"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
-        for ind, rule in _deduction_rules(ctx.read.framework):
+        for ind, rule in ctx.compiled.derived("budget.deductions", _deduction_rules):
             value = ctx.env.get(rule.measure)
             if not isinstance(value, Decimal):
                 continue

@@ -7,7 +7,8 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from ..catalog import NameSpec, catalog
+from ..catalog import NameSpec
+from ..compiled import CompiledFramework, compile_once
 from ..findings import Finding
 from ..framework.expr import Value
 from ..framework.scoring import ScoreResult, build_env, data_env, score
@@ -26,8 +27,12 @@ class CheckContext:
         return self.read.values
 
     @cached_property
+    def compiled(self) -> CompiledFramework:
+        return compile_once(self.read.framework)
+
+    @cached_property
     def cat(self) -> dict[str, NameSpec]:
-        return catalog(self.read.framework)
+        return self.compiled.catalog
 
     @cached_property
     def result(self) -> ScoreResult | None:

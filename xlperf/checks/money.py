@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from ..catalog import NameSpec
+from ..compiled import CompiledFramework
 from ..findings import Finding, Severity
 from ..framework.expr import ExprError, parse, quantize
 from ..framework.rules import fmt_money, fmt_num, fmt_rate
@@ -36,23 +37,19 @@ def _show(value: Decimal, kind: str) -> str:
     return fmt_rate(value) if kind == "rate" else fmt_money(value) if kind == "money" else f"{value:.2f}"
 
 
-_STATED: dict[int, tuple[dict[str, NameSpec], dict[str, list[tuple[str, NameSpec]]]]] = {}
-
-
 def _stated_specs(ctx: CheckContext, category: str) -> list[tuple[str, NameSpec]]:
-    """The stated figures of a category, in catalogue order; built once per (cached) catalogue."""
-    cat = ctx.cat
-    hit = _STATED.get(id(cat))
-    if hit is None or hit[0] is not cat:
-        declared = {s.name: s.compare for s in ctx.read.framework.form.stated}
-        by_category: dict[str, list[tuple[str, NameSpec]]] = {"sum": [], "rate": [], "same": []}
-        for name, spec in cat.items():
-            if spec.role == "stated" and spec.expr:
-                kind = declared.get(name) or stated_category(spec.expr, spec.kind)
-                by_category.setdefault(kind, []).append((name, spec))
-        hit = (cat, by_category)
-        _STATED[id(cat)] = hit
-    return hit[1].get(category, [])
+    """The stated figures of a category, in catalogue order (built once per compiled framework)."""
+    return ctx.compiled.derived("money.stated", _by_category).get(category, [])
+
+
+def _by_category(comp: CompiledFramework) -> dict[str, list[tuple[str, NameSpec]]]:
+    declared = {s.name: s.compare for s in comp.fw.form.stated}
+    by_category: dict[str, list[tuple[str, NameSpec]]] = {"sum": [], "rate": [], "same": []}
+    for name, spec in comp.catalog.items():
+        if spec.role == "stated" and spec.expr:
+            kind = declared.get(name) or stated_category(spec.expr, spec.kind)
+            by_category.setdefault(kind, []).append((name, spec))
+    return by_category
 
 
 def _stated(ctx: CheckContext, category: str) -> Iterator[tuple[str, Decimal, Decimal, int, str]]:

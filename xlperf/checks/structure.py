@@ -10,6 +10,7 @@ from ..findings import Finding, Severity
 from ..framework.models import Framework
 from ..workbook.plan import FORM_COLS, Plan, plan_for
 from ..workbook.xlsx import SHARED
+from ..compiled import CompiledFramework
 from .base import Check, ReaderCheck
 from .context import CheckContext
 
@@ -118,7 +119,7 @@ class FormulaAltered(Check):
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         book = ctx.read.book
-        for sheet, cell, expected, name, accepted in _expected_formulas(ctx.read.plan, ctx.read.framework):
+        for sheet, cell, expected, name, accepted in ctx.compiled.derived("structure.formulas", _expected_formulas):
             if sheet not in book.sheets:
                 continue
             raw = book.cell(sheet, cell)
@@ -138,25 +139,17 @@ def _what(ctx: CheckContext, name: str | None, sheet: str, cell: str) -> str:
 
 
 _Expected = tuple[str, str, str, "str | None", tuple[str, str]]
-_EXPECTED: dict[tuple[int, int], tuple[Plan, Framework, list[_Expected]]] = {}
 
 
-def _expected_formulas(plan: Plan, fw: Framework) -> list[_Expected]:
-    """(sheet, cell, expected formula, name, accepted normalized forms) of every computed cell of a plan.
-
-    The same for every workbook of a framework, so built once per plan object (plans are cached and
-    read-only): the native formula, and the UDF flavour's formula for the same cell, both normalized.
-    """
-    hit = _EXPECTED.get((id(plan), id(fw)))
-    if hit is None or hit[0] is not plan or hit[1] is not fw:
-        udf = plan_for(fw, "udf").formulas()
-        names = {(c.sheet, c.cell): c.name for c in plan.cells.values()}
-        rows = [(sheet, cell, expected, names.get((sheet, cell)),
-                 (normalize_formula(expected), normalize_formula(udf.get((sheet, cell), expected))))
-                for (sheet, cell), expected in plan.formulas().items()]
-        hit = (plan, fw, rows)
-        _EXPECTED[(id(plan), id(fw))] = hit
-    return hit[2]
+def _expected_formulas(comp: CompiledFramework) -> list[_Expected]:
+    """(sheet, cell, expected formula, name, accepted normalized forms) of every computed cell of the plan:
+    the native formula, and the UDF flavour's formula for the same cell, both normalized."""
+    plan = comp.plan("native")
+    udf = comp.plan("udf").formulas()
+    names = {(c.sheet, c.cell): c.name for c in plan.cells.values()}
+    return [(sheet, cell, expected, names.get((sheet, cell)),
+             (normalize_formula(expected), normalize_formula(udf.get((sheet, cell), expected))))
+            for (sheet, cell), expected in plan.formulas().items()]
 
 
 _normalize_cached = lru_cache(maxsize=4096)(normalize_formula)
@@ -178,7 +171,7 @@ class LabelAltered(Check):
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         book = ctx.read.book
-        for sheet, cell, label in _label_cells(ctx.read.plan):
+        for sheet, cell, label in ctx.compiled.derived("structure.labels", _label_cells):
             if sheet not in book.sheets:
                 continue
             raw = book.cell(sheet, cell)
@@ -187,19 +180,12 @@ class LabelAltered(Check):
                 yield self.finding(ctx, sheet=sheet, cell=cell, expected=label, found=found)
 
 
-_LABELS: dict[int, tuple[Plan, list[tuple[str, str, str]]]] = {}
-
-
-def _label_cells(plan: Plan) -> list[tuple[str, str, str]]:
-    """(sheet, label cell, label) of every planned name on a form sheet; built once per plan object."""
-    hit = _LABELS.get(id(plan))
-    if hit is None or hit[0] is not plan:
-        label_col = FORM_COLS["label"]
-        rows = [(cp.sheet, f"{label_col}{cp.cell.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}", cp.spec.label)
-                for cp in plan.cells.values() if cp.sheet in plan.blocks and cp.spec is not None]
-        hit = (plan, rows)
-        _LABELS[id(plan)] = hit
-    return hit[1]
+def _label_cells(comp: CompiledFramework) -> list[tuple[str, str, str]]:
+    """(sheet, label cell, label) of every planned name on a form sheet."""
+    plan = comp.plan("native")
+    label_col = FORM_COLS["label"]
+    return [(cp.sheet, f"{label_col}{cp.cell.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}", cp.spec.label)
+            for cp in plan.cells.values() if cp.sheet in plan.blocks and cp.spec is not None]
 
 
 class LayoutMoved(Check):

@@ -13,7 +13,6 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-from ..framework.cache import per_framework
 from ..framework.models import Framework
 
 __all__ = ["DepartmentData", "SelfScore", "Section", "data_model", "YES_NO"]
@@ -119,9 +118,14 @@ def _annotation(kind: str, options: tuple[str, ...], minimum: Decimal | None, ma
     return (typ | None if optional else typ), kw
 
 
-@per_framework
 def data_model(fw: Framework) -> type[DepartmentData]:
     """The department data model of a framework (created once per framework object)."""
+    from ..compiled import compile_once
+
+    return compile_once(fw).data_model
+
+
+def build_data_model(fw: Framework) -> type[DepartmentData]:
     from ..catalog import catalog
 
     groups: dict[str, dict[str, Any]] = {}

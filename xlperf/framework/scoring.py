@@ -14,16 +14,20 @@ from pydantic import BaseModel, ConfigDict
 from typing import Any
 
 from ..data.models import DepartmentData
-from .cache import per_framework
 from .expr import ExprError, Value, parse, quantize
 from .form import PRIOR_PREFIX
 from .models import Framework, Indicator
-from .rules import Compiled, Ctx, compile_framework, evaluate_rule, finish, fmt_edge, fmt_num, fmt_rate
+from .rules import Compiled, Ctx, evaluate_rule, finish, fmt_edge, fmt_num, fmt_rate
 
 
-@per_framework
 def input_labels(fw: Framework) -> dict[str, str]:
     """name → Chinese label of every declared input, derived and stated figure."""
+    from ..compiled import compile_once
+
+    return compile_once(fw).input_labels
+
+
+def build_input_labels(fw: Framework) -> dict[str, str]:
     out = {d.name: d.label for d in fw.form.inputs}
     out.update({PRIOR_PREFIX + d.name: f"上年 {d.label}" for d in fw.form.inputs if d.prior})
     out.update({d.name: d.label for d in fw.form.derived})
@@ -31,9 +35,14 @@ def input_labels(fw: Framework) -> dict[str, str]:
     return out
 
 
-@per_framework
 def rate_inputs(fw: Framework) -> frozenset[str]:
     """Typed rates, rounded like computed ones (framework decision)."""
+    from ..compiled import compile_once
+
+    return compile_once(fw).rate_inputs
+
+
+def build_rate_inputs(fw: Framework) -> frozenset[str]:
     names = {d.name for d in fw.form.inputs if d.kind == "rate"}
     return frozenset(names | {PRIOR_PREFIX + n for n in names})
 
@@ -96,8 +105,11 @@ class ScoreResult(BaseModel):
         raise KeyError(indicator_id)
 
 
-compiled: Callable[[Framework], Compiled] = per_framework(compile_framework)
-"""Compile once per framework object."""
+def compiled(fw: Framework) -> Compiled:
+    """The framework's measures and judged inputs (compiled once per framework object)."""
+    from ..compiled import compile_once
+
+    return compile_once(fw).rules
 
 
 def _value(value: Any) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..framework.cache import per_framework
 from ..framework.form import PRIOR_PREFIX
 from ..framework.models import Framework
 
@@ -32,9 +31,14 @@ class Block:
     table: str | None = None  # a table block: its rows and columns come from the table declaration
 
 
-@per_framework
 def form_layout(fw: Framework) -> dict[str, tuple[Block, ...]]:
-    """sheet → blocks, in order, for every form name of the framework."""
+    """sheet → blocks, in order, for every form name of the framework (compiled once)."""
+    from ..compiled import compile_once
+
+    return compile_once(fw).layout
+
+
+def build_layout(fw: Framework) -> dict[str, tuple[Block, ...]]:
     from ..framework.scoring import compiled
 
     form = fw.form

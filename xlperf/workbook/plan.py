@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from ..catalog import NameSpec, catalog
 from ..framework.expr import parse
-from ..framework.cache import per_framework
 from ..framework.models import Framework, Indicator
 from ..framework.rules import _rule_names, excel_rule, finish_excel, fmt_pts
 from ..framework.scoring import compiled
@@ -141,14 +140,16 @@ def _check_formula(spec: NameSpec, name_of: Callable[[str], str]) -> str | None:
 def plan_for(fw: Framework, flavour: str = "native") -> Plan:
     """The plan of the workbook for a framework; ``flavour`` is "native" formulas or "udf" calls.
 
-    Cached per framework object: plans are read-only after construction.
+    Built once per framework object (see :mod:`xlperf.compiled`): plans are read-only after construction.
     """
     if flavour not in ("native", "udf"):
         raise ValueError(flavour)
-    return _build_cached(fw, flavour)
+    from ..compiled import compile_once
+
+    return compile_once(fw).plan(flavour)
 
 
-def _build(fw: Framework, flavour: str) -> Plan:
+def build_plan(fw: Framework, flavour: str) -> Plan:
     from . import udf_formulas
 
     cat = catalog(fw)
@@ -338,4 +339,3 @@ def _explain_formula(ind: Indicator, plan: Plan, cat: dict[str, NameSpec]) -> st
     return f'{head}&" → "&TEXT(score_{ind.id},"0.00")&" 分（满分 {fmt_pts(ind.points)}）"'
 
 
-_build_cached = per_framework(_build)
