@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..catalog import NameSpec, catalog
 from ..framework.models import Framework
 from ..framework.rules import fmt_pts
+from .cached import cache_results
 from .layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
 from .plan import BOOL_KINDS, CHART_COLS, FIRST_ROW, FORM_COLS, SCORE_COLS, Plan, column_range_name, plan_for
 
@@ -55,6 +56,7 @@ def write_template(fw: Framework, out: str | Path, *, year: int | None = None, f
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
+    cache_results(out, fw)  # previews that never recalculate still show scores and charts
     return out
 
 
