@@ -39,6 +39,9 @@ _CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"((?: [a-zA-Z]+="[^"]*")*)><f>
 _T_ATTR = re.compile(rb' t="[^"]*"')
 _PLAIN_REF = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]{1,7})$")
 _TEXT_PART = re.compile(r'\s*(?:"((?:[^"]|"")*)"|TEXT\(([a-z][a-z0-9_]*),"(0\.00%?)"\))\s*(&|$)')
+_NUM_REF = re.compile(rb"<numRef><f>([^<]*)</f></numRef>")
+_RANGE = re.compile(r"^'?(?P<sheet>.+?)'?!\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>[0-9]{1,7}):\$?(?P<c2>[A-Z]{1,3})\$?(?P<r2>[0-9]{1,7})$")
+CHART_POINTS_MAX = 1000
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -266,8 +269,39 @@ def _v(value: Cached) -> tuple[bytes, bytes]:
     return b"", text.encode("ascii")
 
 
-def add_cached_values(path: str | Path, cells: Mapping[tuple[str, str], tuple[str, Cached]]) -> int:
-    """Write each cell's cached value into the saved file, where its formula is the expected one.
+def _chart_caches(data: bytes, cells: Mapping[tuple[str, str], tuple[str, Cached]], raw: Any) -> bytes:
+    """Give each chart series' numbers a numCache (what a preview draws) from the cached and typed cells."""
+
+    def fill(m: re.Match[bytes]) -> bytes:
+        ref = html.unescape(m.group(1).decode("utf-8"))
+        r = _RANGE.match(ref)
+        if r is None or r["c1"] != r["c2"] or not 0 <= int(r["r2"]) - int(r["r1"]) < CHART_POINTS_MAX:
+            return m.group(0)
+        sheet = r["sheet"].replace("''", "'")
+        points = []
+        for i, row in enumerate(range(int(r["r1"]), int(r["r2"]) + 1)):
+            item = cells.get((sheet, f"{r['c1']}{row}"))
+            value: Decimal | None = item[1] if item is not None and isinstance(item[1], Decimal) else None
+            if item is None and raw is not None:
+                rc = raw(sheet, f"{r['c1']}{row}")
+                if rc is not None and rc.type == "n" and rc.value not in (None, "") and rc.formula is None:
+                    try:
+                        value = Decimal(rc.value)
+                    except InvalidOperation:
+                        value = None
+            if value is not None:
+                points.append(b'<pt idx="%d"><v>%s</v></pt>' % (i, _v(value)[1]))
+        n = int(r["r2"]) - int(r["r1"]) + 1
+        cache = b'<numCache><formatCode>General</formatCode><ptCount val="%d"/>%s</numCache>' % (n, b"".join(points))
+        return b"<numRef><f>%s</f>%s</numRef>" % (m.group(1), cache)
+
+    return _NUM_REF.sub(fill, data)
+
+
+def add_cached_values(path: str | Path, cells: Mapping[tuple[str, str], tuple[str, Cached]],
+                      raw: Any = None) -> int:
+    """Write each cell's cached value into the saved file, where its formula is the expected one, and
+    the charts' number caches (from those values and, with ``raw(sheet, cell)``, the typed cells).
 
     Rewrites the zip in place through a temporary file beside it (same member order, names, dates and
     compression, so the same workbook gives the same bytes); returns the number of values written.
@@ -299,6 +333,8 @@ def add_cached_values(path: str | Path, cells: Mapping[tuple[str, str], tuple[st
                         return b'<c r="%s"%s%s><f>%s</f><v>%s</v></c>' % (m.group(1), attrs, t, m.group(3), v)
 
                     data = _CELL.sub(fill, data)
+                elif re.fullmatch(r"xl/charts/chart[0-9]+\.xml", info.filename) and len(data) <= SHEET_XML_MAX:
+                    data = _chart_caches(data, cells, raw)
                 dst.writestr(info, data, compress_type=info.compress_type)
         shutil.move(tmp, path)
     finally:
@@ -321,4 +357,4 @@ def cache_results(path: str | Path, framework: Framework) -> int:
         cells = engine_cell_values(read.plan, ctx.env, ctx.result, read.locations, read.book.cell)
     except (UnreadableWorkbook, ExprError, ValueError, ArithmeticError, KeyError, TypeError):
         return 0
-    return add_cached_values(path, cells)
+    return add_cached_values(path, cells, read.book.cell)
