@@ -42,6 +42,7 @@ _TEXT_PART = re.compile(r'\s*(?:"((?:[^"]|"")*)"|TEXT\(([a-z][a-z0-9_]*),"(0\.00
 _NUM_REF = re.compile(rb"<numRef><f>([^<]*)</f></numRef>")
 _RANGE = re.compile(r"^'?(?P<sheet>.+?)'?!\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>[0-9]{1,7}):\$?(?P<c2>[A-Z]{1,3})\$?(?P<r2>[0-9]{1,7})$")
 CHART_POINTS_MAX = 1000
+ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -303,8 +304,9 @@ def add_cached_values(path: str | Path, cells: Mapping[tuple[str, str], tuple[st
     """Write each cell's cached value into the saved file, where its formula is the expected one, and
     the charts' number caches (from those values and, with ``raw(sheet, cell)``, the typed cells).
 
-    Rewrites the zip in place through a temporary file beside it (same member order, names, dates and
-    compression, so the same workbook gives the same bytes); returns the number of values written.
+    Rewrites the zip in place through a temporary file beside it (same member order, names and
+    compression, fixed dates, so the same workbook gives the same bytes); returns the number of values
+    written.
     """
     path = Path(path)
     by_sheet: dict[str, dict[bytes, tuple[str, Cached]]] = {}
@@ -335,6 +337,7 @@ def add_cached_values(path: str | Path, cells: Mapping[tuple[str, str], tuple[st
                     data = _CELL.sub(fill, data)
                 elif re.fullmatch(r"xl/charts/chart[0-9]+\.xml", info.filename) and len(data) <= SHEET_XML_MAX:
                     data = _chart_caches(data, cells, raw)
+                info.date_time = ZIP_TIME  # openpyxl stamps the time of saving: same workbook, same bytes
                 dst.writestr(info, data, compress_type=info.compress_type)
         shutil.move(tmp, path)
     finally:
