@@ -83,3 +83,18 @@ def test_a_changed_formula_gets_no_cached_value(tmp_path: Path, fw: Framework) -
     assert book.cell("S", "A1") == RawCell("2", "n", "1+1")
     assert book.cell("S", "A2") == RawCell("ab<&>", "str", '"a"&"b"')
     assert (book.cell("S", "A3") or RawCell(None, "n")).value in (None, "")
+
+
+def test_annotated_copy_keeps_the_cached_results(tmp_path: Path, fw: Framework) -> None:
+    """openpyxl drops every cached value when it copies a workbook: the annotated copy gets them back."""
+    from xlperf.excel.annotate import annotate_copy
+    from xlperf.validate import validate_file
+
+    report = validate_file(EXAMPLE_XLSX, fw)
+    copy = annotate_copy(EXAMPLE_XLSX, tmp_path / "标注.xlsx", report)
+    original, annotated = open_book(EXAMPLE_XLSX), open_book(copy)
+    formulas = plan_for(fw).formulas()
+    differ = [(k, original.cell(*k), annotated.cell(*k)) for k in formulas if original.cell(*k) != annotated.cell(*k)]
+    assert not differ, differ[:5]
+    with zipfile.ZipFile(copy) as zf:
+        assert b'fullCalcOnLoad="1"' in zf.read("xl/workbook.xml")

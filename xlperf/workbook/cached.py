@@ -16,7 +16,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeAlias
@@ -28,7 +28,7 @@ from ..framework.models import Framework
 from .layout import SCORE_SHEET
 from .plan import CHART_COLS, FORM_COLS, SCORE_COLS, Plan, _schedule_rule
 
-__all__ = ["Cached", "add_cached_values", "cache_results", "engine_cell_values"]
+__all__ = ["Cached", "add_cached_values", "cache_results", "engine_cell_values", "save_with_results"]
 
 Cached: TypeAlias = Decimal | bool | str
 """A cached result: a number, TRUE/FALSE or a text."""
@@ -346,18 +346,31 @@ def add_cached_values(path: str | Path, cells: Mapping[tuple[str, str], tuple[st
     return written
 
 
-def cache_results(path: str | Path, framework: Framework) -> int:
+def cache_results(path: str | Path, framework: Framework | str | None = None) -> int:
     """Read back a workbook xlperf just saved, compute every planned formula with the engine and cache it.
 
-    Never raises for a workbook the reader cannot interpret: it is then left as saved (no cached values).
+    ``framework`` None: the one the workbook records. Never raises for content the reader or the engine
+    cannot handle (an annotated copy of any submitted file): the workbook is then left as saved.
     """
     from ..checks.context import CheckContext
-    from .reader import UnreadableWorkbook, read_workbook
+    from .reader import read_workbook
 
     try:
         read = read_workbook(path, framework)
         ctx = CheckContext(read)
         cells = engine_cell_values(read.plan, ctx.env, ctx.result, read.locations, read.book.cell)
-    except (UnreadableWorkbook, ExprError, ValueError, ArithmeticError, KeyError, TypeError):
+    except Exception:  # noqa: BLE001 - hostile content: no cached values rather than no file
         return 0
     return add_cached_values(path, cells, read.book.cell)
+
+
+def save_with_results(wb: Any, framework: Framework | str | None = None) -> Callable[[Path], None]:
+    """A ``write(path)`` for :func:`xlperf.safe_io.write_atomically`: save with openpyxl, then cache results."""
+
+    wb.calculation.fullCalcOnLoad = True  # cached values are for previews; spreadsheets recompute
+
+    def write(path: Path) -> None:
+        wb.save(path)
+        cache_results(path, framework)
+
+    return write

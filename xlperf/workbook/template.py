@@ -515,7 +515,7 @@ def _charts(wb: Workbook, plan: Plan) -> None:
         last = sc.first_row + len(sc.schedule) - 1
         _data_table(ws, 2, CHART_COLS, last, "0.00%")
         for col in CHART_COLS:
-            ws.column_dimensions[col].width = 13
+            ws.column_dimensions[col].width = 16  # three columns hold the 9 cm chart below: printed whole
         chart = LineChart()
         chart.title = "累计支出进度与序时进度"
         chart.y_axis.title = "进度"
@@ -526,7 +526,7 @@ def _charts(wb: Workbook, plan: Plan) -> None:
         _series_titles(chart, ws, 2, (8, 9), titles)
         _visible_axes(chart)
         chart.legend.position = "b"
-        chart.height, chart.width = 7.5, 12
+        chart.height, chart.width = 7.5, 9
         ws.add_chart(chart, f"G{last + 2}")
         end = max(ws.max_row, last + 2 + math.ceil(chart.height / CM_PER_ROW))
         ws.print_area = f"A1:{sched_col}{end}"
