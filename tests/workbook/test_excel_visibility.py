@@ -111,3 +111,17 @@ def test_bureau_report_counts_departments_in_whole_numbers(tmp_path: Path, fw: F
     ws = load_workbook(out)["汇总"]
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
     assert ws.print_title_rows in ("1:1", "$1:$1")
+
+
+def test_a_number_stored_as_text_is_reported_at_its_cell(tmp_path: Path, fw: Framework) -> None:
+    """The sheet's formulas do not compute with a text (the cell is marked amber); the validator says so."""
+    plan = plan_for(fw)
+    name = next(n for n, cp in plan.cells.items()
+                if cp.spec is not None and cp.spec.role == "input" and cp.spec.kind == "money")
+    values = data_values(seed_data())
+    values[name] = f"{values[name]:.2f}"  # written by openpyxl as a text cell
+    book = write_template(fw, tmp_path / "text.xlsx", values=values)
+    cp = plan.cells[name]
+    assert load_workbook(book)[cp.sheet][cp.cell].data_type == "s"
+    found = [f for f in validate_file(book, fw).findings if (f.sheet, f.cell) == (cp.sheet, cp.cell)]
+    assert any(f.code == "XP214" for f in found), found

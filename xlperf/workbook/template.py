@@ -176,8 +176,8 @@ def _guide(ws: Worksheet, fw: Framework) -> None:
         ("校验", "填完后点击功能区“绩效自评 → 一键校验”，或运行 xlperf validate 文件名.xlsx；结果写入“校验结果”工作表。"),
         ("颜色说明", "浅黄 = 数据输入；浅蓝 = 报告中引用的数值；浅绿 = 公式计算；橙色 = 与核对值不一致；"
                  "琥珀色 = 以文本格式保存的数字。"),
-        ("文本数字", "以文本格式保存的数字不参与表内计算（表内公式按 0 计），单元格显示为琥珀色；"
-                 "请删除后重新输入数字，或用“转换为数字”改正。xlperf 校验时会按数值读取并提示。"),
+        ("文本数字", "以文本格式保存的数字不参与表内计算（评判得分等按 0 计，比较大小的结果也不可靠），单元格显示为琥珀色；"
+                 "请删除后重新输入数字，或用“转换为数字”改正。xlperf 校验时按数值读取并提示，表内得分可能与校验结果不同。"),
     ]
     widths = (14, 86)
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = widths
@@ -209,7 +209,7 @@ def _guide(ws: Worksheet, fw: Framework) -> None:
 
 
 def _form_sheet(ws: Worksheet, sheet: str, plan: Plan, cat: dict[str, NameSpec], values: Mapping[str, Any]) -> None:
-    widths = (44, 18, 10, 16, 60)
+    widths = (44, 18, 10, 16, 46)
     _setup(ws, sheet, ("项目", "数值", "单位", "核对值", "说明"), widths, landscape=False)
     validations: dict[str, DataValidation] = {}
     helpers = {h.cell: h for h in plan.helpers if h.sheet == sheet}
@@ -247,6 +247,8 @@ def _form_sheet(ws: Worksheet, sheet: str, plan: Plan, cat: dict[str, NameSpec],
             _fit_row(ws, row, ((spec.label, widths[0]), (note, widths[4])))
             for col in range(1, 6):
                 ws.cell(row=row, column=col).border = BORDER
+            for col in range(2, 5):  # values beside a wrapped label or note line up with its first line
+                ws.cell(row=row, column=col).alignment = TOP
 
 
 def _table(ws: Worksheet, plan: Plan, name: str, cat: dict[str, NameSpec], values: Mapping[str, Any],
