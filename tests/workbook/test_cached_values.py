@@ -98,3 +98,23 @@ def test_annotated_copy_keeps_the_cached_results(tmp_path: Path, fw: Framework) 
     assert not differ, differ[:5]
     with zipfile.ZipFile(copy) as zf:
         assert b'fullCalcOnLoad="1"' in zf.read("xl/workbook.xml")
+
+
+def test_udf_workbook_caches_the_same_results_as_the_native_one(tmp_path: Path, fw: Framework) -> None:
+    """A ``--formulas udf`` workbook: its own formulas, the same results (the native ones agree with LibreOffice)."""
+    from xlperf.data.values import data_values
+    from xlperf.workbook.template import write_template
+
+    from .helpers import seed_data
+
+    udf = open_book(write_template(fw, tmp_path / "udf.xlsx", values=data_values(seed_data()), flavour="udf"))
+    native = open_book(EXAMPLE_XLSX)
+    udf_plan = plan_for(fw, "udf")
+    assert udf_plan.formulas() != plan_for(fw).formulas()
+    wrong = []
+    for key, formula in udf_plan.formulas().items():
+        mine, ref = udf.cell(*key), native.cell(*key)
+        assert mine is not None and mine.formula == formula
+        if ref is None or (mine.value, mine.type) != (ref.value, ref.type):
+            wrong.append((key, mine, ref))
+    assert not wrong, wrong[:5]

@@ -346,10 +346,11 @@ def add_cached_values(path: str | Path, cells: Mapping[tuple[str, str], tuple[st
     return written
 
 
-def cache_results(path: str | Path, framework: Framework | str | None = None) -> int:
+def cache_results(path: str | Path, framework: Framework | str | None = None, plan: Plan | None = None) -> int:
     """Read back a workbook xlperf just saved, compute every planned formula with the engine and cache it.
 
-    ``framework`` None: the one the workbook records. Never raises for content the reader or the engine
+    ``framework`` None: the one the workbook records; ``plan``: the formulas written (default the native
+    ones; a ``--formulas udf`` workbook passes its own). Never raises for content the reader or the engine
     cannot handle (an annotated copy of any submitted file): the workbook is then left as saved.
     """
     from ..checks.context import CheckContext
@@ -358,7 +359,7 @@ def cache_results(path: str | Path, framework: Framework | str | None = None) ->
     try:
         read = read_workbook(path, framework)
         ctx = CheckContext(read)
-        cells = engine_cell_values(read.plan, ctx.env, ctx.result, read.locations, read.book.cell)
+        cells = engine_cell_values(plan or read.plan, ctx.env, ctx.result, read.locations, read.book.cell)
     except Exception:  # noqa: BLE001 - hostile content: no cached values rather than no file
         return 0
     return add_cached_values(path, cells, read.book.cell)

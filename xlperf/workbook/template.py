@@ -96,7 +96,7 @@ def write_template(fw: Framework, out: str | Path, *, year: int | None = None, f
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
-    cache_results(out, fw)  # previews that never recalculate still show scores and charts
+    cache_results(out, fw, plan_for(fw, flavour))  # previews that never recalculate still show scores and charts
     return out
 
 
