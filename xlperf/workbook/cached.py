@@ -43,6 +43,7 @@ _NUM_REF = re.compile(rb"<numRef><f>([^<]*)</f></numRef>")
 _RANGE = re.compile(r"^'?(?P<sheet>.+?)'?!\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>[0-9]{1,7}):\$?(?P<c2>[A-Z]{1,3})\$?(?P<r2>[0-9]{1,7})$")
 CHART_POINTS_MAX = 1000
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -265,7 +266,8 @@ def _v(value: Cached) -> tuple[bytes, bytes]:
     if isinstance(value, bool):
         return b' t="b"', b"1" if value else b"0"
     if isinstance(value, str):
-        return b' t="str"', html.escape(value, quote=False).encode("utf-8")
+        text = _XML_ILLEGAL.sub("", value)  # a character XML cannot hold would make the part unreadable
+        return b' t="str"', html.escape(text, quote=False).encode("utf-8")
     text = format(value.normalize(), "f") if value != 0 else "0"
     return b"", text.encode("ascii")
 
