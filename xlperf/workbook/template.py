@@ -83,6 +83,11 @@ def _fit_row(ws: Worksheet, row: int, cells: Sequence[tuple[object, float]]) -> 
         ws.row_dimensions[row].height = min(409.0, lines * LINE_PT + 4)
 
 
+def _absolute(cell: str) -> str:
+    col = cell.rstrip("0123456789")
+    return f"${col}${cell[len(col):]}"
+
+
 def _text_number_rule(ws: Worksheet, coordinate: str) -> None:
     """A number typed as text shows amber: the sheet's formulas do not compute with it (see 填报说明)."""
     ws.conditional_formatting.add(coordinate, FormulaRule(formula=[f"ISTEXT({coordinate})"],
@@ -438,8 +443,9 @@ def _score_sheet(ws: Worksheet, plan: Plan, cat: dict[str, NameSpec], values: Ma
                     cell.alignment = WRAP
     ws.conditional_formatting.add(
         f"{c['delta']}{FIRST_ROW}:{c['delta']}{plan.score_rows[-1].row}",
-        FormulaRule(formula=[f'AND(ISNUMBER({c["delta"]}{FIRST_ROW}),{c["delta"]}{FIRST_ROW}<>0)'],
-                    fill=_dxf(MISMATCH_FILL)))
+        # only once self-scores are entered: a blank form's branch rows (SUM of nothing = 0) are not mismatches
+        FormulaRule(formula=[f'AND(ISNUMBER({c["delta"]}{FIRST_ROW}),{c["delta"]}{FIRST_ROW}<>0,'
+                             f'{_absolute(plan.cells["self_total"].cell)}<>0)'], fill=_dxf(MISMATCH_FILL)))
     # Ids (column A) are for the tools, not for the reader: printed from the indicator names on.
     ws.print_area = f"{c['name']}1:{c['explain']}{plan.score_rows[-1].row}"
 
