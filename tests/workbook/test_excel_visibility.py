@@ -108,6 +108,9 @@ def test_bureau_report_counts_departments_in_whole_numbers(tmp_path: Path, fw: F
     assert val.find(f"{C}majorUnit").get("val") == "1" and val.find(f"{C}numFmt").get("formatCode") == "0"
     assert val.find(f"{C}delete").get("val") == "0"
     assert all(s.find(f"{C}cat/{C}strRef") is not None for s in chart.iter(f"{C}ser"))
+    # one department in one score band: the cached counts a preview draws add up to it
+    cached = [int(v.text) for v in chart.find(f".//{C}ser/{C}val").iter(f"{C}v")]
+    assert sum(cached) == 1 and len(cached) == 6
     ws = load_workbook(out)["汇总"]
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
     assert ws.print_title_rows in ("1:1", "$1:$1")

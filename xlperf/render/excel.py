@@ -50,7 +50,7 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
     import pandas as pd
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
-    from openpyxl.chart.data_source import AxDataSource, StrData, StrRef, StrVal
+    from openpyxl.chart.data_source import AxDataSource, NumData, NumRef, NumVal, StrData, StrRef, StrVal
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
@@ -124,8 +124,10 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
     chart.add_data(Reference(dist, min_col=2, min_row=1, max_row=1 + len(BIN_LABELS)), titles_from_data=True)
     cats = Reference(dist, min_col=1, min_row=2, max_row=1 + len(BIN_LABELS))
     cache = StrData(ptCount=len(BIN_LABELS), pt=[StrVal(idx=i, v=t) for i, t in enumerate(BIN_LABELS)])
-    for series in chart.series:  # text categories as text (openpyxl would write numRef)
+    numbers = NumData(ptCount=len(BIN_LABELS), pt=[NumVal(idx=i, v=int(n)) for i, n in enumerate(counts)])
+    for series in chart.series:  # text categories as text (openpyxl would write numRef); caches for previews
         series.cat = AxDataSource(strRef=StrRef(f=str(cats), strCache=cache))
+        series.val.numRef.numCache = numbers
     _count_axis(chart.y_axis, int(counts.max()) if len(counts) else 0)
     chart.x_axis.delete = False
     chart.legend = None
