@@ -232,4 +232,6 @@ def annotate_copy(source: str | Path, target: str | Path, report: FileReport) ->
     except Exception as exc:  # noqa: BLE001 - hostile content openpyxl cannot handle
         raise AnnotateError(f"未能生成标注副本：openpyxl 无法处理“{shown_path(source.name)}”"
                             f"（{type(exc).__name__}: {xml_text(str(exc), 200)}），校验结果见上") from None
-    return write_atomically(target, wb.save, what="标注副本", protect=(source,))
+    from ..workbook.cached import save_with_results  # previews of the copy show the scores too
+
+    return write_atomically(target, save_with_results(wb), what="标注副本", protect=(source,))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -17,6 +18,25 @@ BINS = [0, 60, 70, 80, 90, 95, 100.0001]
 BIN_LABELS = ["<60", "60–70", "70–80", "80–90", "90–95", "≥95"]
 
 
+def _print_setup(ws: object, title_rows: str | None, landscape: bool = True) -> None:
+    """A4, fit to the page width (one record per printed line), header rows repeated on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4  # type: ignore[attr-defined]
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"  # type: ignore[attr-defined]
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # type: ignore[attr-defined]
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[attr-defined]
+    ws.page_margins.left = ws.page_margins.right = 0.5  # type: ignore[attr-defined]
+    if title_rows:
+        ws.print_title_rows = title_rows  # type: ignore[attr-defined]
+
+
+def _count_axis(axis: object, largest: int) -> None:
+    """A count axis: whole numbers only (1, 2, 3 … departments, never 0.2, 0.4 …), visible in Excel."""
+    axis.majorUnit = 1 if largest <= 10 else math.ceil(largest / 10)  # type: ignore[attr-defined]
+    axis.number_format = "0"  # type: ignore[attr-defined]
+    axis.scaling.min = 0  # type: ignore[attr-defined]
+    axis.delete = False  # type: ignore[attr-defined]
+
+
 def _sheet_title(i: int, name: str) -> str:
     return f"{i:04d} {_BAD.sub('', xml_text(name, 64))}"[:31]
 
@@ -30,6 +50,7 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
     import pandas as pd
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart.data_source import AxDataSource, NumData, NumRef, NumVal, StrData, StrRef, StrVal
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
@@ -65,7 +86,9 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
             for f in rep.findings:
                 put_row(fws, [f.code, f.severity.zh, f.sheet, f.cell, f.message, plain_value(f.found),
                               plain_value(f.expected)])
-            fws.column_dimensions["E"].width = 90
+            for col, width in zip("ABCDEFG", (8, 8, 18, 8, 90, 12, 12), strict=True):
+                fws.column_dimensions[col].width = width
+            _print_setup(fws, "1:2")
             target = f"'{fws.title}'!A1"
         else:
             assert detail is not None
@@ -80,6 +103,11 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
     for col, width in zip("ABCDEFGHIJK", (6, 28, 8, 10, 10, 8, 6, 6, 10, 50, 10), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
+    _print_setup(ws, "1:1")
+    if detail is not None:
+        for col, width in zip("ABCDEFGHI", (6, 40, 8, 8, 16, 8, 70, 12, 12), strict=True):
+            detail.column_dimensions[col].width = width
+        _print_setup(detail, "1:1")
     ws.auto_filter.ref = f"A1:{chr(ord('A') + len(columns) - 1)}{len(rows) + 1}"
     # Score distribution
     dist = wb.create_sheet("得分分布", 1)
@@ -94,8 +122,18 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
     chart.title = "计算总分分布"
     chart.y_axis.title = "部门数"
     chart.add_data(Reference(dist, min_col=2, min_row=1, max_row=1 + len(BIN_LABELS)), titles_from_data=True)
-    chart.set_categories(Reference(dist, min_col=1, min_row=2, max_row=1 + len(BIN_LABELS)))
+    cats = Reference(dist, min_col=1, min_row=2, max_row=1 + len(BIN_LABELS))
+    cache = StrData(ptCount=len(BIN_LABELS), pt=[StrVal(idx=i, v=t) for i, t in enumerate(BIN_LABELS)])
+    numbers = NumData(ptCount=len(BIN_LABELS), pt=[NumVal(idx=i, v=int(n)) for i, n in enumerate(counts)])
+    for series in chart.series:  # text categories as text (openpyxl would write numRef); caches for previews
+        series.cat = AxDataSource(strRef=StrRef(f=str(cats), strCache=cache))
+        series.val.numRef.numCache = numbers
+    _count_axis(chart.y_axis, int(counts.max()) if len(counts) else 0)
+    chart.x_axis.delete = False
+    chart.legend = None
+    dist.column_dimensions["A"].width = 14
     dist.add_chart(chart, "D2")
+    _print_setup(dist, None)
     mark_workbook(wb, "report")
     return write_atomically(out, wb.save, what="报告文件", protect=protect)
 

@@ -7,7 +7,9 @@ cell is locked by sheet protection without a password.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import unicodedata
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,19 +17,23 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrData, StrRef, StrVal
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..catalog import NameSpec, catalog
 from ..framework.models import Framework
 from ..framework.rules import fmt_pts
+from .cached import cache_results
 from .layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
 from .plan import BOOL_KINDS, CHART_COLS, FIRST_ROW, FORM_COLS, SCORE_COLS, Plan, column_range_name, plan_for
 
-__all__ = ["RESULT_HEADERS", "build_workbook", "write_template"]
+__all__ = ["RESULT_HEADERS", "build_workbook", "text_lines", "write_template"]
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 STATED_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -35,17 +41,57 @@ COMPUTED_FILL = PatternFill("solid", fgColor="E2EFDA")
 HEADER_FILL = PatternFill("solid", fgColor="305496")
 BLOCK_FILL = PatternFill("solid", fgColor="D9E1F2")
 MISMATCH_FILL = PatternFill("solid", fgColor="F8CBAD")
+TEXT_NUMBER_FILL = PatternFill("solid", fgColor="FFC000")
+NUMERIC_KINDS = ("money", "rate", "points", "count", "int")
+LINE_PT = 16.0
+"""Height of one wrapped line of 11-point text in points (CJK fonts are taller than Latin ones)."""
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 BOLD = Font(bold=True)
 THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 
 NUMBER_FORMATS = {"money": "#,##0.00", "rate": "0.00%", "points": "0.00", "count": "0", "int": "0",
                   "flag": "@", "bool": "@", "tier": "@", "text": "@"}
 FIXED_TIME = datetime(2000, 1, 1)
 RESULT_HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为")
 YES_NO = '"是,否"'
+
+
+def _dxf(fill: PatternFill) -> PatternFill:
+    """A conditional format's fill: Excel takes a solid conditional fill from bgColor, LibreOffice from
+    fgColor, so both are set."""
+    color = fill.fgColor.rgb
+    return PatternFill(fill_type="solid", fgColor=color, bgColor=color)
+
+
+def text_lines(text: object, width: float) -> int:
+    """Lines a wrapped text takes in a column ``width`` characters wide (a CJK character is two units)."""
+    per_line = max(1.0, width - 1.5)  # cell padding
+    lines = 0
+    for para in str(text).split("\n"):
+        units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in para)
+        lines += max(1, math.ceil(units / per_line))
+    return lines
+
+
+def _fit_row(ws: Worksheet, row: int, cells: Sequence[tuple[object, float]]) -> None:
+    """Set a row's height so every wrapped text in it shows in full on screen and on paper."""
+    lines = max((text_lines(text, width) for text, width in cells if text not in (None, "")), default=1)
+    if lines > 1:
+        ws.row_dimensions[row].height = min(409.0, lines * LINE_PT + 4)
+
+
+def _absolute(cell: str) -> str:
+    col = cell.rstrip("0123456789")
+    return f"${col}${cell[len(col):]}"
+
+
+def _text_number_rule(ws: Worksheet, coordinate: str) -> None:
+    """A number typed as text shows amber: the sheet's formulas do not compute with it (see 填报说明)."""
+    ws.conditional_formatting.add(coordinate, FormulaRule(formula=[f"ISTEXT({coordinate})"],
+                                                          fill=_dxf(TEXT_NUMBER_FILL), stopIfTrue=True))
 
 
 def write_template(fw: Framework, out: str | Path, *, year: int | None = None, flavour: str = "native",
@@ -55,6 +101,7 @@ def write_template(fw: Framework, out: str | Path, *, year: int | None = None, f
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
+    cache_results(out, fw, plan_for(fw, flavour))  # previews that never recalculate still show scores and charts
     return out
 
 
@@ -95,9 +142,10 @@ def build_workbook(fw: Framework, *, year: int | None = None, flavour: str = "na
 # Sheets -------------------------------------------------------------------------------------------
 
 
-def _setup(ws: Worksheet, title: str, headers: tuple[str, ...], widths: tuple[int, ...], landscape: bool) -> None:
-    ws["A1"] = title
-    ws["A1"].font = Font(bold=True, size=14)
+def _setup(ws: Worksheet, title: str, headers: tuple[str, ...], widths: tuple[float, ...], landscape: bool,
+           title_cell: str = "A1") -> None:
+    ws[title_cell] = title
+    ws[title_cell].font = Font(bold=True, size=14)
     for i, (head, width) in enumerate(zip(headers, widths, strict=True), start=1):
         cell = ws.cell(row=2, column=i, value=head)
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
@@ -110,6 +158,9 @@ def _setup(ws: Worksheet, title: str, headers: tuple[str, ...], widths: tuple[in
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "1:2"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
@@ -128,15 +179,20 @@ def _guide(ws: Worksheet, fw: Framework) -> None:
                  "并在“自评得分”列填写自评分、在“自评说明”列写明理由（低于满分时必填）。"),
         ("核对值", "“报告中填报或引用的数值”旁的“核对值”列给出按数据计算的应有值，不一致时单元格变为橙色。"),
         ("校验", "填完后点击功能区“绩效自评 → 一键校验”，或运行 xlperf validate 文件名.xlsx；结果写入“校验结果”工作表。"),
-        ("颜色说明", "浅黄 = 数据输入；浅蓝 = 报告中引用的数值；浅绿 = 公式计算；橙色 = 与核对值不一致。"),
+        ("颜色说明", "浅黄 = 数据输入；浅蓝 = 报告中引用的数值；浅绿 = 公式计算；橙色 = 与核对值不一致；"
+                 "琥珀色 = 以文本格式保存的数字。"),
+        ("文本数字", "以文本格式保存的数字不参与表内计算（评判得分等按 0 计，比较大小的结果也不可靠），单元格显示为琥珀色；"
+                 "请删除后重新输入数字，或用“转换为数字”改正。xlperf 校验时按数值读取并提示，表内得分可能与校验结果不同。"),
     ]
-    ws.column_dimensions["A"].width = 14
-    ws.column_dimensions["B"].width = 100
+    widths = (14, 86)
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = widths
     for i, (key, text) in enumerate(lines, start=3):
         ws.cell(row=i, column=1, value=key).font = BOLD
+        ws.cell(row=i, column=1).alignment = WRAP
         ws.cell(row=i, column=2, value=text).alignment = WRAP
+        _fit_row(ws, i, ((key, widths[0]), (text, widths[1])))
     legend = [(INPUT_FILL, "数据输入"), (STATED_FILL, "报告中引用的数值"), (COMPUTED_FILL, "公式计算（锁定）"),
-              (MISMATCH_FILL, "与核对值不一致")]
+              (MISMATCH_FILL, "与核对值不一致"), (TEXT_NUMBER_FILL, "以文本格式保存的数字（不参与表内计算）")]
     base = len(lines) + 4
     for i, (fill, text) in enumerate(legend):
         ws.cell(row=base + i, column=1).fill = fill
@@ -147,12 +203,19 @@ def _guide(ws: Worksheet, fw: Framework) -> None:
         row += 1
         ws.cell(row=row, column=1, value=d.topic).alignment = WRAP
         ws.cell(row=row, column=2, value=d.decision).alignment = WRAP
+        _fit_row(ws, row, ((d.topic, widths[0]), (d.decision, widths[1])))
     ws.protection.sheet = True
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # labels and text always on one page
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
 
 
 def _form_sheet(ws: Worksheet, sheet: str, plan: Plan, cat: dict[str, NameSpec], values: Mapping[str, Any]) -> None:
-    _setup(ws, sheet, ("项目", "数值", "单位", "核对值", "说明"), (44, 18, 10, 16, 60), landscape=False)
+    widths = (44, 18, 10, 16, 46)
+    _setup(ws, sheet, ("项目", "数值", "单位", "核对值", "说明"), widths, landscape=False)
     validations: dict[str, DataValidation] = {}
     helpers = {h.cell: h for h in plan.helpers if h.sheet == sheet}
     for title_row, block in plan.blocks[sheet]:
@@ -181,13 +244,16 @@ def _form_sheet(ws: Worksheet, sheet: str, plan: Plan, cat: dict[str, NameSpec],
                     tol = "0.00005" if spec.kind == "rate" else "0.005"
                     ws.conditional_formatting.add(
                         cp.cell, FormulaRule(formula=[f'AND(ISNUMBER({cp.cell}),ISNUMBER({check.cell}),'
-                                                      f'ABS({cp.cell}-{check.cell})>{tol})'], fill=MISMATCH_FILL))
+                                                      f'ABS({cp.cell}-{check.cell})>{tol})'], fill=_dxf(MISMATCH_FILL)))
                     note = note or "应与核对值一致；不一致时请核对报告中的数字"
             elif spec.role in ("derived", "measure"):
                 note = note or "自动计算"
             ws.cell(row=row, column=5, value=note).alignment = WRAP
+            _fit_row(ws, row, ((spec.label, widths[0]), (note, widths[4])))
             for col in range(1, 6):
                 ws.cell(row=row, column=col).border = BORDER
+            for col in range(2, 5):  # values beside a wrapped label or note line up with its first line
+                ws.cell(row=row, column=col).alignment = TOP
 
 
 def _table(ws: Worksheet, plan: Plan, name: str, cat: dict[str, NameSpec], values: Mapping[str, Any],
@@ -222,6 +288,8 @@ def _table(ws: Worksheet, plan: Plan, name: str, cat: dict[str, NameSpec], value
                 table.preset[i].get(col.name) if i < len(table.preset) else None)
             if value is not None:
                 cell.value = _cell_value(spec, value)
+            if spec.kind in NUMERIC_KINDS:
+                _text_number_rule(ws, cell.coordinate)
             dv = _validation_for(spec, validations, ws)
             if dv is not None:
                 dv.add(cell.coordinate)
@@ -244,6 +312,8 @@ def _style_value(ws: Worksheet, cell: Any, spec: NameSpec, formula: str | None, 
     cell.protection = Protection(locked=False)
     if spec.name in values and values[spec.name] is not None:
         cell.value = _cell_value(spec, values[spec.name])
+    if spec.kind in NUMERIC_KINDS:
+        _text_number_rule(ws, cell.coordinate)
     dv = _validation_for(spec, validations, ws)
     if dv is not None:
         dv.add(cell.coordinate)
@@ -310,7 +380,8 @@ def _validation_for(spec: NameSpec, cache: dict[str, DataValidation], ws: Worksh
 def _score_sheet(ws: Worksheet, plan: Plan, cat: dict[str, NameSpec], values: Mapping[str, Any]) -> None:
     headers = ("编号", "指标", "分值", "评分标准", "评判得分/选项", "计算得分", "自评得分", "差异", "自评说明（低于满分必填）",
                "计算过程")
-    _setup(ws, SCORE_SHEET, headers, (22, 34, 8, 60, 16, 11, 11, 9, 36, 48), landscape=True)
+    widths = dict(zip(SCORE_COLS.values(), (20, 30, 7, 52, 12, 9, 9, 8, 30, 34), strict=True))
+    _setup(ws, SCORE_SHEET, headers, tuple(widths.values()), landscape=True, title_cell=f"{SCORE_COLS['name']}1")
     c = SCORE_COLS
     validations: dict[str, DataValidation] = {}
     helpers = {h.cell: h for h in plan.helpers if h.sheet == SCORE_SHEET}
@@ -326,7 +397,9 @@ def _score_sheet(ws: Worksheet, plan: Plan, cat: dict[str, NameSpec], values: Ma
             ws[f"{c['points']}{r}"].number_format = "0.00"
             if ind.criteria:
                 ws[f"{c['criteria']}{r}"] = ind.criteria
-                ws.row_dimensions[r].height = min(409, 15 * (ind.criteria.count("\n") + 2))
+            _fit_row(ws, r, ((ws[f"{c['name']}{r}"].value, widths[c["name"]]),
+                             (ind.criteria, widths[c["criteria"]]),
+                             (values.get(f"reason_{ind.id}"), widths[c["reason"]])))
             score = plan.cells[f"score_{ind.id}"]
             _style_value(ws, ws[score.cell], cat[f"score_{ind.id}"], score.formula, values, validations)
             if ind.rule is not None:
@@ -341,6 +414,7 @@ def _score_sheet(ws: Worksheet, plan: Plan, cat: dict[str, NameSpec], values: Ma
                 ws[f"{c['points']}{r}"].number_format = "0.00"
             if spec.kind == "count":
                 ws[f"{c['criteria']}{r}"] = "填写个数（整数）"
+            _fit_row(ws, r, ((ws[f"{c['name']}{r}"].value, widths[c["name"]]),))
             cp = plan.cells[spec.name]
             _style_value(ws, ws[cp.cell], spec, None, values, validations)
         else:
@@ -355,6 +429,8 @@ def _score_sheet(ws: Worksheet, plan: Plan, cat: dict[str, NameSpec], values: Ma
             cell.border = BORDER
             if col in (c["criteria"], c["name"], c["reason"], c["explain"]):
                 cell.alignment = WRAP
+            else:
+                cell.alignment = TOP
         for col in ("self", "delta", "explain"):
             helper = helpers.get(f"{c[col]}{r}")
             if helper is not None:
@@ -367,8 +443,11 @@ def _score_sheet(ws: Worksheet, plan: Plan, cat: dict[str, NameSpec], values: Ma
                     cell.alignment = WRAP
     ws.conditional_formatting.add(
         f"{c['delta']}{FIRST_ROW}:{c['delta']}{plan.score_rows[-1].row}",
-        FormulaRule(formula=[f'AND(ISNUMBER({c["delta"]}{FIRST_ROW}),{c["delta"]}{FIRST_ROW}<>0)'],
-                    fill=MISMATCH_FILL))
+        # only once self-scores are entered: a blank form's branch rows (SUM of nothing = 0) are not mismatches
+        FormulaRule(formula=[f'AND(ISNUMBER({c["delta"]}{FIRST_ROW}),{c["delta"]}{FIRST_ROW}<>0,'
+                             f'{_absolute(plan.cells["self_total"].cell)}<>0)'], fill=_dxf(MISMATCH_FILL)))
+    # Ids (column A) are for the tools, not for the reader: printed from the indicator names on.
+    ws.print_area = f"{c['name']}1:{c['explain']}{plan.score_rows[-1].row}"
 
 
 def _result_sheet(ws: Worksheet) -> None:
@@ -390,6 +469,42 @@ def _period_labels(n: int) -> list[str]:
     return [f"第{i}期" for i in range(1, n + 1)]
 
 
+def _string_categories(chart: Any, ws: Worksheet, col: int, first: int, labels: Sequence[str]) -> None:
+    """Text categories as strRef (openpyxl writes numRef), with the labels cached for previews."""
+    ref = Reference(ws, min_col=col, min_row=first, max_row=first + len(labels) - 1)
+    cache = StrData(ptCount=len(labels), pt=[StrVal(idx=i, v=str(t)) for i, t in enumerate(labels)])
+    for series in chart.series:
+        series.cat = AxDataSource(strRef=StrRef(f=str(ref), strCache=cache))
+
+
+def _series_titles(chart: Any, ws: Worksheet, row: int, cols: Sequence[int], titles: Sequence[str]) -> None:
+    for series, col, title in zip(chart.series, cols, titles, strict=True):
+        ref = Reference(ws, min_col=col, min_row=row)
+        series.tx = SeriesLabel(strRef=StrRef(f=str(ref), strCache=StrData(ptCount=1, pt=[StrVal(idx=0, v=title)])))
+
+
+def _visible_axes(chart: Any) -> None:
+    """openpyxl leaves ``delete`` unset, which Excel reads as a deleted (hidden) axis."""
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+
+
+def _data_table(ws: Worksheet, row: int, cols: Sequence[str], last: int, number_format: str) -> None:
+    """The small table a chart draws from, styled like the form (header row, borders, fixed decimals)."""
+    for col in cols:
+        head = ws[f"{col}{row}"]
+        head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
+        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        for r in range(row + 1, last + 1):
+            ws[f"{col}{r}"].border = BORDER
+            if col != cols[0]:
+                ws[f"{col}{r}"].number_format = number_format
+                ws[f"{col}{r}"].fill = COMPUTED_FILL
+
+
+CM_PER_ROW = 0.53  # a 15-point row
+
+
 def _charts(wb: Workbook, plan: Plan) -> None:
     """Only the charts the framework declares (a schedule chart only with a schedule rule)."""
     helpers = {(h.sheet, h.cell): h.formula for h in plan.helpers}
@@ -397,39 +512,65 @@ def _charts(wb: Workbook, plan: Plan) -> None:
     if sc is not None:
         ws = wb[sc.sheet]
         label_col, prog_col, sched_col = CHART_COLS
-        ws[f"{label_col}2"], ws[f"{prog_col}2"], ws[f"{sched_col}2"] = "期间", "累计支出进度", "序时进度"
-        for n, (label, share) in enumerate(zip(_period_labels(len(sc.schedule)), sc.schedule, strict=True)):
+        titles = ("累计支出进度", "序时进度")
+        ws[f"{label_col}2"], ws[f"{prog_col}2"], ws[f"{sched_col}2"] = "期间", *titles
+        labels = _period_labels(len(sc.schedule))
+        for n, (label, share) in enumerate(zip(labels, sc.schedule, strict=True)):
             r = sc.first_row + n
             ws[f"{label_col}{r}"] = label
             ws[f"{prog_col}{r}"] = "=" + helpers[(sc.sheet, f"{prog_col}{r}")]  # type: ignore[operator]
             ws[f"{sched_col}{r}"] = share
-            ws[f"{prog_col}{r}"].number_format = ws[f"{sched_col}{r}"].number_format = "0.00%"
         last = sc.first_row + len(sc.schedule) - 1
+        _data_table(ws, 2, CHART_COLS, last, "0.00%")
+        for col in CHART_COLS:
+            ws.column_dimensions[col].width = 16  # three columns hold the 9 cm chart below: printed whole
         chart = LineChart()
         chart.title = "累计支出进度与序时进度"
         chart.y_axis.title = "进度"
         chart.y_axis.number_format = "0%"
+        chart.y_axis.scaling.min = 0
         chart.add_data(Reference(ws, min_col=8, max_col=9, min_row=2, max_row=last), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=7, min_row=sc.first_row, max_row=last))
-        chart.height, chart.width = 7.5, 14
+        _string_categories(chart, ws, 7, sc.first_row, labels)
+        _series_titles(chart, ws, 2, (8, 9), titles)
+        _visible_axes(chart)
+        chart.legend.position = "b"
+        chart.height, chart.width = 7.5, 9
         ws.add_chart(chart, f"G{last + 2}")
+        end = max(ws.max_row, last + 2 + math.ceil(chart.height / CM_PER_ROW))
+        ws.print_area = f"A1:{sched_col}{end}"
+        ws.page_setup.orientation = "landscape"  # the form and the chart beside it, legible on one width
     if plan.score_chart_level is None:
         return
     ws = wb[SCORE_SHEET]
     level = plan.score_chart_level
     rows = [r for r in plan.score_rows if r.indicator is not None and r.level == level]
     base = plan.score_rows[-1].row + 3
-    ws[f"B{base}"], ws[f"C{base}"], ws[f"D{base}"] = f"{level}级指标", "计算得分", "自评得分"
+    titles = ("计算得分", "自评得分")
+    ws[f"B{base}"], ws[f"C{base}"], ws[f"D{base}"] = f"{level}级指标", *titles
+    names = []
     for i, r in enumerate(rows, start=1):
         assert r.indicator is not None
+        names.append(r.indicator.name)
         ws[f"B{base + i}"] = r.indicator.name
         ws[f"C{base + i}"] = "=" + helpers[(SCORE_SHEET, f"C{base + i}")]  # type: ignore[operator]
         ws[f"D{base + i}"] = "=" + helpers[(SCORE_SHEET, f"D{base + i}")]  # type: ignore[operator]
+        for col in "CD":
+            ws[f"{col}{base + i}"].alignment = Alignment(horizontal="center")
+    _data_table(ws, base, ("B", "C", "D"), base + len(rows), "0.00")
+    ws.row_dimensions[base].height = 2 * LINE_PT + 4
     chart = BarChart()
     chart.type = "bar"
     chart.title = f"{level}级指标：计算得分与自评得分"
     chart.add_data(Reference(ws, min_col=3, max_col=4, min_row=base, max_row=base + len(rows)),
                    titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=2, min_row=base + 1, max_row=base + len(rows)))
-    chart.height, chart.width = 12, 18
+    _string_categories(chart, ws, 2, base + 1, names)
+    _series_titles(chart, ws, base, (3, 4), titles)
+    _visible_axes(chart)
+    chart.x_axis.scaling.orientation = "maxMin"  # first indicator on top, as in the table
+    chart.legend.position = "b"
+    chart.height, chart.width = 11, 16
     ws.add_chart(chart, f"F{base}")
+    # The chart and its table start a page of their own, inside the printed columns.
+    ws.row_breaks.append(Break(id=base - 2))
+    end = base + max(len(rows) + 1, math.ceil(chart.height / CM_PER_ROW) + 1)
+    ws.print_area = f"{SCORE_COLS['name']}1:{SCORE_COLS['explain']}{end}"

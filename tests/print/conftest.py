@@ -1,0 +1,68 @@
+"""Fixtures of the print tests: the blank template, a filled example and a bureau report, rendered to PDF
+by LibreOffice (with the CJK fonts a Chinese office has) in ONE call, and the blank template recalculated."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from xlperf.data.values import data_values
+from xlperf.devtools import libreoffice
+from xlperf.findings import Report
+from xlperf.framework.loader import load_framework
+from xlperf.framework.models import Framework
+from xlperf.render.excel import write_report
+from xlperf.validate import validate_file
+from xlperf.workbook.template import write_template
+
+from tests.support.futian_random import random_department
+from tests.workbook.helpers import seed_data
+
+REPORT_DEPARTMENTS = 12
+
+
+@dataclass(frozen=True)
+class Printed:
+    xlsx: dict[str, Path]  # "blank", "example", "report" → the workbook
+    pdf: dict[str, Path]  # → its PDF
+    recalculated_blank: Path  # the blank template opened, recalculated and saved by LibreOffice
+
+
+def pages(pdf: Path) -> list[str]:
+    """The text of each page (pdftotext -layout), in order."""
+    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, timeout=120,
+                         text=True).stdout
+    return out.split("\f")[:-1] if out.endswith("\f") else out.split("\f")
+
+
+@pytest.fixture(scope="session")
+def fw() -> Framework:
+    return load_framework("futian-2021")
+
+
+@pytest.fixture(scope="session")
+def printed(tmp_path_factory: pytest.TempPathFactory, fw: Framework) -> Iterator[Printed]:
+    root = tmp_path_factory.mktemp("print")
+    xlsx = {"blank": write_template(fw, root / "blank.xlsx"),
+            "example": write_template(fw, root / "example.xlsx", values=data_values(seed_data()))}
+    depts = root / "depts"
+    files = [write_template(fw, depts / f"dept{s:02d}.xlsx", values=data_values(random_department(fw, s)))
+             for s in range(REPORT_DEPARTMENTS)]
+    xlsx["report"] = write_report(Report(files=[validate_file(f, fw) for f in files]), root / "report.xlsx")
+    profile = libreoffice._ensure_profile()  # noqa: SLF001 - the harness's private recalculating profile
+    outdir = root / "pdf"
+    env = dict(os.environ, HOME=str(profile))
+    subprocess.run([libreoffice.soffice_path(), f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                    "--norestore", "--convert-to", "pdf", "--outdir", str(outdir), *map(str, xlsx.values())],
+                   check=True, capture_output=True, timeout=600, env=env)
+    pdf = {k: outdir / (p.stem + ".pdf") for k, p in xlsx.items()}
+    assert all(p.exists() for p in pdf.values()), pdf
+    blank = libreoffice.recalculate([xlsx["blank"]], root / "recalculated")[0]
+    yield Printed(xlsx, pdf, blank)
+    shutil.rmtree(profile, ignore_errors=True)

@@ -1,0 +1,120 @@
+"""Generated workbooks carry cached results equal to what a spreadsheet computes.
+
+Previews that never recalculate (mail, chat apps, mobile, Protected View) show the cached result of a
+formula cell. The files write_template saved (``Recalculated.source``) are compared, cell by cell, with
+the same files recalculated and saved by LibreOffice (which recalculates every formula on load).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from xlperf.framework.models import Framework
+from xlperf.workbook.cached import add_cached_values
+from xlperf.workbook.plan import plan_for
+from xlperf.workbook.xlsx import RawCell, open_book
+
+from .helpers import EXAMPLE_XLSX, SHIPPED_EXAMPLE, TEMPLATE_XLSX, Recalculated
+
+CASES = [SHIPPED_EXAMPLE, "seed-example", "random-000", "random-007", "random-013", "random-031", "edge-zero-none",
+         "edge-quarters-ahead"]
+TOL = Decimal("0.000001")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("case_id", CASES)
+def test_cached_values_equal_libreoffice_results(case_id: str, recalculated: dict[str, Recalculated],
+                                                 fw: Framework) -> None:
+    case = recalculated[case_id]
+    mine, lo = open_book(case.source), open_book(case.saved)
+    problems, cached = [], 0
+    for (sheet, cell), formula in plan_for(fw).formulas().items():
+        raw = mine.cell(sheet, cell)
+        assert raw is not None and raw.formula == formula, f"{sheet}!{cell} lost its formula"
+        theirs = lo.cell(sheet, cell)
+        if raw.value is None and raw.type != "str":  # a cached empty text is <v></v> with t="str"
+            problems.append(f"{sheet}!{cell} ={formula}: no cached value (LibreOffice: {theirs})")
+            continue
+        cached += 1
+        if raw.type == "n":  # rounded figures: equal to well below a cent (and a hundredth of a percent)
+            if theirs is None or theirs.type != "n" or abs(Decimal(raw.value) - Decimal(theirs.value or "0")) > TOL:
+                problems.append(f"{sheet}!{cell} ={formula}: cached {raw.value} ≠ LibreOffice {theirs}")
+        elif raw.type == "str":
+            shown = "" if theirs is None or theirs.value is None else theirs.value
+            if (raw.value or "") != shown:
+                problems.append(f"{sheet}!{cell} ={formula}: cached {raw.value!r} ≠ LibreOffice {shown!r}")
+        else:
+            problems.append(f"{sheet}!{cell}: unexpected cached type {raw.type}")
+    assert cached == len(plan_for(fw).formulas())  # complete data: the engine computes every formula cell
+    assert not problems, f"{case_id}: {len(problems)} cached value(s) wrong:\n" + "\n".join(problems[:20])
+
+
+def test_committed_files_keep_full_calc_on_load_and_the_example_is_cached(fw: Framework) -> None:
+    for path in (TEMPLATE_XLSX, EXAMPLE_XLSX):
+        with zipfile.ZipFile(path) as zf:
+            assert b'fullCalcOnLoad="1"' in zf.read("xl/workbook.xml"), path.name
+    book = open_book(EXAMPLE_XLSX)
+    plan = plan_for(fw)
+    total = plan.cells["score_total"]
+    raw = book.cell(total.sheet, total.cell)
+    assert raw is not None and raw.type == "n" and raw.value not in (None, "")
+    empty = [k for k in plan.formulas() if (book.cell(*k) or RawCell(None, "n")).value is None]
+    assert not empty, f"formula cells of the committed example without a cached value: {empty[:10]}"
+
+
+def test_a_changed_formula_gets_no_cached_value(tmp_path: Path, fw: Framework) -> None:
+    """Only the plan's own formula is cached: a cell whose formula differs keeps an empty result."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["A1"], ws["A2"], ws["A3"] = "=1+1", '="a"&"b"', "=2+2"
+    path = tmp_path / "t.xlsx"
+    wb.save(path)
+    n = add_cached_values(path, {("S", "A1"): ("1+1", Decimal("2")), ("S", "A2"): ('"a"&"b"', "ab<&>"),
+                                 ("S", "A3"): ("3+3", Decimal("6"))})
+    assert n == 2
+    book = open_book(path)
+    assert book.cell("S", "A1") == RawCell("2", "n", "1+1")
+    assert book.cell("S", "A2") == RawCell("ab<&>", "str", '"a"&"b"')
+    assert (book.cell("S", "A3") or RawCell(None, "n")).value in (None, "")
+
+
+def test_annotated_copy_keeps_the_cached_results(tmp_path: Path, fw: Framework) -> None:
+    """openpyxl drops every cached value when it copies a workbook: the annotated copy gets them back."""
+    from xlperf.excel.annotate import annotate_copy
+    from xlperf.validate import validate_file
+
+    report = validate_file(EXAMPLE_XLSX, fw)
+    copy = annotate_copy(EXAMPLE_XLSX, tmp_path / "标注.xlsx", report)
+    original, annotated = open_book(EXAMPLE_XLSX), open_book(copy)
+    formulas = plan_for(fw).formulas()
+    differ = [(k, original.cell(*k), annotated.cell(*k)) for k in formulas if original.cell(*k) != annotated.cell(*k)]
+    assert not differ, differ[:5]
+    with zipfile.ZipFile(copy) as zf:
+        assert b'fullCalcOnLoad="1"' in zf.read("xl/workbook.xml")
+
+
+def test_udf_workbook_caches_the_same_results_as_the_native_one(tmp_path: Path, fw: Framework) -> None:
+    """A ``--formulas udf`` workbook: its own formulas, the same results (the native ones agree with LibreOffice)."""
+    from xlperf.data.values import data_values
+    from xlperf.workbook.template import write_template
+
+    from .helpers import seed_data
+
+    udf = open_book(write_template(fw, tmp_path / "udf.xlsx", values=data_values(seed_data()), flavour="udf"))
+    native = open_book(EXAMPLE_XLSX)
+    udf_plan = plan_for(fw, "udf")
+    assert udf_plan.formulas() != plan_for(fw).formulas()
+    wrong = []
+    for key, formula in udf_plan.formulas().items():
+        mine, ref = udf.cell(*key), native.cell(*key)
+        assert mine is not None and mine.formula == formula
+        if ref is None or (mine.value, mine.type) != (ref.value, ref.type):
+            wrong.append((key, mine, ref))
+    assert not wrong, wrong[:5]
