@@ -240,7 +240,9 @@ def _from_text(text: str, spec: NameSpec, out: Parsed) -> Decimal | None:
         number = number / 100
         out.notes.append(CellNote("XP203", f"“{original}”以文字形式输入，已按百分数读取为 {number * 100:.2f}%"))
     elif not any(n.code in ("XP214", "XP202", "XP210", "XP204") for n in out.notes):
-        out.notes.append(CellNote("XP214", f"“{original}”是以文本格式保存的数字，已按数值读取"))
+        out.notes.append(CellNote("XP214", f"“{original}”是以文本格式保存的数字，校验已按数值读取；但表内公式不按它"
+                                           "计算（单元格显示为琥珀色），表内得分可能与校验结果不同。请把单元格格式"
+                                           "改为数值后重新输入"))
     return number
 
 
