@@ -17,6 +17,7 @@ from typing import Any
 from xlperf.data.models import DepartmentData, SelfScore, data_model
 from xlperf.framework.expr import parse, quantize
 from xlperf.framework.models import BandsRule, DeductionRule, Framework, Rule
+from xlperf.framework.rules import sub_rules
 from xlperf.framework.scoring import build_env, compiled, data_env, score
 
 __all__ = ["band_edges", "random_department"]
@@ -28,16 +29,7 @@ def _money(rng: random.Random, lo: float, hi: float) -> Decimal:
     return Decimal(str(round(rng.uniform(lo, hi), 2))).quantize(CENT)
 
 
-def _rules(rule: Rule | None) -> list[Rule]:
-    if rule is None:
-        return []
-    out: list[Rule] = [rule]
-    for part in getattr(rule, "parts", []):
-        out += _rules(part)
-    inner = getattr(rule, "rule", None)
-    if inner is not None:
-        out += _rules(inner)
-    return out
+_rules = sub_rules  # a rule and the rules nested in it
 
 
 def band_edges(fw: Framework) -> list[Decimal]:

@@ -7,29 +7,17 @@ from decimal import Decimal
 
 from ..compiled import CompiledFramework
 from ..findings import Finding, Severity
-from ..framework.models import DeductionRule, Framework, Indicator, Rule
-from ..framework.rules import fmt_edge, fmt_rate
-from ..framework.rules import fmt_money as fmt_num
+from ..framework.models import DeductionRule, Indicator
+from ..framework.rules import fmt_edge, fmt_rate, sub_rules
 from .base import Check
 from .context import CheckContext
 
 __all__ = ["DeductionTriggered"]
 
-def _deductions(rule: Rule | None) -> Iterator[DeductionRule]:
-    if rule is None:
-        return
-    if isinstance(rule, DeductionRule):
-        yield rule
-    for part in getattr(rule, "parts", []):
-        yield from _deductions(part)
-    inner = getattr(rule, "rule", None)
-    if inner is not None:
-        yield from _deductions(inner)
-
 
 def _deduction_rules(comp: CompiledFramework) -> list[tuple[Indicator, DeductionRule]]:
     """Every (leaf indicator, deduction rule) of a framework, in order."""
-    return [(ind, rule) for ind in comp.fw.leaves() for rule in _deductions(ind.rule)]
+    return [(ind, rule) for ind in comp.fw.leaves() for rule in sub_rules(ind.rule) if isinstance(rule, DeductionRule)]
 
 
 class DeductionTriggered(Check):

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from ..findings import Finding, Severity
-from ..framework.models import Framework
-from ..workbook.plan import FORM_COLS, Plan, plan_for
+from ..workbook.plan import FORM_COLS
 from ..workbook.xlsx import SHARED
 from ..compiled import CompiledFramework
 from .base import Check, ReaderCheck

@@ -6,7 +6,7 @@ generator all go through here (or through :mod:`rules`, which this module drives
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict

@@ -50,7 +50,7 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
     import pandas as pd
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
-    from openpyxl.chart.data_source import AxDataSource, NumData, NumRef, NumVal, StrData, StrRef, StrVal
+    from openpyxl.chart.data_source import AxDataSource, NumData, NumVal, StrData, StrRef, StrVal
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
