@@ -16,10 +16,31 @@ WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 
 
 def resolve_framework(explicit: str | Path | None, recorded: str | None) -> Framework:
-    """The framework named on the command line, else the one the input records, else the default."""
+    """The framework named on the command line (an id, a file, or a folder of framework files in which the
+    input's recorded id is looked up), else the one the input records, else the default."""
     from .framework.loader import load_framework
+    from .framework.registry import registry_for, resolve
 
+    if explicit is not None and Path(explicit).is_dir():
+        registered = registry_for(explicit)
+        found = resolve(recorded, registered) if recorded else None
+        if found is None:
+            raise InputError(f"框架目录 {explicit} 中没有输入所记录的框架“{recorded or '（未记录）'}”"
+                             f"（可用：{'、'.join(sorted(registered))}），请用 --framework 指定框架文件")
+        return found
     return load_framework(explicit or recorded or None)
+
+
+def _recorded(path: Path) -> str | None:
+    """The framework id a data file records (for looking it up in a reviewer's framework folder)."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")[:5 * 1024 * 1024])
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    value = raw.get("framework") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def load_input(path: Path, framework: str | Path | None = None) -> DepartmentData:
@@ -28,7 +49,7 @@ def load_input(path: Path, framework: str | Path | None = None) -> DepartmentDat
     if suffix in DATA_SUFFIXES:
         from .data.loader import load_data
 
-        return load_data(path, resolve_framework(framework, None) if framework is not None else None)
+        return load_data(path, resolve_framework(framework, _recorded(path)) if framework is not None else None)
     if suffix in WORKBOOK_SUFFIXES:
         from .workbook.reader import read_department
 

@@ -47,7 +47,8 @@ def _typer_app() -> typer.Typer:
         typer = typer_module  # type: ignore[no-redef]
         FrameworkOpt = Annotated[  # type: ignore[misc]
             Optional[str],
-            typer.Option("--framework", "-f", help="内置框架编号（见 xlperf frameworks）或框架文件路径；默认取输入中记录的框架",
+            typer.Option("--framework", "-f", help="内置框架编号（见 xlperf frameworks）、框架文件，或框架文件所在目录（按输入中记录的编号查找）；"
+                              "默认取输入中记录的框架",
                          metavar="框架"),
         ]
         from .cli_zh import command_class, group_class
