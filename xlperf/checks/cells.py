@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..findings import Severity
 from .base import ReaderCheck
 
-__all__ = ["EmptyRequiredInput", "ErrorValue", "FormulaInInput", "FormulaWithoutResult", "FullWidthDigits",
+__all__ = ["ValueOutOfBounds", "EmptyRequiredInput", "ErrorValue", "FormulaInInput", "FormulaWithoutResult", "FullWidthDigits",
            "InvalidChoice", "NegativeAmount", "NonIntegerCount", "NumberOutOfRange", "NumberStoredAsText",
            "PercentString", "RateOutOfRange", "TextInNumberCell", "ThousandsSeparator", "TooManyDecimals", "UnitSuffix"]
 
@@ -155,3 +155,12 @@ class NumberOutOfRange(ReaderCheck):
     如何修改：核对原始数据和单位，按万元填写实际金额。"""
 
     code, name, severity, title, family = "XP216", "number-out-of-range", Severity.error, "数值超出合理范围", "cells"
+
+
+class ValueOutOfBounds(ReaderCheck):
+    """检查内容：填报的数值超出评价框架为该输入规定的取值范围（框架文件中输入的 min / max），例如满意度超过 100%。
+    为何重要：超出范围的数值通常是录入错误（把 95% 填成 95、把人数填进比率栏）；按它计算的得分没有意义。
+    示例：框架规定“服务对象满意度”最大为 100%，填报 105%。
+    如何修改：核对原始数据，按规定的范围和单位重新填写。"""
+
+    code, name, severity, title, family = "XP217", "value-out-of-bounds", Severity.error, "数值超出框架规定的范围", "cells"

@@ -7,7 +7,8 @@ from .audit import AuditRuleFailed, AuditRuleWarning
 from .budget import DeductionTriggered
 from .cells import (EmptyRequiredInput, ErrorValue, FormulaInInput, FormulaWithoutResult, FullWidthDigits,
                     InvalidChoice, NegativeAmount, NonIntegerCount, NumberOutOfRange, NumberStoredAsText,
-                    PercentString, RateOutOfRange, TextInNumberCell, ThousandsSeparator, TooManyDecimals, UnitSuffix)
+                    PercentString, RateOutOfRange, TextInNumberCell, ThousandsSeparator, TooManyDecimals, UnitSuffix,
+                    ValueOutOfBounds)
 from .file import (EmptyFile, EncryptedWorkbook, FileNotFound, FileTooLarge, FileUnreadable, LegacyXls, MacrosPresent,
                    NotARegularFile, NotAWorkbook, NotAZip, SheetTooLarge, TooManyCells, XmlEntities, ZipBomb)
 from .money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
@@ -28,7 +29,7 @@ CHECKS: tuple[type[Check], ...] = (
     LayoutMoved, FrameworkVersionMismatch, YearMismatch, MissingFormulaName, LocalNameShadows,
     TextInNumberCell, UnitSuffix, PercentString, FullWidthDigits, NegativeAmount, NonIntegerCount,
     EmptyRequiredInput, TooManyDecimals, ErrorValue, ThousandsSeparator, InvalidChoice, RateOutOfRange,
-    FormulaInInput, NumberStoredAsText, FormulaWithoutResult, NumberOutOfRange,
+    FormulaInInput, NumberStoredAsText, FormulaWithoutResult, NumberOutOfRange, ValueOutOfBounds,
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
     JudgedAnswerOutOfRange, RuleNotComputable,

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from ..errors import InputError, describe_validation_error
 from ..framework.models import Framework
-from .models import DepartmentData, data_model
+from ..catalog import catalog
+from .models import DepartmentData, bound_problems, data_model
 
 __all__ = ["load_data"]
 
@@ -50,6 +51,10 @@ def load_data(path: str | Path, framework: Framework | None = None) -> Departmen
             raise InputError(f"{path}：数据文件的 framework（{named!r}）不是内置框架，请用 --framework 指定框架文件")
         fw = load_framework(named)
     try:
-        return data_model(fw).model_validate(raw)
+        data = data_model(fw).model_validate(raw)
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, str(path))) from None
+    problems = bound_problems(catalog(fw).values(), data.values())
+    if problems:
+        raise InputError("\n".join(f"{path}：{reason}" for _, reason in problems))
+    return data

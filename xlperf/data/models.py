@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from ..framework.models import Framework
 
-__all__ = ["DepartmentData", "SelfScore", "Section", "data_model", "YES_NO"]
+__all__ = ["DepartmentData", "SelfScore", "Section", "bound_problems", "data_model", "YES_NO"]
 
 YES_NO = {"是": True, "否": False}
 MAX_MONEY_DIGITS = 14  # 万元 with two decimals: below a trillion 万元, more than any department has
@@ -86,16 +86,31 @@ class DepartmentData(BaseModel):
         return {name: [row.model_dump() for row in rows] for name, rows in tables}
 
 
-def _annotation(kind: str, options: tuple[str, ...], minimum: Decimal | None, maximum: Decimal | None,
-                optional: bool) -> tuple[Any, dict[str, Any]]:
-    """(type, Field constraints) of one input kind."""
-    lo = minimum if minimum is not None else (Decimal(0) if kind in ("money", "count", "rate", "points", "int")
-                                              else None)
+def bound_problems(specs: Any, values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, Chinese reason) for every value outside its input's declared ``min`` / ``max``.
+
+    Bounds are the framework's, checked here rather than by the data model, so a workbook with one value
+    out of bounds is still scored (the finding says which cell) and a data file is refused with the reason."""
+    out = []
+    for spec in specs:
+        value = values.get(spec.name)
+        if value is None or isinstance(value, bool) or not isinstance(value, int | Decimal):
+            continue
+        shown = f"{value * 100:.2f}%" if spec.kind == "rate" else f"{value}"
+        if spec.minimum is not None and value < spec.minimum:
+            low = f"{spec.minimum * 100:.2f}%" if spec.kind == "rate" else f"{spec.minimum}"
+            out.append((spec.name, f"{spec.label} {shown} 小于允许的最小值 {low}"))
+        if spec.maximum is not None and value > spec.maximum:
+            high = f"{spec.maximum * 100:.2f}%" if spec.kind == "rate" else f"{spec.maximum}"
+            out.append((spec.name, f"{spec.label} {shown} 大于允许的最大值 {high}"))
+    return out
+
+
+def _annotation(kind: str, options: tuple[str, ...], optional: bool) -> tuple[Any, dict[str, Any]]:
+    """(type, Field constraints) of one input kind (the framework's own bounds: :func:`bound_problems`)."""
     kw: dict[str, Any] = {}
-    if lo is not None:
-        kw["ge"] = lo
-    if maximum is not None:
-        kw["le"] = maximum
+    if kind in ("money", "count", "rate", "points", "int"):
+        kw["ge"] = Decimal(0)
     typ: Any
     if kind == "money":
         typ, kw = Decimal, {**kw, "max_digits": MAX_MONEY_DIGITS, "decimal_places": 2}
@@ -133,7 +148,7 @@ def build_data_model(fw: Framework) -> type[DepartmentData]:
         if spec.role not in ("input", "stated"):
             continue
         optional = spec.role == "stated" or not spec.required
-        typ, kw = _annotation(spec.kind, spec.options, spec.minimum, spec.maximum, optional)
+        typ, kw = _annotation(spec.kind, spec.options, optional)
         default = spec.default if spec.default is not None else (None if optional else ...)
         if isinstance(default, Decimal) and spec.kind in ("count", "int"):
             default = int(default)
@@ -151,7 +166,7 @@ def build_data_model(fw: Framework) -> type[DepartmentData]:
             for col in table.columns:
                 if col.expr is not None:
                     continue
-                typ, kw = _annotation(col.kind, (), None, None, True)
+                typ, kw = _annotation(col.kind, (), True)
                 cols[col.name] = (typ, Field(None, title=col.label, **kw))
             row = create_model(f"{table.name.title()}Row", __base__=Section, **cols)
             tables[table.name] = (list[row], Field(default_factory=list, max_length=table.rows))  # type: ignore[valid-type]

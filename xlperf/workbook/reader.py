@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..catalog import NameSpec, catalog
-from ..data.models import DepartmentData, data_model
+from ..data.models import DepartmentData, bound_problems, data_model
 from ..errors import InputError, reason_zh
 from ..findings import Finding, Severity
 from ..framework.models import Framework
@@ -126,6 +126,7 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
                                     found=_short(fw_version), expected=fw.version,
                                     message=f"工作簿的框架版本为 {_short(fw_version)}，当前框架 {fw.id} 的版本为 {fw.version}"))
     _read_values(out, catalog(fw))
+    _bounds(out, catalog(fw))
     _read_tables(out, catalog(fw))
     _local_names(out, catalog(fw))
     out.data = _to_data(out, catalog(fw))
@@ -197,6 +198,16 @@ def _read_values(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
                                             sheet=loc[0], cell=loc[1], message=f"{spec.label}：必填，尚未填写"))
             continue
         out.values[name] = parsed.value
+
+
+def _bounds(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
+    """Values outside the framework's declared min / max: reported at their cells, still scored."""
+    specs = [s for s in cat.values() if s.minimum is not None or s.maximum is not None]
+    for name, reason in bound_problems(specs, out.values):
+        sheet, cell = out.locations.get(name, ("", ""))
+        out.findings.append(Finding(code="XP217", name="value-out-of-bounds", severity=Severity.error,
+                                    sheet=sheet or None, cell=cell or None, found=out.values.get(name),
+                                    message=f"{reason}（评价框架规定的取值范围）"))
 
 
 def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:

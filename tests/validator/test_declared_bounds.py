@@ -1,0 +1,36 @@
+"""An input's declared min / max (framework data): a value outside is XP217 at its cell, and the file is still
+scored; a data file with such a value is refused with the reason."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from xlperf.data.loader import load_data
+from xlperf.data.values import data_values
+from xlperf.framework.loader import load_framework
+from xlperf.validate import validate_file
+from xlperf.workbook.plan import plan_for
+from xlperf.workbook.template import write_template
+
+from .common import REPO
+from .xlsx_edit import Xlsx
+
+FAMILIES = REPO / "tests" / "data" / "frameworks" / "families"
+FW = FAMILIES / "ppd-2024.yaml"
+
+
+def test_rate_above_its_declared_maximum(tmp_path: Path) -> None:
+    fw = load_framework(FW)
+    bounded = next(d for d in fw.form.inputs if d.max is not None)
+    assert bounded.max == Decimal(1)
+    book = write_template(fw, tmp_path / "ok.xlsx", values=data_values(load_data(FAMILIES / "ppd-2024-data.yaml", fw)))
+    cp = plan_for(fw).cells[bounded.name]
+    clean = validate_file(book, str(FW))
+    assert not [f for f in clean.findings if f.code == "XP217"]
+    bad = Xlsx(book).set(cp.sheet, cp.cell, Decimal("1.05")).save(tmp_path / "bad.xlsx")
+    report = validate_file(bad, str(FW))
+    hits = [(f.code, f.sheet, f.cell) for f in report.findings if f.code == "XP217"]
+    assert hits == [("XP217", cp.sheet, cp.cell)]
+    assert "105.00%" in next(f.message for f in report.findings if f.code == "XP217")
+    assert report.total_computed is not None  # still scored
