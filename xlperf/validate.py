@@ -17,6 +17,7 @@ from .checks.registry import CHECKS
 from .errors import InputError
 from .findings import FileReport, Finding, Report, Severity
 from .framework.models import Framework
+from .workbook.layout import RESULT_SHEET
 
 __all__ = ["SPREADSHEET_SUFFIXES", "collect_paths", "select_checks", "validate_file", "validate_paths"]
 
@@ -94,12 +95,14 @@ def validate_file(path: str | Path, framework: Framework | str | None = None, *,
             findings.append(CheckError().finding(ctx, check=check_cls.code, error=f"{type(exc).__name__}: {exc}"))
     order = {name: i for i, name in enumerate(read.book.sheets)}
     findings.sort(key=lambda f: _sort_key(f, order))
+    findings = _explained(read.book.sheets.get(RESULT_SHEET), findings)
     result = ctx.result if read.data is not None else None
     form = read.framework.form
-    dept, year = form.role("department"), form.role("year")
+    dept, year, code = form.role("department"), form.role("year"), form.role("unit_code")
     return FileReport(
         path=str(path), status=_status(findings), findings=findings, framework=read.framework.id,
         department=_text(read.values.get(dept)) if dept else None,
+        unit_code=_code(read.values.get(code)) if code else None, framework_version=read.framework.version,
         year=read.values.get(year) if year and read.data is not None else None,
         total_computed=result.total.computed if result else None,
         total_self=result.total.self if result else None,
@@ -108,6 +111,27 @@ def validate_file(path: str | Path, framework: Framework | str | None = None, *,
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _code(value: object) -> str | None:
+    """A unit code as text: a code typed as a number (00123 read as 123.0) keeps its digits."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text[:64] or None
+
+
+def _explained(cells: dict | None, findings: list[Finding]) -> list[Finding]:
+    """The findings with the 出错说明 written for them in the submitted workbook's 校验结果 sheet."""
+    if not cells:
+        return findings
+    from .excel.annotate import FIRST_ROW
+    from .review.explanations import attach, explanations_from_cells
+
+    explanations = explanations_from_cells(cells, FIRST_ROW + 1)
+    return attach(findings, explanations) if explanations else findings
 
 
 def collect_paths(paths: Iterable[str | Path]) -> list[Path]:

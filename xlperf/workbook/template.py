@@ -44,7 +44,8 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 NUMBER_FORMATS = {"money": "#,##0.00", "rate": "0.00%", "points": "0.00", "count": "0", "int": "0",
                   "flag": "@", "bool": "@", "tier": "@", "text": "@"}
 FIXED_TIME = datetime(2000, 1, 1)
-RESULT_HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为")
+RESULT_HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为", "规则编号",
+                  "出错说明（提示性问题请在此填写原因和依据）")
 YES_NO = '"是,否"'
 
 
@@ -372,7 +373,7 @@ def _score_sheet(ws: Worksheet, plan: Plan, cat: dict[str, NameSpec], values: Ma
 
 
 def _result_sheet(ws: Worksheet) -> None:
-    _setup(ws, "校验结果（由“一键校验”或 xlperf validate 生成）", RESULT_HEADERS, (6, 9, 9, 16, 9, 70, 16, 16),
+    _setup(ws, "校验结果（由“一键校验”或 xlperf validate 生成）", RESULT_HEADERS, (6, 9, 9, 16, 9, 70, 16, 16, 10, 50),
            landscape=True)
     ws.protection.sheet = False
 
