@@ -370,6 +370,87 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
     return 2 if problems else result.exit_code
 
 
+@_command()
+def consolidate(
+    paths: Annotated[list[Path], typer.Argument(help="各单位提交的工作簿文件或文件夹", metavar="文件或文件夹")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="写出的汇总工作簿", metavar="汇总.xlsx")],
+    framework: FrameworkOpt = None,
+    expected: Annotated[Optional[Path], typer.Option("--expected", help="应报单位名单（CSV：单位编码,单位名称），"
+                                                     "列出未报送和不在名单中的单位", metavar="units.csv")] = None,
+    returns: Annotated[Optional[Path], typer.Option("--returns", help="为每个需修改或需说明的单位写出标注副本和"
+                                                    "退回修改通知的文件夹", metavar="文件夹")] = None,
+    deadline: Annotated[Optional[str], typer.Option("--deadline", help="退回修改通知中的重新报送期限",
+                                                    metavar="日期")] = None,
+    workers: Annotated[int, typer.Option("--workers", "-j", help="并行进程数", metavar="数目")] = 1,
+    force: Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条")] = False,
+) -> None:
+    """汇总各单位的自评工作簿：每单位一行（得分、等级、审核结论），指标统计、金额合计及其审核、不通过最多的审核规则、
+    重复或漏报的单位；可为需修改的单位写出退回修改通知。退出码 0 全部通过，1 有单位需修改或需说明，2 输出未能写出或参数有误。"""
+    raise typer.Exit(_run_consolidate(paths, output, framework, expected, returns, deadline, workers, force, quiet))
+
+
+def _run_consolidate(paths: list[Path], output: Path, framework: str | None, expected: Path | None,
+                     returns: Path | None, deadline: str | None, workers: int, force: bool, quiet: bool) -> int:
+    from .render.consolidation import write_consolidation
+    from .review.batch import read_expected
+    from .review.consolidate import consolidate as build, consolidate_paths
+    from .safe_io import check_outputs, shown_path
+
+    files, skipped = _collect(paths)
+    if not files:
+        raise XlperfError("没有找到要汇总的工作簿（.xlsx）")
+    check_outputs(files, {"汇总文件": output}, force=force)
+    if returns is not None and returns.exists() and not returns.is_dir():
+        raise XlperfError(f"--returns 应为文件夹，“{shown_path(returns)}”是文件")
+    units_expected = read_expected(expected) if expected is not None else None
+    if skipped:
+        typer.echo(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告、汇总或标注副本")
+    fw_ref = str(framework) if framework else None
+    if not quiet and len(files) > 1:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(TextColumn("汇总中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      transient=True, console=Console(stderr=True)) as bar:
+            task = bar.add_task("consolidate", total=len(files))
+            units = consolidate_paths(files, fw_ref, workers=workers, progress=lambda _: bar.advance(task))
+    else:
+        units = consolidate_paths(files, fw_ref, workers=workers)
+    cons = build(units, fw_ref, units_expected)
+    problems: list[str] = []
+    try:
+        write_consolidation(cons, output, protect=tuple(files))
+    except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+        problems.append(_output_problem(exc, "汇总文件", output))
+    from collections import Counter
+
+    counts = Counter(u.report.review_zh for u in units)
+    typer.echo(f"共 {len(units)} 个文件：" + "，".join(f"{k} {v} 个" for k, v in sorted(counts.items())))
+    for issue in cons.issues:
+        typer.echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
+    if not problems:
+        typer.echo(f"汇总已写入 {shown_path(output)}")
+    if returns is not None and cons.needs_revision:
+        from .review.returns import write_returns
+
+        try:
+            returns.mkdir(parents=True, exist_ok=True)
+            written = write_returns([u.report for u in cons.needs_revision], returns, cons.framework,
+                                    protect=tuple(files), deadline=deadline, force=force)
+            for item in written:
+                if item.problem:
+                    problems.append(f"{item.notice.name}：{item.problem}")
+            typer.echo(f"退回修改：{len(written)} 个单位的通知和标注副本已写入 {shown_path(returns)}")
+        except Exception as exc:  # noqa: BLE001
+            problems.append(_output_problem(exc, "退回修改文件", returns))
+    for problem in problems:
+        _stderr(f"错误：{problem}")
+    if problems:
+        return 2
+    return 1 if cons.needs_revision else 0
+
+
 def _output_problem(exc: Exception, what: str, target: Path) -> str:
     from .safe_io import shown_path
 

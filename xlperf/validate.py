@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .checks.base import Check
 from .checks.context import CheckContext
@@ -19,7 +20,11 @@ from .findings import FileReport, Finding, Report, Severity
 from .framework.models import Framework
 from .workbook.layout import RESULT_SHEET
 
-__all__ = ["SPREADSHEET_SUFFIXES", "collect_paths", "select_checks", "validate_file", "validate_paths"]
+if TYPE_CHECKING:
+    from .workbook.reader import WorkbookRead
+
+__all__ = ["SPREADSHEET_SUFFIXES", "collect_paths", "select_checks", "validate_file", "validate_paths",
+           "validate_with_context"]
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xltx", ".xltm", ".et"}
 
@@ -61,6 +66,14 @@ def _status(findings: list[Finding]) -> str:
 def validate_file(path: str | Path, framework: Framework | str | None = None, *,
                   select: Sequence[str] | None = None, ignore: Sequence[str] | None = None) -> FileReport:
     """Validate one submitted workbook. Never raises for bad content: an unreadable file is a report."""
+    return validate_with_context(path, framework, select=select, ignore=ignore)[0]
+
+
+def validate_with_context(path: str | Path, framework: Framework | str | None = None, *,
+                          select: Sequence[str] | None = None,
+                          ignore: Sequence[str] | None = None) -> tuple[FileReport, CheckContext | None]:
+    """validate_file, plus the checks' context (the values read, recomputed figures and scores) when the
+    file could be read, so a consolidation reads each file once."""
     from .workbook.reader import UnreadableWorkbook, read_workbook
 
     start = time.perf_counter()
@@ -71,18 +84,18 @@ def validate_file(path: str | Path, framework: Framework | str | None = None, *,
         read = read_workbook(path, framework)
     except UnreadableWorkbook as exc:
         findings = [f for f in exc.findings if f.code in codes] or exc.findings
-        return FileReport(path=str(path), status="error", findings=findings, seconds=time.perf_counter() - start)
+        return FileReport(path=str(path), status="error", findings=findings, seconds=time.perf_counter() - start), None
     except InputError as exc:
         return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start, findings=[
-            Finding(code="XP122", name="framework-mismatch", severity=Severity.error, message=str(exc))])
+            Finding(code="XP122", name="framework-mismatch", severity=Severity.error, message=str(exc))]), None
     except FileNotFoundError:
         return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start, findings=[
-            Finding(code="XP101", name="empty-file", severity=Severity.error, message=f"找不到文件“{path}”")])
+            Finding(code="XP101", name="empty-file", severity=Severity.error, message=f"找不到文件“{path}”")]), None
     mismatch = [f for f in read.findings if f.code == "XP122" and f.severity == Severity.error]
     if mismatch:  # every other check would compare against the wrong framework: report only this
         findings = [f for f in read.findings if (f.code.startswith("XP10") or f.code == "XP122") and f.code in codes]
         return FileReport(path=str(path), status="invalid", findings=findings, framework=read.framework.id,
-                          seconds=time.perf_counter() - start)
+                          framework_version=_recorded_version(read), seconds=time.perf_counter() - start), None
     ctx = CheckContext(read, reader_findings=list(read.findings))
     findings: list[Finding] = []
     registered = {c.code for c in CHECKS}
@@ -102,11 +115,19 @@ def validate_file(path: str | Path, framework: Framework | str | None = None, *,
     return FileReport(
         path=str(path), status=_status(findings), findings=findings, framework=read.framework.id,
         department=_text(read.values.get(dept)) if dept else None,
-        unit_code=_code(read.values.get(code)) if code else None, framework_version=read.framework.version,
+        unit_code=_code(read.values.get(code)) if code else None, framework_version=_recorded_version(read),
         year=read.values.get(year) if year and read.data is not None else None,
         total_computed=result.total.computed if result else None,
         total_self=result.total.self if result else None,
-        seconds=time.perf_counter() - start)
+        seconds=time.perf_counter() - start), ctx
+
+
+def _recorded_version(read: WorkbookRead) -> str:
+    """The framework version the workbook says it was made for (the framework's own when it says none)."""
+    from .workbook.reader import _const
+
+    recorded = _const(read.book, "fw_version")
+    return str(recorded)[:32] if recorded else read.framework.version
 
 
 def _text(value: object) -> str | None:
