@@ -254,11 +254,13 @@ def validate(
     ignore: Annotated[Optional[str], typer.Option("--ignore", help="忽略这些校验（代码、前缀或名称，逗号分隔）",
                                                   metavar="规则")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条")] = False,
+    expected: Annotated[Optional[Path], typer.Option("--expected", help="应报单位名单（CSV：单位编码,单位名称），"
+                                                     "列出未报送和不在名单中的单位", metavar="units.csv")] = None,
 ) -> None:
     """校验提交的工作簿：合计、预算与支出、比率、自评得分与规则是否一致。退出码 0 无错误，1 有错误，2 有文件无法读取、输出未能写出或参数有误，3 内部错误。"""
     try:
         code = _run_validate(paths, framework, as_json, report, annotate, workers, select, ignore, quiet, typer.echo,
-                             force=force, summary=summary)
+                             force=force, summary=summary, expected=expected)
     except _UsageError as exc:
         raise typer.BadParameter(str(exc)) from None
     raise typer.Exit(code)
@@ -288,7 +290,8 @@ def _collect(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 
 def _run_validate(paths: list[Path], framework: str | None, as_json: bool, report: Path | None,
                   annotate: Path | None, workers: int, select: str | None, ignore: str | None, quiet: bool,
-                  echo: Callable[[str], None], *, force: bool = False, summary: bool = False) -> int:
+                  echo: Callable[[str], None], *, force: bool = False, summary: bool = False,
+                  expected: Path | None = None) -> int:
     """The body of ``xlperf validate`` (shared by the Typer command and the fast path): the exit code.
 
     Outputs are checked before any file is read (never an input, never each other, existing ones only
@@ -320,6 +323,11 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
         names = "、".join(shown_path(f.name) for f in skipped[:5]) + ("等" if len(skipped) > 5 else "")
         info(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告或标注副本（{names}）")
     fw_ref = str(framework) if framework else None
+    units_expected = None
+    if expected is not None:
+        from .review.batch import read_expected
+
+        units_expected = read_expected(expected)
     show_progress = not quiet and len(files) > 1
     if show_progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -355,14 +363,21 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
                 written.append(f"标注副本已写入 {shown_path(annotate)}（原文件未修改）")
             except Exception as exc:  # noqa: BLE001
                 problems.append(_output_problem(exc, "标注副本", annotate))
+    batch = None
+    if len(files) > 1 or units_expected is not None:
+        from .review.batch import batch_issues
+
+        batch = batch_issues(result.files, units_expected)
     if as_json:
         from .render.json import report_dict
 
-        echo(_dump(report_dict(result, fw_ref)))
+        echo(_dump(report_dict(result, fw_ref, batch)))
     else:
         from .render.text import print_report
 
         print_report(result, summary_only=summary)
+        for issue in batch or []:
+            echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
         for line in written:
             echo(line)
     for problem in problems:

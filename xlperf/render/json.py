@@ -81,10 +81,22 @@ class FileJSON(_Model):
     unit_code: str | None = Field(None, description="单位编码（框架有 unit_code 输入时）")
 
 
+class BatchIssueJSON(_Model):
+    """A problem of the batch as a whole (not of one file)."""
+
+    kind: Literal["duplicate", "year", "framework", "missing", "unexpected"] = Field(
+        description="duplicate 同一单位多个文件；year 年度与批次多数不一致；framework 框架版本与批次多数不一致；"
+                    "missing 应报单位未报送（--expected）；unexpected 不在应报单位名单中")
+    unit: str
+    message: str
+    files: list[str]
+
+
 class ReportJSON(_Model):
     """The output of ``xlperf validate --json``."""
 
     files: list[FileJSON]
+    batch: list[BatchIssueJSON] = Field(default_factory=list, description="批次检查（多个文件时）")
 
 
 def report_schema() -> dict[str, Any]:
@@ -228,5 +240,8 @@ def file_dict(rep: FileReport, framework: str | None = None) -> dict[str, Any]:
     return file_model(rep, framework).model_dump(mode="json")
 
 
-def report_dict(report: Report, framework: str | None = None) -> dict[str, Any]:
-    return ReportJSON(files=[file_model(f, framework) for f in report.files]).model_dump(mode="json")
+def report_dict(report: Report, framework: str | None = None, batch: list[Any] | None = None) -> dict[str, Any]:
+    """``batch``: the batch's problems (:class:`~xlperf.review.batch.BatchIssue`), when checked."""
+    issues = [BatchIssueJSON(kind=i.kind, unit=i.unit, message=i.message, files=[shown_path(f) for f in i.files])
+              for i in batch or []]
+    return ReportJSON(files=[file_model(f, framework) for f in report.files], batch=issues).model_dump(mode="json")

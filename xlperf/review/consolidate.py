@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from ..findings import FileReport, Finding, Severity
 from ..framework.models import Framework
 from .batch import BatchIssue, ExpectedUnit, batch_issues, unit_key
 
-__all__ = ["Consolidation", "IndicatorStat", "MoneySum", "RuleCount", "RuleOnSum", "UnitResult", "consolidate",
+__all__ = ["rule_text", "Consolidation", "IndicatorStat", "MoneySum", "RuleCount", "RuleOnSum", "UnitResult", "consolidate",
            "consolidate_paths", "grade_of", "money_names"]
 
 CENT = Decimal("0.01")
@@ -81,6 +81,28 @@ def consolidate_paths(paths: Sequence[Path], framework: str | None = None, *, wo
             if progress:
                 progress(res.report)
     return out
+
+
+def rule_text(fw: Framework, rule_id: str) -> str | None:
+    """An audit rule as a reviewer reads it: its level and its assertion with labels for names
+    (``强制：实际在用固定资产原值 <= 固定资产账面原值``); None for an unknown id."""
+    import re
+
+    from ..catalog import catalog
+    from ..framework.expr import parse
+
+    rule = next((r for r in fw.form.audits if r.id == rule_id), None)
+    if rule is None:
+        return None
+    cat = catalog(fw)
+
+    def label(m: re.Match[str]) -> str:
+        name = m.group(0).replace(".", "_")
+        spec = cat.get(name)
+        return spec.label if spec is not None and name in parse(rule.assert_).names else m.group(0)
+
+    text = re.sub(r"\b[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?\b", label, rule.assert_)
+    return f"{rule.severity}：{text}"
 
 
 def grade_of(fw: Framework, total: Decimal | None) -> str | None:
@@ -153,11 +175,11 @@ class Consolidation:
 
 
 def _share(n: int, d: int) -> Decimal | None:
-    return (Decimal(n) / Decimal(d)).quantize(Decimal("0.0001")) if d else None
+    return (Decimal(n) / Decimal(d)).quantize(Decimal("0.0001"), ROUND_HALF_UP) if d else None
 
 
 def _mean(values: list[Decimal]) -> Decimal | None:
-    return (sum(values, Decimal(0)) / len(values)).quantize(CENT) if values else None
+    return (sum(values, Decimal(0)) / len(values)).quantize(CENT, ROUND_HALF_UP) if values else None
 
 
 def _counted(fw: Framework, units: Sequence[UnitResult]) -> list[bool]:
@@ -240,7 +262,7 @@ def _rule_counts(fw: Framework, units: list[UnitResult]) -> list[RuleCount]:
     from ..checks.registry import CHECKS
 
     titles = {c.code: c.title for c in CHECKS}
-    rules = {r.id: r for r in fw.form.audits}
+    rules = {r.id for r in fw.form.audits}
     hits: Counter[str] = Counter()
     first: dict[str, Finding] = {}
     for u in units:
@@ -255,8 +277,7 @@ def _rule_counts(fw: Framework, units: list[UnitResult]) -> list[RuleCount]:
     out = []
     for key, n in hits.items():
         f = first[key]
-        rule = rules.get(f.rule or "")
-        text = f"{rule.severity}：{rule.assert_}" if rule is not None else titles.get(f.code, f.name)
+        text = (rule_text(fw, f.rule) if f.rule in rules else None) or titles.get(f.code, f.name)
         out.append(RuleCount(key, f.code, f.severity, text, n, f.message))
     out.sort(key=lambda r: (-r.units, -r.severity.rank, r.key))
     return out
@@ -278,6 +299,7 @@ def consolidate(units: list[UnitResult], framework: Framework | str | None = Non
 
             raise XlperfError("没有一个文件可以读取，无法确定评价框架；请用 --framework 指定")
         fw = load_framework(fw_ref)
+    units = sorted(units, key=lambda u: (u.report.unit_code or "\uffff", u.report.department or "", u.report.path))
     counted = _counted(fw, units)
     kept = [u for u, c in zip(units, counted, strict=True) if c]
     cat = catalog(fw)

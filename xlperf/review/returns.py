@@ -53,9 +53,11 @@ def return_stem(rep: FileReport) -> str:
 
 def _rule_text(fw: Framework | None, f: Finding) -> str:
     if fw is not None and f.rule:
-        rule = next((r for r in fw.form.audits if r.id == f.rule), None)
-        if rule is not None:
-            return f"{rule.id}（{rule.severity}）：{rule.assert_}"
+        from .consolidate import rule_text
+
+        text = rule_text(fw, f.rule)
+        if text is not None:
+            return f"{f.rule} {text}"
     return f.code
 
 
