@@ -183,6 +183,8 @@ def template(
     formulas: Annotated[str, typer.Option("--formulas", help="native：Excel 原生公式；udf：调用 xlperf 函数（需安装加载项）",
                                           metavar="native|udf")] = "native",
     data: Annotated[Optional[Path], typer.Option("--data", help="用数据文件（YAML/JSON）预填工作簿", metavar="文件")] = None,
+    prior: Annotated[Optional[Path], typer.Option("--prior", help="上年报送的工作簿：按名称填入框架要求的上年数（锁定并记录来源）",
+                                                  metavar="上年.xlsx")] = None,
     force: Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖")] = False,
 ) -> None:
     """生成标准评价填报工作簿（所有比率与得分均以公式在表内计算）。"""
@@ -204,9 +206,32 @@ def template(
         loaded = load_data(data, resolve_framework(framework, None) if framework is not None else None)
         values, recorded = data_values(loaded), loaded.framework
     fw = resolve_framework(framework, recorded)
-    path = write_atomically(output, lambda tmp: write_template(fw, tmp, year=year, flavour=formulas, values=values),
-                            what="工作簿")
+    if prior is not None:
+        _readable_file(prior)
+        from .review.prior import apply_prior, read_prior
+        from .workbook.template import build_workbook
+
+        last = read_prior(fw, prior)
+        values = {**(values or {}), **last.values}
+
+        def write(tmp: Path) -> None:
+            wb = build_workbook(fw, year=year, flavour=formulas, values=values)
+            apply_prior(wb, fw, last, formulas)
+            wb.save(tmp)
+
+        path = write_atomically(output, write, what="工作簿", protect=(prior,))
+    else:
+        path = write_atomically(output, lambda tmp: write_template(fw, tmp, year=year, flavour=formulas, values=values),
+                                what="工作簿")
     typer.echo(f"已生成 {shown_path(path)}（框架 {fw.id} {fw.version}）")
+    if prior is not None:
+        typer.echo(f"上年数：从“{shown_path(prior.name)}”填入 {len(last.values)} 项")
+        if last.unmatched:
+            from .catalog import catalog
+
+            cat = catalog(fw)
+            typer.echo("上年工作簿中找不到（或为空）的上年数，请核实后手工填写：" + "、".join(
+                f"{n}（{cat[n].label if n in cat else n}）" for n in last.unmatched))
 
 
 @_command()
@@ -375,9 +400,9 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
     else:
         from .render.text import print_report
 
-        print_report(result, summary_only=summary)
-        for issue in batch or []:
+        for issue in batch or []:  # above the table: the last line stays the batch's summary line
             echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
+        print_report(result, summary_only=summary)
         for line in written:
             echo(line)
     for problem in problems:

@@ -22,6 +22,7 @@ from xlperf.excel.annotate import SEVERITY_COLORS, OpenpyxlSink, apply_findings
 from xlperf.findings import FileReport, Finding, Severity
 from xlperf.render.json import report_dict
 from xlperf.validate import collect_paths, select_checks, validate_file, validate_paths
+from xlperf.review.batch import batch_issues
 from xlperf.workbook.layout import RESULT_SHEET
 from xlperf.workbook.plan import plan_for
 
@@ -100,7 +101,10 @@ def test_json_equals_report_dict(bases: dict[str, Path], seed_copy: Path, warnin
     paths = [seed_copy, bases["seed"], warnings_only, CORPUS / "empty.xlsx"]
     code, out, _ = run_cli(["validate", "--json", "-q", *paths])
     assert code == 2
-    assert json.loads(out) == as_json(report_dict(validate_paths(paths)))
+    result = validate_paths(paths)
+    batch = batch_issues(result.files)
+    assert [i.kind for i in batch] == ["duplicate"]  # the seed twice (and once more as warn.xlsx)
+    assert json.loads(out) == as_json(report_dict(result, None, batch))
 
 
 # --annotate and --report --------------------------------------------------------------------------------------

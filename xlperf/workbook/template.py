@@ -223,6 +223,8 @@ def _table(ws: Worksheet, plan: Plan, name: str, cat: dict[str, NameSpec], value
                 table.preset[i].get(col.name) if i < len(table.preset) else None)
             if value is not None:
                 cell.value = _cell_value(spec, value)
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
             dv = _validation_for(spec, validations, ws)
             if dv is not None:
                 dv.add(cell.coordinate)
@@ -245,6 +247,8 @@ def _style_value(ws: Worksheet, cell: Any, spec: NameSpec, formula: str | None, 
     cell.protection = Protection(locked=False)
     if spec.name in values and values[spec.name] is not None:
         cell.value = _cell_value(spec, values[spec.name])
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # a data file's text ("=HYPERLINK(…)") is text, never a formula
     dv = _validation_for(spec, validations, ws)
     if dv is not None:
         dv.add(cell.coordinate)
