@@ -78,7 +78,7 @@ def write_consolidation(cons: Consolidation, out: str | Path, *, protect: tuple[
     _charts(wb.create_sheet(SHEETS["charts"], 1), cons)
     wb.properties.title = f"{cons.framework.name} 汇总"
     mark_workbook(wb, "consolidation")
-    return write_atomically(out, wb.save, what="汇总文件", protect=protect)
+    return write_atomically(Path(out), wb.save, what="汇总文件", protect=protect)
 
 
 def _units(ws: Any, cons: Consolidation, finding_rows: list[int | None]) -> None:
