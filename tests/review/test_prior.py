@@ -114,3 +114,21 @@ def test_balance_and_opening_balance_rules(fw: Any, tmp_path: Path) -> None:
     assert _rules(opening).get("SN-01") == "error"
     same = write_template(fw, tmp_path / "same.xlsx", values={**v, "prev_carryover_end": begin})
     assert "SN-01" not in _rules(same)
+
+
+def test_prior_figure_edited_by_hand_is_an_error(fw: Any, tmp_path: Path) -> None:
+    last_values = _values(fw, 110)
+    last = write_template(fw, tmp_path / "2021.xlsx", values=last_values)
+    this = _this_year(fw, tmp_path / "2022.xlsx", _values(fw, 103), last)
+    assert "XP322" not in {f.code for f in validate_file(this).findings}
+    where = plan_for(fw).cells["prev_reception_actual"]
+    edited = Xlsx(this).set(where.sheet, where.cell, Decimal(last_values["reception_actual"]) + 1).save(
+        tmp_path / "edited.xlsx")
+    rep = validate_file(edited)
+    hits = [f for f in rep.findings if f.code == "XP322"]
+    assert [(f.sheet, f.cell, f.severity.value) for f in hits] == [(where.sheet, where.cell, "error")]
+    assert hits[0].expected == Decimal(last_values["reception_actual"])
+    assert rep.review == "revise"
+    # a workbook without the record (typed by hand from the start) is not compared
+    plain = write_template(fw, tmp_path / "plain.xlsx", values={**_values(fw, 103), "prev_reception_actual": 99})
+    assert "XP322" not in {f.code for f in validate_file(plain).findings}

@@ -10,6 +10,7 @@ from .cells import (EmptyRequiredInput, ErrorValue, FormulaInInput, FormulaWitho
                     TextInNumberCell, ThousandsSeparator, TooManyDecimals, UnitSuffix)
 from .file import (EmptyFile, EncryptedWorkbook, FileTooLarge, LegacyXls, MacrosPresent, NotAWorkbook, NotAZip,
                    SheetTooLarge, XmlEntities, ZipBomb)
+from .prior import PriorYearAltered
 from .money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
 from .scoring import (CachedValueMismatch, JudgedAnswerOutOfRange, MissingReason, MissingSelfScore,
                       RuleNotComputable, SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
@@ -30,7 +31,7 @@ CHECKS: tuple[type[Check], ...] = (
     FormulaInInput, NumberStoredAsText, FormulaWithoutResult,
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
-    JudgedAnswerOutOfRange, RuleNotComputable,
+    JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered,
 )
 
 REDIRECTS: dict[str, str] = {

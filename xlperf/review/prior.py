@@ -113,3 +113,37 @@ def apply_prior(wb: Any, fw: Framework, prior: PriorValues, flavour: str = "nati
         if prop.name == PRIOR_PROPERTY:
             props.props.remove(prop)
     props.append(StringProperty(name=PRIOR_PROPERTY, value=json.dumps(record, ensure_ascii=False)[:8000]))
+
+
+RECORD_MAX = 64 * 1024
+"""Bytes read of a submitted workbook's custom properties part (a hostile file may claim more)."""
+
+
+def recorded_prior(path: str | Path) -> dict[str, Decimal] | None:
+    """The prior-year values ``xlperf template --prior`` recorded in a workbook (prev_x → value), or None
+    when the file records none. Any doubt (a broken part, a value that is not a number) is None or a skip."""
+    import zipfile
+
+    from lxml import etree
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("docProps/custom.xml")
+            if info.file_size > RECORD_MAX:
+                return None
+            with zf.open(info) as fh:
+                data = fh.read(RECORD_MAX + 1)
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+        root = etree.fromstring(data, parser)
+    except Exception:  # noqa: BLE001 - no record, or one we cannot trust: nothing to compare
+        return None
+    for prop in root:
+        if prop.get("name") != PRIOR_PROPERTY:
+            continue
+        text = "".join(prop.itertext())
+        try:
+            values = json.loads(text).get("values", {})
+            return {str(k): Decimal(str(v)) for k, v in values.items() if str(k).startswith(PRIOR_PREFIX)}
+        except (ValueError, TypeError, AttributeError, InvalidOperation):
+            return None
+    return None
