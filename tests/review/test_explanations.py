@@ -130,3 +130,11 @@ def test_errors_mean_revise(tmp_path: Path) -> None:
     assert "ZC-01" in {f.rule for f in rep.findings}
     assert (rep.review, rep.review_zh) == ("revise", "需修改")
     assert json.loads(json.dumps(report_dict(Report(files=[rep]))))["files"][0]["review_zh"] == "需修改"
+
+
+def test_button_message_asks_for_explanations(submitted: Path) -> None:
+    from xlperf.excel import xlwings_sink
+
+    text = xlwings_sink.summary(validate_file(submitted), [])
+    assert "审核结论：需说明" in text and "出错说明" in text
+    assert "出错说明" not in xlwings_sink.summary(FileReport(path="p", status="ok"), [])
