@@ -228,6 +228,7 @@ def test_returns_are_exactly_the_units_needing_revision(district: dict[str, Any]
     notice = load_workbook(district["returns"] / f"{_stem(ph)}-退回修改通知.xlsx").active
     text = [c for row in notice.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert sum(1 for t in text if t.startswith("审核规则 YS-")) == len(district["warned"][ph])
+    assert text.count("无") == len(district["warned"][ph])  # the explanation given, shown as not accepted
     # the returned copy keeps the department's (inadequate) explanation beside its finding
     ws = load_workbook(district["returns"] / f"{_stem(ph)}-标注.xlsx")[RESULT_SHEET]
     kept = {r[8]: r[9] for r in ws.iter_rows(min_row=FIRST_ROW + 1, values_only=True) if r[1] == "XP321"}

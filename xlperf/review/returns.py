@@ -94,19 +94,24 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
     for heading, items in (("一、需要修改的问题（强制）", fix), ("二、需要填写出错说明的问题（提示）", explain)):
         put(ws, r, 1, heading).font = Font(bold=True)
         r += 1
-        for c, head in enumerate(("序号", "工作表", "单元格", "规则", "问题说明", "发现值", "应为"), start=1):
+        heads = ["序号", "工作表", "单元格", "规则", "问题说明", "发现值", "应为"]
+        if items is explain:
+            heads.append("已填写的说明（过短或为占位，不能接受）")
+        for c, head in enumerate(heads, start=1):
             put(ws, r, c, head).font = Font(bold=True)
         r += 1
         if not items:
             put(ws, r, 2, "（无）")
             r += 1
         for i, f in enumerate(items, start=1):
-            for c, v in enumerate((i, f.sheet, f.cell, _rule_text(fw, f), f.message, plain_value(f.found),
-                                   plain_value(f.expected)), start=1):
+            row = [i, f.sheet, f.cell, _rule_text(fw, f), f.message, plain_value(f.found), plain_value(f.expected)]
+            if items is explain:
+                row.append(f.explanation)
+            for c, v in enumerate(row, start=1):
                 put(ws, r, c, v).alignment = wrap
             r += 1
         r += 1
-    for col, width in zip("ABCDEFG", (5, 14, 8, 24, 60, 12, 12), strict=True):
+    for col, width in zip("ABCDEFGH", (5, 14, 8, 24, 60, 12, 12, 24), strict=True):
         ws.column_dimensions[col].width = width
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
