@@ -410,7 +410,7 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
     return 2 if problems else result.exit_code
 
 
-@_command()
+@_command(short_help="汇总各单位的工作簿（等级、统计、金额合计），写出退回修改通知。")
 def consolidate(
     paths: Annotated[list[Path], typer.Argument(help="各单位提交的工作簿文件或文件夹", metavar="文件或文件夹")],
     output: Annotated[Path, typer.Option("--output", "-o", help="写出的汇总工作簿", metavar="汇总.xlsx")],
@@ -425,8 +425,7 @@ def consolidate(
     force: Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条")] = False,
 ) -> None:
-    """汇总各单位的自评工作簿：每单位一行（得分、等级、审核结论），指标统计、金额合计及其审核、不通过最多的审核规则、
-    重复或漏报的单位；可为需修改的单位写出退回修改通知。退出码 0 全部通过，1 有单位需修改或需说明，2 输出未能写出或参数有误。"""
+    """汇总各单位的自评工作簿：每单位一行（得分、等级、审核结论），指标统计、金额合计及其审核、不通过最多的审核规则、重复或漏报的单位；可为需修改的单位写出退回修改通知。退出码 0 全部通过，1 有单位需修改或需说明，2 输出未能写出或参数有误。"""
     raise typer.Exit(_run_consolidate(paths, output, framework, expected, returns, deadline, workers, force, quiet))
 
 
