@@ -138,3 +138,14 @@ def test_button_message_asks_for_explanations(submitted: Path) -> None:
     text = xlwings_sink.summary(validate_file(submitted), [])
     assert "审核结论：需说明" in text and "出错说明" in text
     assert "出错说明" not in xlwings_sink.summary(FileReport(path="p", status="ok"), [])
+
+
+def test_terminal_shows_explanations_and_review(submitted: Path, tmp_path: Path) -> None:
+    from tests.validator.common import run_cli
+
+    copy = annotate_copy(submitted, tmp_path / "a1.xlsx", validate_file(submitted))
+    _write_explanations(copy, {**GOOD, "YS-06": "-"})
+    code, out, _ = run_cli(["validate", "-q", copy])
+    assert code == 0
+    assert GOOD["YS-04"] in out and "审核结论：需说明" in out
+    assert out.count("不能接受") == 1
