@@ -183,7 +183,7 @@ def template(
     formulas: Annotated[str, typer.Option("--formulas", help="native：Excel 原生公式；udf：调用 xlperf 函数（需安装加载项）",
                                           metavar="native|udf")] = "native",
     data: Annotated[Optional[Path], typer.Option("--data", help="用数据文件（YAML/JSON）预填工作簿", metavar="文件")] = None,
-    prior: Annotated[Optional[Path], typer.Option("--prior", help="上年报送的工作簿：按名称填入框架要求的上年数（锁定并记录来源）",
+    prior: Annotated[Optional[Path], typer.Option("--prior", help="上年报送的工作簿（或数据文件 YAML/JSON）：按名称填入框架要求的上年数（锁定并记录来源）",
                                                   metavar="上年.xlsx")] = None,
     force: Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖")] = False,
 ) -> None:
@@ -230,7 +230,7 @@ def template(
             from .catalog import catalog
 
             cat = catalog(fw)
-            typer.echo("上年工作簿中找不到（或为空）的上年数，请核实后手工填写：" + "、".join(
+            typer.echo("上年文件中找不到（或为空）的上年数，请核实后手工填写：" + "、".join(
                 f"{n}（{cat[n].label if n in cat else n}）" for n in last.unmatched))
 
 

@@ -132,3 +132,14 @@ def test_prior_figure_edited_by_hand_is_an_error(fw: Any, tmp_path: Path) -> Non
     # a workbook without the record (typed by hand from the start) is not compared
     plain = write_template(fw, tmp_path / "plain.xlsx", values={**_values(fw, 103), "prev_reception_actual": 99})
     assert "XP322" not in {f.code for f in validate_file(plain).findings}
+
+
+def test_prior_from_last_years_data_file(fw: Any) -> None:
+    import yaml
+
+    from tests.validator.common import SEED_YAML
+
+    raw = yaml.safe_load(SEED_YAML.read_text(encoding="utf-8"))
+    prior = read_prior(fw, SEED_YAML)
+    assert prior.values == {f"prev_{n}": Decimal(str(raw["sangong"][n])).quantize(Decimal("0.01")) for n in SANGONG}
+    assert prior.unmatched == ["prev_carryover_end"]

@@ -55,6 +55,8 @@ def read_prior(fw: Framework, path: str | Path) -> PriorValues:
     from ..workbook.xlsx import open_book
 
     path = Path(path)
+    if path.suffix.lower() in (".yaml", ".yml", ".json"):
+        return _read_prior_data(fw, path)
     issues = precheck(path)
     if is_fatal(issues):
         raise XlperfError(f"上年工作簿“{path.name}”无法读取：" + "；".join(i.message for i in issues if i.fatal))
@@ -82,6 +84,31 @@ def read_prior(fw: Framework, path: str | Path) -> PriorValues:
             out.unmatched.append(PRIOR_PREFIX + decl.name)
         else:
             out.values[PRIOR_PREFIX + decl.name] = value
+    return out
+
+
+def _read_prior_data(fw: Framework, path: Path) -> PriorValues:
+    """Last year's figures from last year's data file (YAML/JSON) instead of its workbook."""
+    from ..data.loader import load_data
+    from ..data.values import data_values
+
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise XlperfError(f"无法读取上年数据文件“{path.name}”（{exc.strerror or type(exc).__name__}）") from None
+    data = load_data(path)
+    values = data_values(data)
+    out = PriorValues(source=path, sha256=digest, framework=data.framework)
+    year_name = fw.form.role("year")
+    out.year = values.get(year_name) if year_name else None
+    for decl in fw.form.inputs:
+        if not decl.prior:
+            continue
+        value = values.get(decl.name)
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            out.values[PRIOR_PREFIX + decl.name] = Decimal(value).quantize(CENT)
+        else:
+            out.unmatched.append(PRIOR_PREFIX + decl.name)
     return out
 
 
