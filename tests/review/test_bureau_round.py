@@ -176,7 +176,11 @@ def test_money_sums_and_rules_on_sums(district: dict[str, Any]) -> None:
                                   "adjusted": ("personnel_adjusted", "public_adjusted", "project_adjusted")}.items()}
     carry = sum((Decimal(values[i].get("carryover_begin") or 0) for i in range(N)), Decimal(0))
     ws = load_workbook(district["out"])["金额汇总"]
-    results = {r[0]: r[2] for r in ws.iter_rows(min_row=len(names) + 3, values_only=True) if r[0]}
+    rows = list(ws.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == "规则编号")
+    results = {r[0]: r[2] for r in rows[start + 1:] if r[0]}
+    derived = {r[0]: r[3] for r in rows[1:start] if r[1] and str(r[1]).endswith("（由合计计算）")}
+    assert derived["total_actual"] == float(total["actual"]) and derived["total_adjusted"] == float(total["adjusted"])
     assert results["YS-20"] == ("通过" if total["actual"] <= total["adjusted"] + carry else "不通过")
     over = sum(values[i]["public_actual"] for i in range(N)) > sum(values[i]["public_adjusted"] for i in range(N))
     assert results["YS-02"] == ("不通过" if over else "通过")

@@ -158,6 +158,11 @@ def _money(ws: Any, cons: Consolidation) -> None:
             put(ws, r, c, v)
         ws.cell(row=r, column=4).number_format = "#,##0.00"
         r += 1
+    for m in cons.derived:  # computed from the sums as the form computes them
+        for c, v in enumerate((m.name, f"{m.label}（由合计计算）", None, float(m.total)), start=1):
+            put(ws, r, c, v)
+        ws.cell(row=r, column=4).number_format = "#,##0.00"
+        r += 1
     last = r - 1
     r += 1
     put(ws, r, 1, "审核规则（按全部计入汇总单位的合计数）")

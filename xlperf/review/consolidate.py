@@ -167,6 +167,7 @@ class Consolidation:
     grades: list[str | None]
     indicators: list[IndicatorStat]
     money: list[MoneySum]
+    derived: list[MoneySum]  # the framework's money subtotals and totals, computed from the sums (units: 0)
     rules_on_sums: list[RuleOnSum]
     rule_counts: list[RuleCount]
     issues: list[BatchIssue]
@@ -226,6 +227,15 @@ def _level(fw: Framework, ind_id: str) -> int:
         return None
 
     return walk(fw.indicators, 1) or 0
+
+
+def _derived_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[MoneySum]:
+    """Subtotals and totals (基本支出, 总计 …) as the framework derives them, from the summed inputs."""
+    from ..framework.scoring import build_env
+
+    env, _ = build_env(fw, dict(sums), {})
+    return [MoneySum(d.name, d.label, 0, env[d.name]) for d in fw.form.derived
+            if d.kind == "money" and isinstance(env.get(d.name), Decimal)]
 
 
 def _rules_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[RuleOnSum]:
@@ -314,9 +324,10 @@ def consolidate(units: list[UnitResult], framework: Framework | str | None = Non
             sums[name] = sum(values, Decimal(0))
         spec = cat.get(name)
         money.append(MoneySum(name, spec.label if spec else name, len(values), sums.get(name, Decimal(0))))
+    derived = _derived_on_sums(fw, sums)
     return Consolidation(
         framework=fw, units=units, counted=counted,
         grades=[grade_of(fw, u.report.total_computed) for u in units],
-        indicators=_indicator_stats(fw, kept), money=money, rules_on_sums=_rules_on_sums(fw, sums),
+        indicators=_indicator_stats(fw, kept), money=money, derived=derived, rules_on_sums=_rules_on_sums(fw, sums),
         rule_counts=_rule_counts(fw, [u for u in units if u.report.status != "error"]),
         issues=batch_issues([u.report for u in units], expected))
