@@ -149,3 +149,18 @@ def test_terminal_shows_explanations_and_review(submitted: Path, tmp_path: Path)
     assert code == 0
     assert GOOD["YS-04"] in out and "审核结论：需说明" in out
     assert out.count("不能接受") == 1
+
+
+def test_bureau_report_carries_explanations(submitted: Path, tmp_path: Path) -> None:
+    from xlperf.render.excel import write_report
+
+    copy = annotate_copy(submitted, tmp_path / "a1.xlsx", validate_file(submitted))
+    _write_explanations(copy, GOOD)
+    out = write_report(Report(files=[validate_file(copy)]), tmp_path / "report.xlsx")
+    wb = load_workbook(out)
+    head = [c.value for c in wb["汇总"][1]]
+    assert wb["汇总"].cell(row=2, column=head.index("审核结论") + 1).value == "通过（提示已说明）"
+    detail = wb[wb.sheetnames[2]]
+    rows = list(detail.iter_rows(min_row=2, values_only=True))
+    col = {h: i for i, h in enumerate(rows[0])}
+    assert {r[col["规则编号"]]: r[col["出错说明"]] for r in rows[1:] if r[col["规则编号"]]} == GOOD
