@@ -11,6 +11,8 @@ Sections (each a function below, each a key of the JSON written to ``--out``):
 3. ``batch``    ``validate_paths(files, workers=N)`` on 200 and 2,000 distinct workbooks with 1 and 2
                 workers (each run in a fresh process), vs LibreOffice headless recalculating a subset
                 of the same files in one invocation (scaled per file).
+   ``consolidate`` the 汇总 of the largest batch (consolidate_paths + the workbook written) vs
+                validating the same files, interleaved, 2 workers (target ≤ 1.2×).
 4. ``growth``   the workbook with an extra sheet of 1,000 / 10,000 project rows: time and peak memory.
 5. ``udf``      Python-side cost per call of the scoring behind the Excel functions.
 
@@ -48,6 +50,7 @@ TARGETS = {
     "batch_files_per_s_2_workers": 300.0,  # ≥ 300 workbooks/s with 2 workers
     "batch_vs_libreoffice": 80.0,  # ≥ 80 × LibreOffice's files/s
     "udf_us_per_call": 50.0,  # ≤ 50 µs per call
+    "consolidate_vs_validate": 1.2,  # xlperf consolidate (汇总 workbook written) ≤ 1.2 × validating the same files
 }
 
 
@@ -279,6 +282,43 @@ print(json.dumps({"seconds": dt, "files": len(report.files),
 """
 
 
+_CONSOLIDATE_CHILD = """
+import json, sys, time
+from pathlib import Path
+from xlperf.render.consolidation import write_consolidation
+from xlperf.review.consolidate import consolidate, consolidate_paths
+import openpyxl, openpyxl.chart  # imports excluded from the time, as for validate_paths
+paths = [Path(p) for p in json.loads(Path(sys.argv[1]).read_text())]
+workers, out = int(sys.argv[2]), Path(sys.argv[3])
+t = time.perf_counter()
+units = consolidate_paths(paths, workers=workers)
+write_consolidation(consolidate(units), out)
+dt = time.perf_counter() - t
+print(json.dumps({"seconds": dt, "files": len(units)}))
+"""
+
+
+def run_consolidate(paths: Sequence[Path], workers: int, listfile: Path, out: Path) -> dict[str, Any]:
+    """consolidate_paths + the 汇总 workbook written, in a fresh process (as run_batch times validation)."""
+    listfile.write_text(json.dumps([str(p) for p in paths]))
+    out.unlink(missing_ok=True)
+    proc = subprocess.run([PY, "-c", _CONSOLIDATE_CHILD, str(listfile), str(workers), str(out)], capture_output=True,
+                          text=True, cwd=ROOT, env=CHILD_ENV, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_consolidate(paths: Sequence[Path], workers: int, reps: int, workdir: Path) -> dict[str, Any]:
+    """Consolidating N workbooks vs validating the same N, interleaved in the same run."""
+    val: list[float] = []
+    con: list[float] = []
+    for _ in range(reps):
+        val.append(run_batch(paths, workers, workdir / "cons-validate.json")["seconds"])
+        con.append(run_consolidate(paths, workers, workdir / "cons-list.json", workdir / "汇总.xlsx")["seconds"])
+    v, c = stats(val), stats(con)
+    return {"files": len(paths), "workers": workers, "validate": v, "consolidate": c, "ratio": ratio(c, v),
+            "note": "each run a fresh process; consolidate = validate + extraction + the 汇总 workbook written"}
+
+
 def run_batch(paths: Sequence[Path], workers: int, listfile: Path) -> dict[str, Any]:
     """validate_paths in a fresh process (imports excluded from the time; framework load included)."""
     listfile.write_text(json.dumps([str(p) for p in paths]))
@@ -488,6 +528,12 @@ def _verdicts(results: dict[str, Any]) -> dict[str, Any]:
     if lo:
         v["batch_vs_libreoffice"] = {"target": f"≥ {TARGETS['batch_vs_libreoffice']}", **lo,
                                      "met": lo["median"] >= TARGETS["batch_vs_libreoffice"]}
+    cons = results.get("consolidate")
+    if cons:
+        r = cons["ratio"]
+        v["consolidate_vs_validate"] = {"target": f"≤ {TARGETS['consolidate_vs_validate']}", "files": cons["files"],
+                                        "min": r["min"], "median": r["median"],
+                                        "met": r["median"] <= TARGETS["consolidate_vs_validate"]}
     udf = results["udf"]
     calls = dict(udf["engine"])
     if udf.get("functions", {}).get("available"):
@@ -532,6 +578,8 @@ def run(quick: bool = False, out: Path | None = None, workdir: Path | None = Non
         results["cli"] = bench_cli(paths[0], 2 if quick else 20)
         log("batch")
         results["batch"] = bench_batch(paths, sizes, (1, 2), {3: 2} if quick else {200: 5, 2000: 2}, lo, workdir)
+        log("consolidate")
+        results["consolidate"] = bench_consolidate(paths[: max(sizes)], 2, 2 if quick else 3, workdir)
         log("growth")
         results["growth"] = bench_growth(paths[0], workdir / "growth", (100, 1000) if quick else (1000, 10000),
                                          3 if quick else 10)
@@ -574,6 +622,11 @@ def summary(results: dict[str, Any]) -> str:
         lines.append(f"   LibreOffice: {lo['files_per_s']:.2f} files/s ({lo['files']} files in {lo['seconds']:.1f} s);"
                      f" ratio {results['batch']['ratio_vs_libreoffice']['best']:.0f}/"
                      f"{results['batch']['ratio_vs_libreoffice']['median']:.0f}×")
+    cons = results.get("consolidate")
+    if cons:
+        lines.append(f"3b. consolidate {cons['files']} files ({cons['workers']} workers): "
+                     f"{cons['consolidate']['median_s']:.2f} s vs validate {cons['validate']['median_s']:.2f} s, "
+                     f"ratio {cons['ratio']['min']:.2f}/{cons['ratio']['median']:.2f}")
     for key, g in results["growth"]["cases"].items():
         lines.append(f"4. {key}: {g['validate']['median_ms']:.1f} ms (×{g['time_vs_base']:.1f}), heap peak "
                      f"{g['peak_python_heap_mib']:.1f} MiB, maxrss +{g['maxrss_growth_mib']:.1f} MiB; openpyxl "

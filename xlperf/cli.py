@@ -184,6 +184,8 @@ def template(
     formulas: Annotated[str, typer.Option("--formulas", help="native：Excel 原生公式；udf：调用 xlperf 函数（需安装加载项）",
                                           metavar="native|udf")] = "native",
     data: Annotated[Optional[Path], typer.Option("--data", help="用数据文件（YAML/JSON）预填工作簿", metavar="文件")] = None,
+    prior: Annotated[Optional[Path], typer.Option("--prior", help="上年报送的工作簿（或数据文件 YAML/JSON）：按名称填入框架要求的上年数（锁定并记录来源）",
+                                                  metavar="上年.xlsx")] = None,
     force: Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖")] = False,
 ) -> None:
     """生成标准评价填报工作簿（所有比率与得分均以公式在表内计算）。"""
@@ -205,9 +207,32 @@ def template(
         loaded = load_data(data, resolve_framework(framework, None) if framework is not None else None)
         values, recorded = data_values(loaded), loaded.framework
     fw = resolve_framework(framework, recorded)
-    path = write_atomically(output, lambda tmp: write_template(fw, tmp, year=year, flavour=formulas, values=values),
-                            what="工作簿")
+    if prior is not None:
+        _readable_file(prior)
+        from .review.prior import apply_prior, read_prior
+        from .workbook.template import build_workbook
+
+        last = read_prior(fw, prior)
+        values = {**(values or {}), **last.values}
+
+        def write(tmp: Path) -> None:
+            wb = build_workbook(fw, year=year, flavour=formulas, values=values)
+            apply_prior(wb, fw, last, formulas)
+            wb.save(tmp)
+
+        path = write_atomically(output, write, what="工作簿", protect=(prior,))
+    else:
+        path = write_atomically(output, lambda tmp: write_template(fw, tmp, year=year, flavour=formulas, values=values),
+                                what="工作簿")
     typer.echo(f"已生成 {shown_path(path)}（框架 {fw.id} {fw.version}）")
+    if prior is not None:
+        typer.echo(f"上年数：从“{shown_path(prior.name)}”填入 {len(last.values)} 项")
+        if last.unmatched:
+            from .catalog import catalog
+
+            cat = catalog(fw)
+            typer.echo("上年文件中找不到（或为空）的上年数，请核实后手工填写：" + "、".join(
+                f"{n}（{cat[n].label if n in cat else n}）" for n in last.unmatched))
 
 
 @_command()
@@ -255,11 +280,13 @@ def validate(
     ignore: Annotated[Optional[str], typer.Option("--ignore", help="忽略这些校验（代码、前缀或名称，逗号分隔）",
                                                   metavar="规则")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条")] = False,
+    expected: Annotated[Optional[Path], typer.Option("--expected", help="应报单位名单（CSV：单位编码,单位名称），"
+                                                     "列出未报送和不在名单中的单位", metavar="units.csv")] = None,
 ) -> None:
     """校验提交的工作簿：合计、预算与支出、比率、自评得分与规则是否一致。退出码 0 无错误，1 有错误，2 有文件无法读取、输出未能写出或参数有误，3 内部错误。"""
     try:
         code = _run_validate(paths, framework, as_json, report, annotate, workers, select, ignore, quiet, typer.echo,
-                             force=force, summary=summary)
+                             force=force, summary=summary, expected=expected)
     except _UsageError as exc:
         raise typer.BadParameter(str(exc)) from None
     raise typer.Exit(code)
@@ -289,7 +316,8 @@ def _collect(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 
 def _run_validate(paths: list[Path], framework: str | None, as_json: bool, report: Path | None,
                   annotate: Path | None, workers: int, select: str | None, ignore: str | None, quiet: bool,
-                  echo: Callable[[str], None], *, force: bool = False, summary: bool = False) -> int:
+                  echo: Callable[[str], None], *, force: bool = False, summary: bool = False,
+                  expected: Path | None = None) -> int:
     """The body of ``xlperf validate`` (shared by the Typer command and the fast path): the exit code.
 
     Outputs are checked before any file is read (never an input, never each other, existing ones only
@@ -321,6 +349,11 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
         names = "、".join(shown_path(f.name) for f in skipped[:5]) + ("等" if len(skipped) > 5 else "")
         info(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告或标注副本（{names}）")
     fw_ref = str(framework) if framework else None
+    units_expected = None
+    if expected is not None:
+        from .review.batch import read_expected
+
+        units_expected = read_expected(expected)
     show_progress = not quiet and len(files) > 1
     if show_progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -356,19 +389,106 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
                 written.append(f"标注副本已写入 {shown_path(annotate)}（原文件未修改）")
             except Exception as exc:  # noqa: BLE001
                 problems.append(_output_problem(exc, "标注副本", annotate))
+    batch = None
+    if len(files) > 1 or units_expected is not None:
+        from .review.batch import batch_issues
+
+        batch = batch_issues(result.files, units_expected)
     if as_json:
         from .render.json import report_dict
 
-        echo(_dump(report_dict(result, fw_ref)))
+        echo(_dump(report_dict(result, fw_ref, batch)))
     else:
         from .render.text import print_report
 
+        for issue in batch or []:  # above the table: the last line stays the batch's summary line
+            echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
         print_report(result, summary_only=summary)
         for line in written:
             echo(line)
     for problem in problems:
         _stderr(f"错误：{problem}")
     return 2 if problems else result.exit_code
+
+
+@_command(short_help="汇总各单位的工作簿（等级、统计、金额合计），写出退回修改通知。")
+def consolidate(
+    paths: Annotated[list[Path], typer.Argument(help="各单位提交的工作簿文件或文件夹", metavar="文件或文件夹")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="写出的汇总工作簿", metavar="汇总.xlsx")],
+    framework: FrameworkOpt = None,
+    expected: Annotated[Optional[Path], typer.Option("--expected", help="应报单位名单（CSV：单位编码,单位名称），"
+                                                     "列出未报送和不在名单中的单位", metavar="units.csv")] = None,
+    returns: Annotated[Optional[Path], typer.Option("--returns", help="为每个需修改或需说明的单位写出标注副本和"
+                                                    "退回修改通知的文件夹", metavar="文件夹")] = None,
+    deadline: Annotated[Optional[str], typer.Option("--deadline", help="退回修改通知中的重新报送期限",
+                                                    metavar="日期")] = None,
+    workers: Annotated[int, typer.Option("--workers", "-j", help="并行进程数", metavar="数目")] = 1,
+    force: Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条")] = False,
+) -> None:
+    """汇总各单位的自评工作簿：每单位一行（得分、等级、审核结论），指标统计、金额合计及其审核、不通过最多的审核规则、重复或漏报的单位；可为需修改的单位写出退回修改通知。退出码 0 全部通过，1 有单位需修改或需说明，2 输出未能写出或参数有误。"""
+    raise typer.Exit(_run_consolidate(paths, output, framework, expected, returns, deadline, workers, force, quiet))
+
+
+def _run_consolidate(paths: list[Path], output: Path, framework: str | None, expected: Path | None,
+                     returns: Path | None, deadline: str | None, workers: int, force: bool, quiet: bool) -> int:
+    from .render.consolidation import write_consolidation
+    from .review.batch import read_expected
+    from .review.consolidate import consolidate as build, consolidate_paths
+    from .safe_io import check_outputs, shown_path
+
+    files, skipped = _collect(paths)
+    if not files:
+        raise XlperfError("没有找到要汇总的工作簿（.xlsx）")
+    check_outputs(files, {"汇总文件": output}, force=force)
+    if returns is not None and returns.exists() and not returns.is_dir():
+        raise XlperfError(f"--returns 应为文件夹，“{shown_path(returns)}”是文件")
+    units_expected = read_expected(expected) if expected is not None else None
+    if skipped:
+        typer.echo(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告、汇总或标注副本")
+    fw_ref = str(framework) if framework else None
+    if not quiet and len(files) > 1:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(TextColumn("汇总中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      transient=True, console=Console(stderr=True)) as bar:
+            task = bar.add_task("consolidate", total=len(files))
+            units = consolidate_paths(files, fw_ref, workers=workers, progress=lambda _: bar.advance(task))
+    else:
+        units = consolidate_paths(files, fw_ref, workers=workers)
+    cons = build(units, fw_ref, units_expected)
+    problems: list[str] = []
+    try:
+        write_consolidation(cons, output, protect=tuple(files))
+    except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+        problems.append(_output_problem(exc, "汇总文件", output))
+    from collections import Counter
+
+    counts = Counter(u.report.review_zh for u in units)
+    typer.echo(f"共 {len(units)} 个文件：" + "，".join(f"{k} {v} 个" for k, v in sorted(counts.items())))
+    for issue in cons.issues:
+        typer.echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
+    if not problems:
+        typer.echo(f"汇总已写入 {shown_path(output)}")
+    if returns is not None and cons.needs_revision:
+        from .review.returns import write_returns
+
+        try:
+            returns.mkdir(parents=True, exist_ok=True)
+            written = write_returns([u.report for u in cons.needs_revision], returns, cons.framework,
+                                    protect=tuple(files), deadline=deadline, force=force)
+            for item in written:
+                if item.problem:
+                    problems.append(f"{item.notice.name}：{item.problem}")
+            typer.echo(f"退回修改：{len(written)} 个单位的通知和标注副本已写入 {shown_path(returns)}")
+        except Exception as exc:  # noqa: BLE001
+            problems.append(_output_problem(exc, "退回修改文件", returns))
+    for problem in problems:
+        _stderr(f"错误：{problem}")
+    if problems:
+        return 2
+    return 1 if cons.needs_revision else 0
 
 
 def _output_problem(exc: Exception, what: str, target: Path) -> str:

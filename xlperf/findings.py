@@ -52,6 +52,7 @@ class Finding(BaseModel):
     expected: Any = None
     indicator: str | None = None
     rule: str | None = None  # the framework's own id of the rule behind a finding (audit rule 审核公式 id)
+    explanation: str | None = None  # 出错说明 the department wrote beside the finding in 校验结果
 
     @property
     def location(self) -> str:
@@ -73,6 +74,21 @@ class FileReport(BaseModel):
     total_self: Decimal | None = None
     findings: list[Finding] = Field(default_factory=list)
     seconds: float = 0.0
+    unit_code: str | None = None  # 单位编码 (the framework's unit_code input), when declared and filled
+    framework_version: str | None = None
+
+    @property
+    def review(self) -> str:
+        """pass | pass_explained | explain | revise: 通过 / 通过（提示已说明）/ 需说明 / 需修改."""
+        from .review.explanations import review_status
+
+        return review_status(self.status, self.findings)
+
+    @property
+    def review_zh(self) -> str:
+        from .review.explanations import REVIEW_ZH
+
+        return REVIEW_ZH[self.review]
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

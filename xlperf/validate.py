@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .checks.base import Check
 from .checks.context import CheckContext
@@ -18,8 +19,13 @@ from .errors import InputError
 from .framework.expr import ExprError
 from .findings import FileReport, Finding, Report, Severity
 from .framework.models import Framework
+from .workbook.layout import RESULT_SHEET
 
-__all__ = ["SPREADSHEET_SUFFIXES", "collect_paths", "select_checks", "validate_file", "validate_paths"]
+if TYPE_CHECKING:
+    from .workbook.reader import WorkbookRead
+
+__all__ = ["SPREADSHEET_SUFFIXES", "collect_paths", "select_checks", "validate_file", "validate_paths",
+           "validate_with_context"]
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xltx", ".xltm", ".et"}
 
@@ -73,16 +79,24 @@ def validate_file(path: str | Path, framework: Framework | str | None = None, *,
                   select: Sequence[str] | None = None, ignore: Sequence[str] | None = None) -> FileReport:
     """Validate one submitted workbook. Never raises (but for KeyboardInterrupt): whatever happens while
     reading, scoring or checking becomes a finding on this file's report."""
+    return validate_with_context(path, framework, select=select, ignore=ignore)[0]
+
+
+def validate_with_context(path: str | Path, framework: Framework | str | None = None, *,
+                          select: Sequence[str] | None = None,
+                          ignore: Sequence[str] | None = None) -> tuple[FileReport, CheckContext | None]:
+    """validate_file, plus the checks' context (the values read, recomputed figures and scores) when the
+    file could be read, so a consolidation reads each file once."""
     start = time.perf_counter()
     try:
         return _validate_file(Path(path), framework, select, ignore, start)
     except Exception as exc:  # noqa: BLE001 - the last boundary: a batch never dies on one file
         return FileReport(path=str(path), status="error", findings=[_internal("校验程序", exc)],
-                          seconds=time.perf_counter() - start)
+                          seconds=time.perf_counter() - start), None
 
 
 def _validate_file(path: Path, framework: Framework | str | None, select: Sequence[str] | None,
-                   ignore: Sequence[str] | None, start: float) -> FileReport:
+                   ignore: Sequence[str] | None, start: float) -> tuple[FileReport, CheckContext | None]:
     from .workbook.reader import UnreadableWorkbook, read_workbook
 
     checks = select_checks(select, ignore)
@@ -91,21 +105,21 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
         read = read_workbook(path, framework)
     except UnreadableWorkbook as exc:
         findings = [f for f in exc.findings if f.code in codes] or exc.findings
-        return FileReport(path=str(path), status="error", findings=findings, seconds=time.perf_counter() - start)
+        return FileReport(path=str(path), status="error", findings=findings, seconds=time.perf_counter() - start), None
     except InputError as exc:
         return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start, findings=[
-            Finding(code="XP122", name="framework-mismatch", severity=Severity.error, message=str(exc))])
+            Finding(code="XP122", name="framework-mismatch", severity=Severity.error, message=str(exc))]), None
     except FileNotFoundError:
         return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start, findings=[
-            Finding(code="XP112", name="file-not-found", severity=Severity.error, message=f"找不到文件“{path}”")])
+            Finding(code="XP112", name="file-not-found", severity=Severity.error, message=f"找不到文件“{path}”")]), None
     except (RecursionError, MemoryError, Exception) as exc:  # noqa: BLE001 - a reader bug: this file only
         return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start,
-                          findings=[_internal("读取工作簿", exc)])
+                          findings=[_internal("读取工作簿", exc)]), None
     mismatch = [f for f in read.findings if f.code == "XP122" and f.severity == Severity.error]
     if mismatch:  # every other check would compare against the wrong framework: report only this
         findings = [f for f in read.findings if (f.code.startswith("XP10") or f.code == "XP122") and f.code in codes]
         return FileReport(path=str(path), status="invalid", findings=findings, framework=read.framework.id,
-                          seconds=time.perf_counter() - start)
+                          framework_version=_recorded_version(read), seconds=time.perf_counter() - start), None
     ctx = CheckContext(read, reader_findings=list(read.findings))
     findings: list[Finding] = []
     registered = {c.code for c in CHECKS}
@@ -122,17 +136,26 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
         findings.sort(key=lambda f: _sort_key(f, order))
     except Exception:  # noqa: BLE001 - an odd cell reference must not cost the report
         pass
-    findings = [_bounded(f) for f in findings]
+    findings = [_bounded(f) for f in _explained(read.book.sheets.get(RESULT_SHEET), findings)]
     result = ctx.result if read.data is not None else None
     form = read.framework.form
-    dept, year = form.role("department"), form.role("year")
+    dept, year, code = form.role("department"), form.role("year"), form.role("unit_code")
     return FileReport(
         path=str(path), status=_status(findings), findings=findings, framework=read.framework.id,
         department=_text(read.values.get(dept)) if dept else None,
+        unit_code=_code(read.values.get(code)) if code else None, framework_version=_recorded_version(read),
         year=read.values.get(year) if year and read.data is not None else None,
         total_computed=result.total.computed if result else None,
         total_self=result.total.self if result else None,
-        seconds=time.perf_counter() - start)
+        seconds=time.perf_counter() - start), ctx
+
+
+def _recorded_version(read: WorkbookRead) -> str:
+    """The framework version the workbook says it was made for (the framework's own when it says none)."""
+    from .workbook.reader import _const
+
+    recorded = _const(read.book, "fw_version")
+    return str(recorded)[:32] if recorded else read.framework.version
 
 
 MAX_MESSAGE = 2000
@@ -196,6 +219,27 @@ def _expr_finding(ctx: CheckContext, exc: ExprError) -> Finding:
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _code(value: object) -> str | None:
+    """A unit code as text: a code typed as a number (00123 read as 123.0) keeps its digits."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text[:64] or None
+
+
+def _explained(cells: dict | None, findings: list[Finding]) -> list[Finding]:
+    """The findings with the 出错说明 written for them in the submitted workbook's 校验结果 sheet."""
+    if not cells:
+        return findings
+    from .excel.annotate import FIRST_ROW
+    from .review.explanations import attach, explanations_from_cells
+
+    explanations = explanations_from_cells(cells, FIRST_ROW + 1)
+    return attach(findings, explanations) if explanations else findings
 
 
 def collect_paths(paths: Iterable[str | Path]) -> list[Path]:

@@ -22,6 +22,7 @@ from xlperf.excel.annotate import SEVERITY_COLORS, OpenpyxlSink, apply_findings
 from xlperf.findings import FileReport, Finding, Severity
 from xlperf.render.json import report_dict
 from xlperf.validate import collect_paths, select_checks, validate_file, validate_paths
+from xlperf.review.batch import batch_issues
 from xlperf.workbook.layout import RESULT_SHEET
 from xlperf.workbook.plan import plan_for
 
@@ -100,7 +101,10 @@ def test_json_equals_report_dict(bases: dict[str, Path], seed_copy: Path, warnin
     paths = [seed_copy, bases["seed"], warnings_only, CORPUS / "empty.xlsx"]
     code, out, _ = run_cli(["validate", "--json", "-q", *paths])
     assert code == 2
-    assert json.loads(out) == as_json(report_dict(validate_paths(paths)))
+    result = validate_paths(paths)
+    batch = batch_issues(result.files)
+    assert [i.kind for i in batch] == ["duplicate"]  # the seed twice (and once more as warn.xlsx)
+    assert json.loads(out) == as_json(report_dict(result, None, batch))
 
 
 # --annotate and --report --------------------------------------------------------------------------------------
@@ -373,7 +377,7 @@ def test_select_prefix_ignore_code() -> None:
 
 def test_select_by_name_and_family() -> None:
     assert [c.code for c in select_checks(["stated-rate-mismatch"])] == ["XP303"]
-    assert {c.code for c in select_checks(["audit"])} == {"XP320", "XP321"}
+    assert {c.code for c in select_checks(["audit"])} == {"XP320", "XP321", "XP322"}
     # the longest selector wins: --ignore XP3 --select XP303 keeps XP303
     assert [c.code for c in select_checks(["XP303"], ["XP3"])] == ["XP303"]
     assert "XP303" not in {c.code for c in select_checks(None, ["XP3"])}

@@ -11,6 +11,7 @@ from .cells import (EmptyRequiredInput, ErrorValue, FormulaInInput, FormulaWitho
                     ValueOutOfBounds)
 from .file import (EmptyFile, EncryptedWorkbook, FileNotFound, FileTooLarge, FileUnreadable, LegacyXls, MacrosPresent,
                    NotARegularFile, NotAWorkbook, NotAZip, SheetTooLarge, TooManyCells, XmlEntities, ZipBomb)
+from .prior import PriorYearAltered
 from .money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
 from .scoring import (CachedValueMismatch, JudgedAnswerOutOfRange, MissingReason, MissingSelfScore,
                       RuleNotComputable, SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
@@ -32,7 +33,7 @@ CHECKS: tuple[type[Check], ...] = (
     FormulaInInput, NumberStoredAsText, FormulaWithoutResult, NumberOutOfRange, ValueOutOfBounds,
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
-    JudgedAnswerOutOfRange, RuleNotComputable,
+    JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered,
 )
 
 REDIRECTS: dict[str, str] = {

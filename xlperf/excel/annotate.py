@@ -15,13 +15,15 @@ from typing import Any, Protocol
 from ..findings import FileReport, Severity, plain_value
 from ..render.cellsafe import put, xml_text
 from ..safe_io import OutputError, mark_workbook, same_file, write_atomically
+from ..review.explanations import EXPLAIN_COL, EXPLAIN_HEADER, ORPHAN_NOTE, RULE_COL, RULE_HEADER, key_of
+from ..review.explanations import explanations_from_rows
 from ..workbook.layout import RESULT_SHEET
 
 __all__ = ["AnnotateError", "BookSink", "OpenpyxlSink", "SEVERITY_COLORS", "annotate_copy", "apply_findings"]
 
 SEVERITY_COLORS = {Severity.error: "FFC7CE", Severity.warning: "FFEB9C", Severity.info: "D9D2E9"}
 """Distinct from every fill the template uses (inputs, stated figures, computed cells)."""
-HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为")
+HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为", RULE_HEADER, EXPLAIN_HEADER)
 FIRST_ROW = 3
 MARK_COL = 12  # column L (hidden): [sheet, cell, original fill, original note] of each highlight we made
 COMMENT_AUTHOR = "xlperf"
@@ -52,6 +54,8 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
     """Replace previous results with this report's; returns the number of highlighted cells."""
     sink.ensure_result_sheet()
     last = min(sink.result_rows(), FIRST_ROW + RESULT_ROWS_MAX)
+    # 0. the department's 出错说明 of the previous run, by finding key (never by row)
+    explained = explanations_from_rows(sink.read_result, FIRST_ROW + 1, last)
     # 1. undo the highlights of the previous run (fill and the user's own note restored)
     for row in range(FIRST_ROW, last + 1):
         mark = _read_mark(sink.read_result(row, MARK_COL))
@@ -77,12 +81,24 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
         for col, value in enumerate((i, f.code, f.severity.zh, f.sheet or "", f.cell or "", f.message,
                                      plain_value(f.found), plain_value(f.expected)), start=1):
             sink.write_result(row, col, value)
+        if f.rule:
+            sink.write_result(row, RULE_COL, f.rule)
+        text = explained.get(key_of(f)) or f.explanation
+        if text:
+            sink.write_result(row, EXPLAIN_COL, text)
         if f.sheet and f.cell and f.sheet != RESULT_SHEET and sink.has_sheet(f.sheet):
             sink.link_result(row, 5, f.sheet, f.cell)
             key = (f.sheet, f.cell)
             comments.setdefault(key, []).append(f"[{f.code} {f.severity.zh}] {f.message}")
             if key not in worst or f.severity.rank > worst[key].rank:
                 worst[key] = f.severity
+    # 3b. explanations whose finding did not come back this time are kept below, not lost
+    current = {key_of(f) for f in report.findings}
+    orphans = [(k, v) for k, v in explained.items() if k not in current]
+    for n, ((code, rule, sheet, cell), text) in enumerate(orphans, start=FIRST_ROW + len(report.findings) + 1):
+        for col, value in ((2, code), (4, sheet), (5, cell), (6, ORPHAN_NOTE), (RULE_COL, rule), (EXPLAIN_COL, text)):
+            if value:
+                sink.write_result(n, col, value)
     # 4. highlight, remembering the original fill in the hidden mark column
     mark_row = FIRST_ROW + 1
     for (sheet, cell), severity in worst.items():
@@ -148,6 +164,12 @@ class OpenpyxlSink:
             for col, head in enumerate(HEADERS, start=1):
                 put(ws, 2, col, head)
         ws = self.wb[RESULT_SHEET]
+        for col in (RULE_COL, EXPLAIN_COL):  # a sheet from an older template lacks these two headers
+            if ws.cell(row=2, column=col).value in (None, ""):
+                put(ws, 2, col, HEADERS[col - 1])
+        from openpyxl.utils import get_column_letter as _letter
+
+        ws.column_dimensions[_letter(EXPLAIN_COL)].width = 50
         for rng in list(ws.merged_cells.ranges):  # a merged area would swallow our rows' cells
             if rng.max_row >= FIRST_ROW:
                 ws.unmerge_cells(str(rng))

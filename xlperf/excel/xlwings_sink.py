@@ -27,6 +27,7 @@ from typing import Any
 
 from ..findings import FileReport
 from ..workbook.layout import RESULT_SHEET
+from ..review.explanations import EXPLAIN_HEADER
 from .annotate import FIRST_ROW, HEADERS, MARK_COL, apply_findings
 
 __all__ = ["XlwingsSink", "copy_name", "run_button", "target_book", "validate_book"]
@@ -314,8 +315,10 @@ def validate_book(book: Any) -> tuple[FileReport, list[str]]:
 
 
 def summary(report: FileReport, problems: list[str]) -> str:
-    text = (f"校验完成：错误 {report.errors} 条，警告 {report.warnings} 条。"
+    text = (f"校验完成：错误 {report.errors} 条，警告 {report.warnings} 条。审核结论：{report.review_zh}。"
             f"\n详见“{RESULT_SHEET}”工作表；有问题的单元格已标色并加批注。")
+    if report.review == "explain":
+        text += f"\n警告（提示性问题）需在“{RESULT_SHEET}”工作表“{EXPLAIN_HEADER}”列逐条填写出错说明（不少于 5 个字）。"
     if problems:
         text += "\n\n未能完成的标注：\n" + "\n".join(problems[:10])
     return text

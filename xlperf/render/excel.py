@@ -60,9 +60,9 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
         "自评总分": plain_value(rep.total_self), "差异": float(rep.total_self - rep.total_computed)
         if rep.total_self is not None and rep.total_computed is not None else None,
         "错误": rep.errors, "警告": rep.warnings, "状态": STATUS_ZH.get(rep.status, rep.status),
-        "文件": rep.path,
+        "文件": rep.path, "审核结论": rep.review_zh,
     } for i, rep in enumerate(report.files, start=1)]
-    df = pd.DataFrame(rows, columns=["序号", "部门", "年度", "计算总分", "自评总分", "差异", "错误", "警告", "状态", "文件"])
+    df = pd.DataFrame(rows, columns=["序号", "部门", "年度", "计算总分", "自评总分", "差异", "错误", "警告", "状态", "文件", "审核结论"])
     wb = Workbook()
     ws = wb.active
     ws.title = "汇总"
@@ -74,7 +74,8 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
     per_file = len(report.files) <= PER_FILE_SHEETS_MAX
     detail = None if per_file else wb.create_sheet("问题明细")
     if detail is not None:
-        put_row(detail, ["序号", "文件", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为"])
+        put_row(detail, ["序号", "文件", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为", "规则编号",
+                         "出错说明"])
     for r, (rep, record) in enumerate(zip(report.files, df.itertuples(index=False), strict=True), start=2):
         for c, value in enumerate(record, start=1):
             put(ws, r, c, None if pd.isna(value) else value)
@@ -82,11 +83,11 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
         if per_file:
             fws = wb.create_sheet(_sheet_title(r - 1, rep.department or Path(rep.path).stem))
             put_row(fws, [f"文件：{rep.path}"])
-            put_row(fws, ["代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为"])
+            put_row(fws, ["代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为", "规则编号", "出错说明"])
             for f in rep.findings:
                 put_row(fws, [f.code, f.severity.zh, f.sheet, f.cell, f.message, plain_value(f.found),
-                              plain_value(f.expected)])
-            for col, width in zip("ABCDEFG", (8, 8, 18, 8, 90, 12, 12), strict=True):
+                              plain_value(f.expected), f.rule, f.explanation])
+            for col, width in zip("ABCDEFGHI", (8, 8, 18, 8, 90, 12, 12, 10, 40), strict=True):
                 fws.column_dimensions[col].width = width
             _print_setup(fws, "1:2")
             target = f"'{fws.title}'!A1"
@@ -95,12 +96,12 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
             target = f"'问题明细'!A{detail.max_row + 1}"
             for f in rep.findings:
                 put_row(detail, [r - 1, rep.path, f.code, f.severity.zh, f.sheet, f.cell, f.message,
-                                 plain_value(f.found), plain_value(f.expected)])
+                                 plain_value(f.found), plain_value(f.expected), f.rule, f.explanation])
             if not rep.findings:
                 put_row(detail, [r - 1, rep.path, "", "", "", "", "（未发现问题）"])
         link_cell.hyperlink = Hyperlink(ref=link_cell.coordinate, location=target)
         link_cell.font = Font(color="0563C1", underline="single")
-    for col, width in zip("ABCDEFGHIJK", (6, 28, 8, 10, 10, 8, 6, 6, 10, 50, 10), strict=True):
+    for col, width in zip("ABCDEFGHIJKL", (6, 28, 8, 10, 10, 8, 6, 6, 10, 50, 14, 10), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
     _print_setup(ws, "1:1")

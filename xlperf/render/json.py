@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..findings import FileReport, Finding, Report
+from ..review.explanations import adequate
 from ..safe_io import shown_path
 
 __all__ = ["FileJSON", "FindingJSON", "IndicatorRef", "ReportJSON", "file_dict", "report_dict", "report_schema",
@@ -57,7 +58,9 @@ class FindingJSON(_Model):
     expected: Value = Field(description="应为的值，形式同 found")
     expected_display: str | None
     indicator: IndicatorRef | None
-    rule: str | None = Field(None, description="评价框架中审核公式（form.audits）的编号，其他检查为 null")
+    rule: str | None = Field(None, description="框架审核规则编号（审核公式的 id），非审核规则的问题为 null")
+    explanation: str | None = Field(None, description="部门在“校验结果”中填写的出错说明（未填写为 null）")
+    explained: bool = Field(False, description="出错说明是否有效（不少于 5 个字、不是“无”“见报告”之类的占位）")
 
 
 class FileJSON(_Model):
@@ -71,12 +74,29 @@ class FileJSON(_Model):
     total_self: float | None
     counts: Counts
     findings: list[FindingJSON]
+    review: Literal["pass", "pass_explained", "explain", "revise"] = Field(
+        "pass", description="审核结论：pass 通过；pass_explained 通过（提示已说明）；explain 需说明（有未说明的提示）；"
+                            "revise 需修改（有强制性错误或文件无法读取）")
+    review_zh: Literal["通过", "通过（提示已说明）", "需说明", "需修改"] = "通过"
+    unit_code: str | None = Field(None, description="单位编码（框架有 unit_code 输入时）")
+
+
+class BatchIssueJSON(_Model):
+    """A problem of the batch as a whole (not of one file)."""
+
+    kind: Literal["duplicate", "year", "framework", "missing", "unexpected"] = Field(
+        description="duplicate 同一单位多个文件；year 年度与批次多数不一致；framework 框架版本与批次多数不一致；"
+                    "missing 应报单位未报送（--expected）；unexpected 不在应报单位名单中")
+    unit: str
+    message: str
+    files: list[str]
 
 
 class ReportJSON(_Model):
     """The output of ``xlperf validate --json``."""
 
     files: list[FileJSON]
+    batch: list[BatchIssueJSON] = Field(default_factory=list, description="批次检查（多个文件时）")
 
 
 def report_schema() -> dict[str, Any]:
@@ -194,7 +214,8 @@ def _finding(f: Finding, kinds: dict[tuple[str, str], str], indicators: dict[str
     return FindingJSON(code=f.code, name=f.name, severity=f.severity.value, severity_zh=f.severity.zh,
                        sheet=f.sheet, cell=f.cell, message=f.message, found=found, found_display=found_display,
                        expected=expected, expected_display=expected_display,
-                       indicator=_indicator(f.indicator, indicators), rule=f.rule)
+                       indicator=_indicator(f.indicator, indicators), rule=f.rule, explanation=f.explanation,
+                       explained=adequate(f.explanation))
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -211,12 +232,16 @@ def file_model(rep: FileReport, framework: str | None = None) -> FileJSON:
                     department=rep.department, year=rep.year, total_computed=_float(rep.total_computed),
                     total_self=_float(rep.total_self),
                     counts=Counts(error=rep.errors, warning=rep.warnings, info=info),
-                    findings=[_finding(f, kinds, indicators) for f in rep.findings])
+                    findings=[_finding(f, kinds, indicators) for f in rep.findings],
+                    review=rep.review, review_zh=rep.review_zh, unit_code=rep.unit_code)  # type: ignore[arg-type]
 
 
 def file_dict(rep: FileReport, framework: str | None = None) -> dict[str, Any]:
     return file_model(rep, framework).model_dump(mode="json")
 
 
-def report_dict(report: Report, framework: str | None = None) -> dict[str, Any]:
-    return ReportJSON(files=[file_model(f, framework) for f in report.files]).model_dump(mode="json")
+def report_dict(report: Report, framework: str | None = None, batch: list[Any] | None = None) -> dict[str, Any]:
+    """``batch``: the batch's problems (:class:`~xlperf.review.batch.BatchIssue`), when checked."""
+    issues = [BatchIssueJSON(kind=i.kind, unit=i.unit, message=i.message, files=[shown_path(f) for f in i.files])
+              for i in batch or []]
+    return ReportJSON(files=[file_model(f, framework) for f in report.files], batch=issues).model_dump(mode="json")

@@ -106,9 +106,18 @@ def print_report(report: Report, console: Console | None = None, *, max_findings
             table.add_column("位置", max_width=22, overflow="fold")
             table.add_column("说明", ratio=1, overflow="fold")
             for f in rep.findings[:max_findings]:
+                message = user_text(f.message, MESSAGE_MAX)
+                if f.explanation:  # the department's 出错说明, and whether it counts
+                    from ..review.explanations import adequate
+
+                    message.append(Text("\n出错说明：", style="bold"))
+                    message.append(user_text(f.explanation, MESSAGE_MAX))
+                    if f.severity == Severity.warning and not adequate(f.explanation):
+                        message.append(Text("（过短或为占位，不能接受）", style="yellow"))
                 table.add_row(f.code, Text(f.severity.zh, style=_SEVERITY_STYLE[f.severity]),
-                              user_text(f.location, 80), user_text(f.message, MESSAGE_MAX))
+                              user_text(f.location, 80), message)
             console.print(table)
+            console.print(Text(f"  审核结论：{rep.review_zh}"))
             if len(rep.findings) > max_findings:
                 console.print(f"  … 另有 {len(rep.findings) - max_findings} 条，使用 --json 或 --report 查看全部")
     summary = Table(title="校验汇总", expand=False)

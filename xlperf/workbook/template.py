@@ -55,7 +55,8 @@ TOP = Alignment(vertical="top")
 NUMBER_FORMATS = {"money": "#,##0.00", "rate": "0.00%", "points": "0.00", "count": "0", "int": "0",
                   "flag": "@", "bool": "@", "tier": "@", "text": "@"}
 FIXED_TIME = datetime(2000, 1, 1)
-RESULT_HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为")
+RESULT_HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为", "规则编号",
+                  "出错说明（提示性问题请在此填写原因和依据）")
 YES_NO = '"是,否"'
 
 
@@ -288,6 +289,8 @@ def _table(ws: Worksheet, plan: Plan, name: str, cat: dict[str, NameSpec], value
                 table.preset[i].get(col.name) if i < len(table.preset) else None)
             if value is not None:
                 cell.value = _cell_value(spec, value)
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
             if spec.kind in NUMERIC_KINDS:
                 _text_number_rule(ws, cell.coordinate)
             dv = _validation_for(spec, validations, ws)
@@ -312,6 +315,8 @@ def _style_value(ws: Worksheet, cell: Any, spec: NameSpec, formula: str | None, 
     cell.protection = Protection(locked=False)
     if spec.name in values and values[spec.name] is not None:
         cell.value = _cell_value(spec, values[spec.name])
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # a data file's text ("=HYPERLINK(…)") is text, never a formula
     if spec.kind in NUMERIC_KINDS:
         _text_number_rule(ws, cell.coordinate)
     dv = _validation_for(spec, validations, ws)
@@ -451,7 +456,7 @@ def _score_sheet(ws: Worksheet, plan: Plan, cat: dict[str, NameSpec], values: Ma
 
 
 def _result_sheet(ws: Worksheet) -> None:
-    _setup(ws, "校验结果（由“一键校验”或 xlperf validate 生成）", RESULT_HEADERS, (6, 9, 9, 16, 9, 70, 16, 16),
+    _setup(ws, "校验结果（由“一键校验”或 xlperf validate 生成）", RESULT_HEADERS, (6, 9, 9, 16, 9, 70, 16, 16, 10, 50),
            landscape=True)
     ws.protection.sheet = False
 

@@ -1,0 +1,97 @@
+"""Unit identity in a batch, the expected-units list, and 退回修改 file names, on hand-made reports."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.validator.common import CORPUS, SEED_XLSX, run_cli
+from xlperf.errors import XlperfError
+from xlperf.findings import FileReport, Finding, Severity
+from xlperf.review.batch import batch_issues, read_expected
+from xlperf.review.returns import return_stem, safe_name, write_returns
+
+
+def rep(path: str, code: str | None, name: str | None, year: int = 2021, version: str = "1.0",
+        status: str = "ok", fw: str = "futian-2021") -> FileReport:
+    return FileReport(path=path, status=status, unit_code=code, department=name, year=year, framework=fw,
+                      framework_version=version)
+
+
+def test_duplicates_off_year_off_version_missing_unexpected(tmp_path: Path) -> None:
+    reports = [rep("a.xlsx", "001", "甲局"), rep("b.xlsx", "002", "乙局"), rep("c.xlsx", " 001", "甲局（重报）"),
+               rep("d.xlsx", "003", "丙局", year=2020), rep("e.xlsx", "004", "丁局", version="0.9"),
+               rep("f.xlsx", None, "戊 局"), rep("g.xlsx", "009", "不在名单"),
+               rep("h.xlsx", "005", "己局", status="error")]
+    csv = tmp_path / "units.csv"
+    csv.write_text("单位编码,单位名称\n001,甲局\n002,乙局\n003,丙局\n004,丁局\n,戊局\n005,己局\n006,庚局\n",
+                   encoding="gb18030")
+    issues = batch_issues(reports, read_expected(csv))
+    got = sorted((i.kind, i.unit) for i in issues)
+    assert got == sorted([
+        ("duplicate", "001 甲局"),          # codes compared without spaces
+        ("year", "003 丙局"), ("framework", "004 丁局"),
+        ("missing", "005 己局"),             # its only file cannot be read
+        ("missing", "006 庚局"),
+        ("unexpected", "009 不在名单")])     # 戊局 without a code is matched by name (spaces ignored)
+    dup = next(i for i in issues if i.kind == "duplicate")
+    assert dup.files == ("a.xlsx", "c.xlsx")
+
+
+def test_expected_list_problems(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("单位编码,单位名称\n", encoding="utf-8")
+    with pytest.raises(XlperfError, match="没有单位"):
+        read_expected(empty)
+    with pytest.raises(XlperfError, match="无法读取"):
+        read_expected(tmp_path / "missing.csv")
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("a/b\\c:d*e?f\"g<h>i|j", "a_b_c_d_e_f_g_h_i_j"), ("..", "未知单位"), ("CON", "未知单位"), (" 甲局. ", "甲局"),
+    ("x\x00y\n", "xy"), ("长" * 100, "长" * 60), (None, "未知单位")])
+def test_safe_name(text: str | None, want: str) -> None:
+    assert safe_name(text) == want
+
+
+def test_return_stem() -> None:
+    assert return_stem(rep("x/u1.xlsx", "0101", "甲局/财务科")) == "0101-甲局_财务科"
+    assert return_stem(rep("x/u1.xlsx", None, None)) == "u1"
+
+
+def test_same_name_twice_and_no_overwrite(tmp_path: Path) -> None:
+    bad = Finding(code="XP320", severity=Severity.error, message="m", sheet="资产", cell="B7", rule="ZC-01")
+    reports = [FileReport(path=str(CORPUS / "truncated.xlsx"), status="error", department="甲局", findings=[bad]),
+               FileReport(path=str(CORPUS / "truncated.xlsx"), status="error", department="甲局", findings=[bad])]
+    out = write_returns(reports, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["甲局-退回修改通知.xlsx", "甲局（2）-退回修改通知.xlsx"]
+    assert all(u.annotated is None for u in out)  # an unreadable file has nothing to annotate
+    again = write_returns(reports[:1], tmp_path)
+    assert again[0].problem and "已存在" in again[0].problem
+    assert write_returns(reports[:1], tmp_path, force=True)[0].problem is None
+
+
+def test_consolidate_cli_with_hostile_and_unreadable_files(tmp_path: Path) -> None:
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    shutil.copy(SEED_XLSX, folder / "seed.xlsx")
+    shutil.copy(CORPUS / "truncated.xlsx", folder / "broken.xlsx")
+    out, returns = tmp_path / "汇总.xlsx", tmp_path / "退回"
+    code, stdout, stderr = run_cli(["consolidate", "-q", folder, "-o", out, "--returns", returns])
+    assert code == 1 and "Traceback" not in stderr, stderr
+    ws = load_workbook(out)["单位汇总"]
+    rows = {r[15].rsplit("/", 1)[-1]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert rows["broken.xlsx"][8].startswith("需修改") and rows["seed.xlsx"][8] == "需修改"
+    names = sorted(p.name for p in returns.iterdir())
+    assert names == ["broken-退回修改通知.xlsx", "深圳市福田区科技创新局-标注.xlsx", "深圳市福田区科技创新局-退回修改通知.xlsx"]
+    # the returned copy is the department's to correct: a folder run does not skip it as xlperf's output
+    code, stdout, _ = run_cli(["validate", "-q", "--summary", returns])
+    assert "深圳市福田区科技创新局" in stdout
+    # the consolidation itself is skipped when the folder is consolidated again
+    shutil.copy(out, folder / "旧汇总.xlsx")
+    code, stdout, _ = run_cli(["consolidate", "-q", folder, "-o", tmp_path / "2.xlsx"])
+    assert "已跳过 1 个" in stdout
+    assert run_cli(["consolidate", "-q", folder, "-o", out])[0] == 2  # exists, no --force

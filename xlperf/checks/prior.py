@@ -1,0 +1,50 @@
+"""XP322 (audit): a prior-year figure (上年数) changed by hand after ``xlperf template --prior`` filled it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from ..findings import Finding, Severity
+from ..framework.rules import fmt_money
+from .base import Check
+from .context import CheckContext
+
+__all__ = ["PriorYearAltered"]
+
+TOLERANCE = Decimal("0.005")
+
+
+class PriorYearAltered(Check):
+    """检查内容：上年数（由 xlperf template --prior 从上年报送的工作簿填入并锁定）与工作簿中记录的来源值不一致，
+    即上年数被手工改动。
+    为何重要：上年数取自上年审定的数据，不应由部门改写；年初结转结余、“三公”经费增减等审核都以它为准。
+    示例：上年 公务接待费 实际支出 填为 2.00 万元，而模板记录的上年报送值为 1.64 万元。
+    如何修改：恢复为上年报送的数值；上年数确有差错的，请与财政部门联系更正来源数据后重新生成模板。"""
+
+    code, name, severity, title, family = "XP322", "prior-year-altered", Severity.error, "上年数被修改", "audit"
+    template = "{label}为 {found_text} 万元，与模板记录的上年报送数 {expected_text} 万元不一致（上年数不得手工修改）"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        from ..framework.form import PRIOR_PREFIX
+        from ..review.prior import recorded_prior
+
+        fw = ctx.read.framework
+        if not any(i.prior for i in fw.form.inputs):
+            return
+        recorded = recorded_prior(ctx.read.path)
+        if not recorded:
+            return
+        for decl in fw.form.inputs:
+            name = PRIOR_PREFIX + decl.name
+            if not decl.prior or name not in recorded:
+                continue
+            value = ctx.values.get(name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = Decimal(value)
+            if value is not None and not isinstance(value, Decimal):
+                continue  # text in a number cell is reported by the cell checks
+            if value is None or abs(value - recorded[name]) > TOLERANCE:
+                yield self.finding(ctx, at=name, label=ctx.label(name),
+                                   found_text="（空）" if value is None else fmt_money(value),
+                                   expected_text=fmt_money(recorded[name]), found=value, expected=recorded[name])

@@ -1,0 +1,245 @@
+"""The 汇总 workbook: units, indicator statistics, money sums with the audit rules on them, the rules that
+fail most, batch problems, all findings, and charts. Print-ready (A4 landscape), sorted and filterable.
+
+Every text cell goes through :func:`~xlperf.render.cellsafe.put`: a department name or an explanation
+starting with ``=`` stays text.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..findings import STATUS_ZH, Severity, plain_value
+from ..review.consolidate import Consolidation
+from ..review.explanations import adequate
+from ..safe_io import mark_workbook, shown_path, write_atomically
+from .cellsafe import put
+
+__all__ = ["SHEETS", "write_consolidation"]
+
+SHEETS = {"units": "单位汇总", "indicators": "指标统计", "money": "金额汇总", "rules": "审核规则统计",
+          "batch": "批次检查", "findings": "问题明细", "charts": "图表"}
+UNIT_HEADERS = ("序号", "单位编码", "单位名称", "年度", "计算总分", "自评总分", "差异", "等级", "审核结论", "错误",
+                "警告", "提示", "提示已说明", "计入汇总", "框架版本", "文件", "问题明细")
+FINDING_HEADERS = ("序号", "单位编码", "单位名称", "代码", "规则编号", "严重程度", "工作表", "单元格", "说明", "发现值",
+                   "应为", "出错说明", "说明有效")
+TOP_RULES = 10
+HEADER_FILL, HEADER_FONT_COLOR = "305496", "FFFFFF"
+
+
+def _num(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _header(ws: Any, row: int, headers: tuple[str, ...] | list[str]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    fill, font = PatternFill("solid", fgColor=HEADER_FILL), Font(bold=True, color=HEADER_FONT_COLOR)
+    for col, head in enumerate(headers, start=1):
+        cell = put(ws, row, col, head)
+        cell.fill, cell.font = fill, font
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _print_ready(ws: Any, widths: tuple[int, ...], header_row: int = 1, last_row: int | None = None,
+                 filter_: bool = True) -> None:
+    """Frozen header, autofilter over the table, column widths, A4 landscape fitted to the page width."""
+    from openpyxl.utils import get_column_letter
+
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1).coordinate
+    last = max(last_row if last_row is not None else ws.max_row, header_row)
+    if filter_:
+        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(widths))}{last}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+
+
+def write_consolidation(cons: Consolidation, out: str | Path, *, protect: tuple[Path, ...] = ()) -> Path:
+    """Write the 汇总 workbook to ``out`` (atomically; the submitted files in ``protect`` are never targets)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEETS["units"]
+    finding_rows = _findings(wb.create_sheet(SHEETS["findings"]), cons)
+    _units(ws, cons, finding_rows)
+    _indicators(wb.create_sheet(SHEETS["indicators"], 1), cons)
+    _money(wb.create_sheet(SHEETS["money"], 2), cons)
+    _rules(wb.create_sheet(SHEETS["rules"], 3), cons)
+    _batch(wb.create_sheet(SHEETS["batch"], 4), cons)
+    _charts(wb.create_sheet(SHEETS["charts"], 1), cons)
+    wb.properties.title = f"{cons.framework.name} 汇总"
+    mark_workbook(wb, "consolidation")
+    return write_atomically(Path(out), wb.save, what="汇总文件", protect=protect)
+
+
+def _units(ws: Any, cons: Consolidation, finding_rows: list[int | None]) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    _header(ws, 1, UNIT_HEADERS)
+    link_font = Font(color="0563C1", underline="single")
+    for i, (u, counted, grade) in enumerate(zip(cons.units, cons.counted, cons.grades, strict=True), start=1):
+        rep = u.report
+        r = i + 1
+        diff = (rep.total_self - rep.total_computed if rep.total_self is not None and rep.total_computed is not None
+                else None)
+        warned = [f for f in rep.findings if f.severity == Severity.warning]
+        values = (i, rep.unit_code, rep.department, rep.year, _num(rep.total_computed), _num(rep.total_self),
+                  _num(diff), grade, rep.review_zh, rep.errors, rep.warnings,
+                  sum(1 for f in rep.findings if f.severity == Severity.info),
+                  sum(1 for f in warned if adequate(f.explanation)), "是" if counted else "否",
+                  f"{rep.framework or ''} {rep.framework_version or ''}".strip() or None,
+                  shown_path(rep.path))
+        for c, v in enumerate(values, start=1):
+            put(ws, r, c, v)
+        target = finding_rows[i - 1]
+        if target is not None:
+            cell = put(ws, r, len(UNIT_HEADERS), "查看")
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{SHEETS['findings']}'!A{target}")
+            cell.font = link_font
+        if rep.status == "error":
+            put(ws, r, 9, rep.review_zh + "（" + STATUS_ZH["error"] + "）")
+    for r in range(2, len(cons.units) + 2):
+        for c in (5, 6, 7):
+            ws.cell(row=r, column=c).number_format = "0.00"
+    _print_ready(ws, (6, 14, 28, 7, 9, 9, 8, 6, 16, 6, 6, 6, 9, 8, 14, 40, 8), last_row=len(cons.units) + 1)
+
+
+def _findings(ws: Any, cons: Consolidation) -> list[int | None]:
+    """All findings of all units; returns each unit's first row (None for a unit without findings)."""
+    _header(ws, 1, FINDING_HEADERS)
+    rows: list[int | None] = []
+    r = 2
+    for i, u in enumerate(cons.units, start=1):
+        rep = u.report
+        rows.append(r if rep.findings else None)
+        for f in rep.findings:
+            values = (i, rep.unit_code, rep.department, f.code, f.rule, f.severity.zh, f.sheet, f.cell, f.message,
+                      plain_value(f.found), plain_value(f.expected), f.explanation,
+                      ("是" if adequate(f.explanation) else "否") if f.severity == Severity.warning else None)
+            for c, v in enumerate(values, start=1):
+                put(ws, r, c, v)
+            r += 1
+    _print_ready(ws, (6, 14, 24, 8, 8, 8, 14, 8, 70, 12, 12, 40, 8), last_row=r - 1)
+    return rows
+
+
+def _indicators(ws: Any, cons: Consolidation) -> None:
+    heads = ("指标编号", "指标名称", "级次", "分值", "单位数", "平均分", "最低分", "最高分", "满分占比",
+             "自评高于计算占比", "自评平均分")
+    _header(ws, 1, heads)
+    for r, s in enumerate(cons.indicators, start=2):
+        values = (s.id, s.name, s.level, _num(s.points), s.units, _num(s.mean), _num(s.min), _num(s.max),
+                  _num(s.full_share), _num(s.self_above_share), _num(s.self_mean))
+        for c, v in enumerate(values, start=1):
+            cell = put(ws, r, c, v)
+            if c in (9, 10):
+                cell.number_format = "0.00%"
+            elif c >= 6:
+                cell.number_format = "0.00"
+    _print_ready(ws, (22, 30, 6, 6, 7, 8, 8, 8, 9, 10, 9), last_row=len(cons.indicators) + 1)
+
+
+def _money(ws: Any, cons: Consolidation) -> None:
+    heads = ("名称", "项目", "填报单位数", "合计（万元）")
+    _header(ws, 1, heads)
+    r = 2
+    for m in cons.money:
+        for c, v in enumerate((m.name, m.label, m.units, float(m.total)), start=1):
+            put(ws, r, c, v)
+        ws.cell(row=r, column=4).number_format = "#,##0.00"
+        r += 1
+    for m in cons.derived:  # computed from the sums as the form computes them
+        for c, v in enumerate((m.name, f"{m.label}（由合计计算）", None, float(m.total)), start=1):
+            put(ws, r, c, v)
+        ws.cell(row=r, column=4).number_format = "#,##0.00"
+        r += 1
+    last = r - 1
+    r += 1
+    put(ws, r, 1, "审核规则（按全部计入汇总单位的合计数）")
+    r += 1
+    _header(ws, r, ("规则编号", "级别", "结果", "说明"))
+    for rule in cons.rules_on_sums:
+        r += 1
+        result = {True: "通过", False: "不通过", None: "不适用"}[rule.holds]
+        for c, v in enumerate((rule.id, rule.severity, result, rule.message or None), start=1):
+            put(ws, r, c, v)
+    _print_ready(ws, (26, 40, 10, 70), last_row=last)
+
+
+def _rules(ws: Any, cons: Consolidation) -> None:
+    heads = ("规则编号或代码", "代码", "严重程度", "规则", "不通过单位数", "占比", "示例")
+    _header(ws, 1, heads)
+    n_units = sum(1 for u in cons.units if u.report.status != "error") or 1
+    for r, rc in enumerate(cons.rule_counts, start=2):
+        values = (rc.key, rc.code, rc.severity.zh, rc.text, rc.units, rc.units / n_units, rc.example)
+        for c, v in enumerate(values, start=1):
+            cell = put(ws, r, c, v)
+            if c == 6:
+                cell.number_format = "0.00%"
+    _print_ready(ws, (14, 8, 8, 40, 10, 8, 70), last_row=len(cons.rule_counts) + 1)
+
+
+def _batch(ws: Any, cons: Consolidation) -> None:
+    _header(ws, 1, ("类型", "单位", "说明", "文件"))
+    for r, issue in enumerate(cons.issues, start=2):
+        for c, v in enumerate((issue.kind_zh, issue.unit, issue.message, "；".join(issue.files) or None), start=1):
+            put(ws, r, c, v)
+    if not cons.issues:
+        put(ws, 2, 3, "（未发现重复、年度或框架版本不一致、漏报的单位）")
+    _print_ready(ws, (18, 28, 70, 50), last_row=max(len(cons.issues), 1) + 1)
+
+
+def _charts(ws: Any, cons: Consolidation) -> None:
+    """Grade distribution, the most-failed rules, computed vs self-score of the level-2 indicators."""
+    from openpyxl.chart import BarChart, Reference
+
+    grades = [g.label for g in sorted(cons.framework.form.grades, key=lambda g: g.min, reverse=True)]
+    counted_grades = [g for g, c in zip(cons.grades, cons.counted, strict=True) if c]
+    _header(ws, 1, ("等级", "单位数"))
+    for r, g in enumerate(grades, start=2):
+        put(ws, r, 1, g)
+        put(ws, r, 2, sum(1 for x in counted_grades if x == g))
+    chart = BarChart()
+    chart.title, chart.y_axis.title = "等级分布（计算总分）", "单位数"
+    chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=1 + len(grades)), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(grades)))
+    ws.add_chart(chart, "E1")
+    top = cons.rule_counts[:TOP_RULES]
+    start = len(grades) + 4
+    _header(ws, start, ("规则", "不通过单位数"))
+    for r, rc in enumerate(top, start=start + 1):
+        put(ws, r, 1, rc.key)
+        put(ws, r, 2, rc.units)
+    if top:
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title, chart.x_axis.title = f"不通过最多的审核规则（前 {TOP_RULES} 条）", "规则"
+        chart.add_data(Reference(ws, min_col=2, min_row=start, max_row=start + len(top)), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(top)))
+        ws.add_chart(chart, "E18")
+    level2 = [s for s in cons.indicators if s.level == 2]
+    start2 = start + len(top) + 3
+    _header(ws, start2, ("二级指标", "平均计算得分", "平均自评得分"))
+    for r, s in enumerate(level2, start=start2 + 1):
+        put(ws, r, 1, s.name)
+        put(ws, r, 2, _num(s.mean))
+        put(ws, r, 3, _num(s.self_mean))
+    if level2:
+        chart = BarChart()
+        chart.title, chart.y_axis.title = "二级指标：计算得分与自评得分（平均）", "分"
+        chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=start2, max_row=start2 + len(level2)),
+                       titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=start2 + 1, max_row=start2 + len(level2)))
+        chart.width = 24
+        ws.add_chart(chart, "E35")
+    _print_ready(ws, (28, 14, 14), filter_=False)

@@ -1,0 +1,155 @@
+"""Unit identity in a batch of submissions: which unit each file is, and what is wrong with the batch.
+
+A bureau receives one file per unit. Across the batch it must see two files for one unit, a file made
+for another year or framework version than the rest, and (given a list of the units expected, a CSV of
+``code,name``) a unit that sent nothing or a file from a unit not on the list. These are facts about
+the batch, not about one file, so they are :class:`BatchIssue` lines, not findings of a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import XlperfError
+from ..findings import FileReport
+
+__all__ = ["BatchIssue", "ExpectedUnit", "batch_issues", "read_expected", "unit_key"]
+
+EXPECTED_MAX = 100_000
+"""Rows read of an expected-units list."""
+
+
+@dataclass(frozen=True)
+class ExpectedUnit:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class BatchIssue:
+    """One problem of the batch: ``kind`` is duplicate | year | framework | missing | unexpected."""
+
+    kind: str
+    message: str
+    unit: str = ""
+    files: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def kind_zh(self) -> str:
+        return KIND_ZH[self.kind]
+
+
+KIND_ZH = {"duplicate": "同一单位多个文件", "year": "年度与批次不一致", "framework": "框架版本与批次不一致",
+           "missing": "未报送", "unexpected": "不在应报单位名单中"}
+
+
+def _norm(text: str | None) -> str:
+    return "".join(unicodedata.normalize("NFKC", text or "").split()).lower()
+
+
+def unit_key(rep: FileReport) -> str | None:
+    """Who sent the file: its unit code when filled, else its department name (spaces and width ignored)."""
+    if rep.unit_code:
+        return "code:" + _norm(rep.unit_code)
+    if rep.department:
+        return "name:" + _norm(rep.department)
+    return None
+
+
+def unit_label(rep: FileReport) -> str:
+    parts = [p for p in (rep.unit_code, rep.department) if p]
+    return " ".join(parts) or Path(rep.path).name
+
+
+def read_expected(path: str | Path) -> list[ExpectedUnit]:
+    """The units expected to report: a CSV ``code,name`` (UTF-8 with or without BOM, or GBK as Excel saves
+    it in China); a first row that reads as a header (编码/code) is skipped."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()[:20_000_000]
+    except OSError as exc:
+        raise XlperfError(f"无法读取应报单位名单“{path.name}”（{exc.strerror or type(exc).__name__}）") from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string
+        raise XlperfError(f"应报单位名单“{path.name}”的编码无法识别，请另存为 UTF-8 的 CSV")
+    units: list[ExpectedUnit] = []
+    for i, row in enumerate(csv.reader(io.StringIO(text))):
+        if i >= EXPECTED_MAX:
+            break
+        cells = [c.strip() for c in row]
+        if not cells or not any(cells):
+            continue
+        code, name = cells[0], (cells[1] if len(cells) > 1 else "")
+        if i == 0 and (_norm(code) in ("code", "编码", "单位编码", "unit_code") or "编码" in code):
+            continue
+        units.append(ExpectedUnit(code, name))
+    if not units:
+        raise XlperfError(f"应报单位名单“{path.name}”中没有单位（每行：单位编码,单位名称）")
+    return units
+
+
+def _majority(values: Sequence[object]) -> object | None:
+    counts = Counter(v for v in values if v is not None)
+    if not counts:
+        return None
+    return max(counts.items(), key=lambda kv: (kv[1], str(kv[0])))[0]
+
+
+def batch_issues(reports: Sequence[FileReport], expected: Sequence[ExpectedUnit] | None = None) -> list[BatchIssue]:
+    """The batch's problems, in a stable order: duplicates, off-year or off-version files, missing units."""
+    from ..safe_io import shown_path
+
+    issues: list[BatchIssue] = []
+    readable = [r for r in reports if r.status != "error"]
+    by_unit: dict[str, list[FileReport]] = {}
+    for rep in readable:
+        key = unit_key(rep)
+        if key is not None:
+            by_unit.setdefault(key, []).append(rep)
+    for reps in by_unit.values():
+        if len(reps) > 1:
+            names = tuple(shown_path(r.path) for r in reps)
+            issues.append(BatchIssue("duplicate", f"单位“{unit_label(reps[0])}”提交了 {len(reps)} 个文件："
+                                     + "、".join(Path(n).name for n in names) + "，请确认以哪一个为准",
+                                     unit_label(reps[0]), names))
+    year = _majority([r.year for r in readable])
+    version = _majority([(r.framework, r.framework_version) for r in readable if r.framework])
+    for rep in readable:
+        if year is not None and rep.year is not None and rep.year != year:
+            issues.append(BatchIssue("year", f"“{unit_label(rep)}”填报的年度为 {rep.year}，批次中多数文件为 {year} 年度",
+                                     unit_label(rep), (shown_path(rep.path),)))
+        if version is not None and rep.framework and (rep.framework, rep.framework_version) != version:
+            fw, ver = version  # type: ignore[misc]
+            issues.append(BatchIssue("framework", f"“{unit_label(rep)}”使用的框架为 {rep.framework} {rep.framework_version}，"
+                                     f"批次中多数文件为 {fw} {ver}", unit_label(rep), (shown_path(rep.path),)))
+    if expected is not None:
+        codes = {_norm(r.unit_code) for r in readable if r.unit_code}
+        names = {_norm(r.department) for r in readable if r.department}
+        listed_codes = {_norm(u.code) for u in expected if u.code}
+        listed_names = {_norm(u.name) for u in expected if u.name}
+        uncoded = {_norm(r.department) for r in readable if r.department and not r.unit_code}
+        for unit in expected:
+            code, name = _norm(unit.code), _norm(unit.name)
+            if (code and code in codes) or (name and name in uncoded) or (not code and name in names):
+                continue  # a file without its code is matched by the unit's name
+            shown = " ".join(p for p in (unit.code, unit.name) if p)
+            issues.append(BatchIssue("missing", f"应报单位“{shown}”没有报送文件（或文件无法读取）", shown))
+        for key, reps in by_unit.items():
+            rep = reps[0]
+            known = (rep.unit_code and _norm(rep.unit_code) in listed_codes) or (
+                not rep.unit_code and _norm(rep.department) in listed_names)
+            if not known:
+                issues.append(BatchIssue("unexpected", f"“{unit_label(rep)}”不在应报单位名单中",
+                                         unit_label(rep), tuple(shown_path(r.path) for r in reps)))
+    return issues

@@ -1,0 +1,333 @@
+"""汇总: the bureau's consolidation of a batch of submissions into one workbook.
+
+Each file is read and validated once (:func:`~xlperf.validate.validate_with_context`); what the bureau
+needs beyond the findings (the money inputs, the indicator scores) is taken from the same read, so
+consolidating costs little more than validating. Everything framework-specific (which inputs are money,
+the audit rules, the grade bands, the indicators) comes from the framework; nothing here names a figure.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from ..findings import FileReport, Finding, Severity
+from ..framework.models import Framework
+from .batch import BatchIssue, ExpectedUnit, batch_issues, unit_key
+
+__all__ = ["rule_text", "Consolidation", "IndicatorStat", "MoneySum", "RuleCount", "RuleOnSum", "UnitResult", "consolidate",
+           "consolidate_paths", "grade_of", "money_names"]
+
+CENT = Decimal("0.01")
+
+
+@dataclass
+class UnitResult:
+    """One submitted file as the consolidation needs it (picklable: it crosses process boundaries)."""
+
+    report: FileReport
+    money: dict[str, Decimal] = field(default_factory=dict)
+    scores: dict[str, tuple[Decimal, Decimal | None]] = field(default_factory=dict)  # id → (computed, self)
+
+
+def money_names(fw: Framework) -> list[str]:
+    """Every money input of the framework, with the prior-year input right after its own."""
+    from ..framework.form import PRIOR_PREFIX
+
+    out: list[str] = []
+    for i in fw.form.inputs:
+        if i.kind == "money":
+            out.append(i.name)
+            if i.prior:
+                out.append(PRIOR_PREFIX + i.name)
+    return out
+
+
+def _unit_job(args: tuple[str, str | None]) -> UnitResult:
+    from ..validate import validate_with_context
+
+    path, framework = args
+    report, ctx = validate_with_context(path, framework)
+    if ctx is None or ctx.read.data is None:
+        return UnitResult(report)
+    try:
+        env = ctx.env
+        money = {n: env[n] for n in money_names(ctx.read.framework) if isinstance(env.get(n), Decimal)}
+        result = ctx.result
+        scores = {i.id: (i.computed, i.self) for i in result.indicators} if result is not None else {}
+    except Exception:  # noqa: BLE001 - the file's findings stand; it just adds nothing to the sums
+        return UnitResult(report)
+    return UnitResult(report, money, scores)
+
+
+def consolidate_paths(paths: Sequence[Path], framework: str | None = None, *, workers: int = 1,
+                      progress: Callable[[FileReport], None] | None = None) -> list[UnitResult]:
+    """Validate and extract every file (in parallel processes with workers > 1), in the order given."""
+    jobs = [(str(p), framework) for p in paths]
+    out: list[UnitResult] = []
+    if workers <= 1 or len(jobs) <= 1:
+        results: Any = map(_unit_job, jobs)
+        for res in results:
+            out.append(res)
+            if progress:
+                progress(res.report)
+        return out
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for res in pool.map(_unit_job, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8) or 1))):
+            out.append(res)
+            if progress:
+                progress(res.report)
+    return out
+
+
+def rule_text(fw: Framework, rule_id: str) -> str | None:
+    """An audit rule as a reviewer reads it: its level and its assertion with labels for names
+    (``强制：实际在用固定资产原值 <= 固定资产账面原值``); None for an unknown id."""
+    import re
+
+    from ..catalog import catalog
+    from ..framework.expr import parse
+
+    rule = next((r for r in fw.form.audits if r.id == rule_id), None)
+    if rule is None:
+        return None
+    cat = catalog(fw)
+
+    def label(m: re.Match[str]) -> str:
+        name = m.group(0).replace(".", "_")
+        spec = cat.get(name)
+        return spec.label if spec is not None and name in parse(rule.assert_).names else m.group(0)
+
+    text = re.sub(r"\b[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?\b", label, rule.assert_)
+    return f"{rule.severity}：{text}"
+
+
+def grade_of(fw: Framework, total: Decimal | None) -> str | None:
+    """The grade band (优/良/中/差 by default) of a total score; bands are the framework's ``form.grades``."""
+    if total is None:
+        return None
+    for g in sorted(fw.form.grades, key=lambda g: g.min, reverse=True):
+        if total >= g.min:
+            return g.label
+    return None
+
+
+@dataclass
+class IndicatorStat:
+    id: str
+    name: str
+    level: int
+    points: Decimal
+    units: int
+    mean: Decimal | None
+    min: Decimal | None
+    max: Decimal | None
+    full_share: Decimal | None  # share of units at full marks (computed score)
+    self_above_share: Decimal | None  # share of units whose self-score exceeds the computed score
+    self_mean: Decimal | None
+
+
+@dataclass
+class MoneySum:
+    name: str
+    label: str
+    units: int
+    total: Decimal
+
+
+@dataclass
+class RuleOnSum:
+    id: str
+    severity: str
+    holds: bool | None  # None: not applicable (a figure missing, or a condition that does not hold)
+    message: str
+
+
+@dataclass
+class RuleCount:
+    key: str  # the audit rule id, or the check code for xlperf's own checks
+    code: str
+    severity: Severity
+    text: str
+    units: int
+    example: str
+
+
+@dataclass
+class Consolidation:
+    framework: Framework
+    units: list[UnitResult]
+    counted: list[bool]  # whether each unit enters the sums and statistics (readable, this framework, first file)
+    grades: list[str | None]
+    indicators: list[IndicatorStat]
+    money: list[MoneySum]
+    derived: list[MoneySum]  # the framework's money subtotals and totals, computed from the sums (units: 0)
+    rules_on_sums: list[RuleOnSum]
+    rule_counts: list[RuleCount]
+    issues: list[BatchIssue]
+
+    @property
+    def needs_revision(self) -> list[UnitResult]:
+        """Units sent back: 需修改 (errors left, unreadable) or 需说明 (提示 without an adequate explanation)."""
+        return [u for u in self.units if u.report.review in ("revise", "explain")]
+
+
+def _share(n: int, d: int) -> Decimal | None:
+    return (Decimal(n) / Decimal(d)).quantize(Decimal("0.0001"), ROUND_HALF_UP) if d else None
+
+
+def _mean(values: list[Decimal]) -> Decimal | None:
+    return (sum(values, Decimal(0)) / len(values)).quantize(CENT, ROUND_HALF_UP) if values else None
+
+
+def _counted(fw: Framework, units: Sequence[UnitResult]) -> list[bool]:
+    seen: set[str] = set()
+    out = []
+    for u in units:
+        rep = u.report
+        ok = rep.status != "error" and rep.framework == fw.id and bool(u.scores or u.money)
+        key = unit_key(rep)
+        if ok and key is not None:
+            ok = key not in seen
+            seen.add(key)
+        out.append(ok)
+    return out
+
+
+def _indicator_stats(fw: Framework, units: list[UnitResult]) -> list[IndicatorStat]:
+    out = []
+    for ind in fw.walk():
+        pairs = [u.scores[ind.id] for u in units if ind.id in u.scores]
+        computed = [c for c, _ in pairs]
+        selfs = [(c, s) for c, s in pairs if s is not None]
+        points = Decimal(ind.points)
+        out.append(IndicatorStat(
+            id=ind.id, name=ind.name, level=_level(fw, ind.id), points=points, units=len(pairs),
+            mean=_mean(computed), min=min(computed) if computed else None, max=max(computed) if computed else None,
+            full_share=_share(sum(1 for c in computed if c >= points), len(computed)),
+            self_above_share=_share(sum(1 for c, s in selfs if s > c), len(selfs)),
+            self_mean=_mean([s for _, s in selfs])))
+    return out
+
+
+def _level(fw: Framework, ind_id: str) -> int:
+    def walk(nodes: Any, depth: int) -> int | None:
+        for n in nodes:
+            if n.id == ind_id:
+                return depth
+            found = walk(getattr(n, "children", None) or [], depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    return walk(fw.indicators, 1) or 0
+
+
+def _derived_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[MoneySum]:
+    """Subtotals and totals (基本支出, 总计 …) as the framework derives them, from the summed inputs."""
+    from ..framework.scoring import build_env
+
+    env, _ = build_env(fw, dict(sums), {})
+    return [MoneySum(d.name, d.label, 0, env[d.name]) for d in fw.form.derived
+            if d.kind == "money" and isinstance(env.get(d.name), Decimal)]
+
+
+def _rules_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[RuleOnSum]:
+    """The framework's audit rules over money figures only, evaluated on the batch's sums."""
+    from ..catalog import catalog
+    from ..checks.audit import render_message
+    from ..framework.expr import ExprError, parse
+    from ..framework.scoring import build_env
+
+    cat = catalog(fw)
+    env, _ = build_env(fw, dict(sums), {})
+
+    class _Ctx:  # what render_message reads: the values, the catalogue and labels
+        def __init__(self) -> None:
+            self.env, self.cat = env, cat
+
+        def label(self, name: str) -> str:
+            spec = cat.get(name)
+            return spec.label if spec else name
+
+    out = []
+    for rule in fw.form.audits:
+        names = set(parse(rule.assert_).names) | (set(parse(rule.when).names) if rule.when else set())
+        if not names or any(cat.get(n) is None or cat[n].kind != "money" for n in names):
+            continue
+        try:
+            applies = rule.when is None or bool(parse(rule.when).evaluate(env))
+            holds: bool | None = bool(parse(rule.assert_).evaluate(env)) if applies else None
+        except ExprError:
+            holds = None
+        message = render_message(_Ctx(), rule.message) if holds is False else ""  # type: ignore[arg-type]
+        out.append(RuleOnSum(rule.id, rule.severity, holds, message))
+    return out
+
+
+def _rule_counts(fw: Framework, units: list[UnitResult]) -> list[RuleCount]:
+    from ..checks.registry import CHECKS
+
+    titles = {c.code: c.title for c in CHECKS}
+    rules = {r.id for r in fw.form.audits}
+    hits: Counter[str] = Counter()
+    first: dict[str, Finding] = {}
+    for u in units:
+        keys = set()
+        for f in u.report.findings:
+            if f.severity == Severity.info:
+                continue
+            key = f.rule or f.code
+            keys.add(key)
+            first.setdefault(key, f)
+        hits.update(keys)
+    out = []
+    for key, n in hits.items():
+        f = first[key]
+        text = (rule_text(fw, f.rule) if f.rule in rules else None) or titles.get(f.code, f.name)
+        out.append(RuleCount(key, f.code, f.severity, text, n, f.message))
+    out.sort(key=lambda r: (-r.units, -r.severity.rank, r.key))
+    return out
+
+
+def consolidate(units: list[UnitResult], framework: Framework | str | None = None,
+                expected: Sequence[ExpectedUnit] | None = None) -> Consolidation:
+    """The consolidation of already validated units (see :func:`consolidate_paths`)."""
+    from ..catalog import catalog
+    from ..framework.loader import load_framework
+
+    if isinstance(framework, Framework):
+        fw = framework
+    else:
+        ids = Counter(u.report.framework for u in units if u.report.framework)
+        fw_ref = framework or (ids.most_common(1)[0][0] if ids else None)
+        if fw_ref is None:
+            from ..errors import XlperfError
+
+            raise XlperfError("没有一个文件可以读取，无法确定评价框架；请用 --framework 指定")
+        fw = load_framework(fw_ref)
+    units = sorted(units, key=lambda u: (u.report.unit_code or "\uffff", u.report.department or "", u.report.path))
+    counted = _counted(fw, units)
+    kept = [u for u, c in zip(units, counted, strict=True) if c]
+    cat = catalog(fw)
+    sums: dict[str, Decimal] = {}
+    money = []
+    for name in money_names(fw):
+        values = [u.money[name] for u in kept if name in u.money]
+        if values:
+            sums[name] = sum(values, Decimal(0))
+        spec = cat.get(name)
+        money.append(MoneySum(name, spec.label if spec else name, len(values), sums.get(name, Decimal(0))))
+    derived = _derived_on_sums(fw, sums)
+    return Consolidation(
+        framework=fw, units=units, counted=counted,
+        grades=[grade_of(fw, u.report.total_computed) for u in units],
+        indicators=_indicator_stats(fw, kept), money=money, derived=derived, rules_on_sums=_rules_on_sums(fw, sums),
+        rule_counts=_rule_counts(fw, [u for u in units if u.report.status != "error"]),
+        issues=batch_issues([u.report for u in units], expected))

@@ -1,0 +1,176 @@
+"""上年数: last year's figures carried into this year's workbook from last year's submission.
+
+Opening figures are taken from last year's approved data, not typed. For every input the framework
+asks last year's figure of (``prior: true`` → input ``prev_x``), the value of ``x`` in last year's
+workbook is looked up by its defined name — so a workbook of an older framework version (or another
+framework) works as long as the name is the same — and written into ``prev_x``, locked, with a note
+naming the source; the source file, its SHA-256 and the values are recorded as a document property.
+Names that cannot be matched are listed, never guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ..errors import XlperfError
+from ..framework.form import PRIOR_PREFIX
+from ..framework.models import Framework
+
+__all__ = ["PRIOR_PROPERTY", "PriorValues", "apply_prior", "read_prior"]
+
+PRIOR_PROPERTY = "xlperf-prior-source"
+"""Custom document property recording where the prior-year figures came from (JSON)."""
+CENT = Decimal("0.01")
+
+
+@dataclass
+class PriorValues:
+    source: Path
+    sha256: str
+    year: Any = None
+    framework: str | None = None
+    values: dict[str, Decimal] = field(default_factory=dict)  # prev_x → last year's x
+    unmatched: list[str] = field(default_factory=list)  # prev_x names without a value in last year's file
+
+
+def _number(raw: Any) -> Decimal | None:
+    if raw is None or raw.value is None or raw.type in ("e", "b"):
+        return None
+    text = str(raw.value).strip().replace(",", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value.quantize(CENT) if value.is_finite() else None
+
+
+def read_prior(fw: Framework, path: str | Path) -> PriorValues:
+    """Last year's values of the framework's prior-year inputs, by defined name, from ``path``."""
+    from ..workbook.safety import is_fatal, precheck
+    from ..workbook.xlsx import open_book
+
+    path = Path(path)
+    if path.suffix.lower() in (".yaml", ".yml", ".json"):
+        return _read_prior_data(fw, path)
+    issues = precheck(path)
+    if is_fatal(issues):
+        raise XlperfError(f"上年工作簿“{path.name}”无法读取：" + "；".join(i.message for i in issues if i.fatal))
+    try:
+        book = open_book(path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except Exception as exc:  # noqa: BLE001 - any broken file is a message
+        raise XlperfError(f"上年工作簿“{path.name}”无法读取（{type(exc).__name__}）") from None
+    out = PriorValues(source=path, sha256=digest)
+
+    def named(name: str) -> Any:
+        loc = book.names.get(name)
+        return book.cell(*loc) if loc else None
+
+    fw_id = named("fw_id")
+    out.framework = str(fw_id.value).strip() if fw_id is not None and fw_id.value else None
+    year_name = fw.form.role("year")
+    year = named(year_name) if year_name else None
+    out.year = _number(year) if year is not None else None
+    for decl in fw.form.inputs:
+        if not decl.prior:
+            continue
+        value = _number(named(decl.name))
+        if value is None:
+            out.unmatched.append(PRIOR_PREFIX + decl.name)
+        else:
+            out.values[PRIOR_PREFIX + decl.name] = value
+    return out
+
+
+def _read_prior_data(fw: Framework, path: Path) -> PriorValues:
+    """Last year's figures from last year's data file (YAML/JSON) instead of its workbook."""
+    from ..data.loader import load_data
+    from ..data.values import data_values
+
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise XlperfError(f"无法读取上年数据文件“{path.name}”（{exc.strerror or type(exc).__name__}）") from None
+    data = load_data(path)
+    values = data_values(data)
+    out = PriorValues(source=path, sha256=digest, framework=data.framework)
+    year_name = fw.form.role("year")
+    out.year = values.get(year_name) if year_name else None
+    for decl in fw.form.inputs:
+        if not decl.prior:
+            continue
+        value = values.get(decl.name)
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            out.values[PRIOR_PREFIX + decl.name] = Decimal(value).quantize(CENT)
+        else:
+            out.unmatched.append(PRIOR_PREFIX + decl.name)
+    return out
+
+
+def apply_prior(wb: Any, fw: Framework, prior: PriorValues, flavour: str = "native") -> None:
+    """Lock the filled prior-year cells of a built workbook, note their source, record it as a property."""
+    from openpyxl.comments import Comment
+    from openpyxl.packaging.custom import StringProperty
+    from openpyxl.styles import PatternFill, Protection
+
+    from ..render.cellsafe import xml_text
+    from ..workbook.plan import plan_for
+
+    plan = plan_for(fw, flavour)
+    year = f"{int(prior.year)} 年度" if prior.year is not None else "上年"
+    note = xml_text(f"上年数：取自{year}报送的工作簿“{prior.source.name}”，已锁定，请勿修改。", 500)
+    for name in prior.values:
+        cell_plan = plan.cells.get(name)
+        if cell_plan is None:
+            continue
+        cell = wb[cell_plan.sheet][cell_plan.cell]
+        cell.protection = Protection(locked=True)
+        cell.fill = PatternFill("solid", fgColor="E7E6E6")
+        cell.comment = Comment(note, "xlperf", width=300, height=80)
+    record = {"file": prior.source.name, "sha256": prior.sha256, "framework": prior.framework,
+              "year": int(prior.year) if prior.year is not None else None,
+              "values": {k: str(v) for k, v in prior.values.items()}}
+    props = wb.custom_doc_props
+    for prop in list(props.props):
+        if prop.name == PRIOR_PROPERTY:
+            props.props.remove(prop)
+    props.append(StringProperty(name=PRIOR_PROPERTY, value=json.dumps(record, ensure_ascii=False)[:8000]))
+
+
+RECORD_MAX = 64 * 1024
+"""Bytes read of a submitted workbook's custom properties part (a hostile file may claim more)."""
+
+
+def recorded_prior(path: str | Path) -> dict[str, Decimal] | None:
+    """The prior-year values ``xlperf template --prior`` recorded in a workbook (prev_x → value), or None
+    when the file records none. Any doubt (a broken part, a value that is not a number) is None or a skip."""
+    import zipfile
+
+    from lxml import etree
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("docProps/custom.xml")
+            if info.file_size > RECORD_MAX:
+                return None
+            with zf.open(info) as fh:
+                data = fh.read(RECORD_MAX + 1)
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+        root = etree.fromstring(data, parser)
+    except Exception:  # noqa: BLE001 - no record, or one we cannot trust: nothing to compare
+        return None
+    for prop in root:
+        if prop.get("name") != PRIOR_PROPERTY:
+            continue
+        text = "".join(prop.itertext())
+        try:
+            values = json.loads(text).get("values", {})
+            return {str(k): Decimal(str(v)) for k, v in values.items() if str(k).startswith(PRIOR_PREFIX)}
+        except (ValueError, TypeError, AttributeError, InvalidOperation):
+            return None
+    return None

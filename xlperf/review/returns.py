@@ -1,0 +1,180 @@
+"""退回修改: for each unit needing revision, its annotated copy and a one-page notice, ready to mail.
+
+A unit is sent back when its review status is 需修改 (强制 errors left, or the file cannot be read) or
+需说明 (提示 findings without an adequate 出错说明). The notice lists what to fix (sheet, cell, the rule
+and its message) and what to explain; the annotated copy is the department's own file with the
+findings marked, not marked as xlperf's output, so the department can correct it and send it back.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..findings import FileReport, Finding, Severity, plain_value
+from ..framework.models import Framework
+from ..render.cellsafe import put, xml_text
+from ..safe_io import OutputError, shown_path, write_atomically
+from .explanations import EXPLAIN_HEADER, adequate
+
+__all__ = ["ReturnedUnit", "notice_rows", "return_stem", "safe_name", "write_returns"]
+
+NAME_MAX = 60
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ReturnedUnit:
+    report: FileReport
+    notice: Path
+    annotated: Path | None  # None when the file could not be read (nothing to annotate)
+    problem: str | None = None  # why the annotated copy could not be written
+
+
+def safe_name(text: str | None, fallback: str = "未知单位") -> str:
+    """A file-name part on every system: no separators, reserved characters, control characters or
+    Windows device names; no leading/trailing dots or spaces; bounded."""
+    text = _UNSAFE.sub("_", unicodedata.normalize("NFC", xml_text(text or "", 500))).strip(" ._")
+    text = re.sub(r"\s+", " ", text)
+    if not text or _RESERVED.match(text) or set(text) <= {"_", "."}:
+        return fallback
+    return text[:NAME_MAX].rstrip(" .")
+
+
+def return_stem(rep: FileReport) -> str:
+    """``<单位编码>-<单位名称>``, or the name alone, or the submitted file's name."""
+    parts = [safe_name(p, "") for p in (rep.unit_code, rep.department) if p]
+    parts = [p for p in parts if p]
+    return "-".join(parts) or safe_name(Path(rep.path).stem, "未命名文件")
+
+
+def _rule_text(fw: Framework | None, f: Finding) -> str:
+    if fw is not None and f.rule:
+        from .consolidate import rule_text
+
+        text = rule_text(fw, f.rule)
+        if text is not None:
+            return f"{f.rule} {text}"
+    return f.code
+
+
+def notice_rows(rep: FileReport, fw: Framework | None) -> tuple[list[Finding], list[Finding]]:
+    """(to fix: errors, to explain: warnings without an adequate explanation)."""
+    fix = [f for f in rep.findings if f.severity == Severity.error]
+    explain = [f for f in rep.findings if f.severity == Severity.warning and not adequate(f.explanation)]
+    return fix, explain
+
+
+def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline: str | None,
+                  protect: tuple[Path, ...]) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    fix, explain = notice_rows(rep, fw)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "退回修改通知"
+    title = put(ws, 1, 1, f"{rep.department or '（未填单位名称）'} 绩效自评材料退回修改通知")
+    title.font = Font(bold=True, size=14)
+    lines = [
+        f"单位编码：{rep.unit_code or '（未填）'}    年度：{rep.year or '（未填）'}    审核结论：{rep.review_zh}",
+        f"提交文件：{Path(shown_path(rep.path)).name}",
+        f"计算总分：{rep.total_computed if rep.total_computed is not None else '—'}    "
+        f"自评总分：{rep.total_self if rep.total_self is not None else '—'}",
+        "请按下列问题修改（强制性问题必须改正）或在“校验结果”工作表“" + EXPLAIN_HEADER
+        + "”列填写出错说明（提示性问题），" + (f"于 {deadline} 前" if deadline else "") + "重新报送。",
+    ]
+    for r, line in enumerate(lines, start=2):
+        put(ws, r, 1, line)
+    r = len(lines) + 3
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for heading, items in (("一、需要修改的问题（强制）", fix), ("二、需要填写出错说明的问题（提示）", explain)):
+        put(ws, r, 1, heading).font = Font(bold=True)
+        r += 1
+        heads = ["序号", "工作表", "单元格", "规则", "问题说明", "发现值", "应为"]
+        if items is explain:
+            heads.append("已填写的说明（过短或为占位，不能接受）")
+        for c, head in enumerate(heads, start=1):
+            put(ws, r, c, head).font = Font(bold=True)
+        r += 1
+        if not items:
+            put(ws, r, 2, "（无）")
+            r += 1
+        for i, f in enumerate(items, start=1):
+            row = [i, f.sheet, f.cell, _rule_text(fw, f), f.message, plain_value(f.found), plain_value(f.expected)]
+            if items is explain:
+                row.append(f.explanation)
+            for c, v in enumerate(row, start=1):
+                put(ws, r, c, v).alignment = wrap
+            r += 1
+        r += 1
+    for col, width in zip("ABCDEFGH", (5, 14, 8, 24, 60, 12, 12, 24), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1  # one page
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    from ..safe_io import mark_workbook
+
+    mark_workbook(wb, "notice")
+    return write_atomically(target, wb.save, what="退回修改通知", protect=protect)
+
+
+def _write_annotated(rep: FileReport, target: Path, protect: tuple[Path, ...]) -> Path:
+    """The department's file with the findings marked: the same annotation as --annotate, but not marked
+    as xlperf's output, since the department corrects this copy and sends it back."""
+    from openpyxl import load_workbook
+
+    from ..excel.annotate import OpenpyxlSink, apply_findings
+
+    source = Path(rep.path)
+    try:
+        wb = load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")
+        apply_findings(OpenpyxlSink(wb), rep)
+    except Exception as exc:  # noqa: BLE001 - hostile content openpyxl cannot handle
+        raise OutputError(f"未能生成标注副本（{type(exc).__name__}）") from None
+    return write_atomically(target, wb.save, what="标注副本", protect=protect)
+
+
+def _unique(stem: str, taken: set[str]) -> str:
+    name, n = stem, 2
+    while name.lower() in taken:
+        name, n = f"{stem}（{n}）", n + 1
+    taken.add(name.lower())
+    return name
+
+
+def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework | None = None, *,
+                  protect: tuple[Path, ...] = (), deadline: str | None = None,
+                  force: bool = False) -> list[ReturnedUnit]:
+    """Write, for each report needing revision, ``<stem>-退回修改通知.xlsx`` and ``<stem>-标注.xlsx``
+    (``.xlsm`` for a macro workbook) into ``folder``; two units with the same name get distinct files.
+    A file already there is replaced only with ``force`` (else that unit's problem says so)."""
+    folder = Path(folder)
+    taken: set[str] = set()
+    out: list[ReturnedUnit] = []
+    for rep in reports:
+        if rep.review not in ("revise", "explain"):
+            continue
+        stem = _unique(return_stem(rep), taken)
+        notice = folder / f"{stem}-退回修改通知.xlsx"
+        suffix = ".xlsm" if Path(rep.path).suffix.lower() == ".xlsm" else ".xlsx"
+        target = folder / f"{stem}-标注{suffix}"
+        clash = [p.name for p in (notice, target) if p.exists()]
+        if clash and not force:
+            out.append(ReturnedUnit(rep, notice, None, f"{'、'.join(clash)} 已存在（用 --force 覆盖）"))
+            continue
+        _write_notice(rep, fw, notice, deadline, protect)
+        annotated: Path | None = None
+        problem = None
+        if rep.status != "error":
+            try:
+                annotated = _write_annotated(rep, target, protect)
+            except OutputError as exc:
+                problem = str(exc)
+        out.append(ReturnedUnit(rep, notice, annotated, problem))
+    return out
