@@ -52,18 +52,23 @@ class BookSink(Protocol):
 
 def apply_findings(sink: BookSink, report: FileReport) -> int:
     """Replace previous results with this report's; returns the number of highlighted cells."""
+    had_results = sink.has_sheet(RESULT_SHEET)
     sink.ensure_result_sheet()
     last = min(sink.result_rows(), FIRST_ROW + RESULT_ROWS_MAX)
     # 0. the department's 出错说明 of the previous run, by finding key (never by row)
     explained = explanations_from_rows(sink.read_result, FIRST_ROW + 1, last)
     # 1. undo the highlights of the previous run (fill and the user's own note restored)
+    marks = 0
     for row in range(FIRST_ROW, last + 1):
         mark = _read_mark(sink.read_result(row, MARK_COL))
         if mark is not None:
+            marks += 1
             sheet, cell, fill, note = mark
             if sink.has_sheet(sheet):
                 sink.set_fill(sheet, cell, fill)
                 sink.set_comment(sheet, cell, note)
+    if not marks and (not had_results or sink.read_result(FIRST_ROW + 1, 2)):
+        _recover_stranded(sink, report)  # 校验结果 deleted, renamed or its hidden column cleared
     # 2. clear old rows
     for row in range(FIRST_ROW, last + 1):
         for col in range(1, MARK_COL + 1):
@@ -108,9 +113,40 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
         sink.set_fill(sheet, cell, SEVERITY_COLORS[severity])
         text = "\n".join(comments[(sheet, cell)])
         if note:
-            text += f"\n——原批注：{note}"
+            text += f"{ORIGINAL_NOTE}{note}"
         sink.set_comment(sheet, cell, text[:30000])
     return len(worst)
+
+
+ORIGINAL_NOTE = "\n——原批注："
+"""Our notes end with the user's own note after this marker, so it survives even without 校验结果."""
+
+
+def _recover_stranded(sink: BookSink, report: FileReport) -> None:
+    """Undo highlights whose record in 校验结果 is gone: every cell of the standard workbook that carries
+    one of our highlight colours and one of our notes gets back the template's fill (the workbook of a
+    framework is deterministic) and the user's own note, which our note quotes at its end."""
+    from ..framework.registry import builtin_registry, resolve
+    from ..workbook.plan import plan_for
+    from ..workbook.template import build_workbook
+
+    fw = resolve(report.framework or "", builtin_registry()) if report.framework else None
+    if fw is None:
+        return
+    plan = plan_for(fw)
+    template = build_workbook(fw)
+    ours = set(SEVERITY_COLORS.values())
+    cells = {(c.sheet, c.cell) for c in plan.cells.values()} | {(h.sheet, h.cell) for h in plan.helpers}
+    for sheet, cell in sorted(cells):
+        if not sink.has_sheet(sheet) or sink.get_fill(sheet, cell) not in ours:
+            continue
+        note = sink.get_comment(sheet, cell) or ""
+        if not note.startswith("[XP"):
+            continue  # the user's own colour and note: not ours to touch
+        fill = template[sheet][cell].fill
+        rgb = fill.fgColor.rgb if fill is not None and fill.fill_type == "solid" and fill.fgColor is not None else None
+        sink.set_fill(sheet, cell, rgb[-6:] if isinstance(rgb, str) else None)
+        sink.set_comment(sheet, cell, note.split(ORIGINAL_NOTE, 1)[1] if ORIGINAL_NOTE in note else None)
 
 
 def _read_mark(value: Any) -> tuple[str, str, str | None, str | None] | None:
