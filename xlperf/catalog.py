@@ -27,14 +27,13 @@ class NameSpec:
     role: Role
     kind: str  # money | count | rate | bool | text | int | points | tier | flag
     unit: str = ""
-    section: str = ""
+    section: str = ""  # inputs and stated figures: the data file's group; others: their role's group
     required: bool = False
     expr: str | None = None  # formula source for derived/measure; the expectation for stated figures
     note: str | None = None
     indicator: str | None = None
     max_points: Decimal | None = None
     options: tuple[str, ...] = field(default=())
-    group: str = ""  # the data file's section of an input or stated figure
     default: object = None
     minimum: Decimal | None = None
     maximum: Decimal | None = None
@@ -52,7 +51,7 @@ def _input_spec(decl: InputDecl, *, prior: bool = False) -> NameSpec:
     name = PRIOR_PREFIX + decl.name if prior else decl.name
     label = f"上年 {decl.label}" if prior else decl.label
     return NameSpec(name=name, label=label, role="input", kind=kind, unit=unit,
-                    section="prior" if prior else decl.group, group="prior" if prior else decl.group,
+                    section="prior" if prior else decl.group,
                     required=decl.is_required and not prior, note=decl.help, options=tuple(decl.options),
                     default=None if prior else decl.default, minimum=decl.min, maximum=decl.max,
                     role_of=None if prior else decl.role, prior_of=decl.name if prior else None)
@@ -72,7 +71,7 @@ def build_catalog(fw: Framework) -> dict[str, NameSpec]:
         if decl.prior:
             out[PRIOR_PREFIX + decl.name] = _input_spec(decl, prior=True)
     for st in form.stated:
-        out[st.name] = NameSpec(st.name, st.label, "stated", st.kind, DEFAULT_UNITS[st.kind], st.group, group=st.group,
+        out[st.name] = NameSpec(st.name, st.label, "stated", st.kind, DEFAULT_UNITS[st.kind], st.group,
                                 expr=st.expect, note=st.help)
     for d in form.derived:
         unit = d.unit if d.unit is not None else DEFAULT_UNITS[d.kind]

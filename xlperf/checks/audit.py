@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from ..findings import Finding, Severity
-from ..framework.expr import ExprError, Value, parse
+from ..framework.expr import ExprError, Value, _truth, parse
 from ..framework.form import AuditRule
 from ..framework.rules import fmt_money, fmt_num, fmt_rate
 from .base import Check
@@ -22,14 +22,14 @@ from .context import CheckContext
 __all__ = ["AuditRuleFailed", "AuditRuleWarning", "render_message"]
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
-RATE_KINDS = ("rate",)
 
 
 def _kind_of(ctx: CheckContext, expr: str) -> str:
     """How to show an expression's value: as a rate if it reads only rates, as money if it reads money."""
-    kinds = {ctx.cat[n].kind for n in parse(expr).names if n in ctx.cat}
-    if ctx.cat.get(expr.strip()) is not None and ctx.cat[expr.strip()].role == "measure":
+    own = ctx.cat.get(expr.strip())
+    if own is not None and own.role == "measure":
         return "rate"
+    kinds = {ctx.cat[n].kind for n in parse(expr).names if n in ctx.cat}
     if kinds and kinds <= {"rate"}:
         return "rate"
     if "money" in kinds:
@@ -77,13 +77,10 @@ def _first_name(expr: str) -> str | None:
     """The name written first in an expression (``prev.x`` is the name ``prev_x``)."""
     import ast
 
-    names = [n for n in ast.walk(parse(expr).tree) if isinstance(n, ast.Name) and n.id in parse(expr).names]
+    parsed = parse(expr)
+    names = [n for n in ast.walk(parsed.tree) if isinstance(n, ast.Name) and n.id in parsed.names]
     names.sort(key=lambda n: (n.lineno, n.col_offset))
     return names[0].id if names else None
-
-
-def _truth(value: Value) -> bool:
-    return value if isinstance(value, bool) else bool(value)
 
 
 class _AuditCheck(Check):

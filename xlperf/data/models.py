@@ -152,7 +152,7 @@ def build_data_model(fw: Framework) -> type[DepartmentData]:
         default = spec.default if spec.default is not None else (None if optional else ...)
         if isinstance(default, Decimal) and spec.kind in ("count", "int"):
             default = int(default)
-        groups.setdefault(spec.group, {})[spec.name] = (
+        groups.setdefault(spec.section, {})[spec.name] = (
             typ, Field(default, title=spec.label, description=spec.note, **kw))
     fields: dict[str, Any] = {}
     for group, members in groups.items():

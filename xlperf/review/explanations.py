@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..findings import Finding, Severity
+from ..workbook.xlsx import col_letters
 
 __all__ = [
     "CODE_COL", "CELL_COL", "EXPLAIN_COL", "EXPLAIN_HEADER", "MIN_CHARS", "ORPHAN_NOTE", "REVIEW_ZH", "RULE_COL",
@@ -89,18 +90,14 @@ def explanations_from_rows(read: Callable[[int, int], Any], first: int, last: in
     return out
 
 
-def _letter(col: int) -> str:
-    return chr(ord("A") + col - 1)  # the columns read here are all within A–Z
-
-
 def explanations_from_cells(cells: Mapping[str, Any], first: int, max_rows: int = 100_000) -> dict[Key, str]:
     """Explanations from the raw cells of a 校验结果 sheet (``ref → RawCell``, as the reader gives them)."""
-    col = _letter(EXPLAIN_COL)
+    col = col_letters(EXPLAIN_COL)
     rows = sorted({int(ref[1:]) for ref in cells if ref[:1] == col and ref[1:].isdigit()
                    and first <= int(ref[1:]) < first + max_rows})
 
     def read(row: int, column: int) -> Any:
-        raw = cells.get(f"{_letter(column)}{row}")
+        raw = cells.get(f"{col_letters(column)}{row}")
         return None if raw is None else raw.value
 
     out: dict[Key, str] = {}

@@ -42,7 +42,9 @@ def build_layout(fw: Framework) -> dict[str, tuple[Block, ...]]:
     from ..framework.scoring import compiled
 
     form = fw.form
-    prior = {d.name for d in form.inputs if d.prior}
+    declared = {n for sheet in form.sheets for block in sheet.blocks for n in block.names}
+    # a prior-year input the layout does not place goes right after this year's
+    unplaced_prior = {d.name for d in form.inputs if d.prior and PRIOR_PREFIX + d.name not in declared}
     placed: set[str] = set()
     sheets: dict[str, list[Block]] = {}
     for sheet in form.sheets:
@@ -51,7 +53,7 @@ def build_layout(fw: Framework) -> dict[str, tuple[Block, ...]]:
             names: list[str] = []
             for name in block.names:
                 names.append(name)
-                if name in prior and PRIOR_PREFIX + name not in _all_placed(fw):
+                if name in unplaced_prior:
                     names.append(PRIOR_PREFIX + name)
             blocks.append(Block(block.title, tuple(names)))
             placed |= set(names)
@@ -80,7 +82,3 @@ def build_layout(fw: Framework) -> dict[str, tuple[Block, ...]]:
     if first is None:  # no sheets declared: the whole form on one sheet
         sheets.setdefault(OTHER_SHEET, []).append(Block(CONST_TITLE, ("fw_id", "fw_version")))
     return {k: tuple(v) for k, v in sheets.items()}
-
-
-def _all_placed(fw: Framework) -> set[str]:
-    return {n for sheet in fw.form.sheets for block in sheet.blocks for n in block.names}

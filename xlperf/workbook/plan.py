@@ -1,6 +1,6 @@
 """The workbook plan: for a framework, the cell of every name and the formula of every computed cell.
 
-Pure data (no openpyxl): the generator writes it, the reader resolves names with it when a defined
+Pure data (no workbook objects; openpyxl only for its column-letter helper): the generator writes it, the reader resolves names with it when a defined
 name is missing, and the validator compares a submitted workbook's formulas with it.
 """
 

@@ -277,7 +277,7 @@ def _to_data(out: WorkbookRead, cat: dict[str, NameSpec]) -> DepartmentData | No
     sections: dict[str, dict[str, Any]] = {}
     for spec in cat.values():
         if spec.role in ("input", "stated"):
-            group = sections.setdefault(spec.group, {})
+            group = sections.setdefault(spec.section, {})
             if spec.name in values:
                 group[spec.name] = values[spec.name]
     if out.tables:

@@ -27,7 +27,7 @@ from lxml import etree
 
 from .safety import DEFAULT_LIMITS, open_regular
 
-__all__ = ["MAX_CELLS", "SHARED", "UNRESOLVED", "Book", "BookTooLarge", "RawCell", "open_book"]
+__all__ = ["MAX_CELLS", "SHARED", "UNRESOLVED", "Book", "BookTooLarge", "RawCell", "col_letters", "open_book"]
 
 TRANSITIONAL = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -397,7 +397,8 @@ def _col_number(letters: str) -> int:
     return n
 
 
-def _col_letters(n: int) -> str:
+def col_letters(n: int) -> str:
+    """Column number → letters (1 → A, 27 → AA)."""
     out = ""
     while n > 0:
         n, rem = divmod(n - 1, 26)
@@ -453,7 +454,7 @@ def _collect(elements: Iterable[etree._Element], strings: list[str], date_styles
                 m = _CELL_REF.match(prev_ref)
                 col = _col_number(m["col"]) if m else 0
             col += 1
-            ref = f"{_col_letters(col)}{max(row_num, 1)}"
+            ref = f"{col_letters(col)}{max(row_num, 1)}"
             prev_ref = ref
         else:
             col, prev_ref = -1, ref
