@@ -34,3 +34,12 @@ def test_rate_above_its_declared_maximum(tmp_path: Path) -> None:
     assert hits == [("XP217", cp.sheet, cp.cell)]
     assert "105.00%" in next(f.message for f in report.findings if f.code == "XP217")
     assert report.total_computed is not None  # still scored
+
+
+def test_a_quoted_indicator_name_is_not_quoted_twice(tmp_path: Path) -> None:
+    """ppd-2024 has an indicator named “三公”经费变动率: its XP305 message quotes it once."""
+    fw = load_framework(FW)
+    book = write_template(fw, tmp_path / "ppd.xlsx", values=data_values(load_data(FAMILIES / "ppd-2024-data.yaml", fw)))
+    messages = [f.message for f in validate_file(book, str(FW)).findings if f.code == "XP305"]
+    assert any("：“三公”经费变动率按规则扣分" in m for m in messages), messages
+    assert not any("““" in m or "””" in m for m in messages)

@@ -20,6 +20,15 @@ CODE_PATTERN = re.compile(r"^XP\d{3}$")
 DOC_SECTIONS = ("检查内容", "为何重要", "示例", "如何修改")
 
 
+def _template_for(template: str, values: dict[str, Any]) -> str:
+    """Templates quote names as “{name}”; a name that opens with its own quote (“三公”经费变动率) is shown
+    as it is, not quoted a second time."""
+    for key, value in values.items():
+        if isinstance(value, str) and value.startswith("“"):
+            template = template.replace(f"“{{{key}}}”", f"{{{key}}}")
+    return template
+
+
 class Check:
     code: ClassVar[str]
     name: ClassVar[str]  # kebab-case, stable
@@ -42,7 +51,8 @@ class Check:
             loc = ctx.location(at)
             if loc is not None:
                 sheet, cell = loc
-        message = self.template.format(found=found, expected=expected, indicator=indicator, **fields)
+        values = dict(found=found, expected=expected, indicator=indicator, **fields)
+        message = _template_for(self.template, values).format(**values)
         return Finding(code=self.code, name=self.name, severity=severity or self.severity,
                        message=message, sheet=sheet, cell=cell,
                        found=found, expected=expected, indicator=indicator)
