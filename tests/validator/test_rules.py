@@ -311,15 +311,15 @@ def test_computed_reason_not_required(clean_reports: dict[str, FileReport]) -> N
 
 # The tolerant forms: what value is read, and what is refused instead of guessed --------------------------------
 
-TOLERANT = [  # name, typed text, value read, notes
-    ("procurement_plan", "1,234.56万元", D("1234.56"), {"XP202", "XP210"}),
-    ("rate_total_stated", "97.65%", D("0.9765"), {"XP203"}),
-    ("reception_actual", "１．６４", D("1.64"), {"XP204"}),
-    ("fa_count", "２６５", 265, {"XP204"}),
-    ("project_initial", "42,507.85", D("42507.85"), {"XP210"}),
-    ("staff_onpost", "17人", 17, {"XP202"}),
-    ("paid_q1", "12693.28", D("12693.28"), {"XP214"}),
-    ("satisfaction", "95%", D("0.95"), {"XP203"}),
+TOLERANT = [  # name, typed text, the number it means (the finding's "应为"), its code
+    ("procurement_plan", "1,234.56万元", D("1234.56"), "XP202"),
+    ("rate_total_stated", "97.65%", D("0.9765"), "XP203"),
+    ("reception_actual", "１．６４", D("1.64"), "XP204"),
+    ("fa_count", "２６５", 265, "XP204"),
+    ("project_initial", "42,507.85", D("42507.85"), "XP210"),
+    ("staff_onpost", "17人", 17, "XP202"),
+    ("paid_q1", "12693.28", D("12693.28"), "XP214"),
+    ("satisfaction", "95%", D("0.95"), "XP203"),
 ]
 REFUSED = [  # name, typed text, code: never guessed
     ("procurement_actual", "1,234.56元", "XP201"),  # 元, not 万元: ×0.0001 would be a guess
@@ -331,8 +331,10 @@ REFUSED = [  # name, typed text, code: never guessed
 ]
 
 
-def test_tolerant_forms_read_with_openpyxl(fw: Any, bases: dict[str, Path], tmp_path: Path) -> None:
-    """Typed into Excel text cells (written here with openpyxl, as a program filling the template would)."""
+def test_text_numbers_read_as_the_sheet_reads_them(fw: Any, bases: dict[str, Path], tmp_path: Path) -> None:
+    """Typed into Excel text cells (written here with openpyxl, as a program filling the template would):
+    every one is one error at its cell and reads as 0, N() of a text in the sheet's formulas; the error
+    names the number an unambiguous text means, and never guesses one for the others."""
     plan = plan_for(fw)
     wb = load_workbook(bases["seed"])
     for name, text, *_ in TOLERANT + REFUSED:
@@ -341,29 +343,29 @@ def test_tolerant_forms_read_with_openpyxl(fw: Any, bases: dict[str, Path], tmp_
     path = tmp_path / "tolerant.xlsx"
     wb.save(path)
     read = read_workbook(path)
-    by_cell: dict[tuple[str, str], set[str]] = {}
+    at: dict[tuple[str, str], list[Any]] = {}
     for f in read.findings:
-        by_cell.setdefault((f.sheet, f.cell), set()).add(f.code)  # type: ignore[arg-type]
-    for name, text, value, notes in TOLERANT:
+        at.setdefault((f.sheet, f.cell), []).append(f)  # type: ignore[arg-type]
+    for name, text, value, code in TOLERANT:
         cp = plan.cells[name]
-        assert read.values[name] == value and type(read.values[name]) is type(value), (name, text)
-        assert by_cell.get((cp.sheet, cp.cell)) == notes, (name, text)
+        assert read.values[name] == 0, (name, text)
+        found = at.get((cp.sheet, cp.cell), [])
+        assert [(f.code, f.severity, f.expected) for f in found] == [(code, Severity.error, value)], (name, found)
     for name, text, code in REFUSED:
         cp = plan.cells[name]
-        assert name not in read.values, (name, text)
-        assert code in by_cell.get((cp.sheet, cp.cell), set()), (name, text)
-        refusal = [f for f in read.findings if (f.sheet, f.cell) == (cp.sheet, cp.cell) and f.code == code]
-        assert refusal[0].severity == Severity.error
+        assert read.values[name] == 0, (name, text)
+        refusal = [f for f in at.get((cp.sheet, cp.cell), []) if f.code == code]
+        assert refusal and refusal[0].severity == Severity.error and refusal[0].expected is None, (name, text)
 
 
-def test_tolerant_money_in_shared_string(bases: dict[str, Path], tmp_path: Path) -> None:
-    """The same through Excel's shared-string table: "1,234.56万元" → 1234.56, noted twice, in 万元."""
+def test_text_money_in_shared_string(bases: dict[str, Path], tmp_path: Path) -> None:
+    """The same through Excel's shared-string table: "1,234.56万元" is one error naming 1234.56 and reads 0."""
     path = Xlsx(bases["seed"]).set(SG, "B18", "1,234.56万元").save(tmp_path / "sst.xlsx")
     read = read_workbook(path)
-    assert read.values["procurement_plan"] == Decimal("1234.56")
-    notes = [f for f in read.findings if (f.sheet, f.cell) == (SG, "B18")]
-    assert {f.code for f in notes} == {"XP202", "XP210"}
-    assert all(f.severity == Severity.info for f in notes)
+    assert read.values["procurement_plan"] == 0
+    found = [f for f in read.findings if (f.sheet, f.cell) == (SG, "B18")]
+    assert [(f.code, f.severity, f.expected) for f in found] == [("XP202", Severity.error, Decimal("1234.56"))]
+    assert "千分位逗号" in found[0].message and "万元" in found[0].message
 
 
 # The runner ----------------------------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def test_reader_note_severities_are_the_catalogue_ones() -> None:
     ("year-not-framework-year", "XP128", "warning"),
     ("delete-computed-name", "XP129", "error"),
     ("delete-input-name", "XP121", "warning"),
-    ("number-stored-as-text", "XP214", "warning"),
+    ("number-stored-as-text", "XP214", "error"),
     ("formula-without-result", "XP215", "error"),
     ("formula-in-input", "XP213", "info"),
     ("unknown-fw-id", "XP122", "error"),

@@ -3,8 +3,9 @@
 Each case takes the seed example workbook, puts one hand-typed value into one named cell with openpyxl
 (or removes a defined name, or changes the framework id or version), and checks that:
 
-- an unambiguous form is read — the score equals the score of the data with the corrected value — and
-  noted in ``read_workbook(...).findings`` with the sheet and cell;
+- an unambiguous form is read — the score equals the score of the data with the corrected value;
+- a number typed as text reads as 0, as the sheet's N() reads it, with one error at the cell saying which
+  number the text would be;
 - an ambiguous form stops ``xlperf score`` with exit code 2 and a Chinese message naming the sheet and
   cell, never a traceback.
 """
@@ -53,6 +54,31 @@ class Typed:
 
 
 UNAMBIGUOUS = [
+    Typed("bool-yes-text", "violation", "是", "budget", True),
+    Typed("bool-no-text", "petition_channel", "否", "service", False),
+    Typed("bool-true-value", "classified", True, "info", True),
+    Typed("flag-yes-text", "j_supervision_fail", "是", "judgements", D(1), section_is_judgements=True),
+]
+
+# A number typed as text is what the sheet computes as 0 (its formulas read inputs through N()): the
+# engine scores the same 0, and the error at the cell says which number the text would be (``corrected``).
+TEXT_NUMBERS = [
+    Typed("money-thousands-and-unit", "procurement_actual", "1,234.56万元", "procurement", D("1234.56"),
+          notes=("XP202",)),
+    Typed("money-thousands", "personnel_actual", "1,606.07", "budget", D("1606.07"), notes=("XP210",)),
+    Typed("money-unit", "vehicle_actual", "3.15万元", "sangong", D("3.15"), notes=("XP202",)),
+    Typed("money-fullwidth", "reception_budget", "１２．５０", "sangong", D("12.50"), notes=("XP204",)),
+    Typed("money-as-text", "reception_actual", "1.64", "sangong", D("1.64"), notes=("XP214",)),
+    Typed("rate-percent-text", "satisfaction", "97.65%", "service", D("0.9765"), notes=("XP203",)),
+    Typed("rate-percent-text-low", "satisfaction", "85%", "service", D("0.85"), notes=("XP203",)),
+    Typed("rate-fullwidth-percent", "satisfaction", "９７．６５％", "service", D("0.9765"), notes=("XP203",)),
+    Typed("count-with-unit", "staff_onpost", "17人", "staff", 17, notes=("XP202",)),
+    Typed("count-with-unit-changed", "staff_dispatched", "1人", "staff", 1, notes=("XP202",)),
+    Typed("count-fullwidth", "projects_on_time", "１５", "projects", 15, notes=("XP204",)),
+    Typed("points-with-unit", "j_effects", "20分", "judgements", D(20), notes=("XP202",), section_is_judgements=True),
+]
+
+AMBIGUOUS = [
     Typed("money-thousands-and-unit", "procurement_actual", "1,234.56万元", "procurement", D("1234.56"),
           notes=("XP202", "XP210")),
     Typed("money-thousands", "personnel_actual", "1,606.07", "budget", D("1606.07"), notes=("XP210",)),
@@ -114,11 +140,12 @@ def _typed_into(good: Path, out: Path, sheet: str, cell: str, value: Any) -> Pat
     return out
 
 
-def _corrected(case: Typed) -> DepartmentData:
+def _corrected(case: Typed, value: Any = None) -> DepartmentData:
     base = seed_data()
+    value = case.corrected if value is None else value
     if case.section_is_judgements:
-        return variant(base, judgements={**base.judgements, case.name: case.corrected})
-    return variant(base, **{case.section: {case.name: case.corrected}})
+        return variant(base, judgements={**base.judgements, case.name: value})
+    return variant(base, **{case.section: {case.name: value}})
 
 
 def _indicator_scores(payload: dict[str, Any]) -> dict[str, float]:
@@ -154,6 +181,23 @@ def test_unambiguous_forms_are_read_and_noted(case: Typed, good: Path, tmp_path:
     assert run.code == 0, run.err
     assert _indicator_scores(json.loads(run.out)) == {
         **{i.id: float(i.computed) for i in expected.indicators}, "total": float(expected.total.computed)}
+
+
+@pytest.mark.parametrize("case", TEXT_NUMBERS, ids=lambda c: c.id)
+def test_number_typed_as_text_scores_as_the_sheet_does(case: Typed, good: Path, tmp_path: Path, fw: Framework) -> None:
+    """One error at the cell naming the number the text means; the data (and so every score) holds 0 there,
+    which is what N() gives the sheet's formulas; ``xlperf score`` stops naming the cell."""
+    sheet, cell = _where(fw, case.name)
+    path = _typed_into(good, tmp_path / f"{case.id}.xlsx", sheet, cell, case.value)
+    read = read_workbook(path)
+    at_cell = [f for f in read.findings if (f.sheet, f.cell) == (sheet, cell)]
+    assert [(f.code, f.severity) for f in at_cell] == [(case.notes[0], Severity.error)], at_cell
+    assert at_cell[0].expected == case.corrected and at_cell[0].found == case.value
+    assert "按 0 计算" in at_cell[0].message and CHINESE.search(at_cell[0].message)
+    assert read.data == _corrected(case, 0)
+
+    run = run_cli(["score", path])
+    assert run.code == 2 and f"{sheet}!{cell}" in run.err and "Traceback" not in run.err, run.err
 
 
 @pytest.mark.parametrize("case", AMBIGUOUS, ids=lambda c: c.id)

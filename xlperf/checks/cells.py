@@ -12,7 +12,7 @@ __all__ = ["ValueOutOfBounds", "EmptyRequiredInput", "ErrorValue", "FormulaInInp
 
 class TextInNumberCell(ReaderCheck):
     """检查内容：数字单元格中是文字，无法识别为数字（以文本格式保存、但能读出的数字见 XP214）。
-    为何重要：文字不能参与公式计算，表内得分会出错或为 0。
+    为何重要：表内公式把文字按 0 计算，校验也按 0 计算，相关得分和合计因此偏低。
     示例：在“公务接待费 实际支出”中填写“约1.6”。
     如何修改：只填写数字（单位见“单位”列），单元格格式设为数值。"""
 
@@ -20,30 +20,30 @@ class TextInNumberCell(ReaderCheck):
 
 
 class UnitSuffix(ReaderCheck):
-    """检查内容：数字后带了单位（如“1,234.56万元”“17人”），已去掉单位读取。
-    为何重要：带单位的文字在 Excel 中不是数字，表内公式无法计算。
+    """检查内容：数字后带了单位（如“1,234.56万元”“17人”），是文字而不是数值；说明中给出去掉单位后的数。
+    为何重要：带单位的文字在 Excel 中不是数字，表内公式按 0 计算，校验也按 0 计算。
     示例：填写“730.68万元”。
     如何修改：只填写数字 730.68，单位已在“单位”列注明。"""
 
-    code, name, severity, title, family = "XP202", "unit-suffix", Severity.info, "数字带单位", "cells"
+    code, name, severity, title, family = "XP202", "unit-suffix", Severity.error, "数字带单位", "cells"
 
 
 class PercentString(ReaderCheck):
-    """检查内容：比率以文字“97.65%”输入（而非百分比格式的数字），已按百分数读取。
-    为何重要：文字形式的百分数不参与表内计算。
+    """检查内容：比率以文字“97.65%”输入（而非百分比格式的数字）；说明中给出它表示的百分数。
+    为何重要：文字形式的百分数不参与表内计算，表内公式和校验都按 0 计算。
     示例：在设为文本格式的单元格中输入“97.65%”。
     如何修改：把单元格格式设为百分比后输入 97.65%。"""
 
-    code, name, severity, title, family = "XP203", "percent-string", Severity.info, "百分数以文字输入", "cells"
+    code, name, severity, title, family = "XP203", "percent-string", Severity.error, "百分数以文字输入", "cells"
 
 
 class FullWidthDigits(ReaderCheck):
-    """检查内容：数字使用了全角字符（如“１２３．４５”），已按半角读取。
-    为何重要：全角数字是文字，Excel 不会计算。
+    """检查内容：数字使用了全角字符（如“１２３．４５”），是文字而不是数值；说明中给出对应的半角数字。
+    为何重要：全角数字是文字，表内公式按 0 计算，校验也按 0 计算。
     示例：用中文输入法输入“８．６７”。
     如何修改：切换到半角（英文）输入后重新输入数字。"""
 
-    code, name, severity, title, family = "XP204", "fullwidth-digits", Severity.info, "全角数字", "cells"
+    code, name, severity, title, family = "XP204", "fullwidth-digits", Severity.error, "全角数字", "cells"
 
 
 class NegativeAmount(ReaderCheck):
@@ -92,12 +92,12 @@ class ErrorValue(ReaderCheck):
 
 
 class ThousandsSeparator(ReaderCheck):
-    """检查内容：数字以带千分位逗号的文字输入（如“1,234.56”），已去掉逗号读取。
-    为何重要：文字形式的数字不参与表内计算。
+    """检查内容：数字以带千分位逗号的文字输入（如“1,234.56”），是文字而不是数值；说明中给出去掉逗号后的数。
+    为何重要：文字形式的数字不参与表内计算，表内公式和校验都按 0 计算。
     示例：从 Word 报告中复制“42,507.85”粘贴为文本。
     如何修改：粘贴为数值，或手工输入不带逗号的数字。"""
 
-    code, name, severity, title, family = "XP210", "thousands-separator", Severity.info, "千分位逗号", "cells"
+    code, name, severity, title, family = "XP210", "thousands-separator", Severity.error, "千分位逗号", "cells"
 
 
 class InvalidChoice(ReaderCheck):
@@ -128,12 +128,13 @@ class FormulaInInput(ReaderCheck):
 
 
 class NumberStoredAsText(ReaderCheck):
-    """检查内容：数字以文本格式保存（单元格设为文本格式后输入，或从其他系统粘贴为文本），已按数值读取。
-    为何重要：Excel 的公式把文本当作 0 或跳过，表内显示的得分可能与按数值计算的得分不同。
+    """检查内容：数字以文本格式保存（单元格设为文本格式后输入，或从其他系统粘贴为文本），单元格显示为琥珀色；
+    说明中给出它表示的数。
+    为何重要：表内公式把文本格式的数字按 0 计算，校验与表内一致也按 0 计算，相关得分和合计因此偏低。
     示例：单元格被设为文本格式后输入 1.64。
     如何修改：把单元格格式设为数值后重新输入数字。"""
 
-    code, name, severity, title, family = ("XP214", "number-stored-as-text", Severity.warning, "数字以文本格式保存",
+    code, name, severity, title, family = ("XP214", "number-stored-as-text", Severity.error, "数字以文本格式保存",
                                            "cells")
 
 

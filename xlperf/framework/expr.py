@@ -348,7 +348,14 @@ def _excel(node: ast.expr, name_of: Callable[[str], str], parent_prec: int) -> s
     if isinstance(node, ast.Call):
         assert isinstance(node.func, ast.Name)
         args = ",".join(_excel(a, name_of, ARG) for a in node.args)
-        if node.func.id == "count":  # filled rows: computed columns show "" in empty rows, COUNTA would count them
+        if node.func.id == "count":
+            # A renderer may say how its column counts (numbers only, as the engine counts a number column
+            # whose text cells it reads as empty); otherwise the filled cells: computed columns show "" in
+            # empty rows, where COUNTA would count them.
+            count_of = getattr(name_of, "count", None)
+            arg = node.args[0]
+            if count_of is not None and isinstance(arg, ast.Name) and (text := count_of(arg.id)) is not None:
+                return str(text)
             return f'SUMPRODUCT(--({args}<>""))'
         if node.func.id == "sumif":  # the flag column renders as --(range="是"): a product selects the rows
             return f"SUMPRODUCT({args})"

@@ -223,11 +223,11 @@ def engine_cell_values(plan: Plan, env: Mapping[str, Any], result: Any, location
                 put(h.sheet, h.cell, formula, (self_value(row) or Decimal(0)) - result.total.computed)
             elif srow is not None and srow.indicator is not None and srow.indicator.id in by_id:
                 computed = by_id[srow.indicator.id].computed
-                if srow.indicator.rule is not None:  # a leaf: IF(G="","",G-F)
+                if srow.indicator.rule is not None:  # a leaf: IF(G="","",N(G)-F)
                     if own is None:
                         put(h.sheet, h.cell, formula, "")
-                    elif isinstance(own, Decimal):
-                        put(h.sheet, h.cell, formula, own - computed)
+                    else:
+                        put(h.sheet, h.cell, formula, (own if isinstance(own, Decimal) else Decimal(0)) - computed)
                 else:
                     put(h.sheet, h.cell, formula, (self_value(row) or Decimal(0)) - computed)
         elif col == SCORE_COLS["explain"]:

@@ -1,7 +1,9 @@
 """Turn what a person typed into a typed value, or a clear Chinese complaint.
 
-Unambiguous forms are read and noted (thousands separators, a 万元 suffix, full-width digits, "97.65%"
-in a rate cell); anything else is refused with the reason, never guessed.
+A number cell holding text is an error, and computes as 0, as the sheet's formulas compute it (they read
+every input through N()); for the unambiguous forms (thousands separators, a 万元 suffix, full-width
+digits, "97.65%" in a rate cell) the message says which number the text would be. Anything else is
+refused with the reason, never guessed.
 
 Numbers are bounded before any arithmetic (a hostile ``1E+999999`` would make ``int()`` run for minutes):
 at most :data:`MAX_DIGITS` mantissa digits and an exponent of at most :data:`MAX_EXPONENT`, then a
@@ -65,6 +67,7 @@ UNIT_SUFFIXES = {"money": ("万元",), "count": ("人", "个", "件", "项", "�
 class CellNote:
     code: str
     message: str
+    expected: object = None  # what the cell should hold, when the text says it (a number typed as text)
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Parsed:
     value: Decimal | bool | str | int | None
     notes: list[CellNote] = field(default_factory=list)
     error: CellNote | None = None
+    sheet_value: Decimal | None = None  # with an error: what the sheet's formulas compute with instead
 
 
 def bounded_decimal(text: str) -> Decimal | None:
@@ -168,18 +172,62 @@ def parse_cell(raw: RawCell | None, spec: NameSpec) -> Parsed:
                                       "请把单元格格式改为数值后重新输入")
         return out
     if raw.type == "b":
-        out.error = CellNote("XP201", f"此处应填写数字，单元格中是逻辑值 {'TRUE' if raw.value == '1' else 'FALSE'}")
+        truth = raw.value == "1"
+        out.sheet_value = Decimal(1 if truth else 0)  # N(TRUE) is 1, as in the sheet's formulas
+        out.error = CellNote("XP201", f"此处应填写数字，单元格中是逻辑值 {'TRUE' if truth else 'FALSE'}"
+                                      f"（表内公式和校验都按 {1 if truth else 0} 计算）")
         return out
+    if raw.type != "n":  # text in a number cell (shared, inline or a formula's string result)
+        return _text_number(raw.value, spec, out)
     try:
-        number = _decimal(raw.value) if raw.type in ("n", "str") else None
-        if number is None:
-            number = _from_text(raw.value, spec, out)
-            if number is None:
-                return out
+        number = _decimal(raw.value)
     except _OutOfRange:
         out.error = _out_of_range(raw.value, spec)
         return out
+    if number is None:
+        out.error = CellNote("XP201", f"“{_short(raw.value)}”不是数字，请只填写数字")
+        return out
     return _finish_number(number, spec, out)
+
+
+TEXT_READS_AS = Decimal(0)
+"""What the sheet computes with when a number cell holds text: every formula reads an input as N(name),
+and N() of a text is 0 in Excel, WPS and LibreOffice alike (whatever the locale). The engine reads the
+same 0, so the sheet and ``xlperf score`` agree; the finding says what the text would have meant."""
+
+_TEXT_CODES = ("XP203", "XP202", "XP210", "XP204", "XP214")
+"""The code of a text number: its most specific reason first (percent, unit, separators, full width)."""
+
+
+def _text_number(text: str, spec: NameSpec, out: Parsed) -> Parsed:
+    """A number cell holding text: an error, scored as the sheet scores it (0); the message says what the
+    text would be as a number, so the department can retype it."""
+    out.sheet_value = TEXT_READS_AS
+    kept, out.notes = out.notes, []  # a formula note stays; the reasons gathered below go into the error
+    try:
+        reading = _from_text(text, spec, out)
+    except _OutOfRange:
+        reading, out.error = None, _out_of_range(text, spec)
+    reasons, out.notes = out.notes, kept
+    if reading is None:
+        assert out.error is not None
+        out.error = CellNote(out.error.code, f"{out.error.message}。{_AS_ZERO}")
+        return out
+    checked = _finish_number(reading, spec, Parsed(None))
+    if checked.error is not None:  # a text that would be a wrong number anyway (negative, 1.5 people …)
+        out.error = CellNote(checked.error.code, f"“{_short(text)}”是文字，且{checked.error.message}。{_AS_ZERO}")
+        return out
+    value = checked.value
+    shown = f"{Decimal(str(value)) * 100:f}".rstrip("0").rstrip(".") + "%" if spec.kind == "rate" else str(value)
+    codes = {n.code for n in reasons}
+    code = next((c for c in _TEXT_CODES if c in codes), "XP214")
+    why = "、".join(n.message for n in reasons)
+    out.error = CellNote(code, f"“{_short(text)}”是文字（{why or '以文本格式保存的数字'}），不是数值：{_AS_ZERO}。"
+                               f"请把单元格格式设为“常规”或“数值”后重新输入 {shown}", expected=value)
+    return out
+
+
+_AS_ZERO = "表内公式按 0 计算，校验也按 0 计算（单元格显示为琥珀色）"
 
 
 def _plain_number_text(text: str) -> str:
@@ -190,7 +238,8 @@ def _plain_number_text(text: str) -> str:
 
 
 def _from_text(text: str, spec: NameSpec, out: Parsed) -> Decimal | None:
-    """A number typed as text: accept the unambiguous forms, with a note for each."""
+    """The number a text means, in its unambiguous forms, with a note (a reason) for each oddity; None
+    with ``out.error`` set when it means none."""
     original = _short(text)
     if len(text) > 4 * MAX_NUMBER_TEXT:  # no real figure is this long: say so without reading it all
         if _NUMBER.match(text.strip(_PLAIN_SPACE)):
@@ -201,15 +250,15 @@ def _from_text(text: str, spec: NameSpec, out: Parsed) -> Decimal | None:
     junk = _PLAIN_SPACE + "".join(ch for ch in text if _invisible(ch))
     core = text.strip(junk)
     if hidden and not _invisible(core):
-        out.notes.append(CellNote("XP214", f"“{original}”首尾含{'、'.join(hidden)}，已去掉后按数值读取"))
+        out.notes.append(CellNote("XP214", f"首尾含{'、'.join(hidden)}"))
     normalized = unicodedata.normalize("NFKC", core).strip(junk)
     if normalized != core:
-        out.notes.append(CellNote("XP204", f"“{original}”含全角字符，已按半角读取为“{_short(normalized)}”"))
+        out.notes.append(CellNote("XP204", "含全角字符"))
     text = normalized
     for suffix in UNIT_SUFFIXES.get(spec.kind, ()):
         if text.endswith(suffix) and len(text) > len(suffix):
             text = text[: -len(suffix)].rstrip(_PLAIN_SPACE)
-            out.notes.append(CellNote("XP202", f"“{original}”带单位“{suffix}”，已去掉单位读取（本单元格单位为{spec.unit or suffix}）"))
+            out.notes.append(CellNote("XP202", f"带单位“{suffix}”"))
             break
     if spec.kind == "money" and (text.endswith("元") or text.endswith("千元") or text.endswith("亿元")):
         out.error = CellNote("XP201", f"“{original}”的单位不是万元，请换算为万元后只填写数字")
@@ -223,13 +272,12 @@ def _from_text(text: str, spec: NameSpec, out: Parsed) -> Decimal | None:
     spaced = any(ch in _PLAIN_SPACE for ch in text) and any(ch in _PLAIN_SPACE for ch in core)
     inner = _invisible(core) + (["空格"] if spaced else [])
     if inner and _is_number(_strip_all(text)):
-        out.notes.clear()  # nothing was read: no "read as …" notes
         out.error = CellNote("XP201", f"“{original}”的数字中间有{'、'.join(inner)}，无法确定是哪个数，"
                                       "请删除后重新输入数字")
         return None
     if _THOUSANDS.match(text):
         text = text.replace(",", "")
-        out.notes.append(CellNote("XP210", f"“{original}”含千分位逗号，已读取为 {text}"))
+        out.notes.append(CellNote("XP210", "含千分位逗号"))
     number = _decimal(text)
     if number is None:
         named = f"（含{'、'.join(hidden)}）" if hidden else ""
@@ -238,11 +286,7 @@ def _from_text(text: str, spec: NameSpec, out: Parsed) -> Decimal | None:
         return None
     if percent:
         number = number / 100
-        out.notes.append(CellNote("XP203", f"“{original}”以文字形式输入，已按百分数读取为 {number * 100:.2f}%"))
-    elif not any(n.code in ("XP214", "XP202", "XP210", "XP204") for n in out.notes):
-        out.notes.append(CellNote("XP214", f"“{original}”是以文本格式保存的数字，校验已按数值读取；但表内公式不按它"
-                                           "计算（单元格显示为琥珀色），表内得分可能与校验结果不同。请把单元格格式"
-                                           "改为数值后重新输入"))
+        out.notes.append(CellNote("XP203", "以文字输入的百分数"))
     return number
 
 

@@ -105,9 +105,15 @@ class Plan:
         return c.ref if c else name
 
 
+NUMBER_KINDS = ("money", "count", "rate", "int", "points", "number")
+"""Kinds whose cells hold numbers: a formula reads a typed one through N(), so text there is 0."""
+
+
 def name_of_factory(cat: dict[str, NameSpec], rate_decimals: int = 4) -> Callable[[str], str]:
     """How a name appears inside a formula: booleans chosen from a 是/否 list compare with "是";
-    rates typed by the department are rounded like computed rates (as the engine does)."""
+    numbers typed by the department are read through N(), so a number stored as text is 0 in every
+    formula (Excel would convert it in arithmetic but not in comparisons, and per locale; the engine reads
+    the same 0 and the validator reports the cell); typed rates are rounded like computed rates."""
 
     def name_of(name: str) -> str:
         spec = cat.get(name)
@@ -118,9 +124,21 @@ def name_of_factory(cat: dict[str, NameSpec], rate_decimals: int = 4) -> Callabl
         if spec is not None and spec.kind in BOOL_KINDS and spec.is_input:
             return f'({name}="是")'
         if spec is not None and spec.kind == "rate" and spec.role == "input":
-            return f"ROUND({name},{rate_decimals})"
+            return f"ROUND(N({name}),{rate_decimals})"
+        if spec is not None and spec.kind in NUMBER_KINDS and spec.is_input:
+            return f"N({name})"
         return name
 
+    def count(name: str) -> str | None:
+        """count(t.col) of a number column counts its numbers (text and blanks are empty to the engine)."""
+        spec = cat.get(name)
+        if spec is None or spec.role != "column":
+            return None
+        table, column = name.split(".", 1)
+        ref = column_range_name(table, column)
+        return f"COUNT({ref})" if spec.kind in NUMBER_KINDS else f'SUMPRODUCT(--({ref}<>""))'
+
+    name_of.count = count  # type: ignore[attr-defined]  # read by expr's count() rendering
     return name_of
 
 
@@ -235,7 +253,7 @@ def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], 
             plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['self']}{row}", None, self_formula))
         plan.cells[score_name] = CellPlan(SCORE_SHEET, f"{c['score']}{row}", score_name, formula, cat[score_name])
         plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['delta']}{row}", None,
-                                     f'IF({c["self"]}{row}="","",{c["self"]}{row}-{c["score"]}{row})'))
+                                     f'IF({c["self"]}{row}="","",N({c["self"]}{row})-{c["score"]}{row})'))  # text: 0
         row += 1
         if ind.rule is not None:
             for spec in judged_by_indicator.get(ind.id, []):
@@ -317,7 +335,9 @@ def _plan_table(plan: Plan, fw: Framework, sheet: str, row: int, block: Block, n
                 if name in letters:
                     kind = next(c.kind for c in table.columns if c.name == name)
                     ref = f"${letters[name]}{r}"
-                    return f'({ref}="是")' if kind in BOOL_KINDS else ref
+                    if kind in BOOL_KINDS:
+                        return f'({ref}="是")'
+                    return f"N({ref})" if kind in NUMBER_KINDS else ref  # text in a number cell is 0
                 return name_of(name)
             plan.helpers.append(CellPlan(sheet, f"{letters[col.name]}{r}", None,
                                          f'IF(${key}{r}="","",{expr.to_excel(local)})'))

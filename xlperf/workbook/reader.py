@@ -23,8 +23,7 @@ from .xlsx import Book, BookTooLarge, RawCell, open_book
 
 __all__ = ["UnreadableWorkbook", "WorkbookRead", "read_department", "read_workbook"]
 
-NOTE_SEVERITY = {"XP214": Severity.warning, "XP202": Severity.info, "XP203": Severity.info, "XP204": Severity.info,
-                 "XP210": Severity.info, "XP213": Severity.info}
+NOTE_SEVERITY = {"XP213": Severity.info}
 
 
 class UnreadableWorkbook(InputError):
@@ -189,8 +188,10 @@ def _read_values(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
                                         message=f"{spec.label}：{note.message}"))
         if parsed.error is not None:
             out.findings.append(Finding(code=parsed.error.code, severity=Severity.error, sheet=loc[0], cell=loc[1],
-                                        found=_shown(book.cell(*loc)), indicator=spec.indicator,
-                                        message=f"{spec.label}：{parsed.error.message}"))
+                                        found=_shown(book.cell(*loc)), expected=parsed.error.expected,
+                                        indicator=spec.indicator, message=f"{spec.label}：{parsed.error.message}"))
+            if parsed.sheet_value is not None:  # scored as the sheet computes it (text is 0 there)
+                out.values[name] = int(parsed.sheet_value) if spec.kind in ("count", "int") else parsed.sheet_value
             continue
         if parsed.value is None:
             if spec.required:
@@ -231,9 +232,11 @@ def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
                 for note in parsed.notes:
                     out.findings.append(Finding(code=note.code, severity=NOTE_SEVERITY.get(note.code, Severity.info),
                                                 sheet=tp.sheet, cell=cell, message=f"{label}：{note.message}"))
-                if parsed.error is not None:
+                if parsed.error is not None:  # left empty: the sheet's aggregates skip text, N() reads 0
                     out.findings.append(Finding(code=parsed.error.code, severity=Severity.error, sheet=tp.sheet,
-                                                cell=cell, message=f"{label}：{parsed.error.message}"))
+                                                cell=cell, found=_shown(out.book.cell(tp.sheet, cell)),
+                                                expected=parsed.error.expected,
+                                                message=f"{label}：{parsed.error.message}"))
                 elif parsed.value is not None:
                     row[col.name] = parsed.value
                 elif col.required:

@@ -90,7 +90,7 @@ def _absolute(cell: str) -> str:
 
 
 def _text_number_rule(ws: Worksheet, coordinate: str) -> None:
-    """A number typed as text shows amber: the sheet's formulas do not compute with it (see 填报说明)."""
+    """A number typed as text shows amber: the sheet's formulas read it as 0, and so does the validator."""
     ws.conditional_formatting.add(coordinate, FormulaRule(formula=[f"ISTEXT({coordinate})"],
                                                           fill=_dxf(TEXT_NUMBER_FILL), stopIfTrue=True))
 
@@ -182,8 +182,9 @@ def _guide(ws: Worksheet, fw: Framework) -> None:
         ("校验", "填完后点击功能区“绩效自评 → 一键校验”，或运行 xlperf validate 文件名.xlsx；结果写入“校验结果”工作表。"),
         ("颜色说明", "浅黄 = 数据输入；浅蓝 = 报告中引用的数值；浅绿 = 公式计算；橙色 = 与核对值不一致；"
                  "琥珀色 = 以文本格式保存的数字。"),
-        ("文本数字", "以文本格式保存的数字不参与表内计算（评判得分等按 0 计，比较大小的结果也不可靠），单元格显示为琥珀色；"
-                 "请删除后重新输入数字，或用“转换为数字”改正。xlperf 校验时按数值读取并提示，表内得分可能与校验结果不同。"),
+        ("文本数字", "以文本格式保存的数字（含带单位、千分位逗号、全角数字或“%”的文字）在表内所有公式中按 0 计算，"
+                 "单元格显示为琥珀色；一键校验同样按 0 计算，并报告为错误，说明中给出它表示的数。请把单元格格式设为"
+                 "“常规”或“数值”后重新输入数字，或用“转换为数字”改正。"),
     ]
     widths = (14, 86)
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = widths
