@@ -134,11 +134,14 @@ def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
     """Computed table columns, row by row; every declared column exists (empty table: no rows).
 
     In a row's own formulas an empty typed cell reads as the sheet reads it (0, 否, empty text), so the
-    sheet and the engine agree; aggregates see it as empty (count does not count it)."""
+    sheet and the engine agree; aggregates see it as empty (count does not count it). A row whose first
+    column is empty has no computed values (the sheet's row formulas test that column), while its typed
+    numbers still count in aggregates, as in the sheet's SUM."""
     for table in fw.form.tables:
         first = f"{table.name}.{table.columns[0].name}"
         n = len(env.get(first, ()))  # type: ignore[arg-type]
         rows: list[dict[str, Value]] = [{} for _ in range(n)]
+        keyed = [v is not None and str(v).strip() != "" for v in env.get(first) or (None,) * n]  # type: ignore[union-attr]
         for col in table.columns:
             key = f"{table.name}.{col.name}"
             if col.expr is None:
@@ -151,9 +154,9 @@ def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
                 continue
             expr = parse(col.expr)
             out = []
-            for row in rows:
+            for row, has_key in zip(rows, keyed):
                 try:
-                    v: Any = expr.evaluate({**env, **row})
+                    v: Any = expr.evaluate({**env, **row}) if has_key else None
                 except ExprError:
                     v = None
                 if v is not None:

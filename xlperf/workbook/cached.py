@@ -26,7 +26,7 @@ from lxml import etree
 from ..framework.expr import ExprError, parse, quantize
 from ..framework.models import Framework
 from .layout import SCORE_SHEET
-from .plan import CHART_COLS, FORM_COLS, SCORE_COLS, Plan, _schedule_rule
+from .plan import CHART_COLS, FORM_COLS, SCORE_COLS, Plan, _schedule_rule, table_row_used
 
 __all__ = ["Cached", "add_cached_values", "cache_results", "engine_cell_values", "save_with_results"]
 
@@ -144,14 +144,13 @@ def engine_cell_values(plan: Plan, env: Mapping[str, Any], result: Any, location
     computed_cols = {(tp.sheet, letter): (tp, col) for tp in plan.tables.values()
                      for t in plan.framework.form.tables if t.name == tp.name
                      for col in t.columns if col.expr is not None for letter in [tp.columns[col.name]]}
-    table_rows: dict[str, dict[int, int]] = {}  # table → sheet row → index of the filled row
+    table_rows: dict[str, dict[int, int]] = {}  # table → sheet row → index of the row read (as the reader reads)
     for tp in plan.tables.values():
         table = next(t for t in plan.framework.form.tables if t.name == tp.name)
-        key = tp.columns[next(c.name for c in table.columns if c.expr is None)]
+        letters = [tp.columns[c.name] for c in table.columns if c.expr is None]
         filled: dict[int, int] = {}
         for r in range(tp.first_row, tp.last_row + 1):
-            value = typed(tp.sheet, f"{key}{r}")
-            if value is not None and str(value).strip():
+            if table_row_used(raw, tp.sheet, [f"{letter}{r}" for letter in letters]):
                 filled[r] = len(filled)
         table_rows[tp.name] = filled
     stated_env = dict(env)

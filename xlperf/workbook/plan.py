@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..catalog import NameSpec, catalog
 from ..framework.expr import parse
@@ -107,6 +108,17 @@ class Plan:
 
 NUMBER_KINDS = ("money", "count", "rate", "int", "points", "number")
 """Kinds whose cells hold numbers: a formula reads a typed one through N(), so text there is 0."""
+
+
+def filled(raw: Any) -> bool:
+    """A typed cell holds something (not blank, not only spaces)."""
+    return raw is not None and raw.value is not None and bool(str(raw.value).strip())
+
+
+def table_row_used(cell: Callable[[str, str], Any], sheet: str, refs: list[str]) -> bool:
+    """A table row counts when any of its typed cells holds something: the sheet's SUM, COUNT … see it
+    whether or not its first column is filled (only the computed columns test that)."""
+    return any(filled(cell(sheet, ref)) for ref in refs)
 
 
 def name_of_factory(cat: dict[str, NameSpec], rate_decimals: int = 4) -> Callable[[str], str]:

@@ -17,7 +17,7 @@ from ..findings import Finding, Severity
 from ..framework.models import Framework
 from .cells import parse_cell
 from .layout import SCORE_SHEET
-from .plan import Plan, plan_for
+from .plan import Plan, filled, plan_for, table_row_used
 from .safety import FileIssue, FileRefused, is_fatal, precheck
 from .xlsx import Book, BookTooLarge, RawCell, open_book
 
@@ -212,7 +212,11 @@ def _bounds(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
 
 
 def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
-    """Filled rows of every table (a row is filled when its first column is); computed columns are not read."""
+    """Rows of every table that hold anything typed; computed columns are not read.
+
+    A row whose first column is empty is still read: the sheet's aggregates (SUM, COUNT …) take its
+    numbers, only its computed columns stay empty (their formulas test the first column), and so does
+    the engine; the empty first column is reported."""
     for table in out.framework.form.tables:
         tp = out.plan.tables.get(table.name)
         if tp is None or tp.sheet not in out.book.sheets:
@@ -220,9 +224,15 @@ def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
         typed = [c for c in table.columns if c.expr is None]
         rows: list[dict[str, Any]] = []
         for r in range(tp.first_row, tp.last_row + 1):
-            key = out.book.cell(tp.sheet, f"{tp.columns[typed[0].name]}{r}")
-            if key is None or key.value is None or not str(key.value).strip():
+            if not table_row_used(out.book.cell, tp.sheet, [f"{tp.columns[c.name]}{r}" for c in typed]):
                 continue
+            key_cell = f"{tp.columns[typed[0].name]}{r}"
+            if not filled(out.book.cell(tp.sheet, key_cell)):
+                key_label = cat[f"{table.name}.{typed[0].name}"].label
+                out.findings.append(Finding(
+                    code="XP207", name="empty-required-input", severity=Severity.error, sheet=tp.sheet, cell=key_cell,
+                    message=f"{table.label}第 {r - tp.first_row + 1} 行填写了数据，但第一列“{key_label}”为空：本行的"
+                            f"计算列不计算，已填的数仍计入表内合计。请填写“{key_label}”，或删除本行数据"))
             row: dict[str, Any] = {}
             for col in typed:
                 cell = f"{tp.columns[col.name]}{r}"

@@ -265,7 +265,7 @@ def _table(ws: Worksheet, plan: Plan, name: str, cat: dict[str, NameSpec], value
     table = next(t for t in plan.framework.form.tables if t.name == name)
     last_col = len(table.columns)
     title = ws.cell(row=tp.title_row, column=1,
-                    value=f"{table.label}（每行一项，可在空白行中增加本部门的项目；第一列为空的行不计入）")
+                    value=f"{table.label}（每行一项，可在空白行中增加本部门的项目；请先填第一列：第一列为空的行不计算本行的计算列）")
     title.font, title.fill = BOLD, BLOCK_FILL
     ws.merge_cells(start_row=tp.title_row, start_column=1, end_row=tp.title_row, end_column=max(last_col, 5))
     for col in table.columns:
