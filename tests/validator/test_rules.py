@@ -216,12 +216,12 @@ def _run(bases: dict[str, Path], tmp_path: Path, case_id: str) -> FileReport:
     ("fw-version-changed", Severity.warning, "warnings"),
     ("other-fw-id-explicit-framework", Severity.error, "invalid"),
     ("fw-id-name-deleted", Severity.error, "error"),
-    ("number-stored-as-text", Severity.warning, "warnings"),  # read as 1.64: a note, not a refusal
+    ("number-stored-as-text", Severity.error, "invalid"),  # 0 in the sheet's formulas, so in the score
     ("text-in-money", Severity.error, "invalid"),
-    ("wanyuan-suffix", Severity.info, "ok"),
-    ("percent-text", Severity.info, "ok"),
-    ("fullwidth-money", Severity.info, "ok"),
-    ("thousands-text", Severity.info, "ok"),
+    ("wanyuan-suffix", Severity.error, "invalid"),
+    ("percent-text", Severity.error, "invalid"),
+    ("fullwidth-money", Severity.error, "invalid"),
+    ("thousands-text", Severity.error, "invalid"),
     ("formula-in-input", Severity.info, "ok"),
     ("delete-input-name", Severity.warning, "warnings"),
     ("reception-over-budget", Severity.warning, "warnings"),
@@ -276,8 +276,8 @@ def test_adjustment_ratio_value(bases: dict[str, Path], tmp_path: Path) -> None:
 # Tolerated: harmless differences that must NOT be reported ---------------------------------------------------
 
 TOLERATED: list[Case] = [
-    Case("formula-spacing", "XP123", lambda x: x.set_formula(EXEC, "B15", "basic_actual + project_actual"), []),
-    Case("formula-case", "XP123", lambda x: x.set_formula(EXEC, "B15", "BASIC_ACTUAL+PROJECT_ACTUAL"), []),
+    Case("formula-spacing", "XP123", lambda x: x.set_formula(EXEC, "B15", "basic_actual + N( project_actual )"), []),
+    Case("formula-case", "XP123", lambda x: x.set_formula(EXEC, "B15", "BASIC_ACTUAL+n(PROJECT_ACTUAL)"), []),
     # what Excel stores for 12,693.28
     Case("float-noise-money", "XP208", lambda x: x.set_number_text(QTR, "B5", "12693.280000000001"), []),
     Case("float-noise-rate", "XP303", lambda x: x.set_number_text(EXEC, "B39", "0.97650000000000003"), []),
