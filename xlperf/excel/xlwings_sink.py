@@ -82,7 +82,7 @@ class XlwingsSink:
             return
         sheets = self.book.sheets
         if not self.has_sheet(RESULT_SHEET):
-            sheet = sheets.add(RESULT_SHEET, after=sheets[len(sheets) - 1])
+            sheet = sheets.add(RESULT_SHEET, after=self._last_visible())
             sheet.range((2, 1)).value = [list(HEADERS)]
             self._names = None
         sheet = sheets[RESULT_SHEET]
@@ -124,6 +124,17 @@ class XlwingsSink:
     def link_result(self, row: int, col: int, sheet: str, cell: str) -> None:
         self._links[(row, col)] = (sheet, cell)
 
+    def _last_visible(self) -> Any:
+        """Where a new sheet goes: after the last visible sheet (the record sheet at the end is very hidden)."""
+        sheets = self.book.sheets
+        for i in range(len(sheets) - 1, -1, -1):
+            try:
+                if sheets[i].api.Visible == -1:  # xlSheetVisible
+                    return sheets[i]
+            except Exception:  # noqa: BLE001 - a host without the property: the last sheet
+                break
+        return sheets[len(sheets) - 1]
+
     def _marks_name(self) -> str | None:
         """The record sheet's name as the book spells it (Excel's sheet names ignore case)."""
         self.has_sheet(MARKS_SHEET)
@@ -147,10 +158,11 @@ class XlwingsSink:
         try:
             name = self._marks_name()
             if name is None:
-                sheet = sheets.add(MARKS_SHEET, after=sheets[len(sheets) - 1])
+                sheet = sheets.add(MARKS_SHEET, after=self._last_visible())
                 self._names = None
             else:
                 if not self._unlock(name):  # protected with a password (through VBA)
+                    self.problems.append(f"标色记录改存在“{RESULT_SHEET}”的隐藏列")
                     return False
                 sheet = sheets[name]
                 sheet.clear_contents()
