@@ -94,7 +94,8 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
     # 1. undo the highlights of the previous run (fill and the user's own note restored)
     stored = sink.read_marks(MARKS_FIRST_ROW - 1 + MARKS_MAX)
     intact = bool(stored) and stored[0][:1] == [MARKS_TITLE]  # type: ignore[index]
-    legacy = _records(sink, (_legacy_row(sink.read_result(row, LEGACY_MARK_COL)) for row in range(FIRST_ROW, last + 1)))
+    legacy = _records(sink, (_legacy_row(sink.read_result(row, LEGACY_MARK_COL))
+                             for row in range(FIRST_ROW, last + 1)))
     # column L is cleared by every run that could write the record sheet: when it holds records, they are newer
     marks = legacy or _records(sink, (stored or [])[MARKS_FIRST_ROW - 1:])
     for mark in reversed(marks):  # last made, first undone: two records of one merged cell end right
