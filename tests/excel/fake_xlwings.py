@@ -205,6 +205,19 @@ class FakeSheetApi:
         for name, value in allow.items():
             setattr(p, ALLOW_TO_OPENPYXL[name], not value)
 
+    @property
+    def Visible(self) -> int:  # noqa: N802 - XlSheetVisibility: -1 visible, 0 hidden, 2 very hidden
+        return {"visible": -1, "hidden": 0, "veryHidden": 2}[self.sheet.ws.sheet_state]
+
+    @Visible.setter
+    def Visible(self, value: int | bool) -> None:  # noqa: N802
+        CALLS["Sheet.Visible"] += 1
+        state = {True: "visible", -1: "visible", False: "hidden", 0: "hidden", 2: "veryHidden"}[value]
+        if state != "visible" and not any(ws.sheet_state == "visible" for ws in self.sheet.book.wb.worksheets
+                                          if ws is not self.sheet.ws):
+            raise ComError("工作簿中至少要有一个可见的工作表")
+        self.sheet.ws.sheet_state = state
+
     def Columns(self, index: int) -> Any:  # noqa: N802
         dim = self.sheet.ws.column_dimensions[get_column_letter(index)]
 
@@ -248,6 +261,13 @@ class FakeSheet:
     def __getitem__(self, ref: str) -> FakeRange:
         return self.range(ref)
 
+    def clear_contents(self) -> None:
+        CALLS["Sheet.clear_contents"] += 1
+        self.check_unlocked("清除内容", cells=True)
+        for row in self.ws.iter_rows():
+            for cell in row:
+                cell.value = None
+
     @property
     def used_range(self) -> Any:
         return SimpleNamespace(last_cell=SimpleNamespace(row=self.ws.max_row, column=self.ws.max_column))
@@ -270,10 +290,15 @@ class FakeSheets:
     def __getitem__(self, key: int | str) -> FakeSheet:
         if isinstance(key, int):
             return FakeSheet(self.book, self.book.wb.worksheets[key])
-        return FakeSheet(self.book, self.book.wb[key])
+        found = [ws for ws in self.book.wb.worksheets if ws.title.casefold() == key.casefold()]  # as Excel does
+        if not found:
+            raise ComError(f"下标越界：{key}")
+        return FakeSheet(self.book, found[0])
 
     def add(self, name: str, before: Any = None, after: Any = None) -> FakeSheet:
         CALLS["Sheets.add"] += 1
+        if name.casefold() in {n.casefold() for n in self.book.wb.sheetnames}:  # chartsheets too
+            raise ComError(f"工作表名称“{name}”已被占用")
         index = self.book.wb.sheetnames.index(after.name) + 1 if after is not None else 0
         return FakeSheet(self.book, self.book.wb.create_sheet(name, index))
 

@@ -8,8 +8,6 @@ report: the two sinks must produce the same 校验结果 rows, highlights and co
 
 from __future__ import annotations
 
-import json
-
 import subprocess
 import sys
 from decimal import Decimal
@@ -24,10 +22,11 @@ from openpyxl import Workbook
 
 from xlperf.data.values import data_values
 from xlperf.excel import xlwings_sink
-from xlperf.excel.annotate import FIRST_ROW, MARK_COL, SEVERITY_COLORS, OpenpyxlSink, apply_findings
+from xlperf.excel.annotate import (FIRST_ROW, MARKS_FIRST_ROW, RESULT_COLS, SEVERITY_COLORS, OpenpyxlSink,
+                                   apply_findings)
 from xlperf.excel.xlwings_sink import XlwingsSink, copy_name, run_button, target_book
 from xlperf.findings import FileReport, Finding, Severity
-from xlperf.workbook.layout import RESULT_SHEET, SCORE_SHEET
+from xlperf.workbook.layout import MARKS_SHEET, RESULT_SHEET, SCORE_SHEET
 from xlperf.workbook.plan import plan_for
 from xlperf.workbook.template import INPUT_FILL, write_template
 
@@ -55,18 +54,18 @@ def open_book(path: Path, name: str = NAME, fullname: str = FULLNAME, **kwargs: 
 
 
 def values(wb: Workbook) -> dict[tuple[str, str], Any]:
-    return {(ws.title, c.coordinate): c.value for ws in wb.worksheets if ws.title != RESULT_SHEET
+    return {(ws.title, c.coordinate): c.value for ws in wb.worksheets if ws.title not in (RESULT_SHEET, MARKS_SHEET)
             for row in ws.iter_rows() for c in row if c.value is not None}
 
 
 def protection(wb: Workbook) -> dict[str, tuple[bool, bool, bool, bool]]:
     return {ws.title: (bool(ws.protection.sheet), bool(ws.protection.formatColumns), bool(ws.protection.formatRows),
-                       bool(ws.protection.formatCells)) for ws in wb.worksheets}
+                       bool(ws.protection.formatCells)) for ws in wb.worksheets if ws.title != MARKS_SHEET}
 
 
 def result_rows(wb: Workbook) -> list[list[Any]]:
     ws = wb[RESULT_SHEET]
-    rows = [[ws.cell(row=r, column=c).value for c in range(1, MARK_COL + 1)] for r in range(FIRST_ROW, ws.max_row + 1)]
+    rows = [[ws.cell(row=r, column=c).value for c in range(1, RESULT_COLS + 1)] for r in range(FIRST_ROW, ws.max_row + 1)]
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
     return rows
@@ -106,7 +105,7 @@ def test_main_validates_the_unsaved_book_and_annotates_it(seed_file: Path, monke
     assert len(copies) == 1 and Path(copies[0]).name == NAME and not Path(copies[0]).exists()
     assert addin.api.copies == []  # the add-in itself is never validated
     assert fx.CALLS["SaveCopyAs"] == 1
-    assert fx.CALLS["Range.value.set"] == 1  # all 校验结果 rows in one write
+    assert fx.CALLS["Range.value.set"] == 2  # all 校验结果 rows in one write, all highlight records in another
     # what the user sees
     prompt, title = book.app.alerts[-1]
     assert title == "xlperf 一键校验" and prompt.startswith("校验完成：错误 ")
@@ -151,8 +150,10 @@ def test_rerun_restores_fixed_cells_and_clears_old_rows(seed_file: Path) -> None
     at = set_value(book, "self_offpost_control", 1)
     first = run_button(addin)
     assert first is not None
-    marks = [r[MARK_COL - 1] for r in result_rows(book.wb)[1:] if r[MARK_COL - 1]]
-    assert json.dumps([at[0], at[1], INPUT_FILL.fgColor.rgb[-6:], None], ensure_ascii=False) in marks  # fill remembered
+    records = book.wb[MARKS_SHEET]
+    assert records.sheet_state == "veryHidden"
+    marks = [[c.value for c in row] for row in records.iter_rows(min_row=MARKS_FIRST_ROW, max_col=4)]
+    assert [at[0], at[1], INPUT_FILL.fgColor.rgb[-6:], None] in marks  # fill remembered
     n_first = len(result_rows(book.wb))
 
     set_value(book, "self_offpost_control", 0)  # the user fixes the self-score
@@ -167,7 +168,7 @@ def test_rerun_restores_fixed_cells_and_clears_old_rows(seed_file: Path) -> None
     assert len(rows) == n_first - len(gone)
     ws = book.wb[RESULT_SHEET]
     for row in range(FIRST_ROW + len(rows), FIRST_ROW + n_first):  # the old rows below are empty again
-        assert all(ws.cell(row=row, column=c).value is None for c in range(1, MARK_COL + 1))
+        assert all(ws.cell(row=row, column=c).value is None for c in range(1, RESULT_COLS + 1))
         assert ws[f"E{row}"].hyperlink is None  # and their links went with them
     assert rows == result_rows(reference(seed_file, second))  # as if written afresh
     # and a third run with nothing changed is stable
@@ -188,7 +189,7 @@ def test_a_book_without_a_result_sheet_gets_one(seed_file: Path) -> None:
     del book.wb[RESULT_SHEET]
     report = run_button(addin)
     assert report is not None
-    assert book.wb.sheetnames[-1] == RESULT_SHEET
+    assert [ws.title for ws in book.wb.worksheets if ws.sheet_state == "visible"][-1] == RESULT_SHEET
     ws = book.wb[RESULT_SHEET]
     assert [c.value for c in ws[2]][:8] == ["序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为"]
     assert len(result_rows(book.wb)) == 1 + len(report.findings)

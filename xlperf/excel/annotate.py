@@ -2,33 +2,59 @@
 
 The logic talks to a small :class:`BookSink` interface, so the same code serves the CLI's
 ``--annotate`` (an openpyxl copy of the submitted file) and the Excel button (xlwings, the live book),
-and is tested on Linux. It never changes a cell's value outside the 校验结果 sheet; highlights it made
-on a previous run are restored first, so re-running is clean.
+and is tested on Linux. It never changes a cell's value outside xlperf's own sheets; highlights it made
+on a previous run are undone first, so re-running is clean.
+
+Where the undo information lives: one record per highlighted cell (sheet, cell, original fill, original
+note) in the very hidden sheet :data:`MARKS_SHEET`, which the user cannot unhide from Excel's menus and
+which does not go when 校验结果 is deleted or renamed. Workbooks annotated before it existed keep their
+records in 校验结果's hidden column L (read, then cleared); that column is written again only when the
+record sheet cannot be (a sheet protected with a password). A workbook with neither (very old files, or a
+record sheet deleted through VBA) gets a last resort: highlights found by colour and note are undone
+against the regenerated template of a built-in framework, and a stale note of ours is never quoted again.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..findings import FileReport, Severity, plain_value
-from ..render.cellsafe import put, xml_text
+from ..render.cellsafe import CELL_MAX, put, xml_text
 from ..safe_io import OutputError, mark_workbook, same_file, write_atomically
 from ..review.explanations import EXPLAIN_COL, EXPLAIN_HEADER, ORPHAN_NOTE, RULE_COL, RULE_HEADER, key_of
 from ..review.explanations import explanations_from_rows
-from ..workbook.layout import RESULT_SHEET
+from ..workbook.layout import MARKS_SHEET, RESULT_SHEET
 
-__all__ = ["AnnotateError", "BookSink", "OpenpyxlSink", "SEVERITY_COLORS", "annotate_copy", "apply_findings"]
+__all__ = ["AnnotateError", "BookSink", "MARKS_SHEET", "OpenpyxlSink", "SEVERITY_COLORS", "annotate_copy",
+           "apply_findings"]
 
 SEVERITY_COLORS = {Severity.error: "FFC7CE", Severity.warning: "FFEB9C", Severity.info: "D9D2E9"}
 """Distinct from every fill the template uses (inputs, stated figures, computed cells)."""
 HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为", RULE_HEADER, EXPLAIN_HEADER)
 FIRST_ROW = 3
-MARK_COL = 12  # column L (hidden): [sheet, cell, original fill, original note] of each highlight we made
+LEGACY_MARK_COL = 12
+"""Column L (hidden) of 校验结果: a JSON [sheet, cell, original fill, original note] per highlight (older runs)."""
+RESULT_COLS = LEGACY_MARK_COL
+"""Columns of 校验结果's rows that a run rewrites (the old record column included, so it is cleared)."""
 COMMENT_AUTHOR = "xlperf"
 RESULT_ROWS_MAX = 100_000
 """Rows of an existing 校验结果 sheet that are cleared (a submitted sheet may claim a million)."""
+MARKS_TITLE = "xlperf 标色记录：下次校验时据此还原单元格原来的填充色和批注，请勿修改"
+MARKS_HEADERS = ("工作表", "单元格", "原填充色", "原批注")
+MARKS_FIRST_ROW = 3
+MARKS_COLS = len(MARKS_HEADERS)
+MARKS_MAX = RESULT_ROWS_MAX
+"""Highlights made (and records read) per run at most; a hostile record sheet may claim a million rows."""
+
+Mark = tuple[str, str, str | None, str | None]
+"""(sheet, cell, original fill as RRGGBB or None, original note or None) of one highlight we made."""
+_CELL_REF = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
+_RGB = re.compile(r"^[0-9A-Fa-f]{6}$")
+_MAX_ROW, _MAX_COL = 1_048_576, 16_384
 
 
 class AnnotateError(OutputError):
@@ -48,6 +74,14 @@ class BookSink(Protocol):
     def set_fill(self, sheet: str, cell: str, color: str | None) -> None: ...
     def get_comment(self, sheet: str, cell: str) -> str | None: ...
     def set_comment(self, sheet: str, cell: str, text: str | None) -> None: ...
+    def read_marks(self, limit: int) -> list[list[Any]] | None:
+        """The first ``limit`` rows (columns A–D) of the record sheet; None when the book has none.
+        The sheet is found whatever the case of its name (Excel's sheet names ignore case)."""
+        ...
+    def write_marks(self, rows: list[list[Any]]) -> bool:
+        """Replace the record sheet's content with ``rows`` as text cells and make it very hidden
+        (creating it if needed); False when it cannot be written."""
+        ...
 
 
 def apply_findings(sink: BookSink, report: FileReport) -> int:
@@ -58,20 +92,19 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
     # 0. the department's 出错说明 of the previous run, by finding key (never by row)
     explained = explanations_from_rows(sink.read_result, FIRST_ROW + 1, last)
     # 1. undo the highlights of the previous run (fill and the user's own note restored)
-    marks = 0
-    for row in range(FIRST_ROW, last + 1):
-        mark = _read_mark(sink.read_result(row, MARK_COL))
-        if mark is not None:
-            marks += 1
-            sheet, cell, fill, note = mark
-            if sink.has_sheet(sheet):
-                sink.set_fill(sheet, cell, fill)
-                sink.set_comment(sheet, cell, note)
-    if not marks and (not had_results or sink.read_result(FIRST_ROW + 1, 2)):
-        _recover_stranded(sink, report)  # 校验结果 deleted, renamed or its hidden column cleared
+    stored = sink.read_marks(MARKS_FIRST_ROW - 1 + MARKS_MAX)
+    intact = bool(stored) and stored[0][:1] == [MARKS_TITLE]  # type: ignore[index]
+    legacy = _records(sink, (_legacy_row(sink.read_result(row, LEGACY_MARK_COL))
+                             for row in range(FIRST_ROW, last + 1)))
+    # column L is cleared by every run that could write the record sheet: when it holds records, they are newer
+    marks = legacy or _records(sink, (stored or [])[MARKS_FIRST_ROW - 1:])
+    for mark in reversed(marks):  # last made, first undone: two records of one merged cell end right
+        _restore(sink, mark)
+    if not marks and not intact and (not had_results or sink.read_result(FIRST_ROW + 1, 2)):
+        _recover_stranded(sink, report)  # records lost (very old file, record sheet deleted via VBA)
     # 2. clear old rows
     for row in range(FIRST_ROW, last + 1):
-        for col in range(1, MARK_COL + 1):
+        for col in range(1, RESULT_COLS + 1):
             sink.write_result(row, col, None)
     # 3. write the summary line and the findings
     summary = (f"{report.department or ''} {report.year or ''}：错误 {report.errors} 条，警告 {report.warnings} 条；"
@@ -91,7 +124,7 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
         text = explained.get(key_of(f)) or f.explanation
         if text:
             sink.write_result(row, EXPLAIN_COL, text)
-        if f.sheet and f.cell and f.sheet != RESULT_SHEET and sink.has_sheet(f.sheet):
+        if f.sheet and f.cell and _highlightable(sink, f.sheet, f.cell):
             sink.link_result(row, 5, f.sheet, f.cell)
             key = (f.sheet, f.cell)
             comments.setdefault(key, []).append(f"[{f.code} {f.severity.zh}] {f.message}")
@@ -104,28 +137,106 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
         for col, value in ((2, code), (4, sheet), (5, cell), (6, ORPHAN_NOTE), (RULE_COL, rule), (EXPLAIN_COL, text)):
             if value:
                 sink.write_result(n, col, value)
-    # 4. highlight, remembering the original fill in the hidden mark column
-    mark_row = FIRST_ROW + 1
-    for (sheet, cell), severity in worst.items():
-        original, note = sink.get_fill(sheet, cell), sink.get_comment(sheet, cell)
-        sink.write_result(mark_row, MARK_COL, json.dumps([sheet, cell, original, note], ensure_ascii=False))
-        mark_row += 1
+    # 4. remember every original first (two cells of one merged range share it), then highlight
+    targets = list(worst.items())[:MARKS_MAX]
+    records = [_original(sink, sheet, cell) for (sheet, cell), _ in targets]
+    if not sink.write_marks([[MARKS_TITLE], list(MARKS_HEADERS), *[list(r) for r in records]]):
+        for row, record in enumerate(records, start=FIRST_ROW + 1):  # the old place, rather than none
+            sink.write_result(row, LEGACY_MARK_COL, json.dumps(list(record), ensure_ascii=False))
+    for ((sheet, cell), severity), (_, _, _, note) in zip(targets, records, strict=True):
         sink.set_fill(sheet, cell, SEVERITY_COLORS[severity])
         text = "\n".join(comments[(sheet, cell)])
         if note:
             text += f"{ORIGINAL_NOTE}{note}"
         sink.set_comment(sheet, cell, text[:30000])
-    return len(worst)
+    return len(targets)
 
 
 ORIGINAL_NOTE = "\n——原批注："
 """Our notes end with the user's own note after this marker, so it survives even without 校验结果."""
+OUR_NOTE = "[XP"
+"""How every note we write begins: ``[<code> <severity>] <message>``."""
+
+
+def _ours(note: str | None) -> bool:
+    return isinstance(note, str) and note.startswith(OUR_NOTE)
+
+
+def _quoted(note: str) -> str | None:
+    """The user's own note that one of our notes quotes at its end, if any."""
+    return (note.split(ORIGINAL_NOTE, 1)[1] or None) if ORIGINAL_NOTE in note else None
+
+
+def _highlightable(sink: BookSink, sheet: str, cell: str) -> bool:
+    """A single cell on a sheet of the book other than xlperf's own."""
+    if sheet == RESULT_SHEET or sheet.casefold() == MARKS_SHEET.casefold() or not sink.has_sheet(sheet):
+        return False
+    m = _CELL_REF.match(cell)
+    if m is None or int(m.group(2)) > _MAX_ROW:
+        return False
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return col <= _MAX_COL
+
+
+def _original(sink: BookSink, sheet: str, cell: str) -> Mark:
+    """What the cell looks like before we highlight it. A highlight of ours still there (its record was
+    lost) is not taken for the original: its note gives back the user's note it quotes, its colour none."""
+    fill, note = sink.get_fill(sheet, cell), sink.get_comment(sheet, cell)
+    if _ours(note):
+        note = _quoted(note)  # type: ignore[arg-type]
+        if fill in SEVERITY_COLORS.values():
+            fill = None
+    return sheet, cell, fill, note
+
+
+def _restore(sink: BookSink, mark: Mark) -> None:
+    """Undo one highlight: the original fill, and the original note unless the user has since written a
+    note of their own in place of ours (theirs is kept)."""
+    sheet, cell, fill, note = mark
+    sink.set_fill(sheet, cell, fill)
+    current = sink.get_comment(sheet, cell)
+    if current is None or _ours(current):
+        sink.set_comment(sheet, cell, note)
+
+
+def _records(sink: BookSink, rows: Iterable[Any]) -> list[Mark]:
+    """The valid highlight records among ``rows`` ([sheet, cell, fill, note] each): the sheet exists and
+    is not ours, the cell is one cell, the fill is RRGGBB (anything else: no fill), the note is text."""
+    out: list[Mark] = []
+    for row in rows:
+        if not isinstance(row, (list, tuple)) or len(row) < 2:
+            continue
+        sheet, cell = row[0], row[1]
+        fill = row[2] if len(row) > 2 else None
+        note = row[3] if len(row) > 3 else None
+        if not isinstance(sheet, str) or not isinstance(cell, str) or not _highlightable(sink, sheet, cell):
+            continue
+        fill = fill.upper() if isinstance(fill, str) and _RGB.match(fill) else None
+        note = xml_text(note, CELL_MAX) if isinstance(note, str) and note else None
+        out.append((sheet, cell, fill, note))
+        if len(out) >= MARKS_MAX:
+            break
+    return out
+
+
+def _legacy_row(value: Any) -> list[Any] | None:
+    """A record in 校验结果's hidden column L (workbooks annotated before the record sheet): JSON."""
+    if not isinstance(value, str) or not value.startswith("[") or len(value) > 4 * CELL_MAX:
+        return None
+    try:
+        row = json.loads(value)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return row if isinstance(row, list) and len(row) == 4 else None
 
 
 def _recover_stranded(sink: BookSink, report: FileReport) -> None:
-    """Undo highlights whose record in 校验结果 is gone: every cell of the standard workbook that carries
-    one of our highlight colours and one of our notes gets back the template's fill (the workbook of a
-    framework is deterministic) and the user's own note, which our note quotes at its end."""
+    """Undo highlights whose record is gone: every cell of the standard workbook that carries one of our
+    highlight colours and one of our notes gets back the template's fill (the workbook of a framework is
+    deterministic) and the user's own note, which our note quotes at its end. Built-in frameworks only:
+    a reviewer's own framework file is unknown here."""
     from ..framework.registry import builtin_registry, resolve
     from ..workbook.plan import plan_for
     from ..workbook.template import build_workbook
@@ -141,25 +252,12 @@ def _recover_stranded(sink: BookSink, report: FileReport) -> None:
         if not sink.has_sheet(sheet) or sink.get_fill(sheet, cell) not in ours:
             continue
         note = sink.get_comment(sheet, cell) or ""
-        if not note.startswith("[XP"):
+        if not _ours(note):
             continue  # the user's own colour and note: not ours to touch
         fill = template[sheet][cell].fill
         rgb = fill.fgColor.rgb if fill is not None and fill.fill_type == "solid" and fill.fgColor is not None else None
         sink.set_fill(sheet, cell, rgb[-6:] if isinstance(rgb, str) else None)
-        sink.set_comment(sheet, cell, note.split(ORIGINAL_NOTE, 1)[1] if ORIGINAL_NOTE in note else None)
-
-
-def _read_mark(value: Any) -> tuple[str, str, str | None, str | None] | None:
-    """A highlight recorded by a previous run: (sheet, cell, original fill, original note)."""
-    if not isinstance(value, str) or not value.startswith("["):
-        return None
-    try:
-        sheet, cell, fill, note = json.loads(value)
-    except (ValueError, TypeError):
-        return None
-    return str(sheet), str(cell), fill or None, note or None
-
-
+        sink.set_comment(sheet, cell, _quoted(note))
 
 
 class OpenpyxlSink:
@@ -211,10 +309,37 @@ class OpenpyxlSink:
                 ws.unmerge_cells(str(rng))
         from openpyxl.utils import get_column_letter
 
-        ws.column_dimensions[get_column_letter(MARK_COL)].hidden = True
+        ws.column_dimensions[get_column_letter(LEGACY_MARK_COL)].hidden = True
 
     def result_rows(self) -> int:
         return self.wb[RESULT_SHEET].max_row
+
+    def _marks_sheet(self) -> Any:
+        key = MARKS_SHEET.casefold()
+        return next((self.wb[n] for n in self.wb.sheetnames if n.casefold() == key), None)  # chartsheets too
+
+    def read_marks(self, limit: int) -> list[list[Any]] | None:
+        from openpyxl.worksheet.worksheet import Worksheet
+
+        ws = self._marks_sheet()
+        if ws is None:
+            return None
+        if not isinstance(ws, Worksheet):  # a chartsheet of that name holds no records
+            return []
+        return [list(r) for r in ws.iter_rows(min_row=1, max_row=min(ws.max_row, limit), max_col=MARKS_COLS,
+                                               values_only=True)]
+
+    def write_marks(self, rows: list[list[Any]]) -> bool:
+        old = self._marks_sheet()
+        if old is not None:  # whatever it held (junk, a chartsheet, protection) goes with it
+            self.wb.remove(old)
+        ws = self.wb.create_sheet(MARKS_SHEET)
+        ws.sheet_state = "veryHidden"
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row[:MARKS_COLS], start=1):
+                if value is not None:
+                    put(ws, r, c, value)
+        return True
 
     def read_result(self, row: int, col: int) -> Any:
         return self.wb[RESULT_SHEET].cell(row=row, column=col).value

@@ -26,9 +26,9 @@ from types import TracebackType
 from typing import Any
 
 from ..findings import FileReport
-from ..workbook.layout import RESULT_SHEET
+from ..workbook.layout import MARKS_SHEET, RESULT_SHEET
 from ..review.explanations import EXPLAIN_HEADER
-from .annotate import FIRST_ROW, HEADERS, MARK_COL, apply_findings
+from .annotate import FIRST_ROW, HEADERS, LEGACY_MARK_COL, MARKS_COLS, RESULT_COLS, apply_findings
 
 __all__ = ["XlwingsSink", "copy_name", "run_button", "target_book", "validate_book"]
 
@@ -40,6 +40,8 @@ ALLOW_FLAGS = ("AllowFormattingCells", "AllowFormattingColumns", "AllowFormattin
 FILE_FORMATS = {51: ".xlsx", 52: ".xlsm", 50: ".xlsb", 56: ".xls", 54: ".xltx", 53: ".xltm"}
 """Excel XlFileFormat → extension, so the temporary copy is named after what SaveCopyAs writes."""
 SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".xltx", ".xltm", ".et"}
+VERY_HIDDEN = 2
+"""Excel's XlSheetVisibility.xlSheetVeryHidden: not listed under 取消隐藏, only VBA shows it again."""
 
 
 class XlwingsSink:
@@ -80,20 +82,20 @@ class XlwingsSink:
             return
         sheets = self.book.sheets
         if not self.has_sheet(RESULT_SHEET):
-            sheet = sheets.add(RESULT_SHEET, after=sheets[len(sheets) - 1])
+            sheet = sheets.add(RESULT_SHEET, after=self._last_visible())
             sheet.range((2, 1)).value = [list(HEADERS)]
             self._names = None
         sheet = sheets[RESULT_SHEET]
         self._unlock(RESULT_SHEET)
         try:
-            sheet.api.Columns(MARK_COL).Hidden = True
+            sheet.api.Columns(LEGACY_MARK_COL).Hidden = True
         except Exception:  # noqa: BLE001 - cosmetic only
             pass
         last = sheet.used_range.last_cell.row
         rows: list[list[Any]] = []
         if last >= FIRST_ROW:
-            rows = sheet.range((FIRST_ROW, 1), (last, MARK_COL)).options(ndim=2).value or []
-        self._grid = [list(r)[:MARK_COL] + [None] * (MARK_COL - len(r)) for r in rows]
+            rows = sheet.range((FIRST_ROW, 1), (last, RESULT_COLS)).options(ndim=2).value or []
+        self._grid = [list(r)[:RESULT_COLS] + [None] * (RESULT_COLS - len(r)) for r in rows]
         self._old_rows = len(self._grid)
         while self._grid and all(v in (None, "") for v in self._grid[-1]):
             self._grid.pop()
@@ -104,23 +106,74 @@ class XlwingsSink:
 
     def read_result(self, row: int, col: int) -> Any:
         i = row - FIRST_ROW
-        if not 0 <= i < len(self._grid) or not 1 <= col <= MARK_COL:
+        if not 0 <= i < len(self._grid) or not 1 <= col <= RESULT_COLS:
             return None
         value = self._grid[i][col - 1]
         return None if value == "" else value
 
     def write_result(self, row: int, col: int, value: Any) -> None:
-        if row < FIRST_ROW or not 1 <= col <= MARK_COL:
-            raise ValueError(f"校验结果只写在第 {FIRST_ROW} 行起、第 1–{MARK_COL} 列：({row}, {col})")
+        if row < FIRST_ROW or not 1 <= col <= RESULT_COLS:
+            raise ValueError(f"校验结果只写在第 {FIRST_ROW} 行起、第 1–{RESULT_COLS} 列：({row}, {col})")
         i = row - FIRST_ROW
         while len(self._grid) <= i:
-            self._grid.append([None] * MARK_COL)
+            self._grid.append([None] * RESULT_COLS)
         self._grid[i][col - 1] = value
         if value is None:
             self._links.pop((row, col), None)
 
     def link_result(self, row: int, col: int, sheet: str, cell: str) -> None:
         self._links[(row, col)] = (sheet, cell)
+
+    def _last_visible(self) -> Any:
+        """Where a new sheet goes: after the last visible sheet (the record sheet at the end is very hidden)."""
+        sheets = self.book.sheets
+        for i in range(len(sheets) - 1, -1, -1):
+            try:
+                if sheets[i].api.Visible == -1:  # xlSheetVisible
+                    return sheets[i]
+            except Exception:  # noqa: BLE001 - a host without the property: the last sheet
+                break
+        return sheets[len(sheets) - 1]
+
+    def _marks_name(self) -> str | None:
+        """The record sheet's name as the book spells it (Excel's sheet names ignore case)."""
+        self.has_sheet(MARKS_SHEET)
+        key = MARKS_SHEET.casefold()
+        return next((n for n in self._names or [] if n.casefold() == key), None)
+
+    def read_marks(self, limit: int) -> list[list[Any]] | None:
+        name = self._marks_name()
+        if name is None:
+            return None
+        try:
+            sheet = self.book.sheets[name]
+            last = min(int(sheet.used_range.last_cell.row), limit)
+            rows = sheet.range((1, 1), (max(last, 1), MARKS_COLS)).options(ndim=2).value or []
+        except Exception:  # noqa: BLE001 - an unreadable record sheet holds no records
+            return []
+        return [[None if v == "" else v for v in r] for r in rows if isinstance(r, list)]
+
+    def write_marks(self, rows: list[list[Any]]) -> bool:
+        sheets = self.book.sheets
+        try:
+            name = self._marks_name()
+            if name is None:
+                sheet = sheets.add(MARKS_SHEET, after=self._last_visible())
+                self._names = None
+            else:
+                if not self._unlock(name):  # protected with a password (through VBA)
+                    self.problems.append(f"标色记录改存在“{RESULT_SHEET}”的隐藏列")
+                    return False
+                sheet = sheets[name]
+                sheet.clear_contents()
+            values = [[_as_cell(v) for v in (list(row[:MARKS_COLS]) + [None] * (MARKS_COLS - len(row)))]
+                      for row in rows]
+            sheet.range((1, 1), (len(values), MARKS_COLS)).value = values
+            sheet.api.Visible = VERY_HIDDEN
+        except Exception as exc:  # noqa: BLE001 - the records then go to 校验结果's hidden column
+            self.problems.append(f"未能写入标色记录工作表（{exc}），记录改存在“{RESULT_SHEET}”的隐藏列")
+            return False
+        return True
 
     def get_fill(self, sheet: str, cell: str) -> str | None:
         color = self.book.sheets[sheet].range(cell).color
@@ -175,13 +228,13 @@ class XlwingsSink:
         sheet = self._sheet
         n = max(self._old_rows, len(self._grid))
         if n:
-            area = sheet.range((FIRST_ROW, 1), (FIRST_ROW + n - 1, MARK_COL))
+            area = sheet.range((FIRST_ROW, 1), (FIRST_ROW + n - 1, RESULT_COLS))
             try:
                 area.api.Hyperlinks.Delete()
             except Exception:  # noqa: BLE001 - no links to delete
                 pass
             rows = [[_as_cell(v) for v in row] for row in self._grid]
-            rows += [[None] * MARK_COL for _ in range(n - len(rows))]
+            rows += [[None] * RESULT_COLS for _ in range(n - len(rows))]
             area.value = rows
         for (row, col), (target, cell) in sorted(self._links.items()):
             rng = sheet.range((row, col))
