@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from typing import Any
 
 from ..data.models import DepartmentData
-from .expr import ExprError, Value, parse, quantize
+from .expr import ExprError, Value, _truth, parse, quantize
 from .form import PRIOR_PREFIX
 from .models import Framework, Indicator
 from .rules import Compiled, Ctx, evaluate_rule, finish, fmt_edge, fmt_num, fmt_rate
@@ -156,6 +156,8 @@ def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
                     v: Any = expr.evaluate({**env, **row})
                 except ExprError:
                     v = None
+                if v is not None and col.kind == "bool":
+                    v = _truth(v)  # the sheet shows 是/否: IF(value,"是","否")
                 if v is not None:
                     row[col.name] = v
                 out.append(v)
