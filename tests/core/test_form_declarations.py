@@ -25,6 +25,9 @@ BASE = {
 }
 
 
+TITLE = {"name": "title", "label": "名称", "kind": "text"}
+
+
 def _load(tmp_path: Path, patch: dict) -> None:
     raw = yaml.safe_load(yaml.safe_dump(BASE))
     for key, value in patch.items():
@@ -71,6 +74,16 @@ def test_the_base_loads(tmp_path: Path) -> None:
                                 {"name": "pts", "label": "得分", "kind": "points"},
                                 {"name": "big", "label": "大", "kind": "number", "expr": "pts > 3"}]},
      ["计算列 big", "kind: bool"]),
+    # choice columns: options required, only on choice columns, presets and defaults among them
+    ({"form.tables.0.columns": [TITLE, {"name": "kind_of", "label": "类型", "kind": "choice"}]},
+     ["form.tables.0.columns.1", "选项列 kind_of", "options"]),
+    ({"form.tables.0.columns": [TITLE, {"name": "pts", "label": "得分", "kind": "points", "options": ["a", "b"]}]},
+     ["只有 kind: choice 的列"]),
+    ({"form.tables.0.columns": [TITLE, {"name": "kind_of", "label": "类型", "kind": "choice", "options": ["甲", "乙"],
+                                        "default": "丙"}]}, ["default", "丙"]),
+    ({"form.tables.0.columns": [TITLE, {"name": "kind_of", "label": "类型", "kind": "choice", "options": ["甲", "乙"]}],
+      "form.tables.0.preset": [{"title": "一", "kind_of": "甲"}, {"title": "二", "kind_of": "丁"}]},
+     ["第 2 个预置行", "丁"]),
 ])
 def test_mistakes_are_named(tmp_path: Path, patch: dict, words: list[str]) -> None:
     with pytest.raises(InputError) as info:
