@@ -442,6 +442,42 @@ def test_jiangbei_choice_cells(books: Books, tmp_path: Path) -> None:
                    ("XP207", f"{tp.sheet}!{tp.columns['direction']}{tp.first_row + 3}")}
 
 
+@pytest.mark.parametrize("last_framework", ["jiangbei-2025", "jiangbei-2024"])
+def test_jiangbei_prior_from_last_years_data_file(tmp_path: Path, last_framework: str) -> None:
+    """`xlperf template --prior 上年.yaml` with a framework file: last year's data file names this framework,
+    or last year's own (not shipped, not on the command line), and its figures are taken by name. Before, any
+    data file of a framework that is not shipped was refused (“请用 --framework 指定框架文件”, though it was)."""
+    raw = raw_data("jiangbei-2025")
+    raw["framework"], raw["info"]["eval_year"] = last_framework, 2024
+    last = tmp_path / "上年.yaml"
+    last.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "本年.xlsx"
+    res = CliRunner().invoke(app, ["template", "-f", str(fw_path("jiangbei-2025")), "-o", str(out), "--prior", str(last)])
+    assert res.exit_code == 0, res.output
+    assert "填入 3 项" in res.output
+    fw, _ = load("jiangbei-2025")
+    p = plan_for(fw)
+    book = open_book(out)
+    got = {n: D(book.cell(p.cells[n].sheet, p.cells[n].cell).value)
+           for n in ("prev_abroad_actual", "prev_reception_actual", "prev_vehicle_actual")}
+    assert got == {"prev_abroad_actual": 0, "prev_reception_actual": D("9.85"), "prev_vehicle_actual": D("34.12")}
+
+
+def test_inputs_lists_the_table_columns() -> None:
+    """`xlperf inputs` lists a table's typed columns (the rows a department fills) with their ranges."""
+    res = CliRunner().invoke(app, ["inputs", "-f", str(fw_path("jiangbei-2025")), "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["name"]: r for r in json.loads(res.stdout) if r["role"] == "column"}
+    assert list(rows) == [f"targets.{c}" for c in ("title", "category", "direction", "target", "actual", "weight",
+                                                   "reason")]
+    tp = plan_for(load("jiangbei-2025")[0]).tables["targets"]
+    letter = tp.columns["direction"]
+    assert (rows["targets.direction"]["sheet"], rows["targets.direction"]["cell"]) == (
+        tp.sheet, f"{letter}{tp.first_row}:{letter}{tp.first_row + 24}")              # rows: 25
+    assert rows["targets.direction"]["options"] == ["正向", "逆向"]
+    assert rows["targets.weight"]["required"] is True and rows["targets.reason"]["required"] is False
+
+
 def test_blank_templates_validate_without_crash(books: Books) -> None:
     for name in FAMILIES:
         report = validate_file(books.blank[name], str(fw_path(name)))
