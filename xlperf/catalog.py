@@ -79,8 +79,9 @@ def build_catalog(fw: Framework) -> dict[str, NameSpec]:
     for t in form.tables:
         for col in t.columns:
             name = f"{t.name}.{col.name}"
-            out[name] = NameSpec(name, f"{t.label} {col.label}", "column", col.kind, DEFAULT_UNITS.get(col.kind, ""),
-                                 t.name, expr=col.expr, default=col.default)
+            kind = "tier" if col.kind == "choice" else col.kind  # a drop-down list, read as a choice input is
+            out[name] = NameSpec(name, f"{t.label} {col.label}", "column", kind, DEFAULT_UNITS.get(col.kind, ""),
+                                 t.name, expr=col.expr, default=col.default, options=tuple(col.options))
     for m in comp.measures:
         out[m.id] = NameSpec(m.id, m.name, "measure", "rate", "%", "measure", note=m.note)
     for j in comp.judged:

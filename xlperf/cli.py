@@ -242,6 +242,7 @@ def inputs(
 ) -> None:
     """列出工作簿中的全部输入单元格：名称、中文标签、工作表、单元格、单位、类型。"""
     from .api import resolve_framework
+    from .catalog import catalog
     from .workbook.plan import plan_for
 
     fw = resolve_framework(framework, None)
@@ -255,6 +256,15 @@ def inputs(
                      "type": spec.kind, "role": spec.role, "required": spec.required,
                      **({"options": list(spec.options)} if spec.options else {}),
                      **({"max_points": spec.max_points} if spec.max_points is not None else {})})
+    for tp in plan.tables.values():  # a table's typed columns: one range each, every row of the form
+        table = next(t for t in fw.form.tables if t.name == tp.name)
+        for col in (c for c in table.columns if c.expr is None):
+            spec = catalog(fw)[f"{table.name}.{col.name}"]
+            letter = tp.columns[col.name]
+            rows.append({"name": spec.name, "label": spec.label, "sheet": tp.sheet,
+                         "cell": f"{letter}{tp.first_row}:{letter}{tp.last_row}", "unit": spec.unit,
+                         "type": spec.kind, "role": "column", "required": col.required,
+                         **({"options": list(spec.options)} if spec.options else {})})
     if as_json:
         typer.echo(_dump(rows))
         return

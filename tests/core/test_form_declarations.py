@@ -25,6 +25,9 @@ BASE = {
 }
 
 
+TITLE = {"name": "title", "label": "名称", "kind": "text"}
+
+
 def _load(tmp_path: Path, patch: dict) -> None:
     raw = yaml.safe_load(yaml.safe_dump(BASE))
     for key, value in patch.items():
@@ -58,6 +61,29 @@ def test_the_base_loads(tmp_path: Path) -> None:
     ({"indicators.0.rule": {"kind": "either", "points": 10, "when": "spent_total > 0", "when_text": "有支出",
                             "parts": [{"kind": "judged", "points": 12, "input": "j_a_1"},
                                       {"kind": "judged", "points": 10, "input": "j_b_1"}]}}, ["二者择其一"]),
+    # a column compared inside sumif: the message says how to do it (a computed 是/否 column), not only where
+    ({"form.derived": [{"name": "title_pts", "label": "x", "kind": "points",
+                        "expr": 'sumif(rows.pts, rows.title == "甲")'}]}, ["rows.title", "kind: bool", "sumif(t.pts"]),
+    # max of a 是/否 column has no formula the sheet can evaluate over the column
+    ({"form.tables.0.columns": [{"name": "title", "label": "名称", "kind": "text"},
+                                {"name": "core", "label": "核心", "kind": "bool"}],
+      "form.derived": [{"name": "any_core", "label": "x", "kind": "number", "expr": "max(rows.core)"}]},
+     ["max", "是/否列 rows.core"]),
+    # a condition in a number column would be TRUE/FALSE in the sheet, which SUM skips
+    ({"form.tables.0.columns": [{"name": "title", "label": "名称", "kind": "text"},
+                                {"name": "pts", "label": "得分", "kind": "points"},
+                                {"name": "big", "label": "大", "kind": "number", "expr": "pts > 3"}]},
+     ["计算列 big", "kind: bool"]),
+    # choice columns: options required, only on choice columns, presets and defaults among them
+    ({"form.tables.0.columns": [TITLE, {"name": "kind_of", "label": "类型", "kind": "choice"}]},
+     ["form.tables.0.columns.1", "选项列 kind_of", "options"]),
+    ({"form.tables.0.columns": [TITLE, {"name": "pts", "label": "得分", "kind": "points", "options": ["a", "b"]}]},
+     ["只有 kind: choice 的列"]),
+    ({"form.tables.0.columns": [TITLE, {"name": "kind_of", "label": "类型", "kind": "choice", "options": ["甲", "乙"],
+                                        "default": "丙"}]}, ["default", "丙"]),
+    ({"form.tables.0.columns": [TITLE, {"name": "kind_of", "label": "类型", "kind": "choice", "options": ["甲", "乙"]}],
+      "form.tables.0.preset": [{"title": "一", "kind_of": "甲"}, {"title": "二", "kind_of": "丁"}]},
+     ["第 2 个预置行", "丁"]),
 ])
 def test_mistakes_are_named(tmp_path: Path, patch: dict, words: list[str]) -> None:
     with pytest.raises(InputError) as info:

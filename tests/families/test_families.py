@@ -7,7 +7,11 @@ docs/framework-reference.md), each with a data file (tests/data/frameworks/famil
   score = 系数 × 权重 summed; preset common rows plus the department's own rows; 60 points in all;
 - annual-2024: execution on 年初预算 for 基本支出 and 项目支出 (capped at 10), no quarterly table, an either/or
   (二者择其一) indicator;
-- futian-2022: ``extends: futian-2021``, two band edges moved and one indicator added.
+- futian-2022: ``extends: futian-2021``, two band edges moved and one indicator added;
+- jiangbei-2025: the 财政部-style 部门整体支出绩效自评表 many provinces use: 决策 / 过程 / 产出 / 效益 / 满意度,
+  预算执行率 = 全年执行数 ÷ 全年预算数 × 10, a 绩效目标完成情况 table (指标类型 and 正向/逆向 drop-downs, 完成率
+  capped at 100%, 得分 = 分值 × 完成率) whose rows score 产出 and 效益, audit rules on 财政拨款 + 其他资金, the
+  table's 分值 and the rows left without a 偏差原因.
 
 Every expected score is worked out by hand below from the data files' figures. The workbooks are
 validated (exact findings), recalculated by LibreOffice in ONE call and compared with the engine cell by
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import openpyxl
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -39,6 +44,7 @@ from xlperf.framework.expr import Value
 from xlperf.framework.loader import load_framework
 from xlperf.framework.models import Framework
 from xlperf.framework.scoring import ScoreResult, build_env, data_env, score
+from xlperf.review.consolidate import grade_of
 from xlperf.validate import validate_file
 from xlperf.workbook.plan import Plan, plan_for
 from xlperf.workbook.template import write_template
@@ -47,7 +53,7 @@ from xlperf.workbook.xlsx import open_book
 REPO = Path(__file__).resolve().parents[2]
 HERE = REPO / "tests" / "data" / "frameworks" / "families"
 SEED = REPO / "workbooks" / "examples" / "futian-kcj-2021.yaml"
-FAMILIES = ("ppd-2024", "coef-2024", "annual-2024")
+FAMILIES = ("ppd-2024", "coef-2024", "annual-2024", "jiangbei-2025")
 D = Decimal
 CENT = D("0.01")
 ERRORS = ("#NAME?", "#DIV/0!", "#VALUE!", "#REF!", "#N/A", "#NUM!", "#NULL!", "Err:")
@@ -171,6 +177,63 @@ def test_annual_scores_by_hand() -> None:
     raw = raw_data("annual-2024")
     raw["work"]["has_projects"] = False
     assert computed(score(fw, data_model(fw).model_validate(raw)))["completion_rate"] == r2(D(19) / D(20) * 20) == 19
+
+
+def test_jiangbei_scores_by_hand() -> None:
+    fw, data = load("jiangbei-2025")
+    result = score(fw, data)
+    got = computed(result)
+    execution = r2(r4(D("6412.35") / D("6850.00")) * 10)          # 93.61% × 10 = 9.361 → 9.36
+    # 结转结余率 437.65 / 6,850.00 = 6.39%: 1.39 points over 5%, a started point counts whole → 2 × 0.5
+    assert r4(D("437.65") / D("6850.00")) == D("0.0639")
+    carryover = D(3) - 2 * D("0.5")
+    procurement = r2(r4(D("745.60") / D("820.00")) * 2)           # 90.93% × 2 = 1.8186 → 1.82
+    sangong = D(3)                                                # (9.85 + 34.12) / (12 + 36) = 91.60% ≤ 100%
+    assert r4((D("9.85") + D("34.12")) / (D(12) + D(36))) == D("0.9160")
+    # 绩效目标完成情况: (年度指标值, 实际完成值, 分值, 逆向); 完成率 to 0.01%, capped at 100%; 得分 = 分值 × 完成率
+    rows = [
+        (D(120), D(126), 10, False),          # 105% → 100% → 10
+        (D(200), D(184), 8, False),           # 92% → 7.36
+        (D(1), D("0.985"), 8, False),         # 98.5% → 7.88
+        (D("0.95"), D("0.90"), 6, False),     # 94.74% → 5.6844 → 5.68
+        (D("3.5"), D("3.62"), 8, True),       # 逆向, over the target: 3.5 / 3.62 = 96.69% → 7.7352 → 7.74
+        (D(5), D("5.5"), 8, False),           # 社会效益 110% → 100% → 8
+        (D(12), D(9), 4, True),               # 逆向, 9 ≤ 12 → 100% → 4
+        (D("0.10"), D("0.082"), 4, False),    # 经济效益 82% → 3.28
+        (D(1), D(1), 4, False),               # 可持续影响 100% → 4
+    ]
+    rates = [D(1) if rev and a <= t else r4(t / a) if rev else min(r4(a / t), D(1)) for t, a, _, rev in rows]
+    pts = [r2(w * r) for (_, _, w, _), r in zip(rows, rates)]
+    assert pts == [D(10), D("7.36"), D("7.88"), D("5.68"), D("7.74"), D(8), D(4), D("3.28"), D(4)]
+    output, benefit = sum(pts[:5]), sum(pts[5:])
+    assert (output, benefit) == (D("38.66"), D("19.28"))
+    expected = {
+        "prep_science": D("2.5"), "prep_norm": D(2) - D("0.5"), "budget_prep": D(4),
+        "goal_complete": D(2), "goal_clear": D("2.5"), "goal_setting": D("4.5"), "decision": D("8.5"),
+        "exec_score": execution, "carryover_score": carryover, "procurement_score": procurement,
+        "sangong_score": sangong, "asset_score": D(2),
+        "funds": execution + carryover + procurement + sangong + 2, "process": D("18.18"),
+        "output": output, "benefit": benefit,
+        "satisfaction_score": D(8), "satisfaction_block": D(8),       # 93.80% in [90%, 95%) → 8
+    }
+    assert got == expected
+    assert result.total.computed == D("8.5") + D("18.18") + output + benefit + 8 == D("92.62")
+    env, _ = build_env(fw, data_env(data), dict(data.judgements))
+    assert env["targets.rate"] == tuple(rates)
+    assert env["targets.pts"] == tuple(pts)
+    assert env["targets.is_output"] == (True,) * 5 + (False,) * 4
+    assert (env["output_weight"], env["benefit_weight"], env["rows_no_reason"]) == (40, 20, 0)
+    # the explanation shows a points figure as points, and a started percentage point counted whole
+    text = {i.id: i.explanation for i in result.indicators}
+    assert "产出指标得分 38.66 分 × 1 = 38.66 分" in text["output"]
+    assert "超过 5% 1.39 个百分点（不足1个按1个计，计 2 个），扣 1 分 → 2 分" in text["carryover_score"]
+    # grades (财政部: 优 ≥ 90, 良 80–90, 中 60–80, 差 < 60)
+    assert [grade_of(fw, D(x)) for x in ("92.62", "90", "89.99", "80", "60", "59.99")] == \
+        ["优", "优", "良", "良", "中", "差"]
+    # no 效益 row at all: 绩效目标完整性 loses its second point (a data condition, not a judgement)
+    raw = raw_data("jiangbei-2025")
+    raw["tables"]["targets"] = raw["tables"]["targets"][:5]
+    assert computed(score(fw, data_model(fw).model_validate(raw)))["goal_complete"] == 1
 
 
 def test_annual_has_no_schedule_chart() -> None:
@@ -319,6 +382,102 @@ def test_annual_findings(books: Books) -> None:
     assert ("XP320", at(p, "projects_done"), "XM-01") in got
 
 
+def test_jiangbei_findings(books: Books) -> None:
+    fw, _ = load("jiangbei-2025")
+    p = plan_for(fw)
+    assert findings(books.filled["jiangbei-2025"], "jiangbei-2025") == {
+        ("XP302", at(p, "spent_text"), None),                 # stated 6,421.35 ≠ 6,412.35 (digits swapped)
+        ("XP402", at(p, "self_satisfaction_score"), None),    # self 10 above the computed 8
+        ("XP321", at(p, "sangong_actual"), "SG-01"),          # 43.97 up on last year's 10.20 + 31.50 = 41.70
+        ("XP305", at(p, "carryover_rate"), None),             # 6.39% over 5%: deducted
+    }
+
+
+def test_jiangbei_audit_rules_fire_on_broken_data(tmp_path: Path) -> None:
+    """jiangbei-2025-broken.yaml breaks every audit rule once (the file's comments say how)."""
+    fw, _ = load("jiangbei-2025")
+    p = plan_for(fw)
+    data = load_data(HERE / "jiangbei-2025-broken.yaml", fw)
+    path = write_template(fw, tmp_path / "broken.xlsx", values=data_values(data))
+    report = validate_file(path, str(fw_path("jiangbei-2025")))
+    audits = {(f.code, f.location, f.rule) for f in report.findings if f.rule}
+    assert audits == {
+        ("XP320", at(p, "budget_total"), "ZJ-01"),     # 6,850.00 ≠ 6,200.00 + 600.00
+        ("XP320", at(p, "spent_total"), "ZJ-02"),      # 6,900.00 ≠ 6,300.00 + 582.20
+        ("XP321", at(p, "spent_total"), "ZJ-03"),      # 6,900.00 > 6,850.00
+        ("XP321", at(p, "spent_fiscal"), "ZJ-04"),     # 6,300.00 > 6,200.00
+        ("XP321", at(p, "paid_q3"), "ZJ-05"),          # 2,800.00 < 2,890.50
+        ("XP320", at(p, "procurement_actual"), "CG-01"),  # 7,000.00 > 6,900.00
+        ("XP321", at(p, "sangong_actual"), "SG-01"),
+        ("XP320", at(p, "output_weight"), "FZ-01"),    # 12 + 8 + 8 + 6 + 8 = 42
+        ("XP320", at(p, "benefit_weight"), "FZ-02"),   # 8 + 4 + 4 = 16
+        ("XP321", at(p, "rows_no_reason"), "PC-01"),   # two rows under 100% without a reason
+    }
+    messages = {f.rule: f.message for f in report.findings if f.rule}
+    assert "6,850.00 万元，不等于财政拨款与其他资金之和 6,800.00 万元" in messages["ZJ-01"]
+    assert "分值合计 42 分，应为产出指标的 40 分" in messages["FZ-01"]
+    assert "有 2 行完成率低于100%" in messages["PC-01"]
+    assert (report.status, report.review_zh) == ("invalid", "需修改")
+
+
+def test_jiangbei_choice_cells(books: Books, tmp_path: Path) -> None:
+    """指标类型 and 指标方向 are drop-downs; a value outside the list, or an empty one in a filled row, is found
+    at its cell."""
+    fw, _ = load("jiangbei-2025")
+    tp = plan_for(fw).tables["targets"]
+    wb = openpyxl.load_workbook(books.filled["jiangbei-2025"])
+    ws = wb[tp.sheet]
+    lists = {str(dv.sqref).split()[0][0]: dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"}
+    assert lists == {tp.columns["category"]: '"数量,质量,时效,成本,社会效益,经济效益,可持续影响"',
+                     tp.columns["direction"]: '"正向,逆向"'}
+    ws[f"{tp.columns['category']}{tp.first_row + 1}"] = "产出数量"
+    ws[f"{tp.columns['direction']}{tp.first_row + 2}"] = "反向"
+    ws[f"{tp.columns['direction']}{tp.first_row + 3}"] = None
+    path = tmp_path / "typos.xlsx"
+    wb.save(path)
+    got = {(f.code, f.location) for f in validate_file(path, str(fw_path("jiangbei-2025"))).findings
+           if f.code in ("XP211", "XP207")}
+    assert got == {("XP211", f"{tp.sheet}!{tp.columns['category']}{tp.first_row + 1}"),
+                   ("XP211", f"{tp.sheet}!{tp.columns['direction']}{tp.first_row + 2}"),
+                   ("XP207", f"{tp.sheet}!{tp.columns['direction']}{tp.first_row + 3}")}
+
+
+@pytest.mark.parametrize("last_framework", ["jiangbei-2025", "jiangbei-2024"])
+def test_jiangbei_prior_from_last_years_data_file(tmp_path: Path, last_framework: str) -> None:
+    """`xlperf template --prior 上年.yaml` with a framework file: last year's data file names this framework,
+    or last year's own (not shipped, not on the command line), and its figures are taken by name. Before, any
+    data file of a framework that is not shipped was refused (“请用 --framework 指定框架文件”, though it was)."""
+    raw = raw_data("jiangbei-2025")
+    raw["framework"], raw["info"]["eval_year"] = last_framework, 2024
+    last = tmp_path / "上年.yaml"
+    last.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "本年.xlsx"
+    res = CliRunner().invoke(app, ["template", "-f", str(fw_path("jiangbei-2025")), "-o", str(out), "--prior", str(last)])
+    assert res.exit_code == 0, res.output
+    assert "填入 3 项" in res.output
+    fw, _ = load("jiangbei-2025")
+    p = plan_for(fw)
+    book = open_book(out)
+    got = {n: D(book.cell(p.cells[n].sheet, p.cells[n].cell).value)
+           for n in ("prev_abroad_actual", "prev_reception_actual", "prev_vehicle_actual")}
+    assert got == {"prev_abroad_actual": 0, "prev_reception_actual": D("9.85"), "prev_vehicle_actual": D("34.12")}
+
+
+def test_inputs_lists_the_table_columns() -> None:
+    """`xlperf inputs` lists a table's typed columns (the rows a department fills) with their ranges."""
+    res = CliRunner().invoke(app, ["inputs", "-f", str(fw_path("jiangbei-2025")), "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["name"]: r for r in json.loads(res.stdout) if r["role"] == "column"}
+    assert list(rows) == [f"targets.{c}" for c in ("title", "category", "direction", "target", "actual", "weight",
+                                                   "reason")]
+    tp = plan_for(load("jiangbei-2025")[0]).tables["targets"]
+    letter = tp.columns["direction"]
+    assert (rows["targets.direction"]["sheet"], rows["targets.direction"]["cell"]) == (
+        tp.sheet, f"{letter}{tp.first_row}:{letter}{tp.first_row + 24}")              # rows: 25
+    assert rows["targets.direction"]["options"] == ["正向", "逆向"]
+    assert rows["targets.weight"]["required"] is True and rows["targets.reason"]["required"] is False
+
+
 def test_blank_templates_validate_without_crash(books: Books) -> None:
     for name in FAMILIES:
         report = validate_file(books.blank[name], str(fw_path(name)))
@@ -351,7 +510,7 @@ def number(book: Any, sheet: str, ref: str) -> Decimal | str | None:
 @pytest.mark.libreoffice
 def test_libreoffice_equals_engine(books: Books) -> None:
     paths = [*books.filled.values(), *books.blank.values(), books.variant[2]]
-    out = recalculate(paths, books.root / "lo")  # ONE LibreOffice call for all seven workbooks
+    out = recalculate(paths, books.root / "lo")  # ONE LibreOffice call for all nine workbooks
     recalced = dict(zip(paths, out, strict=True))
     compared = 0
     cases = [(name, *load(name), books.filled[name]) for name in FAMILIES] + [("coef-2024-missing", *books.variant)]
@@ -375,7 +534,10 @@ def test_libreoffice_equals_engine(books: Books) -> None:
                 values = env[f"{table.name}.{col.name}"]
                 for i, engine in enumerate(values):  # type: ignore[arg-type]
                     sheet_value = number(book, table.sheet, f"{table.columns[col.name]}{table.first_row + i}")
-                    if not isinstance(sheet_value, Decimal) or abs(sheet_value - engine) > D("1e-9"):
+                    if isinstance(engine, bool):  # a computed 是/否 column shows 是/否
+                        if sheet_value != ("str:是" if engine else "str:否"):
+                            bad[f"{table.name}.{col.name}[{i}]"] = (sheet_value, engine)
+                    elif not isinstance(sheet_value, Decimal) or abs(sheet_value - engine) > D("1e-9"):
                         bad[f"{table.name}.{col.name}[{i}]"] = (sheet_value, engine)
                     compared += 1
         assert not bad, (name, bad)
@@ -383,7 +545,7 @@ def test_libreoffice_equals_engine(books: Books) -> None:
         # 三公 row reverse 0 ≤ 1 → coefficient 1 → 5 (was 4.63), 培训人次 0 / 5000 → 0 (was 9.2):
         # 56.58 + 0.37 − 9.2 = 47.75
         assert number(book, plan.cells["score_total"].sheet, plan.cells["score_total"].cell) == {
-            "ppd-2024": D("84.11"), "coef-2024": D("56.58"), "annual-2024": D("79.40"),
+            "ppd-2024": D("84.11"), "coef-2024": D("56.58"), "annual-2024": D("79.40"), "jiangbei-2025": D("92.62"),
             "coef-2024-missing": D("56.58") + (D(5) - D("4.63")) - D("9.2")}[name]
         if name not in books.blank:
             continue

@@ -17,16 +17,13 @@ from ..framework.models import Framework
 from ..catalog import catalog
 from .models import DepartmentData, bound_problems, data_model
 
-__all__ = ["load_data"]
+__all__ = ["load_data", "read_raw"]
 
 MAX_DATA_BYTES = 5 * 1024 * 1024
 
 
-def load_data(path: str | Path, framework: Framework | None = None) -> DepartmentData:
-    """A data file validated against the data model of ``framework`` (default: the shipped framework the
-    file names under ``framework:``; a framework file must be chosen by the caller)."""
-    from ..framework.loader import builtin_ids, load_framework
-
+def read_raw(path: str | Path) -> dict[str, object]:
+    """A data file's top-level mapping, not yet validated (bounded size, UTF-8, safe YAML)."""
     path = Path(path)
     try:
         if path.stat().st_size > MAX_DATA_BYTES:
@@ -44,6 +41,15 @@ def load_data(path: str | Path, framework: Framework | None = None) -> Departmen
         raise InputError(f"{path}：不是有效的 YAML/JSON（{exc}）") from None
     if not isinstance(raw, dict):
         raise InputError(f"{path}：数据文件的顶层必须是键值表（framework、各输入分组、self_scores …）")
+    return raw
+
+
+def load_data(path: str | Path, framework: Framework | None = None) -> DepartmentData:
+    """A data file validated against the data model of ``framework`` (default: the shipped framework the
+    file names under ``framework:``; a framework file must be chosen by the caller)."""
+    from ..framework.loader import builtin_ids, load_framework
+
+    raw = read_raw(path)
     fw = framework
     if fw is None:
         named = raw.get("framework")

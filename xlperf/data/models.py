@@ -166,8 +166,9 @@ def build_data_model(fw: Framework) -> type[DepartmentData]:
             for col in table.columns:
                 if col.expr is not None:
                     continue
-                typ, kw = _annotation(col.kind, (), True)
-                cols[col.name] = (typ, Field(None, title=col.label, **kw))
+                typ, kw = _annotation("tier" if col.kind == "choice" else col.kind, tuple(col.options), True)
+                default = int(col.default) if isinstance(col.default, Decimal) and col.kind == "count" else col.default
+                cols[col.name] = (typ, Field(default, title=col.label, **kw))  # a data file's omitted cell
             row = create_model(f"{table.name.title()}Row", __base__=Section, **cols)
             tables[table.name] = (list[row], Field(default_factory=list, max_length=table.rows))  # type: ignore[valid-type]
         tables_model = create_model("Tables", __base__=Section, **tables)

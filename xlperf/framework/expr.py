@@ -84,6 +84,11 @@ class Expr:
     def evaluate(self, env: Mapping[str, Value]) -> Value:
         return _eval(self.tree, env)
 
+    @property
+    def is_condition(self) -> bool:
+        """True/false whatever the data (a comparison, and/or/not): the sheet shows TRUE/FALSE for it."""
+        return _is_boolean(self.tree)
+
     def to_excel(self, name_of: Callable[[str], str] = lambda n: n, within: int = 0) -> str:
         """Excel formula text (without the leading '='); ``name_of`` maps variables to cell names.
 
@@ -306,6 +311,10 @@ _CONDITION_TEXT = re.compile(r'^\((?:[^"]|"[^"]*")*[=<>](?:[^"]|"[^"]*")*\)$')
 """A name rendered as a parenthesised comparison, as a 是/否 flag is (``(flag_x="是")``)."""
 
 
+_FLAG_COLUMN = re.compile(r'^--\(([A-Za-z_][A-Za-z0-9_.]*)="是"\)$')
+"""A 是/否 column of a table as an aggregate's argument sees it (``--(tbl_rows_core="是")``: 1/0 per row)."""
+
+
 def _compared(node: ast.expr, name_of: Callable[[str], str]) -> str:
     """An operand of a comparison. Excel compares TRUE with a number by type (TRUE=1 is FALSE, TRUE>5
     is TRUE) where the engine compares 1 with 1, so a true/false operand (a condition, or a name that
@@ -347,7 +356,7 @@ def _excel(node: ast.expr, name_of: Callable[[str], str], parent_prec: int) -> s
         return f"({text})" if parent_prec > 1 else text
     if isinstance(node, ast.Call):
         assert isinstance(node.func, ast.Name)
-        args = ",".join(_excel(a, name_of, ARG) for a in node.args)
+        texts = [_excel(a, name_of, ARG) for a in node.args]
         if node.func.id == "count":
             # A renderer may say how its column counts (numbers only, as the engine counts a number column
             # whose text cells it reads as empty); otherwise the filled cells: computed columns show "" in
@@ -356,7 +365,11 @@ def _excel(node: ast.expr, name_of: Callable[[str], str], parent_prec: int) -> s
             arg = node.args[0]
             if count_of is not None and isinstance(arg, ast.Name) and (text := count_of(arg.id)) is not None:
                 return str(text)
-            return f'SUMPRODUCT(--({args}<>""))'
+            ranges = [m.group(1) if (m := _FLAG_COLUMN.match(t)) else t for t in texts]  # a 是/否 column: its cells
+            return f'SUMPRODUCT(--({",".join(ranges)}<>""))'
+        if node.func.id == "sum":  # a 是/否 column is an array of 1/0: SUM alone would not evaluate it as one
+            texts = [f"SUMPRODUCT({t})" if _FLAG_COLUMN.match(t) else t for t in texts]
+        args = ",".join(texts)
         if node.func.id == "sumif":  # the flag column renders as --(range="是"): a product selects the rows
             return f"SUMPRODUCT({args})"
         return f"{_FUNCS[node.func.id]}({args})"

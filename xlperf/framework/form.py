@@ -160,13 +160,27 @@ class ColumnDecl(_Model):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
-    kind: Literal["money", "count", "rate", "bool", "text", "number", "points"] = "number"
+    kind: Literal["money", "count", "rate", "bool", "text", "number", "points", "choice"] = "number"
     expr: str | None = Field(None, description="per-row formula over this row's columns (computed column)")
     default: Decimal | bool | str | None = Field(None, union_mode="left_to_right",
                                                  description="value of an empty cell in a filled row (data files)")
     required: bool = Field(False, description="in a filled row this cell must be filled (XP207)")
+    options: list[str] = Field(default_factory=list,
+                               description="choices of a `choice` column (a drop-down list in every row)")
 
     _e = field_validator("expr")(_expr)
+
+    @model_validator(mode="after")
+    def _shape(self) -> ColumnDecl:
+        if self.kind == "choice" and len(self.options) < 2:
+            raise ValueError(f"选项列 {self.name} 至少需要两个 options")
+        if self.kind != "choice" and self.options:
+            raise ValueError(f"只有 kind: choice 的列可以有 options（{self.name}）")
+        if self.kind == "choice" and self.expr is not None:
+            raise ValueError(f"选项列 {self.name} 由部门选择，不能有 expr")
+        if self.kind == "choice" and self.default is not None and self.default not in self.options:
+            raise ValueError(f"选项列 {self.name} 的 default {self.default!r} 不在 options 中")
+        return self
 
 
 class TableDecl(_Model):
@@ -189,6 +203,10 @@ class TableDecl(_Model):
             raise ValueError(f"表 {self.name} 的第一列必须是填写列（用来判断一行是否已填）")
         if len(self.preset) > self.rows:
             raise ValueError(f"表 {self.name} 的预置行多于 rows")
+        for i, row in enumerate(self.preset, start=1):
+            for col in self.columns:
+                if col.kind == "choice" and row.get(col.name) is not None and row[col.name] not in col.options:
+                    raise ValueError(f"表 {self.name} 第 {i} 个预置行的 {col.name} {row[col.name]!r} 不在 options 中")
         return self
 
 

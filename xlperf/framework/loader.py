@@ -131,6 +131,7 @@ def _check_names(fw: Framework, source: str) -> None:
         if decl.prior:
             known.add(PRIOR_PREFIX + decl.name)
     columns: dict[str, set[str]] = {}
+    flags = {f"{t.name}.{c.name}" for t in form.tables for c in t.columns if c.kind == "bool"}
     for table in form.tables:
         cols = {c.name for c in table.columns}
         columns[table.name] = cols
@@ -140,6 +141,8 @@ def _check_names(fw: Framework, source: str) -> None:
                 unknown = sorted(parse(col.expr).names - typed - known)
                 problems += [f"表 {table.name} 的计算列 {col.name} 引用了未定义的名称 {n}（只能用本行在它左边的列）"
                              for n in unknown]
+                if col.kind != "bool" and parse(col.expr).is_condition:
+                    problems.append(f"表 {table.name} 的计算列 {col.name} 的结果是条件（是/否），请写 kind: bool")
             typed.add(col.name)
         known |= {f"{table.name}.{c}" for c in cols}
 
@@ -151,7 +154,7 @@ def _check_names(fw: Framework, source: str) -> None:
             return
         problems.extend(f"{what} 引用了未定义（或在它之后才定义）的名称 {n}{_hint(n)}"
                         for n in sorted(parsed.names - available))
-        problems.extend(_column_misuse(what, parsed))
+        problems.extend(_column_misuse(what, parsed, flags))
 
     for d in form.derived:
         uses(f"派生数 {d.name}", d.expr, known)
@@ -177,7 +180,7 @@ def _check_names(fw: Framework, source: str) -> None:
         for name in sorted(_rule_names(ind.rule) - known):
             problems.append(f"指标 {ind.id} 引用了未定义的名称 {name}{_hint(name)}")
         for expr_text in _rule_sources(ind.rule):
-            problems.extend(_column_misuse(f"指标 {ind.id} 的规则", parse(expr_text)))
+            problems.extend(_column_misuse(f"指标 {ind.id} 的规则", parse(expr_text), flags))
     for s in form.stated:
         if s.expect:
             uses(f"填报数 {s.name} 的 expect", s.expect, known | scores)
@@ -224,15 +227,31 @@ def _rule_sources(rule: object) -> list[str]:
     return out
 
 
-def _column_misuse(what: str, parsed: object) -> list[str]:
-    """A table column (t.col) is a list of rows: it may only appear inside an aggregate."""
+def _column_misuse(what: str, parsed: object, flags: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """A table column (t.col) is a list of rows: it may only appear as an aggregate's argument itself (the
+    sheet sums the column's range); a 是/否 column only where the sheet can read it (count, sum, sumif,
+    sumproduct)."""
     import ast
 
     tree = parsed.tree  # type: ignore[attr-defined]
     inside: set[int] = set()
+    nested: set[int] = set()  # inside an aggregate's argument, but not the argument itself
+    out: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (
                 node.func.id in AGGREGATES or node.func.id in ("min", "max")):
             inside |= {id(a) for a in node.args if isinstance(a, ast.Name)}
-    return [f"{what}：表的列 {n.id} 只能用在 sum、count、avg、sumif、sumproduct、min、max 中"
-            for n in ast.walk(tree) if isinstance(n, ast.Name) and "." in n.id and id(n) not in inside]
+            nested |= {id(n) for a in node.args if not isinstance(a, ast.Name) for n in ast.walk(a)}
+            out += [f"{what}：{node.func.id} 不能用于是/否列 {a.id}（可用 count、sum、sumif、sumproduct）"
+                    for a in node.args if isinstance(a, ast.Name) and a.id in flags
+                    and node.func.id in ("min", "max", "avg")]
+    for n in ast.walk(tree):
+        if not (isinstance(n, ast.Name) and "." in n.id) or id(n) in inside:
+            continue
+        if id(n) in nested:
+            out.append(f"{what}：表的列 {n.id} 须直接作为 sum、count、avg、sumif、sumproduct、min、max 的参数，"
+                       "不能在参数中再计算或比较；按条件汇总时，先在表中增加一个 kind: bool 的计算列"
+                       "（如 is_x，expr: category == \"数量\"），再写 sumif(t.pts, t.is_x)")
+        else:
+            out.append(f"{what}：表的列 {n.id} 只能用在 sum、count、avg、sumif、sumproduct、min、max 中")
+    return out

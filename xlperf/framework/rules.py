@@ -328,8 +328,11 @@ def _deduction(rule: DeductionRule, ctx: Ctx) -> tuple[Decimal, str]:
     unit = "个百分点" if rule.unit == Decimal("0.01") else f"个单位（{fmt_pts(rule.unit)}）"
     if units == 0:
         return score, f"{ctx.measure_text(rule.measure)}，未{side} {fmt_edge(rule.threshold)} → {fmt_pts(score)} 分"
-    return score, (f"{ctx.measure_text(rule.measure)}，{side} {fmt_edge(rule.threshold)} {fmt_pts(quantize(units, 2))}"
-                   f" {unit}，扣 {fmt_pts(quantize(deducted, 2))} 分 → {fmt_pts(quantize(score, 2))} 分"
+    exact = max(Decimal(0), (value - rule.threshold if rule.direction == "over" else rule.threshold - value) / rule.unit)
+    counted = "" if quantize(exact, 2) == units else (
+        f"（{'不足1个按1个计' if rule.units == 'ceil' else '不足1个不计'}，计 {fmt_pts(units)} 个）")
+    return score, (f"{ctx.measure_text(rule.measure)}，{side} {fmt_edge(rule.threshold)} {fmt_pts(quantize(exact, 2))}"
+                   f" {unit}{counted}，扣 {fmt_pts(quantize(deducted, 2))} 分 → {fmt_pts(quantize(score, 2))} 分"
                    + ("（扣完为止）" if score == rule.floor else ""))
 
 

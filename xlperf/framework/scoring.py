@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict
 from typing import Any
 
 from ..data.models import DepartmentData
-from .expr import ExprError, Value, parse, quantize
+from .expr import ExprError, Value, _truth, parse, quantize
 from .form import PRIOR_PREFIX
 from .models import Framework, Indicator
-from .rules import Compiled, Ctx, evaluate_rule, finish, fmt_edge, fmt_num, fmt_rate
+from .rules import Compiled, Ctx, evaluate_rule, finish, fmt_edge, fmt_money, fmt_num, fmt_pts, fmt_rate
 
 
 def input_labels(fw: Framework) -> dict[str, str]:
@@ -127,7 +127,7 @@ def data_env(data: DepartmentData) -> dict[str, Value]:
     return env
 
 
-_BLANK: dict[str, Value] = {"bool": False, "text": ""}
+_BLANK: dict[str, Value] = {"bool": False, "text": "", "choice": ""}
 
 
 def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
@@ -145,8 +145,9 @@ def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
         for col in table.columns:
             key = f"{table.name}.{col.name}"
             if col.expr is None:
-                values = env.get(key) or (None,) * n
-                filled = tuple(v if v is not None else col.default for v in values)  # type: ignore[union-attr]
+                # A data file's omitted cell already holds the column's default (the data model's); an empty
+                # workbook cell stays empty, as the sheet's formulas see it.
+                filled = tuple(env.get(key) or (None,) * n)  # type: ignore[arg-type]
                 env[key] = filled  # type: ignore[assignment]
                 blank = _BLANK.get(col.kind, Decimal(0))
                 for row, v in zip(rows, filled):
@@ -159,6 +160,8 @@ def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
                     v: Any = expr.evaluate({**env, **row}) if has_key else None
                 except ExprError:
                     v = None
+                if v is not None and col.kind == "bool":
+                    v = _truth(v)  # the sheet shows 是/否: IF(value,"是","否")
                 if v is not None:
                     row[col.name] = v
                 out.append(v)
@@ -201,6 +204,7 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
     env, parts = build_env(fw, data_env(data), dict(data.judgements))
     names = {m.id: m.name for m in comp.measures}
     schedules = {m.id: m.schedule for m in comp.measures if m.schedule is not None}
+    kinds = {d.name: d.kind for group in (fw.form.inputs, fw.form.derived, fw.form.stated) for d in group}
 
     def measure_text(name: str) -> str:
         if name in parts:
@@ -219,7 +223,7 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
             except ExprError:
                 value = None
         label = input_labels(fw).get(name, name)
-        return f"{label} {fmt_rate(value) if isinstance(value, Decimal) else value}"
+        return f"{label} {_shown(value, kinds.get(name, 'rate'))}"
 
     ctx = Ctx(env, measure_text)
     decimals = fw.rounding.score_decimals
@@ -268,6 +272,19 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
         year=int(values.get(year) or fw.year) if year else fw.year, total_points=fw.total_points,
         total=Totals(computed=quantize(total, decimals), self=sum(selfs, Decimal(0)) if selfs else None),
         indicators=results, measures=measures)
+
+
+def _shown(value: object, kind: str) -> str:
+    """A figure a rule reads, as its kind is read: 93.80%, 38.66 分, 1,234.50 万元, 12."""
+    if not isinstance(value, Decimal):
+        return str(value)
+    if kind == "rate":
+        return fmt_rate(value)
+    if kind == "points":
+        return f"{fmt_pts(value)} 分"
+    if kind == "money":
+        return f"{fmt_money(value)} 万元"
+    return fmt_num(value)
 
 
 def _why(comp: Compiled, ind: Indicator, env: Mapping[str, Value], exc: ExprError) -> str:

@@ -88,17 +88,32 @@ def read_prior(fw: Framework, path: str | Path) -> PriorValues:
 
 
 def _read_prior_data(fw: Framework, path: Path) -> PriorValues:
-    """Last year's figures from last year's data file (YAML/JSON) instead of its workbook."""
-    from ..data.loader import load_data
+    """Last year's figures from last year's data file (YAML/JSON) instead of its workbook.
+
+    A file of a shipped framework, or of this framework, is validated by that framework's data model; a
+    file of another framework (last year's own framework file, which the command line does not name) is
+    read by name like a workbook: each ``x`` in any input section, numbers only."""
+    from ..data.loader import load_data, read_raw
     from ..data.values import data_values
+    from ..framework.loader import builtin_ids
 
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
         raise XlperfError(f"无法读取上年数据文件“{path.name}”（{exc.strerror or type(exc).__name__}）") from None
-    data = load_data(path)
-    values = data_values(data)
-    out = PriorValues(source=path, sha256=digest, framework=data.framework)
+    raw = read_raw(path)
+    named = raw.get("framework")
+    if isinstance(named, str) and (named in builtin_ids() or named == fw.id):
+        values: dict[str, Any] = data_values(load_data(path, fw if named == fw.id else None))
+    else:
+        sections = [v for k, v in raw.items() if isinstance(v, dict)
+                    and k not in ("tables", "judgements", "self_scores", "prior")]
+        values = {}
+        for section in sections:
+            for key, value in section.items():
+                if isinstance(key, str) and key not in values:
+                    values[key] = _plain_number(value)
+    out = PriorValues(source=path, sha256=digest, framework=named if isinstance(named, str) else None)
     year_name = fw.form.role("year")
     out.year = values.get(year_name) if year_name else None
     for decl in fw.form.inputs:
@@ -110,6 +125,17 @@ def _read_prior_data(fw: Framework, path: Path) -> PriorValues:
         else:
             out.unmatched.append(PRIOR_PREFIX + decl.name)
     return out
+
+
+def _plain_number(value: Any) -> Decimal | None:
+    """A number as a data file writes it (12.5, "12.5"); anything else (text, yes/no, a list) is no figure."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str) or len(str(value)) > 40:
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and abs(number) < Decimal(10) ** 12 else None
 
 
 def apply_prior(wb: Any, fw: Framework, prior: PriorValues, flavour: str = "native") -> None:

@@ -26,7 +26,7 @@ from lxml import etree
 from ..framework.expr import ExprError, parse, quantize
 from ..framework.models import Framework
 from .layout import SCORE_SHEET
-from .plan import CHART_COLS, FORM_COLS, SCORE_COLS, Plan, _schedule_rule, table_row_used
+from .plan import BOOL_KINDS, CHART_COLS, FORM_COLS, SCORE_COLS, Plan, _schedule_rule, table_row_used
 
 __all__ = ["Cached", "add_cached_values", "cache_results", "engine_cell_values", "save_with_results"]
 
@@ -171,7 +171,10 @@ def engine_cell_values(plan: Plan, env: Mapping[str, Any], result: Any, location
             else:
                 column = env.get(f"{tp.name}.{tcol.name}")
                 if isinstance(column, tuple) and index < len(column) and column[index] is not None:
-                    put(h.sheet, h.cell, h.formula, column[index])
+                    value = column[index]
+                    if tcol.kind in BOOL_KINDS and isinstance(value, bool):
+                        value = "是" if value else "否"  # IF(…,"是","否"), as a typed flag column shows
+                    put(h.sheet, h.cell, h.formula, value)
         elif h.sheet in plan.blocks and col == FORM_COLS["check"]:
             spec = cat_by_cell.get((h.sheet, f"{FORM_COLS['value']}{row}"))
             if spec is None or spec.spec is None or not spec.spec.expr:

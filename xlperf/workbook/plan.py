@@ -351,8 +351,10 @@ def _plan_table(plan: Plan, fw: Framework, sheet: str, row: int, block: Block, n
                         return f'({ref}="是")'
                     return f"N({ref})" if kind in NUMBER_KINDS else ref  # text in a number cell is 0
                 return name_of(name)
-            plan.helpers.append(CellPlan(sheet, f"{letters[col.name]}{r}", None,
-                                         f'IF(${key}{r}="","",{expr.to_excel(local)})'))
+            value = expr.to_excel(local)
+            if col.kind in BOOL_KINDS:  # shows 是/否 as a typed flag column does: every reference compares with "是"
+                value = f'IF({value},"是","否")'
+            plan.helpers.append(CellPlan(sheet, f"{letters[col.name]}{r}", None, f'IF(${key}{r}="","",{value})'))
     return tp.last_row + 2
 
 

@@ -247,11 +247,11 @@ def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
                                                 cell=cell, found=_shown(out.book.cell(tp.sheet, cell)),
                                                 expected=parsed.error.expected,
                                                 message=f"{label}：{parsed.error.message}"))
-                elif parsed.value is not None:
-                    row[col.name] = parsed.value
-                elif col.required:
+                elif parsed.value is None and col.required:
                     out.findings.append(Finding(code="XP207", name="empty-required-input", severity=Severity.error,
                                                 sheet=tp.sheet, cell=cell, message=f"{label}：本行已填写，此项必填"))
+                # empty (or unreadable): read as the sheet's formulas read it, never as a data file's default
+                row[col.name] = parsed.value if parsed.error is None else None
                 out.locations[f"{table.name}.{col.name}@{len(rows)}"] = (tp.sheet, cell)
             rows.append(row)
         out.tables[table.name] = rows

@@ -288,6 +288,8 @@ def _table(ws: Worksheet, plan: Plan, name: str, cat: dict[str, NameSpec], value
             cell.protection = Protection(locked=False)
             value = given[i] if isinstance(given, list) and i < len(given) else (
                 table.preset[i].get(col.name) if i < len(table.preset) else None)
+            if value is None and i < len(table.preset) and not isinstance(given, list):
+                value = prefilled_default(spec)  # a preset row is filled: its empty cell is the default
             if value is not None:
                 cell.value = _cell_value(spec, value)
                 if isinstance(cell.value, str):
@@ -314,8 +316,11 @@ def _style_value(ws: Worksheet, cell: Any, spec: NameSpec, formula: str | None, 
         return
     cell.fill = STATED_FILL if spec.role == "stated" else INPUT_FILL
     cell.protection = Protection(locked=False)
-    if spec.name in values and values[spec.name] is not None:
-        cell.value = _cell_value(spec, values[spec.name])
+    value = values.get(spec.name)
+    if value is None and spec.role == "input":
+        value = prefilled_default(spec)
+    if value is not None:
+        cell.value = _cell_value(spec, value)
         if isinstance(cell.value, str):
             cell.data_type = "s"  # a data file's text ("=HYPERLINK(…)") is text, never a formula
     if spec.kind in NUMERIC_KINDS:
@@ -323,6 +328,18 @@ def _style_value(ws: Worksheet, cell: Any, spec: NameSpec, formula: str | None, 
     dv = _validation_for(spec, validations, ws)
     if dv is not None:
         dv.add(cell.coordinate)
+
+
+def prefilled_default(spec: NameSpec) -> Any:
+    """The declared default an empty cell gets, written into the cell when it reads otherwise in the sheet.
+
+    The engine reads an empty cell as its ``default``; the sheet's formulas read it as 0, 否 or empty text.
+    A default the sheet reads the same way (0, false, '') is left out, so the form shows only what matters."""
+    default = spec.default
+    if default is None or default is False or default == "" or (
+            isinstance(default, Decimal) and not isinstance(default, bool) and default == 0):
+        return None
+    return default
 
 
 def _cell_value(spec: NameSpec, value: Any) -> Any:
