@@ -85,9 +85,8 @@ def build_catalog(fw: Framework) -> dict[str, NameSpec]:
     for m in comp.measures:
         out[m.id] = NameSpec(m.id, m.name, "measure", "rate", "%", "measure", note=m.note)
     for j in comp.judged:
-        kind = j.kind
-        unit = {"points": "分", "count": "项", "flag": "是=1/否=0"}.get(kind, "")
-        out[j.name] = NameSpec(j.name, j.label, "judged", kind, unit, "judged", indicator=j.indicator_id or None,
+        unit = {"points": "分", "count": "项", "flag": "是=1/否=0"}.get(j.kind, "")
+        out[j.name] = NameSpec(j.name, j.label, "judged", j.kind, unit, "judged", indicator=j.indicator_id or None,
                                max_points=j.max_points, options=j.options)
     for ind in fw.walk():
         out[f"score_{ind.id}"] = NameSpec(f"score_{ind.id}", f"{ind.name} 计算得分", "score", "points", "分",

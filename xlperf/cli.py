@@ -618,6 +618,7 @@ def _fast_args(argv: list[str]) -> dict[str, Any] | None:
         return None  # shell completion requests are Typer's
     opts: dict[str, Any] = {}
     paths: list[Path] = []
+    parsed: bool | int | Path | str
     tokens = iter(argv[1:])
     for token in tokens:
         if not token or "\x1b" in token:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 __all__ = ["InputError", "XlperfError", "describe_validation_error", "reason_zh"]
 
@@ -44,7 +45,7 @@ _MESSAGES = {
 }
 
 
-def reason_zh(err: dict) -> str:  # type: ignore[type-arg]
+def reason_zh(err: ErrorDetails) -> str:
     """The Chinese reason of one pydantic error."""
     template = _MESSAGES.get(err["type"])
     ctx = dict(err.get("ctx") or {})
@@ -61,7 +62,7 @@ def describe_validation_error(exc: ValidationError, source: str) -> str:
     lines = []
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after"))
-        reason = reason_zh(err)  # type: ignore[arg-type]
+        reason = reason_zh(err)
         value = err.get("input")
         shown = "" if err["type"] == "missing" or isinstance(value, dict | list) else f"（值：{value!r}）"
         lines.append(f"{source}：字段 {loc or '（根）'}：{reason}{shown}")

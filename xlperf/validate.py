@@ -121,7 +121,7 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
         return FileReport(path=str(path), status="invalid", findings=findings, framework=read.framework.id,
                           framework_version=_recorded_version(read), seconds=time.perf_counter() - start), None
     ctx = CheckContext(read, reader_findings=list(read.findings))
-    findings: list[Finding] = []
+    findings = []
     registered = {c.code for c in CHECKS}
     findings.extend(f for f in read.findings if f.code not in registered)  # never drop what the reader saw
     findings.extend(_prepare(ctx))

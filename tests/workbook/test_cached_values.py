@@ -118,3 +118,54 @@ def test_udf_workbook_caches_the_same_results_as_the_native_one(tmp_path: Path, 
         if ref is None or (mine.value, mine.type) != (ref.value, ref.type):
             wrong.append((key, mine, ref))
     assert not wrong, wrong[:5]
+
+
+def test_a_schedule_of_true_false_figures_keeps_every_cached_value(tmp_path: Path) -> None:
+    """A schedule rule whose paid and total figures are comparisons divides TRUE by TRUE, as the sheet does: 1.
+
+    The engine once divided the two booleans in Python (a float, which rounding rejects), and the exception
+    cost the workbook every cached value, not just the chart's.
+    """
+    import yaml
+
+    from xlperf.data.loader import load_data
+    from xlperf.data.values import data_values
+    from xlperf.framework.loader import load_framework
+    from xlperf.workbook.plan import CHART_COLS
+    from xlperf.workbook.template import write_template
+
+    from tests.core.helpers import DEMO_DATA, DEMO_FW
+
+    doc = yaml.safe_load(DEMO_FW.read_text(encoding="utf-8"))
+    schedules = []
+
+    def visit(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("kind") == "schedule" and "paid" in node:
+                schedules.append(node)
+            for v in node.values():
+                visit(v)
+        elif isinstance(node, list):
+            for v in node:
+                visit(v)
+
+    visit(doc)
+    assert len(schedules) == 1
+    rule = schedules[0]
+    rule["paid"] = [f"{p} > 0" for p in rule["paid"]]
+    rule["total"] = f"{rule['total']} > 0"
+    path = tmp_path / "fw.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    fw = load_framework(path)
+    values = data_values(load_data(DEMO_DATA, fw))
+    assert all(values[n] > 0 for n in [*(p.split()[0] for p in rule["paid"]), rule["total"].split()[0]])
+
+    book = open_book(write_template(fw, tmp_path / "t.xlsx", values=values))
+    plan = plan_for(fw)
+    assert plan.schedule_chart is not None
+    for n in range(len(rule["paid"])):  # TRUE / TRUE
+        cell = book.cell(plan.schedule_chart.sheet, f"{CHART_COLS[1]}{plan.schedule_chart.first_row + n}")
+        assert cell is not None and cell.type == "n" and cell.value not in (None, "") and Decimal(cell.value) == 1, cell
+    total = plan.cells["score_total"]
+    cached = book.cell(total.sheet, total.cell)
+    assert cached is not None and cached.type == "n" and cached.value not in (None, "")

@@ -37,35 +37,36 @@ def _show(value: Decimal, kind: str) -> str:
     return fmt_rate(value) if kind == "rate" else fmt_money(value) if kind == "money" else f"{value:.2f}"
 
 
-def _stated_specs(ctx: CheckContext, category: str) -> list[tuple[str, NameSpec]]:
-    """The stated figures of a category, in catalogue order (built once per compiled framework)."""
+def _stated_specs(ctx: CheckContext, category: str) -> list[tuple[str, NameSpec, str]]:
+    """The stated figures of a category with their expressions, in catalogue order (built once per compiled
+    framework)."""
     return ctx.compiled.derived("money.stated", _by_category).get(category, [])
 
 
-def _by_category(comp: CompiledFramework) -> dict[str, list[tuple[str, NameSpec]]]:
+def _by_category(comp: CompiledFramework) -> dict[str, list[tuple[str, NameSpec, str]]]:
     declared = {s.name: s.compare for s in comp.fw.form.stated}
-    by_category: dict[str, list[tuple[str, NameSpec]]] = {"sum": [], "rate": [], "same": []}
+    by_category: dict[str, list[tuple[str, NameSpec, str]]] = {"sum": [], "rate": [], "same": []}
     for name, spec in comp.catalog.items():
         if spec.role == "stated" and spec.expr:
             kind = declared.get(name) or stated_category(spec.expr, spec.kind)
-            by_category.setdefault(kind, []).append((name, spec))
+            by_category.setdefault(kind, []).append((name, spec, spec.expr))
     return by_category
 
 
 def _stated(ctx: CheckContext, category: str) -> Iterator[tuple[str, Decimal, Decimal, int, str]]:
     """(name, stated, expected at stated precision, places, explanation of the expectation)."""
-    for name, spec in _stated_specs(ctx, category):
+    for name, spec, expr in _stated_specs(ctx, category):
         stated = ctx.num(name)
         if stated is None:
             continue
         try:
-            raw = parse(spec.expr).evaluate(ctx.env)
+            raw = parse(expr).evaluate(ctx.env)
         except (ExprError, ZeroDivisionError):
             continue
         if not isinstance(raw, Decimal):
             continue
         places = _places(stated, spec.kind)
-        yield name, quantize(stated, places), quantize(raw, places), places, spec.expr
+        yield name, quantize(stated, places), quantize(raw, places), places, expr
     for ident in ctx.read.framework.form.identities:
         total, parts_expr = ident.figure, ident.equals
         kind = ctx.cat[total].kind if total in ctx.cat else "money"

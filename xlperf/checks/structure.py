@@ -203,9 +203,9 @@ class LayoutMoved(Check):
             if actual is not None and actual != (cp.sheet, cp.cell):
                 moved.setdefault(cp.sheet, []).append((name, cp.cell, f"{actual[0]}!{actual[1]}"))
         for sheet, items in moved.items():
-            name, planned, actual = items[0]
+            name, planned, now = items[0]
             yield self.finding(ctx, sheet=sheet, cell=planned, sheet_name=sheet, count=len(items), example=name,
-                               planned=planned, actual=actual)
+                               planned=planned, actual=now)
 
 
 class LocalNameShadows(ReaderCheck):

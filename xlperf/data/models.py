@@ -156,9 +156,9 @@ def build_data_model(fw: Framework) -> type[DepartmentData]:
             typ, Field(default, title=spec.label, description=spec.note, **kw))
     fields: dict[str, Any] = {}
     for group, members in groups.items():
-        model = create_model(f"{group.title().replace('_', '')}Section", __base__=Section, **members)
-        required = any(f.is_required() for f in model.model_fields.values())
-        fields[group] = (model, ... if required else Field(default_factory=model))
+        section = create_model(f"{group.title().replace('_', '')}Section", __base__=Section, **members)
+        required = any(f.is_required() for f in section.model_fields.values())
+        fields[group] = (section, ... if required else Field(default_factory=section))
     if fw.form.tables:
         tables: dict[str, Any] = {}
         for table in fw.form.tables:

@@ -114,7 +114,7 @@ def evaluate_formulas(batches: Sequence[FormulaBatch], workdir: Path) -> list[li
         if len(batch.inputs) + len(batch.named) > 100_000 or len(batch.formulas) > 100_000:
             raise ValueError("evaluate_formulas: at most 100,000 names and 100,000 formulas per batch")
         wb = Workbook()
-        inputs = wb.active
+        inputs = wb.worksheets[0]
         inputs.title = "In"
         out = wb.create_sheet("Out")
         for row, (name, value) in enumerate(batch.inputs.items(), start=1):

@@ -203,15 +203,15 @@ def _eval(node: ast.expr, env: Mapping[str, Value]) -> Value:
         values = [_truth(_eval(v, env)) for v in node.values]
         return all(values) if isinstance(node.op, ast.And) else any(values)
     if isinstance(node, ast.Compare):
-        left, right = _eval(node.left, env), _eval(node.comparators[0], env)
+        lhs, rhs = _eval(node.left, env), _eval(node.comparators[0], env)
         op = type(node.ops[0])
-        if isinstance(left, str) or isinstance(right, str):
+        if isinstance(lhs, str) or isinstance(rhs, str):
             if op is ast.Eq:
-                return left == right
+                return lhs == rhs
             if op is ast.NotEq:
-                return left != right
+                return lhs != rhs
             raise ExprError(f"文字只能比较相等：{ast.unparse(node)}")
-        a, b = _num(left, node), _num(right, node)
+        a, b = _num(lhs, node), _num(rhs, node)
         return {ast.Lt: a < b, ast.LtE: a <= b, ast.Gt: a > b, ast.GtE: a >= b, ast.Eq: a == b,
                 ast.NotEq: a != b}[op]
     if isinstance(node, ast.Call):

@@ -157,14 +157,14 @@ def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
             out = []
             for row, has_key in zip(rows, keyed):
                 try:
-                    v: Any = expr.evaluate({**env, **row}) if has_key else None
+                    derived: Any = expr.evaluate({**env, **row}) if has_key else None
                 except ExprError:
-                    v = None
-                if v is not None and col.kind == "bool":
-                    v = _truth(v)  # the sheet shows 是/否: IF(value,"是","否")
-                if v is not None:
-                    row[col.name] = v
-                out.append(v)
+                    derived = None
+                if derived is not None and col.kind == "bool":
+                    derived = _truth(derived)  # the sheet shows 是/否: IF(value,"是","否")
+                if derived is not None:
+                    row[col.name] = derived
+                out.append(derived)
             env[key] = tuple(out)  # type: ignore[assignment]
 
 

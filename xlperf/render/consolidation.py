@@ -67,7 +67,7 @@ def write_consolidation(cons: Consolidation, out: str | Path, *, protect: tuple[
     from openpyxl import Workbook
 
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = SHEETS["units"]
     finding_rows = _findings(wb.create_sheet(SHEETS["findings"]), cons)
     _units(ws, cons, finding_rows)

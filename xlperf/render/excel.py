@@ -64,7 +64,7 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
     } for i, rep in enumerate(report.files, start=1)]
     df = pd.DataFrame(rows, columns=["序号", "部门", "年度", "计算总分", "自评总分", "差异", "错误", "警告", "状态", "文件", "审核结论"])
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = "汇总"
     header_fill, bold = PatternFill("solid", fgColor="305496"), Font(bold=True, color="FFFFFF")
     columns = list(df.columns) + ["问题明细"]
@@ -87,8 +87,8 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
             for f in rep.findings:
                 put_row(fws, [f.code, f.severity.zh, f.sheet, f.cell, f.message, plain_value(f.found),
                               plain_value(f.expected), f.rule, f.explanation])
-            for col, width in zip("ABCDEFGHI", (8, 8, 18, 8, 90, 12, 12, 10, 40), strict=True):
-                fws.column_dimensions[col].width = width
+            for letter, width in zip("ABCDEFGHI", (8, 8, 18, 8, 90, 12, 12, 10, 40), strict=True):
+                fws.column_dimensions[letter].width = width
             _print_setup(fws, "1:2")
             target = f"'{fws.title}'!A1"
         else:
@@ -101,13 +101,13 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
                 put_row(detail, [r - 1, rep.path, "", "", "", "", "（未发现问题）"])
         link_cell.hyperlink = Hyperlink(ref=link_cell.coordinate, location=target)
         link_cell.font = Font(color="0563C1", underline="single")
-    for col, width in zip("ABCDEFGHIJKL", (6, 28, 8, 10, 10, 8, 6, 6, 10, 50, 14, 10), strict=True):
-        ws.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEFGHIJKL", (6, 28, 8, 10, 10, 8, 6, 6, 10, 50, 14, 10), strict=True):
+        ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     _print_setup(ws, "1:1")
     if detail is not None:
-        for col, width in zip("ABCDEFGHI", (6, 40, 8, 8, 16, 8, 70, 12, 12), strict=True):
-            detail.column_dimensions[col].width = width
+        for letter, width in zip("ABCDEFGHI", (6, 40, 8, 8, 16, 8, 70, 12, 12), strict=True):
+            detail.column_dimensions[letter].width = width
         _print_setup(detail, "1:1")
     ws.auto_filter.ref = f"A1:{chr(ord('A') + len(columns) - 1)}{len(rows) + 1}"
     # Score distribution

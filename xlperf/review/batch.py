@@ -12,9 +12,10 @@ import csv
 import io
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import XlperfError
 from ..findings import FileReport
@@ -99,7 +100,10 @@ def read_expected(path: str | Path) -> list[ExpectedUnit]:
     return units
 
 
-def _majority(values: Sequence[object]) -> object | None:
+_T = TypeVar("_T", bound=Hashable)
+
+
+def _majority(values: Sequence[_T | None]) -> _T | None:
     counts = Counter(v for v in values if v is not None)
     if not counts:
         return None
@@ -119,10 +123,10 @@ def batch_issues(reports: Sequence[FileReport], expected: Sequence[ExpectedUnit]
             by_unit.setdefault(key, []).append(rep)
     for reps in by_unit.values():
         if len(reps) > 1:
-            names = tuple(shown_path(r.path) for r in reps)
+            files = tuple(shown_path(r.path) for r in reps)
             issues.append(BatchIssue("duplicate", f"单位“{unit_label(reps[0])}”提交了 {len(reps)} 个文件："
-                                     + "、".join(Path(n).name for n in names) + "，请确认以哪一个为准",
-                                     unit_label(reps[0]), names))
+                                     + "、".join(Path(n).name for n in files) + "，请确认以哪一个为准",
+                                     unit_label(reps[0]), files))
     year = _majority([r.year for r in readable])
     version = _majority([(r.framework, r.framework_version) for r in readable if r.framework])
     for rep in readable:
@@ -130,7 +134,7 @@ def batch_issues(reports: Sequence[FileReport], expected: Sequence[ExpectedUnit]
             issues.append(BatchIssue("year", f"“{unit_label(rep)}”填报的年度为 {rep.year}，批次中多数文件为 {year} 年度",
                                      unit_label(rep), (shown_path(rep.path),)))
         if version is not None and rep.framework and (rep.framework, rep.framework_version) != version:
-            fw, ver = version  # type: ignore[misc]
+            fw, ver = version
             issues.append(BatchIssue("framework", f"“{unit_label(rep)}”使用的框架为 {rep.framework} {rep.framework_version}，"
                                      f"批次中多数文件为 {fw} {ver}", unit_label(rep), (shown_path(rep.path),)))
     if expected is not None:

@@ -56,7 +56,7 @@ def _unit_job(args: tuple[str, str | None]) -> UnitResult:
         return UnitResult(report)
     try:
         env = ctx.env
-        money = {n: env[n] for n in money_names(ctx.read.framework) if isinstance(env.get(n), Decimal)}
+        money = {n: v for n in money_names(ctx.read.framework) if isinstance(v := env.get(n), Decimal)}
         result = ctx.result
         scores = {i.id: (i.computed, i.self) for i in result.indicators} if result is not None else {}
     except Exception:  # noqa: BLE001 - the file's findings stand; it just adds nothing to the sums
@@ -234,8 +234,8 @@ def _derived_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[MoneySum]:
     from ..framework.scoring import build_env
 
     env, _ = build_env(fw, dict(sums), {})
-    return [MoneySum(d.name, d.label, 0, env[d.name]) for d in fw.form.derived
-            if d.kind == "money" and isinstance(env.get(d.name), Decimal)]
+    return [MoneySum(d.name, d.label, 0, v) for d in fw.form.derived
+            if d.kind == "money" and isinstance(v := env.get(d.name), Decimal)]
 
 
 def _rules_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[RuleOnSum]:

@@ -75,7 +75,7 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
 
     fix, explain = notice_rows(rep, fw)
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = "退回修改通知"
     title = put(ws, 1, 1, f"{rep.department or '（未填单位名称）'} 绩效自评材料退回修改通知")
     title.font = Font(bold=True, size=14)
@@ -117,7 +117,7 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 1  # one page
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToPage = True  # sets sheet_properties.pageSetUpPr.fitToPage
     from ..safe_io import mark_workbook
 
     mark_workbook(wb, "notice")

@@ -154,9 +154,9 @@ def engine_cell_values(plan: Plan, env: Mapping[str, Any], result: Any, location
                 filled[r] = len(filled)
         table_rows[tp.name] = filled
     stated_env = dict(env)
-    for cp in plan.cells.values():
+    for name, cp in plan.cells.items():
         if cp.spec is not None and cp.spec.role == "stated":
-            stated_env.setdefault(cp.name, Decimal(0))  # a blank stated figure is 0 in the sheet's arithmetic
+            stated_env.setdefault(name, Decimal(0))  # a blank stated figure is 0 in the sheet's arithmetic
 
     deferred = []
     for h in plan.helpers:
@@ -193,7 +193,9 @@ def engine_cell_values(plan: Plan, env: Mapping[str, Any], result: Any, location
             try:
                 total = parse(schedule.total).evaluate(env)
                 paid = parse(schedule.paid[n]).evaluate(env)
-                value = Decimal(0) if total == 0 else quantize(paid / total, 4)  # type: ignore[operator]
+                if isinstance(total, str) or isinstance(paid, str):
+                    continue  # a text divides to #VALUE! in the sheet
+                value = Decimal(0) if total == 0 else quantize(Decimal(paid) / Decimal(total), 4)
             except (ExprError, IndexError, TypeError, InvalidOperation):
                 continue
             put(h.sheet, h.cell, h.formula, value)
@@ -205,8 +207,8 @@ def engine_cell_values(plan: Plan, env: Mapping[str, Any], result: Any, location
         if (SCORE_SHEET, f"{SCORE_COLS['self']}{row}") in values:
             v = values[(SCORE_SHEET, f"{SCORE_COLS['self']}{row}")]
             return v if isinstance(v, Decimal) else None
-        v = typed(SCORE_SHEET, f"{SCORE_COLS['self']}{row}")
-        return v if isinstance(v, Decimal) else None
+        own = typed(SCORE_SHEET, f"{SCORE_COLS['self']}{row}")
+        return own if isinstance(own, Decimal) else None
 
     # Score sheet helpers: branch self-scores bottom-up (children sit below their parent), then the rest.
     for h, col, row in sorted(deferred, key=lambda d: -d[2]):
@@ -324,9 +326,9 @@ def add_cached_values(path: str | Path, cells: Mapping[tuple[str, str], tuple[st
             parts = {part: sheet for sheet, part in _sheet_parts(src).items() if sheet in by_sheet}
             for info in src.infolist():
                 data = src.read(info)
-                sheet = parts.get(info.filename)
-                if sheet is not None and len(data) <= SHEET_XML_MAX:
-                    wanted = by_sheet[sheet]
+                part_sheet = parts.get(info.filename)
+                if part_sheet is not None and len(data) <= SHEET_XML_MAX:
+                    wanted = by_sheet[part_sheet]
 
                     def fill(m: re.Match[bytes], wanted: Mapping[bytes, tuple[str, Cached]] = wanted) -> bytes:
                         nonlocal written

@@ -131,7 +131,7 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
     out.data = _to_data(out, catalog(fw))
     year_name = fw.form.role("year")
     year = out.values.get(year_name) if year_name else None
-    if isinstance(year, int) and year != fw.year:
+    if year_name and isinstance(year, int) and year != fw.year:
         out.findings.append(Finding(code="XP128", name="year-mismatch", severity=Severity.warning,
                                     sheet=out.locations.get(year_name, ("", ""))[0] or None,
                                     cell=out.locations.get(year_name, ("", ""))[1] or None, found=year,

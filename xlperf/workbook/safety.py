@@ -33,9 +33,9 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Final
+from typing import AnyStr, BinaryIO, Final, Generic
 
 from defusedxml import ElementTree as SafeET
 
@@ -468,6 +468,42 @@ _DIGITS_B: Final = re.compile(rb"\d+")
 _TAIL: Final = 128  # longer than any <row...> start-tag match
 
 
+class _Scan(Generic[AnyStr]):
+    """The text-flavour half of :class:`_RowCounter`: str for a decoded UTF-16/32 stream, bytes otherwise.
+
+    Generic so that the text, its carried-over tail and head and the patterns are always of one type.
+    """
+
+    def __init__(self, decode: Callable[[bytes], AnyStr], row: re.Pattern[AnyStr], cell: re.Pattern[AnyStr],
+                 dim: re.Pattern[AnyStr], digits: re.Pattern[AnyStr]) -> None:
+        self.decode: Callable[[bytes], AnyStr] = decode
+        self.row: re.Pattern[AnyStr] = row
+        self.cell: re.Pattern[AnyStr] = cell
+        self.dim: re.Pattern[AnyStr] = dim
+        self.digits: re.Pattern[AnyStr] = digits
+        self.tail: AnyStr = decode(b"")
+        self.head: AnyStr = self.tail
+
+    def feed(self, counter: _RowCounter, chunk: bytes) -> None:
+        text = self.decode(chunk)
+        buf = self.tail + text
+        old = len(self.tail)
+        counter.count += sum(1 for m in self.row.finditer(buf) if m.end() > old)
+        counter.cells += sum(1 for m in self.cell.finditer(buf) if m.end() > old)
+        self.tail = buf[-_TAIL:]
+        if not counter.head_done:
+            self.head = self.head + text[: counter.head_window - len(self.head)]
+            m = self.dim.search(self.head)
+            if m:
+                digits = self.digits.findall(m.group(1))
+                counter.dimension_rows = max((int(d) for d in digits), default=0)
+                counter.head_done = True
+            elif len(self.head) >= counter.head_window:
+                counter.head_done = True
+            if counter.head_done:
+                self.head = self.head[:0]
+
+
 class _RowCounter:
     """Counts ``<row>`` start tags of a streamed worksheet and reads ``<dimension ref>`` from its head.
 
@@ -480,49 +516,29 @@ class _RowCounter:
         self.count = 0
         self.cells = 0
         self.dimension_rows = 0
-        self._started = False
+        self.head_done = False
         self._lead = b""
-        self._decoder: codecs.IncrementalDecoder | None = None
-        self._tail: str | bytes = b""
-        self._head: str | bytes = b""
-        self._head_done = False
+        self._scan: _Scan[str] | _Scan[bytes] | None = None
 
     @property
     def rows(self) -> int:
         return max(self.count, self.dimension_rows)
 
     def feed(self, chunk: bytes) -> None:
-        if not self._started:
+        if self._scan is None:
             # the encoding is sniffed from 4 bytes; a crafted deflate stream can yield tiny first chunks
             self._lead += chunk
             if len(self._lead) < 4:
                 return
             chunk, self._lead = self._lead, b""
-            self._started = True
             codec, skip = _sniff_codec(chunk)
             if codec is not None:
-                self._decoder = codecs.getincrementaldecoder(codec)(errors="replace")
-                self._tail = self._head = ""
+                decode = codecs.getincrementaldecoder(codec)(errors="replace").decode
+                self._scan = _Scan(decode, _ROW_S, _CELL_S, _DIM_S, _DIGITS_S)
+            else:
+                self._scan = _Scan(bytes, _ROW_B, _CELL_B, _DIM_B, _DIGITS_B)
             chunk = chunk[skip:]
-        text: str | bytes = self._decoder.decode(chunk) if self._decoder else chunk
-        is_str = isinstance(text, str)
-        buf = self._tail + text  # type: ignore[operator]
-        row_re, cell_re = (_ROW_S, _CELL_S) if is_str else (_ROW_B, _CELL_B)
-        old = len(self._tail)
-        self.count += sum(1 for m in row_re.finditer(buf) if m.end() > old)  # type: ignore[arg-type]
-        self.cells += sum(1 for m in cell_re.finditer(buf) if m.end() > old)  # type: ignore[arg-type]
-        self._tail = buf[-_TAIL:]
-        if not self._head_done:
-            self._head = self._head + text[: self.head_window - len(self._head)]  # type: ignore[operator]
-            m = (_DIM_S if is_str else _DIM_B).search(self._head)  # type: ignore[arg-type]
-            if m:
-                digits = (_DIGITS_S if is_str else _DIGITS_B).findall(m.group(1))
-                self.dimension_rows = max((int(d) for d in digits), default=0)
-                self._head_done = True
-            elif len(self._head) >= self.head_window:
-                self._head_done = True
-            if self._head_done:
-                self._head = self._head[:0]
+        self._scan.feed(self, chunk)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -735,7 +751,7 @@ class _Precheck:
         return start, end
 
     # -- streaming ---------------------------------------------------------------------------------
-    def _chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    def _chunks(self, info: zipfile.ZipInfo) -> Generator[bytes, None, None]:
         """Inflate one member in bounded chunks, never producing more than it declares.
 
         Output beyond the declared size means the headers lie (→ zip bomb); short output, a truncated

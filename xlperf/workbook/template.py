@@ -18,6 +18,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.data_source import AxDataSource, StrData, StrRef, StrVal
+from openpyxl.chart.legend import Legend
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -157,7 +158,7 @@ def _setup(ws: Worksheet, title: str, headers: tuple[str, ...], widths: tuple[fl
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToPage = True  # sets sheet_properties.pageSetUpPr.fitToPage
     ws.print_title_rows = "1:2"
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
@@ -210,7 +211,7 @@ def _guide(ws: Worksheet, fw: Framework) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "portrait"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # labels and text always on one page
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToPage = True  # sets sheet_properties.pageSetUpPr.fitToPage
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
 
@@ -533,7 +534,7 @@ def _charts(wb: Workbook, plan: Plan) -> None:
     helpers = {(h.sheet, h.cell): h.formula for h in plan.helpers}
     sc = plan.schedule_chart
     if sc is not None:
-        ws = wb[sc.sheet]
+        ws: Worksheet = wb[sc.sheet]
         label_col, prog_col, sched_col = CHART_COLS
         titles = ("累计支出进度", "序时进度")
         ws[f"{label_col}2"], ws[f"{prog_col}2"], ws[f"{sched_col}2"] = "期间", *titles
@@ -556,16 +557,18 @@ def _charts(wb: Workbook, plan: Plan) -> None:
         _string_categories(chart, ws, 7, sc.first_row, labels)
         _series_titles(chart, ws, 2, (8, 9), titles)
         _visible_axes(chart)
-        chart.legend.position = "b"
+        chart.legend = Legend(legendPos="b")
         chart.height, chart.width = 7.5, 9
         ws.add_chart(chart, f"G{last + 2}")
         end = max(ws.max_row, last + 2 + math.ceil(chart.height / CM_PER_ROW))
         ws.print_area = f"A1:{sched_col}{end}"
         ws.page_setup.orientation = "landscape"  # the form and the chart beside it, legible on one width
-    if plan.score_chart_level is None:
-        return
-    ws = wb[SCORE_SHEET]
-    level = plan.score_chart_level
+    if plan.score_chart_level is not None:
+        _score_chart(wb[SCORE_SHEET], plan, plan.score_chart_level, helpers)
+
+
+def _score_chart(ws: Worksheet, plan: Plan, level: int, helpers: dict[tuple[str, str], str | None]) -> None:
+    """The bar chart of one level's computed and self-assessed scores, with the table it draws from."""
     rows = [r for r in plan.score_rows if r.indicator is not None and r.level == level]
     base = plan.score_rows[-1].row + 3
     titles = ("计算得分", "自评得分")
@@ -590,7 +593,7 @@ def _charts(wb: Workbook, plan: Plan) -> None:
     _series_titles(chart, ws, base, (3, 4), titles)
     _visible_axes(chart)
     chart.x_axis.scaling.orientation = "maxMin"  # first indicator on top, as in the table
-    chart.legend.position = "b"
+    chart.legend = Legend(legendPos="b")
     chart.height, chart.width = 11, 16
     ws.add_chart(chart, f"F{base}")
     # The chart and its table start a page of their own, inside the printed columns.

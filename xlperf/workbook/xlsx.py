@@ -228,7 +228,7 @@ def _parse_workbook_part(data: bytes) -> tuple[str, tuple[tuple[str, str], ...],
     if ns not in (TRANSITIONAL, STRICT):
         ns = TRANSITIONAL
     m = f"{{{ns}}}"
-    sheets = tuple((sh.get("name", ""), next((sh.get(a) for a in _R_IDS if sh.get(a) is not None), ""))
+    sheets = tuple((sh.get("name", ""), next((r for r in map(sh.get, _R_IDS) if r is not None), ""))
                    for sh in wb_root.iterfind(f"{m}sheets/{m}sheet"))
     names: dict[str, tuple[str, str]] = {}
     local: list[tuple[str, str, str]] = []
@@ -556,8 +556,8 @@ def _fast_raw_cell() -> Callable[[str | None, str, str | None, bool], RawCell]:
             RawCell, "__post_init__"):
         return RawCell
     new = object.__new__
-    set_value, set_type, set_formula, set_date = (RawCell.value.__set__, RawCell.type.__set__,  # type: ignore[attr-defined]
-                                                  RawCell.formula.__set__, RawCell.date.__set__)  # type: ignore[attr-defined]
+    slots = vars(RawCell)  # the slot descriptors (to a type checker the fields are instance-only)
+    set_value, set_type, set_formula, set_date = (slots[name].__set__ for name in ("value", "type", "formula", "date"))
 
     def make(value: str | None, type_: str, formula: str | None, date: bool) -> RawCell:
         cell = new(RawCell)
