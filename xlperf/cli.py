@@ -233,6 +233,8 @@ def template(
             cat = catalog(fw)
             typer.echo("上年文件中找不到（或为空）的上年数，请核实后手工填写：" + "、".join(
                 f"{n}（{cat[n].label if n in cat else n}）" for n in last.unmatched))
+            for n, why in last.refused.items():
+                typer.echo(f"  {n}（{cat[n].label if n in cat else n}）未取用，上年文件 {why}")
 
 
 @_command()
