@@ -52,7 +52,7 @@ def select_checks(select: Sequence[str] | None = None, ignore: Sequence[str] | N
 
 
 def _sort_key(f: Finding, sheet_order: dict[str, int]) -> tuple[int, int, int, str, str]:
-    row = int("".join(ch for ch in (f.cell or "") if ch.isdigit()) or 0)
+    row = int("".join(ch for ch in (f.cell or "") if "0" <= ch <= "9")[:9] or 0)
     return (-f.severity.rank, sheet_order.get(f.sheet or "", -1), row, f.cell or "", f.code)
 
 

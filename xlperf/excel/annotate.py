@@ -9,6 +9,7 @@ on a previous run are restored first, so re-running is clean.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -149,15 +150,28 @@ def _recover_stranded(sink: BookSink, report: FileReport) -> None:
         sink.set_comment(sheet, cell, note.split(ORIGINAL_NOTE, 1)[1] if ORIGINAL_NOTE in note else None)
 
 
+_MARK_CELL = re.compile(r"^[A-Z]{1,3}[1-9][0-9]{0,6}$")
+_MARK_FILL = re.compile(r"^[0-9A-Fa-f]{6}$")
+
+
 def _read_mark(value: Any) -> tuple[str, str, str | None, str | None] | None:
-    """A highlight recorded by a previous run: (sheet, cell, original fill, original note)."""
+    """A highlight recorded by a previous run: (sheet, cell, original fill, original note).
+
+    The hidden column is the submitter's to edit: anything but one cell, a six-digit colour and a text
+    note (a range "A:XFD", a colour "zz", a list nested 10,000 deep) is no mark, and is left alone."""
     if not isinstance(value, str) or not value.startswith("["):
         return None
     try:
         sheet, cell, fill, note = json.loads(value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return None
-    return str(sheet), str(cell), fill or None, note or None
+    if not isinstance(sheet, str) or not isinstance(cell, str) or not _MARK_CELL.match(cell):
+        return None
+    if fill is not None and not (isinstance(fill, str) and (fill == "" or _MARK_FILL.match(fill))):
+        return None
+    if note is not None and not isinstance(note, str):
+        return None
+    return sheet, cell, fill or None, note or None
 
 
 
@@ -172,6 +186,13 @@ class OpenpyxlSink:
 
     def __init__(self, wb: Any) -> None:
         self.wb = wb
+        self._result: Any = None
+
+    def _ws(self) -> Any:
+        """The 校验结果 sheet, looked up once (openpyxl's ``wb[name]`` lists every sheet on each call)."""
+        if self._result is None:
+            self._result = self.wb[RESULT_SHEET]
+        return self._result
 
     def _cell(self, sheet: str, ref: str) -> Any:
         """The writable cell for ``sheet!ref``: the top-left of a merged range; None if not addressable."""
@@ -209,22 +230,25 @@ class OpenpyxlSink:
         for rng in list(ws.merged_cells.ranges):  # a merged area would swallow our rows' cells
             if rng.max_row >= FIRST_ROW:
                 ws.unmerge_cells(str(rng))
+        _neutralise(ws)
         from openpyxl.utils import get_column_letter
 
         ws.column_dimensions[get_column_letter(MARK_COL)].hidden = True
 
     def result_rows(self) -> int:
-        return self.wb[RESULT_SHEET].max_row
+        return self._ws().max_row
 
     def read_result(self, row: int, col: int) -> Any:
-        return self.wb[RESULT_SHEET].cell(row=row, column=col).value
+        cell = self._ws()._cells.get((row, col))  # never creates one (a sheet may claim 100,000 rows)
+        return None if cell is None else cell.value
 
     def write_result(self, row: int, col: int, value: Any) -> None:
-        ws = self.wb[RESULT_SHEET]
+        ws = self._ws()
         if value is None:
-            cell = ws.cell(row=row, column=col)
-            cell.value = None
-            cell.hyperlink = None
+            cell = ws._cells.get((row, col))
+            if cell is not None:
+                cell.value = None
+                cell.hyperlink = None
             return
         put(ws, row, col, value)
 
@@ -232,7 +256,7 @@ class OpenpyxlSink:
         from openpyxl.styles import Font
         from openpyxl.worksheet.hyperlink import Hyperlink
 
-        target = self.wb[RESULT_SHEET].cell(row=row, column=col)
+        target = self._ws().cell(row=row, column=col)
         quoted = xml_text(sheet, 64).replace("'", "''")
         target.hyperlink = Hyperlink(ref=target.coordinate, location=f"'{quoted}'!{cell}")
         target.font = Font(color="0563C1", underline="single")
@@ -267,6 +291,20 @@ class OpenpyxlSink:
         target = self._cell(sheet, cell)
         if target is not None:
             target.comment = Comment(xml_text(text), COMMENT_AUTHOR, width=320, height=160) if text else None
+
+
+def _neutralise(ws: Any) -> None:
+    """The 校验结果 sheet is xlperf's: a submitted one may hold formulas (``=HYPERLINK("http://…","查看说明")``,
+    ``=cmd|…``) or links to the outside in rows or columns xlperf does not rewrite. In the copy each formula
+    becomes its text and each external link is dropped, so nothing live survives in a sheet shown as ours."""
+    for cell in list(ws._cells.values()):
+        if cell.data_type == "f":
+            value = cell.value
+            text = value if isinstance(value, str) else getattr(value, "text", None) or str(value)
+            put(ws, cell.row, cell.column, text if text.startswith("=") else "=" + text)
+        link = cell.hyperlink
+        if link is not None and (link.target or link.id):
+            cell.hyperlink = None
 
 
 def annotate_copy(source: str | Path, target: str | Path, report: FileReport) -> Path:
