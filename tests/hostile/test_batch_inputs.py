@@ -1,0 +1,60 @@
+"""The batch's own inputs: the expected-units list (``--expected units.csv``) and folders of many files.
+
+Regression cases: a quoted field over csv's 131,072-character limit escaped as ``_csv.Error`` (exit 3,
+“内部错误”); ``--expected /dev/zero`` read without end. Now both are one Chinese message, exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .helpers import EXAMPLE, run_limited
+
+CSV_CASES = [  # (case id, the file's bytes or a device path, words the message must hold)
+    ("field-over-csv-limit", b'code,name\n"' + b"x" * 200_000 + b'",a\n', ("第 2 行无法读取",)),
+    ("unclosed-quote", b'code,name\n001,"a\n', ()),
+    ("device", "/dev/zero", ("不是普通文件",)),
+    ("folder", "", ("不是普通文件",)),
+]
+
+
+@pytest.mark.parametrize("case", CSV_CASES, ids=[c[0] for c in CSV_CASES])
+@pytest.mark.parametrize("command", ["validate", "consolidate"])
+def test_expected_list_is_a_message(case: tuple, command: str, tmp_path: Path) -> None:
+    cid, content, words = case
+    if isinstance(content, bytes):
+        units = tmp_path / "units.csv"
+        units.write_bytes(content)
+    else:
+        units = Path(content) if content else tmp_path
+    args = ["validate", "-q", EXAMPLE, "--expected", units] if command == "validate" else \
+        ["consolidate", "-q", EXAMPLE, "-o", tmp_path / "汇总.xlsx", "--expected", units]
+    code, err = run_limited(f"""
+        from tests.validator.common import run_cli
+        code, out, err = run_cli({[str(a) for a in args]!r})
+        print(json.dumps([code, err[-2000:]]))
+    """, cpu_seconds=60, memory=1024 * 1024 * 1024)  # /dev/zero read whole: MemoryError, not a hang
+    assert "内部错误" not in err and "Traceback" not in err, err[-500:]
+    if words:
+        assert code == 2 and all(w in err for w in words), err[-500:]
+    else:
+        assert code in (1, 2), err[-500:]
+
+
+def test_three_thousand_files(tmp_path: Path) -> None:
+    """3,000 files that are not workbooks and one that is: every one reported, bounded time and memory."""
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    for i in range(3000):
+        (folder / f"{i:04d}.xlsx").write_bytes(b"x")
+    (folder / "z.xlsx").write_bytes(EXAMPLE.read_bytes())
+    out = run_limited(f"""
+        from tests.validator.common import run_cli
+        code, out, err = run_cli(["validate", "-q", "--json", {str(folder)!r}])
+        files = json.loads(out)["files"]
+        print(json.dumps([code, len(files), sorted({{f["status"] for f in files}})]))
+    """, cpu_seconds=120, memory=1024 * 1024 * 1024)
+    assert out == [2, 3001, ["error", "invalid"]]
