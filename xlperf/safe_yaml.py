@@ -128,6 +128,9 @@ def _where(mark: Any) -> str:
 
 
 def _message(exc: yaml.YAMLError, source: str, what: str) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):  # a NUL or another character YAML does not allow
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        return f"{source}：不是有效的 {what}：第 {exc.position + 1} 个字符 U+{char:04X} 不能出现在文本文件中"
     problem = str(getattr(exc, "problem", "") or "")
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     zh = next((v for k, v in _PROBLEMS_ZH.items() if problem.startswith(k)), None)
