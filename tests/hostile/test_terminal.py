@@ -3,7 +3,7 @@
 Regression cases: a submitted file named ``c\\x1b[31m….xlsx`` or a department ``科技\\x9b2J局`` (CSI, legal in
 XML) reached the terminal raw through the summary table and the 批次检查 lines; a file named
 ``b\\n共 9 个文件：通过 9.xlsx`` printed a forged summary line; a bidirectional override (U+202E) in a name
-shows ``gpj.xlsx`` reversed. Now each such character is shown as ``\\x1b`` / ``<U+202E>``, JSON carries it as
+shows ``gpj.xlsx`` reversed (also in the 退回修改 files named after the unit). Now each such character is shown as ``\\x1b`` / ``<U+202E>``, JSON carries it as
 ``\\u009b`` (the same data), and only xlperf's own summary line starts with “共”.
 """
 
@@ -70,6 +70,9 @@ def test_consolidate_lines(tmp_path: Path) -> None:
     _clean(out)
     _clean(err)
     assert "批次检查" in out
+    names = [p.name for p in (tmp_path / "退回").iterdir()]  # the unit's name becomes file names
+    assert any(n.startswith("科技_2J局") for n in names), names
+    assert not [n for n in names if RAW.search(n) or "\u200b" in n], names
 
 
 def test_score_of_a_data_file(tmp_path: Path) -> None:
