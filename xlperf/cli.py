@@ -324,6 +324,16 @@ def _collect(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     return files, skipped
 
 
+def _skipped_names(skipped: list[Path]) -> str:
+    """The first skipped files by name: a submission carrying xlperf's mark is skipped too, so the reviewer
+    must be able to see which files were left out."""
+    from .render.cellsafe import printable
+    from .safe_io import shown_path
+
+    names = "、".join(printable(shown_path(f.name), newlines=False) for f in skipped[:5])
+    return names + ("等" if len(skipped) > 5 else "")
+
+
 def _run_validate(paths: list[Path], framework: str | None, as_json: bool, report: Path | None,
                   annotate: Path | None, workers: int, select: str | None, ignore: str | None, quiet: bool,
                   echo: Callable[[str], None], *, force: bool = False, summary: bool = False,
@@ -356,11 +366,7 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
         raise XlperfError(f"未知的校验规则：{', '.join(unknown)}（xlperf rules 列出全部代码和名称）")
     info = echo if not as_json else _stderr
     if skipped:
-        from .render.cellsafe import printable
-
-        names = "、".join(printable(shown_path(f.name), newlines=False) for f in skipped[:5]) + (
-            "等" if len(skipped) > 5 else "")
-        info(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告或标注副本（{names}）")
+        info(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告或标注副本（{_skipped_names(skipped)}）")
     fw_ref = str(framework) if framework else None
     units_expected = None
     if expected is not None:
@@ -458,7 +464,7 @@ def _run_consolidate(paths: list[Path], output: Path, framework: str | None, exp
         raise XlperfError(f"--returns 应为文件夹，“{shown_path(returns)}”是文件")
     units_expected = read_expected(expected) if expected is not None else None
     if skipped:
-        _echo(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告、汇总或标注副本")
+        _echo(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告、汇总或标注副本（{_skipped_names(skipped)}）")
     fw_ref = str(framework) if framework else None
     if not quiet and len(files) > 1:
         from rich.console import Console

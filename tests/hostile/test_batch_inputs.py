@@ -58,3 +58,23 @@ def test_three_thousand_files(tmp_path: Path) -> None:
         print(json.dumps([code, len(files), sorted({{f["status"] for f in files}})]))
     """, cpu_seconds=120, memory=1024 * 1024 * 1024)
     assert out == [2, 3001, ["error", "invalid"]]
+
+
+def test_a_forged_output_mark_is_named_when_skipped(tmp_path: Path) -> None:
+    """A submission carrying xlperf's output mark is skipped in a folder (by design, see README); consolidate
+    now names it, as validate does, so the reviewer sees which file was left out."""
+    from openpyxl import load_workbook
+
+    from xlperf.safe_io import mark_workbook
+
+    from tests.validator.common import run_cli
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    wb = load_workbook(EXAMPLE)
+    mark_workbook(wb, "report")
+    wb.save(inbox / "伪装成报告.xlsx")
+    (inbox / "科创局.xlsx").write_bytes(EXAMPLE.read_bytes())
+    code, out, err = run_cli(["consolidate", "-q", inbox, "-o", tmp_path / "汇总.xlsx"])
+    assert code == 1, err
+    assert "已跳过 1 个" in out and "伪装成报告.xlsx" in out, out
