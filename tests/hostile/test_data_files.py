@@ -170,3 +170,26 @@ def test_merge_key_and_alias_amplification_is_bounded(tmp_path: Path) -> None:
             print(json.dumps(str(exc)[:2000]))
     """, cpu_seconds=30, memory=512 * 1024 * 1024)
     assert "未知字段" in out
+
+
+JUDGED_LINE = "  j_rationality_1: 1\n"  # a judged answer (0/1) of the shipped framework
+
+JUDGED = [  # (case id, replacement of the judged line, words the message must hold); checked by score
+    ("long-text", "  j_rationality_1: " + "长" * 1_000_000 + "\n", ("必须是数字", "…")),
+    ("huge", "  j_rationality_1: 1.5e+9999\n", ("1.500E+9999", "超出合理范围")),
+    ("tiny", "  j_rationality_1: 1.0e-9999\n", ("超出合理范围",)),
+    ("200000-unknown", JUDGED_LINE + "".join(f"  x{i}: 1\n" for i in range(200_000)), ("另有问题未列出",)),
+]
+
+
+@pytest.mark.parametrize("case", JUDGED, ids=[c[0] for c in JUDGED])
+def test_judged_answers_are_refused_boundedly(case: tuple, tmp_path: Path) -> None:
+    """Regression: a 1,000,000-character answer was echoed whole, 200,000 unknown answers printed 200,000 lines,
+    1.5E+9999 was taken as full marks and 1E-9999 as 0."""
+    _cid, new, words = case
+    path = tmp_path / "data.yaml"
+    path.write_text(TEXT.replace(JUDGED_LINE, new, 1), encoding="utf-8")
+    code, out, err = run_cli(["score", path])
+    assert code == 2 and out == "" and len(err) < 8000 and len(err.splitlines()) <= 52, (len(err), err[:300])
+    for word in words:
+        assert word in err, err[:1000]
