@@ -78,3 +78,28 @@ def test_a_forged_output_mark_is_named_when_skipped(tmp_path: Path) -> None:
     code, out, err = run_cli(["consolidate", "-q", inbox, "-o", tmp_path / "汇总.xlsx"])
     assert code == 1, err
     assert "已跳过 1 个" in out and "伪装成报告.xlsx" in out, out
+
+
+@pytest.mark.parametrize("command", ["validate", "consolidate"])
+def test_workers_are_bounded(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: ``-j 100000`` asked ProcessPoolExecutor for 100,000 processes, which it forks at once."""
+    import concurrent.futures
+    import os
+
+    from tests.validator.common import run_cli
+
+    asked: list[int] = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    def recording(max_workers: int, **kw):  # type: ignore[no-untyped-def]
+        asked.append(max_workers)
+        return real(max_workers=min(max_workers, 2), **kw)  # a regression must fail here, not fork 100,000
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", recording)
+    for i in range(3):
+        (tmp_path / f"{i}.xlsx").write_bytes(EXAMPLE.read_bytes() if i == 0 else b"x")
+    args = ["validate", "-q", "-j", "100000", tmp_path] if command == "validate" else \
+        ["consolidate", "-q", "-j", "100000", tmp_path, "-o", tmp_path / "out" / "汇总.xlsx"]
+    code, _out, err = run_cli(args)
+    assert code in (1, 2) and "内部错误" not in err, err[-500:]
+    assert asked and max(asked) <= min(3, 4 * (os.cpu_count() or 1), 61), asked

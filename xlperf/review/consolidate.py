@@ -78,6 +78,9 @@ def consolidate_paths(paths: Sequence[Path], framework: str | None = None, *, wo
         return out
     from concurrent.futures import ProcessPoolExecutor
 
+    from ..validate import worker_count
+
+    workers = worker_count(workers, len(jobs))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for res in pool.map(_unit_job, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8) or 1))):
             out.append(res)
