@@ -21,8 +21,8 @@ import xlwings as xw
 
 from xlperf.excel import functions as fn
 
-FRAMEWORK_DOC = ("评价框架编号或框架文件路径；留空则用环境变量 XLPERF_FRAMEWORK 指定的框架"
-                 "（未设置时用唯一的内置框架）")
+FRAMEWORK_DOC = ("评价框架编号（或 XLPERF_FRAMEWORK_PATH 所设文件夹中的框架文件路径）；留空则用环境变量 "
+                 "XLPERF_FRAMEWORK 指定的框架（未设置时用唯一的内置框架）")
 INDICATOR_DOC = "末级指标的编号（评分表中每个指标的编号）"
 PAIRS_DOC = "名称与数值成对给出：\"名称1\", 单元格1, \"名称2\", 单元格2 …；也可选两列区域（名称 | 数值）"
 

@@ -33,11 +33,14 @@ def resolve_framework(explicit: str | Path | None, recorded: str | None) -> Fram
 
 def _recorded(path: Path) -> str | None:
     """The framework id a data file records (for looking it up in a reviewer's framework folder)."""
-    import yaml
+    from .data.loader import MAX_DATA_BYTES
+    from .safe_yaml import load_yaml
 
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")[:5 * 1024 * 1024])
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        if path.stat().st_size > MAX_DATA_BYTES:
+            return None  # load_data refuses it with the reason
+        raw = load_yaml(path.read_text(encoding="utf-8-sig"), str(path))
+    except (OSError, UnicodeDecodeError, InputError):
         return None
     value = raw.get("framework") if isinstance(raw, dict) else None
     return value if isinstance(value, str) else None

@@ -100,9 +100,17 @@ def _default(value: Any) -> Any:
 
 
 def _dump(obj: Any) -> str:
+    from .render.cellsafe import json_visible
     from .safe_io import shown_path
 
-    return shown_path(json.dumps(obj, ensure_ascii=False, indent=2, default=_default))
+    return json_visible(shown_path(json.dumps(obj, ensure_ascii=False, indent=2, default=_default)))
+
+
+def _echo(message: str) -> None:
+    """typer.echo of a line that may quote a submitted file (a unit name, a file name): printable."""
+    from .render.cellsafe import printable
+
+    typer.echo(printable(message))
 
 
 @_command()
@@ -224,15 +232,17 @@ def template(
     else:
         path = write_atomically(output, lambda tmp: write_template(fw, tmp, year=year, flavour=formulas, values=values),
                                 what="工作簿")
-    typer.echo(f"已生成 {shown_path(path)}（框架 {fw.id} {fw.version}）")
+    _echo(f"已生成 {shown_path(path)}（框架 {fw.id} {fw.version}）")
     if prior is not None:
-        typer.echo(f"上年数：从“{shown_path(prior.name)}”填入 {len(last.values)} 项")
+        _echo(f"上年数：从“{shown_path(prior.name)}”填入 {len(last.values)} 项")
         if last.unmatched:
             from .catalog import catalog
 
             cat = catalog(fw)
-            typer.echo("上年文件中找不到（或为空）的上年数，请核实后手工填写：" + "、".join(
+            _echo("上年文件中找不到（或为空）的上年数，请核实后手工填写：" + "、".join(
                 f"{n}（{cat[n].label if n in cat else n}）" for n in last.unmatched))
+            for n, why in last.refused.items():
+                _echo(f"  {n}（{cat[n].label if n in cat else n}）未取用，上年文件 {why}")
 
 
 @_command()
@@ -295,7 +305,7 @@ def validate(
 ) -> None:
     """校验提交的工作簿：合计、预算与支出、比率、自评得分与规则是否一致。退出码 0 无错误，1 有错误，2 有文件无法读取、输出未能写出或参数有误，3 内部错误。"""
     try:
-        code = _run_validate(paths, framework, as_json, report, annotate, workers, select, ignore, quiet, typer.echo,
+        code = _run_validate(paths, framework, as_json, report, annotate, workers, select, ignore, quiet, _echo,
                              force=force, summary=summary, expected=expected)
     except _UsageError as exc:
         raise typer.BadParameter(str(exc)) from None
@@ -322,6 +332,16 @@ def _collect(paths: list[Path]) -> tuple[list[Path], list[Path]]:
         else:
             files.extend(found)
     return files, skipped
+
+
+def _skipped_names(skipped: list[Path]) -> str:
+    """The first skipped files by name: a submission carrying xlperf's mark is skipped too, so the reviewer
+    must be able to see which files were left out."""
+    from .render.cellsafe import printable
+    from .safe_io import shown_path
+
+    names = "、".join(printable(shown_path(f.name), newlines=False) for f in skipped[:5])
+    return names + ("等" if len(skipped) > 5 else "")
 
 
 def _run_validate(paths: list[Path], framework: str | None, as_json: bool, report: Path | None,
@@ -356,8 +376,7 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
         raise XlperfError(f"未知的校验规则：{', '.join(unknown)}（xlperf rules 列出全部代码和名称）")
     info = echo if not as_json else _stderr
     if skipped:
-        names = "、".join(shown_path(f.name) for f in skipped[:5]) + ("等" if len(skipped) > 5 else "")
-        info(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告或标注副本（{names}）")
+        info(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告或标注副本（{_skipped_names(skipped)}）")
     fw_ref = str(framework) if framework else None
     units_expected = None
     if expected is not None:
@@ -455,7 +474,7 @@ def _run_consolidate(paths: list[Path], output: Path, framework: str | None, exp
         raise XlperfError(f"--returns 应为文件夹，“{shown_path(returns)}”是文件")
     units_expected = read_expected(expected) if expected is not None else None
     if skipped:
-        typer.echo(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告、汇总或标注副本")
+        _echo(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告、汇总或标注副本（{_skipped_names(skipped)}）")
     fw_ref = str(framework) if framework else None
     if not quiet and len(files) > 1:
         from rich.console import Console
@@ -476,11 +495,11 @@ def _run_consolidate(paths: list[Path], output: Path, framework: str | None, exp
     from collections import Counter
 
     counts = Counter(u.report.review_zh for u in units)
-    typer.echo(f"共 {len(units)} 个文件：" + "，".join(f"{k} {v} 个" for k, v in sorted(counts.items())))
+    _echo(f"共 {len(units)} 个文件：" + "，".join(f"{k} {v} 个" for k, v in sorted(counts.items())))
     for issue in cons.issues:
-        typer.echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
+        _echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
     if not problems:
-        typer.echo(f"汇总已写入 {shown_path(output)}")
+        _echo(f"汇总已写入 {shown_path(output)}")
     if returns is not None and cons.needs_revision:
         from .review.returns import write_returns
 
@@ -491,7 +510,7 @@ def _run_consolidate(paths: list[Path], output: Path, framework: str | None, exp
             for item in written:
                 if item.problem:
                     problems.append(f"{item.notice.name}：{item.problem}")
-            typer.echo(f"退回修改：{len(written)} 个单位的通知和标注副本已写入 {shown_path(returns)}")
+            _echo(f"退回修改：{len(written)} 个单位的通知和标注副本已写入 {shown_path(returns)}")
         except Exception as exc:  # noqa: BLE001
             problems.append(_output_problem(exc, "退回修改文件", returns))
     for problem in problems:
@@ -510,9 +529,10 @@ def _output_problem(exc: Exception, what: str, target: Path) -> str:
 
 
 def _stderr(message: str) -> None:
+    from .render.cellsafe import printable
     from .safe_io import shown_path
 
-    sys.stderr.write(shown_path(message) + "\n")
+    sys.stderr.write(printable(shown_path(message)) + "\n")
     sys.stderr.flush()
 
 
@@ -601,6 +621,9 @@ def _utf8(stream: Any) -> bool:
 
 def _plain_echo(message: str) -> None:
     """typer.echo of a str on a UTF-8 stdout: write, newline, flush (escape sequences: typer itself)."""
+    from .render.cellsafe import printable
+
+    message = printable(message)
     if "\x1b" in message:
         import typer as typer_module
 

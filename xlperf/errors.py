@@ -42,7 +42,21 @@ _MESSAGES = {
     "list_type": "必须是列表",
     "model_type": "必须是键值表（字段: 值）",
     "model_attributes_type": "必须是键值表（字段: 值）",
+    "finite_number": "必须是有限的数（不能是 NaN 或无穷大，或数字位数过多）",
+    "string_too_long": "最多 {max_length} 个字符",
+    "too_long": "最多 {max_length} 项",
+    "int_parsing_size": "数字位数过多",
+    "float_parsing": "必须是数字",
+    "float_type": "必须是数字",
+    "less_than": "必须小于 {lt}",
+    "decimal_whole_digits": "整数部分位数过多",
+    "recursion_loop": "不能引用自身（锚点与别名构成循环）",
+    "string_too_short": "至少 {min_length} 个字符",
 }
+MAX_LINES = 50
+"""Lines of a validation error shown (a hostile file may have a hundred thousand unknown keys)."""
+VALUE_SHOWN = 80
+"""Characters of an offending value shown (a text may be a million characters long)."""
 
 
 def reason_zh(err: ErrorDetails) -> str:
@@ -52,18 +66,30 @@ def reason_zh(err: ErrorDetails) -> str:
     if "error" in ctx:
         ctx["error"] = str(ctx["error"]).removeprefix("Value error, ")
     try:
-        return template.format(**ctx) if template else err["msg"]
+        return template.format(**ctx) if template else f"取值无效（{err['msg']}）"
     except (KeyError, IndexError):
-        return err["msg"]
+        return f"取值无效（{err['msg']}）"
 
 
 def describe_validation_error(exc: ValidationError, source: str) -> str:
     """One Chinese line per pydantic error: '<file>: 字段 a.b.c：<reason>（值：x）'."""
     lines = []
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after"))
+    errors = exc.errors(include_url=False)
+    for err in errors[:MAX_LINES]:
+        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after"))[:200]
         reason = reason_zh(err)
         value = err.get("input")
-        shown = "" if err["type"] == "missing" or isinstance(value, dict | list) else f"（值：{value!r}）"
+        shown = "" if err["type"] == "missing" or isinstance(value, dict | list | set | frozenset | tuple) \
+            else f"（值：{_shown(value)}）"
         lines.append(f"{source}：字段 {loc or '（根）'}：{reason}{shown}")
+    if len(errors) > MAX_LINES:
+        lines.append(f"{source}：……另有 {len(errors) - MAX_LINES} 处问题未列出")
     return "\n".join(lines)
+
+
+def _shown(value: object) -> str:
+    from decimal import Decimal
+
+    text = repr(value[:VALUE_SHOWN + 1]) if isinstance(value, str | bytes) else \
+        str(value) if isinstance(value, Decimal) else repr(value)
+    return text if len(text) <= VALUE_SHOWN else text[:VALUE_SHOWN] + "…"

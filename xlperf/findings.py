@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["STATUS_ZH", "FileReport", "Finding", "Report", "Severity", "plain_value"]
+__all__ = ["STATUS_ZH", "FileReport", "Finding", "Report", "Severity", "bounded_value", "plain_value"]
 
 STATUS_ZH = {"ok": "通过", "warnings": "仅提示", "invalid": "有错误", "error": "无法读取"}
 """A file's status in Chinese: 通过 (at most info notes), 仅提示 (warnings, no error), 有错误, 无法读取."""
+
+
+VALUE_EXPONENTS = (-30, 21)
+"""Adjusted exponents of a number a finding keeps as a number; beyond them (a hostile file's 1E+999999999,
+a 4,000-digit integer) it is kept as short text, so that no renderer formats a billion digits or overflows."""
+
+
+def bounded_value(value: Any) -> Any:
+    """A found/expected value every renderer can take: absurd or non-finite numbers become short text."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if value.bit_length() <= 72 else f"{Decimal(value):.6E}"
+    if isinstance(value, float):
+        return value if math.isfinite(value) and abs(value) < 1e22 else repr(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return str(value)[:16]
+        low, high = VALUE_EXPONENTS
+        return value if value.is_zero() or low <= value.adjusted() <= high else f"{value:.6E}"
+    return value
 
 
 def plain_value(value: Any) -> Any:
@@ -53,6 +75,11 @@ class Finding(BaseModel):
     indicator: str | None = None
     rule: str | None = None  # the framework's own id of the rule behind a finding (audit rule 审核公式 id)
     explanation: str | None = None  # 出错说明 the department wrote beside the finding in 校验结果
+
+    @field_validator("found", "expected", mode="before")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        return bounded_value(value)
 
     @property
     def location(self) -> str:

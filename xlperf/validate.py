@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .workbook.reader import WorkbookRead
 
 __all__ = ["SPREADSHEET_SUFFIXES", "collect_paths", "select_checks", "validate_file", "validate_paths",
-           "validate_with_context"]
+           "validate_with_context", "worker_count"]
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xltx", ".xltm", ".et"}
 
@@ -52,7 +52,7 @@ def select_checks(select: Sequence[str] | None = None, ignore: Sequence[str] | N
 
 
 def _sort_key(f: Finding, sheet_order: dict[str, int]) -> tuple[int, int, int, str, str]:
-    row = int("".join(ch for ch in (f.cell or "") if ch.isdigit()) or 0)
+    row = int("".join(ch for ch in (f.cell or "") if "0" <= ch <= "9")[:9] or 0)
     return (-f.severity.rank, sheet_order.get(f.sheet or "", -1), row, f.cell or "", f.code)
 
 
@@ -275,7 +275,7 @@ def validate_paths(paths: Sequence[Path], framework: str | None = None, *, worke
     else:
         from concurrent.futures import ProcessPoolExecutor  # only for parallel runs: ~6 ms of imports
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=worker_count(workers, len(jobs))) as pool:
             futures = [pool.submit(_job, job) for job in jobs]
             for job, future in zip(jobs, futures):
                 try:
@@ -286,6 +286,14 @@ def validate_paths(paths: Sequence[Path], framework: str | None = None, *, worke
                 if progress:
                     progress(rep)
     return Report(files=reports)
+
+
+def worker_count(asked: int, jobs: int) -> int:
+    """Processes actually started: never more than the files, nor than a few per CPU (``-j 100000`` would
+    fork 100,000 processes at once), nor than the 61 Windows allows."""
+    import os
+
+    return max(1, min(asked, jobs, 4 * (os.cpu_count() or 1), 61))
 
 
 def _isolated(job: tuple[str, str | None, tuple[str, ...] | None, tuple[str, ...] | None]) -> FileReport:

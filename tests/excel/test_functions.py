@@ -52,7 +52,8 @@ def test_budget_execution_of_the_seed() -> None:
     assert fn.exec_score(PAID, QUOTA, ["25%", "50%", "75%", "100%"]) == 4.94
 
 
-def test_budget_execution_options() -> None:
+def test_budget_execution_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(fn.FRAMEWORK_PATH_ENV, str(DEMO_DIR))  # a framework file by path: only from there
     # over schedule in every quarter: capped at 100% by the framework → full 6
     assert fn.exec_score([30, 60, 90, 100], 100) == 6.0
     # without the cap each quarter counts 1.2 / 1.2 / 1.2 / 1 → 4.6 + mean 1.15 × 2 = 6.9

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
-try:  # libyaml's C parser when present: the same safe subset, several times faster
-    from yaml import CSafeLoader as SafeLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader  # type: ignore[assignment]
 from pydantic import ValidationError
 
 from ..errors import InputError, describe_validation_error
 from ..framework.models import Framework
 from ..catalog import catalog
+from ..safe_yaml import load_yaml
 from .models import DepartmentData, bound_problems, data_model
 
 __all__ = ["load_data", "read_raw"]
@@ -35,10 +30,7 @@ def read_raw(path: str | Path) -> dict[str, object]:
         raise InputError(f"{path}：不是 UTF-8 编码的 YAML/JSON 数据文件。") from None
     except OSError as exc:
         raise InputError(f"{path}：无法读取（{exc.strerror}）") from None
-    try:
-        raw = yaml.load(text, Loader=SafeLoader)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}：不是有效的 YAML/JSON（{exc}）") from None
+    raw = load_yaml(text, str(path), exact=True)
     if not isinstance(raw, dict):
         raise InputError(f"{path}：数据文件的顶层必须是键值表（framework、各输入分组、self_scores …）")
     return raw

@@ -203,7 +203,7 @@ def _restore(sink: BookSink, mark: Mark) -> None:
 
 def _records(sink: BookSink, rows: Iterable[Any]) -> list[Mark]:
     """The valid highlight records among ``rows`` ([sheet, cell, fill, note] each): the sheet exists and
-    is not ours, the cell is one cell, the fill is RRGGBB (anything else: no fill), the note is text."""
+    is not ours, the cell is one cell, the fill is RRGGBB or empty, the note is text (else: no record)."""
     out: list[Mark] = []
     for row in rows:
         if not isinstance(row, (list, tuple)) or len(row) < 2:
@@ -213,8 +213,12 @@ def _records(sink: BookSink, rows: Iterable[Any]) -> list[Mark]:
         note = row[3] if len(row) > 3 else None
         if not isinstance(sheet, str) or not isinstance(cell, str) or not _highlightable(sink, sheet, cell):
             continue
-        fill = fill.upper() if isinstance(fill, str) and _RGB.match(fill) else None
-        note = xml_text(note, CELL_MAX) if isinstance(note, str) and note else None
+        if fill not in (None, "") and not (isinstance(fill, str) and _RGB.match(fill)):
+            continue  # not a colour we wrote: a forged record, left alone
+        if note is not None and not isinstance(note, str):
+            continue
+        fill = fill.upper() if fill else None
+        note = xml_text(note, CELL_MAX) if note else None
         out.append((sheet, cell, fill, note))
         if len(out) >= MARKS_MAX:
             break
@@ -270,6 +274,13 @@ class OpenpyxlSink:
 
     def __init__(self, wb: Any) -> None:
         self.wb = wb
+        self._result: Any = None
+
+    def _ws(self) -> Any:
+        """The 校验结果 sheet, looked up once (openpyxl's ``wb[name]`` lists every sheet on each call)."""
+        if self._result is None:
+            self._result = self.wb[RESULT_SHEET]
+        return self._result
 
     def _cell(self, sheet: str, ref: str) -> Any:
         """The writable cell for ``sheet!ref``: the top-left of a merged range; None if not addressable."""
@@ -307,12 +318,13 @@ class OpenpyxlSink:
         for rng in list(ws.merged_cells.ranges):  # a merged area would swallow our rows' cells
             if rng.max_row >= FIRST_ROW:
                 ws.unmerge_cells(str(rng))
+        _neutralise(ws)
         from openpyxl.utils import get_column_letter
 
         ws.column_dimensions[get_column_letter(LEGACY_MARK_COL)].hidden = True
 
     def result_rows(self) -> int:
-        return self.wb[RESULT_SHEET].max_row
+        return self._ws().max_row
 
     def _marks_sheet(self) -> Any:
         key = MARKS_SHEET.casefold()
@@ -342,14 +354,16 @@ class OpenpyxlSink:
         return True
 
     def read_result(self, row: int, col: int) -> Any:
-        return self.wb[RESULT_SHEET].cell(row=row, column=col).value
+        cell = self._ws()._cells.get((row, col))  # never creates one (a sheet may claim 100,000 rows)
+        return None if cell is None else cell.value
 
     def write_result(self, row: int, col: int, value: Any) -> None:
-        ws = self.wb[RESULT_SHEET]
+        ws = self._ws()
         if value is None:
-            cell = ws.cell(row=row, column=col)
-            cell.value = None
-            cell.hyperlink = None
+            cell = ws._cells.get((row, col))
+            if cell is not None:
+                cell.value = None
+                cell.hyperlink = None
             return
         put(ws, row, col, value)
 
@@ -357,7 +371,7 @@ class OpenpyxlSink:
         from openpyxl.styles import Font
         from openpyxl.worksheet.hyperlink import Hyperlink
 
-        target = self.wb[RESULT_SHEET].cell(row=row, column=col)
+        target = self._ws().cell(row=row, column=col)
         quoted = xml_text(sheet, 64).replace("'", "''")
         target.hyperlink = Hyperlink(ref=target.coordinate, location=f"'{quoted}'!{cell}")
         target.font = Font(color="0563C1", underline="single")
@@ -392,6 +406,20 @@ class OpenpyxlSink:
         target = self._cell(sheet, cell)
         if target is not None:
             target.comment = Comment(xml_text(text), COMMENT_AUTHOR, width=320, height=160) if text else None
+
+
+def _neutralise(ws: Any) -> None:
+    """The 校验结果 sheet is xlperf's: a submitted one may hold formulas (``=HYPERLINK("http://…","查看说明")``,
+    ``=cmd|…``) or links to the outside in rows or columns xlperf does not rewrite. In the copy each formula
+    becomes its text and each external link is dropped, so nothing live survives in a sheet shown as ours."""
+    for cell in list(ws._cells.values()):
+        if cell.data_type == "f":
+            value = cell.value
+            text = value if isinstance(value, str) else getattr(value, "text", None) or str(value)
+            put(ws, cell.row, cell.column, text if text.startswith("=") else "=" + text)
+        link = cell.hyperlink
+        if link is not None and (link.target or link.id):
+            cell.hyperlink = None
 
 
 def annotate_copy(source: str | Path, target: str | Path, report: FileReport) -> Path:

@@ -205,9 +205,13 @@ def get_framework(ref: Any = None) -> Framework:
         from ..framework.loader import load_framework
 
         return load_framework(text)  # cached by the loader
+    folders = list(filter(None, os.environ.get(FRAMEWORK_PATH_ENV, "").split(os.pathsep)))
     candidates = [Path(text)] if any(c in text for c in "/\\") or text.lower().endswith((".yaml", ".yml", ".json")) \
         else []
-    for folder in filter(None, os.environ.get(FRAMEWORK_PATH_ENV, "").split(os.pathsep)):
+    if candidates and not _configured_path(text, folders):
+        raise UdfError(f"框架文件“{_one_line(text)[:80]}”不在 {FRAMEWORK_PATH_ENV} 设置的文件夹中：工作簿中写的路径"
+                       "不会被打开，请把框架文件放入该文件夹后只写框架编号")
+    for folder in folders:
         candidates += [Path(folder) / f"{text}{ext}" for ext in (".yaml", ".yml", ".json")]
     for path in candidates:
         if path.is_file():
@@ -216,6 +220,21 @@ def get_framework(ref: Any = None) -> Framework:
                 raise UdfError(f"框架文件 {path.name} 的 id 是 {fw.id}，不是 {text}")
             return fw
     raise UdfError(f"未知评价框架 {text}（内置：{'、'.join(_builtin_ids())}；也可给出框架文件路径）")
+
+
+def _configured_path(text: str, folders: list[str]) -> bool:
+    """Whether a framework path typed in a workbook is one the user configured: the XLPERF_FRAMEWORK setting
+    itself, or a file inside a folder of XLPERF_FRAMEWORK_PATH. Decided on the text alone, before any file
+    system access, so a submitted workbook cannot make Excel read ``/proc/self/environ`` or reach
+    ``\\\\server\\share`` (which would send the user's Windows credentials)."""
+    if text == os.environ.get(FRAMEWORK_ENV, "").strip():
+        return True
+    target = os.path.normcase(os.path.abspath(text))
+    for folder in folders:
+        base = os.path.normcase(os.path.abspath(folder))
+        if target.startswith(base.rstrip("\\/") + os.sep):
+            return True
+    return False
 
 
 def _indicator(fw: Framework, indicator_id: Any) -> Indicator:

@@ -6,15 +6,10 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
-try:  # libyaml's C parser when present: the same safe subset, several times faster
-    from yaml import CSafeLoader as SafeLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader  # type: ignore[assignment]
 from pydantic import ValidationError
 
 from ..errors import InputError, describe_validation_error
+from ..safe_yaml import load_yaml
 from .expr import AGGREGATES, ExprError, parse
 from .form import PRIOR_PREFIX
 from .inherit import merge
@@ -77,10 +72,7 @@ def _load_builtin(ref: str) -> Framework:
 
 
 def _raw(text: str, source: str) -> dict[str, object]:
-    try:
-        raw = yaml.load(text, Loader=SafeLoader)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{source}：框架文件不是有效的 YAML/JSON（{exc}）") from None
+    raw = load_yaml(text, source, what="框架文件（YAML/JSON）")
     if not isinstance(raw, dict):
         raise InputError(f"{source}：框架文件的顶层必须是键值表（id、name、indicators …）")
     return raw

@@ -16,10 +16,9 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from ..errors import InputError
-from .loader import SafeLoader, builtin_ids, load_framework
+from ..safe_yaml import load_yaml
+from .loader import MAX_FRAMEWORK_BYTES, builtin_ids, load_framework
 from .models import Framework
 
 __all__ = ["FRAMEWORK_ID", "MAX_FRAMEWORK_FILES", "Registry", "builtin_registry", "is_valid_id", "registry_for",
@@ -84,9 +83,12 @@ def _signature(path: Path) -> tuple[int, int]:
 def _looks_like_framework(path: Path) -> bool:
     """A folder may hold other YAML (department data files): only mappings with ``id`` and ``indicators`` count."""
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        if path.stat().st_size > MAX_FRAMEWORK_BYTES:
+            return False  # no framework is that large (and a big data file is not read whole)
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}：无法读取框架文件（{exc}）") from None
+    raw = load_yaml(text, str(path), what="框架文件（YAML/JSON）")
     return isinstance(raw, dict) and "id" in raw and "indicators" in raw
 
 

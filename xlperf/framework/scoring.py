@@ -301,12 +301,21 @@ def _why(comp: Compiled, ind: Indicator, env: Mapping[str, Value], exc: ExprErro
     return str(exc)
 
 
+MAX_PROBLEMS = 50
+"""Problems listed of a data file's judged answers (a hostile file may hold 200,000 unknown ones)."""
+
+
 def check_judgements(fw: Framework, judgements: Mapping[str, Value]) -> list[str]:
     """Chinese problems with judged answers: unknown names, wrong types, tiers not in the list."""
     comp = compiled(fw)
     by_name = {j.name: j for j in comp.judged}
-    problems = []
+    problems: list[str] = []
     for name, value in judgements.items():
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(f"……另有问题未列出（共 {len(judgements)} 个评判答案）")
+            break
+        name = name if len(name) <= 80 else name[:80] + "…"
+        value = value if not isinstance(value, str) or len(value) <= 80 else value[:80] + "…"
         j = by_name.get(name)
         if j is None:
             problems.append(f"评判答案 {name} 不是框架 {fw.id} 定义的输入")
@@ -320,6 +329,8 @@ def check_judgements(fw: Framework, judgements: Mapping[str, Value]) -> list[str
             problems.append(f"评判答案 {name}（{j.label}）必须是数字，得到 {value!r}")
         elif value < 0:
             problems.append(f"评判答案 {name}（{j.label}）不能为负数")
+        elif value and not -12 <= value.adjusted() < 12:  # 1.5E+9999 was taken as full marks, 1E-9999 as 0
+            problems.append(f"评判答案 {name}（{j.label}）为 {value:.3E}，超出合理范围")
         elif j.kind == "count" and value != value.to_integral_value():
             problems.append(f"评判答案 {name}（{j.label}）是个数，必须是整数")
     return problems

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["CELL_MAX", "FORMULA_TRIGGERS", "bounded", "put", "put_row", "xml_text"]
+__all__ = ["CELL_MAX", "FORMULA_TRIGGERS", "bounded", "json_visible", "printable", "put", "put_row", "xml_text"]
 
 CELL_MAX = 32767
 """Excel's limit on the characters of one cell."""
@@ -20,6 +20,27 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """First characters a spreadsheet program may read as the start of a formula (OWASP CSV injection)."""
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNPRINTABLE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+_UNPRINTABLE_OR_NEWLINE = re.compile(f"[\x00-\x08\x0a-\x1f\x7f-\x9f{_BIDI}]")
+_JSON_INVISIBLE = re.compile(f"[\x7f-\x9f{_BIDI}\u2028\u2029]")
+
+
+def _visible(m: re.Match[str]) -> str:
+    code = ord(m.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"<U+{code:04X}>"
+
+
+def printable(text: str, *, newlines: bool = True) -> str:
+    """``text`` as a terminal shows it literally: escape sequences (ESC, CSI U+009B), carriage returns and
+    bidirectional overrides (U+202E, which shows ``xlsx.exe`` as ``exe.xslx``) become visible (``\\x1b``,
+    ``<U+202E>``); with ``newlines=False`` a line break too, so a file or unit name cannot forge a line."""
+    return (_UNPRINTABLE if newlines else _UNPRINTABLE_OR_NEWLINE).sub(_visible, text)
+
+
+def json_visible(text: str) -> str:
+    """JSON text with the characters a terminal would act on written as ``\\uXXXX`` (the same data)."""
+    return _JSON_INVISIBLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def xml_text(text: str, limit: int = CELL_MAX) -> str:

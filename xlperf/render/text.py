@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..findings import STATUS_ZH, Report, Severity
-from .cellsafe import bounded
+from .cellsafe import bounded, printable
 
 if TYPE_CHECKING:
     from ..framework.scoring import ScoreResult
@@ -32,11 +32,13 @@ _STATUS_STYLE = {"ok": "green", "warnings": "yellow", "invalid": "red", "error":
 _SEVERITY_STYLE = {Severity.error: "red", Severity.warning: "yellow", Severity.info: "cyan"}
 
 
-def user_text(value: object, limit: int = NAME_MAX, style: str = "") -> Text:
-    """Text from a file, safe for rich: no markup, no emoji codes, bounded, printable."""
+def user_text(value: object, limit: int = NAME_MAX, style: str = "", *, newlines: bool = False) -> Text:
+    """Text from a file, safe for rich: no markup, no emoji codes, bounded, printable (escape sequences and
+    bidirectional overrides shown as ``\\x1b`` / ``<U+202E>``; a line break only where ``newlines``)."""
     from ..safe_io import shown_path
 
-    return Text(bounded(shown_path("" if value is None else str(value)), limit), style=style)
+    text = bounded(shown_path("" if value is None else str(value)), limit)
+    return Text(printable(text, newlines=newlines), style=style)
 
 
 def _fmt(value: Decimal | None) -> str:
@@ -73,7 +75,7 @@ def print_scores(result: ScoreResult, console: Console | None = None) -> None:
     console.print(Text("计算过程", style="bold"))
     for item in result.indicators:
         if item.is_leaf:
-            line = user_text(f"• {item.name}：{item.explanation}", MESSAGE_MAX)
+            line = user_text(f"• {item.name}：{item.explanation}", MESSAGE_MAX, newlines=True)
             if item.delta:
                 line.append(f"  （自评 {item.self:.2f}，差 {item.delta:+.2f}）", style="red")
             console.print(line)
@@ -95,7 +97,7 @@ def print_report(report: Report, console: Console | None = None, *, max_findings
     if not summary_only:
         for rep in report.files:
             head = user_text(rep.path, style="bold")
-            head.append(Text(f"  {bounded(rep.department or '', NAME_MAX)} {rep.year or ''}".rstrip()))
+            head.append(user_text(f"  {rep.department or ''} {rep.year or ''}".rstrip()))
             console.print(head)
             if not rep.findings:
                 console.print(Text("  未发现问题", style="green"))
@@ -106,12 +108,12 @@ def print_report(report: Report, console: Console | None = None, *, max_findings
             table.add_column("位置", max_width=22, overflow="fold")
             table.add_column("说明", ratio=1, overflow="fold")
             for f in rep.findings[:max_findings]:
-                message = user_text(f.message, MESSAGE_MAX)
+                message = user_text(f.message, MESSAGE_MAX, newlines=True)
                 if f.explanation:  # the department's 出错说明, and whether it counts
                     from ..review.explanations import adequate
 
                     message.append(Text("\n出错说明：", style="bold"))
-                    message.append(user_text(f.explanation, MESSAGE_MAX))
+                    message.append(user_text(f.explanation, MESSAGE_MAX, newlines=True))
                     if f.severity == Severity.warning and not adequate(f.explanation):
                         message.append(Text("（过短或为占位，不能接受）", style="yellow"))
                 table.add_row(f.code, Text(f.severity.zh, style=_SEVERITY_STYLE[f.severity]),

@@ -24,6 +24,8 @@ __all__ = ["BatchIssue", "ExpectedUnit", "batch_issues", "read_expected", "unit_
 
 EXPECTED_MAX = 100_000
 """Rows read of an expected-units list."""
+EXPECTED_BYTES = 20_000_000
+"""Largest expected-units list read."""
 
 
 @dataclass(frozen=True)
@@ -64,18 +66,35 @@ def unit_key(rep: FileReport) -> str | None:
 
 
 def unit_label(rep: FileReport) -> str:
+    """Who sent the file, on one printable line (a name with a line break or an escape sequence cannot forge
+    a line of the batch's output)."""
+    from ..render.cellsafe import bounded, printable
+
     parts = [p for p in (rep.unit_code, rep.department) if p]
-    return " ".join(parts) or Path(rep.path).name
+    return printable(bounded(" ".join(parts) or Path(rep.path).name, 200), newlines=False)
+
+
+def _file_name(path: str) -> str:
+    from ..render.cellsafe import printable
+
+    return printable(Path(path).name, newlines=False)
 
 
 def read_expected(path: str | Path) -> list[ExpectedUnit]:
     """The units expected to report: a CSV ``code,name`` (UTF-8 with or without BOM, or GBK as Excel saves
     it in China); a first row that reads as a header (编码/code) is skipped."""
+    import stat
+
     path = Path(path)
     try:
-        raw = path.read_bytes()[:20_000_000]
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise XlperfError(f"应报单位名单“{path.name}”不是普通文件")
+        with path.open("rb") as fh:
+            raw = fh.read(EXPECTED_BYTES + 1)
     except OSError as exc:
         raise XlperfError(f"无法读取应报单位名单“{path.name}”（{exc.strerror or type(exc).__name__}）") from None
+    if len(raw) > EXPECTED_BYTES:
+        raise XlperfError(f"应报单位名单“{path.name}”超过 {EXPECTED_BYTES // 1_000_000} MB，请检查是否选错了文件")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
@@ -85,9 +104,15 @@ def read_expected(path: str | Path) -> list[ExpectedUnit]:
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise XlperfError(f"应报单位名单“{path.name}”的编码无法识别，请另存为 UTF-8 的 CSV")
     units: list[ExpectedUnit] = []
-    for i, row in enumerate(csv.reader(io.StringIO(text))):
-        if i >= EXPECTED_MAX:
+    rows = csv.reader(io.StringIO(text))
+    for i in range(EXPECTED_MAX):
+        try:
+            row = next(rows)
+        except StopIteration:
             break
+        except csv.Error as exc:  # a quoted field longer than csv's limit, an unclosed quote …
+            raise XlperfError(f"应报单位名单“{path.name}”第 {rows.line_num} 行无法读取（{exc}），"
+                              "每行应为：单位编码,单位名称") from None
         cells = [c.strip() for c in row]
         if not cells or not any(cells):
             continue
@@ -125,7 +150,7 @@ def batch_issues(reports: Sequence[FileReport], expected: Sequence[ExpectedUnit]
         if len(reps) > 1:
             files = tuple(shown_path(r.path) for r in reps)
             issues.append(BatchIssue("duplicate", f"单位“{unit_label(reps[0])}”提交了 {len(reps)} 个文件："
-                                     + "、".join(Path(n).name for n in files) + "，请确认以哪一个为准",
+                                     + "、".join(_file_name(n) for n in files) + "，请确认以哪一个为准",
                                      unit_label(reps[0]), files))
     year = _majority([r.year for r in readable])
     version = _majority([(r.framework, r.framework_version) for r in readable if r.framework])
@@ -147,7 +172,9 @@ def batch_issues(reports: Sequence[FileReport], expected: Sequence[ExpectedUnit]
             code, name = _norm(unit.code), _norm(unit.name)
             if (code and code in codes) or (name and name in uncoded) or (not code and name in names):
                 continue  # a file without its code is matched by the unit's name
-            shown = " ".join(p for p in (unit.code, unit.name) if p)
+            from ..render.cellsafe import printable
+
+            shown = printable(" ".join(p for p in (unit.code, unit.name) if p)[:200], newlines=False)
             issues.append(BatchIssue("missing", f"应报单位“{shown}”没有报送文件（或文件无法读取）", shown))
         for key, reps in by_unit.items():
             rep = reps[0]

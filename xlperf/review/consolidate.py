@@ -78,6 +78,9 @@ def consolidate_paths(paths: Sequence[Path], framework: str | None = None, *, wo
         return out
     from concurrent.futures import ProcessPoolExecutor
 
+    from ..validate import worker_count
+
+    workers = worker_count(workers, len(jobs))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for res in pool.map(_unit_job, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8) or 1))):
             out.append(res)
@@ -300,18 +303,19 @@ def consolidate(units: list[UnitResult], framework: Framework | str | None = Non
                 expected: Sequence[ExpectedUnit] | None = None) -> Consolidation:
     """The consolidation of already validated units (see :func:`consolidate_paths`)."""
     from ..catalog import catalog
-    from ..framework.loader import load_framework
 
     if isinstance(framework, Framework):
         fw = framework
     else:
+        from ..api import resolve_framework
+
         ids = Counter(u.report.framework for u in units if u.report.framework)
-        fw_ref = framework or (ids.most_common(1)[0][0] if ids else None)
-        if fw_ref is None:
+        majority = ids.most_common(1)[0][0] if ids else None
+        if framework is None and majority is None:
             from ..errors import XlperfError
 
             raise XlperfError("没有一个文件可以读取，无法确定评价框架；请用 --framework 指定")
-        fw = load_framework(fw_ref)
+        fw = resolve_framework(framework, majority)  # an id, a file, or the reviewer's folder (by the files' id)
     units = sorted(units, key=lambda u: (u.report.unit_code or "\uffff", u.report.department or "", u.report.path))
     counted = _counted(fw, units)
     kept = [u for u, c in zip(units, counted, strict=True) if c]

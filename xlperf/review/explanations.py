@@ -93,7 +93,7 @@ def explanations_from_rows(read: Callable[[int, int], Any], first: int, last: in
 def explanations_from_cells(cells: Mapping[str, Any], first: int, max_rows: int = 100_000) -> dict[Key, str]:
     """Explanations from the raw cells of a 校验结果 sheet (``ref → RawCell``, as the reader gives them)."""
     col = col_letters(EXPLAIN_COL)
-    rows = sorted({int(ref[1:]) for ref in cells if ref[:1] == col and ref[1:].isdigit()
+    rows = sorted({int(ref[1:]) for ref in cells if ref[:1] == col and ref[1:].isascii() and ref[1:].isdigit()
                    and first <= int(ref[1:]) < first + max_rows})
 
     def read(row: int, column: int) -> Any:

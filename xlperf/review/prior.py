@@ -36,21 +36,29 @@ class PriorValues:
     framework: str | None = None
     values: dict[str, Decimal] = field(default_factory=dict)  # prev_x → last year's x
     unmatched: list[str] = field(default_factory=list)  # prev_x names without a value in last year's file
+    refused: dict[str, str] = field(default_factory=dict)  # prev_x → why last year's cell was not taken
 
 
-def _number(raw: Any) -> Decimal | None:
-    if raw is None or raw.value is None or raw.type in ("e", "b"):
-        return None
-    text = str(raw.value).strip().replace(",", "")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    return value.quantize(CENT) if value.is_finite() else None
+def _read_cell(raw: Any, spec: Any) -> tuple[Decimal | None, str | None]:
+    """(value, why refused) of last year's cell, read exactly as the validator reads that input: text, a
+    negative amount, 1E+30 or three decimals are refused with the reason, never rounded or guessed."""
+    from ..workbook.cells import parse_cell
+
+    if raw is None:
+        return None, None
+    parsed = parse_cell(raw, spec)
+    if parsed.error is not None:
+        return None, parsed.error.message
+    value = parsed.value
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return None, None if value is None else "不是数值"
+    return Decimal(value).quantize(CENT), None
 
 
 def read_prior(fw: Framework, path: str | Path) -> PriorValues:
     """Last year's values of the framework's prior-year inputs, by defined name, from ``path``."""
+    from ..catalog import catalog
+    from ..render.cellsafe import xml_text
     from ..workbook.safety import is_fatal, precheck
     from ..workbook.xlsx import open_book
 
@@ -67,21 +75,26 @@ def read_prior(fw: Framework, path: str | Path) -> PriorValues:
         raise XlperfError(f"上年工作簿“{path.name}”无法读取（{type(exc).__name__}）") from None
     out = PriorValues(source=path, sha256=digest)
 
+    cat = catalog(fw)
+
     def named(name: str) -> Any:
         loc = book.names.get(name)
         return book.cell(*loc) if loc else None
 
     fw_id = named("fw_id")
-    out.framework = str(fw_id.value).strip() if fw_id is not None and fw_id.value else None
+    out.framework = xml_text(str(fw_id.value).strip(), 64) if fw_id is not None and fw_id.value else None
     year_name = fw.form.role("year")
-    year = named(year_name) if year_name else None
-    out.year = _number(year) if year is not None else None
+    if year_name and year_name in cat:
+        out.year = _read_cell(named(year_name), cat[year_name])[0]
     for decl in fw.form.inputs:
-        if not decl.prior:
+        if not decl.prior or decl.name not in cat:
             continue
-        value = _number(named(decl.name))
+        value, why = _read_cell(named(decl.name), cat[decl.name])
         if value is None:
             out.unmatched.append(PRIOR_PREFIX + decl.name)
+            if why:
+                loc = book.names.get(decl.name, ("", ""))
+                out.refused[PRIOR_PREFIX + decl.name] = f"{loc[0]}!{loc[1]}：{why}"
         else:
             out.values[PRIOR_PREFIX + decl.name] = value
     return out
@@ -97,11 +110,11 @@ def _read_prior_data(fw: Framework, path: Path) -> PriorValues:
     from ..data.values import data_values
     from ..framework.loader import builtin_ids
 
+    raw = read_raw(path)  # first: it refuses a file over its size limit before reading it
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
         raise XlperfError(f"无法读取上年数据文件“{path.name}”（{exc.strerror or type(exc).__name__}）") from None
-    raw = read_raw(path)
     named = raw.get("framework")
     if isinstance(named, str) and (named in builtin_ids() or named == fw.id):
         values: dict[str, Any] = data_values(load_data(path, fw if named == fw.id else None))
@@ -196,7 +209,27 @@ def recorded_prior(path: str | Path) -> dict[str, Decimal] | None:
         text = "".join(prop.itertext())
         try:
             values = json.loads(text).get("values", {})
-            return {str(k): Decimal(str(v)) for k, v in values.items() if str(k).startswith(PRIOR_PREFIX)}
-        except (ValueError, TypeError, AttributeError, InvalidOperation):
+            out = {}
+            for k, v in values.items():
+                value = _recorded_number(v)
+                if isinstance(k, str) and k.startswith(PRIOR_PREFIX) and value is not None:
+                    out[k] = value
+            return out
+        except (ValueError, TypeError, AttributeError, RecursionError):  # nested 10,000 deep, a list …
             return None
     return None
+
+
+def _recorded_number(value: Any) -> Decimal | None:
+    """A recorded amount as the template writes it (a short decimal text); anything else is no record."""
+    from ..workbook.cells import bounded_decimal
+
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    text = value if isinstance(value, str) else str(value) if value.bit_length() <= 64 else ""
+    number = bounded_decimal(text.strip())
+    return number if number is not None and abs(number) < RECORD_BOUND else None
+
+
+RECORD_BOUND = Decimal(10) ** 12
+"""Recorded amounts at or beyond this (万元) are no amount a department has: not a record."""

@@ -22,7 +22,9 @@ from .explanations import EXPLAIN_HEADER, adequate
 __all__ = ["ReturnedUnit", "notice_rows", "return_stem", "safe_name", "write_returns"]
 
 NAME_MAX = 60
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+')
+"""Separators, reserved and control characters, and the invisible or bidirectional ones (U+202E would show
+``科技局-标注.xlsx`` reversed in a file manager, a zero-width space would make two names look the same)."""
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])$", re.IGNORECASE)
 
 
@@ -35,8 +37,8 @@ class ReturnedUnit:
 
 
 def safe_name(text: str | None, fallback: str = "未知单位") -> str:
-    """A file-name part on every system: no separators, reserved characters, control characters or
-    Windows device names; no leading/trailing dots or spaces; bounded."""
+    """A file-name part on every system: no separators, reserved, control, invisible or bidirectional
+    characters or Windows device names; no leading/trailing dots or spaces; bounded."""
     text = _UNSAFE.sub("_", unicodedata.normalize("NFC", xml_text(text or "", 500))).strip(" ._")
     text = re.sub(r"\s+", " ", text)
     if not text or _RESERVED.match(text) or set(text) <= {"_", "."}:

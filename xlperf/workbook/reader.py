@@ -260,9 +260,15 @@ def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
 def _local_names(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
     """A sheet-local name with the name of a workbook quantity wins over the workbook's name on that sheet:
     the sheet's formulas would read another cell. Excel allows it silently; the validator says so."""
+    seen: set[tuple[str, str]] = set()
     for scope, name, text in out.book.local_names:
         spec = cat.get(name)
         if spec is None and name not in out.book.names:
+            continue
+        if (scope, name) in seen:
+            continue  # a hostile workbook part may repeat one local name 90,000 times: one finding each
+        seen.add((scope, name))
+        if len(seen) > LOCAL_NAMES_LISTED:
             continue
         label = f"（{spec.label}）" if spec is not None else ""
         out.findings.append(Finding(
@@ -270,6 +276,15 @@ def _local_names(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
             indicator=spec.indicator if spec is not None else None,
             message=(f"工作表“{scope}”中定义了同名的局部名称 {name}{label}，指向 {_short(text, 128)}："
                      f"该工作表中的公式将引用它，而不是工作簿中的 {name}。请在“公式→名称管理器”中删除这个局部名称")))
+    if len(seen) > LOCAL_NAMES_LISTED:
+        out.findings.append(Finding(
+            code="XP130", name="local-name-shadows", severity=Severity.error,
+            message=f"另有 {len(seen) - LOCAL_NAMES_LISTED} 个局部名称与工作簿中的名称同名（未逐一列出），"
+                    "请在“公式→名称管理器”中删除这些局部名称"))
+
+
+LOCAL_NAMES_LISTED = 100
+"""Shadowing local names reported one by one; the rest in one finding (a workbook part can hold 100,000)."""
 
 
 def _shown(raw: RawCell | None) -> str | None:

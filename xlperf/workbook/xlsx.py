@@ -272,7 +272,7 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
                 targets[name] = rels[rid]
         book.names.update(wb_names)
         for index, name, text in wb_local:
-            if index.isdigit() and int(index) < len(order):
+            if index.isascii() and index.isdigit() and int(index) < len(order):
                 book.local_names.append((order[int(index)], name, text))
         budget = _Budget()
         read: dict[str, dict[str, RawCell]] = {}  # one parse per part, however many sheets point to it
@@ -311,7 +311,7 @@ def _parse_date_styles(data: bytes, ns: str = TRANSITIONAL) -> frozenset[int]:
     out = set()
     for i, xf in enumerate(root.iterfind(f"{m}cellXfs/{m}xf")):
         fid = xf.get("numFmtId", "0")
-        if custom.get(fid) or (fid.isdigit() and int(fid) in _DATE_FORMAT_IDS):
+        if custom.get(fid) or (fid.isascii() and fid.isdigit() and int(fid) in _DATE_FORMAT_IDS):
             out.add(i)
     return frozenset(out)
 
@@ -441,7 +441,7 @@ def _collect(elements: Iterable[etree._Element], strings: list[str], date_styles
     for c in elements:
         if c.tag == _ROW:
             r = c.get("r")
-            row_num = int(r) if r is not None and r.isdigit() and len(r) <= 7 else row_num + 1
+            row_num = int(r) if r is not None and r.isascii() and r.isdigit() and len(r) <= 7 else row_num + 1
             col, prev_ref = 0, ""
             continue
         budget.cells += 1
@@ -505,7 +505,8 @@ def _collect(elements: Iterable[etree._Element], strings: list[str], date_styles
                     dependents.append((ref, si))
         if value is not None or formula is not None:
             style = c.get("s")
-            is_date = bool(date_styles) and t == "n" and style is not None and style.isdigit() and int(style) in date_styles
+            is_date = bool(date_styles) and t == "n" and style is not None and style.isascii() \
+                and style.isdigit() and int(style) in date_styles
             cells[ref] = _raw_cell(value, t, formula, is_date)
     if dependents:
         _expand_shared(cells, masters, dependents, budget)
