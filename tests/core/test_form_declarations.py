@@ -92,3 +92,16 @@ def test_mistakes_are_named(tmp_path: Path, patch: dict, words: list[str]) -> No
     assert "fw.yaml" in text
     for word in words:
         assert word in text, text
+
+
+@pytest.mark.parametrize("taken", ["评分表", "校验结果", "填报说明", "XLPERF_MARKS"])
+def test_a_form_sheet_may_not_take_the_name_of_one_of_xlperfs_own(tmp_path: Path, taken: str) -> None:
+    """The annotation would replace it (xlperf_marks) or the template would write two sheets of one name."""
+    families = Path(__file__).resolve().parents[1] / "data" / "frameworks" / "families"
+    raw = yaml.safe_load((families / "ppd-2024.yaml").read_text(encoding="utf-8"))
+    raw["form"]["sheets"][0]["name"] = taken
+    path = tmp_path / "fw.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_framework(str(path))
+    assert taken in str(err.value) and "xlperf 自己的工作表" in str(err.value)

@@ -215,6 +215,16 @@ class Block(_Model):
     names: list[str] = Field(description="inputs, derived figures, measures and stated figures, in order")
 
 
+GUIDE_SHEET = "填报说明"
+SCORE_SHEET = "评分表"
+RESULT_SHEET = "校验结果"
+MARKS_SHEET = "xlperf_marks"
+"""Very hidden sheet the annotation keeps its highlight records in (never part of the template or the form)."""
+OTHER_SHEET = "其他计算指标"
+OWN_SHEETS = (GUIDE_SHEET, SCORE_SHEET, RESULT_SHEET, MARKS_SHEET, OTHER_SHEET)
+"""xlperf's own sheets, the same for every framework: a form sheet may not take one of their names."""
+
+
 class Sheet(_Model):
     name: str = Field(min_length=1, max_length=31)
     blocks: list[Block] = Field(default_factory=list)
@@ -225,6 +235,8 @@ class Sheet(_Model):
     def _excel_sheet_name(cls, value: str) -> str:
         if any(ch in value for ch in "[]:*?/\\") or value.startswith("'"):
             raise ValueError(f"工作表名称“{value}”含 Excel 不允许的字符")
+        if value.casefold() in {s.casefold() for s in OWN_SHEETS}:  # Excel compares sheet names without case
+            raise ValueError(f"工作表名称“{value}”是 xlperf 自己的工作表，请换一个名称（保留：{'、'.join(OWN_SHEETS)}）")
         return value
 
 

@@ -10,19 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..framework.form import PRIOR_PREFIX
+from ..framework.form import GUIDE_SHEET, MARKS_SHEET, OTHER_SHEET, PRIOR_PREFIX, RESULT_SHEET, SCORE_SHEET
 from ..framework.models import Framework
 
 __all__ = ["Block", "GUIDE_SHEET", "MARKS_SHEET", "OTHER_SHEET", "RESULT_SHEET", "SCORE_SHEET", "form_layout",
            "STATED_TITLE"]
 
-# xlperf's own sheets, the same for every framework.
-GUIDE_SHEET = "填报说明"
-SCORE_SHEET = "评分表"
-RESULT_SHEET = "校验结果"
-MARKS_SHEET = "xlperf_marks"
-"""Very hidden sheet the annotation keeps its highlight records in (never part of the template or the form)."""
-OTHER_SHEET = "其他计算指标"
+# xlperf's own sheets, the same for every framework (declared with the form, which may not reuse them).
 STATED_TITLE = "报告中填报或引用的数值（用于一致性校验；报告中没有的可不填）"
 CONST_TITLE = "评价框架（自动生成，请勿修改）"
 
