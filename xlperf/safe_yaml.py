@@ -119,7 +119,15 @@ _PROBLEMS_ZH = {
     "found duplicate anchor": "锚点（&名称）重复定义",
     "could not determine a constructor for the tag": "不支持的类型标签（数据文件中不能使用 !! 标签）",
     "found character that cannot start any token": "有不能出现在此处的字符（如制表符 Tab 缩进）",
-    "mapping values are not allowed here": "此处不能有“键: 值”（可能缺少空格或缩进不对）",
+    "mapping values are not allowed": "此处不能有“键: 值”（可能缺少空格或缩进不对）",
+    "could not find expected ':'": "缺少冒号“:”（或冒号后缺少空格）",
+    "did not find expected key": "缩进或格式不对（找不到应有的键）",
+    "did not find expected node content": "缺少应有的值",
+    "found unexpected end of stream": "文件意外结束（引号或括号未闭合）",
+    "found unknown escape character": "双引号中有无效的转义字符（\\ 后的字符）",
+    "did not find expected ',' or ']'": "列表缺少逗号“,”或右括号“]”",
+    "did not find expected ',' or '}'": "键值表缺少逗号“,”或右括号“}”",
+    "found a tab character": "不能用制表符 Tab 缩进",
 }
 
 

@@ -103,3 +103,26 @@ def test_workers_are_bounded(command: str, tmp_path: Path, monkeypatch: pytest.M
     code, _out, err = run_cli(args)
     assert code in (1, 2) and "内部错误" not in err, err[-500:]
     assert asked and max(asked) <= min(3, 4 * (os.cpu_count() or 1), 61), asked
+
+
+def test_a_long_unit_name_gets_its_notice_and_stops_no_other(tmp_path: Path) -> None:
+    """Regression: 60 Chinese characters of code and 60 of name made a 380-byte file name; ENAMETOOLONG
+    from ``Path.exists`` aborted the notices of every unit (“未能写出退回修改文件（OSError）”)."""
+    import random
+
+    from tests.validator.common import run_cli
+
+    from .helpers import Xlsx, fw, where
+
+    rnd = random.Random(1)
+    text = "".join(chr(rnd.randrange(0x4E00, 0x9FA5)) for _ in range(1000))
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    code_name = fw().form.role("unit_code")
+    Xlsx(EXAMPLE).set(*where("dept_name"), text).set(*where(code_name), text[::-1]).save(inbox / "长.xlsx")
+    (inbox / "科创局.xlsx").write_bytes(EXAMPLE.read_bytes())
+    returns = tmp_path / "退回"
+    code, out, err = run_cli(["consolidate", "-q", inbox, "-o", tmp_path / "汇总.xlsx", "--returns", returns])
+    assert code == 1 and "未能写出" not in err, err[-500:]
+    names = sorted(p.name for p in returns.iterdir())
+    assert len(names) == 4 and all(len(n.encode("utf-8")) <= 255 for n in names), names

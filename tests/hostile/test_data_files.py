@@ -193,3 +193,25 @@ def test_judged_answers_are_refused_boundedly(case: tuple, tmp_path: Path) -> No
     assert code == 2 and out == "" and len(err) < 8000 and len(err.splitlines()) <= 52, (len(err), err[:300])
     for word in words:
         assert word in err, err[:1000]
+
+
+SYNTAX = [  # (case id, the file's text, words of the Chinese message)
+    ("colon-in-value", "a: b: c\n", ("第 1 行第 5 列", "键: 值")),
+    ("bad-escape", 'a: "x\\q"\n', ("第 1 行", "转义字符")),
+    ("open-list", "a: [1, 2\n", ("第 2 行", "右括号“]”")),
+    ("open-map", "a: {b: 1\n", ("第 2 行", "右括号“}”")),
+    ("open-quote", "a: 'x\n", ("第 2 行", "未闭合")),
+    ("tab-indent", "a:\n\tb: 1\n", ("第 2 行", "制表符")),
+    ("nul", "a: b\x00c\n", ("第 5 个字符", "U+0000")),
+]
+
+
+@pytest.mark.parametrize("case", SYNTAX, ids=[c[0] for c in SYNTAX])
+def test_yaml_syntax_errors_are_located_in_chinese(case: tuple, tmp_path: Path) -> None:
+    _cid, text, words = case
+    path = tmp_path / "data.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_data(path)
+    message = str(info.value)
+    assert all(w in message for w in words) and "while " not in message and "expected" not in message, message

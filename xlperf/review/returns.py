@@ -46,11 +46,22 @@ def safe_name(text: str | None, fallback: str = "未知单位") -> str:
     return text[:NAME_MAX].rstrip(" .")
 
 
+STEM_BYTES = 150
+"""UTF-8 bytes of a file-name stem at most: a file name may have 255 bytes, and 60 Chinese characters of code
+and 60 of name are 360 (ENAMETOOLONG stopped every unit's notice)."""
+
+
+def _cut_bytes(text: str, limit: int) -> str:
+    while len(text.encode("utf-8")) > limit:
+        text = text[:-1]
+    return text.rstrip(" .")
+
+
 def return_stem(rep: FileReport) -> str:
-    """``<单位编码>-<单位名称>``, or the name alone, or the submitted file's name."""
+    """``<单位编码>-<单位名称>``, or the name alone, or the submitted file's name (at most STEM_BYTES)."""
     parts = [safe_name(p, "") for p in (rep.unit_code, rep.department) if p]
     parts = [p for p in parts if p]
-    return "-".join(parts) or safe_name(Path(rep.path).stem, "未命名文件")
+    return _cut_bytes("-".join(parts) or safe_name(Path(rep.path).stem, "未命名文件"), STEM_BYTES) or "未命名文件"
 
 
 def _rule_text(fw: Framework | None, f: Finding) -> str:
@@ -166,11 +177,16 @@ def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework |
         notice = folder / f"{stem}-退回修改通知.xlsx"
         suffix = ".xlsm" if Path(rep.path).suffix.lower() == ".xlsm" else ".xlsx"
         target = folder / f"{stem}-标注{suffix}"
-        clash = [p.name for p in (notice, target) if p.exists()]
-        if clash and not force:
-            out.append(ReturnedUnit(rep, notice, None, f"{'、'.join(clash)} 已存在（用 --force 覆盖）"))
+        try:
+            clash = [p.name for p in (notice, target) if p.exists()]
+            if clash and not force:
+                out.append(ReturnedUnit(rep, notice, None, f"{'、'.join(clash)} 已存在（用 --force 覆盖）"))
+                continue
+            _write_notice(rep, fw, notice, deadline, protect)
+        except (OSError, OutputError) as exc:  # this unit's notice only: the others are still written
+            why = str(exc) if isinstance(exc, OutputError) else exc.strerror or type(exc).__name__
+            out.append(ReturnedUnit(rep, notice, None, f"未能写出退回修改通知（{why}）"))
             continue
-        _write_notice(rep, fw, notice, deadline, protect)
         annotated: Path | None = None
         problem = None
         if rep.status != "error":
