@@ -146,8 +146,31 @@ def _message(exc: yaml.YAMLError, source: str, what: str) -> str:
     return f"{source}：不是有效的 {what}：{_where(mark)}{detail}"
 
 
+MAX_FLOW_DEPTH = 200
+"""Open brackets ([ and {) a document may nest; no data or framework file needs more than a handful."""
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _flow_depth(text: str) -> tuple[int, int]:
+    """The deepest bracket nesting (quotes not parsed: an over-count only refuses an absurd file) and the
+    line where it is reached. Measured because a parser recursing 100,000 brackets deep crashes the process
+    (before PyYAML 6.0.4), which no ``except`` can catch."""
+    depth = deepest = 0
+    at = 0
+    for m in _BRACKET.finditer(text):
+        depth = depth + 1 if m.group() in "[{" else max(0, depth - 1)
+        if depth > deepest:
+            deepest, at = depth, m.start()
+            if deepest > MAX_FLOW_DEPTH:
+                break
+    return deepest, text.count("\n", 0, at) + 1
+
+
 def load_yaml(text: str, source: str, *, exact: bool = False, what: str = "YAML/JSON") -> Any:
     """The document in ``text``; any problem is an :class:`InputError` naming ``source``, line and column."""
+    deepest, line = _flow_depth(text)
+    if deepest > MAX_FLOW_DEPTH:
+        raise InputError(f"{source}：不是有效的 {what}：第 {line} 行嵌套层数过多（超过 {MAX_FLOW_DEPTH} 层）")
     try:
         return yaml.load(text, Loader=_ExactLoader if exact else _Loader)
     except _Duplicate as dup:
