@@ -169,3 +169,17 @@ def test_a_schedule_of_true_false_figures_keeps_every_cached_value(tmp_path: Pat
     total = plan.cells["score_total"]
     cached = book.cell(total.sheet, total.cell)
     assert cached is not None and cached.type == "n" and cached.value not in (None, "")
+
+
+def test_a_compound_schedule_total_divides_as_a_whole(tmp_path: Path, fw: Framework) -> None:
+    """A compound ``total:`` (quota_total + paid_q1) in the chart's progress formula divides as a whole sum,
+    not by its first term (the sheet showed paid/quota + paid_q1)."""
+    from xlperf.framework.loader import load_framework
+
+    text = (Path(__file__).resolve().parents[2] / "xlperf" / "framework" / "builtin" / "futian-2021.yaml"
+            ).read_text(encoding="utf-8").replace("total: quota_total\n", "total: quota_total + paid_q1\n")
+    path = tmp_path / "fw.yaml"
+    path.write_text(text, encoding="utf-8")
+    changed = load_framework(str(path))
+    formulas = [h.formula for h in plan_for(changed).helpers if h.formula and "=0,0," in h.formula]
+    assert len(formulas) == 4 and all(f.endswith("/(N(quota_total)+N(paid_q1)),4))") for f in formulas), formulas

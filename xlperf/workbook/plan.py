@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import NameSpec, catalog
-from ..framework.expr import parse
+from ..framework.expr import COMPARED, DIVISOR, FACTOR, parse
 from ..framework.models import Framework, Indicator
 from ..framework.rules import _rule_names, excel_rule, finish_excel, fmt_pts
 from ..framework.scoring import compiled
@@ -315,10 +315,10 @@ def _plan_chart_data(plan: Plan, name_of: Callable[[str], str]) -> None:
             if sheet is None or sheet not in plan.blocks:
                 continue
             plan.schedule_chart = ScheduleChart(sheet, tuple(float(s) for s in rule.schedule))
-            total = parse(rule.total).to_excel(name_of)
-            for n, paid in enumerate(rule.paid):
+            total, divisor = parse(rule.total).to_excel(name_of, COMPARED), parse(rule.total).to_excel(name_of, DIVISOR)
+            for n, paid in enumerate(rule.paid):  # a compound total is parenthesised where it divides
                 plan.helpers.append(CellPlan(sheet, f"{CHART_COLS[1]}{3 + n}", None,
-                                             f"IF({total}=0,0,ROUND({parse(paid).to_excel(name_of)}/{total},4))"))
+                                             f"IF({total}=0,0,ROUND({parse(paid).to_excel(name_of, FACTOR)}/{divisor},4))"))
         elif chart.kind == "scores":
             plan.score_chart_level = chart.level
             base = plan.score_rows[-1].row + 3
