@@ -142,7 +142,7 @@ def _read_prior_data(fw: Framework, path: Path) -> PriorValues:
 
 def _plain_number(value: Any) -> Decimal | None:
     """A number as a data file writes it (12.5, "12.5"); anything else (text, yes/no, a list) is no figure."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str) or len(str(value)) > 40:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal) or len(str(value)) > 40:
         return None
     try:
         number = Decimal(str(value).strip())

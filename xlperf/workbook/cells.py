@@ -215,7 +215,7 @@ def _text_number(text: str, spec: NameSpec, out: Parsed) -> Parsed:
         return out
     checked = _finish_number(reading, spec, Parsed(None))
     if checked.error is not None:  # a text that would be a wrong number anyway (negative, 1.5 people …)
-        out.error = CellNote(checked.error.code, f"“{_short(text)}”是文字，且{checked.error.message}。{_AS_ZERO}")
+        out.error = CellNote(checked.error.code, f"{checked.error.message}；单元格中是文字“{_short(text)}”。{_AS_ZERO}")
         return out
     value = checked.value
     shown = f"{Decimal(str(value)) * 100:f}".rstrip("0").rstrip(".") + "%" if spec.kind == "rate" else str(value)
