@@ -40,14 +40,14 @@ def _wrap(owner: Any, attr: str, key: str, acc: dict[str, list[float]]) -> None:
 
 
 STAGES = [  # (label, module, attribute, depth)
-    ("read_workbook (reader)", "xlperf.workbook.reader", "read_workbook", 0),
-    ("precheck (safety: inflate + scan every part)", "xlperf.workbook.reader", "precheck", 1),
-    ("open_book (zip + lxml + cell loop)", "xlperf.workbook.reader", "open_book", 1),
-    ("worksheets: parse + cell loop", "xlperf.workbook.xlsx", "_read_sheet", 2),
-    ("cell loop only", "xlperf.workbook.xlsx", "_collect", 3),
-    ("load_framework", "xlperf.workbook.reader", "load_framework", 1),
-    ("_read_values (parse input cells)", "xlperf.workbook.reader", "_read_values", 1),
-    ("_to_data (DepartmentData, pydantic)", "xlperf.workbook.reader", "_to_data", 1),
+    ("read_workbook (reader)", "xlperf.ingest.reader", "read_workbook", 0),
+    ("precheck (safety: inflate + scan every part)", "xlperf.ingest.reader", "precheck", 1),
+    ("open_book (zip + lxml + cell loop)", "xlperf.ingest.reader", "open_book", 1),
+    ("worksheets: parse + cell loop", "xlperf.ingest.xlsx", "_read_sheet", 2),
+    ("cell loop only", "xlperf.ingest.xlsx", "_collect", 3),
+    ("load_framework", "xlperf.ingest.reader", "load_framework", 1),
+    ("_read_values (parse input cells)", "xlperf.ingest.reader", "_read_values", 1),
+    ("_to_data (DepartmentData, pydantic)", "xlperf.ingest.reader", "_to_data", 1),
     ("score() (framework.scoring)", "xlperf.checks.context", "score", 0),
     ("build_env() (framework.scoring)", "xlperf.checks.context", "build_env", 0),
 ]
@@ -120,7 +120,7 @@ def _patch_loader(acc: dict[str, list[float]], label: str) -> None:
 
 
 def udf_profile(limit: int = 18) -> str:
-    from xlperf.excel import functions as F
+    from xlperf.addins.excel import functions as F
 
     F.ratio(200.0, 229.81)
     pr = cProfile.Profile()

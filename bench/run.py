@@ -146,7 +146,7 @@ def _make_one(args: tuple[int, int, str]) -> str:
     from xlperf.data.values import data_values
     from tests.support.futian_random import random_department
     from xlperf.framework.loader import load_framework
-    from xlperf.workbook.template import write_template
+    from xlperf.write.template import write_template
 
     fw = load_framework("futian-2021")
     path = Path(folder) / f"dept{index:05d}.xlsx"
@@ -469,8 +469,8 @@ def _per_call(fn: Callable[[], Any], calls: int, reps: int) -> dict[str, float]:
 def bench_udf(calls: int, reps: int) -> dict[str, Any]:
     from tests.support.futian_random import random_department
     from xlperf.framework.loader import load_framework
-    from xlperf.framework.rules import Ctx, evaluate_rule
-    from xlperf.framework.scoring import build_env, data_env, score
+    from xlperf.engine.rules import Ctx, evaluate_rule
+    from xlperf.engine.scoring import build_env, data_env, score
 
     fw = load_framework("futian-2021")
     data = random_department(fw, 7)
@@ -487,7 +487,7 @@ def bench_udf(calls: int, reps: int) -> dict[str, Any]:
     out["engine"]["score_per_indicator"] = {k: v / len(leaves) if k.endswith("_us") else v
                                             for k, v in out["engine"]["score_whole_department"].items()}
     try:
-        from xlperf.excel import functions as F  # written by another engineer; measured when present
+        from xlperf.addins.excel import functions as F  # written by another engineer; measured when present
     except Exception as exc:  # noqa: BLE001
         out["functions"] = {"available": False, "reason": f"{type(exc).__name__}: {exc}"}
         return out
@@ -689,7 +689,7 @@ def markdown(results: dict[str, Any]) -> str:
     for key, val in u["engine"].items():
         rows.append(("5", f"engine: {key}", f"{val['min_us']:.1f} / {val['median_us']:.1f} µs", "", ""))
     for key, val in u.get("functions", {}).get("calls", {}).items():
-        rows.append(("5", f"xlperf.excel.functions.{key}", f"{val['min_us']:.1f} / {val['median_us']:.1f} µs",
+        rows.append(("5", f"xlperf.addins.excel.functions.{key}", f"{val['min_us']:.1f} / {val['median_us']:.1f} µs",
                      "≤ 50 µs", "yes" if val["median_us"] <= TARGETS["udf_us_per_call"] else "no"))
     out = ["| § | measure | min / median | target | met |", "|---|---|---|---|---|"]
     out += [f"| {a} | {b_} | {c_} | {d} | {e} |" for a, b_, c_, d, e in rows]

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from xlperf.catalog import catalog
+from xlperf.plan.names import catalog
 from xlperf.framework import form as form_models
 from xlperf.framework import models as fw_models
 from xlperf.framework.loader import builtin_ids, load_framework
-from xlperf.framework.scoring import compiled
-from xlperf.workbook import layout
+from xlperf.engine.scoring import compiled
+from xlperf.plan import layout
 
 REPO = Path(__file__).resolve().parents[1]
 FILES = sorted([*(REPO / "xlperf").rglob("*.py"), *(REPO / "udfs").rglob("*.py")])

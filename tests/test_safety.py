@@ -1,4 +1,4 @@
-"""Tests of the hostile-file pre-check (xlperf.workbook.safety) against tests/corpus/files.
+"""Tests of the hostile-file pre-check (xlperf.ingest.precheck) against tests/corpus/files.
 
 Bounded work is asserted by counting inflated bytes (zlib.decompressobj is wrapped) and by the peak of
 traced memory, never by wall-clock time.
@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlperf.workbook import safety
-from xlperf.workbook.safety import CODES, DEFAULT_LIMITS, FileIssue, Limits, is_fatal, precheck
+from xlperf.ingest import precheck as safety
+from xlperf.ingest.precheck import CODES, DEFAULT_LIMITS, FileIssue, Limits, is_fatal, precheck
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
 FILES = CORPUS_DIR / "files"
@@ -632,7 +632,7 @@ def test_is_fatal() -> None:
 
 
 def test_module_does_not_import_openpyxl() -> None:
-    code = "import sys, xlperf.workbook.safety; sys.exit('openpyxl' in sys.modules)"
+    code = "import sys, xlperf.ingest.precheck; sys.exit('openpyxl' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1]).returncode == 0
 
 

@@ -1,7 +1,7 @@
 """xlperf 的 Excel 函数（xlwings UDF）和“一键校验”按钮的宏 ``main()``.
 
 Thin wrappers in the style of xlwings' ``examples/udf/udf.py``: every function body is one call into
-:mod:`xlperf.excel.functions`, where the conversion of Excel values, the rule engine and the error
+:mod:`xlperf.addins.excel.functions`, where the conversion of Excel values, the rule engine and the error
 texts (``#XLPERF! …``) live. The docstring and the ``doc=`` of each argument are what Excel's
 function wizard shows (category “xlperf”). Every function is generic: the framework, the
 indicator or measure and the names of the values are arguments, so another region's framework
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import xlwings as xw
 
-from xlperf.excel import functions as fn
+from xlperf.addins.excel import functions as fn
 
 FRAMEWORK_DOC = ("评价框架编号（或 XLPERF_FRAMEWORK_PATH 所设文件夹中的框架文件路径）；留空则用环境变量 "
                  "XLPERF_FRAMEWORK 指定的框架（未设置时用唯一的内置框架）")
@@ -77,7 +77,7 @@ def xlperf_exec_rate(spent, quota, framework=None):
 
 
 # paid/schedule take ndim=2: xlwings then passes any selection as a 2-D list, and the Chinese check
-# in xlperf.excel.functions refuses a block of several rows and columns (ndim=1 would show
+# in xlperf.addins.excel.functions refuses a block of several rows and columns (ndim=1 would show
 # xlwings' English "Range must be 1-by-n or n-by-1").
 @xw.func(category="xlperf")
 @xw.arg("paid", ndim=2, doc="各期末累计已支付金额（万元）：选中一行或一列，如四个季度末（3、6、9、12月末）",
@@ -97,6 +97,6 @@ def xlperf_exec_score(paid, total, schedule=None, quarter_points=None, average_p
 
 def main():
     """一键校验：校验当前工作簿（含未保存的修改），结果写入“校验结果”工作表；不保存、不改动填报数据。"""
-    from xlperf.excel.xlwings_sink import run_button
+    from xlperf.addins.excel.button import run_button
 
     run_button(xw.Book.caller())

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .data.models import DepartmentData
-from .errors import InputError
-from .framework.models import Framework
-from .framework.scoring import ScoreResult, check_judgements, score
+from xlperf.data.models import DepartmentData
+from xlperf.errors import InputError
+from xlperf.framework.models import Framework
+from xlperf.engine.scoring import ScoreResult, check_judgements, score
 
 __all__ = ["load_input", "resolve_framework", "score_path"]
 
@@ -18,8 +18,8 @@ WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 def resolve_framework(explicit: str | Path | None, recorded: str | None) -> Framework:
     """The framework named on the command line (an id, a file, or a folder of framework files in which the
     input's recorded id is looked up), else the one the input records, else the default."""
-    from .framework.loader import load_framework
-    from .framework.registry import registry_for, resolve
+    from xlperf.framework.loader import load_framework
+    from xlperf.resolve import registry_for, resolve
 
     if explicit is not None and Path(explicit).is_dir():
         registered = registry_for(explicit)
@@ -33,8 +33,8 @@ def resolve_framework(explicit: str | Path | None, recorded: str | None) -> Fram
 
 def _recorded(path: Path) -> str | None:
     """The framework id a data file records (for looking it up in a reviewer's framework folder)."""
-    from .data.loader import MAX_DATA_BYTES
-    from .safe_yaml import load_yaml
+    from xlperf.data.loader import MAX_DATA_BYTES
+    from xlperf.safe_yaml import load_yaml
 
     try:
         if path.stat().st_size > MAX_DATA_BYTES:
@@ -50,11 +50,11 @@ def load_input(path: Path, framework: str | Path | None = None) -> DepartmentDat
     """A department's data from a data file or a filled workbook."""
     suffix = path.suffix.lower()
     if suffix in DATA_SUFFIXES:
-        from .data.loader import load_data
+        from xlperf.data.loader import load_data
 
         return load_data(path, resolve_framework(framework, _recorded(path)) if framework is not None else None)
     if suffix in WORKBOOK_SUFFIXES:
-        from .workbook.reader import read_department
+        from xlperf.ingest.reader import read_department
 
         return read_department(path, str(framework) if framework is not None else None)
     raise InputError(f"{path}：不支持的文件类型 {suffix or '（无扩展名）'}，请提供 .yaml/.json 数据文件或 .xlsx 工作簿。")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
-from .errors import XlperfError
+from xlperf.errors import XlperfError
 
 if TYPE_CHECKING:
     import typer
@@ -51,7 +51,7 @@ def _typer_app() -> typer.Typer:
                               "默认取输入中记录的框架",
                          metavar="框架"),
         ]
-        from .cli_zh import command_class, group_class
+        from xlperf.cli_zh import command_class, group_class
 
         app = typer.Typer(
             cls=group_class(),
@@ -76,7 +76,7 @@ def __getattr__(name: str) -> Any:
 
 def _version(value: bool) -> None:
     if value:
-        from . import __version__
+        from xlperf import __version__
 
         sys.stdout.write(f"xlperf {__version__}\n")
         raise typer.Exit(0)
@@ -100,15 +100,15 @@ def _default(value: Any) -> Any:
 
 
 def _dump(obj: Any) -> str:
-    from .render.cellsafe import json_visible
-    from .safe_io import shown_path
+    from xlperf.write.cellsafe import json_visible
+    from xlperf.safe_io import shown_path
 
     return json_visible(shown_path(json.dumps(obj, ensure_ascii=False, indent=2, default=_default)))
 
 
 def _echo(message: str) -> None:
     """typer.echo of a line that may quote a submitted file (a unit name, a file name): printable."""
-    from .render.cellsafe import printable
+    from xlperf.write.cellsafe import printable
 
     typer.echo(printable(message))
 
@@ -116,7 +116,7 @@ def _echo(message: str) -> None:
 @_command()
 def frameworks() -> None:
     """列出内置的评价框架。"""
-    from .framework.loader import builtin_ids, load_framework
+    from xlperf.framework.loader import builtin_ids, load_framework
 
     for fid in builtin_ids():
         fw = load_framework(fid)
@@ -129,11 +129,11 @@ def framework_schema(
 ) -> None:
     """输出评价框架文件的 JSON Schema（或 --markdown：每个键的说明）。"""
     if markdown:
-        from .render.docs import framework_reference_markdown
+        from xlperf.render.docs import framework_reference_markdown
 
         typer.echo(framework_reference_markdown(), nl=False)
         return
-    from .framework.models import Framework
+    from xlperf.framework.models import Framework
 
     typer.echo(_dump(Framework.model_json_schema(by_alias=True)))
 
@@ -141,8 +141,8 @@ def framework_schema(
 @_command("data-schema")
 def data_schema(framework: FrameworkOpt = None) -> None:
     """输出某个评价框架的部门数据文件（YAML/JSON）的 JSON Schema：由框架声明的输入、填报数和表生成。"""
-    from .api import resolve_framework
-    from .data.models import data_model
+    from xlperf.api import resolve_framework
+    from xlperf.data.models import data_model
 
     typer.echo(_dump(data_model(resolve_framework(framework, None)).model_json_schema()))
 
@@ -154,14 +154,14 @@ def score(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """计算各级指标得分，与自评得分对比，并给出计算过程。"""
-    from .api import score_path
+    from xlperf.api import score_path
 
     _readable_file(input)
     result = score_path(input, framework)
     if as_json:
         typer.echo(_dump(_score_json(result)))
         return
-    from .render.text import print_scores
+    from xlperf.render.text import print_scores
 
     print_scores(result)
 
@@ -170,7 +170,7 @@ def _readable_file(path: Path) -> None:
     """A clear message for an input that is missing, a folder or not a regular file."""
     import stat
 
-    from .safe_io import shown_path
+    from xlperf.safe_io import shown_path
 
     try:
         st = path.stat()
@@ -197,9 +197,9 @@ def template(
     force: Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖")] = False,
 ) -> None:
     """生成标准评价填报工作簿（所有比率与得分均以公式在表内计算）。"""
-    from .api import resolve_framework
-    from .safe_io import check_target, shown_path, write_atomically
-    from .workbook.template import write_template
+    from xlperf.api import resolve_framework
+    from xlperf.safe_io import check_target, shown_path, write_atomically
+    from xlperf.write.template import write_template
 
     if formulas not in ("native", "udf"):
         raise typer.BadParameter("--formulas 只能是 native 或 udf")
@@ -209,16 +209,16 @@ def template(
     values = None
     recorded = None
     if data is not None:
-        from .data.loader import load_data
-        from .data.values import data_values
+        from xlperf.data.loader import load_data
+        from xlperf.data.values import data_values
 
         loaded = load_data(data, resolve_framework(framework, None) if framework is not None else None)
         values, recorded = data_values(loaded), loaded.framework
     fw = resolve_framework(framework, recorded)
     if prior is not None:
         _readable_file(prior)
-        from .review.prior import apply_prior, read_prior
-        from .workbook.template import build_workbook
+        from xlperf.review.prior import apply_prior, read_prior
+        from xlperf.write.template import build_workbook
 
         last = read_prior(fw, prior)
         values = {**(values or {}), **last.values}
@@ -236,7 +236,7 @@ def template(
     if prior is not None:
         _echo(f"上年数：从“{shown_path(prior.name)}”填入 {len(last.values)} 项")
         if last.unmatched:
-            from .catalog import catalog
+            from xlperf.plan.names import catalog
 
             cat = catalog(fw)
             _echo("上年文件中找不到（或为空）的上年数，请核实后手工填写：" + "、".join(
@@ -251,9 +251,9 @@ def inputs(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出工作簿中的全部输入单元格：名称、中文标签、工作表、单元格、单位、类型。"""
-    from .api import resolve_framework
-    from .catalog import catalog
-    from .workbook.plan import plan_for
+    from xlperf.api import resolve_framework
+    from xlperf.plan.names import catalog
+    from xlperf.plan.formulas import plan_for
 
     fw = resolve_framework(framework, None)
     plan = plan_for(fw)
@@ -319,8 +319,8 @@ class _UsageError(Exception):
 def _collect(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     """(files to validate, files skipped): a folder's files that xlperf itself wrote (reports, annotated
     copies, recognised by their mark) are not submissions. A file named on the command line is always validated."""
-    from .safe_io import written_by_xlperf
-    from .validate import collect_paths
+    from xlperf.safe_io import written_by_xlperf
+    from xlperf.validate import collect_paths
 
     files: list[Path] = []
     skipped: list[Path] = []
@@ -337,8 +337,8 @@ def _collect(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 def _skipped_names(skipped: list[Path]) -> str:
     """The first skipped files by name: a submission carrying xlperf's mark is skipped too, so the reviewer
     must be able to see which files were left out."""
-    from .render.cellsafe import printable
-    from .safe_io import shown_path
+    from xlperf.write.cellsafe import printable
+    from xlperf.safe_io import shown_path
 
     names = "、".join(printable(shown_path(f.name), newlines=False) for f in skipped[:5])
     return names + ("等" if len(skipped) > 5 else "")
@@ -354,8 +354,8 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
     with --force); a report or annotated copy that cannot be written is a message and exit code 2,
     and the findings are printed all the same.
     """
-    from .safe_io import check_outputs, shown_path
-    from .validate import validate_paths
+    from xlperf.safe_io import check_outputs, shown_path
+    from xlperf.validate import validate_paths
 
     files, skipped = _collect(paths)
     if not files:
@@ -369,7 +369,7 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
                   suffixes={"标注副本": (".xlsm",) if source_suffix == ".xlsm" else (".xlsx",)})
     sel = [s.strip() for s in select.split(",") if s.strip()] if select else None
     ign = [s.strip() for s in ignore.split(",") if s.strip()] if ignore else None
-    from .checks.registry import resolve
+    from xlperf.checks.registry import resolve
 
     unknown = [s for s in (sel or []) + (ign or []) if not resolve(s)]
     if unknown:
@@ -380,7 +380,7 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
     fw_ref = str(framework) if framework else None
     units_expected = None
     if expected is not None:
-        from .review.batch import read_expected
+        from xlperf.review.batch import read_expected
 
         units_expected = read_expected(expected)
     show_progress = not quiet and len(files) > 1
@@ -399,7 +399,7 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
     problems: list[str] = []
     written: list[str] = []
     if report is not None:
-        from .render.excel import write_report
+        from xlperf.render.excel import write_report
 
         try:
             write_report(result, report, protect=tuple(files))
@@ -411,7 +411,7 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
         if first.status == "error":
             problems.append(f"“{shown_path(files[0].name)}”无法读取，未写出标注副本")
         else:
-            from .excel.annotate import annotate_copy
+            from xlperf.write.annotate import annotate_copy
 
             try:
                 annotate_copy(files[0], annotate, first)
@@ -420,15 +420,15 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
                 problems.append(_output_problem(exc, "标注副本", annotate))
     batch = None
     if len(files) > 1 or units_expected is not None:
-        from .review.batch import batch_issues
+        from xlperf.review.batch import batch_issues
 
         batch = batch_issues(result.files, units_expected)
     if as_json:
-        from .render.json import report_dict
+        from xlperf.render.json import report_dict
 
         echo(_dump(report_dict(result, fw_ref, batch)))
     else:
-        from .render.text import print_report
+        from xlperf.render.text import print_report
 
         for issue in batch or []:  # above the table: the last line stays the batch's summary line
             echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
@@ -461,10 +461,10 @@ def consolidate(
 
 def _run_consolidate(paths: list[Path], output: Path, framework: str | None, expected: Path | None,
                      returns: Path | None, deadline: str | None, workers: int, force: bool, quiet: bool) -> int:
-    from .render.consolidation import write_consolidation
-    from .review.batch import read_expected
-    from .review.consolidate import consolidate as build, consolidate_paths
-    from .safe_io import check_outputs, shown_path
+    from xlperf.render.consolidation import write_consolidation
+    from xlperf.review.batch import read_expected
+    from xlperf.review.consolidate import consolidate as build, consolidate_paths
+    from xlperf.safe_io import check_outputs, shown_path
 
     files, skipped = _collect(paths)
     if not files:
@@ -501,7 +501,7 @@ def _run_consolidate(paths: list[Path], output: Path, framework: str | None, exp
     if not problems:
         _echo(f"汇总已写入 {shown_path(output)}")
     if returns is not None and cons.needs_revision:
-        from .review.returns import write_returns
+        from xlperf.review.returns import write_returns
 
         try:
             returns.mkdir(parents=True, exist_ok=True)
@@ -521,7 +521,7 @@ def _run_consolidate(paths: list[Path], output: Path, framework: str | None, exp
 
 
 def _output_problem(exc: Exception, what: str, target: Path) -> str:
-    from .safe_io import shown_path
+    from xlperf.safe_io import shown_path
 
     if isinstance(exc, XlperfError):
         return str(exc)
@@ -529,8 +529,8 @@ def _output_problem(exc: Exception, what: str, target: Path) -> str:
 
 
 def _stderr(message: str) -> None:
-    from .render.cellsafe import printable
-    from .safe_io import shown_path
+    from xlperf.write.cellsafe import printable
+    from xlperf.safe_io import shown_path
 
     sys.stderr.write(printable(shown_path(message)) + "\n")
     sys.stderr.flush()
@@ -539,7 +539,7 @@ def _stderr(message: str) -> None:
 @_command("json-schema")
 def json_schema() -> None:
     """输出 xlperf validate --json 结果的 JSON Schema。"""
-    from .render.json import report_schema
+    from xlperf.render.json import report_schema
 
     typer.echo(_dump(report_schema()))
 
@@ -550,17 +550,17 @@ def rules(
     framework: FrameworkOpt = None,
 ) -> None:
     """列出全部校验规则（代码、名称、级别、标题）；加 --framework 时同时列出该框架的审核公式。"""
-    from .checks.registry import CHECKS
+    from xlperf.checks.registry import CHECKS
 
     if markdown:
-        from .render.docs import rules_markdown
+        from xlperf.render.docs import rules_markdown
 
         typer.echo(rules_markdown(), nl=False)
         return
     for c in CHECKS:
         typer.echo(f"{c.code}\t{c.name}\t{c.severity.zh}\t{c.title}")
     if framework is not None:
-        from .api import resolve_framework
+        from xlperf.api import resolve_framework
 
         fw = resolve_framework(framework, None)
         typer.echo(f"\n评价框架 {fw.id}（{fw.name}）的审核公式：")
@@ -575,7 +575,7 @@ def rule(
     code: Annotated[str, typer.Argument(help="规则代码，如 XP303，或名称 stated-rate-mismatch", metavar="代码")],
 ) -> None:
     """显示一条校验规则的说明。"""
-    from .checks.registry import resolve
+    from xlperf.checks.registry import resolve
 
     found = [c for c in resolve(code) if c.code == code.upper() or c.name == code]
     if not found:
@@ -621,7 +621,7 @@ def _utf8(stream: Any) -> bool:
 
 def _plain_echo(message: str) -> None:
     """typer.echo of a str on a UTF-8 stdout: write, newline, flush (escape sequences: typer itself)."""
-    from .render.cellsafe import printable
+    from xlperf.write.cellsafe import printable
 
     message = printable(message)
     if "\x1b" in message:
@@ -734,7 +734,7 @@ def main() -> None:
             if type(exc).__name__ == "NoArgsIsHelpError":
                 exc.show()  # the (Chinese) help of the command
             else:
-                from .cli_zh import show_usage_error
+                from xlperf.cli_zh import show_usage_error
 
                 show_usage_error(exc)
             sys.exit(exc.exit_code if isinstance(exc.exit_code, int) else 2)
@@ -743,7 +743,7 @@ def main() -> None:
 
             if exc.errno == errno.EPIPE:
                 sys.exit(1)
-            from .safe_io import shown_path
+            from xlperf.safe_io import shown_path
 
             where = f"“{shown_path(exc.filename)}”" if exc.filename else ""
             _stderr(f"错误：无法访问{where}（{exc.strerror or type(exc).__name__}）")

@@ -107,13 +107,13 @@ class FileReport(BaseModel):
     @property
     def review(self) -> str:
         """pass | pass_explained | explain | revise: 通过 / 通过（提示已说明）/ 需说明 / 需修改."""
-        from .review.explanations import review_status
+        from xlperf.review.explanations import review_status
 
         return review_status(self.status, self.findings)
 
     @property
     def review_zh(self) -> str:
-        from .review.explanations import REVIEW_ZH
+        from xlperf.review.explanations import REVIEW_ZH
 
         return REVIEW_ZH[self.review]
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import XlperfError
+from xlperf.errors import XlperfError
 
 __all__ = ["MARK_NAME", "OutputError", "check_outputs", "mark_workbook", "same_file", "shown_path",
            "write_atomically", "written_by_xlperf"]

@@ -27,7 +27,7 @@ try:  # libyaml's C parser when present: the same safe subset, several times fas
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _Base  # type: ignore[assignment]
 
-from .errors import InputError
+from xlperf.errors import InputError
 
 __all__ = ["MAX_DIGITS", "load_yaml"]
 

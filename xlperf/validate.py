@@ -11,18 +11,18 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .checks.base import Check
-from .checks.context import CheckContext
-from .checks.internal import CheckError
-from .checks.registry import CHECKS
-from .errors import InputError
-from .framework.expr import ExprError
-from .findings import FileReport, Finding, Report, Severity
-from .framework.models import Framework
-from .workbook.layout import RESULT_SHEET
+from xlperf.checks.base import Check
+from xlperf.checks.context import CheckContext
+from xlperf.checks.internal import CheckError
+from xlperf.checks.registry import CHECKS
+from xlperf.errors import InputError
+from xlperf.engine.expr import ExprError
+from xlperf.findings import FileReport, Finding, Report, Severity
+from xlperf.framework.models import Framework
+from xlperf.plan.layout import RESULT_SHEET
 
 if TYPE_CHECKING:
-    from .workbook.reader import WorkbookRead
+    from xlperf.ingest.reader import WorkbookRead
 
 __all__ = ["SPREADSHEET_SUFFIXES", "collect_paths", "select_checks", "validate_file", "validate_paths",
            "validate_with_context", "worker_count"]
@@ -97,7 +97,7 @@ def validate_with_context(path: str | Path, framework: Framework | str | None = 
 
 def _validate_file(path: Path, framework: Framework | str | None, select: Sequence[str] | None,
                    ignore: Sequence[str] | None, start: float) -> tuple[FileReport, CheckContext | None]:
-    from .workbook.reader import UnreadableWorkbook, read_workbook
+    from xlperf.ingest.reader import UnreadableWorkbook, read_workbook
 
     checks = select_checks(select, ignore)
     codes = {c.code for c in checks}
@@ -152,7 +152,7 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
 
 def _recorded_version(read: WorkbookRead) -> str:
     """The framework version the workbook says it was made for (the framework's own when it says none)."""
-    from .workbook.reader import _const
+    from xlperf.ingest.reader import _const
 
     recorded = _const(read.book, "fw_version")
     return str(recorded)[:32] if recorded else read.framework.version
@@ -197,8 +197,8 @@ def _expr_finding(ctx: CheckContext, exc: ExprError) -> Finding:
     build_env drops a failing measure, a rule using it then fails; re-evaluate each dropped measure)."""
     culprit = ""
     try:
-        from .framework.rules import compile_framework
-        from .framework.scoring import build_env, data_env
+        from xlperf.engine.rules import compile_framework
+        from xlperf.engine.scoring import build_env, data_env
 
         fw, data = ctx.read.framework, ctx.read.data
         if data is not None:
@@ -235,8 +235,8 @@ def _explained(cells: dict | None, findings: list[Finding]) -> list[Finding]:
     """The findings with the 出错说明 written for them in the submitted workbook's 校验结果 sheet."""
     if not cells:
         return findings
-    from .excel.annotate import FIRST_ROW
-    from .review.explanations import attach, explanations_from_cells
+    from xlperf.write.annotate import FIRST_ROW
+    from xlperf.review.explanations import attach, explanations_from_cells
 
     explanations = explanations_from_cells(cells, FIRST_ROW + 1)
     return attach(findings, explanations) if explanations else findings

@@ -15,7 +15,7 @@ import pytest
 from validator.common import QUIET_SEED, REPO, SEED_XLSX, futian
 from xlperf.data.values import data_values
 from tests.support.futian_random import random_department
-from xlperf.workbook.template import write_template
+from xlperf.write.template import write_template
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from validator.common import SEED_XLSX
-from xlperf.excel.annotate import OpenpyxlSink, apply_findings
+from xlperf.write.annotate import OpenpyxlSink, apply_findings
 from xlperf.findings import FileReport, Finding, Severity
 from xlperf.validate import validate_file
 

@@ -240,8 +240,8 @@ def test_json_indicator_of_a_framework_given_as_a_file(tmp_path: Path) -> None:
     from xlperf.data.loader import load_data
     from xlperf.data.values import data_values
     from xlperf.framework.loader import load_framework
-    from xlperf.workbook.plan import plan_for
-    from xlperf.workbook.template import write_template
+    from xlperf.plan.formulas import plan_for
+    from xlperf.write.template import write_template
 
     fw = load_framework(DEMO_FW)
     book = write_template(fw, tmp_path / "demo.xlsx", values=data_values(load_data(DEMO_DATA, fw)))

@@ -16,9 +16,9 @@ from lxml import etree
 from openpyxl import Workbook, load_workbook
 
 from validator.xlsx_edit import Xlsx
-from xlperf.excel.annotate import annotate_copy
+from xlperf.write.annotate import annotate_copy
 from xlperf.findings import FileReport, Finding, Report, Severity
-from xlperf.render.cellsafe import FORMULA_TRIGGERS, put
+from xlperf.write.cellsafe import FORMULA_TRIGGERS, put
 from xlperf.render.excel import write_report
 
 from .conftest import xlperf

@@ -16,10 +16,10 @@ from typing import Any
 import yaml
 
 from xlperf.data.models import DepartmentData
-from xlperf.framework.expr import Value
+from xlperf.engine.expr import Value
 from xlperf.framework.loader import load_framework
 from xlperf.framework.models import Framework
-from xlperf.framework.rules import Ctx
+from xlperf.engine.rules import Ctx
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "workbooks" / "examples" / "futian-kcj-2021.yaml"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from xlperf.devtools.libreoffice import FormulaBatch, evaluate_formulas
-from xlperf.framework.expr import COMPARED, DIVISOR, FACTOR, MINUEND, SUBTRAHEND, ExprError, parse, quantize
+from xlperf.engine.expr import COMPARED, DIVISOR, FACTOR, MINUEND, SUBTRAHEND, ExprError, parse, quantize
 from xlperf.framework.models import BandsRule, DeductionRule, LinearRule
-from xlperf.framework.rules import Ctx, MeasureDef, evaluate_rule, excel_rule
+from xlperf.engine.rules import Ctx, MeasureDef, evaluate_rule, excel_rule
 
 D = Decimal
 

@@ -12,9 +12,9 @@ import yaml
 
 from xlperf.data.loader import load_data
 from xlperf.framework.loader import load_framework
-from xlperf.framework.scoring import score
+from xlperf.engine.scoring import score
 from xlperf.validate import validate_file
-from xlperf.workbook.template import write_template
+from xlperf.write.template import write_template
 from xlperf.data.values import data_values
 
 FRAMEWORK = {

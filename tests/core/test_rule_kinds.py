@@ -15,8 +15,8 @@ import pytest
 from xlperf.framework.models import (
     ChecklistRule, DeductionRule, Framework, JudgedRule, OverrideRule, SumRule, TiersRule,
 )
-from xlperf.framework.rules import evaluate_rule, finish
-from xlperf.framework.scoring import score
+from xlperf.engine.rules import evaluate_rule, finish
+from xlperf.engine.scoring import score
 
 from .helpers import D, ctx, data_from, example_dict, futian
 

@@ -1,6 +1,6 @@
 """A small xlwings-shaped Excel, backed by an openpyxl workbook, for the button tests on Linux.
 
-It exposes what :class:`xlperf.excel.xlwings_sink.XlwingsSink` and ``run_button`` use — ``book.sheets``,
+It exposes what :class:`xlperf.addins.excel.button.XlwingsSink` and ``run_button`` use — ``book.sheets``,
 ``sheet.range()``, ``range.value/.color/.note/.options()``, ``range.api.AddComment/Hyperlinks``,
 ``sheet.api.Protect/Unprotect/ProtectContents/Protection``, ``book.api.SaveCopyAs`` — and behaves
 like Excel where it matters for the tests: formatting or commenting a protected sheet fails, a

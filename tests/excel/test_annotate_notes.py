@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from openpyxl.comments import Comment
 
 from xlperf.checks.structure import normalize_formula
-from xlperf.excel.annotate import OpenpyxlSink, apply_findings
+from xlperf.write.annotate import OpenpyxlSink, apply_findings
 from xlperf.findings import FileReport, Finding, Severity
 
 SEED = Path(__file__).resolve().parents[2] / "workbooks" / "examples" / "深圳市福田区科技创新局-2021年度部门整体支出绩效自评.xlsx"

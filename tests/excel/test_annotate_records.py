@@ -24,16 +24,16 @@ from openpyxl.worksheet.protection import SheetProtection
 
 from xlperf.data.loader import load_data
 from xlperf.data.values import data_values
-from xlperf.excel import annotate
-from xlperf.excel.annotate import (FIRST_ROW, LEGACY_MARK_COL, MARKS_FIRST_ROW, MARKS_TITLE, SEVERITY_COLORS,
+from xlperf.write import annotate
+from xlperf.write.annotate import (FIRST_ROW, LEGACY_MARK_COL, MARKS_FIRST_ROW, MARKS_TITLE, SEVERITY_COLORS,
                                    OpenpyxlSink, annotate_copy, apply_findings)
-from xlperf.excel.xlwings_sink import XlwingsSink
+from xlperf.addins.excel.button import XlwingsSink
 from xlperf.findings import FileReport, Finding, Severity
 from xlperf.framework.loader import load_framework
 from xlperf.validate import validate_file
-from xlperf.workbook.layout import MARKS_SHEET, RESULT_SHEET
-from xlperf.workbook.plan import plan_for
-from xlperf.workbook.template import build_workbook, write_template
+from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
+from xlperf.plan.formulas import plan_for
+from xlperf.write.template import build_workbook, write_template
 
 from . import fake_xlwings as fx
 from .helpers import REPO

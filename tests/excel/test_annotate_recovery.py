@@ -12,10 +12,10 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.comments import Comment
 
-from xlperf.excel.annotate import SEVERITY_COLORS, OpenpyxlSink, annotate_copy, apply_findings
+from xlperf.write.annotate import SEVERITY_COLORS, OpenpyxlSink, annotate_copy, apply_findings
 from xlperf.findings import FileReport
 from xlperf.validate import validate_file
-from xlperf.workbook.layout import RESULT_SHEET
+from xlperf.plan.layout import RESULT_SHEET
 
 from .helpers import REPO
 

@@ -21,14 +21,14 @@ import xlwings
 from openpyxl import Workbook
 
 from xlperf.data.values import data_values
-from xlperf.excel import xlwings_sink
-from xlperf.excel.annotate import (FIRST_ROW, MARKS_FIRST_ROW, RESULT_COLS, SEVERITY_COLORS, OpenpyxlSink,
+from xlperf.addins.excel import button as xlwings_sink
+from xlperf.write.annotate import (FIRST_ROW, MARKS_FIRST_ROW, RESULT_COLS, SEVERITY_COLORS, OpenpyxlSink,
                                    apply_findings)
-from xlperf.excel.xlwings_sink import XlwingsSink, copy_name, run_button, target_book
+from xlperf.addins.excel.button import XlwingsSink, copy_name, run_button, target_book
 from xlperf.findings import FileReport, Finding, Severity
-from xlperf.workbook.layout import MARKS_SHEET, RESULT_SHEET, SCORE_SHEET
-from xlperf.workbook.plan import plan_for
-from xlperf.workbook.template import INPUT_FILL, write_template
+from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET, SCORE_SHEET
+from xlperf.plan.formulas import plan_for
+from xlperf.write.template import INPUT_FILL, write_template
 
 from . import fake_xlwings as fx
 from .helpers import futian, load_udf_module, seed_data
@@ -281,6 +281,6 @@ def test_target_book_and_copy_names() -> None:
 
 
 def test_the_validate_path_never_imports_xlwings() -> None:
-    code = ("import sys, xlperf.cli, xlperf.validate, xlperf.excel, xlperf.excel.functions, "
-            "xlperf.excel.annotate, xlperf.excel.xlwings_sink; assert 'xlwings' not in sys.modules")
+    code = ("import sys, xlperf.cli, xlperf.validate, xlperf.addins.excel, xlperf.addins.excel.functions, "
+            "xlperf.write.annotate, xlperf.addins.excel.button; assert 'xlwings' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from xlperf.excel import functions as fn
+from xlperf.addins.excel import functions as fn
 
 from .xlwings_windows import CELL_ERRORS, call_like_xlwings
 

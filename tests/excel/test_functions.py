@@ -1,7 +1,7 @@
-"""xlperf.excel.functions — the Python behind every UDF — against hand arithmetic and the engine.
+"""xlperf.addins.excel.functions — the Python behind every UDF — against hand arithmetic and the engine.
 
 Hand-computed values come from the seed report (福田区科技创新局 2021) and the band edges of the
-futian-2021 framework; engine values from :func:`xlperf.framework.scoring.score` on the seed and on
+futian-2021 framework; engine values from :func:`xlperf.engine.scoring.score` on the seed and on
 random departments. Arguments are passed as Excel/xlwings would (floats, None, "是/否", lists).
 """
 
@@ -15,9 +15,9 @@ import pytest
 
 from xlperf.data.models import DepartmentData
 from tests.support.futian_random import random_department
-from xlperf.excel import functions as fn
-from xlperf.framework.rules import compiled_names
-from xlperf.framework.scoring import build_env, compiled, data_env, score
+from xlperf.addins.excel import functions as fn
+from xlperf.engine.rules import compiled_names
+from xlperf.engine.scoring import build_env, compiled, data_env, score
 
 from .helpers import DEMO_DIR, DEMO_FW, ERR, D, demo, excel_value, futian, seed_data, yes_no
 

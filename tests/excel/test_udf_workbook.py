@@ -7,7 +7,7 @@ functions that call the REAL udfs/xlperf_udfs.py functions (given values as xlwi
 None, text). Every derived total, rate (measure) and score cell must equal
 
 - the native-formula workbook of the same data, recalculated by LibreOffice (one soffice call), and
-- the engine's :func:`xlperf.framework.scoring.score`.
+- the engine's :func:`xlperf.engine.scoring.score`.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from xlperf.data.models import DepartmentData
 from xlperf.data.values import data_values
 from xlperf.devtools.libreoffice import recalculate
 from tests.support.futian_random import random_department
-from xlperf.excel import functions as fn
+from xlperf.addins.excel import functions as fn
 from xlperf.framework.models import Framework
-from xlperf.framework.scoring import compiled, score
-from xlperf.workbook.plan import plan_for
-from xlperf.workbook.template import write_template
+from xlperf.engine.scoring import compiled, score
+from xlperf.plan.formulas import plan_for
+from xlperf.write.template import write_template
 
 from .helpers import DEMO_DIR, demo, futian, seed_data, udfs
 

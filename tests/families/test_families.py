@@ -40,15 +40,15 @@ from xlperf.data.loader import load_data
 from xlperf.data.models import DepartmentData, data_model
 from xlperf.data.values import data_values
 from xlperf.devtools.libreoffice import recalculate
-from xlperf.framework.expr import Value
+from xlperf.engine.expr import Value
 from xlperf.framework.loader import load_framework
 from xlperf.framework.models import Framework
-from xlperf.framework.scoring import ScoreResult, build_env, data_env, score
+from xlperf.engine.scoring import ScoreResult, build_env, data_env, score
 from xlperf.review.consolidate import grade_of
 from xlperf.validate import validate_file
-from xlperf.workbook.plan import Plan, plan_for
-from xlperf.workbook.template import write_template
-from xlperf.workbook.xlsx import open_book
+from xlperf.plan.formulas import Plan, plan_for
+from xlperf.write.template import write_template
+from xlperf.ingest.xlsx import open_book
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = REPO / "tests" / "data" / "frameworks" / "families"

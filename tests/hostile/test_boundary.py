@@ -19,7 +19,7 @@ BUILTIN = REPO / "xlperf" / "framework" / "builtin" / "futian-2021.yaml"
 
 
 def test_reader_crash_is_xp000_on_that_file_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from xlperf.workbook import reader
+    from xlperf.ingest import reader
 
     bad, good = tmp_path / "a-坏.xlsx", tmp_path / "b-好.xlsx"
     shutil.copy(EXAMPLE, bad)
@@ -95,7 +95,7 @@ def test_cli_json_complete_on_internal_failure(tmp_path: Path) -> None:
 
 def test_long_text_is_cut_in_findings(tmp_path: Path) -> None:
     """A 30,000-character text in a label cell: the finding's message and found value stay short."""
-    from xlperf.workbook.plan import plan_for
+    from xlperf.plan.formulas import plan_for
     from xlperf.framework.loader import load_framework
 
     from .helpers import Xlsx

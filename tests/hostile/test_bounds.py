@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from xlperf.validate import validate_file
-from xlperf.workbook.safety import DEFAULT_LIMITS
-from xlperf.workbook.xlsx import MAX_CELLS, BookTooLarge, open_book
+from xlperf.ingest.precheck import DEFAULT_LIMITS
+from xlperf.ingest.xlsx import MAX_CELLS, BookTooLarge, open_book
 
 from .builders import build_package, grid, with_extra_sheet
 from .helpers import EXAMPLE, MiB, REPO, run_limited

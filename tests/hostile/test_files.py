@@ -106,7 +106,7 @@ def test_folder_batch_reports_every_entry(specials: dict[str, Path], tmp_path: P
 
 def test_open_regular_refuses_a_swapped_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The file opened must be the one examined: a different inode at open time is refused."""
-    from xlperf.workbook import safety
+    from xlperf.ingest import precheck as safety
 
     target = tmp_path / "a.xlsx"
     shutil.copy(EXAMPLE, target)

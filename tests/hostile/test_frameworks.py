@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from xlperf.framework.loader import load_framework
-from xlperf.framework.registry import builtin_registry, registry_for, resolve
+from xlperf.resolve import builtin_registry, registry_for, resolve
 from xlperf.validate import validate_file
-from xlperf.workbook.template import write_template
+from xlperf.write.template import write_template
 
 from .helpers import EXAMPLE, REPO, Xlsx, where
 

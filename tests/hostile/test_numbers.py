@@ -103,7 +103,7 @@ TYPED = [  # (case id, text typed into the money cell, code, words the message m
 def test_spaces_and_invisible_characters(case: tuple, tmp_path: Path) -> None:
     from decimal import Decimal
 
-    from xlperf.workbook.reader import read_workbook
+    from xlperf.ingest.reader import read_workbook
 
     cid, text, code, words = case
     sheet, cell = where(MONEY)

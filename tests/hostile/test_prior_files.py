@@ -125,7 +125,7 @@ ABSURD = [Decimal("1E+999999999"), Decimal("-1E+999999999"), Decimal("1E-9999999
 
 def test_absurd_numbers_in_a_finding_reach_every_output_as_short_text(tmp_path: Path) -> None:
     """Whatever a check puts into found/expected, JSON, terminal, report, annotated copy and notice are written."""
-    from xlperf.excel.annotate import annotate_copy
+    from xlperf.write.annotate import annotate_copy
     from xlperf.render.excel import write_report
     from xlperf.render.json import report_dict
     from xlperf.render.text import print_report

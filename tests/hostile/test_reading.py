@@ -14,7 +14,7 @@ from lxml import etree
 from openpyxl.formula.translate import Translator
 
 from xlperf.validate import validate_file
-from xlperf.workbook.xlsx import open_book
+from xlperf.ingest.xlsx import open_book
 
 from .helpers import EXAMPLE, Xlsx, where
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from xlperf.excel.annotate import annotate_copy
+from xlperf.write.annotate import annotate_copy
 from xlperf.validate import validate_file
 
 from .helpers import EXAMPLE, Xlsx, run_limited, sha256, where
@@ -94,7 +94,7 @@ def test_a_forged_record_is_refused_before_any_sink_sees_it() -> None:
     """The button's sink (xlwings) would colour a range: the record itself is refused."""
     from openpyxl import load_workbook
 
-    from xlperf.excel.annotate import OpenpyxlSink, _legacy_row, _records
+    from xlperf.write.annotate import OpenpyxlSink, _legacy_row, _records
 
     sink = OpenpyxlSink(load_workbook(EXAMPLE))
     for text in MARKS.values():
@@ -114,7 +114,7 @@ def test_a_far_row_does_not_make_a_million_cells(tmp_path: Path) -> None:
     """One cell at row 100,002 of 校验结果: the copy holds about as many cells as the example's own copy."""
     far = Xlsx(EXAMPLE).set(RESULT, "L100002", "x").save(tmp_path / "far.xlsx")
     out = run_limited(f"""
-        from xlperf.excel.annotate import annotate_copy
+        from xlperf.write.annotate import annotate_copy
         from xlperf.validate import validate_file
         rep = validate_file({str(far)!r})
         annotate_copy({str(far)!r}, {str(tmp_path / "far-标注.xlsx")!r}, rep)

@@ -28,7 +28,7 @@ import json, os, sys
 opened = []
 sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event in ("open", "os.listdir", "os.scandir")
                  and args else None)
-from xlperf.excel import functions as fn
+from xlperf.addins.excel import functions as fn
 out = {{}}
 for text in {json.dumps(HOSTILE)}:
     before = len(opened)
@@ -47,7 +47,7 @@ print(json.dumps(out, ensure_ascii=False))
 
 
 def test_a_file_in_the_configured_folder_still_works(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from xlperf.excel import functions as fn
+    from xlperf.addins.excel import functions as fn
 
     monkeypatch.setenv(fn.FRAMEWORK_PATH_ENV, str(DEMO_DIR))
     monkeypatch.setattr(fn, "_REGISTERED", {})

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from xlperf.framework.models import Framework
-from xlperf.workbook.layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
-from xlperf.workbook.plan import plan_for
-from xlperf.workbook.xlsx import open_book
+from xlperf.plan.layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
+from xlperf.plan.formulas import plan_for
+from xlperf.ingest.xlsx import open_book
 
 from tests.workbook.helpers import error_cells
 

@@ -23,15 +23,15 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from tests.support.futian_random import random_department
 from tests.validator.common import run_cli
 from xlperf.data.values import data_values
-from xlperf.excel.annotate import FIRST_ROW, OpenpyxlSink, apply_findings
+from xlperf.write.annotate import FIRST_ROW, OpenpyxlSink, apply_findings
 from xlperf.framework.loader import load_framework
-from xlperf.framework.scoring import score
-from xlperf.render.cellsafe import put
-from xlperf.workbook.plan import plan_for
+from xlperf.engine.scoring import score
+from xlperf.write.cellsafe import put
+from xlperf.plan.formulas import plan_for
 from xlperf.validate import validate_file
-from xlperf.workbook.layout import RESULT_SHEET
-from xlperf.workbook.reader import read_workbook
-from xlperf.workbook.template import write_template
+from xlperf.plan.layout import RESULT_SHEET
+from xlperf.ingest.reader import read_workbook
+from xlperf.write.template import write_template
 
 N = 40
 SEED0 = 200

@@ -10,15 +10,15 @@ from openpyxl import load_workbook
 
 from tests.support.futian_random import random_department
 from xlperf.data.values import data_values
-from xlperf.excel.annotate import FIRST_ROW, OpenpyxlSink, annotate_copy, apply_findings
+from xlperf.write.annotate import FIRST_ROW, OpenpyxlSink, annotate_copy, apply_findings
 from xlperf.findings import FileReport
 from xlperf.framework.loader import load_framework
 from xlperf.render.json import report_dict
 from xlperf.findings import Report
 from xlperf.review.explanations import adequate
 from xlperf.validate import validate_file
-from xlperf.workbook.layout import RESULT_SHEET
-from xlperf.workbook.template import write_template
+from xlperf.plan.layout import RESULT_SHEET
+from xlperf.write.template import write_template
 
 WARN_SEED = 105  # random_department(105): three 提示 findings (YS-04, YS-05, YS-06), no error
 GOOD = {"YS-04": "因公出国团组增加一个，经区政府批准追加预算", "YS-05": "接待上级检查任务增加，已报区财政备案",
@@ -133,7 +133,7 @@ def test_errors_mean_revise(tmp_path: Path) -> None:
 
 
 def test_button_message_asks_for_explanations(submitted: Path) -> None:
-    from xlperf.excel import xlwings_sink
+    from xlperf.addins.excel import button as xlwings_sink
 
     text = xlwings_sink.summary(validate_file(submitted), [])
     assert "审核结论：需说明" in text and "出错说明" in text

@@ -17,7 +17,7 @@ from tests.support.futian_random import random_department
 from tests.validator.common import run_cli
 from xlperf.data.values import data_values
 from xlperf.framework.loader import load_framework
-from xlperf.workbook.template import write_template
+from xlperf.write.template import write_template
 
 N = 20
 SANGONG = ("abroad_actual", "reception_actual", "vehicle_actual")

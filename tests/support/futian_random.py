@@ -15,10 +15,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from xlperf.data.models import DepartmentData, SelfScore, data_model
-from xlperf.framework.expr import parse, quantize
+from xlperf.engine.expr import parse, quantize
 from xlperf.framework.models import BandsRule, DeductionRule, Framework, Rule
-from xlperf.framework.rules import sub_rules
-from xlperf.framework.scoring import build_env, compiled, data_env, score
+from xlperf.engine.rules import sub_rules
+from xlperf.engine.scoring import build_env, compiled, data_env, score
 
 __all__ = ["band_edges", "random_department"]
 

@@ -11,7 +11,7 @@ from tests.support.futian_random import random_department
 from xlperf.findings import FileReport
 from xlperf.framework.models import Framework
 from xlperf.validate import validate_file
-from xlperf.workbook.template import write_template
+from xlperf.write.template import write_template
 
 from .common import QUIET_SEED, futian, seed_clean_data
 

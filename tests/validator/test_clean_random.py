@@ -16,9 +16,9 @@ import pytest
 from xlperf.data.values import data_values
 from tests.support.futian_random import random_department
 from xlperf.findings import Report, Severity
-from xlperf.framework.scoring import score
+from xlperf.engine.scoring import score
 from xlperf.validate import validate_paths
-from xlperf.workbook.template import write_template
+from xlperf.write.template import write_template
 
 from .common import futian
 

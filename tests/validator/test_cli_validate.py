@@ -18,13 +18,13 @@ from lxml import etree
 from openpyxl import load_workbook
 
 from xlperf.checks.registry import CHECKS
-from xlperf.excel.annotate import SEVERITY_COLORS, OpenpyxlSink, apply_findings
+from xlperf.write.annotate import SEVERITY_COLORS, OpenpyxlSink, apply_findings
 from xlperf.findings import FileReport, Finding, Severity
 from xlperf.render.json import report_dict
 from xlperf.validate import collect_paths, select_checks, validate_file, validate_paths
 from xlperf.review.batch import batch_issues
-from xlperf.workbook.layout import RESULT_SHEET
-from xlperf.workbook.plan import plan_for
+from xlperf.plan.layout import RESULT_SHEET
+from xlperf.plan.formulas import plan_for
 
 from .common import CORPUS, REPO, SEED_XLSX, D, futian, pairs, run_cli
 from .xlsx_edit import Xlsx

@@ -10,8 +10,8 @@ from xlperf.data.loader import load_data
 from xlperf.data.values import data_values
 from xlperf.framework.loader import load_framework
 from xlperf.validate import validate_file
-from xlperf.workbook.plan import plan_for
-from xlperf.workbook.template import write_template
+from xlperf.plan.formulas import plan_for
+from xlperf.write.template import write_template
 
 from .common import REPO
 from .xlsx_edit import Xlsx

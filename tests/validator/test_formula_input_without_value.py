@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from xlperf.catalog import catalog
+from xlperf.plan.names import catalog
 from xlperf.framework.loader import load_framework
-from xlperf.workbook.cells import parse_cell
-from xlperf.workbook.xlsx import RawCell
+from xlperf.ingest.cells import parse_cell
+from xlperf.ingest.xlsx import RawCell
 
 
 def test_formula_without_cached_value_is_refused_with_the_reason() -> None:

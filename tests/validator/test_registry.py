@@ -11,7 +11,7 @@ import pytest
 from xlperf.checks.base import DOC_SECTIONS
 from xlperf.checks.registry import CHECKS, REDIRECTS, by_code, resolve
 from xlperf.findings import Severity
-from xlperf.workbook import safety
+from xlperf.ingest import precheck as safety
 
 from .common import GOLDEN, REPO, run_cli
 

@@ -23,8 +23,8 @@ from xlperf.checks.audit import AuditRuleWarning
 from tests.support.futian_random import random_department
 from xlperf.findings import FileReport, Severity
 from xlperf.validate import validate_file
-from xlperf.workbook.plan import plan_for
-from xlperf.workbook.reader import read_workbook
+from xlperf.plan.formulas import plan_for
+from xlperf.ingest.reader import read_workbook
 
 from .common import QUIET_SEED, D, futian, pairs
 from .xlsx_edit import Xlsx
@@ -442,7 +442,7 @@ def test_stated_average_of_displayed_quarter_rates(fw: Any, tmp_path: Path) -> N
     not an inconsistency of the figures."""
     from xlperf.data.models import DepartmentData, data_model
     from xlperf.data.values import data_values
-    from xlperf.workbook.template import write_template
+    from xlperf.write.template import write_template
 
     from .common import seed_clean_data
 
@@ -469,7 +469,7 @@ def demo_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from xlperf.data.loader import load_data
     from xlperf.data.values import data_values
     from xlperf.framework.loader import load_framework
-    from xlperf.workbook.template import write_template
+    from xlperf.write.template import write_template
 
     fw = load_framework(DEMO_FW)
     return write_template(fw, tmp_path_factory.mktemp("demo") / "demo.xlsx", values=data_values(load_data(DEMO_DATA, load_framework(DEMO_FW))))
@@ -478,7 +478,7 @@ def demo_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_other_framework_by_file(demo_workbook: Path) -> None:
     from xlperf.data.loader import load_data
     from xlperf.framework.loader import load_framework
-    from xlperf.framework.scoring import score
+    from xlperf.engine.scoring import score
 
     report = validate_file(demo_workbook, str(DEMO_FW))
     assert report.framework == "demo-region-2023"

@@ -14,7 +14,7 @@ from xlperf.data.loader import load_data
 from xlperf.data.values import data_values
 from xlperf.findings import FileReport, Severity
 from xlperf.validate import validate_file
-from xlperf.workbook.reader import read_workbook
+from xlperf.ingest.reader import read_workbook
 
 from .common import SEED_XLSX, SEED_YAML, D, pairs
 

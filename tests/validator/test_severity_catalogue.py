@@ -14,7 +14,7 @@ import pytest
 from xlperf.checks.registry import by_code
 from xlperf.findings import FileReport
 from xlperf.validate import validate_file
-from xlperf.workbook import reader
+from xlperf.ingest import reader
 
 from .common import CORPUS, SEED_XLSX, futian
 from .test_rules import CASES, TOLERATED, Case, _mutated

@@ -22,15 +22,15 @@ from typing import Any
 from xlperf.data.loader import load_data
 from xlperf.data.models import DepartmentData, data_model
 from xlperf.data.values import data_values
-from xlperf.framework.expr import ExprError, parse, quantize
+from xlperf.engine.expr import ExprError, parse, quantize
 from xlperf.framework.loader import load_framework
 from xlperf.framework.models import Framework
-from xlperf.framework.rules import fmt_pts, fmt_rate
-from xlperf.framework.scoring import ScoreResult, build_env, data_env, score
-from xlperf.workbook.layout import SCORE_SHEET
-from xlperf.workbook.plan import CHART_COLS, FORM_COLS, SCORE_COLS, Plan, plan_for
-from xlperf.workbook.template import write_template
-from xlperf.workbook.xlsx import Book, RawCell
+from xlperf.engine.rules import fmt_pts, fmt_rate
+from xlperf.engine.scoring import ScoreResult, build_env, data_env, score
+from xlperf.plan.layout import SCORE_SHEET
+from xlperf.plan.formulas import CHART_COLS, FORM_COLS, SCORE_COLS, Plan, plan_for
+from xlperf.write.template import write_template
+from xlperf.ingest.xlsx import Book, RawCell
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_XLSX = REPO / "workbooks" / "futian-2021.xlsx"

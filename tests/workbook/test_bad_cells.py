@@ -29,10 +29,10 @@ from xlperf.data.models import DepartmentData
 from xlperf.data.values import data_values
 from xlperf.findings import Severity
 from xlperf.framework.models import Framework
-from xlperf.framework.scoring import score
-from xlperf.workbook.plan import plan_for
-from xlperf.workbook.reader import UnreadableWorkbook, read_workbook
-from xlperf.workbook.template import write_template
+from xlperf.engine.scoring import score
+from xlperf.plan.formulas import plan_for
+from xlperf.ingest.reader import UnreadableWorkbook, read_workbook
+from xlperf.write.template import write_template
 
 from .helpers import CHINESE, REPO, futian, run_cli, seed_data, variant
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from xlperf.framework.models import Framework
-from xlperf.workbook.cached import add_cached_values
-from xlperf.workbook.plan import plan_for
-from xlperf.workbook.xlsx import RawCell, open_book
+from xlperf.write.cached import add_cached_values
+from xlperf.plan.formulas import plan_for
+from xlperf.ingest.xlsx import RawCell, open_book
 
 from .helpers import EXAMPLE_XLSX, SHIPPED_EXAMPLE, TEMPLATE_XLSX, Recalculated
 
@@ -87,7 +87,7 @@ def test_a_changed_formula_gets_no_cached_value(tmp_path: Path, fw: Framework) -
 
 def test_annotated_copy_keeps_the_cached_results(tmp_path: Path, fw: Framework) -> None:
     """openpyxl drops every cached value when it copies a workbook: the annotated copy gets them back."""
-    from xlperf.excel.annotate import annotate_copy
+    from xlperf.write.annotate import annotate_copy
     from xlperf.validate import validate_file
 
     report = validate_file(EXAMPLE_XLSX, fw)
@@ -103,7 +103,7 @@ def test_annotated_copy_keeps_the_cached_results(tmp_path: Path, fw: Framework) 
 def test_udf_workbook_caches_the_same_results_as_the_native_one(tmp_path: Path, fw: Framework) -> None:
     """A ``--formulas udf`` workbook: its own formulas, the same results (the native ones agree with LibreOffice)."""
     from xlperf.data.values import data_values
-    from xlperf.workbook.template import write_template
+    from xlperf.write.template import write_template
 
     from .helpers import seed_data
 
@@ -131,8 +131,8 @@ def test_a_schedule_of_true_false_figures_keeps_every_cached_value(tmp_path: Pat
     from xlperf.data.loader import load_data
     from xlperf.data.values import data_values
     from xlperf.framework.loader import load_framework
-    from xlperf.workbook.plan import CHART_COLS
-    from xlperf.workbook.template import write_template
+    from xlperf.plan.formulas import CHART_COLS
+    from xlperf.write.template import write_template
 
     from tests.core.helpers import DEMO_DATA, DEMO_FW
 

@@ -16,9 +16,9 @@ from xlperf.findings import Report
 from xlperf.framework.models import Framework
 from xlperf.render.excel import write_report
 from xlperf.validate import validate_file
-from xlperf.workbook.layout import SCORE_SHEET
-from xlperf.workbook.plan import SCORE_COLS, plan_for
-from xlperf.workbook.template import write_template
+from xlperf.plan.layout import SCORE_SHEET
+from xlperf.plan.formulas import SCORE_COLS, plan_for
+from xlperf.write.template import write_template
 
 from .helpers import seed_data
 

@@ -4,7 +4,7 @@ Workbooks (the seed example, 60 seeded random departments, hand-built edge cases
 example file) are written by ``write_template(..., values=data_values(data))``, recalculated and saved
 by LibreOffice in one call (session fixture ``recalculated``), read back with the fast reader, and every
 computed cell — each named total, rate, measure, ``score_*`` and ``score_total``, and the unnamed check,
-self-score, difference, explanation and chart cells — is compared with ``xlperf.framework.scoring``.
+self-score, difference, explanation and chart cells — is compared with ``xlperf.engine.scoring``.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from xlperf.data.values import data_values
 from tests.support.futian_random import _rules  # noqa: PLC2701 - the generator's own rule walk
 from tests.support.futian_random import band_edges
 from xlperf.framework.models import BandsRule, DeductionRule, Framework
-from xlperf.framework.scoring import score
+from xlperf.engine.scoring import score
 from xlperf.validate import validate_file
-from xlperf.workbook.plan import plan_for
-from xlperf.workbook.reader import read_workbook
-from xlperf.workbook.xlsx import open_book
+from xlperf.plan.formulas import plan_for
+from xlperf.ingest.reader import read_workbook
+from xlperf.ingest.xlsx import open_book
 
 from .helpers import (
     EXAMPLE_YAML, REPO, SHIPPED_EXAMPLE, Recalculated, agrees, case_ids, edge_cases, engine_expectations,

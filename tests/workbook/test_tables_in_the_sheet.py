@@ -22,11 +22,11 @@ from xlperf.data.models import data_model
 from xlperf.data.values import data_values
 from xlperf.devtools.libreoffice import recalculate
 from xlperf.framework.models import Framework
-from xlperf.framework.scoring import build_env, data_env, score
+from xlperf.engine.scoring import build_env, data_env, score
 from xlperf.validate import validate_file
-from xlperf.workbook.plan import plan_for
-from xlperf.workbook.template import write_template
-from xlperf.workbook.xlsx import open_book
+from xlperf.plan.formulas import plan_for
+from xlperf.write.template import write_template
+from xlperf.ingest.xlsx import open_book
 
 D = Decimal
 FW: dict[str, Any] = {

@@ -34,10 +34,10 @@ from xlperf.findings import Severity
 from xlperf.framework.loader import load_framework
 from xlperf.framework.models import Framework
 from xlperf.validate import validate_file
-from xlperf.workbook.cached import cache_results
-from xlperf.workbook.plan import NUMBER_KINDS, plan_for
-from xlperf.workbook.template import write_template
-from xlperf.workbook.xlsx import open_book
+from xlperf.write.cached import cache_results
+from xlperf.plan.formulas import NUMBER_KINDS, plan_for
+from xlperf.write.template import write_template
+from xlperf.ingest.xlsx import open_book
 
 REPO = Path(__file__).resolve().parents[2]
 FAMILIES = REPO / "tests" / "data" / "frameworks" / "families"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from ..compiled import CompiledFramework
-from ..findings import Finding, Severity
-from ..framework.models import DeductionRule, Indicator
-from ..framework.rules import fmt_edge, fmt_rate, sub_rules
-from .base import Check
-from .context import CheckContext
+from xlperf.compiled import CompiledFramework
+from xlperf.findings import Finding, Severity
+from xlperf.framework.models import DeductionRule, Indicator
+from xlperf.engine.rules import fmt_edge, fmt_rate, sub_rules
+from xlperf.checks.base import Check
+from xlperf.checks.context import CheckContext
 
 __all__ = ["DeductionTriggered"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..findings import Severity
-from .base import ReaderCheck
+from xlperf.findings import Severity
+from xlperf.checks.base import ReaderCheck
 
 __all__ = ["ValueOutOfBounds", "EmptyRequiredInput", "ErrorValue", "FormulaInInput", "FormulaWithoutResult", "FullWidthDigits",
            "InvalidChoice", "NegativeAmount", "NonIntegerCount", "NumberOutOfRange", "NumberStoredAsText",

@@ -7,12 +7,12 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from ..catalog import NameSpec
-from ..compiled import CompiledFramework, compile_once
-from ..findings import Finding
-from ..framework.expr import Value
-from ..framework.scoring import ScoreResult, build_env, data_env, score
-from ..workbook.reader import WorkbookRead
+from xlperf.plan.names import NameSpec
+from xlperf.compiled import CompiledFramework, compile_once
+from xlperf.findings import Finding
+from xlperf.engine.expr import Value
+from xlperf.engine.scoring import ScoreResult, build_env, data_env, score
+from xlperf.ingest.reader import WorkbookRead
 
 __all__ = ["CheckContext"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..findings import Severity
-from .base import ReaderCheck
+from xlperf.findings import Severity
+from xlperf.checks.base import ReaderCheck
 
 __all__ = ["EmptyFile", "EncryptedWorkbook", "FileNotFound", "FileTooLarge", "FileUnreadable", "LegacyXls",
            "MacrosPresent", "NotAWorkbook", "NotAZip", "NotARegularFile", "SheetTooLarge", "TooManyCells",

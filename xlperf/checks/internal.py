@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Finding, Severity
-from .base import Check
-from .context import CheckContext
+from xlperf.findings import Finding, Severity
+from xlperf.checks.base import Check
+from xlperf.checks.context import CheckContext
 
 
 class CheckError(Check):

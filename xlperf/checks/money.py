@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from ..catalog import NameSpec
-from ..compiled import CompiledFramework
-from ..findings import Finding, Severity
-from ..framework.expr import ExprError, parse, quantize
-from ..framework.rules import fmt_money, fmt_num, fmt_rate
-from .base import Check
-from .context import CheckContext
+from xlperf.plan.names import NameSpec
+from xlperf.compiled import CompiledFramework
+from xlperf.findings import Finding, Severity
+from xlperf.engine.expr import ExprError, parse, quantize
+from xlperf.engine.rules import fmt_money, fmt_num, fmt_rate
+from xlperf.checks.base import Check
+from xlperf.checks.context import CheckContext
 
 __all__ = ["FigureDisagrees", "StatedRateMismatch", "StatedSumMismatch", "stated_category"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from ..findings import Finding, Severity
-from ..framework.rules import fmt_money
-from .base import Check
-from .context import CheckContext
+from xlperf.findings import Finding, Severity
+from xlperf.engine.rules import fmt_money
+from xlperf.checks.base import Check
+from xlperf.checks.context import CheckContext
 
 __all__ = ["PriorYearAltered"]
 
@@ -26,8 +26,8 @@ class PriorYearAltered(Check):
     template = "{label}为 {found_text} 万元，与模板记录的上年报送数 {expected_text} 万元不一致（上年数不得手工修改）"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
-        from ..framework.form import PRIOR_PREFIX
-        from ..review.prior import recorded_prior
+        from xlperf.framework.form import PRIOR_PREFIX
+        from xlperf.review.prior import recorded_prior
 
         fw = ctx.read.framework
         if not any(i.prior for i in fw.form.inputs):

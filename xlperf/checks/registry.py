@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from .base import CODE_PATTERN, Check
-from .audit import AuditRuleFailed, AuditRuleWarning
-from .budget import DeductionTriggered
-from .cells import (EmptyRequiredInput, ErrorValue, FormulaInInput, FormulaWithoutResult, FullWidthDigits,
+from xlperf.checks.base import CODE_PATTERN, Check
+from xlperf.checks.audit import AuditRuleFailed, AuditRuleWarning
+from xlperf.checks.budget import DeductionTriggered
+from xlperf.checks.cells import (EmptyRequiredInput, ErrorValue, FormulaInInput, FormulaWithoutResult, FullWidthDigits,
                     InvalidChoice, NegativeAmount, NonIntegerCount, NumberOutOfRange, NumberStoredAsText,
                     PercentString, RateOutOfRange, TextInNumberCell, ThousandsSeparator, TooManyDecimals, UnitSuffix,
                     ValueOutOfBounds)
-from .file import (EmptyFile, EncryptedWorkbook, FileNotFound, FileTooLarge, FileUnreadable, LegacyXls, MacrosPresent,
+from xlperf.checks.file import (EmptyFile, EncryptedWorkbook, FileNotFound, FileTooLarge, FileUnreadable, LegacyXls, MacrosPresent,
                    NotARegularFile, NotAWorkbook, NotAZip, SheetTooLarge, TooManyCells, XmlEntities, ZipBomb)
-from .prior import PriorYearAltered
-from .money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
-from .scoring import (CachedValueMismatch, JudgedAnswerOutOfRange, MissingReason, MissingSelfScore,
+from xlperf.checks.prior import PriorYearAltered
+from xlperf.checks.money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
+from xlperf.checks.scoring import (CachedValueMismatch, JudgedAnswerOutOfRange, MissingReason, MissingSelfScore,
                       RuleNotComputable, SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
-from .structure import (FormulaAltered, FrameworkMismatch, FrameworkVersionMismatch, LabelAltered, LayoutMoved,
+from xlperf.checks.structure import (FormulaAltered, FrameworkMismatch, FrameworkVersionMismatch, LabelAltered, LayoutMoved,
                         LocalNameShadows, MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook,
                         YearMismatch)
-from .internal import CheckError
+from xlperf.checks.internal import CheckError
 
 __all__ = ["CHECKS", "REDIRECTS", "by_code", "resolve"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from ..findings import Finding, Severity
-from ..framework.rules import fmt_pts
-from .base import Check
-from .context import CheckContext
+from xlperf.findings import Finding, Severity
+from xlperf.engine.rules import fmt_pts
+from xlperf.checks.base import Check
+from xlperf.checks.context import CheckContext
 
 __all__ = ["CachedValueMismatch", "JudgedAnswerOutOfRange", "MissingReason", "MissingSelfScore",
            "SelfAboveComputed", "SelfBelowComputed", "SelfOutOfRange"]

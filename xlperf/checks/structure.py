@@ -6,12 +6,12 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from ..findings import Finding, Severity
-from ..workbook.plan import FORM_COLS
-from ..workbook.xlsx import SHARED
-from ..compiled import CompiledFramework
-from .base import Check, ReaderCheck
-from .context import CheckContext
+from xlperf.findings import Finding, Severity
+from xlperf.plan.formulas import FORM_COLS
+from xlperf.ingest.xlsx import SHARED
+from xlperf.compiled import CompiledFramework
+from xlperf.checks.base import Check, ReaderCheck
+from xlperf.checks.context import CheckContext
 
 __all__ = ["FormulaAltered", "FrameworkMismatch", "FrameworkVersionMismatch", "LabelAltered", "LayoutMoved",
            "LocalNameShadows", "MissingDefinedName", "MissingFormulaName", "MissingSheet", "NotAStandardWorkbook",

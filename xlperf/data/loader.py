@@ -6,11 +6,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..errors import InputError, describe_validation_error
-from ..framework.models import Framework
-from ..catalog import catalog
-from ..safe_yaml import load_yaml
-from .models import DepartmentData, bound_problems, data_model
+from xlperf.errors import InputError, describe_validation_error
+from xlperf.framework.models import Framework
+from xlperf.plan.names import catalog
+from xlperf.safe_yaml import load_yaml
+from xlperf.data.models import DepartmentData, bound_problems, data_model
 
 __all__ = ["load_data", "read_raw"]
 
@@ -39,7 +39,7 @@ def read_raw(path: str | Path) -> dict[str, object]:
 def load_data(path: str | Path, framework: Framework | None = None) -> DepartmentData:
     """A data file validated against the data model of ``framework`` (default: the shipped framework the
     file names under ``framework:``; a framework file must be chosen by the caller)."""
-    from ..framework.loader import builtin_ids, load_framework
+    from xlperf.framework.loader import builtin_ids, load_framework
 
     raw = read_raw(path)
     fw = framework

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-from ..framework.models import Framework
+from xlperf.framework.models import Framework
 
 __all__ = ["DepartmentData", "SelfScore", "Section", "bound_problems", "data_model", "YES_NO"]
 
@@ -135,13 +135,13 @@ def _annotation(kind: str, options: tuple[str, ...], optional: bool) -> tuple[An
 
 def data_model(fw: Framework) -> type[DepartmentData]:
     """The department data model of a framework (created once per framework object)."""
-    from ..compiled import compile_once
+    from xlperf.compiled import compile_once
 
     return compile_once(fw).data_model
 
 
 def build_data_model(fw: Framework) -> type[DepartmentData]:
-    from ..catalog import catalog
+    from xlperf.plan.names import catalog
 
     groups: dict[str, dict[str, Any]] = {}
     for spec in catalog(fw).values():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import DepartmentData
+from xlperf.data.models import DepartmentData
 
 __all__ = ["data_values"]
 

@@ -106,7 +106,7 @@ def evaluate_formulas(batches: Sequence[FormulaBatch], workdir: Path) -> list[li
     from openpyxl import Workbook
     from openpyxl.workbook.defined_name import DefinedName
 
-    from ..workbook.xlsx import open_book
+    from xlperf.ingest.xlsx import open_book
 
     workdir.mkdir(parents=True, exist_ok=True)
     paths = []

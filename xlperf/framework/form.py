@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .expr import parse
+from xlperf.engine.expr import parse
 
 __all__ = [
     "AuditRule", "Block", "Chart", "ColumnDecl", "DerivedDecl", "Form", "Grade", "IdentityDecl", "InputDecl",

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..errors import InputError, describe_validation_error
-from ..safe_yaml import load_yaml
-from .expr import AGGREGATES, ExprError, parse
-from .form import PRIOR_PREFIX
-from .inherit import merge
-from .models import NAME_RE, Framework
-from .rules import _rule_names, compile_framework
+from xlperf.errors import InputError, describe_validation_error
+from xlperf.safe_yaml import load_yaml
+from xlperf.engine.expr import AGGREGATES, ExprError, parse
+from xlperf.framework.form import PRIOR_PREFIX
+from xlperf.framework.inherit import merge
+from xlperf.framework.models import NAME_RE, Framework
+from xlperf.engine.rules import _rule_names, compile_framework
 
 __all__ = ["builtin_ids", "load_framework", "framework_from_text"]
 
@@ -209,7 +209,7 @@ def _hint(name: str) -> str:
 
 def _rule_sources(rule: object) -> list[str]:
     """Every expression of a rule and of the rules nested in it."""
-    from .rules import sub_rules
+    from xlperf.engine.rules import sub_rules
 
     out: list[str] = []
     for r in sub_rules(rule):  # type: ignore[arg-type]

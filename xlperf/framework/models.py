@@ -1,7 +1,7 @@
 """Framework declarations: indicators, measures and rule kinds, as frozen pydantic models.
 
 A framework file (YAML) is validated against these models; ``xlperf framework-schema`` publishes
-their JSON schema. Nothing here computes: execution lives in :mod:`xlperf.framework.rules`.
+their JSON schema. Nothing here computes: execution lives in :mod:`xlperf.engine.rules`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .expr import parse
-from .form import NAME_RE, Form
+from xlperf.engine.expr import parse
+from xlperf.framework.form import NAME_RE, Form
 
 __all__ = [
     "Band", "BandsRule", "EitherRule", "ExtraInput", "ChecklistItem", "ChecklistRule", "DeductionRule", "Framework", "Indicator",

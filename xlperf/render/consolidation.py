@@ -1,7 +1,7 @@
 """The 汇总 workbook: units, indicator statistics, money sums with the audit rules on them, the rules that
 fail most, batch problems, all findings, and charts. Print-ready (A4 landscape), sorted and filterable.
 
-Every text cell goes through :func:`~xlperf.render.cellsafe.put`: a department name or an explanation
+Every text cell goes through :func:`~xlperf.write.cellsafe.put`: a department name or an explanation
 starting with ``=`` stays text.
 """
 
@@ -11,11 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..findings import STATUS_ZH, Severity, plain_value
-from ..review.consolidate import Consolidation
-from ..review.explanations import adequate
-from ..safe_io import mark_workbook, shown_path, write_atomically
-from .cellsafe import put
+from xlperf.findings import STATUS_ZH, Severity, plain_value
+from xlperf.review.consolidate import Consolidation
+from xlperf.review.explanations import adequate
+from xlperf.safe_io import mark_workbook, shown_path, write_atomically
+from xlperf.write.cellsafe import put
 
 __all__ = ["SHEETS", "write_consolidation"]
 

@@ -6,7 +6,7 @@ __all__ = ["framework_reference_markdown", "rules_markdown"]
 
 
 def rules_markdown() -> str:
-    from ..checks.registry import CHECKS
+    from xlperf.checks.registry import CHECKS
 
     lines = ["# 校验规则目录（xlperf rules）", "",
              "由 `xlperf rules --markdown` 生成，请勿手工编辑。代码只增不改，从不重复使用。", "",
@@ -36,9 +36,9 @@ def framework_reference_markdown() -> str:
     from pydantic import BaseModel
     from pydantic_core import PydanticUndefined
 
-    from ..framework import form as form_models
-    from ..framework import models as fw_models
-    from ..framework.expr import _FUNCS
+    from xlperf.framework import form as form_models
+    from xlperf.framework import models as fw_models
+    from xlperf.engine.expr import _FUNCS
 
     seen: list[type[BaseModel]] = []
 

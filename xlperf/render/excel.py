@@ -6,9 +6,9 @@ import math
 import re
 from pathlib import Path
 
-from ..findings import STATUS_ZH, Report, plain_value
-from ..safe_io import mark_workbook, write_atomically
-from .cellsafe import put, put_row, xml_text
+from xlperf.findings import STATUS_ZH, Report, plain_value
+from xlperf.safe_io import mark_workbook, write_atomically
+from xlperf.write.cellsafe import put, put_row, xml_text
 
 __all__ = ["write_report"]
 

@@ -16,11 +16,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..findings import STATUS_ZH, Report, Severity
-from .cellsafe import bounded, printable
+from xlperf.findings import STATUS_ZH, Report, Severity
+from xlperf.write.cellsafe import bounded, printable
 
 if TYPE_CHECKING:
-    from ..framework.scoring import ScoreResult
+    from xlperf.engine.scoring import ScoreResult
 
 __all__ = ["NAME_MAX", "MESSAGE_MAX", "STATUS_ZH", "print_report", "print_scores", "summary_line", "user_text"]
 
@@ -35,7 +35,7 @@ _SEVERITY_STYLE = {Severity.error: "red", Severity.warning: "yellow", Severity.i
 def user_text(value: object, limit: int = NAME_MAX, style: str = "", *, newlines: bool = False) -> Text:
     """Text from a file, safe for rich: no markup, no emoji codes, bounded, printable (escape sequences and
     bidirectional overrides shown as ``\\x1b`` / ``<U+202E>``; a line break only where ``newlines``)."""
-    from ..safe_io import shown_path
+    from xlperf.safe_io import shown_path
 
     text = bounded(shown_path("" if value is None else str(value)), limit)
     return Text(printable(text, newlines=newlines), style=style)
@@ -110,7 +110,7 @@ def print_report(report: Report, console: Console | None = None, *, max_findings
             for f in rep.findings[:max_findings]:
                 message = user_text(f.message, MESSAGE_MAX, newlines=True)
                 if f.explanation:  # the department's 出错说明, and whether it counts
-                    from ..review.explanations import adequate
+                    from xlperf.review.explanations import adequate
 
                     message.append(Text("\n出错说明：", style="bold"))
                     message.append(user_text(f.explanation, MESSAGE_MAX, newlines=True))

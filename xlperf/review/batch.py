@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from ..errors import XlperfError
-from ..findings import FileReport
+from xlperf.errors import XlperfError
+from xlperf.findings import FileReport
 
 __all__ = ["BatchIssue", "ExpectedUnit", "batch_issues", "read_expected", "unit_key"]
 
@@ -68,14 +68,14 @@ def unit_key(rep: FileReport) -> str | None:
 def unit_label(rep: FileReport) -> str:
     """Who sent the file, on one printable line (a name with a line break or an escape sequence cannot forge
     a line of the batch's output)."""
-    from ..render.cellsafe import bounded, printable
+    from xlperf.write.cellsafe import bounded, printable
 
     parts = [p for p in (rep.unit_code, rep.department) if p]
     return printable(bounded(" ".join(parts) or Path(rep.path).name, 200), newlines=False)
 
 
 def _file_name(path: str) -> str:
-    from ..render.cellsafe import printable
+    from xlperf.write.cellsafe import printable
 
     return printable(Path(path).name, newlines=False)
 
@@ -137,7 +137,7 @@ def _majority(values: Sequence[_T | None]) -> _T | None:
 
 def batch_issues(reports: Sequence[FileReport], expected: Sequence[ExpectedUnit] | None = None) -> list[BatchIssue]:
     """The batch's problems, in a stable order: duplicates, off-year or off-version files, missing units."""
-    from ..safe_io import shown_path
+    from xlperf.safe_io import shown_path
 
     issues: list[BatchIssue] = []
     readable = [r for r in reports if r.status != "error"]
@@ -172,7 +172,7 @@ def batch_issues(reports: Sequence[FileReport], expected: Sequence[ExpectedUnit]
             code, name = _norm(unit.code), _norm(unit.name)
             if (code and code in codes) or (name and name in uncoded) or (not code and name in names):
                 continue  # a file without its code is matched by the unit's name
-            from ..render.cellsafe import printable
+            from xlperf.write.cellsafe import printable
 
             shown = printable(" ".join(p for p in (unit.code, unit.name) if p)[:200], newlines=False)
             issues.append(BatchIssue("missing", f"应报单位“{shown}”没有报送文件（或文件无法读取）", shown))

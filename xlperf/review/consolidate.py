@@ -15,9 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from ..findings import FileReport, Finding, Severity
-from ..framework.models import Framework
-from .batch import BatchIssue, ExpectedUnit, batch_issues, unit_key
+from xlperf.findings import FileReport, Finding, Severity
+from xlperf.framework.models import Framework
+from xlperf.review.batch import BatchIssue, ExpectedUnit, batch_issues, unit_key
 
 __all__ = ["rule_text", "Consolidation", "IndicatorStat", "MoneySum", "RuleCount", "RuleOnSum", "UnitResult", "consolidate",
            "consolidate_paths", "grade_of", "money_names"]
@@ -36,7 +36,7 @@ class UnitResult:
 
 def money_names(fw: Framework) -> list[str]:
     """Every money input of the framework, with the prior-year input right after its own."""
-    from ..framework.form import PRIOR_PREFIX
+    from xlperf.framework.form import PRIOR_PREFIX
 
     out: list[str] = []
     for i in fw.form.inputs:
@@ -48,7 +48,7 @@ def money_names(fw: Framework) -> list[str]:
 
 
 def _unit_job(args: tuple[str, str | None]) -> UnitResult:
-    from ..validate import validate_with_context
+    from xlperf.validate import validate_with_context
 
     path, framework = args
     report, ctx = validate_with_context(path, framework)
@@ -78,7 +78,7 @@ def consolidate_paths(paths: Sequence[Path], framework: str | None = None, *, wo
         return out
     from concurrent.futures import ProcessPoolExecutor
 
-    from ..validate import worker_count
+    from xlperf.validate import worker_count
 
     workers = worker_count(workers, len(jobs))
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -94,8 +94,8 @@ def rule_text(fw: Framework, rule_id: str) -> str | None:
     (``强制：实际在用固定资产原值 <= 固定资产账面原值``); None for an unknown id."""
     import re
 
-    from ..catalog import catalog
-    from ..framework.expr import parse
+    from xlperf.plan.names import catalog
+    from xlperf.engine.expr import parse
 
     rule = next((r for r in fw.form.audits if r.id == rule_id), None)
     if rule is None:
@@ -234,7 +234,7 @@ def _level(fw: Framework, ind_id: str) -> int:
 
 def _derived_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[MoneySum]:
     """Subtotals and totals (基本支出, 总计 …) as the framework derives them, from the summed inputs."""
-    from ..framework.scoring import build_env
+    from xlperf.engine.scoring import build_env
 
     env, _ = build_env(fw, dict(sums), {})
     return [MoneySum(d.name, d.label, 0, v) for d in fw.form.derived
@@ -243,10 +243,10 @@ def _derived_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[MoneySum]:
 
 def _rules_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[RuleOnSum]:
     """The framework's audit rules over money figures only, evaluated on the batch's sums."""
-    from ..catalog import catalog
-    from ..checks.audit import render_message
-    from ..framework.expr import ExprError, parse
-    from ..framework.scoring import build_env
+    from xlperf.plan.names import catalog
+    from xlperf.checks.audit import render_message
+    from xlperf.engine.expr import ExprError, parse
+    from xlperf.engine.scoring import build_env
 
     cat = catalog(fw)
     env, _ = build_env(fw, dict(sums), {})
@@ -275,7 +275,7 @@ def _rules_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[RuleOnSum]:
 
 
 def _rule_counts(fw: Framework, units: list[UnitResult]) -> list[RuleCount]:
-    from ..checks.registry import CHECKS
+    from xlperf.checks.registry import CHECKS
 
     titles = {c.code: c.title for c in CHECKS}
     rules = {r.id for r in fw.form.audits}
@@ -302,17 +302,17 @@ def _rule_counts(fw: Framework, units: list[UnitResult]) -> list[RuleCount]:
 def consolidate(units: list[UnitResult], framework: Framework | str | None = None,
                 expected: Sequence[ExpectedUnit] | None = None) -> Consolidation:
     """The consolidation of already validated units (see :func:`consolidate_paths`)."""
-    from ..catalog import catalog
+    from xlperf.plan.names import catalog
 
     if isinstance(framework, Framework):
         fw = framework
     else:
-        from ..api import resolve_framework
+        from xlperf.api import resolve_framework
 
         ids = Counter(u.report.framework for u in units if u.report.framework)
         majority = ids.most_common(1)[0][0] if ids else None
         if framework is None and majority is None:
-            from ..errors import XlperfError
+            from xlperf.errors import XlperfError
 
             raise XlperfError("没有一个文件可以读取，无法确定评价框架；请用 --framework 指定")
         fw = resolve_framework(framework, majority)  # an id, a file, or the reviewer's folder (by the files' id)

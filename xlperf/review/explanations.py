@@ -14,8 +14,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..findings import Finding, Severity
-from ..workbook.xlsx import col_letters
+from xlperf.findings import Finding, Severity
+from xlperf.ingest.xlsx import col_letters
 
 __all__ = [
     "CODE_COL", "CELL_COL", "EXPLAIN_COL", "EXPLAIN_HEADER", "MIN_CHARS", "ORPHAN_NOTE", "REVIEW_ZH", "RULE_COL",
@@ -26,7 +26,7 @@ __all__ = [
 Key = tuple[str, str, str, str]
 """(code, rule id, sheet, cell) of a finding; empty strings where a part is missing."""
 
-# Columns of the 校验结果 sheet (1-based), as xlperf/excel/annotate.py writes them.
+# Columns of the 校验结果 sheet (1-based), as xlperf/write/annotate.py writes them.
 CODE_COL, SHEET_COL, CELL_COL = 2, 4, 5
 RULE_COL, EXPLAIN_COL = 9, 10
 RULE_HEADER = "规则编号"

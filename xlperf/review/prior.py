@@ -17,9 +17,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ..errors import XlperfError
-from ..framework.form import PRIOR_PREFIX
-from ..framework.models import Framework
+from xlperf.errors import XlperfError
+from xlperf.framework.form import PRIOR_PREFIX
+from xlperf.framework.models import Framework
 
 __all__ = ["PRIOR_PROPERTY", "PriorValues", "apply_prior", "read_prior"]
 
@@ -42,7 +42,7 @@ class PriorValues:
 def _read_cell(raw: Any, spec: Any) -> tuple[Decimal | None, str | None]:
     """(value, why refused) of last year's cell, read exactly as the validator reads that input: text, a
     negative amount, 1E+30 or three decimals are refused with the reason, never rounded or guessed."""
-    from ..workbook.cells import parse_cell
+    from xlperf.ingest.cells import parse_cell
 
     if raw is None:
         return None, None
@@ -57,10 +57,10 @@ def _read_cell(raw: Any, spec: Any) -> tuple[Decimal | None, str | None]:
 
 def read_prior(fw: Framework, path: str | Path) -> PriorValues:
     """Last year's values of the framework's prior-year inputs, by defined name, from ``path``."""
-    from ..catalog import catalog
-    from ..render.cellsafe import xml_text
-    from ..workbook.safety import is_fatal, precheck
-    from ..workbook.xlsx import open_book
+    from xlperf.plan.names import catalog
+    from xlperf.write.cellsafe import xml_text
+    from xlperf.ingest.precheck import is_fatal, precheck
+    from xlperf.ingest.xlsx import open_book
 
     path = Path(path)
     if path.suffix.lower() in (".yaml", ".yml", ".json"):
@@ -106,9 +106,9 @@ def _read_prior_data(fw: Framework, path: Path) -> PriorValues:
     A file of a shipped framework, or of this framework, is validated by that framework's data model; a
     file of another framework (last year's own framework file, which the command line does not name) is
     read by name like a workbook: each ``x`` in any input section, numbers only."""
-    from ..data.loader import load_data, read_raw
-    from ..data.values import data_values
-    from ..framework.loader import builtin_ids
+    from xlperf.data.loader import load_data, read_raw
+    from xlperf.data.values import data_values
+    from xlperf.framework.loader import builtin_ids
 
     raw = read_raw(path)  # first: it refuses a file over its size limit before reading it
     try:
@@ -157,8 +157,8 @@ def apply_prior(wb: Any, fw: Framework, prior: PriorValues, flavour: str = "nati
     from openpyxl.packaging.custom import StringProperty
     from openpyxl.styles import PatternFill, Protection
 
-    from ..render.cellsafe import xml_text
-    from ..workbook.plan import plan_for
+    from xlperf.write.cellsafe import xml_text
+    from xlperf.plan.formulas import plan_for
 
     plan = plan_for(fw, flavour)
     year = f"{int(prior.year)} 年度" if prior.year is not None else "上年"
@@ -222,7 +222,7 @@ def recorded_prior(path: str | Path) -> dict[str, Decimal] | None:
 
 def _recorded_number(value: Any) -> Decimal | None:
     """A recorded amount as the template writes it (a short decimal text); anything else is no record."""
-    from ..workbook.cells import bounded_decimal
+    from xlperf.ingest.cells import bounded_decimal
 
     if not isinstance(value, str | int) or isinstance(value, bool):
         return None

@@ -13,11 +13,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..findings import FileReport, Finding, Severity, plain_value
-from ..framework.models import Framework
-from ..render.cellsafe import put, xml_text
-from ..safe_io import OutputError, shown_path, write_atomically
-from .explanations import EXPLAIN_HEADER, adequate
+from xlperf.findings import FileReport, Finding, Severity, plain_value
+from xlperf.framework.models import Framework
+from xlperf.write.cellsafe import put, xml_text
+from xlperf.safe_io import OutputError, shown_path, write_atomically
+from xlperf.review.explanations import EXPLAIN_HEADER, adequate
 
 __all__ = ["ReturnedUnit", "notice_rows", "return_stem", "safe_name", "write_returns"]
 
@@ -66,7 +66,7 @@ def return_stem(rep: FileReport) -> str:
 
 def _rule_text(fw: Framework | None, f: Finding) -> str:
     if fw is not None and f.rule:
-        from .consolidate import rule_text
+        from xlperf.review.consolidate import rule_text
 
         text = rule_text(fw, f.rule)
         if text is not None:
@@ -131,7 +131,7 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 1  # one page
     ws.page_setup.fitToPage = True  # sets sheet_properties.pageSetUpPr.fitToPage
-    from ..safe_io import mark_workbook
+    from xlperf.safe_io import mark_workbook
 
     mark_workbook(wb, "notice")
     return write_atomically(target, wb.save, what="退回修改通知", protect=protect)
@@ -142,7 +142,7 @@ def _write_annotated(rep: FileReport, target: Path, protect: tuple[Path, ...]) -
     as xlperf's output, since the department corrects this copy and sends it back."""
     from openpyxl import load_workbook
 
-    from ..excel.annotate import OpenpyxlSink, apply_findings
+    from xlperf.write.annotate import OpenpyxlSink, apply_findings
 
     source = Path(rep.path)
     try:

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from .compiled import compile_once
-from .framework.form import DEFAULT_UNITS, PRIOR_PREFIX, InputDecl
-from .framework.models import Framework
-from .framework.scoring import compiled
+from xlperf.compiled import compile_once
+from xlperf.framework.form import DEFAULT_UNITS, PRIOR_PREFIX, InputDecl
+from xlperf.framework.models import Framework
+from xlperf.engine.scoring import compiled
 
 __all__ = ["NameSpec", "Role", "catalog"]
 

@@ -27,12 +27,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..catalog import NameSpec, catalog
-from ..framework.models import Framework
-from ..framework.rules import fmt_pts
-from .cached import cache_results
-from .layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
-from .plan import BOOL_KINDS, CHART_COLS, FIRST_ROW, FORM_COLS, SCORE_COLS, Plan, column_range_name, plan_for
+from xlperf.plan.names import NameSpec, catalog
+from xlperf.framework.models import Framework
+from xlperf.engine.rules import fmt_pts
+from xlperf.write.cached import cache_results
+from xlperf.plan.layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
+from xlperf.plan.formulas import BOOL_KINDS, CHART_COLS, FIRST_ROW, FORM_COLS, SCORE_COLS, Plan, column_range_name, plan_for
 
 __all__ = ["RESULT_HEADERS", "build_workbook", "text_lines", "write_template"]
 

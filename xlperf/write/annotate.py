@@ -22,12 +22,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..findings import FileReport, Severity, plain_value
-from ..render.cellsafe import CELL_MAX, put, xml_text
-from ..safe_io import OutputError, mark_workbook, same_file, write_atomically
-from ..review.explanations import EXPLAIN_COL, EXPLAIN_HEADER, ORPHAN_NOTE, RULE_COL, RULE_HEADER, key_of
-from ..review.explanations import explanations_from_rows
-from ..workbook.layout import MARKS_SHEET, RESULT_SHEET
+from xlperf.findings import FileReport, Severity, plain_value
+from xlperf.write.cellsafe import CELL_MAX, put, xml_text
+from xlperf.safe_io import OutputError, mark_workbook, same_file, write_atomically
+from xlperf.review.explanations import EXPLAIN_COL, EXPLAIN_HEADER, ORPHAN_NOTE, RULE_COL, RULE_HEADER, key_of
+from xlperf.review.explanations import explanations_from_rows
+from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
 
 __all__ = ["AnnotateError", "BookSink", "MARKS_SHEET", "OpenpyxlSink", "SEVERITY_COLORS", "annotate_copy",
            "apply_findings"]
@@ -241,9 +241,9 @@ def _recover_stranded(sink: BookSink, report: FileReport) -> None:
     highlight colours and one of our notes gets back the template's fill (the workbook of a framework is
     deterministic) and the user's own note, which our note quotes at its end. Built-in frameworks only:
     a reviewer's own framework file is unknown here."""
-    from ..framework.registry import builtin_registry, resolve
-    from ..workbook.plan import plan_for
-    from ..workbook.template import build_workbook
+    from xlperf.resolve import builtin_registry, resolve
+    from xlperf.plan.formulas import plan_for
+    from xlperf.write.template import build_workbook
 
     fw = resolve(report.framework or "", builtin_registry()) if report.framework else None
     if fw is None:
@@ -431,7 +431,7 @@ def annotate_copy(source: str | Path, target: str | Path, report: FileReport) ->
     """
     from openpyxl import load_workbook
 
-    from ..safe_io import shown_path
+    from xlperf.safe_io import shown_path
 
     source, target = Path(source), Path(target)
     if same_file(source, target):
@@ -443,6 +443,6 @@ def annotate_copy(source: str | Path, target: str | Path, report: FileReport) ->
     except Exception as exc:  # noqa: BLE001 - hostile content openpyxl cannot handle
         raise AnnotateError(f"未能生成标注副本：openpyxl 无法处理“{shown_path(source.name)}”"
                             f"（{type(exc).__name__}: {xml_text(str(exc), 200)}），校验结果见上") from None
-    from ..workbook.cached import save_with_results  # previews of the copy show the scores too
+    from xlperf.write.cached import save_with_results  # previews of the copy show the scores too
 
     return write_atomically(target, save_with_results(wb), what="标注副本", protect=(source,))

@@ -11,8 +11,8 @@ framework file is all a new region needs (see ``udfs/xlperf_udfs.py`` for the Ex
   (found by its kind, not by an indicator id).
 
 Each function converts what Excel hands over to ``Decimal`` and evaluates the framework's own rule
-with the engine (:func:`xlperf.framework.rules.evaluate_rule`, ``finish``, ``MeasureDef.value``,
-:func:`xlperf.framework.scoring.build_env`). No band edge, weight or deduction is written here.
+with the engine (:func:`xlperf.engine.rules.evaluate_rule`, ``finish``, ``MeasureDef.value``,
+:func:`xlperf.engine.scoring.build_env`). No band edge, weight or deduction is written here.
 
 What xlwings can hand over, and what happens to it
 --------------------------------------------------
@@ -53,10 +53,10 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from ..errors import InputError
-from ..framework.expr import ExprError, Value, parse
-from ..framework.models import Framework, Indicator, Rule, ScheduleRule
-from ..framework.rules import (
+from xlperf.errors import InputError
+from xlperf.engine.expr import ExprError, Value, parse
+from xlperf.framework.models import Framework, Indicator, Rule, ScheduleRule
+from xlperf.engine.rules import (
     Ctx,
     MeasureDef,
     compile_framework,
@@ -67,7 +67,7 @@ from ..framework.rules import (
     fmt_num,
     fmt_rate,
 )
-from ..framework.scoring import build_env, compiled, input_labels
+from xlperf.engine.scoring import build_env, compiled, input_labels
 
 __all__ = [
     "CVERR_CODES", "ERROR_PREFIX", "FRAMEWORK_ENV", "FRAMEWORK_PATH_ENV", "MAX_ABS", "UdfError",
@@ -150,7 +150,7 @@ _FILES: dict[str, tuple[tuple[int, int], Framework]] = {}
 
 @functools.cache
 def _builtin_ids() -> tuple[str, ...]:
-    from ..framework.loader import builtin_ids
+    from xlperf.framework.loader import builtin_ids
 
     return tuple(builtin_ids())
 
@@ -162,7 +162,7 @@ def register_framework(fw: Framework) -> Framework:
 
 
 def _load_file(path: Path) -> Framework:
-    from ..framework.loader import load_framework
+    from xlperf.framework.loader import load_framework
 
     stat = path.stat()
     key, stamp = str(path.resolve()), (stat.st_mtime_ns, stat.st_size)
@@ -202,7 +202,7 @@ def get_framework(ref: Any = None) -> Framework:
     if text in _REGISTERED:
         return _REGISTERED[text]
     if text in _builtin_ids():
-        from ..framework.loader import load_framework
+        from xlperf.framework.loader import load_framework
 
         return load_framework(text)  # cached by the loader
     folders = list(filter(None, os.environ.get(FRAMEWORK_PATH_ENV, "").split(os.pathsep)))
@@ -484,7 +484,7 @@ def _rate(mdef: MeasureDef, num: Decimal, den: Decimal) -> tuple[Decimal, Decima
 
 def _measure_text_factory(fw: Framework, env: Mapping[str, Value],
                           parts: Mapping[str, tuple[Decimal, Decimal, Decimal]]) -> Callable[[str], str]:
-    """Explanations of the rates a rule reads, worded as :func:`xlperf.framework.scoring.score` does."""
+    """Explanations of the rates a rule reads, worded as :func:`xlperf.engine.scoring.score` does."""
     comp = compiled(fw)
     names = {m.id: m.name for m in comp.measures}
     schedules = {m.id: m.schedule for m in comp.measures if m.schedule is not None}
@@ -685,7 +685,7 @@ def _pydantic_text(exc: ValidationError) -> str:
 
 def _pairs(fw: Framework, args: tuple[Any, ...]) -> dict[str, Value]:
     """``"name", value, "name", value, …`` (or a two-column range of names and values) → engine values."""
-    from ..catalog import catalog
+    from xlperf.plan.names import catalog
 
     flat = _flatten(list(args), "名称与数值")
     while len(flat) >= 2 and all(_blank(v) for v in flat[-2:]):
@@ -716,7 +716,7 @@ def _convert(value: Any, kind: str, label: str) -> Value:
 
 
 def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...]) -> tuple[Decimal, str]:
-    from ..catalog import catalog
+    from xlperf.plan.names import catalog
 
     fw = get_framework(framework)
     ind = _indicator(fw, indicator_id)

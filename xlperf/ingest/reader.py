@@ -10,16 +10,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..catalog import NameSpec, catalog
-from ..data.models import DepartmentData, bound_problems, data_model
-from ..errors import InputError, reason_zh
-from ..findings import Finding, Severity
-from ..framework.models import Framework
-from .cells import parse_cell
-from .layout import SCORE_SHEET
-from .plan import Plan, filled, plan_for, table_row_used
-from .safety import FileIssue, FileRefused, is_fatal, precheck
-from .xlsx import Book, BookTooLarge, RawCell, open_book
+from xlperf.plan.names import NameSpec, catalog
+from xlperf.data.models import DepartmentData, bound_problems, data_model
+from xlperf.errors import InputError, reason_zh
+from xlperf.findings import Finding, Severity
+from xlperf.framework.models import Framework
+from xlperf.ingest.cells import parse_cell
+from xlperf.plan.layout import SCORE_SHEET
+from xlperf.plan.formulas import Plan, filled, plan_for, table_row_used
+from xlperf.ingest.precheck import FileIssue, FileRefused, is_fatal, precheck
+from xlperf.ingest.xlsx import Book, BookTooLarge, RawCell, open_book
 
 __all__ = ["UnreadableWorkbook", "WorkbookRead", "read_department", "read_workbook"]
 
@@ -63,8 +63,8 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
     workbook), or a folder of framework files (added to the built-in ones). Without a forced framework the
     workbook's 评价框架编号 is looked up among the registered frameworks; it is never used as a path.
     """
-    from ..framework.loader import builtin_ids, load_framework
-    from ..framework.registry import is_valid_id, registry_for, resolve
+    from xlperf.framework.loader import builtin_ids, load_framework
+    from xlperf.resolve import is_valid_id, registry_for, resolve
 
     path = Path(path)
     issues = precheck(path)

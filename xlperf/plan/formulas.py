@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalog import NameSpec, catalog
-from ..framework.expr import COMPARED, DIVISOR, FACTOR, parse
-from ..framework.models import Framework, Indicator
-from ..framework.rules import _rule_names, excel_rule, finish_excel, fmt_pts
-from ..framework.scoring import compiled
-from ..framework.models import ScheduleRule
-from .layout import SCORE_SHEET, Block, form_layout
+from xlperf.plan.names import NameSpec, catalog
+from xlperf.engine.expr import COMPARED, DIVISOR, FACTOR, parse
+from xlperf.framework.models import Framework, Indicator
+from xlperf.engine.rules import _rule_names, excel_rule, finish_excel, fmt_pts
+from xlperf.engine.scoring import compiled
+from xlperf.framework.models import ScheduleRule
+from xlperf.plan.layout import SCORE_SHEET, Block, form_layout
 
 __all__ = ["CellPlan", "Plan", "ScheduleChart", "ScoreRow", "TablePlan", "column_range_name", "plan_for"]
 
@@ -174,13 +174,13 @@ def plan_for(fw: Framework, flavour: str = "native") -> Plan:
     """
     if flavour not in ("native", "udf"):
         raise ValueError(flavour)
-    from ..compiled import compile_once
+    from xlperf.compiled import compile_once
 
     return compile_once(fw).plan(flavour)
 
 
 def build_plan(fw: Framework, flavour: str) -> Plan:
-    from . import udf_formulas
+    from xlperf.plan import udf_formulas
 
     cat = catalog(fw)
     comp = compiled(fw)
@@ -233,7 +233,7 @@ def build_plan(fw: Framework, flavour: str) -> Plan:
 
 
 def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], str], flavour: str) -> None:
-    from . import udf_formulas
+    from xlperf.plan import udf_formulas
 
     fw = plan.framework
     decimals = fw.rounding.score_decimals
@@ -294,7 +294,7 @@ def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], 
 
 
 def _schedule_rule(fw: Framework) -> ScheduleRule | None:
-    from ..framework.rules import sub_rules
+    from xlperf.engine.rules import sub_rules
 
     return next((r for ind in fw.leaves() for r in sub_rules(ind.rule) if isinstance(r, ScheduleRule)), None)
 

@@ -13,16 +13,16 @@ from pydantic import BaseModel, ConfigDict
 
 from typing import Any
 
-from ..data.models import DepartmentData
-from .expr import ExprError, Value, _truth, parse, quantize
-from .form import PRIOR_PREFIX
-from .models import Framework, Indicator
-from .rules import Compiled, Ctx, evaluate_rule, finish, fmt_edge, fmt_money, fmt_num, fmt_pts, fmt_rate
+from xlperf.data.models import DepartmentData
+from xlperf.engine.expr import ExprError, Value, _truth, parse, quantize
+from xlperf.framework.form import PRIOR_PREFIX
+from xlperf.framework.models import Framework, Indicator
+from xlperf.engine.rules import Compiled, Ctx, evaluate_rule, finish, fmt_edge, fmt_money, fmt_num, fmt_pts, fmt_rate
 
 
 def input_labels(fw: Framework) -> dict[str, str]:
     """name → Chinese label of every declared input, derived and stated figure."""
-    from ..compiled import compile_once
+    from xlperf.compiled import compile_once
 
     return compile_once(fw).input_labels
 
@@ -37,7 +37,7 @@ def build_input_labels(fw: Framework) -> dict[str, str]:
 
 def rate_inputs(fw: Framework) -> frozenset[str]:
     """Typed rates, rounded like computed ones (framework decision)."""
-    from ..compiled import compile_once
+    from xlperf.compiled import compile_once
 
     return compile_once(fw).rate_inputs
 
@@ -107,7 +107,7 @@ class ScoreResult(BaseModel):
 
 def compiled(fw: Framework) -> Compiled:
     """The framework's measures and judged inputs (compiled once per framework object)."""
-    from ..compiled import compile_once
+    from xlperf.compiled import compile_once
 
     return compile_once(fw).rules
 
@@ -289,7 +289,7 @@ def _shown(value: object, kind: str) -> str:
 
 def _why(comp: Compiled, ind: Indicator, env: Mapping[str, Value], exc: ExprError) -> str:
     """The reason in the user's terms: the measure that failed and why, else the expression's complaint."""
-    from .rules import _rule_names
+    from xlperf.engine.rules import _rule_names
 
     used = _rule_names(ind.rule)
     for m in comp.measures:

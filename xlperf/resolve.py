@@ -16,10 +16,10 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import InputError
-from ..safe_yaml import load_yaml
-from .loader import MAX_FRAMEWORK_BYTES, builtin_ids, load_framework
-from .models import Framework
+from xlperf.errors import InputError
+from xlperf.safe_yaml import load_yaml
+from xlperf.framework.loader import MAX_FRAMEWORK_BYTES, builtin_ids, load_framework
+from xlperf.framework.models import Framework
 
 __all__ = ["FRAMEWORK_ID", "MAX_FRAMEWORK_FILES", "Registry", "builtin_registry", "is_valid_id", "registry_for",
            "resolve"]

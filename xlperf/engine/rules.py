@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .expr import (
+from xlperf.engine.expr import (
     ARG, COMPARED, DIVISOR, FACTOR, MINUEND, SUBTRAHEND, Expr, ExprError, Value, _truth, parse, quantize,
 )
-from .models import (
+from xlperf.framework.models import (
     BandsRule, ChecklistRule, DeductionRule, Framework, JudgedRule, LinearRule, Measure, OverrideRule,
     PenaltyRule, Rule, ScheduleRule, SumRule, TiersRule, EitherRule,
 )
@@ -201,7 +201,7 @@ def _rule_names(rule: Rule | None) -> set[str]:
 
 def compiled_names(fw: Framework, indicator: object) -> set[str]:
     """Names an indicator's rule reads directly: inputs, measures (incl. schedule rates), judged answers."""
-    from .models import Indicator
+    from xlperf.framework.models import Indicator
 
     assert isinstance(indicator, Indicator)
     rule = indicator.rule
@@ -270,7 +270,7 @@ def fmt_edge(value: Decimal) -> str:
 
 
 def _band_text(band: object) -> str:
-    from .models import Band
+    from xlperf.framework.models import Band
 
     assert isinstance(band, Band)
     if band.lower is not None and band.upper is not None:
@@ -285,7 +285,7 @@ def _band_text(band: object) -> str:
 
 
 def _in_band(value: Decimal, band: object) -> bool:
-    from .models import Band
+    from xlperf.framework.models import Band
 
     assert isinstance(band, Band)
     if band.lower is not None and (value < band.lower or (value == band.lower and not band.lower_inclusive)):
@@ -353,7 +353,7 @@ def _tiers(rule: TiersRule, ctx: Ctx) -> tuple[Decimal, str]:
 
 
 def _item_score(item: object, ctx: Ctx) -> Decimal:
-    from .models import ChecklistItem
+    from xlperf.framework.models import ChecklistItem
 
     assert isinstance(item, ChecklistItem)
     if item.when is not None:
@@ -450,7 +450,7 @@ def _linear_x(rule: LinearRule, name_of: NameOf) -> str:
 
 
 def _band_cond(band: object, ref: str) -> str:
-    from .models import Band
+    from xlperf.framework.models import Band
 
     assert isinstance(band, Band)
     conds = []
@@ -498,7 +498,7 @@ def _tiers_x(rule: TiersRule, name_of: NameOf) -> str:
 
 
 def _item_x(item: object, name_of: NameOf) -> str:
-    from .models import ChecklistItem
+    from xlperf.framework.models import ChecklistItem
 
     assert isinstance(item, ChecklistItem)
     if item.when is not None:

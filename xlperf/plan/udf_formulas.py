@@ -1,6 +1,6 @@
 """Formulas of the UDF-flavour workbook: computed cells call xlperf's Excel functions.
 
-The functions themselves live in ``udfs/xlperf_udfs.py`` and call :mod:`xlperf.excel.functions`:
+The functions themselves live in ``udfs/xlperf_udfs.py`` and call :mod:`xlperf.addins.excel.functions`:
 
 - a measure becomes ``xlperf_ratio(num, den, den_zero[, den_zero_num_positive[, decimals]])``, the
   same arguments :meth:`MeasureDef.value` uses (``decimals`` only when the framework does not round
@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..framework.models import Framework, Indicator
-from ..framework.rules import MeasureDef, compiled_names, fmt_pts
+from xlperf.framework.models import Framework, Indicator
+from xlperf.engine.rules import MeasureDef, compiled_names, fmt_pts
 
 __all__ = ["DEFAULT_DECIMALS", "indicator", "measure"]
 
 DEFAULT_DECIMALS = 4
-"""The ``decimals`` default of ``xlperf_ratio`` (xlperf.excel.functions.ratio)."""
+"""The ``decimals`` default of ``xlperf_ratio`` (xlperf.addins.excel.functions.ratio)."""
 
 
 def measure(fw: Framework, m: MeasureDef, name_of: Callable[[str], str]) -> str:

@@ -2,7 +2,7 @@
 
 openpyxl needs two loads for values and formulas and is 5-10× slower; this reader parses only what
 the validator needs. It never resolves entities or touches the network, and it is only called after
-:func:`xlperf.workbook.safety.precheck` has refused bombs, encrypted and legacy files.
+:func:`xlperf.ingest.precheck.precheck` has refused bombs, encrypted and legacy files.
 
 It reads valid SpreadsheetML as Excel does: the workbook part is found through ``_rels/.rels``, Strict
 OOXML namespaces are accepted, a cell or row without an ``r`` attribute takes the position after the
@@ -25,7 +25,7 @@ from typing import IO, TypeVar
 
 from lxml import etree
 
-from .safety import DEFAULT_LIMITS, open_regular
+from xlperf.ingest.precheck import DEFAULT_LIMITS, open_regular
 
 __all__ = ["MAX_CELLS", "SHARED", "UNRESOLVED", "Book", "BookTooLarge", "RawCell", "col_letters", "open_book"]
 

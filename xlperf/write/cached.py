@@ -23,10 +23,10 @@ from typing import Any, TypeAlias
 
 from lxml import etree
 
-from ..framework.expr import ExprError, parse, quantize
-from ..framework.models import Framework
-from .layout import SCORE_SHEET
-from .plan import BOOL_KINDS, CHART_COLS, FORM_COLS, SCORE_COLS, Plan, _schedule_rule, table_row_used
+from xlperf.engine.expr import ExprError, parse, quantize
+from xlperf.framework.models import Framework
+from xlperf.plan.layout import SCORE_SHEET
+from xlperf.plan.formulas import BOOL_KINDS, CHART_COLS, FORM_COLS, SCORE_COLS, Plan, _schedule_rule, table_row_used
 
 __all__ = ["Cached", "add_cached_values", "cache_results", "engine_cell_values", "save_with_results"]
 
@@ -359,8 +359,8 @@ def cache_results(path: str | Path, framework: Framework | str | None = None, pl
     ones; a ``--formulas udf`` workbook passes its own). Never raises for content the reader or the engine
     cannot handle (an annotated copy of any submitted file): the workbook is then left as saved.
     """
-    from ..checks.context import CheckContext
-    from .reader import read_workbook
+    from xlperf.checks.context import CheckContext
+    from xlperf.ingest.reader import read_workbook
 
     try:
         read = read_workbook(path, framework)

@@ -1,6 +1,6 @@
 """The Excel button (一键校验): validate the open workbook and annotate it live, through xlwings.
 
-:class:`XlwingsSink` is the :class:`~xlperf.excel.annotate.BookSink` over an xlwings ``Book``;
+:class:`XlwingsSink` is the :class:`~xlperf.write.annotate.BookSink` over an xlwings ``Book``;
 :func:`run_button` is what ``xlperf_udfs.main()`` calls. This module never imports xlwings itself:
 it only talks to the Book object it is given (duck typing), so the validate path stays free of
 xlwings and the logic runs on Linux against a fake book.
@@ -25,10 +25,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ..findings import FileReport
-from ..workbook.layout import MARKS_SHEET, RESULT_SHEET
-from ..review.explanations import EXPLAIN_HEADER
-from .annotate import FIRST_ROW, HEADERS, LEGACY_MARK_COL, MARKS_COLS, RESULT_COLS, apply_findings
+from xlperf.findings import FileReport
+from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
+from xlperf.review.explanations import EXPLAIN_HEADER
+from xlperf.write.annotate import FIRST_ROW, HEADERS, LEGACY_MARK_COL, MARKS_COLS, RESULT_COLS, apply_findings
 
 __all__ = ["XlwingsSink", "copy_name", "run_button", "target_book", "validate_book"]
 
@@ -338,7 +338,7 @@ def copy_name(book: Any) -> str:
 
 def validate_book(book: Any) -> tuple[FileReport, list[str]]:
     """Validate the in-memory state of ``book`` (via SaveCopyAs) and annotate it; (report, problems)."""
-    from ..validate import validate_file
+    from xlperf.validate import validate_file
 
     folder = Path(tempfile.mkdtemp(prefix="xlperf-"))
     try:

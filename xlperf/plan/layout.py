@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..framework.form import GUIDE_SHEET, MARKS_SHEET, OTHER_SHEET, PRIOR_PREFIX, RESULT_SHEET, SCORE_SHEET
-from ..framework.models import Framework
+from xlperf.framework.form import GUIDE_SHEET, MARKS_SHEET, OTHER_SHEET, PRIOR_PREFIX, RESULT_SHEET, SCORE_SHEET
+from xlperf.framework.models import Framework
 
 __all__ = ["Block", "GUIDE_SHEET", "MARKS_SHEET", "OTHER_SHEET", "RESULT_SHEET", "SCORE_SHEET", "form_layout",
            "STATED_TITLE"]
@@ -30,13 +30,13 @@ class Block:
 
 def form_layout(fw: Framework) -> dict[str, tuple[Block, ...]]:
     """sheet → blocks, in order, for every form name of the framework (compiled once)."""
-    from ..compiled import compile_once
+    from xlperf.compiled import compile_once
 
     return compile_once(fw).layout
 
 
 def build_layout(fw: Framework) -> dict[str, tuple[Block, ...]]:
-    from ..framework.scoring import compiled
+    from xlperf.engine.scoring import compiled
 
     form = fw.form
     declared = {n for sheet in form.sheets for block in sheet.blocks for n in block.names}

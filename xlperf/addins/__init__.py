@@ -1,0 +1,1 @@
+"""The desktop add-ins' Python side (Excel via xlwings)."""

@@ -1,0 +1,1 @@
+"""The engine: expressions, rule kinds and scoring evaluated over declared frameworks."""

@@ -1,1 +1,0 @@
-"""Workbook I/O: the only package that imports openpyxl."""

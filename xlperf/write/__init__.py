@@ -1,0 +1,1 @@
+"""Writing workbooks: the template, cached results, annotated copies and safe cell values."""
