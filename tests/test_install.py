@@ -371,7 +371,7 @@ def test_vba_project_is_patched_in_place(build_addin):
     assert streams == sorted("/".join(p) for p in template.listdir())
     for s in streams:
         assert built.get_size(s) == template.get_size(s), s
-        if s not in ("VBA/dir", "VBA/RibbonMyAddin", "VBA/_VBA_PROJECT"):
+        if s not in ("VBA/dir", "VBA/RibbonMyAddin", "VBA/_VBA_PROJECT", "VBA/xlwings"):
             assert built.openstream(s).read() == template.openstream(s).read(), s
     assert built.openstream("VBA/_VBA_PROJECT").read()[2:4] == b"\xff\xff"
     dir_data = bytes(decompress_stream(bytearray(built.openstream("VBA/dir").read())))
@@ -380,6 +380,72 @@ def test_vba_project_is_patched_in_place(build_addin):
     source = bytes(decompress_stream(bytearray(built.openstream("VBA/RibbonMyAddin").read())))
     assert source.startswith(b'Attribute VB_Name = "RibbonMyAddin"\r\n')
     assert b"xlperf_udfs.main()" in source
+
+
+def _without_mac(code: str) -> str:
+    """The Windows side of VBA source: every ``#If Mac Then`` branch (up to its ``#Else``/``#End If``)
+    dropped (nested ``#If`` blocks inside the Mac branch are skipped with it)."""
+    out, skip, depth = [], False, 0
+    for line in code.split("\n"):
+        word = line.strip().split(" ")[0].lower()
+        if skip:
+            if word == "#if":
+                depth += 1
+            elif word in ("#else", "#elseif", "#end") and depth == 0:
+                skip = False
+                continue
+            elif word == "#end":
+                depth -= 1
+            continue
+        if line.strip().lower().startswith("#if mac then"):
+            skip, depth = True, 0
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def test_addin_reads_no_configuration_from_a_submitted_workbook(build_addin):
+    """The shipped add-in's xlwings VBA (extracted with olevba) reads settings only from the add-in's
+    own sheet and the user's own file: the lookups of a ``<PROJECT_NAME>.conf`` sheet in the active
+    workbook and of a ``<PROJECT_NAME>.conf`` file beside it are gone, and nothing of the active
+    workbook (its folder, its full name, a ``*.py`` sheet) reaches sys.path or the command line."""
+    modules = _vba_modules(ADDIN)
+    code = modules["xlwings"]
+    get_config = _procedure(code, "GetConfig")
+    assert "ActiveWorkbook" not in get_config
+    assert "GetDirectoryConfigFilePath" not in get_config and '"directory"' not in get_config
+    assert "GetConfigFromSheet(ThisWorkbook)" in get_config and "GetConfigFilePath()" in get_config
+    # no other procedure reads a sheet or a directory config file of the active workbook
+    assert not re.search(r"GetConfigFromSheet\((?!ThisWorkbook\))", code.replace("Function GetConfigFromSheet(", ""))
+    assert [m.start() for m in re.finditer(r"GetDirectoryConfigFilePath\(", code)] == [
+        code.index("Function GetDirectoryConfigFilePath(") + len("Function ")]
+    windows = _without_mac(_procedure(code, "RunPython"))
+    assert "ActiveWorkbook.FullName" not in windows and "Set wb = ActiveWorkbook" not in windows
+    assert re.findall(r"AddExcelDir = (.*)", windows) == ['"false"', '"false" \' xlperf']
+    py_command = _procedure(code, "XLPyCommand")
+    assert "ADD_WORKBOOK_TO_PYTHONPATH" not in py_command
+    assert "ActiveWorkbook.FullName" not in _without_mac(py_command.split("#Else", 1)[0])
+    # every value is refused when cmd.exe could act on it, with a Chinese message from the add-in's sheet
+    like = re.search(r'If v Like "\*\[(.*?)\]\*"', get_config).group(1).replace('""', '"')
+    assert set(like) == set(build_addin.REFUSED_CHARACTERS) >= set('"%&^|<>')
+    cell = re.search(r'\.Range\("(D\d+)"\)', get_config).group(1)
+    cells = _sheet_cells(_parts(ADDIN), _project_name(modules) + ".conf")
+    assert "命令行" in cells[cell]
+    assert re.search(r"^\s*End\s*$", get_config, re.M)  # stops all VBA: nothing runs with the value
+
+
+def test_xlwings_edits_keep_everything_else(build_addin):
+    """Only the edited lines of the xlwings module differ from the template's (same length, the
+    rest byte for byte), so upgrading xlwings shows exactly what xlperf changed."""
+    with zipfile.ZipFile(build_addin.template_path()) as z:
+        template = build_addin.read_vba_modules(z.read("xl/vbaProject.bin"))["xlwings"]
+    built = build_addin.read_vba_modules(_parts(ADDIN)["xl/vbaProject.bin"])["xlwings"]
+    assert len(built) == len(template) and built == build_addin.xlwings_source(template)
+    import difflib
+
+    ops = difflib.SequenceMatcher(None, template.split("\n"), built.split("\n"), autojunk=False).get_opcodes()
+    changed = sum(i2 - i1 for tag, i1, i2, _j1, _j2 in ops if tag != "equal")
+    assert 0 < changed < 90  # GetConfig (56 lines) and eight lines of RunPython/XLPyCommand
 
 
 @pytest.mark.parametrize("seed", range(4))
