@@ -355,6 +355,12 @@ def test_runpython_command_imports_udf_module_and_calls_main(tmp_path):
         return marker.read_text(), res.stdout.strip() == "True"
 
     assert run(config["ADD_WORKBOOK_TO_PYTHONPATH"]) == ("installed", False)
+    # what the add-in's VBA passes, whatever a setting (or a submitted workbook's *.conf sheet) says:
+    # AddExcelDir is the literal "false" on Windows, not a GetConfig lookup
+    windows = _without_mac(_procedure(modules["xlwings"], "RunPython"))
+    passed = {v.strip('"') for v in re.findall(r'AddExcelDir = ("\w+")', windows)}
+    assert passed == {"false"} and "GetConfig(\"ADD_WORKBOOK_TO_PYTHONPATH\"" not in windows
+    assert run(passed.pop()) == ("installed", False)
     # the setting matters: with xlwings' default ("true") the folder is put on sys.path (in an
     # order prepare_sys_path leaves to a set, so the stray copy may win)
     assert run("true")[1] is True

@@ -17,7 +17,7 @@ from xlperf.checks.scoring import (CachedValueMismatch, JudgedAnswerOutOfRange, 
                       RuleNotComputable, SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
 from xlperf.checks.structure import (FormulaAltered, FrameworkMismatch, FrameworkVersionMismatch, LabelAltered, LayoutMoved,
                         LocalNameShadows, MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook,
-                        YearMismatch)
+                        XlwingsCodeSheet, XlwingsConfigSheet, YearMismatch)
 from xlperf.checks.internal import CheckError
 
 __all__ = ["CHECKS", "REDIRECTS", "by_code", "resolve"]
@@ -33,7 +33,7 @@ CHECKS: tuple[type[Check], ...] = (
     FormulaInInput, NumberStoredAsText, FormulaWithoutResult, NumberOutOfRange, ValueOutOfBounds,
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
-    JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered,
+    JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered, XlwingsConfigSheet, XlwingsCodeSheet,
 )
 
 REDIRECTS: dict[str, str] = {

@@ -142,11 +142,12 @@ def _write_annotated(rep: FileReport, target: Path, protect: tuple[Path, ...]) -
     as xlperf's output, since the department corrects this copy and sends it back."""
     from openpyxl import load_workbook
 
-    from xlperf.write.annotate import OpenpyxlSink, apply_findings
+    from xlperf.write.annotate import OpenpyxlSink, apply_findings, drop_xlwings_sheets
 
     source = Path(rep.path)
     try:
         wb = load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")
+        drop_xlwings_sheets(wb)
         apply_findings(OpenpyxlSink(wb), rep)
     except Exception as exc:  # noqa: BLE001 - hostile content openpyxl cannot handle
         raise OutputError(f"未能生成标注副本（{type(exc).__name__}）") from None

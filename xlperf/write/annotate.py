@@ -27,9 +27,9 @@ from xlperf.write.cellsafe import CELL_MAX, put, xml_text
 from xlperf.safe_io import OutputError, mark_workbook, same_file, write_atomically
 from xlperf.review.explanations import EXPLAIN_COL, EXPLAIN_HEADER, ORPHAN_NOTE, RULE_COL, RULE_HEADER, key_of
 from xlperf.review.explanations import explanations_from_rows
-from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
+from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET, xlwings_sheet_kind
 
-__all__ = ["AnnotateError", "BookSink", "MARKS_SHEET", "OpenpyxlSink", "SEVERITY_COLORS", "annotate_copy",
+__all__ = ["AnnotateError", "BookSink", "drop_xlwings_sheets", "MARKS_SHEET", "OpenpyxlSink", "SEVERITY_COLORS", "annotate_copy",
            "apply_findings"]
 
 SEVERITY_COLORS = {Severity.error: "FFC7CE", Severity.warning: "FFEB9C", Severity.info: "D9D2E9"}
@@ -422,6 +422,22 @@ def _neutralise(ws: Any) -> None:
             cell.hyperlink = None
 
 
+def drop_xlwings_sheets(wb: Any) -> list[str]:
+    """Remove every sheet named like xlwings' configuration (``*.conf``) or embedded code (``*.py``), of
+    any visibility, from a copy xlperf writes (XP131/XP132 report them): opened in the reviewer's or the
+    department's Excel, such a sheet could set what an xlwings add-in runs. Returns the names removed."""
+    removed = []
+    for ws in list(wb.worksheets) + list(getattr(wb, "chartsheets", [])):
+        if xlwings_sheet_kind(ws.title) is not None:
+            removed.append(ws.title)
+            wb.remove(ws)
+    if removed and wb.worksheets:  # the removed sheet may have been the active one
+        index = next((i for i, ws in enumerate(wb.worksheets) if ws.sheet_state == "visible"), 0)
+        wb.worksheets[index].sheet_state = "visible"
+        wb.active = index
+    return removed
+
+
 def annotate_copy(source: str | Path, target: str | Path, report: FileReport) -> Path:
     """Write an annotated copy of ``source`` to ``target``; the source file is never opened for writing.
 
@@ -438,6 +454,7 @@ def annotate_copy(source: str | Path, target: str | Path, report: FileReport) ->
         raise AnnotateError("标注结果必须另存为新文件，不能覆盖提交的工作簿")
     try:
         wb = load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")  # opened read-only by openpyxl
+        drop_xlwings_sheets(wb)
         apply_findings(OpenpyxlSink(wb), report)
         mark_workbook(wb, "annotated")
     except Exception as exc:  # noqa: BLE001 - hostile content openpyxl cannot handle
