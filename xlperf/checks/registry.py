@@ -13,7 +13,7 @@ from xlperf.checks.file import (EmptyFile, EncryptedWorkbook, FileNotFound, File
                    NotARegularFile, NotAWorkbook, NotAZip, SheetTooLarge, TooManyCells, XmlEntities, ZipBomb)
 from xlperf.checks.prior import PriorYearAltered
 from xlperf.checks.money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
-from xlperf.checks.scoring import (CachedValueMismatch, JudgedAnswerOutOfRange, MissingReason, MissingSelfScore,
+from xlperf.checks.scoring import (CachedValueMismatch, ComputedErrorValue, FunctionsNotLoaded, JudgedAnswerOutOfRange, MissingReason, MissingSelfScore,
                       RuleNotComputable, SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
 from xlperf.checks.structure import (FormulaAltered, FrameworkMismatch, FrameworkVersionMismatch, LabelAltered, LayoutMoved,
                         LocalNameShadows, MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook,
@@ -34,6 +34,7 @@ CHECKS: tuple[type[Check], ...] = (
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
     JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered, XlwingsConfigSheet, XlwingsCodeSheet,
+    ComputedErrorValue, FunctionsNotLoaded,
 )
 
 REDIRECTS: dict[str, str] = {
