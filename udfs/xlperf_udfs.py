@@ -99,6 +99,8 @@ def xlperf_exec_score(paid, total, schedule=None, quarter_points=None, average_p
 
 def main():
     """一键校验：校验当前工作簿（含未保存的修改），结果写入“校验结果”工作表；不保存、不改动填报数据。"""
-    from xlperf.addins.excel.button import run_button
+    import sys
 
-    run_button(xw.Book.caller())
+    from xlperf.addins.excel.button import run_from_excel
+
+    run_from_excel(xw, sys.argv)
