@@ -884,3 +884,60 @@ def test_uninstall_says_what_the_user_must_undo_by_hand(ps1):
 
     udfs_source = (Path(xlwings.__file__).parent / "udfs.py").read_text(encoding="utf-8")
     assert 'VBComponents("xlwings_udfs")' in udfs_source
+
+
+def _load_build_bundle():
+    spec = importlib.util.spec_from_file_location("xlperf_build_bundle", INSTALL / "build_bundle.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_installer_accepts_what_the_bundle_serves(ps1):
+    """install.ps1 accepts 64-bit Python 3.11-3.14, narrowed to wheels\\targets.txt of an offline bundle
+    (the file build_bundle.py writes), and says what is wrong with each Python it refuses."""
+    inst = _code(ps1["install.ps1"])
+    bundle = _load_build_bundle()
+    supported = re.search(r"\$SupportedPython\s*=\s*@\(([^)]*)\)", inst).group(1)
+    assert re.findall(r"'([\d.]+)'", supported) == list(bundle.REQUIRED + bundle.OPTIONAL)
+    assert "$TargetsFile      = Join-Path $WheelsDir '" + bundle.TARGETS_FILE + "'" in inst
+    assert "Get-Content -LiteralPath $TargetsFile" in inst
+    find = inst[inst.index("function Find-Python"):inst.index("function Get-AnsiEncoding")]
+    # every refusal is recorded with its reason and explained: 32-bit, too new, too old, none
+    for check, bucket in (("if ($info.Bits -ne '64')", "$only32 +="), ("if ($script:Accepted -notcontains $minor)",
+                                                                      "$tooNew +="),
+                          ("if ($info.Version -lt $MinPython)", "$tooOld +=")):
+        assert find.index(check) < find.index(bucket)
+    assert "找到的是 32 位 Python" in find and "找到的 Python 版本太新" in find and "找到的 Python 版本过低" in find
+    assert "未找到可用的 Python" in find and "Windows installer (64-bit)" in find
+
+
+def test_offline_install_never_falls_back_to_the_network(ps1):
+    inst = _code(ps1["install.ps1"])
+    step = inst[inst.index("$offlineFlags = @()"):inst.index("Write-Ok 'Python 包已安装。'")]
+    offline, online = step.split("} else {", 1)
+    assert "'--no-index', '--find-links', $WheelsDir" in offline and "Stop-Install" in offline
+    assert "--no-index" not in online.split("Stop-Install", 1)[0]
+    # the re-install of the shipped wheel is offline too
+    assert "$offlineFlags + @($wheel.FullName)" in step
+    assert "$script:Offline = (Test-Path -LiteralPath $WheelsDir) -and -not $Online" in inst
+
+
+def test_bundle_script_finds_windows_only_dependencies(tmp_path):
+    """pip evaluates markers for the machine it runs on; the bundle evaluates them for Windows."""
+    bundle = _load_build_bundle()
+    meta = ("Metadata-Version: 2.1\nName: demo\nVersion: 1\n"
+            "Requires-Dist: pywin32>=306; platform_system == \"Windows\"\n"
+            "Requires-Dist: colorama; sys_platform == \"win32\"\n"
+            "Requires-Dist: uvloop; sys_platform != \"win32\"\n"
+            "Requires-Dist: tomli; python_version < \"3.11\"\n"
+            "Requires-Dist: pytest; extra == \"test\"\n"
+            "Requires-Dist: numpy\n")
+    wheel = tmp_path / "demo-1-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("demo-1.dist-info/METADATA", meta)
+    found = bundle.windows_only([wheel], "3.12")
+    if sys.platform == "win32":  # pragma: no cover - the markers are true here as well
+        assert found == set()
+    else:
+        assert found == {"pywin32>=306", "colorama"}
