@@ -941,3 +941,17 @@ def test_bundle_script_finds_windows_only_dependencies(tmp_path):
         assert found == set()
     else:
         assert found == {"pywin32>=306", "colorama"}
+
+
+@pytest.mark.parametrize("name", ["install", "uninstall"])
+def test_bat_explains_a_group_policy_execution_policy(name):
+    """-ExecutionPolicy Bypass is the Process scope; MachinePolicy/UserPolicy (Group Policy) win over it,
+    and PowerShell then refuses the script silently: the .bat asks PowerShell (a -Command string, which
+    the policy does not stop) and says what to ask IT for."""
+    text = (INSTALL / f"{name}.bat").read_bytes().decode("ascii")
+    assert text.index(f"-File \"%~dp0{name}.ps1\"") < text.index('if "%XLPERF_RC%"=="0" goto :done')
+    hint = text[text.index('if "%XLPERF_RC%"=="0" goto :done'):text.index("\r\n:done\r\n")]
+    assert "Get-ExecutionPolicy -Scope $_" in hint and "'MachinePolicy','UserPolicy'" in hint
+    assert "-File" not in hint and "Group Policy" in hint
+    guide = (INSTALL / "安装说明.md").read_text(encoding="utf-8")
+    assert "组策略" in guide and "Get-ExecutionPolicy -List" in guide and "代码签名证书" in guide
