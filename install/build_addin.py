@@ -115,7 +115,7 @@ MESSAGES = {
     MSG_NOT_FOUND: "未找到，请运行 install.bat 重新安装",
     MSG_TITLE: TAB_LABEL,
     MSG_UNSAFE_SETTING: ("xlperf 的设置中含有命令行会执行的字符（\" % ^ & | < >），为安全起见没有运行。请检查 "
-        "%USERPROFILE%\\.myaddin\\myaddin.conf 中的设置；如是 Windows 用户名或临时文件夹路径含有这些字符，"
+        "%USERPROFILE%\\.xlwings\\xlwings.conf 中的设置；如是 Windows 用户名或临时文件夹路径含有这些字符，"
         "请改用其他 Windows 账户，或联系技术支持。"),
 }
 
@@ -193,6 +193,11 @@ XLWINGS_EDITS: tuple[tuple[str, str], ...] = (
     ("""    ' TODO: Doesn't automatically check if code is embedded
     AddExcelDir = GetConfig("ADD_WORKBOOK_TO_PYTHONPATH", "true")
 """, """    AddExcelDir = "false" ' xlperf
+"""),
+    # the user's own settings file is the one the installer writes, %USERPROFILE%\.xlwings\xlwings.conf
+    # (xlwings' default for a custom add-in, .<PROJECT_NAME>\<PROJECT_NAME>.conf, is a file nobody keeps)
+    ("""        GetConfigFilePath = Environ("USERPROFILE") & "\\." & PROJECT_NAME & "\\" & PROJECT_NAME & ".conf"
+""", """        GetConfigFilePath = Environ("USERPROFILE") & "\\.xlwings\\xlwings.conf" ' xlperf
 """),
     ("""        PYTHONPATH = AddExcelDir & ";" & ActiveWorkbook.FullName & ";" & ThisWorkbook.FullName & ";" & GetConfig("ONEDRIVE_CONSUMER_WIN")""",
      """        PYTHONPATH = AddExcelDir & ";;;" & GetConfig("ONEDRIVE_CONSUMER_WIN")"""),

@@ -421,6 +421,11 @@ def test_addin_reads_no_configuration_from_a_submitted_workbook(build_addin):
     assert "ActiveWorkbook" not in get_config
     assert "GetDirectoryConfigFilePath" not in get_config and '"directory"' not in get_config
     assert "GetConfigFromSheet(ThisWorkbook)" in get_config and "GetConfigFilePath()" in get_config
+    # the user's own file is the xlwings.conf in the user's profile that install.ps1 writes
+    user_file = _without_mac(_procedure(code, "GetConfigFilePath"))
+    assert re.search(r'GetConfigFilePath = Environ\("USERPROFILE"\) & "\\\.xlwings\\xlwings\.conf"', user_file)
+    assert "$XlwingsConf      = Join-Path $env:USERPROFILE '.xlwings\\xlwings.conf'" in (
+        INSTALL / "install.ps1").read_text(encoding="utf-8-sig")
     # no other procedure reads a sheet or a directory config file of the active workbook
     assert not re.search(r"GetConfigFromSheet\((?!ThisWorkbook\))", code.replace("Function GetConfigFromSheet(", ""))
     assert [m.start() for m in re.finditer(r"GetDirectoryConfigFilePath\(", code)] == [
