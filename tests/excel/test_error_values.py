@@ -114,3 +114,20 @@ def test_blank_decimals_means_the_default() -> None:
     assert f.xlperf_ratio(1, 3, 0, None, "") == pytest.approx(0.3333)
     assert f.xlperf_ratio(1, 3, 0, None, 0) == 0
     assert f.xlperf_ratio(1, 3, 0, None, 2) == pytest.approx(0.33)
+
+
+@pytest.mark.parametrize(("name", "args"), [("xlperf_ratio", (1, 3)), ("xlperf_exec_rate", (50, 80)),
+                                            ("xlperf_exec_score", ([[10, 40, 70, 95]], 100))])
+def test_every_blank_optional_argument_means_its_default(name: str, args: tuple[object, ...]) -> None:
+    """A blank cell given for an optional argument (None from xlwings, or "") is the same as leaving it out."""
+    import inspect
+
+    fn = getattr(udfs(), name)
+    optional = [p.name for p in inspect.signature(fn).parameters.values()
+                if p.default is not inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD]
+    base = fn(*args)
+    assert isinstance(base, float), base
+    assert optional
+    for param in optional:
+        for blank in (None, ""):
+            assert fn(*args, **{param: blank}) == base, (name, param, blank)
