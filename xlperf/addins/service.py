@@ -324,7 +324,8 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
 
     def setup(self) -> None:
-        self.timeout = self.server.config.read_seconds  # bounds reading the request line, headers and body
+        # bounds reading the request line, headers and body (StreamRequestHandler applies it to the socket)
+        self.timeout = self.server.config.read_seconds  # type: ignore[misc]
         super().setup()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
