@@ -380,7 +380,7 @@
       if (xhr.status === 200) {
         state = "运行中（版本 " + JSON.parse(xhr.responseText).version + "）";
       } else if (xhr.status === 403) {
-        state = "口令不符：请重新启动 xlperf 服务和 WPS。";
+        state = "口令不符：请重新启动 xlperf 校验服务（systemctl --user restart xlperf）。";
       }
     } catch (e) {
       // not running: the default text

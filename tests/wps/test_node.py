@@ -52,7 +52,8 @@ def _cells(state: dict[str, Any], sheet: str) -> dict[str, Any]:
 
 def _expected(fresh: Path, annotated: Path) -> dict[str, Any]:
     before, after = digest(load_workbook(fresh)), digest(load_workbook(annotated))
-    highlights = {f"{name}!{addr}": [v[1], v[2]] for name, sheet in after.items() if name not in (RESULT_SHEET, MARKS_SHEET)
+    highlights = {f"{name}!{addr}": [v[1], v[2]] for name, sheet in after.items()
+                  if name not in (RESULT_SHEET, MARKS_SHEET)
                   for addr, v in sheet["cells"].items() if v[2] and v[2].startswith("[XP")}
     originals = {}
     for key in highlights:

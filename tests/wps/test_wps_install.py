@@ -20,7 +20,8 @@ from validator.common import REPO
 WPS = REPO / "install" / "wps"
 OTHER = '  <!-- 单位 OA 的加载项 -->\n  <jsplugin name="oa" type="wps" url="oa_1.0/" version="1.0"/>\n'
 PUBLISH = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<jsplugins>\n{OTHER}</jsplugins>\n'
-OEM = "[Setup]\r\nLANG_ID=2052\r\n[Support]\r\nJsApiShowWebDebugger=false\r\n[Server]\r\n".encode("ascii") + "名称=金山".encode("gbk")
+OEM = ("[Setup]\r\nLANG_ID=2052\r\n[Support]\r\nJsApiShowWebDebugger=false\r\n[Server]\r\n".encode("ascii")
+       + "名称=金山".encode("gbk"))
 
 
 def _free_port() -> int:

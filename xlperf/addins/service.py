@@ -345,7 +345,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ServiceError(403, "拒绝来自网页的请求（来源不是 xlperf 加载项）")
         token = self.headers.get(TOKEN_HEADER, "")
         if not hmac.compare_digest(token.encode("utf-8", "replace"), self.server.config.token.encode("utf-8")):
-            raise ServiceError(403, "口令不符：请重新启动 WPS，或重新运行 xlperf 的安装脚本")
+            raise ServiceError(403, "口令不符：请重新启动 xlperf 校验服务（systemctl --user restart xlperf，或重新执行 xlperf serve）")
 
     def _cors(self) -> None:
         origin = self.headers.get("Origin")
