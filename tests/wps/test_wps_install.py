@@ -80,7 +80,7 @@ def test_install_registers_everything_and_uninstall_removes_exactly_that(tmp_pat
     assert [(p.get("name"), p.get("type")) for p in plugins] == [("oa", "wps"), ("xlperf", "et")]
     assert plugins[1].get("url") == folder.as_uri() + "/" and OTHER in publish
     oem = (home / "opt" / "oem.ini").read_bytes()
-    assert b"[Support]\r\nJsApiPlugin=true\n" in oem and oem.endswith("名称=金山".encode("gbk"))
+    assert b"[Support]\r\nJsApiPlugin=true\r\n" in oem and oem.endswith("名称=金山".encode("gbk"))
     desktop = (home / ".config/autostart/xlperf-serve.desktop").read_text(encoding="utf-8")
     assert f'Exec="{sys.executable}" "-m" "xlperf" "serve" "--port" "{port}"' in desktop
     info_file = home / ".config/xlperf/service.json"

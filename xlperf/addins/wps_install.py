@@ -131,11 +131,12 @@ def enable_js_addins(ini: Path) -> tuple[dict[str, Any] | None, str]:
     if not os.access(ini, os.W_OK):
         return None, (f"需要管理员操作一次：在 {ini} 的 [Support] 节加入一行 {OEM_LINE}（例如执行 "
                       f"sudo sh -c \"printf '\\n[Support]\\n{OEM_LINE}\\n' >> {ini}\"），然后重启 WPS")
+    nl = "\r\n" if "\r\n" in raw else "\n"  # the file's own line ends
     m = re.search(r"^\[Support\][ \t]*\r?\n", raw, re.MULTILINE)
     if m:
-        text = raw[:m.end()] + OEM_LINE + "\n" + raw[m.end():]
+        text = raw[:m.end()] + OEM_LINE + nl + raw[m.end():]
     else:
-        text = raw + ("" if raw.endswith("\n") or not raw else "\n") + "[Support]\n" + OEM_LINE + "\n"
+        text = raw + ("" if raw.endswith("\n") or not raw else nl) + "[Support]" + nl + OEM_LINE + nl
     ini.write_bytes(text.encode("latin-1"))
     return {"path": str(ini), "before": raw, "after": text}, f"已在 {ini} 中启用 JS 加载项（{OEM_LINE}）"
 
@@ -148,7 +149,8 @@ def restore_oem(entry: dict[str, Any]) -> None:
     if raw == entry["after"]:
         ini.write_bytes(entry["before"].encode("latin-1"))
     else:  # changed since: take out our line only
-        ini.write_bytes(raw.replace(OEM_LINE + "\n", "", 1).encode("latin-1"))
+        line = OEM_LINE + "\r\n" if OEM_LINE + "\r\n" in raw else OEM_LINE + "\n"
+        ini.write_bytes(raw.replace(line, "", 1).encode("latin-1"))
 
 
 # The service at login ------------------------------------------------------------------------------
