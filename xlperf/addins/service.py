@@ -164,8 +164,9 @@ def _message(report: Any, problems: list[str]) -> str:
     return text
 
 
-def record_workbook(copy: Path, framework: str | None = None) -> dict[str, Any]:
-    """Validate ``copy`` and record the annotation the Excel button makes: {report, ops, message}."""
+def record_workbook(copy: Path, framework: str | None = None, shown: str | None = None) -> dict[str, Any]:
+    """Validate ``copy`` and record the annotation the Excel button makes: {report, ops, message}.
+    ``shown`` is the path the user knows (the report names it, not the private copy)."""
     from openpyxl import load_workbook
 
     from xlperf.addins.recording import RecordingSink
@@ -174,6 +175,8 @@ def record_workbook(copy: Path, framework: str | None = None) -> dict[str, Any]:
     from xlperf.write.annotate import apply_findings
 
     report = validate_file(copy, framework)
+    if shown:
+        report = report.model_copy(update={"path": shown})
     ops: list[dict[str, Any]] = []
     problems: list[str] = []
     if report.status != "error":
@@ -206,9 +209,10 @@ def _job_main(argv: list[str]) -> int:
     """Child process: ``--job ACTION COPY RESULT [FRAMEWORK]``; the result as JSON in RESULT."""
     action, copy, result = argv[0], Path(argv[1]), Path(argv[2])
     framework = argv[3] if len(argv) > 3 and argv[3] else None
+    shown = argv[4] if len(argv) > 4 and argv[4] else None
     _limit_memory()
     try:
-        out = record_workbook(copy, framework) if action == "validate" else clear_workbook(copy)
+        out = record_workbook(copy, framework, shown) if action == "validate" else clear_workbook(copy)
     except Exception as exc:  # noqa: BLE001 - never a traceback to the add-in
         out = {"ok": False, "error": f"校验未能完成：{type(exc).__name__}"}
         import traceback
@@ -228,15 +232,16 @@ def _limit_memory() -> None:
         pass
 
 
-def run_job(action: str, source: Path, config: ServiceConfig) -> dict[str, Any]:
-    """Copy ``source`` into a private folder, run the job on the copy in a child process with a deadline."""
+def run_job(action: str, source: Path, config: ServiceConfig, name: str | None = None) -> dict[str, Any]:
+    """Copy ``source`` into a private folder, run the job on the copy in a child process with a deadline.
+    The copy keeps the file's own name (``name``, else the source's), as `xlperf validate` sees it."""
     folder = Path(tempfile.mkdtemp(prefix="xlperf-serve-"))
     try:
-        copy = folder / ("workbook" + source.suffix.lower())
+        copy = folder / _safe_name(name or source.name, source.suffix.lower())
         _bounded_copy(source, copy, config.max_body)
         result = folder / "result.json"
         cmd = [sys.executable, "-m", "xlperf.addins.service", "--job", action, str(copy), str(result),
-               config.framework or ""]
+               config.framework or "", name or str(source)]
         env = dict(os.environ, PYTHONIOENCODING="utf-8")
         env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[2]),
                                              env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
@@ -259,6 +264,10 @@ def run_job(action: str, source: Path, config: ServiceConfig) -> dict[str, Any]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _size(limit: int) -> str:
+    return f"{limit / (1 << 20):g} MB" if limit >= 1 << 20 else f"{limit} 字节"
+
+
 def _bounded_copy(source: Path, target: Path, limit: int) -> None:
     """Copy a regular file of at most ``limit`` bytes (a FIFO or device would block or never end)."""
     try:
@@ -270,10 +279,10 @@ def _bounded_copy(source: Path, target: Path, limit: int) -> None:
         if not stat.S_ISREG(st.st_mode):
             raise ServiceError(400, "指定的路径不是普通文件")
         if st.st_size > limit:
-            raise ServiceError(413, f"工作簿超过 {limit // (1024 * 1024)} MB，未校验")
+            raise ServiceError(413, f"工作簿超过 {_size(limit)}，未校验")
         data = src.read(limit + 1)
     if len(data) > limit:
-        raise ServiceError(413, f"工作簿超过 {limit // (1024 * 1024)} MB，未校验")
+        raise ServiceError(413, f"工作簿超过 {_size(limit)}，未校验")
     target.write_bytes(data)
 
 
@@ -369,11 +378,24 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, route())
         except ServiceError as exc:
             self._send(exc.status, {"ok": False, "error": exc.message})
+            if exc.status == 413:
+                self._drain()
         except (TimeoutError, ConnectionError):
             self.close_connection = True
         except Exception:  # noqa: BLE001 - the traceback goes to the log, a Chinese message to the add-in
             log.exception("request failed")
             self._send(500, {"ok": False, "error": "服务内部错误，请查看服务日志（service.log）"})
+
+    def _drain(self) -> None:
+        """Read (a bounded part of) a refused body before closing: closing a socket with unread data resets
+        the connection, and the client may then lose the 413 answer it has not read yet."""
+        try:
+            self.connection.settimeout(1.0)
+            left = 1 << 20
+            while left > 0 and (chunk := self.connection.recv(min(left, 65536))):
+                left -= len(chunk)
+        except OSError:
+            pass
 
     # Routes -------------------------------------------------------------------------------------------
 
@@ -415,9 +437,10 @@ class Handler(BaseHTTPRequestHandler):
         if not config.jobs.acquire(timeout=config.queue_seconds):
             raise ServiceError(503, "服务正忙（同时校验的工作簿过多），请稍后再试")
         try:
-            with _Submission(self.headers.get("Content-Type", ""), body, self.headers.get(NAME_HEADER)) as source:
+            submission = _Submission(self.headers.get("Content-Type", ""), body, self.headers.get(NAME_HEADER))
+            with submission as source:
                 started = time.monotonic()
-                out = run_job(route[1:], source, config)
+                out = run_job(route[1:], source, config, submission.shown)
                 log.info("%s %s: %.1f s", route, source.suffix, time.monotonic() - started)
                 return out
         finally:
@@ -429,7 +452,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ServiceError(411, "请求缺少长度（Content-Length）")
         if int(length) > self.server.config.max_body:
             self.close_connection = True
-            raise ServiceError(413, f"工作簿超过 {self.server.config.max_body // (1024 * 1024)} MB，未校验")
+            raise ServiceError(413, f"工作簿超过 {_size(self.server.config.max_body)}，未校验")
         data = self.rfile.read(int(length))
         if len(data) != int(length):
             raise ServiceError(400, "请求不完整")
@@ -443,7 +466,8 @@ class _Submission:
     def __init__(self, content_type: str, body: bytes, name: str | None) -> None:
         self.content_type = content_type.split(";")[0].strip().lower()
         self.body = body
-        self.name = unquote(name or "workbook.xlsx")
+        self.name = unquote(name or "workbook.xlsx")[:255]
+        self.shown: str | None = None
         self._folder: Path | None = None
 
     def __enter__(self) -> Path:
@@ -453,6 +477,7 @@ class _Submission:
         if suffix not in SPREADSHEET_SUFFIXES:
             raise ServiceError(415, "只能校验 .xlsx / .xlsm 工作簿：请先“另存为” Excel 工作簿（.xlsx）")
         self._folder = Path(tempfile.mkdtemp(prefix="xlperf-upload-"))
+        self.shown = self.name
         path = self._folder / ("upload" + suffix)
         path.write_bytes(self.body)
         return path
@@ -474,7 +499,14 @@ class _Submission:
             raise ServiceError(400, "工作簿路径必须是完整路径")
         if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
             raise ServiceError(415, "只能校验 .xlsx / .xlsm 工作簿：请先“另存为” Excel 工作簿（.xlsx）")
+        self.shown = str(path)
         return path
+
+
+def _safe_name(name: str, suffix: str) -> str:
+    """A file name for the private copy: the user's name without separators or control characters."""
+    stem = "".join("_" if ch in '\\/:*?"<>|' or ord(ch) < 32 else ch for ch in Path(name).stem)
+    return (stem.strip(" .")[:120] or "workbook") + suffix
 
 
 # Running -----------------------------------------------------------------------------------------
