@@ -158,3 +158,33 @@ def test_missing_oem_ini_tells_the_administrator_what_to_add(tmp_path: Path) -> 
     assert run.returncode == 0, run.stderr
     assert "JsApiPlugin=true" in run.stdout and "管理员" in run.stdout
     assert _run("uninstall.sh", env).returncode == 0
+
+
+def test_windows_layout_startup_entry_and_uninstall(tmp_path: Path) -> None:
+    """The same installer on Windows (simulated: paths under %APPDATA%): jsaddons in %APPDATA%\\kingsoft, the
+    service in the user's Startup folder."""
+    home = tmp_path / "home"
+    home.mkdir()
+    before = _tree(home)
+    env = _env(home)
+    env.update(XLPERF_WPS_PLATFORM="windows", APPDATA=str(home / "AppData" / "Roaming"))
+    port = _free_port()
+    run = _run("install.sh", env, "--service", "auto", "--port", str(port))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "启动”文件夹" in run.stdout
+    roaming = home / "AppData" / "Roaming"
+    assert (roaming / "kingsoft/wps/jsaddons/xlperf_0.1.0/main.js").read_bytes() == (WPS / "main.js").read_bytes()
+    script = (roaming / "Microsoft/Windows/Start Menu/Programs/Startup/xlperf-serve.cmd").read_bytes().decode()
+    assert script.endswith(f'start "" "{sys.executable}" "-m" "xlperf" "serve" "--port" "{port}"\r\n')
+    info_file = home / ".config/xlperf/service.json"
+    for _ in range(300):
+        try:
+            if _health(port, json.loads(info_file.read_text(encoding="utf-8"))["token"]) == 200:
+                break
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the service did not start")
+    assert _run("uninstall.sh", env).returncode == 0
+    assert _tree(home) == before

@@ -42,6 +42,7 @@ ADDIN_FILES = ("index.html", "main.js", "ribbon.js", "ribbon.xml", "images/valid
 MANIFEST = "install-manifest.json"
 UNIT = "xlperf.service"
 DESKTOP = "xlperf-serve.desktop"
+STARTUP = "xlperf-serve.cmd"
 OEM_INI = "/opt/kingsoft/wps-office/office6/cfgs/oem.ini"
 OEM_LINE = "JsApiPlugin=true"
 EMPTY_PUBLISH = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<jsplugins>\n</jsplugins>\n'
@@ -55,13 +56,25 @@ def _home() -> Path:
     return Path(os.environ.get("HOME") or Path.home())
 
 
+def _windows() -> bool:
+    return os.name == "nt" or os.environ.get("XLPERF_WPS_PLATFORM") == "windows"  # the variable: tests on Linux
+
+
+def _appdata() -> Path:
+    return Path(os.environ.get("APPDATA") or _home() / "AppData" / "Roaming")
+
+
 def jsaddons_dir() -> Path:
-    """Where WPS for Linux looks for offline JS add-ins of this user."""
+    """Where WPS looks for this user's offline JS add-ins (Linux: ~/.local/share, Windows: %APPDATA%)."""
+    if _windows():
+        return _appdata() / "kingsoft" / "wps" / "jsaddons"
     return _home() / ".local" / "share" / "Kingsoft" / "wps" / "jsaddons"
 
 
 def _oem_ini() -> Path:
-    return Path(os.environ.get("XLPERF_WPS_OEM_INI", OEM_INI))
+    """WPS's oem.ini; on Windows it lies in WPS's versioned program folder: give it in XLPERF_WPS_OEM_INI."""
+    default = "WPS安装目录\\<版本>\\office6\\cfgs\\oem.ini" if _windows() else OEM_INI
+    return Path(os.environ.get("XLPERF_WPS_OEM_INI", default))
 
 
 # publish.xml ---------------------------------------------------------------------------------------
@@ -177,7 +190,15 @@ def _quoted(args: list[str]) -> str:
 
 def register_service(mode: str, python: str, port: int, created: list[str]) -> dict[str, Any]:
     if mode == "auto":
-        mode = "systemd" if _systemd_works() else "autostart"
+        mode = "startup" if _windows() else "systemd" if _systemd_works() else "autostart"
+    if mode == "startup":  # Windows: a script in the user's Startup folder, run at every login
+        script = _appdata() / "Microsoft" / "Windows" / "Start Menu" / "Programs" / "Startup" / STARTUP
+        pythonw = str(Path(python).with_name("pythonw.exe")) if python.lower().endswith("python.exe") else python
+        line = " ".join(f'"{arg}"' for arg in _command(pythonw, port))  # Windows paths hold no quotes
+        text = f"@echo off\r\nrem xlperf local service for the WPS add-in\r\nstart \"\" {line}\r\n"
+        _new_file(script, text.encode("mbcs" if os.name == "nt" else "utf-8"), created)  # cmd.exe: the ANSI page
+        _start_detached(_command(pythonw, port))
+        return {"mode": "startup", "file": str(script)}
     cfg = Path(os.environ.get("XDG_CONFIG_HOME") or _home() / ".config")
     exec_line = _quoted(_command(python, port))
     if mode == "systemd":
@@ -193,10 +214,16 @@ def register_service(mode: str, python: str, port: int, created: list[str]) -> d
         _new_file(desktop, "[Desktop Entry]\nType=Application\nName=xlperf 校验服务\n"
                   "Comment=WPS 加载项“一键校验”所用的本机服务\n"
                   f"Exec={exec_line}\nTerminal=false\nNoDisplay=true\nX-GNOME-Autostart-enabled=true\n", created)
-        subprocess.Popen(_command(python, port), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True)
+        _start_detached(_command(python, port))
         return {"mode": "autostart", "file": str(desktop)}
     return {"mode": "none"}
+
+
+def _start_detached(cmd: list[str]) -> None:
+    """Start the service now, outliving the installer (its own session / process group, no console)."""
+    flags = getattr(subprocess, "DETACHED_PROCESS", 0) | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+    subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=os.name != "nt", creationflags=flags)
 
 
 def stop_service(entry: dict[str, Any]) -> None:
@@ -277,6 +304,7 @@ def install(source: Path, python: str, service: str = "auto", port: int = DEFAUL
         record["service"] = register_service(service, python, port, created)
         lines.append({"systemd": "已登记 systemd 用户服务 xlperf.service（登录时自动启动），并已启动",
                       "autostart": "已登记登录时自动启动（~/.config/autostart），并已启动",
+                      "startup": "已在“启动”文件夹登记登录时自动启动，并已启动",
                       "none": "未登记自动启动：请在需要时执行 xlperf serve"}[record["service"]["mode"]])
     finally:
         manifest.parent.mkdir(parents=True, exist_ok=True)
@@ -317,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     inst = sub.add_parser("install")
     inst.add_argument("--source", type=Path, default=Path(__file__).resolve().parents[2] / "install" / "wps")
     inst.add_argument("--python", default=sys.executable)
-    inst.add_argument("--service", choices=("auto", "systemd", "autostart", "none"), default="auto")
+    inst.add_argument("--service", choices=("auto", "systemd", "autostart", "startup", "none"), default="auto")
     inst.add_argument("--port", type=int, default=DEFAULT_PORT)
     sub.add_parser("uninstall")
     args = parser.parse_args(argv)
