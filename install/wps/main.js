@@ -397,4 +397,4 @@
     serviceFile: serviceFile,
     readServiceInfo: readServiceInfo,
   };
-})(globalThis);
+})(typeof window !== "undefined" ? window : globalThis); // window: older WPS webviews lack globalThis

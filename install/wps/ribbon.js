@@ -35,4 +35,4 @@
   }
 
   /** @type {any} */ (root).ribbon = { OnAddinLoad: OnAddinLoad, OnAction: OnAction, GetImage: GetImage };
-})(globalThis);
+})(typeof window !== "undefined" ? window : globalThis); // window: older WPS webviews lack globalThis
