@@ -346,9 +346,11 @@ class Handler(BaseHTTPRequestHandler):
         origin = self.headers.get("Origin")
         return origin is None or origin in self.server.config.origins
 
+    def _host_ok(self) -> bool:
+        return (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower() in ("127.0.0.1", "localhost")
+
     def _guard(self) -> None:
-        host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()
-        if host not in ("127.0.0.1", "localhost"):
+        if not self._host_ok():
             raise ServiceError(403, "只接受本机（127.0.0.1）的请求")
         if not self._origin_ok():
             raise ServiceError(403, "拒绝来自网页的请求（来源不是 xlperf 加载项）")
@@ -401,7 +403,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_OPTIONS(self) -> None:  # noqa: N802 - http.server's naming
         """CORS preflight of the add-in's requests (its token header makes them non-simple)."""
-        if self.headers.get("Origin") is None or not self._origin_ok():
+        if self.headers.get("Origin") is None or not self._origin_ok() or not self._host_ok():
             self._send(403, {"ok": False, "error": "拒绝来自网页的请求（来源不是 xlperf 加载项）"})
             return
         self.send_response(204)
