@@ -43,6 +43,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from pydantic import BaseModel, ConfigDict, Field
+
 __all__ = ["DEFAULT_PORT", "ServiceConfig", "XlperfServer", "clear_workbook", "config_dir", "load_or_create_info",
            "make_server", "record_workbook", "serve"]
 
@@ -461,6 +463,13 @@ class Handler(BaseHTTPRequestHandler):
         return data
 
 
+class PathRequest(BaseModel):
+    """The add-in's request: the saved workbook's full path."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    path: str = Field(min_length=1, max_length=4096, pattern=r"^[^\x00]+$")
+
+
 class _Submission:
     """The workbook a request names: a saved path (JSON ``{"path": …}``) or the bytes themselves,
     written to a private temporary file. Used as a context manager that yields a path to read."""
@@ -489,14 +498,15 @@ class _Submission:
             shutil.rmtree(self._folder, ignore_errors=True)
 
     def _path(self) -> Path:
+        from pydantic import ValidationError
+
         try:
-            data = json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            raise ServiceError(400, "请求格式错误（应为 JSON）") from None
-        raw = data.get("path") if isinstance(data, dict) else None
-        if not isinstance(raw, str) or not raw or len(raw) > 4096 or "\x00" in raw:
-            raise ServiceError(400, "请求缺少工作簿路径")
-        path = Path(raw)
+            request = PathRequest.model_validate_json(self.body)
+        except ValidationError as exc:
+            kinds = {e["type"] for e in exc.errors()}
+            raise ServiceError(400, "请求格式错误（应为 JSON）" if "json_invalid" in kinds
+                               else "请求缺少工作簿路径") from None
+        path = Path(request.path)
         if not path.is_absolute():
             raise ServiceError(400, "工作簿路径必须是完整路径")
         if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
