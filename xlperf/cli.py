@@ -536,6 +536,17 @@ def _stderr(message: str) -> None:
     sys.stderr.flush()
 
 
+@_command(short_help="启动本机校验服务（供 WPS 加载项的“一键校验”使用）。")
+def serve(
+    port: Annotated[int, typer.Option("--port", help="端口（0 = 任选空闲端口）", metavar="端口")] = 17351,
+    framework: FrameworkOpt = None,
+) -> None:
+    """启动本机校验服务：只监听 127.0.0.1，口令保存在用户配置目录的 service.json 中，日志写入同目录的 service.log。"""
+    from xlperf.addins.service import serve as run_service
+
+    raise typer.Exit(run_service(port, str(framework) if framework else None, _echo))
+
+
 @_command("json-schema")
 def json_schema() -> None:
     """输出 xlperf validate --json 结果的 JSON Schema。"""
