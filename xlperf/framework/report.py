@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 __all__ = [
     "FORMATS", "HeaderField", "Lexicon", "LexiconTerm", "ParagraphItem", "ReportSpec", "ReportTable",
     "ScoresItem", "Section", "TableCell", "TableItem", "TextRules", "UntrackedPhrase", "WriteItem",
-    "placeholders",
+    "canonical", "placeholders", "report_problems",
 ]
 
 FORMATS = ("万元", "元", "亿元", "%", "分", "人", "个", "项", "次", "家", "年", "text")
@@ -37,6 +37,11 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)(?::([^{}]+))?\}")
 def placeholders(template: str) -> list[tuple[str, str | None]]:
     """Every (name, format) a template refers to, in order."""
     return [(m.group(1), m.group(2)) for m in PLACEHOLDER.finditer(template)]
+
+
+def canonical(name: str) -> str:
+    """A placeholder's workbook name: ``prev.x`` (as expressions write last year's figure) is ``prev_x``."""
+    return "prev_" + name[5:] if name.startswith("prev.") else name
 
 
 def _formats_known(template: str) -> str:
@@ -189,3 +194,80 @@ class ReportSpec(_Model):
 
 
 Section.model_rebuild()
+
+
+# Load-time check of names ------------------------------------------------------------------------------------
+
+
+def report_problems(spec: ReportSpec, known: set[str]) -> list[str]:
+    """Chinese problems of a report declaration against the workbook's names (the catalogue's set): every
+    placeholder, ``when:`` expression and lexicon term must name a workbook quantity, every table item a
+    declared table. Each problem names its path in the file (``report.sections[0].body[2].text``)."""
+    from xlperf.engine.expr import ExprError, parse
+
+    problems: list[str] = []
+
+    def names_in(path: str, template: str) -> None:
+        for name, fmt in placeholders(template):
+            name = canonical(name)
+            if fmt is not None and fmt not in FORMATS:
+                problems.append(f"{path}：占位符 {{{name}:{fmt}}} 的格式“{fmt}”未定义（可用：{'、'.join(FORMATS)}）")
+            if "." in name:
+                problems.append(f"{path}：占位符 {{{name}}} 是表的列，报告正文中不能直接引用（请用 sum(...) 等写成派生数）")
+            elif name not in known:
+                problems.append(f"{path}：占位符 {{{name}}} 不是工作簿中的名称{_near(name, known)}")
+
+    def when(path: str, expr: str | None) -> None:
+        if expr is None:
+            return
+        try:
+            parsed = parse(expr)
+        except ExprError as exc:
+            problems.append(f"{path}.when：{exc}")
+            return
+        problems.extend(f"{path}.when 引用了工作簿中没有的名称 {n}{_near(n, known)}" for n in sorted(parsed.names - known))
+
+    table_ids = [t.id for t in spec.tables]
+    problems += [f"report.tables：表编号 {t} 重复" for t in sorted({t for t in table_ids if table_ids.count(t) > 1})]
+
+    def body(path: str, items: list[BodyItem]) -> None:
+        for n, item in enumerate(items):
+            where = f"{path}[{n}]"
+            if isinstance(item, ParagraphItem):
+                names_in(f"{where}.text", item.text)
+                when(where, item.when)
+            elif isinstance(item, TableItem) and item.table not in table_ids:
+                problems.append(f"{where}：表 {item.table} 未在 report.tables 中定义（已定义：{'、'.join(table_ids) or '无'}）")
+
+    def section(path: str, sec: Section) -> None:
+        body(f"{path}.body", sec.body)
+        for n, child in enumerate(sec.children):
+            section(f"{path}.children[{n}]", child)
+
+    names_in("report.title", spec.title)
+    for n, field in enumerate(spec.header):
+        names_in(f"report.header[{n}].value", field.value)
+    body("report.preamble", spec.preamble)
+    for n, sec in enumerate(spec.sections):
+        section(f"report.sections[{n}]", sec)
+    for t in spec.tables:
+        for r, row in enumerate(t.rows):
+            if len(row) != len(t.columns):
+                problems.append(f"report.tables.{t.id}.rows[{r}]：有 {len(row)} 格，而表头有 {len(t.columns)} 列")
+            for c, cell in enumerate(row):
+                names_in(f"report.tables.{t.id}.rows[{r}][{c}]", cell)
+    for n, term in enumerate(spec.lexicon.terms):
+        name = canonical(term.name)
+        if name not in known:
+            problems.append(f"report.lexicon.terms[{n}]（{term.phrase}）：名称 {term.name} 不是工作簿中的名称{_near(name, known)}")
+        if term.format is not None and term.format not in FORMATS:
+            problems.append(f"report.lexicon.terms[{n}]（{term.phrase}）：格式“{term.format}”未定义（可用：{'、'.join(FORMATS)}）")
+    return problems
+
+
+def _near(name: str, known: set[str]) -> str:
+    """A hint for a misspelt name: the closest workbook names."""
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.75)
+    return f"（是否为 {'、'.join(close)}？）" if close else ""
