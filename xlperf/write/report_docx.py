@@ -150,32 +150,41 @@ def _longest_unbreakable_em(text: str) -> float:
 
 
 def column_widths(rows: Sequence[Sequence[str]], available_pt: float, font_pt: float,
-                  margin_pt: float = PAGE.cell_margin_pt) -> list[float] | None:
+                  margin_pt: float = PAGE.cell_margin_pt, indents_em: Sequence[float] = ()) -> list[float] | None:
     """Column widths (pt) filling ``available_pt``: each column at least as wide as its longest unbreakable
-    piece (a number never breaks), the rest shared in proportion to what each column's text wants on one
-    line. None when even the unbreakable pieces do not fit at this size.
+    piece (a number never breaks; ``indents_em`` adds a row's first-column indent), then widened towards what
+    its text wants on one line, the narrowest wants first (water-filling: a long text column takes what the
+    others leave, never squeezes a short one). None when even the unbreakable pieces do not fit.
 
-    Written by hand: neither python-docx nor Word's own autofit (which LibreOffice does not honour in a
-    fixed layout) computes widths for a given page."""
+    Written by hand: neither python-docx nor Word's autofit (which LibreOffice does not honour in a fixed
+    layout) computes widths for a given page."""
     columns = max((len(r) for r in rows), default=0)
     if columns == 0:
         return []
     least = [0.0] * columns
     wanted = [0.0] * columns
-    for row in rows:
+    for r, row in enumerate(rows):
         for c, text in enumerate(row):
-            least[c] = max(least[c], _longest_unbreakable_em(text) * font_pt + 2 * margin_pt + 1)
-            wanted[c] = max(wanted[c], _width_em(text) * font_pt + 2 * margin_pt + 1)
+            lead = indents_em[r] if c == 0 and r < len(indents_em) else 0.0
+            least[c] = max(least[c], (lead + _longest_unbreakable_em(text)) * font_pt + 2 * margin_pt + 1)
+            wanted[c] = max(wanted[c], (lead + _width_em(text)) * font_pt + 2 * margin_pt + 1)
     wanted = [max(w, lo) for w, lo in zip(wanted, least)]
     if sum(least) > available_pt:
         return None
     if sum(wanted) <= available_pt:
         spare = available_pt - sum(wanted)
         return [w + spare * w / sum(wanted) for w in wanted]
-    extra = [w - lo for w, lo in zip(wanted, least)]
-    room = available_pt - sum(least)
-    total_extra = sum(extra) or 1.0
-    return [lo + room * e / total_extra for lo, e in zip(least, extra)]
+    low, high = 0.0, available_pt
+    for _ in range(60):  # the level L with sum(min(wanted, max(least, L))) == available
+        level = (low + high) / 2
+        if sum(min(w, max(lo, level)) for w, lo in zip(wanted, least)) > available_pt:
+            high = level
+        else:
+            low = level
+    widths = [min(w, max(lo, low)) for w, lo in zip(wanted, least)]
+    spare = available_pt - sum(widths)
+    grow = [c for c in range(columns) if widths[c] < wanted[c]] or list(range(columns))
+    return [w + (spare / len(grow) if c in grow else 0.0) for c, w in enumerate(widths)]
 
 
 # The document --------------------------------------------------------------------------------------------------
@@ -379,10 +388,11 @@ class _Drafter:
         """A bordered table filling the text width: widths from its text, header repeated on each page."""
         texts = [[text_of(c) for c in header]] + [[text_of(c) for c in row] for row in rows]
         size = PAGE.table_pt
-        widths = column_widths(texts, PAGE.text_width_pt, size)
+        lead = [0.0] + [float(i) for i in indents]  # the header row has no indent
+        widths = column_widths(texts, PAGE.text_width_pt, size, indents_em=lead)
         if widths is None:
             size = PAGE.table_small_pt
-            widths = column_widths(texts, PAGE.text_width_pt, size)
+            widths = column_widths(texts, PAGE.text_width_pt, size, indents_em=lead)
         if widths is None:  # even 小五 cannot hold every number on one line: share the width evenly
             widths = [PAGE.text_width_pt / len(header)] * len(header)
         table = self.doc.add_table(rows=0, cols=len(header))
