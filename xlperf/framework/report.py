@@ -183,7 +183,8 @@ class TextRules(_Model):
 class ReportSpec(_Model):
     """The report a framework prescribes (``report:`` in the framework file)."""
 
-    title: str = Field(description="template, e.g. {dept_name}{eval_year:年}年度部门整体支出绩效自评报告")
+    title: str = Field(description="template: the department's name and the year as placeholders of the "
+                                   "form's own names, e.g. {name}{year:年}年度部门整体支出绩效自评报告")
     header: list[HeaderField] = Field(default_factory=list)
     preamble: list[BodyItem] = Field(default_factory=list, description="paragraphs before the first heading")
     sections: list[Section] = Field(min_length=1)

@@ -409,7 +409,6 @@ class _Drafter:
         from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
         from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
         from docx.oxml import OxmlElement
-        from docx.oxml.ns import qn
         from docx.shared import Pt
 
         new = table.add_row()
@@ -433,7 +432,6 @@ class _Drafter:
             _add_pieces(para, pieces, size_pt=size)
             for run in para.runs:
                 run.font.bold = bold
-        del qn  # (imported for symmetry with _fixed_layout)
 
     def score_table(self, item: ScoresItem) -> None:
         from xlperf.engine.rules import fmt_pts
@@ -528,11 +526,11 @@ def _fixed_layout(table: Table, widths: list[float]) -> None:
 
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    tbl_pr = table._tbl.tblPr
+    tbl_pr: Any = table._tbl.tblPr
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     tbl_pr.append(layout)
-    width = tbl_pr.find(qn("w:tblW"))
+    width: Any = tbl_pr.find(qn("w:tblW"))
     if width is None:
         width = OxmlElement("w:tblW")
         tbl_pr.append(width)

@@ -4,7 +4,7 @@ Pure functions (no Word here, see :mod:`xlperf.write.report_docx`): a template s
 ``实际支出{total_actual:万元}万元`` becomes pieces of text, each a literal or a figure as the report writes it
 (``79,260.57``), or a missing figure (``【请填写：总计 年度总支出】``) that the draft highlights.
 
-How a format shows a value (the template writes the unit word after it, as the title's ``{eval_year:年}年度``
+How a format shows a value (the template writes the unit word after it, as a title's ``{year:年}年度``
 does): 万元 two decimals with thousands separators (``43,189.21``), 元 and 亿元 converted from 万元 (two
 decimals), % the rate in percent with two decimals and its sign (``97.65%``), 分 points as scored (at most two
 decimals, ``94.94``, ``5``), 人/个/项/次/家 and 年 a whole number, text the value as written. Without a format the
