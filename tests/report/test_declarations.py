@@ -87,3 +87,20 @@ def test_every_catalogue_name_is_accepted_and_prev_dot_is_prev_underscore() -> N
     every = "".join(f"{{{n}}}" for n in names) + "{prev.sangong_actual:万元}"
     text = path.read_text(encoding="utf-8")
     _load(text.replace("产出质量达标率{quality_rate:%}", f"产出质量达标率{{quality_rate:%}}{every}"))
+
+
+def test_the_guides_worked_example_loads_and_drafts() -> None:
+    """docs/frameworks.md's `report:` example, put on a family whose form has the names it quotes."""
+    import re
+
+    from report.common import REPO
+    from xlperf.compiled import compile_once
+    from xlperf.data.loader import load_data
+    from xlperf.write.report_docx import draft_report, values_from_data
+
+    guide = (REPO / "docs" / "frameworks.md").read_text(encoding="utf-8")
+    example = next(b for b in re.findall(r"```yaml\n(.*?)```", guide, re.S) if b.startswith("report:"))
+    text = (FAMILIES / "ppd-2024.yaml").read_text(encoding="utf-8")
+    fw = framework_from_text(text[: text.index("\nreport:")] + "\n" + example, "guide.yaml")
+    values, result = values_from_data(fw, load_data(FAMILIES / "ppd-2024-data.yaml", fw))
+    assert draft_report(compile_once(fw), values, result)[:2] == b"PK"
