@@ -15,10 +15,11 @@ from xlperf.errors import InputError
 from xlperf.findings import Finding, Severity
 
 if TYPE_CHECKING:
+    from xlperf.checks.context import CheckContext
     from xlperf.engine.scoring import ScoreResult
     from xlperf.framework.models import Framework
 
-__all__ = ["Draft", "RefusedWorkbook", "draft_for"]
+__all__ = ["Draft", "RefusedWorkbook", "draft_for", "workbook_values"]
 
 DATA_SUFFIXES = {".yaml", ".yml", ".json"}
 MAX_LISTED = 30
@@ -77,7 +78,6 @@ def draft_for(path: Path, framework: str | None = None, *, allow_errors: bool = 
 def _read_workbook(path: Path, framework: str | None, allow_errors: bool,
                    ) -> tuple[Framework, dict[str, object], ScoreResult | None, list[Finding]]:
     from xlperf.validate import validate_with_context
-    from xlperf.write.report_docx import values_from_data
 
     report, ctx = validate_with_context(path, framework)
     errors = [f for f in report.findings if f.severity == Severity.error]
@@ -88,9 +88,15 @@ def _read_workbook(path: Path, framework: str | None, allow_errors: bool,
         raise RefusedWorkbook(
             f"“{path.name}”有 {len(errors)} 个错误，未生成报告（改正后重试；如需先起草，请加 --allow-errors）：\n"
             + "\n".join(describe(errors)), errors, unreadable=False)
-    fw = ctx.read.framework
+    values, scores = workbook_values(ctx)
+    return ctx.read.framework, values, scores, errors
+
+
+def workbook_values(ctx: CheckContext) -> tuple[dict[str, object], ScoreResult | None]:
+    """Every workbook name's value of a validated workbook, and its scores (what a draft is made from; the
+    report checker's round-trip tests draft from the same values)."""
+    from xlperf.write.report_docx import values_from_data
+
     if ctx.read.data is not None:
-        values, scores = values_from_data(fw, ctx.read.data, ctx.result)
-    else:  # the values as read (some could not be typed): the draft marks what is missing
-        values, scores = {**ctx.values, **ctx.env}, None
-    return fw, values, scores, errors
+        return values_from_data(ctx.read.framework, ctx.read.data, ctx.result)
+    return {**ctx.values, **ctx.env}, None  # some values could not be typed: the draft marks what is missing
