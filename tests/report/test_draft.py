@@ -233,3 +233,17 @@ def test_family_figures_worked_by_hand() -> None:
     assert "计划实施项目12个，按计划完成10个，项目完成率83.33%。" in text
     assert "工作计划完成率" not in text  # when: not has_projects
     assert ["合计", "2,300.00", "2,075.10", ""] in r.tables[0]
+
+
+def test_extends_inherits_the_report_and_the_score_table_follows_the_new_indicator() -> None:
+    """futian-2022 writes no report: it has futian-2021's; its new 固定资产成新率 (108.67 / 186.13 = 58.38% <
+    60% → 0.5 of 1) is a row of the score table, unscored by the department (—)."""
+    from xlperf.data.loader import load_data
+    from xlperf.write.report_docx import values_from_data
+
+    fw = load_framework(str(FAMILIES / "futian-2022.yaml"))
+    values, result = values_from_data(fw, load_data(SEED_YAML, fw))
+    r = read(draft_report(compile_once(fw), values, result))
+    assert r.headings[0] == "一、部门（单位）基本情况"
+    row = next(row for row in r.tables[-1] if row[0] == "固定资产成新率")
+    assert row[1:4] == ["1", "—", "0.5"] and "58.38%" in row[4]
