@@ -247,3 +247,31 @@ def test_extends_inherits_the_report_and_the_score_table_follows_the_new_indicat
     assert r.headings[0] == "一、部门（单位）基本情况"
     row = next(row for row in r.tables[-1] if row[0] == "固定资产成新率")
     assert row[1:4] == ["1", "—", "0.5"] and "58.38%" in row[4]
+
+
+def test_rows_the_department_added_are_drafted_row_by_row() -> None:
+    """jiangbei-2025's 绩效目标完成情况 (rows_from: targets): the data file's nine rows, in order, each with its
+    完成率 and 得分 — 新建公交站亭 184 / 200 = 92.00%, 8 × 0.92 = 7.36; 养护成本 (逆向) 3.5 / 3.62 = 96.69%,
+    8 × 0.9669 = 7.74 — and a blank 偏差原因 where the department gave none."""
+    r = read(draft_for(FAMILIES / "jiangbei-2025-data.yaml", str(FAMILIES / "jiangbei-2025.yaml")).docx)
+    table = next(t for t in r.tables if t[0][0] == "指标名称")
+    raw = yaml.safe_load((FAMILIES / "jiangbei-2025-data.yaml").read_text(encoding="utf-8"))
+    assert [row[0] for row in table[1:]] == [t["title"] for t in raw["tables"]["targets"]]
+    assert table[2] == ["新建公交站亭（个）", "数量", "200", "184", "8", "92.00%", "7.36", "部分站点用地手续未办结，已列入下年计划"]
+    assert table[5] == ["单位里程养护成本（万元/公里）", "成本", "3.5", "3.62", "8", "96.69%", "7.74", "材料价格上涨"]
+    assert table[1][-1] == ""
+    coef = read(draft_for(FAMILIES / "coef-2024-data.yaml", str(FAMILIES / "coef-2024.yaml")).docx).tables[0]
+    assert coef[2] == ["“三公”经费控制率", "1", "1.08", "是", "5", "0.9259", "4.63"]  # 逆向: 1 / 1.08
+
+
+def test_a_row_template_must_name_columns_of_its_form_table() -> None:
+    from xlperf.errors import InputError
+    from xlperf.framework.loader import framework_from_text
+
+    text = (FAMILIES / "jiangbei-2025.yaml").read_text(encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        framework_from_text(text.replace("'{targets.category}'", "'{targets.kind}'"), "t.yaml")
+    assert "report.tables.targets.each[1]：占位符 {targets.kind} 不是表 targets 的列" in str(info.value)
+    with pytest.raises(InputError) as info:
+        framework_from_text(text.replace("rows_from: targets", "rows_from: goals"), "t.yaml")
+    assert "report.tables.targets.rows_from：goals 不是填报表中的表" in str(info.value)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "FORMATS", "HeaderField", "Lexicon", "LexiconTerm", "ParagraphItem", "ReportSpec", "ReportTable",
@@ -119,15 +119,29 @@ class ReportTable(_Model):
     """A table as the bureau prints it: a title, a unit line, column headers and rows of templates.
 
     The last row may be a total: the checker verifies that a submitted table's total equals the sum of the
-    rows above it (``total_row``) whatever the names in it.
+    rows above it (``total_row``) whatever the names in it. A table listing the rows a department adds to a
+    table of the form (绩效目标完成情况) names it in ``rows_from`` and gives the row template in ``each``; those
+    rows come first, then ``rows`` (e.g. a total).
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
     unit: str | None = Field("万元", description="shown at the right of the title line (单位：万元)")
     columns: list[str] = Field(min_length=1)
-    rows: list[list[str]] = Field(min_length=1, description="each row: one template per column")
+    rows: list[list[str]] = Field(default_factory=list, description="each row: one template per column")
     total_row: bool = Field(False, description="the last row is the sum of the rows above it")
+    rows_from: str | None = Field(None, description="a table of the form (rows the department adds): `each` is "
+                                                    "drafted once per filled row, before `rows`")
+    each: list[str] | None = Field(None, description="with rows_from: the row template, one per column; "
+                                                     "{t.col} is that row's value of column col")
+
+    @model_validator(mode="after")
+    def _rows_declared(self) -> ReportTable:
+        if (self.rows_from is None) != (self.each is None):
+            raise ValueError(f"表 {self.id}：rows_from 与 each 须同时给出")
+        if not self.rows and self.each is None:
+            raise ValueError(f"表 {self.id}：至少需要一行（rows，或 rows_from 与 each）")
+        return self
 
 
 # Lexicon -----------------------------------------------------------------------------------------------------
@@ -257,12 +271,33 @@ def report_problems(spec: ReportSpec, known: set[str]) -> list[str]:
                 problems.append(f"report.tables.{t.id}.rows[{r}]：有 {len(row)} 格，而表头有 {len(t.columns)} 列")
             for c, cell in enumerate(row):
                 names_in(f"report.tables.{t.id}.rows[{r}][{c}]", cell)
+        if t.each is not None and t.rows_from is not None:
+            problems += _each_problems(t.id, t.rows_from, t.each, len(t.columns), known)
     for n, term in enumerate(spec.lexicon.terms):
         name = canonical(term.name)
         if name not in known:
             problems.append(f"report.lexicon.terms[{n}]（{term.phrase}）：名称 {term.name} 不是工作簿中的名称{_near(name, known)}")
         if term.format is not None and term.format not in FORMATS:
             problems.append(f"report.lexicon.terms[{n}]（{term.phrase}）：格式“{term.format}”未定义（可用：{'、'.join(FORMATS)}）")
+    return problems
+
+
+def _each_problems(table: str, form_table: str, each: list[str], columns: int, known: set[str]) -> list[str]:
+    """A per-row template: its cells may name the form table's columns ({t.col}) and any workbook name."""
+    where = f"report.tables.{table}.each"
+    cols = {n for n in known if n.startswith(form_table + ".")}
+    if not cols:
+        return [f"report.tables.{table}.rows_from：{form_table} 不是填报表中的表（form.tables）"]
+    problems = [f"{where}：有 {len(each)} 格，而表头有 {columns} 列"] if len(each) != columns else []
+    for c, cell in enumerate(each):
+        for name, fmt in placeholders(cell):
+            name = canonical(name)
+            if fmt is not None and fmt not in FORMATS:
+                problems.append(f"{where}[{c}]：占位符 {{{name}:{fmt}}} 的格式“{fmt}”未定义（可用：{'、'.join(FORMATS)}）")
+            if "." in name and name not in cols:
+                problems.append(f"{where}[{c}]：占位符 {{{name}}} 不是表 {form_table} 的列{_near(name, cols)}")
+            elif "." not in name and name not in known:
+                problems.append(f"{where}[{c}]：占位符 {{{name}}} 不是工作簿中的名称{_near(name, known)}")
     return problems
 
 

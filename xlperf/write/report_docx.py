@@ -68,6 +68,8 @@ BODY_FONT = "仿宋_GB2312"
 HEADING_FONTS = ("黑体", "楷体_GB2312", BODY_FONT, BODY_FONT)
 TITLE_FONT = "方正小标宋简体"
 LATIN_FONT = "Times New Roman"
+MAX_FORM_ROWS = 1000
+"""Rows of a form table drafted into a report table (a form table is bounded far below this)."""
 MAX_REASON_CHARS = 300
 """Characters of an explanation or a department's reason shown in the score table."""
 
@@ -361,11 +363,34 @@ class _Drafter:
     # Tables --------------------------------------------------------------------------------------------------
 
     def table(self, table: ReportTable) -> None:
-        rows = [[self.pieces(cell) for cell in row] for row in table.rows]
+        rows = self.form_rows(table) + [[self.pieces(cell) for cell in row] for row in table.rows]
         self.caption(self.pieces(table.title), table.unit)
         header = [[Piece(c)] for c in table.columns]
         bold_rows = {len(rows) - 1} if table.total_row else set()
         self.grid(header, rows, bold_rows=bold_rows, numeric_from=1)
+
+    def form_rows(self, table: ReportTable) -> list[list[list[Piece]]]:
+        """One row per filled row of the form table ``rows_from`` (a row whose first column is empty is not
+        filled), each cell the ``each`` template with that row's values."""
+        if table.rows_from is None or table.each is None:
+            return []
+        form = next((t for t in self.fw.form.tables if t.name == table.rows_from), None)
+        if form is None:
+            return []
+        names = [f"{form.name}.{c.name}" for c in form.columns]
+        columns = {n: v if isinstance(v, tuple) else () for n in names for v in [self.values.get(n)]}
+        count = min(len(columns[names[0]]), MAX_FORM_ROWS)
+        out: list[list[list[Piece]]] = []
+        for i in range(count):
+            first = columns[names[0]][i]
+            if first is None or (isinstance(first, str) and not first.strip()):
+                continue
+            row = {n: (col[i] if i < len(col) else None) for n, col in columns.items()}
+            values = {**self.values, **row}
+            cells = [render(tidy(cell), values, self.kinds, self.labels) for cell in table.each]
+            # a row's optional cell left blank (no 偏差原因 for a target met) is a blank cell, not a marker
+            out.append([[p if not p.missing else Piece("") for p in cell] for cell in cells])
+        return out
 
     def caption(self, title: list[Piece], unit: str | None) -> None:
         from docx.enum.text import WD_ALIGN_PARAGRAPH

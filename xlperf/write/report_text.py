@@ -58,8 +58,12 @@ def _decimal(value: object) -> Decimal | None:
 
 
 def _whole(value: Decimal) -> str:
+    """A count or plain number as written: whole numbers without decimals, others with at most four (a
+    computed coefficient 25/27 is 0.9259, not 28 digits)."""
     if value == value.to_integral_value():
         return str(int(value))
+    if value.as_tuple().exponent < -4:  # type: ignore[operator]
+        value = quantize(value, 4)
     return f"{value.normalize():f}"
 
 
