@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -48,8 +49,26 @@ def test_clean_workbook_is_drafted(clean_book: Path, tmp_path: Path) -> None:
     code, stdout, stderr = xlperf("report", clean_book, "-o", out)
     assert (code, stderr) == (0, "")
     assert "已生成" in stdout and "futian-2021" in stdout
-    assert read(out).headings[0] == "一、部门（单位）基本情况"
+    drafted = read(out)
+    assert drafted.headings[0] == "一、部门（单位）基本情况"
     assert sha(clean_book) == before
+    # a complete workbook leaves no figure to fill in: the only markers are the parts the department writes
+    # (and 填报人, which the random department leaves blank)
+    from xlperf.framework.loader import load_framework
+    from xlperf.framework.report import WriteItem
+
+    spec = load_framework("futian-2021").report
+    assert spec is not None
+    prompts = {"填报人"}
+
+    def walk(sections: list) -> None:  # type: ignore[type-arg]
+        for sec in sections:
+            prompts.update(i.write for i in sec.body if isinstance(i, WriteItem))
+            walk(sec.children)
+
+    walk(spec.sections)
+    markers = set(re.findall(r"【请填写：(.*?)】", drafted.text))
+    assert markers and markers <= prompts, markers - prompts
 
 
 def test_workbook_with_errors_is_refused_and_the_errors_listed(tmp_path: Path) -> None:
