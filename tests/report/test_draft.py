@@ -275,3 +275,20 @@ def test_a_row_template_must_name_columns_of_its_form_table() -> None:
     with pytest.raises(InputError) as info:
         framework_from_text(text.replace("rows_from: targets", "rows_from: goals"), "t.yaml")
     assert "report.tables.targets.rows_from：goals 不是填报表中的表" in str(info.value)
+
+
+def test_every_drafted_figure_is_listed_with_its_name() -> None:
+    """draft_report(figures=[…]) lists each placeholder's (name, text) in document order: what the checker's
+    round trip changes one at a time. The title comes first; the execution table's 总计 row is there."""
+    from xlperf.data.loader import load_data
+    from xlperf.write.report_docx import values_from_data
+
+    fw = load_framework("futian-2021")
+    values, result = values_from_data(fw, load_data(SEED_YAML, fw))
+    figures: list[tuple[str, str]] = []
+    body = draft_report(compile_once(fw), values, result, figures=figures)
+    assert figures[:2] == [("dept_name", "深圳市福田区科技创新局"), ("eval_year", "2021")]
+    assert ("exec_rate_total", "97.65%") in figures and ("total_actual", "79,260.57") in figures
+    text = _words(read(body))
+    assert all(shown in text for _, shown in figures)
+    assert len(figures) > 150

@@ -270,7 +270,8 @@ def _footer_page_number(section: Any) -> None:
     _set_fonts(para.add_run(" —"), "宋体", 14)
 
 
-def _add_pieces(para: Paragraph, pieces: list[Piece], size_pt: float | None = None) -> None:
+def _add_pieces(para: Paragraph, pieces: list[Piece], size_pt: float | None = None,
+                figures: list[tuple[str, str]] | None = None) -> None:
     from docx.enum.text import WD_COLOR_INDEX
 
     for piece in pieces:
@@ -283,6 +284,8 @@ def _add_pieces(para: Paragraph, pieces: list[Piece], size_pt: float | None = No
             run.font.size = Pt(size_pt)
         if piece.missing:
             run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+        elif piece.name is not None and figures is not None:
+            figures.append((piece.name, piece.text))
 
 
 class _Drafter:
@@ -290,7 +293,8 @@ class _Drafter:
 
     def __init__(self, doc: DocxDocument, spec: ReportSpec, values: Mapping[str, object],
                  kinds: Mapping[str, str], labels: Mapping[str, str], fw: Framework,
-                 scores: ScoreResult | None) -> None:
+                 scores: ScoreResult | None, figures: list[tuple[str, str]] | None = None) -> None:
+        self.figures = figures
         self.doc, self.spec, self.values, self.kinds, self.labels = doc, spec, values, kinds, labels
         self.fw, self.scores = fw, scores
         self.tables = {t.id: t for t in spec.tables}
@@ -322,7 +326,7 @@ class _Drafter:
 
         style.font.color.rgb = RGBColor(0, 0, 0)
         _strip_border(style)
-        _add_pieces(para, self.pieces(self.spec.title))
+        _add_pieces(para, self.pieces(self.spec.title), figures=self.figures)
 
     def header(self) -> None:
         for field in self.spec.header:
@@ -331,7 +335,7 @@ class _Drafter:
             pieces = [Piece(f"{field.label}：")]
             if field.value:
                 pieces += self.pieces(field.value)
-            _add_pieces(para, pieces)
+            _add_pieces(para, pieces, figures=self.figures)
 
     def body(self, items: list[BodyItem]) -> None:
         for item in items:
@@ -350,7 +354,7 @@ class _Drafter:
 
         para = self.doc.add_paragraph()
         para.paragraph_format.first_line_indent = Pt(2 * PAGE.body_pt)
-        _add_pieces(para, pieces)
+        _add_pieces(para, pieces, figures=self.figures)
 
     def sections(self, sections: list[Section], depth: int = 1) -> None:
         for n, sec in enumerate(sections, start=1):
@@ -402,7 +406,7 @@ class _Drafter:
         pf.first_line_indent = Pt(0)
         pf.keep_with_next = True
         pf.space_before = Pt(6)
-        _add_pieces(para, title)
+        _add_pieces(para, title, figures=self.figures)
         for run in para.runs:
             _set_fonts(run, "黑体", 14)
         if unit:
@@ -459,7 +463,7 @@ class _Drafter:
                 pf.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             if c == 0 and indent:
                 pf.left_indent = Pt(size * indent)
-            _add_pieces(para, pieces)
+            _add_pieces(para, pieces, figures=self.figures)
             if bold:
                 for run in para.runs:
                     run.font.bold = True
@@ -596,11 +600,13 @@ def _fixed_layout(table: Table, widths: list[float]) -> None:
 
 
 def draft_report(compiled: CompiledFramework, values: Mapping[str, object],
-                 scores: ScoreResult | None = None) -> bytes:
+                 scores: ScoreResult | None = None, *, figures: list[tuple[str, str]] | None = None) -> bytes:
     """The drafted report (.docx bytes) of a framework's ``report:`` for one workbook's values.
 
     ``values`` maps workbook names to their values (as :func:`values_from_data` gives them); ``scores``, when
-    given, supplies the engine's explanation of every point lost for the score table."""
+    given, supplies the engine's explanation of every point lost for the score table. When ``figures`` is a
+    list, every figure drafted from a placeholder is appended to it as (workbook name, text as written), in
+    document order (for round-trip tests: each is a figure the report checker must tie back)."""
     import docx
 
     fw = compiled.fw
@@ -612,7 +618,7 @@ def draft_report(compiled: CompiledFramework, values: Mapping[str, object],
     labels = {name: s.label for name, s in catalog.items()}
     doc = docx.Document()
     _setup(doc)
-    drafter = _Drafter(doc, spec, values, kinds, labels, fw, scores)
+    drafter = _Drafter(doc, spec, values, kinds, labels, fw, scores, figures)
     drafter.title()
     drafter.header()
     drafter.body(spec.preamble)

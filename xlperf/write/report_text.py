@@ -37,6 +37,7 @@ class Piece:
 
     text: str
     missing: bool = False
+    name: str | None = None  # the workbook name a figure was rendered from
 
 
 def missing_marker(what: str) -> str:
@@ -112,7 +113,8 @@ def render(template: str, values: Mapping[str, object], kinds: Mapping[str, str]
             out.append(Piece(template[at:m.start()]))
         name, fmt = canonical(m.group(1)), m.group(2)
         shown = format_value(values.get(name), fmt, kinds.get(name, ""))
-        out.append(Piece(shown) if shown is not None else Piece(missing_marker(labels.get(name, name)), True))
+        out.append(Piece(shown, name=name) if shown is not None
+                   else Piece(missing_marker(labels.get(name, name)), True, name))
         at = m.end()
     if at < len(template):
         out.append(Piece(template[at:]))
