@@ -40,8 +40,8 @@ def test_format_value(value: object, fmt: str | None, kind: str, shown: str | No
 def test_render_marks_a_missing_figure_with_its_label() -> None:
     pieces = render("支出{total_actual:万元}万元，执行率{exec:%}。", {"total_actual": D("79260.57")}, {},
                     {"exec": "部门整体预算执行率"})
-    assert pieces == [Piece("支出"), Piece("79,260.57"), Piece("万元，执行率"),
-                      Piece("【请填写：部门整体预算执行率】", True), Piece("。")]
+    assert pieces == [Piece("支出"), Piece("79,260.57", name="total_actual"), Piece("万元，执行率"),
+                      Piece("【请填写：部门整体预算执行率】", True, "exec"), Piece("。")]
 
 
 def test_tidy_removes_folded_line_breaks_next_to_chinese() -> None:
