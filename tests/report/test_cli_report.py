@@ -120,3 +120,12 @@ def test_unreadable_input(tmp_path: Path) -> None:
     bad.write_bytes(b"not a zip")
     code, _, stderr = xlperf("report", bad, "-o", tmp_path / "x.docx")
     assert code == 2 and "无法读取" in stderr and not (tmp_path / "x.docx").exists()
+
+
+def test_data_file_with_unknown_judgements_is_refused_as_score_refuses_it(tmp_path: Path) -> None:
+    data = tmp_path / "d.yaml"
+    text = (FAMILIES / "jiangbei-2025-data.yaml").read_text(encoding="utf-8")
+    data.write_text(text.replace("  prep_issues: 1\n", "  prep_issues: 1\n  j_nonexistent: 1\n"), encoding="utf-8")
+    code, _, stderr = xlperf("report", data, "-f", FAMILIES / "jiangbei-2025.yaml", "-o", tmp_path / "x.docx")
+    assert code == 2 and "评判答案 j_nonexistent 不是框架 jiangbei-2025 定义的输入" in stderr
+    assert not (tmp_path / "x.docx").exists()

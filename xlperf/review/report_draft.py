@@ -64,8 +64,15 @@ def draft_for(path: Path, framework: str | None = None, *, allow_errors: bool = 
     if path.suffix.lower() in DATA_SUFFIXES:
         from xlperf.api import load_input, resolve_framework
 
+        from xlperf.engine.scoring import check_judgements
+
         data = load_input(path, framework)
         fw = resolve_framework(framework, data.framework)
+        unknown = sorted(set(data.self_scores) - {i.id for i in fw.leaves()})
+        problems = [f"自评得分中有框架 {fw.id} 不存在的指标编号：{', '.join(unknown)}"] if unknown else []
+        problems += check_judgements(fw, data.judgements)
+        if problems:  # as `xlperf score` refuses them
+            raise InputError("\n".join(f"{path}：{p}" for p in problems))
         values, result = values_from_data(fw, data)
         errors: list[Finding] = []
         scores: ScoreResult | None = result
