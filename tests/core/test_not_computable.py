@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import subprocess
 import sys
@@ -59,6 +61,7 @@ def test_division_by_zero_input_is_xp409_at_the_score_cell(tmp_path: Path) -> No
     assert "甲乙比" in hits[0].message and "0 分" in hits[0].message
 
 
+@pytest.mark.subprocess
 def test_the_cli_json_is_complete(tmp_path: Path) -> None:
     fw_path, data_path = _files(tmp_path, "0")
     run = subprocess.run([sys.executable, "-m", "xlperf", "score", str(data_path), "-f", str(fw_path), "--json"],

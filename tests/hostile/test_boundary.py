@@ -83,6 +83,7 @@ def test_expression_error_names_the_measure(tmp_path: Path) -> None:
     assert any(f.code == "XP123" for f in rep.findings)  # checks that need no score still ran
 
 
+@pytest.mark.subprocess
 def test_cli_json_complete_on_internal_failure(tmp_path: Path) -> None:
     fw = _dividing_framework(tmp_path)
     proc = subprocess.run([sys.executable, "-m", "xlperf", "validate", "--json", "--framework", str(fw),

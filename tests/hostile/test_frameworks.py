@@ -38,6 +38,7 @@ def test_reviewer_folder_registers_its_frameworks() -> None:
     assert resolve("demo-region-2023", builtin_registry()) is None
 
 
+@pytest.mark.subprocess
 def test_hostile_ids_open_nothing(tmp_path: Path) -> None:
     """Each id in the 评价框架编号 cell: XP122 at that cell, and (audited in a child) no file of that name opened."""
     sheet, cell = where("fw_id")
@@ -85,6 +86,7 @@ def test_workbook_of_a_reviewer_framework(tmp_path: Path) -> None:
     assert [f.code for f in with_folder.findings] == [f.code for f in with_file.findings]
 
 
+@pytest.mark.subprocess
 def test_cli_with_framework_folder(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "xlperf", "validate", "--json", "--framework", str(FRAMEWORKS),
                            str(EXAMPLE)], capture_output=True, text=True, cwd=REPO, timeout=120,

@@ -100,6 +100,7 @@ def test_validate_paths_batch(bases: dict[str, Path], tmp_path: Path) -> None:
     assert report.exit_code == 2
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("as_json", [True, False], ids=["json", "text"])
 def test_cli_batch(as_json: bool, bases: dict[str, Path], tmp_path: Path) -> None:
     paths = _batch(tmp_path, bases)

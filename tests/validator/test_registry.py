@@ -123,6 +123,7 @@ def test_cli_rule_prints_doc(selector: str) -> None:
     assert "55.23%" in out and "4.79 ÷ 8.67 = 55.25%" in out
 
 
+@pytest.mark.subprocess
 def test_cli_unknown_rule_exit_2_chinese() -> None:
     proc = subprocess.run([sys.executable, "-m", "xlperf", "rule", "XP999"], capture_output=True, text=True,
                           cwd=REPO, timeout=60)
