@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from validator.common import QUIET_SEED, SEED_XLSX, futian
+from validator.common import QUIET_SEED, REPO, SEED_XLSX, futian
 from xlperf.data.values import data_values
 from tests.support.cli import Run, xlperf, xlperf_process
 from tests.support.futian_random import random_department
@@ -34,4 +34,4 @@ def seed(tmp_path: Path) -> Path:
     return Path(shutil.copy(SEED_XLSX, tmp_path / "科创局.xlsx"))
 
 
-__all__ = ["Run", "quiet_book", "seed", "sha256", "xlperf", "xlperf_process"]
+__all__ = ["REPO", "Run", "quiet_book", "seed", "sha256", "xlperf", "xlperf_process"]
