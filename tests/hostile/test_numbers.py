@@ -59,6 +59,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """, cpu_seconds=60)
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_out_of_range_number_is_a_finding_at_its_cell(case: tuple, results: dict[str, dict]) -> None:
     cid, name, _stored, text, range_text = case
