@@ -86,15 +86,14 @@ def test_workbook_of_a_reviewer_framework(tmp_path: Path) -> None:
     assert [f.code for f in with_folder.findings] == [f.code for f in with_file.findings]
 
 
-@pytest.mark.subprocess
 def test_cli_with_framework_folder(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "xlperf", "validate", "--json", "--framework", str(FRAMEWORKS),
-                           str(EXAMPLE)], capture_output=True, text=True, cwd=REPO, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
-    assert "Traceback" not in proc.stderr
-    files = json.loads(proc.stdout)["files"]
+    from tests.support.cli import xlperf
+
+    run = xlperf("validate", "--json", "--framework", FRAMEWORKS, EXAMPLE)
+    assert "Traceback" not in run.err
+    files = json.loads(run.out)["files"]
     assert files[0]["framework"] == "futian-2021" and files[0]["status"] == "invalid"  # the seed's own findings
-    assert proc.returncode == 1
+    assert run.code == 1
 
 
 @pytest.mark.parametrize("bad", ["empty", "duplicate"])
