@@ -171,7 +171,7 @@ def test_wheel_builds_and_installs_into_fresh_venv(tmp_path):
         src,
         ignore=shutil.ignore_patterns(
             ".git", "build", "dist", "*.egg-info", "__pycache__", ".venv", ".pytest_cache",
-            ".hypothesis", "results", "out", "*.whl",
+            ".hypothesis", "results", "out", "*.whl", "node_modules",
         ),
     )
     dist = tmp_path / "dist"

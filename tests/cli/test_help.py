@@ -21,13 +21,13 @@ COMMANDS = [c.name for c in typer.main.get_command(app).commands.values()]  # ty
 def test_commands_in_the_order_a_user_needs_them() -> None:
     run = xlperf("--help", columns=80)
     listed = re.findall(r"(?m)^  ([a-z][a-z-]+)  ", run.out.split("命令：")[1])
-    assert listed[:4] == ["template", "validate", "consolidate", "score"], listed
+    assert listed[:5] == ["template", "validate", "report", "consolidate", "score"], listed
     assert sorted(listed) == sorted(COMMANDS)
 
 
 def test_every_command_module_is_found() -> None:
     names = [m.__name__.rsplit(".", 1)[1] for m in command_modules()]
-    assert names == ["template", "validate", "consolidate", "score", "reference"]
+    assert names == ["template", "validate", "report", "consolidate", "score", "serve", "reference"]
 
 
 @pytest.mark.parametrize("command", ["", *COMMANDS])

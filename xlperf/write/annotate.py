@@ -30,7 +30,7 @@ from xlperf.review.explanations import explanations_from_rows
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
 
 __all__ = ["AnnotateError", "BookSink", "MARKS_SHEET", "OpenpyxlSink", "SEVERITY_COLORS", "annotate_copy",
-           "apply_findings"]
+           "apply_findings", "clear_highlights"]
 
 SEVERITY_COLORS = {Severity.error: "FFC7CE", Severity.warning: "FFEB9C", Severity.info: "D9D2E9"}
 """Distinct from every fill the template uses (inputs, stated figures, computed cells)."""
@@ -150,6 +150,28 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
             text += f"{ORIGINAL_NOTE}{note}"
         sink.set_comment(sheet, cell, text[:30000])
     return len(targets)
+
+
+def clear_highlights(sink: BookSink) -> int:
+    """清除标注 (the WPS button): undo the last run's highlights and notes from its records, as the next
+    run would, and empty the records; 校验结果 and the department's 出错说明 in it stay. Returns the number
+    of cells given back their original fill and note."""
+    stored = sink.read_marks(MARKS_FIRST_ROW - 1 + MARKS_MAX)
+    legacy: list[Mark] = []
+    if sink.has_sheet(RESULT_SHEET):
+        sink.ensure_result_sheet()
+        last = min(sink.result_rows(), FIRST_ROW + RESULT_ROWS_MAX)
+        legacy = _records(sink, (_legacy_row(sink.read_result(row, LEGACY_MARK_COL))
+                                 for row in range(FIRST_ROW, last + 1)))
+        for row in range(FIRST_ROW, last + 1):
+            if sink.read_result(row, LEGACY_MARK_COL) is not None:
+                sink.write_result(row, LEGACY_MARK_COL, None)
+    marks = legacy or _records(sink, (stored or [])[MARKS_FIRST_ROW - 1:])
+    for mark in reversed(marks):
+        _restore(sink, mark)
+    if stored is not None:
+        sink.write_marks([[MARKS_TITLE], list(MARKS_HEADERS)])
+    return len(marks)
 
 
 ORIGINAL_NOTE = "\n——原批注："
