@@ -24,6 +24,10 @@ def bench():
     sys.modules.pop(spec.name, None)
 
 
+# bench/run.py --quick: cold CLI processes, LibreOffice, about 30 s
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess, pytest.mark.libreoffice]
+
+
 @pytest.fixture(scope="module")
 def results(bench, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("bench")

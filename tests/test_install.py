@@ -162,6 +162,8 @@ def _run(cmd, **kwargs):
     return res
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_wheel_builds_and_installs_into_fresh_venv(tmp_path):
     src = tmp_path / "xlperf-src"
     shutil.copytree(
@@ -318,6 +320,7 @@ def _prepare_sys_path_arg(add_workbook: str, workbook: Path, pythonpath: Path) -
     return f"{add_workbook};{workbook};{workbook};;;;{pythonpath}"
 
 
+@pytest.mark.subprocess
 def test_runpython_command_imports_udf_module_and_calls_main(tmp_path):
     """Run the command string of the button the way xlwings' ExecuteWindows
     does (``python -c "import xlwings.utils;xlwings.utils.prepare_sys_path(..);

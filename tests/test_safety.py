@@ -631,6 +631,7 @@ def test_is_fatal() -> None:
     assert is_fatal(iter([err]))
 
 
+@pytest.mark.subprocess
 def test_module_does_not_import_openpyxl() -> None:
     code = "import sys, xlperf.ingest.precheck; sys.exit('openpyxl' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1]).returncode == 0
@@ -760,6 +761,7 @@ def test_make_corpus_reproduces_the_committed_files(tmp_path: Path) -> None:
         assert _fingerprint(path) == _fingerprint(FILES / path.name), path.name
 
 
+@pytest.mark.subprocess
 def test_make_corpus_runs_as_a_script(tmp_path: Path) -> None:
     script = str(CORPUS_DIR / "make_corpus.py")
     result = subprocess.run(

@@ -6,6 +6,8 @@ packages are pinned in the ``test`` extra, so every machine gets the same answer
 
 from __future__ import annotations
 
+import pytest
+
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +15,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_mypy_reports_no_errors() -> None:
     # Bounded: a cold run (no .mypy_cache) takes about a minute.
     res = subprocess.run(

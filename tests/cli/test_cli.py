@@ -215,15 +215,15 @@ def test_batch_summary_line_and_summary_only(quiet_book: Path, tmp_path: Path) -
     assert {p.name: sha256(p) for p in folder.iterdir()} == before
 
 
-def test_fast_path_and_typer_agree_on_new_options(seed: Path, tmp_path: Path) -> None:
-    """``validate`` with plain options skips Typer; --force and --summary mean the same on both paths."""
+def test_option_spellings_mean_the_same(seed: Path, tmp_path: Path) -> None:
+    """``--report X`` and ``--report=X`` (and a trailing ``--``) are one option; --force and --summary hold."""
     out = tmp_path / "r.xlsx"
     out.write_bytes(b"old")
-    fast = run_cli(["validate", "-q", "--summary", seed, "--report", out, "--force"])
+    plain = run_cli(["validate", "-q", "--summary", seed, "--report", out, "--force"])
     out.write_bytes(b"old")
-    typer_path = run_cli(["validate", "-q", "--summary", seed, f"--report={out}", "--force", "--"])
-    assert fast[0] == typer_path[0] == 1
-    assert fast[1] == typer_path[1]
+    other = run_cli(["validate", "-q", "--summary", seed, f"--report={out}", "--force", "--"])
+    assert plain[0] == other[0] == 1
+    assert plain[1] == other[1]
     assert out.read_bytes()[:2] == b"PK"
 
 

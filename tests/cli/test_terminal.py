@@ -91,3 +91,11 @@ def test_findings_wrap_instead_of_being_cut(columns: int) -> None:
     assert "填报为55.23%，按数据计算4.79÷8.67=55.25%" in joined, joined[:2000]
     assert "深圳市福田区科技创新局" in joined
     assert "共1个文件：通过0·仅提示0·有错误1·无法读取0" in joined
+
+
+def test_piped_output_is_80_columns_wide_unless_columns_says_otherwise() -> None:
+    """Issue 19 §8: not a terminal and no COLUMNS → 80 columns (it was 160); COLUMNS is obeyed."""
+    piped = xlperf("validate", "-q", SEED_XLSX)
+    assert max(cell_len(line) for line in piped.out.splitlines()) <= 80
+    wide = xlperf("validate", "-q", SEED_XLSX, columns=200)
+    assert 80 < max(cell_len(line) for line in wide.out.splitlines()) <= 200

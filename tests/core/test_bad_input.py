@@ -278,12 +278,14 @@ def run_module(*args: str) -> subprocess.CompletedProcess[str]:
                           encoding="utf-8", timeout=60)
 
 
+@pytest.mark.subprocess
 def test_subprocess_missing_amount(tmp_path: Path) -> None:
     path = data_file(tmp_path, _del("budget", "public_actual"))
     proc = run_module("score", str(path), "--json")
     assert_clean_error(proc.returncode, proc.stdout, proc.stderr, str(path), "budget.public_actual")
 
 
+@pytest.mark.subprocess
 def test_subprocess_judged_text_answer(tmp_path: Path) -> None:
     path = data_file(tmp_path, lambda d: d["judgements"].update(j_targets_missing="abc"))
     proc = run_module("score", str(path), "--json")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -60,12 +60,13 @@ def test_division_by_zero_input_is_xp409_at_the_score_cell(tmp_path: Path) -> No
 
 
 def test_the_cli_json_is_complete(tmp_path: Path) -> None:
+    from tests.support.cli import xlperf
+
     fw_path, data_path = _files(tmp_path, "0")
-    run = subprocess.run([sys.executable, "-m", "xlperf", "score", str(data_path), "-f", str(fw_path), "--json"],
-                         capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
-    assert "Traceback" not in run.stderr
-    out = json.loads(run.stdout)
+    run = xlperf("score", data_path, "-f", fw_path, "--json")
+    assert run.code == 0, run.err
+    assert "Traceback" not in run.err
+    out = json.loads(run.out)
     assert out["total"]["computed"] in (0, "0", "0.00", 0.0)
 
 

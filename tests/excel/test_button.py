@@ -280,6 +280,7 @@ def test_target_book_and_copy_names() -> None:
     assert xlwings_sink.summary(FileReport(path="p", status="ok"), []).startswith("校验完成：错误 0 条，警告 0 条")
 
 
+@pytest.mark.subprocess
 def test_the_validate_path_never_imports_xlwings() -> None:
     code = ("import sys, xlperf.cli, xlperf.validate, xlperf.addins.excel, xlperf.addins.excel.functions, "
             "xlperf.write.annotate, xlperf.addins.excel.button; assert 'xlwings' not in sys.modules")

@@ -21,6 +21,7 @@ CSV_CASES = [  # (case id, the file's bytes or a device path, words the message 
 ]
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("case", CSV_CASES, ids=[c[0] for c in CSV_CASES])
 @pytest.mark.parametrize("command", ["validate", "consolidate"])
 def test_expected_list_is_a_message(case: tuple, command: str, tmp_path: Path) -> None:
@@ -44,6 +45,7 @@ def test_expected_list_is_a_message(case: tuple, command: str, tmp_path: Path) -
         assert code in (1, 2), err[-500:]
 
 
+@pytest.mark.subprocess
 def test_three_thousand_files(tmp_path: Path) -> None:
     """3,000 files that are not workbooks and one that is: every one reported, bounded time and memory."""
     folder = tmp_path / "收件箱"

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -84,11 +82,12 @@ def test_expression_error_names_the_measure(tmp_path: Path) -> None:
 
 
 def test_cli_json_complete_on_internal_failure(tmp_path: Path) -> None:
+    from tests.support.cli import xlperf
+
     fw = _dividing_framework(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "xlperf", "validate", "--json", "--framework", str(fw),
-                           str(EXAMPLE), str(EXAMPLE)], capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr  # errors found, not a crash
-    files = json.loads(proc.stdout)["files"]
+    run = xlperf("validate", "--json", "--framework", fw, EXAMPLE, EXAMPLE)
+    assert run.code == 1 and "Traceback" not in run.err, run.err  # errors found, not a crash
+    files = json.loads(run.out)["files"]
     assert [f["status"] for f in files] == ["invalid", "invalid"]
     assert all(any(x["code"] == "XP409" for x in f["findings"]) for f in files)
 

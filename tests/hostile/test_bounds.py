@@ -84,6 +84,7 @@ def test_reader_counts_cells_itself(tmp_path: Path) -> None:
 ALL = ["two-sheets", "many-cells", "prefixed-rows", "near-limit", "fifty-mb"]
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("case", ALL + ["corpus:zip_bomb.xlsx", "corpus:million_rows.xlsx", "corpus:xml_bomb.xlsx"])
 def test_time_and_memory_bounded(case: str, big: dict[str, Path]) -> None:
     """Each file in a fresh process limited to 512 MiB of address space and 30 s of CPU: it gets its report."""
@@ -130,6 +131,7 @@ def _many_sheet_entries(path: Path, count: int) -> Path:
     return path
 
 
+@pytest.mark.subprocess
 def test_many_sheets_pointing_to_one_part(tmp_path: Path) -> None:
     """100,000 sheet entries sharing one 4 MiB worksheet part: parsed once, not 100,000 times (CPU-limited)."""
     path = _many_sheet_entries(tmp_path / "entries.xlsx", 100_000)
@@ -174,6 +176,7 @@ def test_too_many_tags_refused(tmp_path: Path) -> None:
     assert [f.code for f in rep.findings] == ["XP114"] and "标记" in rep.findings[0].message
 
 
+@pytest.mark.subprocess
 def test_unknown_elements_do_not_pile_up(tmp_path: Path) -> None:
     """2.9 million elements that are neither rows nor cells, just under the limit: the streaming reader frees
     them as it goes (a parser keeping them would need far more than 512 MiB)."""

@@ -124,6 +124,7 @@ def test_json_data_file(tmp_path: Path) -> None:
     assert "staff.staff_authorized" in str(info.value) and "数字位数过多" in str(info.value)
 
 
+@pytest.mark.subprocess
 def test_a_department_file_in_the_reviewers_framework_folder(tmp_path: Path) -> None:
     """``--framework DIR`` reads every YAML there to find frameworks; a hostile data file among them is a
     Chinese message (it was a ValueError), and a 100 MB one is not read whole."""
@@ -153,6 +154,7 @@ def test_framework_file_with_a_huge_number(tmp_path: Path) -> None:
         load_framework(path)
 
 
+@pytest.mark.subprocess
 def test_merge_key_and_alias_amplification_is_bounded(tmp_path: Path) -> None:
     """A thousand merges of a thousand merges of a thousand keys (16 KB of YAML): bounded CPU and memory."""
     keys = ",".join(f"k{i}: {i}" for i in range(1000))

@@ -55,6 +55,7 @@ EXPECTED = {"fifo": ("XP111", "命名管道"), "socket": ("XP111", "套接字"),
             "missing": ("XP112", "不存在")}
 
 
+@pytest.mark.subprocess
 def test_special_files_in_a_child_that_cannot_block(specials: dict[str, Path]) -> None:
     """In a child process (a FIFO opened for reading would block it forever): one finding per file."""
     code = f"""
@@ -86,6 +87,7 @@ def test_missing_file_is_not_empty_file(tmp_path: Path) -> None:
     assert [f.code for f in validate_file(empty).findings] == ["XP101"]
 
 
+@pytest.mark.subprocess
 def test_folder_batch_reports_every_entry(specials: dict[str, Path], tmp_path: Path) -> None:
     """A folder holding a pipe, a socket and a loop next to a real workbook: each entry named *.xlsx gets a
     report, the real one is validated, exit code 2 (unreadable files), JSON complete, no traceback."""

@@ -38,6 +38,7 @@ def test_reviewer_folder_registers_its_frameworks() -> None:
     assert resolve("demo-region-2023", builtin_registry()) is None
 
 
+@pytest.mark.subprocess
 def test_hostile_ids_open_nothing(tmp_path: Path) -> None:
     """Each id in the 评价框架编号 cell: XP122 at that cell, and (audited in a child) no file of that name opened."""
     sheet, cell = where("fw_id")
@@ -86,13 +87,13 @@ def test_workbook_of_a_reviewer_framework(tmp_path: Path) -> None:
 
 
 def test_cli_with_framework_folder(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "xlperf", "validate", "--json", "--framework", str(FRAMEWORKS),
-                           str(EXAMPLE)], capture_output=True, text=True, cwd=REPO, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
-    assert "Traceback" not in proc.stderr
-    files = json.loads(proc.stdout)["files"]
+    from tests.support.cli import xlperf
+
+    run = xlperf("validate", "--json", "--framework", FRAMEWORKS, EXAMPLE)
+    assert "Traceback" not in run.err
+    files = json.loads(run.out)["files"]
     assert files[0]["framework"] == "futian-2021" and files[0]["status"] == "invalid"  # the seed's own findings
-    assert proc.returncode == 1
+    assert run.code == 1
 
 
 @pytest.mark.parametrize("bad", ["empty", "duplicate"])

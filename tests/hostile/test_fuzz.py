@@ -79,6 +79,8 @@ def test_validate_file_on_mutants(mutants: dict[Path, list[str]]) -> None:
     assert not failures, json.dumps(failures, ensure_ascii=False, indent=1)[:4000]
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_cli_on_mutants(mutants: dict[Path, list[str]]) -> None:
     folder = next(iter(mutants)).parent
     before = {p: sha256(p) for p in mutants}

@@ -31,6 +31,7 @@ def _with_names(path: Path, case: str) -> Path:
     return book.save(path)
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("case", ["one-name-repeated", "distinct-names"])
 def test_local_names_give_few_findings(case: str, tmp_path: Path) -> None:
     path = _with_names(tmp_path / f"{case}.xlsx", case)

@@ -59,6 +59,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """, cpu_seconds=60)
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_out_of_range_number_is_a_finding_at_its_cell(case: tuple, results: dict[str, dict]) -> None:
     cid, name, _stored, text, range_text = case
@@ -73,6 +74,7 @@ def test_out_of_range_number_is_a_finding_at_its_cell(case: tuple, results: dict
     assert text[:10] in at[0]["message"]  # the value is shown (cut when long)
 
 
+@pytest.mark.subprocess
 def test_cli_json_is_complete_and_exit_1(results: dict[str, dict], tmp_path: Path) -> None:
     """Through the CLI: exit 1 (errors found, not an internal failure), complete JSON, no traceback."""
     sheet, cell = where(COUNT)
@@ -121,6 +123,7 @@ def test_spaces_and_invisible_characters(case: tuple, tmp_path: Path) -> None:
         assert at[0].expected is None
 
 
+@pytest.mark.subprocess
 def test_score_refuses_with_the_cell_named(tmp_path: Path) -> None:
     """``xlperf score`` on a workbook with 1E+999999 in a count cell: exit 2, the cell named, no traceback."""
     sheet, cell = where(COUNT)

@@ -110,6 +110,7 @@ def _result_cells(path: Path, tag: str = "c") -> list[etree._Element]:
         return list(etree.fromstring(zf.read(part)).iter(f"{{{M}}}{tag}"))
 
 
+@pytest.mark.subprocess
 def test_a_far_row_does_not_make_a_million_cells(tmp_path: Path) -> None:
     """One cell at row 100,002 of 校验结果: the copy holds about as many cells as the example's own copy."""
     far = Xlsx(EXAMPLE).set(RESULT, "L100002", "x").save(tmp_path / "far.xlsx")

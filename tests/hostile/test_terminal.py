@@ -10,12 +10,11 @@ shows ``gpj.xlsx`` reversed (also in the 退回修改 files named after the unit
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.cli import xlperf
 
 from .helpers import EXAMPLE, REPO, Xlsx, where
 
@@ -26,10 +25,9 @@ NAMES = ["b\n共 9 个文件：通过 9 · 仅提示 0 · 有错误 0 · 无法�
 
 
 def _run(*args: object) -> tuple[int, str, str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONIOENCODING="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "xlperf", *map(str, args)], capture_output=True, cwd=REPO,
-                          env=env, timeout=600)
-    return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
+    """In this process: what xlperf writes to stdout and stderr is what a terminal would receive."""
+    run = xlperf(*args)
+    return run.code, run.out, run.err
 
 
 def _folder(tmp_path: Path) -> Path:

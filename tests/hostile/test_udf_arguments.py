@@ -9,6 +9,8 @@ folder; decided on the text, before any file access (audited with an audit hook 
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import subprocess
@@ -22,6 +24,7 @@ HOSTILE = ["/proc/self/environ", "/etc/passwd.yaml", "\\\\\\\\evil.example\\\\sh
            f"{DEMO_DIR}/../../../etc/x.yaml", "../x.yaml", "C:\\\\Windows\\\\win.ini"]
 
 
+@pytest.mark.subprocess
 def test_paths_in_a_formula_open_nothing(tmp_path: Path) -> None:
     code = f"""
 import json, os, sys

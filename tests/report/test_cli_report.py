@@ -1,4 +1,4 @@
-"""``xlperf report`` as a user runs it (a fresh process): a clean workbook is drafted, one with errors is
+"""``xlperf report`` as a user runs it (the app in this process): a clean workbook is drafted, one with errors is
 refused with each error's sheet!cell unless --allow-errors, outputs are never an input and never replaced
 without --force, a data file is accepted like ``score`` accepts it."""
 
@@ -8,8 +8,6 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,11 +16,11 @@ from report.common import FAMILIES, REPO, SEED_XLSX, SEED_YAML, read
 
 
 def xlperf(*args: object) -> tuple[int, str, str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONIOENCODING="utf-8")
-    env.pop("XLPERF_DEBUG", None)
-    proc = subprocess.run([sys.executable, "-m", "xlperf", *map(str, args)], capture_output=True, cwd=REPO, env=env,
-                          timeout=300)
-    return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
+    """``xlperf ARGS`` in this process (tests/support/cli.py)."""
+    from tests.support.cli import xlperf as run
+
+    result = run(*args)
+    return result.code, result.out, result.err
 
 
 def sha(path: Path) -> str:

@@ -67,7 +67,9 @@ def test_exit_0_with_warnings_only(warnings_only: Path) -> None:
     assert "XP121" in out
 
 
+@pytest.mark.subprocess
 def test_exit_1_seed_example() -> None:
+    """End to end: ``python -m xlperf`` in a fresh process."""
     proc = subprocess.run([sys.executable, "-m", "xlperf", "validate", str(SEED_XLSX)], capture_output=True,
                           text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 1
@@ -288,12 +290,11 @@ def test_report_workbook(bases: dict[str, Path], seed_copy: Path, tmp_path: Path
 def test_annotate_onto_the_submitted_file_is_refused(seed_copy: Path) -> None:
     """Overwriting the submission is refused with a Chinese message (a user error: exit 2, no traceback)."""
     before = sha256(seed_copy)
-    proc = subprocess.run([sys.executable, "-m", "xlperf", "validate", "-q", str(seed_copy), "--annotate",
-                           str(seed_copy)], capture_output=True, text=True, cwd=REPO, timeout=120)
+    code, out, err = run_cli(["validate", "-q", seed_copy, "--annotate", seed_copy])
     assert sha256(seed_copy) == before
-    assert "Traceback" not in proc.stderr + proc.stdout
-    assert proc.returncode == 2
-    assert HAN.search(proc.stderr)
+    assert "Traceback" not in err + out
+    assert code == 2
+    assert HAN.search(err)
 
 
 @pytest.mark.parametrize("case", ["annotate-two-files", "empty-folder", "bad-workers"])
@@ -305,13 +306,11 @@ def test_usage_errors_exit_2_without_traceback(case: str, bases: dict[str, Path]
         "empty-folder": [tmp_path / "空文件夹"],
         "bad-workers": ["--workers", "两个", bases["seed"]],
     }[case]
-    proc = subprocess.run([sys.executable, "-m", "xlperf", "validate", *map(str, args)], capture_output=True,
-                          text=True, cwd=REPO, timeout=120)
-    assert "Traceback" not in proc.stderr + proc.stdout
-    assert proc.returncode == 2
-    assert proc.stderr.strip()
-    if case != "bad-workers":
-        assert HAN.search(proc.stderr)
+    code, out, err = run_cli(["validate", *args])
+    assert "Traceback" not in err + out
+    assert code == 2
+    assert err.strip()
+    assert HAN.search(err)
     assert not (tmp_path / "a.xlsx").exists()
 
 
@@ -409,8 +408,7 @@ def test_report_detail_sheet_links_point_at_own_rows(bases: dict[str, Path], see
 
 def test_unknown_selector_is_refused(seed_copy: Path) -> None:
     """--select with a code that does not exist would silently run no check and pass a file with 8 errors."""
-    proc = subprocess.run([sys.executable, "-m", "xlperf", "validate", "-q", str(seed_copy), "--select", "XP399"],
-                          capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert "Traceback" not in proc.stderr + proc.stdout
-    assert proc.returncode == 2
-    assert "XP399" in proc.stderr and HAN.search(proc.stderr)
+    code, out, err = run_cli(["validate", "-q", seed_copy, "--select", "XP399"])
+    assert "Traceback" not in err + out
+    assert code == 2
+    assert "XP399" in err and HAN.search(err)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -17,7 +15,7 @@ import pytest
 from xlperf.findings import Severity
 from xlperf.validate import validate_file, validate_paths
 
-from .common import CORPUS, REPO, pairs
+from .common import CORPUS, pairs
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 MiB = 1024 * 1024
@@ -102,17 +100,18 @@ def test_validate_paths_batch(bases: dict[str, Path], tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("as_json", [True, False], ids=["json", "text"])
 def test_cli_batch(as_json: bool, bases: dict[str, Path], tmp_path: Path) -> None:
+    from tests.support.cli import xlperf
+
     paths = _batch(tmp_path, bases)
-    cmd = [sys.executable, "-m", "xlperf", "validate", "-q", *(["--json"] if as_json else []), *map(str, paths)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stdout + proc.stderr
+    run = xlperf("validate", "-q", *(["--json"] if as_json else []), *paths)
+    assert run.code == 2
+    assert "Traceback" not in run.out + run.err
     if not as_json:
         for p in paths:
-            assert p.name in proc.stdout
-        assert "无法读取" in proc.stdout
+            assert p.name in run.out
+        assert "无法读取" in run.out
         return
-    files = json.loads(proc.stdout)["files"]
+    files = json.loads(run.out)["files"]
     assert [Path(f["path"]).name for f in files] == [p.name for p in paths]
     assert files[-1]["status"] == "ok" and files[-1]["findings"] == []  # the batch went on after the bad files
     assert {f["status"] for f in files[:-1]} == {"error"}

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -13,7 +11,7 @@ from xlperf.checks.registry import CHECKS, REDIRECTS, by_code, resolve
 from xlperf.findings import Severity
 from xlperf.ingest import precheck as safety
 
-from .common import GOLDEN, REPO, run_cli
+from .common import GOLDEN, run_cli
 
 CODE = re.compile(r"^XP\d{3}$")
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -124,9 +122,10 @@ def test_cli_rule_prints_doc(selector: str) -> None:
 
 
 def test_cli_unknown_rule_exit_2_chinese() -> None:
-    proc = subprocess.run([sys.executable, "-m", "xlperf", "rule", "XP999"], capture_output=True, text=True,
-                          cwd=REPO, timeout=60)
-    assert proc.returncode == 2
-    assert "XP999" in proc.stderr and HAN.search(proc.stderr)
-    assert "Traceback" not in proc.stderr + proc.stdout
-    assert proc.stdout == ""
+    from tests.support.cli import xlperf
+
+    run = xlperf("rule", "XP999")
+    assert run.code == 2
+    assert "XP999" in run.err and HAN.search(run.err)
+    assert "Traceback" not in run.err + run.out
+    assert run.out == ""

@@ -216,6 +216,7 @@ def test_ambiguous_forms_stop_with_the_cell_named(case: Typed, good: Path, tmp_p
     assert run.out == ""
 
 
+@pytest.mark.subprocess
 def test_ambiguous_cell_in_a_real_process(good: Path, tmp_path: Path, fw: Framework) -> None:
     """The installed command, not only the in-process entry point: exit 2, the cell, no traceback."""
     sheet, cell = _where(fw, "reception_actual")

@@ -162,6 +162,7 @@ def test_libreoffice_saved_workbook_reads_back_unchanged(case_id: str, recalcula
     assert not report.findings, [f"{f.code} {f.location} {f.message}" for f in report.findings]
 
 
+@pytest.mark.subprocess
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("case_id", ["seed-example", SHIPPED_EXAMPLE])
 def test_xlperf_score_of_libreoffice_saved_example_matches_data_file(case_id: str,

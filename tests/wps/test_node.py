@@ -5,6 +5,8 @@ The expected workbook state comes from ``xlperf validate --annotate`` on the sam
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import shutil
@@ -75,6 +77,7 @@ def _expected(fresh: Path, annotated: Path) -> dict[str, Any]:
     }
 
 
+@pytest.mark.subprocess
 def test_node_tests_drive_the_buttons_against_a_real_service(tmp_path: Path) -> None:
     node = _tool("node")
     wb = load_workbook(SEED_XLSX)

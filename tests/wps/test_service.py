@@ -23,6 +23,9 @@ import pytest
 from validator.common import REPO, SEED_XLSX
 from xlperf.addins.service import ServiceConfig, XlperfServer, make_server
 
+# the service validates each file in a child Python process (bounded in time and memory)
+pytestmark = pytest.mark.subprocess
+
 TOKEN = "t" * 43
 
 

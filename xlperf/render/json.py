@@ -10,8 +10,10 @@ An indicator is ``{"id", "name"}`` or null, whatever form the check recorded.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -92,11 +94,19 @@ class BatchIssueJSON(_Model):
     files: list[str]
 
 
+class SkippedJSON(_Model):
+    """A file of a folder that was not validated, and why."""
+
+    path: str
+    reason: str
+
+
 class ReportJSON(_Model):
     """The output of ``xlperf validate --json``."""
 
     files: list[FileJSON]
     batch: list[BatchIssueJSON] = Field(default_factory=list, description="批次检查（多个文件时）")
+    skipped: list[SkippedJSON] = Field(default_factory=list, description="文件夹中未校验的文件及原因")
 
 
 def report_schema() -> dict[str, Any]:
@@ -240,8 +250,12 @@ def file_dict(rep: FileReport, framework: str | None = None) -> dict[str, Any]:
     return file_model(rep, framework).model_dump(mode="json")
 
 
-def report_dict(report: Report, framework: str | None = None, batch: list[Any] | None = None) -> dict[str, Any]:
-    """``batch``: the batch's problems (:class:`~xlperf.review.batch.BatchIssue`), when checked."""
+def report_dict(report: Report, framework: str | None = None, batch: list[Any] | None = None, *,
+                skipped: Mapping[Path, str] | None = None) -> dict[str, Any]:
+    """``batch``: the batch's problems (:class:`~xlperf.review.batch.BatchIssue`), when checked; ``skipped``:
+    the files of a folder that were not validated, with the reason."""
     issues = [BatchIssueJSON(kind=i.kind, unit=i.unit, message=i.message, files=[shown_path(f) for f in i.files])
               for i in batch or []]
-    return ReportJSON(files=[file_model(f, framework) for f in report.files], batch=issues).model_dump(mode="json")
+    left = [SkippedJSON(path=shown_path(p), reason=why) for p, why in (skipped or {}).items()]
+    return ReportJSON(files=[file_model(f, framework) for f in report.files], batch=issues,
+                      skipped=left).model_dump(mode="json")

@@ -3,7 +3,7 @@
 Everything a submitted file or a data file supplies (paths, department names, sheet names, messages
 quoting cell text) is passed to rich as :class:`rich.text.Text`, never as markup, and bounded in
 length: ``科技局[/]`` prints as typed and a 9 MB name prints as 200 characters. Columns fold long text
-onto the next line instead of cutting it with “…”, at 80 columns as at 160.
+onto the next line instead of cutting it with “…”, at 80 columns as at 200.
 """
 
 from __future__ import annotations
@@ -46,10 +46,11 @@ def _fmt(value: Decimal | None) -> str:
 
 
 def _console() -> Console:
-    """Piped output is 160 columns wide (rich would assume 80), unless COLUMNS says otherwise."""
+    """The terminal's width; piped output is 80 columns wide unless COLUMNS says otherwise (rich alone would
+    take the width of a terminal on stdin or stderr)."""
     console = Console(highlight=False, emoji=False)
     if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
-        console = Console(width=160, highlight=False, emoji=False)
+        console = Console(width=80, highlight=False, emoji=False)
     return console
 
 
