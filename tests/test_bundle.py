@@ -73,6 +73,7 @@ def _closure(root: Path, pin: str, wheels: list[Path], version: str) -> set[str]
 
 
 @pytest.mark.slow
+@pytest.mark.subprocess
 @pytest.mark.network
 def test_offline_bundle_resolves_for_every_accepted_python(tmp_path: Path) -> None:
     bb = _load()
