@@ -302,11 +302,16 @@ def validate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条")] = False,
     expected: Annotated[Optional[Path], typer.Option("--expected", help="应报单位名单（CSV：单位编码,单位名称），"
                                                      "列出未报送和不在名单中的单位", metavar="units.csv")] = None,
+    report_text: Annotated[Optional[list[Path]], typer.Option(
+        "--report-text", help="同时核对绩效自评报告（.docx 或有文字层的 PDF）；文件夹中的报告按文件名或单位编码与工作簿配对",
+        metavar="报告.docx|文件夹")] = None,
+    show_untied: Annotated[bool, typer.Option("--show-untied", help="列出报告中未能与工作簿对应的数字")] = False,
 ) -> None:
     """校验提交的工作簿：合计、预算与支出、比率、自评得分与规则是否一致。退出码 0 无错误，1 有错误，2 有文件无法读取、输出未能写出或参数有误，3 内部错误。"""
     try:
         code = _run_validate(paths, framework, as_json, report, annotate, workers, select, ignore, quiet, _echo,
-                             force=force, summary=summary, expected=expected)
+                             force=force, summary=summary, expected=expected, report_text=report_text,
+                             show_untied=show_untied)
     except _UsageError as exc:
         raise typer.BadParameter(str(exc)) from None
     raise typer.Exit(code)
@@ -347,7 +352,8 @@ def _skipped_names(skipped: list[Path]) -> str:
 def _run_validate(paths: list[Path], framework: str | None, as_json: bool, report: Path | None,
                   annotate: Path | None, workers: int, select: str | None, ignore: str | None, quiet: bool,
                   echo: Callable[[str], None], *, force: bool = False, summary: bool = False,
-                  expected: Path | None = None) -> int:
+                  expected: Path | None = None, report_text: list[Path] | None = None,
+                  show_untied: bool = False) -> int:
     """The body of ``xlperf validate`` (shared by the Typer command and the fast path): the exit code.
 
     Outputs are checked before any file is read (never an input, never each other, existing ones only
@@ -383,6 +389,11 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
         from xlperf.review.batch import read_expected
 
         units_expected = read_expected(expected)
+    reports = None
+    if report_text:
+        from xlperf.reporttext.pairing import report_requests
+
+        reports = report_requests(files, report_text, show_untied)
     show_progress = not quiet and len(files) > 1
     if show_progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -393,9 +404,9 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
                       transient=True, console=Console(stderr=True)) as bar:
             task = bar.add_task("validate", total=len(files))
             result = validate_paths(files, fw_ref, workers=workers, select=sel, ignore=ign,
-                                    progress=lambda _: bar.advance(task))
+                                    progress=lambda _: bar.advance(task), reports=reports)
     else:
-        result = validate_paths(files, fw_ref, workers=workers, select=sel, ignore=ign)
+        result = validate_paths(files, fw_ref, workers=workers, select=sel, ignore=ign, reports=reports)
     problems: list[str] = []
     written: list[str] = []
     if report is not None:

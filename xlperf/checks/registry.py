@@ -19,6 +19,7 @@ from xlperf.checks.structure import (FormulaAltered, FrameworkMismatch, Framewor
                         LocalNameShadows, MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook,
                         YearMismatch)
 from xlperf.checks.internal import CheckError
+from xlperf.checks.reporttext import REPORT_CHECKS
 
 __all__ = ["CHECKS", "REDIRECTS", "by_code", "resolve"]
 
@@ -33,7 +34,7 @@ CHECKS: tuple[type[Check], ...] = (
     FormulaInInput, NumberStoredAsText, FormulaWithoutResult, NumberOutOfRange, ValueOutOfBounds,
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
-    JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered,
+    JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered, *REPORT_CHECKS,
 )
 
 REDIRECTS: dict[str, str] = {

@@ -1,0 +1,206 @@
+"""The text lexicon of a framework: which words in a report name which workbook figure.
+
+Built once per compiled framework from what the framework already says — the labels of its inputs, derived
+and stated figures (“<subject> <measure>”), its measures and indicator names — plus its ``report.lexicon``
+(the region's own synonyms, explicit terms, untracked phrases). A framework without ``report:`` still gets
+the generated aliases and the common vocabulary below.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from xlperf.framework.form import PRIOR_PREFIX
+from xlperf.framework.models import Framework
+from xlperf.framework.report import Lexicon
+from xlperf.plan.names import NameSpec
+from xlperf.reporttext.extract import canon
+
+__all__ = ["COMMON_MEASURES", "Entry", "LexiconIndex", "build_index"]
+
+# The vocabulary of Chinese budget documents (财政部 预决算 terms), shared by every region: groups of words
+# that name the same measure. A framework's report.lexicon.measures adds its region's own words.
+COMMON_MEASURES: tuple[tuple[str, ...], ...] = (
+    ("年初预算", "年初预算数", "年初数", "预算安排", "年初预算安排", "年初部门预算"),
+    ("调整后年度预算总指标", "调整后指标", "调整后年度总指标", "调整预算数", "调整预算", "调整后预算",
+     "年度预算总指标", "预算总指标", "总指标", "调整后预算数"),
+    ("年度总支出", "实际支出", "实际支出数", "支出数", "决算数", "实际金额", "实际采购金额", "实际支付", "执行数",
+     "年末决算数", "支出决算"),
+    ("预算数", "预算", "预算安排数", "预算金额", "预算总额", "计划金额", "采购计划金额", "预算(计划)金额"),
+    ("累计已支付金额", "已支付金额", "累计支付金额", "支付金额", "累计支付"),
+    ("预算执行率", "执行率"),
+    ("控制率",),
+    ("数量", "个数", "总数", "人数", "件数"),
+    ("账面原值", "原值"),
+    ("账面净值", "净值"),
+    ("计算得分", "得分"),
+    ("自评得分", "得分", "自评分"),
+    ("分值", "参考分值", "满分", "标准分值"),
+)
+COMMON_SUBJECTS: dict[str, tuple[str, ...]] = {
+    "总计": ("部门整体", "整体", "全部", "部门"),
+    "部门整体": ("总计", "整体", "部门"),
+}
+SELF_REFERENCES = ("我局", "我单位", "本单位", "本部门", "我部门", "我委", "我办", "本局", "该局", "我院", "我中心")
+"""How a report names its own department: a figure with only this as subject is the department's total."""
+WHOLE = "总计"
+COMMON_TERMS: dict[str, str] = {"自评总分": "self_total", "自评总体得分": "self_total", "自评得分为": "self_total",
+                                "总得分": "self_total", "自评总得分": "self_total"}
+QUARTERS = {"一季度": ("第一季度", "1季度", "Q1", "一季度"), "二季度": ("第二季度", "2季度", "Q2", "二季度"),
+            "三季度": ("第三季度", "3季度", "Q3", "三季度"), "四季度": ("第四季度", "4季度", "Q4", "四季度")}
+_STRIP = re.compile(r"^(报告正文[:：]|报告中)|[(（](填报|报告正文|计划|含[^)）]*|不含[^)）]*|[^)）]*[+＋][^)）]*)[)）]|填报$")
+_TOTAL_SUFFIX = re.compile(r"(小计|合计|总额|总计)$")
+KINDS = {"money": "money", "rate": "rate", "count": "count", "points": "points"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One workbook figure the text may quote."""
+
+    name: str
+    label: str
+    kind: str
+    subjects: tuple[str, ...]
+    measures: tuple[str, ...]  # empty: the subject alone names the figure
+    role: str
+    prior: bool = False
+    expr: str | None = None  # a stated figure: what the workbook says it must be
+    points_of: str | None = None  # an indicator's points (分值)
+    rank: int = 0  # ties: lower first (a report's score table quotes self-scores before computed ones)
+
+
+@dataclass
+class LexiconIndex:
+    entries: list[Entry]
+    by_subject: dict[str, list[Entry]]
+    subject_aliases: list[str]  # longest first
+    terms: list[tuple[str, str]]  # (canon phrase, name), longest first
+    untracked: list[tuple[str, str]]
+    measure_vocab: frozenset[str]
+    names: dict[str, Entry] = field(default_factory=dict)
+    aliases_by_kind: dict[str, list[str]] = field(default_factory=dict)  # subject aliases naming that kind
+
+
+def _clean(label: str) -> str:
+    return canon(_STRIP.sub("", label.strip()))
+
+
+def _measure_group(measure: str, extra: dict[str, list[str]]) -> tuple[str, ...]:
+    out = {measure}
+    base = _TOTAL_SUFFIX.sub("", measure) or measure
+    out.add(base)
+    for group in COMMON_MEASURES:
+        if base in group or any(base.endswith(w) and len(w) >= 3 for w in group):
+            out.update(group)
+    for key, words in extra.items():
+        if canon(key) in (measure, base):
+            out.update(canon(w) for w in words)
+    if base.startswith("累计"):
+        out.add(base[2:])
+    return tuple(sorted((w for w in out if w), key=len, reverse=True))
+
+
+def _split(label: str, vocab: set[str]) -> tuple[str, str]:
+    """“<subject> <measure>” → (subject, measure); a label without a space is split at the longest
+    measure word it ends with, a quarter label at its quarter."""
+    raw = _STRIP.sub("", label.strip())
+    if " " in raw.strip():
+        subject, measure = raw.strip().split(" ", 1)
+        return canon(subject), canon(measure)
+    text = canon(raw)
+    for quarter in QUARTERS:
+        if text.startswith(quarter):
+            return quarter, text[len(quarter):].lstrip("末")
+    for word in sorted(vocab, key=len, reverse=True):
+        if text.endswith(word) and len(text) > len(word):
+            return text[: -len(word)], word
+    return text, ""
+
+
+def _subject_aliases(subject: str, extra: dict[str, list[str]]) -> tuple[str, ...]:
+    out = {subject}
+    if subject in QUARTERS:
+        out.update(QUARTERS[subject])
+    bare = re.sub(r"\([^)]*\)", "", subject)
+    if len(bare) >= 2:
+        out.add(bare)
+    for suffix in ("经费", "费", "支出"):
+        if subject.endswith(suffix) and len(subject) - len(suffix) >= 2:
+            out.add(subject[: -len(suffix)])
+            break
+    if subject.endswith("费") and not subject.endswith("经费"):
+        out.add(subject[:-1] + "经费")
+    if subject.endswith("经费"):
+        out.add(subject[:-2] + "支出")
+    out.update(COMMON_SUBJECTS.get(subject, ()))
+    for key, words in extra.items():
+        if canon(key) == subject:
+            out.update(canon(w) for w in words)
+    return tuple(sorted(out, key=len, reverse=True))
+
+
+def _vocab(specs: list[NameSpec], lexicon: Lexicon) -> set[str]:
+    vocab = {w for group in COMMON_MEASURES for w in group}
+    for spec in specs:
+        raw = _STRIP.sub("", spec.label.strip())
+        if " " in raw.strip():
+            vocab.add(canon(raw.strip().split(" ", 1)[1]))
+    vocab.update(canon(k) for k in lexicon.measures)
+    return {w for w in vocab if len(w) >= 2}
+
+
+def _useful(spec: NameSpec, catalog: dict[str, NameSpec]) -> bool:
+    if spec.kind not in KINDS or spec.role in ("judged", "reason", "const", "column"):
+        return False
+    if spec.role == "stated":
+        if not spec.expr or spec.expr.strip() in catalog:  # no truth, or the input itself is an entry
+            return False
+        return not any(n in catalog and catalog[n].role == "stated" for n in re.findall(r"[A-Za-z_]\w*", spec.expr))
+    return True
+
+
+def build_index(fw: Framework, catalog: dict[str, NameSpec]) -> LexiconIndex:
+    """The index of one framework (built once: CompiledFramework.derived)."""
+    lexicon = fw.report.lexicon if fw.report is not None else Lexicon()
+    specs = [s for s in catalog.values() if _useful(s, catalog)]
+    vocab = _vocab(specs, lexicon)
+    entries: list[Entry] = []
+    for spec in specs:
+        prior = spec.name.startswith(PRIOR_PREFIX) and spec.prior_of is not None
+        label = spec.label[3:] if prior and spec.label.startswith("上年 ") else spec.label
+        subject, measure = _split(label, vocab)
+        if spec.role in ("score", "self") and spec.indicator:
+            subject, measure = canon(_indicator_name(fw, spec.indicator)), ("计算得分" if spec.role == "score" else "自评得分")
+        if not subject:
+            continue
+        rank = {"self": 0, "score": 1, "stated": 4}.get(spec.role, 2)
+        entries.append(Entry(spec.name, spec.label, KINDS[spec.kind], _subject_aliases(subject, lexicon.subjects),
+                             _measure_group(measure, lexicon.measures) if measure else (), spec.role, prior,
+                             spec.expr if spec.role == "stated" else None, rank=rank))
+    for ind in fw.walk():
+        entries.append(Entry(f"points_{ind.id}", f"{ind.name} 分值", "points", (canon(ind.name),),
+                             _measure_group("分值", {}), "points", points_of=ind.id, rank=3))
+    by_subject: dict[str, list[Entry]] = {}
+    for entry in entries:
+        for alias in entry.subjects:
+            by_subject.setdefault(alias, []).append(entry)
+    for self_ref in SELF_REFERENCES:
+        whole = [e for e in entries if WHOLE in e.subjects or "部门整体" in e.subjects]
+        if whole:
+            by_subject.setdefault(self_ref, []).extend(whole)
+    terms = {canon(k): v for k, v in COMMON_TERMS.items()}
+    terms.update({canon(t.phrase): t.name for t in lexicon.terms})
+    names = {e.name: e for e in entries}
+    terms_l = sorted(((p, n) for p, n in terms.items() if n in names or n in catalog), key=lambda t: -len(t[0]))
+    by_kind = {kind: sorted((a for a, es in by_subject.items() if any(e.kind == kind for e in es)), key=len,
+                            reverse=True) for kind in KINDS}
+    return LexiconIndex(entries, by_subject, sorted(by_subject, key=len, reverse=True), terms_l,
+                        [(canon(u.phrase), u.reason) for u in lexicon.untracked], frozenset(vocab), names, by_kind)
+
+
+def _indicator_name(fw: Framework, ind_id: str) -> str:
+    for ind in fw.walk():
+        if ind.id == ind_id:
+            return ind.name
+    return ind_id
