@@ -214,7 +214,8 @@ def _tie_all(figures: list[Figure], index: LexiconIndex, book: Workbook, out: An
             subject = ties[0][0].subjects[0] if ties[0][0].subjects else None
             found = _rightmost_subject(fig.context, index, fig.kind, self_names)
             subject = found or carry
-        previous = (*here, subject)
+        if subject is not None or previous[:2] != here:
+            previous = (*here, subject)  # the sentence's subject stays until another is named
         values = [(best, same, book.value(best)) for best, same in ties]
         values = [v for v in values if v[2] is not None]
         if not values:
