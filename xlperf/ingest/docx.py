@@ -59,13 +59,20 @@ _CONVERT = "请在 Word 或 WPS 中打开，“另存为”Word 文档（.docx�
 
 
 def _as_report_message(label: str, issue: pc.FileIssue) -> str:
-    if issue.code in ("XP103", "XP109") and "Word" not in issue.message or issue.code == "XP103":
+    """The pre-check's message said of a report: Word for Excel, .docx for .xlsx (the file's name untouched)."""
+    if "不是 Word 文档" in issue.message:
+        return "报告" + issue.message
+    if issue.code in ("XP103", "XP109"):
         return f"报告“{label}”是旧版 Word 97-2003（.doc）或 WPS 文字（.wps）格式，无法读取。{_CONVERT}。"
     if issue.code == "XP104":
         return f"报告“{label}”设置了打开密码（已加密），无法读取。请取消密码后另存为 .docx 重新提交。"
-    text = issue.message.replace("Excel 工作簿", "Word 文档").replace("工作簿", "文档").replace("工作表", "文档")
-    text = text.replace(".xlsx", ".docx").replace("xlsx", "docx").replace("Excel", "Word")
-    return "报告" + text if not text.startswith("报告") else text
+    quoted = f"“{label}”"
+    head, sep, tail = issue.message.partition(quoted)
+    if not sep:
+        head, tail = "", issue.message
+    tail = tail.replace("Excel 工作簿", "Word 文档").replace("工作簿", "文档").replace("工作表", "文档")
+    tail = tail.replace(".xlsx", ".docx").replace("xlsx", "docx").replace("Excel", "Word")
+    return "报告" + head + sep + tail
 
 
 class _DocxPrecheck(pc._Precheck):

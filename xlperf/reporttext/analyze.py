@@ -177,9 +177,12 @@ def analyze(doc: ReportDocument, index: LexiconIndex, book: Workbook) -> Analysi
     figures, views = extract_all(doc)
     _tie_all(figures, index, book, out, _self_names(doc, book))
     _year_labels(figures, index, book, out)
+    by_block: dict[int, list[Figure]] = {}
+    for fig in figures:
+        by_block.setdefault(fig.block, []).append(fig)
     for block_no, block in enumerate(doc.blocks):
         if isinstance(block, Paragraph):
-            mine = [f for f in figures if f.block == block_no]
+            mine = by_block.get(block_no, [])
             _parts(block, mine, out)
             _growth(block, mine, out)
             _count_lists(block, out)
