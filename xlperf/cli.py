@@ -487,6 +487,9 @@ def _run_consolidate(paths: list[Path], output: Path, framework: str | None, exp
     if skipped:
         _echo(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告、汇总或标注副本（{_skipped_names(skipped)}）")
     fw_ref = str(framework) if framework else None
+    from xlperf.reporttext.pairing import reports_beside
+
+    reports = reports_beside(paths, files)
     if not quiet and len(files) > 1:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -494,9 +497,10 @@ def _run_consolidate(paths: list[Path], output: Path, framework: str | None, exp
         with Progress(TextColumn("汇总中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       transient=True, console=Console(stderr=True)) as bar:
             task = bar.add_task("consolidate", total=len(files))
-            units = consolidate_paths(files, fw_ref, workers=workers, progress=lambda _: bar.advance(task))
+            units = consolidate_paths(files, fw_ref, workers=workers, progress=lambda _: bar.advance(task),
+                                      reports=reports)
     else:
-        units = consolidate_paths(files, fw_ref, workers=workers)
+        units = consolidate_paths(files, fw_ref, workers=workers, reports=reports)
     cons = build(units, fw_ref, units_expected)
     problems: list[str] = []
     try:

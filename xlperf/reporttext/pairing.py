@@ -6,10 +6,10 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["REPORT_SUFFIXES", "collect_reports", "pair_by_code", "pair_reports", "report_requests", "stem_key"]
+__all__ = ["REPORT_SUFFIXES", "collect_reports", "pair_by_code", "pair_reports", "report_requests", "reports_beside", "stem_key"]
 
 REPORT_SUFFIXES = {".docx", ".docm", ".pdf", ".doc", ".wps"}
-_NOISE = re.compile(r"(部门整体支出)?(绩效)?(自评|评价)?(报告|工作簿|表|模板)|绩效自评|[\s_\-—－·.()（）【】\[\]]")
+_NOISE = re.compile(r"部门整体支出|整体支出|绩效|自评|评价|报告|工作簿|自评表|模板|[\s_\-—－·.()（）【】\[\]]")
 
 
 def stem_key(path: Path) -> str:
@@ -67,3 +67,11 @@ def report_requests(workbooks: Sequence[Path], sources: Sequence[Path], show_unt
     candidates = tuple(map(str, rest)) if len(rest) <= MAX_CANDIDATES else ()
     return {str(wb): ReportRequest(str(paired[str(wb)]) if str(wb) in paired else None,
                                    () if str(wb) in paired else candidates, show_untied) for wb in workbooks}
+
+
+def reports_beside(sources: Sequence[Path], workbooks: Sequence[Path]) -> dict[str, object] | None:
+    """``consolidate``: the reports in the folders given (and beside each workbook named), paired with the
+    workbooks; None when the batch holds no report at all (nothing is checked, no 未收到 column)."""
+    folders = {p for p in sources if p.is_dir()} | {wb.parent for wb in workbooks}
+    found = [r for r in collect_reports(sorted(folders)) if r.suffix.lower() in REPORT_SUFFIXES]
+    return report_requests(workbooks, sorted(set(found))) if found else None
