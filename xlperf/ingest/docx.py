@@ -246,13 +246,14 @@ class _Reader:
 
 def _parse(data: bytes, limits: ReportLimits) -> ReportDocument:
     reader = _Reader(limits)
-    events = etree.iterparse(io.BytesIO(data), events=("start", "end"), resolve_entities=False, no_network=True,
-                             load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True)
+    events = etree.iterparse(io.BytesIO(data), events=("start", "end"), tag=[f"{W}{t}" for t in ("p", "tbl", "tr", "tc")],
+                             resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                             remove_comments=True, remove_pis=True)
     try:
         for event, el in events:
-            tag = el.tag[len(W):] if isinstance(el.tag, str) and el.tag.startswith(W) else ""
+            tag = el.tag[len(W):]
             if event == "start":
-                if tag in ("tbl", "tr", "tc"):
+                if tag != "p":
                     reader.start(tag, el)
                 continue
             if tag == "p":

@@ -83,25 +83,23 @@ _PREFIX_OK = re.compile(r"^((\d{4}年(度)?)|年末|年初|截至|截止|至|到
 
 
 def _rightmost_subject(context: str, index: LexiconIndex, kind: str | None = None,
-                       self_names: tuple[str, ...] = ()) -> str | None:
-    """The subject named nearest before the figure; in a paragraph only when nothing but filler words (a
-    year, 我局, 其中 …) stands before it in the clause (被处置固定资产 is not 固定资产)."""
-    best: tuple[int, int, str] | None = None
-    aliases = index.aliases_by_kind.get(kind, index.subject_aliases) if kind else index.subject_aliases
-    for alias in aliases:
-        pos = context.rfind(alias)
-        if pos < 0:
-            continue
+                       self_names: tuple[str, ...] | None = ()) -> str | None:
+    """The subject named nearest before the figure; in a paragraph (``self_names`` given) only when nothing but
+    filler words (a year, 我局, 其中 …) stands before it in the clause (被处置固定资产 is not 固定资产)."""
+    pattern = index.reversed_patterns.get(kind or "")
+    if pattern is None:
+        return None
+    backwards = context[::-1]
+    for m in pattern.finditer(backwards):
+        alias = m.group(0)[::-1]
         if self_names is not None and "|" not in context:
-            prefix = context[:pos]
+            prefix = context[: len(context) - m.end()]
             for name in (*self_names, *SELF_REFERENCES):
                 prefix = prefix.replace(name, "")
             if not _PREFIX_OK.match(prefix):
                 continue
-        key = (pos + len(alias), len(alias), alias)
-        if best is None or key[:2] > best[:2]:
-            best = key
-    return best[2] if best else None
+        return alias
+    return None
 
 
 def _measure_score(entry: Entry, context: str) -> int:

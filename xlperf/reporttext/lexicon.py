@@ -81,6 +81,10 @@ class LexiconIndex:
     measure_vocab: frozenset[str]
     names: dict[str, Entry] = field(default_factory=dict)
     aliases_by_kind: dict[str, list[str]] = field(default_factory=dict)  # subject aliases naming that kind
+    reversed_patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    """Per kind (and "" for all), one alternation of the reversed aliases, longest first: searched over the
+    reversed context, its first match is the alias ending nearest the figure (one regex pass, not one
+    rfind per alias)."""
 
 
 def _clean(label: str) -> str:
@@ -196,8 +200,17 @@ def build_index(fw: Framework, catalog: dict[str, NameSpec]) -> LexiconIndex:
     terms_l = sorted(((p, n) for p, n in terms.items() if n in names or n in catalog), key=lambda t: -len(t[0]))
     by_kind = {kind: sorted((a for a, es in by_subject.items() if any(e.kind == kind for e in es)), key=len,
                             reverse=True) for kind in KINDS}
-    return LexiconIndex(entries, by_subject, sorted(by_subject, key=len, reverse=True), terms_l,
-                        [(canon(u.phrase), u.reason) for u in lexicon.untracked], frozenset(vocab), names, by_kind)
+    everything = sorted(by_subject, key=len, reverse=True)
+    patterns = {kind: _reversed_pattern(aliases) for kind, aliases in {**by_kind, "": everything}.items()}
+    return LexiconIndex(entries, by_subject, everything, terms_l,
+                        [(canon(u.phrase), u.reason) for u in lexicon.untracked], frozenset(vocab), names, by_kind,
+                        patterns)
+
+
+def _reversed_pattern(aliases: list[str]) -> re.Pattern[str]:
+    if not aliases:
+        return re.compile(r"(?!x)x")
+    return re.compile("|".join(re.escape(a[::-1]) for a in sorted(aliases, key=len, reverse=True)))
 
 
 def _indicator_name(fw: Framework, ind_id: str) -> str:

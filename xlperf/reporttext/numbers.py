@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 __all__ = ["CN_NUMERAL", "cn_to_int", "normalize", "parse_decimal"]
 
+_WIDE = re.compile("[０-９．，％\u3000\xa0]")
 _FULL = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 
 
@@ -14,6 +15,8 @@ def normalize(text: str) -> str:
     """Full-width digits, point, comma and percent → ASCII; ',' between digit groups kept (read later).
 
     The length is unchanged, so positions in the normalized text are positions in the original."""
+    if not _WIDE.search(text):
+        return text  # the common case, without building a new string
     return text.translate(_FULL).replace("\u3000", " ").replace("\xa0", " ")
 
 
