@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -104,6 +105,24 @@ def _decimals(number: str) -> int:
     return len(number.split(".", 1)[1]) if "." in number else 0
 
 
+_CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_BREAK) + "]")
+_SENTENCE_RE = re.compile("[" + re.escape(SENTENCE_BREAK) + "]")
+
+
+class _Breaks:
+    """Clause and sentence boundaries of one paragraph, found once (bisect per figure, not a scan)."""
+
+    def __init__(self, text: str) -> None:
+        self.clause = [m.start() for m in _CLAUSE_RE.finditer(text)]
+        self.sentence = [m.start() for m in _SENTENCE_RE.finditer(text)]
+        self.full_stops = [i for i, ch in enumerate(text) if ch == "。"]
+
+    @staticmethod
+    def before(marks: list[int], pos: int) -> int:
+        i = bisect.bisect_left(marks, pos)
+        return marks[i - 1] + 1 if i else 0
+
+
 def _clause_start(text: str, pos: int) -> int:
     return max((text.rfind(ch, 0, pos) for ch in CLAUSE_BREAK), default=-1) + 1
 
@@ -156,17 +175,18 @@ def _figure(text: str, par: Paragraph, block: int, start: int, end: int, value: 
 
 def _contexts(text: str, figures: list[Figure]) -> None:
     prev_end = 0
+    breaks = _Breaks(text)
     for fig in figures:
-        cstart = _clause_start(text, fig.start)
+        cstart = breaks.before(breaks.clause, fig.start)
         clause = text[cstart:fig.start]
         fig.clause = clause
         fig.context = canon(text[max(cstart, prev_end if fig.kind != "year" else 0):fig.start])
-        fig.year_label, fig.prior = _year_label(text[max(0, _sentence_start(text, fig.start)):fig.start]
+        fig.year_label, fig.prior = _year_label(text[breaks.before(breaks.sentence, fig.start):fig.start]
                                                 if not _YEAR.search(clause) else clause)
         if _PRIOR.search(clause):
             fig.prior = True
         fig.growth = bool(_GROWTH.search(text[max(0, fig.start - 6):fig.start]))
-        fig.sentence_no = text.count("。", 0, fig.start)
+        fig.sentence_no = bisect.bisect_left(breaks.full_stops, fig.start)
         if fig.kind != "year":
             prev_end = fig.end
 

@@ -7,17 +7,19 @@ from decimal import Decimal, InvalidOperation
 
 __all__ = ["CN_NUMERAL", "cn_to_int", "normalize", "parse_decimal"]
 
-_WIDE = re.compile("[０-９．，％\u3000\xa0]")
-_FULL = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
+_WIDE = re.compile("[０-９．％\u3000\xa0]|(?<=\\d)，(?=\\d)")
+_FULL = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
+_DIGIT_COMMA = re.compile("(?<=\\d)，(?=\\d)")
 
 
 def normalize(text: str) -> str:
-    """Full-width digits, point, comma and percent → ASCII; ',' between digit groups kept (read later).
+    """Full-width digits, point and percent → ASCII, a full-width comma between digits → ','.
 
     The length is unchanged, so positions in the normalized text are positions in the original."""
     if not _WIDE.search(text):
         return text  # the common case, without building a new string
-    return text.translate(_FULL).replace("\u3000", " ").replace("\xa0", " ")
+    text = text.translate(_FULL).replace("\u3000", " ").replace("\xa0", " ")
+    return _DIGIT_COMMA.sub(",", text)
 
 
 MAX_DIGITS = 20
