@@ -404,9 +404,9 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
                       transient=True, console=Console(stderr=True)) as bar:
             task = bar.add_task("validate", total=len(files))
             result = validate_paths(files, fw_ref, workers=workers, select=sel, ignore=ign,
-                                    progress=lambda _: bar.advance(task), reports=reports)
+                                    progress=lambda _: bar.advance(task), report_texts=reports)
     else:
-        result = validate_paths(files, fw_ref, workers=workers, select=sel, ignore=ign, reports=reports)
+        result = validate_paths(files, fw_ref, workers=workers, select=sel, ignore=ign, report_texts=reports)
     problems: list[str] = []
     written: list[str] = []
     if report is not None:

@@ -316,11 +316,11 @@ def _job(args: Job) -> FileReport:
 def validate_paths(paths: Sequence[Path], framework: str | None = None, *, workers: int = 1,
                    select: Sequence[str] | None = None, ignore: Sequence[str] | None = None,
                    progress: Callable[[FileReport], None] | None = None,
-                   reports: dict[str, ReportRequest] | None = None) -> Report:
-    """Validate many files; with workers > 1 in separate processes (a crash stays in its file). ``reports``:
+                   report_texts: dict[str, ReportRequest] | None = None) -> Report:
+    """Validate many files; with workers > 1 in separate processes (a crash stays in its file). ``report_texts``:
     for each workbook path, the 绩效自评报告 to check beside it."""
     jobs: list[Job] = [(str(p), framework, tuple(select) if select else None, tuple(ignore) if ignore else None,
-                        (reports or {}).get(str(p))) for p in paths]
+                        (report_texts or {}).get(str(p))) for p in paths]
     reports: list[FileReport] = []
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:

@@ -251,7 +251,7 @@ def _parse(data: bytes, limits: ReportLimits) -> ReportDocument:
                              remove_comments=True, remove_pis=True)
     try:
         for event, el in events:
-            tag = el.tag[len(W):]
+            tag = str(el.tag)[len(W):]
             if event == "start":
                 if tag != "p":
                     reader.start(tag, el)
@@ -275,6 +275,6 @@ def _parse(data: bytes, limits: ReportLimits) -> ReportDocument:
 def _free(el: etree._Element) -> None:
     el.clear(keep_tail=False)
     parent = el.getparent()
-    if parent is not None and el.tag.endswith("}p") and parent.tag.endswith("}body"):
+    if parent is not None and str(el.tag).endswith("}p") and str(parent.tag).endswith("}body"):
         while el.getprevious() is not None:
             del parent[0]

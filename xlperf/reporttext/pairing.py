@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from xlperf.validate import ReportRequest
 
 __all__ = ["REPORT_SUFFIXES", "collect_reports", "pair_by_code", "pair_reports", "report_requests", "reports_beside", "stem_key"]
 
@@ -57,7 +61,8 @@ MAX_CANDIDATES = 500
 """Unpaired reports handed to each workbook's job to pair by its 单位编码 (beyond: by file name only)."""
 
 
-def report_requests(workbooks: Sequence[Path], sources: Sequence[Path], show_untied: bool = False) -> dict[str, object]:
+def report_requests(workbooks: Sequence[Path], sources: Sequence[Path],
+                    show_untied: bool = False) -> dict[str, ReportRequest]:
     """For each workbook, the report to check beside it (``validate --report-text``): the file given (one
     workbook), else paired by file name, else by the 单位编码 the workbook holds (found while reading it)."""
     from xlperf.validate import ReportRequest
@@ -69,7 +74,7 @@ def report_requests(workbooks: Sequence[Path], sources: Sequence[Path], show_unt
                                    () if str(wb) in paired else candidates, show_untied) for wb in workbooks}
 
 
-def reports_beside(sources: Sequence[Path], workbooks: Sequence[Path]) -> dict[str, object] | None:
+def reports_beside(sources: Sequence[Path], workbooks: Sequence[Path]) -> dict[str, ReportRequest] | None:
     """``consolidate``: the reports in the folders given (and beside each workbook named), paired with the
     workbooks; None when the batch holds no report at all (nothing is checked, no 未收到 column)."""
     folders = {p for p in sources if p.is_dir()} | {wb.parent for wb in workbooks}
