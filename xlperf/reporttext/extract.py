@@ -12,7 +12,7 @@ from xlperf.reporttext.numbers import CN_NUMERAL, cn_to_int, normalize, parse_de
 
 __all__ = ["Figure", "Where", "extract_paragraph", "extract_table", "extract_all", "canon", "sentence_around"]
 
-COUNT_WORDS = "个|人次|人|项|家|次|辆|台|件|套|名|场|所|条|篇|批|户|处|只|本|部"
+COUNT_WORDS = "个|人次|人|项|家|次|辆|台|件|套|名|场|所|条|篇|批|户|处|只"
 _NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 FIGURE = re.compile(
     rf"(?<![\d.,A-Za-z]){_NUM}\s*(?:(亿元|万元|元|%|分)|(万|千|亿)?\s*(余|多)?\s*({COUNT_WORDS})|(年))")
@@ -22,7 +22,9 @@ _GROWTH = re.compile(r"(增加|减少|增长|下降|上升|降低|提高|减幅|
 _PRIOR = re.compile(r"上年|上一年|去年|上年度|同期")
 _CMP_YEAR = re.compile(r"(比|较|与|同比|对比)\s*(\d{4})\s*年(度)?")
 _YEAR = re.compile(r"(?<!\d)(\d{4})\s*年")
-_OPERATOR = set("*×/÷=＝+")
+_OPERATOR = set("*×/÷=＝+<>≤≥＜＞")
+_THRESHOLD_AFTER = re.compile(r"^\s*(以上|以下|以内|及以上|及以下|（含）|\(含\))")
+_FORMULA_IN_CLAUSE = re.compile(r"[*×/÷=＝<>≤≥＜＞]|低于|高于|不超过|不低于|超过|达到.{0,4}的")
 CLAUSE_BREAK = "，。；：！？,;:、（）()\n"
 SENTENCE_BREAK = "。；！？\n"
 
@@ -168,7 +170,8 @@ def _figure(text: str, par: Paragraph, block: int, start: int, end: int, value: 
     where = Where(par.section, par.number, sentence_around(par.text, start, end))
     before = text[max(0, start - 3):start].rstrip()
     after = text[end:end + 2].lstrip()
-    formula = bool(before and before[-1] in _OPERATOR) or bool(after and after[0] in _OPERATOR)
+    formula = (bool(before and before[-1] in _OPERATOR) or bool(after and after[0] in _OPERATOR)
+               or bool(_THRESHOLD_AFTER.match(text[end:end + 6])))
     return Figure(value * scale if kind != "count" else value, kind, unit, shown, decimals, scale, where,
                   approx=approx, formula=formula, start=start, end=end, block=block)
 
@@ -180,6 +183,8 @@ def _contexts(text: str, figures: list[Figure]) -> None:
         cstart = breaks.before(breaks.clause, fig.start)
         clause = text[cstart:fig.start]
         fig.clause = clause
+        if _FORMULA_IN_CLAUSE.search(clause):
+            fig.formula = True  # a threshold or a formula of a scoring rule (＜90%, 支出/指标×25%), not a quote
         fig.context = canon(text[max(cstart, prev_end if fig.kind != "year" else 0):fig.start])
         fig.year_label, fig.prior = _year_label(text[breaks.before(breaks.sentence, fig.start):fig.start]
                                                 if not _YEAR.search(clause) else clause)
