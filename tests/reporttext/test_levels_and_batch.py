@@ -95,3 +95,16 @@ def test_validate_folder_and_consolidate(seed_docx: Path, tmp_path: Path) -> Non
     text = [c for n in notices for row in load_workbook(n).active.iter_rows(values_only=True) for c in row
             if isinstance(c, str)]
     assert any("报告写“7.30”" in t for t in text) and "表3第2行第2列" in text
+
+
+def test_show_untied_and_terminal(seed_docx: Path) -> None:
+    from tests.validator.common import run_cli
+
+    code, stdout, _err = run_cli(["validate", str(EXAMPLE), "--report-text", str(seed_docx), "--json",
+                                  "--select", "XP5", "--show-untied"])
+    info = json.loads(stdout)["files"][0]["report_text"]
+    assert code == 1 and info["status"] == "checked"
+    assert info["figures"] == info["tied"] + info["untied"] and len(info["untied_list"]) == info["untied"] > 0
+    assert any("203家" in line for line in info["untied_list"])  # 帮助203家企业…: no workbook figure
+    code, stdout, _err = run_cli(["validate", str(EXAMPLE), "--report-text", str(seed_docx), "--select", "XP5"])
+    assert f"引用数字 {info['figures']} 个，与工作簿对应 {info['tied']} 个" in stdout and "XP508" in stdout

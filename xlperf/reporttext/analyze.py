@@ -350,7 +350,7 @@ def _growth(par: Paragraph, figures: list[Figure], out: Analysis) -> None:
 
 _CN = "一二两三四五六七八九十"
 _LIST_BEFORE = re.compile(rf"((?:“[^“”。]{{1,30}}”、)+“[^“”。]{{1,30}}”|“[^“”。]{{2,60}}”)\s*([{_CN}\d]{{1,3}})\s*(个|项|家|条|类|方面)")
-_LIST_AFTER = re.compile(rf"(?:共|共计|包括|分别是|即)\s*([{_CN}\d]{{1,3}})\s*(个|项|家|条|类|方面)[^。；:：]{{0,12}}[:：]([^。；]{{2,200}})")
+_LIST_AFTER = re.compile(rf"(?:共|共计|包括|分别是|即|有)[^\d{_CN}。；，]{{0,3}}?([{_CN}\d]{{1,3}})\s*(个|项|家|条|类|方面)[^。；:：]{{0,12}}[:：]([^。；]{{2,200}})")
 
 
 def _items(listed: str) -> list[str]:
@@ -506,7 +506,7 @@ def _placeholders(doc: ReportDocument, out: Analysis) -> None:
             break
 
 
-_UNIT_LINE = re.compile(r"^(部门|单位)(名称)?[（(]?(公章|盖章)?[)）]?\s*[:：]\s*(\S.{0,60})$")
+_UNIT_LINE = re.compile(r"^(部门|单位)(?:(名称)[（(]?(公章|盖章)?[)）]?|[（(](公章|盖章)[)）])\s*[:：]\s*(\S.{0,60})$")
 _TITLE_YEAR = re.compile(r"(\d{4})\s*年度?.{0,30}(绩效自评报告|自评报告|绩效评价报告)")
 
 
@@ -517,11 +517,11 @@ def _identity(doc: ReportDocument, book: Workbook, out: Analysis) -> None:
     for par in head:
         m = _UNIT_LINE.match(normalize(par.text).strip())
         if m and name:
-            written = canon(m.group(4))
+            written = canon(m.group(5))
             if written and name not in written and written not in name:
                 out.notes.append(TextNote("identity", Where("", par.number, par.text[:80]),
-                                          f"报告所写单位为“{m.group(4).strip()[:40]}”，与工作簿的“{book.dept_name}”不同",
-                                          found=m.group(4).strip()[:40], expected=book.dept_name))
+                                          f"报告所写单位为“{m.group(5).strip()[:40]}”，与工作簿的“{book.dept_name}”不同",
+                                          found=m.group(5).strip()[:40], expected=book.dept_name))
         t = _TITLE_YEAR.search(normalize(par.text))
         if t and book.eval_year and int(t.group(1)) != book.eval_year:
             out.notes.append(TextNote("identity", Where("", par.number, par.text[:80]),
