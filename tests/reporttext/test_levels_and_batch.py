@@ -108,3 +108,29 @@ def test_show_untied_and_terminal(seed_docx: Path) -> None:
     assert any("203家" in line for line in info["untied_list"])  # 帮助203家企业…: no workbook figure
     code, stdout, _err = run_cli(["validate", str(EXAMPLE), "--report-text", str(seed_docx), "--select", "XP5"])
     assert f"引用数字 {info['figures']} 个，与工作簿对应 {info['tied']} 个" in stdout and "XP508" in stdout
+
+
+OUTLINE = """\
+extends: futian-2021
+id: futian-2021
+version: "1.0"
+report:
+  title: "{dept_name}{eval_year:年}年度部门整体支出绩效自评报告"
+  sections:
+    - heading: 部门（单位）基本情况
+    - heading: 主要履职绩效分析
+    - heading: 存在问题和整改措施
+    - heading: 评价指标评分情况
+"""
+
+
+def test_report_in_another_outline(seed_docx: Path, tmp_path: Path) -> None:
+    fw = tmp_path / "futian-2021.yaml"
+    fw.write_text(OUTLINE, encoding="utf-8")
+    # the seed's headings: 一、部门（单位）基本情况 / 二、部门（单位）主要履职绩效分析 / 三、总体评价和整改措施 /
+    # 四、部门整体支出绩效评价指标评分情况: three of the four prescribed
+    rep, _ = validate_with_context(EXAMPLE, str(fw), select=["XP509"], report_text=seed_docx)
+    assert rep.findings == []
+    other = write_docx(["一、部门单位概况", "正文。", "二、绩效实现情况", "正文。"], tmp_path / "other.docx")
+    rep, _ = validate_with_context(EXAMPLE, str(fw), select=["XP509"], report_text=other)
+    assert [(f.code, f.found, f.expected) for f in rep.findings] == [("XP509", 0, 4)]

@@ -40,6 +40,7 @@ class Workbook:
     locate: Callable[[str], str | None]
     eval_year: int | None
     dept_name: str | None
+    headings: tuple[str, ...] = ()  # the top-level headings the framework's report: prescribes, in order
 
 
 @dataclass
@@ -188,6 +189,7 @@ def analyze(doc: ReportDocument, index: LexiconIndex, book: Workbook) -> Analysi
         _table_totals(view, out)
     _placeholders(doc, out)
     _identity(doc, book, out)
+    _outline(doc, book, out)
     return out
 
 
@@ -508,6 +510,26 @@ def _placeholders(doc: ReportDocument, out: Analysis) -> None:
 
 _UNIT_LINE = re.compile(r"^(部门|单位)(?:(名称)[（(]?(公章|盖章)?[)）]?|[（(](公章|盖章)[)）])\s*[:：]\s*(\S.{0,60})$")
 _TITLE_YEAR = re.compile(r"(\d{4})\s*年度?.{0,30}(绩效自评报告|自评报告|绩效评价报告)")
+
+
+_NUMBERING = re.compile(r"^\s*([一二三四五六七八九十]{1,3}\s*[、．.]|[（(][一二三四五六七八九十]{1,3}[)）]|\d{1,2}\s*[、．.])\s*")
+
+
+def _outline(doc: ReportDocument, book: Workbook, out: Analysis) -> None:
+    """A report in another outline than the framework prescribes (another region's or year's template): fewer
+    than half of the prescribed top-level headings found among the report's."""
+    if len(book.headings) < 2:
+        return
+    from xlperf.reporttext.document import heading_level
+
+    found = [canon(_NUMBERING.sub("", p.text)) for p in doc.paragraphs if heading_level(p.text) == 1]
+    wanted = [canon(_NUMBERING.sub("", h)) for h in book.headings]
+    hits = sum(1 for w in wanted if any(w in f or f in w for f in found if f))
+    if hits * 2 < len(wanted):
+        listed = "、".join(book.headings[:6])
+        out.notes.append(TextNote("identity", None, f"报告的一级标题与评价框架规定的提纲不符（应为：{listed}），"
+                                  f"只找到其中 {hits} 个：可能使用了其他地区或年度的报告模板",
+                                  found=hits, expected=len(wanted)))
 
 
 def _identity(doc: ReportDocument, book: Workbook, out: Analysis) -> None:

@@ -62,8 +62,10 @@ def workbook_view(ctx: CheckContext) -> Workbook:
     year_name, dept_name = form.role("year"), form.role("department")
     year = ctx.values.get(year_name) if year_name else None
     dept = ctx.values.get(dept_name) if dept_name else None
+    spec = ctx.read.framework.report
+    headings = tuple(s.heading for s in spec.sections) if spec is not None else ()
     return Workbook(value, locate, int(year) if isinstance(year, int | float | Decimal) and not isinstance(year, bool)
-                    else None, dept if isinstance(dept, str) else None)
+                    else None, dept if isinstance(dept, str) else None, headings)
 
 
 def check_report(path: Path, ctx: CheckContext) -> Analysis:
