@@ -55,7 +55,7 @@ def _tied(ctx: CheckContext, paragraphs: list[str]) -> tuple[list[str | None], l
     figures, _ = extract_all(doc)
     book = workbook_view(ctx)
     probe = engine.Analysis()
-    engine._tie_all(figures, index_for(ctx), book, probe, engine._self_names(doc, book))
+    engine._tie_all(figures, index_for(ctx), book, probe, engine._self_names(doc, book), doc)
     return [f.tied for f in figures], [n.kind for n in analyze(doc, index_for(ctx), book).notes]
 
 

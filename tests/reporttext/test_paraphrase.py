@@ -1,7 +1,7 @@
 """The same facts as the seed workbook holds, worded otherwise (other synonyms, other order): still tied,
 and nothing reported. The sentences were written for this test, not taken from the seed.
 
-Of the 28 figures below, 27 tie to the workbook name written beside them; the other one (None in EXPECTED:
+Of the 30 figures below, 29 tie to the workbook name written beside them; the other one (None in EXPECTED:
 a saving, 节约3.88万元, which the workbook has no figure for) cannot, and is not reported either.
 """
 
@@ -25,6 +25,7 @@ PARAGRAPHS = [
     "二、自评结论",
     "我局自评总分94.94分。",
     "日常公用经费控制率63.86%（决算数25.00万元）。",
+    "一季度、二季度执行率分别为62.56%、82.02%。",
 ]
 
 # every figure in order: the workbook name it must tie to, or None with why it cannot
@@ -41,6 +42,7 @@ EXPECTED: list[tuple[str, str | None]] = [
     ("186.13万元", "fa_original"), ("108.67万元", "fa_net"), ("265件", "fa_count"),
     ("94.94分", "self_total"), ("63.86%", "public_rate"),
     ("25.00万元", "public_actual"),  # in brackets after the rate: the sentence's subject carries
+    ("62.56%", "exec_q1"), ("82.02%", "exec_q2"),  # 分别为: in the order of the subjects listed
 ]
 
 
@@ -54,7 +56,7 @@ def test_paraphrases_tie_and_report_nothing(example_ctx: CheckContext) -> None:
     assert out.notes == [], [(n.kind, n.detail) for n in out.notes]
     figures, _ = extract_all(doc)
     probe = engine.Analysis()
-    engine._tie_all(figures, index_for(example_ctx), book, probe, engine._self_names(doc, book))
+    engine._tie_all(figures, index_for(example_ctx), book, probe, engine._self_names(doc, book), doc)
     got = [(f.text, f.tied) for f in figures if f.kind != "year"]
     print(f"paraphrases: {sum(1 for _, n in got if n)} of {len(got)} figures tied")
     assert got == EXPECTED

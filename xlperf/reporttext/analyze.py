@@ -117,6 +117,9 @@ def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[s
         return []
     if fig.where.table:
         return _tie_table(fig, index)
+    if "respectively" in fig.extra:  # A、B、C分别为x、y、z: the subject is the list's item at its place
+        picked = _pick(fig.extra["respectively"], fig, fig.extra.get("measure_context", ""), index)
+        return [picked] if picked else []
     context = fig.context
     for phrase, name in index.terms:
         entry = index.names.get(name)
@@ -174,7 +177,7 @@ def _tie_table(fig: Figure, index: LexiconIndex) -> list[Tie]:
 def analyze(doc: ReportDocument, index: LexiconIndex, book: Workbook) -> Analysis:
     out = Analysis()
     figures, views = extract_all(doc)
-    _tie_all(figures, index, book, out, _self_names(doc, book))
+    _tie_all(figures, index, book, out, _self_names(doc, book), doc)
     _year_labels(figures, index, book, out)
     by_block: dict[int, list[Figure]] = {}
     for fig in figures:
@@ -201,8 +204,42 @@ def _self_names(doc: ReportDocument, book: Workbook) -> tuple[str, ...]:
     return tuple(sorted((n for n in names if n), key=len, reverse=True))
 
 
+_RESPECTIVELY = re.compile(r"分别(为|是|达到|达|占)")
+_SERIES = {"各季度": ("一季度", "二季度", "三季度", "四季度"), "四个季度": ("一季度", "二季度", "三季度", "四季度")}
+
+
+def _respectively(doc: ReportDocument, figures: list[Figure], index: LexiconIndex) -> None:
+    """“A、B和C分别为x、y、z” (or 各季度…分别为): the k-th figure after 分别 belongs to the k-th subject before it."""
+    by_block: dict[int, list[Figure]] = {}
+    for fig in figures:
+        if not fig.where.table and fig.kind not in ("year", "number"):
+            by_block.setdefault(fig.block, []).append(fig)
+    for block_no, figs in by_block.items():
+        block = doc.blocks[block_no]
+        if not isinstance(block, Paragraph):
+            continue
+        text = normalize(block.text)
+        for m in _RESPECTIVELY.finditer(text):
+            start = max(text.rfind(ch, 0, m.start()) for ch in "，。；：") + 1
+            head = canon(text[start:m.start()])
+            subjects = next((list(v) for k, v in _SERIES.items() if k in head), None)
+            if subjects is None:
+                items = [canon(i) for i in re.split(r"[、和及与]", text[start:m.start()]) if i.strip()]
+                subjects = [next((a for a in index.subject_aliases if a in i), "") for i in items]
+            run = [f for f in figs if f.start >= m.end()]
+            run = [f for i, f in enumerate(run) if i < len(subjects)
+                   and (i == 0 or text[run[i - 1].end:f.start].strip() in ("、", "，", "和", "及", ","))]
+            if len(run) != len(subjects) or not all(subjects):
+                continue
+            for fig, subject in zip(run, subjects):
+                fig.extra["respectively"] = subject
+                fig.extra["measure_context"] = head
+
+
 def _tie_all(figures: list[Figure], index: LexiconIndex, book: Workbook, out: Analysis,
-             self_names: tuple[str, ...]) -> None:
+             self_names: tuple[str, ...], doc: ReportDocument | None = None) -> None:
+    if doc is not None:
+        _respectively(doc, figures, index)
     reported: set[tuple[str, Decimal]] = set()
     previous: tuple[int, int, str | None] = (-1, -1, None)  # (block, sentence, subject of the figure before)
     for fig in figures:
