@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from xlperf.reporttext.document import Paragraph, ReportDocument
 from xlperf.reporttext.extract import Figure, TableView, Where, canon, extract_all, sentence_around
-from xlperf.reporttext.lexicon import SELF_REFERENCES, Entry, LexiconIndex
+from xlperf.reporttext.lexicon import Entry, LexiconIndex, vocabulary
 from xlperf.reporttext.numbers import normalize
 
 __all__ = ["Analysis", "TextNote", "Workbook", "agrees", "analyze"]
@@ -38,8 +38,8 @@ class Workbook:
 
     value: Callable[[Entry], Decimal | None]
     locate: Callable[[str], str | None]
-    eval_year: int | None
-    dept_name: str | None
+    year: int | None  # the evaluation year
+    unit_name: str | None  # the department's name as the workbook gives it
     headings: tuple[str, ...] = ()  # the top-level headings the framework's report: prescribes, in order
 
 
@@ -77,8 +77,6 @@ def agrees(fig: Figure, truth: Decimal) -> bool:
 # Tying ---------------------------------------------------------------------------------------------------------
 
 
-COUNT_MEASURES = frozenset({"数量", "个数", "总数", "人数", "件数"})
-"""A count's measure word is usually left out (固定资产265件): an entry measured by one of these ties without it."""
 _PREFIX_OK = re.compile(r"^((\d{4}年(度)?)|年末|年初|截至|截止|至|到|其中|包括|实际|全年|本年|当年|上年|去年|上年度|的|在|"
                         r"对|为|是|和|及|与|、|\||全局|部门|整体|各|共|本)*$")
 
@@ -95,7 +93,7 @@ def _rightmost_subject(context: str, index: LexiconIndex, kind: str | None = Non
         alias = m.group(0)[::-1]
         if self_names is not None and "|" not in context:
             prefix = context[: len(context) - m.end()]
-            for name in (*self_names, *SELF_REFERENCES):
+            for name in (*self_names, *vocabulary().self_references):
                 prefix = prefix.replace(name, "")
             if not _PREFIX_OK.match(prefix):
                 continue
@@ -144,7 +142,7 @@ def _pick(subject: str, fig: Figure, context: str, index: LexiconIndex) -> Tie |
     if best_score > 0:
         pool = [e for s, e in scored if s == best_score]
     else:
-        pool = [e for e in same if not e.measures or (fig.kind == "count" and COUNT_MEASURES & set(e.measures))]
+        pool = [e for e in same if not e.measures or (fig.kind == "count" and vocabulary().count_measures & set(e.measures))]
     if not pool:
         return None
     pool.sort(key=lambda e: e.rank)
@@ -164,7 +162,7 @@ def _tie_table(fig: Figure, index: LexiconIndex) -> list[Tie]:
         return []
     local = label + "|" + header
     leftover = local.replace("|", "")
-    for word in sorted((*subjects, *index.measure_vocab, *SELF_REFERENCES), key=len, reverse=True):
+    for word in sorted((*subjects, *index.measure_vocab, *vocabulary().self_references), key=len, reverse=True):
         leftover = leftover.replace(word, "")
     context = local + ("|" + caption if not leftover else "")
     out = [p for s in subjects if (p := _pick(s, fig, context, index)) is not None]
@@ -198,14 +196,13 @@ def analyze(doc: ReportDocument, index: LexiconIndex, book: Workbook) -> Analysi
 
 def _self_names(doc: ReportDocument, book: Workbook) -> tuple[str, ...]:
     """The department's own names: the workbook's, and what the report abbreviates it to (以下简称“科创局”)."""
-    names = {canon(book.dept_name)} if book.dept_name else set()
+    names = {canon(book.unit_name)} if book.unit_name else set()
     for par in doc.paragraphs[:40]:
         names.update(canon(m) for m in re.findall(r"简称[“\"「]([^”\"」]{2,16})[”\"」]", normalize(par.text)))
     return tuple(sorted((n for n in names if n), key=len, reverse=True))
 
 
 _RESPECTIVELY = re.compile(r"分别(为|是|达到|达|占)")
-_SERIES = {"各季度": ("一季度", "二季度", "三季度", "四季度"), "四个季度": ("一季度", "二季度", "三季度", "四季度")}
 
 
 def _respectively(doc: ReportDocument, figures: list[Figure], index: LexiconIndex) -> None:
@@ -222,7 +219,7 @@ def _respectively(doc: ReportDocument, figures: list[Figure], index: LexiconInde
         for m in _RESPECTIVELY.finditer(text):
             start = max(text.rfind(ch, 0, m.start()) for ch in "，。；：") + 1
             head = canon(text[start:m.start()])
-            subjects = next((list(v) for k, v in _SERIES.items() if k in head), None)
+            subjects = next((list(v) for k, v in vocabulary().series.items() if k in head), None)
             if subjects is None:
                 items = [canon(i) for i in re.split(r"[、和及与]", text[start:m.start()]) if i.strip()]
                 subjects = [next((a for a in index.subject_aliases if a in i), "") for i in items]
@@ -290,7 +287,7 @@ def _significant(fig: Figure) -> int:
 
 def _year_labels(figures: list[Figure], index: LexiconIndex, book: Workbook, out: Analysis) -> None:
     """A figure of this year written under another year (and a prior-year figure not under last year)."""
-    year = book.eval_year
+    year = book.year
     if year is None:
         return
     money = [e for e in index.entries if e.kind == "money" and e.role in ("input", "derived")]
@@ -572,17 +569,17 @@ def _outline(doc: ReportDocument, book: Workbook, out: Analysis) -> None:
 def _identity(doc: ReportDocument, book: Workbook, out: Analysis) -> None:
     """A report for another unit (the name on its header) or another year (the year of its title)."""
     head = [p for p in doc.paragraphs[:8] if p.section == ""][:8]
-    name = canon(book.dept_name or "")
+    name = canon(book.unit_name or "")
     for par in head:
         m = _UNIT_LINE.match(normalize(par.text).strip())
         if m and name:
             written = canon(m.group(5))
             if written and name not in written and written not in name:
                 out.notes.append(TextNote("identity", Where("", par.number, par.text[:80]),
-                                          f"报告所写单位为“{m.group(5).strip()[:40]}”，与工作簿的“{book.dept_name}”不同",
-                                          found=m.group(5).strip()[:40], expected=book.dept_name))
+                                          f"报告所写单位为“{m.group(5).strip()[:40]}”，与工作簿的“{book.unit_name}”不同",
+                                          found=m.group(5).strip()[:40], expected=book.unit_name))
         t = _TITLE_YEAR.search(normalize(par.text))
-        if t and book.eval_year and int(t.group(1)) != book.eval_year:
+        if t and book.year and int(t.group(1)) != book.year:
             out.notes.append(TextNote("identity", Where("", par.number, par.text[:80]),
-                                      f"报告标题的年度为{t.group(1)}年，工作簿的评价年度为{book.eval_year}年",
-                                      found=int(t.group(1)), expected=book.eval_year))
+                                      f"报告标题的年度为{t.group(1)}年，工作簿的年度为{book.year}年",
+                                      found=int(t.group(1)), expected=book.year))

@@ -59,9 +59,9 @@ def workbook_view(ctx: CheckContext) -> Workbook:
         return f"{loc[0]}!{loc[1]}" if loc else None
 
     form = ctx.read.framework.form
-    year_name, dept_name = form.role("year"), form.role("department")
-    year = ctx.values.get(year_name) if year_name else None
-    dept = ctx.values.get(dept_name) if dept_name else None
+    year_key, unit_key = form.role("year"), form.role("department")
+    year = ctx.values.get(year_key) if year_key else None
+    dept = ctx.values.get(unit_key) if unit_key else None
     spec = ctx.read.framework.report
     headings = tuple(s.heading for s in spec.sections) if spec is not None else ()
     return Workbook(value, locate, int(year) if isinstance(year, int | float | Decimal) and not isinstance(year, bool)

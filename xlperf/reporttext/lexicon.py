@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import Framework
@@ -17,39 +19,36 @@ from xlperf.framework.report import Lexicon
 from xlperf.plan.names import NameSpec
 from xlperf.reporttext.extract import canon
 
-__all__ = ["COMMON_MEASURES", "Entry", "LexiconIndex", "build_index"]
+__all__ = ["Entry", "LexiconIndex", "Vocabulary", "build_index", "vocabulary"]
 
-# The vocabulary of Chinese budget documents (财政部 预决算 terms), shared by every region: groups of words
-# that name the same measure. A framework's report.lexicon.measures adds its region's own words.
-COMMON_MEASURES: tuple[tuple[str, ...], ...] = (
-    ("年初预算", "年初预算数", "年初数", "预算安排", "年初预算安排", "年初部门预算"),
-    ("调整后年度预算总指标", "调整后指标", "调整后年度总指标", "调整预算数", "调整预算", "调整后预算",
-     "年度预算总指标", "预算总指标", "总指标", "调整后预算数"),
-    ("年度总支出", "实际支出", "实际支出数", "支出数", "决算数", "实际金额", "实际采购金额", "实际支付", "执行数",
-     "年末决算数", "支出决算", "实际采购", "实际"),
-    ("预算数", "预算", "预算安排数", "预算金额", "预算总额", "计划金额", "采购计划金额", "预算(计划)金额"),
-    ("累计已支付金额", "已支付金额", "累计支付金额", "支付金额", "累计支付", "累计已支付", "已支付"),
-    ("预算执行率", "执行率"),
-    ("控制率",),
-    ("数量", "个数", "总数", "人数", "件数"),
-    ("账面原值", "原值"),
-    ("账面净值", "净值"),
-    ("计算得分", "得分"),
-    ("自评得分", "得分", "自评分"),
-    ("分值", "参考分值", "满分", "标准分值"),
-)
-COMMON_SUBJECTS: dict[str, tuple[str, ...]] = {
-    "总计": ("部门整体", "整体", "全部", "部门"),
-    "部门整体": ("总计", "整体", "部门"),
-    "公务用车购置及运行维护费": ("公务用车运行维护费", "公务用车购置和运行维护费", "公务用车费用", "公务用车"),
-}
-SELF_REFERENCES = ("我局", "我单位", "本单位", "本部门", "我部门", "我委", "我办", "本局", "该局", "我院", "我中心")
-"""How a report names its own department: a figure with only this as subject is the department's total."""
-WHOLE = "总计"
-COMMON_TERMS: dict[str, str] = {"自评总分": "self_total", "自评总体得分": "self_total", "自评得分为": "self_total",
-                                "总得分": "self_total", "自评总得分": "self_total"}
-QUARTERS = {"一季度": ("第一季度", "1季度", "Q1", "一季度"), "二季度": ("第二季度", "2季度", "Q2", "二季度"),
-            "三季度": ("第三季度", "3季度", "Q3", "三季度"), "四季度": ("第四季度", "4季度", "Q4", "四季度")}
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words every region's reports share (vocabulary.yaml beside this module)."""
+
+    measures: tuple[tuple[str, ...], ...]
+    count_measures: frozenset[str]
+    subjects: dict[str, tuple[str, ...]]
+    whole: tuple[str, ...]
+    self_references: tuple[str, ...]
+    terms: dict[str, str]
+    quarters: dict[str, tuple[str, ...]]
+    series: dict[str, tuple[str, ...]]
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """Read once per process from the package (shipped data, not a submission)."""
+    import yaml
+
+    raw = yaml.safe_load(resources.files("xlperf.reporttext").joinpath("vocabulary.yaml").read_text(encoding="utf-8"))
+    as_tuple = lambda d: {str(k): tuple(map(str, v)) for k, v in d.items()}  # noqa: E731
+    return Vocabulary(tuple(tuple(map(str, g)) for g in raw["measures"]), frozenset(map(str, raw["count_measures"])),
+                      as_tuple(raw["subjects"]), tuple(map(str, raw["whole"])), tuple(map(str, raw["self_references"])),
+                      {str(k): str(v) for k, v in raw["terms"].items()}, as_tuple(raw["quarters"]),
+                      as_tuple(raw["series"]))
+
+
 _STRIP = re.compile(r"^(报告正文[:：]|报告中)|[(（](填报|报告正文|计划|含[^)）]*|不含[^)）]*|[^)）]*[+＋][^)）]*)[)）]|填报$")
 _TOTAL_SUFFIX = re.compile(r"(小计|合计|总额|总计)$")
 KINDS = {"money": "money", "rate": "rate", "count": "count", "points": "points"}
@@ -95,7 +94,7 @@ def _measure_group(measure: str, extra: dict[str, list[str]]) -> tuple[str, ...]
     out = {measure}
     base = _TOTAL_SUFFIX.sub("", measure) or measure
     out.add(base)
-    for group in COMMON_MEASURES:
+    for group in vocabulary().measures:
         if base in group or any(base.endswith(w) and len(w) >= 3 for w in group):
             out.update(group)
     for key, words in extra.items():
@@ -114,7 +113,7 @@ def _split(label: str, vocab: set[str]) -> tuple[str, str]:
         subject, measure = raw.strip().split(" ", 1)
         return canon(subject), canon(measure)
     text = canon(raw)
-    for quarter in QUARTERS:
+    for quarter in vocabulary().quarters:
         if text.startswith(quarter):
             return quarter, text[len(quarter):].lstrip("末")
     for word in sorted(vocab, key=len, reverse=True):
@@ -125,8 +124,8 @@ def _split(label: str, vocab: set[str]) -> tuple[str, str]:
 
 def _subject_aliases(subject: str, extra: dict[str, list[str]]) -> tuple[str, ...]:
     out = {subject}
-    if subject in QUARTERS:
-        out.update(QUARTERS[subject])
+    if subject in vocabulary().quarters:
+        out.update(vocabulary().quarters[subject])
     bare = re.sub(r"\([^)]*\)", "", subject)
     if len(bare) >= 2:
         out.add(bare)
@@ -138,7 +137,7 @@ def _subject_aliases(subject: str, extra: dict[str, list[str]]) -> tuple[str, ..
         out.add(subject[:-1] + "经费")
     if subject.endswith("经费"):
         out.add(subject[:-2] + "支出")
-    out.update(COMMON_SUBJECTS.get(subject, ()))
+    out.update(vocabulary().subjects.get(subject, ()))
     for key, words in extra.items():
         if canon(key) == subject:
             out.update(canon(w) for w in words)
@@ -146,7 +145,7 @@ def _subject_aliases(subject: str, extra: dict[str, list[str]]) -> tuple[str, ..
 
 
 def _vocab(specs: list[NameSpec], lexicon: Lexicon) -> set[str]:
-    vocab = {w for group in COMMON_MEASURES for w in group}
+    vocab = {w for group in vocabulary().measures for w in group}
     for spec in specs:
         raw = _STRIP.sub("", spec.label.strip())
         if " " in raw.strip():
@@ -190,11 +189,11 @@ def build_index(fw: Framework, catalog: dict[str, NameSpec]) -> LexiconIndex:
     for entry in entries:
         for alias in entry.subjects:
             by_subject.setdefault(alias, []).append(entry)
-    for self_ref in SELF_REFERENCES:
-        whole = [e for e in entries if WHOLE in e.subjects or "部门整体" in e.subjects]
+    for self_ref in vocabulary().self_references:
+        whole = [e for e in entries if any(w in e.subjects for w in vocabulary().whole)]
         if whole:
             by_subject.setdefault(self_ref, []).extend(whole)
-    terms = {canon(k): v for k, v in COMMON_TERMS.items()}
+    terms = {canon(k): v for k, v in vocabulary().terms.items()}
     terms.update({canon(t.phrase): t.name for t in lexicon.terms})
     names = {e.name: e for e in entries}
     terms_l = sorted(((p, n) for p, n in terms.items() if n in names or n in catalog), key=lambda t: -len(t[0]))
