@@ -557,6 +557,8 @@ def _outline(doc: ReportDocument, book: Workbook, out: Analysis) -> None:
     from xlperf.reporttext.document import heading_level
 
     found = [canon(_NUMBERING.sub("", p.text)) for p in doc.paragraphs if heading_level(p.text) == 1]
+    if len(found) < 2:
+        return  # a fragment, or a report without numbered headings: nothing to compare
     wanted = [canon(_NUMBERING.sub("", h)) for h in book.headings]
     hits = sum(1 for w in wanted if any(w in f or f in w for f in found if f))
     if hits * 2 < len(wanted):
