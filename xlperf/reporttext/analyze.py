@@ -119,6 +119,8 @@ def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[s
         picked = _pick(fig.extra["respectively"], fig, fig.extra.get("measure_context", ""), index)
         return [picked] if picked else []
     context = fig.context
+    if any(phrase in context for phrase, _reason in index.untracked):
+        return []  # the framework says the workbook has no such figure (report.lexicon.untracked)
     for phrase, name in index.terms:
         entry = index.names.get(name)
         if phrase in context and entry is not None and entry.kind == fig.kind:
