@@ -558,10 +558,13 @@ def _outline(doc: ReportDocument, book: Workbook, out: Analysis) -> None:
         return
     from xlperf.reporttext.document import heading_level
 
-    found = [canon(_NUMBERING.sub("", p.text)) for p in doc.paragraphs if heading_level(p.text) == 1]
+    def key(text: str) -> str:  # 部门（单位）基本情况 and 部门基本情况 are the same heading
+        return re.sub(r"\([^)]*\)", "", canon(_NUMBERING.sub("", text)))
+
+    found = [key(p.text) for p in doc.paragraphs if heading_level(p.text) == 1]
     if len(found) < 2:
         return  # a fragment, or a report without numbered headings: nothing to compare
-    wanted = [canon(_NUMBERING.sub("", h)) for h in book.headings]
+    wanted = [key(h) for h in book.headings]
     hits = sum(1 for w in wanted if any(w in f or f in w for f in found if f))
     if hits * 2 < len(wanted):
         listed = "、".join(book.headings[:6])
