@@ -41,6 +41,7 @@ class Workbook:
     year: int | None  # the evaluation year
     unit_name: str | None  # the department's name as the workbook gives it
     headings: tuple[str, ...] = ()  # the top-level headings the framework's report: prescribes, in order
+    top_level: frozenset[str] = frozenset()  # the framework's level-1 indicator names (canonical)
 
 
 @dataclass
@@ -189,7 +190,7 @@ def analyze(doc: ReportDocument, index: LexiconIndex, book: Workbook) -> Analysi
             _growth(block, mine, out)
             _count_lists(block, out)
     for view in views:
-        _table_totals(view, out)
+        _table_totals(view, out, book.top_level)
     _placeholders(doc, out)
     _identity(doc, book, out)
     _outline(doc, book, out)
@@ -320,12 +321,20 @@ _PART_MARK = re.compile(r"其中[:：]?|包括[:：]?")
 _MEASURE_ONLY = re.compile(r"^(账面|年末|年初|累计)?(原值|净值|金额|合计|总额|预算数|实际支出|支出|决算数|余额|为|达)*$")
 
 
+def _depth(text: str, pos: int) -> int:
+    """How many brackets are open at ``pos``."""
+    head = text[:pos]
+    return max(0, head.count("（") + head.count("(") - head.count("）") - head.count(")"))
+
+
 def _parts(par: Paragraph, figures: list[Figure], out: Analysis) -> None:
     text = normalize(par.text)
     for m in _PART_MARK.finditer(text):
         end = min([i for i in (text.find(ch, m.end()) for ch in "。！？\n") if i >= 0] or [len(text)])
         before = [f for f in figures if f.end <= m.start() and f.kind == "money" and not f.growth]
-        parts = [f for f in figures if m.end() <= f.start < end and f.kind == "money" and not f.growth]
+        depth = _depth(text, m.start())
+        parts = [f for f in figures if m.end() <= f.start < end and f.kind == "money" and not f.growth
+                 and _depth(text, f.start) == depth]  # （人员经费…、日常公用经费…） inside a part is its breakdown
         if not before or len(parts) < (1 if m.group().startswith("其中") else 2):
             continue
         total = before[-1]
@@ -440,7 +449,13 @@ def _table_where(view: TableView, row: int, col: int, text: str) -> Where:
                  f"{text}"[:80], t.number, row + 1, col + 1)
 
 
-def _table_totals(view: TableView, out: Analysis) -> None:
+def _sums_to(view: TableView, r: int, c: int, parts: list[tuple[Decimal, str, int]]) -> bool:
+    total, _u, places = view.numbers[(r, c)]
+    places = min([places, *(p[2] for p in parts)])
+    return abs(sum((p[0] for p in parts), Decimal(0)) - total) <= Decimal(1).scaleb(-places) * (len(parts) + 1) / 2
+
+
+def _table_totals(view: TableView, out: Analysis, top_level: frozenset[str] = frozenset()) -> None:
     rows = view.table.rows
     wrong_rows = _total_columns(view, out)
     data_rows, subs = _row_groups(view)
@@ -452,26 +467,44 @@ def _table_totals(view: TableView, out: Analysis) -> None:
             if _is_rate_column(view, c) or c in wrong_rows:
                 continue
             above = [view.numbers[(rr, c)] for rr in data_rows if rr < r and (rr, c) in view.numbers]
-            if len(above) < 1 or len([rr for rr in data_rows if rr < r]) < 2 and len(above) == 1 and False:
-                continue
+            tops = [view.numbers[(rr, c)] for rr in data_rows if rr < r and (rr, c) in view.numbers
+                    and canon(view.raw_label(rr)) in top_level]
+            if not above or (len(tops) >= 2 and _sums_to(view, r, c, tops)):
+                continue  # an indicator tree: the total is the sum of its top-level rows
             _compare(view, r, c, above, f"“{label}”行", "上方各行", out)
     _sub_rows(view, subs, out)
 
 
 def _row_groups(view: TableView) -> tuple[list[int], dict[int, list[int]]]:
-    """Top-level data rows, and for each the 其中 rows under it (indented, or opening with 其中)."""
+    """Top-level data rows, and for each the 其中 rows under it: a row opening with 其中 or indented, and the
+    rows after it while their sum (first amount column) stays within the parent's (a 日常公用经费 row after
+    其中：人员经费 need not be indented)."""
     data: list[int] = []
     subs: dict[int, list[int]] = {}
+    running: Decimal | None = None
     for r in range(view.header_rows, len(view.table.rows)):
         raw = view.raw_label(r)
         label = re.sub(r"\s", "", raw)
         if not label or _TOTAL.match(label) or _SUB.search(label):
+            running = None
             continue
-        if (label.startswith("其中") or raw[:1].isspace()) and data:
+        first = _first_amount(view, r)
+        parent = _first_amount(view, data[-1]) if data else None
+        opens = (label.startswith("其中") or raw[:1].isspace()) and data
+        continues = (running is not None and first is not None and parent is not None
+                     and running + first <= parent + Decimal("0.005"))
+        if opens or continues:
             subs.setdefault(data[-1], []).append(r)
+            running = (running or Decimal(0)) + (first or Decimal(0))
         else:
             data.append(r)
+            running = None
     return data, subs
+
+
+def _first_amount(view: TableView, row: int) -> Decimal | None:
+    cols = sorted(c for (r, c) in view.numbers if r == row and not _is_rate_column(view, c))
+    return view.numbers[(row, cols[0])][0] if cols else None
 
 
 def _compare(view: TableView, r: int, c: int, parts: list[tuple[Decimal, str, int]], what: str, of: str,

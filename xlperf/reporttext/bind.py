@@ -31,6 +31,26 @@ def _decimal(value: object) -> Decimal | None:
     return None
 
 
+def _self_sum(ctx: CheckContext, ind_id: str) -> Decimal | None:
+    """A parent indicator's self-score as a report's score table shows it: the sum of its leaves' (None when
+    one is missing)."""
+    node = next((i for i in ctx.read.framework.walk() if i.id == ind_id), None)
+    if node is None:
+        return None
+    total = Decimal(0)
+    stack = [node]
+    while stack:
+        ind = stack.pop()
+        if ind.children:
+            stack.extend(ind.children)
+            continue
+        value = _decimal(ctx.values.get(f"self_{ind.id}"))
+        if value is None:
+            return None
+        total += value
+    return total
+
+
 def workbook_view(ctx: CheckContext) -> Workbook:
     points = {ind.id: ind.points for ind in ctx.read.framework.walk()}
     cache: dict[str, Decimal | None] = {}
@@ -41,6 +61,8 @@ def workbook_view(ctx: CheckContext) -> Workbook:
         got: Decimal | None
         if entry.points_of is not None:
             got = _decimal(points.get(entry.points_of))
+        elif entry.self_of is not None:
+            got = _self_sum(ctx, entry.self_of)
         elif entry.expr is not None:
             try:
                 got = _decimal(parse(entry.expr).evaluate(ctx.env))
@@ -64,8 +86,11 @@ def workbook_view(ctx: CheckContext) -> Workbook:
     dept = ctx.values.get(unit_key) if unit_key else None
     spec = ctx.read.framework.report
     headings = tuple(s.heading for s in spec.sections) if spec is not None else ()
+    from xlperf.reporttext.extract import canon
+
+    top = frozenset(canon(ind.name) for ind in ctx.read.framework.indicators)
     return Workbook(value, locate, int(year) if isinstance(year, int | float | Decimal) and not isinstance(year, bool)
-                    else None, dept if isinstance(dept, str) else None, headings)
+                    else None, dept if isinstance(dept, str) else None, headings, top)
 
 
 def check_report(path: Path, ctx: CheckContext) -> Analysis:

@@ -67,6 +67,7 @@ class Entry:
     prior: bool = False
     expr: str | None = None  # a stated figure: what the workbook says it must be
     points_of: str | None = None  # an indicator's points (分值)
+    self_of: str | None = None  # a parent indicator's self-score: the sum of its leaves' (a score table shows it)
     rank: int = 0  # ties: lower first (a report's score table quotes self-scores before computed ones)
 
 
@@ -185,6 +186,9 @@ def build_index(fw: Framework, catalog: dict[str, NameSpec]) -> LexiconIndex:
     for ind in fw.walk():
         entries.append(Entry(f"points_{ind.id}", f"{ind.name} 分值", "points", (canon(ind.name),),
                              _measure_group("分值", {}), "points", points_of=ind.id, rank=3))
+        if ind.children:
+            entries.append(Entry(f"selfsum_{ind.id}", f"{ind.name} 自评得分", "points", (canon(ind.name),),
+                                 _measure_group("自评得分", {}), "self", self_of=ind.id, rank=0))
     by_subject: dict[str, list[Entry]] = {}
     for entry in entries:
         for alias in entry.subjects:
