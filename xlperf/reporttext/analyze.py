@@ -97,7 +97,7 @@ def _rightmost_subject(context: str, index: LexiconIndex, kind: str | None = Non
             for name in (*self_names, *vocabulary().self_references):
                 prefix = prefix.replace(name, "")
             if not _PREFIX_OK.match(prefix):
-                continue
+                return None  # the nearest subject is qualified (被处置…): never fall back to an earlier one
         return alias
     return None
 
