@@ -131,9 +131,13 @@ def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[s
         residual = _FILLER.sub("", context)
         for m in index.measure_vocab:
             residual = residual.replace(m, "")
-        if carry is None or len(residual) > 2:
+        if len(residual) > 2:
             return []
-        subject = carry
+        # nothing but a measure (截至年末，实际支出…): the sentence's subject, else the department as a whole
+        whole = next((w for w in vocabulary().whole if w in index.by_subject), None)
+        subject = carry or whole
+        if subject is None:
+            return []
     picked = _pick(subject, fig, context, index)
     return [picked] if picked else []
 
