@@ -109,13 +109,16 @@ def _decimals(number: str) -> int:
 
 _CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_BREAK) + "]")
 _SENTENCE_RE = re.compile("[" + re.escape(SENTENCE_BREAK) + "]")
+_SHORT_BRACKET = re.compile(r".{0,3}?[（(][^（）()]{1,2}[)）]")
 
 
 class _Breaks:
     """Clause and sentence boundaries of one paragraph, found once (bisect per figure, not a scan)."""
 
     def __init__(self, text: str) -> None:
-        self.clause = [m.start() for m in _CLAUSE_RE.finditer(text)]
+        # a short bracket inside a name (因公出国（境）费) does not break its clause; a longer one does
+        self.clause = [m.start() for m in _CLAUSE_RE.finditer(text)
+                       if m.group() not in "（）()" or not _SHORT_BRACKET.match(text, max(0, m.start() - 3))]
         self.sentence = [m.start() for m in _SENTENCE_RE.finditer(text)]
         self.full_stops = [i for i, ch in enumerate(text) if ch == "。"]
 
