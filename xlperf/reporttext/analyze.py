@@ -134,7 +134,7 @@ def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[s
         if len(residual) > 2:
             return []
         # nothing but a measure (截至年末，实际支出…): the sentence's subject, else the department as a whole
-        whole = next((w for w in vocabulary().whole if w in index.by_subject), None)
+        whole = next((w for w in vocabulary().whole if w in index.by_subject), None) if not residual else None
         subject = carry or whole
         if subject is None:
             return []
