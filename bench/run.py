@@ -54,6 +54,7 @@ TARGETS = {
     "udf_us_per_call": 50.0,  # ≤ 50 µs per call
     "consolidate_vs_validate": 1.2,  # xlperf consolidate (汇总 workbook written) ≤ 1.2 × validating the same files
     "report_vs_validate": 2.0,  # cold `xlperf report FILE -o X.docx` ≤ 2 × cold `xlperf validate FILE`
+    "report_text_vs_docx_load": 5.0,  # checking a report against a workbook already read ≤ 5 × python-docx load
 }
 
 
@@ -209,6 +210,40 @@ def bench_single(path: Path, reps: int) -> dict[str, Any]:
         "ratio_validate_vs_floor": ratio(s["validate_file"], s["zip_lxml_floor"]),
         "note": "warm process: the framework is loaded and compiled before timing (first call untimed)",
     }
+
+
+def bench_report_text(workdir: Path, reps: int) -> dict[str, Any]:
+    """The seed's report (a .docx built with python-docx from shared/seeds) checked against the shipped example
+    workbook, already read, against python-docx merely loading the same .docx."""
+    try:
+        import docx
+    except ImportError:
+        return {"available": False, "reason": "python-docx is not installed (pip install python-docx)"}
+    from tests.reporttext.builders import EXAMPLE, SEED, seed_items, write_docx
+    from xlperf.reporttext.bind import check_report
+    from xlperf.validate import validate_with_context
+
+    if not SEED.exists():
+        return {"available": False, "reason": f"seed report not found: {SEED}"}
+    path = write_docx(seed_items(), workdir / "seed-report.docx")
+    _rep, ctx = validate_with_context(EXAMPLE)
+    assert ctx is not None
+    analysis = check_report(path, ctx)
+    times = interleaved({"check_report": lambda: check_report(path, ctx),
+                         "python_docx_load": lambda: docx.Document(str(path))}, reps)
+    s = {k: stats(v) for k, v in times.items()}
+    cpu = {"check_report": [], "python_docx_load": []}  # CPU time too: a shared machine stretches wall time
+    for _ in range(reps):
+        for key, fn in (("check_report", lambda: check_report(path, ctx)),
+                        ("python_docx_load", lambda: docx.Document(str(path)))):
+            t0 = time.process_time()
+            fn()
+            cpu[key].append(time.process_time() - t0)
+    c = {k: stats(v) for k, v in cpu.items()}
+    return {"available": True, "file": path.name, "bytes": path.stat().st_size, "figures": analysis.figures,
+            "tied": analysis.tied, "notes": len(analysis.notes), "times": s, "cpu_times": c,
+            "ratio_check_vs_docx_load": ratio(s["check_report"], s["python_docx_load"]),
+            "cpu_ratio_check_vs_docx_load": ratio(c["check_report"], c["python_docx_load"])}
 
 
 # 2. Cold CLI process --------------------------------------------------------------------------------
@@ -570,6 +605,12 @@ def _verdicts(results: dict[str, Any]) -> dict[str, Any]:
         v["consolidate_vs_validate"] = {"target": f"≤ {TARGETS['consolidate_vs_validate']}", "files": cons["files"],
                                         "min": r["min"], "median": r["median"],
                                         "met": r["median"] <= TARGETS["consolidate_vs_validate"]}
+    rt = results.get("report_text") or {}
+    if rt.get("available"):
+        r = rt["ratio_check_vs_docx_load"]
+        v["report_text_vs_docx_load"] = {"target": f"≤ {TARGETS['report_text_vs_docx_load']}", "min": r["min"],
+                                         "median": r["median"],
+                                         "met": r["median"] <= TARGETS["report_text_vs_docx_load"]}
     udf = results["udf"]
     calls = dict(udf["engine"])
     if udf.get("functions", {}).get("available"):
@@ -621,6 +662,8 @@ def run(quick: bool = False, out: Path | None = None, workdir: Path | None = Non
         log("growth")
         results["growth"] = bench_growth(paths[0], workdir / "growth", (100, 1000) if quick else (1000, 10000),
                                          3 if quick else 10)
+        log("report text")
+        results["report_text"] = bench_report_text(workdir, 5 if quick else 50)
         log("udf")
         results["udf"] = bench_udf(50 if quick else 2000, 3 if quick else 7)
         results["verdicts"] = _verdicts(results)

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["STATUS_ZH", "FileReport", "Finding", "Report", "Severity", "bounded_value", "plain_value"]
+__all__ = ["STATUS_ZH", "FileReport", "Finding", "Report", "ReportTextSummary", "Severity", "TextLocation", "bounded_value", "plain_value"]
 
 STATUS_ZH = {"ok": "通过", "warnings": "仅提示", "invalid": "有错误", "error": "无法读取"}
 """A file's status in Chinese: 通过 (at most info notes), 仅提示 (warnings, no error), 有错误, 无法读取."""
@@ -60,6 +60,31 @@ class Severity(str, Enum):
         return {"error": 2, "warning": 1, "info": 0}[self.value]
 
 
+class TextLocation(BaseModel):
+    """Where a finding of the report's text stands: section heading, paragraph (or table, row, column) and the
+    quoted sentence (about 80 characters around the figure)."""
+
+    model_config = ConfigDict(frozen=True)
+    section: str = ""
+    paragraph: int | None = None
+    table: int | None = None
+    row: int | None = None
+    column: int | None = None
+    sentence: str = ""
+
+
+class ReportTextSummary(BaseModel):
+    """What checking the 绩效自评报告 beside a workbook found: figures read, tied to the workbook, untied."""
+
+    model_config = ConfigDict(frozen=True)
+    path: str | None = None
+    status: str = Field("checked", description="checked 已核对 | unreadable 无法读取 | missing 未收到报告")
+    figures: int = 0
+    tied: int = 0
+    untied: int = 0
+    untied_list: list[str] = Field(default_factory=list)
+
+
 class Finding(BaseModel):
     """One problem found in one file, located to a sheet and cell where possible."""
 
@@ -75,6 +100,7 @@ class Finding(BaseModel):
     indicator: str | None = None
     rule: str | None = None  # the framework's own id of the rule behind a finding (audit rule 审核公式 id)
     explanation: str | None = None  # 出错说明 the department wrote beside the finding in 校验结果
+    text: TextLocation | None = None  # a finding of the 绩效自评报告's text: where in the report
 
     @field_validator("found", "expected", mode="before")
     @classmethod
@@ -103,6 +129,7 @@ class FileReport(BaseModel):
     seconds: float = 0.0
     unit_code: str | None = None  # 单位编码 (the framework's unit_code input), when declared and filled
     framework_version: str | None = None
+    report_text: ReportTextSummary | None = None  # the 绩效自评报告 checked beside the workbook, if any
 
     @property
     def review(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
@@ -17,14 +17,14 @@ from xlperf.checks.internal import CheckError
 from xlperf.checks.registry import CHECKS
 from xlperf.errors import InputError
 from xlperf.engine.expr import ExprError
-from xlperf.findings import FileReport, Finding, Report, Severity
+from xlperf.findings import FileReport, Finding, Report, ReportTextSummary, Severity
 from xlperf.framework.models import Framework
 from xlperf.plan.layout import RESULT_SHEET
 
 if TYPE_CHECKING:
     from xlperf.ingest.reader import WorkbookRead
 
-__all__ = ["SPREADSHEET_SUFFIXES", "collect_paths", "select_checks", "validate_file", "validate_paths",
+__all__ = ["SPREADSHEET_SUFFIXES", "ReportRequest", "collect_paths", "select_checks", "validate_file", "validate_paths",
            "validate_with_context", "worker_count"]
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xltx", ".xltm", ".et"}
@@ -83,20 +83,22 @@ def validate_file(path: str | Path, framework: Framework | str | None = None, *,
 
 
 def validate_with_context(path: str | Path, framework: Framework | str | None = None, *,
-                          select: Sequence[str] | None = None,
-                          ignore: Sequence[str] | None = None) -> tuple[FileReport, CheckContext | None]:
+                          select: Sequence[str] | None = None, ignore: Sequence[str] | None = None,
+                          report_text: ReportSource = None) -> tuple[FileReport, CheckContext | None]:
     """validate_file, plus the checks' context (the values read, recomputed figures and scores) when the
-    file could be read, so a consolidation reads each file once."""
+    file could be read, so a consolidation reads each file once. ``report_text``: the 绩效自评报告 submitted
+    with it (XP5xx checks), or a :class:`ReportRequest` (reports to pair by 单位编码, untied figures listed)."""
     start = time.perf_counter()
     try:
-        return _validate_file(Path(path), framework, select, ignore, start)
+        return _validate_file(Path(path), framework, select, ignore, start, _request(report_text))
     except Exception as exc:  # noqa: BLE001 - the last boundary: a batch never dies on one file
         return FileReport(path=str(path), status="error", findings=[_internal("校验程序", exc)],
                           seconds=time.perf_counter() - start), None
 
 
 def _validate_file(path: Path, framework: Framework | str | None, select: Sequence[str] | None,
-                   ignore: Sequence[str] | None, start: float) -> tuple[FileReport, CheckContext | None]:
+                   ignore: Sequence[str] | None, start: float,
+                   request: ReportRequest | None = None) -> tuple[FileReport, CheckContext | None]:
     from xlperf.ingest.reader import UnreadableWorkbook, read_workbook
 
     checks = select_checks(select, ignore)
@@ -125,6 +127,7 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
     registered = {c.code for c in CHECKS}
     findings.extend(f for f in read.findings if f.code not in registered)  # never drop what the reader saw
     findings.extend(_prepare(ctx))
+    summary = _check_report(ctx, request, findings)
     for check_cls in checks:
         check = check_cls()
         try:
@@ -146,8 +149,55 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
         unit_code=_code(read.values.get(code)) if code else None, framework_version=_recorded_version(read),
         year=read.values.get(year) if year and read.data is not None else None,
         total_computed=result.total.computed if result else None,
-        total_self=result.total.self if result else None,
+        total_self=result.total.self if result else None, report_text=summary,
         seconds=time.perf_counter() - start), ctx
+
+
+class ReportRequest(NamedTuple):
+    """The report to check beside a workbook: its path, or candidates to pair by the workbook's 单位编码."""
+
+    path: str | None = None
+    candidates: tuple[str, ...] = ()
+    show_untied: bool = False
+
+
+ReportSource = str | Path | ReportRequest | None
+MAX_UNTIED_LISTED = 1000
+
+
+def _request(source: ReportSource) -> ReportRequest | None:
+    if source is None or isinstance(source, ReportRequest):
+        return source
+    return ReportRequest(str(source))
+
+
+def _check_report(ctx: CheckContext, request: ReportRequest | None, findings: list[Finding]) -> ReportTextSummary | None:
+    """Analyse the report beside the workbook (the XP5xx checks read ``ctx.report``); a failure is XP000."""
+    if request is None:
+        return None
+    from xlperf.reporttext.bind import check_report
+    from xlperf.reporttext.pairing import pair_by_code
+
+    path = request.path
+    if path is None:
+        form = ctx.read.framework.form
+        code_name = form.role("unit_code")
+        code = _code(ctx.read.values.get(code_name)) if code_name else None
+        found = pair_by_code(code, [Path(c) for c in request.candidates])
+        path = str(found) if found else None
+    if path is None:
+        return ReportTextSummary(status="missing")
+    try:
+        ctx.report = check_report(Path(path), ctx)
+    except Exception as exc:  # noqa: BLE001 - a bug on one report must not cost the workbook's findings
+        findings.append(_internal("核对自评报告", exc))
+        return ReportTextSummary(path=path, status="unreadable")
+    analysis = ctx.report
+    unreadable = any(n.kind == "unreadable" for n in analysis.notes) and analysis.figures == 0
+    listed = [f"{f.where.describe()}：{f.text}（{f.where.sentence}）" for f in analysis.untied[:MAX_UNTIED_LISTED]]
+    return ReportTextSummary(path=path, status="unreadable" if unreadable else "checked", figures=analysis.figures,
+                             tied=analysis.tied, untied=len(analysis.untied),
+                             untied_list=listed if request.show_untied else [])
 
 
 def _recorded_version(read: WorkbookRead) -> str:
@@ -255,16 +305,22 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def _job(args: tuple[str, str | None, tuple[str, ...] | None, tuple[str, ...] | None]) -> FileReport:
-    path, framework, select, ignore = args
-    return validate_file(path, framework, select=select, ignore=ignore)
+Job = tuple[str, str | None, tuple[str, ...] | None, tuple[str, ...] | None, ReportRequest | None]
+
+
+def _job(args: Job) -> FileReport:
+    path, framework, select, ignore, request = args
+    return validate_with_context(path, framework, select=select, ignore=ignore, report_text=request)[0]
 
 
 def validate_paths(paths: Sequence[Path], framework: str | None = None, *, workers: int = 1,
                    select: Sequence[str] | None = None, ignore: Sequence[str] | None = None,
-                   progress: Callable[[FileReport], None] | None = None) -> Report:
-    """Validate many files; with workers > 1 in separate processes (a crash stays in its file)."""
-    jobs = [(str(p), framework, tuple(select) if select else None, tuple(ignore) if ignore else None) for p in paths]
+                   progress: Callable[[FileReport], None] | None = None,
+                   report_texts: dict[str, ReportRequest] | None = None) -> Report:
+    """Validate many files; with workers > 1 in separate processes (a crash stays in its file). ``report_texts``:
+    for each workbook path, the 绩效自评报告 to check beside it."""
+    jobs: list[Job] = [(str(p), framework, tuple(select) if select else None, tuple(ignore) if ignore else None,
+                        (report_texts or {}).get(str(p))) for p in paths]
     reports: list[FileReport] = []
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
@@ -296,7 +352,7 @@ def worker_count(asked: int, jobs: int) -> int:
     return max(1, min(asked, jobs, 4 * (os.cpu_count() or 1), 61))
 
 
-def _isolated(job: tuple[str, str | None, tuple[str, ...] | None, tuple[str, ...] | None]) -> FileReport:
+def _isolated(job: Job) -> FileReport:
     """One file in a fresh worker process; if that dies too, the file's report says so (XP000)."""
     from concurrent.futures import ProcessPoolExecutor
 

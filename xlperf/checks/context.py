@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xlperf.plan.names import NameSpec
 from xlperf.compiled import CompiledFramework, compile_once
@@ -14,6 +14,9 @@ from xlperf.engine.expr import Value
 from xlperf.engine.scoring import ScoreResult, build_env, data_env, score
 from xlperf.ingest.reader import WorkbookRead
 
+if TYPE_CHECKING:
+    from xlperf.reporttext.analyze import Analysis
+
 __all__ = ["CheckContext"]
 
 
@@ -21,6 +24,7 @@ __all__ = ["CheckContext"]
 class CheckContext:
     read: WorkbookRead
     reader_findings: list[Finding] = field(default_factory=list)
+    report: Analysis | None = None  # the 绩效自评报告 checked beside the workbook (XP5xx), when one was given
 
     @property
     def values(self) -> dict[str, Any]:

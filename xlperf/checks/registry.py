@@ -19,6 +19,7 @@ from xlperf.checks.structure import (FormulaAltered, FrameworkMismatch, Framewor
                         LocalNameShadows, MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook,
                         XlwingsCodeSheet, XlwingsConfigSheet, YearMismatch)
 from xlperf.checks.internal import CheckError
+from xlperf.checks.reporttext import REPORT_CHECKS
 
 __all__ = ["CHECKS", "REDIRECTS", "by_code", "resolve"]
 
@@ -34,7 +35,7 @@ CHECKS: tuple[type[Check], ...] = (
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
     JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered, XlwingsConfigSheet, XlwingsCodeSheet,
-    ComputedErrorValue, FunctionsNotLoaded,
+    ComputedErrorValue, FunctionsNotLoaded, *REPORT_CHECKS,
 )
 
 REDIRECTS: dict[str, str] = {

@@ -95,17 +95,20 @@ def run_consolidate(opts: ConsolidateOptions) -> int:
 
 def _read_units(files: list[Path], opts: ConsolidateOptions) -> list[UnitResult]:
     """Each file's unit, with a progress bar on stderr for a batch unless --quiet."""
+    from xlperf.reporttext.pairing import reports_beside
     from xlperf.review.consolidate import consolidate_paths
 
+    reports = reports_beside(opts.paths, files)
     if opts.quiet or len(files) < 2:
-        return consolidate_paths(files, opts.framework, workers=opts.workers)
+        return consolidate_paths(files, opts.framework, workers=opts.workers, reports=reports)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn("汇总中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task("consolidate", total=len(files))
-        return consolidate_paths(files, opts.framework, workers=opts.workers, progress=lambda _: bar.advance(task))
+        return consolidate_paths(files, opts.framework, workers=opts.workers, progress=lambda _: bar.advance(task),
+                                 reports=reports)
 
 
 def _write_returns(cons: Consolidation, files: list[Path], returns: Path, opts: ConsolidateOptions) -> list[str]:

@@ -36,6 +36,8 @@ class ValidateOptions:
     ignore: str | None = None
     quiet: bool = False
     expected: Path | None = None
+    report_text: list[Path] | None = None
+    show_untied: bool = False
 
 
 @app.command(short_help="校验提交的工作簿（单个文件或整个文件夹），可写出报告或标注副本。")
@@ -57,11 +59,15 @@ def validate(
                                                   metavar="规则")] = None,
     quiet: Quiet = False,
     expected: Expected = None,
+    report_text: Annotated[Optional[list[Path]], typer.Option(
+        "--report-text", help="同时核对绩效自评报告（.docx 或有文字层的 PDF）；文件夹中的报告按文件名或单位编码与工作簿配对",
+        metavar="报告.docx|文件夹")] = None,
+    show_untied: Annotated[bool, typer.Option("--show-untied", help="列出报告中未能与工作簿对应的数字")] = False,
 ) -> None:
     """校验提交的工作簿：合计、预算与支出、比率、自评得分与规则是否一致。退出码 0 无错误，1 有错误，2 有文件无法读取、输出未能写出或参数有误，3 内部错误。"""
     options = ValidateOptions(paths=paths, framework=framework, as_json=as_json, report=report, annotate=annotate,
                               force=force, summary=summary, workers=workers, select=select, ignore=ignore,
-                              quiet=quiet, expected=expected)
+                              quiet=quiet, expected=expected, report_text=report_text, show_untied=show_untied)
     raise typer.Exit(run_validate(options))
 
 
@@ -128,8 +134,14 @@ def _validate(files: list[Path], opts: ValidateOptions, sel: list[str] | None, i
     """Validate every file, with a progress bar on stderr for a batch unless --quiet."""
     from xlperf.validate import validate_paths
 
+    reports = None
+    if opts.report_text:
+        from xlperf.reporttext.pairing import report_requests
+
+        reports = report_requests(files, opts.report_text, opts.show_untied)
     if opts.quiet or len(files) < 2:
-        return validate_paths(files, opts.framework, workers=opts.workers, select=sel, ignore=ign)
+        return validate_paths(files, opts.framework, workers=opts.workers, select=sel, ignore=ign,
+                              report_texts=reports)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -137,7 +149,7 @@ def _validate(files: list[Path], opts: ValidateOptions, sel: list[str] | None, i
                   transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task("validate", total=len(files))
         return validate_paths(files, opts.framework, workers=opts.workers, select=sel, ignore=ign,
-                              progress=lambda _: bar.advance(task))
+                              progress=lambda _: bar.advance(task), report_texts=reports)
 
 
 def _write_outputs(result: Report, files: list[Path], opts: ValidateOptions) -> tuple[list[str], list[str]]:

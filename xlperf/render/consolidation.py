@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from xlperf.findings import STATUS_ZH, Severity, plain_value
+from xlperf.findings import FileReport, STATUS_ZH, Severity, plain_value
 from xlperf.review.consolidate import Consolidation
 from xlperf.review.explanations import adequate
 from xlperf.safe_io import mark_workbook, shown_path, write_atomically
@@ -22,7 +22,7 @@ __all__ = ["SHEETS", "write_consolidation"]
 SHEETS = {"units": "单位汇总", "indicators": "指标统计", "money": "金额汇总", "rules": "审核规则统计",
           "batch": "批次检查", "findings": "问题明细", "charts": "图表"}
 UNIT_HEADERS = ("序号", "单位编码", "单位名称", "年度", "计算总分", "自评总分", "差异", "等级", "审核结论", "错误",
-                "警告", "提示", "提示已说明", "计入汇总", "框架版本", "文件", "问题明细")
+                "警告", "提示", "提示已说明", "计入汇总", "框架版本", "文件", "自评报告", "报告问题", "问题明细")
 FINDING_HEADERS = ("序号", "单位编码", "单位名称", "代码", "规则编号", "严重程度", "工作表", "单元格", "说明", "发现值",
                    "应为", "出错说明", "说明有效")
 TOP_RULES = 10
@@ -98,7 +98,7 @@ def _units(ws: Any, cons: Consolidation, finding_rows: list[int | None]) -> None
                   sum(1 for f in rep.findings if f.severity == Severity.info),
                   sum(1 for f in warned if adequate(f.explanation)), "是" if counted else "否",
                   f"{rep.framework or ''} {rep.framework_version or ''}".strip() or None,
-                  shown_path(rep.path))
+                  shown_path(rep.path), *_report_columns(rep))
         for c, v in enumerate(values, start=1):
             put(ws, r, c, v)
         target = finding_rows[i - 1]
@@ -111,7 +111,18 @@ def _units(ws: Any, cons: Consolidation, finding_rows: list[int | None]) -> None
     for r in range(2, len(cons.units) + 2):
         for c in (5, 6, 7):
             ws.cell(row=r, column=c).number_format = "0.00"
-    _print_ready(ws, (6, 14, 28, 7, 9, 9, 8, 6, 16, 6, 6, 6, 9, 8, 14, 40, 8), last_row=len(cons.units) + 1)
+    _print_ready(ws, (6, 14, 28, 7, 9, 9, 8, 6, 16, 6, 6, 6, 9, 8, 14, 40, 10, 8, 8), last_row=len(cons.units) + 1)
+
+
+REPORT_STATUS_ZH = {"checked": "已核对", "unreadable": "无法读取", "missing": "未收到"}
+
+
+def _report_columns(rep: FileReport) -> tuple[str | None, int | None]:
+    """自评报告 (已核对 / 无法读取 / 未收到; empty when the batch had no reports) and its number of findings."""
+    info = rep.report_text
+    if info is None:
+        return None, None
+    return REPORT_STATUS_ZH.get(info.status, info.status), sum(1 for f in rep.findings if f.code.startswith("XP5"))
 
 
 def _findings(ws: Any, cons: Consolidation) -> list[int | None]:

@@ -45,6 +45,29 @@ class Counts(_Model):
     info: int = Field(ge=0)
 
 
+class TextLocationJSON(_Model):
+    """Where in the 绩效自评报告 a finding of its text stands (XP5xx)."""
+
+    section: str = Field(description="所在标题（各级标题以 / 连接）")
+    paragraph: int | None = Field(description="段落序号（表格：表格前一段的序号）")
+    table: int | None = Field(None, description="表格序号（正文中的数字为 null）")
+    row: int | None = Field(None, description="表格行号（从 1 起）")
+    column: int | None = Field(None, description="表格列号（从 1 起）")
+    sentence: str = Field(description="原文（数字前后约 80 个字）")
+
+
+class ReportTextJSON(_Model):
+    """The 绩效自评报告 checked beside the workbook (validate --report-text)."""
+
+    path: str | None = Field(description="报告文件")
+    status: Literal["checked", "unreadable", "missing"] = Field(
+        description="checked 已核对；unreadable 无法读取；missing 未收到（文件夹中没有与工作簿配对的报告）")
+    figures: int = Field(ge=0, description="报告中引用的数字个数（金额、比率、个数、分数；不含年份）")
+    tied: int = Field(ge=0, description="与工作簿数值对应上的数字个数")
+    untied: int = Field(ge=0, description="未能对应的数字个数（不作为问题）")
+    untied_list: list[str] = Field(default_factory=list, description="未能对应的数字（--show-untied）")
+
+
 class FindingJSON(_Model):
     """One finding. ``found``/``expected`` are numbers when the value is a number, else the text as read."""
 
@@ -63,6 +86,7 @@ class FindingJSON(_Model):
     rule: str | None = Field(None, description="框架审核规则编号（审核公式的 id），非审核规则的问题为 null")
     explanation: str | None = Field(None, description="部门在“校验结果”中填写的出错说明（未填写为 null）")
     explained: bool = Field(False, description="出错说明是否有效（不少于 5 个字、不是“无”“见报告”之类的占位）")
+    text: TextLocationJSON | None = Field(None, description="自评报告中的位置（XP5xx），工作簿中的问题为 null")
 
 
 class FileJSON(_Model):
@@ -81,6 +105,7 @@ class FileJSON(_Model):
                             "revise 需修改（有强制性错误或文件无法读取）")
     review_zh: Literal["通过", "通过（提示已说明）", "需说明", "需修改"] = "通过"
     unit_code: str | None = Field(None, description="单位编码（框架有 unit_code 输入时）")
+    report_text: ReportTextJSON | None = Field(None, description="随工作簿核对的自评报告（--report-text），未核对为 null")
 
 
 class BatchIssueJSON(_Model):
@@ -225,7 +250,8 @@ def _finding(f: Finding, kinds: dict[tuple[str, str], str], indicators: dict[str
                        sheet=f.sheet, cell=f.cell, message=f.message, found=found, found_display=found_display,
                        expected=expected, expected_display=expected_display,
                        indicator=_indicator(f.indicator, indicators), rule=f.rule, explanation=f.explanation,
-                       explained=adequate(f.explanation))
+                       explained=adequate(f.explanation),
+                       text=TextLocationJSON(**f.text.model_dump()) if f.text is not None else None)
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -243,7 +269,16 @@ def file_model(rep: FileReport, framework: str | None = None) -> FileJSON:
                     total_self=_float(rep.total_self),
                     counts=Counts(error=rep.errors, warning=rep.warnings, info=info),
                     findings=[_finding(f, kinds, indicators) for f in rep.findings],
-                    review=rep.review, review_zh=rep.review_zh, unit_code=rep.unit_code)  # type: ignore[arg-type]
+                    review=rep.review, review_zh=rep.review_zh, unit_code=rep.unit_code,  # type: ignore[arg-type]
+                    report_text=_report_text(rep))
+
+
+def _report_text(rep: FileReport) -> ReportTextJSON | None:
+    info = rep.report_text
+    if info is None:
+        return None
+    return ReportTextJSON(path=shown_path(info.path) if info.path else None, status=info.status,  # type: ignore[arg-type]
+                          figures=info.figures, tied=info.tied, untied=info.untied, untied_list=info.untied_list)
 
 
 def file_dict(rep: FileReport, framework: str | None = None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from xlperf.findings import STATUS_ZH, Report, Severity
+from xlperf.findings import STATUS_ZH, FileReport, Report, Severity
 from xlperf.write.cellsafe import bounded, printable
 
 if TYPE_CHECKING:
@@ -91,6 +91,30 @@ def summary_line(report: Report) -> str:
     return f"共 {len(report.files)} 个文件：{parts}"
 
 
+def report_text_line(rep: FileReport) -> str | None:
+    """The 绩效自评报告 checked beside a workbook, in one line (None when none was asked for)."""
+    info = rep.report_text
+    if info is None:
+        return None
+    if info.status == "missing":
+        return "自评报告：未收到（没有与该工作簿配对的报告）"
+    name = (info.path or "").replace("\\", "/").rsplit("/", 1)[-1]
+    if info.status == "unreadable":
+        return f"自评报告：{name} 无法读取"
+    return (f"自评报告：{name}，引用数字 {info.figures} 个，与工作簿对应 {info.tied} 个，"
+            f"未能对应 {info.untied} 个（不作为问题{'' if info.untied_list else '；--show-untied 列出'}）")
+
+
+def _report_text_lines(rep: FileReport, console: Console) -> None:
+    line = report_text_line(rep)
+    if line is None:
+        return
+    console.print(user_text("  " + line, 300))
+    info = rep.report_text
+    for item in info.untied_list if info is not None else []:
+        console.print(user_text("    未对应：" + item, 200))
+
+
 def print_report(report: Report, console: Console | None = None, *, max_findings: int = 200,
                  summary_only: bool = False) -> None:
     """Each file's findings (unless ``summary_only``), the summary table and the count line."""
@@ -100,6 +124,7 @@ def print_report(report: Report, console: Console | None = None, *, max_findings
             head = user_text(rep.path, style="bold")
             head.append(user_text(f"  {rep.department or ''} {rep.year or ''}".rstrip()))
             console.print(head)
+            _report_text_lines(rep, console)
             if not rep.findings:
                 console.print(Text("  未发现问题", style="green"))
                 continue

@@ -47,11 +47,11 @@ def money_names(fw: Framework) -> list[str]:
     return out
 
 
-def _unit_job(args: tuple[str, str | None]) -> UnitResult:
+def _unit_job(args: tuple[str, str | None, Any]) -> UnitResult:
     from xlperf.validate import validate_with_context
 
-    path, framework = args
-    report, ctx = validate_with_context(path, framework)
+    path, framework, request = args
+    report, ctx = validate_with_context(path, framework, report_text=request)
     if ctx is None or ctx.read.data is None:
         return UnitResult(report)
     try:
@@ -65,9 +65,11 @@ def _unit_job(args: tuple[str, str | None]) -> UnitResult:
 
 
 def consolidate_paths(paths: Sequence[Path], framework: str | None = None, *, workers: int = 1,
-                      progress: Callable[[FileReport], None] | None = None) -> list[UnitResult]:
-    """Validate and extract every file (in parallel processes with workers > 1), in the order given."""
-    jobs = [(str(p), framework) for p in paths]
+                      progress: Callable[[FileReport], None] | None = None,
+                      reports: dict[str, Any] | None = None) -> list[UnitResult]:
+    """Validate and extract every file (in parallel processes with workers > 1), in the order given;
+    ``reports``: each workbook's 绩效自评报告 to check beside it (validate.ReportRequest)."""
+    jobs = [(str(p), framework, (reports or {}).get(str(p))) for p in paths]
     out: list[UnitResult] = []
     if workers <= 1 or len(jobs) <= 1:
         results: Any = map(_unit_job, jobs)

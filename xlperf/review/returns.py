@@ -51,6 +51,16 @@ STEM_BYTES = 150
 and 60 of name are 360 (ENAMETOOLONG stopped every unit's notice)."""
 
 
+def text_place(f: Finding) -> str | None:
+    """Where in the 绩效自评报告 a text finding stands, for a 单元格 column: 第12段, 表3第2行第7列."""
+    t = f.text
+    if t is None:
+        return None
+    if t.table:
+        return f"表{t.table}第{t.row}行第{t.column}列"
+    return f"第{t.paragraph}段" if t.paragraph else None
+
+
 def _cut_bytes(text: str, limit: int) -> str:
     while len(text.encode("utf-8")) > limit:
         text = text[:-1]
@@ -117,7 +127,8 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
             put(ws, r, 2, "（无）")
             r += 1
         for i, f in enumerate(items, start=1):
-            row = [i, f.sheet, f.cell, _rule_text(fw, f), f.message, plain_value(f.found), plain_value(f.expected)]
+            sheet, cell = (f.sheet, f.cell) if f.text is None else ("自评报告", text_place(f))
+            row = [i, sheet, cell, _rule_text(fw, f), f.message, plain_value(f.found), plain_value(f.expected)]
             if items is explain:
                 row.append(f.explanation)
             for c, v in enumerate(row, start=1):

@@ -1,0 +1,54 @@
+"""Each text rule on a small report of its own, against the example workbook (eval year 2021); expected values
+by hand."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from xlperf.checks.context import CheckContext
+from xlperf.reporttext.analyze import analyze
+from xlperf.reporttext.bind import index_for, workbook_view
+from xlperf.reporttext.document import build_document
+
+
+def notes(ctx: CheckContext, items: list) -> list[tuple[str, object, object]]:
+    out = analyze(build_document(items), index_for(ctx), workbook_view(ctx))
+    return [(n.kind, n.found, n.expected) for n in out.notes]
+
+
+def test_growth_arithmetic(example_ctx: CheckContext) -> None:
+    got = notes(example_ctx, ["收入43,189.21万元，比2020年增加1,607.45万元，增长5.00%。"])
+    # prior = 43,189.21 − 1,607.45 = 41,581.76; 1,607.45 / 41,581.76 = 3.8658…% → 3.87
+    assert got == [("growth_arithmetic", Decimal("5.00"), Decimal("3.87"))]
+    assert notes(example_ctx, ["收入43,189.21万元，比2020年增加1,607.45万元，增长3.87%。"]) == []
+    # a decrease: prior = 90.00 + 10.00 = 100.00, 10.00 / 100.00 = 10.00%
+    assert notes(example_ctx, ["某项支出90.00万元，比上年减少10.00万元，下降10.00%。"]) == []
+
+
+def test_parts(example_ctx: CheckContext) -> None:
+    got = notes(example_ctx, ["共支出100.00万元，包括甲类支出60.00万元和乙类支出30.00万元。"])
+    assert got == [("parts_sum", Decimal("90.00"), Decimal("100.00"))]
+    assert notes(example_ctx, ["共支出100.00万元，包括甲类支出60.00万元、乙类支出30.00万元等。"]) == []  # 等: partial
+    got = notes(example_ctx, ["共支出100.00万元，其中：甲类支出60.00万元、乙类支出50.00万元。"])
+    assert got == [("parts_exceed_total", Decimal("110.00"), Decimal("100.00"))]
+
+
+def test_count_list(example_ctx: CheckContext) -> None:
+    assert notes(example_ctx, ["本局共设3个科室：办公室、财务科。"]) == [("count_list", 3, 2)]
+    assert notes(example_ctx, ["本局共设2个科室：办公室、财务科。"]) == []
+    assert notes(example_ctx, ["设置了“产出”、“效益”、“满意度”三个一级指标。"]) == []
+
+
+def test_tables(example_ctx: CheckContext) -> None:
+    rows = [["项目", "金额"], ["甲", "1.00"], ["乙", "2.00"], ["合计", "4.00"]]
+    assert notes(example_ctx, ["单位：万元", rows]) == [("table_total", Decimal("4.00"), Decimal("3.00"))]
+    rows = [["项目", "预算"], ["基本支出", "10.00"], ["其中：人员经费", "8.00"], ["  日常公用经费", "3.00"],
+            ["项目支出", "5.00"], ["合计", "15.00"]]
+    assert notes(example_ctx, ["单位：万元", rows]) == [("parts_exceed_total", Decimal("11.00"), Decimal("10.00"))]
+
+
+def test_year_labels(example_ctx: CheckContext) -> None:
+    # 81,164.95 is the workbook's 2021 调整后总指标
+    assert notes(example_ctx, ["2020年预算总指标81,164.95万元。"])[0][:2] == ("year_label", 2020)
+    assert notes(example_ctx, ["2021年预算总指标81,164.95万元。"]) == []
+    assert notes(example_ctx, ["上年（2019年）支出100.00万元。"]) == [("year_label", 2019, 2020)]

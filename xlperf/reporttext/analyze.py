@@ -1,0 +1,629 @@
+"""Tie every quoted figure to a workbook name and apply the text rules: typed notes, never findings.
+
+The XP5xx check classes (xlperf/checks/reporttext.py) turn these notes into findings with the level the
+framework's ``report.rules`` gives each rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from xlperf.reporttext.document import Paragraph, ReportDocument
+from xlperf.reporttext.extract import Figure, TableView, Where, canon, extract_all, sentence_around
+from xlperf.reporttext.lexicon import Entry, LexiconIndex, vocabulary
+from xlperf.reporttext.numbers import normalize
+
+__all__ = ["Analysis", "TextNote", "Workbook", "agrees", "analyze"]
+
+
+@dataclass
+class TextNote:
+    """Something the text rules found; ``kind`` is a TextRules field (or ``unreadable``)."""
+
+    kind: str
+    where: Where | None
+    detail: str
+    found: object = None
+    expected: object = None
+    name: str | None = None  # the workbook name the figure was tied to
+    cell: str | None = None  # its sheet!cell
+
+
+@dataclass
+class Workbook:
+    """What the analysis needs from the workbook already read: values and where they stand."""
+
+    value: Callable[[Entry], Decimal | None]
+    locate: Callable[[str], str | None]
+    year: int | None  # the evaluation year
+    unit_name: str | None  # the department's name as the workbook gives it
+    headings: tuple[str, ...] = ()  # the top-level headings the framework's report: prescribes, in order
+    top_level: frozenset[str] = frozenset()  # the framework's level-1 indicator names (canonical)
+
+
+@dataclass
+class Analysis:
+    notes: list[TextNote] = field(default_factory=list)
+    figures: int = 0
+    tied: int = 0
+    untied: list[Figure] = field(default_factory=list)
+
+
+_FILLER = re.compile(r"\d{4}年(度)?|年末|年初|截至|截止|为|是|达到|达|共计|共|计|约|的|了|其中|包括|分别|全年|本年|当年|"
+                     r"我局|本单位|我单位|合计|总额|实际|数|金额|\|")
+
+
+def _fmt(value: Decimal, fig: Figure) -> str:
+    shown = value / fig.scale if fig.kind != "count" else value
+    places = max(fig.decimals, 2) if fig.kind in ("money", "rate", "points") else 0
+    text = f"{shown:,.{places}f}"
+    return text + (fig.unit if fig.unit not in ("",) else "")
+
+
+def agrees(fig: Figure, truth: Decimal) -> bool:
+    """At the precision the text shows: 55.23% vs 55.248% disagrees; 97.6% for 97.65% does not (rounded or
+    truncated); an approximate figure (约, 近, 余) within 10%."""
+    shown = fig.value / fig.scale if fig.kind != "count" else fig.value
+    true = truth / fig.scale if fig.kind != "count" else truth
+    if fig.approx:
+        return abs(true - shown) <= abs(true) * Decimal("0.1") + Decimal(1)
+    unit = Decimal(1).scaleb(-fig.decimals)
+    diff = true - shown
+    return abs(diff) <= unit / 2 or Decimal(0) <= diff < unit
+
+
+# Tying ---------------------------------------------------------------------------------------------------------
+
+
+_PREFIX_OK = re.compile(r"^((\d{4}年(度)?)|年末|年初|截至|截止|至|到|其中|包括|实际|全年|本年|当年|上年|去年|上年度|的|在|"
+                        r"对|为|是|和|及|与|、|\||全局|部门|整体|各|共|本)*$")
+
+
+def _rightmost_subject(context: str, index: LexiconIndex, kind: str | None = None,
+                       self_names: tuple[str, ...] | None = ()) -> str | None:
+    """The subject named nearest before the figure; in a paragraph (``self_names`` given) only when nothing but
+    filler words (a year, 我局, 其中 …) stands before it in the clause (被处置固定资产 is not 固定资产)."""
+    pattern = index.reversed_patterns.get(kind or "")
+    if pattern is None:
+        return None
+    backwards = context[::-1]
+    for m in pattern.finditer(backwards):
+        alias = m.group(0)[::-1]
+        if self_names is not None and "|" not in context:
+            prefix = context[: len(context) - m.end()]
+            for name in (*self_names, *vocabulary().self_references):
+                prefix = prefix.replace(name, "")
+            if not _PREFIX_OK.match(prefix):
+                return None  # the nearest subject is qualified (被处置…): never fall back to an earlier one
+        return alias
+    return None
+
+
+def _measure_score(entry: Entry, context: str) -> int:
+    return max((len(m) for m in entry.measures if m in context), default=0)
+
+
+Tie = tuple[Entry, list[Entry]]
+
+
+def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[str, ...] = ()) -> list[Tie]:
+    """The workbook figures a quoted figure may name: one (best entry, every entry of the same subject and
+    kind) per subject found; empty when none is named clearly enough."""
+    if fig.kind not in ("money", "rate", "count", "points") or fig.formula:
+        return []
+    if fig.where.table:
+        return _tie_table(fig, index)
+    if "respectively" in fig.extra:  # A、B、C分别为x、y、z: the subject is the list's item at its place
+        picked = _pick(fig.extra["respectively"], fig, fig.extra.get("measure_context", ""), index)
+        return [picked] if picked else []
+    context = fig.context
+    if any(phrase in context for phrase, _reason in index.untracked):
+        return []  # the framework says the workbook has no such figure (report.lexicon.untracked)
+    for phrase, name in index.terms:
+        entry = index.names.get(name)
+        if phrase in context and entry is not None and entry.kind == fig.kind:
+            return [(entry, [entry])]
+    subject = _rightmost_subject(context, index, fig.kind, self_names)
+    if subject is None:
+        residual = _FILLER.sub("", context)
+        for m in index.measure_vocab:
+            residual = residual.replace(m, "")
+        if len(residual) > 2:
+            return []
+        # nothing but a measure (截至年末，实际支出…): the sentence's subject, else the department as a whole
+        whole = next((w for w in vocabulary().whole if w in index.by_subject), None) if not residual else None
+        subject = carry or whole
+        if subject is None:
+            return []
+    picked = _pick(subject, fig, context, index)
+    return [picked] if picked else []
+
+
+def _pick(subject: str, fig: Figure, context: str, index: LexiconIndex) -> Tie | None:
+    same = [e for e in index.by_subject.get(subject, []) if e.kind == fig.kind and e.prior == fig.prior]
+    scored = [(_measure_score(e, context), e) for e in same]
+    best_score = max((s for s, _ in scored), default=0)
+    if best_score > 0:
+        pool = [e for s, e in scored if s == best_score]
+    else:
+        pool = [e for e in same if not e.measures or (fig.kind == "count" and vocabulary().count_measures & set(e.measures))]
+    if not pool:
+        return None
+    pool.sort(key=lambda e: e.rank)
+    return pool[0], same
+
+
+def _tie_table(fig: Figure, index: LexiconIndex) -> list[Tie]:
+    """A table cell: the subject is in its row label or its column header (either way round); the caption
+    gives the measure only when label and header hold nothing else (单位名称 × 政府采购 under 预算安排表)."""
+    label, header, caption = fig.extra.get("label", ""), fig.extra.get("header", ""), fig.extra.get("caption", "")
+    subjects = []
+    for part in (label, header):
+        subject = _rightmost_subject(part, index, fig.kind, None)
+        if subject is not None and subject not in subjects:
+            subjects.append(subject)
+    if not subjects:
+        return []
+    local = label + "|" + header
+    leftover = local.replace("|", "")
+    for word in sorted((*subjects, *index.measure_vocab, *vocabulary().self_references), key=len, reverse=True):
+        leftover = leftover.replace(word, "")
+    context = local + ("|" + caption if not leftover else "")
+    out = [p for s in subjects if (p := _pick(s, fig, context, index)) is not None]
+    return out
+
+
+# The analysis --------------------------------------------------------------------------------------------------
+
+
+def analyze(doc: ReportDocument, index: LexiconIndex, book: Workbook) -> Analysis:
+    out = Analysis()
+    figures, views = extract_all(doc)
+    _tie_all(figures, index, book, out, _self_names(doc, book), doc)
+    _year_labels(figures, index, book, out)
+    by_block: dict[int, list[Figure]] = {}
+    for fig in figures:
+        by_block.setdefault(fig.block, []).append(fig)
+    for block_no, block in enumerate(doc.blocks):
+        if isinstance(block, Paragraph):
+            mine = by_block.get(block_no, [])
+            _parts(block, mine, out)
+            _growth(block, mine, out)
+            _count_lists(block, out)
+    for view in views:
+        _table_totals(view, out, book.top_level)
+    _placeholders(doc, out)
+    _identity(doc, book, out)
+    _outline(doc, book, out)
+    return out
+
+
+def _self_names(doc: ReportDocument, book: Workbook) -> tuple[str, ...]:
+    """The department's own names: the workbook's, and what the report abbreviates it to (以下简称“科创局”)."""
+    names = {canon(book.unit_name)} if book.unit_name else set()
+    for par in doc.paragraphs[:40]:
+        names.update(canon(m) for m in re.findall(r"简称[“\"「]([^”\"」]{2,16})[”\"」]", normalize(par.text)))
+    return tuple(sorted((n for n in names if n), key=len, reverse=True))
+
+
+_RESPECTIVELY = re.compile(r"分别(为|是|达到|达|占)")
+
+
+def _respectively(doc: ReportDocument, figures: list[Figure], index: LexiconIndex) -> None:
+    """“A、B和C分别为x、y、z” (or 各季度…分别为): the k-th figure after 分别 belongs to the k-th subject before it."""
+    by_block: dict[int, list[Figure]] = {}
+    for fig in figures:
+        if not fig.where.table and fig.kind not in ("year", "number"):
+            by_block.setdefault(fig.block, []).append(fig)
+    for block_no, figs in by_block.items():
+        block = doc.blocks[block_no]
+        if not isinstance(block, Paragraph):
+            continue
+        text = normalize(block.text)
+        for m in _RESPECTIVELY.finditer(text):
+            start = max(text.rfind(ch, 0, m.start()) for ch in "，。；：") + 1
+            head = canon(text[start:m.start()])
+            subjects = next((list(v) for k, v in vocabulary().series.items() if k in head), None)
+            if subjects is None:
+                items = [canon(i) for i in re.split(r"[、和及与]", text[start:m.start()]) if i.strip()]
+                subjects = [next((a for a in index.subject_aliases if a in i), "") for i in items]
+            run = [f for f in figs if f.start >= m.end()]
+            run = [f for i, f in enumerate(run) if i < len(subjects)
+                   and (i == 0 or text[run[i - 1].end:f.start].strip() in ("、", "，", "和", "及", ","))]
+            if len(run) != len(subjects) or not all(subjects):
+                continue
+            for fig, subject in zip(run, subjects):
+                fig.extra["respectively"] = subject
+                fig.extra["measure_context"] = head
+
+
+def _tie_all(figures: list[Figure], index: LexiconIndex, book: Workbook, out: Analysis,
+             self_names: tuple[str, ...], doc: ReportDocument | None = None) -> None:
+    if doc is not None:
+        _respectively(doc, figures, index)
+    reported: set[tuple[str, Decimal]] = set()
+    previous: tuple[int, int, str | None] = (-1, -1, None)  # (block, sentence, subject of the figure before)
+    for fig in figures:
+        if fig.kind in ("year", "number"):
+            continue
+        out.figures += 1
+        here = (fig.block, fig.sentence_no)
+        carry = previous[2] if previous[:2] == here and not fig.where.table else None
+        ties = tie(fig, index, carry, self_names)
+        subject = None
+        if ties and not fig.where.table:
+            subject = ties[0][0].subjects[0] if ties[0][0].subjects else None
+            found = _rightmost_subject(fig.context, index, fig.kind, self_names)
+            subject = found or carry
+        if subject is not None or previous[:2] != here:
+            previous = (*here, subject)  # the sentence's subject stays until another is named
+        values = [(best, same, book.value(best)) for best, same in ties]
+        values = [v for v in values if v[2] is not None]
+        if not values:
+            out.untied.append(fig)
+            continue
+        out.tied += 1
+        agreeing = next((e.name for best, same, _ in values for e in [best, *same]
+                         if (v := book.value(e)) is not None and agrees(fig, v)), None)
+        if agreeing is not None:
+            fig.tied = agreeing
+            continue
+        if len(values) > 1:  # two subjects named (row and column), neither agreeing: not reported
+            out.tied -= 1
+            out.untied.append(fig)
+            continue
+        best, _same, truth = values[0]
+        assert truth is not None
+        fig.tied = best.name
+        key = (best.name, fig.value)
+        if key in reported:
+            continue
+        reported.add(key)
+        out.notes.append(TextNote("figure_mismatch", fig.where,
+                                  f"报告写“{fig.text}”，工作簿中“{best.label}”为 {_fmt(truth, fig)}",
+                                  found=fig.value, expected=truth, name=best.name, cell=book.locate(best.name)))
+
+
+def _significant(fig: Figure) -> int:
+    digits = re.sub(r"\D", "", fig.text.split("万")[0].split("亿")[0])
+    return len(digits.lstrip("0"))
+
+
+def _year_labels(figures: list[Figure], index: LexiconIndex, book: Workbook, out: Analysis) -> None:
+    """A figure of this year written under another year (and a prior-year figure not under last year)."""
+    year = book.year
+    if year is None:
+        return
+    money = [e for e in index.entries if e.kind == "money" and e.role in ("input", "derived")]
+    for fig in figures:
+        if fig.kind != "money" or fig.growth or fig.year_label is None or _significant(fig) < 4:
+            continue
+        if fig.prior:
+            if fig.year_label not in (year - 1, year):
+                out.notes.append(TextNote("year_label", fig.where, f"“{fig.text}”标注为上年数，但所写年份为"
+                                          f"{fig.year_label}年（上年应为{year - 1}年）", found=fig.year_label,
+                                          expected=year - 1))
+            continue
+        if fig.year_label == year:
+            continue
+        this_year = [e for e in money if not e.prior and (v := book.value(e)) is not None and v != 0
+                     and agrees(fig, v)]
+        last_year = [e for e in money if e.prior and (v := book.value(e)) is not None and agrees(fig, v)]
+        if this_year and not last_year:
+            e = this_year[0]
+            out.notes.append(TextNote("year_label", fig.where, f"“{fig.text}”是{year}年度的“{e.label}”，"
+                                      f"但报告标注为{fig.year_label}年", found=fig.year_label, expected=year,
+                                      name=e.name, cell=book.locate(e.name)))
+
+
+# 其中 / 包括 ---------------------------------------------------------------------------------------------------
+
+_PART_MARK = re.compile(r"其中[:：]?|包括[:：]?")
+_MEASURE_ONLY = re.compile(r"^(账面|年末|年初|累计)?(原值|净值|金额|合计|总额|预算数|实际支出|支出|决算数|余额|为|达)*$")
+
+
+def _depth(text: str, pos: int) -> int:
+    """How many brackets are open at ``pos``."""
+    head = text[:pos]
+    return max(0, head.count("（") + head.count("(") - head.count("）") - head.count(")"))
+
+
+def _parts(par: Paragraph, figures: list[Figure], out: Analysis) -> None:
+    text = normalize(par.text)
+    for m in _PART_MARK.finditer(text):
+        end = min([i for i in (text.find(ch, m.end()) for ch in "。！？\n") if i >= 0] or [len(text)])
+        before = [f for f in figures if f.end <= m.start() and f.kind == "money" and not f.growth]
+        depth = _depth(text, m.start())
+        parts = [f for f in figures if m.end() <= f.start < end and f.kind == "money" and not f.growth
+                 and _depth(text, f.start) == depth]  # （人员经费…、日常公用经费…） inside a part is its breakdown
+        if not before or len(parts) < (1 if m.group().startswith("其中") else 2):
+            continue
+        total = before[-1]
+        if text.count("。", total.end, m.start()) > 1 or (text.count("。", total.end, m.start()) == 1
+                                                          and text[text.rfind("。", 0, m.start()) + 1:m.start()].strip()):
+            continue  # the total must be in the same sentence, or the one just before a sentence opening with 其中
+        if any(_MEASURE_ONLY.match(p.context) for p in parts) or any(p.approx for p in parts) or total.approx:
+            continue  # a second measure of the same thing (原值 … 净值 …), not a list of parts
+        listed = text[m.end():end]
+        complete = m.group().startswith("包括") and "等" not in listed
+        _check_parts(total, parts, complete, out)
+
+
+def _check_parts(total: Figure, parts: list[Figure], complete: bool, out: Analysis) -> None:
+    places = min([total.decimals, *(p.decimals for p in parts)])
+    unit = Decimal(1).scaleb(-places) * total.scale
+    tolerance = unit * (len(parts) + 1) / 2
+    summed = sum((p.value for p in parts), Decimal(0))
+    shown = "＋".join(p.text for p in parts)
+    if summed > total.value + tolerance:
+        out.notes.append(TextNote("parts_exceed_total", parts[-1].where,
+                                  f"“其中”各项 {shown} 合计 {_fmt(summed, total)}，超过总数“{total.text}”"
+                                  f"（多 {_fmt(summed - total.value, total)}）", found=summed, expected=total.value))
+    elif complete and abs(summed - total.value) > tolerance:
+        out.notes.append(TextNote("parts_sum", parts[-1].where,
+                                  f"“包括”各项 {shown} 合计 {_fmt(summed, total)}，与总数“{total.text}”不等"
+                                  f"（相差 {_fmt(total.value - summed, total)}）", found=summed, expected=total.value))
+
+
+# Growth phrases --------------------------------------------------------------------------------------------------
+
+_GROWTH_PHRASE = re.compile(r"比(上年|去年|上年度|上一年|\d{4}年度?)(同期)?\s*(增加|减少|增长|下降|上升|降低)")
+
+
+def _growth(par: Paragraph, figures: list[Figure], out: Analysis) -> None:
+    text = normalize(par.text)
+    for m in _GROWTH_PHRASE.finditer(text):
+        end = min([i for i in (text.find(ch, m.end()) for ch in "。；！？\n") if i >= 0] or [len(text)])
+        base = [f for f in figures if f.end <= m.start() and f.kind == "money" and not f.growth
+                and text.count("。", f.end, m.start()) == 0]
+        after = [f for f in figures if m.start() <= f.start < end]
+        delta = next((f for f in after if f.kind == "money"), None)
+        rate = next((f for f in after if f.kind == "rate"), None)
+        if not base or delta is None or rate is None or base[-1].approx or delta.approx:
+            continue
+        down = m.group(3) in ("减少", "下降", "降低")
+        prior = base[-1].value + delta.value if down else base[-1].value - delta.value
+        if prior <= 0:
+            continue
+        true_rate = delta.value / prior * 100
+        if not agrees(rate, true_rate):
+            word = "下降" if down else "增长"
+            out.notes.append(TextNote("growth_arithmetic", rate.where,
+                                      f"按“{base[-1].text}”与变动额“{delta.text}”，上期为 {_fmt(prior, base[-1])}，"
+                                      f"{word}率应为 {true_rate:.2f}%，报告写 {rate.text}",
+                                      found=rate.value, expected=true_rate.quantize(Decimal("0.01"))))
+
+
+# Counts and the items listed ----------------------------------------------------------------------------------
+
+_CN = "一二两三四五六七八九十"
+_LIST_BEFORE = re.compile(rf"((?:“[^“”。]{{1,30}}”、)+“[^“”。]{{1,30}}”|“[^“”。]{{2,60}}”)\s*([{_CN}\d]{{1,3}})\s*(个|项|家|条|类|方面)")
+_LIST_AFTER = re.compile(rf"(?:共|共计|包括|分别是|即|有)[^\d{_CN}。；，]{{0,3}}?([{_CN}\d]{{1,3}})\s*(个|项|家|条|类|方面)[^。；:：]{{0,12}}[:：]([^。；]{{2,200}})")
+
+
+def _items(listed: str) -> list[str]:
+    return [i for i in re.split(r"[、，,]", listed.replace("“", "").replace("”", "")) if i.strip()]
+
+
+def _count_value(token: str) -> int | None:
+    from xlperf.reporttext.numbers import cn_to_int
+
+    return int(token) if token.isdigit() else cn_to_int(token)
+
+
+def _count_lists(par: Paragraph, out: Analysis) -> None:
+    text = normalize(par.text)
+    for m in _LIST_BEFORE.finditer(text):
+        items = _items(m.group(1))
+        _count_note(par, m, _count_value(m.group(2)), items, m.group(2) + m.group(3), out)
+    for m in _LIST_AFTER.finditer(text):
+        listed = m.group(3)
+        if "等" in listed or re.search(r"[；;]|\d", listed):
+            continue
+        _count_note(par, m, _count_value(m.group(1)), _items(listed), m.group(1) + m.group(2), out)
+
+
+def _count_note(par: Paragraph, m: re.Match[str], stated: int | None, items: list[str], shown: str,
+                out: Analysis) -> None:
+    if stated is None or len(items) < 2 or stated == len(items) or "等" in m.group(0):
+        return
+    where = Where(par.section, par.number, sentence_around(par.text, m.start(), m.end()))
+    out.notes.append(TextNote("count_list", where, f"写“{shown}”，但列出的是 {len(items)} 项："
+                              f"{'、'.join(i.strip() for i in items)[:60]}", found=stated, expected=len(items)))
+
+
+# Report tables -------------------------------------------------------------------------------------------------
+
+_TOTAL = re.compile(r"^(合计|总计|总合计|共计)$")
+_SUB = re.compile(r"^小计$|小计$")
+
+
+def _is_rate_column(view: TableView, col: int) -> bool:
+    header = view.column_header(col)
+    return "率" in header or "比例" in header or "%" in header or "序号" in header or "年" == header[-1:]
+
+
+def _table_where(view: TableView, row: int, col: int, text: str) -> Where:
+    t = view.table
+    label = view.raw_label(row).strip() or view.row_label(row, col)
+    return Where(t.section, t.after_paragraph, f"{' '.join(t.title.split())}｜{label}｜{view.column_header(col)}："
+                 f"{text}"[:80], t.number, row + 1, col + 1)
+
+
+def _sums_to(view: TableView, r: int, c: int, parts: list[tuple[Decimal, str, int]]) -> bool:
+    total, _u, places = view.numbers[(r, c)]
+    places = min([places, *(p[2] for p in parts)])
+    return abs(sum((p[0] for p in parts), Decimal(0)) - total) <= Decimal(1).scaleb(-places) * (len(parts) + 1) / 2
+
+
+def _table_totals(view: TableView, out: Analysis, top_level: frozenset[str] = frozenset()) -> None:
+    rows = view.table.rows
+    wrong_rows = _total_columns(view, out)
+    data_rows, subs = _row_groups(view)
+    for r in range(view.header_rows, len(rows)):
+        label = re.sub(r"\s", "", view.raw_label(r))
+        if not _TOTAL.match(label):
+            continue
+        for c in {c for (rr, c) in view.numbers if rr == r}:
+            if _is_rate_column(view, c) or c in wrong_rows:
+                continue
+            above = [view.numbers[(rr, c)] for rr in data_rows if rr < r and (rr, c) in view.numbers]
+            tops = [view.numbers[(rr, c)] for rr in data_rows if rr < r and (rr, c) in view.numbers
+                    and canon(view.raw_label(rr)) in top_level]
+            if not above or (len(tops) >= 2 and _sums_to(view, r, c, tops)):
+                continue  # an indicator tree: the total is the sum of its top-level rows
+            _compare(view, r, c, above, f"“{label}”行", "上方各行", out)
+    _sub_rows(view, subs, out)
+
+
+def _row_groups(view: TableView) -> tuple[list[int], dict[int, list[int]]]:
+    """Top-level data rows, and for each the 其中 rows under it: a row opening with 其中 or indented, and the
+    rows after it while their sum (first amount column) stays within the parent's (a 日常公用经费 row after
+    其中：人员经费 need not be indented)."""
+    data: list[int] = []
+    subs: dict[int, list[int]] = {}
+    running: Decimal | None = None
+    for r in range(view.header_rows, len(view.table.rows)):
+        raw = view.raw_label(r)
+        label = re.sub(r"\s", "", raw)
+        if not label or _TOTAL.match(label) or _SUB.search(label):
+            running = None
+            continue
+        first = _first_amount(view, r)
+        parent = _first_amount(view, data[-1]) if data else None
+        opens = (label.startswith("其中") or raw[:1].isspace()) and data
+        continues = (running is not None and first is not None and parent is not None
+                     and running + first <= parent + Decimal("0.005"))
+        if opens or continues:
+            subs.setdefault(data[-1], []).append(r)
+            running = (running or Decimal(0)) + (first or Decimal(0))
+        else:
+            data.append(r)
+            running = None
+    return data, subs
+
+
+def _first_amount(view: TableView, row: int) -> Decimal | None:
+    cols = sorted(c for (r, c) in view.numbers if r == row and not _is_rate_column(view, c))
+    return view.numbers[(row, cols[0])][0] if cols else None
+
+
+def _compare(view: TableView, r: int, c: int, parts: list[tuple[Decimal, str, int]], what: str, of: str,
+             out: Analysis) -> bool:
+    total, _u, places = view.numbers[(r, c)]
+    places = min([places, *(p[2] for p in parts)])
+    summed = sum((p[0] for p in parts), Decimal(0))
+    tolerance = Decimal(1).scaleb(-places) * (len(parts) + 1) / 2
+    if abs(summed - total) <= tolerance:
+        return False
+    cell = view.table.rows[r][c].strip()
+    out.notes.append(TextNote("table_total", _table_where(view, r, c, cell),
+                              f"{what}“{view.column_header(c)}”为 {cell}，{of}之和为 {summed:,.{places}f}"
+                              f"（相差 {total - summed:,.{places}f}）", found=total, expected=summed))
+    return True
+
+
+def _total_columns(view: TableView, out: Analysis) -> set[int]:
+    """A 合计 column equals the sum of the amounts left of it (a 小计 column is not counted twice)."""
+    rows = view.table.rows
+    width = max((len(r) for r in rows), default=0)
+    wrong: set[int] = set()
+    for c in range(width):
+        header = re.sub(r"\s", "", view.column_header(c))
+        if not _TOTAL.match(header):
+            continue
+        for r in range(view.header_rows, len(rows)):
+            if (r, c) not in view.numbers:
+                continue
+            if _TOTAL.match(re.sub(r"\s", "", view.raw_label(r))) and c in wrong:
+                continue  # the total row repeats the rows' error
+            left = [cc for cc in range(c) if (r, cc) in view.numbers and not _is_rate_column(view, cc)
+                    and not _SUB.search(re.sub(r"\s", "", view.column_header(cc)))]
+            if len(left) >= 2 and _compare(view, r, c, [view.numbers[(r, cc)] for cc in left], "“合计”列",
+                                           "左侧各项（不含小计）", out):
+                wrong.add(c)
+    return wrong
+
+
+def _sub_rows(view: TableView, subs: dict[int, list[int]], out: Analysis) -> None:
+    for parent, children in subs.items():
+        for c in {c for (rr, c) in view.numbers if rr == parent}:
+            if _is_rate_column(view, c):
+                continue
+            parts = [view.numbers[(r, c)] for r in children if (r, c) in view.numbers]
+            total = view.numbers[(parent, c)]
+            if parts and sum(p[0] for p in parts) > total[0] + Decimal(1).scaleb(-total[2]) * len(parts):
+                cell = view.table.rows[parent][c].strip()
+                out.notes.append(TextNote("parts_exceed_total", _table_where(view, parent, c, cell),
+                                          f"“{view.raw_label(parent).strip()}”的“其中”各行之和超过该行 {cell}",
+                                          found=sum(p[0] for p in parts), expected=total[0]))
+
+
+# Placeholders and identity ----------------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"【\s*(请填写|待填写|请补充|此处填写)[^】]{0,60}】?")
+
+
+def _placeholders(doc: ReportDocument, out: Analysis) -> None:
+    for block in doc.blocks:
+        texts = [block.text] if isinstance(block, Paragraph) else [c for row in block.rows for c in row]
+        for text in texts:
+            m = _PLACEHOLDER.search(text)
+            if m is None:
+                continue
+            number = block.number if isinstance(block, Paragraph) else block.after_paragraph
+            where = Where(block.section, number, sentence_around(text, m.start(), m.end()),
+                          0 if isinstance(block, Paragraph) else block.number)
+            out.notes.append(TextNote("placeholder_left", where, f"报告中仍有待填写的占位内容“{m.group(0)[:40]}”"))
+            break
+
+
+_UNIT_LINE = re.compile(r"^(部门|单位)(?:(名称)[（(]?(公章|盖章)?[)）]?|[（(](公章|盖章)[)）])\s*[:：]\s*(\S.{0,60})$")
+_TITLE_YEAR = re.compile(r"(\d{4})\s*年度?.{0,30}(绩效自评报告|自评报告|绩效评价报告)")
+
+
+_NUMBERING = re.compile(r"^\s*([一二三四五六七八九十]{1,3}\s*[、．.]|[（(][一二三四五六七八九十]{1,3}[)）]|\d{1,2}\s*[、．.])\s*")
+
+
+def _outline(doc: ReportDocument, book: Workbook, out: Analysis) -> None:
+    """A report in another outline than the framework prescribes (another region's or year's template): fewer
+    than half of the prescribed top-level headings found among the report's."""
+    if len(book.headings) < 2:
+        return
+    from xlperf.reporttext.document import heading_level
+
+    def key(text: str) -> str:  # 部门（单位）基本情况 and 部门基本情况 are the same heading
+        return re.sub(r"\([^)]*\)", "", canon(_NUMBERING.sub("", text)))
+
+    found = [key(p.text) for p in doc.paragraphs if heading_level(p.text) == 1]
+    if len(found) < 2:
+        return  # a fragment, or a report without numbered headings: nothing to compare
+    wanted = [key(h) for h in book.headings]
+    hits = sum(1 for w in wanted if any(w in f or f in w for f in found if f))
+    if hits * 2 < len(wanted):
+        listed = "、".join(book.headings[:6])
+        out.notes.append(TextNote("identity", None, f"报告的一级标题与评价框架规定的提纲不符（应为：{listed}），"
+                                  f"只找到其中 {hits} 个：可能使用了其他地区或年度的报告模板",
+                                  found=hits, expected=len(wanted)))
+
+
+def _identity(doc: ReportDocument, book: Workbook, out: Analysis) -> None:
+    """A report for another unit (the name on its header) or another year (the year of its title)."""
+    head = [p for p in doc.paragraphs[:8] if p.section == ""][:8]
+    name = canon(book.unit_name or "")
+    for par in head:
+        m = _UNIT_LINE.match(normalize(par.text).strip())
+        if m and name:
+            written = canon(m.group(5))
+            if written and name not in written and written not in name:
+                out.notes.append(TextNote("identity", Where("", par.number, par.text[:80]),
+                                          f"报告所写单位为“{m.group(5).strip()[:40]}”，与工作簿的“{book.unit_name}”不同",
+                                          found=m.group(5).strip()[:40], expected=book.unit_name))
+        t = _TITLE_YEAR.search(normalize(par.text))
+        if t and book.year and int(t.group(1)) != book.year:
+            out.notes.append(TextNote("identity", Where("", par.number, par.text[:80]),
+                                      f"报告标题的年度为{t.group(1)}年，工作簿的年度为{book.year}年",
+                                      found=int(t.group(1)), expected=book.year))
