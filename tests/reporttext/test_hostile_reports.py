@@ -86,6 +86,7 @@ def test_validate_reports_xp501_and_never_writes(cases: dict[str, Path]) -> None
         assert hashlib.sha256(cases[case].read_bytes()).hexdigest() == before
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("case", ["bomb", "entities", "huge-table", "paragraphs", "many-paragraphs"])
 def test_time_and_memory_bounded(case: str, cases: dict[str, Path]) -> None:
     """The workbook and the report checked together in a fresh process limited to 512 MiB and 30 s of CPU."""

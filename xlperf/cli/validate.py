@@ -45,7 +45,7 @@ def validate(
     paths: Annotated[list[Path], typer.Argument(help="要校验的工作簿文件或文件夹（文件夹下的 .xlsx 全部校验）",
                                                 metavar="文件或文件夹")],
     framework: Framework = None,
-    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（格式见 xlperf json-schema）")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（格式见 json-schema 命令）")] = False,
     report: Annotated[Optional[Path], typer.Option("--report", help="把汇总和明细写入新的 .xlsx 报告",
                                                    metavar="文件.xlsx")] = None,
     annotate: Annotated[Optional[Path], typer.Option("--annotate", help="（单个文件）写出标注了问题的副本",
