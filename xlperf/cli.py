@@ -344,6 +344,13 @@ def _skipped_names(skipped: list[Path]) -> str:
     return names + ("等" if len(skipped) > 5 else "")
 
 
+def _shown_arg(path: Path) -> str:
+    from xlperf.safe_io import shown_path
+    from xlperf.write.cellsafe import printable
+
+    return printable(shown_path(path), newlines=False)
+
+
 def _run_validate(paths: list[Path], framework: str | None, as_json: bool, report: Path | None,
                   annotate: Path | None, workers: int, select: str | None, ignore: str | None, quiet: bool,
                   echo: Callable[[str], None], *, force: bool = False, summary: bool = False,
@@ -361,7 +368,8 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
     if not files:
         if skipped:
             raise _UsageError(f"只找到 {len(skipped)} 个 xlperf 生成的报告或标注副本，没有要校验的工作簿")
-        raise _UsageError("没有找到要校验的工作簿（.xlsx）")
+        where = "、".join(f"“{_shown_arg(p)}”" for p in paths[:3]) + ("等" if len(paths) > 3 else "")
+        raise _UsageError(f"{where}中没有找到要校验的工作簿（.xlsx）")
     if annotate is not None and len(files) != 1:
         raise _UsageError("--annotate 只能用于单个文件")
     source_suffix = files[0].suffix.lower()
@@ -378,6 +386,10 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
     if skipped:
         info(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告或标注副本（{_skipped_names(skipped)}）")
     fw_ref = str(framework) if framework else None
+    if fw_ref is not None and Path(fw_ref).is_dir():
+        from xlperf.resolve import registry_for
+
+        registry_for(fw_ref)  # a broken file in the folder refuses the command once, naming it (InputError)
     units_expected = None
     if expected is not None:
         from xlperf.review.batch import read_expected
@@ -414,7 +426,7 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
             from xlperf.write.annotate import annotate_copy
 
             try:
-                annotate_copy(files[0], annotate, first)
+                annotate_copy(files[0], annotate, first, fw_ref)
                 written.append(f"标注副本已写入 {shown_path(annotate)}（原文件未修改）")
             except Exception as exc:  # noqa: BLE001
                 problems.append(_output_problem(exc, "标注副本", annotate))

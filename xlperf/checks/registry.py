@@ -19,6 +19,8 @@ from xlperf.checks.structure import (FormulaAltered, FrameworkMismatch, Framewor
                         LocalNameShadows, MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook,
                         YearMismatch)
 from xlperf.checks.internal import CheckError
+from xlperf.checks.content import (ExternalContent, ForeignFormat, ForeignFormula, ForgedHighlightRecord,
+                                   MisleadingNumberFormat)
 
 __all__ = ["CHECKS", "REDIRECTS", "by_code", "resolve"]
 
@@ -34,6 +36,7 @@ CHECKS: tuple[type[Check], ...] = (
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
     JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered,
+    ForeignFormula, ExternalContent, ForeignFormat, ForgedHighlightRecord, MisleadingNumberFormat,
 )
 
 REDIRECTS: dict[str, str] = {
