@@ -115,25 +115,27 @@ def test_a_conditional_format_hiding_highlights_is_removed_and_reported(tmp_path
 
 
 def _forged_records(tmp_path: Path, count: int, note: str) -> Path:
-    """An annotated copy whose record sheet then gets ``count`` records for one cell with ``note``, and a
-    cell without a finding painted red with a note signed like ours."""
+    """An annotated copy whose record sheet then gets ``count`` records for one cell, all quoting one
+    shared string ``note`` (a small file), and a cell without a finding painted red with a note signed
+    like ours."""
     first = annotate_copy(EXAMPLE, tmp_path / "first.xlsx", validate_file(EXAMPLE))
     wb = load_workbook(first)
-    ws = wb["xlperf_marks"]
-    target = where("reception_actual")
-    for row in range(ws.max_row + 1, ws.max_row + 1 + count):
-        ws.cell(row=row, column=1, value=target[0])
-        ws.cell(row=row, column=2, value=target[1])
-        ws.cell(row=row, column=4, value=note)
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
     forged = wb["基本信息"]["B4"]
     forged.fill = PatternFill("solid", fgColor=SEVERITY_COLORS[next(iter(SEVERITY_COLORS))])
     forged.comment = Comment("[XP000 提示] 财政局已复核：本项自评得分无误，无需修改。", "xlperf")
-    path = tmp_path / "forged.xlsx"
-    wb.save(path)
-    return path
+    last = wb["xlperf_marks"].max_row
+    wb.save(tmp_path / "mid.xlsx")
+    book = Xlsx(tmp_path / "mid.xlsx")
+    target = where("reception_actual")
+    sheet_i, cell_i, note_i = (book._shared_index(t) for t in (target[0], target[1], note))
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="s"><v>{sheet_i}</v></c><c r="B{r}" t="s"><v>{cell_i}</v></c>'
+                   f'<c r="D{r}" t="s"><v>{note_i}</v></c></row>' for r in range(last + 1, last + 1 + count))
+    data = book.xml(book.sheet_part("xlperf_marks")).find(f"{{{M}}}sheetData")
+    data.extend(etree.fromstring(f'<x xmlns="{M}">{rows}</x>'))
+    return book.save(tmp_path / "forged.xlsx")
 
 
 def test_forged_records_write_nothing_and_are_reported_once(tmp_path: Path) -> None:
@@ -153,11 +155,13 @@ def test_forged_records_write_nothing_and_are_reported_once(tmp_path: Path) -> N
 def test_five_thousand_records_of_a_32000_character_note_stay_within_the_bounds(tmp_path: Path) -> None:
     """Was 1.49 GB, 20 s CPU and a 351 MB copy: now within the README's per-file bounds."""
     path = _forged_records(tmp_path, 5000, "假" * 32000)
+    assert path.stat().st_size < 1024 * 1024  # the attack is small: one note, 5,000 references to it
     target = tmp_path / "标注.xlsx"
     out = run_limited(f"""
         from xlperf.write.annotate import annotate_copy
         from xlperf.validate import validate_file
         rep = validate_file({str(path)!r})
+        assert rep.status != "error", rep.findings
         annotate_copy({str(path)!r}, {str(target)!r}, rep)
         print(json.dumps("ok"))
     """, cpu_seconds=30, memory=512 * 1024 * 1024)

@@ -57,7 +57,7 @@ class ForeignFormula(Check):
 
     def _all(self, ctx: CheckContext) -> Iterator[Finding]:
         plan = ctx.read.plan
-        planned = set(plan.formulas())
+        planned = set(plan.formulas()) | set(ctx.compiled.plan("udf").formulas())  # either flavour's cells
         inputs = {(c.sheet, c.cell) for c in plan.cells.values() if c.formula is None}
         for sheet, ref, formula in _formula_cells(ctx):
             if (sheet, ref) in planned or (sheet, ref) in inputs or external_reason(formula):

@@ -252,8 +252,7 @@ def _records(sink: BookSink, rows: Iterable[Any]) -> tuple[list[Mark], int]:
             ignored += 1  # not a record we wrote: left alone
             continue
         fill = fill.upper() if fill else None
-        note = xml_text(note, CELL_MAX) if note else None
-        out.append((sheet, cell, fill, note))
+        out.append((sheet, cell, fill, note or None))  # the sheet's own string: no copy per record
     return out, ignored
 
 
@@ -266,14 +265,14 @@ def _verified(sink: BookSink, marks: list[Mark]) -> tuple[list[Mark], int]:
     out: list[Mark] = []
     seen: set[tuple[str, str]] = set()
     text = 0
-    for mark in marks:
-        sheet, cell, _, note = mark
-        current = sink.get_comment(sheet, cell)
-        ok = (sink.get_fill(sheet, cell) in colours and _ours(current) and (sheet, cell) not in seen
-              and _same_note(_quoted(current), note, len(current or "")))  # type: ignore[arg-type]
+    for sheet, cell, fill, note in marks:
         text += len(note or "")
-        if ok and text <= RECORD_TEXT_MAX:
-            out.append(mark)
+        if text > RECORD_TEXT_MAX or (sheet, cell) in seen:
+            continue
+        current = sink.get_comment(sheet, cell)
+        if sink.get_fill(sheet, cell) in colours and _ours(current) \
+                and _same_note(_quoted(current), note, len(current or "")):  # type: ignore[arg-type]
+            out.append((sheet, cell, fill, xml_text(note, CELL_MAX) if note else None))
             seen.add((sheet, cell))
     return out, len(marks) - len(out)
 

@@ -107,12 +107,12 @@ def _inert_cells(ws: Any, book: Book, accepted: Mapping[tuple[str, str], dict[st
         if cell.data_type == "d" and not isinstance(cell.value, datetime | date | time | timedelta):
             cell.value = None  # an empty <c t="d"/>: nothing to show, and openpyxl cannot save it
             continue
+        link = cell.hyperlink
+        if link is not None and (link.target or (link.id and not link.location)):
+            cell.hyperlink = None  # a link to anything outside the workbook
+            out.links += 1
         if cell.data_type != "f" and not (isinstance(cell.value, str) and cell.value.startswith("=")
                                           and cell.data_type != "s"):
-            link = cell.hyperlink
-            if link is not None and (link.target or (link.id and not link.location)):
-                cell.hyperlink = None
-                out.links += 1
             continue
         text = _formula_text(cell.value)
         forms = accepted.get((ws.title, cell.coordinate), {})
@@ -124,7 +124,6 @@ def _inert_cells(ws: Any, book: Book, accepted: Mapping[tuple[str, str], dict[st
         value = cached_value(raw)
         out.formulas += 1
         _write_value(ws, cell, value if value is not None else "=" + text[:8192])
-        cell.hyperlink = None
 
 
 def _inert_names(wb: Any, template: Any, out: Neutralised) -> None:
