@@ -65,7 +65,7 @@ def via_openpyxl(wb: Workbook, report: FileReport, tmp: Path) -> Workbook:
     n = next(_n)
     source = tmp / f"in-{n}.xlsx"
     wb.save(source)
-    return load_workbook(annotate_copy(source, tmp / f"out-{n}.xlsx", report))
+    return load_workbook(annotate_copy(source, tmp / f"out-{n}.xlsx", report, str(FW_FILE)))  # as --framework
 
 
 def via_xlwings(wb: Workbook, report: FileReport, tmp: Path) -> Workbook:

@@ -257,10 +257,11 @@ def _records(sink: BookSink, rows: Iterable[Any]) -> tuple[list[Mark], int]:
 
 
 def _verified(sink: BookSink, marks: list[Mark]) -> tuple[list[Mark], int]:
-    """The records whose cell still carries exactly what xlperf wrote there: one of our highlight colours
-    and one of our notes, quoting the record's original note (or none); at most one record per cell and
-    :data:`RECORD_TEXT_MAX` characters of notes. Checked before anything is restored (two cells of one
-    merged range share the cell their records restore). Returns them and how many were not."""
+    """The records whose cell still carries what xlperf wrote there: one of our highlight colours, and our
+    note quoting the record's original note (a note the user wrote over ours, or none, is theirs: only
+    the fill is restored then); at most one record per cell and :data:`RECORD_TEXT_MAX` characters of
+    notes. Checked before anything is restored (two cells of one merged range share the cell their
+    records restore). Returns them and how many were not."""
     colours = set(SEVERITY_COLORS.values())
     out: list[Mark] = []
     seen: set[tuple[str, str]] = set()
@@ -269,11 +270,16 @@ def _verified(sink: BookSink, marks: list[Mark]) -> tuple[list[Mark], int]:
         text += len(note or "")
         if text > RECORD_TEXT_MAX or (sheet, cell) in seen:
             continue
+        if sink.get_fill(sheet, cell) not in colours:
+            continue
         current = sink.get_comment(sheet, cell)
-        if sink.get_fill(sheet, cell) in colours and _ours(current) \
-                and _same_note(_quoted(current), note, len(current or "")):  # type: ignore[arg-type]
+        if current is None or not _ours(current):  # the user removed or replaced our note: theirs stays,
+            out.append((sheet, cell, fill, None))  # and no recorded note is written in its place
+        elif _same_note(_quoted(current), note, len(current)):
             out.append((sheet, cell, fill, xml_text(note, CELL_MAX) if note else None))
-            seen.add((sheet, cell))
+        else:
+            continue
+        seen.add((sheet, cell))
     return out, len(marks) - len(out)
 
 
@@ -541,7 +547,7 @@ def write_annotated(source: Path, target: Path, report: FileReport, framework: F
             data = buf.getvalue()
             break
         except Exception as exc:  # noqa: BLE001 - hostile content openpyxl cannot handle
-            problems.append(f"{type(exc).__name__}: {xml_text(str(exc), 120)}")
+            problems.append("内存不足" if isinstance(exc, MemoryError) else f"程序错误 {type(exc).__name__}")
     if data is None:
         raise AnnotateError(f"未能生成标注副本：openpyxl 无法处理“{shown_path(source.name)}”"
                             f"（{problems[0]}），校验结果见上")
