@@ -102,19 +102,7 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
     # 0. the department's 出错说明 of the previous run, by finding key (never by row)
     explained = explanations_from_rows(sink.read_result, FIRST_ROW + 1, last)
     # 1. undo the highlights of the previous run (fill and the user's own note restored)
-    stored = sink.read_marks(MARKS_FIRST_ROW + RECORDS_MAX)
-    intact = bool(stored) and stored[0][:1] == [MARKS_TITLE]  # type: ignore[index]
-    legacy, legacy_ignored = _records(sink, (_legacy_row(sink.read_result(row, LEGACY_MARK_COL))
-                                             for row in range(FIRST_ROW, last + 1)))
-    # column L is cleared by every run that could write the record sheet: when it holds records, they are newer
-    marks, ignored = (legacy, legacy_ignored) if legacy else _records(sink, (stored or [])[MARKS_FIRST_ROW - 1:])
-    at_least = "至少 " if stored is not None and len(stored) >= MARKS_FIRST_ROW + RECORDS_MAX else ""
-    marks, unverified = _verified(sink, marks)  # evidence, not instructions: checked against the cell first
-    ignored += unverified
-    for mark in reversed(marks):  # last made, first undone: two records of one merged cell end right
-        _restore(sink, mark)
-    if not marks and not intact and (not had_results or sink.read_result(FIRST_ROW + 1, 2)):
-        _recover_stranded(sink, report)  # records lost (very old file, record sheet deleted via VBA)
+    ignored = _undo_previous(sink, report, had_results, last)
     # 2. clear old rows
     for row in range(FIRST_ROW, last + 1):
         for col in range(1, RESULT_COLS + 1):
@@ -146,21 +134,7 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
     # 3b. explanations whose finding did not come back this time are kept below, not lost
     current = {key_of(f) for f in report.findings}
     orphans = [(k, v) for k, v in explained.items() if k not in current]
-    row = FIRST_ROW + len(report.findings)
-    for row, ((code, rule, sheet, cell), text) in enumerate(orphans[:ORPHANS_MAX], start=row + 1):
-        for col, value in ((2, code), (4, sheet), (5, cell), (6, ORPHAN_NOTE), (RULE_COL, rule), (EXPLAIN_COL, text)):
-            if value:
-                sink.write_result(row, col, value)
-    if len(orphans) > ORPHANS_MAX:
-        row += 1
-        sink.write_result(row, 6, f"另有 {len(orphans) - ORPHANS_MAX} 条对应问题已不存在的出错说明未保留"
-                                  f"（最多保留 {ORPHANS_MAX} 条）")
-    if ignored:  # reported once, as a row of its own
-        row += 1
-        for col, value in ((1, "—"), (2, FORGED_CODE), (3, Severity.warning.zh), (4, MARKS_SHEET),
-                           (6, f"标色记录中{at_least} {ignored} 条与单元格现状不符（单元格不是 xlperf 所标的颜色和批注，"
-                               f"或超出 {RECORDS_MAX} 条、{RECORD_TEXT_MAX:,} 字的上限），已忽略，未据以还原")):
-            sink.write_result(row, col, value)
+    _write_tail(sink, FIRST_ROW + len(report.findings), orphans, ignored)
     # 4. remember every original first (two cells of one merged range share it), then highlight
     targets = list(worst.items())[:MARKS_MAX]
     records = [_original(sink, sheet, cell) for (sheet, cell), _ in targets]
@@ -174,6 +148,44 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
             text += f"{ORIGINAL_NOTE}{note}"
         sink.set_comment(sheet, cell, text[:NOTE_MAX])
     return len(targets)
+
+
+def _undo_previous(sink: BookSink, report: FileReport, had_results: bool, last: int) -> str:
+    """Undo the previous run's highlights from its records (verified first); returns how many records were
+    ignored, as the row reporting them says it ("" when none)."""
+    stored = sink.read_marks(MARKS_FIRST_ROW + RECORDS_MAX)
+    intact = bool(stored) and stored[0][:1] == [MARKS_TITLE]  # type: ignore[index]
+    legacy, legacy_ignored = _records(sink, (_legacy_row(sink.read_result(row, LEGACY_MARK_COL))
+                                             for row in range(FIRST_ROW, last + 1)))
+    # column L is cleared by every run that could write the record sheet: when it holds records, they are newer
+    marks, ignored = (legacy, legacy_ignored) if legacy else _records(sink, (stored or [])[MARKS_FIRST_ROW - 1:])
+    at_least = "至少 " if stored is not None and len(stored) >= MARKS_FIRST_ROW + RECORDS_MAX else ""
+    marks, unverified = _verified(sink, marks)  # evidence, not instructions: checked against the cell first
+    ignored += unverified
+    for mark in reversed(marks):  # last made, first undone: two records of one merged cell end right
+        _restore(sink, mark)
+    if not marks and not intact and (not had_results or sink.read_result(FIRST_ROW + 1, 2)):
+        _recover_stranded(sink, report)  # records lost (very old file, record sheet deleted via VBA)
+    return f"{at_least}{ignored}" if ignored else ""
+
+
+def _write_tail(sink: BookSink, row: int, orphans: list[tuple[Any, str]], ignored: str) -> None:
+    """Below the findings: the orphaned explanations (bounded, the rest counted) and the one row
+    reporting ignored records."""
+    for row, ((code, rule, sheet, cell), text) in enumerate(orphans[:ORPHANS_MAX], start=row + 1):
+        for col, value in ((2, code), (4, sheet), (5, cell), (6, ORPHAN_NOTE), (RULE_COL, rule), (EXPLAIN_COL, text)):
+            if value:
+                sink.write_result(row, col, value)
+    if len(orphans) > ORPHANS_MAX:
+        row += 1
+        sink.write_result(row, 6, f"另有 {len(orphans) - ORPHANS_MAX} 条对应问题已不存在的出错说明未保留"
+                                  f"（最多保留 {ORPHANS_MAX} 条）")
+    if ignored:  # reported once, as a row of its own
+        row += 1
+        for col, value in ((1, "—"), (2, FORGED_CODE), (3, Severity.warning.zh), (4, MARKS_SHEET),
+                           (6, f"标色记录中 {ignored} 条与单元格现状不符（单元格不是 xlperf 所标的颜色和批注，"
+                               f"或超出 {RECORDS_MAX} 条、{RECORD_TEXT_MAX:,} 字的上限），已忽略，未据以还原")):
+            sink.write_result(row, col, value)
 
 
 NOTE_MAX = 30000
