@@ -51,8 +51,13 @@ def _control_characters(raw: object) -> list[tuple[str, str]]:
     hold (``template --data`` would fail on it): refused by every command alike, naming the field."""
     out: list[tuple[str, str]] = []
     stack: list[tuple[str, object]] = [("", raw)]
+    seen: set[int] = set()  # YAML aliases share (and may contain) containers: each is walked once
     while stack and len(out) < _CONTROL_MAX:
         where, value = stack.pop()
+        if isinstance(value, dict | list | tuple):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
         if isinstance(value, dict):
             stack.extend((f"{where}.{k}" if where else str(k), v) for k, v in reversed(list(value.items())))
         elif isinstance(value, list | tuple):

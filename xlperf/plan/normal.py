@@ -36,7 +36,8 @@ def _code(segment: str) -> str:
 
 _CALLS_OUT = re.compile(r"(?<![A-Z0-9_.])(WEBSERVICE|FILTERXML|RTD|CALL|REGISTER|REGISTER\.ID|EXEC|IMAGE|"
                         r"STOCKHISTORY)\(")
-_EXTERNAL_BOOK = re.compile(r"\[[^\]]*\]|'[^']*[\\/][^']*'!|[A-Z]:\\|\\\\")
+_EXTERNAL_BOOK = re.compile(r"\[(?:\d+|[^\]\[]*\.(?:XL[A-Z]{1,2}|CSV|ET|ODS))\]|'[^']*[\\/][^']*'!|[A-Z]:\\|\\\\")
+"""[1]Sheet1!A1 (Excel's index of an external link), [a.xlsx]S!A1, a path; not a table's [col] reference."""
 _LINK_TEXT = re.compile(r'"(?:[^"]|"")*(?:file:|https?:|ftp:|\\\\|[A-Za-z]:\\|mailto:)', re.IGNORECASE)
 
 
@@ -52,7 +53,7 @@ def external_reason(text: str) -> str | None:
     m = _CALLS_OUT.search(outside)
     if m is not None:
         return f"调用 {m.group(1)}，可访问网络、本机文件或运行程序"
-    if _EXTERNAL_BOOK.search(outside.replace("[#THISROW]", "")):
+    if _EXTERNAL_BOOK.search(outside):
         return "引用其他工作簿或本机路径（外部链接）"
     if _LINK_TEXT.search(code):
         return "含网络地址或本机路径（如 HYPERLINK 指向本机程序或网址）"
