@@ -8,6 +8,8 @@ Sections (each a function below, each a key of the JSON written to ``--out``):
                 ``load_workbook`` of the same file, and vs a bare zip + lxml parse of its worksheets (floor).
 2. ``cli``      ``python -m xlperf validate FILE`` as a cold process vs ``python -c "import openpyxl"``,
                 plus which heavy modules the validate path imports (``-X importtime``).
+   ``report``   ``python -m xlperf report FILE -o X.docx`` (the 绩效自评报告 drafted) vs ``xlperf validate FILE``,
+                both cold processes, interleaved (target ≤ 2×), and in-process draft_for vs validate_file.
 3. ``batch``    ``validate_paths(files, workers=N)`` on 200 and 2,000 distinct workbooks with 1 and 2
                 workers (each run in a fresh process), vs LibreOffice headless recalculating a subset
                 of the same files in one invocation (scaled per file).
@@ -51,6 +53,7 @@ TARGETS = {
     "batch_vs_libreoffice": 80.0,  # ≥ 80 × LibreOffice's files/s
     "udf_us_per_call": 50.0,  # ≤ 50 µs per call
     "consolidate_vs_validate": 1.2,  # xlperf consolidate (汇总 workbook written) ≤ 1.2 × validating the same files
+    "report_vs_validate": 2.0,  # cold `xlperf report FILE -o X.docx` ≤ 2 × cold `xlperf validate FILE`
 }
 
 
@@ -263,6 +266,30 @@ def bench_cli(path: Path, reps: int) -> dict[str, Any]:
         "ratio_validate_json_vs_import_openpyxl": ratio(s["xlperf_validate_json"], s["import_openpyxl"]),
         "imports": import_profile(path),
     }
+
+
+def bench_report(path: Path, reps: int, workdir: Path) -> dict[str, Any]:
+    """``xlperf report`` (validate + draft the .docx + write it) against ``xlperf validate`` of the same file."""
+    from xlperf.review.report_draft import draft_for
+    from xlperf.validate import validate_file
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    out = workdir / "报告.docx"
+    cmds = {"xlperf_report": [PY, "-m", "xlperf", "report", str(path), "-o", str(out), "--force", "--allow-errors"],
+            "xlperf_validate": [PY, "-m", "xlperf", "validate", str(path)]}
+
+    def runner(cmd: list[str]) -> Callable[[], None]:
+        def run() -> None:
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=CHILD_ENV)
+        return run
+
+    cold = {k: stats(v) for k, v in interleaved({k: runner(c) for k, c in cmds.items()}, reps).items()}
+    rc = subprocess.run(cmds["xlperf_report"], capture_output=True, cwd=ROOT, env=CHILD_ENV).returncode
+    warm = {k: stats(v) for k, v in interleaved({"draft_for": lambda: draft_for(path, allow_errors=True),
+                                                 "validate_file": lambda: validate_file(path)}, reps).items()}
+    return {"file": path.name, "exit_code": rc, "docx_bytes": out.stat().st_size if out.exists() else 0,
+            "times": cold, "ratio_report_vs_validate": ratio(cold["xlperf_report"], cold["xlperf_validate"]),
+            "in_process": warm, "ratio_in_process": ratio(warm["draft_for"], warm["validate_file"])}
 
 
 # 3. Batch throughput ------------------------------------------------------------------------------
@@ -515,6 +542,9 @@ def _verdicts(results: dict[str, Any]) -> dict[str, Any]:
     r = results["single"]["ratio_validate_vs_openpyxl"]
     v["single_vs_openpyxl_load"] = {"target": f"≤ {TARGETS['single_vs_openpyxl_load']}", "min": r["min"],
                                     "median": r["median"], "met": r["median"] <= TARGETS["single_vs_openpyxl_load"]}
+    r = results["report"]["ratio_report_vs_validate"]
+    v["report_vs_validate"] = {"target": f"≤ {TARGETS['report_vs_validate']}", "min": r["min"],
+                               "median": r["median"], "met": r["median"] <= TARGETS["report_vs_validate"]}
     r = results["cli"]["ratio_validate_vs_import_openpyxl"]
     v["cli_vs_import_openpyxl"] = {"target": f"≤ {TARGETS['cli_vs_import_openpyxl']}", "min": r["min"],
                                    "median": r["median"], "met": r["median"] <= TARGETS["cli_vs_import_openpyxl"]}
@@ -576,6 +606,8 @@ def run(quick: bool = False, out: Path | None = None, workdir: Path | None = Non
             results["single_saved_by_libreoffice"] = bench_single(lo_saved, 5 if quick else 200)
         log("cli")
         results["cli"] = bench_cli(paths[0], 2 if quick else 20)
+        log("report")
+        results["report"] = bench_report(paths[0], 2 if quick else 10, workdir / "report")
         log("batch")
         results["batch"] = bench_batch(paths, sizes, (1, 2), {3: 2} if quick else {200: 5, 2000: 2}, lo, workdir)
         log("consolidate")
@@ -615,6 +647,12 @@ def summary(results: dict[str, Any]) -> str:
                  f" ratio {c['ratio_validate_vs_import_openpyxl']['min']:.2f}/"
                  f"{c['ratio_validate_vs_import_openpyxl']['median']:.2f}; heavy imported: "
                  f"{[k for k, v in c['imports']['heavy_imported'].items() if v]}")
+    rp = results["report"]
+    lines.append(f"2b. cold `xlperf report` {rp['times']['xlperf_report']['min_ms']:.0f}/"
+                 f"{rp['times']['xlperf_report']['median_ms']:.0f} ms vs `xlperf validate` "
+                 f"{rp['times']['xlperf_validate']['min_ms']:.0f}/{rp['times']['xlperf_validate']['median_ms']:.0f} ms;"
+                 f" ratio {rp['ratio_report_vs_validate']['min']:.2f}/{rp['ratio_report_vs_validate']['median']:.2f};"
+                 f" in process {rp['ratio_in_process']['min']:.2f}/{rp['ratio_in_process']['median']:.2f}")
     for key, run_ in results["batch"]["runs"].items():
         lines.append(f"3. {key}: {run_['files_per_s']['best']:.0f}/{run_['files_per_s']['median']:.0f} files/s")
     lo = results["batch"]["libreoffice"]

@@ -108,12 +108,102 @@ MSG_NO_WORKBOOK = 1
 MSG_ABOUT = 2
 MSG_NOT_FOUND = 3
 MSG_TITLE = 4
+MSG_UNSAFE_SETTING = 5  # shown by the xlwings module's GetConfig (XLWINGS_EDITS)
 MESSAGES = {
     MSG_NO_WORKBOOK: "请先打开要校验的工作簿（如处于“受保护的视图”，请先点击“启用编辑”）。",
     MSG_ABOUT: "部门整体支出绩效自评工具 xlperf",
     MSG_NOT_FOUND: "未找到，请运行 install.bat 重新安装",
     MSG_TITLE: TAB_LABEL,
+    MSG_UNSAFE_SETTING: ("xlperf 的设置中含有命令行会执行的字符（\" % ^ & | < >），为安全起见没有运行。请检查 "
+        "%USERPROFILE%\\.xlwings\\xlwings.conf 中的设置；如是 Windows 用户名或临时文件夹路径含有这些字符，"
+        "请改用其他 Windows 账户，或联系技术支持。"),
 }
+
+# The white-labelled xlwings VBA (module ``xlwings``) reads its settings, in this order, from a sheet
+# ``<PROJECT_NAME>.conf`` of the *active* workbook, the add-in's own sheet, a ``<PROJECT_NAME>.conf``
+# file beside the active workbook and the user's ``%USERPROFILE%\.<PROJECT_NAME>\<PROJECT_NAME>.conf``.
+# A submitted workbook (a plain .xlsx with a very hidden sheet, or a file mailed beside it) could so set
+# the interpreter, PYTHONPATH or a value pasted into the ``cmd.exe`` command line. XLWINGS_EDITS remove
+# the first and the third lookup, refuse any value cmd.exe could act on, keep the active workbook's
+# name and folder off the command line and sys.path, and ignore a ``*.py`` sheet of the active workbook
+# (xlwings PRO's embedded code). Each edit is replaced by text of the same length (padded with a comment),
+# so only the 4 KiB chunks it touches are re-encoded, to their old compressed size (patch_xlwings_module).
+XLWINGS_MODULE = "xlwings"
+REFUSED_CHARACTERS = '"%^&|<>'
+"""Characters cmd.exe acts on outside quotes (``%`` also inside them): a setting holding one is refused."""
+
+_GETCONFIG = """Function GetConfig(configKey As String, Optional default As String = "", Optional source As String = "") As Variant
+    ' xlperf (install/build_addin.py): settings come only from this add-in's own sheet and the user's
+    ' own config file, never from a sheet or a file that comes with the active workbook; a value
+    ' cmd.exe could act on is refused before it reaches a command line.
+    Dim configValue As String, v As String
+    v = default
+    #If App = "Microsoft Excel" Then
+    If (source = "" Or source = "sheet") And Application.Name = "Microsoft Excel" Then
+        If SheetExists(ThisWorkbook, PROJECT_NAME & ".conf") = True Then
+            If GetConfigFromSheet(ThisWorkbook).Exists(configKey) = True Then
+                v = GetConfigFromSheet(ThisWorkbook).Item(configKey)
+                GoTo Found
+            End If
+        End If
+    End If
+    #End If
+    If source = "" Or source = "user" Then
+        If FileExists(GetConfigFilePath()) = True Then
+            If GetConfigFromFile(GetConfigFilePath(), configKey, configValue) Then v = configValue
+        End If
+    End If
+Found:
+    v = ExpandEnvironmentStrings(v)
+    If v Like "*[""%^&|<>]*" Or InStr(v, vbCr) > 0 Or InStr(v, vbLf) > 0 Then
+        MsgBox ThisWorkbook.Worksheets(PROJECT_NAME & ".conf").Range("{cell}").Value & vbCrLf & _
+            configKey & " = " & v, vbCritical
+        End
+    End If
+    GetConfig = v
+End Function
+""".replace("{cell}", f"{MESSAGE_COLUMN}{MSG_UNSAFE_SETTING}")
+
+XLWINGS_EDITS: tuple[tuple[str, str], ...] = (
+    # RunPython: embedded code (*.py sheets) only of the add-in itself, never of the active workbook
+    ("""        If i = 1 Then
+            Set wb = ActiveWorkbook
+        Else
+""", """        If i = 1 Then
+            Set wb = ThisWorkbook
+        Else
+"""),
+    # RunPython: never the workbook's folder on sys.path, whatever a setting says
+    ("""        AddExcelDir = GetConfig("ADD_WORKBOOK_TO_PYTHONPATH", "true")
+    End If
+""", """        AddExcelDir = "false" ' xlperf
+    End If
+"""),
+    # RunPython: no workbook names on the cmd.exe command line (unused when AddExcelDir is false)
+    ("""    #Else
+        ActiveFullName = ActiveWorkbook.FullName
+        ThisFullName = ThisWorkbook.FullName
+    #End If
+""", """    #Else
+        ActiveFullName = "" ' xlperf
+        ThisFullName = ""
+    #End If
+"""),
+    # XLPyCommand (UDF server): the same
+    ("""    ' TODO: Doesn't automatically check if code is embedded
+    AddExcelDir = GetConfig("ADD_WORKBOOK_TO_PYTHONPATH", "true")
+""", """    AddExcelDir = "false" ' xlperf
+"""),
+    # the user's own settings file is the one the installer writes, %USERPROFILE%\.xlwings\xlwings.conf
+    # (xlwings' default for a custom add-in, .<PROJECT_NAME>\<PROJECT_NAME>.conf, is a file nobody keeps)
+    ("""        GetConfigFilePath = Environ("USERPROFILE") & "\\." & PROJECT_NAME & "\\" & PROJECT_NAME & ".conf"
+""", """        GetConfigFilePath = Environ("USERPROFILE") & "\\.xlwings\\xlwings.conf" ' xlperf
+"""),
+    ("""        PYTHONPATH = AddExcelDir & ";" & ActiveWorkbook.FullName & ";" & ThisWorkbook.FullName & ";" & GetConfig("ONEDRIVE_CONSUMER_WIN")""",
+     """        PYTHONPATH = AddExcelDir & ";;;" & GetConfig("ONEDRIVE_CONSUMER_WIN")"""),
+)
+"""(old, new) pairs of the xlwings module's source; GetConfig is replaced as a whole (_GETCONFIG)."""
+
 
 ADDIN_TITLE = "绩效自评 (xlperf)"
 ADDIN_DESCRIPTION = "部门整体支出绩效自评：一键校验当前工作簿（xlwings 加载项）"
@@ -253,21 +343,30 @@ def decompress(data: bytes) -> bytes:
 
 
 def _longest_matches(data: bytes) -> list[tuple[int, int]]:
-    """(length, offset) of the longest earlier match at each position."""
+    """(length, offset) of the longest earlier match at each position (the nearest of equal ones).
+
+    Only matches of 3 bytes or more can become copy tokens, so candidates are the earlier positions
+    that start with the same 3 bytes (an index instead of a scan of the whole chunk)."""
     n = len(data)
     result = [(0, 0)]
+    starts: dict[bytes, list[int]] = {}
+    if n >= 3:
+        starts.setdefault(data[0:3], []).append(0)
     for pos in range(1, n):
         max_len = (0xFFFF >> _bit_count(pos)) + 3
         best_len = best_off = 0
-        for cand in range(pos - 1, -1, -1):
-            length = 0
+        for cand in reversed(starts.get(data[pos:pos + 3], ())):
+            length = 3
             while pos + length < n and length < max_len and data[cand + length] == data[pos + length]:
                 length += 1
+            length = min(length, max_len, n - pos)
             if length > best_len:
                 best_len, best_off = length, pos - cand
                 if length == max_len or pos + length == n:
                     break
         result.append((best_len, best_off))
+        if pos + 3 <= n:
+            starts.setdefault(data[pos:pos + 3], []).append(pos)
     return result
 
 
@@ -487,6 +586,94 @@ def patch_vba_module(vba_project: bytes, module: str, source: str) -> bytes:
         return path.read_bytes()
 
 
+def _pad(new: str, length: int) -> str:
+    """``new`` made ``length`` characters long: a line-ending edit gets comment lines ("'---"), an edit
+    inside a line spaces (between VBA tokens they mean nothing)."""
+    diff = length - len(new)
+    if diff < 0:
+        raise ValueError(f"a VBA edit must not be longer than what it replaces: {new[:60]!r}")
+    if diff == 0 or not new.endswith("\n"):
+        return new + " " * diff
+    if diff == 1:
+        return new[:-1] + " \n"
+    lines = []
+    while diff > 0:
+        width = min(diff, 80)
+        if 0 < diff - width < 2:  # keep the last line at least "'\n"
+            width -= 2
+        lines.append("'" + "-" * (width - 2) + "\n")
+        diff -= width
+    return new + "".join(lines)
+
+
+def xlwings_source(source: str) -> str:
+    """The xlwings module's source with XLWINGS_EDITS applied and GetConfig replaced, same length."""
+    edits = list(XLWINGS_EDITS)
+    start = source.find("Function GetConfig(")
+    end = source.find("\nEnd Function\n", start)
+    if start < 0 or end < 0:
+        raise ValueError("GetConfig not found in the xlwings VBA module")
+    edits.append((source[start:end + len("\nEnd Function\n")], _GETCONFIG))
+    for old, new in edits:
+        if source.count(old) != 1:
+            raise ValueError(f"the xlwings VBA does not contain exactly one {old[:60]!r}: new xlwings version?")
+        source = source.replace(old, _pad(new, len(old)))
+    return source
+
+
+def _container_chunks(raw: bytes) -> list[bytes]:
+    """The chunks (header included) of an MS-OVBA CompressedContainer."""
+    chunks, pos = [], 1
+    while pos < len(raw):
+        (header,) = struct.unpack_from("<H", raw, pos)
+        size = (header & 0x0FFF) + 3
+        chunks.append(raw[pos:pos + size])
+        pos += size
+    return chunks
+
+
+def patch_module_chunks(vba_project: bytes, module: str, edit) -> bytes:
+    """Apply ``edit`` (source text → text of the same length) to a large module in place.
+
+    Every chunk of a CompressedContainer decodes to 4096 bytes on its own, so an edit that keeps the
+    length changes only the chunks it touches; each is re-encoded to its old size (compress_exact),
+    so the stream keeps its size and olefile can rewrite it."""
+    import olefile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "vbaProject.bin"
+        path.write_bytes(vba_project)
+        ole = olefile.OleFileIO(str(path), write_mode=True)
+        try:
+            dir_data = decompress(ole.openstream("VBA/dir").read())
+            stream, _pos, offset = _module_record(dir_data, module)
+            if offset != 0:
+                raise ValueError(f"VBA module {module!r} has p-code (MODULEOFFSET {offset})")
+            codec = _code_page(dir_data)
+            raw = ole.openstream(f"VBA/{stream}").read()
+            old = decompress(raw)
+            new = edit(old.decode(codec)).encode(codec)
+            if len(new) != len(old):
+                raise ValueError("the edited VBA source must keep its length")
+            out = [raw[:1]]
+            for i, chunk in enumerate(_container_chunks(raw)):
+                piece = new[i * 4096:(i + 1) * 4096]
+                if piece == old[i * 4096:(i + 1) * 4096]:
+                    out.append(chunk)
+                    continue
+                encoded = compress_exact(piece, len(chunk) + 1)
+                if encoded is None:
+                    raise ValueError(f"could not re-encode chunk {i} of VBA module {module!r} in place")
+                out.append(encoded[1:])
+            data = b"".join(out)
+            if len(data) != len(raw) or decompress(data) != new:  # pragma: no cover
+                raise AssertionError("patched VBA module does not read back")
+            ole.write_stream(f"VBA/{stream}", data)
+        finally:
+            ole.close()
+        return path.read_bytes()
+
+
 def read_vba_modules(vba_project: bytes) -> dict[str, str]:
     """Decompressed source of every module (used by the build and the tests)."""
     import io
@@ -678,6 +865,7 @@ def build(output: Path = DEFAULT_OUTPUT, template: Path | None = None) -> Path:
     parts["xl/vbaProject.bin"] = patch_vba_module(
         parts["xl/vbaProject.bin"], VBA_MODULE, vba_source()
     )
+    parts["xl/vbaProject.bin"] = patch_module_chunks(parts["xl/vbaProject.bin"], XLWINGS_MODULE, xlwings_source)
     modules = read_vba_modules(parts["xl/vbaProject.bin"])
     if not modules[VBA_MODULE].startswith(vba_source()):  # pragma: no cover
         raise AssertionError("patched VBA module does not read back")

@@ -4,7 +4,9 @@
 
 .DESCRIPTION
     Installs xlperf for the current Windows user (no administrator rights needed):
-      1. finds Python >= 3.11 (py launcher, python on PATH, usual install folders)
+      1. finds a 64-bit Python 3.11-3.14 (py launcher, python on PATH, usual install folders); with an
+         offline bundle only the versions its wheels\targets.txt lists, and says exactly what is wrong
+         (32-bit, too new, too old, none) and how to fix it
       2. creates the virtual environment %LOCALAPPDATA%\xlperf\venv
       3. pip-installs the xlperf wheel shipped beside this script (xlperf-*.whl) and
          xlwings; dependencies come from PyPI (or a mirror, -IndexUrl) or from the
@@ -68,6 +70,10 @@ $AddinFile        = 'xlperf.xlam'
 $WheelPattern     = 'xlperf-*.whl'
 $XlwingsVersion   = '0.37.8'   # must match the xlwings VBA inside xlperf.xlam
 $MinPython        = [Version]'3.11'
+# 64-bit CPython versions xlperf installs on. An offline bundle (wheels\ beside this script) says in
+# wheels\targets.txt which of them its wheels cover (install/build_bundle.py writes it); only those are
+# then accepted, since pip cannot fetch what is missing without a network.
+$SupportedPython  = @('3.11', '3.12', '3.13', '3.14')
 
 $InstallRoot      = Join-Path $env:LOCALAPPDATA 'xlperf'
 $VenvDir          = Join-Path $InstallRoot 'venv'
@@ -94,6 +100,7 @@ $DefaultXlstart   = Join-Path $env:APPDATA 'Microsoft\Excel\XLSTART'
 $ScriptDir        = Split-Path -Parent $MyInvocation.MyCommand.Path
 $RepoRoot         = Split-Path -Parent $ScriptDir
 $WheelsDir        = Join-Path $ScriptDir 'wheels'
+$TargetsFile      = Join-Path $WheelsDir 'targets.txt'
 
 $ProbeCode = 'import sys, struct; print(chr(124).join([chr(88) + chr(80), str(sys.version_info[0]), str(sys.version_info[1]), str(sys.version_info[2]), str(struct.calcsize(chr(80)) * 8), sys.executable]))'
 
@@ -204,7 +211,7 @@ function Find-Python {
         # "py -3" is the newest installed 3.x; the explicit versions help when an
         # older Python is the launcher's default.
         [void]$candidates.Add(@('py', '-3'))
-        foreach ($v in @('3.14', '3.13', '3.12', '3.11')) { [void]$candidates.Add(@('py', "-$v")) }
+        foreach ($v in @($script:Accepted | Sort-Object -Descending)) { [void]$candidates.Add(@('py', "-$v")) }
         foreach ($name in @('python', 'python3')) {
             foreach ($cmd in @(Get-Command $name -CommandType Application -All -ErrorAction SilentlyContinue)) {
                 [void]$candidates.Add(@($cmd.Path))
@@ -225,6 +232,8 @@ function Find-Python {
     $script:SawStoreAlias = $false
     $storePython = $null
     $tooOld = @()
+    $tooNew = @()
+    $only32 = @()
     foreach ($c in $candidates) {
         $exe = $c[0]
         $prefix = @()
@@ -234,8 +243,17 @@ function Find-Python {
             if (Test-StorePath $exe) { $script:SawStoreAlias = $true }
             continue
         }
+        $minor = '{0}.{1}' -f $info.Version.Major, $info.Version.Minor
         if ($info.Version -lt $MinPython) {
             $tooOld += ('{0} ({1})' -f $info.Version, $info.Executable)
+            continue
+        }
+        if ($script:Accepted -notcontains $minor) {
+            $tooNew += ('{0} ({1})' -f $info.Version, $info.Executable)
+            continue
+        }
+        if ($info.Bits -ne '64') {
+            $only32 += ('{0} ({1})' -f $info.Version, $info.Executable)
             continue
         }
         if (Test-StorePath $info.Executable) {
@@ -245,10 +263,25 @@ function Find-Python {
         return $info
     }
 
-    $msg = "未找到可用的 Python $MinPython 或更高版本。`n" +
-           "    请从 https://www.python.org/downloads/windows/ 下载 Windows installer (64-bit)，`n" +
+    $accepted = ($script:Accepted -join '、')
+    $msg = "未找到可用的 Python（需要 64 位的 Python $accepted 之一）。`n" +
+           "    请从 https://www.python.org/downloads/windows/ 下载 Python 3.12 的 Windows installer (64-bit)，`n" +
            "    安装时勾选 “Add python.exe to PATH”，装好后重新运行 install.bat；`n" +
-           "    或用参数指定解释器：install.bat -Python `"C:\路径\python.exe`""
+           "    或用参数指定解释器：install.bat -Python `"C:\路径\python.exe`"。可与已有的其他版本并存。"
+    if ($only32.Count -gt 0) {
+        $msg += "`n    找到的是 32 位 Python：" + ($only32 -join '；') +
+                "`n    xlperf 需要 64 位 Python（32 位 Python 没有 pandas 的安装包，xlwings 也无法正常导入）。" +
+                "`n    请安装 “Windows installer (64-bit)”；32 位的 Office 可以照常使用 64 位的 Python。"
+    }
+    if ($tooNew.Count -gt 0) {
+        $msg += "`n    找到的 Python 版本太新：" + ($tooNew -join '；')
+        if ($script:Offline) {
+            $msg += "`n    本离线安装包只包含 Python " + $accepted + " 所需的组件（wheels\targets.txt）。" +
+                    "`n    请另装 Python 3.12（64 位），或向技术支持索取包含该版本的新安装包；有网络时也可加 -Online 联网安装。"
+        } else {
+            $msg += "`n    xlperf 的依赖包尚未支持该版本。请另装 Python 3.12（64 位）。"
+        }
+    }
     if ($tooOld.Count -gt 0) {
         $msg += "`n    找到的 Python 版本过低：" + ($tooOld -join '；')
     }
@@ -409,7 +442,18 @@ function Install-Xlperf {
     Write-Ok 'Excel 未在运行。'
 
     # --- 2 -------------------------------------------------------------------
-    Write-Step ("查找 Python " + $MinPython + " 或更高版本")
+    $script:Offline = (Test-Path -LiteralPath $WheelsDir) -and -not $Online
+    $script:Accepted = $SupportedPython
+    if ($script:Offline) {
+        if (-not (Test-Path -LiteralPath $TargetsFile)) {
+            Stop-Install ("离线安装包不完整：缺少 " + $TargetsFile + "（install/build_bundle.py 生成的安装包中才有）。" +
+                          "请向技术支持索取完整的离线安装包；有网络时可加 -Online 联网安装。")
+        }
+        $script:Accepted = @(Get-Content -LiteralPath $TargetsFile | ForEach-Object { $_.Trim() } |
+                             Where-Object { $SupportedPython -contains $_ })
+        Write-Info ("离线安装包支持 Python " + ($script:Accepted -join '、') + "（64 位）")
+    }
+    Write-Step ("查找 64 位 Python（" + ($script:Accepted -join '、') + "）")
     $py = Find-Python
     Write-Ok ("使用 Python {0}（{1} 位）：{2}" -f $py.Version, $py.Bits, $py.Executable)
     if ($officeBits -and $officeBits -ne $py.Bits) {
@@ -428,7 +472,9 @@ function Install-Xlperf {
     }
     if (Test-Path -LiteralPath $VenvPython) {
         $existing = Get-PythonInfo $VenvPython
-        if ($null -eq $existing -or $existing.Version -lt $MinPython) {
+        $usable = $null -ne $existing -and $existing.Bits -eq '64' -and
+                  $script:Accepted -contains ('{0}.{1}' -f $existing.Version.Major, $existing.Version.Minor)
+        if (-not $usable) {
             Write-Info '现有虚拟环境不可用（Python 可能已被卸载或升级），重新创建……'
             Remove-Item -LiteralPath $VenvDir -Recurse -Force
         } else {
@@ -452,13 +498,19 @@ function Install-Xlperf {
     if ($Proxy) { $pipBase += @('--proxy', $Proxy) }
     $requirements = @($wheel.FullName, ('xlwings==' + $XlwingsVersion))
     $haveWheels = Test-Path -LiteralPath $WheelsDir
-    $code = 1
-    if ($haveWheels -and -not $Online) {
-        Write-Info ("离线安装：使用 " + $WheelsDir)
-        $code = Invoke-Native $VenvPython ($pipBase + @('--no-index', '--find-links', $WheelsDir) + $requirements)
-        if ($code -ne 0) { Write-Warn 'wheels 文件夹中的安装包不全，改为联网安装……' }
-    }
-    if ($code -ne 0) {
+    $offlineFlags = @()
+    if ($script:Offline) {
+        # Offline: the bundle's wheels only, never the network (no retries against an index that
+        # cannot be reached). A missing wheel is reported, not fetched.
+        Write-Info ("离线安装：只使用 " + $WheelsDir + "，不连接网络")
+        $offlineFlags = @('--no-index', '--find-links', $WheelsDir)
+        $code = Invoke-Native $VenvPython ($pipBase + $offlineFlags + $requirements)
+        if ($code -ne 0) {
+            Stop-Install ("离线安装失败（pip 返回 " + $code + "）：wheels 文件夹中缺少 Python " +
+                          ('{0}.{1}' -f $py.Version.Major, $py.Version.Minor) + "（64 位）所需的安装包（见上面 pip 的提示）。" +
+                          "请向技术支持索取完整的离线安装包（install/build_bundle.py 生成）；有网络时可加 -Online 联网安装。")
+        }
+    } else {
         $args2 = $pipBase
         if ($haveWheels) { $args2 += @('--find-links', $WheelsDir) }
         $code = Invoke-Native $VenvPython ($args2 + $requirements)
@@ -469,7 +521,8 @@ function Install-Xlperf {
     }
     # Re-install the shipped wheel itself even if the same version is already
     # there (a rebuilt package keeps its version number).
-    $code = Invoke-Native $VenvPython @('-m', 'pip', 'install', '--force-reinstall', '--no-deps', '--disable-pip-version-check', $wheel.FullName)
+    $code = Invoke-Native $VenvPython (@('-m', 'pip', 'install', '--force-reinstall', '--no-deps', '--disable-pip-version-check') +
+                                       $offlineFlags + @($wheel.FullName))
     if ($code -ne 0) { Stop-Install ("安装 " + $wheel.Name + " 失败。") }
     Write-Ok 'Python 包已安装。'
 

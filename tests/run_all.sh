@@ -6,11 +6,18 @@ cd "$(dirname "$0")/.."
 
 SUDO=""
 if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
-if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || ! fc-list | grep -qi "Noto Sans CJK"; then
-  echo "Installing LibreOffice (libreoffice-calc-nogui), poppler-utils and CJK fonts for the spreadsheet and print tests…"
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || ! fc-list | grep -qi "Noto Sans CJK" \
+   || ! dpkg -s libreoffice-writer-nogui >/dev/null 2>&1; then
+  echo "Installing LibreOffice (libreoffice-calc-nogui, libreoffice-writer-nogui), poppler-utils and CJK fonts for the spreadsheet, print and report tests…"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq libreoffice-calc-nogui poppler-utils fonts-noto-cjk >/dev/null
+  $SUDO apt-get install -y -qq libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils fonts-noto-cjk >/dev/null
+fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "Installing Node.js and npm for the WPS add-in tests (tests/wps/test_node.py)…"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq nodejs npm >/dev/null
 fi
 command -v soffice >/dev/null 2>&1 || { echo "LibreOffice is required for the tests (soffice not found)" >&2; exit 1; }
 command -v pdftotext >/dev/null 2>&1 || { echo "poppler-utils is required for the print tests (pdftotext not found)" >&2; exit 1; }

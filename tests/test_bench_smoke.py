@@ -37,7 +37,7 @@ def _positive(value: object) -> bool:
 
 
 def test_every_section_present(results):
-    for key in ("machine", "corpus", "single", "cli", "batch", "growth", "udf", "verdicts"):
+    for key in ("machine", "corpus", "single", "cli", "report", "batch", "growth", "udf", "verdicts"):
         assert key in results, key
     assert results["quick"] is True
     assert results["corpus"]["files"] == 3
@@ -102,3 +102,12 @@ def test_verdicts_are_recorded(results):
     for name in ("single_vs_openpyxl_load", "cli_vs_import_openpyxl", "batch_files_per_s_2_workers",
                  "udf_us_per_call"):
         assert isinstance(results["verdicts"][name]["met"], bool)
+
+
+def test_report_has_positive_times_and_ratio(results):
+    report = results["report"]
+    assert report["exit_code"] == 0 and report["docx_bytes"] > 0
+    for name in ("xlperf_report", "xlperf_validate"):
+        assert _positive(report["times"][name]["median_s"])
+    assert _positive(report["ratio_report_vs_validate"]["median"]) and _positive(report["ratio_in_process"]["median"])
+    assert "report_vs_validate" in results["verdicts"]

@@ -169,7 +169,7 @@ def test_wheel_builds_and_installs_into_fresh_venv(tmp_path):
         src,
         ignore=shutil.ignore_patterns(
             ".git", "build", "dist", "*.egg-info", "__pycache__", ".venv", ".pytest_cache",
-            ".hypothesis", "results", "out", "*.whl",
+            ".hypothesis", "results", "out", "*.whl", "node_modules",
         ),
     )
     dist = tmp_path / "dist"
@@ -355,6 +355,12 @@ def test_runpython_command_imports_udf_module_and_calls_main(tmp_path):
         return marker.read_text(), res.stdout.strip() == "True"
 
     assert run(config["ADD_WORKBOOK_TO_PYTHONPATH"]) == ("installed", False)
+    # what the add-in's VBA passes, whatever a setting (or a submitted workbook's *.conf sheet) says:
+    # AddExcelDir is the literal "false" on Windows, not a GetConfig lookup
+    windows = _without_mac(_procedure(modules["xlwings"], "RunPython"))
+    passed = {v.strip('"') for v in re.findall(r'AddExcelDir = ("\w+")', windows)}
+    assert passed == {"false"} and "GetConfig(\"ADD_WORKBOOK_TO_PYTHONPATH\"" not in windows
+    assert run(passed.pop()) == ("installed", False)
     # the setting matters: with xlwings' default ("true") the folder is put on sys.path (in an
     # order prepare_sys_path leaves to a set, so the stray copy may win)
     assert run("true")[1] is True
@@ -371,7 +377,7 @@ def test_vba_project_is_patched_in_place(build_addin):
     assert streams == sorted("/".join(p) for p in template.listdir())
     for s in streams:
         assert built.get_size(s) == template.get_size(s), s
-        if s not in ("VBA/dir", "VBA/RibbonMyAddin", "VBA/_VBA_PROJECT"):
+        if s not in ("VBA/dir", "VBA/RibbonMyAddin", "VBA/_VBA_PROJECT", "VBA/xlwings"):
             assert built.openstream(s).read() == template.openstream(s).read(), s
     assert built.openstream("VBA/_VBA_PROJECT").read()[2:4] == b"\xff\xff"
     dir_data = bytes(decompress_stream(bytearray(built.openstream("VBA/dir").read())))
@@ -380,6 +386,77 @@ def test_vba_project_is_patched_in_place(build_addin):
     source = bytes(decompress_stream(bytearray(built.openstream("VBA/RibbonMyAddin").read())))
     assert source.startswith(b'Attribute VB_Name = "RibbonMyAddin"\r\n')
     assert b"xlperf_udfs.main()" in source
+
+
+def _without_mac(code: str) -> str:
+    """The Windows side of VBA source: every ``#If Mac Then`` branch (up to its ``#Else``/``#End If``)
+    dropped (nested ``#If`` blocks inside the Mac branch are skipped with it)."""
+    out, skip, depth = [], False, 0
+    for line in code.split("\n"):
+        word = line.strip().split(" ")[0].lower()
+        if skip:
+            if word == "#if":
+                depth += 1
+            elif word in ("#else", "#elseif", "#end") and depth == 0:
+                skip = False
+                continue
+            elif word == "#end":
+                depth -= 1
+            continue
+        if line.strip().lower().startswith("#if mac then"):
+            skip, depth = True, 0
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def test_addin_reads_no_configuration_from_a_submitted_workbook(build_addin):
+    """The shipped add-in's xlwings VBA (extracted with olevba) reads settings only from the add-in's
+    own sheet and the user's own file: the lookups of a ``<PROJECT_NAME>.conf`` sheet in the active
+    workbook and of a ``<PROJECT_NAME>.conf`` file beside it are gone, and nothing of the active
+    workbook (its folder, its full name, a ``*.py`` sheet) reaches sys.path or the command line."""
+    modules = _vba_modules(ADDIN)
+    code = modules["xlwings"]
+    get_config = _procedure(code, "GetConfig")
+    assert "ActiveWorkbook" not in get_config
+    assert "GetDirectoryConfigFilePath" not in get_config and '"directory"' not in get_config
+    assert "GetConfigFromSheet(ThisWorkbook)" in get_config and "GetConfigFilePath()" in get_config
+    # the user's own file is the xlwings.conf in the user's profile that install.ps1 writes
+    user_file = _without_mac(_procedure(code, "GetConfigFilePath"))
+    assert re.search(r'GetConfigFilePath = Environ\("USERPROFILE"\) & "\\\.xlwings\\xlwings\.conf"', user_file)
+    assert "$XlwingsConf      = Join-Path $env:USERPROFILE '.xlwings\\xlwings.conf'" in (
+        INSTALL / "install.ps1").read_text(encoding="utf-8-sig")
+    # no other procedure reads a sheet or a directory config file of the active workbook
+    assert not re.search(r"GetConfigFromSheet\((?!ThisWorkbook\))", code.replace("Function GetConfigFromSheet(", ""))
+    assert [m.start() for m in re.finditer(r"GetDirectoryConfigFilePath\(", code)] == [
+        code.index("Function GetDirectoryConfigFilePath(") + len("Function ")]
+    windows = _without_mac(_procedure(code, "RunPython"))
+    assert "ActiveWorkbook.FullName" not in windows and "Set wb = ActiveWorkbook" not in windows
+    assert re.findall(r"AddExcelDir = (.*)", windows) == ['"false"', '"false" \' xlperf']
+    py_command = _procedure(code, "XLPyCommand")
+    assert "ADD_WORKBOOK_TO_PYTHONPATH" not in py_command
+    assert "ActiveWorkbook.FullName" not in _without_mac(py_command.split("#Else", 1)[0])
+    # every value is refused when cmd.exe could act on it, with a Chinese message from the add-in's sheet
+    like = re.search(r'If v Like "\*\[(.*?)\]\*"', get_config).group(1).replace('""', '"')
+    assert set(like) == set(build_addin.REFUSED_CHARACTERS) >= set('"%&^|<>')
+    cell = re.search(r'\.Range\("(D\d+)"\)', get_config).group(1)
+    cells = _sheet_cells(_parts(ADDIN), _project_name(modules) + ".conf")
+    assert "命令行" in cells[cell]
+    assert re.search(r"^\s*End\s*$", get_config, re.M)  # stops all VBA: nothing runs with the value
+
+
+def test_xlwings_edits_keep_everything_else(build_addin):
+    """Only the edited lines of the xlwings module differ from the template's (same length, the
+    rest byte for byte), so upgrading xlwings shows exactly what xlperf changed."""
+    with zipfile.ZipFile(build_addin.template_path()) as z:
+        template = build_addin.read_vba_modules(z.read("xl/vbaProject.bin"))["xlwings"]
+    built = build_addin.read_vba_modules(_parts(ADDIN)["xl/vbaProject.bin"])["xlwings"]
+    assert len(built) == len(template) and built == build_addin.xlwings_source(template)
+    import difflib
+
+    ops = difflib.SequenceMatcher(None, template.split("\n"), built.split("\n"), autojunk=False).get_opcodes()
+    changed = sum(i2 - i1 for tag, i1, i2, _j1, _j2 in ops if tag != "equal")
+    assert 0 < changed < 90  # GetConfig (56 lines) and eight lines of RunPython/XLPyCommand
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -812,3 +889,74 @@ def test_uninstall_says_what_the_user_must_undo_by_hand(ps1):
 
     udfs_source = (Path(xlwings.__file__).parent / "udfs.py").read_text(encoding="utf-8")
     assert 'VBComponents("xlwings_udfs")' in udfs_source
+
+
+def _load_build_bundle():
+    spec = importlib.util.spec_from_file_location("xlperf_build_bundle", INSTALL / "build_bundle.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_installer_accepts_what_the_bundle_serves(ps1):
+    """install.ps1 accepts 64-bit Python 3.11-3.14, narrowed to wheels\\targets.txt of an offline bundle
+    (the file build_bundle.py writes), and says what is wrong with each Python it refuses."""
+    inst = _code(ps1["install.ps1"])
+    bundle = _load_build_bundle()
+    supported = re.search(r"\$SupportedPython\s*=\s*@\(([^)]*)\)", inst).group(1)
+    assert re.findall(r"'([\d.]+)'", supported) == list(bundle.REQUIRED + bundle.OPTIONAL)
+    assert "$TargetsFile      = Join-Path $WheelsDir '" + bundle.TARGETS_FILE + "'" in inst
+    assert "Get-Content -LiteralPath $TargetsFile" in inst
+    find = inst[inst.index("function Find-Python"):inst.index("function Get-AnsiEncoding")]
+    # every refusal is recorded with its reason and explained: 32-bit, too new, too old, none
+    for check, bucket in (("if ($info.Bits -ne '64')", "$only32 +="), ("if ($script:Accepted -notcontains $minor)",
+                                                                      "$tooNew +="),
+                          ("if ($info.Version -lt $MinPython)", "$tooOld +=")):
+        assert find.index(check) < find.index(bucket)
+    assert "找到的是 32 位 Python" in find and "找到的 Python 版本太新" in find and "找到的 Python 版本过低" in find
+    assert "未找到可用的 Python" in find and "Windows installer (64-bit)" in find
+
+
+def test_offline_install_never_falls_back_to_the_network(ps1):
+    inst = _code(ps1["install.ps1"])
+    step = inst[inst.index("$offlineFlags = @()"):inst.index("Write-Ok 'Python 包已安装。'")]
+    offline, online = step.split("} else {", 1)
+    assert "'--no-index', '--find-links', $WheelsDir" in offline and "Stop-Install" in offline
+    assert "--no-index" not in online.split("Stop-Install", 1)[0]
+    # the re-install of the shipped wheel is offline too
+    assert "$offlineFlags + @($wheel.FullName)" in step
+    assert "$script:Offline = (Test-Path -LiteralPath $WheelsDir) -and -not $Online" in inst
+
+
+def test_bundle_script_finds_windows_only_dependencies(tmp_path):
+    """pip evaluates markers for the machine it runs on; the bundle evaluates them for Windows."""
+    bundle = _load_build_bundle()
+    meta = ("Metadata-Version: 2.1\nName: demo\nVersion: 1\n"
+            "Requires-Dist: pywin32>=306; platform_system == \"Windows\"\n"
+            "Requires-Dist: colorama; sys_platform == \"win32\"\n"
+            "Requires-Dist: uvloop; sys_platform != \"win32\"\n"
+            "Requires-Dist: tomli; python_version < \"3.11\"\n"
+            "Requires-Dist: pytest; extra == \"test\"\n"
+            "Requires-Dist: numpy\n")
+    wheel = tmp_path / "demo-1-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("demo-1.dist-info/METADATA", meta)
+    found = bundle.windows_only([wheel], "3.12")
+    if sys.platform == "win32":  # pragma: no cover - the markers are true here as well
+        assert found == set()
+    else:
+        assert found == {"pywin32>=306", "colorama"}
+
+
+@pytest.mark.parametrize("name", ["install", "uninstall"])
+def test_bat_explains_a_group_policy_execution_policy(name):
+    """-ExecutionPolicy Bypass is the Process scope; MachinePolicy/UserPolicy (Group Policy) win over it,
+    and PowerShell then refuses the script silently: the .bat asks PowerShell (a -Command string, which
+    the policy does not stop) and says what to ask IT for."""
+    text = (INSTALL / f"{name}.bat").read_bytes().decode("ascii")
+    assert text.index(f"-File \"%~dp0{name}.ps1\"") < text.index('if "%XLPERF_RC%"=="0" goto :done')
+    hint = text[text.index('if "%XLPERF_RC%"=="0" goto :done'):text.index("\r\n:done\r\n")]
+    assert "Get-ExecutionPolicy -Scope $_" in hint and "'MachinePolicy','UserPolicy'" in hint
+    assert "-File" not in hint and "Group Policy" in hint
+    guide = (INSTALL / "安装说明.md").read_text(encoding="utf-8")
+    assert "组策略" in guide and "Get-ExecutionPolicy -List" in guide and "代码签名证书" in guide

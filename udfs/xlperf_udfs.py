@@ -10,9 +10,11 @@ needs no change here. Ranges are accepted where a user selects a row or column o
 than xlwings knows, as integer codes that the functions recognise.
 
 Installed into ``%LOCALAPPDATA%\\xlperf\\udfs`` and listed under “UDF Modules” of the add-in; the
-ribbon button runs ``RunPython "import xlperf_udfs;xlperf_udfs.main()"``. The installer sets
-xlwings' ``ADD_WORKBOOK_TO_PYTHONPATH`` to False, so a stray ``xlperf_udfs.py`` beside a workbook
-never shadows this one.
+ribbon button runs ``RunPython "import xlperf_udfs;xlperf_udfs.main()"``. A stray ``xlperf_udfs.py``
+beside a workbook never shadows this one: the add-in's xlwings VBA never puts the workbook's folder on
+``sys.path`` and reads no setting from the workbook (no ``*.conf`` sheet, no ``*.conf`` file beside it;
+install/build_addin.py), and the installer sets ``ADD_WORKBOOK_TO_PYTHONPATH`` to False in the user's
+xlwings.conf for the UDF server (tests/test_install.py runs both command lines).
 """
 
 from __future__ import annotations
@@ -97,6 +99,8 @@ def xlperf_exec_score(paid, total, schedule=None, quarter_points=None, average_p
 
 def main():
     """一键校验：校验当前工作簿（含未保存的修改），结果写入“校验结果”工作表；不保存、不改动填报数据。"""
-    from xlperf.addins.excel.button import run_button
+    import sys
 
-    run_button(xw.Book.caller())
+    from xlperf.addins.excel.button import run_from_excel
+
+    run_from_excel(xw, sys.argv)

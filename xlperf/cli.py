@@ -548,6 +548,44 @@ def _stderr(message: str) -> None:
     sys.stderr.flush()
 
 
+@_command(short_help="启动本机校验服务（供 WPS 加载项的“一键校验”使用）。")
+def serve(
+    port: Annotated[int, typer.Option("--port", help="端口（0 = 任选空闲端口）", metavar="端口")] = 17351,
+    framework: FrameworkOpt = None,
+) -> None:
+    """启动本机校验服务：只监听 127.0.0.1，口令保存在用户配置目录的 service.json 中，日志写入同目录的 service.log。"""
+    from xlperf.addins.service import serve as run_service
+
+    raise typer.Exit(run_service(port, str(framework) if framework else None, _echo))
+
+
+@_command()
+def report(
+    input: Annotated[Path, typer.Argument(help="已填报的工作簿（.xlsx）或数据文件（YAML/JSON）", metavar="文件")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出的 .docx 报告草稿", metavar="报告.docx")],
+    framework: FrameworkOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖")] = False,
+    allow_errors: Annotated[bool, typer.Option("--allow-errors", help="工作簿有错误时仍起草报告（列出错误）")] = False,
+) -> None:
+    """按评价框架规定的提纲起草绩效自评报告（.docx）：数字全部取自工作簿，需部门填写处标为【请填写：…】。退出码 0 已生成，1 工作簿有错误未生成，2 文件无法读取或输出未能写出。"""
+    from xlperf.review.report_draft import RefusedWorkbook, describe, draft_for
+    from xlperf.safe_io import check_outputs, shown_path, write_atomically
+
+    _readable_file(input)
+    check_outputs([input], {"报告文件": output}, force=force, suffixes={"报告文件": (".docx",)})
+    try:
+        drafted = draft_for(input, framework, allow_errors=allow_errors)
+    except RefusedWorkbook as exc:
+        _stderr(f"错误：{exc}")
+        raise typer.Exit(2 if exc.unreadable else 1) from None
+    path = write_atomically(output, lambda tmp: tmp.write_bytes(drafted.docx), what="报告文件", protect=(input,))
+    _echo(f"已生成 {shown_path(path)}（框架 {drafted.framework}）；【请填写：…】处须由部门填写")
+    if drafted.errors:
+        _echo(f"注意：工作簿有 {len(drafted.errors)} 个错误（按 --allow-errors 仍起草），报告中的相应数字须核实：")
+        for line in describe(drafted.errors):
+            _echo(line)
+
+
 @_command("json-schema")
 def json_schema() -> None:
     """输出 xlperf validate --json 结果的 JSON Schema。"""

@@ -18,6 +18,7 @@ from typing import Any
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils.protection import hash_password
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 
@@ -122,6 +123,7 @@ class FakeRange:
     def value(self) -> Any:
         CALLS["Range.value.get"] += 1
         rows = [[c.value for c in row] for row in self.cells()]
+        CALLS["cells read"] += sum(len(r) for r in rows)
         if self.ndim == 2:
             return rows
         if len(rows) == 1 and len(rows[0]) == 1:
@@ -190,11 +192,19 @@ class FakeSheetApi:
         return SimpleNamespace(**{allow: not getattr(p, attr) for allow, attr in ALLOW_TO_OPENPYXL.items()})
 
     def Unprotect(self, Password: str | None = None) -> None:  # noqa: N802,N803
+        """Like Excel: without the argument, a sheet with a password makes Excel *ask the user* (counted
+        as a prompt); with a wrong one it fails."""
         CALLS["Unprotect"] += 1
+        CALLS[f"Unprotect:{self.sheet.name}"] += 1
         p = self.sheet.ws.protection
-        if p.password and Password is None:
-            raise ComError("密码不正确")
+        if p.password:
+            if Password is None:
+                CALLS["PasswordPrompt"] += 1
+                raise ComError("密码不正确（Excel 弹出了输入密码的对话框）")
+            if hash_password(Password) != p.password:
+                raise ComError("您提供的密码不正确")
         p.sheet = False
+        p._password = None  # noqa: SLF001 - openpyxl hashes whatever goes through the property
 
     def Protect(self, Password: str | None = None, DrawingObjects: bool = True, Contents: bool = True,  # noqa: N802,N803
                 Scenarios: bool = True, **allow: bool) -> None:  # noqa: N803
@@ -202,8 +212,23 @@ class FakeSheetApi:
         p = self.sheet.ws.protection
         p.sheet = Contents
         p.objects, p.scenarios = DrawingObjects, Scenarios
+        if Password:
+            p.password = Password
+        else:
+            p._password = None  # noqa: SLF001
+        p.selectLockedCells = p.selectUnlockedCells = False  # Protect resets EnableSelection (not an argument)
         for name, value in allow.items():
             setattr(p, ALLOW_TO_OPENPYXL[name], not value)
+
+    @property
+    def EnableSelection(self) -> int:  # noqa: N802 - xlNoRestrictions 0, xlUnlockedCells 1, xlNoSelection -4142
+        p = self.sheet.ws.protection
+        return -4142 if p.selectUnlockedCells else 1 if p.selectLockedCells else 0
+
+    @EnableSelection.setter
+    def EnableSelection(self, value: int) -> None:  # noqa: N802
+        p = self.sheet.ws.protection
+        p.selectLockedCells, p.selectUnlockedCells = value in (1, -4142), value == -4142
 
     @property
     def Visible(self) -> int:  # noqa: N802 - XlSheetVisibility: -1 visible, 0 hidden, 2 very hidden

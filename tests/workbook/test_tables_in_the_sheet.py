@@ -151,3 +151,31 @@ def test_defaults_are_in_the_cells(tmp_path: Path) -> None:
         report = validate_file(path, fw)
         assert report.total_computed == total
         assert not [f for f in report.findings if f.code in ("XP406", "XP000")], report.findings
+
+
+def test_a_table_column_has_one_validation_range_and_one_text_rule_whatever_its_rows(tmp_path: Path) -> None:
+    """Validation and the amber text mark are declared once per column range (per cell is quadratic in openpyxl:
+    a 15,000-row table took minutes), and the text rule's formula names the range's top-left cell, relative."""
+    from xlperf.framework.loader import load_framework
+    from xlperf.plan.formulas import plan_for
+    from xlperf.write.template import write_template
+
+    source = Path(__file__).parents[1] / "data" / "frameworks" / "families" / "coef-2024.yaml"
+    big = tmp_path / "coef-big.yaml"
+    big.write_text(source.read_text(encoding="utf-8").replace("rows: 15\n", "rows: 400\n", 1), encoding="utf-8")
+    fw = load_framework(big)
+    out = write_template(fw, tmp_path / "big.xlsx")
+    table = next(iter(plan_for(fw).tables.values()))
+    assert table.last_row - table.first_row + 1 == 400
+    wb = openpyxl.load_workbook(out)
+    ws = next(w for w in wb.worksheets if any(str(dv.sqref).startswith(next(iter(table.columns.values())))
+                                               for dv in w.data_validations.dataValidation))
+    spans = {f"{letter}{table.first_row}:{letter}{table.last_row}" for letter in table.columns.values()}
+    validated = [str(dv.sqref) for dv in ws.data_validations.dataValidation]
+    assert all(" " not in s for s in validated if s.split(":")[0].rstrip("0123456789") in table.columns.values())
+    assert spans & set(" ".join(validated).split()), validated
+    rules = {str(cf.sqref): cf.rules[0].formula[0] for cf in ws.conditional_formatting
+             if cf.rules and cf.rules[0].formula and cf.rules[0].formula[0].startswith("ISTEXT(")}
+    for span in spans & set(rules):
+        assert rules[span] == f"ISTEXT({span.split(':')[0]})"
+    assert spans & set(rules), "no numeric table column carries the amber text mark"

@@ -10,7 +10,7 @@ from xlperf.engine.rules import fmt_pts
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
 
-__all__ = ["CachedValueMismatch", "JudgedAnswerOutOfRange", "MissingReason", "MissingSelfScore",
+__all__ = ["CachedValueMismatch", "ComputedErrorValue", "FunctionsNotLoaded", "JudgedAnswerOutOfRange", "MissingReason", "MissingSelfScore",
            "SelfAboveComputed", "SelfBelowComputed", "SelfOutOfRange"]
 
 JUDGED_KINDS = ("checklist", "judged", "penalty", "tiers", "override", "sum")
@@ -170,6 +170,73 @@ class CachedValueMismatch(Check):
             if abs(found - expected) > self.TOLERANCE:
                 yield self.finding(ctx, sheet=cp.sheet, cell=cp.cell, label=spec.label, found=_short(found),
                                    expected=_short(expected), indicator=spec.indicator)
+
+
+UDF_PREFIX = "xlperf_"
+"""The Excel functions of udfs/xlperf_udfs.py (the UDF-flavour workbook's computed cells call them)."""
+UDF_FAILURE = "#XLPERF!"
+"""How an xlperf function reports a failure: a text, not an Excel error (xlperf.addins.excel.functions)."""
+
+
+def _computed_errors(ctx: CheckContext) -> Iterator[tuple[str, str, str, str, bool]]:
+    """(name, sheet, cell, shown value, calls an xlperf function) of every computed cell of the plan whose
+    saved value is an Excel error (#NAME?, #REF!, …) or an xlperf function's failure text."""
+    book = ctx.read.book
+    for name, cp in ctx.read.plan.cells.items():
+        if cp.spec is None or not cp.formula:
+            continue
+        raw = book.cell(cp.sheet, cp.cell)
+        if raw is None or raw.value is None:
+            continue
+        failed = raw.type == "e" or (raw.type in ("s", "str", "inlineStr") and raw.value.startswith(UDF_FAILURE))
+        if not failed:
+            continue
+        if raw.value == "#DIV/0!" and not isinstance(ctx.env.get(name), Decimal):
+            continue  # the rule cannot be computed from the data either: XP409 says why
+        udf = UDF_PREFIX in (raw.formula or "").lower()
+        yield name, cp.sheet, cp.cell, raw.value[:200], udf
+
+
+class ComputedErrorValue(Check):
+    """检查内容：计算单元格（合计、比率、得分）中保存的结果是错误值（#NAME?、#REF!、#VALUE!、#N/A 等）
+    或 xlperf 函数的出错说明（#XLPERF! …），而不是数值（使用 xlperf 函数的单元格显示 #NAME? 等错误值见 XP324）。
+    为何重要：错误值不是得分；表内的合计、等级和图表随之出错，而校验若跳过这些单元格，有错误的工作簿看起来与正常的一样。
+    示例：总分单元格保存的是 #REF!（引用的单元格被删除），或四季度执行率显示 #VALUE!。
+    如何修改：找到出错的单元格，恢复被删除或改动的单元格和公式（或用标准模板重新填报），在 Excel 中重新计算后保存。"""
+
+    code, name, severity, title, family = ("XP323", "computed-error-value", Severity.error, "计算单元格为错误值",
+                                           "scoring")
+    template = "{label}的计算结果是错误值 {found}，不是数值{expected_text}；请恢复该单元格引用的单元格和公式，重新计算后保存"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for name, sheet, cell, shown, udf in _computed_errors(ctx):
+            if udf and shown.startswith("#") and not shown.startswith(UDF_FAILURE):
+                continue  # an xlperf function that did not run: XP324
+            expected = ctx.env.get(name)
+            text = f"（按输入数据重新计算为 {_short(expected)}）" if isinstance(expected, Decimal) else ""
+            yield self.finding(ctx, sheet=sheet, cell=cell, label=ctx.label(name), found=shown,
+                               expected=_short(expected) if isinstance(expected, Decimal) else None,
+                               expected_text=text, indicator=ctx.cat[name].indicator if name in ctx.cat else None)
+
+
+class FunctionsNotLoaded(Check):
+    """检查内容：使用 xlperf 函数（xlperf_score、xlperf_ratio 等）的计算单元格保存的结果是错误值（通常是 #NAME?）：
+    保存时这些函数没有加载。
+    为何重要：函数未加载时这些单元格和依赖它们的合计都没有数值；评审看到的得分不是按规则算出的。
+    示例：用“函数版”模板（xlperf template --formulas udf）填报，在没有安装 xlperf 的电脑或 WPS 中保存，得分显示 #NAME?。
+    如何修改：在装有 xlperf 的电脑上导入函数（xlwings → Import Functions），重新计算后保存；或改用原生公式的标准模板
+    （xlperf template，默认）重新填报。"""
+
+    code, name, severity, title, family = ("XP324", "functions-not-loaded", Severity.error, "xlperf 函数未加载",
+                                           "scoring")
+    template = ("{label}使用 xlperf 函数，保存的结果是 {found}：保存时 xlperf 函数没有加载（未安装 xlperf 或未导入函数），"
+                "没有计算结果；请在装有 xlperf 的电脑上导入函数、重新计算后保存，或改用原生公式的标准模板")
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for name, sheet, cell, shown, udf in _computed_errors(ctx):
+            if udf and shown.startswith("#") and not shown.startswith(UDF_FAILURE):
+                yield self.finding(ctx, sheet=sheet, cell=cell, label=ctx.label(name), found=shown,
+                                   indicator=ctx.cat[name].indicator if name in ctx.cat else None)
 
 
 def _short(value: Decimal) -> str:

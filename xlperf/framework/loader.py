@@ -14,6 +14,7 @@ from xlperf.engine.expr import AGGREGATES, ExprError, parse
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.inherit import merge
 from xlperf.framework.models import NAME_RE, Framework
+from xlperf.framework.report import report_problems
 from xlperf.engine.rules import _rule_names, compile_framework
 
 __all__ = ["builtin_ids", "load_framework", "framework_from_text"]
@@ -196,6 +197,8 @@ def _check_names(fw: Framework, source: str) -> None:
     problems += [f"布局 sheets 中的 {n} 不是已定义的名称" for n in sorted(placed - known - {"fw_id", "fw_version"})]
     tables = {t for sheet in form.sheets for t in sheet.tables}
     problems += [f"布局 sheets 中的表 {t} 未在 tables 中定义" for t in sorted(tables - set(columns))]
+    if fw.report is not None:  # known | generated is the catalogue's set of names (plan/names.py)
+        problems += report_problems(fw.report, known | generated)
     if problems:
         raise InputError("\n".join(f"{source}：{p}" for p in problems))
 

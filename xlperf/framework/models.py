@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from xlperf.engine.expr import parse
 from xlperf.framework.form import NAME_RE, Form
+from xlperf.framework.report import ReportSpec
 
 __all__ = [
     "Band", "BandsRule", "EitherRule", "ExtraInput", "ChecklistItem", "ChecklistRule", "DeductionRule", "Framework", "Indicator",
@@ -320,6 +321,8 @@ class Framework(_Model):
     form: Form = Field(default_factory=Form, description="the data-collection form: inputs, tables, "
                                                          "derived and stated figures, audit rules, layout")
     indicators: list[Indicator] = Field(min_length=1)
+    report: ReportSpec | None = Field(None, description="the 绩效自评报告 the region prescribes: outline, tables, "
+                                                        "paragraph templates, text lexicon and text rules")
 
     @model_validator(mode="after")
     def _totals(self) -> Framework:

@@ -16,7 +16,7 @@ from xlperf.errors import InputError, reason_zh, xml_reason_zh
 from xlperf.findings import Finding, Severity
 from xlperf.framework.models import Framework
 from xlperf.ingest.cells import parse_cell
-from xlperf.plan.layout import SCORE_SHEET
+from xlperf.plan.layout import SCORE_SHEET, xlwings_sheet_kind
 from xlperf.plan.formulas import Plan, filled, plan_for, table_row_used
 from xlperf.ingest.precheck import FileIssue, FileRefused, is_fatal, precheck
 from xlperf.ingest.xlsx import Book, BookTooLarge, RawCell, open_book
@@ -83,6 +83,7 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
     except Exception as exc:  # lxml syntax errors and the like
         raise UnreadableWorkbook([Finding(code="XP102", name="not-a-zip", severity=Severity.error,
                                           message=f"文件“{path.name}”内部结构损坏，无法读取（{xml_reason_zh(exc)}）")]) from None
+    hostile = _xlwings_sheets(book)
     fw_id, fw_version = _const(book, "fw_id"), _const(book, "fw_version")
     fw_cell = book.names.get("fw_id", ("", ""))
     forced = isinstance(framework, Framework) or (
@@ -92,7 +93,7 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
     elif forced:
         fw = load_framework(framework)  # type: ignore[arg-type]
     elif fw_id is None:
-        raise UnreadableWorkbook([_file_finding(i) for i in issues] + [Finding(
+        raise UnreadableWorkbook([_file_finding(i) for i in issues] + hostile + [Finding(
             code="XP125", name="not-a-standard-workbook", severity=Severity.error,
             message=(f"文件“{path.name}”不是 xlperf 标准评价工作簿（找不到名称 fw_id 所在的“评价框架编号”单元格）。"
                      "请使用 xlperf template 生成的模板填报。"))])
@@ -106,13 +107,14 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
             else:
                 why = (f"工作簿中的评价框架编号“{_short(fw_id)}”不是有效的框架编号（只能由字母、数字和 . _ - 组成），"
                        "工作簿不能指定框架文件；框架由校验人员用 --framework 指定。")
-            raise UnreadableWorkbook([_file_finding(i) for i in issues] + [Finding(
+            raise UnreadableWorkbook([_file_finding(i) for i in issues] + hostile + [Finding(
                 code="XP122", name="framework-mismatch", severity=Severity.error,
                 sheet=fw_cell[0] or None, cell=fw_cell[1] or None, found=_short(fw_id), message=why)]) from None
         fw = found
     plan = plan_for(fw)
     out = WorkbookRead(path, book, fw, plan, file_issues=issues)
     out.findings.extend(_file_finding(i) for i in issues)
+    out.findings.extend(hostile)
     if fw_id is not None and fw_id != fw.id:
         out.findings.append(Finding(code="XP122", name="framework-mismatch", severity=Severity.error,
                                     sheet=fw_cell[0] or None, cell=fw_cell[1] or None, found=_short(fw_id),
@@ -255,6 +257,38 @@ def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
                 out.locations[f"{table.name}.{col.name}@{len(rows)}"] = (tp.sheet, cell)
             rows.append(row)
         out.tables[table.name] = rows
+
+
+XLWINGS_SHEETS_LISTED = 20
+"""Sheets named like xlwings' configuration or code reported one by one; the rest in one finding."""
+
+
+def _xlwings_sheets(book: Book) -> list[Finding]:
+    """Sheets named like xlwings' configuration (``*.conf``) or embedded code (``*.py``), whatever their
+    visibility: in the reviewer's Excel such a sheet could set the Python interpreter, paths or command
+    line of an xlwings add-in, or hold code (XP131, XP132)."""
+    out: list[Finding] = []
+    hits = [(name, kind) for name in book.sheets if (kind := xlwings_sheet_kind(name)) is not None]
+    for name, kind in hits[:XLWINGS_SHEETS_LISTED]:
+        if kind == "conf":
+            out.append(Finding(
+                code="XP131", name="xlwings-config-sheet", severity=Severity.error, sheet=_short(name),
+                found=_short(name),
+                message=(f"工作簿中有工作表“{_short(name)}”（可能已隐藏）：这是 xlwings 加载项配置表的名称，"
+                         "可用来改变 Excel 运行的 Python 程序、路径和命令行。标准模板中没有这个工作表，"
+                         "请报送单位删除后重新报送；在此之前不要在 Excel 中对该文件使用 xlwings 加载项")))
+        else:
+            out.append(Finding(
+                code="XP132", name="xlwings-code-sheet", severity=Severity.error, sheet=_short(name),
+                found=_short(name),
+                message=(f"工作簿中有工作表“{_short(name)}”（可能已隐藏）：这是 xlwings 内嵌 Python 代码工作表的名称。"
+                         "标准模板中没有这个工作表，请报送单位删除后重新报送")))
+    if len(hits) > XLWINGS_SHEETS_LISTED:
+        out.append(Finding(
+            code="XP131", name="xlwings-config-sheet", severity=Severity.error,
+            message=(f"另有 {len(hits) - XLWINGS_SHEETS_LISTED} 个工作表的名称以 .conf 或 .py 结尾（未逐一列出），"
+                     "请报送单位删除后重新报送")))
+    return out
 
 
 def _local_names(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:

@@ -194,7 +194,7 @@ def build_plan(fw: Framework, flavour: str) -> Plan:
             return _derived_formula(spec, name_of)
         if spec.role == "measure":
             if flavour == "udf":
-                return udf_formulas.measure(fw, measure_defs[spec.name], name_of)
+                return udf_formulas.measure(fw, measure_defs[spec.name], name_of, frozenset(measure_defs))
             return measure_defs[spec.name].excel(name_of)
         if spec.role == "const":
             return None

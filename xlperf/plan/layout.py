@@ -14,11 +14,23 @@ from xlperf.framework.form import GUIDE_SHEET, MARKS_SHEET, OTHER_SHEET, PRIOR_P
 from xlperf.framework.models import Framework
 
 __all__ = ["Block", "GUIDE_SHEET", "MARKS_SHEET", "OTHER_SHEET", "RESULT_SHEET", "SCORE_SHEET", "form_layout",
-           "STATED_TITLE"]
+           "STATED_TITLE", "xlwings_sheet_kind"]
 
 # xlperf's own sheets, the same for every framework (declared with the form, which may not reuse them).
 STATED_TITLE = "报告中填报或引用的数值（用于一致性校验；报告中没有的可不填）"
 CONST_TITLE = "评价框架（自动生成，请勿修改）"
+
+
+def xlwings_sheet_kind(name: str) -> str | None:
+    """"conf" for a sheet named like an xlwings configuration sheet (``xlwings.conf``, ``myaddin.conf``:
+    xlwings' VBA reads settings from such a sheet of the active workbook), "py" for one named like
+    xlwings' embedded code (``main.py``), else None. Excel compares sheet names ignoring case."""
+    key = name.strip().casefold()
+    if key.endswith(".conf"):
+        return "conf"
+    if key.endswith(".py"):
+        return "py"
+    return None
 
 
 @dataclass(frozen=True)

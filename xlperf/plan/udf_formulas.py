@@ -23,8 +23,17 @@ DEFAULT_DECIMALS = 4
 """The ``decimals`` default of ``xlperf_ratio`` (xlperf.addins.excel.functions.ratio)."""
 
 
-def measure(fw: Framework, m: MeasureDef, name_of: Callable[[str], str]) -> str:
-    args = [m.num.to_excel(name_of), m.den.to_excel(name_of), fmt_pts(m.den_zero)]
+def measure(fw: Framework, m: MeasureDef, name_of: Callable[[str], str],
+            computed: frozenset[str] = frozenset()) -> str:
+    """``computed``: the measures, whose cells are xlperf functions too. A failed function shows a text
+    (``#XLPERF! …``) that ``MIN`` and ``SUM`` would skip (a failed quarter then counted as 100%), so such a
+    reference is read as ``(x+0)``: a text makes that ``#VALUE!``, an error in any quarter makes the average
+    an error, as in the native workbook."""
+
+    def ref(name: str) -> str:
+        return f"({name_of(name)}+0)" if name in computed else name_of(name)
+
+    args = [m.num.to_excel(ref), m.den.to_excel(ref), fmt_pts(m.den_zero)]
     if m.den_zero_num_positive is not None or m.decimals != DEFAULT_DECIMALS:
         positive = m.den_zero if m.den_zero_num_positive is None else m.den_zero_num_positive
         args.append(fmt_pts(positive))

@@ -28,10 +28,10 @@ from xlperf.write.cellsafe import CELL_MAX, put, xml_text
 from xlperf.safe_io import OutputError, mark_workbook, same_file, write_atomically
 from xlperf.review.explanations import EXPLAIN_COL, EXPLAIN_HEADER, ORPHAN_NOTE, RULE_COL, RULE_HEADER, key_of
 from xlperf.review.explanations import explanations_from_rows
-from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
+from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET, xlwings_sheet_kind
 
 __all__ = ["AnnotateError", "BookSink", "MARKS_SHEET", "OpenpyxlSink", "SEVERITY_COLORS", "annotate_copy",
-           "apply_findings"]
+           "apply_findings", "clear_highlights", "drop_xlwings_sheets"]
 
 SEVERITY_COLORS = {Severity.error: "FFC7CE", Severity.warning: "FFEB9C", Severity.info: "D9D2E9"}
 """Distinct from every fill the template uses (inputs, stated figures, computed cells)."""
@@ -190,6 +190,31 @@ def _write_tail(sink: BookSink, row: int, orphans: list[tuple[Any, str]], ignore
 
 NOTE_MAX = 30000
 """Characters of one note we write at most."""
+
+
+def clear_highlights(sink: BookSink) -> int:
+    """清除标注 (the WPS button): undo the last run's highlights and notes from its records, as the next
+    run would, and empty the records; 校验结果 and the department's 出错说明 in it stay. Returns the number
+    of cells given back their original fill and note."""
+    stored = sink.read_marks(MARKS_FIRST_ROW + RECORDS_MAX)
+    legacy: list[Mark] = []
+    if sink.has_sheet(RESULT_SHEET):
+        sink.ensure_result_sheet()
+        last = min(sink.result_rows(), FIRST_ROW + RESULT_ROWS_MAX)
+        legacy = _records(sink, (_legacy_row(sink.read_result(row, LEGACY_MARK_COL))
+                                 for row in range(FIRST_ROW, last + 1)))[0]
+        for row in range(FIRST_ROW, last + 1):
+            if sink.read_result(row, LEGACY_MARK_COL) is not None:
+                sink.write_result(row, LEGACY_MARK_COL, None)
+    marks = legacy or _records(sink, (stored or [])[MARKS_FIRST_ROW - 1:])[0]
+    marks = _verified(sink, marks)[0]  # records are evidence: only where the cell still carries ours
+    for mark in reversed(marks):
+        _restore(sink, mark)
+    if stored is not None:
+        sink.write_marks([[MARKS_TITLE], list(MARKS_HEADERS)])
+    return len(marks)
+
+
 ORIGINAL_NOTE = "\n——原批注："
 """Our notes end with the user's own note after this marker, so it survives even without 校验结果."""
 OUR_NOTE = "[XP"
@@ -499,6 +524,22 @@ def _neutralise(ws: Any) -> None:
             cell.hyperlink = None
 
 
+def drop_xlwings_sheets(wb: Any) -> list[str]:
+    """Remove every sheet named like xlwings' configuration (``*.conf``) or embedded code (``*.py``), of
+    any visibility, from a copy xlperf writes (XP131/XP132 report them): opened in the reviewer's or the
+    department's Excel, such a sheet could set what an xlwings add-in runs. Returns the names removed."""
+    removed = []
+    for ws in list(wb.worksheets) + list(getattr(wb, "chartsheets", [])):
+        if xlwings_sheet_kind(ws.title) is not None:
+            removed.append(ws.title)
+            wb.remove(ws)
+    if removed and wb.worksheets:  # the removed sheet may have been the active one
+        index = next((i for i, ws in enumerate(wb.worksheets) if ws.sheet_state == "visible"), 0)
+        wb.worksheets[index].sheet_state = "visible"
+        wb.active = index
+    return removed
+
+
 def annotate_copy(source: str | Path, target: str | Path, report: FileReport,
                   framework: Framework | str | None = None) -> Path:
     """Write an annotated copy of ``source`` to ``target``; the source file is never opened for writing.
@@ -592,6 +633,7 @@ def _inert_copy(source: Path, fw: Framework | None, book: Any, report: FileRepor
     from xlperf.write.inert import make_inert, sweep_highlights
 
     wb = load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")  # opened read-only by openpyxl
+    drop_xlwings_sheets(wb)  # XP131/XP132: an xlwings configuration or code sheet never reaches a copy
     done = make_inert(wb, fw, book)
     notes = [Finding(code="XP135", name="foreign-format", severity=Severity.warning, sheet=sheet,
                      message=f"工作表“{sheet}”有 {n} 条模板以外的条件格式或数据验证，标注副本中已恢复为模板的设置")

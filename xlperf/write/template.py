@@ -90,9 +90,11 @@ def _absolute(cell: str) -> str:
     return f"${col}${cell[len(col):]}"
 
 
-def _text_number_rule(ws: Worksheet, coordinate: str) -> None:
-    """A number typed as text shows amber: the sheet's formulas read it as 0, and so does the validator."""
-    ws.conditional_formatting.add(coordinate, FormulaRule(formula=[f"ISTEXT({coordinate})"],
+def _text_number_rule(ws: Worksheet, coordinate: str, top_left: str | None = None) -> None:
+    """A number typed as text shows amber: the sheet's formulas read it as 0, and so does the validator.
+
+    ``coordinate`` may be a column's range: the formula names its top-left cell, relative, as Excel expects."""
+    ws.conditional_formatting.add(coordinate, FormulaRule(formula=[f"ISTEXT({top_left or coordinate})"],
                                                           fill=_dxf(TEXT_NUMBER_FILL), stopIfTrue=True))
 
 
@@ -295,11 +297,13 @@ def _table(ws: Worksheet, plan: Plan, name: str, cat: dict[str, NameSpec], value
                 cell.value = _cell_value(spec, value)
                 if isinstance(cell.value, str):
                     cell.data_type = "s"
+        if col.expr is None:  # one rule and one validation range per column: per cell is quadratic in openpyxl
+            span = f"{letter}{tp.first_row}:{letter}{tp.last_row}"
             if spec.kind in NUMERIC_KINDS:
-                _text_number_rule(ws, cell.coordinate)
+                _text_number_rule(ws, span, f"{letter}{tp.first_row}")
             dv = _validation_for(spec, validations, ws)
             if dv is not None:
-                dv.add(cell.coordinate)
+                dv.add(span)
 
 
 def _style_value(ws: Worksheet, cell: Any, spec: NameSpec, formula: str | None, values: Mapping[str, Any],

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -28,9 +30,11 @@ from typing import Any
 from xlperf.findings import FileReport
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
 from xlperf.review.explanations import EXPLAIN_HEADER
-from xlperf.write.annotate import FIRST_ROW, HEADERS, LEGACY_MARK_COL, MARKS_COLS, RESULT_COLS, apply_findings
+from xlperf.write.annotate import (FIRST_ROW, HEADERS, LEGACY_MARK_COL, MARKS_COLS, RESULT_COLS, RESULT_ROWS_MAX,
+                                   apply_findings)
 
-__all__ = ["XlwingsSink", "copy_name", "run_button", "target_book", "validate_book"]
+__all__ = ["XlwingsSink", "caller_book", "copy_name", "password_sheets", "run_button", "run_from_excel",
+           "target_book", "validate_book"]
 
 ALERT_TITLE = "xlperf 一键校验"
 NOTE_CHUNK = 250  # Excel truncates strings over 255 characters passed to objects; notes are added in pieces
@@ -42,19 +46,32 @@ FILE_FORMATS = {51: ".xlsx", 52: ".xlsm", 50: ".xlsb", 56: ".xls", 54: ".xltx", 
 SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".xltx", ".xltm", ".et"}
 VERY_HIDDEN = 2
 """Excel's XlSheetVisibility.xlSheetVeryHidden: not listed under 取消隐藏, only VBA shows it again."""
+OUR_PASSWORD = ""
+"""The password xlperf protects its sheets with: none. ``Unprotect`` is always called with it, so Excel
+never asks the user for a password (a call without the argument prompts on a sheet that has one)."""
+READ_BLOCK = 500
+"""校验结果 is read in blocks of rows from FIRST_ROW; a block with nothing in columns A–L ends it. The rows
+xlperf wrote are contiguous, so a stray cell at row 200,000 is never read."""
+COPY_STEM_MAX = 64
+"""Characters of the book's name kept in the temporary copy's name: the copy's path stays far below
+Windows' 260-character limit whatever the book is called."""
 
 
 class XlwingsSink:
     """BookSink over an xlwings Book (or anything shaped like one).
 
-    The 校验结果 rows are read once, edited in memory and written back in one block on
-    :meth:`close` (one COM call instead of one per cell). Sheets protected *without* a password
-    are unprotected on first formatting and re-protected with the same options on close; a sheet
-    with a password is left alone and reported in :attr:`problems`. Use it as a context manager.
+    The 校验结果 rows xlperf wrote are read once (block by block, up to the first empty block), edited in
+    memory and written back in one block on :meth:`close` (one COM call instead of one per cell). Sheets
+    protected *without* a password are unprotected (with xlperf's empty password, so Excel never prompts)
+    on first formatting and re-protected exactly as found on close; a sheet with a password is never
+    unprotected, only reported in :attr:`problems`. Use it as a context manager.
     """
 
-    def __init__(self, book: Any) -> None:
+    def __init__(self, book: Any, locked: frozenset[str] = frozenset()) -> None:
+        """``locked``: sheets (names casefolded) protected with a password, as the saved copy says
+        (:func:`password_sheets`); they are never unprotected."""
         self.book = book
+        self.locked = locked
         self.problems: list[str] = []
         self._names: list[str] | None = None
         self._sheet: Any = None
@@ -62,6 +79,7 @@ class XlwingsSink:
         self._old_rows = 0
         self._links: dict[tuple[int, int], tuple[str, str]] = {}
         self._protection: dict[str, dict[str, bool] | None | bool] = {}
+        self._selection: dict[str, Any] = {}
 
     def __enter__(self) -> XlwingsSink:
         return self
@@ -91,10 +109,7 @@ class XlwingsSink:
             sheet.api.Columns(LEGACY_MARK_COL).Hidden = True
         except Exception:  # noqa: BLE001 - cosmetic only
             pass
-        last = sheet.used_range.last_cell.row
-        rows: list[list[Any]] = []
-        if last >= FIRST_ROW:
-            rows = sheet.range((FIRST_ROW, 1), (last, RESULT_COLS)).options(ndim=2).value or []
+        rows = _read_rows(sheet)
         self._grid = [list(r)[:RESULT_COLS] + [None] * (RESULT_COLS - len(r)) for r in rows]
         self._old_rows = len(self._grid)
         while self._grid and all(v in (None, "") for v in self._grid[-1]):
@@ -255,6 +270,10 @@ class XlwingsSink:
         """Unprotect a sheet protected without a password (once); False when it has a password."""
         if name in self._protection:
             return self._protection[name] is not False
+        if name.casefold() in self.locked:  # never try: the password is the department's, not ours
+            self._protection[name] = False
+            self.problems.append(f"工作表“{name}”设有密码保护，未能标注其中的单元格（问题已列在“{RESULT_SHEET}”中）")
+            return False
         api = self.book.sheets[name].api
         try:
             protected = bool(api.ProtectContents)
@@ -271,22 +290,80 @@ class XlwingsSink:
             except Exception:  # noqa: BLE001 - older Excel/WPS without that option
                 pass
         try:
-            api.Unprotect()
-        except Exception:  # noqa: BLE001 - protected with a password
+            selection = api.EnableSelection
+        except Exception:  # noqa: BLE001 - a host without it
+            selection = None
+        try:
+            api.Unprotect(Password=OUR_PASSWORD)
+        except Exception:  # noqa: BLE001 - protected with a password (the copy did not say so)
             self._protection[name] = False
-            self.problems.append(f"工作表“{name}”设有密码保护，未能标注其中的单元格")
+            self.problems.append(f"工作表“{name}”设有密码保护，未能标注其中的单元格（问题已列在“{RESULT_SHEET}”中）")
             return False
         self._protection[name] = saved
+        if selection is not None:
+            self._selection[name] = selection
         return True
 
     def _relock(self) -> None:
+        """Protect again exactly as found: the same options, no password (there was none), the same
+        EnableSelection (which Protect does not take)."""
         for name, saved in self._protection.items():
             if isinstance(saved, dict):
                 try:
-                    self.book.sheets[name].api.Protect(**saved)
+                    api = self.book.sheets[name].api
+                    api.Protect(**saved)
+                    if name in self._selection:
+                        api.EnableSelection = self._selection[name]
                 except Exception as exc:  # noqa: BLE001
                     self.problems.append(f"工作表“{name}”未能恢复保护（{exc}）")
         self._protection.clear()
+        self._selection.clear()
+
+
+def _read_rows(sheet: Any) -> list[list[Any]]:
+    """The 校验结果 rows from FIRST_ROW, columns A–L, block by block until a block is empty (at most
+    RESULT_ROWS_MAX rows, the bound ``apply_findings`` clears): never the sheet's whole used range."""
+    rows: list[list[Any]] = []
+    while len(rows) < RESULT_ROWS_MAX:
+        first = FIRST_ROW + len(rows)
+        block = sheet.range((first, 1), (first + READ_BLOCK - 1, RESULT_COLS)).options(ndim=2).value or []
+        block = [list(r) if isinstance(r, list | tuple) else [r] for r in block]
+        if not any(v not in (None, "") for r in block for v in r):
+            break
+        rows += block
+    return rows[:RESULT_ROWS_MAX]
+
+
+def password_sheets(path: Path) -> frozenset[str]:
+    """Names (casefolded) of the sheets of a saved workbook protected with a password.
+
+    Read from the copy Excel just wrote (SaveCopyAs), since Excel's object model cannot tell without
+    trying ``Unprotect``. A copy that cannot be read gives no names; Unprotect is then still called
+    with xlperf's empty password, which fails on such a sheet without prompting."""
+    from lxml import etree
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    out: set[str] = set()
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+            wb = etree.fromstring(zf.read("xl/workbook.xml"), parser)
+            rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"), parser)
+            targets = {r.get("Id"): "xl/" + (r.get("Target") or "").lstrip("/").removeprefix("xl/") for r in rels}
+            for sh in wb.iter(f"{main}sheet"):
+                part = targets.get(sh.get(rel))
+                if part is None or part not in zf.namelist():
+                    continue
+                with zf.open(part) as fh:
+                    for _, el in etree.iterparse(fh, tag=f"{main}sheetProtection", resolve_entities=False,
+                                                 no_network=True):
+                        if el.get("sheet") in ("1", "true") and (el.get("password") or el.get("hashValue")):
+                            out.add((sh.get("name") or "").casefold())
+                        break
+    except Exception:  # noqa: BLE001 - Excel's own copy; unreadable means: decide by trying, safely
+        return frozenset()
+    return frozenset(out)
 
 
 def _as_cell(value: Any) -> Any:
@@ -332,7 +409,7 @@ def copy_name(book: Any) -> str:
         suffix = FILE_FORMATS.get(int(book.api.FileFormat), suffix)
     except Exception:  # noqa: BLE001
         pass
-    stem = stem.strip(" .") or "workbook"
+    stem = stem.strip(" .")[:COPY_STEM_MAX].strip(" .") or "workbook"
     return stem + (suffix or ".xlsx")
 
 
@@ -345,6 +422,7 @@ def validate_book(book: Any) -> tuple[FileReport, list[str]]:
         copy = folder / copy_name(book)
         book.api.SaveCopyAs(str(copy))
         report = validate_file(copy)
+        locked = password_sheets(copy)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     report = report.model_copy(update={"path": str(getattr(book, "fullname", "") or book.name)})
@@ -355,7 +433,7 @@ def validate_book(book: Any) -> tuple[FileReport, list[str]]:
     except Exception:  # noqa: BLE001
         updating = None
     try:
-        with XlwingsSink(book) as sink:
+        with XlwingsSink(book, locked) as sink:
             apply_findings(sink, report)
     finally:
         if updating is not None:
@@ -384,6 +462,41 @@ def _alert(app: Any, text: str) -> None:
         pass
 
 
+def caller_book(xw: Any, argv: Sequence[str]) -> Any:
+    """The book whose VBA called RunPython: ``xw.Book.caller()``, except that the ``--wb=`` argument is
+    read whole (xlwings splits it at every "=", so 预算=2021.xlsx would be looked up as 预算). The
+    Excel instance is the one whose window handle RunPython passed (``--hwnd``)."""
+    args: dict[str, str] = {}
+    for arg in argv:
+        key, sep, value = str(arg).partition("=")
+        if sep and key in ("--wb", "--from_xl", "--hwnd") and key not in args:
+            args[key] = value.strip().strip('"')
+    name, hwnd = args.get("--wb"), args.get("--hwnd")
+    if args.get("--from_xl") != "1" or not name or not hwnd or "=" not in name:
+        return xw.Book.caller()
+    for app in xw.apps:
+        if str(app.hwnd) == hwnd:
+            return app.books[name]
+    raise LookupError(f"找不到调用按钮的 Excel 窗口（{hwnd}）")
+
+
+def run_from_excel(xw: Any, argv: Sequence[str]) -> FileReport | None:
+    """``xlperf_udfs.main()``: find the calling book, then :func:`run_button`. Whatever fails, even
+    finding the book, ends in a Chinese message box, never in a Python traceback."""
+    try:
+        caller = caller_book(xw, argv)
+    except Exception as exc:  # noqa: BLE001 - a message box, not a traceback
+        app = None
+        try:
+            app = xw.apps.active
+        except Exception:  # noqa: BLE001
+            pass
+        _alert(app, f"未能找到要校验的工作簿（{type(exc).__name__}：{exc}）。请先保存并激活该工作簿，再点击“一键校验”；"
+                    "如仍不行，请关闭后重新打开 Excel。")
+        return None
+    return run_button(caller)
+
+
 def run_button(caller: Any) -> FileReport | None:
     """一键校验: what ``xlperf_udfs.main()`` runs. Shows a message box; never raises into Excel."""
     app = getattr(caller, "app", None)
@@ -396,5 +509,9 @@ def run_button(caller: Any) -> FileReport | None:
     except Exception as exc:  # noqa: BLE001 - a message box, not a traceback
         _alert(app, f"校验未能完成：{type(exc).__name__}：{exc}")
         return None
-    _alert(book.app, summary(report, problems))
+    try:
+        text = summary(report, problems)
+    except Exception as exc:  # noqa: BLE001
+        text = f"校验已完成，但未能显示摘要（{type(exc).__name__}），详见“{RESULT_SHEET}”工作表"
+    _alert(getattr(book, "app", app), text)
     return report

@@ -520,7 +520,13 @@ def _finish(fw: Framework, rule: Rule, points: Decimal, env: Mapping[str, Value]
 # Ratios -------------------------------------------------------------------------------------------
 
 
+RATIO_DECIMALS = 4
+"""``decimals`` of :func:`ratio` when it is left out or blank (the plan's udf_formulas.DEFAULT_DECIMALS)."""
+
+
 def _decimals_arg(decimals: Any) -> int:
+    if _blank(_scalar(decimals, "小数位数")):
+        return RATIO_DECIMALS  # a blank optional argument means its default, as everywhere (not 0 places)
     places = to_decimal(decimals, "小数位数")
     if places != places.to_integral_value() or not 0 <= places <= 10:
         raise UdfError("小数位数应为 0 到 10 之间的整数")
@@ -528,7 +534,8 @@ def _decimals_arg(decimals: Any) -> int:
 
 
 @_guard
-def ratio(num: Any, den: Any, den_zero: Any = 0, den_zero_num_positive: Any = None, decimals: Any = 4) -> float:
+def ratio(num: Any, den: Any, den_zero: Any = 0, den_zero_num_positive: Any = None,
+          decimals: Any = RATIO_DECIMALS) -> float:
     """num / den rounded half up to ``decimals``; den = 0 → den_zero (den_zero_num_positive if num > 0).
 
     Exactly :meth:`MeasureDef.value`: the UDF-flavour workbook computes every framework measure with it.
