@@ -88,8 +88,56 @@ def describe_validation_error(exc: ValidationError, source: str) -> str:
 
 
 def _shown(value: object) -> str:
+    """A value as the data file's reader sees it, never a Python repr (``datetime.datetime(…)``, ``b'…'``):
+    a text quoted, a date as the file wrote it, binary data by its size."""
+    import datetime as dt
     from decimal import Decimal
 
-    text = repr(value[:VALUE_SHOWN + 1]) if isinstance(value, str | bytes) else \
-        str(value) if isinstance(value, Decimal) else repr(value)
+    from xlperf.write.cellsafe import printable
+
+    if isinstance(value, str):
+        text = "“" + printable(value[:VALUE_SHOWN + 1], newlines=False) + "”"
+    elif isinstance(value, bytes | bytearray):
+        text = f"二进制数据（{len(value)} 字节）"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, dt.datetime | dt.date | dt.time):
+        text = f"日期时间 {value.isoformat()}" if isinstance(value, dt.datetime) else \
+            f"日期 {value.isoformat()}" if isinstance(value, dt.date) else f"时间 {value.isoformat()}"
+    elif value is None:
+        text = "空值"
+    elif isinstance(value, Decimal | int | float):
+        text = str(value)
+    else:
+        text = type(value).__name__
     return text if len(text) <= VALUE_SHOWN else text[:VALUE_SHOWN] + "…"
+
+
+_XML_REASONS = (  # libxml2's English message → the Chinese reason (first match wins)
+    ("Excessive depth", "XML 嵌套层数过多，超出可处理范围"),
+    ("huge text node", "XML 中有过长的文本，超出可处理范围"),
+    ("Text node too long", "XML 中有过长的文本，超出可处理范围"),
+    ("Document is empty", "XML 部件是空的"),
+    ("Premature end of data", "XML 部件不完整（文件可能被截断）"),
+    ("EndTag", "XML 部件不完整（文件可能被截断）"),
+    ("Extra content at the end", "XML 部件末尾有多余内容"),
+    ("tag mismatch", "XML 标签不配对"),
+    ("Entity", "XML 中有实体引用，已拒绝"),
+    ("encoding", "XML 编码无效"),
+    ("Char 0x", "XML 中有非法字符"),
+    ("not well-formed", "XML 格式错误"),
+    ("Start tag expected", "XML 部件不是 XML"),
+)
+
+
+def xml_reason_zh(exc: BaseException) -> str:
+    """A Chinese reason for an XML or package error (libxml2 and zipfile speak English), with the line
+    where libxml2 gives one; the English text itself is never shown."""
+    text = str(exc)
+    reason = next((zh for en, zh in _XML_REASONS if en in text), None)
+    if reason is None:
+        kind = type(exc).__name__
+        reason = {"BadZipFile": "不是有效的 zip 压缩包", "KeyError": "缺少必需的部件",
+                  "XMLSyntaxError": "XML 格式错误", "ParseError": "XML 格式错误"}.get(kind, "内部结构无法解析")
+    line = getattr(exc, "lineno", None)
+    return f"{reason}（第 {line} 行）" if isinstance(line, int) and line > 0 else reason

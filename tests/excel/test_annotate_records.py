@@ -65,7 +65,7 @@ def via_openpyxl(wb: Workbook, report: FileReport, tmp: Path) -> Workbook:
     n = next(_n)
     source = tmp / f"in-{n}.xlsx"
     wb.save(source)
-    return load_workbook(annotate_copy(source, tmp / f"out-{n}.xlsx", report))
+    return load_workbook(annotate_copy(source, tmp / f"out-{n}.xlsx", report, str(FW_FILE)))  # as --framework
 
 
 def via_xlwings(wb: Workbook, report: FileReport, tmp: Path) -> Workbook:
@@ -330,18 +330,24 @@ def test_a_forged_record_sheet_is_handled(run: Run, source: Path, first: FileRep
 
 
 def test_records_read_are_bounded(source: Path, first: FileReport, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only the first MARKS_MAX records of a (forged) record sheet are read."""
-    monkeypatch.setattr(annotate, "MARKS_MAX", 3)
+    """Only the first RECORDS_MAX records of a (forged) record sheet are read, and only where the cell
+    still carries our highlight (issue 20: records are evidence, not instructions)."""
+    monkeypatch.setattr(annotate, "RECORDS_MAX", 3)
     wb = load_workbook(source)
     sheet = cells(first)[0][0]
     forged = wb.create_sheet(MARKS_SHEET)
     forged.append([MARKS_TITLE])
     forged.append(["工作表", "单元格", "原填充色", "原批注"])
+    ours = SEVERITY_COLORS[Severity.error]
     targets = [f"Z{r}" for r in range(100, 110)]
     for ref in targets:
         forged.append([sheet, ref, "00FF00", None])
+        wb[sheet][ref].fill = PatternFill("solid", fgColor=ours)
+        wb[sheet][ref].comment = Comment("[XP302 错误] 问题", "xlperf")
+    forged.append([sheet, "Z200", "00FF00", None])  # a cell without our highlight: never painted
     apply_findings(OpenpyxlSink(wb), empty(first))
-    assert [rgb(wb[sheet][ref]) for ref in targets] == ["00FF00"] * 3 + [None] * 7
+    assert [rgb(wb[sheet][ref]) for ref in targets] == ["00FF00"] * 3 + [ours] * 7
+    assert rgb(wb[sheet]["Z200"]) is None
 
 
 def test_a_password_protected_record_sheet_falls_back_to_the_hidden_column(source: Path, first: FileReport,

@@ -19,6 +19,8 @@ from xlperf.checks.structure import (FormulaAltered, FrameworkMismatch, Framewor
                         LocalNameShadows, MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook,
                         XlwingsCodeSheet, XlwingsConfigSheet, YearMismatch)
 from xlperf.checks.internal import CheckError
+from xlperf.checks.content import (ExternalContent, ForeignFormat, ForeignFormula, ForgedHighlightRecord,
+                                   MisleadingNumberFormat)
 from xlperf.checks.reporttext import REPORT_CHECKS
 
 __all__ = ["CHECKS", "REDIRECTS", "by_code", "resolve"]
@@ -35,7 +37,8 @@ CHECKS: tuple[type[Check], ...] = (
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
     JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered, XlwingsConfigSheet, XlwingsCodeSheet,
-    ComputedErrorValue, FunctionsNotLoaded, *REPORT_CHECKS,
+    ComputedErrorValue, FunctionsNotLoaded,
+    ForeignFormula, ExternalContent, ForeignFormat, ForgedHighlightRecord, MisleadingNumberFormat, *REPORT_CHECKS,
 )
 
 REDIRECTS: dict[str, str] = {

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from functools import lru_cache
 
 from xlperf.findings import Finding, Severity
 from xlperf.plan.formulas import FORM_COLS
+from xlperf.plan.normal import normalize_formula  # re-exported: callers import it from here
 from xlperf.ingest.xlsx import SHARED
 from xlperf.compiled import CompiledFramework
 from xlperf.checks.base import Check, ReaderCheck
@@ -81,30 +81,6 @@ class NotAStandardWorkbook(ReaderCheck):
     如何修改：用 xlperf template 生成的标准模板填报。"""
 
     code, name, severity, title, family = "XP125", "not-a-standard-workbook", Severity.error, "不是标准模板", "structure"
-
-
-_STRINGS = re.compile(r'"(?:[^"]|"")*"')
-_ADDIN_PREFIX = re.compile(r"(\[\d+\]!|'[^']*\.xla[m]?'!|[A-Za-z0-9_.]+\.xla[m]?!)", re.IGNORECASE)
-"""Excel saves calls to add-in functions as [1]!xlperf_score(…) or 'xlperf.xlam'!xlperf_score(…)."""
-
-
-def normalize_formula(text: str) -> str:
-    """Compare formulas as Excel would: case-insensitive outside strings, no spaces, no _xlfn. prefixes."""
-    text = text.lstrip("=")
-    parts = []
-    last = 0
-    for m in _STRINGS.finditer(text):
-        parts.append(_code(text[last:m.start()]))
-        parts.append(m.group(0))
-        last = m.end()
-    parts.append(_code(text[last:]))
-    return "".join(parts)
-
-
-def _code(segment: str) -> str:
-    """A formula segment outside string literals, normalised."""
-    segment = _ADDIN_PREFIX.sub("", segment)
-    return segment.replace(" ", "").upper().replace("_XLFN.", "").replace("_XLWS.", "")
 
 
 class FormulaAltered(Check):

@@ -71,6 +71,13 @@ def validate(
     raise typer.Exit(run_validate(options))
 
 
+def _shown_arg(path: Path) -> str:
+    from xlperf.safe_io import shown_path
+    from xlperf.write.cellsafe import printable
+
+    return printable(shown_path(path), newlines=False)
+
+
 def _rules(text: str | None) -> list[str] | None:
     return [s.strip() for s in text.split(",") if s.strip()] if text else None
 
@@ -89,7 +96,8 @@ def run_validate(opts: ValidateOptions) -> int:
     if not files:
         if skipped:
             raise typer.BadParameter(f"只找到 {len(skipped)} 个 xlperf 生成的报告或标注副本，没有要校验的工作簿")
-        raise typer.BadParameter("没有找到要校验的工作簿（.xlsx）")
+        where = "、".join(f"“{_shown_arg(p)}”" for p in opts.paths[:3]) + ("等" if len(opts.paths) > 3 else "")
+        raise typer.BadParameter(f"{where}中没有找到要校验的工作簿（.xlsx）")
     if opts.annotate is not None and len(files) != 1:
         raise typer.BadParameter("--annotate 只能用于单个文件")
     check_outputs(files, {"报告文件": opts.report, "标注副本": opts.annotate}, force=opts.force,
@@ -101,6 +109,10 @@ def run_validate(opts: ValidateOptions) -> int:
     if skipped:
         (stderr if opts.as_json else echo)(
             f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告或标注副本（{skipped_names(skipped)}）")
+    if opts.framework is not None and Path(opts.framework).is_dir():
+        from xlperf.resolve import registry_for
+
+        registry_for(opts.framework)  # a broken file in the folder refuses the command once, naming it (InputError)
     units_expected = None
     if opts.expected is not None:
         from xlperf.review.batch import read_expected
@@ -174,7 +186,7 @@ def _write_outputs(result: Report, files: list[Path], opts: ValidateOptions) -> 
             from xlperf.write.annotate import annotate_copy
 
             try:
-                annotate_copy(files[0], opts.annotate, first)
+                annotate_copy(files[0], opts.annotate, first, opts.framework)
                 written.append(f"标注副本已写入 {shown_path(opts.annotate)}（原文件未修改）")
             except Exception as exc:  # noqa: BLE001
                 problems.append(output_problem(exc, "标注副本", opts.annotate))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -33,7 +34,37 @@ def read_raw(path: str | Path) -> dict[str, object]:
     raw = load_yaml(text, str(path), exact=True)
     if not isinstance(raw, dict):
         raise InputError(f"{path}：数据文件的顶层必须是键值表（framework、各输入分组、self_scores …）")
+    bad = _control_characters(raw)
+    if bad:
+        raise InputError("\n".join(f"{path}：字段 {field}：文字中有控制字符 {char}（不能写入工作簿），请删除"
+                                    for field, char in bad))
     return raw
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_CONTROL_MAX = 50
+"""Fields with control characters listed at most (the file is refused either way)."""
+
+
+def _control_characters(raw: object) -> list[tuple[str, str]]:
+    """(field path, the character as U+XXXX) of every text holding a control character that an xlsx cannot
+    hold (``template --data`` would fail on it): refused by every command alike, naming the field."""
+    out: list[tuple[str, str]] = []
+    stack: list[tuple[str, object]] = [("", raw)]
+    seen: set[int] = set()  # YAML aliases share (and may contain) containers: each is walked once
+    while stack and len(out) < _CONTROL_MAX:
+        where, value = stack.pop()
+        if isinstance(value, dict | list | tuple):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+        if isinstance(value, dict):
+            stack.extend((f"{where}.{k}" if where else str(k), v) for k, v in reversed(list(value.items())))
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{where}[{i}]", v) for i, v in reversed(list(enumerate(value))))
+        elif isinstance(value, str) and (m := _CONTROL.search(value)) is not None:
+            out.append((_CONTROL.sub("", where)[:200] or "（根）", f"U+{ord(m.group(0)):04X}"))
+    return out
 
 
 def load_data(path: str | Path, framework: Framework | None = None) -> DepartmentData:

@@ -114,6 +114,10 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 def _out_of_range(text: str, spec: NameSpec) -> CellNote:
+    m = _NUMBER.match(text.strip())
+    if m is not None and m["exp"] is not None and int(m["exp"]) < -MAX_EXPONENT:  # 1E-400 is tiny, not huge
+        return CellNote("XP216", f"数值 {_short(text)} 超出合理范围（小于 10 的 -{MAX_EXPONENT} 次方，"
+                                 f"不是实际填报的数字），请核对数字")
     bound = _RANGE_ZH.get(spec.kind, "数值过大")
     return CellNote("XP216", f"数值 {_short(text)} 超出合理范围（{bound}；最多 {MAX_DIGITS} 位数字），请核对数字和单位")
 

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from xlperf.plan.names import NameSpec, catalog
 from xlperf.data.models import DepartmentData, bound_problems, data_model
-from xlperf.errors import InputError, reason_zh
+from xlperf.errors import InputError, reason_zh, xml_reason_zh
 from xlperf.findings import Finding, Severity
 from xlperf.framework.models import Framework
 from xlperf.ingest.cells import parse_cell
@@ -82,7 +82,7 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
                                           message=f"文件“{path.name}”无法按 xlsx 读取（{type(exc).__name__}）")]) from None
     except Exception as exc:  # lxml syntax errors and the like
         raise UnreadableWorkbook([Finding(code="XP102", name="not-a-zip", severity=Severity.error,
-                                          message=f"文件“{path.name}”内部结构损坏，无法读取（{_short(str(exc), 200)}）")]) from None
+                                          message=f"文件“{path.name}”内部结构损坏，无法读取（{xml_reason_zh(exc)}）")]) from None
     hostile = _xlwings_sheets(book)
     fw_id, fw_version = _const(book, "fw_id"), _const(book, "fw_version")
     fw_cell = book.names.get("fw_id", ("", ""))

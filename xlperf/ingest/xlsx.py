@@ -42,6 +42,10 @@ _M = "{%s}" % NS["m"]
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
 _REF = re.compile(r"^'?(?P<sheet>.+?)'?!\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d{1,7})$")
 _CELL_REF = re.compile(r"^(?P<col>[A-Z]{1,3})(?P<row>\d{1,7})$")
+_AREA = r"(?:\$?[A-Z]{1,3}\$?\d{1,7}(?::\$?[A-Z]{1,3}\$?\d{1,7})?|\$?\d{1,7}:\$?\d{1,7}|\$?[A-Z]{1,3}:\$?[A-Z]{1,3}|#REF!)"
+_RANGE_REF = re.compile(r"^(?:(?:(?:'(?:[^'\[\]]|'')+'|[^'!\[\]|()\s,]+)!)?" + _AREA + r",?)+$|^#REF!$")
+"""A plain cell or range reference (or a list of them, as print areas are) in this workbook."""
+MAX_FORMULA_NAMES = 1000
 
 MAX_CELLS = DEFAULT_LIMITS.max_total_cells
 """Cells (``<c>`` elements) read from all worksheets of one workbook at most."""
@@ -82,6 +86,7 @@ class RawCell:
     type: str
     formula: str | None = None
     date: bool = False  # a number shown with a date/time format (e.g. "1/6" typed into a money cell)
+    shown: str | None = None  # its number format shows another number: literal | hidden | scaled | percent
 
 
 @dataclass
@@ -92,6 +97,11 @@ class Book:
     has_macros: bool = False
     local_names: list[tuple[str, str, str]] = field(default_factory=list)
     """Sheet-local defined names: (sheet they belong to, name, the definition's text)."""
+    formula_names: list[tuple[str, str]] = field(default_factory=list)
+    """Defined names (global or local) whose definition is no plain cell or range reference: (name, text),
+    at most :data:`MAX_FORMULA_NAMES`, texts cut at 256 characters."""
+    external_parts: int = 0
+    """Parts under ``xl/externalLinks/`` (links to other workbooks, DDE and OLE links)."""
 
     def cell(self, sheet: str, ref: str) -> RawCell | None:
         return self.sheets.get(sheet, {}).get(ref)
@@ -220,9 +230,10 @@ def _workbook_target(zf: zipfile.ZipFile, names_in_zip: set[str]) -> str:
 
 
 def _parse_workbook_part(data: bytes) -> tuple[str, tuple[tuple[str, str], ...], dict[str, tuple[str, str]],
-                                              tuple[tuple[str, str, str], ...]]:
+                                              tuple[tuple[str, str, str], ...], tuple[tuple[str, str], ...]]:
     """The main namespace, (sheet name, relationship id) in workbook order, the global defined names →
-    (sheet, A1), and the sheet-local defined names as (local sheet index, name, text)."""
+    (sheet, A1), the sheet-local defined names as (local sheet index, name, text), and the names whose
+    text is no plain reference (a formula, DDE, another workbook) as (name, text)."""
     wb_root = etree.fromstring(data, _PARSER)
     ns = wb_root.tag[1:].split("}", 1)[0] if isinstance(wb_root.tag, str) and wb_root.tag.startswith("{") else ""
     if ns not in (TRANSITIONAL, STRICT):
@@ -232,7 +243,11 @@ def _parse_workbook_part(data: bytes) -> tuple[str, tuple[tuple[str, str], ...],
                    for sh in wb_root.iterfind(f"{m}sheets/{m}sheet"))
     names: dict[str, tuple[str, str]] = {}
     local: list[tuple[str, str, str]] = []
+    formulas: list[tuple[str, str]] = []
     for dn in wb_root.iterfind(f"{m}definedNames/{m}definedName"):
+        text = (dn.text or "")[:1024].strip()
+        if text and not _REF.match(text) and not _RANGE_REF.match(text) and len(formulas) < MAX_FORMULA_NAMES:
+            formulas.append(((dn.get("name") or "")[:256], text[:256]))
         if dn.get("localSheetId") is not None:
             local.append((dn.get("localSheetId", ""), dn.get("name", ""), (dn.text or "")[:256]))
             continue
@@ -241,7 +256,7 @@ def _parse_workbook_part(data: bytes) -> tuple[str, tuple[tuple[str, str], ...],
         mt = _REF.match(dn.text.strip())
         if mt:
             names[dn.get("name", "")] = (mt["sheet"].replace("''", "'"), f"{mt['col']}{mt['row']}")
-    return ns, sheets, names, tuple(local)
+    return ns, sheets, names, tuple(local), tuple(formulas)
 
 
 _workbook_part = _by_bytes(_parse_workbook_part)
@@ -257,13 +272,14 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
     with open_regular(path) as fh, zipfile.ZipFile(fh) as zf:
         names_in_zip = set(zf.namelist())
         wb_target = _workbook_target(zf, names_in_zip)
-        ns, wb_sheets, wb_names, wb_local = _workbook_part(_read(zf, wb_target))
+        ns, wb_sheets, wb_names, wb_local, wb_formula_names = _workbook_part(_read(zf, wb_target))
         rels = _rels(zf, wb_target)
         sst_target = next((t for t in rels.values() if t.endswith("sharedStrings.xml")), None)
         strings = _shared_strings(zf, sst_target, ns)
         styles_target = next((t for t in rels.values() if t.endswith("styles.xml")), None)
         date_styles = _date_styles(zf, styles_target, ns)
-        book = Book(path, has_macros="xl/vbaProject.bin" in names_in_zip)
+        book = Book(path, has_macros="xl/vbaProject.bin" in names_in_zip, formula_names=list(wb_formula_names),
+                    external_parts=sum(1 for n in names_in_zip if n.lower().startswith("xl/externallinks/")))
         order: list[str] = []
         targets: dict[str, str] = {}
         for name, rid in wb_sheets:
@@ -301,19 +317,67 @@ def _date_styles(zf: zipfile.ZipFile, target: str | None, ns: str = TRANSITIONAL
     return _date_styles_of(_read(zf, target), ns)
 
 
+class _StyleSet(frozenset[int]):
+    """Indexes of date styles, with ``shown``: style index → how its number format shows another number."""
+
+    shown: dict[int, str]
+
+
 def _parse_date_styles(data: bytes, ns: str = TRANSITIONAL) -> frozenset[int]:
     root = etree.fromstring(data, _PARSER)
     m = f"{{{ns}}}"
     custom = {}
+    problem: dict[str | None, str] = {}
     for fmt in root.iterfind(f"{m}numFmts/{m}numFmt"):
-        code = _QUOTED.sub("", (fmt.get("formatCode") or "").lower())
+        raw = fmt.get("formatCode") or ""
+        code = _QUOTED.sub("", raw.lower())
         custom[fmt.get("numFmtId")] = bool(_DATE_CODE.search(code))
+        why = shown_problem(raw)
+        if why is not None:
+            problem[fmt.get("numFmtId")] = why
     out = set()
+    shown: dict[int, str] = {}
     for i, xf in enumerate(root.iterfind(f"{m}cellXfs/{m}xf")):
         fid = xf.get("numFmtId", "0")
         if custom.get(fid) or (fid.isascii() and fid.isdigit() and int(fid) in _DATE_FORMAT_IDS):
             out.add(i)
-    return frozenset(out)
+        if fid in problem:
+            shown[i] = problem[fid]
+        elif fid in ("9", "10"):
+            shown[i] = "percent"
+    result = _StyleSet(out)
+    result.shown = shown
+    return result
+
+
+_SECTION_QUOTED = re.compile(r'"[^"]*"|\\.')
+_PLACEHOLDER = re.compile(r"[0#?]")
+_SCALED = re.compile(r"[0#?],+(?![0#?,])")
+
+
+def shown_problem(code: str) -> str | None:
+    """How a number format makes a cell show another number than it holds, or None: ``literal`` (digits
+    written into the format, ``"1.38"`` or ``0.00"8"``), ``hidden`` (a positive or negative section
+    that shows no number, ``;;;``), ``scaled`` (a trailing comma divides by 1,000) or ``percent``
+    (multiplies by 100; right only for rates)."""
+    code = code[:1024]
+    if any(ch.isdigit() for q in _SECTION_QUOTED.findall(code) for ch in q):
+        return "literal"
+    bare = _SECTION_QUOTED.sub("", code)
+    bare = re.sub(r"\[[^\]]*\]", "", bare)  # colours and conditions
+    sections = bare.split(";")
+    if bare.strip().lower() in ("", "general", "@"):
+        return None
+    if len(sections) >= 2 and any(not _PLACEHOLDER.search(s) and "general" not in s.lower()
+                                  for s in sections[:2]):
+        return "hidden"
+    if not _PLACEHOLDER.search(sections[0]) and "general" not in sections[0].lower() and "@" not in sections[0]:
+        return None if _DATE_CODE.search(sections[0].lower()) else "hidden"
+    if _SCALED.search(sections[0]):
+        return "scaled"
+    if "%" in sections[0]:
+        return "percent"
+    return None
 
 
 _date_styles_of = _by_bytes(_parse_date_styles)
@@ -438,6 +502,7 @@ def _collect(elements: Iterable[etree._Element], strings: list[str], date_styles
     col = 0  # column of the previous cell in this row; -1: known only from its reference (prev_ref)
     prev_ref = ""
     limit = MAX_CELLS
+    shown_styles: dict[int, str] = getattr(date_styles, "shown", None) or {}
     for c in elements:
         if c.tag == _ROW:
             r = c.get("r")
@@ -505,9 +570,9 @@ def _collect(elements: Iterable[etree._Element], strings: list[str], date_styles
                     dependents.append((ref, si))
         if value is not None or formula is not None:
             style = c.get("s")
-            is_date = bool(date_styles) and t == "n" and style is not None and style.isascii() \
-                and style.isdigit() and int(style) in date_styles
-            cells[ref] = _raw_cell(value, t, formula, is_date)
+            index = int(style) if style is not None and style.isascii() and style.isdigit() and len(style) < 9 else -1
+            is_date = bool(date_styles) and t == "n" and index in date_styles
+            cells[ref] = _raw_cell(value, t, formula, is_date, shown_styles.get(index) if t == "n" else None)
     if dependents:
         _expand_shared(cells, masters, dependents, budget)
     return cells
@@ -526,7 +591,7 @@ def _expand_shared(cells: dict[str, RawCell], masters: dict[str, tuple[str, str]
             continue
         if master is None or len(master[1]) > MAX_FORMULA or not _CELL_REF.match(ref) \
                 or not _CELL_REF.match(master[0]):
-            cells[ref] = _raw_cell(cell.value, cell.type, UNRESOLVED, cell.date)
+            cells[ref] = _raw_cell(cell.value, cell.type, UNRESOLVED, cell.date, cell.shown)
             continue
         budget.translated += len(master[1])
         if budget.translated > MAX_TRANSLATED:
@@ -540,32 +605,35 @@ def _expand_shared(cells: dict[str, RawCell], masters: dict[str, tuple[str, str]
             translators[si] = None
             text = None
         if text is None:
-            cells[ref] = _raw_cell(cell.value, cell.type, UNRESOLVED, cell.date)
+            cells[ref] = _raw_cell(cell.value, cell.type, UNRESOLVED, cell.date, cell.shown)
             continue
-        cells[ref] = _raw_cell(cell.value, cell.type, text[1:] if text.startswith("=") else text, cell.date)
+        cells[ref] = _raw_cell(cell.value, cell.type, text[1:] if text.startswith("=") else text, cell.date,
+                               cell.shown)
 
 
-def _fast_raw_cell() -> Callable[[str | None, str, str | None, bool], RawCell]:
-    """RawCell(value, type, formula, date) without the frozen dataclass's __init__ (about half the cost).
+def _fast_raw_cell() -> Callable[[str | None, str, str | None, bool, str | None], RawCell]:
+    """RawCell(value, type, formula, date, shown) without the frozen dataclass's __init__ (about half the cost).
 
     The same object: its slots are set through their descriptors. Falls back to the constructor if the
     fields ever change.
     """
     from dataclasses import fields
 
-    if tuple(f.name for f in fields(RawCell)) != ("value", "type", "formula", "date") or hasattr(
+    if tuple(f.name for f in fields(RawCell)) != ("value", "type", "formula", "date", "shown") or hasattr(
             RawCell, "__post_init__"):
         return RawCell
     new = object.__new__
     slots = vars(RawCell)  # the slot descriptors (to a type checker the fields are instance-only)
-    set_value, set_type, set_formula, set_date = (slots[name].__set__ for name in ("value", "type", "formula", "date"))
+    set_value, set_type, set_formula, set_date, set_shown = (
+        slots[name].__set__ for name in ("value", "type", "formula", "date", "shown"))
 
-    def make(value: str | None, type_: str, formula: str | None, date: bool) -> RawCell:
+    def make(value: str | None, type_: str, formula: str | None, date: bool, shown: str | None = None) -> RawCell:
         cell = new(RawCell)
         set_value(cell, value)
         set_type(cell, type_)
         set_formula(cell, formula)
         set_date(cell, date)
+        set_shown(cell, shown)
         return cell
 
     return make

@@ -105,14 +105,17 @@ def read_expected(path: str | Path) -> list[ExpectedUnit]:
         raise XlperfError(f"应报单位名单“{path.name}”的编码无法识别，请另存为 UTF-8 的 CSV")
     units: list[ExpectedUnit] = []
     rows = csv.reader(io.StringIO(text))
-    for i in range(EXPECTED_MAX):
+    for i in range(EXPECTED_MAX + 1):
         try:
             row = next(rows)
         except StopIteration:
             break
         except csv.Error as exc:  # a quoted field longer than csv's limit, an unclosed quote …
-            raise XlperfError(f"应报单位名单“{path.name}”第 {rows.line_num} 行无法读取（{exc}），"
+            why = "字段过长" if "field larger" in str(exc) else "引号不配对或含空字符"
+            raise XlperfError(f"应报单位名单“{path.name}”第 {rows.line_num} 行无法读取（{why}），"
                               "每行应为：单位编码,单位名称") from None
+        if i == EXPECTED_MAX:  # refused, never cut silently
+            raise XlperfError(f"应报单位名单“{path.name}”超过 {EXPECTED_MAX:,} 行，请检查是否选错了文件")
         cells = [c.strip() for c in row]
         if not cells or not any(cells):
             continue

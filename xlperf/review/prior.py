@@ -72,7 +72,9 @@ def read_prior(fw: Framework, path: str | Path) -> PriorValues:
         book = open_book(path)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except Exception as exc:  # noqa: BLE001 - any broken file is a message
-        raise XlperfError(f"上年工作簿“{path.name}”无法读取（{type(exc).__name__}）") from None
+        from xlperf.errors import xml_reason_zh
+
+        raise XlperfError(f"上年工作簿“{path.name}”无法读取（{xml_reason_zh(exc)}）") from None
     out = PriorValues(source=path, sha256=digest)
 
     cat = catalog(fw)
@@ -84,6 +86,8 @@ def read_prior(fw: Framework, path: str | Path) -> PriorValues:
     fw_id = named("fw_id")
     out.framework = xml_text(str(fw_id.value).strip(), 64) if fw_id is not None and fw_id.value else None
     year_name = fw.form.role("year")
+    used = [name for name in (year_name, *(d.name for d in fw.form.inputs if d.prior)) if name and name in cat]
+    _check_layout(fw, out.framework, book, used, path)
     if year_name and year_name in cat:
         out.year = _read_cell(named(year_name), cat[year_name])[0]
     for decl in fw.form.inputs:
@@ -98,6 +102,32 @@ def read_prior(fw: Framework, path: str | Path) -> PriorValues:
         else:
             out.values[PRIOR_PREFIX + decl.name] = value
     return out
+
+
+def _check_layout(fw: Framework, last_id: str | None, book: Any, names: list[str], path: Path) -> None:
+    """The validator's XP126 on last year's file: every name read must point where last year's framework
+    (a built-in one, or this one) puts it; a name moved elsewhere (to last year's total score, say) would
+    fill a prior-year figure with another quantity, locked. Refuses the file, naming the cell."""
+    from xlperf.plan.formulas import plan_for
+    from xlperf.resolve import builtin_registry, is_valid_id, resolve
+    from xlperf.write.cellsafe import printable, xml_text
+
+    last = None
+    if last_id and is_valid_id(last_id):
+        last = fw if last_id == fw.id else resolve(last_id, builtin_registry())
+    plans = [plan_for(last)] if last is not None and last is not fw else []
+    plans.append(plan_for(fw))
+    wrong = []
+    for name in names:
+        actual = book.names.get(name)
+        planned = next((p.cells[name] for p in plans if name in p.cells), None)
+        if actual is None or planned is None or actual == (planned.sheet, planned.cell):
+            continue
+        wrong.append(f"名称 {name} 指向 {printable(xml_text(actual[0], 64), newlines=False)}!{actual[1]}，"
+                     f"标准模板中应在 {planned.sheet}!{planned.cell}")
+    if wrong:
+        shown = "；".join(wrong[:5]) + (f"；另有 {len(wrong) - 5} 个" if len(wrong) > 5 else "")
+        raise XlperfError(f"上年工作簿“{path.name}”的布局被改动（同 XP126 模板布局被改动），不能作为上年数来源：{shown}")
 
 
 def _read_prior_data(fw: Framework, path: Path) -> PriorValues:

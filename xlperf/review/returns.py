@@ -148,21 +148,13 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
     return write_atomically(target, wb.save, what="退回修改通知", protect=protect)
 
 
-def _write_annotated(rep: FileReport, target: Path, protect: tuple[Path, ...]) -> Path:
-    """The department's file with the findings marked: the same annotation as --annotate, but not marked
-    as xlperf's output, since the department corrects this copy and sends it back."""
-    from openpyxl import load_workbook
+def _write_annotated(rep: FileReport, target: Path, protect: tuple[Path, ...],
+                     fw: Framework | None = None) -> Path:
+    """The department's file with the findings marked: the same annotation as --annotate (made inert the
+    same way), but not marked as xlperf's output, since the department corrects this copy and sends it back."""
+    from xlperf.write.annotate import write_annotated
 
-    from xlperf.write.annotate import OpenpyxlSink, apply_findings, drop_xlwings_sheets
-
-    source = Path(rep.path)
-    try:
-        wb = load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")
-        drop_xlwings_sheets(wb)
-        apply_findings(OpenpyxlSink(wb), rep)
-    except Exception as exc:  # noqa: BLE001 - hostile content openpyxl cannot handle
-        raise OutputError(f"未能生成标注副本（{type(exc).__name__}）") from None
-    return write_atomically(target, wb.save, what="标注副本", protect=protect)
+    return write_annotated(Path(rep.path), target, rep, fw, kind=None, protect=protect)
 
 
 def _unique(stem: str, taken: set[str]) -> str:
@@ -203,7 +195,7 @@ def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework |
         problem = None
         if rep.status != "error":
             try:
-                annotated = _write_annotated(rep, target, protect)
+                annotated = _write_annotated(rep, target, protect, fw)
             except OutputError as exc:
                 problem = str(exc)
         out.append(ReturnedUnit(rep, notice, annotated, problem))

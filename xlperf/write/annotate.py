@@ -22,7 +22,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from xlperf.findings import FileReport, Severity, plain_value
+from xlperf.findings import FileReport, Finding, Severity, plain_value
+from xlperf.framework.models import Framework
 from xlperf.write.cellsafe import CELL_MAX, put, xml_text
 from xlperf.safe_io import OutputError, mark_workbook, same_file, write_atomically
 from xlperf.review.explanations import EXPLAIN_COL, EXPLAIN_HEADER, ORPHAN_NOTE, RULE_COL, RULE_HEADER, key_of
@@ -48,7 +49,16 @@ MARKS_HEADERS = ("工作表", "单元格", "原填充色", "原批注")
 MARKS_FIRST_ROW = 3
 MARKS_COLS = len(MARKS_HEADERS)
 MARKS_MAX = RESULT_ROWS_MAX
-"""Highlights made (and records read) per run at most; a hostile record sheet may claim a million rows."""
+"""Highlights made per run at most."""
+RECORDS_MAX = 10_000
+"""Restore records read per run at most (the standard workbook has about 1,500 cells); a hostile record
+sheet may claim a million rows, or 5,000 pointing at one 32,000-character note."""
+RECORD_TEXT_MAX = 1_000_000
+"""Characters of original notes restored per run at most, all records together."""
+ORPHANS_MAX = 1_000
+"""Explanations whose finding is gone kept below the findings at most; the rest are counted in one row."""
+FORGED_CODE = "XP136"
+"""Code of the one row reporting records that were ignored (xlperf.checks.content.ForgedHighlightRecord)."""
 
 Mark = tuple[str, str, str | None, str | None]
 """(sheet, cell, original fill as RRGGBB or None, original note or None) of one highlight we made."""
@@ -92,16 +102,7 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
     # 0. the department's 出错说明 of the previous run, by finding key (never by row)
     explained = explanations_from_rows(sink.read_result, FIRST_ROW + 1, last)
     # 1. undo the highlights of the previous run (fill and the user's own note restored)
-    stored = sink.read_marks(MARKS_FIRST_ROW - 1 + MARKS_MAX)
-    intact = bool(stored) and stored[0][:1] == [MARKS_TITLE]  # type: ignore[index]
-    legacy = _records(sink, (_legacy_row(sink.read_result(row, LEGACY_MARK_COL))
-                             for row in range(FIRST_ROW, last + 1)))
-    # column L is cleared by every run that could write the record sheet: when it holds records, they are newer
-    marks = legacy or _records(sink, (stored or [])[MARKS_FIRST_ROW - 1:])
-    for mark in reversed(marks):  # last made, first undone: two records of one merged cell end right
-        _restore(sink, mark)
-    if not marks and not intact and (not had_results or sink.read_result(FIRST_ROW + 1, 2)):
-        _recover_stranded(sink, report)  # records lost (very old file, record sheet deleted via VBA)
+    ignored = _undo_previous(sink, report, had_results, last)
     # 2. clear old rows
     for row in range(FIRST_ROW, last + 1):
         for col in range(1, RESULT_COLS + 1):
@@ -133,10 +134,7 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
     # 3b. explanations whose finding did not come back this time are kept below, not lost
     current = {key_of(f) for f in report.findings}
     orphans = [(k, v) for k, v in explained.items() if k not in current]
-    for n, ((code, rule, sheet, cell), text) in enumerate(orphans, start=FIRST_ROW + len(report.findings) + 1):
-        for col, value in ((2, code), (4, sheet), (5, cell), (6, ORPHAN_NOTE), (RULE_COL, rule), (EXPLAIN_COL, text)):
-            if value:
-                sink.write_result(n, col, value)
+    _write_tail(sink, FIRST_ROW + len(report.findings), orphans, ignored)
     # 4. remember every original first (two cells of one merged range share it), then highlight
     targets = list(worst.items())[:MARKS_MAX]
     records = [_original(sink, sheet, cell) for (sheet, cell), _ in targets]
@@ -148,25 +146,68 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
         text = "\n".join(comments[(sheet, cell)])
         if note:
             text += f"{ORIGINAL_NOTE}{note}"
-        sink.set_comment(sheet, cell, text[:30000])
+        sink.set_comment(sheet, cell, text[:NOTE_MAX])
     return len(targets)
+
+
+def _undo_previous(sink: BookSink, report: FileReport, had_results: bool, last: int) -> str:
+    """Undo the previous run's highlights from its records (verified first); returns how many records were
+    ignored, as the row reporting them says it ("" when none)."""
+    stored = sink.read_marks(MARKS_FIRST_ROW + RECORDS_MAX)
+    intact = bool(stored) and stored[0][:1] == [MARKS_TITLE]  # type: ignore[index]
+    legacy, legacy_ignored = _records(sink, (_legacy_row(sink.read_result(row, LEGACY_MARK_COL))
+                                             for row in range(FIRST_ROW, last + 1)))
+    # column L is cleared by every run that could write the record sheet: when it holds records, they are newer
+    marks, ignored = (legacy, legacy_ignored) if legacy else _records(sink, (stored or [])[MARKS_FIRST_ROW - 1:])
+    at_least = "至少 " if stored is not None and len(stored) >= MARKS_FIRST_ROW + RECORDS_MAX else ""
+    marks, unverified = _verified(sink, marks)  # evidence, not instructions: checked against the cell first
+    ignored += unverified
+    for mark in reversed(marks):  # last made, first undone: two records of one merged cell end right
+        _restore(sink, mark)
+    if not marks and not intact and (not had_results or sink.read_result(FIRST_ROW + 1, 2)):
+        _recover_stranded(sink, report)  # records lost (very old file, record sheet deleted via VBA)
+    return f"{at_least}{ignored}" if ignored else ""
+
+
+def _write_tail(sink: BookSink, row: int, orphans: list[tuple[Any, str]], ignored: str) -> None:
+    """Below the findings: the orphaned explanations (bounded, the rest counted) and the one row
+    reporting ignored records."""
+    for row, ((code, rule, sheet, cell), text) in enumerate(orphans[:ORPHANS_MAX], start=row + 1):
+        for col, value in ((2, code), (4, sheet), (5, cell), (6, ORPHAN_NOTE), (RULE_COL, rule), (EXPLAIN_COL, text)):
+            if value:
+                sink.write_result(row, col, value)
+    if len(orphans) > ORPHANS_MAX:
+        row += 1
+        sink.write_result(row, 6, f"另有 {len(orphans) - ORPHANS_MAX} 条对应问题已不存在的出错说明未保留"
+                                  f"（最多保留 {ORPHANS_MAX} 条）")
+    if ignored:  # reported once, as a row of its own
+        row += 1
+        for col, value in ((1, "—"), (2, FORGED_CODE), (3, Severity.warning.zh), (4, MARKS_SHEET),
+                           (6, f"标色记录中 {ignored} 条与单元格现状不符（单元格不是 xlperf 所标的颜色和批注，"
+                               f"或超出 {RECORDS_MAX} 条、{RECORD_TEXT_MAX:,} 字的上限），已忽略，未据以还原")):
+            sink.write_result(row, col, value)
+
+
+NOTE_MAX = 30000
+"""Characters of one note we write at most."""
 
 
 def clear_highlights(sink: BookSink) -> int:
     """清除标注 (the WPS button): undo the last run's highlights and notes from its records, as the next
     run would, and empty the records; 校验结果 and the department's 出错说明 in it stay. Returns the number
     of cells given back their original fill and note."""
-    stored = sink.read_marks(MARKS_FIRST_ROW - 1 + MARKS_MAX)
+    stored = sink.read_marks(MARKS_FIRST_ROW + RECORDS_MAX)
     legacy: list[Mark] = []
     if sink.has_sheet(RESULT_SHEET):
         sink.ensure_result_sheet()
         last = min(sink.result_rows(), FIRST_ROW + RESULT_ROWS_MAX)
         legacy = _records(sink, (_legacy_row(sink.read_result(row, LEGACY_MARK_COL))
-                                 for row in range(FIRST_ROW, last + 1)))
+                                 for row in range(FIRST_ROW, last + 1)))[0]
         for row in range(FIRST_ROW, last + 1):
             if sink.read_result(row, LEGACY_MARK_COL) is not None:
                 sink.write_result(row, LEGACY_MARK_COL, None)
-    marks = legacy or _records(sink, (stored or [])[MARKS_FIRST_ROW - 1:])
+    marks = legacy or _records(sink, (stored or [])[MARKS_FIRST_ROW - 1:])[0]
+    marks = _verified(sink, marks)[0]  # records are evidence: only where the cell still carries ours
     for mark in reversed(marks):
         _restore(sink, mark)
     if stored is not None:
@@ -223,28 +264,67 @@ def _restore(sink: BookSink, mark: Mark) -> None:
         sink.set_comment(sheet, cell, note)
 
 
-def _records(sink: BookSink, rows: Iterable[Any]) -> list[Mark]:
-    """The valid highlight records among ``rows`` ([sheet, cell, fill, note] each): the sheet exists and
-    is not ours, the cell is one cell, the fill is RRGGBB or empty, the note is text (else: no record)."""
+def _records(sink: BookSink, rows: Iterable[Any]) -> tuple[list[Mark], int]:
+    """The well-formed highlight records among ``rows`` ([sheet, cell, fill, note] each): the sheet exists
+    and is not ours, the cell is one cell, the fill is RRGGBB (not one of our highlight colours) or empty,
+    the note is text; and how many non-empty rows were none (or beyond :data:`RECORDS_MAX`)."""
     out: list[Mark] = []
+    ignored = 0
     for row in rows:
+        if row is None or (isinstance(row, (list, tuple)) and not any(v not in (None, "") for v in row)):
+            continue  # an empty row is no record, forged or not
+        if len(out) >= RECORDS_MAX:
+            ignored += 1
+            continue
         if not isinstance(row, (list, tuple)) or len(row) < 2:
+            ignored += 1
             continue
         sheet, cell = row[0], row[1]
         fill = row[2] if len(row) > 2 else None
         note = row[3] if len(row) > 3 else None
-        if not isinstance(sheet, str) or not isinstance(cell, str) or not _highlightable(sink, sheet, cell):
-            continue
-        if fill not in (None, "") and not (isinstance(fill, str) and _RGB.match(fill)):
-            continue  # not a colour we wrote: a forged record, left alone
-        if note is not None and not isinstance(note, str):
+        if not isinstance(sheet, str) or not isinstance(cell, str) or not _highlightable(sink, sheet, cell) \
+                or (fill not in (None, "") and not (isinstance(fill, str) and _RGB.match(fill)
+                                                    and fill.upper() not in SEVERITY_COLORS.values())) \
+                or (note is not None and not isinstance(note, str)):
+            ignored += 1  # not a record we wrote: left alone
             continue
         fill = fill.upper() if fill else None
-        note = xml_text(note, CELL_MAX) if note else None
-        out.append((sheet, cell, fill, note))
-        if len(out) >= MARKS_MAX:
-            break
-    return out
+        out.append((sheet, cell, fill, note or None))  # the sheet's own string: no copy per record
+    return out, ignored
+
+
+def _verified(sink: BookSink, marks: list[Mark]) -> tuple[list[Mark], int]:
+    """The records whose cell still carries what xlperf wrote there: one of our highlight colours, and our
+    note quoting the record's original note (a note the user wrote over ours, or none, is theirs: only
+    the fill is restored then); at most one record per cell and :data:`RECORD_TEXT_MAX` characters of
+    notes. Checked before anything is restored (two cells of one merged range share the cell their
+    records restore). Returns them and how many were not."""
+    colours = set(SEVERITY_COLORS.values())
+    out: list[Mark] = []
+    seen: set[tuple[str, str]] = set()
+    text = 0
+    for sheet, cell, fill, note in marks:
+        text += len(note or "")
+        if text > RECORD_TEXT_MAX or (sheet, cell) in seen:
+            continue
+        if sink.get_fill(sheet, cell) not in colours:
+            continue
+        current = sink.get_comment(sheet, cell)
+        if current is None or not _ours(current):  # the user removed or replaced our note: theirs stays,
+            out.append((sheet, cell, fill, None))  # and no recorded note is written in its place
+        elif _same_note(_quoted(current), note, len(current)):
+            out.append((sheet, cell, fill, xml_text(note, CELL_MAX) if note else None))
+        else:
+            continue
+        seen.add((sheet, cell))
+    return out, len(marks) - len(out)
+
+
+def _same_note(quoted: str | None, recorded: str | None, written: int) -> bool:
+    """Our note quotes the original note at its end; a note cut at :data:`NOTE_MAX` quotes its start."""
+    if not quoted or not recorded:
+        return not quoted and not recorded
+    return quoted == recorded or (written >= NOTE_MAX and recorded.startswith(quoted))
 
 
 def _legacy_row(value: Any) -> list[Any] | None:
@@ -460,28 +540,120 @@ def drop_xlwings_sheets(wb: Any) -> list[str]:
     return removed
 
 
-def annotate_copy(source: str | Path, target: str | Path, report: FileReport) -> Path:
+def annotate_copy(source: str | Path, target: str | Path, report: FileReport,
+                  framework: Framework | str | None = None) -> Path:
     """Write an annotated copy of ``source`` to ``target``; the source file is never opened for writing.
 
     The copy is written to a temporary file beside ``target`` and renamed, so a failure leaves nothing;
-    any failure (a file openpyxl cannot load, a sheet it cannot save) is an :class:`AnnotateError`
-    with a Chinese message, never a traceback. The copy is marked as xlperf's output.
+    any failure is an :class:`AnnotateError` with a Chinese message, never a traceback. The copy is marked
+    as xlperf's output. ``framework``: the reviewer's choice as given to the validator (a Framework, an
+    id, a file or a folder), which names the framework whose template the copy is held to.
     """
-    from openpyxl import load_workbook
-
-    from xlperf.safe_io import shown_path
-
     source, target = Path(source), Path(target)
     if same_file(source, target):
         raise AnnotateError("标注结果必须另存为新文件，不能覆盖提交的工作簿")
-    try:
-        wb = load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")  # opened read-only by openpyxl
-        drop_xlwings_sheets(wb)
-        apply_findings(OpenpyxlSink(wb), report)
-        mark_workbook(wb, "annotated")
-    except Exception as exc:  # noqa: BLE001 - hostile content openpyxl cannot handle
-        raise AnnotateError(f"未能生成标注副本：openpyxl 无法处理“{shown_path(source.name)}”"
-                            f"（{type(exc).__name__}: {xml_text(str(exc), 200)}），校验结果见上") from None
-    from xlperf.write.cached import save_with_results  # previews of the copy show the scores too
+    return write_annotated(source, target, report, framework, kind="annotated", protect=(source,))
 
-    return write_atomically(target, save_with_results(wb), what="标注副本", protect=(source,))
+
+def framework_of(report: FileReport, framework: Framework | str | None = None) -> Framework | None:
+    """The framework the report was made with: the reviewer's framework object, file or folder, or a
+    built-in one; None when it cannot be found (the copy then keeps no formula at all)."""
+    from xlperf.resolve import registry_for, resolve
+
+    if isinstance(framework, Framework):
+        return framework
+    try:
+        if framework is not None and not Path(framework).is_dir():
+            from xlperf.framework.loader import load_framework
+
+            return load_framework(framework)
+        return resolve(report.framework, registry_for(framework)) if report.framework else None
+    except Exception:  # noqa: BLE001 - the validator already reported a framework it could not load
+        return None
+
+
+def write_annotated(source: Path, target: Path, report: FileReport, framework: Framework | str | None, *,
+                    kind: str | None, protect: tuple[Path, ...]) -> Path:
+    """The annotated copy of a submitted workbook (``--annotate``; ``kind`` None: the returns copy, which is
+    the department's to correct and send back, so not marked as xlperf's output), made inert first
+    (xlperf/write/inert.py); rebuilt from the template when openpyxl cannot load or save the submission."""
+    import io
+
+    from xlperf.ingest.xlsx import open_book
+    from xlperf.safe_io import shown_path
+    from xlperf.write.cached import cache_results
+
+    fw = framework_of(report, framework)
+    try:
+        book = open_book(source)  # the values as the validator read them: every formula's cached result
+    except Exception as exc:  # noqa: BLE001 - changed since it was validated
+        raise AnnotateError(f"未能生成标注副本：“{shown_path(source.name)}”已无法读取（{type(exc).__name__}）") from None
+    problems: list[str] = []
+    data: bytes | None = None
+    for attempt in ("copy", "rebuild") if fw is not None else ("copy",):
+        try:
+            wb = _inert_copy(source, fw, book, report) if attempt == "copy" else _rebuilt(fw, book, report)  # type: ignore[arg-type]
+            if kind:
+                mark_workbook(wb, kind)
+            buf = io.BytesIO()
+            wb.save(buf)  # into memory first: a copy openpyxl cannot save falls back to the rebuild
+            data = buf.getvalue()
+            break
+        except Exception as exc:  # noqa: BLE001 - hostile content openpyxl cannot handle
+            problems.append("内存不足" if isinstance(exc, MemoryError) else f"程序错误 {type(exc).__name__}")
+    if data is None:
+        raise AnnotateError(f"未能生成标注副本：openpyxl 无法处理“{shown_path(source.name)}”"
+                            f"（{problems[0]}），校验结果见上")
+
+    def write(path: Path) -> None:
+        path.write_bytes(data)  # type: ignore[arg-type]
+        cache_results(path, fw)  # previews of the copy show the scores too
+
+    return write_atomically(target, write, what="标注副本", protect=protect)
+
+
+def _with_notes(report: FileReport, findings: list[Finding]) -> FileReport:
+    return report.model_copy(update={"findings": [*report.findings, *findings]}) if findings else report
+
+
+def _highlights(sink: OpenpyxlSink, report: FileReport) -> set[tuple[str, str]]:
+    """(sheet, cell) of every cell this report highlights, as the sink addresses it (merged: top-left)."""
+    out = set()
+    for f in report.findings:
+        if f.sheet and f.cell and _highlightable(sink, f.sheet, f.cell):
+            target = sink._cell(f.sheet, f.cell)
+            if target is not None:
+                out.add((f.sheet, target.coordinate))
+    return out
+
+
+def _inert_copy(source: Path, fw: Framework | None, book: Any, report: FileReport) -> Any:
+    from openpyxl import load_workbook
+
+    from xlperf.write.inert import make_inert, sweep_highlights
+
+    wb = load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")  # opened read-only by openpyxl
+    drop_xlwings_sheets(wb)  # XP131/XP132: an xlwings configuration or code sheet never reaches a copy
+    done = make_inert(wb, fw, book)
+    notes = [Finding(code="XP135", name="foreign-format", severity=Severity.warning, sheet=sheet,
+                     message=f"工作表“{sheet}”有 {n} 条模板以外的条件格式或数据验证，标注副本中已恢复为模板的设置")
+             for sheet, n in done.formats.items()]
+    rep = _with_notes(report, notes)
+    sink = OpenpyxlSink(wb)
+    apply_findings(sink, rep)
+    sweep_highlights(wb, _highlights(sink, rep), set(SEVERITY_COLORS.values()), OUR_NOTE, done.template)
+    return wb
+
+
+def _rebuilt(fw: Framework, book: Any, report: FileReport) -> Any:
+    from xlperf.write.inert import rebuild
+
+    wb = rebuild(fw, book)
+    sink = OpenpyxlSink(wb)
+    apply_findings(sink, report)
+    sink.write_result(FIRST_ROW, 6, f"{sink.read_result(FIRST_ROW, 6) or ''}。{REBUILT_NOTE}")
+    return wb
+
+
+REBUILT_NOTE = ("提交的工作簿无法原样复制，本副本按标准模板和校验时读取的数值重建"
+                "（原文件的批注、填充色和自加格式未保留）")
