@@ -152,6 +152,7 @@ def test_forged_records_write_nothing_and_are_reported_once(tmp_path: Path) -> N
     assert len(rows) == 1 and "20 条" in rows[0][5]
 
 
+@pytest.mark.subprocess
 def test_five_thousand_records_of_a_32000_character_note_stay_within_the_bounds(tmp_path: Path) -> None:
     """Was 1.49 GB, 20 s CPU and a 351 MB copy: now within the README's per-file bounds."""
     path = _forged_records(tmp_path, 5000, "假" * 32000)

@@ -140,9 +140,11 @@ def test_button_message_asks_for_explanations(submitted: Path) -> None:
     assert "出错说明" not in xlwings_sink.summary(FileReport(path="p", status="ok"), [])
 
 
-def test_terminal_shows_explanations_and_review(submitted: Path, tmp_path: Path) -> None:
+def test_terminal_shows_explanations_and_review(submitted: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.validator.common import run_cli
 
+    monkeypatch.setenv("COLUMNS", "200")  # piped output is 80 columns: wide enough that no explanation wraps
     copy = annotate_copy(submitted, tmp_path / "a1.xlsx", validate_file(submitted))
     _write_explanations(copy, {**GOOD, "YS-06": "-"})
     code, out, _ = run_cli(["validate", "-q", copy])
