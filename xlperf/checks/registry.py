@@ -14,7 +14,7 @@ from xlperf.checks.file import (EmptyFile, EncryptedWorkbook, FileNotFound, File
 from xlperf.checks.prior import PriorYearAltered
 from xlperf.checks.money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
 from xlperf.checks.scoring import (CachedValueMismatch, JudgedAnswerOutOfRange, MissingReason, MissingSelfScore,
-                      RuleNotComputable, SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
+                      NoSelfScore, RuleNotComputable, SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
 from xlperf.checks.structure import (FormulaAltered, FrameworkMismatch, FrameworkVersionMismatch, LabelAltered, LayoutMoved,
                         LocalNameShadows, MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook,
                         YearMismatch)
@@ -33,7 +33,7 @@ CHECKS: tuple[type[Check], ...] = (
     FormulaInInput, NumberStoredAsText, FormulaWithoutResult, NumberOutOfRange, ValueOutOfBounds,
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
-    JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered,
+    JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered, NoSelfScore,
 )
 
 REDIRECTS: dict[str, str] = {
