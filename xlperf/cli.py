@@ -316,32 +316,11 @@ class _UsageError(Exception):
     """A bad command line found while running: the Typer command reports it as click does."""
 
 
-def _collect(paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    """(files to validate, files skipped): a folder's files that xlperf itself wrote (reports, annotated
-    copies, recognised by their mark) are not submissions. A file named on the command line is always validated."""
-    from xlperf.safe_io import written_by_xlperf
-    from xlperf.validate import collect_paths
+def _collect(paths: list[Path]) -> tuple[list[Path], list[Any]]:
+    """(files to validate, skipped files with reasons): see :func:`xlperf.review.intake.collect_submissions`."""
+    from xlperf.review.intake import collect_submissions
 
-    files: list[Path] = []
-    skipped: list[Path] = []
-    for p in paths:
-        found = collect_paths([p])
-        if p.is_dir():
-            for f in found:
-                (skipped if written_by_xlperf(f) else files).append(f)
-        else:
-            files.extend(found)
-    return files, skipped
-
-
-def _skipped_names(skipped: list[Path]) -> str:
-    """The first skipped files by name: a submission carrying xlperf's mark is skipped too, so the reviewer
-    must be able to see which files were left out."""
-    from xlperf.write.cellsafe import printable
-    from xlperf.safe_io import shown_path
-
-    names = "、".join(printable(shown_path(f.name), newlines=False) for f in skipped[:5])
-    return names + ("等" if len(skipped) > 5 else "")
+    return collect_submissions(paths)
 
 
 def _run_validate(paths: list[Path], framework: str | None, as_json: bool, report: Path | None,
@@ -360,7 +339,7 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
     files, skipped = _collect(paths)
     if not files:
         if skipped:
-            raise _UsageError(f"只找到 {len(skipped)} 个 xlperf 生成的报告或标注副本，没有要校验的工作簿")
+            raise _UsageError(f"只找到 {len(skipped)} 个 xlperf 生成的校验报告、汇总或退回修改通知，没有要校验的工作簿")
         raise _UsageError("没有找到要校验的工作簿（.xlsx）")
     if annotate is not None and len(files) != 1:
         raise _UsageError("--annotate 只能用于单个文件")
@@ -375,8 +354,10 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
     if unknown:
         raise XlperfError(f"未知的校验规则：{', '.join(unknown)}（xlperf rules 列出全部代码和名称）")
     info = echo if not as_json else _stderr
-    if skipped:
-        info(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告或标注副本（{_skipped_names(skipped)}）")
+    from xlperf.review.intake import skipped_lines
+
+    for line in skipped_lines(skipped):
+        info(line)
     fw_ref = str(framework) if framework else None
     units_expected = None
     if expected is not None:
@@ -420,13 +401,15 @@ def _run_validate(paths: list[Path], framework: str | None, as_json: bool, repor
                 problems.append(_output_problem(exc, "标注副本", annotate))
     batch = None
     if len(files) > 1 or units_expected is not None:
-        from xlperf.review.batch import batch_issues
+        from xlperf.findings import Report
+        from xlperf.review.batch import batch_issues, with_batch_errors
 
         batch = batch_issues(result.files, units_expected)
+        result = Report(files=with_batch_errors(result.files, batch))
     if as_json:
         from xlperf.render.json import report_dict
 
-        echo(_dump(report_dict(result, fw_ref, batch)))
+        echo(_dump(report_dict(result, fw_ref, batch, skipped)))
     else:
         from xlperf.render.text import print_report
 
@@ -449,75 +432,23 @@ def consolidate(
                                                      "列出未报送和不在名单中的单位", metavar="units.csv")] = None,
     returns: Annotated[Optional[Path], typer.Option("--returns", help="为每个需修改或需说明的单位写出标注副本和"
                                                     "退回修改通知的文件夹", metavar="文件夹")] = None,
-    deadline: Annotated[Optional[str], typer.Option("--deadline", help="退回修改通知中的重新报送期限",
+    deadline: Annotated[Optional[str], typer.Option("--deadline", help="退回修改通知中的重新报送期限（日期，如 2026-12-20）",
                                                     metavar="日期")] = None,
     workers: Annotated[int, typer.Option("--workers", "-j", help="并行进程数", metavar="数目")] = 1,
     force: Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条")] = False,
+    include_unaccepted: Annotated[bool, typer.Option("--include-unaccepted", help="统计中也计入审核结论为需说明、"
+                                                     "需修改的单位（默认只计入通过的单位）")] = False,
+    history: Annotated[Optional[Path], typer.Option("--history", help="审核历史数据库（默认为汇总文件旁的"
+                                                    "“<汇总>-审核历史.sqlite”）", metavar="文件")] = None,
+    no_history: Annotated[bool, typer.Option("--no-history", help="不读写审核历史")] = False,
 ) -> None:
-    """汇总各单位的自评工作簿：每单位一行（得分、等级、审核结论），指标统计、金额合计及其审核、不通过最多的审核规则、重复或漏报的单位；可为需修改的单位写出退回修改通知。退出码 0 全部通过，1 有单位需修改或需说明，2 输出未能写出或参数有误。"""
-    raise typer.Exit(_run_consolidate(paths, output, framework, expected, returns, deadline, workers, force, quiet))
+    """汇总各单位的自评工作簿：每单位一行（得分、等级、审核结论），指标统计、金额合计及其审核、不通过最多的审核规则、重复或漏报的单位；与上一轮比较并记录审核历史；可为需修改的单位写出退回修改通知。退出码 0 全部通过，1 有单位需修改或需说明，2 输出未能写出或参数有误。"""
+    from xlperf.review.bureau import RoundOptions, run_round
 
-
-def _run_consolidate(paths: list[Path], output: Path, framework: str | None, expected: Path | None,
-                     returns: Path | None, deadline: str | None, workers: int, force: bool, quiet: bool) -> int:
-    from xlperf.render.consolidation import write_consolidation
-    from xlperf.review.batch import read_expected
-    from xlperf.review.consolidate import consolidate as build, consolidate_paths
-    from xlperf.safe_io import check_outputs, shown_path
-
-    files, skipped = _collect(paths)
-    if not files:
-        raise XlperfError("没有找到要汇总的工作簿（.xlsx）")
-    check_outputs(files, {"汇总文件": output}, force=force)
-    if returns is not None and returns.exists() and not returns.is_dir():
-        raise XlperfError(f"--returns 应为文件夹，“{shown_path(returns)}”是文件")
-    units_expected = read_expected(expected) if expected is not None else None
-    if skipped:
-        _echo(f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告、汇总或标注副本（{_skipped_names(skipped)}）")
-    fw_ref = str(framework) if framework else None
-    if not quiet and len(files) > 1:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        with Progress(TextColumn("汇总中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      transient=True, console=Console(stderr=True)) as bar:
-            task = bar.add_task("consolidate", total=len(files))
-            units = consolidate_paths(files, fw_ref, workers=workers, progress=lambda _: bar.advance(task))
-    else:
-        units = consolidate_paths(files, fw_ref, workers=workers)
-    cons = build(units, fw_ref, units_expected)
-    problems: list[str] = []
-    try:
-        write_consolidation(cons, output, protect=tuple(files))
-    except Exception as exc:  # noqa: BLE001 - a message, never a traceback
-        problems.append(_output_problem(exc, "汇总文件", output))
-    from collections import Counter
-
-    counts = Counter(u.report.review_zh for u in units)
-    _echo(f"共 {len(units)} 个文件：" + "，".join(f"{k} {v} 个" for k, v in sorted(counts.items())))
-    for issue in cons.issues:
-        _echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
-    if not problems:
-        _echo(f"汇总已写入 {shown_path(output)}")
-    if returns is not None and cons.needs_revision:
-        from xlperf.review.returns import write_returns
-
-        try:
-            returns.mkdir(parents=True, exist_ok=True)
-            written = write_returns([u.report for u in cons.needs_revision], returns, cons.framework,
-                                    protect=tuple(files), deadline=deadline, force=force)
-            for item in written:
-                if item.problem:
-                    problems.append(f"{item.notice.name}：{item.problem}")
-            _echo(f"退回修改：{len(written)} 个单位的通知和标注副本已写入 {shown_path(returns)}")
-        except Exception as exc:  # noqa: BLE001
-            problems.append(_output_problem(exc, "退回修改文件", returns))
-    for problem in problems:
-        _stderr(f"错误：{problem}")
-    if problems:
-        return 2
-    return 1 if cons.needs_revision else 0
+    opts = RoundOptions(tuple(paths), output, str(framework) if framework else None, expected, returns, deadline,
+                        workers, force, quiet, include_unaccepted, history, no_history)
+    raise typer.Exit(run_round(opts, _echo, _stderr))
 
 
 def _output_problem(exc: Exception, what: str, target: Path) -> str:

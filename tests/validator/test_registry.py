@@ -18,7 +18,7 @@ from .common import GOLDEN, REPO, run_cli
 CODE = re.compile(r"^XP\d{3}$")
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 HAN = re.compile(r"[\u4e00-\u9fff]")
-FAMILIES = {"internal", "file", "structure", "cells", "money", "budget", "audit", "scoring"}
+FAMILIES = {"internal", "file", "structure", "cells", "money", "budget", "audit", "scoring", "batch"}
 
 
 def golden() -> list[tuple[str, str]]:

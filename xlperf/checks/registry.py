@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xlperf.checks.base import CODE_PATTERN, Check
 from xlperf.checks.audit import AuditRuleFailed, AuditRuleWarning
+from xlperf.checks.batch import BatchVersionMismatch, BatchYearMismatch
 from xlperf.checks.budget import DeductionTriggered
 from xlperf.checks.cells import (EmptyRequiredInput, ErrorValue, FormulaInInput, FormulaWithoutResult, FullWidthDigits,
                     InvalidChoice, NegativeAmount, NonIntegerCount, NumberOutOfRange, NumberStoredAsText,
@@ -33,7 +34,8 @@ CHECKS: tuple[type[Check], ...] = (
     FormulaInInput, NumberStoredAsText, FormulaWithoutResult, NumberOutOfRange, ValueOutOfBounds,
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
-    JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered, NoSelfScore,
+    JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered, NoSelfScore, BatchYearMismatch,
+    BatchVersionMismatch,
 )
 
 REDIRECTS: dict[str, str] = {

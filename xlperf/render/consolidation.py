@@ -22,7 +22,7 @@ __all__ = ["SHEETS", "write_consolidation"]
 SHEETS = {"units": "单位汇总", "indicators": "指标统计", "money": "金额汇总", "rules": "审核规则统计",
           "batch": "批次检查", "findings": "问题明细", "charts": "图表"}
 UNIT_HEADERS = ("序号", "单位编码", "单位名称", "年度", "计算总分", "自评总分", "差异", "等级", "审核结论", "错误",
-                "警告", "提示", "提示已说明", "计入汇总", "框架版本", "文件", "问题明细")
+                "警告", "提示", "提示已说明", "计入汇总", "未计入原因", "框架版本", "文件", "问题明细")
 FINDING_HEADERS = ("序号", "单位编码", "单位名称", "代码", "规则编号", "严重程度", "工作表", "单元格", "说明", "发现值",
                    "应为", "出错说明", "说明有效")
 TOP_RULES = 10
@@ -97,6 +97,7 @@ def _units(ws: Any, cons: Consolidation, finding_rows: list[int | None]) -> None
                   _num(diff), grade, rep.review_zh, rep.errors, rep.warnings,
                   sum(1 for f in rep.findings if f.severity == Severity.info),
                   sum(1 for f in warned if adequate(f.explanation)), "是" if counted else "否",
+                  cons.not_counted[i - 1] if cons.not_counted else None,
                   f"{rep.framework or ''} {rep.framework_version or ''}".strip() or None,
                   shown_path(rep.path))
         for c, v in enumerate(values, start=1):
@@ -111,7 +112,7 @@ def _units(ws: Any, cons: Consolidation, finding_rows: list[int | None]) -> None
     for r in range(2, len(cons.units) + 2):
         for c in (5, 6, 7):
             ws.cell(row=r, column=c).number_format = "0.00"
-    _print_ready(ws, (6, 14, 28, 7, 9, 9, 8, 6, 16, 6, 6, 6, 9, 8, 14, 40, 8), last_row=len(cons.units) + 1)
+    _print_ready(ws, (6, 14, 28, 7, 9, 9, 8, 6, 16, 6, 6, 6, 9, 8, 24, 14, 40, 8), last_row=len(cons.units) + 1)
 
 
 def _findings(ws: Any, cons: Consolidation) -> list[int | None]:
@@ -189,14 +190,35 @@ def _rules(ws: Any, cons: Consolidation) -> None:
     _print_ready(ws, (14, 8, 8, 40, 10, 8, 70), last_row=len(cons.rule_counts) + 1)
 
 
+def included_text(cons: Consolidation) -> str:
+    """Which units the statistics count, in words (said on the sheets and on the terminal)."""
+    from xlperf.review.explanations import REVIEW_ZH
+
+    shown = "、".join(REVIEW_ZH[k] for k in ("pass", "pass_explained", "explain", "revise") if k in cons.include)
+    n = sum(cons.counted)
+    return (f"金额合计、指标统计、等级分布只计入审核结论为 {shown} 的单位（{n} 个）；其余单位在“单位汇总”中"
+            "列出并写明未计入原因" + ("" if "revise" in cons.include else "（--include-unaccepted 可计入需说明、需修改的单位）"))
+
+
 def _batch(ws: Any, cons: Consolidation) -> None:
+    from xlperf.review.batch import KIND_ZH
+
     _header(ws, 1, ("类型", "单位", "说明", "文件"))
-    for r, issue in enumerate(cons.issues, start=2):
+    r = 2
+    for issue in cons.issues:
         for c, v in enumerate((issue.kind_zh, issue.unit, issue.message, "；".join(issue.files) or None), start=1):
             put(ws, r, c, v)
-    if not cons.issues:
-        put(ws, 2, 3, "（未发现重复、年度或框架版本不一致、漏报的单位）")
-    _print_ready(ws, (18, 28, 70, 50), last_row=max(len(cons.issues), 1) + 1)
+        r += 1
+    for skip in cons.skipped:
+        for c, v in enumerate((KIND_ZH["skipped"], None, skip.reason, shown_path(skip.path)), start=1):
+            put(ws, r, c, v)
+        r += 1
+    if r == 2:
+        put(ws, r, 3, "（未发现重复、年度或框架版本不一致、漏报的单位）")
+        r += 1
+    put(ws, r + 1, 1, "计入统计")
+    put(ws, r + 1, 3, included_text(cons))
+    _print_ready(ws, (18, 28, 70, 50), last_row=r - 1)
 
 
 def _charts(ws: Any, cons: Consolidation) -> None:

@@ -92,11 +92,22 @@ class BatchIssueJSON(_Model):
     files: list[str]
 
 
+class SkippedJSON(_Model):
+    """A file of a folder that was not validated: xlperf's own report, 汇总 or notice."""
+
+    path: str
+    kind: Literal["report", "consolidation", "notice"] = Field(
+        description="report 校验报告；consolidation 汇总；notice 退回修改通知")
+    reason: str
+
+
 class ReportJSON(_Model):
     """The output of ``xlperf validate --json``."""
 
     files: list[FileJSON]
     batch: list[BatchIssueJSON] = Field(default_factory=list, description="批次检查（多个文件时）")
+    skipped: list[SkippedJSON] = Field(default_factory=list,
+                                       description="文件夹中未校验的文件（xlperf 生成的校验报告、汇总、退回修改通知）及原因")
 
 
 def report_schema() -> dict[str, Any]:
@@ -240,8 +251,12 @@ def file_dict(rep: FileReport, framework: str | None = None) -> dict[str, Any]:
     return file_model(rep, framework).model_dump(mode="json")
 
 
-def report_dict(report: Report, framework: str | None = None, batch: list[Any] | None = None) -> dict[str, Any]:
-    """``batch``: the batch's problems (:class:`~xlperf.review.batch.BatchIssue`), when checked."""
+def report_dict(report: Report, framework: str | None = None, batch: list[Any] | None = None,
+                skipped: list[Any] | None = None) -> dict[str, Any]:
+    """``batch``: the batch's problems (:class:`~xlperf.review.batch.BatchIssue`), when checked; ``skipped``:
+    the files of a folder not validated (:class:`~xlperf.review.intake.SkippedFile`)."""
     issues = [BatchIssueJSON(kind=i.kind, unit=i.unit, message=i.message, files=[shown_path(f) for f in i.files])
               for i in batch or []]
-    return ReportJSON(files=[file_model(f, framework) for f in report.files], batch=issues).model_dump(mode="json")
+    left = [SkippedJSON(path=shown_path(s.path), kind=s.kind, reason=s.reason) for s in skipped or []]
+    return ReportJSON(files=[file_model(f, framework) for f in report.files], batch=issues,
+                      skipped=left).model_dump(mode="json")

@@ -161,13 +161,64 @@ def _unique(stem: str, taken: set[str]) -> str:
     return name
 
 
+MANIFEST = ".xlperf-退回清单.json"
+"""In the returns folder: the files the last round wrote there, with their SHA-256, so the next round
+replaces them (and removes those of units that now pass) without touching anything a person changed."""
+
+
+def _sha256(path: Path) -> str | None:
+    import hashlib
+
+    try:
+        with path.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _remove_previous(folder: Path) -> tuple[int, set[str]]:
+    """Delete the files the previous round wrote and nobody changed since; (how many, names kept)."""
+    import json
+
+    try:
+        listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        entries = {str(k): str(v) for k, v in listed.items()} if isinstance(listed, dict) else {}
+    except (OSError, ValueError):
+        return 0, set()
+    removed, kept = 0, set()
+    for name, digest in entries.items():
+        target = folder / Path(name).name  # a name, never a path out of the folder
+        if not target.is_file() or target.is_symlink():
+            continue
+        if _sha256(target) == digest:
+            target.unlink()
+            removed += 1
+        else:
+            kept.add(target.name)
+    return removed, kept
+
+
+def _write_manifest(folder: Path, written: list[ReturnedUnit]) -> None:
+    import json
+
+    entries = {}
+    for item in written:
+        for path in (item.notice, item.annotated):
+            if path is not None and path.exists() and not item.problem:
+                entries[path.name] = _sha256(path)
+    (folder / MANIFEST).write_text(json.dumps(entries, ensure_ascii=False, indent=0), encoding="utf-8")
+
+
 def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework | None = None, *,
                   protect: tuple[Path, ...] = (), deadline: str | None = None,
-                  force: bool = False) -> list[ReturnedUnit]:
+                  force: bool = False) -> tuple[list[ReturnedUnit], int]:
     """Write, for each report needing revision, ``<stem>-退回修改通知.xlsx`` and ``<stem>-标注.xlsx``
     (``.xlsm`` for a macro workbook) into ``folder``; two units with the same name get distinct files.
-    A file already there is replaced only with ``force`` (else that unit's problem says so)."""
+    The files the previous round wrote there are replaced: removed first when nobody changed them (so a
+    unit that now passes has no notice left); a file a person changed is replaced only with ``force``
+    (else that unit's problem says so). Returns (units written, files of the previous round removed)."""
     folder = Path(folder)
+    removed, _kept = _remove_previous(folder)
     taken: set[str] = set()
     out: list[ReturnedUnit] = []
     for rep in reports:
@@ -180,7 +231,7 @@ def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework |
         try:
             clash = [p.name for p in (notice, target) if p.exists()]
             if clash and not force:
-                out.append(ReturnedUnit(rep, notice, None, f"{'、'.join(clash)} 已存在（用 --force 覆盖）"))
+                out.append(ReturnedUnit(rep, notice, None, f"{'、'.join(clash)} 已存在且已被修改（用 --force 覆盖）"))
                 continue
             _write_notice(rep, fw, notice, deadline, protect)
         except (OSError, OutputError) as exc:  # this unit's notice only: the others are still written
@@ -195,4 +246,8 @@ def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework |
             except OutputError as exc:
                 problem = str(exc)
         out.append(ReturnedUnit(rep, notice, annotated, problem))
-    return out
+    try:
+        _write_manifest(folder, out)
+    except OSError:
+        pass  # the notices are written; only the next round's clean-up is lost
+    return out, removed
