@@ -20,9 +20,10 @@ from xlperf.write.cellsafe import put
 __all__ = ["SHEETS", "write_consolidation"]
 
 SHEETS = {"units": "单位汇总", "indicators": "指标统计", "money": "金额汇总", "rules": "审核规则统计",
-          "batch": "批次检查", "findings": "问题明细", "charts": "图表"}
+          "batch": "批次检查", "findings": "问题明细", "charts": "图表", "changes": "与上轮比较"}
 UNIT_HEADERS = ("序号", "单位编码", "单位名称", "年度", "计算总分", "自评总分", "差异", "等级", "审核结论", "错误",
-                "警告", "提示", "提示已说明", "计入汇总", "未计入原因", "框架版本", "文件", "问题明细")
+                "警告", "提示", "提示已说明", "计入汇总", "未计入原因", "框架版本", "文件", "问题明细", "与上轮比较",
+                "复核意见")
 FINDING_HEADERS = ("序号", "单位编码", "单位名称", "代码", "规则编号", "严重程度", "工作表", "单元格", "说明", "发现值",
                    "应为", "出错说明", "说明有效")
 TOP_RULES = 10
@@ -76,6 +77,8 @@ def write_consolidation(cons: Consolidation, out: str | Path, *, protect: tuple[
     _rules(wb.create_sheet(SHEETS["rules"], 3), cons)
     _batch(wb.create_sheet(SHEETS["batch"], 4), cons)
     _charts(wb.create_sheet(SHEETS["charts"], 1), cons)
+    if any(c is not None for c in cons.changes):
+        _changes(wb.create_sheet(SHEETS["changes"], 1), cons)
     wb.properties.title = f"{cons.framework.name} 汇总"
     mark_workbook(wb, "consolidation")
     return write_atomically(Path(out), wb.save, what="汇总文件", protect=protect)
@@ -104,15 +107,19 @@ def _units(ws: Any, cons: Consolidation, finding_rows: list[int | None]) -> None
             put(ws, r, c, v)
         target = finding_rows[i - 1]
         if target is not None:
-            cell = put(ws, r, len(UNIT_HEADERS), "查看")
+            cell = put(ws, r, UNIT_HEADERS.index("问题明细") + 1, "查看")
             cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{SHEETS['findings']}'!A{target}")
             cell.font = link_font
         if rep.status == "error":
             put(ws, r, 9, rep.review_zh + "（" + STATUS_ZH["error"] + "）")
+        change = cons.changes[i - 1] if cons.changes else None
+        put(ws, r, len(UNIT_HEADERS) - 1, change.summary if change is not None else
+            ("首次报送" if cons.round_no and cons.round_no > 1 else None))
+        put(ws, r, len(UNIT_HEADERS), cons.comments[i - 1] if cons.comments else None)
     for r in range(2, len(cons.units) + 2):
         for c in (5, 6, 7):
             ws.cell(row=r, column=c).number_format = "0.00"
-    _print_ready(ws, (6, 14, 28, 7, 9, 9, 8, 6, 16, 6, 6, 6, 9, 8, 24, 14, 40, 8), last_row=len(cons.units) + 1)
+    _print_ready(ws, (6, 14, 28, 7, 9, 9, 8, 6, 16, 6, 6, 6, 9, 8, 24, 14, 40, 8, 40, 30), last_row=len(cons.units) + 1)
 
 
 def _findings(ws: Any, cons: Consolidation) -> list[int | None]:
@@ -188,6 +195,32 @@ def _rules(ws: Any, cons: Consolidation) -> None:
             if c == 6:
                 cell.number_format = "0.00%"
     _print_ready(ws, (14, 8, 8, 40, 10, 8, 70), last_row=len(cons.rule_counts) + 1)
+
+
+CHANGE_HEADERS = ("单位编码", "单位名称", "上轮", "变化", "代码", "规则编号", "工作表", "单元格", "说明")
+
+
+def _changes(ws: Any, cons: Consolidation) -> None:
+    """Per unit seen in an earlier round: each finding fixed, new or still open, and the figures changed."""
+    _header(ws, 1, CHANGE_HEADERS)
+    r = 2
+    for u, change in zip(cons.units, cons.changes, strict=True):
+        if change is None:
+            continue
+        rep = u.report
+        head = (rep.unit_code, rep.department, f"第 {change.previous_round} 轮")
+        if change.same_file:
+            rows: list[tuple[Any, ...]] = [("文件未修改", None, None, None, None, change.summary)]
+        else:
+            rows = [(what, code, rule or None, sheet or None, cell or None, message)
+                    for what, items in (("已改正", change.fixed), ("新增", change.new), ("仍未改正", change.still_open))
+                    for code, rule, sheet, cell, _sev, message in items]
+            rows += [("数据变化", None, None, None, None, label) for label in change.figures_changed]
+        for row in rows:
+            for c, v in enumerate(head + row, start=1):
+                put(ws, r, c, v)
+            r += 1
+    _print_ready(ws, (14, 24, 8, 10, 8, 8, 14, 8, 70), last_row=r - 1)
 
 
 def included_text(cons: Consolidation) -> str:

@@ -80,6 +80,7 @@ def run_round(opts: RoundOptions, echo: Callable[[str], None], warn: Callable[[s
     units = _read_units(files, opts)
     include = ALL_REVIEWS if opts.include_unaccepted else DEFAULT_INCLUDE
     cons = build(units, opts.framework, units_expected, include=include, skipped=skipped)
+    history = None if opts.no_history else _remember(cons, opts)
     problems: list[str] = []
     try:
         write_consolidation(cons, opts.output, protect=tuple(files))
@@ -92,6 +93,11 @@ def run_round(opts: RoundOptions, echo: Callable[[str], None], warn: Callable[[s
         echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
     if not problems:
         echo(f"汇总已写入 {shown_path(opts.output)}")
+    if history is not None:
+        with history:
+            history.record(cons.round_no or 1, opts.output, cons.units, cons.counted)
+        _say_changes(cons, echo)
+        echo(f"审核历史（第 {cons.round_no} 轮）已记录在 {shown_path(history.path)}")
     if opts.returns is not None:
         problems += _returns(cons, opts, files, deadline, echo)
     for problem in problems:
@@ -99,6 +105,47 @@ def run_round(opts: RoundOptions, echo: Callable[[str], None], warn: Callable[[s
     if problems:
         return 2
     return 1 if cons.needs_revision else 0
+
+
+def _remember(cons, opts: RoundOptions):  # type: ignore[no-untyped-def]
+    """Open the history, decide the round, keep the 复核意见 of the last 汇总, and attach to ``cons``
+    what changed for each unit and its 复核意见. The history stays open for recording after writing."""
+    from xlperf.review.history import History, comment_for, history_path, read_comments
+
+    history = History(opts.history or history_path(opts.output))
+    cons.round_no = history.this_round(cons.units)
+    last = history.last_round()
+    source = opts.output if opts.output.exists() else history.last_output()
+    typed = read_comments(source)
+    if typed:
+        history.keep_comments(typed, last or cons.round_no)
+    cons.changes = history.changes(cons.units, cons.round_no)
+    labels = _labels(cons.framework)
+    for change in cons.changes:
+        if change is not None:
+            change.figures_changed = [labels.get(n, n) for n in change.figures_changed]
+    kept = history.comments()
+    cons.comments = [comment_for(kept, u.report) for u in cons.units]
+    return history
+
+
+def _labels(fw) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Chinese labels of the figures a history compares (money inputs, self-scores)."""
+    from xlperf.plan.names import catalog
+
+    out = {name: spec.label for name, spec in catalog(fw).items()}
+    out.update({f"self_{ind.id}": f"{ind.name} 自评得分" for ind in fw.walk()})
+    return out
+
+
+def _say_changes(cons, echo: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]
+    from xlperf.review.batch import unit_label
+
+    changed = [(u, c) for u, c in zip(cons.units, cons.changes, strict=True) if c is not None]
+    if changed:
+        echo(f"与上一轮比较（{len(changed)} 个单位）：")
+        for u, c in changed:
+            echo(f"  {unit_label(u.report)}：{c.summary}")
 
 
 def _read_units(files: list[Path], opts: RoundOptions) -> list:  # type: ignore[type-arg]
@@ -125,9 +172,10 @@ def _returns(cons, opts: RoundOptions, files: list[Path], deadline: dt.date | No
     problems: list[str] = []
     try:
         opts.returns.mkdir(parents=True, exist_ok=True)
+        changes = {u.report.path: c for u, c in zip(cons.units, cons.changes, strict=False) if c is not None}
         written, removed = write_returns([u.report for u in cons.needs_revision], opts.returns, cons.framework,
                                          protect=tuple(files), deadline=deadline.isoformat() if deadline else None,
-                                         force=opts.force)
+                                         force=opts.force, changes=changes)
         for item in written:
             if item.problem:
                 problems.append(f"{item.notice.name}：{item.problem}")

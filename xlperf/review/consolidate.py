@@ -180,6 +180,9 @@ class Consolidation:
     not_counted: list[str | None] = field(default_factory=list)  # why each unit is out of the statistics
     include: frozenset[str] = DEFAULT_INCLUDE
     skipped: list[Any] = field(default_factory=list)  # files of the folders not read (xlperf's own outputs)
+    round_no: int | None = None  # the round in the bureau's history (None: no history)
+    changes: list[Any] = field(default_factory=list)  # per unit: UnitChange since its previous round, or None
+    comments: list[str | None] = field(default_factory=list)  # per unit: the reviewer's 复核意见 kept
 
     @property
     def needs_revision(self) -> list[UnitResult]:

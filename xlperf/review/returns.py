@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from xlperf.findings import FileReport, Finding, Severity, plain_value
 from xlperf.framework.models import Framework
@@ -82,7 +83,7 @@ def notice_rows(rep: FileReport, fw: Framework | None) -> tuple[list[Finding], l
 
 
 def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline: str | None,
-                  protect: tuple[Path, ...]) -> Path:
+                  protect: tuple[Path, ...], change: Any = None) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -124,6 +125,8 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
                 put(ws, r, c, v).alignment = wrap
             r += 1
         r += 1
+    if change is not None:
+        r = _change_section(ws, r, change)
     for col, width in zip("ABCDEFGH", (5, 14, 8, 24, 60, 12, 12, 24), strict=True):
         ws.column_dimensions[col].width = width
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -135,6 +138,27 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
 
     mark_workbook(wb, "notice")
     return write_atomically(target, wb.save, what="退回修改通知", protect=protect)
+
+
+def _change_section(ws: Any, r: int, change: Any) -> int:
+    """三、与上一轮相比: the summary line, then the findings fixed since and those still open."""
+    from openpyxl.styles import Alignment, Font
+
+    put(ws, r, 1, f"三、与上一轮（第 {change.previous_round} 轮）相比").font = Font(bold=True)
+    r += 1
+    put(ws, r, 1, change.summary)
+    r += 1
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for what, items in (("已改正", change.fixed), ("仍未改正", change.still_open), ("新增", change.new)):
+        for code, rule, sheet, cell, _sev, message in items:
+            for c, v in enumerate((what, sheet, cell, f"{rule} {code}".strip(), message), start=1):
+                put(ws, r, c, v).alignment = wrap
+            r += 1
+    if change.figures_changed:
+        put(ws, r, 1, "数据变化：" + "、".join(change.figures_changed[:30])
+            + ("等" if len(change.figures_changed) > 30 else ""))
+        r += 1
+    return r + 1
 
 
 def _write_annotated(rep: FileReport, target: Path, protect: tuple[Path, ...]) -> Path:
@@ -211,7 +235,7 @@ def _write_manifest(folder: Path, written: list[ReturnedUnit]) -> None:
 
 def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework | None = None, *,
                   protect: tuple[Path, ...] = (), deadline: str | None = None,
-                  force: bool = False) -> tuple[list[ReturnedUnit], int]:
+                  force: bool = False, changes: dict[str, Any] | None = None) -> tuple[list[ReturnedUnit], int]:
     """Write, for each report needing revision, ``<stem>-退回修改通知.xlsx`` and ``<stem>-标注.xlsx``
     (``.xlsm`` for a macro workbook) into ``folder``; two units with the same name get distinct files.
     The files the previous round wrote there are replaced: removed first when nobody changed them (so a
@@ -233,7 +257,7 @@ def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework |
             if clash and not force:
                 out.append(ReturnedUnit(rep, notice, None, f"{'、'.join(clash)} 已存在且已被修改（用 --force 覆盖）"))
                 continue
-            _write_notice(rep, fw, notice, deadline, protect)
+            _write_notice(rep, fw, notice, deadline, protect, (changes or {}).get(rep.path))
         except (OSError, OutputError) as exc:  # this unit's notice only: the others are still written
             why = str(exc) if isinstance(exc, OutputError) else exc.strerror or type(exc).__name__
             out.append(ReturnedUnit(rep, notice, None, f"未能写出退回修改通知（{why}）"))
