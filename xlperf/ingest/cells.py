@@ -363,10 +363,12 @@ def _finish_number(number: Decimal, spec: NameSpec, out: Parsed) -> Parsed:
         return out
     if number < 0 and spec.kind in ("money", "count", "rate", "points", "int"):
         out.error = CellNote("XP205", f"{number} 是负数，{spec.label}不能为负")
+        out.sheet_value = number  # the sheet computes with it: so does the score
         return out
     if spec.kind in ("count", "int"):
         if number != number.to_integral_value():
             out.error = CellNote("XP206", f"{number} 不是整数，{spec.label}必须是整数")
+            out.sheet_value = number  # the sheet computes with it: so does the score
             return out
         out.value = int(number)
         return out
@@ -377,14 +379,17 @@ def _finish_number(number: Decimal, spec: NameSpec, out: Parsed) -> Parsed:
                 number = rounded
             elif spec.kind == "money":
                 out.error = CellNote("XP208", f"{number} 超过两位小数，金额以万元为单位保留两位小数")
+                out.sheet_value = number  # the sheet computes with it: so does the score
                 return out
             else:
                 out.error = CellNote("XP208", f"{number} 超过两位小数，得分保留两位小数")
+                out.sheet_value = number  # the sheet computes with it: so does the score
                 return out
         out.value = rounded if spec.kind == "money" else rounded.normalize() if rounded == rounded.to_integral_value() else rounded
         return out
     if spec.kind == "rate" and number > 10:
         out.error = CellNote("XP212", f"{number} 作为比率过大（{number * 100}%），请按百分数输入，如 97.65%")
+        out.sheet_value = number  # the sheet computes with it: so does the score
         return out
     out.value = number.normalize() if number == number.to_integral_value() else number
     if spec.kind == "rate":

@@ -142,34 +142,49 @@ def _findings(ws: Any, cons: Consolidation) -> list[int | None]:
 
 
 def _indicators(ws: Any, cons: Consolidation) -> None:
-    heads = ("指标编号", "指标名称", "级次", "分值", "单位数", "平均分", "最低分", "最高分", "满分占比",
+    heads = ("指标名称", "上级指标", "级次", "分值", "单位数", "平均分", "最低分", "最高分", "满分占比",
              "自评高于计算占比", "自评平均分")
     _header(ws, 1, heads)
+    parents = _parents(cons)
     for r, s in enumerate(cons.indicators, start=2):
-        values = (s.id, s.name, s.level, _num(s.points), s.units, _num(s.mean), _num(s.min), _num(s.max),
-                  _num(s.full_share), _num(s.self_above_share), _num(s.self_mean))
+        values = (s.name, parents.get(s.id), s.level, _num(s.points), s.units, _num(s.mean), _num(s.min),
+                  _num(s.max), _num(s.full_share), _num(s.self_above_share), _num(s.self_mean))
         for c, v in enumerate(values, start=1):
             cell = put(ws, r, c, v)
             if c in (9, 10):
                 cell.number_format = "0.00%"
             elif c >= 6:
                 cell.number_format = "0.00"
-    _print_ready(ws, (22, 30, 6, 6, 7, 8, 8, 8, 9, 10, 9), last_row=len(cons.indicators) + 1)
+    _print_ready(ws, (30, 22, 6, 6, 7, 8, 8, 8, 9, 10, 9), last_row=len(cons.indicators) + 1)
+
+
+def _parents(cons: Consolidation) -> dict[str, str]:
+    """Each indicator's parent's name (reviewers read names, never ids)."""
+    out: dict[str, str] = {}
+
+    def walk(nodes: Any, parent: str | None) -> None:
+        for n in nodes:
+            if parent is not None:
+                out[n.id] = parent
+            walk(getattr(n, "children", None) or [], n.name)
+
+    walk(cons.framework.indicators, None)
+    return out
 
 
 def _money(ws: Any, cons: Consolidation) -> None:
-    heads = ("名称", "项目", "填报单位数", "合计（万元）")
+    heads = ("项目", "填报单位数", "合计（万元）")
     _header(ws, 1, heads)
     r = 2
     for m in cons.money:
-        for c, v in enumerate((m.name, m.label, m.units, float(m.total)), start=1):
+        for c, v in enumerate((m.label, m.units, float(m.total)), start=1):
             put(ws, r, c, v)
-        ws.cell(row=r, column=4).number_format = "#,##0.00"
+        ws.cell(row=r, column=3).number_format = "#,##0.00"
         r += 1
     for m in cons.derived:  # computed from the sums as the form computes them
-        for c, v in enumerate((m.name, f"{m.label}（由合计计算）", None, float(m.total)), start=1):
+        for c, v in enumerate((f"{m.label}（由合计计算）", None, float(m.total)), start=1):
             put(ws, r, c, v)
-        ws.cell(row=r, column=4).number_format = "#,##0.00"
+        ws.cell(row=r, column=3).number_format = "#,##0.00"
         r += 1
     last = r - 1
     r += 1
@@ -179,9 +194,12 @@ def _money(ws: Any, cons: Consolidation) -> None:
     for rule in cons.rules_on_sums:
         r += 1
         result = {True: "通过", False: "不通过", None: "不适用"}[rule.holds]
-        for c, v in enumerate((rule.id, rule.severity, result, rule.message or None), start=1):
+        from xlperf.findings import AUDIT_LEVEL_ZH, AUDIT_SEVERITY
+
+        level = AUDIT_LEVEL_ZH[AUDIT_SEVERITY[rule.severity]]
+        for c, v in enumerate((rule.id, level, result, rule.message or None), start=1):
             put(ws, r, c, v)
-    _print_ready(ws, (26, 40, 10, 70), last_row=last)
+    _print_ready(ws, (40, 12, 16, 70), last_row=last)
 
 
 def _rules(ws: Any, cons: Consolidation) -> None:
@@ -273,7 +291,7 @@ def _charts(ws: Any, cons: Consolidation) -> None:
     start = len(grades) + 4
     _header(ws, start, ("规则", "不通过单位数"))
     for r, rc in enumerate(top, start=start + 1):
-        put(ws, r, 1, rc.key)
+        put(ws, r, 1, f"{rc.key} {rc.text}"[:40])
         put(ws, r, 2, rc.units)
     if top:
         chart = BarChart()

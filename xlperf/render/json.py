@@ -61,6 +61,8 @@ class FindingJSON(_Model):
     rule: str | None = Field(None, description="框架审核规则编号（审核公式的 id），非审核规则的问题为 null")
     explanation: str | None = Field(None, description="部门在“校验结果”中填写的出错说明（未填写为 null）")
     explained: bool = Field(False, description="出错说明是否有效（不少于 5 个字、不是“无”“见报告”之类的占位）")
+    consequences: list[FindingJSON] = Field(
+        default_factory=list, description="仅因本项输入错误而产生的连带问题（已合并到本项，不另计数）")
 
 
 class FileJSON(_Model):
@@ -226,7 +228,8 @@ def _finding(f: Finding, kinds: dict[tuple[str, str], str], indicators: dict[str
                        sheet=f.sheet, cell=f.cell, message=f.message, found=found, found_display=found_display,
                        expected=expected, expected_display=expected_display,
                        indicator=_indicator(f.indicator, indicators), rule=f.rule, explanation=f.explanation,
-                       explained=adequate(f.explanation))
+                       explained=adequate(f.explanation),
+                       consequences=[_finding(c, kinds, indicators) for c in f.consequences])
 
 
 def _float(value: Decimal | None) -> float | None:

@@ -94,7 +94,7 @@ def consolidate_paths(paths: Sequence[Path], framework: str | None = None, *, wo
 
 def rule_text(fw: Framework, rule_id: str) -> str | None:
     """An audit rule as a reviewer reads it: its level and its assertion with labels for names
-    (``强制：实际在用固定资产原值 <= 固定资产账面原值``); None for an unknown id."""
+    (``强制性：实际在用固定资产原值 <= 固定资产账面原值``); None for an unknown id."""
     import re
 
     from xlperf.plan.names import catalog
@@ -111,7 +111,9 @@ def rule_text(fw: Framework, rule_id: str) -> str | None:
         return spec.label if spec is not None and name in parse(rule.assert_).names else m.group(0)
 
     text = re.sub(r"\b[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?\b", label, rule.assert_)
-    return f"{rule.severity}：{text}"
+    from xlperf.findings import AUDIT_LEVEL_ZH, AUDIT_SEVERITY
+
+    return f"{AUDIT_LEVEL_ZH[AUDIT_SEVERITY[rule.severity]]}：{text}"
 
 
 def grade_of(fw: Framework, total: Decimal | None) -> str | None:

@@ -105,7 +105,8 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
         put(ws, r, 1, line)
     r = len(lines) + 3
     wrap = Alignment(wrap_text=True, vertical="top")
-    for heading, items in (("一、需要修改的问题（强制）", fix), ("二、需要填写出错说明的问题（提示）", explain)):
+    for heading, items in ((f"一、需要修改的问题（{Severity.error.zh}，{Severity.error.level_zh}）", fix),
+                           (f"二、需要填写出错说明的问题（{Severity.warning.zh}，{Severity.warning.level_zh}）", explain)):
         put(ws, r, 1, heading).font = Font(bold=True)
         r += 1
         heads = ["序号", "工作表", "单元格", "规则", "问题说明", "发现值", "应为"]
