@@ -68,13 +68,13 @@ def test_same_name_twice_and_no_overwrite(tmp_path: Path) -> None:
                FileReport(path=str(CORPUS / "truncated.xlsx"), status="error", department="甲局", findings=[bad])]
     out, removed = write_returns(reports, tmp_path)
     assert removed == 0
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
         "甲局-退回修改通知.xlsx", "甲局（2）-退回修改通知.xlsx"]
     assert all(u.annotated is None for u in out)  # an unreadable file has nothing to annotate
     # the next round replaces this round's notices: the unit that is no longer sent back loses its notice
     again, removed = write_returns(reports[:1], tmp_path)
     assert again[0].problem is None and removed == 2
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["甲局-退回修改通知.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["甲局-退回修改通知.xlsx"]
     # a notice a person changed is not deleted, nor overwritten without --force
     (tmp_path / "甲局-退回修改通知.xlsx").write_bytes(b"changed")
     kept, removed = write_returns(reports[:1], tmp_path)
@@ -93,7 +93,7 @@ def test_consolidate_cli_with_hostile_and_unreadable_files(tmp_path: Path) -> No
     ws = load_workbook(out)["单位汇总"]
     rows = {r[16].rsplit("/", 1)[-1]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     assert rows["broken.xlsx"][8].startswith("需修改") and rows["seed.xlsx"][8] == "需修改"
-    names = sorted(p.name for p in returns.iterdir() if not p.name.startswith("."))
+    names = sorted(p.name for p in returns.iterdir())
     assert names == ["broken-退回修改通知.xlsx", "深圳市福田区科技创新局-标注.xlsx", "深圳市福田区科技创新局-退回修改通知.xlsx"]
     # the returned copy is the department's to correct: a folder run does not skip it as xlperf's output
     code, stdout, _ = run_cli(["validate", "-q", "--summary", returns])

@@ -147,7 +147,7 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     state = {"fw": fw, "root": root, "inbox": inbox, "values": values, "counted_values": counted_values,
              "warned": warned, "words": words, "digits": digits, "out1": out1, "returns": returns, "r1": r1,
              "units_csv": units_csv}
-    state["returns1"] = sorted(p.name for p in returns.iterdir() if not p.name.startswith("."))
+    state["returns1"] = sorted(p.name for p in returns.iterdir())
     _round_two(state)
     return state
 
@@ -180,7 +180,7 @@ def _round_two(state: dict[str, Any]) -> None:
     state["out2"] = out2
     state["r2"] = run_cli(["consolidate", "-q", inbox, "-o", out2, "--expected", state["units_csv"],
                            "--returns", state["returns"]])
-    state["returns2"] = sorted(p.name for p in state["returns"].iterdir() if not p.name.startswith("."))
+    state["returns2"] = sorted(p.name for p in state["returns"].iterdir())
 
 
 def _review(units: pd.DataFrame) -> dict[str, str]:

@@ -173,6 +173,9 @@ def _write_annotated(rep: FileReport, target: Path, protect: tuple[Path, ...]) -
     try:
         wb = load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")
         apply_findings(OpenpyxlSink(wb), rep)
+        from xlperf.safe_io import mark_workbook
+
+        mark_workbook(wb, "returned")  # a submission when sent back (only reports, 汇总 and notices are skipped)
     except Exception as exc:  # noqa: BLE001 - hostile content openpyxl cannot handle
         raise OutputError(f"未能生成标注副本（{type(exc).__name__}）") from None
     return write_atomically(target, wb.save, what="标注副本", protect=protect)
@@ -186,52 +189,36 @@ def _unique(stem: str, taken: set[str]) -> str:
     return name
 
 
-MANIFEST = ".xlperf-退回清单.json"
-"""In the returns folder: the files the last round wrote there, with their SHA-256, so the next round
-replaces them (and removes those of units that now pass) without touching anything a person changed."""
+OWN_KINDS = ("notice", "returned")
+"""Marks of the files a round writes into the returns folder: the next round replaces them."""
 
 
-def _sha256(path: Path) -> str | None:
-    import hashlib
+def _remove_previous(folder: Path) -> int:
+    """Delete the notices and returned copies a previous round wrote into ``folder`` (recognised by their
+    mark, never by name); anything else there is left alone. Returns how many were removed."""
+    import stat
 
+    from xlperf.safe_io import output_kind
+
+    removed = 0
     try:
-        with path.open("rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
+        entries = list(folder.iterdir())
     except OSError:
-        return None
-
-
-def _remove_previous(folder: Path) -> tuple[int, set[str]]:
-    """Delete the files the previous round wrote and nobody changed since; (how many, names kept)."""
-    import json
-
-    try:
-        listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        entries = {str(k): str(v) for k, v in listed.items()} if isinstance(listed, dict) else {}
-    except (OSError, ValueError):
-        return 0, set()
-    removed, kept = 0, set()
-    for name, digest in entries.items():
-        target = folder / Path(name).name  # a name, never a path out of the folder
-        if not target.is_file() or target.is_symlink():
+        return 0
+    for path in entries:
+        try:
+            st = path.lstat()
+        except OSError:
             continue
-        if _sha256(target) == digest:
-            target.unlink()
-            removed += 1
-        else:
-            kept.add(target.name)
-    return removed, kept
-
-
-def _write_manifest(folder: Path, written: list[ReturnedUnit]) -> None:
-    import json
-
-    entries = {}
-    for item in written:
-        for path in (item.notice, item.annotated):
-            if path is not None and path.exists() and not item.problem:
-                entries[path.name] = _sha256(path)
-    (folder / MANIFEST).write_text(json.dumps(entries, ensure_ascii=False, indent=0), encoding="utf-8")
+        if not stat.S_ISREG(st.st_mode) or path.suffix.lower() not in (".xlsx", ".xlsm"):
+            continue
+        if output_kind(path) in OWN_KINDS:
+            try:
+                path.unlink()
+                removed += 1
+            except OSError:
+                pass  # then the unit's problem says the file exists
+    return removed
 
 
 def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework | None = None, *,
@@ -239,11 +226,11 @@ def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework |
                   force: bool = False, changes: dict[str, Any] | None = None) -> tuple[list[ReturnedUnit], int]:
     """Write, for each report needing revision, ``<stem>-退回修改通知.xlsx`` and ``<stem>-标注.xlsx``
     (``.xlsm`` for a macro workbook) into ``folder``; two units with the same name get distinct files.
-    The files the previous round wrote there are replaced: removed first when nobody changed them (so a
-    unit that now passes has no notice left); a file a person changed is replaced only with ``force``
-    (else that unit's problem says so). Returns (units written, files of the previous round removed)."""
+    The files a previous round wrote there (marked notice or returned) are removed first, so a unit that now
+    passes has no notice left; any other file in the way is replaced only with ``force`` (else that unit's
+    problem says so). Returns (units written, files of the previous round removed)."""
     folder = Path(folder)
-    removed, _kept = _remove_previous(folder)
+    removed = _remove_previous(folder)
     taken: set[str] = set()
     out: list[ReturnedUnit] = []
     for rep in reports:
@@ -256,7 +243,7 @@ def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework |
         try:
             clash = [p.name for p in (notice, target) if p.exists()]
             if clash and not force:
-                out.append(ReturnedUnit(rep, notice, None, f"{'、'.join(clash)} 已存在且已被修改（用 --force 覆盖）"))
+                out.append(ReturnedUnit(rep, notice, None, f"{'、'.join(clash)} 已存在（用 --force 覆盖）"))
                 continue
             _write_notice(rep, fw, notice, deadline, protect, (changes or {}).get(rep.path))
         except (OSError, OutputError) as exc:  # this unit's notice only: the others are still written
@@ -271,8 +258,4 @@ def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework |
             except OutputError as exc:
                 problem = str(exc)
         out.append(ReturnedUnit(rep, notice, annotated, problem))
-    try:
-        _write_manifest(folder, out)
-    except OSError:
-        pass  # the notices are written; only the next round's clean-up is lost
     return out, removed
