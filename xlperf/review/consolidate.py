@@ -188,8 +188,10 @@ class Consolidation:
 
     @property
     def needs_revision(self) -> list[UnitResult]:
-        """Units sent back: 需修改 (errors left, unreadable) or 需说明 (提示 without an adequate explanation)."""
-        return [u for u in self.units if u.report.review in ("revise", "explain")]
+        """Units sent back: 需修改 (errors left, unreadable) or 需说明 (提示 without an adequate explanation);
+        of a unit that sent two files, only the one that counts (the older is replaced, not returned)."""
+        superseded = {i for i, why in enumerate(self.not_counted) if why and why.startswith("重复报送")}
+        return [u for i, u in enumerate(self.units) if u.report.review in ("revise", "explain") and i not in superseded]
 
 
 def _share(n: int, d: int) -> Decimal | None:
