@@ -358,9 +358,15 @@ from xlperf.review.consolidate import consolidate, consolidate_paths
 import openpyxl, openpyxl.chart  # imports excluded from the time, as for validate_paths
 paths = [Path(p) for p in json.loads(Path(sys.argv[1]).read_text())]
 workers, out = int(sys.argv[2]), Path(sys.argv[3])
+from xlperf.review.history import History, history_path
 t = time.perf_counter()
 units = consolidate_paths(paths, workers=workers)
-write_consolidation(consolidate(units), out)
+cons = consolidate(units)
+with History(history_path(out)) as history:  # the round remembered, as the consolidate command does
+    cons.round_no = history.this_round(cons.units)
+    cons.changes = history.changes(cons.units, cons.round_no)
+    write_consolidation(cons, out)
+    history.record(cons.round_no, out, cons.units, cons.counted)
 dt = time.perf_counter() - t
 print(json.dumps({"seconds": dt, "files": len(units)}))
 """
@@ -370,6 +376,7 @@ def run_consolidate(paths: Sequence[Path], workers: int, listfile: Path, out: Pa
     """consolidate_paths + the 汇总 workbook written, in a fresh process (as run_batch times validation)."""
     listfile.write_text(json.dumps([str(p) for p in paths]))
     out.unlink(missing_ok=True)
+    (out.parent / "xlperf-审核历史.sqlite").unlink(missing_ok=True)  # each run a first round: no history to read
     proc = subprocess.run([PY, "-c", _CONSOLIDATE_CHILD, str(listfile), str(workers), str(out)], capture_output=True,
                           text=True, cwd=ROOT, env=CHILD_ENV, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -384,7 +391,8 @@ def bench_consolidate(paths: Sequence[Path], workers: int, reps: int, workdir: P
         con.append(run_consolidate(paths, workers, workdir / "cons-list.json", workdir / "汇总.xlsx")["seconds"])
     v, c = stats(val), stats(con)
     return {"files": len(paths), "workers": workers, "validate": v, "consolidate": c, "ratio": ratio(c, v),
-            "note": "each run a fresh process; consolidate = validate + extraction + the 汇总 workbook written"}
+            "note": "each run a fresh process; consolidate = validate + extraction + statistics (pandas) + the 汇总 "
+                    "workbook written + the round recorded in the SQLite history (sha256 of every file)"}
 
 
 def run_batch(paths: Sequence[Path], workers: int, listfile: Path) -> dict[str, Any]:

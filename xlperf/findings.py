@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["STATUS_ZH", "FileReport", "Finding", "Report", "ReportTextSummary", "Severity", "TextLocation", "bounded_value", "plain_value"]
+__all__ = ["AUDIT_LEVEL_ZH", "AUDIT_SEVERITY", "FileReport", "Finding", "Report", "ReportTextSummary", "SEVERITY_ZH", "STATUS_ZH", "Severity", "TextLocation", "bounded_value", "plain_value"]
 
 STATUS_ZH = {"ok": "通过", "warnings": "仅提示", "invalid": "有错误", "error": "无法读取"}
 """A file's status in Chinese: 通过 (at most info notes), 仅提示 (warnings, no error), 有错误, 无法读取."""
@@ -46,6 +46,15 @@ def plain_value(value: Any) -> Any:
         return str(value)
 
 
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+"""The one vocabulary of severities, everywhere (terminal, JSON, reports, 汇总, notices)."""
+AUDIT_LEVEL_ZH = {"error": "强制性", "warning": "提示性"}
+"""The bureau's 审核公式 levels each severity is: 错误 = 强制性 (must be fixed before the file is accepted),
+警告 = 提示性 (accepted with a written 出错说明); 提示 is information only, no audit level."""
+AUDIT_SEVERITY = {"强制": "error", "提示": "warning"}
+"""A framework's audit rule level (form.audits severity) → the severity of its finding."""
+
+
 class Severity(str, Enum):
     error = "error"
     warning = "warning"
@@ -53,7 +62,12 @@ class Severity(str, Enum):
 
     @property
     def zh(self) -> str:
-        return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
+        return SEVERITY_ZH[self.value]
+
+    @property
+    def level_zh(self) -> str:
+        """强制性 / 提示性 (empty for 提示, which is no audit level)."""
+        return AUDIT_LEVEL_ZH.get(self.value, "")
 
     @property
     def rank(self) -> int:
@@ -101,6 +115,7 @@ class Finding(BaseModel):
     rule: str | None = None  # the framework's own id of the rule behind a finding (audit rule 审核公式 id)
     explanation: str | None = None  # 出错说明 the department wrote beside the finding in 校验结果
     text: TextLocation | None = None  # a finding of the 绩效自评报告's text: where in the report
+    consequences: list[Finding] = Field(default_factory=list)  # findings caused only by this one (folded)
 
     @field_validator("found", "expected", mode="before")
     @classmethod
@@ -112,6 +127,9 @@ class Finding(BaseModel):
         if self.sheet and self.cell:
             return f"{self.sheet}!{self.cell}"
         return self.sheet or ""
+
+
+Finding.model_rebuild()
 
 
 class FileReport(BaseModel):

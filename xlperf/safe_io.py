@@ -23,8 +23,8 @@ from typing import Any
 
 from xlperf.errors import XlperfError
 
-__all__ = ["MARK_NAME", "OutputError", "check_outputs", "mark_workbook", "same_file", "shown_path",
-           "write_atomically", "written_by_xlperf"]
+__all__ = ["MARK_NAME", "OutputError", "check_outputs", "has_defined_name", "mark_workbook", "output_kind",
+           "same_file", "shown_path", "small_part", "write_atomically", "written_by_xlperf"]
 
 MARK_NAME = "xlperf-output"
 """Custom document property on every workbook xlperf writes as output (value: its kind)."""
@@ -185,16 +185,42 @@ def mark_workbook(wb: Any, kind: str) -> None:
 
 def written_by_xlperf(path: Path) -> bool:
     """Cheaply: does this file carry xlperf's output mark? Reads one small part; any doubt is False."""
+    return output_kind(path) is not None
+
+
+_KIND = re.compile(rb'name="' + _MARK_BYTES + rb'"[^>]*>\s*<(?:\w+:)?lpwstr[^>]*>([a-z]{1,20})</(?:\w+:)?lpwstr>')
+
+
+def output_kind(path: Path) -> str | None:
+    """The kind of xlperf output a file says it is (report, consolidation, notice, annotated; "" when the
+    mark carries no readable kind); None without the mark. Reads one small part; any doubt is None."""
+    data = small_part(path, _CUSTOM_PART, _CUSTOM_MAX)
+    if data is None or b'name="' + _MARK_BYTES + b'"' not in data:
+        return None
+    m = _KIND.search(data)
+    return m.group(1).decode("ascii") if m else ""
+
+
+WORKBOOK_PART_MAX = 8 * 1024 * 1024
+
+
+def has_defined_name(path: Path, name: str) -> bool:
+    """Whether the workbook part defines ``name`` (a form's ``fw_id``): an xlperf report has none."""
+    data = small_part(path, "xl/workbook.xml", WORKBOOK_PART_MAX)
+    return data is not None and b'name="' + name.encode("ascii") + b'"' in data
+
+
+def small_part(path: Path, part: str, limit: int) -> bytes | None:
     try:
         st = os.stat(path, follow_symlinks=False)
         if not stat.S_ISREG(st.st_mode):
-            return False
+            return None
         with zipfile.ZipFile(path) as zf:
-            info = zf.getinfo(_CUSTOM_PART)
-            if info.file_size > _CUSTOM_MAX or info.compress_size > _CUSTOM_MAX:
-                return False
+            info = zf.getinfo(part)
+            if info.file_size > limit or info.compress_size > limit:
+                return None
             with zf.open(info) as fh:
-                data = fh.read(_CUSTOM_MAX + 1)
+                data = fh.read(limit + 1)
     except Exception:  # noqa: BLE001 - not ours, or not readable: the validator will say which
-        return False
-    return len(data) <= _CUSTOM_MAX and b'name="' + _MARK_BYTES + b'"' in data
+        return None
+    return data if len(data) <= limit else None

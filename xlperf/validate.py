@@ -139,6 +139,12 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
         findings.sort(key=lambda f: _sort_key(f, order))
     except Exception:  # noqa: BLE001 - an odd cell reference must not cost the report
         pass
+    try:
+        from xlperf.cascade import fold_consequences
+
+        findings = fold_consequences(ctx, findings)
+    except Exception as exc:  # noqa: BLE001 - unfolded findings are still true
+        findings.append(_internal("合并连带问题", exc))
     findings = [_bounded(f) for f in _explained(read.book.sheets.get(RESULT_SHEET), findings)]
     result = ctx.result if read.data is not None else None
     form = read.framework.form

@@ -29,7 +29,10 @@ def test_finding_inside_a_merged_range_is_noted_at_its_top_left_cell() -> None:
     report = FileReport(path="x.xlsx", status="invalid", findings=[_finding(SG, "B27"), _finding(SG, "B7", "XP201")])
     assert apply_findings(OpenpyxlSink(wb), report) == 2
     assert wb[SG]["A27"].comment is not None and "XP303" in wb[SG]["A27"].comment.text
-    assert wb[SG]["A27"].fill.fgColor.rgb.endswith("FFC7CE")
+    from xlperf.findings import Severity
+    from xlperf.write.annotate import SEVERITY_COLORS
+
+    assert wb[SG]["A27"].fill.fgColor.rgb.endswith(SEVERITY_COLORS[Severity.error])
     assert wb[SG]["B7"].comment is not None and "XP201" in wb[SG]["B7"].comment.text
 
 

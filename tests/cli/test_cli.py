@@ -205,7 +205,7 @@ def test_batch_summary_line_and_summary_only(quiet_book: Path, tmp_path: Path) -
     shutil.copy(CORPUS / "truncated.xlsx", folder / "5-无法读取.xlsx")
     run = xlperf("validate", "-q", folder)
     assert run.code == 2
-    assert run.out.rstrip().splitlines()[-1] == "共 5 个文件：通过 1 · 仅提示 1 · 有错误 2 · 无法读取 1"
+    assert run.out.rstrip().splitlines()[-1] == "共 5 个文件：通过 1 · 通过（提示已说明） 0 · 需说明 1 · 需修改 3（其中无法读取 1）"
     summary = xlperf("validate", "-q", "--summary", folder)
     assert summary.code == 2
     assert "XP303" not in summary.out and "校验汇总" in summary.out

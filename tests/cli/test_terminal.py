@@ -51,9 +51,13 @@ def test_huge_name_is_bounded() -> None:
 
 
 def test_summary_line_counts_each_status() -> None:
-    files = [FileReport(path=f"{s}-{i}.xlsx", status=s) for i, s in enumerate(
+    from xlperf.findings import Finding, Severity
+
+    one = {"ok": [], "error": [], "warnings": [Finding(code="XP321", severity=Severity.warning, message="m")],
+           "invalid": [Finding(code="XP320", severity=Severity.error, message="m")]}
+    files = [FileReport(path=f"{s}-{i}.xlsx", status=s, findings=one[s]) for i, s in enumerate(
         ["ok", "ok", "warnings", "invalid", "invalid", "invalid", "error"])]
-    assert summary_line(Report(files=files)) == "共 7 个文件：通过 2 · 仅提示 1 · 有错误 3 · 无法读取 1"
+    assert summary_line(Report(files=files)) == "共 7 个文件：通过 2 · 通过（提示已说明） 0 · 需说明 1 · 需修改 4（其中无法读取 1）"
 
 
 def test_summary_only_prints_no_findings() -> None:
@@ -90,7 +94,7 @@ def test_findings_wrap_instead_of_being_cut(columns: int) -> None:
     joined = re.sub(r"[\s│┃]+", "", run.out)
     assert "填报为55.23%，按数据计算4.79÷8.67=55.25%" in joined, joined[:2000]
     assert "深圳市福田区科技创新局" in joined
-    assert "共1个文件：通过0·仅提示0·有错误1·无法读取0" in joined
+    assert "共1个文件：通过0·通过（提示已说明）0·需说明0·需修改1" in joined
 
 
 def test_piped_output_is_80_columns_wide_unless_columns_says_otherwise() -> None:

@@ -62,9 +62,9 @@ def test_three_thousand_files(tmp_path: Path) -> None:
     assert out == [2, 3001, ["error", "invalid"]]
 
 
-def test_a_forged_output_mark_is_named_when_skipped(tmp_path: Path) -> None:
-    """A submission carrying xlperf's output mark is skipped in a folder (by design, see README); consolidate
-    now names it, as validate does, so the reviewer sees which file was left out."""
+def test_a_forged_output_mark_cannot_hide_a_submission(tmp_path: Path) -> None:
+    """A submission carrying xlperf's report mark is still the form (its fw_id name): it is validated and
+    consolidated, and reported as the duplicate it is; a real report in the folder is skipped and named."""
     from openpyxl import load_workbook
 
     from xlperf.safe_io import mark_workbook
@@ -77,9 +77,12 @@ def test_a_forged_output_mark_is_named_when_skipped(tmp_path: Path) -> None:
     mark_workbook(wb, "report")
     wb.save(inbox / "伪装成报告.xlsx")
     (inbox / "科创局.xlsx").write_bytes(EXAMPLE.read_bytes())
+    assert run_cli(["validate", "-q", inbox / "科创局.xlsx", "--report", tmp_path / "报告.xlsx"])[0] == 1
+    (inbox / "报告.xlsx").write_bytes((tmp_path / "报告.xlsx").read_bytes())
     code, out, err = run_cli(["consolidate", "-q", inbox, "-o", tmp_path / "汇总.xlsx"])
     assert code == 1, err
-    assert "已跳过 1 个" in out and "伪装成报告.xlsx" in out, out
+    assert "共 2 个文件" in out and "伪装成报告.xlsx" in out and "同一单位多个文件" in out, out
+    assert "已跳过 报告.xlsx：xlperf 生成的校验报告" in out, out
 
 
 @pytest.mark.parametrize("command", ["validate", "consolidate"])

@@ -148,7 +148,7 @@ def test_absurd_numbers_in_a_finding_reach_every_output_as_short_text(tmp_path: 
     print_report(Report(files=[rep]), Console(file=StringIO(), width=120))
     write_report(Report(files=[rep]), tmp_path / "报告.xlsx")
     annotate_copy(EXAMPLE, tmp_path / "标注.xlsx", rep)
-    written = write_returns([rep], tmp_path / "退回", fw())
+    written, _ = write_returns([rep], tmp_path / "退回", fw())
     assert written and written[0].problem is None
     for out in (tmp_path / "报告.xlsx", tmp_path / "标注.xlsx", written[0].notice):
         assert _numeric_cells_are_finite(out), out.name

@@ -66,12 +66,20 @@ def test_same_name_twice_and_no_overwrite(tmp_path: Path) -> None:
     bad = Finding(code="XP320", severity=Severity.error, message="m", sheet="资产", cell="B7", rule="ZC-01")
     reports = [FileReport(path=str(CORPUS / "truncated.xlsx"), status="error", department="甲局", findings=[bad]),
                FileReport(path=str(CORPUS / "truncated.xlsx"), status="error", department="甲局", findings=[bad])]
-    out = write_returns(reports, tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["甲局-退回修改通知.xlsx", "甲局（2）-退回修改通知.xlsx"]
+    out, removed = write_returns(reports, tmp_path)
+    assert removed == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "甲局-退回修改通知.xlsx", "甲局（2）-退回修改通知.xlsx"]
     assert all(u.annotated is None for u in out)  # an unreadable file has nothing to annotate
-    again = write_returns(reports[:1], tmp_path)
-    assert again[0].problem and "已存在" in again[0].problem
-    assert write_returns(reports[:1], tmp_path, force=True)[0].problem is None
+    # the next round replaces this round's notices: the unit that is no longer sent back loses its notice
+    again, removed = write_returns(reports[:1], tmp_path)
+    assert again[0].problem is None and removed == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["甲局-退回修改通知.xlsx"]
+    # a notice a person changed is not deleted, nor overwritten without --force
+    (tmp_path / "甲局-退回修改通知.xlsx").write_bytes(b"changed")
+    kept, removed = write_returns(reports[:1], tmp_path)
+    assert removed == 0 and kept[0].problem and "已存在" in kept[0].problem
+    assert write_returns(reports[:1], tmp_path, force=True)[0][0].problem is None
 
 
 def test_consolidate_cli_with_hostile_and_unreadable_files(tmp_path: Path) -> None:
@@ -83,7 +91,7 @@ def test_consolidate_cli_with_hostile_and_unreadable_files(tmp_path: Path) -> No
     code, stdout, stderr = run_cli(["consolidate", "-q", folder, "-o", out, "--returns", returns])
     assert code == 1 and "Traceback" not in stderr, stderr
     ws = load_workbook(out)["单位汇总"]
-    rows = {r[15].rsplit("/", 1)[-1]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+    rows = {r[16].rsplit("/", 1)[-1]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     assert rows["broken.xlsx"][8].startswith("需修改") and rows["seed.xlsx"][8] == "需修改"
     names = sorted(p.name for p in returns.iterdir())
     assert names == ["broken-退回修改通知.xlsx", "深圳市福田区科技创新局-标注.xlsx", "深圳市福田区科技创新局-退回修改通知.xlsx"]
@@ -93,5 +101,5 @@ def test_consolidate_cli_with_hostile_and_unreadable_files(tmp_path: Path) -> No
     # the consolidation itself is skipped when the folder is consolidated again
     shutil.copy(out, folder / "旧汇总.xlsx")
     code, stdout, _ = run_cli(["consolidate", "-q", folder, "-o", tmp_path / "2.xlsx"])
-    assert "已跳过 1 个" in stdout
+    assert "已跳过 旧汇总.xlsx：xlperf 生成的汇总" in stdout
     assert run_cli(["consolidate", "-q", folder, "-o", out])[0] == 2  # exists, no --force

@@ -45,14 +45,18 @@ def years(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         assert code == 0, err
         assert "填入 3 项" in out
     out = root / "汇总2.xlsx"
-    code, stdout, stderr = run_cli(["consolidate", "-q", root / "y2", "-o", out])
+    code, stdout, stderr = run_cli(["consolidate", "-q", root / "y2", "-o", out, "--include-unaccepted"])
     assert "Traceback" not in stderr
     return {"fw": fw, "y1": y1, "y2": y2, "out": out}
 
 
 def test_prior_sums_are_last_years_figures(years: dict[str, Any]) -> None:
     ws = load_workbook(years["out"])["金额汇总"]
-    sums = {r[0]: (r[2], r[3]) for r in ws.iter_rows(min_row=2, values_only=True) if r[0] and r[0][0].islower()}
+    from xlperf.plan.names import catalog
+
+    labels = {name: spec.label for name, spec in catalog(years["fw"]).items()}
+    by_label = {r[0]: (r[1], r[2]) for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
+    sums = {name: by_label[label] for name, label in labels.items() if label in by_label}
     df1 = pd.DataFrame([{n: Decimal(years["y1"][i][n]) for n in SANGONG} for i in range(N)])
     df2 = pd.DataFrame([{n: Decimal(years["y2"][i][n]) for n in SANGONG} for i in range(N)])
     for n in SANGONG:

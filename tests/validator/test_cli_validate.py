@@ -267,8 +267,8 @@ def test_report_workbook(bases: dict[str, Path], seed_copy: Path, tmp_path: Path
     seed_row = rows[0]
     assert seed_row[col["部门"]] == "深圳市福田区科技创新局"
     assert (seed_row[col["计算总分"]], seed_row[col["自评总分"]]) == (94.32, 94.94)
-    assert (seed_row[col["错误"]], seed_row[col["状态"]]) == (10, "有错误")
-    assert rows[3][col["状态"]] == "无法读取"
+    assert (seed_row[col["错误"]], seed_row[col["审核结论"]]) == (10, "需修改")
+    assert rows[3][col["审核结论"]] == "需修改"
     for i in range(len(paths)):
         link = ws.cell(row=2 + i, column=len(header)).hyperlink
         assert link is not None

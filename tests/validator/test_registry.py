@@ -16,7 +16,7 @@ from .common import GOLDEN, run_cli
 CODE = re.compile(r"^XP\d{3}$")
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 HAN = re.compile(r"[\u4e00-\u9fff]")
-FAMILIES = {"internal", "file", "structure", "cells", "money", "budget", "audit", "scoring", "report"}
+FAMILIES = {"internal", "file", "structure", "cells", "money", "budget", "audit", "scoring", "report", "batch"}
 
 
 def golden() -> list[tuple[str, str]]:

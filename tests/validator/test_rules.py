@@ -113,8 +113,11 @@ CASES: list[Case] = [
     Case("formula-in-input", "XP213", lambda x: x.set_formula(PREP, "B4", "600+42.21", D("642.21")),
          [("XP213", f"{PREP}!B4")]),
     # a formula no program calculated: no cached result, so no value to read
-    Case("formula-without-result", "XP215", lambda x: x.set_formula(PREP, "B4", "600+42.21"),
+    Case("formula-without-result", "XP215", lambda x: x.set_formula(PREP, "B4", "SUM(600,42.21)"),
          [("XP215", f"{PREP}!B4")]),
+    # a constant formula without a result is still checked by its value: 600 + 81 = 681 ≠ 681.36
+    Case("stated-as-constant-formula", "XP301", lambda x: x.set_formula(PREP, "B11", "600+81"),
+         [("XP301", f"{PREP}!B11")]),
     # XP30x money --------------------------------------------------------------------------------------
     # 基本支出 年初预算 = 642.21 + 39.15 = 681.36, stated 681.00
     Case("basic-subtotal-off", "XP301", setv("basic_initial_stated", D("681.00")), [("XP301", f"{PREP}!B11")]),

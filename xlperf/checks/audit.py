@@ -118,7 +118,7 @@ class AuditRuleFailed(_AuditCheck):
     如何修改：按提示核对相关单元格的数据并改正；规则本身见 xlperf rules --framework 框架。"""
 
     code, name, severity, title, family = "XP320", "audit-rule-failed", Severity.error, "强制性审核不通过", "audit"
-    template = "审核规则 {rule_id}（强制）：{message}"
+    template = f"审核规则 {{rule_id}}（{Severity.error.level_zh}）：{{message}}"
     level = "强制"
 
 
@@ -129,5 +129,5 @@ class AuditRuleWarning(_AuditCheck):
     如何修改：数据有误的改正；数据无误的，在自评说明或出错说明中写明原因和依据。"""
 
     code, name, severity, title, family = "XP321", "audit-rule-warning", Severity.warning, "提示性审核不通过", "audit"
-    template = "审核规则 {rule_id}（提示）：{message}"
+    template = f"审核规则 {{rule_id}}（{Severity.warning.level_zh}）：{{message}}"
     level = "提示"

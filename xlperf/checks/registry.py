@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xlperf.checks.base import CODE_PATTERN, Check
 from xlperf.checks.audit import AuditRuleFailed, AuditRuleWarning
+from xlperf.checks.batch import BatchVersionMismatch, BatchYearMismatch
 from xlperf.checks.budget import DeductionTriggered
 from xlperf.checks.cells import (EmptyRequiredInput, ErrorValue, FormulaInInput, FormulaWithoutResult, FullWidthDigits,
                     InvalidChoice, NegativeAmount, NonIntegerCount, NumberOutOfRange, NumberStoredAsText,
@@ -13,8 +14,9 @@ from xlperf.checks.file import (EmptyFile, EncryptedWorkbook, FileNotFound, File
                    NotARegularFile, NotAWorkbook, NotAZip, SheetTooLarge, TooManyCells, XmlEntities, ZipBomb)
 from xlperf.checks.prior import PriorYearAltered
 from xlperf.checks.money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
-from xlperf.checks.scoring import (CachedValueMismatch, ComputedErrorValue, FunctionsNotLoaded, JudgedAnswerOutOfRange, MissingReason, MissingSelfScore,
-                      RuleNotComputable, SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
+from xlperf.checks.scoring import (CachedValueMismatch, ComputedErrorValue, FunctionsNotLoaded, JudgedAnswerOutOfRange,
+                                   MissingReason, MissingSelfScore, NoSelfScore, RuleNotComputable, SelfAboveComputed,
+                                   SelfBelowComputed, SelfOutOfRange)
 from xlperf.checks.structure import (FormulaAltered, FrameworkMismatch, FrameworkVersionMismatch, LabelAltered, LayoutMoved,
                         LocalNameShadows, MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook,
                         XlwingsCodeSheet, XlwingsConfigSheet, YearMismatch)
@@ -38,7 +40,8 @@ CHECKS: tuple[type[Check], ...] = (
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
     JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered, XlwingsConfigSheet, XlwingsCodeSheet,
     ComputedErrorValue, FunctionsNotLoaded,
-    ForeignFormula, ExternalContent, ForeignFormat, ForgedHighlightRecord, MisleadingNumberFormat, *REPORT_CHECKS,
+    ForeignFormula, ExternalContent, ForeignFormat, ForgedHighlightRecord, MisleadingNumberFormat,
+    NoSelfScore, BatchYearMismatch, BatchVersionMismatch, *REPORT_CHECKS,
 )
 
 REDIRECTS: dict[str, str] = {

@@ -10,7 +10,7 @@ from xlperf.engine.rules import fmt_pts
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
 
-__all__ = ["CachedValueMismatch", "ComputedErrorValue", "FunctionsNotLoaded", "JudgedAnswerOutOfRange", "MissingReason", "MissingSelfScore",
+__all__ = ["CachedValueMismatch", "ComputedErrorValue", "FunctionsNotLoaded", "JudgedAnswerOutOfRange", "MissingReason", "MissingSelfScore", "NoSelfScore",
            "SelfAboveComputed", "SelfBelowComputed", "SelfOutOfRange"]
 
 JUDGED_KINDS = ("checklist", "judged", "penalty", "tiers", "override", "sum")
@@ -108,11 +108,28 @@ class MissingSelfScore(Check):
         if ctx.result is None:
             return
         if all(i.self is None for i in ctx.result.indicators):
-            return  # a blank template: one finding per indicator would only be noise
+            return  # XP410 says it once: one finding per indicator would only be noise
         for item in ctx.result.indicators:
             if item.is_leaf and item.self is None:
                 yield self.finding(ctx, at=f"self_{item.id}", indicator=item.id, indicator_name=item.name,
                                    computed=fmt_pts(item.computed))
+
+
+class NoSelfScore(Check):
+    """检查内容：评分表中没有填写任何一项自评得分。
+    为何重要：自评是这份材料的目的；没有自评得分，自评总分为空，评审无法比较自评与计算得分，也不能评定等级。
+    示例：评分表“自评得分”一列全部为空，只有表内公式算出的计算得分。
+    如何修改：在评分表“自评得分”列逐项填写自评得分（可参考“计算得分”列），扣分的评判类指标写明理由。"""
+
+    code, name, severity, title, family = "XP410", "no-self-score", Severity.error, "未填写任何自评得分", "scoring"
+    template = "评分表中没有填写任何自评得分（{leaves} 项三级指标全部为空），无法评定等级；请逐项填写自评得分"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        if ctx.result is None:
+            return
+        leaves = [i for i in ctx.result.indicators if i.is_leaf]
+        if leaves and all(i.self is None for i in leaves):
+            yield self.finding(ctx, at=f"self_{leaves[0].id}", leaves=len(leaves))
 
 
 class JudgedAnswerOutOfRange(Check):

@@ -118,36 +118,17 @@ def output_problem(exc: Exception, what: str, target: Path) -> str:
     return f"未能写出{what}“{shown_path(target)}”（{type(exc).__name__}）"
 
 
-SKIPPED_REASON = "xlperf 生成的报告或标注副本（带 xlperf 标记）"
+def collect(paths: list[Path]) -> tuple[list[Path], list[Any]]:
+    """(files to read, skipped files with their reasons): a folder's files that are xlperf's own reports, 汇总
+    or notices are not submissions (an annotated copy sent back is one); a file named on the command line is
+    always read. See :func:`xlperf.review.intake.collect_submissions`."""
+    from xlperf.review.intake import collect_submissions
+
+    return collect_submissions(paths)
 
 
-def collect(paths: list[Path]) -> tuple[list[Path], dict[Path, str]]:
-    """(files to read, {skipped file: reason}): a folder's files that xlperf itself wrote (reports,
-    annotated copies, recognised by their mark) are not submissions. A file named on the command line is
-    always read."""
-    from xlperf.safe_io import written_by_xlperf
-    from xlperf.validate import collect_paths
+def skipped_lines(skipped: list[Any]) -> list[str]:
+    """One line per skipped file, its name and the reason: the reviewer must see which files were left out."""
+    from xlperf.review.intake import skipped_lines as lines
 
-    files: list[Path] = []
-    skipped: dict[Path, str] = {}
-    for p in paths:
-        found = collect_paths([p])
-        if p.is_dir():
-            for f in found:
-                if written_by_xlperf(f):
-                    skipped[f] = SKIPPED_REASON
-                else:
-                    files.append(f)
-        else:
-            files.extend(found)
-    return files, skipped
-
-
-def skipped_names(skipped: dict[Path, str]) -> str:
-    """The first skipped files by name: a submission carrying xlperf's mark is skipped too, so the reviewer
-    must be able to see which files were left out."""
-    from xlperf.safe_io import shown_path
-    from xlperf.write.cellsafe import printable
-
-    names = "、".join(printable(shown_path(f.name), newlines=False) for f in list(skipped)[:5])
-    return names + ("等" if len(skipped) > 5 else "")
+    return lines(skipped)

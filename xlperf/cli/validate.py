@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from xlperf.cli.common import (AsJson, CommandGroup, Expected, Framework, Quiet, Workers, collect, dump, echo,
-                               output_problem, skipped_names, stderr)
+                               output_problem, skipped_lines, stderr)
 from xlperf.errors import XlperfError
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def run_validate(opts: ValidateOptions) -> int:
     files, skipped = collect(opts.paths)
     if not files:
         if skipped:
-            raise typer.BadParameter(f"只找到 {len(skipped)} 个 xlperf 生成的报告或标注副本，没有要校验的工作簿")
+            raise typer.BadParameter(f"只找到 {len(skipped)} 个 xlperf 生成的校验报告、汇总或退回修改通知，没有要校验的工作簿")
         where = "、".join(f"“{_shown_arg(p)}”" for p in opts.paths[:3]) + ("等" if len(opts.paths) > 3 else "")
         raise typer.BadParameter(f"{where}中没有找到要校验的工作簿（.xlsx）")
     if opts.annotate is not None and len(files) != 1:
@@ -106,9 +106,8 @@ def run_validate(opts: ValidateOptions) -> int:
     unknown = [s for s in (sel or []) + (ign or []) if not resolve(s)]
     if unknown:
         raise XlperfError(f"未知的校验规则：{', '.join(unknown)}（xlperf rules 列出全部代码和名称）")
-    if skipped:
-        (stderr if opts.as_json else echo)(
-            f"提示：已跳过 {len(skipped)} 个 xlperf 生成的报告或标注副本（{skipped_names(skipped)}）")
+    for line in skipped_lines(skipped):
+        (stderr if opts.as_json else echo)(line)
     if opts.framework is not None and Path(opts.framework).is_dir():
         from xlperf.resolve import registry_for
 
@@ -122,9 +121,11 @@ def run_validate(opts: ValidateOptions) -> int:
     problems, written = _write_outputs(result, files, opts)
     batch = None
     if len(files) > 1 or units_expected is not None:
-        from xlperf.review.batch import batch_issues
+        from xlperf.findings import Report
+        from xlperf.review.batch import batch_issues, with_batch_errors
 
         batch = batch_issues(result.files, units_expected)
+        result = Report(files=with_batch_errors(result.files, batch))
     if opts.as_json:
         from xlperf.render.json import report_dict
 

@@ -139,6 +139,9 @@ def _invisible(text: str) -> list[str]:
 def parse_cell(raw: RawCell | None, spec: NameSpec) -> Parsed:
     """Parse one input cell for its spec (money, count, rate, bool, tier, points, text …)."""
     if raw is not None and raw.formula is not None and raw.value is None:
+        constant = constant_formula(raw.formula)
+        if constant is not None:  # =2 or =4.79/8.67 saved without a result: checked by its value
+            return parse_cell(RawCell(_plain_decimal(constant), "n", raw.formula, raw.date), spec)
         return Parsed(None, error=CellNote("XP215", f"输入单元格中是公式（={raw.formula}）但没有保存计算结果，"
                                                    "请在 Excel 中重新计算后保存，或直接填写数值"))
     if raw is None or raw.value is None or (raw.type in ("s", "str", "inlineStr") and not raw.value.strip()):
@@ -192,6 +195,64 @@ def parse_cell(raw: RawCell | None, spec: NameSpec) -> Parsed:
         out.error = CellNote("XP201", f"“{_short(raw.value)}”不是数字，请只填写数字")
         return out
     return _finish_number(number, spec, out)
+
+
+CONSTANT_MAX = 200
+"""Longest formula evaluated as a constant (``=2``, ``=4.79/8.67*100``)."""
+_CONSTANT = re.compile(r"^[0-9.+\-*/() ]+$", re.ASCII)
+
+
+def constant_formula(formula: str) -> Decimal | None:
+    """The exact value of a formula made only of numbers and + - * / ( ), as Excel computes it; None for
+    anything else (a reference, a function, a division by 0, a number beyond the bounds).
+
+    A self-score or stated figure typed as ``=2`` and saved by a program that does not calculate has no
+    saved result; read as blank it would hide its own error (XP303 would become XP215 on a blank). Written
+    by hand on :mod:`ast` because no maintained library evaluates a spreadsheet constant exactly in Decimal.
+    """
+    import ast
+
+    text = formula.strip().lstrip("=")
+    if not text or len(text) > CONSTANT_MAX or not _CONSTANT.match(text):
+        return None
+    try:
+        tree = ast.parse(text, mode="eval")
+        value = _const_eval(tree.body, text)
+    except (SyntaxError, ValueError, ArithmeticError, RecursionError, _OutOfRange):
+        return None
+    if value is None or not value.is_finite() or abs(value) >= Decimal("1e12"):
+        return None
+    return value
+
+
+def _const_eval(node: object, text: str) -> Decimal | None:
+    import ast
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+        segment = ast.get_source_segment(text, node) or ""
+        return _decimal(segment)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        inner = _const_eval(node.operand, text)
+        return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
+        left, right = _const_eval(node.left, text), _const_eval(node.right, text)
+        if left is None or right is None:
+            return None
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        return None if right == 0 else left / right
+    return None
+
+
+def _plain_decimal(value: Decimal) -> str:
+    """A Decimal as the text a spreadsheet stores for a number (at most 15 significant digits)."""
+    rounded = +value.normalize() if len(value.as_tuple().digits) <= 15 else value.quantize(
+        Decimal(1).scaleb(value.adjusted() - 14))
+    return format(rounded.normalize(), "f")
 
 
 TEXT_READS_AS = Decimal(0)
@@ -306,10 +367,12 @@ def _finish_number(number: Decimal, spec: NameSpec, out: Parsed) -> Parsed:
         return out
     if number < 0 and spec.kind in ("money", "count", "rate", "points", "int"):
         out.error = CellNote("XP205", f"{number} 是负数，{spec.label}不能为负")
+        out.sheet_value = number  # the sheet computes with it: so does the score
         return out
     if spec.kind in ("count", "int"):
         if number != number.to_integral_value():
             out.error = CellNote("XP206", f"{number} 不是整数，{spec.label}必须是整数")
+            out.sheet_value = number  # the sheet computes with it: so does the score
             return out
         out.value = int(number)
         return out
@@ -320,14 +383,17 @@ def _finish_number(number: Decimal, spec: NameSpec, out: Parsed) -> Parsed:
                 number = rounded
             elif spec.kind == "money":
                 out.error = CellNote("XP208", f"{number} 超过两位小数，金额以万元为单位保留两位小数")
+                out.sheet_value = number  # the sheet computes with it: so does the score
                 return out
             else:
                 out.error = CellNote("XP208", f"{number} 超过两位小数，得分保留两位小数")
+                out.sheet_value = number  # the sheet computes with it: so does the score
                 return out
         out.value = rounded if spec.kind == "money" else rounded.normalize() if rounded == rounded.to_integral_value() else rounded
         return out
     if spec.kind == "rate" and number > 10:
         out.error = CellNote("XP212", f"{number} 作为比率过大（{number * 100}%），请按百分数输入，如 97.65%")
+        out.sheet_value = number  # the sheet computes with it: so does the score
         return out
     out.value = number.normalize() if number == number.to_integral_value() else number
     if spec.kind == "rate":

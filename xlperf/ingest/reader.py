@@ -193,7 +193,9 @@ def _read_values(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
                                         found=_shown(book.cell(*loc)), expected=parsed.error.expected,
                                         indicator=spec.indicator, message=f"{spec.label}：{parsed.error.message}"))
             if parsed.sheet_value is not None:  # scored as the sheet computes it (text is 0 there)
-                out.values[name] = int(parsed.sheet_value) if spec.kind in ("count", "int") else parsed.sheet_value
+                integral = parsed.sheet_value == parsed.sheet_value.to_integral_value()
+                out.values[name] = (int(parsed.sheet_value) if spec.kind in ("count", "int") and integral
+                                    else parsed.sheet_value)
             continue
         if parsed.value is None:
             if spec.required:
@@ -367,6 +369,50 @@ def _to_data(out: WorkbookRead, cat: dict[str, NameSpec]) -> DepartmentData | No
             out.findings.append(Finding(code="XP201", severity=Severity.error, sheet=loc[0] if loc else None,
                                         cell=loc[1] if loc else None,
                                         message=f"{cat[name].label if name in cat else name}：{reason_zh(err)}"))
+        return _as_the_sheet_reads(out, cat, sections, judgements, self_scores)
+
+
+SHEET_BLANK_NUMBER = Decimal(0)
+"""A blank number input as the sheet's formulas read it: every formula reads an input through N()."""
+_NUMBER_KINDS = ("money", "count", "rate", "points", "int", "number")
+
+
+def _as_the_sheet_reads(out: WorkbookRead, cat: dict[str, NameSpec], sections: dict[str, dict[str, Any]],
+                        judgements: dict[str, Any], self_scores: dict[str, Any]) -> DepartmentData | None:
+    """The data as the sheet computes with it, when some input has its own error (a negative, 93 typed as a
+    rate, three decimals, a required cell left blank): the workbook still shows scores, so xlperf scores
+    what it shows and the input's finding says what is wrong. Built without the model's validation (the
+    values are typed by the cell parser already); a blank required number reads 0, as N() reads it."""
+    from xlperf.data.models import SelfScore
+
+    model = data_model(out.framework)
+    try:
+        groups: dict[str, Any] = {}
+        for group, info in model.model_fields.items():
+            section_model = info.annotation
+            if group in ("framework", "judgements", "self_scores", "tables") or not isinstance(section_model, type):
+                continue
+            values = dict(sections.get(group, {}))
+            for name, fld in section_model.model_fields.items():
+                if name not in values:
+                    spec = cat.get(name)
+                    if fld.is_required() and spec is not None and spec.kind in _NUMBER_KINDS:
+                        values[name] = SHEET_BLANK_NUMBER
+                    elif not fld.is_required():
+                        values[name] = fld.get_default(call_default_factory=True)
+            groups[group] = section_model.model_construct(**values)
+        if "tables" in model.model_fields:
+            tables_model = model.model_fields["tables"].annotation
+            assert isinstance(tables_model, type)
+            built = {}
+            for tname, tinfo in tables_model.model_fields.items():
+                row_model = tinfo.annotation.__args__[0]  # type: ignore[union-attr]
+                built[tname] = [row_model.model_construct(**row) for row in out.tables.get(tname, [])]
+            groups["tables"] = tables_model.model_construct(**built)
+        scores = {k: SelfScore.model_construct(**v) for k, v in self_scores.items()}
+        answers = model._numbers_as_decimal(judgements)  # what validation would have done to the answers
+        return model.model_construct(framework=out.framework.id, judgements=answers, self_scores=scores, **groups)
+    except Exception:  # noqa: BLE001 - the findings say what is wrong; the file is just not scored
         return None
 
 

@@ -20,9 +20,10 @@ from xlperf.write.cellsafe import put
 __all__ = ["SHEETS", "write_consolidation"]
 
 SHEETS = {"units": "单位汇总", "indicators": "指标统计", "money": "金额汇总", "rules": "审核规则统计",
-          "batch": "批次检查", "findings": "问题明细", "charts": "图表"}
+          "batch": "批次检查", "findings": "问题明细", "charts": "图表", "changes": "与上轮比较"}
 UNIT_HEADERS = ("序号", "单位编码", "单位名称", "年度", "计算总分", "自评总分", "差异", "等级", "审核结论", "错误",
-                "警告", "提示", "提示已说明", "计入汇总", "框架版本", "文件", "自评报告", "报告问题", "问题明细")
+                "警告", "提示", "提示已说明", "计入汇总", "未计入原因", "框架版本", "文件", "自评报告", "报告问题", "问题明细",
+                "与上轮比较", "复核意见")
 FINDING_HEADERS = ("序号", "单位编码", "单位名称", "代码", "规则编号", "严重程度", "工作表", "单元格", "说明", "发现值",
                    "应为", "出错说明", "说明有效")
 TOP_RULES = 10
@@ -76,6 +77,8 @@ def write_consolidation(cons: Consolidation, out: str | Path, *, protect: tuple[
     _rules(wb.create_sheet(SHEETS["rules"], 3), cons)
     _batch(wb.create_sheet(SHEETS["batch"], 4), cons)
     _charts(wb.create_sheet(SHEETS["charts"], 1), cons)
+    if any(c is not None for c in cons.changes):
+        _changes(wb.create_sheet(SHEETS["changes"], 1), cons)
     wb.properties.title = f"{cons.framework.name} 汇总"
     mark_workbook(wb, "consolidation")
     return write_atomically(Path(out), wb.save, what="汇总文件", protect=protect)
@@ -97,21 +100,26 @@ def _units(ws: Any, cons: Consolidation, finding_rows: list[int | None]) -> None
                   _num(diff), grade, rep.review_zh, rep.errors, rep.warnings,
                   sum(1 for f in rep.findings if f.severity == Severity.info),
                   sum(1 for f in warned if adequate(f.explanation)), "是" if counted else "否",
+                  cons.not_counted[i - 1] if cons.not_counted else None,
                   f"{rep.framework or ''} {rep.framework_version or ''}".strip() or None,
                   shown_path(rep.path), *_report_columns(rep))
         for c, v in enumerate(values, start=1):
             put(ws, r, c, v)
         target = finding_rows[i - 1]
         if target is not None:
-            cell = put(ws, r, len(UNIT_HEADERS), "查看")
+            cell = put(ws, r, UNIT_HEADERS.index("问题明细") + 1, "查看")
             cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{SHEETS['findings']}'!A{target}")
             cell.font = link_font
         if rep.status == "error":
             put(ws, r, 9, rep.review_zh + "（" + STATUS_ZH["error"] + "）")
+        change = cons.changes[i - 1] if cons.changes else None
+        put(ws, r, len(UNIT_HEADERS) - 1, change.summary if change is not None else
+            ("首次报送" if cons.round_no and cons.round_no > 1 else None))
+        put(ws, r, len(UNIT_HEADERS), cons.comments[i - 1] if cons.comments else None)
     for r in range(2, len(cons.units) + 2):
         for c in (5, 6, 7):
             ws.cell(row=r, column=c).number_format = "0.00"
-    _print_ready(ws, (6, 14, 28, 7, 9, 9, 8, 6, 16, 6, 6, 6, 9, 8, 14, 40, 10, 8, 8), last_row=len(cons.units) + 1)
+    _print_ready(ws, (6, 14, 28, 7, 9, 9, 8, 6, 16, 6, 6, 6, 9, 8, 24, 14, 40, 10, 8, 8, 40, 30), last_row=len(cons.units) + 1)
 
 
 REPORT_STATUS_ZH = {"checked": "已核对", "unreadable": "无法读取", "missing": "未收到"}
@@ -145,34 +153,49 @@ def _findings(ws: Any, cons: Consolidation) -> list[int | None]:
 
 
 def _indicators(ws: Any, cons: Consolidation) -> None:
-    heads = ("指标编号", "指标名称", "级次", "分值", "单位数", "平均分", "最低分", "最高分", "满分占比",
+    heads = ("指标名称", "上级指标", "级次", "分值", "单位数", "平均分", "最低分", "最高分", "满分占比",
              "自评高于计算占比", "自评平均分")
     _header(ws, 1, heads)
+    parents = _parents(cons)
     for r, s in enumerate(cons.indicators, start=2):
-        values = (s.id, s.name, s.level, _num(s.points), s.units, _num(s.mean), _num(s.min), _num(s.max),
-                  _num(s.full_share), _num(s.self_above_share), _num(s.self_mean))
+        values = (s.name, parents.get(s.id), s.level, _num(s.points), s.units, _num(s.mean), _num(s.min),
+                  _num(s.max), _num(s.full_share), _num(s.self_above_share), _num(s.self_mean))
         for c, v in enumerate(values, start=1):
             cell = put(ws, r, c, v)
             if c in (9, 10):
                 cell.number_format = "0.00%"
             elif c >= 6:
                 cell.number_format = "0.00"
-    _print_ready(ws, (22, 30, 6, 6, 7, 8, 8, 8, 9, 10, 9), last_row=len(cons.indicators) + 1)
+    _print_ready(ws, (30, 22, 6, 6, 7, 8, 8, 8, 9, 10, 9), last_row=len(cons.indicators) + 1)
+
+
+def _parents(cons: Consolidation) -> dict[str, str]:
+    """Each indicator's parent's name (reviewers read names, never ids)."""
+    out: dict[str, str] = {}
+
+    def walk(nodes: Any, parent: str | None) -> None:
+        for n in nodes:
+            if parent is not None:
+                out[n.id] = parent
+            walk(getattr(n, "children", None) or [], n.name)
+
+    walk(cons.framework.indicators, None)
+    return out
 
 
 def _money(ws: Any, cons: Consolidation) -> None:
-    heads = ("名称", "项目", "填报单位数", "合计（万元）")
+    heads = ("项目", "填报单位数", "合计（万元）")
     _header(ws, 1, heads)
     r = 2
     for m in cons.money:
-        for c, v in enumerate((m.name, m.label, m.units, float(m.total)), start=1):
+        for c, v in enumerate((m.label, m.units, float(m.total)), start=1):
             put(ws, r, c, v)
-        ws.cell(row=r, column=4).number_format = "#,##0.00"
+        ws.cell(row=r, column=3).number_format = "#,##0.00"
         r += 1
     for m in cons.derived:  # computed from the sums as the form computes them
-        for c, v in enumerate((m.name, f"{m.label}（由合计计算）", None, float(m.total)), start=1):
+        for c, v in enumerate((f"{m.label}（由合计计算）", None, float(m.total)), start=1):
             put(ws, r, c, v)
-        ws.cell(row=r, column=4).number_format = "#,##0.00"
+        ws.cell(row=r, column=3).number_format = "#,##0.00"
         r += 1
     last = r - 1
     r += 1
@@ -182,9 +205,12 @@ def _money(ws: Any, cons: Consolidation) -> None:
     for rule in cons.rules_on_sums:
         r += 1
         result = {True: "通过", False: "不通过", None: "不适用"}[rule.holds]
-        for c, v in enumerate((rule.id, rule.severity, result, rule.message or None), start=1):
+        from xlperf.findings import AUDIT_LEVEL_ZH, AUDIT_SEVERITY
+
+        level = AUDIT_LEVEL_ZH[AUDIT_SEVERITY[rule.severity]]
+        for c, v in enumerate((rule.id, level, result, rule.message or None), start=1):
             put(ws, r, c, v)
-    _print_ready(ws, (26, 40, 10, 70), last_row=last)
+    _print_ready(ws, (40, 12, 16, 70), last_row=last)
 
 
 def _rules(ws: Any, cons: Consolidation) -> None:
@@ -200,14 +226,61 @@ def _rules(ws: Any, cons: Consolidation) -> None:
     _print_ready(ws, (14, 8, 8, 40, 10, 8, 70), last_row=len(cons.rule_counts) + 1)
 
 
+CHANGE_HEADERS = ("单位编码", "单位名称", "上轮", "变化", "代码", "规则编号", "工作表", "单元格", "说明")
+
+
+def _changes(ws: Any, cons: Consolidation) -> None:
+    """Per unit seen in an earlier round: each finding fixed, new or still open, and the figures changed."""
+    _header(ws, 1, CHANGE_HEADERS)
+    r = 2
+    for u, change in zip(cons.units, cons.changes, strict=True):
+        if change is None:
+            continue
+        rep = u.report
+        head = (rep.unit_code, rep.department, f"第 {change.previous_round} 轮")
+        if change.same_file:
+            rows: list[tuple[Any, ...]] = [("文件未修改", None, None, None, None, change.summary)]
+        else:
+            rows = [(what, code, rule or None, sheet or None, cell or None, message)
+                    for what, items in (("已改正", change.fixed), ("新增", change.new), ("仍未改正", change.still_open))
+                    for code, rule, sheet, cell, _sev, message in items]
+            rows += [("数据变化", None, None, None, None, label) for label in change.figures_changed]
+        for row in rows:
+            for c, v in enumerate(head + row, start=1):
+                put(ws, r, c, v)
+            r += 1
+    _print_ready(ws, (14, 24, 8, 10, 8, 8, 14, 8, 70), last_row=r - 1)
+
+
+def included_text(cons: Consolidation) -> str:
+    """Which units the statistics count, in words (said on the sheets and on the terminal)."""
+    from xlperf.review.explanations import REVIEW_ZH
+
+    shown = "、".join(REVIEW_ZH[k] for k in ("pass", "pass_explained", "explain", "revise") if k in cons.include)
+    n = sum(cons.counted)
+    return (f"金额合计、指标统计、等级分布只计入审核结论为 {shown} 的单位（{n} 个）；其余单位在“单位汇总”中"
+            "列出并写明未计入原因" + ("" if "revise" in cons.include else "（--include-unaccepted 可计入需说明、需修改的单位）"))
+
+
 def _batch(ws: Any, cons: Consolidation) -> None:
+    from xlperf.review.batch import KIND_ZH
+
     _header(ws, 1, ("类型", "单位", "说明", "文件"))
-    for r, issue in enumerate(cons.issues, start=2):
+    r = 2
+    for issue in cons.issues:
         for c, v in enumerate((issue.kind_zh, issue.unit, issue.message, "；".join(issue.files) or None), start=1):
             put(ws, r, c, v)
-    if not cons.issues:
-        put(ws, 2, 3, "（未发现重复、年度或框架版本不一致、漏报的单位）")
-    _print_ready(ws, (18, 28, 70, 50), last_row=max(len(cons.issues), 1) + 1)
+        r += 1
+    for skip in cons.skipped:
+        for c, v in enumerate((KIND_ZH["skipped"], None, skip.reason, shown_path(skip.path)), start=1):
+            put(ws, r, c, v)
+        r += 1
+    if r == 2:
+        put(ws, r, 3, "（未发现重复、年度或框架版本不一致、漏报的单位）")
+        r += 1
+    put(ws, r + 1, 1, "计入统计")
+    put(ws, r + 1, 3, included_text(cons))
+    _print_ready(ws, (18, 28, 70, 50), last_row=r - 1)
 
 
 def _charts(ws: Any, cons: Consolidation) -> None:
@@ -229,7 +302,7 @@ def _charts(ws: Any, cons: Consolidation) -> None:
     start = len(grades) + 4
     _header(ws, start, ("规则", "不通过单位数"))
     for r, rc in enumerate(top, start=start + 1):
-        put(ws, r, 1, rc.key)
+        put(ws, r, 1, f"{rc.key} {rc.text}"[:40])
         put(ws, r, 2, rc.units)
     if top:
         chart = BarChart()

@@ -6,7 +6,7 @@ import math
 import re
 from pathlib import Path
 
-from xlperf.findings import STATUS_ZH, Report, plain_value
+from xlperf.findings import Report, plain_value
 from xlperf.safe_io import mark_workbook, write_atomically
 from xlperf.write.cellsafe import put, put_row, xml_text
 
@@ -59,10 +59,10 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
         "序号": i, "部门": rep.department or "", "年度": rep.year, "计算总分": plain_value(rep.total_computed),
         "自评总分": plain_value(rep.total_self), "差异": float(rep.total_self - rep.total_computed)
         if rep.total_self is not None and rep.total_computed is not None else None,
-        "错误": rep.errors, "警告": rep.warnings, "状态": STATUS_ZH.get(rep.status, rep.status),
-        "文件": rep.path, "审核结论": rep.review_zh,
+        "错误": rep.errors, "警告": rep.warnings, "审核结论": rep.review_zh,
+        "文件": rep.path,
     } for i, rep in enumerate(report.files, start=1)]
-    df = pd.DataFrame(rows, columns=["序号", "部门", "年度", "计算总分", "自评总分", "差异", "错误", "警告", "状态", "文件", "审核结论"])
+    df = pd.DataFrame(rows, columns=["序号", "部门", "年度", "计算总分", "自评总分", "差异", "错误", "警告", "审核结论", "文件"])
     wb = Workbook()
     ws = wb.worksheets[0]
     ws.title = "汇总"

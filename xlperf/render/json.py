@@ -87,6 +87,8 @@ class FindingJSON(_Model):
     explanation: str | None = Field(None, description="部门在“校验结果”中填写的出错说明（未填写为 null）")
     explained: bool = Field(False, description="出错说明是否有效（不少于 5 个字、不是“无”“见报告”之类的占位）")
     text: TextLocationJSON | None = Field(None, description="自评报告中的位置（XP5xx），工作簿中的问题为 null")
+    consequences: list[FindingJSON] = Field(
+        default_factory=list, description="仅因本项输入错误而产生的连带问题（已合并到本项，不另计数）")
 
 
 class FileJSON(_Model):
@@ -120,9 +122,11 @@ class BatchIssueJSON(_Model):
 
 
 class SkippedJSON(_Model):
-    """A file of a folder that was not validated, and why."""
+    """A file of a folder that was not validated: xlperf's own report, 汇总 or notice."""
 
     path: str
+    kind: Literal["report", "consolidation", "notice"] = Field(
+        description="report 校验报告；consolidation 汇总；notice 退回修改通知")
     reason: str
 
 
@@ -131,7 +135,8 @@ class ReportJSON(_Model):
 
     files: list[FileJSON]
     batch: list[BatchIssueJSON] = Field(default_factory=list, description="批次检查（多个文件时）")
-    skipped: list[SkippedJSON] = Field(default_factory=list, description="文件夹中未校验的文件及原因")
+    skipped: list[SkippedJSON] = Field(default_factory=list,
+                                       description="文件夹中未校验的文件（xlperf 生成的校验报告、汇总、退回修改通知）及原因")
 
 
 def report_schema() -> dict[str, Any]:
@@ -251,7 +256,8 @@ def _finding(f: Finding, kinds: dict[tuple[str, str], str], indicators: dict[str
                        expected=expected, expected_display=expected_display,
                        indicator=_indicator(f.indicator, indicators), rule=f.rule, explanation=f.explanation,
                        explained=adequate(f.explanation),
-                       text=TextLocationJSON(**f.text.model_dump()) if f.text is not None else None)
+                       text=TextLocationJSON(**f.text.model_dump()) if f.text is not None else None,
+                       consequences=[_finding(c, kinds, indicators) for c in f.consequences])
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -286,11 +292,11 @@ def file_dict(rep: FileReport, framework: str | None = None) -> dict[str, Any]:
 
 
 def report_dict(report: Report, framework: str | None = None, batch: list[Any] | None = None, *,
-                skipped: Mapping[Path, str] | None = None) -> dict[str, Any]:
+                skipped: list[Any] | None = None) -> dict[str, Any]:
     """``batch``: the batch's problems (:class:`~xlperf.review.batch.BatchIssue`), when checked; ``skipped``:
-    the files of a folder that were not validated, with the reason."""
+    the files of a folder not validated (:class:`~xlperf.review.intake.SkippedFile`)."""
     issues = [BatchIssueJSON(kind=i.kind, unit=i.unit, message=i.message, files=[shown_path(f) for f in i.files])
               for i in batch or []]
-    left = [SkippedJSON(path=shown_path(p), reason=why) for p, why in (skipped or {}).items()]
+    left = [SkippedJSON(path=shown_path(s.path), kind=s.kind, reason=s.reason) for s in skipped or []]
     return ReportJSON(files=[file_model(f, framework) for f in report.files], batch=issues,
                       skipped=left).model_dump(mode="json")

@@ -28,7 +28,7 @@ NAME_MAX = 200
 """Characters shown of a name or path from a submitted file."""
 MESSAGE_MAX = 1000
 """Characters shown of one finding's message (it quotes cell text, which may be huge)."""
-_STATUS_STYLE = {"ok": "green", "warnings": "yellow", "invalid": "red", "error": "red"}
+_REVIEW_STYLE = {"pass": "green", "pass_explained": "green", "explain": "yellow", "revise": "red"}
 _SEVERITY_STYLE = {Severity.error: "red", Severity.warning: "yellow", Severity.info: "cyan"}
 
 
@@ -83,12 +83,16 @@ def print_scores(result: ScoreResult, console: Console | None = None) -> None:
 
 
 def summary_line(report: Report) -> str:
-    """One line counting the files per status: 共 N 个文件：通过 a · 仅提示 b · 有错误 c · 无法读取 d."""
-    counts = {status: 0 for status in STATUS_ZH}
+    """One line counting the files per 审核结论: 共 N 个文件：通过 a · 通过（提示已说明） b · 需说明 c · 需修改 d
+    (of which unreadable: the only status word besides the 审核结论, since nothing could be checked)."""
+    from xlperf.review.explanations import REVIEW_ZH
+
+    counts = {review: 0 for review in REVIEW_ZH}
     for rep in report.files:
-        counts[rep.status] = counts.get(rep.status, 0) + 1
-    parts = " · ".join(f"{STATUS_ZH[s]} {counts[s]}" for s in STATUS_ZH)
-    return f"共 {len(report.files)} 个文件：{parts}"
+        counts[rep.review] += 1
+    parts = " · ".join(f"{REVIEW_ZH[s]} {counts[s]}" for s in REVIEW_ZH)
+    unreadable = sum(1 for rep in report.files if rep.status == "error")
+    return f"共 {len(report.files)} 个文件：{parts}" + (f"（其中无法读取 {unreadable}）" if unreadable else "")
 
 
 def report_text_line(rep: FileReport) -> str | None:
@@ -149,12 +153,11 @@ def print_report(report: Report, console: Console | None = None, *, max_findings
             if len(rep.findings) > max_findings:
                 console.print(f"  … 另有 {len(rep.findings) - max_findings} 条，使用 --json 或 --report 查看全部")
     summary = Table(title="校验汇总", expand=False)
-    for col in ("文件", "部门", "年度", "计算总分", "自评总分", "错误", "警告", "状态"):
-        summary.add_column(col, overflow="fold", min_width=4 if col in ("错误", "警告", "状态") else None)
+    for col in ("文件", "部门", "年度", "计算总分", "自评总分", "错误", "警告", "审核结论"):
+        summary.add_column(col, overflow="fold", min_width=4 if col in ("错误", "警告", "审核结论") else None)
     for rep in report.files:
         summary.add_row(user_text(rep.path.replace("\\", "/").rsplit("/", 1)[-1]), user_text(rep.department or ""),
                         str(rep.year or ""), _fmt(rep.total_computed), _fmt(rep.total_self), str(rep.errors),
-                        str(rep.warnings), Text(STATUS_ZH.get(rep.status, rep.status),
-                                                style=_STATUS_STYLE.get(rep.status, "")))
+                        str(rep.warnings), Text(rep.review_zh, style=_REVIEW_STYLE.get(rep.review, "")))
     console.print(summary)
     console.print(Text(summary_line(report)))

@@ -20,7 +20,8 @@ from typing import TypeVar
 from xlperf.errors import XlperfError
 from xlperf.findings import FileReport
 
-__all__ = ["BatchIssue", "ExpectedUnit", "batch_issues", "read_expected", "unit_key"]
+__all__ = ["BatchIssue", "ExpectedUnit", "batch_issues", "read_expected", "unit_groups", "unit_key", "visible",
+           "with_batch_errors"]
 
 EXPECTED_MAX = 100_000
 """Rows read of an expected-units list."""
@@ -42,6 +43,7 @@ class BatchIssue:
     message: str
     unit: str = ""
     files: tuple[str, ...] = field(default_factory=tuple)
+    chosen: str | None = None  # of a duplicate: the file that counts (the newest)
 
     @property
     def kind_zh(self) -> str:
@@ -49,29 +51,74 @@ class BatchIssue:
 
 
 KIND_ZH = {"duplicate": "同一单位多个文件", "year": "年度与批次不一致", "framework": "框架版本与批次不一致",
-           "missing": "未报送", "unexpected": "不在应报单位名单中"}
+           "missing": "未报送", "unexpected": "不在应报单位名单中", "skipped": "已跳过（非报送文件）"}
+
+
+_INVISIBLE_CATEGORIES = ("Cf", "Cc", "Zs", "Zl", "Zp", "Co", "Cn")
 
 
 def _norm(text: str | None) -> str:
-    return "".join(unicodedata.normalize("NFKC", text or "").split()).lower()
+    """A unit's code or name as compared: NFKC (full width = half width), no spaces and no invisible
+    characters (a zero-width space makes two names look the same and compare different), lower case."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text or "")
+                   if not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES).lower()
+
+
+def visible(text: str) -> str:
+    """``text`` with its invisible characters shown (``测试单位<U+200B>``), so a message says why two names
+    that look the same were taken for one unit."""
+    return "".join(f"<U+{ord(ch):04X}>" if ch != " " and unicodedata.category(ch) in _INVISIBLE_CATEGORIES
+                   else ch for ch in text)
 
 
 def unit_key(rep: FileReport) -> str | None:
-    """Who sent the file: its unit code when filled, else its department name (spaces and width ignored)."""
-    if rep.unit_code:
+    """Who sent the file: its unit code when filled, else its department name (spaces, width and invisible
+    characters ignored). Duplicates are found by code and by name (:func:`unit_groups`)."""
+    if rep.unit_code and _norm(rep.unit_code):
         return "code:" + _norm(rep.unit_code)
-    if rep.department:
+    if rep.department and _norm(rep.department):
         return "name:" + _norm(rep.department)
     return None
 
 
+def _keys(rep: FileReport) -> list[str]:
+    return [k for k in ("code:" + _norm(rep.unit_code) if rep.unit_code and _norm(rep.unit_code) else "",
+                        "name:" + _norm(rep.department) if rep.department and _norm(rep.department) else "") if k]
+
+
+def unit_groups(reports: Sequence[FileReport]) -> list[list[int]]:
+    """Indexes of the reports that are one unit: the same code or the same normalised name (a file that
+    leaves its code blank is still matched by name), in the order of their first file."""
+    parent = list(range(len(reports)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for i, rep in enumerate(reports):
+        for key in _keys(rep):
+            if key in owner:
+                a, b = find(owner[key]), find(i)
+                parent[max(a, b)] = min(a, b)
+            else:
+                owner[key] = i
+    groups: dict[int, list[int]] = {}
+    for i, rep in enumerate(reports):
+        if _keys(rep):
+            groups.setdefault(find(i), []).append(i)
+    return [g for _, g in sorted(groups.items())]
+
+
 def unit_label(rep: FileReport) -> str:
-    """Who sent the file, on one printable line (a name with a line break or an escape sequence cannot forge
-    a line of the batch's output)."""
+    """Who sent the file, on one printable line, invisible characters shown (a name with a line break or an
+    escape sequence cannot forge a line of the batch's output)."""
     from xlperf.write.cellsafe import bounded, printable
 
     parts = [p for p in (rep.unit_code, rep.department) if p]
-    return printable(bounded(" ".join(parts) or Path(rep.path).name, 200), newlines=False)
+    return visible(printable(bounded(" ".join(parts) or Path(rep.path).name, 200), newlines=False))
 
 
 def _file_name(path: str) -> str:
@@ -138,52 +185,104 @@ def _majority(values: Sequence[_T | None]) -> _T | None:
     return max(counts.items(), key=lambda kv: (kv[1], str(kv[0])))[0]
 
 
+def _newest_first(reps: list[FileReport]) -> list[tuple[FileReport, str]]:
+    """The files of one unit, newest first (the workbook's own saved time, then the file's time), each
+    with the time shown."""
+    from xlperf.review.intake import submission_time
+
+    timed = [(rep, submission_time(Path(rep.path))) for rep in reps]
+    timed.sort(key=lambda t: t[0].path)  # equal times: the first file by name, as before
+    timed.sort(key=lambda t: (t[1].saved or "", t[1].mtime), reverse=True)
+    return [(rep, t.shown) for rep, t in timed]
+
+
+def _duplicate(reps: list[FileReport]) -> BatchIssue:
+    from xlperf.safe_io import shown_path
+
+    ordered = _newest_first(reps)
+    chosen, when = ordered[0]
+    names = "、".join(f"{_file_name(r.path)}（{t}）" for r, t in ordered)
+    labels = sorted({unit_label(r) for r in reps})
+    who = "”“".join(labels)
+    return BatchIssue("duplicate", f"单位“{who}”提交了 {len(reps)} 个文件：{names}；以最新保存的"
+                      f"“{_file_name(chosen.path)}”为准计入汇总，其余不计入", unit_label(chosen),
+                      tuple(shown_path(r.path) for r, _ in ordered), shown_path(chosen.path))
+
+
 def batch_issues(reports: Sequence[FileReport], expected: Sequence[ExpectedUnit] | None = None) -> list[BatchIssue]:
-    """The batch's problems, in a stable order: duplicates, off-year or off-version files, missing units."""
+    """The batch's problems, in a stable order: duplicates (by code and by normalised name; the newest
+    counts), off-year or off-version files, missing units."""
     from xlperf.safe_io import shown_path
 
     issues: list[BatchIssue] = []
     readable = [r for r in reports if r.status != "error"]
-    by_unit: dict[str, list[FileReport]] = {}
-    for rep in readable:
-        key = unit_key(rep)
-        if key is not None:
-            by_unit.setdefault(key, []).append(rep)
-    for reps in by_unit.values():
+    groups = [[readable[i] for i in g] for g in unit_groups(readable)]
+    for reps in groups:
         if len(reps) > 1:
-            files = tuple(shown_path(r.path) for r in reps)
-            issues.append(BatchIssue("duplicate", f"单位“{unit_label(reps[0])}”提交了 {len(reps)} 个文件："
-                                     + "、".join(_file_name(n) for n in files) + "，请确认以哪一个为准",
-                                     unit_label(reps[0]), files))
+            issues.append(_duplicate(reps))
     year = _majority([r.year for r in readable])
     version = _majority([(r.framework, r.framework_version) for r in readable if r.framework])
     for rep in readable:
         if year is not None and rep.year is not None and rep.year != year:
-            issues.append(BatchIssue("year", f"“{unit_label(rep)}”填报的年度为 {rep.year}，批次中多数文件为 {year} 年度",
-                                     unit_label(rep), (shown_path(rep.path),)))
+            issues.append(BatchIssue("year", f"“{unit_label(rep)}”填报的年度为 {rep.year}，批次中多数文件为 {year} 年度"
+                                     "（错误：不计入汇总）", unit_label(rep), (shown_path(rep.path),)))
         if version is not None and rep.framework and (rep.framework, rep.framework_version) != version:
             fw, ver = version
             issues.append(BatchIssue("framework", f"“{unit_label(rep)}”使用的框架为 {rep.framework} {rep.framework_version}，"
-                                     f"批次中多数文件为 {fw} {ver}", unit_label(rep), (shown_path(rep.path),)))
+                                     f"批次中多数文件为 {fw} {ver}（错误：不计入汇总）", unit_label(rep),
+                                     (shown_path(rep.path),)))
     if expected is not None:
-        codes = {_norm(r.unit_code) for r in readable if r.unit_code}
-        names = {_norm(r.department) for r in readable if r.department}
-        listed_codes = {_norm(u.code) for u in expected if u.code}
-        listed_names = {_norm(u.name) for u in expected if u.name}
-        uncoded = {_norm(r.department) for r in readable if r.department and not r.unit_code}
-        for unit in expected:
-            code, name = _norm(unit.code), _norm(unit.name)
-            if (code and code in codes) or (name and name in uncoded) or (not code and name in names):
-                continue  # a file without its code is matched by the unit's name
-            from xlperf.write.cellsafe import printable
-
-            shown = printable(" ".join(p for p in (unit.code, unit.name) if p)[:200], newlines=False)
-            issues.append(BatchIssue("missing", f"应报单位“{shown}”没有报送文件（或文件无法读取）", shown))
-        for key, reps in by_unit.items():
-            rep = reps[0]
-            known = (rep.unit_code and _norm(rep.unit_code) in listed_codes) or (
-                not rep.unit_code and _norm(rep.department) in listed_names)
-            if not known:
-                issues.append(BatchIssue("unexpected", f"“{unit_label(rep)}”不在应报单位名单中",
-                                         unit_label(rep), tuple(shown_path(r.path) for r in reps)))
+        issues.extend(_expected_issues(readable, groups, expected))
     return issues
+
+
+def _expected_issues(readable: list[FileReport], groups: list[list[FileReport]],
+                     expected: Sequence[ExpectedUnit]) -> list[BatchIssue]:
+    from xlperf.safe_io import shown_path
+    from xlperf.write.cellsafe import printable
+
+    issues: list[BatchIssue] = []
+    codes = {_norm(r.unit_code) for r in readable if r.unit_code}
+    names = {_norm(r.department) for r in readable if r.department}
+    listed_codes = {_norm(u.code) for u in expected if u.code}
+    listed_names = {_norm(u.name) for u in expected if u.name}
+    uncoded = {_norm(r.department) for r in readable if r.department and not _norm(r.unit_code)}
+    for unit in expected:
+        code, name = _norm(unit.code), _norm(unit.name)
+        if (code and code in codes) or (name and name in uncoded) or (not code and name in names):
+            continue  # a file without its code is matched by the unit's name
+        shown = visible(printable(" ".join(p for p in (unit.code, unit.name) if p)[:200], newlines=False))
+        issues.append(BatchIssue("missing", f"应报单位“{shown}”没有报送文件（或文件无法读取）", shown))
+    for reps in groups:
+        known = any((r.unit_code and _norm(r.unit_code) in listed_codes) or (
+            not _norm(r.unit_code) and _norm(r.department) in listed_names) for r in reps)
+        if not known:
+            rep = reps[0]
+            issues.append(BatchIssue("unexpected", f"“{unit_label(rep)}”不在应报单位名单中",
+                                     unit_label(rep), tuple(shown_path(r.path) for r in reps)))
+    return issues
+
+
+def with_batch_errors(reports: Sequence[FileReport], issues: Sequence[BatchIssue]) -> list[FileReport]:
+    """The reports with the batch's errors added to their files: another year (XP411) or framework version
+    (XP412) than the batch is an error of that file, which no explanation clears."""
+    from xlperf.checks.batch import BatchVersionMismatch, BatchYearMismatch
+    from xlperf.safe_io import shown_path
+
+    readable = [r for r in reports if r.status != "error"]
+    year = _majority([r.year for r in readable])
+    version = _majority([(r.framework, r.framework_version) for r in readable if r.framework])
+    flagged = {(i.kind, f) for i in issues if i.kind in ("year", "framework") for f in i.files}
+    out = []
+    for rep in reports:
+        extra = []
+        if ("year", shown_path(rep.path)) in flagged and year is not None:
+            extra.append(BatchYearMismatch.for_file(found=rep.year, expected=year))
+        if ("framework", shown_path(rep.path)) in flagged and version is not None:
+            extra.append(BatchVersionMismatch.for_file(found=f"{rep.framework} {rep.framework_version}",
+                                                       expected=" ".join(map(str, version))))
+        if extra and not any(f.code in ("XP411", "XP412") for f in rep.findings):
+            rep = rep.model_copy(update={"findings": extra + list(rep.findings),
+                                         "status": "invalid" if rep.status != "error" else rep.status})
+        out.append(rep)
+    return out

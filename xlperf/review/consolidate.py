@@ -17,12 +17,15 @@ from typing import Any
 
 from xlperf.findings import FileReport, Finding, Severity
 from xlperf.framework.models import Framework
-from xlperf.review.batch import BatchIssue, ExpectedUnit, batch_issues, unit_key
+from xlperf.review.batch import BatchIssue, ExpectedUnit, batch_issues
 
-__all__ = ["rule_text", "Consolidation", "IndicatorStat", "MoneySum", "RuleCount", "RuleOnSum", "UnitResult", "consolidate",
+__all__ = ["ALL_REVIEWS", "DEFAULT_INCLUDE", "rule_text", "Consolidation", "IndicatorStat", "MoneySum", "RuleCount", "RuleOnSum", "UnitResult", "consolidate",
            "consolidate_paths", "grade_of", "money_names"]
 
 CENT = Decimal("0.01")
+DEFAULT_INCLUDE = frozenset({"pass", "pass_explained"})
+"""Review statuses whose units enter the statistics by default: 通过 and 通过（提示已说明）."""
+ALL_REVIEWS = frozenset({"pass", "pass_explained", "explain", "revise"})
 
 
 @dataclass
@@ -93,7 +96,7 @@ def consolidate_paths(paths: Sequence[Path], framework: str | None = None, *, wo
 
 def rule_text(fw: Framework, rule_id: str) -> str | None:
     """An audit rule as a reviewer reads it: its level and its assertion with labels for names
-    (``强制：实际在用固定资产原值 <= 固定资产账面原值``); None for an unknown id."""
+    (``强制性：实际在用固定资产原值 <= 固定资产账面原值``); None for an unknown id."""
     import re
 
     from xlperf.plan.names import catalog
@@ -110,7 +113,9 @@ def rule_text(fw: Framework, rule_id: str) -> str | None:
         return spec.label if spec is not None and name in parse(rule.assert_).names else m.group(0)
 
     text = re.sub(r"\b[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?\b", label, rule.assert_)
-    return f"{rule.severity}：{text}"
+    from xlperf.findings import AUDIT_LEVEL_ZH, AUDIT_SEVERITY
+
+    return f"{AUDIT_LEVEL_ZH[AUDIT_SEVERITY[rule.severity]]}：{text}"
 
 
 def grade_of(fw: Framework, total: Decimal | None) -> str | None:
@@ -168,7 +173,7 @@ class RuleCount:
 class Consolidation:
     framework: Framework
     units: list[UnitResult]
-    counted: list[bool]  # whether each unit enters the sums and statistics (readable, this framework, first file)
+    counted: list[bool]  # whether each unit enters the sums and statistics
     grades: list[str | None]
     indicators: list[IndicatorStat]
     money: list[MoneySum]
@@ -176,11 +181,19 @@ class Consolidation:
     rules_on_sums: list[RuleOnSum]
     rule_counts: list[RuleCount]
     issues: list[BatchIssue]
+    not_counted: list[str | None] = field(default_factory=list)  # why each unit is out of the statistics
+    include: frozenset[str] = DEFAULT_INCLUDE
+    skipped: list[Any] = field(default_factory=list)  # files of the folders not read (xlperf's own outputs)
+    round_no: int | None = None  # the round in the bureau's history (None: no history)
+    changes: list[Any] = field(default_factory=list)  # per unit: UnitChange since its previous round, or None
+    comments: list[str | None] = field(default_factory=list)  # per unit: the reviewer's 复核意见 kept
 
     @property
     def needs_revision(self) -> list[UnitResult]:
-        """Units sent back: 需修改 (errors left, unreadable) or 需说明 (提示 without an adequate explanation)."""
-        return [u for u in self.units if u.report.review in ("revise", "explain")]
+        """Units sent back: 需修改 (errors left, unreadable) or 需说明 (提示 without an adequate explanation);
+        of a unit that sent two files, only the one that counts (the older is replaced, not returned)."""
+        superseded = {i for i, why in enumerate(self.not_counted) if why and why.startswith("重复报送")}
+        return [u for i, u in enumerate(self.units) if u.report.review in ("revise", "explain") and i not in superseded]
 
 
 def _share(n: int, d: int) -> Decimal | None:
@@ -191,33 +204,60 @@ def _mean(values: list[Decimal]) -> Decimal | None:
     return (sum(values, Decimal(0)) / len(values)).quantize(CENT, ROUND_HALF_UP) if values else None
 
 
-def _counted(fw: Framework, units: Sequence[UnitResult]) -> list[bool]:
-    seen: set[str] = set()
-    out = []
+def _not_counted(fw: Framework, units: Sequence[UnitResult], issues: Sequence[BatchIssue],
+                 include: frozenset[str]) -> list[str | None]:
+    """Why each unit stays out of the sums and statistics (None: it is counted). Never counted: an
+    unreadable file, another framework, year or version than the batch, the older file of a unit that sent
+    two; by default also units whose review status is not in ``include``."""
+    from xlperf.review.explanations import REVIEW_ZH
+    from xlperf.safe_io import shown_path
+
+    superseded = {f: i.chosen for i in issues if i.kind == "duplicate" for f in i.files if f != i.chosen}
+    out: list[str | None] = []
     for u in units:
         rep = u.report
-        ok = rep.status != "error" and rep.framework == fw.id and bool(u.scores or u.money)
-        key = unit_key(rep)
-        if ok and key is not None:
-            ok = key not in seen
-            seen.add(key)
-        out.append(ok)
+        codes = {f.code for f in rep.findings}
+        path = shown_path(rep.path)
+        if rep.status == "error":
+            why: str | None = "无法读取"
+        elif rep.framework != fw.id:
+            why = "评价框架与批次不同"
+        elif "XP411" in codes:
+            why = "年度与批次不一致"
+        elif "XP412" in codes:
+            why = "框架版本与批次不一致"
+        elif not (u.scores or u.money):
+            why = "没有可汇总的数据"
+        elif path in superseded:
+            why = f"重复报送，以“{Path(superseded[path] or '').name}”为准"
+        elif rep.review not in include:
+            why = f"审核结论为{REVIEW_ZH[rep.review]}"
+        else:
+            why = None
+        out.append(why)
     return out
 
 
 def _indicator_stats(fw: Framework, units: list[UnitResult]) -> list[IndicatorStat]:
+    """Per indicator over the counted units (pandas, on the exact Decimal scores: a mean is rounded to the
+    cent once, at the end)."""
+    import pandas as pd  # lazily: only a consolidation needs it
+
+    rows = [(ind_id, c, s) for u in units for ind_id, (c, s) in u.scores.items()]
+    df = pd.DataFrame(rows, columns=["id", "computed", "self"], dtype=object)
+    by_id = {key: g for key, g in df.groupby("id", sort=False)} if len(df) else {}
     out = []
     for ind in fw.walk():
-        pairs = [u.scores[ind.id] for u in units if ind.id in u.scores]
-        computed = [c for c, _ in pairs]
-        selfs = [(c, s) for c, s in pairs if s is not None]
         points = Decimal(ind.points)
+        g = by_id.get(ind.id)
+        computed = list(g["computed"]) if g is not None else []
+        pairs = [(c, s) for c, s in zip(g["computed"], g["self"], strict=True) if s is not None] if g is not None else []
         out.append(IndicatorStat(
-            id=ind.id, name=ind.name, level=_level(fw, ind.id), points=points, units=len(pairs),
+            id=ind.id, name=ind.name, level=_level(fw, ind.id), points=points, units=len(computed),
             mean=_mean(computed), min=min(computed) if computed else None, max=max(computed) if computed else None,
             full_share=_share(sum(1 for c in computed if c >= points), len(computed)),
-            self_above_share=_share(sum(1 for c, s in selfs if s > c), len(selfs)),
-            self_mean=_mean([s for _, s in selfs])))
+            self_above_share=_share(sum(1 for c, s in pairs if s > c), len(pairs)),
+            self_mean=_mean([s for _, s in pairs])))
     return out
 
 
@@ -302,9 +342,13 @@ def _rule_counts(fw: Framework, units: list[UnitResult]) -> list[RuleCount]:
 
 
 def consolidate(units: list[UnitResult], framework: Framework | str | None = None,
-                expected: Sequence[ExpectedUnit] | None = None) -> Consolidation:
-    """The consolidation of already validated units (see :func:`consolidate_paths`)."""
+                expected: Sequence[ExpectedUnit] | None = None, *, include: frozenset[str] = DEFAULT_INCLUDE,
+                skipped: Sequence[Any] = ()) -> Consolidation:
+    """The consolidation of already validated units (see :func:`consolidate_paths`). Units enter the sums
+    and statistics when their review status is in ``include`` (default 通过 and 通过（提示已说明）) and
+    nothing about the batch keeps them out (see :func:`_not_counted`)."""
     from xlperf.plan.names import catalog
+    from xlperf.review.batch import with_batch_errors
 
     if isinstance(framework, Framework):
         fw = framework
@@ -319,7 +363,11 @@ def consolidate(units: list[UnitResult], framework: Framework | str | None = Non
             raise XlperfError("没有一个文件可以读取，无法确定评价框架；请用 --framework 指定")
         fw = resolve_framework(framework, majority)  # an id, a file, or the reviewer's folder (by the files' id)
     units = sorted(units, key=lambda u: (u.report.unit_code or "\uffff", u.report.department or "", u.report.path))
-    counted = _counted(fw, units)
+    issues = batch_issues([u.report for u in units], expected)
+    for u, rep in zip(units, with_batch_errors([u.report for u in units], issues), strict=True):
+        u.report = rep
+    not_counted = _not_counted(fw, units, issues, include)
+    counted = [why is None for why in not_counted]
     kept = [u for u, c in zip(units, counted, strict=True) if c]
     cat = catalog(fw)
     sums: dict[str, Decimal] = {}
@@ -332,8 +380,14 @@ def consolidate(units: list[UnitResult], framework: Framework | str | None = Non
         money.append(MoneySum(name, spec.label if spec else name, len(values), sums.get(name, Decimal(0))))
     derived = _derived_on_sums(fw, sums)
     return Consolidation(
-        framework=fw, units=units, counted=counted,
-        grades=[grade_of(fw, u.report.total_computed) for u in units],
+        framework=fw, units=units, counted=counted, grades=[_grade(fw, u.report) for u in units],
         indicators=_indicator_stats(fw, kept), money=money, derived=derived, rules_on_sums=_rules_on_sums(fw, sums),
         rule_counts=_rule_counts(fw, [u for u in units if u.report.status != "error"]),
-        issues=batch_issues([u.report for u in units], expected))
+        issues=issues, not_counted=not_counted, include=include, skipped=list(skipped))
+
+
+def _grade(fw: Framework, rep: FileReport) -> str | None:
+    """A unit's grade by its computed total; none for an unreadable file or one without any self-score."""
+    if rep.status == "error" or any(f.code == "XP410" for f in rep.findings):
+        return None
+    return grade_of(fw, rep.total_computed)

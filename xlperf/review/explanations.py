@@ -53,14 +53,22 @@ def _clean(text: str) -> str:
 
 
 def adequate(text: str | None) -> bool:
-    """Whether an explanation counts: at least MIN_CHARS characters of content and not a placeholder
-    ("无", "-", "见报告", a run of one repeated character)."""
+    """Whether an explanation counts: words (at least two different letters, Chinese or other), at least
+    MIN_CHARS characters of content, not a placeholder ("无", "-", "见报告") and not one piece repeated
+    ("12345" has no words, "ababab" is "ab" three times)."""
     if not text:
         return False
     core = _clean(text)
     if len(core) < MIN_CHARS or core in _PLACEHOLDERS or len(set(core)) <= 1:
         return False
-    return True
+    letters = [ch for ch in core if ch.isalpha()]
+    return len(set(letters)) >= 2 and not _periodic(core)
+
+
+def _periodic(core: str) -> bool:
+    """A run of one short piece repeated ("ababab", "123123", "好好好好"): typed to fill a cell, not words."""
+    n = len(core)
+    return any(n % p == 0 and core == core[:p] * (n // p) for p in range(1, n // 2 + 1))
 
 
 def key_of(f: Finding) -> Key:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from xlperf.findings import FileReport, Finding, Severity, plain_value
 from xlperf.framework.models import Framework
@@ -92,7 +93,7 @@ def notice_rows(rep: FileReport, fw: Framework | None) -> tuple[list[Finding], l
 
 
 def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline: str | None,
-                  protect: tuple[Path, ...]) -> Path:
+                  protect: tuple[Path, ...], change: Any = None) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -114,7 +115,8 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
         put(ws, r, 1, line)
     r = len(lines) + 3
     wrap = Alignment(wrap_text=True, vertical="top")
-    for heading, items in (("一、需要修改的问题（强制）", fix), ("二、需要填写出错说明的问题（提示）", explain)):
+    for heading, items in ((f"一、需要修改的问题（{Severity.error.zh}，{Severity.error.level_zh}）", fix),
+                           (f"二、需要填写出错说明的问题（{Severity.warning.zh}，{Severity.warning.level_zh}）", explain)):
         put(ws, r, 1, heading).font = Font(bold=True)
         r += 1
         heads = ["序号", "工作表", "单元格", "规则", "问题说明", "发现值", "应为"]
@@ -135,6 +137,8 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
                 put(ws, r, c, v).alignment = wrap
             r += 1
         r += 1
+    if change is not None:
+        r = _change_section(ws, r, change)
     for col, width in zip("ABCDEFGH", (5, 14, 8, 24, 60, 12, 12, 24), strict=True):
         ws.column_dimensions[col].width = width
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -148,13 +152,34 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
     return write_atomically(target, wb.save, what="退回修改通知", protect=protect)
 
 
+def _change_section(ws: Any, r: int, change: Any) -> int:
+    """三、与上一轮相比: the summary line, then the findings fixed since and those still open."""
+    from openpyxl.styles import Alignment, Font
+
+    put(ws, r, 1, f"三、与上一轮（第 {change.previous_round} 轮）相比").font = Font(bold=True)
+    r += 1
+    put(ws, r, 1, change.summary)
+    r += 1
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for what, items in (("已改正", change.fixed), ("仍未改正", change.still_open), ("新增", change.new)):
+        for code, rule, sheet, cell, _sev, message in items:
+            for c, v in enumerate((what, sheet, cell, f"{rule} {code}".strip(), message), start=1):
+                put(ws, r, c, v).alignment = wrap
+            r += 1
+    if change.figures_changed:
+        put(ws, r, 1, "数据变化：" + "、".join(change.figures_changed[:30])
+            + ("等" if len(change.figures_changed) > 30 else ""))
+        r += 1
+    return r + 1
+
+
 def _write_annotated(rep: FileReport, target: Path, protect: tuple[Path, ...],
                      fw: Framework | None = None) -> Path:
     """The department's file with the findings marked: the same annotation as --annotate (made inert the
     same way), but not marked as xlperf's output, since the department corrects this copy and sends it back."""
     from xlperf.write.annotate import write_annotated
 
-    return write_annotated(Path(rep.path), target, rep, fw, kind=None, protect=protect)
+    return write_annotated(Path(rep.path), target, rep, fw, kind="returned", protect=protect)
 
 
 def _unique(stem: str, taken: set[str]) -> str:
@@ -165,13 +190,48 @@ def _unique(stem: str, taken: set[str]) -> str:
     return name
 
 
+OWN_KINDS = ("notice", "returned")
+"""Marks of the files a round writes into the returns folder: the next round replaces them."""
+
+
+def _remove_previous(folder: Path) -> int:
+    """Delete the notices and returned copies a previous round wrote into ``folder`` (recognised by their
+    mark, never by name); anything else there is left alone. Returns how many were removed."""
+    import stat
+
+    from xlperf.safe_io import output_kind
+
+    removed = 0
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return 0
+    for path in entries:
+        try:
+            st = path.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode) or path.suffix.lower() not in (".xlsx", ".xlsm"):
+            continue
+        if output_kind(path) in OWN_KINDS:
+            try:
+                path.unlink()
+                removed += 1
+            except OSError:
+                pass  # then the unit's problem says the file exists
+    return removed
+
+
 def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework | None = None, *,
                   protect: tuple[Path, ...] = (), deadline: str | None = None,
-                  force: bool = False) -> list[ReturnedUnit]:
+                  force: bool = False, changes: dict[str, Any] | None = None) -> tuple[list[ReturnedUnit], int]:
     """Write, for each report needing revision, ``<stem>-退回修改通知.xlsx`` and ``<stem>-标注.xlsx``
     (``.xlsm`` for a macro workbook) into ``folder``; two units with the same name get distinct files.
-    A file already there is replaced only with ``force`` (else that unit's problem says so)."""
+    The files a previous round wrote there (marked notice or returned) are removed first, so a unit that now
+    passes has no notice left; any other file in the way is replaced only with ``force`` (else that unit's
+    problem says so). Returns (units written, files of the previous round removed)."""
     folder = Path(folder)
+    removed = _remove_previous(folder)
     taken: set[str] = set()
     out: list[ReturnedUnit] = []
     for rep in reports:
@@ -186,7 +246,7 @@ def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework |
             if clash and not force:
                 out.append(ReturnedUnit(rep, notice, None, f"{'、'.join(clash)} 已存在（用 --force 覆盖）"))
                 continue
-            _write_notice(rep, fw, notice, deadline, protect)
+            _write_notice(rep, fw, notice, deadline, protect, (changes or {}).get(rep.path))
         except (OSError, OutputError) as exc:  # this unit's notice only: the others are still written
             why = str(exc) if isinstance(exc, OutputError) else exc.strerror or type(exc).__name__
             out.append(ReturnedUnit(rep, notice, None, f"未能写出退回修改通知（{why}）"))
@@ -199,4 +259,4 @@ def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework |
             except OutputError as exc:
                 problem = str(exc)
         out.append(ReturnedUnit(rep, notice, annotated, problem))
-    return out
+    return out, removed

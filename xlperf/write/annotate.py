@@ -33,7 +33,12 @@ from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET, xlwings_sheet_kind
 __all__ = ["AnnotateError", "BookSink", "MARKS_SHEET", "OpenpyxlSink", "SEVERITY_COLORS", "annotate_copy",
            "apply_findings", "clear_highlights", "drop_xlwings_sheets"]
 
-SEVERITY_COLORS = {Severity.error: "FFC7CE", Severity.warning: "FFEB9C", Severity.info: "D9D2E9"}
+SEVERITY_COLORS = {Severity.error: "CC79A7", Severity.warning: "56B4E9", Severity.info: "B0B0B0"}
+"""Highlight fills (Okabe-Ito reddish purple, sky blue, grey): medium tones, so they differ from the form's
+pale fills (input FFF2CC, stated DDEBF7, computed E2EFDA, mismatch F8CBAD, text-number FFC000) in
+lightness too, which colour-blind readers see; black text stays legible on them."""
+LEGACY_COLORS = frozenset({"FFC7CE", "FFEB9C", "D9D2E9"})
+"""Highlights of copies annotated by earlier versions: still recognised as ours when undone."""
 """Distinct from every fill the template uses (inputs, stated figures, computed cells)."""
 HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为", RULE_HEADER, EXPLAIN_HEADER)
 FIRST_ROW = 3
@@ -249,7 +254,7 @@ def _original(sink: BookSink, sheet: str, cell: str) -> Mark:
     fill, note = sink.get_fill(sheet, cell), sink.get_comment(sheet, cell)
     if _ours(note):
         note = _quoted(note)  # type: ignore[arg-type]
-        if fill in SEVERITY_COLORS.values():
+        if fill in SEVERITY_COLORS.values() or fill in LEGACY_COLORS:
             fill = None
     return sheet, cell, fill, note
 
@@ -352,7 +357,7 @@ def _recover_stranded(sink: BookSink, report: FileReport) -> None:
         return
     plan = plan_for(fw)
     template = build_workbook(fw)
-    ours = set(SEVERITY_COLORS.values())
+    ours = set(SEVERITY_COLORS.values()) | LEGACY_COLORS
     cells = {(c.sheet, c.cell) for c in plan.cells.values()} | {(h.sheet, h.cell) for h in plan.helpers}
     for sheet, cell in sorted(cells):
         if not sink.has_sheet(sheet) or sink.get_fill(sheet, cell) not in ours:

@@ -1,0 +1,199 @@
+"""The bureau's round, end to end: read a folder of submissions, consolidate, remember the round, write
+汇总 and the notices. The ``consolidate`` command is a thin wrapper around :func:`run_round`.
+
+Outputs are said on ``echo`` (stdout) and problems on ``warn`` (stderr); the return value is the exit code:
+0 every unit accepted, 1 some units sent back, 2 an output could not be written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from xlperf.errors import XlperfError
+
+__all__ = ["RoundOptions", "parse_deadline", "run_round"]
+
+_DATE_FORMS = (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+               re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"), re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"))
+
+
+def parse_deadline(text: str, today: dt.date | None = None) -> dt.date:
+    """A deadline the notice can print: a real calendar date (2026-12-20, 2026/12/20, 2026年12月20日),
+    not before today. "明天", "下周五" or 2026-02-30 are refused: a notice must carry a date."""
+    import unicodedata
+
+    value = unicodedata.normalize("NFKC", text).strip()
+    for form in _DATE_FORMS:
+        m = form.match(value)
+        if m:
+            try:
+                date = dt.date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                raise XlperfError(f"--deadline “{text}”不是有效日期") from None
+            if date < (today or dt.date.today()):
+                raise XlperfError(f"--deadline {date.isoformat()} 已经过去，请给出今天以后的日期")
+            return date
+    raise XlperfError(f"--deadline 应为日期，如 {(today or dt.date.today()).isoformat()} 或 2026年12月20日"
+                      f"（“{text[:40]}”不是日期）")
+
+
+@dataclass(frozen=True)
+class RoundOptions:
+    paths: tuple[Path, ...]
+    output: Path
+    framework: str | None = None
+    expected: Path | None = None
+    returns: Path | None = None
+    deadline: str | None = None
+    workers: int = 1
+    force: bool = False
+    quiet: bool = False
+    include_unaccepted: bool = False
+    history: Path | None = None  # default: beside the 汇总 (see xlperf.review.history.history_path)
+    no_history: bool = False
+
+
+def run_round(opts: RoundOptions, echo: Callable[[str], None], warn: Callable[[str], None]) -> int:
+    """One consolidation round (see the module docstring)."""
+    from collections import Counter
+
+    from xlperf.render.consolidation import included_text, write_consolidation
+    from xlperf.review.batch import read_expected
+    from xlperf.review.consolidate import ALL_REVIEWS, DEFAULT_INCLUDE, consolidate as build
+    from xlperf.review.intake import collect_submissions, skipped_lines
+    from xlperf.safe_io import check_outputs, shown_path
+
+    deadline = parse_deadline(opts.deadline) if opts.deadline else None
+    files, skipped = collect_submissions(opts.paths)
+    if not files:
+        raise XlperfError("没有找到要汇总的工作簿（.xlsx）")
+    check_outputs(files, {"汇总文件": opts.output}, force=opts.force)
+    if opts.returns is not None and opts.returns.exists() and not opts.returns.is_dir():
+        raise XlperfError(f"--returns 应为文件夹，“{shown_path(opts.returns)}”是文件")
+    units_expected = read_expected(opts.expected) if opts.expected is not None else None
+    for line in skipped_lines(skipped):
+        echo(line)
+    units = _read_units(files, opts)
+    include = ALL_REVIEWS if opts.include_unaccepted else DEFAULT_INCLUDE
+    cons = build(units, opts.framework, units_expected, include=include, skipped=skipped)
+    history = None if opts.no_history else _remember(cons, opts)
+    problems: list[str] = []
+    try:
+        write_consolidation(cons, opts.output, protect=tuple(files))
+    except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+        problems.append(output_problem(exc, "汇总文件", opts.output))
+    counts = Counter(u.report.review_zh for u in cons.units)
+    echo(f"共 {len(cons.units)} 个文件：" + "，".join(f"{k} {v} 个" for k, v in sorted(counts.items())))
+    echo(included_text(cons))
+    for issue in cons.issues:
+        echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
+    if not problems:
+        echo(f"汇总已写入 {shown_path(opts.output)}")
+    if history is not None:
+        with history:
+            history.record(cons.round_no or 1, opts.output, cons.units, cons.counted)
+        _say_changes(cons, echo)
+        echo(f"审核历史（第 {cons.round_no} 轮）已记录在 {shown_path(history.path)}")
+    if opts.returns is not None:
+        problems += _returns(cons, opts, files, deadline, echo)
+    for problem in problems:
+        warn(f"错误：{problem}")
+    if problems:
+        return 2
+    return 1 if cons.needs_revision else 0
+
+
+def _remember(cons, opts: RoundOptions):  # type: ignore[no-untyped-def]
+    """Open the history, decide the round, keep the 复核意见 of the last 汇总, and attach to ``cons``
+    what changed for each unit and its 复核意见. The history stays open for recording after writing."""
+    from xlperf.review.history import History, comment_for, history_path, read_comments
+
+    history = History(opts.history or history_path(opts.output))
+    cons.round_no = history.this_round(cons.units)
+    last = history.last_round()
+    source = opts.output if opts.output.exists() else history.last_output()
+    typed = read_comments(source)
+    if typed:
+        history.keep_comments(typed, last or cons.round_no)
+    cons.changes = history.changes(cons.units, cons.round_no)
+    labels = _labels(cons.framework)
+    for change in cons.changes:
+        if change is not None:
+            change.figures_changed = [labels.get(n, n) for n in change.figures_changed]
+    kept = history.comments()
+    cons.comments = [comment_for(kept, u.report) for u in cons.units]
+    return history
+
+
+def _labels(fw) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Chinese labels of the figures a history compares (money inputs, self-scores)."""
+    from xlperf.plan.names import catalog
+
+    out = {name: spec.label for name, spec in catalog(fw).items()}
+    out.update({f"self_{ind.id}": f"{ind.name} 自评得分" for ind in fw.walk()})
+    return out
+
+
+def _say_changes(cons, echo: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]
+    from xlperf.review.batch import unit_label
+
+    changed = [(u, c) for u, c in zip(cons.units, cons.changes, strict=True) if c is not None]
+    if changed:
+        echo(f"与上一轮比较（{len(changed)} 个单位）：")
+        for u, c in changed:
+            echo(f"  {unit_label(u.report)}：{c.summary}")
+
+
+def _read_units(files: list[Path], opts: RoundOptions) -> list:  # type: ignore[type-arg]
+    from xlperf.reporttext.pairing import reports_beside
+    from xlperf.review.consolidate import consolidate_paths
+
+    reports = reports_beside(list(opts.paths), files)
+
+    if opts.quiet or len(files) <= 1:
+        return consolidate_paths(files, opts.framework, workers=opts.workers, reports=reports)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("汇总中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task("consolidate", total=len(files))
+        return consolidate_paths(files, opts.framework, workers=opts.workers, progress=lambda _: bar.advance(task),
+                                 reports=reports)
+
+
+def _returns(cons, opts: RoundOptions, files: list[Path], deadline: dt.date | None,  # type: ignore[no-untyped-def]
+             echo: Callable[[str], None]) -> list[str]:
+    """Write this round's notices into the returns folder, replacing the previous ones there."""
+    from xlperf.review.returns import write_returns
+    from xlperf.safe_io import shown_path
+
+    assert opts.returns is not None
+    problems: list[str] = []
+    try:
+        opts.returns.mkdir(parents=True, exist_ok=True)
+        changes = {u.report.path: c for u, c in zip(cons.units, cons.changes, strict=False) if c is not None}
+        written, removed = write_returns([u.report for u in cons.needs_revision], opts.returns, cons.framework,
+                                         protect=tuple(files), deadline=deadline.isoformat() if deadline else None,
+                                         force=opts.force, changes=changes)
+        for item in written:
+            if item.problem:
+                problems.append(f"{item.notice.name}：{item.problem}")
+        ok = sum(1 for item in written if not item.problem)
+        echo(f"退回修改：{ok} 个单位的通知和标注副本已写入 {shown_path(opts.returns)}"
+             + (f"；已删除上一轮的 {removed} 个文件（单位已通过或通知已更新）" if removed else ""))
+    except Exception as exc:  # noqa: BLE001
+        problems.append(output_problem(exc, "退回修改文件", opts.returns))
+    return problems
+
+
+def output_problem(exc: Exception, what: str, target: Path) -> str:
+    from xlperf.safe_io import shown_path
+
+    if isinstance(exc, XlperfError):
+        return str(exc)
+    return f"未能写出{what}“{shown_path(target)}”（{type(exc).__name__}）"
