@@ -11,7 +11,7 @@ from xlperf.checks.cells import (EmptyRequiredInput, ErrorValue, FormulaInInput,
                     ValueOutOfBounds)
 from xlperf.checks.file import (EmptyFile, EncryptedWorkbook, FileNotFound, FileTooLarge, FileUnreadable, LegacyXls, MacrosPresent,
                    NotARegularFile, NotAWorkbook, NotAZip, SheetTooLarge, TooManyCells, XmlEntities, ZipBomb)
-from xlperf.checks.prior import PriorYearAltered
+from xlperf.checks.prior import AuditOnEmptyPrior, PriorYearAltered
 from xlperf.checks.money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
 from xlperf.checks.scoring import (CachedValueMismatch, JudgedAnswerOutOfRange, MissingReason, MissingSelfScore,
                       RuleNotComputable, SelfAboveComputed, SelfBelowComputed, SelfOutOfRange)
@@ -33,7 +33,7 @@ CHECKS: tuple[type[Check], ...] = (
     FormulaInInput, NumberStoredAsText, FormulaWithoutResult, NumberOutOfRange, ValueOutOfBounds,
     StatedSumMismatch, FigureDisagrees, StatedRateMismatch, DeductionTriggered, AuditRuleFailed, AuditRuleWarning,
     SelfOutOfRange, SelfAboveComputed, SelfBelowComputed, MissingReason, CachedValueMismatch, MissingSelfScore,
-    JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered,
+    JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered, AuditOnEmptyPrior,
 )
 
 REDIRECTS: dict[str, str] = {

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from typing import Any
 
 from xlperf.data.models import DepartmentData
-from xlperf.engine.expr import ExprError, Value, _truth, parse, quantize
+from xlperf.engine.expr import ExprError, Value, _truth, parse, quantize, undefined_name
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import Framework, Indicator
 from xlperf.engine.rules import Compiled, Ctx, evaluate_rule, finish, fmt_edge, fmt_money, fmt_num, fmt_pts, fmt_rate
@@ -297,7 +297,15 @@ def _why(comp: Compiled, ind: Indicator, env: Mapping[str, Value], exc: ExprErro
             try:
                 m.value(env)
             except ExprError as inner:
-                return f"{m.name}：{inner}"
+                return f"{m.name}：{_prior_said(inner)}"
+    return _prior_said(exc)
+
+
+def _prior_said(exc: ExprError) -> str:
+    """An empty prior-year figure is named as such: the department must fill it, not guess at a rule."""
+    missing = undefined_name(exc)
+    if missing is not None and missing.startswith(PRIOR_PREFIX):
+        return f"上年数 {missing} 未填写，不能按 0 或分母为 0 处理"
     return str(exc)
 
 

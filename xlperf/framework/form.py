@@ -75,8 +75,18 @@ class InputDecl(_Model):
         None, description="what the value means to xlperf itself: the department's name, the evaluation year, "
                           "the unit code (单位编码)")
     prior: bool = Field(False, description="also ask for last year's figure, as input prev_<name> (上年数)")
+    prior_required: bool = Field(False, description="last year's figure must be given (XP207 when empty); "
+                                                    "implies prior: true")
 
     _n = field_validator("name")(_input_name)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _required_prior_is_prior(cls, data: object) -> object:
+        """``prior_required: true`` alone asks for the figure too (a newcomer writes only that)."""
+        if isinstance(data, dict) and data.get("prior_required") is True and "prior" not in data:
+            return {**data, "prior": True}
+        return data
 
     @model_validator(mode="after")
     def _shape(self) -> InputDecl:
@@ -86,6 +96,8 @@ class InputDecl(_Model):
             raise ValueError(f"只有 kind: choice 的输入可以有 options（{self.name}）")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"输入 {self.name} 的 min 大于 max")
+        if self.prior_required and not self.prior:
+            raise ValueError(f"输入 {self.name} 写了 prior_required: true，却又写了 prior: false")
         return self
 
     @property
