@@ -609,6 +609,8 @@ def _score_json(result: Any) -> dict[str, Any]:
             for i in result.indicators
         ],
         "measures": [m.model_dump() for m in result.measures],
+        "derived": result.derived,
+        "tables": result.tables,
     }
 
 

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from xlperf.engine.expr import parse
 
 __all__ = [
-    "AuditRule", "Block", "Chart", "ColumnDecl", "DerivedDecl", "Form", "Grade", "IdentityDecl", "InputDecl",
-    "InputKind", "Sheet", "StatedDecl", "TableDecl", "DEFAULT_UNITS", "NAME_RE", "PRIOR_PREFIX",
+    "AuditRule", "Block", "GridRow", "HeaderGroup", "Chart", "ColumnDecl", "DerivedDecl", "Form", "Grade", "GuideLine", "IdentityDecl",
+    "InputDecl", "InputKind", "PageSetup", "Sheet", "StatedDecl", "TableDecl", "DEFAULT_UNITS", "NAME_RE", "PRIOR_PREFIX",
 ]
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
@@ -179,6 +179,9 @@ class ColumnDecl(_Model):
     required: bool = Field(False, description="in a filled row this cell must be filled (XP207)")
     options: list[str] = Field(default_factory=list,
                                description="choices of a `choice` column (a drop-down list in every row)")
+    width: float | None = Field(None, ge=2, le=120, description="column width in characters (a CJK character is 2); "
+                                                               "default: the sheet's column width")
+    hidden: bool = Field(False, description="a helper column: computed and named, but hidden and not printed")
 
     _e = field_validator("expr")(_expr)
 
@@ -192,6 +195,8 @@ class ColumnDecl(_Model):
             raise ValueError(f"选项列 {self.name} 由部门选择，不能有 expr")
         if self.kind == "choice" and self.default is not None and self.default not in self.options:
             raise ValueError(f"选项列 {self.name} 的 default {self.default!r} 不在 options 中")
+        if self.hidden and self.expr is None:
+            raise ValueError(f"隐藏列 {self.name} 必须是计算列（有 expr）：部门看不到的列无法填写")
         return self
 
 
@@ -205,6 +210,7 @@ class TableDecl(_Model):
     rows: int = Field(20, ge=1, le=500, description="rows in the blank form (room for added rows)")
     preset: list[dict[str, Decimal | bool | str | None]] = Field(
         default_factory=list, description="rows every department has (common indicators), pre-filled")
+    title: str | None = Field(None, description="title line above the table (default: the label and how to add rows)")
 
     @model_validator(mode="after")
     def _columns(self) -> TableDecl:
@@ -222,9 +228,60 @@ class TableDecl(_Model):
         return self
 
 
+GridCell = Decimal | str | None
+"""A grid cell: a name placed here (input, derived, measure, stated figure), ``=name`` (a copy of a figure placed
+elsewhere, e.g. a score), a fixed number (e.g. 分值 10) or blank (null)."""
+
+
+class GridRow(_Model):
+    label: str = Field(description="row label in the first column (e.g. 年度资金总额)")
+    cells: list[GridCell] = Field(description="one cell per column header, left to right")
+
+
+class HeaderGroup(_Model):
+    label: str
+    span: int = Field(ge=1, le=40, description="column headers this merged header cell spans")
+
+
 class Block(_Model):
+    """A block of a form sheet: a list (one name per row, label · value · unit · check · note), or a grid
+    (row labels × column headers, as printed forms have them) when ``columns`` is given."""
+
     title: str
-    names: list[str] = Field(description="inputs, derived figures, measures and stated figures, in order")
+    names: list[str] = Field(default_factory=list,
+                             description="inputs, derived figures, measures and stated figures, in order")
+    columns: list[str] = Field(default_factory=list, max_length=40, description="grid: the column headers")
+    header_groups: list[HeaderGroup] = Field(default_factory=list,
+                                             description="grid: merged header cells above the column headers")
+    rows: list[GridRow] = Field(default_factory=list, max_length=200, description="grid: the rows")
+    corner: str = Field("项目", description="grid: header of the row-label column")
+    widths: list[float] = Field(default_factory=list, description="grid: widths of the columns (characters)")
+
+    @model_validator(mode="after")
+    def _list_or_grid(self) -> Block:
+        if not self.columns:
+            if self.rows or self.header_groups or self.widths:
+                raise ValueError(f"区块“{self.title}”的 rows / header_groups / widths 需要 columns（表格式区块）")
+            return self
+        if self.names:
+            raise ValueError(f"区块“{self.title}”是表格式区块（有 columns），名称写在 rows 的 cells 中，不用 names")
+        for row in self.rows:
+            if len(row.cells) != len(self.columns):
+                raise ValueError(f"区块“{self.title}”的行“{row.label}”有 {len(row.cells)} 个单元格，应为 "
+                                 f"{len(self.columns)} 个（每个列标题一个）")
+        if sum(g.span for g in self.header_groups) > len(self.columns):
+            raise ValueError(f"区块“{self.title}”的 header_groups 跨度之和超过列数")
+        if self.widths and len(self.widths) != len(self.columns) + 1:
+            raise ValueError(f"区块“{self.title}”的 widths 应有 {len(self.columns) + 1} 个（行标签列 + 每列）")
+        return self
+
+    @property
+    def is_grid(self) -> bool:
+        return bool(self.columns)
+
+    def grid_names(self) -> list[str]:
+        """Names placed in the grid (not copies, numbers or blanks), row by row."""
+        return [c for row in self.rows for c in row.cells if isinstance(c, str) and not c.startswith("=")]
 
 
 GUIDE_SHEET = "填报说明"
@@ -237,10 +294,22 @@ OWN_SHEETS = (GUIDE_SHEET, SCORE_SHEET, RESULT_SHEET, MARKS_SHEET, OTHER_SHEET)
 """xlperf's own sheets, the same for every framework: a form sheet may not take one of their names."""
 
 
+class PageSetup(_Model):
+    """How a sheet prints (A4 always): the defaults fit every column on one page width."""
+
+    orientation: Literal["portrait", "landscape"] | None = Field(
+        None, description="portrait or landscape (default: portrait)")
+    fit_width: bool = Field(True, description="scale so that every column fits one page width")
+    repeat_rows: str | None = Field("1:2", pattern=r"^[1-9][0-9]*:[1-9][0-9]*$",
+                                    description="rows printed on top of every page (null: none)")
+
+
 class Sheet(_Model):
     name: str = Field(min_length=1, max_length=31)
+    title: str | None = Field(None, description="title in the sheet's first row (default: the sheet's name)")
     blocks: list[Block] = Field(default_factory=list)
     tables: list[str] = Field(default_factory=list, description="tables placed below the blocks")
+    page: PageSetup = Field(default_factory=PageSetup, description="print settings")
 
     @field_validator("name")
     @classmethod
@@ -265,7 +334,19 @@ class Grade(_Model):
     min: Decimal = Field(description="lowest total score of the grade (inclusive)")
 
 
+class GuideLine(_Model):
+    """One line of the 填报说明 sheet: a topic and its text."""
+
+    topic: str = Field(min_length=1, max_length=40)
+    text: str = Field(min_length=1, max_length=2000)
+
+
 class Form(_Model):
+    workbook_title: str | None = Field(
+        None, description="title of the workbook (填报说明 A1 and the file's properties); default: the framework's "
+                          "name, id and version + 部门整体支出绩效自评填报工作簿")
+    guide: list[GuideLine] | None = Field(
+        None, description="the 填报说明 lines (default: generated: how to fill, units, colours, the scoring sheet)")
     inputs: list[InputDecl] = Field(default_factory=list)
     derived: list[DerivedDecl] = Field(default_factory=list)
     stated: list[StatedDecl] = Field(default_factory=list)
