@@ -177,13 +177,15 @@ class ColumnDecl(_Model):
     default: Decimal | bool | str | None = Field(None, union_mode="left_to_right",
                                                  description="value of an empty cell in a filled row (data files)")
     required: bool = Field(False, description="in a filled row this cell must be filled (XP207)")
+    required_if: str | None = Field(None, description="in a filled row this cell must be filled when this expression "
+                                                      "over the row's columns holds (XP207), e.g. type == \"定量\"")
     options: list[str] = Field(default_factory=list,
                                description="choices of a `choice` column (a drop-down list in every row)")
     width: float | None = Field(None, ge=2, le=120, description="column width in characters (a CJK character is 2); "
                                                                "default: the sheet's column width")
     hidden: bool = Field(False, description="a helper column: computed and named, but hidden and not printed")
 
-    _e = field_validator("expr")(_expr)
+    _e = field_validator("expr", "required_if")(_expr)
 
     @model_validator(mode="after")
     def _shape(self) -> ColumnDecl:
@@ -195,6 +197,8 @@ class ColumnDecl(_Model):
             raise ValueError(f"选项列 {self.name} 由部门选择，不能有 expr")
         if self.kind == "choice" and self.default is not None and self.default not in self.options:
             raise ValueError(f"选项列 {self.name} 的 default {self.default!r} 不在 options 中")
+        if self.required_if is not None and self.expr is not None:
+            raise ValueError(f"计算列 {self.name} 由公式计算，不能有 required_if")
         if self.hidden and self.expr is None:
             raise ValueError(f"隐藏列 {self.name} 必须是计算列（有 expr）：部门看不到的列无法填写")
         return self

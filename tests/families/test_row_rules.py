@@ -1,0 +1,68 @@
+"""Issue 21 item 3 (part): a column required only in rows where a condition over the row holds (``required_if``),
+in the workbook (XP207 at the row's own cell) and in data files (refused, naming the row)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from xlperf.data.loader import load_data
+from xlperf.data.models import data_model
+from xlperf.data.values import data_values
+from xlperf.errors import InputError
+from xlperf.framework.form import ColumnDecl
+from xlperf.framework.loader import load_framework
+from xlperf.plan.formulas import plan_for
+from xlperf.validate import validate_file
+from xlperf.write.template import write_template
+
+HERE = Path(__file__).resolve().parents[2] / "tests" / "data" / "frameworks" / "families"
+
+
+def variant(tmp_path: Path) -> Path:
+    """caiyu-2020 with 指标值 required only in 产出指标 rows."""
+    raw = yaml.safe_load((HERE / "caiyu-2020.yaml").read_text(encoding="utf-8"))
+    for col in raw["form"]["tables"][0]["columns"]:
+        if col["name"] == "target":
+            col.update(required=False, required_if='level1 == "产出指标"')
+    path = tmp_path / "rows.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def rows_without_target(*rows: int) -> dict[str, Any]:
+    raw = yaml.safe_load((HERE / "caiyu-2020-data.yaml").read_text(encoding="utf-8"))
+    for i in rows:
+        del raw["tables"]["targets"][i]["target"]
+    return raw
+
+
+def test_required_if_in_the_workbook(tmp_path: Path) -> None:
+    path = variant(tmp_path)
+    fw = load_framework(str(path))
+    data = data_model(fw).model_validate(rows_without_target(0, 3))   # an 产出 row and the 满意度 row
+    book = write_template(fw, tmp_path / "b.xlsx", values=data_values(data))
+    tp = plan_for(fw).tables["targets"]
+    got = {(f.code, f.location) for f in validate_file(book, str(path)).findings if f.code == "XP207"}
+    assert got == {("XP207", f"{tp.sheet}!{tp.columns['target']}{tp.first_row}")}   # row 1 only
+
+
+def test_required_if_in_data_files(tmp_path: Path) -> None:
+    path = variant(tmp_path)
+    fw = load_framework(str(path))
+    data_file = tmp_path / "d.yaml"
+    data_file.write_text(yaml.safe_dump(rows_without_target(1), allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError, match="targets 第 2 行 target"):
+        load_data(data_file, fw)
+    data_file.write_text(yaml.safe_dump(rows_without_target(3), allow_unicode=True), encoding="utf-8")
+    assert load_data(data_file, fw).table_rows()["targets"][3].get("target") is None   # 满意度: not required
+
+
+def test_required_if_is_checked_when_declared() -> None:
+    with pytest.raises(ValueError):
+        ColumnDecl.model_validate({"name": "a", "label": "A", "required_if": "b =="})
+    with pytest.raises(ValueError, match="不能有 required_if"):
+        ColumnDecl.model_validate({"name": "a", "label": "A", "expr": "b + 1", "required_if": "b > 0"})
