@@ -66,3 +66,27 @@ def test_required_if_is_checked_when_declared() -> None:
         ColumnDecl.model_validate({"name": "a", "label": "A", "required_if": "b =="})
     with pytest.raises(ValueError, match="不能有 required_if"):
         ColumnDecl.model_validate({"name": "a", "label": "A", "expr": "b + 1", "required_if": "b > 0"})
+
+
+def test_each_row_audit_reports_every_failing_row_at_its_cell(tmp_path: Path) -> None:
+    raw = yaml.safe_load((HERE / "caiyu-2020.yaml").read_text(encoding="utf-8"))
+    raw["form"]["audits"].append({"id": "HX-01", "each_row": "targets", "severity": "提示", "at": "reason",
+                                  "assert": 'actual >= target or reason != ""',
+                                  "message": "{title} 实际完成值 {actual} 低于指标值 {target}，未填写偏差原因"})
+    path = tmp_path / "each.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    fw = load_framework(str(path))
+    data_raw = yaml.safe_load((HERE / "caiyu-2020-data.yaml").read_text(encoding="utf-8"))
+    for i in (1, 2):   # 0.95 < 0.98 and 8,000 < 10,000, now without a reason; rows 1 and 4 are over their target
+        del data_raw["tables"]["targets"][i]["reason"]
+    book = write_template(fw, tmp_path / "e.xlsx", values=data_values(data_model(fw).model_validate(data_raw)))
+    tp = plan_for(fw).tables["targets"]
+    found = [f for f in validate_file(book, str(path)).findings if f.rule == "HX-01"]
+    assert sorted((f.code, f.location) for f in found) == [
+        ("XP321", f"{tp.sheet}!{tp.columns['reason']}{tp.first_row + 1}"),
+        ("XP321", f"{tp.sheet}!{tp.columns['reason']}{tp.first_row + 2}")]
+    assert any("第 2 行：演出验收合格率 实际完成值 0.95 低于指标值 0.98" in f.message for f in found)
+    raw["form"]["audits"][-1]["each_row"] = "nosuch"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(Exception, match="nosuch"):
+        load_framework(str(path))

@@ -158,6 +158,9 @@ class AuditRule(_Model):
     at: str | None = Field(None, description="name of the cell the finding points at (default: first name)")
     found: str | None = Field(None, description="expression shown as the value found")
     expected: str | None = Field(None, description="expression shown as the value expected")
+    each_row: str | None = Field(None, pattern=r"^[a-z][a-z0-9]*$",
+                                 description="a table: the rule is checked in every filled row, its columns read by "
+                                             "name; each failing row is a finding at its own cell (at: a column)")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -374,6 +377,9 @@ class Form(_Model):
                        + [s.name for s in self.stated] if n.startswith(PRIOR_PREFIX))
         if clash:
             raise ValueError(f"名称不能以 prev_ 开头（这个前缀留给上年数，请在输入上写 prior: true）：{', '.join(clash)}")
+        unknown = sorted({a.each_row for a in self.audits if a.each_row} - {t.name for t in self.tables})
+        if unknown:
+            raise ValueError(f"审核规则的 each_row 不是已声明的表：{', '.join(unknown)}")
         audit_ids = [a.id for a in self.audits]
         dupes = sorted({n for n in audit_ids if audit_ids.count(n) > 1})
         if dupes:
