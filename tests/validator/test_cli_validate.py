@@ -376,7 +376,7 @@ def test_select_prefix_ignore_code() -> None:
 
 def test_select_by_name_and_family() -> None:
     assert [c.code for c in select_checks(["stated-rate-mismatch"])] == ["XP303"]
-    assert {c.code for c in select_checks(["audit"])} == {"XP320", "XP321", "XP322"}
+    assert {c.code for c in select_checks(["audit"])} == {"XP320", "XP321", "XP322", "XP330"}
     # the longest selector wins: --ignore XP3 --select XP303 keeps XP303
     assert [c.code for c in select_checks(["XP303"], ["XP3"])] == ["XP303"]
     assert "XP303" not in {c.code for c in select_checks(None, ["XP3"])}

@@ -8,7 +8,7 @@ framework (``form.audits``); these two checks evaluate them, so a new rule is ne
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import ClassVar
 
@@ -21,6 +21,7 @@ from xlperf.checks.context import CheckContext
 
 __all__ = ["AuditRuleFailed", "AuditRuleWarning", "render_message"]
 
+_ROW_BLANK: dict[str, Value] = {"bool": False, "text": "", "choice": ""}
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
@@ -49,15 +50,16 @@ def _show(value: Value, kind: str) -> str:
     return fmt_num(value)
 
 
-def render_message(ctx: CheckContext, template: str) -> str:
+def render_message(ctx: CheckContext, template: str, env: Mapping[str, Value] | None = None) -> str:
     """``{expr}`` → its value (money with two decimals, rates as percentages); ``{name:label}`` → the label."""
+    scope = ctx.env if env is None else env
 
     def sub(match: re.Match[str]) -> str:
         body = match.group(1)
         if body.endswith(":label"):
             return ctx.label(body[: -len(":label")].strip())
         try:
-            return _show(parse(body).evaluate(ctx.env), _kind_of(ctx, body))
+            return _show(parse(body).evaluate(scope), _kind_of(ctx, body))
         except ExprError:
             return "（无数据）"
 
@@ -69,6 +71,15 @@ def _evaluate(ctx: CheckContext, expr: str | None) -> Value | None:
         return None
     try:
         return parse(expr).evaluate(ctx.env)
+    except ExprError:
+        return None
+
+
+def _at(expr: str | None, env: Mapping[str, Value]) -> Value | None:
+    if expr is None:
+        return None
+    try:
+        return parse(expr).evaluate(env)
     except ExprError:
         return None
 
@@ -90,9 +101,42 @@ class _AuditCheck(Check):
         for rule in ctx.read.framework.form.audits:
             if rule.severity != self.level:
                 continue
+            if rule.each_row is not None:
+                yield from self._each_row(ctx, rule, rule.each_row)
+                continue
             finding = self._check(ctx, rule)
             if finding is not None:
                 yield finding
+
+    def _each_row(self, ctx: CheckContext, rule: AuditRule, table_name: str) -> Iterator[Finding]:
+        """The rule in every filled row (first column not empty), the row's columns by name over the form's
+        names; a failing row is reported at its own cell."""
+        table = next(t for t in ctx.read.framework.form.tables if t.name == table_name)
+        columns: dict[str, tuple[Value | None, ...]] = {}
+        for c in table.columns:
+            got = ctx.env.get(f"{table.name}.{c.name}")
+            columns[c.name] = got if isinstance(got, tuple) else ()
+        kinds = {c.name: c.kind for c in table.columns}
+        key = columns[table.columns[0].name]
+        at = rule.at or next((c for c in parse(rule.assert_).names if c in columns), table.columns[0].name)
+        for i, first in enumerate(key):
+            if first is None or str(first).strip() == "":
+                continue
+            row = {c: v[i] if i < len(v) and v[i] is not None else _ROW_BLANK.get(kinds[c], Decimal(0))
+                   for c, v in columns.items()}  # an empty cell reads as the row's formulas read it
+            env: dict[str, Value] = {**ctx.env, **row}  # type: ignore[dict-item]
+            try:
+                if rule.when is not None and not _truth(parse(rule.when).evaluate(env)):
+                    continue
+                if _truth(parse(rule.assert_).evaluate(env)):
+                    continue
+            except ExprError:
+                continue
+            sheet, cell = ctx.location(f"{table.name}.{at}@{i}") or (None, None)
+            message = f"第 {i + 1} 行：" + render_message(ctx, rule.message, env)
+            finding = self.finding(ctx, sheet=sheet, cell=cell, rule_id=rule.id, message=message,
+                                   found=_at(rule.found, env), expected=_at(rule.expected, env))
+            yield finding.model_copy(update={"rule": rule.id})
 
     def _check(self, ctx: CheckContext, rule: AuditRule) -> Finding | None:
         """A finding when the rule applies and fails; a rule over a missing figure does not apply

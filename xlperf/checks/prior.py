@@ -1,16 +1,18 @@
-"""XP322 (audit): a prior-year figure (上年数) changed by hand after ``xlperf template --prior`` filled it."""
+"""XP322 / XP330 (audit): a prior-year figure (上年数) changed by hand after ``xlperf template --prior`` filled it;
+an audit rule that cannot run because the prior-year figure it reads is empty."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
+from xlperf.engine.expr import Value
 from xlperf.findings import Finding, Severity
 from xlperf.engine.rules import fmt_money
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
 
-__all__ = ["PriorYearAltered"]
+__all__ = ["AuditOnEmptyPrior", "PriorYearAltered"]
 
 TOLERANCE = Decimal("0.005")
 
@@ -48,3 +50,39 @@ class PriorYearAltered(Check):
                 yield self.finding(ctx, at=name, label=ctx.label(name),
                                    found_text="（空）" if value is None else fmt_money(value),
                                    expected_text=fmt_money(recorded[name]), found=value, expected=recorded[name])
+
+
+def _missing_prior(expr: str | None, env: Mapping[str, Value]) -> str | None:
+    """The empty prior-year figure that stops an expression from being evaluated, if that is what stops it."""
+    from xlperf.engine.expr import ExprError, parse, undefined_name
+    from xlperf.framework.form import PRIOR_PREFIX
+
+    if expr is None:
+        return None
+    try:
+        parse(expr).evaluate(env)
+    except ExprError as exc:
+        name = undefined_name(exc)
+        return name if name is not None and name.startswith(PRIOR_PREFIX) else None
+    return None
+
+
+class AuditOnEmptyPrior(Check):
+    """检查内容：评价框架的审核公式用到的上年数（prev_…）为空，这条审核无法进行。
+    评价框架写 practices.empty_prior: skip 时不报告（上年数只由 xlperf template --prior 填入的地区）。
+    为何重要：上年数为空时审核既不能判为通过，也不能按 0 计算（按 0 计算会使“比上年增减”之类的审核失去意义）；
+    评审需要知道哪条审核没有做。
+    示例：规则 SG-01（“三公”经费不超过上年）：上年 “三公”经费支出 未填写，本条审核未进行。
+    如何修改：填写上年数（取自上年报送、审定的数据）；确无上年数的（新设部门），在自评说明中说明。"""
+
+    code, name, severity, title, family = "XP330", "audit-on-empty-prior", Severity.warning, "审核所需上年数为空", "audit"
+    template = "审核规则 {rule_id}：{label}未填写，本条审核未进行"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        if ctx.read.framework.practices.empty_prior == "skip":
+            return  # the region's practice (framework practices.empty_prior)
+        for rule in ctx.read.framework.form.audits:
+            missing = _missing_prior(rule.when, ctx.env) or _missing_prior(rule.assert_, ctx.env)
+            if missing is not None:
+                finding = self.finding(ctx, at=missing, rule_id=rule.id, label=ctx.label(missing))
+                yield finding.model_copy(update={"rule": rule.id})

@@ -12,7 +12,7 @@ from xlperf.checks.cells import (EmptyRequiredInput, ErrorValue, FormulaInInput,
                     ValueOutOfBounds)
 from xlperf.checks.file import (EmptyFile, EncryptedWorkbook, FileNotFound, FileTooLarge, FileUnreadable, LegacyXls, MacrosPresent,
                    NotARegularFile, NotAWorkbook, NotAZip, SheetTooLarge, TooManyCells, XmlEntities, ZipBomb)
-from xlperf.checks.prior import PriorYearAltered
+from xlperf.checks.prior import AuditOnEmptyPrior, PriorYearAltered
 from xlperf.checks.money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
 from xlperf.checks.scoring import (CachedValueMismatch, ComputedErrorValue, FunctionsNotLoaded, JudgedAnswerOutOfRange,
                                    MissingReason, MissingSelfScore, NoSelfScore, RuleNotComputable, SelfAboveComputed,
@@ -41,7 +41,7 @@ CHECKS: tuple[type[Check], ...] = (
     JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered, XlwingsConfigSheet, XlwingsCodeSheet,
     ComputedErrorValue, FunctionsNotLoaded,
     ForeignFormula, ExternalContent, ForeignFormat, ForgedHighlightRecord, MisleadingNumberFormat,
-    NoSelfScore, BatchYearMismatch, BatchVersionMismatch, *REPORT_CHECKS,
+    NoSelfScore, BatchYearMismatch, BatchVersionMismatch, AuditOnEmptyPrior, *REPORT_CHECKS,
 )
 
 REDIRECTS: dict[str, str] = {

@@ -76,6 +76,8 @@ class SelfBelowComputed(Check):
 
 class MissingReason(Check):
     """检查内容：评判类指标（含需逐条评判的条目）自评得分低于满分，但没有填写自评说明（扣分理由）。
+    哪些指标需要说明由评价框架的 practices.reason_below_full 决定：judged 评判类（默认，福田区做法）、
+    all 所有末级指标、none 不要求。
     为何重要：评审需要知道扣分原因；框架要求评判类指标“酌情扣分”须有依据。
     示例：“绩效目标完整性”自评 2 分（满分 3 分），说明栏为空。
     如何修改：在“自评说明”列写明扣分原因和依据。"""
@@ -84,11 +86,12 @@ class MissingReason(Check):
     template = "“{indicator_name}”自评 {self_score} 分（满分 {points} 分），未填写扣分理由"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
-        if ctx.result is None:
+        policy = ctx.read.framework.practices.reason_below_full  # the region's practice, not a law of the form
+        if ctx.result is None or policy == "none":
             return
         judged = {s.indicator for s in ctx.cat.values() if s.role == "judged"}
         for item in ctx.result.indicators:
-            if item.id not in judged:
+            if policy == "judged" and item.id not in judged:
                 continue  # a computed indicator: the formula is the reason
             if item.is_leaf and item.self is not None and item.self < item.points and not (item.reason or "").strip():
                 yield self.finding(ctx, at=f"reason_{item.id}", indicator=item.id, indicator_name=item.name,
@@ -105,7 +108,7 @@ class MissingSelfScore(Check):
     template = "“{indicator_name}”未填写自评得分（计算得分 {computed} 分）"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
-        if ctx.result is None:
+        if ctx.result is None or not ctx.read.framework.practices.self_score_required:
             return
         if all(i.self is None for i in ctx.result.indicators):
             return  # XP410 says it once: one finding per indicator would only be noise

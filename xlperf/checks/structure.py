@@ -160,7 +160,8 @@ def _label_cells(comp: CompiledFramework) -> list[tuple[str, str, str]]:
     plan = comp.plan("native")
     label_col = FORM_COLS["label"]
     return [(cp.sheet, f"{label_col}{cp.cell.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}", cp.spec.label)
-            for cp in plan.cells.values() if cp.sheet in plan.blocks and cp.spec is not None]
+            for cp in plan.cells.values() if cp.sheet in plan.blocks and cp.spec is not None
+            and cp.name not in plan.grid_cells]  # a grid cell's label is its row's and column's header
 
 
 class LayoutMoved(Check):

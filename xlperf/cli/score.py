@@ -46,6 +46,8 @@ def score_json(result: Any) -> dict[str, Any]:
             for i in result.indicators
         ],
         "measures": [m.model_dump() for m in result.measures],
+        "derived": result.derived,
+        "tables": result.tables,
     }
 
 

@@ -86,4 +86,20 @@ def load_data(path: str | Path, framework: Framework | None = None) -> Departmen
     problems = bound_problems(catalog(fw).values(), data.values())
     if problems:
         raise InputError("\n".join(f"{path}：{reason}" for _, reason in problems))
+    missing = _required_if_problems(fw, data)
+    if missing:
+        raise InputError("\n".join(f"{path}：{reason}" for reason in missing))
     return data
+
+
+def _required_if_problems(fw: Framework, data: DepartmentData) -> list[str]:
+    """Table cells a row's own condition requires (``required_if``), named by table, row and column (XP207)."""
+    from xlperf.engine.rows import missing_required_if
+
+    rows_by_table = data.table_rows()
+    out: list[str] = []
+    for table in fw.form.tables:
+        for i, row in enumerate(rows_by_table.get(table.name, []), start=1):
+            out += [f"字段 tables.{table.name} 第 {i} 行 {col.name}（{col.label}）：本行满足 {col.required_if}，此项必填"
+                    "（XP207）" for col in missing_required_if(table, row)]
+    return out[:50]

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 __all__ = [
     "ARG", "COMPARED", "DIVISOR", "Expr", "ExprError", "FACTOR", "MINUEND", "NEGATED", "SUBTRAHEND", "parse",
-    "quantize",
+    "quantize", "UndefinedName", "undefined_name",
 ]
 
 Value = Decimal | bool | str
@@ -30,6 +30,19 @@ Value = Decimal | bool | str
 
 class ExprError(ValueError):
     """An expression that cannot be parsed or evaluated (message in Chinese)."""
+
+
+class UndefinedName(ExprError):
+    """A name with no value (an empty input): callers say which figure is missing instead of guessing."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"未定义的名称 {name}")
+        self.name = name
+
+
+def undefined_name(exc: BaseException) -> str | None:
+    """The name whose value was missing, when that is why an evaluation failed."""
+    return exc.name if isinstance(exc, UndefinedName) else None
 
 
 _MAX_PLACES = 400
@@ -179,7 +192,7 @@ def _eval(node: ast.expr, env: Mapping[str, Value]) -> Value:
         try:
             return env[node.id]
         except KeyError:
-            raise ExprError(f"未定义的名称 {node.id}") from None
+            raise UndefinedName(node.id) from None
     if isinstance(node, ast.UnaryOp):
         operand = _eval(node.operand, env)
         if isinstance(node.op, ast.Not):

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from typing import Any
 
 from xlperf.data.models import DepartmentData
-from xlperf.engine.expr import ExprError, Value, _truth, parse, quantize
+from xlperf.engine.expr import ExprError, Value, _truth, parse, quantize, undefined_name
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import Framework, Indicator
 from xlperf.engine.rules import Compiled, Ctx, evaluate_rule, finish, fmt_edge, fmt_money, fmt_num, fmt_pts, fmt_rate
@@ -97,6 +97,8 @@ class ScoreResult(BaseModel):
     total: Totals
     indicators: list[IndicatorResult]
     measures: list[MeasureResult]
+    derived: dict[str, Any] = {}  # derived figures (form.derived) by name
+    tables: dict[str, list[dict[str, Any]]] = {}  # each table's rows, computed columns included
 
     def by_id(self, indicator_id: str) -> IndicatorResult:
         for item in self.indicators:
@@ -271,7 +273,23 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
         framework=fw.id, framework_version=fw.version, department=str(values.get(dept, "") if dept else ""),
         year=int(values.get(year) or fw.year) if year else fw.year, total_points=fw.total_points,
         total=Totals(computed=quantize(total, decimals), self=sum(selfs, Decimal(0)) if selfs else None),
-        indicators=results, measures=measures)
+        indicators=results, measures=measures, derived=_derived_values(fw, env), tables=_table_rows(fw, env))
+
+
+def _derived_values(fw: Framework, env: Mapping[str, Value]) -> dict[str, Value]:
+    """Every derived figure the data gives (a figure over an empty input is left out, as in the sheet's checks)."""
+    return {d.name: env[d.name] for d in fw.form.derived if d.name in env}
+
+
+def _table_rows(fw: Framework, env: Mapping[str, Value]) -> dict[str, list[dict[str, Value | None]]]:
+    """Each table's rows, typed and computed columns alike (None for an empty cell)."""
+    out: dict[str, list[dict[str, Value | None]]] = {}
+    for table in fw.form.tables:
+        columns = {c.name: env.get(f"{table.name}.{c.name}") or () for c in table.columns}
+        n = max((len(v) for v in columns.values() if isinstance(v, tuple)), default=0)
+        out[table.name] = [{name: (v[i] if isinstance(v, tuple) and i < len(v) else None)
+                            for name, v in columns.items()} for i in range(n)]
+    return out
 
 
 def _shown(value: object, kind: str) -> str:
@@ -297,7 +315,15 @@ def _why(comp: Compiled, ind: Indicator, env: Mapping[str, Value], exc: ExprErro
             try:
                 m.value(env)
             except ExprError as inner:
-                return f"{m.name}：{inner}"
+                return f"{m.name}：{_prior_said(inner)}"
+    return _prior_said(exc)
+
+
+def _prior_said(exc: ExprError) -> str:
+    """An empty prior-year figure is named as such: the department must fill it, not guess at a rule."""
+    missing = undefined_name(exc)
+    if missing is not None and missing.startswith(PRIOR_PREFIX):
+        return f"上年数 {missing} 未填写，不能按 0 或分母为 0 处理"
     return str(exc)
 
 

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from xlperf.engine.expr import parse
 
 __all__ = [
-    "AuditRule", "Block", "Chart", "ColumnDecl", "DerivedDecl", "Form", "Grade", "IdentityDecl", "InputDecl",
-    "InputKind", "Sheet", "StatedDecl", "TableDecl", "DEFAULT_UNITS", "NAME_RE", "PRIOR_PREFIX",
+    "AuditRule", "Block", "GridRow", "HeaderGroup", "Chart", "ColumnDecl", "DerivedDecl", "Form", "Grade", "GuideLine", "IdentityDecl",
+    "InputDecl", "InputKind", "PageSetup", "Sheet", "StatedDecl", "TableDecl", "DEFAULT_UNITS", "NAME_RE", "PRIOR_PREFIX",
 ]
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
@@ -75,8 +75,18 @@ class InputDecl(_Model):
         None, description="what the value means to xlperf itself: the department's name, the evaluation year, "
                           "the unit code (单位编码)")
     prior: bool = Field(False, description="also ask for last year's figure, as input prev_<name> (上年数)")
+    prior_required: bool = Field(False, description="last year's figure must be given (XP207 when empty); "
+                                                    "implies prior: true")
 
     _n = field_validator("name")(_input_name)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _required_prior_is_prior(cls, data: object) -> object:
+        """``prior_required: true`` alone asks for the figure too (a newcomer writes only that)."""
+        if isinstance(data, dict) and data.get("prior_required") is True and "prior" not in data:
+            return {**data, "prior": True}
+        return data
 
     @model_validator(mode="after")
     def _shape(self) -> InputDecl:
@@ -86,6 +96,8 @@ class InputDecl(_Model):
             raise ValueError(f"只有 kind: choice 的输入可以有 options（{self.name}）")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"输入 {self.name} 的 min 大于 max")
+        if self.prior_required and not self.prior:
+            raise ValueError(f"输入 {self.name} 写了 prior_required: true，却又写了 prior: false")
         return self
 
     @property
@@ -146,6 +158,9 @@ class AuditRule(_Model):
     at: str | None = Field(None, description="name of the cell the finding points at (default: first name)")
     found: str | None = Field(None, description="expression shown as the value found")
     expected: str | None = Field(None, description="expression shown as the value expected")
+    each_row: str | None = Field(None, pattern=r"^[a-z][a-z0-9]*$",
+                                 description="a table: the rule is checked in every filled row, its columns read by "
+                                             "name; each failing row is a finding at its own cell (at: a column)")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -165,10 +180,15 @@ class ColumnDecl(_Model):
     default: Decimal | bool | str | None = Field(None, union_mode="left_to_right",
                                                  description="value of an empty cell in a filled row (data files)")
     required: bool = Field(False, description="in a filled row this cell must be filled (XP207)")
+    required_if: str | None = Field(None, description="in a filled row this cell must be filled when this expression "
+                                                      "over the row's columns holds (XP207), e.g. type == \"定量\"")
     options: list[str] = Field(default_factory=list,
                                description="choices of a `choice` column (a drop-down list in every row)")
+    width: float | None = Field(None, ge=2, le=120, description="column width in characters (a CJK character is 2); "
+                                                               "default: the sheet's column width")
+    hidden: bool = Field(False, description="a helper column: computed and named, but hidden and not printed")
 
-    _e = field_validator("expr")(_expr)
+    _e = field_validator("expr", "required_if")(_expr)
 
     @model_validator(mode="after")
     def _shape(self) -> ColumnDecl:
@@ -180,6 +200,10 @@ class ColumnDecl(_Model):
             raise ValueError(f"选项列 {self.name} 由部门选择，不能有 expr")
         if self.kind == "choice" and self.default is not None and self.default not in self.options:
             raise ValueError(f"选项列 {self.name} 的 default {self.default!r} 不在 options 中")
+        if self.required_if is not None and self.expr is not None:
+            raise ValueError(f"计算列 {self.name} 由公式计算，不能有 required_if")
+        if self.hidden and self.expr is None:
+            raise ValueError(f"隐藏列 {self.name} 必须是计算列（有 expr）：部门看不到的列无法填写")
         return self
 
 
@@ -193,6 +217,7 @@ class TableDecl(_Model):
     rows: int = Field(20, ge=1, le=500, description="rows in the blank form (room for added rows)")
     preset: list[dict[str, Decimal | bool | str | None]] = Field(
         default_factory=list, description="rows every department has (common indicators), pre-filled")
+    title: str | None = Field(None, description="title line above the table (default: the label and how to add rows)")
 
     @model_validator(mode="after")
     def _columns(self) -> TableDecl:
@@ -210,9 +235,60 @@ class TableDecl(_Model):
         return self
 
 
+GridCell = Decimal | str | None
+"""A grid cell: a name placed here (input, derived, measure, stated figure), ``=name`` (a copy of a figure placed
+elsewhere, e.g. a score), a fixed number (e.g. 分值 10) or blank (null)."""
+
+
+class GridRow(_Model):
+    label: str = Field(description="row label in the first column (e.g. 年度资金总额)")
+    cells: list[GridCell] = Field(description="one cell per column header, left to right")
+
+
+class HeaderGroup(_Model):
+    label: str
+    span: int = Field(ge=1, le=40, description="column headers this merged header cell spans")
+
+
 class Block(_Model):
+    """A block of a form sheet: a list (one name per row, label · value · unit · check · note), or a grid
+    (row labels × column headers, as printed forms have them) when ``columns`` is given."""
+
     title: str
-    names: list[str] = Field(description="inputs, derived figures, measures and stated figures, in order")
+    names: list[str] = Field(default_factory=list,
+                             description="inputs, derived figures, measures and stated figures, in order")
+    columns: list[str] = Field(default_factory=list, max_length=40, description="grid: the column headers")
+    header_groups: list[HeaderGroup] = Field(default_factory=list,
+                                             description="grid: merged header cells above the column headers")
+    rows: list[GridRow] = Field(default_factory=list, max_length=200, description="grid: the rows")
+    corner: str = Field("项目", description="grid: header of the row-label column")
+    widths: list[float] = Field(default_factory=list, description="grid: widths of the columns (characters)")
+
+    @model_validator(mode="after")
+    def _list_or_grid(self) -> Block:
+        if not self.columns:
+            if self.rows or self.header_groups or self.widths:
+                raise ValueError(f"区块“{self.title}”的 rows / header_groups / widths 需要 columns（表格式区块）")
+            return self
+        if self.names:
+            raise ValueError(f"区块“{self.title}”是表格式区块（有 columns），名称写在 rows 的 cells 中，不用 names")
+        for row in self.rows:
+            if len(row.cells) != len(self.columns):
+                raise ValueError(f"区块“{self.title}”的行“{row.label}”有 {len(row.cells)} 个单元格，应为 "
+                                 f"{len(self.columns)} 个（每个列标题一个）")
+        if sum(g.span for g in self.header_groups) > len(self.columns):
+            raise ValueError(f"区块“{self.title}”的 header_groups 跨度之和超过列数")
+        if self.widths and len(self.widths) != len(self.columns) + 1:
+            raise ValueError(f"区块“{self.title}”的 widths 应有 {len(self.columns) + 1} 个（行标签列 + 每列）")
+        return self
+
+    @property
+    def is_grid(self) -> bool:
+        return bool(self.columns)
+
+    def grid_names(self) -> list[str]:
+        """Names placed in the grid (not copies, numbers or blanks), row by row."""
+        return [c for row in self.rows for c in row.cells if isinstance(c, str) and not c.startswith("=")]
 
 
 GUIDE_SHEET = "填报说明"
@@ -225,10 +301,22 @@ OWN_SHEETS = (GUIDE_SHEET, SCORE_SHEET, RESULT_SHEET, MARKS_SHEET, OTHER_SHEET)
 """xlperf's own sheets, the same for every framework: a form sheet may not take one of their names."""
 
 
+class PageSetup(_Model):
+    """How a sheet prints (A4 always): the defaults fit every column on one page width."""
+
+    orientation: Literal["portrait", "landscape"] | None = Field(
+        None, description="portrait or landscape (default: portrait)")
+    fit_width: bool = Field(True, description="scale so that every column fits one page width")
+    repeat_rows: str | None = Field("1:2", pattern=r"^[1-9][0-9]*:[1-9][0-9]*$",
+                                    description="rows printed on top of every page (null: none)")
+
+
 class Sheet(_Model):
     name: str = Field(min_length=1, max_length=31)
+    title: str | None = Field(None, description="title in the sheet's first row (default: the sheet's name)")
     blocks: list[Block] = Field(default_factory=list)
     tables: list[str] = Field(default_factory=list, description="tables placed below the blocks")
+    page: PageSetup = Field(default_factory=PageSetup, description="print settings")
 
     @field_validator("name")
     @classmethod
@@ -253,7 +341,19 @@ class Grade(_Model):
     min: Decimal = Field(description="lowest total score of the grade (inclusive)")
 
 
+class GuideLine(_Model):
+    """One line of the 填报说明 sheet: a topic and its text."""
+
+    topic: str = Field(min_length=1, max_length=40)
+    text: str = Field(min_length=1, max_length=2000)
+
+
 class Form(_Model):
+    workbook_title: str | None = Field(
+        None, description="title of the workbook (填报说明 A1 and the file's properties); default: the framework's "
+                          "name, id and version + 部门整体支出绩效自评填报工作簿")
+    guide: list[GuideLine] | None = Field(
+        None, description="the 填报说明 lines (default: generated: how to fill, units, colours, the scoring sheet)")
     inputs: list[InputDecl] = Field(default_factory=list)
     derived: list[DerivedDecl] = Field(default_factory=list)
     stated: list[StatedDecl] = Field(default_factory=list)
@@ -277,6 +377,9 @@ class Form(_Model):
                        + [s.name for s in self.stated] if n.startswith(PRIOR_PREFIX))
         if clash:
             raise ValueError(f"名称不能以 prev_ 开头（这个前缀留给上年数，请在输入上写 prior: true）：{', '.join(clash)}")
+        unknown = sorted({a.each_row for a in self.audits if a.each_row} - {t.name for t in self.tables})
+        if unknown:
+            raise ValueError(f"审核规则的 each_row 不是已声明的表：{', '.join(unknown)}")
         audit_ids = [a.id for a in self.audits]
         dupes = sorted({n for n in audit_ids if audit_ids.count(n) > 1})
         if dupes:

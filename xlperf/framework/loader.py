@@ -182,10 +182,11 @@ def _check_names(fw: Framework, source: str) -> None:
         if ident.figure not in known:
             problems.append(f"恒等式引用了未定义的名称 {ident.figure}")
     for a in form.audits:
+        row = {c.name for t in form.tables if t.name == a.each_row for c in t.columns}  # each_row: the row's columns
         for what, expr in (("assert", a.assert_), ("when", a.when), ("found", a.found), ("expected", a.expected)):
             if expr:
-                uses(f"审核规则 {a.id} 的 {what}", expr, known | scores)
-        if a.at is not None and a.at not in known | scores:
+                uses(f"审核规则 {a.id} 的 {what}", expr, known | scores | row)
+        if a.at is not None and a.at not in known | scores | row:
             problems.append(f"审核规则 {a.id} 的 at 引用了未定义的名称 {a.at}")
     for j in comp.judged:
         if not NAME_RE.match(j.name):

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from xlperf.engine.expr import parse
 from xlperf.framework.form import NAME_RE, Form
+from xlperf.framework.practices import Practices
 from xlperf.framework.report import ReportSpec
 
 __all__ = [
@@ -316,6 +317,8 @@ class Framework(_Model):
     total_points: Decimal = Decimal(100)
     rounding: Rounding = Rounding()
     decisions: list[Decision] = Field(default_factory=list)
+    practices: Practices = Field(default_factory=Practices, description="the region's review practices "
+                                                                        "(which checks apply and how)")
     measures: list[Measure] = Field(default_factory=list)
     extra_inputs: list[ExtraInput] = Field(default_factory=list)
     form: Form = Field(default_factory=Form, description="the data-collection form: inputs, tables, "

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from xlperf.plan.names import NameSpec, catalog
 from xlperf.data.models import DepartmentData, bound_problems, data_model
 from xlperf.errors import InputError, reason_zh, xml_reason_zh
+from xlperf.engine.rows import missing_required_if
 from xlperf.findings import Finding, Severity
 from xlperf.framework.models import Framework
 from xlperf.ingest.cells import parse_cell
@@ -257,6 +258,14 @@ def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
                 # empty (or unreadable): read as the sheet's formulas read it, never as a data file's default
                 row[col.name] = parsed.value if parsed.error is None else None
                 out.locations[f"{table.name}.{col.name}@{len(rows)}"] = (tp.sheet, cell)
+            for col in missing_required_if(table, row):
+                if col.required:
+                    continue  # already reported: required in every filled row
+                out.findings.append(Finding(
+                    code="XP207", name="empty-required-input", severity=Severity.error, sheet=tp.sheet,
+                    cell=f"{tp.columns[col.name]}{r}",
+                    message=f"{cat[f'{table.name}.{col.name}'].label}（第 {r - tp.first_row + 1} 行）："
+                            f"本行满足 {col.required_if}，此项必填"))
             rows.append(row)
         out.tables[table.name] = rows
 

@@ -20,6 +20,8 @@ from xlperf.plan.layout import SCORE_SHEET, Block, form_layout
 
 __all__ = ["CellPlan", "Plan", "ScheduleChart", "ScoreRow", "TablePlan", "column_range_name", "plan_for"]
 
+GRID_FIRST_COL = 2
+"""A grid's first column of cells (B): its row labels are in column A, like a list block's labels."""
 FORM_COLS = {"label": "A", "value": "B", "unit": "C", "check": "D", "note": "E"}
 SCORE_COLS = {"id": "A", "name": "B", "points": "C", "criteria": "D", "answer": "E", "score": "F", "self": "G",
               "delta": "H", "reason": "I", "explain": "J"}
@@ -92,6 +94,7 @@ class Plan:
     blocks: dict[str, list[tuple[int, Block]]] = field(default_factory=dict)  # sheet → (title row, block)
     score_rows: list[ScoreRow] = field(default_factory=list)
     tables: dict[str, TablePlan] = field(default_factory=dict)
+    grid_cells: set[str] = field(default_factory=set)  # names placed in a grid block (no label beside them)
     schedule_chart: ScheduleChart | None = None
     score_chart_level: int | None = None
 
@@ -206,6 +209,10 @@ def build_plan(fw: Framework, flavour: str) -> Plan:
         for block in sheet_blocks:
             if block.table is not None:
                 row = _plan_table(plan, fw, sheet, row, block, name_of)
+                continue
+            if block.grid is not None:
+                row = _plan_grid(plan, sheet, row, block, cat, computed)
+                placed |= set(block.names)
                 continue
             names = [n for n in block.names if n in cat]
             if not names:
@@ -326,6 +333,31 @@ def _plan_chart_data(plan: Plan, name_of: Callable[[str], str]) -> None:
             for i, r in enumerate(rows, start=1):
                 plan.helpers.append(CellPlan(SCORE_SHEET, f"C{base + i}", None, f"{SCORE_COLS['score']}{r.row}"))
                 plan.helpers.append(CellPlan(SCORE_SHEET, f"D{base + i}", None, f"{SCORE_COLS['self']}{r.row}"))
+
+
+def _plan_grid(plan: Plan, sheet: str, row: int, block: Block, cat: dict[str, NameSpec],
+               computed: Callable[[NameSpec], str | None]) -> int:
+    """A grid: title, (merged group headers,) column headers, then one row per row label; the row after it."""
+    from openpyxl.utils import get_column_letter
+
+    grid = block.grid
+    assert grid is not None
+    plan.blocks[sheet].append((row, block))
+    row += 2 + (1 if grid.header_groups else 0)
+    for grid_row in grid.rows:
+        for j, item in enumerate(grid_row.cells):
+            cell = f"{get_column_letter(GRID_FIRST_COL + j)}{row}"
+            target = item[1:].strip() if isinstance(item, str) and item.startswith("=") else item
+            if isinstance(target, str) and target not in cat:
+                raise ValueError(f"区块“{grid.title}”中的名称 {target} 未定义")
+            if isinstance(item, str) and item.startswith("="):
+                plan.helpers.append(CellPlan(sheet, cell, None, str(target)))  # a copy: the figure as it is
+            elif isinstance(item, str):
+                spec = cat[item]
+                plan.cells[item] = CellPlan(sheet, cell, item, computed(spec), spec)
+                plan.grid_cells.add(item)
+        row += 1
+    return row + 1  # blank line between blocks
 
 
 def _plan_table(plan: Plan, fw: Framework, sheet: str, row: int, block: Block, name_of: Callable[[str], str]) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xlperf.framework.form import Block as FormBlock
 from xlperf.framework.form import GUIDE_SHEET, MARKS_SHEET, OTHER_SHEET, PRIOR_PREFIX, RESULT_SHEET, SCORE_SHEET
 from xlperf.framework.models import Framework
 
@@ -38,6 +39,7 @@ class Block:
     title: str
     names: tuple[str, ...]
     table: str | None = None  # a table block: its rows and columns come from the table declaration
+    grid: FormBlock | None = None  # a grid block: row labels × column headers
 
 
 def form_layout(fw: Framework) -> dict[str, tuple[Block, ...]]:
@@ -51,7 +53,7 @@ def build_layout(fw: Framework) -> dict[str, tuple[Block, ...]]:
     from xlperf.engine.scoring import compiled
 
     form = fw.form
-    declared = {n for sheet in form.sheets for block in sheet.blocks for n in block.names}
+    declared = {n for sheet in form.sheets for block in sheet.blocks for n in block.names + block.grid_names()}
     # a prior-year input the layout does not place goes right after this year's
     unplaced_prior = {d.name for d in form.inputs if d.prior and PRIOR_PREFIX + d.name not in declared}
     placed: set[str] = set()
@@ -59,6 +61,10 @@ def build_layout(fw: Framework) -> dict[str, tuple[Block, ...]]:
     for sheet in form.sheets:
         blocks: list[Block] = []
         for block in sheet.blocks:
+            if block.is_grid:
+                blocks.append(Block(block.title, tuple(block.grid_names()), grid=block))
+                placed |= set(block.grid_names())
+                continue
             names: list[str] = []
             for name in block.names:
                 names.append(name)

@@ -52,7 +52,8 @@ def _input_spec(decl: InputDecl, *, prior: bool = False) -> NameSpec:
     label = f"上年 {decl.label}" if prior else decl.label
     return NameSpec(name=name, label=label, role="input", kind=kind, unit=unit,
                     section="prior" if prior else decl.group,
-                    required=decl.is_required and not prior, note=decl.help, options=tuple(decl.options),
+                    required=decl.prior_required if prior else decl.is_required, note=decl.help,
+                    options=tuple(decl.options),
                     default=None if prior else decl.default, minimum=decl.min, maximum=decl.max,
                     role_of=None if prior else decl.role, prior_of=decl.name if prior else None)
 

@@ -25,14 +25,17 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlperf.plan.names import NameSpec, catalog
 from xlperf.framework.models import Framework
+from xlperf.framework.form import Block as FormBlock
+from xlperf.framework.form import PageSetup
 from xlperf.engine.rules import fmt_pts
 from xlperf.write.cached import cache_results
 from xlperf.plan.layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
-from xlperf.plan.formulas import BOOL_KINDS, CHART_COLS, FIRST_ROW, FORM_COLS, SCORE_COLS, Plan, column_range_name, plan_for
+from xlperf.plan.formulas import BOOL_KINDS, CHART_COLS, FIRST_ROW, FORM_COLS, GRID_FIRST_COL, SCORE_COLS, Plan, column_range_name, plan_for
 
 __all__ = ["RESULT_HEADERS", "build_workbook", "text_lines", "write_template"]
 
@@ -138,7 +141,7 @@ def build_workbook(fw: Framework, *, year: int | None = None, flavour: str = "na
     wb.active = 1
     wb.calculation.fullCalcOnLoad = True
     wb.properties.creator = "xlperf"
-    wb.properties.title = f"{fw.name} 部门整体支出绩效自评"
+    wb.properties.title = fw.form.workbook_title or f"{fw.name} 部门整体支出绩效自评"
     wb.properties.created = wb.properties.modified = FIXED_TIME  # same framework → same file content
     return wb
 
@@ -170,16 +173,47 @@ def _setup(ws: Worksheet, title: str, headers: tuple[str, ...], widths: tuple[fl
     ws.protection.formatRows = False
 
 
+def workbook_title(fw: Framework) -> str:
+    """The framework's own title, else one generated from its name, id and version."""
+    return fw.form.workbook_title or f"{fw.name}（{fw.id} 版本 {fw.version}）部门整体支出绩效自评填报工作簿"
+
+
+def _leaf_word(fw: Framework) -> str:
+    """What the framework's scored indicators are called: 三级指标 when every leaf is at level 3."""
+    depth: dict[str, int] = {}
+
+    def visit(items: list[Any], level: int) -> None:
+        for item in items:
+            depth[item.id] = level
+            visit(item.children, level + 1)
+
+    visit(fw.indicators, 1)
+    levels = {depth[leaf.id] for leaf in fw.leaves()}
+    return f"{'一二三四五六'[levels.pop() - 1]}级指标" if len(levels) == 1 and max(depth.values()) <= 6 else "末级指标"
+
+
+def guide_lines(fw: Framework) -> list[tuple[str, str]]:
+    """The 填报说明 lines: the framework's own, else the generated default."""
+    if fw.form.guide is not None:
+        return [(line.topic, line.text) for line in fw.form.guide]
+    return _default_guide(_leaf_word(fw))
+
+
 def _guide(ws: Worksheet, fw: Framework) -> None:
-    ws["A1"] = f"{fw.name}（{fw.id} 版本 {fw.version}）部门整体支出绩效自评填报工作簿"
+    ws["A1"] = workbook_title(fw)
     ws["A1"].font = Font(bold=True, size=14)
-    lines = [
+    lines = guide_lines(fw)
+    _guide_body(ws, fw, lines)
+
+
+def _default_guide(leaf_word: str) -> list[tuple[str, str]]:
+    return [
         ("填报方法", "只在浅黄色（数据）和浅蓝色（报告中引用的数值）单元格中填写；绿色单元格由公式自动计算，已锁定。"),
         ("金额单位", "所有金额以“万元”为单位，保留两位小数；不要在数字后面输入“万元”或千分位逗号。"),
         ("比率", "比率按百分数输入，例如 97.65%（单元格已设为百分比格式，直接输入 97.65% 即可）。"),
         ("人数、个数", "填写整数。"),
         ("是/否", "从下拉列表中选择“是”或“否”。"),
-        ("评分表", "三级指标的“计算得分”由公式按评分标准计算；评判类指标请在“评判得分/选项”列逐条填写，"
+        ("评分表", f"{leaf_word}的“计算得分”由公式按评分标准计算；评判类指标请在“评判得分/选项”列逐条填写，"
                  "并在“自评得分”列填写自评分、在“自评说明”列写明理由（低于满分时必填）。"),
         ("核对值", "“报告中填报或引用的数值”旁的“核对值”列给出按数据计算的应有值，不一致时单元格变为橙色。"),
         ("校验", "填完后点击功能区“绩效自评 → 一键校验”，或运行 xlperf validate 文件名.xlsx；结果写入“校验结果”工作表。"),
@@ -189,6 +223,9 @@ def _guide(ws: Worksheet, fw: Framework) -> None:
                  "单元格显示为琥珀色；一键校验同样按 0 计算，并报告为错误，说明中给出它表示的数。请把单元格格式设为"
                  "“常规”或“数值”后重新输入数字，或用“转换为数字”改正。"),
     ]
+
+
+def _guide_body(ws: Worksheet, fw: Framework, lines: list[tuple[str, str]]) -> None:
     widths = (14, 86)
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = widths
     for i, (key, text) in enumerate(lines, start=3):
@@ -220,12 +257,19 @@ def _guide(ws: Worksheet, fw: Framework) -> None:
 
 def _form_sheet(ws: Worksheet, sheet: str, plan: Plan, cat: dict[str, NameSpec], values: Mapping[str, Any]) -> None:
     widths = (44, 18, 10, 16, 46)
-    _setup(ws, sheet, ("项目", "数值", "单位", "核对值", "说明"), widths, landscape=False)
+    decl = next((s for s in plan.framework.form.sheets if s.name == sheet), None)
+    page = decl.page if decl is not None else PageSetup()
+    _setup(ws, decl.title if decl is not None and decl.title else sheet, ("项目", "数值", "单位", "核对值", "说明"),
+           widths, landscape=page.orientation == "landscape")
+    _page(ws, page)
     validations: dict[str, DataValidation] = {}
     helpers = {h.cell: h for h in plan.helpers if h.sheet == sheet}
     for title_row, block in plan.blocks[sheet]:
         if block.table is not None:
             _table(ws, plan, block.table, cat, values, validations, helpers)
+            continue
+        if block.grid is not None:
+            _grid(ws, plan, title_row, block.grid, cat, values, validations, helpers)
             continue
         cell = ws.cell(row=title_row, column=1, value=block.title)
         cell.font, cell.fill = BOLD, BLOCK_FILL
@@ -261,18 +305,88 @@ def _form_sheet(ws: Worksheet, sheet: str, plan: Plan, cat: dict[str, NameSpec],
                 ws.cell(row=row, column=col).alignment = TOP
 
 
+def _grid(ws: Worksheet, plan: Plan, title_row: int, grid: FormBlock, cat: dict[str, NameSpec],
+          values: Mapping[str, Any], validations: dict[str, DataValidation], helpers: Mapping[str, Any]) -> None:
+    """A grid block as printed forms draw it: title, merged group headers, column headers, bordered rows."""
+    last = 1 + len(grid.columns)
+    title = ws.cell(row=title_row, column=1, value=grid.title)
+    title.font, title.fill = BOLD, BLOCK_FILL
+    ws.merge_cells(start_row=title_row, start_column=1, end_row=title_row, end_column=max(last, 5))
+    head_row = title_row + 1
+    if grid.header_groups:
+        col = GRID_FIRST_COL
+        for group in grid.header_groups:
+            _header(ws.cell(row=head_row, column=col, value=group.label))
+            for extra in range(col + 1, col + group.span):
+                _header(ws.cell(row=head_row, column=extra))
+            if group.span > 1:
+                ws.merge_cells(start_row=head_row, start_column=col, end_row=head_row, end_column=col + group.span - 1)
+            col += group.span
+        for extra in range(col, last + 1):  # columns under no group: their header spans both rows
+            _header(ws.cell(row=head_row, column=extra, value=grid.columns[extra - GRID_FIRST_COL]))
+            _header(ws.cell(row=head_row + 1, column=extra))
+            ws.merge_cells(start_row=head_row, start_column=extra, end_row=head_row + 1, end_column=extra)
+        _header(ws.cell(row=head_row, column=1, value=grid.corner))
+        _header(ws.cell(row=head_row + 1, column=1))
+        ws.merge_cells(start_row=head_row, start_column=1, end_row=head_row + 1, end_column=1)
+        head_row += 1
+    else:
+        _header(ws.cell(row=head_row, column=1, value=grid.corner))
+    for j, label in enumerate(grid.columns, start=GRID_FIRST_COL):
+        if ws.cell(row=head_row, column=j).coordinate not in ws.merged_cells:
+            _header(ws.cell(row=head_row, column=j, value=label))
+    for j, width in enumerate(grid.widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    for i, grid_row in enumerate(grid.rows, start=head_row + 1):
+        row_label = ws.cell(row=i, column=1, value=grid_row.label)
+        row_label.border, row_label.alignment = BORDER, WRAP
+        for j, item in enumerate(grid_row.cells, start=GRID_FIRST_COL):
+            cell = ws.cell(row=i, column=j)
+            cell.border = BORDER
+            if isinstance(item, str) and item.startswith("="):
+                target = cat[item[1:].strip()]
+                cell.value = "=" + helpers[cell.coordinate].formula
+                cell.fill = COMPUTED_FILL
+                cell.number_format = NUMBER_FORMATS.get(target.kind, "General")
+            elif isinstance(item, str):
+                cp = plan.cells[item]
+                _style_value(ws, cell, cat[item], cp.formula, values, validations)
+            elif item is not None:
+                cell.value = item  # a fixed figure of the printed form (e.g. 分值)
+                cell.number_format = "0.##"
+
+
+def _header(cell: Any) -> None:
+    cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
+    cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _page(ws: Worksheet, page: PageSetup) -> None:
+    """A sheet's declared print settings over the defaults :func:`_setup` wrote (which they equal by default)."""
+    if not page.fit_width:
+        ws.page_setup.fitToWidth = None
+        ws.page_setup.fitToHeight = None
+        ws.page_setup.fitToPage = False
+    if page.repeat_rows != "1:2":
+        ws.print_title_rows = page.repeat_rows  # type: ignore[assignment]
+
+
 def _table(ws: Worksheet, plan: Plan, name: str, cat: dict[str, NameSpec], values: Mapping[str, Any],
            validations: dict[str, DataValidation], helpers: Mapping[str, Any]) -> None:
     """A table of rows: title, column headers, preset rows and room for the department's own rows."""
     tp = plan.tables[name]
     table = next(t for t in plan.framework.form.tables if t.name == name)
     last_col = len(table.columns)
-    title = ws.cell(row=tp.title_row, column=1,
-                    value=f"{table.label}（每行一项，可在空白行中增加本部门的项目；请先填第一列：第一列为空的行不计算本行的计算列）")
+    title = ws.cell(row=tp.title_row, column=1, value=table.title or (
+        f"{table.label}（每行一项，可在空白行中增加本部门的项目；请先填第一列：第一列为空的行不计算本行的计算列）"))
     title.font, title.fill = BOLD, BLOCK_FILL
     ws.merge_cells(start_row=tp.title_row, start_column=1, end_row=tp.title_row, end_column=max(last_col, 5))
     for col in table.columns:
         letter = tp.columns[col.name]
+        if col.width is not None:  # a sheet's column: the table's width wins over the blocks' above it
+            ws.column_dimensions[letter].width = col.width
+        if col.hidden:
+            ws.column_dimensions[letter].hidden = True
         head = ws[f"{letter}{tp.header_row}"]
         head.value = col.label + ("（自动计算）" if col.expr else "")
         head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
