@@ -114,14 +114,14 @@ def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[s
     kind) per subject found; empty when none is named clearly enough."""
     if fig.kind not in ("money", "rate", "count", "points") or fig.formula:
         return []
+    if any(phrase in fig.context for phrase, _reason in index.untracked):
+        return []  # the framework says the workbook has no such figure (report.lexicon.untracked)
     if fig.where.table:
         return _tie_table(fig, index)
     if "respectively" in fig.extra:  # A、B、C分别为x、y、z: the subject is the list's item at its place
         picked = _pick(fig.extra["respectively"], fig, fig.extra.get("measure_context", ""), index)
         return [picked] if picked else []
     context = fig.context
-    if any(phrase in context for phrase, _reason in index.untracked):
-        return []  # the framework says the workbook has no such figure (report.lexicon.untracked)
     for phrase, name in index.terms:
         entry = index.names.get(name)
         if phrase in context and entry is not None and entry.kind == fig.kind:
@@ -349,7 +349,24 @@ def _parts(par: Paragraph, figures: list[Figure], out: Analysis) -> None:
             continue  # a second measure of the same thing (原值 … 净值 …), not a list of parts
         listed = text[m.end():end]
         complete = m.group().startswith("包括") and "等" not in listed
-        _check_parts(total, parts, complete, out)
+        totals = _measured_totals(text, before, total, parts)
+        for i, col_total in enumerate(totals):  # one total per measure: each measure's parts against its own
+            _check_parts(col_total, parts[i::len(totals)], complete, out)
+
+
+def _measured_totals(text: str, before: list[Figure], total: Figure, parts: list[Figure]) -> list[Figure]:
+    """“年初预算A万元，执行数B万元。其中：基本支出年初预算a1万元，执行数b1万元；项目支出…”: several measures
+    of the total, each repeated by every part in the same order (the word just before each figure tells the
+    measure). Then each measure is a total of its own; otherwise the one total just before 其中/包括."""
+    start = max(text.rfind(ch, 0, total.start) for ch in "。！？\n") + 1
+    same = [f for f in before if f.start >= start]
+    k = len(same)
+    if k < 2 or len(parts) % k or len(parts) == k:
+        return [total]
+    words = [text[max(0, f.start - 2):f.start] for f in same]
+    if len(set(words)) < k or any(text[max(0, p.start - 2):p.start] != words[j % k] for j, p in enumerate(parts)):
+        return [total]
+    return same
 
 
 def _check_parts(total: Figure, parts: list[Figure], complete: bool, out: Analysis) -> None:
