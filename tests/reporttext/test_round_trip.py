@@ -147,4 +147,4 @@ def test_every_single_figure_change_is_reported_at_that_figure(example_ctx: Chec
     reported = tally["exactly once"] + tally["at that figure, several findings"]
     print(f"round trip: {len(drafted.figures)} figures, {changed} changed: {dict(tally)}, elsewhere {len(elsewhere)}")
     assert elsewhere == []  # a change never makes the checker report some other figure
-    assert reported >= 0.70 * changed, tally  # measured: see the report of branch s17-round
+    assert reported >= 0.78 * changed, tally  # measured 131 of 162 (the 31 left: below, in the module docstring)

@@ -109,6 +109,12 @@ def _measure_score(entry: Entry, context: str) -> int:
 Tie = tuple[Entry, list[Entry]]
 
 
+def _last_measure(entry: Entry, head: str) -> int:
+    """Where the entry's measure last ends in the sentence before the clause (+1; 0 when absent): the measure a
+    clause without one of its own inherits is the one named nearest before it in its sentence."""
+    return max((head.rfind(m) + len(m) + 1 for m in entry.measures if m in head), default=0)
+
+
 def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[str, ...] = ()) -> list[Tie]:
     """The workbook figures a quoted figure may name: one (best entry, every entry of the same subject and
     kind) per subject found; empty when none is named clearly enough."""
@@ -146,6 +152,10 @@ def _pick(subject: str, fig: Figure, context: str, index: LexiconIndex) -> Tie |
     same = [e for e in index.by_subject.get(subject, []) if e.kind == fig.kind and e.prior == fig.prior]
     scored = [(_measure_score(e, context), e) for e in same]
     best_score = max((s for s, _ in scored), default=0)
+    head = fig.extra.get("head", "")
+    if best_score == 0 and head and subject in context and len({e.measures for e in same}) > 1:
+        scored = [(_last_measure(e, head), e) for e in same]  # “年初预算A万元，其中：基本支出a万元”
+        best_score = max((s for s, _ in scored), default=0)
     if best_score > 0:
         pool = [e for s, e in scored if s == best_score]
     else:
