@@ -6,6 +6,11 @@ The department's part is played here: every 【请填写…】 marker of the dra
 no figure) before checking, as a department would; nothing else of the draft is touched. The property runs
 over ALL figures of the futian draft (``draft_report(figures=[])`` lists them in document order), each
 mutation the next digit in the figure's last shown digit (9 → 8), edited in the run that holds it.
+Measured (December 2026): 167 figures, 5 without a digit (the department's name), 162 changed: 119 reported by
+exactly one finding, 12 at that figure with the findings that follow from it (the table's total row; the other
+figures of a sentence whose year label changed), 31 not reported because the checker cannot tie them (the
+years of the title and headings, cells under an empty column header, 各季度末累计已支付 A、B、C、D, 调剂金额,
+按计划时间完成 …; listed in docs/report-text.md). None is ever reported elsewhere.
 """
 
 from __future__ import annotations
