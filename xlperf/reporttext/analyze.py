@@ -109,19 +109,25 @@ def _measure_score(entry: Entry, context: str) -> int:
 Tie = tuple[Entry, list[Entry]]
 
 
+def _last_measure(entry: Entry, head: str) -> int:
+    """Where the entry's measure last ends in the sentence before the clause (+1; 0 when absent): the measure a
+    clause without one of its own inherits is the one named nearest before it in its sentence."""
+    return max((head.rfind(m) + len(m) + 1 for m in entry.measures if m in head), default=0)
+
+
 def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[str, ...] = ()) -> list[Tie]:
     """The workbook figures a quoted figure may name: one (best entry, every entry of the same subject and
     kind) per subject found; empty when none is named clearly enough."""
     if fig.kind not in ("money", "rate", "count", "points") or fig.formula:
         return []
+    if any(phrase in fig.context for phrase, _reason in index.untracked):
+        return []  # the framework says the workbook has no such figure (report.lexicon.untracked)
     if fig.where.table:
         return _tie_table(fig, index)
     if "respectively" in fig.extra:  # A、B、C分别为x、y、z: the subject is the list's item at its place
         picked = _pick(fig.extra["respectively"], fig, fig.extra.get("measure_context", ""), index)
         return [picked] if picked else []
     context = fig.context
-    if any(phrase in context for phrase, _reason in index.untracked):
-        return []  # the framework says the workbook has no such figure (report.lexicon.untracked)
     for phrase, name in index.terms:
         entry = index.names.get(name)
         if phrase in context and entry is not None and entry.kind == fig.kind:
@@ -146,6 +152,10 @@ def _pick(subject: str, fig: Figure, context: str, index: LexiconIndex) -> Tie |
     same = [e for e in index.by_subject.get(subject, []) if e.kind == fig.kind and e.prior == fig.prior]
     scored = [(_measure_score(e, context), e) for e in same]
     best_score = max((s for s, _ in scored), default=0)
+    head = fig.extra.get("head", "")
+    if best_score == 0 and head and subject in context and len({e.measures for e in same}) > 1:
+        scored = [(_last_measure(e, head), e) for e in same]  # “年初预算A万元，其中：基本支出a万元”
+        best_score = max((s for s, _ in scored), default=0)
     if best_score > 0:
         pool = [e for s, e in scored if s == best_score]
     else:
@@ -349,7 +359,24 @@ def _parts(par: Paragraph, figures: list[Figure], out: Analysis) -> None:
             continue  # a second measure of the same thing (原值 … 净值 …), not a list of parts
         listed = text[m.end():end]
         complete = m.group().startswith("包括") and "等" not in listed
-        _check_parts(total, parts, complete, out)
+        totals = _measured_totals(text, before, total, parts)
+        for i, col_total in enumerate(totals):  # one total per measure: each measure's parts against its own
+            _check_parts(col_total, parts[i::len(totals)], complete, out)
+
+
+def _measured_totals(text: str, before: list[Figure], total: Figure, parts: list[Figure]) -> list[Figure]:
+    """“年初预算A万元，执行数B万元。其中：基本支出年初预算a1万元，执行数b1万元；项目支出…”: several measures
+    of the total, each repeated by every part in the same order (the word just before each figure tells the
+    measure). Then each measure is a total of its own; otherwise the one total just before 其中/包括."""
+    start = max(text.rfind(ch, 0, total.start) for ch in "。！？\n") + 1
+    same = [f for f in before if f.start >= start]
+    k = len(same)
+    if k < 2 or len(parts) % k or len(parts) == k:
+        return [total]
+    words = [text[max(0, f.start - 2):f.start] for f in same]
+    if len(set(words)) < k or any(text[max(0, p.start - 2):p.start] != words[j % k] for j, p in enumerate(parts)):
+        return [total]
+    return same
 
 
 def _check_parts(total: Figure, parts: list[Figure], complete: bool, out: Analysis) -> None:

@@ -189,6 +189,7 @@ def _contexts(text: str, figures: list[Figure]) -> None:
         if _FORMULA_IN_CLAUSE.search(clause):
             fig.formula = True  # a threshold or a formula of a scoring rule (＜90%, 支出/指标×25%), not a quote
         fig.context = canon(text[max(cstart, prev_end if fig.kind != "year" else 0):fig.start])
+        fig.extra["head"] = canon(text[breaks.before(breaks.sentence, fig.start):cstart])
         fig.year_label, fig.prior = _year_label(text[breaks.before(breaks.sentence, fig.start):fig.start]
                                                 if not _YEAR.search(clause) else clause)
         if _PRIOR.search(clause):

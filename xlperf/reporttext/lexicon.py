@@ -106,12 +106,22 @@ def _measure_group(measure: str, extra: dict[str, list[str]]) -> tuple[str, ...]
     return tuple(sorted((w for w in out if w), key=len, reverse=True))
 
 
+def _at_space(label: str) -> tuple[str, str]:
+    """“<subject> <measure>” split at its first space; a sum of subjects (“财政拨款 + 其他资金 全年预算数”, a
+    cross-check's label) at its last, so that neither part alone becomes an alias of the sum."""
+    if "+" in label or "＋" in label:
+        subject, measure = label.rsplit(" ", 1)
+        return subject, measure
+    subject, measure = label.split(" ", 1)
+    return subject, measure
+
+
 def _split(label: str, vocab: set[str]) -> tuple[str, str]:
     """“<subject> <measure>” → (subject, measure); a label without a space is split at the longest
     measure word it ends with, a quarter label at its quarter."""
     raw = _STRIP.sub("", label.strip())
     if " " in raw.strip():
-        subject, measure = raw.strip().split(" ", 1)
+        subject, measure = _at_space(raw.strip())
         return canon(subject), canon(measure)
     text = canon(raw)
     for quarter in vocabulary().quarters:
@@ -150,7 +160,7 @@ def _vocab(specs: list[NameSpec], lexicon: Lexicon) -> set[str]:
     for spec in specs:
         raw = _STRIP.sub("", spec.label.strip())
         if " " in raw.strip():
-            vocab.add(canon(raw.strip().split(" ", 1)[1]))
+            vocab.add(canon(_at_space(raw.strip())[1]))
     vocab.update(canon(k) for k in lexicon.measures)
     return {w for w in vocab if len(w) >= 2}
 
