@@ -451,16 +451,24 @@ def consolidate(
                                                     "退回修改通知的文件夹", metavar="文件夹")] = None,
     deadline: Annotated[Optional[str], typer.Option("--deadline", help="退回修改通知中的重新报送期限",
                                                     metavar="日期")] = None,
+    office: Annotated[Optional[str], typer.Option("--office", help="退回修改通知的发文单位", metavar="单位")] = None,
+    contact: Annotated[Optional[str], typer.Option("--contact", help="退回修改通知的联系人及电话",
+                                                   metavar="联系人")] = None,
     workers: Annotated[int, typer.Option("--workers", "-j", help="并行进程数", metavar="数目")] = 1,
     force: Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条")] = False,
 ) -> None:
     """汇总各单位的自评工作簿：每单位一行（得分、等级、审核结论），指标统计、金额合计及其审核、不通过最多的审核规则、重复或漏报的单位；可为需修改的单位写出退回修改通知。退出码 0 全部通过，1 有单位需修改或需说明，2 输出未能写出或参数有误。"""
-    raise typer.Exit(_run_consolidate(paths, output, framework, expected, returns, deadline, workers, force, quiet))
+    from xlperf.write.notice_docx import NoticeOptions
+
+    notice = NoticeOptions(office=office, contact=contact, deadline=deadline)
+    raise typer.Exit(_run_consolidate(paths, output, framework, expected, returns, deadline, workers, force, quiet,
+                                      notice))
 
 
 def _run_consolidate(paths: list[Path], output: Path, framework: str | None, expected: Path | None,
-                     returns: Path | None, deadline: str | None, workers: int, force: bool, quiet: bool) -> int:
+                     returns: Path | None, deadline: str | None, workers: int, force: bool, quiet: bool,
+                     notice: Any = None) -> int:
     from xlperf.render.consolidation import write_consolidation
     from xlperf.review.batch import read_expected
     from xlperf.review.consolidate import consolidate as build, consolidate_paths
@@ -510,6 +518,10 @@ def _run_consolidate(paths: list[Path], output: Path, framework: str | None, exp
             for item in written:
                 if item.problem:
                     problems.append(f"{item.notice.name}：{item.problem}")
+            if notice is not None:  # the notice as a Word document (xlperf.write.notice_docx)
+                from xlperf.write.notice_docx import docx_notices
+
+                problems += docx_notices(list(written), cons.framework, notice, protect=tuple(files), force=force)
             _echo(f"退回修改：{len(written)} 个单位的通知和标注副本已写入 {shown_path(returns)}")
         except Exception as exc:  # noqa: BLE001
             problems.append(_output_problem(exc, "退回修改文件", returns))
