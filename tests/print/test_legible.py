@@ -55,7 +55,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outputs]:
                             "--contact", "张三 0755-82918000"])
     assert code == 1, err
     notices = sorted((root / "退回").glob("*-退回修改通知.docx"))
-    assert len(notices) >= 3 and not list((root / "退回").glob("*-退回修改通知.xlsx"))
+    assert len(notices) >= 3
     named = {**{k: v for k, v in files.items()}, **{f"notice:{p.stem}": p for p in notices}}
     pdfs = to_pdf(list(named.values()), root / "pdf")
     from xlperf.validate import validate_file

@@ -208,7 +208,8 @@ def write_notice_docx(rep: FileReport, fw: Framework | None, target: Path, optio
 def docx_notices(returned: list[object], fw: Framework | None, options: NoticeOptions, *,
                  protect: tuple[Path, ...] = (), force: bool = False) -> list[str]:
     """For each unit :func:`~xlperf.review.returns.write_returns` wrote a workbook notice for, the Word
-    notice beside it (same stem, ``.docx``) in its place; returns the problems (one per unit that failed)."""
+    notice beside it (same stem, ``.docx``): the one to print and send; the workbook notice stays as the
+    sortable list. Returns the problems (one per unit that failed)."""
     from xlperf.safe_io import OutputError
 
     problems: list[str] = []
@@ -225,6 +226,4 @@ def docx_notices(returned: list[object], fw: Framework | None, options: NoticeOp
         except (OSError, OutputError) as exc:
             problems.append(f"{target.name}：未能写出退回修改通知（{exc}）")
             continue
-        if notice.suffix == ".xlsx" and notice.exists():
-            notice.unlink()  # xlperf's own workbook notice, replaced by the Word one
     return problems
