@@ -68,6 +68,14 @@ def _glyphs(page: object) -> list[Glyph]:
             for c in page.chars if c["text"].strip()]  # type: ignore[attr-defined]
 
 
+def _cut_by_page(g: Glyph, width: float, height: float) -> bool:
+    """A glyph across the page edge. One wholly outside is not on this page: LibreOffice draws a drawing
+    object (a chart) that starts on the next page on this one too, clipped away, and prints it there."""
+    inside = g.x1 > 0 and g.x0 < width and g.bottom > 0 and g.top < height
+    whole = g.x0 >= -0.5 and g.top >= -0.5 and g.x1 <= width + 0.5 and g.bottom <= height + 0.5
+    return inside and not whole
+
+
 def _overlaps(a: Glyph, b: Glyph) -> bool:
     w = min(a.x1, b.x1) - max(a.x0, b.x0)
     h = min(a.bottom, b.bottom) - max(a.top, b.top)
@@ -123,8 +131,7 @@ def measure(pdf: Path) -> list[PageMeasure]:
             glyphs = _glyphs(page)
             m = PageMeasure(n, page.extract_text() or "", [g.size for g in glyphs])
             width, height = float(page.width), float(page.height)
-            m.clipped += [f"“{g.text}”超出页面" for g in glyphs
-                          if g.x0 < -0.5 or g.top < -0.5 or g.x1 > width + 0.5 or g.bottom > height + 0.5]
+            m.clipped += [f"“{g.text}”超出页面" for g in glyphs if _cut_by_page(g, width, height)]
             m.clipped += _drawn_over(glyphs)
             hs, vs = _rules(page)
             m.clipped += [c for g in glyphs if (c := _cut(g, hs, vs))]

@@ -80,11 +80,10 @@ def fit_table(ws: Any, widths: Sequence[float], *, first_row: int = 1, last_row:
             cell = ws.cell(row=r, column=c)
             if cell.value is None:
                 continue
-            if isinstance(cell.value, str):
-                align = copy(cell.alignment)
-                align.wrap_text = True
-                align.vertical = align.vertical or "top"
-                cell.alignment = align
+            align = copy(cell.alignment)  # every value at the top of its row: a record reads on one line
+            align.wrap_text = isinstance(cell.value, str) or align.wrap_text
+            align.vertical = "top"
+            cell.alignment = align
             if cell.font is not None and cell.font.sz:
                 size = max(size, float(cell.font.sz))
             lines = max(lines, lines_needed(str(cell.value), w * BODY_PT / max(size, BODY_PT)))
