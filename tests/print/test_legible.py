@@ -48,10 +48,10 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outputs]:
              "annotated": root / "annotated.xlsx", "report": root / "report.xlsx",
              "consolidation": root / "consolidation.xlsx"}
     shutil.copy(seed, files["example"])
-    run_cli(["validate", "-q", files["example"], "--annotate", files["annotated"]])
-    run_cli(["validate", "-q", inbox, "--report", files["report"]])
-    code, _, err = run_cli(["consolidate", "-q", inbox, "-o", files["consolidation"], "--returns", root / "退回",
-                            "--deadline", "2022年3月31日", "--office", "福田区财政局预算绩效管理科",
+    run_cli(["validate", "-q", str(files["example"]), "--annotate", str(files["annotated"])])
+    run_cli(["validate", "-q", str(inbox), "--report", str(files["report"])])
+    code, _, err = run_cli(["consolidate", "-q", str(inbox), "-o", str(files["consolidation"]), "--returns",
+                            str(root / "退回"), "--deadline", "2022年3月31日", "--office", "福田区财政局预算绩效管理科",
                             "--contact", "张三 0755-82918000"])
     assert code == 1, err
     notices = sorted((root / "退回").glob("*-退回修改通知.docx"))

@@ -202,7 +202,7 @@ def write_notice_docx(rep: FileReport, fw: Framework | None, target: Path, optio
         _para(doc, str(text["contact"]), BODY_PT)
     doc.core_properties.title = "绩效自评材料退回修改通知"
     doc.core_properties.author = "xlperf"
-    return write_atomically(target, doc.save, what="退回修改通知", protect=protect)
+    return write_atomically(target, lambda tmp: doc.save(str(tmp)), what="退回修改通知", protect=protect)
 
 
 def docx_notices(returned: list[object], fw: Framework | None, options: NoticeOptions, *,

@@ -606,7 +606,7 @@ def _score_chart(ws: Worksheet, plan: Plan, level: int, helpers: dict[tuple[str,
     _visible_axes(chart)
     chart.x_axis.scaling.orientation = "maxMin"  # first indicator on top, as in the table
     chart.legend = Legend(legendPos="b")
-    chart.height, chart.width = 11, 12.5
+    chart.height, chart.width = 11, 12
     ws.add_chart(chart, f"{SCORE_COLS['answer']}{base}")  # beside its table, inside the printed columns
     # The chart and its table start a page of their own, inside the printed columns.
     ws.row_breaks.append(Break(id=base - 2))
