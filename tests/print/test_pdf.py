@@ -58,7 +58,8 @@ def test_every_sheet_fits_its_pages(printed: Printed, fw: Framework, which: str)
     counts = {s: len(p) for s, p in sheets.items()}
     expected = {GUIDE_SHEET, *plan_for(fw).blocks, SCORE_SHEET, RESULT_SHEET}
     assert set(counts) == expected, counts
-    too_many = {s: n for s, n in counts.items() if n > (6 if s == SCORE_SHEET else 1)}
+    # at full type size (tests/print/test_legible.py): a form sheet on a few pages, never a page per row
+    too_many = {s: n for s, n in counts.items() if n > (12 if s == SCORE_SHEET else 3)}
     assert not too_many, f"sheets printed on more pages than allowed: {too_many}"
 
 
@@ -94,13 +95,14 @@ def test_score_chart_has_a_page_of_its_own(printed: Printed, fw: Framework) -> N
 
 def test_bureau_report_prints_one_department_per_line(printed: Printed) -> None:
     texts = pages(printed.pdf["report"])
-    summary = texts[0]
-    assert len(texts) == 2 + REPORT_DEPARTMENTS, f"{len(texts)} pages"  # 汇总, 得分分布, one per department
+    dist_at = next(n for n, t in enumerate(texts) if "计算总分分布" in t)
+    summary = "\n".join(texts[:dist_at])
+    # 汇总, 得分分布, then one section per department with findings (a clean one is its summary line)
+    assert len(texts) <= dist_at + 1 + 2 * REPORT_DEPARTMENTS, f"{len(texts)} pages"
     for n in range(REPORT_DEPARTMENTS):
-        lines = [line for line in summary.splitlines() if f"dept{n:02d}.xlsx" in line]
-        assert len(lines) == 1 and re.search(r"\d+\.\d\d", lines[0]) and "查看" in lines[0], lines
-    distribution = texts[1]
-    assert "计算总分分布" in distribution
+        lines = [line for line in summary.splitlines() if re.search(rf"测试部门00{n:02d}\b", line)]
+        assert len(lines) == 1 and re.search(r"\d+\.\d\d", lines[0]) and re.search("查看|无问题", lines[0]), lines
+    distribution = texts[dist_at]
     ticks = re.findall(r"(?m)^\s*(\d+(?:\.\d+)?)\s", distribution)
     assert ticks and not any("." in t for t in ticks), f"fractional department counts on the axis: {ticks}"
 

@@ -94,7 +94,8 @@ def test_consolidate_cli_with_hostile_and_unreadable_files(tmp_path: Path) -> No
     rows = {r[16].rsplit("/", 1)[-1]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     assert rows["broken.xlsx"][8].startswith("需修改") and rows["seed.xlsx"][8] == "需修改"
     names = sorted(p.name for p in returns.iterdir())
-    assert names == ["broken-退回修改通知.xlsx", "深圳市福田区科技创新局-标注.xlsx", "深圳市福田区科技创新局-退回修改通知.xlsx"]
+    assert names == ["broken-退回修改通知.docx", "broken-退回修改通知.xlsx", "深圳市福田区科技创新局-标注.xlsx",
+                     "深圳市福田区科技创新局-退回修改通知.docx", "深圳市福田区科技创新局-退回修改通知.xlsx"]
     # the returned copy is the department's to correct: a folder run does not skip it as xlperf's output
     code, stdout, _ = run_cli(["validate", "-q", "--summary", returns])
     assert "深圳市福田区科技创新局" in stdout

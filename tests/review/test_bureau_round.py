@@ -235,7 +235,8 @@ def test_most_failed_rules_and_batch_problems(district: dict[str, Any]) -> None:
 def test_returns_are_exactly_the_units_needing_revision(district: dict[str, Any]) -> None:
     need = ERRORS | SELF_ABOVE | ({*district["warned"]} - district["explained"])
     files = sorted(p.name for p in district["returns"].iterdir())
-    expected = sorted([f"{_stem(i)}-退回修改通知.xlsx" for i in need] + [f"{_stem(i)}-标注.xlsx" for i in need])
+    expected = sorted([f"{_stem(i)}-退回修改通知.{ext}" for i in need for ext in ("xlsx", "docx")]
+                      + [f"{_stem(i)}-标注.xlsx" for i in need])
     assert files == expected
     notice = load_workbook(district["returns"] / f"{_stem(min(ERRORS))}-退回修改通知.xlsx").active
     text = [c for row in notice.iter_rows(values_only=True) for c in row if isinstance(c, str)]

@@ -23,6 +23,9 @@ def consolidate(
                                                     "退回修改通知的文件夹", metavar="文件夹")] = None,
     deadline: Annotated[Optional[str], typer.Option("--deadline", help="退回修改通知中的重新报送期限（日期，如 "
                                                     "2026-12-20）", metavar="日期")] = None,
+    office: Annotated[Optional[str], typer.Option("--office", help="退回修改通知的发文单位", metavar="单位")] = None,
+    contact: Annotated[Optional[str], typer.Option("--contact", help="退回修改通知的联系人及电话",
+                                                   metavar="联系人")] = None,
     workers: Workers = 1,
     force: Force = False,
     quiet: Quiet = False,
@@ -36,5 +39,5 @@ def consolidate(
     from xlperf.review.bureau import RoundOptions, run_round
 
     opts = RoundOptions(tuple(paths), output, str(framework) if framework else None, expected, returns, deadline,
-                        workers, force, quiet, include_unaccepted, history, no_history)
+                        workers, force, quiet, include_unaccepted, history, no_history, office, contact)
     raise typer.Exit(run_round(opts, echo, stderr))

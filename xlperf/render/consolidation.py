@@ -45,22 +45,19 @@ def _header(ws: Any, row: int, headers: tuple[str, ...] | list[str]) -> None:
 
 
 def _print_ready(ws: Any, widths: tuple[int, ...], header_row: int = 1, last_row: int | None = None,
-                 filter_: bool = True) -> None:
-    """Frozen header, autofilter over the table, column widths, A4 landscape fitted to the page width."""
+                 filter_: bool = True, repeat: bool = True) -> None:
+    """Frozen header, autofilter over the table, A4 landscape at full type size: widths that fit the page,
+    text wrapped and rows sized (:func:`~xlperf.write.printfit.fit_table`); the header row repeats on the
+    pages the table continues on (``repeat``), never over another table."""
     from openpyxl.utils import get_column_letter
 
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = w
+    from xlperf.write.printfit import fit_table
+
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1).coordinate
     last = max(last_row if last_row is not None else ws.max_row, header_row)
     if filter_:
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(widths))}{last}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{header_row}:{header_row}"
+    fit_table(ws, widths, first_row=header_row, title_rows=f"{header_row}:{header_row}" if repeat else None)
 
 
 def write_consolidation(cons: Consolidation, out: str | Path, *, protect: tuple[Path, ...] = ()) -> Path:
@@ -119,7 +116,7 @@ def _units(ws: Any, cons: Consolidation, finding_rows: list[int | None]) -> None
     for r in range(2, len(cons.units) + 2):
         for c in (5, 6, 7):
             ws.cell(row=r, column=c).number_format = "0.00"
-    _print_ready(ws, (6, 14, 28, 7, 9, 9, 8, 6, 16, 6, 6, 6, 9, 8, 24, 14, 40, 10, 8, 8, 40, 30), last_row=len(cons.units) + 1)
+    _print_ready(ws, (4, 8, 14, 5, 7, 7, 6, 4, 10, 4, 4, 4, 5, 4, 10, 8, 16, 6, 5, 5, 14, 12), last_row=len(cons.units) + 1)
 
 
 REPORT_STATUS_ZH = {"checked": "已核对", "unreadable": "无法读取", "missing": "未收到"}
@@ -148,7 +145,7 @@ def _findings(ws: Any, cons: Consolidation) -> list[int | None]:
             for c, v in enumerate(values, start=1):
                 put(ws, r, c, v)
             r += 1
-    _print_ready(ws, (6, 14, 24, 8, 8, 8, 14, 8, 70, 12, 12, 40, 8), last_row=r - 1)
+    _print_ready(ws, (4, 7, 10, 6, 6, 4, 8, 5, 40, 8, 8, 20, 4), last_row=r - 1)
     return rows
 
 
@@ -166,7 +163,7 @@ def _indicators(ws: Any, cons: Consolidation) -> None:
                 cell.number_format = "0.00%"
             elif c >= 6:
                 cell.number_format = "0.00"
-    _print_ready(ws, (30, 22, 6, 6, 7, 8, 8, 8, 9, 10, 9), last_row=len(cons.indicators) + 1)
+    _print_ready(ws, (18, 26, 5, 6, 7, 8, 8, 8, 9, 10, 9), last_row=len(cons.indicators) + 1)
 
 
 def _parents(cons: Consolidation) -> dict[str, str]:
@@ -210,7 +207,7 @@ def _money(ws: Any, cons: Consolidation) -> None:
         level = AUDIT_LEVEL_ZH[AUDIT_SEVERITY[rule.severity]]
         for c, v in enumerate((rule.id, level, result, rule.message or None), start=1):
             put(ws, r, c, v)
-    _print_ready(ws, (40, 12, 16, 70), last_row=last)
+    _print_ready(ws, (40, 12, 16, 70), last_row=last, repeat=False)
 
 
 def _rules(ws: Any, cons: Consolidation) -> None:
@@ -223,7 +220,7 @@ def _rules(ws: Any, cons: Consolidation) -> None:
             cell = put(ws, r, c, v)
             if c == 6:
                 cell.number_format = "0.00%"
-    _print_ready(ws, (14, 8, 8, 40, 10, 8, 70), last_row=len(cons.rule_counts) + 1)
+    _print_ready(ws, (12, 7, 6, 36, 8, 7, 50), last_row=len(cons.rule_counts) + 1)
 
 
 CHANGE_HEADERS = ("单位编码", "单位名称", "上轮", "变化", "代码", "规则编号", "工作表", "单元格", "说明")
@@ -280,7 +277,7 @@ def _batch(ws: Any, cons: Consolidation) -> None:
         r += 1
     put(ws, r + 1, 1, "计入统计")
     put(ws, r + 1, 3, included_text(cons))
-    _print_ready(ws, (18, 28, 70, 50), last_row=r - 1)
+    _print_ready(ws, (14, 24, 60, 40), last_row=r - 1)
 
 
 def _charts(ws: Any, cons: Consolidation) -> None:
@@ -297,7 +294,7 @@ def _charts(ws: Any, cons: Consolidation) -> None:
     chart.title, chart.y_axis.title = "等级分布（计算总分）", "单位数"
     chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=1 + len(grades)), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(grades)))
-    ws.add_chart(chart, "E1")
+    charts = [chart]
     top = cons.rule_counts[:TOP_RULES]
     start = len(grades) + 4
     _header(ws, start, ("规则", "不通过单位数"))
@@ -310,7 +307,7 @@ def _charts(ws: Any, cons: Consolidation) -> None:
         chart.title, chart.x_axis.title = f"不通过最多的审核规则（前 {TOP_RULES} 条）", "规则"
         chart.add_data(Reference(ws, min_col=2, min_row=start, max_row=start + len(top)), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(top)))
-        ws.add_chart(chart, "E18")
+        charts.append(chart)
     level2 = [s for s in cons.indicators if s.level == 2]
     start2 = start + len(top) + 3
     _header(ws, start2, ("二级指标", "平均计算得分", "平均自评得分"))
@@ -324,6 +321,15 @@ def _charts(ws: Any, cons: Consolidation) -> None:
         chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=start2, max_row=start2 + len(level2)),
                        titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=start2 + 1, max_row=start2 + len(level2)))
-        chart.width = 24
-        ws.add_chart(chart, "E35")
-    _print_ready(ws, (28, 14, 14), filter_=False)
+        charts.append(chart)
+    # below the tables, one under another, each as wide as the page holds at full size (beside the tables
+    # they made the sheet twice as wide as the page and its type 6 pt)
+    from openpyxl.worksheet.pagebreak import Break
+
+    row = start2 + len(level2) + 3
+    for chart in charts:  # each on a page of its own: a chart across a page break prints past the page
+        chart.width, chart.height = 24, 12
+        ws.row_breaks.append(Break(id=row - 1))
+        ws.add_chart(chart, f"A{row}")
+        row += 30
+    _print_ready(ws, (28, 14, 14), filter_=False, repeat=False)

@@ -9,6 +9,7 @@ from pathlib import Path
 from xlperf.findings import Report, plain_value
 from xlperf.safe_io import mark_workbook, write_atomically
 from xlperf.write.cellsafe import put, put_row, xml_text
+from xlperf.write.printfit import fit_table, page_setup
 
 __all__ = ["write_report"]
 
@@ -19,14 +20,8 @@ BIN_LABELS = ["<60", "60–70", "70–80", "80–90", "90–95", "≥95"]
 
 
 def _print_setup(ws: object, title_rows: str | None, landscape: bool = True) -> None:
-    """A4, fit to the page width (one record per printed line), header rows repeated on every page."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4  # type: ignore[attr-defined]
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"  # type: ignore[attr-defined]
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # type: ignore[attr-defined]
-    ws.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[attr-defined]
-    ws.page_margins.left = ws.page_margins.right = 0.5  # type: ignore[attr-defined]
-    if title_rows:
-        ws.print_title_rows = title_rows  # type: ignore[attr-defined]
+    """A4, fit to the page width only; header rows repeated where the table continues."""
+    page_setup(ws, "landscape" if landscape else "portrait", title_rows)
 
 
 def _count_axis(axis: object, largest: int) -> None:
@@ -80,16 +75,20 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
         for c, value in enumerate(record, start=1):
             put(ws, r, c, None if pd.isna(value) else value)
         link_cell = put(ws, r, len(columns), "查看")
+        if per_file and not rep.findings:
+            link_cell.value = "无问题"  # no page of its own: a clean file is one line of the summary
+            continue
         if per_file:
             fws = wb.create_sheet(_sheet_title(r - 1, rep.department or Path(rep.path).stem))
-            put_row(fws, [f"文件：{rep.path}"])
+            put_row(fws, [f"{rep.department or '（未填单位名称）'}　文件：{Path(rep.path).name}　"
+                          f"审核结论：{rep.review_zh}"])
+            fws.merge_cells("A1:I1")
             put_row(fws, ["代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为", "规则编号", "出错说明"])
             for f in rep.findings:
                 put_row(fws, [f.code, f.severity.zh, f.sheet, f.cell, f.message, plain_value(f.found),
                               plain_value(f.expected), f.rule, f.explanation])
-            for letter, width in zip("ABCDEFGHI", (8, 8, 18, 8, 90, 12, 12, 10, 40), strict=True):
-                fws.column_dimensions[letter].width = width
-            _print_setup(fws, "1:2")
+            fit_table(fws, (7, 8, 14, 7, 60, 10, 10, 9, 30), first_row=2, title_rows="1:2")
+            fws.row_dimensions[1].height = 20
             target = f"'{fws.title}'!A1"
         else:
             assert detail is not None
@@ -101,14 +100,10 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
                 put_row(detail, [r - 1, rep.path, "", "", "", "", "（未发现问题）"])
         link_cell.hyperlink = Hyperlink(ref=link_cell.coordinate, location=target)
         link_cell.font = Font(color="0563C1", underline="single")
-    for letter, width in zip("ABCDEFGHIJKL", (6, 28, 8, 10, 10, 8, 6, 6, 10, 50, 14, 10), strict=True):
-        ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
-    _print_setup(ws, "1:1")
+    fit_table(ws, (5, 24, 6, 9, 9, 7, 6, 6, 9, 36, 14, 8), title_rows="1:1")
     if detail is not None:
-        for letter, width in zip("ABCDEFGHI", (6, 40, 8, 8, 16, 8, 70, 12, 12), strict=True):
-            detail.column_dimensions[letter].width = width
-        _print_setup(detail, "1:1")
+        fit_table(detail, (5, 24, 7, 8, 12, 7, 50, 10, 10, 9, 24), title_rows="1:1")
     ws.auto_filter.ref = f"A1:{chr(ord('A') + len(columns) - 1)}{len(rows) + 1}"
     # Score distribution
     dist = wb.create_sheet("得分分布", 1)

@@ -55,6 +55,8 @@ class RoundOptions:
     include_unaccepted: bool = False
     history: Path | None = None  # default: beside the 汇总 (see xlperf.review.history.history_path)
     no_history: bool = False
+    office: str | None = None  # 退回修改通知: the issuing office and the contact (xlperf.write.notice_docx)
+    contact: str | None = None
 
 
 def run_round(opts: RoundOptions, echo: Callable[[str], None], warn: Callable[[str], None]) -> int:
@@ -183,6 +185,11 @@ def _returns(cons, opts: RoundOptions, files: list[Path], deadline: dt.date | No
         for item in written:
             if item.problem:
                 problems.append(f"{item.notice.name}：{item.problem}")
+        from xlperf.write.notice_docx import NoticeOptions, docx_notices
+
+        notice = NoticeOptions(office=opts.office, contact=opts.contact,
+                               deadline=deadline.isoformat() if deadline else None)
+        problems += docx_notices(list(written), cons.framework, notice, protect=tuple(files), force=opts.force)
         ok = sum(1 for item in written if not item.problem)
         echo(f"退回修改：{ok} 个单位的通知和标注副本已写入 {shown_path(opts.returns)}"
              + (f"；已删除上一轮的 {removed} 个文件（单位已通过或通知已更新）" if removed else ""))

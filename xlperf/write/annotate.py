@@ -42,6 +42,8 @@ LEGACY_COLORS = frozenset({"FFC7CE", "FFEB9C", "D9D2E9"})
 """Distinct from every fill the template uses (inputs, stated figures, computed cells)."""
 HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为", RULE_HEADER, EXPLAIN_HEADER)
 FIRST_ROW = 3
+RESULT_PRINT_WIDTHS = (4, 6, 5, 10, 6, 40, 8, 8, 7, 24)
+"""序号 代码 严重程度 工作表 单元格 说明 发现值 应为 规则编号 出错说明: fits A4 landscape at 100 %."""
 LEGACY_MARK_COL = 12
 """Column L (hidden) of 校验结果: a JSON [sheet, cell, original fill, original note] per highlight (older runs)."""
 RESULT_COLS = LEGACY_MARK_COL
@@ -52,6 +54,8 @@ RESULT_ROWS_MAX = 100_000
 MARKS_TITLE = "xlperf 标色记录：下次校验时据此还原单元格原来的填充色和批注，请勿修改"
 MARKS_HEADERS = ("工作表", "单元格", "原填充色", "原批注")
 MARKS_FIRST_ROW = 3
+RESULT_PRINT_WIDTHS = (4, 6, 5, 10, 6, 40, 8, 8, 7, 24)
+"""序号 代码 严重程度 工作表 单元格 说明 发现值 应为 规则编号 出错说明: fits A4 landscape at 100 %."""
 MARKS_COLS = len(MARKS_HEADERS)
 MARKS_MAX = RESULT_ROWS_MAX
 """Highlights made per run at most."""
@@ -152,6 +156,9 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
         if note:
             text += f"{ORIGINAL_NOTE}{note}"
         sink.set_comment(sheet, cell, text[:NOTE_MAX])
+    fit = getattr(sink, "fit_print", None)  # a workbook file (not a live Excel) also gets its print sizing
+    if fit is not None:
+        fit(FIRST_ROW + len(report.findings) + len(orphans))
     return len(targets)
 
 
@@ -432,6 +439,12 @@ class OpenpyxlSink:
 
     def result_rows(self) -> int:
         return self._ws().max_row
+
+    def fit_print(self, last_row: int) -> None:
+        """校验结果 printed at full type size: 说明 and 出错说明 wrapped, rows as high as their text."""
+        from xlperf.write.printfit import fit_table
+
+        fit_table(self._ws(), RESULT_PRINT_WIDTHS, first_row=FIRST_ROW - 1, last_row=last_row, title_rows="1:2")
 
     def _marks_sheet(self) -> Any:
         key = MARKS_SHEET.casefold()

@@ -158,6 +158,7 @@ def _setup(ws: Worksheet, title: str, headers: tuple[str, ...], widths: tuple[fl
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[cell.column_letter].width = width
+    _fit_row(ws, 2, tuple(zip(headers, widths, strict=True)))  # a wrapped header shows whole
     ws.freeze_panes = "A3"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
@@ -202,6 +203,11 @@ def guide_lines(fw: Framework) -> list[tuple[str, str]]:
 def _guide(ws: Worksheet, fw: Framework) -> None:
     ws["A1"] = workbook_title(fw)
     ws["A1"].font = Font(bold=True, size=14)
+    # wrapped inside the printed columns: a long title overflowing to the right widened the printed area
+    # and LibreOffice shrank the whole page to 8 pt to fit it
+    ws.merge_cells("A1:B1")
+    ws["A1"].alignment = WRAP
+    ws.row_dimensions[1].height = 2 * 20 + 4
     lines = guide_lines(fw)
     _guide_body(ws, fw, lines)
 
@@ -226,7 +232,7 @@ def _default_guide(leaf_word: str) -> list[tuple[str, str]]:
 
 
 def _guide_body(ws: Worksheet, fw: Framework, lines: list[tuple[str, str]]) -> None:
-    widths = (14, 86)
+    widths = (12, 64)  # portrait at full type size
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = widths
     for i, (key, text) in enumerate(lines, start=3):
         ws.cell(row=i, column=1, value=key).font = BOLD
@@ -256,11 +262,11 @@ def _guide_body(ws: Worksheet, fw: Framework, lines: list[tuple[str, str]]) -> N
 
 
 def _form_sheet(ws: Worksheet, sheet: str, plan: Plan, cat: dict[str, NameSpec], values: Mapping[str, Any]) -> None:
-    widths = (44, 18, 10, 16, 46)
+    widths = (34, 16, 7, 14, 40)  # landscape at full type size (portrait at 134 units printed 6 pt)
     decl = next((s for s in plan.framework.form.sheets if s.name == sheet), None)
     page = decl.page if decl is not None else PageSetup()
     _setup(ws, decl.title if decl is not None and decl.title else sheet, ("项目", "数值", "单位", "核对值", "说明"),
-           widths, landscape=page.orientation == "landscape")
+           widths, landscape=page.orientation != "portrait")
     _page(ws, page)
     validations: dict[str, DataValidation] = {}
     helpers = {h.cell: h for h in plan.helpers if h.sheet == sheet}
@@ -522,7 +528,7 @@ def _validation_for(spec: NameSpec, cache: dict[str, DataValidation], ws: Worksh
 def _score_sheet(ws: Worksheet, plan: Plan, cat: dict[str, NameSpec], values: Mapping[str, Any]) -> None:
     headers = ("编号", "指标", "分值", "评分标准", "评判得分/选项", "计算得分", "自评得分", "差异", "自评说明（低于满分必填）",
                "计算过程")
-    widths = dict(zip(SCORE_COLS.values(), (20, 30, 7, 52, 12, 9, 9, 8, 30, 34), strict=True))
+    widths = dict(zip(SCORE_COLS.values(), (20, 18, 5, 32, 8, 7, 7, 6, 18, 18), strict=True))
     _setup(ws, SCORE_SHEET, headers, tuple(widths.values()), landscape=True, title_cell=f"{SCORE_COLS['name']}1")
     c = SCORE_COLS
     validations: dict[str, DataValidation] = {}
@@ -593,8 +599,9 @@ def _score_sheet(ws: Worksheet, plan: Plan, cat: dict[str, NameSpec], values: Ma
 
 
 def _result_sheet(ws: Worksheet) -> None:
-    _setup(ws, "校验结果（由“一键校验”或 xlperf validate 生成）", RESULT_HEADERS, (6, 9, 9, 16, 9, 70, 16, 16, 10, 50),
+    _setup(ws, "校验结果（由“一键校验”或 xlperf validate 生成）", RESULT_HEADERS, (4, 6, 5, 10, 6, 40, 8, 8, 7, 24),
            landscape=True)
+    ws.row_dimensions[2].height = 34  # headers such as 严重程度 wrap to two lines in their narrow columns
     ws.protection.sheet = False
 
 
@@ -676,11 +683,12 @@ def _charts(wb: Workbook, plan: Plan) -> None:
         _series_titles(chart, ws, 2, (8, 9), titles)
         _visible_axes(chart)
         chart.legend = Legend(legendPos="b")
-        chart.height, chart.width = 7.5, 9
-        ws.add_chart(chart, f"G{last + 2}")
-        end = max(ws.max_row, last + 2 + math.ceil(chart.height / CM_PER_ROW))
-        ws.print_area = f"A1:{sched_col}{end}"
-        ws.page_setup.orientation = "landscape"  # the form and the chart beside it, legible on one width
+        chart.height, chart.width = 7.5, 16
+        # below the form, inside its printed columns: beside it the sheet was too wide to print legibly
+        below = ws.max_row + 2
+        ws.add_chart(chart, f"A{below}")
+        end = below + math.ceil(chart.height / CM_PER_ROW)
+        ws.print_area = f"A1:E{end}"
     if plan.score_chart_level is not None:
         _score_chart(wb[SCORE_SHEET], plan, plan.score_chart_level, helpers)
 
@@ -712,8 +720,8 @@ def _score_chart(ws: Worksheet, plan: Plan, level: int, helpers: dict[tuple[str,
     _visible_axes(chart)
     chart.x_axis.scaling.orientation = "maxMin"  # first indicator on top, as in the table
     chart.legend = Legend(legendPos="b")
-    chart.height, chart.width = 11, 16
-    ws.add_chart(chart, f"F{base}")
+    chart.height, chart.width = 11, 12
+    ws.add_chart(chart, f"{SCORE_COLS['answer']}{base}")  # beside its table, inside the printed columns
     # The chart and its table start a page of their own, inside the printed columns.
     ws.row_breaks.append(Break(id=base - 2))
     end = base + max(len(rows) + 1, math.ceil(chart.height / CM_PER_ROW) + 1)

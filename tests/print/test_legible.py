@@ -1,0 +1,110 @@
+"""Every printed page of every output reads: each output is rendered to PDF by LibreOffice and measured from
+the PDF itself (pdfplumber: every glyph's size and position), never from the page setup.
+
+Outputs: the blank template, a filled workbook (form sheets, 评分表), an annotated copy (校验结果), the
+校验报告 (``validate --report``), the 汇总 and the 退回修改通知 (``consolidate -o --returns``)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.futian_random import random_department
+from tests.validator.common import CORPUS, run_cli
+from tests.workbook.helpers import seed_data
+from xlperf.data.values import data_values
+from xlperf.devtools.printcheck import PageMeasure, measure, to_pdf
+from xlperf.framework.loader import load_framework
+from xlperf.write.template import write_template
+
+pytestmark = pytest.mark.libreoffice
+BODY_MIN_PT = 9.0
+DEPARTMENTS = 8
+UNREADABLE = "福田区文化广电旅游体育局-绩效自评.xlsx"
+EXPRESSION = re.compile(r"<=|>=|==|!=|abs\(|round\(|\b[a-z]+_[a-z_]+\b")
+
+
+@dataclass(frozen=True)
+class Outputs:
+    pages: dict[str, list[PageMeasure]]  # output name → its measured pages
+    findings: dict[str, int]  # department → number of findings (校验报告 pages)
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outputs]:
+    root = tmp_path_factory.mktemp("legible")
+    fw = load_framework("futian-2021")
+    inbox = root / "收件箱"
+    for s in range(DEPARTMENTS):
+        write_template(fw, inbox / f"dept{s:02d}.xlsx", values=data_values(random_department(fw, s)))
+    seed = write_template(fw, inbox / "科技创新局.xlsx", values=data_values(seed_data()))  # the example's errors
+    shutil.copy(CORPUS / "truncated.xlsx", inbox / UNREADABLE)
+    files = {"blank": write_template(fw, root / "blank.xlsx"), "example": root / "example.xlsx",
+             "annotated": root / "annotated.xlsx", "report": root / "report.xlsx",
+             "consolidation": root / "consolidation.xlsx"}
+    shutil.copy(seed, files["example"])
+    run_cli(["validate", "-q", str(files["example"]), "--annotate", str(files["annotated"])])
+    run_cli(["validate", "-q", str(inbox), "--report", str(files["report"])])
+    code, _, err = run_cli(["consolidate", "-q", str(inbox), "-o", str(files["consolidation"]), "--returns",
+                            str(root / "退回"), "--deadline", "2022年3月31日", "--office", "福田区财政局预算绩效管理科",
+                            "--contact", "张三 0755-82918000"])
+    assert code == 1, err
+    notices = sorted((root / "退回").glob("*-退回修改通知.docx"))
+    assert len(notices) >= 3
+    named = {**{k: v for k, v in files.items()}, **{f"notice:{p.stem}": p for p in notices}}
+    pdfs = to_pdf(list(named.values()), root / "pdf")
+    from xlperf.validate import validate_file
+
+    findings = {}
+    for p in sorted(inbox.iterdir()):
+        rep = validate_file(p, fw)
+        findings[rep.department or p.name] = len(rep.findings)
+    yield Outputs({k: measure(pdf) for k, pdf in zip(named, pdfs, strict=True)}, findings)
+
+
+def _all(outputs: Outputs) -> Iterator[tuple[str, PageMeasure]]:
+    for name, pages in outputs.pages.items():
+        for page in pages:
+            yield name, page
+
+
+def test_every_page_has_body_text_of_9_pt_or_more(outputs: Outputs) -> None:
+    small = [f"{name} 第 {p.number} 页：{p.smallest} pt（{p.text.strip()[:20]}）"
+             for name, p in _all(outputs) if p.smallest is not None and p.smallest < BODY_MIN_PT]
+    assert not small, "\n".join(small)
+
+
+def test_no_text_is_clipped_or_runs_past_the_page(outputs: Outputs) -> None:
+    clipped = [f"{name} 第 {p.number} 页：{'；'.join(p.clipped[:3])}" for name, p in _all(outputs) if p.clipped]
+    assert not clipped, "\n".join(clipped)
+
+
+def test_report_has_a_section_per_department_with_findings_and_no_page_for_a_clean_one(outputs: Outputs) -> None:
+    pages = outputs.pages["report"]
+    with_findings = sum(1 for n in outputs.findings.values() if n)
+    clean = [d for d, n in outputs.findings.items() if n == 0]
+    # 汇总 (one page for this few files), 得分分布, then at least a page per department with findings
+    assert with_findings + 2 <= len(pages) <= with_findings * 2 + 2, len(pages)
+    headed = [p.text.splitlines()[0] for p in pages[2:]]
+    assert not any(h.startswith(d) for h in headed for d in clean), headed
+
+
+def test_notice_is_one_page_official_and_plain(outputs: Outputs) -> None:
+    notices = {k: v for k, v in outputs.pages.items() if k.startswith("notice:")}
+    for name, pages in notices.items():
+        assert len(pages) == 1, f"{name}: {len(pages)} pages"
+        text = pages[0].text
+        flat = re.sub(r"\s+", "", text)
+        for part in ("退回修改通知", "福田区财政局预算绩效管理科", "张三0755-82918000", "2022年3月31日", "特此通知"):
+            assert part in flat, f"{name} lacks {part}"
+        assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", flat), f"{name}: no date"
+        assert not EXPRESSION.search(text), f"{name}: {EXPRESSION.search(text)}"
+    unreadable = next(v for k, v in notices.items() if k.startswith("notice:福田区文化广电旅游体育局"))
+    assert "福田区文化广电旅游体育局：" in re.sub(r"\s+", "", unreadable[0].text)
+    seed = next(v for k, v in notices.items() if "科技创新局" in k)[0].text
+    assert "“预算编制”表" in seed and "B17" in seed  # sheet and cell of what to fix
