@@ -89,8 +89,11 @@ def test_report_workbook_holds_no_formula(n: int, tmp_path: Path) -> None:
 def test_annotated_copy_holds_no_user_formula(seed: Path, tmp_path: Path) -> None:
     report = _hostile_report(1).files[0]
     findings = [f.model_copy(update={"sheet": "三公经费与政府采购"}) for f in report.findings]
-    out = annotate_copy(seed, tmp_path / "标注.xlsx", report.model_copy(update={"findings": findings}))
+    # The seed's framework: an annotated copy keeps only the plan's formulas, so without it none would stay.
+    report = report.model_copy(update={"findings": findings, "framework": "futian-2021"})
+    out = annotate_copy(seed, tmp_path / "标注.xlsx", report)
     before = {n: _formulas(x) for n, x in _sheet_parts(seed).items()}
+    assert sum(map(len, before.values())) > 100  # the template's formulas are there to keep
     after = {n: _formulas(x) for n, x in _sheet_parts(out).items()}
     result_part = Xlsx(out).sheet_part("校验结果")
     assert after[result_part] == []  # the 校验结果 sheet: no formula at all

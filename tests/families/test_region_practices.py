@@ -49,7 +49,8 @@ def findings(fw_file: Path, raw: dict[str, Any], tmp_path: Path) -> set[tuple[st
     fw = load_framework(str(fw_file))
     data = data_model(load_framework(str(HERE / "ppd-2024.yaml"))).model_validate(raw)
     book = write_template(fw, tmp_path / "book.xlsx", values=data_values(data))
-    return {(f.code, f.location, f.rule) for f in validate_file(book, str(fw_file)).findings}
+    found = validate_file(book, str(fw_file)).findings  # with the consequences folded under their input's finding
+    return {(f.code, f.location, f.rule) for top in found for f in (top, *top.consequences)}
 
 
 def at(fw_file: Path, name: str) -> str:

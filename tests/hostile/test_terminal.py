@@ -73,15 +73,15 @@ def test_consolidate_lines(tmp_path: Path) -> None:
     assert not [n for n in names if RAW.search(n) or "\u200b" in n], names
 
 
-def test_score_of_a_data_file(tmp_path: Path) -> None:
+def test_score_of_a_data_file_with_control_characters_is_refused_naming_the_field(tmp_path: Path) -> None:
+    """A data file's text is written into workbooks: control characters (an escape sequence, C1, CR, a bidi
+    override) are refused by every command, naming the field, and the message itself stays printable."""
     text = (REPO / "workbooks" / "examples" / "futian-kcj-2021.yaml").read_text(encoding="utf-8")
     path = tmp_path / "data.yaml"
     path.write_text(text.replace("dept_name: 深圳市福田区科技创新局", 'dept_name: "科技\\e[2J\\x9b31m局\\r\\u202e"', 1),
                     encoding="utf-8")
-    code, out, err = _run("score", path)
-    assert code == 0, err
-    _clean(out)
-    assert "\\x1b[2J" in out
-    code, out, err = _run("score", "--json", path)
-    _clean(out)
-    assert json.loads(out)["department"] == "科技\x1b[2J\x9b31m局\r\u202e"
+    for args in (("score", path), ("score", "--json", path)):
+        code, out, err = _run(*args)
+        assert code == 2, (out, err)
+        _clean(out + err)
+        assert "dept_name" in err and "控制字符" in err

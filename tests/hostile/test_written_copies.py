@@ -65,7 +65,7 @@ def test_formulas_that_call_out_are_findings_and_data_in_both_copies(tmp_path: P
     assert [(f.sheet, f.cell) for f in rep.findings if f.code == "XP133"] == [("基本信息", "H33")]
     assert all(f.severity.value == "error" for f in rep.findings if f.code == "XP134")
     copies = [annotate_copy(path, tmp_path / "标注.xlsx", rep)]
-    units = write_returns([rep], tmp_path / "returns", fw(), protect=(path,))
+    units, _ = write_returns([rep], tmp_path / "returns", fw(), protect=(path,))
     copies.append(units[0].annotated)  # type: ignore[arg-type]
     planned = _planned()
     for copy in copies:

@@ -89,7 +89,7 @@ def test_copies_drop_the_sheets(route: str, tmp_path: Path) -> None:
     if route == "annotate":
         out = annotate_copy(path, tmp_path / "标注.xlsx", report)
     else:
-        returned = write_returns([report], tmp_path / "退回")
+        returned, _ = write_returns([report], tmp_path / "退回")
         assert returned[0].problem is None and returned[0].annotated is not None
         out = returned[0].annotated
     names = _sheet_names(out)

@@ -14,8 +14,10 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from tests.cli.conftest import xlperf
 from validator.common import SEED_XLSX
 from xlperf.addins.service import clear_workbook, record_workbook
+from xlperf.findings import Severity
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
 from xlperf.review.explanations import EXPLAIN_COL
+from xlperf.write.annotate import SEVERITY_COLORS
 
 from .replay import digest, replay
 
@@ -51,7 +53,8 @@ def test_replay_equals_cli_annotate_on_the_seed(tmp_path: Path) -> None:
     shutil.copy(SEED_XLSX, src)
     cli = _cli_annotate(src, tmp_path / "cli.xlsx")
     assert cli[MARKS_SHEET]["state"] == "veryHidden"  # type: ignore[index]
-    assert any(v[1] == "FFC7CE" for v in cli["评分表"]["cells"].values())  # type: ignore[index]
+    error = SEVERITY_COLORS[Severity.error]  # s19: CC79A7 (FFC7CE is only recognised, no longer written)
+    assert any(v[1] == error for v in cli["评分表"]["cells"].values())  # type: ignore[index]
     _same(cli, _replayed(src, tmp_path / "ours.xlsx"))
 
 

@@ -81,8 +81,13 @@ class AuditOnEmptyPrior(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         if ctx.read.framework.practices.empty_prior == "skip":
             return  # the region's practice (framework practices.empty_prior)
+        from xlperf.framework.form import PRIOR_PREFIX
+
+        # a blank cell is scored as the sheet reads it (0); the audit still did not have last year's figure
+        env = {k: v for k, v in ctx.env.items()
+               if not (k.startswith(PRIOR_PREFIX) and ctx.read.values.get(k) in (None, ""))}
         for rule in ctx.read.framework.form.audits:
-            missing = _missing_prior(rule.when, ctx.env) or _missing_prior(rule.assert_, ctx.env)
+            missing = _missing_prior(rule.when, env) or _missing_prior(rule.assert_, env)
             if missing is not None:
                 finding = self.finding(ctx, at=missing, rule_id=rule.id, label=ctx.label(missing))
                 yield finding.model_copy(update={"rule": rule.id})

@@ -160,4 +160,4 @@ def print_report(report: Report, console: Console | None = None, *, max_findings
                         str(rep.year or ""), _fmt(rep.total_computed), _fmt(rep.total_self), str(rep.errors),
                         str(rep.warnings), Text(rep.review_zh, style=_REVIEW_STYLE.get(rep.review, "")))
     console.print(summary)
-    console.print(Text(summary_line(report)))
+    console.print(Text(summary_line(report)), soft_wrap=True)  # one line whatever the width: scripts read it

@@ -219,7 +219,30 @@ def _remove_previous(folder: Path) -> int:
                 removed += 1
             except OSError:
                 pass  # then the unit's problem says the file exists
+            removed += _remove_word_notice(path.with_suffix(".docx"))
     return removed
+
+
+def _remove_word_notice(path: Path) -> int:
+    """The Word form of a removed notice (same stem), when it is xlperf's: a regular file whose core
+    properties name xlperf as author of a 退回修改通知 (read from docProps/core.xml only, bounded)."""
+    import stat
+    import zipfile
+
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode) or path.stat().st_size > 5_000_000:
+            return 0
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("docProps/core.xml")
+            if info.file_size > 100_000:
+                return 0
+            core = zf.read(info).decode("utf-8", "replace")
+        if "<dc:creator>xlperf</dc:creator>" not in core or "退回修改通知" not in core:
+            return 0
+        path.unlink()
+        return 1
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+        return 0
 
 
 def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework | None = None, *,
