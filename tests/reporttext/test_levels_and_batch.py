@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -75,6 +76,9 @@ def test_validate_folder_and_consolidate(seed_docx: Path, tmp_path: Path) -> Non
     batch.mkdir()
     shutil.copy(EXAMPLE, batch / EXAMPLE.name)
     shutil.copy(EXAMPLE, batch / "另一单位.xlsx")
+    # both copies are one unit: a round counts (and returns) only its newest file, so the one with the report
+    ours = (batch / EXAMPLE.name).stat()
+    os.utime(batch / "另一单位.xlsx", ns=(ours.st_atime_ns, ours.st_mtime_ns - 60_000_000_000))
     shutil.copy(seed_docx, batch / (EXAMPLE.stem + "报告.docx"))
     code, stdout, _err = run_cli(["validate", str(batch), "--report-text", str(batch), "--json", "--select", "XP5"])
     assert code == 1

@@ -40,6 +40,8 @@ lightness too, which colour-blind readers see; black text stays legible on them.
 LEGACY_COLORS = frozenset({"FFC7CE", "FFEB9C", "D9D2E9"})
 """Highlights of copies annotated by earlier versions: still recognised as ours when undone."""
 """Distinct from every fill the template uses (inputs, stated figures, computed cells)."""
+_OUR_COLOURS = frozenset(SEVERITY_COLORS.values()) | LEGACY_COLORS
+"""Every highlight colour xlperf has written: never a cell's original fill in a record."""
 HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为", RULE_HEADER, EXPLAIN_HEADER)
 FIRST_ROW = 3
 RESULT_PRINT_WIDTHS = (4, 6, 5, 10, 6, 40, 8, 8, 7, 24)
@@ -296,7 +298,7 @@ def _records(sink: BookSink, rows: Iterable[Any]) -> tuple[list[Mark], int]:
         note = row[3] if len(row) > 3 else None
         if not isinstance(sheet, str) or not isinstance(cell, str) or not _highlightable(sink, sheet, cell) \
                 or (fill not in (None, "") and not (isinstance(fill, str) and _RGB.match(fill)
-                                                    and fill.upper() not in SEVERITY_COLORS.values())) \
+                                                    and fill.upper() not in _OUR_COLOURS)) \
                 or (note is not None and not isinstance(note, str)):
             ignored += 1  # not a record we wrote: left alone
             continue
@@ -311,7 +313,7 @@ def _verified(sink: BookSink, marks: list[Mark]) -> tuple[list[Mark], int]:
     the fill is restored then); at most one record per cell and :data:`RECORD_TEXT_MAX` characters of
     notes. Checked before anything is restored (two cells of one merged range share the cell their
     records restore). Returns them and how many were not."""
-    colours = set(SEVERITY_COLORS.values())
+    colours = _OUR_COLOURS  # a copy highlighted by an earlier version carries an older colour of ours
     out: list[Mark] = []
     seen: set[tuple[str, str]] = set()
     text = 0
