@@ -135,7 +135,7 @@ def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[s
     subject = _rightmost_subject(context, index, fig.kind, self_names)
     if subject is None:
         residual = _FILLER.sub("", context)
-        for m in index.measure_vocab:
+        for m in sorted(index.measure_vocab, key=lambda w: (-len(w), w)):  # longest first, never set order
             residual = residual.replace(m, "")
         if len(residual) > 2:
             return []
@@ -179,7 +179,7 @@ def _tie_table(fig: Figure, index: LexiconIndex) -> list[Tie]:
         return []
     local = label + "|" + header
     leftover = local.replace("|", "")
-    for word in sorted((*subjects, *index.measure_vocab, *vocabulary().self_references), key=len, reverse=True):
+    for word in sorted({*subjects, *index.measure_vocab, *vocabulary().self_references}, key=lambda w: (-len(w), w)):
         leftover = leftover.replace(word, "")
     context = local + ("|" + caption if not leftover else "")
     out = [p for s in subjects if (p := _pick(s, fig, context, index)) is not None]
@@ -216,7 +216,7 @@ def _self_names(doc: ReportDocument, book: Workbook) -> tuple[str, ...]:
     names = {canon(book.unit_name)} if book.unit_name else set()
     for par in doc.paragraphs[:40]:
         names.update(canon(m) for m in re.findall(r"简称[“\"「]([^”\"」]{2,16})[”\"」]", normalize(par.text)))
-    return tuple(sorted((n for n in names if n), key=len, reverse=True))
+    return tuple(sorted((n for n in names if n), key=lambda w: (-len(w), w)))
 
 
 _RESPECTIVELY = re.compile(r"分别(为|是|达到|达|占)")

@@ -103,7 +103,7 @@ def _measure_group(measure: str, extra: dict[str, list[str]]) -> tuple[str, ...]
             out.update(canon(w) for w in words)
     if base.startswith("累计"):
         out.add(base[2:])
-    return tuple(sorted((w for w in out if w), key=len, reverse=True))
+    return tuple(sorted((w for w in out if w), key=_longest_first))
 
 
 def _at_space(label: str) -> tuple[str, str]:
@@ -127,7 +127,7 @@ def _split(label: str, vocab: set[str]) -> tuple[str, str]:
     for quarter in vocabulary().quarters:
         if text.startswith(quarter):
             return quarter, text[len(quarter):].lstrip("末")
-    for word in sorted(vocab, key=len, reverse=True):
+    for word in sorted(vocab, key=_longest_first):
         if text.endswith(word) and len(text) > len(word):
             return text[: -len(word)], word
     return text, ""
@@ -152,7 +152,7 @@ def _subject_aliases(subject: str, extra: dict[str, list[str]]) -> tuple[str, ..
     for key, words in extra.items():
         if canon(key) == subject:
             out.update(canon(w) for w in words)
-    return tuple(sorted(out, key=len, reverse=True))
+    return tuple(sorted(out, key=_longest_first))
 
 
 def _vocab(specs: list[NameSpec], lexicon: Lexicon) -> set[str]:
@@ -173,6 +173,12 @@ def _useful(spec: NameSpec, catalog: dict[str, NameSpec]) -> bool:
             return False
         return not any(n in catalog and catalog[n].role == "stated" for n in re.findall(r"[A-Za-z_]\w*", spec.expr))
     return True
+
+
+def _longest_first(word: str) -> tuple[int, str]:
+    """Longest alias first (the regex alternation tries them in order), ties by text: never by set order,
+    which changes with Python's hash seed and made the tie count vary from run to run."""
+    return -len(word), word
 
 
 def build_index(fw: Framework, catalog: dict[str, NameSpec]) -> LexiconIndex:
@@ -210,10 +216,10 @@ def build_index(fw: Framework, catalog: dict[str, NameSpec]) -> LexiconIndex:
     terms = {canon(k): v for k, v in vocabulary().terms.items()}
     terms.update({canon(t.phrase): t.name for t in lexicon.terms})
     names = {e.name: e for e in entries}
-    terms_l = sorted(((p, n) for p, n in terms.items() if n in names or n in catalog), key=lambda t: -len(t[0]))
-    by_kind = {kind: sorted((a for a, es in by_subject.items() if any(e.kind == kind for e in es)), key=len,
-                            reverse=True) for kind in KINDS}
-    everything = sorted(by_subject, key=len, reverse=True)
+    terms_l = sorted(((p, n) for p, n in terms.items() if n in names or n in catalog), key=lambda t: (-len(t[0]), t[0]))
+    by_kind = {kind: sorted((a for a, es in by_subject.items() if any(e.kind == kind for e in es)),
+                            key=_longest_first) for kind in KINDS}
+    everything = sorted(by_subject, key=_longest_first)
     patterns = {kind: _reversed_pattern(aliases) for kind, aliases in {**by_kind, "": everything}.items()}
     return LexiconIndex(entries, by_subject, everything, terms_l,
                         [(canon(u.phrase), u.reason) for u in lexicon.untracked], frozenset(vocab), names, by_kind,
@@ -223,7 +229,7 @@ def build_index(fw: Framework, catalog: dict[str, NameSpec]) -> LexiconIndex:
 def _reversed_pattern(aliases: list[str]) -> re.Pattern[str]:
     if not aliases:
         return re.compile(r"(?!x)x")
-    return re.compile("|".join(re.escape(a[::-1]) for a in sorted(aliases, key=len, reverse=True)))
+    return re.compile("|".join(re.escape(a[::-1]) for a in sorted(aliases, key=_longest_first)))
 
 
 def _indicator_name(fw: Framework, ind_id: str) -> str:
