@@ -130,4 +130,6 @@ def test_a_long_unit_name_gets_its_notice_and_stops_no_other(tmp_path: Path) -> 
     code, out, err = run_cli(["consolidate", "-q", inbox, "-o", tmp_path / "汇总.xlsx", "--returns", returns])
     assert code == 1 and "未能写出" not in err, err[-500:]
     names = sorted(p.name for p in returns.iterdir())
-    assert len(names) == 4 and all(len(n.encode("utf-8")) <= 255 for n in names), names
+    # per unit: the annotated copy and the notice as a workbook and as a Word document
+    assert len(names) == 6 and all(len(n.encode("utf-8")) <= 255 for n in names), names
+    assert sorted(n.rsplit(".", 1)[1] for n in names) == ["docx", "docx", "xlsx", "xlsx", "xlsx", "xlsx"]
