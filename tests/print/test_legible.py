@@ -51,7 +51,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outputs]:
     run_cli(["validate", "-q", str(files["example"]), "--annotate", str(files["annotated"])])
     run_cli(["validate", "-q", str(inbox), "--report", str(files["report"])])
     code, _, err = run_cli(["consolidate", "-q", str(inbox), "-o", str(files["consolidation"]), "--returns",
-                            str(root / "退回"), "--deadline", "2022年3月31日", "--office", "福田区财政局预算绩效管理科",
+                            str(root / "退回"), "--deadline", "2099年3月31日", "--office", "福田区财政局预算绩效管理科",
                             "--contact", "张三 0755-82918000"])
     assert code == 1, err
     notices = sorted((root / "退回").glob("*-退回修改通知.docx"))
@@ -100,7 +100,7 @@ def test_notice_is_one_page_official_and_plain(outputs: Outputs) -> None:
         assert len(pages) == 1, f"{name}: {len(pages)} pages"
         text = pages[0].text
         flat = re.sub(r"\s+", "", text)
-        for part in ("退回修改通知", "福田区财政局预算绩效管理科", "张三0755-82918000", "2022年3月31日", "特此通知"):
+        for part in ("退回修改通知", "福田区财政局预算绩效管理科", "张三0755-82918000", "2099年3月31日", "特此通知"):
             assert part in flat, f"{name} lacks {part}"
         assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", flat), f"{name}: no date"
         assert not EXPRESSION.search(text), f"{name}: {EXPRESSION.search(text)}"

@@ -116,7 +116,7 @@ def _units(ws: Any, cons: Consolidation, finding_rows: list[int | None]) -> None
     for r in range(2, len(cons.units) + 2):
         for c in (5, 6, 7):
             ws.cell(row=r, column=c).number_format = "0.00"
-    _print_ready(ws, (4, 8, 14, 5, 7, 7, 6, 4, 10, 4, 4, 4, 5, 4, 10, 8, 16, 6, 5, 5, 14, 12), last_row=len(cons.units) + 1)
+    _print_ready(ws, (3, 6, 12, 4, 6, 6, 5, 3, 6, 3, 3, 3, 3, 3, 8, 5, 12, 4, 3, 4, 9, 9), last_row=len(cons.units) + 1)
 
 
 REPORT_STATUS_ZH = {"checked": "已核对", "unreadable": "无法读取", "missing": "未收到"}

@@ -187,8 +187,8 @@ def _returns(cons, opts: RoundOptions, files: list[Path], deadline: dt.date | No
                 problems.append(f"{item.notice.name}：{item.problem}")
         from xlperf.write.notice_docx import NoticeOptions, docx_notices
 
-        notice = NoticeOptions(office=opts.office, contact=opts.contact,
-                               deadline=deadline.isoformat() if deadline else None)
+        notice = NoticeOptions(office=opts.office, contact=opts.contact,  # an official notice writes 2027年3月31日
+                               deadline=f"{deadline.year}年{deadline.month}月{deadline.day}日" if deadline else None)
         problems += docx_notices(list(written), cons.framework, notice, protect=tuple(files), force=opts.force)
         ok = sum(1 for item in written if not item.problem)
         echo(f"退回修改：{ok} 个单位的通知和标注副本已写入 {shown_path(opts.returns)}"
