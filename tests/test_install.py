@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import inspect
 import os
 import random
 import re
@@ -1069,3 +1070,33 @@ def test_bat_explains_a_group_policy_execution_policy(name):
     assert "-File" not in hint and "Group Policy" in hint
     guide = (INSTALL / "安装说明.md").read_text(encoding="utf-8")
     assert "组策略" in guide and "Get-ExecutionPolicy -List" in guide and "代码签名证书" in guide
+
+
+def test_install_registers_the_wps_addin_through_the_python_module(ps1):
+    """install.ps1 leaves publish.xml, oem.ini and the service to xlperf.addins.wps_install (the code
+    install/wps/install.sh runs on Linux; tests/wps/test_wps_install.py runs it in a Windows layout),
+    after the venv exists; uninstall.ps1 runs its uninstall before deleting the venv it lives in."""
+    from xlperf.addins import service, wps_install
+
+    inst, uninst = _code(ps1["install.ps1"]), _code(ps1["uninstall.ps1"])
+    a, u = _ps_assignments(ps1["install.ps1"]), _ps_assignments(ps1["uninstall.ps1"])
+    assert a["WpsModule"] == u["WpsModule"] == wps_install.__name__
+    call = "$code = Invoke-Native $VenvPython @('-m', $WpsModule, 'install', '--if-present', '--source', $wpsSource,"
+    assert call in inst and "'--python', $VenvPython)" in inst[inst.index(call):]
+    assert "$wpsSource = Join-Path $ScriptDir $WpsDirName" in inst and a["WpsDirName"] == "wps"
+    assert inst.index("Write-Step '创建 Python 虚拟环境'") < inst.index(call)
+    assert "if ($NoWps) {" in inst and "[switch]$NoWps" in inst
+    # the arguments are the module's own (parsed here: no WPS in this environment, so nothing happens)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(wps_install, "wps_present", lambda: False)
+        assert wps_install.main(["install", "--if-present", "--source", str(INSTALL / "wps"),
+                                 "--python", sys.executable]) == 0
+    # uninstall: the manifest the module writes on Windows (%APPDATA%\xlperf = service.config_dir())
+    assert "$WpsManifest      = Join-Path $env:APPDATA 'xlperf\\install-manifest.json'" in uninst
+    assert wps_install.MANIFEST == "install-manifest.json" and "APPDATA" in inspect.getsource(service.config_dir)
+    wps_call = uninst.index("& $VenvPython -m $WpsModule uninstall")
+    assert uninst.index("if (Test-Path -LiteralPath $WpsManifest) {") < wps_call < uninst.index("Remove-IfExists $InstallRoot")
+    # the bundle carries the add-in's files where install.ps1 looks for them
+    bundle = _load_build_bundle()
+    assert bundle.WPS_FILES == wps_install.ADDIN_FILES and bundle.WPS_DIR == INSTALL / a["WpsDirName"]
+    assert all((bundle.WPS_DIR / name).is_file() for name in bundle.WPS_FILES)
