@@ -48,12 +48,25 @@ def _sheet_findings(report) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {f.sheet: f.code for f in report.findings if f.code in ("XP131", "XP132")}
 
 
+VISIBILITY_ZH = {"visible": "（可见工作表）", "hidden": "（隐藏工作表）", "veryHidden": "（极隐藏工作表，"}
+"""How the message names each state openpyxl writes (Excel's sheet states in Chinese)."""
+
+
+def _messages(report) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {f.sheet: f.message for f in report.findings if f.code in ("XP131", "XP132")}
+
+
 def test_hostile_workbook_is_reported(tmp_path: Path) -> None:
     path = _hostile(EXAMPLE, tmp_path / "提交.xlsx")
     report = validate_file(path)
     assert _sheet_findings(report) == {"myaddin.conf": "XP131", "XLPERF.CONF": "XP131", "main.py": "XP132"}
     assert report.status == "invalid" and report.review == "revise"
     assert all(f.severity.value == "error" for f in report.findings if f.code in ("XP131", "XP132"))
+    messages = _messages(report)
+    for name, state in SHEETS.items():  # each message says how the sheet is hidden, as the file sets it
+        assert f"工作表“{name}”{VISIBILITY_ZH[state]}" in messages[name]
+    assert "取消隐藏" in messages["myaddin.conf"] and "Alt+F11" in messages["myaddin.conf"]
+    assert "Alt+F11" not in messages["XLPERF.CONF"]
 
 
 def test_reported_in_a_workbook_that_is_not_the_standard_one(tmp_path: Path) -> None:
@@ -62,9 +75,12 @@ def test_reported_in_a_workbook_that_is_not_the_standard_one(tmp_path: Path) -> 
     conf = wb.create_sheet("xlwings.conf")
     conf.sheet_state = "veryHidden"
     conf.append(("PYTHONPATH", r"C:\x"))
+    wb.create_sheet("run.py")  # visible
     wb.save(tmp_path / "plain.xlsx")
     report = validate_file(tmp_path / "plain.xlsx")
-    assert _sheet_findings(report) == {"xlwings.conf": "XP131"}
+    assert _sheet_findings(report) == {"xlwings.conf": "XP131", "run.py": "XP132"}
+    assert "工作表“run.py”（可见工作表）：" in _messages(report)["run.py"]
+    assert "工作表“xlwings.conf”（极隐藏工作表，" in _messages(report)["xlwings.conf"]
     assert "XP125" in {f.code for f in report.findings}
 
 

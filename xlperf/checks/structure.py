@@ -196,10 +196,12 @@ class LocalNameShadows(ReaderCheck):
 
 class XlwingsConfigSheet(ReaderCheck):
     """检查内容：工作簿中有名称以 .conf 结尾的工作表（不论是否隐藏、大小写），即 xlwings 加载项的配置表的名称
-    （xlwings.conf、myaddin.conf 等）。标准模板中没有这样的工作表。
+    （xlwings.conf、myaddin.conf 等）。标准模板中没有这样的工作表。消息写明该表是可见、隐藏还是极隐藏工作表
+    （极隐藏的表不出现在“取消隐藏”中，消息同时说明如何显示它）。
     为何重要：xlwings 加载项会读取当前工作簿中这种工作表里的设置；一个普通的 .xlsx 就能借此指定 Excel 运行的 Python
     程序、Python 路径和命令行，在评审人员点击加载项按钮时运行报送方准备的程序。
-    示例：提交的工作簿含一个“深度隐藏”的工作表 myaddin.conf，其中 PYTHONPATH 指向报送方的文件夹。
+    示例：提交的工作簿含一个极隐藏的工作表 myaddin.conf，其中 PYTHONPATH 指向报送方的文件夹：
+    “工作簿中有工作表“myaddin.conf”（极隐藏工作表，在“取消隐藏”中看不到：…）”。
     如何修改：报送单位删除该工作表后重新报送；评审人员在此之前不要在 Excel 中对该文件使用 xlwings 加载项。"""
 
     code, name, severity, title, family = ("XP131", "xlwings-config-sheet", Severity.error,
@@ -208,9 +210,9 @@ class XlwingsConfigSheet(ReaderCheck):
 
 class XlwingsCodeSheet(ReaderCheck):
     """检查内容：工作簿中有名称以 .py 结尾的工作表（不论是否隐藏、大小写），即 xlwings 内嵌 Python 代码的工作表的名称。
-    标准模板中没有这样的工作表。
+    标准模板中没有这样的工作表。消息写明该表是可见、隐藏还是极隐藏工作表。
     为何重要：xlwings 的“内嵌代码”功能会运行这种工作表中的 Python 代码；报送的工作簿不应携带任何可执行的内容。
-    示例：提交的工作簿含一个隐藏的工作表 main.py。
+    示例：提交的工作簿含一个隐藏的工作表 main.py：“工作簿中有工作表“main.py”（隐藏工作表）”。
     如何修改：报送单位删除该工作表后重新报送。"""
 
     code, name, severity, title, family = ("XP132", "xlwings-code-sheet", Severity.error,

@@ -270,6 +270,25 @@ def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
         out.tables[table.name] = rows
 
 
+SHEET_VISIBILITY_ZH = {"visible": "可见工作表", "hidden": "隐藏工作表", "veryHidden": "极隐藏工作表"}
+"""Excel's three sheet states in Chinese. A 极隐藏 (veryHidden) sheet is not listed under 取消隐藏: the message
+says how to reach it, or the department cannot find what to delete."""
+VERY_HIDDEN_HINT = "，在“取消隐藏”中看不到：需在 VBA 编辑器（Alt+F11）中把该表的 Visible 属性改为 -1 才能显示和删除"
+
+
+def sheet_visibility_zh(state: str | None) -> str:
+    """A sheet state in Chinese; a value Excel would not write is named as written."""
+    if state is None:
+        return "可见性未知"
+    return SHEET_VISIBILITY_ZH.get(state, f"可见性“{state}”")
+
+
+def _sheet_shown(book: Book, name: str) -> str:
+    """“name”（极隐藏工作表，…）: the sheet, its visibility and, when very hidden, how to reach it."""
+    state = book.sheet_states.get(name)
+    return f"“{_short(name)}”（{sheet_visibility_zh(state)}{VERY_HIDDEN_HINT if state == 'veryHidden' else ''}）"
+
+
 XLWINGS_SHEETS_LISTED = 20
 """Sheets named like xlwings' configuration or code reported one by one; the rest in one finding."""
 
@@ -281,18 +300,19 @@ def _xlwings_sheets(book: Book) -> list[Finding]:
     out: list[Finding] = []
     hits = [(name, kind) for name in book.sheets if (kind := xlwings_sheet_kind(name)) is not None]
     for name, kind in hits[:XLWINGS_SHEETS_LISTED]:
+        shown = _sheet_shown(book, name)
         if kind == "conf":
             out.append(Finding(
                 code="XP131", name="xlwings-config-sheet", severity=Severity.error, sheet=_short(name),
                 found=_short(name),
-                message=(f"工作簿中有工作表“{_short(name)}”（可能已隐藏）：这是 xlwings 加载项配置表的名称，"
+                message=(f"工作簿中有工作表{shown}：这是 xlwings 加载项配置表的名称，"
                          "可用来改变 Excel 运行的 Python 程序、路径和命令行。标准模板中没有这个工作表，"
                          "请报送单位删除后重新报送；在此之前不要在 Excel 中对该文件使用 xlwings 加载项")))
         else:
             out.append(Finding(
                 code="XP132", name="xlwings-code-sheet", severity=Severity.error, sheet=_short(name),
                 found=_short(name),
-                message=(f"工作簿中有工作表“{_short(name)}”（可能已隐藏）：这是 xlwings 内嵌 Python 代码工作表的名称。"
+                message=(f"工作簿中有工作表{shown}：这是 xlwings 内嵌 Python 代码工作表的名称。"
                          "标准模板中没有这个工作表，请报送单位删除后重新报送")))
     if len(hits) > XLWINGS_SHEETS_LISTED:
         out.append(Finding(

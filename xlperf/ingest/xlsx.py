@@ -102,6 +102,9 @@ class Book:
     at most :data:`MAX_FORMULA_NAMES`, texts cut at 256 characters."""
     external_parts: int = 0
     """Parts under ``xl/externalLinks/`` (links to other workbooks, DDE and OLE links)."""
+    sheet_states: dict[str, str] = field(default_factory=dict)
+    """Each sheet's visibility as the workbook part says: ``visible``, ``hidden`` or ``veryHidden`` (any
+    other value as written, cut at 32 characters)."""
 
     def cell(self, sheet: str, ref: str) -> RawCell | None:
         return self.sheets.get(sheet, {}).get(ref)
@@ -229,9 +232,9 @@ def _workbook_target(zf: zipfile.ZipFile, names_in_zip: set[str]) -> str:
     return "xl/workbook.xml"
 
 
-def _parse_workbook_part(data: bytes) -> tuple[str, tuple[tuple[str, str], ...], dict[str, tuple[str, str]],
+def _parse_workbook_part(data: bytes) -> tuple[str, tuple[tuple[str, str, str], ...], dict[str, tuple[str, str]],
                                               tuple[tuple[str, str, str], ...], tuple[tuple[str, str], ...]]:
-    """The main namespace, (sheet name, relationship id) in workbook order, the global defined names →
+    """The main namespace, (sheet name, relationship id, state) in workbook order, the global defined names →
     (sheet, A1), the sheet-local defined names as (local sheet index, name, text), and the names whose
     text is no plain reference (a formula, DDE, another workbook) as (name, text)."""
     wb_root = etree.fromstring(data, _PARSER)
@@ -239,7 +242,8 @@ def _parse_workbook_part(data: bytes) -> tuple[str, tuple[tuple[str, str], ...],
     if ns not in (TRANSITIONAL, STRICT):
         ns = TRANSITIONAL
     m = f"{{{ns}}}"
-    sheets = tuple((sh.get("name", ""), next((r for r in map(sh.get, _R_IDS) if r is not None), ""))
+    sheets = tuple((sh.get("name", ""), next((r for r in map(sh.get, _R_IDS) if r is not None), ""),
+                    (sh.get("state") or "visible")[:32])
                    for sh in wb_root.iterfind(f"{m}sheets/{m}sheet"))
     names: dict[str, tuple[str, str]] = {}
     local: list[tuple[str, str, str]] = []
@@ -282,8 +286,9 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
                     external_parts=sum(1 for n in names_in_zip if n.lower().startswith("xl/externallinks/")))
         order: list[str] = []
         targets: dict[str, str] = {}
-        for name, rid in wb_sheets:
+        for name, rid, state in wb_sheets:
             order.append(name)
+            book.sheet_states[name] = state
             if rid in rels:
                 targets[name] = rels[rid]
         book.names.update(wb_names)
