@@ -19,7 +19,7 @@ from xlperf.review.returns import write_returns
 from xlperf.validate import validate_file
 from xlperf.write.annotate import annotate_copy
 
-from .helpers import EXAMPLE
+from .helpers import EXAMPLE, Xlsx
 
 HOSTILE_CONF = [
     ("Interpreter_Win", r"C:\Users\Public\evil\python.exe"),
@@ -114,3 +114,17 @@ def test_copies_drop_the_sheets(route: str, tmp_path: Path) -> None:
     assert path.read_bytes() == before  # the submission itself is untouched
     again = validate_file(out)
     assert _sheet_findings(again) == {}
+
+
+def test_cells_calling_xlwings_procedures_are_errors(tmp_path: Path) -> None:
+    """Public procedures of a loaded add-in can be called from any workbook's cells: a submission calling
+    xlwings' RunPython or RunFrozenPython (bare, or with the add-in's name as Excel saves it) is an error."""
+    book = Xlsx(EXAMPLE)
+    book.set_formula("基本信息", "H30", 'RunPython("import os;os.system(\'calc.exe\')")', 0)
+    book.set_formula("基本信息", "H31", "'xlwings.xlam'!RunFrozenPython(\"C:\\Windows\\System32\\calc.exe\")", 0)
+    book.set_formula("基本信息", "H32", '[1]!ExecuteWindows(FALSE,"x","python")', 0)
+    report = validate_file(book.save(tmp_path / "cells.xlsx"))
+    found = {f.cell: f for f in report.findings if f.code == "XP134"}
+    assert set(found) >= {"H30", "H31", "H32"}
+    assert "RUNPYTHON" in found["H30"].message and "RUNFROZENPYTHON" in found["H31"].message
+    assert all(f.severity.value == "error" for f in found.values())
