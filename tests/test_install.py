@@ -592,6 +592,20 @@ def test_ovba_exact_size_encoder_roundtrips(build_addin, seed):
     assert build_addin.compress_exact(data, hi + 1) is None
 
 
+def test_multi_chunk_source_fits_a_stream_exactly(build_addin):
+    """A module source of several 4 KiB chunks (the standard add-in's Config module) is encoded in exactly the
+    size of the stream it replaces, and oletools' decompressor reads the source back (then filler comments)."""
+    rnd = random.Random(7)
+    words = [b"Function ", b"End Function\r\n", b"GetConfig(", b'"x" & ', b"\r\n", b"    ", b"ChrW(&H7684) & "]
+    data = b"".join(rnd.choice(words) for _ in range(rnd.randint(900, 1500)))
+    for size in (len(data) // 2, 3 * 4098 + 200):  # compressed; more chunks than the source fills (filler)
+        encoded = build_addin._fit_long_source(data, size)
+        assert len(encoded) == size
+        text = bytes(decompress_stream(bytearray(encoded)))
+        assert text.startswith(data) and set(text[len(data):].split(b"\r\n")) <= {b""} | {
+            b"'" + b"-" * n for n in range(80)}
+
+
 # ---------------------------------------------------------------------------
 # (c) reproducible build
 # ---------------------------------------------------------------------------
