@@ -961,7 +961,7 @@ def _write_package(output: Path, names: list[str], parts: dict[str, bytes]) -> P
 # ---------------------------------------------------------------------------
 # Its VBA is split into modules: GetConfig lives in ``Config`` (with p-code, so its source is replaced
 # as a whole: patch_vba_module), RunPython/XLPyCommand/GetUdfModules in ``Main`` (source only: edited in
-# place, patch_module_chunks). PROJECT_NAME is "xlwings", so the user's file is already
+# place, patch_module_chunks), RunServerPython/RunRemotePython in ``Remote`` (p-code: replaced as a whole). PROJECT_NAME is "xlwings", so the user's file is already
 # %USERPROFILE%\.xlwings\xlwings.conf. Workbooks whose functions were imported (module xlwings_udfs)
 # call ``XLPy.CallUDF`` of this project through a VBA reference, which is why it keeps its name, its
 # modules and its public procedures: only what reads settings or builds the command line changes.
@@ -969,6 +969,12 @@ STANDARD_ADDIN_FILE_NAME = "xlwings.xlam"
 STANDARD_OUTPUT = HERE / STANDARD_ADDIN_FILE_NAME
 STANDARD_CONFIG_MODULE = "Config"
 STANDARD_MAIN_MODULE = "Main"
+STANDARD_REMOTE_MODULE = "Remote"
+REMOTE_SIGNATURE_END = """    Optional followRedirects As String _
+)
+"""
+"""The end of RunServerPython's and RunRemotePython's signatures: a cell calling either would send the
+workbook to a URL and run what the answer names (Application.Run); the guard goes right after it."""
 STANDARD_MAIN_EDITS = tuple(edit for edit in XLWINGS_EDITS if "GetConfigFilePath" not in edit[0])
 """XLWINGS_EDITS without the user-file path (PROJECT_NAME is already "xlwings" here)."""
 UNSAFE_MESSAGE_FUNCTION = "XlperfUnsafeSetting"
@@ -1013,6 +1019,15 @@ def standard_config_source(source: str) -> str:
     return source.rstrip("\r\n") + eol + eol + message
 
 
+def standard_remote_source(source: str) -> str:
+    """The Remote module with CELL_GUARD as the first statement of RunServerPython and RunRemotePython."""
+    eol = "\r\n" if "\r\n" in source else "\n"
+    end = REMOTE_SIGNATURE_END.replace("\n", eol)
+    if source.count(end) != 2:
+        raise ValueError("RunServerPython/RunRemotePython not found in the xlwings Remote module: new xlwings version?")
+    return source.replace(end, end + CELL_GUARD.replace("\n", eol))
+
+
 def build_standard(output: Path = STANDARD_OUTPUT, source: Path | None = None) -> Path:
     """The standard xlwings add-in with the same safety edits as xlperf.xlam (see XLWINGS_EDITS)."""
     source = Path(source) if source else standard_addin_path()
@@ -1020,8 +1035,10 @@ def build_standard(output: Path = STANDARD_OUTPUT, source: Path | None = None) -
         names = [i.filename for i in zin.infolist()]
         parts = {name: zin.read(name) for name in names}
     vba = parts["xl/vbaProject.bin"]
-    config = standard_config_source(read_vba_modules(vba)[STANDARD_CONFIG_MODULE])
+    modules = read_vba_modules(vba)
+    config = standard_config_source(modules[STANDARD_CONFIG_MODULE])
     vba = patch_vba_module(vba, STANDARD_CONFIG_MODULE, config)
+    vba = patch_vba_module(vba, STANDARD_REMOTE_MODULE, standard_remote_source(modules[STANDARD_REMOTE_MODULE]))
     vba = patch_module_chunks(vba, STANDARD_MAIN_MODULE, lambda text: apply_edits(text, STANDARD_MAIN_EDITS))
     if not read_vba_modules(vba)[STANDARD_CONFIG_MODULE].startswith(config):  # pragma: no cover
         raise AssertionError("patched Config module does not read back")

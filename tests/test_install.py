@@ -516,14 +516,17 @@ def test_addin_refuses_values_a_command_line_would_act_on(path, build_addin):
 @pytest.mark.parametrize("path", SHIPPED_ADDINS, ids=lambda p: p.name)
 def test_a_cell_cannot_run_python_through_the_addin(path):
     """Public functions of a loaded add-in can be called from any open workbook's cells: RunPython,
-    ExecuteWindows and RunFrozenPython return at once when a cell calls them (Application.Caller is a
-    Range then; from the ribbon, a macro or a button it is not)."""
+    ExecuteWindows and RunFrozenPython (and in xlwings.xlam RunServerPython and RunRemotePython, which send the
+    workbook to a URL and run the macros its answer names) return at once when a cell calls them
+    (Application.Caller is a Range then; from the ribbon, a macro or a button it is not)."""
     code = _all_code(_vba_modules(path))
     guard = 'If TypeName(Application.Caller) = "Range" Then Exit Function'
-    for name in ("RunPython", "ExecuteWindows", "RunFrozenPython"):
-        body = _procedure(code, name)
-        statements = [line.strip() for line in body.split("\n")[1:]
-                      if line.strip() and not line.strip().startswith("'") and not line.startswith(" " * 24)]
+    names = ["RunPython", "ExecuteWindows", "RunFrozenPython"]
+    names += [n for n in ("RunServerPython", "RunRemotePython") if f"Function {n}(" in code]  # xlwings.xlam
+    assert len(names) == (5 if path.name == "xlwings.xlam" else 3)
+    for name in names:
+        body = re.split(r"\)[^\n]*\n", _procedure(code, name), maxsplit=1)[1]  # after the signature
+        statements = [line.strip() for line in body.split("\n") if line.strip() and not line.strip().startswith("'")]
         assert statements[0].startswith(guard), (name, statements[:2])
 
 
@@ -538,7 +541,7 @@ def test_standard_addin_is_patched_in_place(build_addin):
     assert streams == sorted("/".join(p) for p in original.listdir())
     for s in streams:
         assert built.get_size(s) == original.get_size(s), s
-        if s not in ("VBA/dir", "VBA/Config", "VBA/Main", "VBA/_VBA_PROJECT"):
+        if s not in ("VBA/dir", "VBA/Config", "VBA/Main", "VBA/Remote", "VBA/_VBA_PROJECT"):
             assert built.openstream(s).read() == original.openstream(s).read(), s
     assert built.openstream("VBA/_VBA_PROJECT").read()[2:4] == b"\xff\xff"
     for name, data in _parts(INSTALL / "xlwings.xlam").items():
@@ -548,10 +551,12 @@ def test_standard_addin_is_patched_in_place(build_addin):
     after = build_addin.read_vba_modules(_parts(INSTALL / "xlwings.xlam")["xl/vbaProject.bin"])
     assert after["Main"] == build_addin.apply_edits(before["Main"], build_addin.STANDARD_MAIN_EDITS)
     assert after["Config"].startswith(build_addin.standard_config_source(before["Config"]))
-    assert {k: v for k, v in after.items() if k not in ("Main", "Config")} == {
-        k: v for k, v in before.items() if k not in ("Main", "Config")}
+    assert after["Remote"].startswith(build_addin.standard_remote_source(before["Remote"]))
+    edited = ("Main", "Config", "Remote")
+    assert {k: v for k, v in after.items() if k not in edited} == {k: v for k, v in before.items() if k not in edited}
 
 
+@pytest.mark.slow  # about a minute: the exact-size encoding of Config's and Remote's many chunks
 def test_rebuilding_reproduces_the_committed_standard_addin(build_addin, tmp_path):
     rebuilt = build_addin.build_standard(tmp_path / "xlwings.xlam")
     old, new = _parts(INSTALL / "xlwings.xlam"), _parts(rebuilt)
