@@ -22,7 +22,8 @@
          (python -m xlperf.addins.wps_install install; -NoWps skips it)
     Run it through install.bat, which starts it with -ExecutionPolicy Bypass.
     Everything it changes outside %LOCALAPPDATA%\xlperf is recorded in
-    install-state.json there; uninstall.ps1 reverses exactly that.
+    install-state.json there (the WPS registration in %APPDATA%\xlperf\install-manifest.json);
+    uninstall.ps1 reverses exactly that.
 
 .PARAMETER Python
     Full path of the python.exe to use (skips the search).
