@@ -1,4 +1,4 @@
-"""Install and uninstall xlperf's WPS add-in and service for one user on Linux (Kylin, UOS, Deepin …).
+"""Install and uninstall xlperf's WPS add-in and service for one user on Linux (Kylin, UOS, Deepin …) and Windows.
 
 ``install/wps/install.sh`` installs the command line (install/linux.sh) and then runs
 ``python -m xlperf.addins.wps_install install``, which:
