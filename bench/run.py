@@ -546,7 +546,8 @@ def bench_udf(calls: int, reps: int) -> dict[str, Any]:
     from tests.support.futian_random import random_department
     from xlperf.framework.loader import load_framework
     from xlperf.engine.rules import Ctx, evaluate_rule
-    from xlperf.engine.scoring import build_env, data_env, score
+    from xlperf.engine.scoring import data_env
+    from xlperf.compiled import build_env, score
 
     fw = load_framework("futian-2021")
     data = random_department(fw, 7)

@@ -7,7 +7,8 @@ from pathlib import Path
 from xlperf.data.models import DepartmentData
 from xlperf.errors import InputError
 from xlperf.framework.models import Framework
-from xlperf.engine.scoring import ScoreResult, check_judgements, score
+from xlperf.engine.scoring import ScoreResult
+from xlperf.compiled import check_judgements, score
 
 __all__ = ["load_input", "resolve_framework", "score_path"]
 

@@ -60,7 +60,7 @@ def _build_graph(fw: Framework) -> _Graph:
     from xlperf.checks.money import stated_category
     from xlperf.engine.expr import parse
     from xlperf.engine.rules import compile_framework, compiled_names
-    from xlperf.plan.names import catalog
+    from xlperf.compiled import catalog
 
     cat = catalog(fw)
     direct: dict[str, frozenset[str]] = {}

@@ -254,7 +254,8 @@ def _expr_finding(ctx: CheckContext, exc: ExprError) -> Finding:
     culprit = ""
     try:
         from xlperf.engine.rules import compile_framework
-        from xlperf.engine.scoring import build_env, data_env
+        from xlperf.engine.scoring import data_env
+        from xlperf.compiled import build_env
 
         fw, data = ctx.read.framework, ctx.read.data
         if data is not None:

@@ -54,7 +54,7 @@ def example_dict() -> dict[str, Any]:
 
 
 def data_from(raw: Mapping[str, Any], fw: Framework | None = None) -> DepartmentData:
-    from xlperf.data.models import data_model
+    from xlperf.compiled import data_model
     from xlperf.framework.loader import load_framework
 
     return data_model(fw or load_framework(raw.get("framework") or "futian-2021")).model_validate(raw)

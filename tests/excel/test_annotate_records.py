@@ -32,7 +32,7 @@ from xlperf.findings import FileReport, Finding, Severity
 from xlperf.framework.loader import load_framework
 from xlperf.validate import validate_file
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.write.template import build_workbook, write_template
 
 from . import fake_xlwings as fx

@@ -17,7 +17,8 @@ from xlperf.data.models import DepartmentData
 from tests.support.futian_random import random_department
 from xlperf.addins.excel import functions as fn
 from xlperf.engine.rules import compiled_names
-from xlperf.engine.scoring import build_env, compiled, data_env, score
+from xlperf.engine.scoring import data_env
+from xlperf.compiled import build_env, compiled, score
 
 from .helpers import DEMO_DIR, DEMO_FW, ERR, D, demo, excel_value, futian, seed_data, yes_no
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from xlperf.framework.loader import load_framework
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 
 from .conftest import MODULE
 

@@ -8,7 +8,7 @@ import pytest
 from report.common import FAMILIES, FAMILY_IDS, declared_headings
 from xlperf.errors import InputError
 from xlperf.framework.loader import framework_from_text, load_framework
-from xlperf.plan.names import catalog
+from xlperf.compiled import catalog
 
 ANNUAL = (FAMILIES / "annual-2024.yaml").read_text(encoding="utf-8")
 

@@ -15,7 +15,7 @@ from xlperf.findings import FileReport
 from xlperf.framework.loader import load_framework
 from xlperf.render.json import report_dict
 from xlperf.findings import Report
-from xlperf.review.explanations import adequate
+from xlperf.findings import adequate
 from xlperf.validate import validate_file
 from xlperf.plan.layout import RESULT_SHEET
 from xlperf.write.template import write_template

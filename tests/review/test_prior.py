@@ -18,7 +18,7 @@ from xlperf.data.values import data_values
 from xlperf.framework.loader import load_framework
 from xlperf.review.prior import PRIOR_PROPERTY, apply_prior, read_prior
 from xlperf.validate import validate_file
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.write.template import build_workbook, write_template
 
 SANGONG = ("abroad_actual", "reception_actual", "vehicle_actual")

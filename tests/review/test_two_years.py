@@ -52,7 +52,7 @@ def years(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_prior_sums_are_last_years_figures(years: dict[str, Any]) -> None:
     ws = load_workbook(years["out"])["金额汇总"]
-    from xlperf.plan.names import catalog
+    from xlperf.compiled import catalog
 
     labels = {name: spec.label for name, spec in catalog(years["fw"]).items()}
     by_label = {r[0]: (r[1], r[2]) for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}

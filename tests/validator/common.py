@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.data.loader import load_data
-from xlperf.data.models import DepartmentData, data_model
+from xlperf.data.models import DepartmentData
+from xlperf.compiled import data_model
 from xlperf.framework.loader import load_framework
 from xlperf.framework.models import Framework
 

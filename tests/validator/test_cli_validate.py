@@ -24,7 +24,7 @@ from xlperf.render.json import report_dict
 from xlperf.validate import collect_paths, select_checks, validate_file, validate_paths
 from xlperf.review.batch import batch_issues
 from xlperf.plan.layout import RESULT_SHEET
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 
 from .common import CORPUS, REPO, SEED_XLSX, D, futian, pairs, run_cli
 from .xlsx_edit import Xlsx

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xlperf.plan.names import catalog
+from xlperf.compiled import catalog
 from xlperf.framework.loader import load_framework
 from decimal import Decimal
 

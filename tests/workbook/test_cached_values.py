@@ -15,7 +15,7 @@ import pytest
 
 from xlperf.framework.models import Framework
 from xlperf.write.cached import add_cached_values
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.ingest.xlsx import RawCell, open_book
 
 from .helpers import EXAMPLE_XLSX, SHIPPED_EXAMPLE, TEMPLATE_XLSX, Recalculated

@@ -35,7 +35,8 @@ from xlperf.framework.loader import load_framework
 from xlperf.framework.models import Framework
 from xlperf.validate import validate_file
 from xlperf.write.cached import cache_results
-from xlperf.plan.formulas import NUMBER_KINDS, plan_for
+from xlperf.plan.formulas import NUMBER_KINDS
+from xlperf.compiled import plan_for
 from xlperf.write.template import write_template
 from xlperf.ingest.xlsx import open_book
 

@@ -11,7 +11,8 @@ from xlperf.plan.names import NameSpec
 from xlperf.compiled import CompiledFramework, compile_once
 from xlperf.findings import Finding
 from xlperf.engine.expr import Value
-from xlperf.engine.scoring import ScoreResult, build_env, data_env, score
+from xlperf.engine.scoring import ScoreResult, data_env
+from xlperf.compiled import build_env, score
 from xlperf.ingest.reader import WorkbookRead
 
 if TYPE_CHECKING:

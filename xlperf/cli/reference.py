@@ -83,7 +83,7 @@ def framework_schema(
 def data_schema(framework: Framework = None) -> None:
     """输出某个评价框架的部门数据文件（YAML/JSON）的 JSON Schema：由框架声明的输入、填报数和表生成。"""
     from xlperf.api import resolve_framework
-    from xlperf.data.models import data_model
+    from xlperf.compiled import data_model
 
     typer.echo(dump(data_model(resolve_framework(framework, None)).model_json_schema()))
 

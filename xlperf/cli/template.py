@@ -60,7 +60,7 @@ def template(
 def _with_prior(fw: Fw, output: Path, prior: Path, year: int | None, formulas: str,
                 values: Mapping[str, Any] | None) -> None:
     """The template with last year's figures filled in from ``prior`` (locked, their source recorded)."""
-    from xlperf.plan.names import catalog
+    from xlperf.compiled import catalog
     from xlperf.review.prior import apply_prior, read_prior
     from xlperf.safe_io import shown_path, write_atomically
     from xlperf.write.template import build_workbook

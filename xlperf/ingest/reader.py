@@ -10,15 +10,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from xlperf.plan.names import NameSpec, catalog
-from xlperf.data.models import DepartmentData, bound_problems, data_model
-from xlperf.errors import InputError, reason_zh, xml_reason_zh
+from xlperf.compiled import catalog, data_model, plan_for
+from xlperf.data.models import DepartmentData, bound_problems
 from xlperf.engine.rows import missing_required_if
+from xlperf.errors import InputError, reason_zh, xml_reason_zh
 from xlperf.findings import Finding, Severity
 from xlperf.framework.models import Framework
 from xlperf.ingest.cells import parse_cell
+from xlperf.plan.formulas import Plan, filled, table_row_used
 from xlperf.plan.layout import SCORE_SHEET, xlwings_sheet_kind
-from xlperf.plan.formulas import Plan, filled, plan_for, table_row_used
+from xlperf.plan.names import NameSpec
 from xlperf.ingest.precheck import FileIssue, FileRefused, is_fatal, precheck
 from xlperf.ingest.xlsx import Book, BookTooLarge, RawCell, open_book
 

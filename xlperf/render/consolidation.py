@@ -13,7 +13,7 @@ from typing import Any
 
 from xlperf.findings import FileReport, STATUS_ZH, Severity, plain_value
 from xlperf.review.consolidate import Consolidation
-from xlperf.review.explanations import adequate
+from xlperf.findings import adequate
 from xlperf.safe_io import mark_workbook, shown_path, write_atomically
 from xlperf.write.cellsafe import put
 
@@ -251,7 +251,7 @@ def _changes(ws: Any, cons: Consolidation) -> None:
 
 def included_text(cons: Consolidation) -> str:
     """Which units the statistics count, in words (said on the sheets and on the terminal)."""
-    from xlperf.review.explanations import REVIEW_ZH
+    from xlperf.findings import REVIEW_ZH
 
     shown = "、".join(REVIEW_ZH[k] for k in ("pass", "pass_explained", "explain", "revise") if k in cons.include)
     n = sum(cons.counted)

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from xlperf.findings import FileReport, Finding, Report
-from xlperf.review.explanations import adequate
+from xlperf.findings import adequate
 from xlperf.safe_io import shown_path
 
 __all__ = ["FileJSON", "FindingJSON", "IndicatorRef", "ReportJSON", "file_dict", "report_dict", "report_schema",
@@ -219,9 +219,9 @@ def value_pair(value: Any, kind: str | None = None) -> tuple[Value, str | None]:
 def _framework_tables(framework_id: str) -> tuple[dict[tuple[str, str], str], dict[str, tuple[str, str]]]:
     """(sheet, cell) → kind, and id or name → (id, name), for a registered framework; empty when unknown."""
     try:
-        from xlperf.plan.names import catalog
+        from xlperf.compiled import catalog
         from xlperf.framework.loader import load_framework
-        from xlperf.plan.formulas import plan_for
+        from xlperf.compiled import plan_for
 
         fw = load_framework(framework_id)
         specs = catalog(fw)

@@ -85,7 +85,7 @@ def print_scores(result: ScoreResult, console: Console | None = None) -> None:
 def summary_line(report: Report) -> str:
     """One line counting the files per 审核结论: 共 N 个文件：通过 a · 通过（提示已说明） b · 需说明 c · 需修改 d
     (of which unreadable: the only status word besides the 审核结论, since nothing could be checked)."""
-    from xlperf.review.explanations import REVIEW_ZH
+    from xlperf.findings import REVIEW_ZH
 
     counts = {review: 0 for review in REVIEW_ZH}
     for rep in report.files:
@@ -140,7 +140,7 @@ def print_report(report: Report, console: Console | None = None, *, max_findings
             for f in rep.findings[:max_findings]:
                 message = user_text(f.message, MESSAGE_MAX, newlines=True)
                 if f.explanation:  # the department's 出错说明, and whether it counts
-                    from xlperf.review.explanations import adequate
+                    from xlperf.findings import adequate
 
                     message.append(Text("\n出错说明：", style="bold"))
                     message.append(user_text(f.explanation, MESSAGE_MAX, newlines=True))

@@ -133,7 +133,7 @@ def _remember(cons, opts: RoundOptions):  # type: ignore[no-untyped-def]
 
 def _labels(fw) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Chinese labels of the figures a history compares (money inputs, self-scores)."""
-    from xlperf.plan.names import catalog
+    from xlperf.compiled import catalog
 
     out = {name: spec.label for name, spec in catalog(fw).items()}
     out.update({f"self_{ind.id}": f"{ind.name} 自评得分" for ind in fw.walk()})

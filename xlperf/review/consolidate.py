@@ -99,7 +99,7 @@ def rule_text(fw: Framework, rule_id: str) -> str | None:
     (``强制性：实际在用固定资产原值 <= 固定资产账面原值``); None for an unknown id."""
     import re
 
-    from xlperf.plan.names import catalog
+    from xlperf.compiled import catalog
     from xlperf.engine.expr import parse
 
     rule = next((r for r in fw.form.audits if r.id == rule_id), None)
@@ -209,7 +209,7 @@ def _not_counted(fw: Framework, units: Sequence[UnitResult], issues: Sequence[Ba
     """Why each unit stays out of the sums and statistics (None: it is counted). Never counted: an
     unreadable file, another framework, year or version than the batch, the older file of a unit that sent
     two; by default also units whose review status is not in ``include``."""
-    from xlperf.review.explanations import REVIEW_ZH
+    from xlperf.findings import REVIEW_ZH
     from xlperf.safe_io import shown_path
 
     superseded = {f: i.chosen for i in issues if i.kind == "duplicate" for f in i.files if f != i.chosen}
@@ -276,7 +276,7 @@ def _level(fw: Framework, ind_id: str) -> int:
 
 def _derived_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[MoneySum]:
     """Subtotals and totals (基本支出, 总计 …) as the framework derives them, from the summed inputs."""
-    from xlperf.engine.scoring import build_env
+    from xlperf.compiled import build_env
 
     env, _ = build_env(fw, dict(sums), {})
     return [MoneySum(d.name, d.label, 0, v) for d in fw.form.derived
@@ -285,10 +285,10 @@ def _derived_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[MoneySum]:
 
 def _rules_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[RuleOnSum]:
     """The framework's audit rules over money figures only, evaluated on the batch's sums."""
-    from xlperf.plan.names import catalog
+    from xlperf.compiled import catalog
     from xlperf.checks.audit import render_message
     from xlperf.engine.expr import ExprError, parse
-    from xlperf.engine.scoring import build_env
+    from xlperf.compiled import build_env
 
     cat = catalog(fw)
     env, _ = build_env(fw, dict(sums), {})
@@ -347,7 +347,7 @@ def consolidate(units: list[UnitResult], framework: Framework | str | None = Non
     """The consolidation of already validated units (see :func:`consolidate_paths`). Units enter the sums
     and statistics when their review status is in ``include`` (default 通过 and 通过（提示已说明）) and
     nothing about the batch keeps them out (see :func:`_not_counted`)."""
-    from xlperf.plan.names import catalog
+    from xlperf.compiled import catalog
     from xlperf.review.batch import with_batch_errors
 
     if isinstance(framework, Framework):

@@ -78,7 +78,7 @@ class UnitChange:
     @property
     def summary(self) -> str:
         """One line for the 汇总 and the terminal."""
-        from xlperf.review.explanations import REVIEW_ZH
+        from xlperf.findings import REVIEW_ZH
 
         head = f"第 {self.previous_round} 轮{REVIEW_ZH.get(self.previous_review, self.previous_review)}"
         if self.same_file:

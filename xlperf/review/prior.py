@@ -57,7 +57,7 @@ def _read_cell(raw: Any, spec: Any) -> tuple[Decimal | None, str | None]:
 
 def read_prior(fw: Framework, path: str | Path) -> PriorValues:
     """Last year's values of the framework's prior-year inputs, by defined name, from ``path``."""
-    from xlperf.plan.names import catalog
+    from xlperf.compiled import catalog
     from xlperf.write.cellsafe import xml_text
     from xlperf.ingest.precheck import is_fatal, precheck
     from xlperf.ingest.xlsx import open_book
@@ -108,7 +108,7 @@ def _check_layout(fw: Framework, last_id: str | None, book: Any, names: list[str
     """The validator's XP126 on last year's file: every name read must point where last year's framework
     (a built-in one, or this one) puts it; a name moved elsewhere (to last year's total score, say) would
     fill a prior-year figure with another quantity, locked. Refuses the file, naming the cell."""
-    from xlperf.plan.formulas import plan_for
+    from xlperf.compiled import plan_for
     from xlperf.resolve import builtin_registry, is_valid_id, resolve
     from xlperf.write.cellsafe import printable, xml_text
 
@@ -188,7 +188,7 @@ def apply_prior(wb: Any, fw: Framework, prior: PriorValues, flavour: str = "nati
     from openpyxl.styles import PatternFill, Protection
 
     from xlperf.write.cellsafe import xml_text
-    from xlperf.plan.formulas import plan_for
+    from xlperf.compiled import plan_for
 
     plan = plan_for(fw, flavour)
     year = f"{int(prior.year)} 年度" if prior.year is not None else "上年"

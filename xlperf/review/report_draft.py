@@ -64,7 +64,7 @@ def draft_for(path: Path, framework: str | None = None, *, allow_errors: bool = 
     if path.suffix.lower() in DATA_SUFFIXES:
         from xlperf.api import load_input, resolve_framework
 
-        from xlperf.engine.scoring import check_judgements
+        from xlperf.compiled import check_judgements
 
         data = load_input(path, framework)
         fw = resolve_framework(framework, data.framework)

@@ -18,7 +18,8 @@ from xlperf.findings import FileReport, Finding, Severity, plain_value
 from xlperf.framework.models import Framework
 from xlperf.write.cellsafe import put, xml_text
 from xlperf.safe_io import OutputError, shown_path, write_atomically
-from xlperf.review.explanations import EXPLAIN_HEADER, adequate
+from xlperf.findings import adequate
+from xlperf.review.explanations import EXPLAIN_HEADER
 
 __all__ = ["ReturnedUnit", "notice_rows", "return_stem", "safe_name", "write_returns"]
 

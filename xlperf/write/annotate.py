@@ -358,7 +358,7 @@ def _recover_stranded(sink: BookSink, report: FileReport) -> None:
     deterministic) and the user's own note, which our note quotes at its end. Built-in frameworks only:
     a reviewer's own framework file is unknown here."""
     from xlperf.resolve import builtin_registry, resolve
-    from xlperf.plan.formulas import plan_for
+    from xlperf.compiled import plan_for
     from xlperf.write.template import build_workbook
 
     fw = resolve(report.framework or "", builtin_registry()) if report.framework else None

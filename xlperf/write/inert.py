@@ -32,7 +32,7 @@ from typing import Any
 
 from xlperf.framework.models import Framework
 from xlperf.ingest.xlsx import Book, RawCell
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
 from xlperf.plan.normal import normalize_formula
 from xlperf.write.cellsafe import put

@@ -85,7 +85,8 @@ def values_from_data(fw: Framework, data: DepartmentData,
                      result: ScoreResult | None = None) -> tuple[dict[str, object], ScoreResult]:
     """Every workbook name's value for a department's data (inputs, derived totals, rates, scores, self-scores
     and reasons), and its scores: what a draft is rendered from."""
-    from xlperf.engine.scoring import build_env, data_env, score
+    from xlperf.engine.scoring import data_env
+    from xlperf.compiled import build_env, score
 
     env, _ = build_env(fw, data_env(data), dict(data.judgements))
     if result is None:

@@ -28,14 +28,17 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlperf.plan.names import NameSpec, catalog
+from xlperf.plan.names import NameSpec
+
+from xlperf.compiled import catalog
 from xlperf.framework.models import Framework
 from xlperf.framework.form import Block as FormBlock
 from xlperf.framework.form import PageSetup
 from xlperf.engine.rules import fmt_pts
 from xlperf.write.cached import cache_results
 from xlperf.plan.layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
-from xlperf.plan.formulas import BOOL_KINDS, CHART_COLS, FIRST_ROW, FORM_COLS, GRID_FIRST_COL, SCORE_COLS, Plan, column_range_name, plan_for
+from xlperf.compiled import plan_for
+from xlperf.plan.formulas import BOOL_KINDS, CHART_COLS, FIRST_ROW, FORM_COLS, GRID_FIRST_COL, SCORE_COLS, Plan, column_range_name
 
 __all__ = ["RESULT_HEADERS", "build_workbook", "text_lines", "write_template"]
 

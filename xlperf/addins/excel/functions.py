@@ -67,7 +67,7 @@ from xlperf.engine.rules import (
     fmt_num,
     fmt_rate,
 )
-from xlperf.engine.scoring import build_env, compiled, input_labels
+from xlperf.compiled import build_env, compiled, input_labels
 
 __all__ = [
     "CVERR_CODES", "ERROR_PREFIX", "FRAMEWORK_ENV", "FRAMEWORK_PATH_ENV", "MAX_ABS", "UdfError",
@@ -692,7 +692,7 @@ def _pydantic_text(exc: ValidationError) -> str:
 
 def _pairs(fw: Framework, args: tuple[Any, ...]) -> dict[str, Value]:
     """``"name", value, "name", value, …`` (or a two-column range of names and values) → engine values."""
-    from xlperf.plan.names import catalog
+    from xlperf.compiled import catalog
 
     flat = _flatten(list(args), "名称与数值")
     while len(flat) >= 2 and all(_blank(v) for v in flat[-2:]):
@@ -723,7 +723,7 @@ def _convert(value: Any, kind: str, label: str) -> Value:
 
 
 def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...]) -> tuple[Decimal, str]:
-    from xlperf.plan.names import catalog
+    from xlperf.compiled import catalog
 
     fw = get_framework(framework)
     ind = _indicator(fw, indicator_id)
