@@ -166,6 +166,11 @@ class FileReport(BaseModel):
     unit_code: str | None = None  # 单位编码 (the framework's unit_code input), when declared and filled
     framework_version: str | None = None
     report_text: ReportTextSummary | None = None  # the 绩效自评报告 checked beside the workbook, if any
+    indicators: dict[str, str] = Field(default_factory=dict)
+    """id → name of the framework's indicators, so a renderer names a finding's indicator without a framework."""
+    cell_kinds: dict[str, str] = Field(default_factory=dict)
+    """``sheet!cell`` → kind (money, rate, count …) of the named cells findings point at: how a renderer shows
+    their found and expected numbers."""
 
     @property
     def review(self) -> str:

@@ -15,6 +15,7 @@ from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
 from xlperf.checks.internal import CheckError
 from xlperf.checks.registry import CHECKS
+from xlperf.compiled import CompiledFramework, compile_once
 from xlperf.errors import InputError
 from xlperf.engine.expr import ExprError
 from xlperf.findings import FileReport, Finding, Report, ReportTextSummary, Severity
@@ -121,7 +122,8 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
     if mismatch:  # every other check would compare against the wrong framework: report only this
         findings = [f for f in read.findings if (f.code.startswith("XP10") or f.code == "XP122") and f.code in codes]
         return FileReport(path=str(path), status="invalid", findings=findings, framework=read.framework.id,
-                          framework_version=_recorded_version(read), seconds=time.perf_counter() - start), None
+                          framework_version=_recorded_version(read), seconds=time.perf_counter() - start,
+                          **_shown_with(read, findings)), None
     ctx = CheckContext(read, reader_findings=list(read.findings))
     findings = []
     registered = {c.code for c in CHECKS}
@@ -156,7 +158,20 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
         year=read.values.get(year) if year and read.data is not None else None,
         total_computed=result.total.computed if result else None,
         total_self=result.total.self if result else None, report_text=summary,
-        seconds=time.perf_counter() - start), ctx
+        seconds=time.perf_counter() - start, **_shown_with(read, findings)), ctx
+
+
+def _cell_kinds(comp: CompiledFramework) -> dict[tuple[str, str], str]:
+    cat = comp.catalog
+    return {(cp.sheet, cp.cell): cat[name].kind for name, cp in comp.plan().cells.items() if name in cat}
+
+
+def _shown_with(read: WorkbookRead, findings: list[Finding]) -> dict[str, dict[str, str]]:
+    """What a renderer needs of the framework to show these findings: indicator names, the kinds of their cells."""
+    kinds = compile_once(read.framework).derived("cell-kinds", _cell_kinds)
+    at = {(f.sheet, f.cell) for f in findings if f.sheet and f.cell}
+    return {"indicators": {ind.id: ind.name for ind in read.framework.walk()},
+            "cell_kinds": {f"{sheet}!{cell}": kinds[sheet, cell] for sheet, cell in at if (sheet, cell) in kinds}}
 
 
 class ReportRequest(NamedTuple):

@@ -106,7 +106,7 @@ def test_json_equals_report_dict(bases: dict[str, Path], seed_copy: Path, warnin
     result = validate_paths(paths)
     batch = batch_issues(result.files)
     assert [i.kind for i in batch] == ["duplicate"]  # the seed twice (and once more as warn.xlsx)
-    assert json.loads(out) == as_json(report_dict(result, None, batch))
+    assert json.loads(out) == as_json(report_dict(result, batch))
 
 
 # --annotate and --report --------------------------------------------------------------------------------------

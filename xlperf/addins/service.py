@@ -188,7 +188,7 @@ def record_workbook(copy: Path, framework: str | None = None, shown: str | None 
             ops = sink.ops
         except Exception as exc:  # noqa: BLE001 - hostile content openpyxl cannot handle
             problems.append(f"未能生成标注（openpyxl 无法处理此文件：{type(exc).__name__}），校验结果见上")
-    return {"ok": True, "report": file_dict(report, framework), "ops": ops, "message": _message(report, problems)}
+    return {"ok": True, "report": file_dict(report), "ops": ops, "message": _message(report, problems)}
 
 
 def clear_workbook(copy: Path) -> dict[str, Any]:

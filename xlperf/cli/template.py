@@ -32,7 +32,7 @@ def template(
     force: Force = False,
 ) -> None:
     """生成标准评价填报工作簿（所有比率与得分均以公式在表内计算）。"""
-    from xlperf.api import resolve_framework
+    from xlperf.resolve import resolve_framework
     from xlperf.safe_io import check_target, shown_path, write_atomically
     from xlperf.write.template import write_template
 
@@ -46,9 +46,9 @@ def template(
         from xlperf.data.loader import load_data
         from xlperf.data.values import data_values
 
-        loaded = load_data(data, resolve_framework(framework, None) if framework is not None else None)
+        loaded = load_data(data, resolve_framework(framework, None).fw if framework is not None else None)
         values, recorded = data_values(loaded), loaded.framework
-    fw = resolve_framework(framework, recorded)
+    fw = resolve_framework(framework, recorded).fw
     if prior is not None:
         _with_prior(fw, output, prior, year, formulas, values)
         return

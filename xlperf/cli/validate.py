@@ -129,7 +129,7 @@ def run_validate(opts: ValidateOptions) -> int:
     if opts.as_json:
         from xlperf.render.json import report_dict
 
-        echo(dump(report_dict(result, opts.framework, batch, skipped=skipped)))
+        echo(dump(report_dict(result, batch, skipped=skipped)))
     else:
         from xlperf.render.text import print_report
 

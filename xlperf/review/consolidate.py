@@ -353,7 +353,7 @@ def consolidate(units: list[UnitResult], framework: Framework | str | None = Non
     if isinstance(framework, Framework):
         fw = framework
     else:
-        from xlperf.api import resolve_framework
+        from xlperf.resolve import resolve_framework
 
         ids = Counter(u.report.framework for u in units if u.report.framework)
         majority = ids.most_common(1)[0][0] if ids else None
@@ -361,7 +361,7 @@ def consolidate(units: list[UnitResult], framework: Framework | str | None = Non
             from xlperf.errors import XlperfError
 
             raise XlperfError("没有一个文件可以读取，无法确定评价框架；请用 --framework 指定")
-        fw = resolve_framework(framework, majority)  # an id, a file, or the reviewer's folder (by the files' id)
+        fw = resolve_framework(framework, majority).fw  # an id, a file, or the reviewer's folder (by the files' id)
     units = sorted(units, key=lambda u: (u.report.unit_code or "\uffff", u.report.department or "", u.report.path))
     issues = batch_issues([u.report for u in units], expected)
     for u, rep in zip(units, with_batch_errors([u.report for u in units], issues), strict=True):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.errors import XlperfError
+from xlperf.safe_yaml import YAML_SUFFIXES
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import Framework
 
@@ -63,7 +64,7 @@ def read_prior(fw: Framework, path: str | Path) -> PriorValues:
     from xlperf.ingest.xlsx import open_book
 
     path = Path(path)
-    if path.suffix.lower() in (".yaml", ".yml", ".json"):
+    if path.suffix.lower() in YAML_SUFFIXES:
         return _read_prior_data(fw, path)
     issues = precheck(path)
     if is_fatal(issues):
