@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xlperf.data.loader import MAX_DATA_BYTES, load_data
+from xlperf.ingest.datafile import MAX_DATA_BYTES, load_data
 from xlperf.data.models import DepartmentData
 from xlperf.errors import InputError
 from xlperf.ingest.reader import read_department

@@ -93,7 +93,7 @@ def _shown(value: object) -> str:
     import datetime as dt
     from decimal import Decimal
 
-    from xlperf.write.cellsafe import printable
+    from xlperf.safe_text import printable
 
     if isinstance(value, str):
         text = "“" + printable(value[:VALUE_SHOWN + 1], newlines=False) + "”"

@@ -308,7 +308,7 @@ def _explained(cells: dict | None, findings: list[Finding]) -> list[Finding]:
     if not cells:
         return findings
     from xlperf.write.annotate import FIRST_ROW
-    from xlperf.review.explanations import attach, explanations_from_cells
+    from xlperf.ingest.explanations import attach, explanations_from_cells
 
     explanations = explanations_from_cells(cells, FIRST_ROW + 1)
     return attach(findings, explanations) if explanations else findings

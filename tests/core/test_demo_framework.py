@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from xlperf.cli import app
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.framework.loader import load_framework
 from xlperf.compiled import score
 

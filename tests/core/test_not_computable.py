@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.framework.loader import load_framework
 from xlperf.compiled import score
 from xlperf.validate import validate_file

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.data.models import DepartmentData
 from xlperf.framework.loader import load_framework
 from xlperf.framework.models import Framework

@@ -22,7 +22,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.protection import SheetProtection
 
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.data.values import data_values
 from xlperf.write import annotate
 from xlperf.write.annotate import (FIRST_ROW, LEGACY_MARK_COL, MARKS_FIRST_ROW, MARKS_TITLE, SEVERITY_COLORS,

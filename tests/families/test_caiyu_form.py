@@ -24,7 +24,7 @@ import pdfplumber
 import pytest
 import yaml
 
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.data.values import data_values
 from xlperf.devtools.libreoffice import recalculate, soffice_path
 from xlperf.compiled import score

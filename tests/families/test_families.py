@@ -36,7 +36,7 @@ import yaml
 from typer.testing import CliRunner
 
 from xlperf.cli import app
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.data.models import DepartmentData
 from xlperf.compiled import data_model
 from xlperf.data.values import data_values

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.compiled import data_model
 from xlperf.data.values import data_values
 from xlperf.errors import InputError

@@ -95,7 +95,7 @@ def test_the_guides_worked_example_loads_and_drafts() -> None:
 
     from report.common import REPO
     from xlperf.compiled import compile_once
-    from xlperf.data.loader import load_data
+    from xlperf.ingest.datafile import load_data
     from xlperf.write.report_docx import draft_report, values_from_data
 
     guide = (REPO / "docs" / "frameworks.md").read_text(encoding="utf-8")

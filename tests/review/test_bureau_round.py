@@ -26,7 +26,7 @@ from xlperf.data.values import data_values
 from xlperf.write.annotate import FIRST_ROW, OpenpyxlSink, apply_findings
 from xlperf.framework.loader import load_framework
 from xlperf.compiled import score
-from xlperf.write.cellsafe import put
+from xlperf.safe_text import put
 from xlperf.compiled import catalog, plan_for
 from xlperf.validate import validate_file
 from xlperf.plan.layout import RESULT_SHEET

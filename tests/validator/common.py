@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.data.models import DepartmentData
 from xlperf.compiled import data_model
 from xlperf.framework.loader import load_framework

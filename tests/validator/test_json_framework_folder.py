@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from xlperf.compiled import data_model
-from xlperf.data.loader import read_raw
+from xlperf.ingest.datafile import read_raw
 from xlperf.data.values import data_values
 from xlperf.framework.loader import load_framework
 from xlperf.write.template import write_template

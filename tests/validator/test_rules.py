@@ -470,7 +470,7 @@ DEMO_DATA = DEMO_FW.with_name("demo-region-2023-data.yaml")
 
 @pytest.fixture(scope="module")
 def demo_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from xlperf.data.loader import load_data
+    from xlperf.ingest.datafile import load_data
     from xlperf.data.values import data_values
     from xlperf.framework.loader import load_framework
     from xlperf.write.template import write_template
@@ -480,7 +480,7 @@ def demo_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_other_framework_by_file(demo_workbook: Path) -> None:
-    from xlperf.data.loader import load_data
+    from xlperf.ingest.datafile import load_data
     from xlperf.framework.loader import load_framework
     from xlperf.compiled import score
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.data.models import DepartmentData
 from xlperf.compiled import data_model
 from xlperf.data.values import data_values

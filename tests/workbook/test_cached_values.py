@@ -128,7 +128,7 @@ def test_a_schedule_of_true_false_figures_keeps_every_cached_value(tmp_path: Pat
     """
     import yaml
 
-    from xlperf.data.loader import load_data
+    from xlperf.ingest.datafile import load_data
     from xlperf.data.values import data_values
     from xlperf.framework.loader import load_framework
     from xlperf.plan.formulas import CHART_COLS

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.data.values import data_values
 from xlperf.devtools.libreoffice import recalculate
 from xlperf.findings import Severity

@@ -153,7 +153,7 @@ class ServiceConfig:
 
 def _message(report: Any, problems: list[str]) -> str:
     from xlperf.plan.layout import RESULT_SHEET
-    from xlperf.review.explanations import EXPLAIN_HEADER
+    from xlperf.ingest.explanations import EXPLAIN_HEADER
 
     if report.status == "error":
         return "工作簿无法读取，未作标注：" + "；".join(f.message for f in report.findings[:3])

@@ -29,7 +29,7 @@ class PriorYearAltered(Check):
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         from xlperf.framework.form import PRIOR_PREFIX
-        from xlperf.review.prior import recorded_prior
+        from xlperf.ingest.prior import recorded_prior
 
         fw = ctx.read.framework
         if not any(i.prior for i in fw.form.inputs):

@@ -43,7 +43,7 @@ def template(
     recorded = None
     if data is not None:
         readable_file(data)
-        from xlperf.data.loader import load_data
+        from xlperf.ingest.datafile import load_data
         from xlperf.data.values import data_values
 
         loaded = load_data(data, resolve_framework(framework, None).fw if framework is not None else None)
@@ -61,7 +61,8 @@ def _with_prior(fw: Fw, output: Path, prior: Path, year: int | None, formulas: s
                 values: Mapping[str, Any] | None) -> None:
     """The template with last year's figures filled in from ``prior`` (locked, their source recorded)."""
     from xlperf.compiled import catalog
-    from xlperf.review.prior import apply_prior, read_prior
+    from xlperf.ingest.prior import read_prior
+    from xlperf.write.prior import apply_prior
     from xlperf.safe_io import shown_path, write_atomically
     from xlperf.write.template import build_workbook
 

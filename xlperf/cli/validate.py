@@ -73,7 +73,7 @@ def validate(
 
 def _shown_arg(path: Path) -> str:
     from xlperf.safe_io import shown_path
-    from xlperf.write.cellsafe import printable
+    from xlperf.safe_text import printable
 
     return printable(shown_path(path), newlines=False)
 

@@ -1,7 +1,7 @@
 """The 汇总 workbook: units, indicator statistics, money sums with the audit rules on them, the rules that
 fail most, batch problems, all findings, and charts. Print-ready (A4 landscape), sorted and filterable.
 
-Every text cell goes through :func:`~xlperf.write.cellsafe.put`: a department name or an explanation
+Every text cell goes through :func:`~xlperf.safe_text.put`: a department name or an explanation
 starting with ``=`` stays text.
 """
 
@@ -15,7 +15,7 @@ from xlperf.findings import FileReport, STATUS_ZH, Severity, plain_value
 from xlperf.review.consolidate import Consolidation
 from xlperf.findings import adequate
 from xlperf.safe_io import mark_workbook, shown_path, write_atomically
-from xlperf.write.cellsafe import put
+from xlperf.safe_text import put
 
 __all__ = ["SHEETS", "write_consolidation"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from xlperf.findings import Report, plain_value
 from xlperf.safe_io import mark_workbook, write_atomically
-from xlperf.write.cellsafe import put, put_row, xml_text
+from xlperf.safe_text import put, put_row, xml_text
 from xlperf.write.printfit import fit_table, page_setup
 
 __all__ = ["write_report"]

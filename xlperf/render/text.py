@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from xlperf.findings import STATUS_ZH, FileReport, Report, Severity
-from xlperf.write.cellsafe import bounded, printable
+from xlperf.safe_text import bounded, printable
 
 if TYPE_CHECKING:
     from xlperf.engine.scoring import ScoreResult

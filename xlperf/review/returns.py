@@ -16,10 +16,10 @@ from typing import Any
 
 from xlperf.findings import FileReport, Finding, Severity, plain_value
 from xlperf.framework.models import Framework
-from xlperf.write.cellsafe import put, xml_text
+from xlperf.safe_text import put, xml_text
 from xlperf.safe_io import OutputError, shown_path, write_atomically
 from xlperf.findings import adequate
-from xlperf.review.explanations import EXPLAIN_HEADER
+from xlperf.ingest.explanations import EXPLAIN_HEADER
 
 __all__ = ["ReturnedUnit", "notice_rows", "return_stem", "safe_name", "write_returns"]
 

@@ -24,10 +24,10 @@ from typing import Any, Protocol
 
 from xlperf.findings import FileReport, Finding, Severity, plain_value
 from xlperf.framework.models import Framework
-from xlperf.write.cellsafe import CELL_MAX, put, xml_text
+from xlperf.safe_text import CELL_MAX, put, xml_text
 from xlperf.safe_io import OutputError, mark_workbook, same_file, write_atomically
-from xlperf.review.explanations import EXPLAIN_COL, EXPLAIN_HEADER, ORPHAN_NOTE, RULE_COL, RULE_HEADER, key_of
-from xlperf.review.explanations import explanations_from_rows
+from xlperf.ingest.explanations import EXPLAIN_COL, EXPLAIN_HEADER, ORPHAN_NOTE, RULE_COL, RULE_HEADER, key_of
+from xlperf.ingest.explanations import explanations_from_rows
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET, xlwings_sheet_kind
 
 __all__ = ["AnnotateError", "BookSink", "MARKS_SHEET", "OpenpyxlSink", "SEVERITY_COLORS", "annotate_copy",

@@ -35,7 +35,7 @@ from xlperf.ingest.xlsx import Book, RawCell
 from xlperf.compiled import plan_for
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
 from xlperf.plan.normal import normalize_formula
-from xlperf.write.cellsafe import put
+from xlperf.safe_text import put
 
 __all__ = ["Neutralised", "make_inert", "rebuild", "sweep_highlights"]
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from xlperf.findings import FileReport, Finding
 from xlperf.framework.models import Framework
 from xlperf.safe_io import shown_path, write_atomically
-from xlperf.write.cellsafe import xml_text
+from xlperf.safe_text import xml_text
 from xlperf.write.printfit import text_units
 
 __all__ = ["NoticeOptions", "notice_paragraphs", "unit_name", "write_notice_docx"]

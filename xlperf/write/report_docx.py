@@ -24,7 +24,7 @@ from xlperf.errors import XlperfError
 from xlperf.framework.report import (
     BodyItem, ParagraphItem, ReportSpec, ReportTable, ScoresItem, Section, TableItem, WriteItem,
 )
-from xlperf.write.cellsafe import xml_text
+from xlperf.safe_text import xml_text
 from xlperf.write.report_text import Piece, format_value, holds, missing_marker, render, text_of, tidy
 
 if TYPE_CHECKING:

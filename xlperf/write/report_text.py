@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 
 from xlperf.engine.expr import ExprError, parse, quantize
 from xlperf.framework.report import PLACEHOLDER, canonical
-from xlperf.write.cellsafe import xml_text
+from xlperf.safe_text import xml_text
 
 __all__ = ["MAX_VALUE_CHARS", "Piece", "format_value", "holds", "missing_marker", "render", "text_of", "tidy"]
 

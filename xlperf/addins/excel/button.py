@@ -29,7 +29,7 @@ from typing import Any
 
 from xlperf.findings import FileReport
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
-from xlperf.review.explanations import EXPLAIN_HEADER
+from xlperf.ingest.explanations import EXPLAIN_HEADER
 from xlperf.write.annotate import (FIRST_ROW, HEADERS, LEGACY_MARK_COL, MARKS_COLS, RESULT_COLS, RESULT_ROWS_MAX,
                                    apply_findings)
 
