@@ -220,7 +220,7 @@ def bench_report_text(workdir: Path, reps: int) -> dict[str, Any]:
     except ImportError:
         return {"available": False, "reason": "python-docx is not installed (pip install python-docx)"}
     from tests.reporttext.builders import EXAMPLE, SEED, seed_items, write_docx
-    from xlperf.reporttext.bind import check_report
+    from xlperf.checks.reportbind import check_report
     from xlperf.validate import validate_with_context
 
     if not SEED.exists():

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = ["AUDIT_LEVEL_ZH", "AUDIT_SEVERITY", "MIN_CHARS", "REVIEW_ZH", "SEVERITY_ZH", "STATUS_ZH", "FileReport", "Finding",
-           "Report", "ReportTextSummary", "Severity", "TextLocation", "adequate", "bounded_value", "plain_value",
+           "Report", "ReportTextSummary", "Severity", "TextLocation", "adequate", "bounded_value", "notice_rows", "plain_value",
            "review_status"]
 
 STATUS_ZH = {"ok": "通过", "warnings": "仅提示", "invalid": "有错误", "error": "无法读取"}
@@ -246,3 +246,10 @@ def review_status(status: str, findings: Iterable[Finding]) -> str:
     if unexplained:
         return "explain"
     return "pass_explained" if warned else "pass"
+
+
+def notice_rows(rep: FileReport) -> tuple[list[Finding], list[Finding]]:
+    """What a 退回修改通知 lists: (to fix: errors, to explain: warnings without an adequate explanation)."""
+    fix = [f for f in rep.findings if f.severity == Severity.error]
+    explain = [f for f in rep.findings if f.severity == Severity.warning and not adequate(f.explanation)]
+    return fix, explain

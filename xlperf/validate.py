@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
@@ -21,6 +21,7 @@ from xlperf.engine.expr import ExprError
 from xlperf.findings import FileReport, Finding, Report, ReportTextSummary, Severity
 from xlperf.framework.models import Framework
 from xlperf.plan.layout import RESULT_SHEET
+from xlperf.reporttext.pairing import ReportRequest
 
 if TYPE_CHECKING:
     from xlperf.ingest.reader import WorkbookRead
@@ -174,13 +175,6 @@ def _shown_with(read: WorkbookRead, findings: list[Finding]) -> dict[str, dict[s
             "cell_kinds": {f"{sheet}!{cell}": kinds[sheet, cell] for sheet, cell in at if (sheet, cell) in kinds}}
 
 
-class ReportRequest(NamedTuple):
-    """The report to check beside a workbook: its path, or candidates to pair by the workbook's 单位编码."""
-
-    path: str | None = None
-    candidates: tuple[str, ...] = ()
-    show_untied: bool = False
-
 
 ReportSource = str | Path | ReportRequest | None
 MAX_UNTIED_LISTED = 1000
@@ -196,7 +190,7 @@ def _check_report(ctx: CheckContext, request: ReportRequest | None, findings: li
     """Analyse the report beside the workbook (the XP5xx checks read ``ctx.report``); a failure is XP000."""
     if request is None:
         return None
-    from xlperf.reporttext.bind import check_report
+    from xlperf.checks.reportbind import check_report
     from xlperf.reporttext.pairing import pair_by_code
 
     path = request.path

@@ -30,7 +30,7 @@ from xlperf.checks.context import CheckContext
 from xlperf.compiled import compile_once
 from xlperf.ingest.docx import read_report
 from xlperf.reporttext.analyze import TextNote, analyze
-from xlperf.reporttext.bind import index_for, workbook_view
+from xlperf.checks.reportbind import index_for, workbook_view
 from xlperf.review.report_draft import workbook_values
 from xlperf.validate import validate_with_context
 from xlperf.write.report_docx import draft_report
