@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xlperf.ingest.datafile import MAX_DATA_BYTES, load_data
+from xlperf.compiled import check_judgements, score
 from xlperf.data.models import DepartmentData
+from xlperf.engine.scoring import ScoreResult
 from xlperf.errors import InputError
+from xlperf.ingest.datafile import MAX_DATA_BYTES, load_data
 from xlperf.ingest.reader import read_department
 from xlperf.resolve import resolve_framework
 from xlperf.safe_yaml import YAML_SUFFIXES, load_yaml
-from xlperf.engine.scoring import ScoreResult
-from xlperf.compiled import check_judgements, score
 
 __all__ = ["load_input", "score_path"]
 

@@ -77,7 +77,7 @@ class CompiledFramework:
         """What a check (or another consumer) derives from this framework, built once under ``key``."""
         if key not in self._derived:
             self._derived[key] = build(self)
-        return self._derived[key]  # type: ignore[no-any-return]
+        return self._derived[key]
 
 
 _COMPILED: dict[int, CompiledFramework] = {}

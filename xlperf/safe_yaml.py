@@ -100,7 +100,7 @@ def _mapping(loader: Any, node: yaml.MappingNode, deep: bool = False) -> dict[An
     return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
 
 
-class _Loader(_Base):  # type: ignore[misc,valid-type]
+class _Loader(_Base):
     """The safe loader with the number and duplicate-key rules above (floats as floats)."""
 
     construct_mapping = _mapping

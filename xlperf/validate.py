@@ -16,8 +16,8 @@ from xlperf.checks.context import CheckContext
 from xlperf.checks.internal import CheckError
 from xlperf.checks.registry import CHECKS
 from xlperf.compiled import CompiledFramework, compile_once
-from xlperf.errors import InputError
 from xlperf.engine.expr import ExprError
+from xlperf.errors import InputError
 from xlperf.findings import FileReport, Finding, Report, ReportTextSummary, Severity
 from xlperf.framework.models import Framework
 from xlperf.plan.layout import RESULT_SHEET
@@ -135,7 +135,7 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
         check = check_cls()
         try:
             findings.extend(check.run(ctx))
-        except Exception as exc:  # a bug in one check must not hide the others
+        except Exception as exc:  # noqa: BLE001 - a bug in one check must not hide the others
             findings.append(CheckError().finding(ctx, check=check_cls.code, error=f"{type(exc).__name__}: {exc}"))
     try:
         order = {name: i for i, name in enumerate(read.book.sheets)}
@@ -262,9 +262,9 @@ def _expr_finding(ctx: CheckContext, exc: ExprError) -> Finding:
     build_env drops a failing measure, a rule using it then fails; re-evaluate each dropped measure)."""
     culprit = ""
     try:
+        from xlperf.compiled import build_env
         from xlperf.engine.rules import compile_framework
         from xlperf.engine.scoring import data_env
-        from xlperf.compiled import build_env
 
         fw, data = ctx.read.framework, ctx.read.data
         if data is not None:
@@ -301,8 +301,8 @@ def _explained(cells: dict | None, findings: list[Finding]) -> list[Finding]:
     """The findings with the 出错说明 written for them in the submitted workbook's 校验结果 sheet."""
     if not cells:
         return findings
-    from xlperf.write.annotate import FIRST_ROW
     from xlperf.ingest.explanations import attach, explanations_from_cells
+    from xlperf.write.annotate import FIRST_ROW
 
     explanations = explanations_from_cells(cells, FIRST_ROW + 1)
     return attach(findings, explanations) if explanations else findings
@@ -349,7 +349,7 @@ def validate_paths(paths: Sequence[Path], framework: str | None = None, *, worke
 
         with ProcessPoolExecutor(max_workers=worker_count(workers, len(jobs))) as pool:
             futures = [pool.submit(_job, job) for job in jobs]
-            for job, future in zip(jobs, futures):
+            for job, future in zip(jobs, futures, strict=False):
                 try:
                     rep = future.result()
                 except Exception:  # noqa: BLE001 - a worker died (killed, out of memory): retry it alone

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
-from xlperf.engine.expr import Value
-from xlperf.findings import Finding, Severity
-from xlperf.engine.rules import fmt_money
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
+from xlperf.engine.expr import Value
+from xlperf.engine.rules import fmt_money
+from xlperf.findings import Finding, Severity
 
 __all__ = ["AuditOnEmptyPrior", "PriorYearAltered"]
 

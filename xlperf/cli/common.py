@@ -18,7 +18,7 @@ from xlperf.cli.zh import ZhCommand
 from xlperf.errors import XlperfError
 
 __all__ = ["AsJson", "CommandGroup", "Expected", "Force", "Framework", "Quiet", "Workers", "collect", "count", "dump", "echo",
-           "output_problem", "readable_file", "skipped_names", "stderr"]
+           "output_problem", "readable_file", "stderr"]
 
 
 class CommandGroup(typer.Typer):

@@ -82,8 +82,8 @@ def framework_schema(
 @app.command("data-schema", short_help="输出某个评价框架的部门数据文件（YAML/JSON）的 JSON Schema。")
 def data_schema(framework: Framework = None) -> None:
     """输出某个评价框架的部门数据文件（YAML/JSON）的 JSON Schema：由框架声明的输入、填报数和表生成。"""
-    from xlperf.resolve import resolve_framework
     from xlperf.compiled import data_model
+    from xlperf.resolve import resolve_framework
 
     typer.echo(dump(data_model(resolve_framework(framework, None).fw).model_json_schema()))
 

@@ -66,8 +66,7 @@ def inputs(framework: Framework = None, as_json: AsJson = False) -> None:
 
 def input_rows(fw: Any) -> list[dict[str, Any]]:
     """Every input cell of the framework's form, and every typed column of its tables (one range each)."""
-    from xlperf.compiled import plan_for
-    from xlperf.compiled import catalog
+    from xlperf.compiled import catalog, plan_for
 
     plan = plan_for(fw)
     rows = []

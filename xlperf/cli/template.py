@@ -43,8 +43,8 @@ def template(
     recorded = None
     if data is not None:
         readable_file(data)
-        from xlperf.ingest.datafile import load_data
         from xlperf.data.values import data_values
+        from xlperf.ingest.datafile import load_data
 
         loaded = load_data(data, resolve_framework(framework, None).fw if framework is not None else None)
         values, recorded = data_values(loaded), loaded.framework
@@ -62,8 +62,8 @@ def _with_prior(fw: Fw, output: Path, prior: Path, year: int | None, formulas: s
     """The template with last year's figures filled in from ``prior`` (locked, their source recorded)."""
     from xlperf.compiled import catalog
     from xlperf.ingest.prior import read_prior
-    from xlperf.write.prior import apply_prior
     from xlperf.safe_io import shown_path, write_atomically
+    from xlperf.write.prior import apply_prior
     from xlperf.write.template import build_workbook
 
     readable_file(prior)

@@ -9,8 +9,19 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from xlperf.cli.common import (AsJson, CommandGroup, Expected, Framework, Quiet, Workers, collect, dump, echo,
-                               output_problem, skipped_lines, stderr)
+from xlperf.cli.common import (
+    CommandGroup,
+    Expected,
+    Framework,
+    Quiet,
+    Workers,
+    collect,
+    dump,
+    echo,
+    output_problem,
+    skipped_lines,
+    stderr,
+)
 from xlperf.errors import XlperfError
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from xlperf.framework.models import Framework
 
-__all__ = ["DepartmentData", "SelfScore", "Section", "bound_problems", "build_data_model", "YES_NO"]
+__all__ = ["YES_NO", "DepartmentData", "Section", "SelfScore", "bound_problems", "build_data_model"]
 
 YES_NO = {"是": True, "否": False}
 MAX_MONEY_DIGITS = 14  # 万元 with two decimals: below a trillion 万元, more than any department has
@@ -129,7 +129,7 @@ def _annotation(kind: str, options: tuple[str, ...], optional: bool) -> tuple[An
     elif kind in ("bool", "flag"):
         typ, kw = bool, {}
     elif kind == "tier":
-        typ, kw = Literal[tuple(options)], {}  # type: ignore[valid-type]
+        typ, kw = Literal[tuple(options)], {}
     else:
         typ, kw = str, {"max_length": 5000}
     return (typ | None if optional else typ), kw
@@ -168,7 +168,7 @@ def build_data_model(fw: Framework, specs: Iterable[Any],
                 default = int(col.default) if isinstance(col.default, Decimal) and col.kind == "count" else col.default
                 cols[col.name] = (typ, Field(default, title=col.label, **kw))  # a data file's omitted cell
             row = create_model(f"{table.name.title()}Row", __base__=Section, **cols)
-            tables[table.name] = (list[row], Field(default_factory=list, max_length=table.rows))  # type: ignore[valid-type]
+            tables[table.name] = (list[row], Field(default_factory=list, max_length=table.rows))
         tables_model = create_model("Tables", __base__=Section, **tables)
         fields["tables"] = (tables_model, Field(default_factory=tables_model))
     model = create_model(f"DepartmentData_{fw.id.replace('-', '_')}", __base__=DepartmentData, **fields)

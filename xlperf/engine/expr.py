@@ -21,8 +21,19 @@ from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
 __all__ = [
-    "ARG", "COMPARED", "DIVISOR", "Expr", "ExprError", "FACTOR", "MINUEND", "NEGATED", "SUBTRAHEND", "parse",
-    "quantize", "UndefinedName", "undefined_name",
+    "ARG",
+    "COMPARED",
+    "DIVISOR",
+    "FACTOR",
+    "MINUEND",
+    "NEGATED",
+    "SUBTRAHEND",
+    "Expr",
+    "ExprError",
+    "UndefinedName",
+    "parse",
+    "quantize",
+    "undefined_name",
 ]
 
 Value = Decimal | bool | str
@@ -268,7 +279,7 @@ def _aggregate(fn: str, values: list[object], node: ast.AST) -> Value:
         if not isinstance(a, tuple) or not isinstance(b, tuple) or len(a) != len(b):
             raise ExprError(f"{fn} 需要同一张表的两列：{ast.unparse(node)}")
         total = Decimal(0)
-        for x, y in zip(a, b):
+        for x, y in zip(a, b, strict=False):
             if fn == "sumif":
                 total += _num(x, node) if (x is not None and x != "" and _truth(y if y is not None else False)) \
                     else Decimal(0)

@@ -12,12 +12,35 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xlperf.engine.expr import (
-    ARG, COMPARED, DIVISOR, FACTOR, MINUEND, SUBTRAHEND, Expr, ExprError, Value, _truth, parse, quantize,
+    ARG,
+    COMPARED,
+    DIVISOR,
+    FACTOR,
+    MINUEND,
+    SUBTRAHEND,
+    Expr,
+    ExprError,
+    Value,
+    _truth,
+    parse,
+    quantize,
 )
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import (
-    BandsRule, ChecklistRule, DeductionRule, Framework, JudgedRule, LinearRule, Measure, OverrideRule,
-    PenaltyRule, Rule, ScheduleRule, SumRule, TiersRule, EitherRule,
+    BandsRule,
+    ChecklistRule,
+    DeductionRule,
+    EitherRule,
+    Framework,
+    JudgedRule,
+    LinearRule,
+    Measure,
+    OverrideRule,
+    PenaltyRule,
+    Rule,
+    ScheduleRule,
+    SumRule,
+    TiersRule,
 )
 
 __all__ = [
@@ -270,7 +293,7 @@ class Ctx:
 
 def evaluate_rule(rule: Rule, ctx: Ctx) -> tuple[Decimal, str]:
     """Raw score (before clamping/rounding) and its Chinese explanation."""
-    return _EVAL[type(rule)](rule, ctx)  # type: ignore[operator]
+    return _EVAL[type(rule)](rule, ctx)
 
 
 def _linear(rule: LinearRule, ctx: Ctx) -> tuple[Decimal, str]:
@@ -447,7 +470,7 @@ def finish(raw: Decimal, points: Decimal, decimals: int) -> Decimal:
 
 def excel_rule(rule: Rule, name_of: NameOf = lambda n: n) -> str:
     """Formula text (no '=') computing the raw score of a rule from named cells."""
-    return _EXCEL[type(rule)](rule, name_of)  # type: ignore[operator]
+    return _EXCEL[type(rule)](rule, name_of)
 
 
 def finish_excel(raw: str, points: Decimal, decimals: int) -> str:

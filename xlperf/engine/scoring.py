@@ -8,17 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from xlperf.data.models import DepartmentData
 from xlperf.engine.expr import ExprError, Value, _truth, parse, quantize, undefined_name
+from xlperf.engine.rules import (
+    Compiled,
+    Ctx,
+    _rule_names,
+    evaluate_rule,
+    finish,
+    fmt_edge,
+    fmt_money,
+    fmt_num,
+    fmt_pts,
+    fmt_rate,
+)
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import Framework, Indicator
-from xlperf.engine.rules import Compiled, Ctx, _rule_names, evaluate_rule, finish, fmt_edge, fmt_money, fmt_num, fmt_pts, fmt_rate
-
 
 __all__ = ["IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "check_judgements", "data_env", "score"]
 
@@ -118,12 +127,12 @@ def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
                 filled = tuple(env.get(key) or (None,) * n)  # type: ignore[arg-type]
                 env[key] = filled  # type: ignore[assignment]
                 blank = _BLANK.get(col.kind, Decimal(0))
-                for row, v in zip(rows, filled):
+                for row, v in zip(rows, filled, strict=False):
                     row[col.name] = v if v is not None else blank
                 continue
             expr = parse(col.expr)
             out = []
-            for row, has_key in zip(rows, keyed):
+            for row, has_key in zip(rows, keyed, strict=False):
                 try:
                     derived: Any = expr.evaluate({**env, **row}) if has_key else None
                 except ExprError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -18,9 +18,26 @@ from xlperf.framework.practices import Practices
 from xlperf.framework.report import ReportSpec
 
 __all__ = [
-    "Band", "BandsRule", "EitherRule", "ExtraInput", "ChecklistItem", "ChecklistRule", "DeductionRule", "Framework", "Indicator",
-    "JudgedRule", "LinearRule", "Measure", "OverrideRule", "PenaltyRule", "Rounding", "Rule",
-    "ScheduleRule", "SumRule", "Tier", "TiersRule",
+    "Band",
+    "BandsRule",
+    "ChecklistItem",
+    "ChecklistRule",
+    "DeductionRule",
+    "EitherRule",
+    "ExtraInput",
+    "Framework",
+    "Indicator",
+    "JudgedRule",
+    "LinearRule",
+    "Measure",
+    "OverrideRule",
+    "PenaltyRule",
+    "Rounding",
+    "Rule",
+    "ScheduleRule",
+    "SumRule",
+    "Tier",
+    "TiersRule",
 ]
 
 def _check_expr(value: str) -> str:
@@ -239,8 +256,7 @@ class ScheduleRule(_RuleBase):
 
 
 Rule = Annotated[
-    Union[LinearRule, BandsRule, DeductionRule, PenaltyRule, TiersRule, ChecklistRule, JudgedRule,
-          SumRule, OverrideRule, EitherRule, ScheduleRule],
+    LinearRule | BandsRule | DeductionRule | PenaltyRule | TiersRule | ChecklistRule | JudgedRule | SumRule | OverrideRule | EitherRule | ScheduleRule,
     Field(discriminator="kind"),
 ]
 SumRule.model_rebuild()

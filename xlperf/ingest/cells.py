@@ -18,8 +18,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from xlperf.plan.names import NameSpec
 from xlperf.ingest.xlsx import RawCell
+from xlperf.plan.names import NameSpec
 
 __all__ = ["MAGNITUDE", "MAX_DIGITS", "MAX_EXPONENT", "CellNote", "Parsed", "bounded_decimal", "parse_cell"]
 

@@ -7,12 +7,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from xlperf.compiled import catalog, data_model
+from xlperf.data.models import DepartmentData, bound_problems
 from xlperf.errors import InputError, describe_validation_error
 from xlperf.framework.models import Framework
-from xlperf.compiled import catalog
 from xlperf.safe_yaml import load_yaml
-from xlperf.data.models import DepartmentData, bound_problems
-from xlperf.compiled import data_model
 
 __all__ = ["load_data", "read_raw"]
 

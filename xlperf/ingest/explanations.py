@@ -9,16 +9,25 @@ workbook to decide its review status (通过 / 通过（提示已说明）/ 需�
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from xlperf.findings import Finding, Severity
+from xlperf.findings import Finding
 from xlperf.ingest.xlsx import col_letters
 
 __all__ = [
-    "CODE_COL", "CELL_COL", "EXPLAIN_COL", "EXPLAIN_HEADER", "ORPHAN_NOTE", "RULE_COL",
-    "RULE_HEADER", "SHEET_COL", "Key", "attach", "explanations_from_cells", "explanations_from_rows",
+    "CELL_COL",
+    "CODE_COL",
+    "EXPLAIN_COL",
+    "EXPLAIN_HEADER",
+    "ORPHAN_NOTE",
+    "RULE_COL",
+    "RULE_HEADER",
+    "SHEET_COL",
+    "Key",
+    "attach",
+    "explanations_from_cells",
+    "explanations_from_rows",
     "key_of",
 ]
 

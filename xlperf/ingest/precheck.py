@@ -35,6 +35,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import AnyStr, BinaryIO, Final, Generic
 
 from defusedxml import ElementTree as SafeET
@@ -725,7 +726,7 @@ class _Precheck:
             self.ranges[info.filename] = (start, end)
             spans.append((info.header_offset, end, info.filename))
         spans.sort()
-        for (_s1, end1, name1), (s2, _e2, _n2) in zip(spans, spans[1:]):
+        for (_s1, end1, name1), (s2, _e2, _n2) in pairwise(spans):
             if s2 < end1:
                 raise self._bomb(f"的部件 {name1} 与其他部件共用压缩数据（重叠条目）")
 
@@ -925,7 +926,7 @@ class _Precheck:
         """(extension → content type, part name → content type) from [Content_Types].xml."""
         try:
             root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-        except Exception as exc:  # noqa: BLE001 - ParseError, DefusedXmlException, ValueError...
+        except Exception as exc:
             raise self._corrupt("（[Content_Types].xml 无法解析）") from exc
         defaults: dict[str, str] = {}
         overrides: dict[str, str] = {}

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.errors import XlperfError
-from xlperf.safe_yaml import YAML_SUFFIXES
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import Framework
+from xlperf.safe_yaml import YAML_SUFFIXES
 
 __all__ = ["PRIOR_PROPERTY", "PriorValues", "read_prior", "recorded_prior"]
 
@@ -60,9 +60,9 @@ def _read_cell(raw: Any, spec: Any) -> tuple[Decimal | None, str | None]:
 def read_prior(fw: Framework, path: str | Path) -> PriorValues:
     """Last year's values of the framework's prior-year inputs, by defined name, from ``path``."""
     from xlperf.compiled import catalog
-    from xlperf.safe_text import xml_text
     from xlperf.ingest.precheck import is_fatal, precheck
     from xlperf.ingest.xlsx import open_book
+    from xlperf.safe_text import xml_text
 
     path = Path(path)
     if path.suffix.lower() in YAML_SUFFIXES:
@@ -138,9 +138,9 @@ def _read_prior_data(fw: Framework, path: Path) -> PriorValues:
     A file of a shipped framework, or of this framework, is validated by that framework's data model; a
     file of another framework (last year's own framework file, which the command line does not name) is
     read by name like a workbook: each ``x`` in any input section, numbers only."""
-    from xlperf.ingest.datafile import load_data, read_raw
     from xlperf.data.values import data_values
     from xlperf.framework.loader import builtin_ids
+    from xlperf.ingest.datafile import load_data, read_raw
 
     raw = read_raw(path)  # first: it refuses a file over its size limit before reading it
     try:

@@ -17,13 +17,10 @@ from xlperf.errors import InputError, reason_zh, xml_reason_zh
 from xlperf.findings import Finding, Severity
 from xlperf.framework.models import Framework
 from xlperf.ingest.cells import parse_cell
-from xlperf.plan.formulas import Plan, filled, table_row_used
-from xlperf.plan.layout import SCORE_SHEET, xlwings_sheet_kind
-from xlperf.plan.names import NameSpec
 from xlperf.ingest.precheck import FileIssue, FileRefused, is_fatal, precheck
 from xlperf.ingest.xlsx import Book, BookTooLarge, RawCell, open_book
 from xlperf.plan.formulas import Plan, filled, table_row_used
-from xlperf.plan.layout import SCORE_SHEET
+from xlperf.plan.layout import SCORE_SHEET, xlwings_sheet_kind
 from xlperf.plan.names import NameSpec
 from xlperf.resolve import Unregistered, is_valid_id, workbook_framework
 
@@ -83,7 +80,7 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise UnreadableWorkbook([Finding(code="XP102", name="not-a-zip", severity=Severity.error,
                                           message=f"文件“{path.name}”无法按 xlsx 读取（{type(exc).__name__}）")]) from None
-    except Exception as exc:  # lxml syntax errors and the like
+    except Exception as exc:  # noqa: BLE001 - lxml syntax errors and the like
         raise UnreadableWorkbook([Finding(code="XP102", name="not-a-zip", severity=Severity.error,
                                           message=f"文件“{path.name}”内部结构损坏，无法读取（{xml_reason_zh(exc)}）")]) from None
     hostile = _xlwings_sheets(book)
@@ -350,7 +347,7 @@ def _to_data(out: WorkbookRead, cat: dict[str, NameSpec]) -> DepartmentData | No
             if spec.name in values:
                 group[spec.name] = values[spec.name]
     if out.tables:
-        sections["tables"] = out.tables  # type: ignore[assignment]
+        sections["tables"] = out.tables
     judgements = {s.name: values[s.name] for s in cat.values() if s.role == "judged" and s.name in values}
     for s in cat.values():
         if s.role == "judged" and s.kind == "flag" and s.name in judgements:
@@ -411,7 +408,7 @@ def _as_the_sheet_reads(out: WorkbookRead, cat: dict[str, NameSpec], sections: d
             assert isinstance(tables_model, type)
             built = {}
             for tname, tinfo in tables_model.model_fields.items():
-                row_model = tinfo.annotation.__args__[0]  # type: ignore[union-attr]
+                row_model = tinfo.annotation.__args__[0]
                 built[tname] = [row_model.model_construct(**row) for row in out.tables.get(tname, [])]
             groups["tables"] = tables_model.model_construct(**built)
         scores = {k: SelfScore.model_construct(**v) for k, v in self_scores.items()}

@@ -101,7 +101,7 @@ class Plan:
         """(sheet, cell) → expected formula of every computed cell."""
         out = {(c.sheet, c.cell): c.formula for c in self.cells.values() if c.formula}
         out.update({(c.sheet, c.cell): c.formula for c in self.helpers if c.formula})
-        return out  # type: ignore[return-value]
+        return out
 
     def where(self, name: str) -> str:
         c = self.cells.get(name)
@@ -379,7 +379,7 @@ def _explain_formula(ind: Indicator, plan: Plan, cat: dict[str, NameSpec]) -> st
     """A short in-sheet explanation: the rates the rule uses and the resulting score."""
     measures = [n for n in sorted(_rule_names(ind.rule)) if n in cat and cat[n].role == "measure"]
     if ind.rule is not None and ind.rule.kind == "schedule":
-        prefix = ind.rule.measure_prefix  # type: ignore[union-attr]
+        prefix = ind.rule.measure_prefix
         measures = [n for n, spec in cat.items() if spec.role == "measure"
                     and (n.startswith(prefix + "_q") or n == prefix + "_avg")]
     parts = [f'"{cat[m].label} "&TEXT({m},"0.00%")' for m in measures]

@@ -10,13 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xlperf.framework.form import Block as FormBlock
-from xlperf.framework.form import GUIDE_SHEET, MARKS_SHEET, OTHER_SHEET, PRIOR_PREFIX, RESULT_SHEET, SCORE_SHEET
 from xlperf.engine.rules import Compiled
+from xlperf.framework.form import GUIDE_SHEET, MARKS_SHEET, OTHER_SHEET, PRIOR_PREFIX, RESULT_SHEET, SCORE_SHEET
+from xlperf.framework.form import Block as FormBlock
 from xlperf.framework.models import Framework
 
-__all__ = ["Block", "GUIDE_SHEET", "MARKS_SHEET", "OTHER_SHEET", "RESULT_SHEET", "SCORE_SHEET", "build_layout",
-           "STATED_TITLE", "xlwings_sheet_kind"]
+__all__ = [
+    "GUIDE_SHEET",
+    "MARKS_SHEET",
+    "OTHER_SHEET",
+    "RESULT_SHEET",
+    "SCORE_SHEET",
+    "STATED_TITLE",
+    "Block",
+    "build_layout",
+    "xlwings_sheet_kind",
+]
 
 # xlperf's own sheets, the same for every framework (declared with the form, which may not reuse them).
 STATED_TITLE = "报告中填报或引用的数值（用于一致性校验；报告中没有的可不填）"

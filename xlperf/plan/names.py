@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from xlperf.engine.rules import Compiled
 from xlperf.framework.form import DEFAULT_UNITS, PRIOR_PREFIX, InputDecl
 from xlperf.framework.models import Framework
-from xlperf.engine.rules import Compiled
 
 __all__ = ["NameSpec", "Role", "build_catalog"]
 

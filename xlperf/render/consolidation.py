@@ -11,9 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from xlperf.findings import FileReport, STATUS_ZH, Severity, plain_value
+from xlperf.findings import STATUS_ZH, FileReport, Severity, adequate, plain_value
 from xlperf.review.consolidate import Consolidation
-from xlperf.findings import adequate
 from xlperf.safe_io import mark_workbook, shown_path, write_atomically
 from xlperf.safe_text import put
 

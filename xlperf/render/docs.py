@@ -36,9 +36,9 @@ def framework_reference_markdown() -> str:
     from pydantic import BaseModel
     from pydantic_core import PydanticUndefined
 
+    from xlperf.engine.expr import _FUNCS
     from xlperf.framework import form as form_models
     from xlperf.framework import models as fw_models
-    from xlperf.engine.expr import _FUNCS
 
     seen: list[type[BaseModel]] = []
 

@@ -10,14 +10,12 @@ An indicator is ``{"id", "name"}`` or null, whatever form the check recorded.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from xlperf.findings import FileReport, Finding, Report
-from xlperf.findings import adequate
+from xlperf.findings import FileReport, Finding, Report, adequate
 from xlperf.safe_io import shown_path
 
 __all__ = ["FileJSON", "FindingJSON", "IndicatorRef", "ReportJSON", "file_dict", "report_dict", "report_schema",
@@ -249,12 +247,12 @@ def file_model(rep: FileReport) -> FileJSON:
     for ind_id, name in rep.indicators.items():
         indicators.setdefault(name, (ind_id, name))
     info = len(rep.findings) - rep.errors - rep.warnings
-    return FileJSON(path=shown_path(rep.path), status=rep.status, framework=rep.framework,  # type: ignore[arg-type]
+    return FileJSON(path=shown_path(rep.path), status=rep.status, framework=rep.framework,
                     department=rep.department, year=rep.year, total_computed=_float(rep.total_computed),
                     total_self=_float(rep.total_self),
                     counts=Counts(error=rep.errors, warning=rep.warnings, info=info),
                     findings=[_finding(f, kinds, indicators) for f in rep.findings],
-                    review=rep.review, review_zh=rep.review_zh, unit_code=rep.unit_code,  # type: ignore[arg-type]
+                    review=rep.review, review_zh=rep.review_zh, unit_code=rep.unit_code,
                     report_text=_report_text(rep))
 
 
@@ -262,7 +260,7 @@ def _report_text(rep: FileReport) -> ReportTextJSON | None:
     info = rep.report_text
     if info is None:
         return None
-    return ReportTextJSON(path=shown_path(info.path) if info.path else None, status=info.status,  # type: ignore[arg-type]
+    return ReportTextJSON(path=shown_path(info.path) if info.path else None, status=info.status,
                           figures=info.figures, tied=info.tied, untied=info.untied, untied_list=info.untied_list)
 
 

@@ -22,7 +22,7 @@ from xlperf.safe_text import bounded, printable
 if TYPE_CHECKING:
     from xlperf.engine.scoring import ScoreResult
 
-__all__ = ["NAME_MAX", "MESSAGE_MAX", "STATUS_ZH", "print_report", "print_scores", "summary_line", "user_text"]
+__all__ = ["MESSAGE_MAX", "NAME_MAX", "STATUS_ZH", "print_report", "print_scores", "summary_line", "user_text"]
 
 NAME_MAX = 200
 """Characters shown of a name or path from a submitted file."""
@@ -61,7 +61,7 @@ def print_scores(result: ScoreResult, console: Console | None = None) -> None:
     for col, kw in (("级", {"width": 2}), ("指标", {"min_width": 12}), ("分值", {"justify": "right"}),
                     ("计算得分", {"justify": "right"}), ("自评得分", {"justify": "right"}),
                     ("差异", {"justify": "right"})):
-        table.add_column(col, overflow="fold", **kw)  # type: ignore[arg-type]
+        table.add_column(col, overflow="fold", **kw)
     for item in result.indicators:
         indent = "  " * (item.level - 1)
         delta = item.delta

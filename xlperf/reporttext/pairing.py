@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-
 __all__ = ["REPORT_SUFFIXES", "ReportRequest", "collect_reports", "pair_by_code", "pair_reports", "report_requests", "reports_beside", "stem_key"]
 
 REPORT_SUFFIXES = {".docx", ".docm", ".pdf", ".doc", ".wps"}

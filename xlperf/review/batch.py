@@ -200,7 +200,7 @@ def _duplicate(reps: list[FileReport]) -> BatchIssue:
     from xlperf.safe_io import shown_path
 
     ordered = _newest_first(reps)
-    chosen, when = ordered[0]
+    chosen, _ = ordered[0]
     names = "、".join(f"{_file_name(r.path)}（{t}）" for r, t in ordered)
     labels = sorted({unit_label(r) for r in reps})
     who = "”“".join(labels)

@@ -19,8 +19,21 @@ from xlperf.findings import FileReport, Finding, Severity
 from xlperf.framework.models import Framework
 from xlperf.review.batch import BatchIssue, ExpectedUnit, batch_issues
 
-__all__ = ["ALL_REVIEWS", "DEFAULT_INCLUDE", "rule_text", "Consolidation", "IndicatorStat", "MoneySum", "RuleCount", "RuleOnSum", "UnitResult", "consolidate",
-           "consolidate_paths", "grade_of", "money_names"]
+__all__ = [
+    "ALL_REVIEWS",
+    "DEFAULT_INCLUDE",
+    "Consolidation",
+    "IndicatorStat",
+    "MoneySum",
+    "RuleCount",
+    "RuleOnSum",
+    "UnitResult",
+    "consolidate",
+    "consolidate_paths",
+    "grade_of",
+    "money_names",
+    "rule_text",
+]
 
 CENT = Decimal("0.01")
 DEFAULT_INCLUDE = frozenset({"pass", "pass_explained"})
@@ -285,10 +298,9 @@ def _derived_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[MoneySum]:
 
 def _rules_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[RuleOnSum]:
     """The framework's audit rules over money figures only, evaluated on the batch's sums."""
-    from xlperf.compiled import catalog
     from xlperf.checks.audit import render_message
+    from xlperf.compiled import build_env, catalog
     from xlperf.engine.expr import ExprError, parse
-    from xlperf.compiled import build_env
 
     cat = catalog(fw)
     env, _ = build_env(fw, dict(sums), {})

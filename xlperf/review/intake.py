@@ -102,7 +102,7 @@ def submission_time(path: Path) -> SubmissionTime:
         try:
             when = dt.datetime.fromisoformat(m.group(1).decode("ascii").strip().replace("Z", "+00:00"))
             if when.tzinfo is not None:
-                when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+                when = when.astimezone(dt.UTC).replace(tzinfo=None)
             saved = when.isoformat(timespec="seconds")
         except ValueError:
             saved = None

@@ -63,9 +63,8 @@ def draft_for(path: Path, framework: str | None = None, *, allow_errors: bool = 
 
     if path.suffix.lower() in DATA_SUFFIXES:
         from xlperf.api import load_input
-        from xlperf.resolve import resolve_framework
-
         from xlperf.compiled import check_judgements
+        from xlperf.resolve import resolve_framework
 
         data = load_input(path, framework)
         fw = resolve_framework(framework, data.framework).fw

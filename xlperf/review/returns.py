@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xlperf.findings import FileReport, Finding, Severity, plain_value
+from xlperf.findings import FileReport, Finding, Severity, notice_rows, plain_value
 from xlperf.framework.models import Framework
-from xlperf.safe_text import put, xml_text
-from xlperf.safe_io import OutputError, shown_path, write_atomically
-from xlperf.findings import adequate, notice_rows
 from xlperf.ingest.explanations import EXPLAIN_HEADER
+from xlperf.safe_io import OutputError, shown_path, write_atomically
+from xlperf.safe_text import put, xml_text
 
 __all__ = ["ReturnedUnit", "return_stem", "safe_name", "write_returns"]
 

@@ -30,9 +30,9 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from xlperf.compiled import plan_for
 from xlperf.framework.models import Framework
 from xlperf.ingest.xlsx import Book, RawCell
-from xlperf.compiled import plan_for
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
 from xlperf.plan.normal import normalize_formula
 from xlperf.safe_text import put

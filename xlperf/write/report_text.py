@@ -142,7 +142,7 @@ def holds(expr: str | None, values: Mapping[str, object]) -> bool:
     env = {k: (Decimal(v) if isinstance(v, int) and not isinstance(v, bool) else v) for k, v in values.items()
            if isinstance(v, Decimal | bool | str | int)}
     try:
-        result = parse(expr).evaluate(env)  # type: ignore[arg-type]
+        result = parse(expr).evaluate(env)
     except (ExprError, ArithmeticError, TypeError, ValueError):
         return False
     if isinstance(result, Decimal):

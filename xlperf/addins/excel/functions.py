@@ -51,9 +51,9 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from xlperf.errors import InputError
+from xlperf import resolve
+from xlperf.compiled import build_env, compiled, input_labels
 from xlperf.engine.expr import ExprError, Value, parse
-from xlperf.framework.models import Framework, Indicator, Rule, ScheduleRule
 from xlperf.engine.rules import (
     Ctx,
     MeasureDef,
@@ -65,8 +65,8 @@ from xlperf.engine.rules import (
     fmt_num,
     fmt_rate,
 )
-from xlperf import resolve
-from xlperf.compiled import build_env, compiled, input_labels
+from xlperf.errors import InputError
+from xlperf.framework.models import Framework, Indicator, Rule, ScheduleRule
 from xlperf.resolve import FRAMEWORK_ENV, FRAMEWORK_PATH_ENV, register_framework
 
 __all__ = [
@@ -131,7 +131,7 @@ def _guard(fn: F) -> F:
             return _one_line(f"{ERROR_PREFIX} {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
         except (decimal.DecimalException, OverflowError, RecursionError):
             return f"{ERROR_PREFIX} 数值超出可计算的范围，请检查各参数"
-        except Exception as exc:  # a bug must still read as a cell message, not a traceback
+        except Exception as exc:  # noqa: BLE001 - a bug must still read as a cell message, not a traceback
             return _one_line(f"{ERROR_PREFIX} 内部错误（{type(exc).__name__}：{exc}），请联系 xlperf 维护人员")
 
     return wrapper  # type: ignore[return-value]
