@@ -25,7 +25,8 @@ from typing import IO, TypeVar
 
 from lxml import etree
 
-from xlperf.ingest.precheck import DEFAULT_LIMITS, open_regular
+from xlperf.ingest.limits import DEFAULT_LIMITS
+from xlperf.ingest.precheck import open_regular
 
 __all__ = ["MAX_CELLS", "SHARED", "UNRESOLVED", "Book", "BookTooLarge", "RawCell", "col_letters", "open_book"]
 
@@ -49,7 +50,7 @@ MAX_FORMULA_NAMES = 1000
 
 MAX_CELLS = DEFAULT_LIMITS.max_total_cells
 """Cells (``<c>`` elements) read from all worksheets of one workbook at most."""
-MAX_META_BYTES = 8 * 1024 * 1024
+MAX_META_BYTES = DEFAULT_LIMITS.max_meta_part_bytes
 """Largest workbook part, relationships or styles part parsed in memory."""
 MAX_SHARED_STRINGS_BYTES = 32 * 1024 * 1024
 """Largest shared-string table (streamed)."""
