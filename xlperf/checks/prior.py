@@ -11,6 +11,8 @@ from xlperf.checks.context import CheckContext
 from xlperf.engine.expr import Value
 from xlperf.engine.rules import fmt_money
 from xlperf.findings import Finding, Severity
+from xlperf.framework.form import PRIOR_PREFIX
+from xlperf.ingest.prior import recorded_prior
 
 __all__ = ["AuditOnEmptyPrior", "PriorYearAltered"]
 
@@ -28,9 +30,6 @@ class PriorYearAltered(Check):
     template = "{label}为 {found_text} 万元，与模板记录的上年报送数 {expected_text} 万元不一致（上年数不得手工修改）"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
-        from xlperf.framework.form import PRIOR_PREFIX
-        from xlperf.ingest.prior import recorded_prior
-
         fw = ctx.read.framework
         if not any(i.prior for i in fw.form.inputs):
             return

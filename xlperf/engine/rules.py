@@ -27,11 +27,14 @@ from xlperf.engine.expr import (
 )
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import (
+    Band,
     BandsRule,
+    ChecklistItem,
     ChecklistRule,
     DeductionRule,
     EitherRule,
     Framework,
+    Indicator,
     JudgedRule,
     LinearRule,
     Measure,
@@ -242,8 +245,6 @@ def _rule_names(rule: Rule | None) -> set[str]:
 
 def compiled_names(fw: Framework, indicator: object) -> set[str]:
     """Names an indicator's rule reads directly: inputs, measures (incl. schedule rates), judged answers."""
-    from xlperf.framework.models import Indicator
-
     assert isinstance(indicator, Indicator)
     rule = indicator.rule
     names = _rule_names(rule)
@@ -311,8 +312,6 @@ def fmt_edge(value: Decimal) -> str:
 
 
 def _band_text(band: object) -> str:
-    from xlperf.framework.models import Band
-
     assert isinstance(band, Band)
     if band.lower is not None and band.upper is not None:
         left = "[" if band.lower_inclusive else "("
@@ -326,8 +325,6 @@ def _band_text(band: object) -> str:
 
 
 def _in_band(value: Decimal, band: object) -> bool:
-    from xlperf.framework.models import Band
-
     assert isinstance(band, Band)
     if band.lower is not None and (value < band.lower or (value == band.lower and not band.lower_inclusive)):
         return False
@@ -394,8 +391,6 @@ def _tiers(rule: TiersRule, ctx: Ctx) -> tuple[Decimal, str]:
 
 
 def _item_score(item: object, ctx: Ctx) -> Decimal:
-    from xlperf.framework.models import ChecklistItem
-
     assert isinstance(item, ChecklistItem)
     if item.when is not None:
         return item.points if _truth(parse(item.when).evaluate(ctx.env)) else Decimal(0)
@@ -491,8 +486,6 @@ def _linear_x(rule: LinearRule, name_of: NameOf) -> str:
 
 
 def _band_cond(band: object, ref: str) -> str:
-    from xlperf.framework.models import Band
-
     assert isinstance(band, Band)
     conds = []
     if band.lower is not None:
@@ -539,8 +532,6 @@ def _tiers_x(rule: TiersRule, name_of: NameOf) -> str:
 
 
 def _item_x(item: object, name_of: NameOf) -> str:
-    from xlperf.framework.models import ChecklistItem
-
     assert isinstance(item, ChecklistItem)
     if item.when is not None:
         return f"IF({_x(item.when, name_of)},{fmt_pts(item.points)},0)"

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from xlperf.engine.expr import AGGREGATES, ExprError, parse
-from xlperf.engine.rules import _rule_names, compile_framework
+from xlperf.engine.rules import _rule_names, compile_framework, sub_rules
 from xlperf.errors import InputError, describe_validation_error
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.inherit import merge
@@ -213,8 +213,6 @@ def _hint(name: str) -> str:
 
 def _rule_sources(rule: object) -> list[str]:
     """Every expression of a rule and of the rules nested in it."""
-    from xlperf.engine.rules import sub_rules
-
     out: list[str] = []
     for r in sub_rules(rule):  # type: ignore[arg-type]
         out += [v for k in ("measure", "zero_if", "count", "when", "total") if isinstance(v := getattr(r, k, None), str)]

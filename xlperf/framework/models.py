@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -255,8 +255,12 @@ class ScheduleRule(_RuleBase):
         return self
 
 
+# typing.Union, not X | Y: docs/framework-reference.md shows a Union as "one of (…)" (render/docs.py).
 Rule = Annotated[
-    LinearRule | BandsRule | DeductionRule | PenaltyRule | TiersRule | ChecklistRule | JudgedRule | SumRule | OverrideRule | EitherRule | ScheduleRule,
+    Union[  # noqa: UP007
+        LinearRule, BandsRule, DeductionRule, PenaltyRule, TiersRule, ChecklistRule, JudgedRule, SumRule,
+        OverrideRule, EitherRule, ScheduleRule,
+    ],
     Field(discriminator="kind"),
 ]
 SumRule.model_rebuild()

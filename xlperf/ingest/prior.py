@@ -18,9 +18,17 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from xlperf.compiled import catalog
+from xlperf.data.values import data_values
 from xlperf.errors import XlperfError
 from xlperf.framework.form import PRIOR_PREFIX
+from xlperf.framework.loader import builtin_ids
 from xlperf.framework.models import Framework
+from xlperf.ingest.cells import bounded_decimal, parse_cell
+from xlperf.ingest.datafile import load_data, read_raw
+from xlperf.ingest.precheck import is_fatal, precheck
+from xlperf.ingest.xlsx import open_book
+from xlperf.safe_text import xml_text
 from xlperf.safe_yaml import YAML_SUFFIXES
 
 __all__ = ["PRIOR_PROPERTY", "PriorValues", "read_prior", "recorded_prior"]
@@ -44,8 +52,6 @@ class PriorValues:
 def _read_cell(raw: Any, spec: Any) -> tuple[Decimal | None, str | None]:
     """(value, why refused) of last year's cell, read exactly as the validator reads that input: text, a
     negative amount, 1E+30 or three decimals are refused with the reason, never rounded or guessed."""
-    from xlperf.ingest.cells import parse_cell
-
     if raw is None:
         return None, None
     parsed = parse_cell(raw, spec)
@@ -59,11 +65,6 @@ def _read_cell(raw: Any, spec: Any) -> tuple[Decimal | None, str | None]:
 
 def read_prior(fw: Framework, path: str | Path) -> PriorValues:
     """Last year's values of the framework's prior-year inputs, by defined name, from ``path``."""
-    from xlperf.compiled import catalog
-    from xlperf.ingest.precheck import is_fatal, precheck
-    from xlperf.ingest.xlsx import open_book
-    from xlperf.safe_text import xml_text
-
     path = Path(path)
     if path.suffix.lower() in YAML_SUFFIXES:
         return _read_prior_data(fw, path)
@@ -138,10 +139,6 @@ def _read_prior_data(fw: Framework, path: Path) -> PriorValues:
     A file of a shipped framework, or of this framework, is validated by that framework's data model; a
     file of another framework (last year's own framework file, which the command line does not name) is
     read by name like a workbook: each ``x`` in any input section, numbers only."""
-    from xlperf.data.values import data_values
-    from xlperf.framework.loader import builtin_ids
-    from xlperf.ingest.datafile import load_data, read_raw
-
     raw = read_raw(path)  # first: it refuses a file over its size limit before reading it
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -224,8 +221,6 @@ def recorded_prior(path: str | Path) -> dict[str, Decimal] | None:
 
 def _recorded_number(value: Any) -> Decimal | None:
     """A recorded amount as the template writes it (a short decimal text); anything else is no record."""
-    from xlperf.ingest.cells import bounded_decimal
-
     if not isinstance(value, str | int) or isinstance(value, bool):
         return None
     text = value if isinstance(value, str) else str(value) if value.bit_length() <= 64 else ""

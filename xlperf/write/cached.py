@@ -23,8 +23,10 @@ from typing import Any, TypeAlias
 
 from lxml import etree
 
+from xlperf.checks.context import CheckContext
 from xlperf.engine.expr import ExprError, parse, quantize
 from xlperf.framework.models import Framework
+from xlperf.ingest.reader import read_workbook
 from xlperf.plan.formulas import BOOL_KINDS, CHART_COLS, FORM_COLS, SCORE_COLS, Plan, _schedule_rule, table_row_used
 from xlperf.plan.layout import SCORE_SHEET
 
@@ -359,9 +361,6 @@ def cache_results(path: str | Path, framework: Framework | str | None = None, pl
     ones; a ``--formulas udf`` workbook passes its own). Never raises for content the reader or the engine
     cannot handle (an annotated copy of any submitted file): the workbook is then left as saved.
     """
-    from xlperf.checks.context import CheckContext
-    from xlperf.ingest.reader import read_workbook
-
     try:
         read = read_workbook(path, framework)
         ctx = CheckContext(read)

@@ -52,7 +52,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from xlperf import resolve
-from xlperf.compiled import build_env, compiled, input_labels
+from xlperf.compiled import build_env, catalog, compiled, input_labels
 from xlperf.engine.expr import ExprError, Value, parse
 from xlperf.engine.rules import (
     Ctx,
@@ -613,8 +613,6 @@ def _pydantic_text(exc: ValidationError) -> str:
 
 def _pairs(fw: Framework, args: tuple[Any, ...]) -> dict[str, Value]:
     """``"name", value, "name", value, …`` (or a two-column range of names and values) → engine values."""
-    from xlperf.compiled import catalog
-
     flat = _flatten(list(args), "名称与数值")
     while len(flat) >= 2 and all(_blank(v) for v in flat[-2:]):
         del flat[-2:]  # trailing empty rows of a selected block (a named value may be an empty cell)
@@ -644,8 +642,6 @@ def _convert(value: Any, kind: str, label: str) -> Value:
 
 
 def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...]) -> tuple[Decimal, str]:
-    from xlperf.compiled import catalog
-
     fw = get_framework(framework)
     ind = _indicator(fw, indicator_id)
     given = _pairs(fw, pairs)
