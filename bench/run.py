@@ -149,7 +149,7 @@ def _make_one(args: tuple[int, int, str]) -> str:
     index, seed, folder = args
     from xlperf.data.values import data_values
     from tests.support.futian_random import random_department
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.write.template import write_template
 
     fw = load_framework("futian-2021")
@@ -544,7 +544,7 @@ def _per_call(fn: Callable[[], Any], calls: int, reps: int) -> dict[str, float]:
 
 def bench_udf(calls: int, reps: int) -> dict[str, Any]:
     from tests.support.futian_random import random_department
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.engine.rules import Ctx, evaluate_rule
     from xlperf.engine.scoring import data_env
     from xlperf.compiled import build_env, score

@@ -8,6 +8,10 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.subprocess  # runs ruff / lint-imports in a process of their own
+
 REPO = Path(__file__).resolve().parents[1]
 
 

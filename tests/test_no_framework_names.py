@@ -23,7 +23,7 @@ import pytest
 from xlperf.compiled import catalog
 from xlperf.framework import form as form_models
 from xlperf.framework import models as fw_models
-from xlperf.framework.loader import builtin_ids, load_framework
+from xlperf.loader import builtin_ids, load_framework
 from xlperf.compiled import compiled
 from xlperf.plan import layout
 

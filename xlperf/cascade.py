@@ -59,8 +59,8 @@ def _build_graph(fw: Framework) -> _Graph:
     into its expectation except for the finding of its own check (XP301/302/303, by category)."""
     from xlperf.checks.money import stated_category
     from xlperf.compiled import catalog
-    from xlperf.engine.expr import parse
     from xlperf.engine.rules import compile_framework, compiled_names
+    from xlperf.expr import parse
 
     cat = catalog(fw)
     direct: dict[str, frozenset[str]] = {}

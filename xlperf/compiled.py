@@ -21,9 +21,9 @@ from typing import Any, TypeVar
 
 from xlperf.data.models import DepartmentData, build_data_model
 from xlperf.engine import scoring as _scoring
-from xlperf.engine.expr import Value
 from xlperf.engine.rules import Compiled, compile_framework
 from xlperf.engine.scoring import ScoreResult
+from xlperf.expr import Value
 from xlperf.framework.models import Framework
 from xlperf.plan.formulas import Plan, build_plan
 from xlperf.plan.layout import Block, build_layout

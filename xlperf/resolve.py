@@ -28,8 +28,8 @@ from pathlib import Path
 
 from xlperf.compiled import CompiledFramework, compile_once
 from xlperf.errors import InputError
-from xlperf.framework.loader import MAX_FRAMEWORK_BYTES, builtin_ids, load_framework
 from xlperf.framework.models import Framework
+from xlperf.loader import MAX_FRAMEWORK_BYTES, builtin_ids, load_framework
 from xlperf.safe_yaml import YAML_SUFFIXES, load_yaml
 
 __all__ = ["FRAMEWORK_ENV", "FRAMEWORK_ID", "FRAMEWORK_PATH_ENV", "MAX_FRAMEWORK_FILES", "Registry", "Unregistered",

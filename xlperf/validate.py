@@ -16,8 +16,8 @@ from xlperf.checks.context import CheckContext
 from xlperf.checks.internal import CheckError
 from xlperf.checks.registry import CHECKS
 from xlperf.compiled import CompiledFramework, compile_once
-from xlperf.engine.expr import ExprError
 from xlperf.errors import InputError
+from xlperf.expr import ExprError
 from xlperf.findings import FileReport, Finding, Report, ReportTextSummary, Severity
 from xlperf.framework.models import Framework
 from xlperf.plan.layout import RESULT_SHEET

@@ -239,7 +239,7 @@ def test_json_indicator_of_a_framework_given_as_a_file(tmp_path: Path) -> None:
     from validator.test_rules import DEMO_DATA, DEMO_FW
     from xlperf.ingest.datafile import load_data
     from xlperf.data.values import data_values
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.compiled import plan_for
     from xlperf.write.template import write_template
 

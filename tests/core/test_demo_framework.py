@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from xlperf.cli import app
 from xlperf.ingest.datafile import load_data
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.compiled import score
 
 from .helpers import DEMO_DATA, DEMO_FW, D, data_from, load_yaml, run_main

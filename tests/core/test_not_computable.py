@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from xlperf.ingest.datafile import load_data
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.compiled import score
 from xlperf.validate import validate_file
 from xlperf.write.template import write_template

@@ -11,7 +11,7 @@ from typing import Any
 
 from xlperf.ingest.datafile import load_data
 from xlperf.data.models import DepartmentData
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.framework.models import Framework
 
 REPO = Path(__file__).resolve().parents[2]

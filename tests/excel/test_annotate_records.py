@@ -29,7 +29,7 @@ from xlperf.write.annotate import (FIRST_ROW, LEGACY_MARK_COL, MARKS_FIRST_ROW, 
                                    OpenpyxlSink, annotate_copy, apply_findings)
 from xlperf.addins.excel.button import XlwingsSink
 from xlperf.findings import FileReport, Finding, Severity
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.validate import validate_file
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
 from xlperf.compiled import plan_for

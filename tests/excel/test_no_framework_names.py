@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from xlperf.compiled import catalog
-from xlperf.engine.expr import parse
-from xlperf.framework.loader import builtin_ids, load_framework
+from xlperf.expr import parse
+from xlperf.loader import builtin_ids, load_framework
 from xlperf.engine.rules import compiled_names
 from xlperf.compiled import compiled
 

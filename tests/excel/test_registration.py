@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.compiled import plan_for
 
 from .conftest import MODULE

@@ -28,7 +28,7 @@ from xlperf.ingest.datafile import load_data
 from xlperf.data.values import data_values
 from xlperf.devtools.libreoffice import recalculate, soffice_path
 from xlperf.compiled import score
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.ingest.xlsx import open_book
 from xlperf.compiled import plan_for
 from xlperf.validate import validate_file

@@ -41,8 +41,8 @@ from xlperf.data.models import DepartmentData
 from xlperf.compiled import data_model
 from xlperf.data.values import data_values
 from xlperf.devtools.libreoffice import recalculate
-from xlperf.engine.expr import Value
-from xlperf.framework.loader import load_framework
+from xlperf.expr import Value
+from xlperf.loader import load_framework
 from xlperf.framework.models import Framework
 from xlperf.engine.scoring import ScoreResult, data_env
 from xlperf.compiled import build_env, score

@@ -14,7 +14,7 @@ from xlperf.compiled import data_model
 from xlperf.data.values import data_values
 from xlperf.errors import InputError
 from xlperf.framework.form import ColumnDecl
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.compiled import plan_for
 from xlperf.validate import validate_file
 from xlperf.write.template import write_template

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.compiled import catalog
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.compiled import plan_for
 
 REPO = Path(__file__).resolve().parents[2]

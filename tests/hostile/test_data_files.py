@@ -18,7 +18,7 @@ import pytest
 from tests.validator.common import run_cli
 from xlperf.ingest.datafile import load_data
 from xlperf.errors import InputError
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 
 from .helpers import REPO, run_limited
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.resolve import builtin_registry, registry_for, resolve
 from xlperf.validate import validate_file
 from xlperf.write.template import write_template

@@ -7,7 +7,7 @@ import pytest
 
 from report.common import FAMILIES, FAMILY_IDS, declared_headings
 from xlperf.errors import InputError
-from xlperf.framework.loader import framework_from_text, load_framework
+from xlperf.loader import framework_from_text, load_framework
 from xlperf.compiled import catalog
 
 ANNUAL = (FAMILIES / "annual-2024.yaml").read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from report.common import (
     FAMILIES, FAMILY_IDS, SEED_XLSX, SEED_YAML, TEXT_WIDTH_TWIPS, Read, declared_headings, read,
 )
 from xlperf.compiled import compile_once
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.framework.report import WriteItem
 from xlperf.review.report_draft import draft_for
 from xlperf.write.report_docx import draft_report
@@ -266,7 +266,7 @@ def test_rows_the_department_added_are_drafted_row_by_row() -> None:
 
 def test_a_row_template_must_name_columns_of_its_form_table() -> None:
     from xlperf.errors import InputError
-    from xlperf.framework.loader import framework_from_text
+    from xlperf.loader import framework_from_text
 
     text = (FAMILIES / "jiangbei-2025.yaml").read_text(encoding="utf-8")
     with pytest.raises(InputError) as info:

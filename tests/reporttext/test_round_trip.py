@@ -86,7 +86,7 @@ def test_futian_draft_checks_clean(example_ctx: CheckContext, tmp_path: Path) ->
 def test_family_draft_checks_clean(family: str, tmp_path: Path) -> None:
     from xlperf.ingest.datafile import load_data
     from xlperf.data.values import data_values
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.write.template import write_template
 
     fw_path = str(FAMILIES / f"{family}.yaml")

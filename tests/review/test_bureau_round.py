@@ -24,7 +24,7 @@ from tests.support.futian_random import random_department
 from tests.validator.common import run_cli
 from xlperf.data.values import data_values
 from xlperf.write.annotate import FIRST_ROW, OpenpyxlSink, apply_findings
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.compiled import score
 from xlperf.safe_text import put
 from xlperf.compiled import catalog, plan_for

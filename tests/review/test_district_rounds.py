@@ -29,7 +29,7 @@ from tests.review.test_bureau_round import _warned
 from tests.support.futian_random import random_department
 from tests.validator.common import run_cli
 from xlperf.data.values import data_values
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.compiled import plan_for
 from xlperf.compiled import catalog
 from xlperf.plan.layout import RESULT_SHEET

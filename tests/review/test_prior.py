@@ -15,7 +15,7 @@ from tests.support.futian_random import random_department
 from tests.validator.common import run_cli
 from tests.validator.xlsx_edit import Xlsx
 from xlperf.data.values import data_values
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.ingest.prior import PRIOR_PROPERTY, read_prior
 from xlperf.write.prior import apply_prior
 from xlperf.validate import validate_file

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.compiled import plan_for
 from xlperf.validate import validate_file
 

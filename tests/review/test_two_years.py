@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from tests.support.futian_random import random_department
 from tests.validator.common import run_cli
 from xlperf.data.values import data_values
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.write.template import write_template
 
 N = 20

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from tests.support.futian_random import random_department
 from xlperf.data.values import data_values
 from xlperf.compiled import score
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.compiled import plan_for
 from xlperf.findings import adequate
 from xlperf.validate import validate_file

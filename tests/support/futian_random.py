@@ -17,7 +17,7 @@ from typing import Any
 from xlperf.data.models import DepartmentData, SelfScore
 
 from xlperf.compiled import data_model
-from xlperf.engine.expr import parse, quantize
+from xlperf.expr import parse, quantize
 from xlperf.framework.models import BandsRule, DeductionRule, Framework, Rule
 from xlperf.engine.rules import sub_rules
 from xlperf.engine.scoring import data_env

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from xlperf.ingest.datafile import load_data
 from xlperf.data.values import data_values
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.validate import validate_file
 from xlperf.compiled import plan_for
 from xlperf.write.template import write_template

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xlperf.compiled import catalog
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from decimal import Decimal
 
 from xlperf.ingest.cells import constant_formula, parse_cell

@@ -14,7 +14,7 @@ import pytest
 from xlperf.compiled import data_model
 from xlperf.ingest.datafile import read_raw
 from xlperf.data.values import data_values
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.write.template import write_template
 
 from .common import run_cli

@@ -472,7 +472,7 @@ DEMO_DATA = DEMO_FW.with_name("demo-region-2023-data.yaml")
 def demo_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from xlperf.ingest.datafile import load_data
     from xlperf.data.values import data_values
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.write.template import write_template
 
     fw = load_framework(DEMO_FW)
@@ -481,7 +481,7 @@ def demo_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_other_framework_by_file(demo_workbook: Path) -> None:
     from xlperf.ingest.datafile import load_data
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.compiled import score
 
     report = validate_file(demo_workbook, str(DEMO_FW))

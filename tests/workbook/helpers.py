@@ -23,8 +23,8 @@ from xlperf.ingest.datafile import load_data
 from xlperf.data.models import DepartmentData
 from xlperf.compiled import data_model
 from xlperf.data.values import data_values
-from xlperf.engine.expr import ExprError, parse, quantize
-from xlperf.framework.loader import load_framework
+from xlperf.expr import ExprError, parse, quantize
+from xlperf.loader import load_framework
 from xlperf.framework.models import Framework
 from xlperf.engine.rules import fmt_pts, fmt_rate
 from xlperf.engine.scoring import ScoreResult, data_env

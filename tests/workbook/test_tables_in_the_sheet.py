@@ -157,7 +157,7 @@ def test_defaults_are_in_the_cells(tmp_path: Path) -> None:
 def test_a_table_column_has_one_validation_range_and_one_text_rule_whatever_its_rows(tmp_path: Path) -> None:
     """Validation and the amber text mark are declared once per column range (per cell is quadratic in openpyxl:
     a 15,000-row table took minutes), and the text rule's formula names the range's top-left cell, relative."""
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.compiled import plan_for
     from xlperf.write.template import write_template
 

@@ -31,7 +31,7 @@ from xlperf.ingest.datafile import load_data
 from xlperf.data.values import data_values
 from xlperf.devtools.libreoffice import recalculate
 from xlperf.findings import Severity
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.framework.models import Framework
 from xlperf.validate import validate_file
 from xlperf.write.cached import cache_results

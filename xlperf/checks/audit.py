@@ -14,8 +14,8 @@ from typing import ClassVar
 
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
-from xlperf.engine.expr import ExprError, Value, _truth, parse
 from xlperf.engine.rules import fmt_money, fmt_num, fmt_rate
+from xlperf.expr import ExprError, Value, _truth, parse
 from xlperf.findings import Finding, Severity
 from xlperf.framework.form import AuditRule
 

@@ -8,8 +8,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from xlperf.compiled import CompiledFramework, build_env, compile_once, score
-from xlperf.engine.expr import Value
 from xlperf.engine.scoring import ScoreResult, data_env
+from xlperf.expr import Value
 from xlperf.findings import Finding
 from xlperf.ingest.reader import WorkbookRead
 from xlperf.plan.names import NameSpec

@@ -8,8 +8,8 @@ from decimal import Decimal
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
 from xlperf.compiled import CompiledFramework
-from xlperf.engine.expr import ExprError, parse, quantize
 from xlperf.engine.rules import fmt_money, fmt_num, fmt_rate
+from xlperf.expr import ExprError, parse, quantize
 from xlperf.findings import Finding, Severity
 from xlperf.plan.names import NameSpec
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
-from xlperf.engine.expr import Value
 from xlperf.engine.rules import fmt_money
+from xlperf.expr import Value
 from xlperf.findings import Finding, Severity
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.ingest.prior import recorded_prior
@@ -53,7 +53,7 @@ class PriorYearAltered(Check):
 
 def _missing_prior(expr: str | None, env: Mapping[str, Value]) -> str | None:
     """The empty prior-year figure that stops an expression from being evaluated, if that is what stops it."""
-    from xlperf.engine.expr import ExprError, parse, undefined_name
+    from xlperf.expr import ExprError, parse, undefined_name
     from xlperf.framework.form import PRIOR_PREFIX
 
     if expr is None:

@@ -57,7 +57,7 @@ def rule(
 @app.command()
 def frameworks() -> None:
     """列出内置的评价框架。"""
-    from xlperf.framework.loader import builtin_ids, load_framework
+    from xlperf.loader import builtin_ids, load_framework
 
     for fid in builtin_ids():
         fw = load_framework(fid)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from xlperf.engine.expr import (
+from xlperf.expr import (
     ARG,
     COMPARED,
     DIVISOR,

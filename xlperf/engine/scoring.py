@@ -13,7 +13,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from xlperf.data.models import DepartmentData
-from xlperf.engine.expr import ExprError, Value, _truth, parse, quantize, undefined_name
 from xlperf.engine.rules import (
     Compiled,
     Ctx,
@@ -26,6 +25,7 @@ from xlperf.engine.rules import (
     fmt_pts,
     fmt_rate,
 )
+from xlperf.expr import ExprError, Value, _truth, parse, quantize, undefined_name
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import Framework, Indicator
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from xlperf.engine.expr import parse
+from xlperf.expr import parse
 
 __all__ = [
     "DEFAULT_UNITS",

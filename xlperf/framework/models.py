@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from xlperf.engine.expr import parse
+from xlperf.expr import parse
 from xlperf.framework.form import NAME_RE, Form
 from xlperf.framework.practices import Practices
 from xlperf.framework.report import ReportSpec

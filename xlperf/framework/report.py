@@ -218,7 +218,7 @@ def report_problems(spec: ReportSpec, known: set[str]) -> list[str]:
     """Chinese problems of a report declaration against the workbook's names (the catalogue's set): every
     placeholder, ``when:`` expression and lexicon term must name a workbook quantity, every table item a
     declared table. Each problem names its path in the file (``report.sections[0].body[2].text``)."""
-    from xlperf.engine.expr import ExprError, parse
+    from xlperf.expr import ExprError, parse
 
     problems: list[str] = []
 

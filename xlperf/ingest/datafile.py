@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from xlperf.compiled import catalog, data_model
 from xlperf.data.models import DepartmentData, bound_problems
 from xlperf.errors import InputError, describe_validation_error
-from xlperf.framework.loader import builtin_ids, load_framework
 from xlperf.framework.models import Framework
+from xlperf.loader import builtin_ids, load_framework
 from xlperf.safe_yaml import load_yaml
 
 __all__ = ["load_data", "read_raw"]

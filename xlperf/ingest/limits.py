@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["DEFAULT_LIMITS", "KiB", "Limits", "MiB"]
+__all__ = ["DEFAULT_LIMITS", "LIMITS", "KiB", "Limits", "MiB", "ReportLimits"]
 
 KiB: Final = 1024
 MiB: Final = 1024 * KiB
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -48,3 +49,20 @@ class Limits:
 
 
 DEFAULT_LIMITS: Final = Limits()
+
+
+@dataclass(frozen=True)
+class ReportLimits:
+    """What is read of one report (beyond: the rest is not read, and the report says so)."""
+
+    max_paragraphs: int = 20_000
+    max_tables: int = 500
+    max_cells: int = 100_000
+    max_rows_per_table: int = 5_000
+    max_paragraph_chars: int = 20_000
+    max_total_chars: int = 5_000_000
+    max_document_bytes: int = 64 * MiB
+    max_pdf_pages: int = 300
+
+
+LIMITS: Final = ReportLimits()

@@ -22,12 +22,12 @@ from xlperf.compiled import catalog
 from xlperf.data.values import data_values
 from xlperf.errors import XlperfError
 from xlperf.framework.form import PRIOR_PREFIX
-from xlperf.framework.loader import builtin_ids
 from xlperf.framework.models import Framework
 from xlperf.ingest.cells import bounded_decimal, parse_cell
 from xlperf.ingest.datafile import load_data, read_raw
 from xlperf.ingest.precheck import is_fatal, precheck
 from xlperf.ingest.xlsx import open_book
+from xlperf.loader import builtin_ids
 from xlperf.safe_text import xml_text
 from xlperf.safe_yaml import YAML_SUFFIXES
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlperf.engine.expr import COMPARED, DIVISOR, FACTOR, parse
 from xlperf.engine.rules import Compiled, _rule_names, excel_rule, finish_excel, fmt_pts, sub_rules
+from xlperf.expr import COMPARED, DIVISOR, FACTOR, parse
 from xlperf.framework.models import Framework, Indicator, ScheduleRule
 from xlperf.plan import udf_formulas
 from xlperf.plan.layout import SCORE_SHEET, Block

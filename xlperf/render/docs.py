@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xlperf.checks.registry import CHECKS
-from xlperf.engine.expr import _FUNCS
+from xlperf.expr import _FUNCS
 from xlperf.framework import models as fw_models
 
 __all__ = ["framework_reference_markdown", "rules_markdown"]

@@ -113,7 +113,7 @@ def rule_text(fw: Framework, rule_id: str) -> str | None:
     import re
 
     from xlperf.compiled import catalog
-    from xlperf.engine.expr import parse
+    from xlperf.expr import parse
 
     rule = next((r for r in fw.form.audits if r.id == rule_id), None)
     if rule is None:
@@ -300,7 +300,7 @@ def _rules_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[RuleOnSum]:
     """The framework's audit rules over money figures only, evaluated on the batch's sums."""
     from xlperf.checks.audit import render_message
     from xlperf.compiled import build_env, catalog
-    from xlperf.engine.expr import ExprError, parse
+    from xlperf.expr import ExprError, parse
 
     cat = catalog(fw)
     env, _ = build_env(fw, dict(sums), {})

@@ -36,6 +36,8 @@ from xlperf.ingest.explanations import (
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET, xlwings_sheet_kind
 from xlperf.safe_io import OutputError, mark_workbook, same_file, write_atomically
 from xlperf.safe_text import CELL_MAX, put, xml_text
+from xlperf.write.inert import ORIGINAL_NOTE
+from xlperf.write.inert import quoted_note as _quoted
 
 __all__ = [
     "MARKS_SHEET",
@@ -247,19 +249,12 @@ def clear_highlights(sink: BookSink) -> int:
     return len(marks)
 
 
-ORIGINAL_NOTE = "\n——原批注："
-"""Our notes end with the user's own note after this marker, so it survives even without 校验结果."""
 OUR_NOTE = "[XP"
 """How every note we write begins: ``[<code> <severity>] <message>``."""
 
 
 def _ours(note: str | None) -> bool:
     return isinstance(note, str) and note.startswith(OUR_NOTE)
-
-
-def _quoted(note: str) -> str | None:
-    """The user's own note that one of our notes quotes at its end, if any."""
-    return (note.split(ORIGINAL_NOTE, 1)[1] or None) if ORIGINAL_NOTE in note else None
 
 
 def _highlightable(sink: BookSink, sheet: str, cell: str) -> bool:
@@ -602,7 +597,7 @@ def framework_of(report: FileReport, framework: Framework | str | None = None) -
         return framework
     try:
         if framework is not None and not Path(framework).is_dir():
-            from xlperf.framework.loader import load_framework
+            from xlperf.loader import load_framework
 
             return load_framework(framework)
         return resolve(report.framework, registry_for(framework)) if report.framework else None

@@ -24,7 +24,7 @@ from typing import Any, TypeAlias
 from lxml import etree
 
 from xlperf.checks.context import CheckContext
-from xlperf.engine.expr import ExprError, parse, quantize
+from xlperf.expr import ExprError, parse, quantize
 from xlperf.framework.models import Framework
 from xlperf.ingest.reader import read_workbook
 from xlperf.plan.formulas import BOOL_KINDS, CHART_COLS, FORM_COLS, SCORE_COLS, Plan, _schedule_rule, table_row_used

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from xlperf.engine.expr import ExprError, parse, quantize
+from xlperf.expr import ExprError, parse, quantize
 from xlperf.framework.report import PLACEHOLDER, canonical
 from xlperf.safe_text import xml_text
 

@@ -53,7 +53,6 @@ from pydantic import ValidationError
 
 from xlperf import resolve
 from xlperf.compiled import build_env, catalog, compiled, input_labels
-from xlperf.engine.expr import ExprError, Value, parse
 from xlperf.engine.rules import (
     Ctx,
     MeasureDef,
@@ -66,6 +65,7 @@ from xlperf.engine.rules import (
     fmt_rate,
 )
 from xlperf.errors import InputError
+from xlperf.expr import ExprError, Value, parse
 from xlperf.framework.models import Framework, Indicator, Rule, ScheduleRule
 from xlperf.resolve import FRAMEWORK_ENV, FRAMEWORK_PATH_ENV, register_framework
 

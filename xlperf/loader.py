@@ -8,9 +8,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from xlperf.engine.expr import AGGREGATES, ExprError, parse
 from xlperf.engine.rules import _rule_names, compile_framework, sub_rules
 from xlperf.errors import InputError, describe_validation_error
+from xlperf.expr import AGGREGATES, ExprError, parse
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.inherit import merge
 from xlperf.framework.models import NAME_RE, Framework
