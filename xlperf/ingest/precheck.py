@@ -553,20 +553,9 @@ class _Precheck:
         ct_bytes = self._inspect(ct_info, xml_part=True, sheet=False, capture=self.limits.max_meta_part_bytes)
         defaults, overrides = self._parse_content_types(ct_bytes)
 
-        workbook = next((part for ct in _WORKBOOK_CTS for part, pct in overrides.items() if pct == ct), None)
-        if workbook is None and any(ct in _WORKBOOK_CTS for ct in defaults.values()):
-            workbook = "xl/workbook.xml"
-        if workbook is None or workbook not in members:
-            raise self._not_workbook()
-        self.workbook_part = workbook
-
-        sheets = {p for p, ct in overrides.items() if ct in _SHEET_CTS}
-        sheets |= {n for n in members if _SHEET_PATH.match(n)}
-        sheets |= {n for n in members if defaults.get(posixpath.splitext(n)[1].casefold().lstrip(".")) in _SHEET_CTS}
-        all_cts = [*defaults.values(), *overrides.values()]
-        macro_parts = any(n.casefold().endswith("vbaproject.bin") or _MACROSHEET_DIR in n.casefold() for n in members)
-        macro_types = any(marker in ct.casefold() for ct in all_cts for marker in _MACRO_CT_MARKERS)
-        if macro_parts or macro_types:
+        self.workbook_part = self._workbook_part(defaults, overrides)
+        sheets = self._sheet_parts(defaults, overrides)
+        if self._has_macros([*defaults.values(), *overrides.values()]):
             self.notes.append(
                 _issue(
                     "XP107",
@@ -583,6 +572,28 @@ class _Precheck:
             ct = overrides.get(name) or defaults.get(ext.lstrip("."), "")
             xml_part = ext in _XML_EXTENSIONS or (ct.endswith("xml") and not ct.startswith("image/"))
             self._inspect(info, xml_part=xml_part, sheet=name in sheets)
+
+    def _workbook_part(self, defaults: dict[str, str], overrides: dict[str, str]) -> str:
+        """The workbook part the content types name (refused as not a workbook when there is none)."""
+        workbook = next((part for ct in _WORKBOOK_CTS for part, pct in overrides.items() if pct == ct), None)
+        if workbook is None and any(ct in _WORKBOOK_CTS for ct in defaults.values()):
+            workbook = "xl/workbook.xml"
+        if workbook is None or workbook not in self._members:
+            raise self._not_workbook()
+        return workbook
+
+    def _sheet_parts(self, defaults: dict[str, str], overrides: dict[str, str]) -> set[str]:
+        """Every part that is a worksheet by its content type, its default type or its path (rows are counted)."""
+        members = self._members
+        sheets = {p for p, ct in overrides.items() if ct in _SHEET_CTS}
+        sheets |= {n for n in members if _SHEET_PATH.match(n)}
+        sheets |= {n for n in members if defaults.get(posixpath.splitext(n)[1].casefold().lstrip(".")) in _SHEET_CTS}
+        return sheets
+
+    def _has_macros(self, all_cts: list[str]) -> bool:
+        macro_parts = any(n.casefold().endswith("vbaproject.bin") or _MACROSHEET_DIR in n.casefold()
+                          for n in self._members)
+        return macro_parts or any(marker in ct.casefold() for ct in all_cts for marker in _MACRO_CT_MARKERS)
 
     def _not_workbook(self) -> _Refused:
         names = {n.casefold() for n in self._members}

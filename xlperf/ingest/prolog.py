@@ -67,14 +67,19 @@ def prolog_verdict(raw: bytes, complete: bool) -> str | None:
             if end < 0:
                 return "clean" if complete else None
             i = end + 3
-        elif text.startswith("<!", i):
-            if not complete and "<!--".startswith(text[i : i + 4]):
-                return None  # could still become a comment
-            return "doctype"
-        elif text[i] == "<":
-            return "clean" if (i + 1 < n or complete) else None
         else:
-            return "not-xml"
+            return _first_markup(text, i, complete)
+
+
+def _first_markup(text: str, i: int, complete: bool) -> str | None:
+    """The verdict at the first character after the prolog's declarations and comments."""
+    if text.startswith("<!", i):
+        if not complete and "<!--".startswith(text[i : i + 4]):
+            return None  # could still become a comment
+        return "doctype"
+    if text[i] == "<":
+        return "clean" if (i + 1 < len(text) or complete) else None
+    return "not-xml"
 
 
 class PrologScanner:
