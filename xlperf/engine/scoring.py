@@ -16,8 +16,10 @@ from typing import Any
 from xlperf.data.models import DepartmentData
 from xlperf.engine.expr import ExprError, Value, _truth, parse, quantize, undefined_name
 from xlperf.framework.form import PRIOR_PREFIX
-from xlperf.framework.models import Framework, Indicator
-from xlperf.engine.rules import Compiled, Ctx, evaluate_rule, finish, fmt_edge, fmt_money, fmt_num, fmt_pts, fmt_rate
+from xlperf.framework.models import Cap, Framework, Indicator
+from xlperf.engine.rules import (
+    Compiled, Ctx, cap_of, evaluate_rule, finish, fmt_edge, fmt_money, fmt_num, fmt_pts, fmt_rate,
+)
 
 
 def input_labels(fw: Framework) -> dict[str, str]:
@@ -46,7 +48,7 @@ def build_rate_inputs(fw: Framework) -> frozenset[str]:
     names = {d.name for d in fw.form.inputs if d.kind == "rate"}
     return frozenset(names | {PRIOR_PREFIX + n for n in names})
 
-__all__ = ["IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "check_judgements", "compiled", "data_env",
+__all__ = ["CapResult", "IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "check_judgements", "compiled", "data_env",
            "input_labels", "rate_inputs", "score"]
 
 
@@ -85,6 +87,23 @@ class Totals(BaseModel):
     model_config = ConfigDict(frozen=True)
     computed: Decimal
     self: Decimal | None
+    explanation: str | None = None  # set when a cap lowered the total
+
+
+class CapResult(BaseModel):
+    """A cap (framework ``caps``) as it applied: the band's cap, or None in no band (then not capped)."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: str
+    target: str  # "total" or an indicator id
+    target_name: str  # 总分, or the indicator's name
+    cap: Decimal | None
+    before: Decimal  # the target's score before this cap
+    after: Decimal
+    explanation: str  # the measure, its band and the cap, in Chinese
+    criteria: str | None = None
+    error: str | None = None  # the measure could not be computed from the data: not capped
 
 
 class ScoreResult(BaseModel):
@@ -97,6 +116,7 @@ class ScoreResult(BaseModel):
     total: Totals
     indicators: list[IndicatorResult]
     measures: list[MeasureResult]
+    caps: list[CapResult] = []  # every framework cap as it applied, in declaration order
     derived: dict[str, Any] = {}  # derived figures (form.derived) by name
     tables: dict[str, list[dict[str, Any]]] = {}  # each table's rows, computed columns included
 
@@ -230,6 +250,21 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
     ctx = Ctx(env, measure_text)
     decimals = fw.rounding.score_decimals
     results: list[IndicatorResult] = []
+    cap_results: list[CapResult] = []
+
+    def capped(target: str, target_name: str, value: Decimal) -> tuple[Decimal, str]:
+        """The target's score after its caps (applied in order, each a MIN) and what they did."""
+        text = ""
+        for cap in (c for c in fw.caps if c.target == target):
+            limit, why, error = _cap(cap, ctx)
+            after = value if limit is None else quantize(min(value, limit), decimals)
+            if after < value:
+                text += f"；{why} → {fmt_pts(after)} 分"
+            cap_results.append(CapResult(id=cap.id, name=cap.name, target=target, target_name=target_name,
+                                         cap=limit, before=value, after=after, explanation=why,
+                                         criteria=cap.criteria, error=error))
+            value = after
+        return value, text
 
     def visit(ind: Indicator, level: int, parent: str | None) -> tuple[Decimal, Decimal | None]:
         if ind.rule is not None:
@@ -242,6 +277,8 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
             computed = finish(raw, ind.points, decimals)
             if computed != raw:
                 text += f" → 得分 {computed} 分" + ("（不超过分值）" if raw > ind.points else "（四舍五入）")
+            computed, cap_text = capped(ind.id, ind.name, computed)
+            text += cap_text
             own = data.self_scores.get(ind.id)
             self_score = own.score if own else None
             results.append(IndicatorResult(
@@ -255,15 +292,16 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
         computed = sum((c for c, _ in child), Decimal(0))
         selfs = [s for _, s in child if s is not None]
         self_score = sum(selfs, Decimal(0)) if selfs else None
+        text = " + ".join(f"{c.name} {r[0]}" for c, r in zip(ind.children, child, strict=True)) + f" = {computed} 分"
+        computed, cap_text = capped(ind.id, ind.name, computed)
         results[slot] = IndicatorResult(
             id=ind.id, name=ind.name, level=level, parent=parent, points=ind.points, computed=computed,
             self=self_score, delta=None if self_score is None else self_score - computed,
-            explanation=" + ".join(f"{c.name} {r[0]}" for c, r in zip(ind.children, child, strict=True))
-            + f" = {computed} 分")
+            explanation=text + cap_text)
         return computed, self_score
 
     top = [visit(ind, 1, None) for ind in fw.indicators]
-    total = sum((c for c, _ in top), Decimal(0))
+    total, total_text = capped("total", "总分", quantize(sum((c for c, _ in top), Decimal(0)), decimals))
     selfs = [s for _, s in top if s is not None]
     measures = [MeasureResult(id=k, name=names[k], value=v[0], num=v[1], den=v[2], explanation=measure_text(k))
                 for k, v in parts.items()]
@@ -272,8 +310,19 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
     return ScoreResult(
         framework=fw.id, framework_version=fw.version, department=str(values.get(dept, "") if dept else ""),
         year=int(values.get(year) or fw.year) if year else fw.year, total_points=fw.total_points,
-        total=Totals(computed=quantize(total, decimals), self=sum(selfs, Decimal(0)) if selfs else None),
-        indicators=results, measures=measures, derived=_derived_values(fw, env), tables=_table_rows(fw, env))
+        total=Totals(computed=total, self=sum(selfs, Decimal(0)) if selfs else None,
+                     explanation=total_text.removeprefix("；") or None),
+        indicators=results, measures=measures, caps=cap_results, derived=_derived_values(fw, env), tables=_table_rows(fw, env))
+
+
+def _cap(cap: Cap, ctx: Ctx) -> tuple[Decimal | None, str, str | None]:
+    """(cap or None, why, error): a measure that cannot be computed from the data caps nothing (the sheet
+    shows an error there; the measure's own findings name the missing figure)."""
+    try:
+        limit, why = cap_of(cap, ctx)
+    except ExprError as exc:
+        return None, f"{cap.name}：无法计算（{_prior_said(exc)}），未封顶", _prior_said(exc)
+    return limit, why, None
 
 
 def _derived_values(fw: Framework, env: Mapping[str, Value]) -> dict[str, Value]:

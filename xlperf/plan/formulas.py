@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from xlperf.plan.names import NameSpec, catalog
 from xlperf.engine.expr import COMPARED, DIVISOR, FACTOR, parse
 from xlperf.framework.models import Framework, Indicator
-from xlperf.engine.rules import _rule_names, excel_rule, finish_excel, fmt_pts
+from xlperf.engine.rules import _rule_names, capped_excel, excel_rule, finish_excel, fmt_pts
 from xlperf.engine.scoring import compiled
 from xlperf.framework.models import ScheduleRule
 from xlperf.plan.layout import SCORE_SHEET, Block, form_layout
@@ -250,6 +251,10 @@ def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], 
             judged_by_indicator.setdefault(spec.indicator, []).append(spec)
     row = FIRST_ROW
     c = SCORE_COLS
+    cap_names = udf_formulas.cap_name_of(cat, name_of) if flavour == "udf" else name_of
+
+    def caps(target: str, formula: str, points: Decimal) -> str:
+        return capped_excel(formula, [cap for cap in fw.caps if cap.target == target], points, cap_names)
 
     def visit(ind: Indicator, level: int) -> None:
         nonlocal row
@@ -270,6 +275,7 @@ def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], 
             formula = "+".join(f"score_{ch.id}" for ch in ind.children)
             self_formula = "SUM(" + ",".join(f"{SCORE_COLS['self']}{{{ch.id}}}" for ch in ind.children) + ")"
             plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['self']}{row}", None, self_formula))
+        formula = caps(ind.id, formula, ind.points)
         plan.cells[score_name] = CellPlan(SCORE_SHEET, f"{c['score']}{row}", score_name, formula, cat[score_name])
         plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['delta']}{row}", None,
                                      f'IF({c["self"]}{row}="","",N({c["self"]}{row})-{c["score"]}{row})'))  # text: 0
@@ -293,7 +299,8 @@ def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], 
     ]
     plan.score_rows.append(ScoreRow(row, None, 0))
     plan.cells["score_total"] = CellPlan(SCORE_SHEET, f"{c['score']}{row}", "score_total",
-                                         "+".join(f"score_{i.id}" for i in fw.indicators), cat["score_total"])
+                                         caps("total", "+".join(f"score_{i.id}" for i in fw.indicators),
+                                              fw.total_points), cat["score_total"])
     plan.cells["self_total"] = CellPlan(
         SCORE_SHEET, f"{c['self']}{row}", "self_total",
         "SUM(" + ",".join(f"{c['self']}{rows[i.id]}" for i in fw.indicators) + ")", cat["self_total"])
