@@ -15,7 +15,8 @@ from xlperf.checks.file import (EmptyFile, EncryptedWorkbook, FileNotFound, File
 from xlperf.checks.prior import AuditOnEmptyPrior, PriorYearAltered
 from xlperf.checks.money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
 from xlperf.checks.scoring import (CachedValueMismatch, ComputedErrorValue, FunctionsNotLoaded, JudgedAnswerOutOfRange,
-                                   MissingReason, MissingSelfScore, NoSelfScore, RuleNotComputable, SelfAboveComputed,
+                                   MissingReason, MissingSelfScore, NoSelfScore, RuleNotComputable, SelfAboveCap,
+                                   SelfAboveComputed,
                                    SelfBelowComputed, SelfOutOfRange)
 from xlperf.checks.structure import (FormulaAltered, FrameworkMismatch, FrameworkVersionMismatch, LabelAltered, LayoutMoved,
                         LocalNameShadows, MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook,
@@ -42,6 +43,7 @@ CHECKS: tuple[type[Check], ...] = (
     ComputedErrorValue, FunctionsNotLoaded,
     ForeignFormula, ExternalContent, ForeignFormat, ForgedHighlightRecord, MisleadingNumberFormat,
     NoSelfScore, BatchYearMismatch, BatchVersionMismatch, AuditOnEmptyPrior, *REPORT_CHECKS,
+    SelfAboveCap,
 )
 
 REDIRECTS: dict[str, str] = {

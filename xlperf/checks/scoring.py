@@ -9,9 +9,11 @@ from xlperf.findings import Finding, Severity
 from xlperf.engine.rules import fmt_pts
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
+from xlperf.plan.formulas import SCORE_COLS
+from xlperf.plan.layout import SCORE_SHEET
 
 __all__ = ["CachedValueMismatch", "ComputedErrorValue", "FunctionsNotLoaded", "JudgedAnswerOutOfRange", "MissingReason", "MissingSelfScore", "NoSelfScore",
-           "SelfAboveComputed", "SelfBelowComputed", "SelfOutOfRange"]
+           "SelfAboveCap", "SelfAboveComputed", "SelfBelowComputed", "SelfOutOfRange"]
 
 JUDGED_KINDS = ("checklist", "judged", "penalty", "tiers", "override", "sum")
 
@@ -279,3 +281,32 @@ class RuleNotComputable(Check):
             if item.error is not None:
                 yield self.finding(ctx, at=f"score_{item.id}", indicator=item.id, indicator_name=item.name,
                                    error=item.error)
+
+
+class SelfAboveCap(Check):
+    """检查内容：评价框架的封顶规则（caps，例如预算管理一体化平台的“预算执行率在 70%（含）至 80% 之间的，总分最高
+    89 分”）使总分或某一汇总指标封顶，而各项自评得分的合计超过了封顶分：表内的自评合计按封顶分计（与计算得分一样）。
+    封顶对象是末级指标时，其自评得分由 XP402 与封顶后的计算得分比较（说明中写明封顶）。
+    为何重要：填报人看到的自评总分低于各项自评得分之和，需要知道原因；评审需要知道这个单位的总分被封顶了。
+    示例：预算执行率 7,500 ÷ 10,000 = 75.00%，在 [70%, 80%) 区间，总分最高 89 分；各项自评得分合计 95.5 分，自评总分按 89 分计。
+    如何修改：无需修改（提示）；如预算执行率有误，核对全年预算数和全年执行数。"""
+
+    code, name, severity, title, family = "XP413", "self-above-cap", Severity.info, "自评合计超过封顶分", "scoring"
+    template = ("{target_name}的各项自评得分合计 {self_score} 分，超过封顶分 {cap} 分，按 {cap} 分计：{why}"
+                "{criteria}")
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        if ctx.result is None:
+            return
+        rows = {r.indicator.id: r.row for r in ctx.read.plan.score_rows if r.indicator is not None}
+        for cap in ctx.result.caps:
+            if cap.cap is None or cap.self_before is None or cap.self_before <= cap.cap:
+                continue  # a leaf's typed self-score has no self_before: XP402 compares it with the capped score
+            total = cap.target == "total"
+            where = {"at": "self_total"} if total else {
+                "sheet": SCORE_SHEET, "cell": f"{SCORE_COLS['self']}{rows[cap.target]}"}
+            criteria = f"（{cap.criteria.rstrip('。')}）" if cap.criteria else ""
+            yield self.finding(ctx, **where, indicator=None if total else cap.target,
+                               target_name=cap.target_name, self_score=fmt_pts(cap.self_before),
+                               cap=fmt_pts(cap.cap), why=cap.explanation, criteria=criteria,
+                               found=cap.self_before, expected=cap.cap)

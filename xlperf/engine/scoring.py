@@ -99,8 +99,10 @@ class CapResult(BaseModel):
     target: str  # "total" or an indicator id
     target_name: str  # 总分, or the indicator's name
     cap: Decimal | None
-    before: Decimal  # the target's score before this cap
+    before: Decimal  # the target's computed score before this cap
     after: Decimal
+    self_before: Decimal | None = None  # a branch's or the total's self-assessed sum before this cap
+    self_after: Decimal | None = None
     explanation: str  # the measure, its band and the cap, in Chinese
     criteria: str | None = None
     error: str | None = None  # the measure could not be computed from the data: not capped
@@ -252,19 +254,9 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
     results: list[IndicatorResult] = []
     cap_results: list[CapResult] = []
 
-    def capped(target: str, target_name: str, value: Decimal) -> tuple[Decimal, str]:
-        """The target's score after its caps (applied in order, each a MIN) and what they did."""
-        text = ""
-        for cap in (c for c in fw.caps if c.target == target):
-            limit, why, error = _cap(cap, ctx)
-            after = value if limit is None else quantize(min(value, limit), decimals)
-            if after < value:
-                text += f"；{why} → {fmt_pts(after)} 分"
-            cap_results.append(CapResult(id=cap.id, name=cap.name, target=target, target_name=target_name,
-                                         cap=limit, before=value, after=after, explanation=why,
-                                         criteria=cap.criteria, error=error))
-            value = after
-        return value, text
+    def capped(target: str, name: str, computed: Decimal, self_score: Decimal | None) -> tuple[
+            Decimal, Decimal | None, str]:
+        return _apply_caps(fw, ctx, (target, name), computed, self_score, cap_results)
 
     def visit(ind: Indicator, level: int, parent: str | None) -> tuple[Decimal, Decimal | None]:
         if ind.rule is not None:
@@ -277,7 +269,7 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
             computed = finish(raw, ind.points, decimals)
             if computed != raw:
                 text += f" → 得分 {computed} 分" + ("（不超过分值）" if raw > ind.points else "（四舍五入）")
-            computed, cap_text = capped(ind.id, ind.name, computed)
+            computed, _, cap_text = capped(ind.id, ind.name, computed, None)  # a typed self-score: XP402
             text += cap_text
             own = data.self_scores.get(ind.id)
             self_score = own.score if own else None
@@ -293,7 +285,7 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
         selfs = [s for _, s in child if s is not None]
         self_score = sum(selfs, Decimal(0)) if selfs else None
         text = " + ".join(f"{c.name} {r[0]}" for c, r in zip(ind.children, child, strict=True)) + f" = {computed} 分"
-        computed, cap_text = capped(ind.id, ind.name, computed)
+        computed, self_score, cap_text = capped(ind.id, ind.name, computed, self_score)
         results[slot] = IndicatorResult(
             id=ind.id, name=ind.name, level=level, parent=parent, points=ind.points, computed=computed,
             self=self_score, delta=None if self_score is None else self_score - computed,
@@ -301,8 +293,9 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
         return computed, self_score
 
     top = [visit(ind, 1, None) for ind in fw.indicators]
-    total, total_text = capped("total", "总分", quantize(sum((c for c, _ in top), Decimal(0)), decimals))
     selfs = [s for _, s in top if s is not None]
+    total, total_self, total_text = capped("total", "总分", quantize(sum((c for c, _ in top), Decimal(0)), decimals),
+                                           sum(selfs, Decimal(0)) if selfs else None)
     measures = [MeasureResult(id=k, name=names[k], value=v[0], num=v[1], den=v[2], explanation=measure_text(k))
                 for k, v in parts.items()]
     values = data.values()
@@ -310,9 +303,30 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
     return ScoreResult(
         framework=fw.id, framework_version=fw.version, department=str(values.get(dept, "") if dept else ""),
         year=int(values.get(year) or fw.year) if year else fw.year, total_points=fw.total_points,
-        total=Totals(computed=total, self=sum(selfs, Decimal(0)) if selfs else None,
+        total=Totals(computed=total, self=total_self,
                      explanation=total_text.removeprefix("；") or None),
         indicators=results, measures=measures, caps=cap_results, derived=_derived_values(fw, env), tables=_table_rows(fw, env))
+
+
+def _apply_caps(fw: Framework, ctx: Ctx, target: tuple[str, str], computed: Decimal, self_score: Decimal | None,
+                out: list[CapResult]) -> tuple[Decimal, Decimal | None, str]:
+    """A target's computed and self-assessed sums after its caps (each a MIN, in declaration order), the
+    explanation of those that lowered the computed score; each cap's outcome is appended to ``out``.
+
+    A sum the sheet computes (a branch's or the total's, computed or self-assessed) is capped where it is
+    computed; a leaf's typed self-score is not (pass None): XP402 compares it with the capped score."""
+    text = ""
+    for cap in (c for c in fw.caps if c.target == target[0]):
+        limit, why, error = _cap(cap, ctx)
+        after = computed if limit is None else quantize(min(computed, limit), fw.rounding.score_decimals)
+        self_after = self_score if limit is None or self_score is None else min(self_score, limit)
+        if after < computed:
+            text += f"；{why} → {fmt_pts(after)} 分"
+        out.append(CapResult(id=cap.id, name=cap.name, target=target[0], target_name=target[1], cap=limit,
+                             before=computed, after=after, self_before=self_score, self_after=self_after,
+                             explanation=why, criteria=cap.criteria, error=error))
+        computed, self_score = after, self_after
+    return computed, self_score, text
 
 
 def _cap(cap: Cap, ctx: Ctx) -> tuple[Decimal | None, str, str | None]:

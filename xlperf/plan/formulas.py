@@ -274,6 +274,7 @@ def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], 
         else:
             formula = "+".join(f"score_{ch.id}" for ch in ind.children)
             self_formula = "SUM(" + ",".join(f"{SCORE_COLS['self']}{{{ch.id}}}" for ch in ind.children) + ")"
+            self_formula = caps(ind.id, self_formula, ind.points)  # the self-assessed sum is capped alike
             plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['self']}{row}", None, self_formula))
         formula = caps(ind.id, formula, ind.points)
         plan.cells[score_name] = CellPlan(SCORE_SHEET, f"{c['score']}{row}", score_name, formula, cat[score_name])
@@ -294,7 +295,8 @@ def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], 
     rows = {r.indicator.id: r.row for r in plan.score_rows if r.indicator is not None}
     plan.helpers[:] = [
         CellPlan(h.sheet, h.cell, h.name, h.formula.format_map({k: v for k, v in rows.items()}), h.spec)
-        if h.formula and "{" in h.formula and h.sheet == SCORE_SHEET and h.formula.startswith("SUM(") else h
+        if h.formula and "{" in h.formula and h.sheet == SCORE_SHEET and h.formula.startswith(("SUM(", "MIN(SUM("))
+        else h
         for h in plan.helpers
     ]
     plan.score_rows.append(ScoreRow(row, None, 0))
@@ -303,7 +305,8 @@ def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], 
                                               fw.total_points), cat["score_total"])
     plan.cells["self_total"] = CellPlan(
         SCORE_SHEET, f"{c['self']}{row}", "self_total",
-        "SUM(" + ",".join(f"{c['self']}{rows[i.id]}" for i in fw.indicators) + ")", cat["self_total"])
+        caps("total", "SUM(" + ",".join(f"{c['self']}{rows[i.id]}" for i in fw.indicators) + ")", fw.total_points),
+        cat["self_total"])
     plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['delta']}{row}", None, f"{c['self']}{row}-{c['score']}{row}"))
 
 
