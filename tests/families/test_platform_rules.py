@@ -295,3 +295,7 @@ def test_libreoffice_equals_engine(cases: tuple[Path, list[tuple[Framework, Depa
     assert totals[:8] == [D(59), D(69), D(69), D(79), D(79), D(89), D(89), D(96)]
     assert totals[8] == 79          # 6.5 + 83 = 89.5 → 65% caps at 79
     assert totals[9:] == [D(87), D("8.5") + 88]
+    total_row = plan_for(built[5][0]).score_rows[-1].row
+    assert number(open_book(out[5]), SCORE_SHEET, f"{SCORE_COLS['explain']}{total_row}") == (
+        "str:预算执行率封顶：预算执行率 70.00%（预算执行率在 70%（含）至 80% 之间的，自评总分最高 89 分；60%（含）至 70% 之间的，"
+        "最高 79 分；低于 60% 的，最高 69 分；低于 50% 的，最高 59 分。）")

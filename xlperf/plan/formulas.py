@@ -14,9 +14,9 @@ from typing import Any
 from xlperf.plan.names import NameSpec, catalog
 from xlperf.engine.expr import COMPARED, DIVISOR, FACTOR, parse
 from xlperf.framework.models import Framework, Indicator
-from xlperf.engine.rules import _rule_names, capped_excel, excel_rule, finish_excel, fmt_pts
+from xlperf.engine.rules import _band_text, _rule_names, capped_excel, excel_rule, finish_excel, fmt_pts
 from xlperf.engine.scoring import compiled
-from xlperf.framework.models import ScheduleRule
+from xlperf.framework.models import Cap, ScheduleRule
 from xlperf.plan.layout import SCORE_SHEET, Block, form_layout
 
 __all__ = ["CellPlan", "Plan", "ScheduleChart", "ScoreRow", "TablePlan", "column_range_name", "plan_for"]
@@ -275,6 +275,9 @@ def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], 
             formula = "+".join(f"score_{ch.id}" for ch in ind.children)
             self_formula = "SUM(" + ",".join(f"{SCORE_COLS['self']}{{{ch.id}}}" for ch in ind.children) + ")"
             self_formula = caps(ind.id, self_formula, ind.points)  # the self-assessed sum is capped alike
+            note = _cap_note([cap for cap in fw.caps if cap.target == ind.id], cat)
+            if note:
+                plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['explain']}{row}", None, note))
             plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['self']}{row}", None, self_formula))
         formula = caps(ind.id, formula, ind.points)
         plan.cells[score_name] = CellPlan(SCORE_SHEET, f"{c['score']}{row}", score_name, formula, cat[score_name])
@@ -308,6 +311,34 @@ def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], 
         caps("total", "SUM(" + ",".join(f"{c['self']}{rows[i.id]}" for i in fw.indicators) + ")", fw.total_points),
         cat["self_total"])
     plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['delta']}{row}", None, f"{c['self']}{row}-{c['score']}{row}"))
+    note = _cap_note([cap for cap in fw.caps if cap.target == "total"], cat)
+    if note:
+        plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['explain']}{row}", None, note))
+
+
+CAP_NOTE_MAX = 120
+"""Characters of a cap's wording quoted in its row's 计算说明 (a formula's text constant holds at most 255)."""
+
+
+def _cap_note(caps: list[Cap], cat: dict[str, NameSpec]) -> str | None:
+    """The 计算说明 of a capped branch or total row: each cap's name, its measure's value (when the measure is
+    a named figure) and the bands as the framework words them, e.g. "预算执行率封顶：预算执行率 "&TEXT(exec_rate,
+    "0.00%")&"（…最高 89 分…）" — a text formula the cached-value writer computes too."""
+    parts = []
+    for cap in caps:
+        wording = cap.criteria or "；".join(f"{_band_text(b)}最高 {fmt_pts(b.cap)} 分" for b in cap.bands)
+        if len(wording) > CAP_NOTE_MAX:  # Excel refuses a text constant over 255 characters in a formula
+            wording = wording[:CAP_NOTE_MAX - 1] + "…"
+        head = f'"{_quote(cap.name)}：'
+        if cap.measure in cat:
+            parts.append(f'{head}{_quote(cat[cap.measure].label)} "&TEXT({cap.measure},"0.00%")&"（{_quote(wording)}）"')
+        else:
+            parts.append(f'{head}{_quote(wording)}"')
+    return '&"；"&'.join(parts) if parts else None
+
+
+def _quote(text: str) -> str:
+    return text.replace('"', '""')
 
 
 def _schedule_rule(fw: Framework) -> ScheduleRule | None:
