@@ -248,7 +248,8 @@ def cases() -> Iterator[tuple[Path, list[tuple[Framework, DepartmentData, Path]]
 
 
 def engine(fw: Framework, data: DepartmentData) -> tuple[dict[str, Any], ScoreResult]:
-    env, _ = build_env(fw, data_env(data), dict(data.judgements))
+    built, _ = build_env(fw, data_env(data), dict(data.judgements))
+    env: dict[str, Any] = dict(built)
     result = score(fw, data)
     for item in result.indicators:
         env[f"score_{item.id}"] = item.computed

@@ -303,10 +303,10 @@ class SelfAboveCap(Check):
             if cap.cap is None or cap.self_before is None or cap.self_before <= cap.cap:
                 continue  # a leaf's typed self-score has no self_before: XP402 compares it with the capped score
             total = cap.target == "total"
-            where = {"at": "self_total"} if total else {
-                "sheet": SCORE_SHEET, "cell": f"{SCORE_COLS['self']}{rows[cap.target]}"}
+            at, sheet, cell = ("self_total", None, None) if total else (
+                None, SCORE_SHEET, f"{SCORE_COLS['self']}{rows[cap.target]}")
             criteria = f"（{cap.criteria.rstrip('。')}）" if cap.criteria else ""
-            yield self.finding(ctx, **where, indicator=None if total else cap.target,
+            yield self.finding(ctx, at=at, sheet=sheet, cell=cell, indicator=None if total else cap.target,
                                target_name=cap.target_name, self_score=fmt_pts(cap.self_before),
                                cap=fmt_pts(cap.cap), why=cap.explanation, criteria=criteria,
                                found=cap.self_before, expected=cap.cap)
