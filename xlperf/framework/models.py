@@ -285,12 +285,12 @@ class CapBand(Bounds):
 class Cap(_Model):
     """A cap on the total (or on one indicator) by the band a measure falls in, applied after the target's
     score is computed (a leaf's after clamping and rounding, a branch's and the total's after summing), e.g.
-    the 预算管理一体化 platform's 执行率 [70%, 80%) → 总分最高 89 分. Bands are tried in order; the first that
+    the 预算管理一体化 platform's "execution rate in [70%, 80%) → total at most 89". Bands are tried in order; the first that
     holds caps the target; in no band the target is not capped. A branch's and the total's self-assessed sum
     is capped alike (a leaf's typed self-score is compared with its capped score: XP402)."""
 
     id: str = Field(pattern=NAME_RE.pattern, description="stable id (extends merges caps by it)")
-    name: str = Field(description="Chinese name shown in explanations and findings, e.g. 预算执行率封顶")
+    name: str = Field(description="Chinese name shown in explanations and findings")
     target: str = Field("total", description="total (the total score) or an indicator id (leaf or branch)")
     measure: str = Field(description="expression whose band decides the cap, e.g. exec_rate")
     bands: list[CapBand] = Field(min_length=1)

@@ -322,8 +322,8 @@ CAP_NOTE_MAX = 120
 
 def _cap_note(caps: list[Cap], cat: dict[str, NameSpec]) -> str | None:
     """The 计算说明 of a capped branch or total row: each cap's name, its measure's value (when the measure is
-    a named figure) and the bands as the framework words them, e.g. "预算执行率封顶：预算执行率 "&TEXT(exec_rate,
-    "0.00%")&"（…最高 89 分…）" — a text formula the cached-value writer computes too."""
+    a named figure) and the bands as the framework words them: "<name>：<measure label> "&TEXT(<measure>,
+    "0.00%")&"（<wording>）" — a text formula the cached-value writer computes too."""
     parts = []
     for cap in caps:
         wording = cap.criteria or "；".join(f"{_band_text(b)}最高 {fmt_pts(b.cap)} 分" for b in cap.bands)
