@@ -198,10 +198,11 @@ def test_validator_names_the_cap(tmp_path: Path) -> None:
     ({"bands": [{"upper": 0.5, "cap": 101}]}, "封顶规则 exec_cap 的封顶分 101 超过对象的分值 100"),
     ({"bands": [{"upper": 0.5, "cap": 59.125}]}, "封顶规则 exec_cap 的封顶分 59.125 的小数位数多于得分的 2 位"),
     ({"bands": [{"lower": 0.8, "upper": 0.7, "cap": 89}]}, "档位下限大于上限"),
-    ({"bands": []}, "bands"),
+    ({"bands": []}, "字段 caps.0.bands：至少需要 1 项"),
+    ({"bands": [{"upper": 0.5, "cap": 59}] * 31}, "字段 caps.0.bands：最多 30 项"),
     ({"measure": "exec_rte"}, "封顶规则 exec_cap 的 measure 引用了未定义（或在它之后才定义）的名称 exec_rte"),
     ({"measure": "score_total"}, "封顶规则 exec_cap 的 measure 引用了未定义（或在它之后才定义）的名称 score_total"),
-    ({"colour": "red"}, "colour"),
+    ({"colour": "red"}, "字段 caps.0.colour：未知字段"),
 ])
 def test_cap_declarations_are_checked(tmp_path: Path, change: dict[str, Any], message: str) -> None:
     raw = copy.deepcopy(RAW_FW)

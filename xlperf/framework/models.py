@@ -276,6 +276,9 @@ class ExtraInput(_Model):
     kind: Literal["count", "flag"] = "count"
 
 
+MAX_CAP_BANDS = 30
+
+
 class CapBand(Bounds):
     """A band of a cap's measure (edges as in a bands rule: lower inclusive, upper exclusive by default)."""
 
@@ -293,7 +296,8 @@ class Cap(_Model):
     name: str = Field(description="Chinese name shown in explanations and findings")
     target: str = Field("total", description="total (the total score) or an indicator id (leaf or branch)")
     measure: str = Field(description="expression whose band decides the cap, e.g. exec_rate")
-    bands: list[CapBand] = Field(min_length=1)
+    bands: list[CapBand] = Field(min_length=1, max_length=MAX_CAP_BANDS,
+                                 description="at most 30: the sheet nests one IF per band (Excel allows 64)")
     criteria: str | None = Field(None, description="the rule as the region words it (shown in findings)")
 
     _m = field_validator("measure")(_check_expr)
