@@ -193,6 +193,24 @@ def test_validator_names_the_cap(tmp_path: Path) -> None:
     assert got[1][2].startswith("产出效益的各项自评得分合计 88 分，超过封顶分 80 分，按 80 分计")
 
 
+def test_validator_reports_deviated_rows_without_a_reason(tmp_path: Path) -> None:
+    """The family's each_row audit PL-01 (提示): a deviated row needs its 偏差原因; the deduction itself is in 得分."""
+    fw = load_framework(str(FW))
+    rows = copy.deepcopy(DEVIATION_ROWS)
+    rows[2]["reason"] = "追加任务"          # c is deviated but explained
+    book = write_template(fw, tmp_path / "d.xlsx", values=data_values(data_for(fw, "9000.00", rows, "9")))
+    tp = plan_for(fw).tables["targets"]
+    got = [(f.code, f.location, f.message) for f in validate_file(book, str(FW)).findings if f.rule == "PL-01"]
+    at = [f"{tp.sheet}!{tp.columns['reason']}{tp.first_row + i}" for i in (1, 3, 4)]   # b, d, e
+    assert got == [
+        ("XP321", at[0], "审核规则 PL-01（提示性）：第 2 行：b：实际完成值 13,000 比指标值 10,000 高 30% 及以上，指标偏离扣 2 分，"
+                         "请在“偏差原因分析及改进措施”栏说明原因"),
+        ("XP321", at[1], "审核规则 PL-01（提示性）：第 4 行：d：实际完成值 1.27 比指标值 0.98 高 30% 及以上，指标偏离扣 2 分，"
+                         "请在“偏差原因分析及改进措施”栏说明原因"),
+        ("XP321", at[2], "审核规则 PL-01（提示性）：第 5 行：e：实际完成值 140 比指标值 100 高 30% 及以上，指标偏离扣 2 分，"
+                         "请在“偏差原因分析及改进措施”栏说明原因")]
+
+
 @pytest.mark.parametrize(("change", "message"), [
     ({"target": "nope"}, "封顶规则 exec_cap 的 target 'nope' 既不是 total，也不是指标编号"),
     ({"bands": [{"upper": 0.5, "cap": 101}]}, "封顶规则 exec_cap 的封顶分 101 超过对象的分值 100"),
