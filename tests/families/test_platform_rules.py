@@ -319,3 +319,20 @@ def test_libreoffice_equals_engine(cases: tuple[Path, list[tuple[Framework, Depa
     assert number(open_book(out[5]), SCORE_SHEET, f"{SCORE_COLS['explain']}{total_row}") == (
         "str:预算执行率封顶：预算执行率 70.00%（预算执行率在 70%（含）至 80% 之间的，自评总分最高 89 分；60%（含）至 70% 之间的，"
         "最高 79 分；低于 60% 的，最高 69 分；低于 50% 的，最高 59 分。）")
+
+
+def test_extends_merges_caps_by_id(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text(FW.read_text(encoding="utf-8"), encoding="utf-8")
+    child = {"extends": "base.yaml", "id": "yitihua-2025", "year": 2025,
+             "caps": [{"id": "exec_cap", "bands": [{"upper": 0.9, "cap": 90}]},
+                      {"id": "leaf_cap", "name": "执行率得分封顶", "target": "execution", "measure": "exec_rate",
+                       "bands": [{"upper": 0.8, "cap": 7}]}]}
+    fw = fw_from(child, tmp_path, "child.yaml")
+    assert [(c.id, c.name, c.target, [(b.upper, b.cap) for b in c.bands]) for c in fw.caps] == [
+        ("exec_cap", "预算执行率封顶", "total", [(D("0.9"), D(90))]),     # merged: bands replaced, the rest kept
+        ("leaf_cap", "执行率得分封顶", "execution", [(D("0.8"), D(7))])]
+    result = score(fw, data_for(fw))   # 75%: execution 7.5 → 7; total 7 + 88 = 95 → 90
+    assert (result.by_id("execution").computed, result.total.computed) == (D(7), D(90))
+    explain = next(h.formula for h in plan_for(fw).helpers
+                   if h.formula and h.formula.startswith('"预算执行率 "&TEXT(exec_rate'))
+    assert explain.endswith('&"；"&"执行率得分封顶：预算执行率 "&TEXT(exec_rate,"0.00%")&"（< 80%，最高 7 分）"')

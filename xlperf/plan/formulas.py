@@ -326,7 +326,7 @@ def _cap_note(caps: list[Cap], cat: dict[str, NameSpec]) -> str | None:
     "0.00%")&"（<wording>）" — a text formula the cached-value writer computes too."""
     parts = []
     for cap in caps:
-        wording = cap.criteria or "；".join(f"{_band_text(b)}最高 {fmt_pts(b.cap)} 分" for b in cap.bands)
+        wording = cap.criteria or "；".join(f"{_band_text(b)}，最高 {fmt_pts(b.cap)} 分" for b in cap.bands)
         if len(wording) > CAP_NOTE_MAX:  # Excel refuses a text constant over 255 characters in a formula
             wording = wording[:CAP_NOTE_MAX - 1] + "…"
         head = f'"{_quote(cap.name)}：'
@@ -443,6 +443,8 @@ def _explain_formula(ind: Indicator, plan: Plan, cat: dict[str, NameSpec]) -> st
     if judged:
         parts.append('"评判项见左侧"')
     head = '&"；"&'.join(parts) if parts else '"按评分标准计算"'
-    return f'{head}&" → "&TEXT(score_{ind.id},"0.00")&" 分（满分 {fmt_pts(ind.points)}）"'
+    text = f'{head}&" → "&TEXT(score_{ind.id},"0.00")&" 分（满分 {fmt_pts(ind.points)}）"'
+    note = _cap_note([cap for cap in plan.framework.caps if cap.target == ind.id], cat)
+    return f'{text}&"；"&{note}' if note else text
 
 
