@@ -137,6 +137,29 @@ def test_deviation_deduction_by_hand() -> None:
     assert result.total.computed == D(9) + 83   # 90% → not capped
 
 
+def parent_raw() -> dict[str, Any]:
+    """The documented alternative: rows keep 分值 × 完成率; the parent loses 2 points per deviated row, floor 0."""
+    raw = copy.deepcopy(RAW_FW)
+    pts = next(c for c in raw["form"]["tables"][0]["columns"] if c["name"] == "pts")
+    pts["expr"] = "round_(weight * rate, 2)"
+    raw["form"]["derived"].append({"name": "rows_net", "label": "绩效指标得分（扣除指标偏离）", "kind": "points",
+                                   "expr": "max(0, rows_score - 2 * rows_deviated)"})
+    raw["indicators"][1]["rule"]["measure"] = "rows_net"
+    return raw
+
+
+def test_deviation_deducted_from_the_parent(tmp_path: Path) -> None:
+    fw = fw_from(parent_raw(), tmp_path)
+    result = score(fw, data_for(fw, "9000.00", DEVIATION_ROWS))
+    # rows undeducted: 20 + 20 + 20 + 10 + 1 + 9 + 5 + 5 = 90; four deviated rows → 90 − 8 = 82
+    assert result.by_id("targets_done").computed == 82
+    assert result.by_id("targets_done").explanation == "绩效指标得分（扣除指标偏离） 82 分 × 1 = 82 分"
+    few = [dict(r, weight=1) for r in DEVIATION_ROWS]            # 8 rows of 1 point, 4 deviated: 8 − 8 = 0
+    assert score(fw, data_for(fw, "9000.00", few)).by_id("targets_done").computed == 0
+    many = few + [dict(DEVIATION_ROWS[2], title=f"x{i}", weight=1) for i in range(2)]   # 10 − 12 → floor 0
+    assert score(fw, data_for(fw, "9000.00", many)).by_id("targets_done").computed == 0
+
+
 # Caps on a leaf and on a branch: the indicators regrouped under 预算执行 and 产出效益.
 def nested_raw() -> dict[str, Any]:
     raw = copy.deepcopy(RAW_FW)
@@ -258,8 +281,12 @@ def cases() -> Iterator[tuple[Path, list[tuple[Framework, DepartmentData, Path]]
     nested = fw_from(nested_raw(), root, "nested.yaml")
     built = []
     datas = [(fw, data_for(fw, spent)) for spent, _ in EDGES]
+    parent = fw_from(parent_raw(), root, "parent.yaml")
+    many = [dict(r, weight=1) for r in DEVIATION_ROWS] + [dict(DEVIATION_ROWS[2], title=f"x{i}", weight=1)
+                                                         for i in range(2)]
     datas += [(fw, data_for(fw, "6500.00", DEVIATION_ROWS)), (nested, data_for(nested)),
-              (nested, data_for(nested, "8500.00"))]
+              (nested, data_for(nested, "8500.00")), (parent, data_for(parent, "9000.00", DEVIATION_ROWS)),
+              (parent, data_for(parent, "9000.00", many))]
     for i, (f, data) in enumerate(datas):
         built.append((f, data, write_template(f, root / f"case{i}.xlsx", values=data_values(data))))
     yield root, built
@@ -314,7 +341,7 @@ def test_libreoffice_equals_engine(cases: tuple[Path, list[tuple[Framework, Depa
               for (f, _, _), p in zip(built, out, strict=True)]
     assert totals[:8] == [D(59), D(69), D(69), D(79), D(79), D(89), D(89), D(96)]
     assert totals[8] == 79          # 6.5 + 83 = 89.5 → 65% caps at 79
-    assert totals[9:] == [D(87), D("8.5") + 88]
+    assert totals[9:] == [D(87), D("8.5") + 88, 9 + D(82), D(9)]
     total_row = plan_for(built[5][0]).score_rows[-1].row
     assert number(open_book(out[5]), SCORE_SHEET, f"{SCORE_COLS['explain']}{total_row}") == (
         "str:预算执行率封顶：预算执行率 70.00%（预算执行率在 70%（含）至 80% 之间的，自评总分最高 89 分；60%（含）至 70% 之间的，"
