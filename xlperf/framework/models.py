@@ -292,7 +292,7 @@ class Cap(_Model):
     holds caps the target; in no band the target is not capped. A branch's and the total's self-assessed sum
     is capped alike (a leaf's typed self-score is compared with its capped score: XP402)."""
 
-    id: str = Field(pattern=NAME_RE.pattern, description="stable id (extends merges caps by it)")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="stable id, lower-case ASCII (extends merges caps by it)")
     name: str = Field(description="Chinese name shown in explanations and findings")
     target: str = Field("total", description="total (the total score) or an indicator id (leaf or branch)")
     measure: str = Field(description="expression whose band decides the cap, e.g. exec_rate")
