@@ -234,6 +234,30 @@ def test_validator_reports_deviated_rows_without_a_reason(tmp_path: Path) -> Non
                          "请在“偏差原因分析及改进措施”栏说明原因")]
 
 
+def test_a_cap_on_an_empty_prior_figure_says_so(tmp_path: Path) -> None:
+    """An empty prior-year figure is never 0: the cap is not applied and XP414 names the figure."""
+    raw = copy.deepcopy(RAW_FW)
+    next(i for i in raw["form"]["inputs"] if i["name"] == "spent_total")["prior"] = True
+    raw["measures"].append({"id": "spent_change", "name": "执行数变动率", "num": "spent_total - prev.spent_total",
+                            "den": "prev.spent_total"})
+    raw["caps"] = [{"id": "change_cap", "name": "执行数下降封顶", "measure": "spent_change",
+                    "bands": [{"upper": 0, "cap": 80}]}]
+    fw = fw_from(raw, tmp_path)
+    result = score(fw, data_for(fw))
+    assert result.total.computed == D("95.5")      # 7.5 + 88, not capped
+    (cap,) = result.caps
+    assert cap.cap is None and cap.error == "执行数变动率：上年数 prev_spent_total 未填写，不能按 0 或分母为 0 处理"
+    book = write_template(fw, tmp_path / "p.xlsx", values=data_values(data_for(fw)))
+    where = plan_for(fw).cells["score_total"]
+    assert [(f.code, f.location, f.message) for f in validate_file(book, str(tmp_path / "v.yaml")).findings
+            if f.code == "XP414"] == [
+        ("XP414", f"{where.sheet}!{where.cell}", "总分的封顶规则“执行数下降封顶”无法计算（执行数变动率：上年数 "
+                                                 "prev_spent_total 未填写，不能按 0 或分母为 0 处理），未按封顶规则处理")]
+    raw_data = copy.deepcopy(RAW_DATA)
+    raw_data["prior"] = {"prev_spent_total": D("8000.00")}       # 7,500 / 8,000 − 1 = −6.25% < 0 → 80
+    assert score(fw, data_model(fw).model_validate(raw_data)).total.computed == 80
+
+
 @pytest.mark.parametrize(("change", "message"), [
     ({"target": "nope"}, "封顶规则 exec_cap 的 target 'nope' 既不是 total，也不是指标编号"),
     ({"bands": [{"upper": 0.5, "cap": 101}]}, "封顶规则 exec_cap 的封顶分 101 超过对象的分值 100"),

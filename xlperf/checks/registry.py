@@ -16,7 +16,7 @@ from xlperf.checks.prior import AuditOnEmptyPrior, PriorYearAltered
 from xlperf.checks.money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
 from xlperf.checks.scoring import (CachedValueMismatch, ComputedErrorValue, FunctionsNotLoaded, JudgedAnswerOutOfRange,
                                    MissingReason, MissingSelfScore, NoSelfScore, RuleNotComputable, SelfAboveCap,
-                                   SelfAboveComputed,
+                                   CapNotComputable, SelfAboveComputed,
                                    SelfBelowComputed, SelfOutOfRange)
 from xlperf.checks.structure import (FormulaAltered, FrameworkMismatch, FrameworkVersionMismatch, LabelAltered, LayoutMoved,
                         LocalNameShadows, MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook,
@@ -43,7 +43,7 @@ CHECKS: tuple[type[Check], ...] = (
     ComputedErrorValue, FunctionsNotLoaded,
     ForeignFormula, ExternalContent, ForeignFormat, ForgedHighlightRecord, MisleadingNumberFormat,
     NoSelfScore, BatchYearMismatch, BatchVersionMismatch, AuditOnEmptyPrior, *REPORT_CHECKS,
-    SelfAboveCap,
+    SelfAboveCap, CapNotComputable,
 )
 
 REDIRECTS: dict[str, str] = {

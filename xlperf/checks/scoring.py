@@ -13,7 +13,7 @@ from xlperf.plan.formulas import SCORE_COLS
 from xlperf.plan.layout import SCORE_SHEET
 
 __all__ = ["CachedValueMismatch", "ComputedErrorValue", "FunctionsNotLoaded", "JudgedAnswerOutOfRange", "MissingReason", "MissingSelfScore", "NoSelfScore",
-           "SelfAboveCap", "SelfAboveComputed", "SelfBelowComputed", "SelfOutOfRange"]
+           "CapNotComputable", "SelfAboveCap", "SelfAboveComputed", "SelfBelowComputed", "SelfOutOfRange"]
 
 JUDGED_KINDS = ("checklist", "judged", "penalty", "tiers", "override", "sum")
 
@@ -310,3 +310,23 @@ class SelfAboveCap(Check):
                                target_name=cap.target_name, self_score=fmt_pts(cap.self_before),
                                cap=fmt_pts(cap.cap), why=cap.explanation, criteria=criteria,
                                found=cap.self_before, expected=cap.cap)
+
+
+class CapNotComputable(Check):
+    """检查内容：评价框架的封顶规则（caps）所用的比率无法用填报的数据计算（例如上年数未填写），总分或指标因此未按封顶规则处理。
+    为何重要：封顶规则决定得分上限；无法计算时，表内公式会按空单元格为 0 计算，与规则不符，评审看到的总分可能偏高。
+    示例：封顶按“三公”经费变动率分档，上年“三公”经费未填写，变动率无法计算。
+    如何修改：填写说明中指出的数据（上年数见工作簿中“上年”开头的单元格），重新计算后保存。"""
+
+    code, name, severity, title, family = "XP414", "cap-not-computable", Severity.error, "封顶规则无法计算", "scoring"
+    template = "{target_name}的封顶规则“{cap_name}”无法计算（{error}），未按封顶规则处理"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        if ctx.result is None:
+            return
+        for cap in ctx.result.caps:
+            if cap.error is not None:
+                total = cap.target == "total"
+                yield self.finding(ctx, at="score_total" if total else f"score_{cap.target}",
+                                   indicator=None if total else cap.target, target_name=cap.target_name,
+                                   cap_name=cap.name, error=cap.error)

@@ -256,7 +256,7 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
 
     def capped(target: str, name: str, computed: Decimal, self_score: Decimal | None) -> tuple[
             Decimal, Decimal | None, str]:
-        return _apply_caps(fw, ctx, (target, name), computed, self_score, cap_results)
+        return _apply_caps(fw, ctx, comp, (target, name), computed, self_score, cap_results)
 
     def visit(ind: Indicator, level: int, parent: str | None) -> tuple[Decimal, Decimal | None]:
         if ind.rule is not None:
@@ -308,8 +308,8 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
         indicators=results, measures=measures, caps=cap_results, derived=_derived_values(fw, env), tables=_table_rows(fw, env))
 
 
-def _apply_caps(fw: Framework, ctx: Ctx, target: tuple[str, str], computed: Decimal, self_score: Decimal | None,
-                out: list[CapResult]) -> tuple[Decimal, Decimal | None, str]:
+def _apply_caps(fw: Framework, ctx: Ctx, comp: Compiled, target: tuple[str, str], computed: Decimal,
+                self_score: Decimal | None, out: list[CapResult]) -> tuple[Decimal, Decimal | None, str]:
     """A target's computed and self-assessed sums after its caps (each a MIN, in declaration order), the
     explanation of those that lowered the computed score; each cap's outcome is appended to ``out``.
 
@@ -317,7 +317,7 @@ def _apply_caps(fw: Framework, ctx: Ctx, target: tuple[str, str], computed: Deci
     computed; a leaf's typed self-score is not (pass None): XP402 compares it with the capped score."""
     text = ""
     for cap in (c for c in fw.caps if c.target == target[0]):
-        limit, why, error = _cap(cap, ctx)
+        limit, why, error = _cap(cap, ctx, comp)
         after = computed if limit is None else quantize(min(computed, limit), fw.rounding.score_decimals)
         self_after = self_score if limit is None or self_score is None else min(self_score, limit)
         if after < computed:
@@ -329,14 +329,26 @@ def _apply_caps(fw: Framework, ctx: Ctx, target: tuple[str, str], computed: Deci
     return computed, self_score, text
 
 
-def _cap(cap: Cap, ctx: Ctx) -> tuple[Decimal | None, str, str | None]:
-    """(cap or None, why, error): a measure that cannot be computed from the data caps nothing (the sheet
-    shows an error there; the measure's own findings name the missing figure)."""
+def _cap(cap: Cap, ctx: Ctx, comp: Compiled) -> tuple[Decimal | None, str, str | None]:
+    """(cap or None, why, error): a measure that cannot be computed from the data (an empty prior-year
+    figure) caps nothing, and says why (XP414), as a rule that cannot be computed does (XP409)."""
     try:
         limit, why = cap_of(cap, ctx)
     except ExprError as exc:
-        return None, f"{cap.name}：无法计算（{_prior_said(exc)}），未封顶", _prior_said(exc)
+        error = _measure_failure(comp, parse(cap.measure).names, ctx.env) or _prior_said(exc)
+        return None, f"{cap.name}：无法计算（{error}），未封顶", error
     return limit, why, None
+
+
+def _measure_failure(comp: Compiled, used: set[str] | frozenset[str], env: Mapping[str, Value]) -> str | None:
+    """Why the first measure among ``used`` that the environment lacks cannot be computed, in the user's terms."""
+    for m in comp.measures:
+        if m.id in used and m.id not in env:
+            try:
+                m.value(env)
+            except ExprError as inner:
+                return f"{m.name}：{_prior_said(inner)}"
+    return None
 
 
 def _derived_values(fw: Framework, env: Mapping[str, Value]) -> dict[str, Value]:
@@ -372,14 +384,7 @@ def _why(comp: Compiled, ind: Indicator, env: Mapping[str, Value], exc: ExprErro
     """The reason in the user's terms: the measure that failed and why, else the expression's complaint."""
     from xlperf.engine.rules import _rule_names
 
-    used = _rule_names(ind.rule)
-    for m in comp.measures:
-        if m.id in used and m.id not in env:
-            try:
-                m.value(env)
-            except ExprError as inner:
-                return f"{m.name}：{_prior_said(inner)}"
-    return _prior_said(exc)
+    return _measure_failure(comp, _rule_names(ind.rule), env) or _prior_said(exc)
 
 
 def _prior_said(exc: ExprError) -> str:
