@@ -284,7 +284,7 @@ def test_two_caps_with_one_id_are_refused(tmp_path: Path) -> None:
         fw_from(raw, tmp_path)
 
 
-def test_udf_flavour_keeps_the_cap_native() -> None:
+def test_udf_flavour_keeps_the_cap_native(tmp_path: Path) -> None:
     """The UDF workbook's scores call xlperf_score; the cap around them stays MIN(…, IF(…)), its measure read as
     (m+0) so an xlperf function's failure text is #VALUE!, not a number above every band."""
     fw = load_framework(str(FW))
@@ -293,6 +293,9 @@ def test_udf_flavour_keeps_the_cap_native() -> None:
                    "IF(AND((exec_rate+0)>=0.6,(exec_rate+0)<0.7),79,IF(AND((exec_rate+0)>=0.5,(exec_rate+0)<0.6),69,"
                    "IF((exec_rate+0)<0.5,59,100)))))")
     assert plan_for(fw).cells["score_total"].formula == udf.replace("(exec_rate+0)", "exec_rate")
+    native = write_template(fw, tmp_path / "n.xlsx", values=data_values(data_for(fw)))
+    udf_book = write_template(fw, tmp_path / "u.xlsx", values=data_values(data_for(fw)), flavour="udf")
+    assert [c for c, _, _ in findings(udf_book, FW)] == [c for c, _, _ in findings(native, FW)] == ["XP413"]
 
 
 # LibreOffice = engine -----------------------------------------------------------------------------------
