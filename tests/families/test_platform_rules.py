@@ -22,15 +22,16 @@ from typing import Any
 import pytest
 import yaml
 
-from xlperf.data.models import DepartmentData, data_model
+from xlperf.compiled import build_env, data_model, plan_for, score
+from xlperf.data.models import DepartmentData
 from xlperf.data.values import data_values
 from xlperf.devtools.libreoffice import recalculate
-from xlperf.engine.scoring import ScoreResult, build_env, data_env, score
+from xlperf.engine.scoring import ScoreResult, data_env
 from xlperf.errors import InputError
-from xlperf.framework.loader import load_framework
 from xlperf.framework.models import Framework
 from xlperf.ingest.xlsx import open_book
-from xlperf.plan.formulas import SCORE_COLS, plan_for
+from xlperf.loader import load_framework
+from xlperf.plan.formulas import SCORE_COLS
 from xlperf.plan.layout import SCORE_SHEET
 from xlperf.validate import validate_file
 from xlperf.write.template import write_template

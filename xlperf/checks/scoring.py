@@ -5,15 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from xlperf.findings import Finding, Severity
-from xlperf.engine.rules import fmt_pts
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
+from xlperf.engine.rules import fmt_pts
+from xlperf.findings import Finding, Severity
 from xlperf.plan.formulas import SCORE_COLS
 from xlperf.plan.layout import SCORE_SHEET
 
-__all__ = ["CachedValueMismatch", "ComputedErrorValue", "FunctionsNotLoaded", "JudgedAnswerOutOfRange", "MissingReason", "MissingSelfScore", "NoSelfScore",
-           "CapNotComputable", "SelfAboveCap", "SelfAboveComputed", "SelfBelowComputed", "SelfOutOfRange"]
+__all__ = [
+    "CachedValueMismatch",
+    "CapNotComputable",
+    "ComputedErrorValue",
+    "FunctionsNotLoaded",
+    "JudgedAnswerOutOfRange",
+    "MissingReason",
+    "MissingSelfScore",
+    "NoSelfScore",
+    "SelfAboveCap",
+    "SelfAboveComputed",
+    "SelfBelowComputed",
+    "SelfOutOfRange",
+]
 
 JUDGED_KINDS = ("checklist", "judged", "penalty", "tiers", "override", "sum")
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from xlperf.engine.rules import MeasureDef, compiled_names, fmt_pts
 from xlperf.framework.models import Framework, Indicator
 from xlperf.plan.names import NameSpec
-from xlperf.engine.rules import MeasureDef, compiled_names, fmt_pts
 
 __all__ = ["DEFAULT_DECIMALS", "cap_name_of", "indicator", "measure"]
 
