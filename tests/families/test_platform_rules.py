@@ -354,6 +354,22 @@ def test_libreoffice_equals_engine(cases: tuple[Path, list[tuple[Framework, Depa
                 if got != result.by_id(r.indicator.id).self:
                     bad[f"{tag}:self_{r.indicator.id}"] = (got, result.by_id(r.indicator.id).self)
                 compared += 1
+        for h in plan.helpers:   # the form's copies (=score_execution, =score_total) and 评分表's 差异 column
+            if h.formula in env:
+                want = env[h.formula]
+            elif h.sheet == SCORE_SHEET and h.cell.startswith(SCORE_COLS["delta"]):
+                row = int(h.cell[len(SCORE_COLS["delta"]):])
+                item = next((r.indicator for r in plan.score_rows if r.row == row and r.indicator), None)
+                own = result.total if item is None else result.by_id(item.id)
+                want = "" if own.self is None else own.self - own.computed
+            else:
+                continue
+            got = number(book, h.sheet, h.cell)
+            got = "" if got is None else got
+            if (got != want if not isinstance(got, Decimal) or not isinstance(want, Decimal)
+                    else abs(got - want) > D("1e-9")):
+                bad[f"{tag}:{h.sheet}!{h.cell}"] = (got, want)
+            compared += 1
         tp = plan.tables["targets"]
         for col in ("rate", "deviation", "deviated", "pts"):
             for i, want in enumerate(env[f"targets.{col}"]):
