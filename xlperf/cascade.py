@@ -102,6 +102,9 @@ def _build_graph(fw: Framework) -> _Graph:
                 names |= parse(text).names
         rules[rule.id] = frozenset(names)
     indicators = {ind.id: frozenset(compiled_names(fw, ind)) for ind in fw.walk() if getattr(ind, "rule", None)}
+    for cap in fw.caps:  # a capped leaf's score also reads the cap's measure
+        if cap.target in indicators:
+            indicators[cap.target] |= parse(cap.measure).names
     return _Graph(direct, stated, rules, indicators)
 
 

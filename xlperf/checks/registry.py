@@ -56,6 +56,7 @@ from xlperf.checks.prior import AuditOnEmptyPrior, PriorYearAltered
 from xlperf.checks.reporttext import REPORT_CHECKS
 from xlperf.checks.scoring import (
     CachedValueMismatch,
+    CapNotComputable,
     ComputedErrorValue,
     FunctionsNotLoaded,
     JudgedAnswerOutOfRange,
@@ -63,6 +64,7 @@ from xlperf.checks.scoring import (
     MissingSelfScore,
     NoSelfScore,
     RuleNotComputable,
+    SelfAboveCap,
     SelfAboveComputed,
     SelfBelowComputed,
     SelfOutOfRange,
@@ -102,6 +104,7 @@ CHECKS: tuple[type[Check], ...] = (
     ComputedErrorValue, FunctionsNotLoaded,
     ForeignFormula, ExternalContent, ForeignFormat, ForgedHighlightRecord, MisleadingNumberFormat,
     NoSelfScore, BatchYearMismatch, BatchVersionMismatch, AuditOnEmptyPrior, *REPORT_CHECKS,
+    SelfAboveCap, CapNotComputable,
 )
 
 REDIRECTS: dict[str, str] = {
