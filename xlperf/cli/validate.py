@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -100,6 +100,29 @@ def run_validate(opts: ValidateOptions) -> int:
     with --force); a report or annotated copy that cannot be written is a message and exit code 2,
     and the findings are printed all the same.
     """
+    files, skipped, sel, ign = _prepared(opts)
+    units_expected = None
+    if opts.expected is not None:
+        from xlperf.review.batch import read_expected
+
+        units_expected = read_expected(opts.expected)
+    result = _validate(files, opts, sel, ign)
+    problems, written = _write_outputs(result, files, opts)
+    batch = None
+    if len(files) > 1 or units_expected is not None:
+        from xlperf.findings import Report
+        from xlperf.review.batch import batch_issues, with_batch_errors
+
+        batch = batch_issues(result.files, units_expected)
+        result = Report(files=with_batch_errors(result.files, batch))
+    _show(result, batch, skipped, written, opts)
+    for problem in problems:
+        stderr(f"错误：{problem}")
+    return 2 if problems else result.exit_code
+
+
+def _prepared(opts: ValidateOptions) -> tuple[list[Path], list[Any], list[str] | None, list[str] | None]:
+    """(files to validate, files skipped, --select, --ignore), every argument checked before any file is read."""
     from xlperf.checks.registry import resolve
     from xlperf.safe_io import check_outputs
 
@@ -123,35 +146,24 @@ def run_validate(opts: ValidateOptions) -> int:
         from xlperf.resolve import registry_for
 
         registry_for(opts.framework)  # a broken file in the folder refuses the command once, naming it (InputError)
-    units_expected = None
-    if opts.expected is not None:
-        from xlperf.review.batch import read_expected
+    return files, skipped, sel, ign
 
-        units_expected = read_expected(opts.expected)
-    result = _validate(files, opts, sel, ign)
-    problems, written = _write_outputs(result, files, opts)
-    batch = None
-    if len(files) > 1 or units_expected is not None:
-        from xlperf.findings import Report
-        from xlperf.review.batch import batch_issues, with_batch_errors
 
-        batch = batch_issues(result.files, units_expected)
-        result = Report(files=with_batch_errors(result.files, batch))
+def _show(result: Report, batch: list[Any] | None, skipped: list[Any], written: list[str],
+          opts: ValidateOptions) -> None:
+    """The findings as JSON or as the terminal table, the batch's problems above it."""
     if opts.as_json:
         from xlperf.render.json import report_dict
 
         echo(dump(report_dict(result, batch, skipped=skipped)))
-    else:
-        from xlperf.render.text import print_report
+        return
+    from xlperf.render.text import print_report
 
-        for issue in batch or []:  # above the table: the last line stays the batch's summary line
-            echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
-        print_report(result, summary_only=opts.summary)
-        for line in written:
-            echo(line)
-    for problem in problems:
-        stderr(f"错误：{problem}")
-    return 2 if problems else result.exit_code
+    for issue in batch or []:  # above the table: the last line stays the batch's summary line
+        echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
+    print_report(result, summary_only=opts.summary)
+    for line in written:
+        echo(line)
 
 
 def _validate(files: list[Path], opts: ValidateOptions, sel: list[str] | None, ign: list[str] | None) -> Report:
