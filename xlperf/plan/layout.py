@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xlperf.framework.form import Block as FormBlock
-from xlperf.framework.form import GUIDE_SHEET, MARKS_SHEET, OTHER_SHEET, PRIOR_PREFIX, RESULT_SHEET, SCORE_SHEET
+from xlperf.framework.form import CHART_SHEET, GUIDE_SHEET, MARKS_SHEET, OTHER_SHEET, PRIOR_PREFIX, RESULT_SHEET, SCORE_SHEET
 from xlperf.framework.models import Framework
 
-__all__ = ["Block", "GUIDE_SHEET", "MARKS_SHEET", "OTHER_SHEET", "RESULT_SHEET", "SCORE_SHEET", "form_layout",
+__all__ = ["Block", "CHART_SHEET", "GUIDE_SHEET", "MARKS_SHEET", "OTHER_SHEET", "RESULT_SHEET", "SCORE_SHEET", "form_layout",
            "STATED_TITLE", "xlwings_sheet_kind"]
 
 # xlperf's own sheets, the same for every framework (declared with the form, which may not reuse them).
