@@ -351,3 +351,13 @@ def test_chart_sheet_only_for_declared_charts(fw: Framework) -> None:
     assert wb.sheetnames.index(CHART_SHEET) == wb.sheetnames.index(SCORE_SHEET) + 1
     assert [c.tagname for c in wb[CHART_SHEET]._charts] == ["barChart"]
     assert not wb[CHART_SHEET].print_title_rows and wb[CHART_SHEET].page_setup.orientation == "landscape"
+
+
+def test_guide_says_which_command_writes_the_results_sheet(wb: Workbook) -> None:
+    """Plain ``xlperf validate`` only prints; ``--annotate`` writes a copy with 校验结果; the button writes it
+    into the open workbook. The guide must not promise the sheet from a plain run."""
+    text = "".join(str(c.value) for row in wb[GUIDE_SHEET].iter_rows() for c in row if c.value)
+    line = next(t for t in text.split("。") if "xlperf validate 文件名.xlsx" in t)
+    assert "不改动文件" in line and "写入" not in line, line
+    assert "--annotate" in text and "一键校验”，结果写入本工作簿的“校验结果”" in text
+    assert "--annotate" in str(wb[RESULT_SHEET]["A1"].value)

@@ -222,7 +222,9 @@ def _default_guide(leaf_word: str) -> list[tuple[str, str]]:
         ("评分表", f"{leaf_word}的“计算得分”由公式按评分标准计算；评判类指标请在“评判得分/选项”列逐条填写，"
                  "并在“自评得分”列填写自评分、在“自评说明”列写明理由（低于满分时必填）。"),
         ("核对值", "“报告中填报或引用的数值”旁的“核对值”列给出按数据计算的应有值，不一致时单元格变为橙色。"),
-        ("校验", "填完后点击功能区“绩效自评 → 一键校验”，或运行 xlperf validate 文件名.xlsx；结果写入“校验结果”工作表。"),
+        ("校验", "填完后点击功能区“绩效自评 → 一键校验”，结果写入本工作簿的“校验结果”工作表。命令行 "
+               "xlperf validate 文件名.xlsx 只在屏幕上列出结果，不改动文件；加 --annotate 副本.xlsx 则另存一份"
+               "带“校验结果”工作表和标注的副本，原文件不变。"),
         ("颜色说明", "浅黄 = 数据输入；浅蓝 = 报告中引用的数值；浅绿 = 公式计算；橙色 = 与核对值不一致；"
                  "琥珀色 = 以文本格式保存的数字。"),
         ("文本数字", "以文本格式保存的数字（含带单位、千分位逗号、全角数字或“%”的文字）在表内所有公式中按 0 计算，"
@@ -599,7 +601,8 @@ def _score_sheet(ws: Worksheet, plan: Plan, cat: dict[str, NameSpec], values: Ma
 
 
 def _result_sheet(ws: Worksheet) -> None:
-    _setup(ws, "校验结果（由“一键校验”或 xlperf validate 生成）", RESULT_HEADERS, (4, 6, 5, 10, 6, 40, 8, 8, 7, 24),
+    _setup(ws, "校验结果（由“一键校验”或 xlperf validate --annotate 生成）", RESULT_HEADERS,
+           (4, 6, 5, 10, 6, 40, 8, 8, 7, 24),
            landscape=True)
     ws.row_dimensions[2].height = 34  # headers such as 严重程度 wrap to two lines in their narrow columns
     ws.protection.sheet = False
