@@ -18,10 +18,10 @@ from openpyxl import load_workbook
 from tests.support.futian_random import random_department
 from tests.validator.common import run_cli
 from tests.workbook.helpers import seed_data, variant
+from xlperf.compiled import catalog
 from xlperf.data.values import data_values
-from xlperf.framework.loader import load_framework
 from xlperf.framework.models import Framework
-from xlperf.plan.names import catalog
+from xlperf.loader import load_framework
 from xlperf.write.template import write_template
 
 UNITS = 5
