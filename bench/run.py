@@ -342,10 +342,15 @@ from pathlib import Path
 from xlperf.validate import validate_paths
 paths = [Path(p) for p in json.loads(Path(sys.argv[1]).read_text())]
 workers = int(sys.argv[2])
+import resource
+def cpu():
+    return sum(getattr(resource.getrusage(w), f) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
+c = cpu()
 t = time.perf_counter()
 report = validate_paths(paths, workers=workers)
 dt = time.perf_counter() - t
-print(json.dumps({"seconds": dt, "files": len(report.files),
+print(json.dumps({"seconds": dt, "cpu_seconds": cpu() - c, "files": len(report.files),
                   "status": dict(Counter(f.status for f in report.files))}))
 """
 
@@ -359,6 +364,11 @@ import openpyxl, openpyxl.chart  # imports excluded from the time, as for valida
 paths = [Path(p) for p in json.loads(Path(sys.argv[1]).read_text())]
 workers, out = int(sys.argv[2]), Path(sys.argv[3])
 from xlperf.review.history import History, history_path
+import resource
+def cpu():
+    return sum(getattr(resource.getrusage(w), f) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
+c = cpu()
 t = time.perf_counter()
 units = consolidate_paths(paths, workers=workers)
 cons = consolidate(units)
@@ -368,7 +378,7 @@ with History(history_path(out)) as history:  # the round remembered, as the cons
     write_consolidation(cons, out)
     history.record(cons.round_no, out, cons.units, cons.counted)
 dt = time.perf_counter() - t
-print(json.dumps({"seconds": dt, "files": len(units)}))
+print(json.dumps({"seconds": dt, "cpu_seconds": cpu() - c, "files": len(units)}))
 """
 
 
@@ -386,11 +396,20 @@ def bench_consolidate(paths: Sequence[Path], workers: int, reps: int, workdir: P
     """Consolidating N workbooks vs validating the same N, interleaved in the same run."""
     val: list[float] = []
     con: list[float] = []
+    val_cpu: list[float] = []
+    con_cpu: list[float] = []
     for _ in range(reps):
-        val.append(run_batch(paths, workers, workdir / "cons-validate.json")["seconds"])
-        con.append(run_consolidate(paths, workers, workdir / "cons-list.json", workdir / "汇总.xlsx")["seconds"])
+        v_run = run_batch(paths, workers, workdir / "cons-validate.json")
+        c_run = run_consolidate(paths, workers, workdir / "cons-list.json", workdir / "汇总.xlsx")
+        val.append(v_run["seconds"])
+        con.append(c_run["seconds"])
+        val_cpu.append(v_run.get("cpu_seconds", 0.0))
+        con_cpu.append(c_run.get("cpu_seconds", 0.0))
     v, c = stats(val), stats(con)
+    cpu = {"validate_s": val_cpu, "consolidate_s": con_cpu,
+           "ratio": [a / b for a, b in zip(con_cpu, val_cpu, strict=True) if b > 0]}
     return {"files": len(paths), "workers": workers, "validate": v, "consolidate": c, "ratio": ratio(c, v),
+            "cpu": cpu,
             "note": "each run a fresh process; consolidate = validate + extraction + statistics (pandas) + the 汇总 "
                     "workbook written + the round recorded in the SQLite history (sha256 of every file)"}
 
@@ -815,6 +834,33 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def run_consolidate_only(out: Path | None, workdir: Path | None, files: int = 2000, reps: int = 3,
+                         log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Only section 3b (consolidate vs validate, interleaved) on ``files`` generated workbooks."""
+    own_tmp = workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix="xlperf-bench-")) if workdir is None else workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        log(f"corpus: {files} workbooks in {workdir}")
+        paths, _ = make_corpus(workdir / "corpus", files)
+        results: dict[str, Any] = {"git": _git_rev(), "machine": machine_info(), "loadavg_start": loadavg()}
+        log("consolidate")
+        results["consolidate"] = bench_consolidate(paths, 2, reps, workdir)
+        results["loadavg_end"] = loadavg()
+    finally:
+        if own_tmp:
+            shutil.rmtree(workdir, ignore_errors=True)
+    c = results["consolidate"]
+    log(f"consolidate {c['files']} files: {c['consolidate']['min_s']:.2f} / {c['consolidate']['median_s']:.2f} s, "
+        f"validate {c['validate']['min_s']:.2f} / {c['validate']['median_s']:.2f} s (min / median); ratio "
+        f"{c['ratio']['min']:.2f} / {c['ratio']['median']:.2f} (target ≤ {TARGETS['consolidate_vs_validate']}); "
+        f"CPU (process and workers) ratio {', '.join(f'{r:.2f}' for r in c['cpu']['ratio'])}; "
+        f"load {results['loadavg_start']} → {results['loadavg_end']}")
+    if out is not None:
+        out.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
+    return results
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="3 files, few repetitions (smoke test)")
@@ -826,9 +872,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                     help="only print the Markdown table of an existing results file")
     ap.add_argument("--cli-only", action="store_true",
                     help="only the cold-CLI section (one workbook, 20 interleaved repetitions); --out if given")
+    ap.add_argument("--consolidate-only", action="store_true",
+                    help="only section 3b: consolidate vs validate on 2,000 workbooks (--reps interleaved runs)")
+    ap.add_argument("--reps", type=int, default=3, help="with --consolidate-only: runs of each (default 3)")
     args = ap.parse_args(argv)
     if args.cli_only:
         return run_cli_only(args.out, args.workdir)
+    if args.consolidate_only:
+        return run_consolidate_only(args.out, args.workdir, reps=args.reps)
     args.out = args.out or ROOT / "bench" / "results.json"
     if args.table is not None:
         results = json.loads(args.table.read_text(encoding="utf-8"))

@@ -73,7 +73,7 @@ def _hostile_report(n: int) -> Report:
     return Report(files=files)
 
 
-@pytest.mark.parametrize("n", [2, 201], ids=["per-file-sheets", "one-detail-sheet"])
+@pytest.mark.parametrize("n", [2, 201], ids=["few-files", "many-files"])
 def test_report_workbook_holds_no_formula(n: int, tmp_path: Path) -> None:
     out = write_report(_hostile_report(n), tmp_path / "报告.xlsx")
     parts = _sheet_parts(out)

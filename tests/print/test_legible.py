@@ -33,6 +33,7 @@ EXPRESSION = re.compile(r"<=|>=|==|!=|abs\(|round\(|\b[a-z]+_[a-z_]+\b")
 class Outputs:
     pages: dict[str, list[PageMeasure]]  # output name → its measured pages
     findings: dict[str, int]  # department → number of findings (校验报告 pages)
+    summary: list[tuple[int, str, str]]  # the 校验报告's 汇总 rows: 序号, 部门, 问题明细 (查看 | 无问题)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,13 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outputs]:
     for p in sorted(inbox.iterdir()):
         rep = validate_file(p, fw)
         findings[rep.department or p.name] = len(rep.findings)
-    yield Outputs({k: measure(pdf) for k, pdf in zip(named, pdfs, strict=True)}, findings)
+    from openpyxl import load_workbook
+
+    ws = load_workbook(files["report"], read_only=True)["汇总"]
+    rows = list(ws.iter_rows(values_only=True))
+    col = {h: i for i, h in enumerate(rows[0])}
+    summary = [(int(r[col["序号"]]), str(r[col["部门"]] or ""), str(r[col["问题明细"]])) for r in rows[1:]]
+    yield Outputs({k: measure(pdf) for k, pdf in zip(named, pdfs, strict=True)}, findings, summary)
 
 
 def _all(outputs: Outputs) -> Iterator[tuple[str, PageMeasure]]:
@@ -84,14 +91,32 @@ def test_no_text_is_clipped_or_runs_past_the_page(outputs: Outputs) -> None:
     assert not clipped, "\n".join(clipped)
 
 
+HEADING = re.compile(r"(?m)^\s*(\d+)\.\s*(.*?)\s*文件：")
+FINDING = re.compile(r"\bXP\d{3}\b")
+
+
 def test_report_has_a_section_per_department_with_findings_and_no_page_for_a_clean_one(outputs: Outputs) -> None:
+    """One 问题明细 sheet: the sections in the 汇总's order, one per file with findings, none for a clean
+    file; no page of headers alone; no section heading at the foot of a page without its first finding."""
     pages = outputs.pages["report"]
-    with_findings = sum(1 for n in outputs.findings.values() if n)
-    clean = [d for d, n in outputs.findings.items() if n == 0]
-    # 汇总 (one page for this few files), 得分分布, then at least a page per department with findings
-    assert with_findings + 2 <= len(pages) <= with_findings * 2 + 2, len(pages)
-    headed = [p.text.splitlines()[0] for p in pages[2:]]
-    assert not any(h.startswith(d) for h in headed for d in clean), headed
+    detail = [p.text for p in pages if p.text.lstrip().startswith("校验问题明细")]
+    assert detail and pages[-len(detail):] == [p for p in pages if p.text in detail]  # the last sheet, unbroken
+    clean = {d for d, n in outputs.findings.items() if n == 0}
+    assert clean and len(clean) < len(outputs.findings)  # the fixture has both kinds
+    # the 汇总 agrees with the independent validation: 无问题 exactly for the clean files
+    assert {d for _, d, link in outputs.summary if link == "无问题"} == clean
+    wanted = [seq for seq, _, link in outputs.summary if link == "查看"]
+    headings = [(int(m[1]), re.sub(r"\s+", "", m[2])) for text in detail for m in HEADING.finditer(text)]
+    assert [seq for seq, _ in headings] == wanted, headings
+    names = {seq: re.sub(r"\s+", "", name) for seq, name, _ in outputs.summary}
+    assert all(name.startswith(names[seq]) for seq, name in headings if names[seq]), headings
+    flat = re.sub(r"\s+", "", "".join(detail))
+    assert not any(d and d in flat for d in clean), "a clean file has a section"
+    for n, text in enumerate(detail, start=1):
+        assert FINDING.search(text), f"问题明细 page {n} holds no finding (headers only)"
+        last = list(HEADING.finditer(text))
+        if last:
+            assert FINDING.search(text, last[-1].end()), f"page {n} ends with the heading of section {last[-1][1]}"
 
 
 def test_notice_is_one_page_official_and_plain(outputs: Outputs) -> None:

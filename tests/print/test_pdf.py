@@ -1,6 +1,6 @@
 """What a reviewer prints: the template, a filled workbook and the bureau report rendered to A4 PDF by
 LibreOffice with CJK fonts. Pages per sheet are bounded, the longest 评分标准 prints in full, tool ids never
-print, the score chart has a page of its own, and the report prints one department per line."""
+print, each chart prints on a page of its own under no table's header, and the report prints one department per line."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from xlperf.framework.models import Framework
-from xlperf.plan.layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
+from xlperf.plan.layout import CHART_SHEET, GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
 from xlperf.compiled import plan_for
 from xlperf.ingest.xlsx import open_book
 
@@ -24,7 +24,7 @@ WS = re.compile(r"\s+")
 
 def _by_sheet(pdf: Path, fw: Framework) -> dict[str, list[str]]:
     """Page texts grouped by the sheet whose title heads them (every sheet repeats its title rows)."""
-    titles = sorted([*plan_for(fw).blocks, SCORE_SHEET, RESULT_SHEET], key=len, reverse=True)
+    titles = sorted([*plan_for(fw).blocks, SCORE_SHEET, RESULT_SHEET, CHART_SHEET], key=len, reverse=True)
     out: dict[str, list[str]] = {}
     current = None
     for text in pages(pdf):
@@ -56,7 +56,7 @@ def _in_order_within(needle: str, hay: str, window: int) -> bool:
 def test_every_sheet_fits_its_pages(printed: Printed, fw: Framework, which: str) -> None:
     sheets = _by_sheet(printed.pdf[which], fw)
     counts = {s: len(p) for s, p in sheets.items()}
-    expected = {GUIDE_SHEET, *plan_for(fw).blocks, SCORE_SHEET, RESULT_SHEET}
+    expected = {GUIDE_SHEET, *plan_for(fw).blocks, SCORE_SHEET, RESULT_SHEET, CHART_SHEET}
     assert set(counts) == expected, counts
     # at full type size (tests/print/test_legible.py): a form sheet on a few pages, never a page per row
     too_many = {s: n for s, n in counts.items() if n > (12 if s == SCORE_SHEET else 3)}
@@ -77,20 +77,35 @@ def test_longest_criteria_prints_in_full_and_ids_never_print(printed: Printed, f
     assert not printed_ids, f"indicator ids printed: {printed_ids}"
 
 
-def test_score_chart_has_a_page_of_its_own(printed: Printed, fw: Framework) -> None:
+SCORE_HEADERS = ("评判得分/选项", "自评说明", "评分标准", "计算过程")
+FORM_HEADER = "项目数值单位核对值说明"
+
+
+@pytest.mark.parametrize("which", ["blank", "example"])
+def test_each_chart_has_a_page_of_its_own_under_no_table_header(printed: Printed, fw: Framework, which: str) -> None:
     plan = plan_for(fw)
     level = plan.score_chart_level
-    assert level is not None
-    score_pages = _by_sheet(printed.pdf["example"], fw)[SCORE_SHEET]
-    title = f"{level}级指标：计算得分与自评得分"
-    with_chart = [n for n, text in enumerate(score_pages) if title in WS.sub("", text)]
-    assert with_chart == [len(score_pages) - 1], f"chart title on score pages {with_chart} of {len(score_pages)}"
-    chart_page = score_pages[-1]
-    # the page holds the chart's data table (every indicator of the level) and no indicator rows
+    assert level is not None and plan.schedule_chart is not None
+    sheets = _by_sheet(printed.pdf[which], fw)
+    chart_pages = [WS.sub("", t) for t in sheets[CHART_SHEET]]
+    titles = {"scores": f"{level}级指标：计算得分与自评得分", "schedule": "累计支出进度与序时进度"}
+    # one page per declared chart, each chart on exactly one page
+    assert len(chart_pages) == len(fw.form.charts) == 2, len(chart_pages)
+    for kind, title in titles.items():
+        on = [n for n, text in enumerate(chart_pages) if title in text]
+        assert len(on) == 1, f"{kind} chart title on chart pages {on}"
+    score_page = next(t for t in chart_pages if titles["scores"] in t)
     names = [r.indicator.name for r in plan.score_rows if r.indicator is not None and r.level == level]
-    assert all(n in chart_page for n in names)
+    assert all(n in score_page for n in names)  # the chart's categories: every indicator of the level
+    for text in chart_pages:  # no header of the score table or of a form sheet above a chart
+        assert not text.startswith(SCORE_SHEET), text[:40]
+        assert not any(h in text for h in SCORE_HEADERS), text[:80]
+        assert FORM_HEADER not in text, text[:80]
     leaves = [i.criteria for i in fw.leaves() if i.criteria]
-    assert not any(WS.sub("", c)[:20] in WS.sub("", chart_page) for c in leaves)
+    assert not any(WS.sub("", c)[:20] in page for c in leaves for page in chart_pages)
+    # and the tables' own pages hold no chart
+    others = [WS.sub("", t) for s, ps in sheets.items() if s != CHART_SHEET for t in ps]
+    assert not any(title in t for title in titles.values() for t in others)
 
 
 def test_bureau_report_prints_one_department_per_line(printed: Printed) -> None:

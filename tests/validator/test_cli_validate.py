@@ -385,28 +385,37 @@ def test_select_by_name_and_family() -> None:
     assert "XP303" not in {c.code for c in select_checks(None, ["XP3"])}
 
 
-def test_report_detail_sheet_links_point_at_own_rows(bases: dict[str, Path], seed_copy: Path, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above PER_FILE_SHEETS_MAX files all findings go to one 问题明细 sheet; each 汇总 link must lead to that
-    file's own rows (a file without findings must not lead to another file's findings)."""
+def test_report_detail_sheet_links_point_at_own_rows(bases: dict[str, Path], seed_copy: Path,
+                                                      tmp_path: Path) -> None:
+    """All findings go to one 问题明细 sheet, a section per file with findings: a heading row (序号, unit, file,
+    审核结论, counts), then that file's findings. Each 汇总 link leads to its file's heading; a clean file has
+    no section and no link."""
     from xlperf.render import excel
 
-    monkeypatch.setattr(excel, "PER_FILE_SHEETS_MAX", 1)
     result = validate_paths([bases["quiet"], seed_copy, bases["seed"]])
     out = excel.write_report(result, tmp_path / "big.xlsx")
     wb = load_workbook(out)
+    assert wb.sheetnames == ["汇总", "得分分布", "问题明细"]
     detail = wb["问题明细"]
-    owner = {row[0].row: row[0].value for row in detail.iter_rows(min_row=2)}
-    assert sorted(v for v in owner.values()) == [1] + [2] * 11 + [3]  # 序号 of the file each row belongs to
-    # (a file without findings gets one “（未发现问题）” row of its own)
+    assert [c.value for c in detail[2]] == list(excel.DETAIL_HEADERS)
+    headings = {r: str(detail.cell(row=r, column=1).value) for r in range(3, detail.max_row + 1)
+                if detail.cell(row=r, column=2).value is None}
+    rows = sorted(headings)
     ws = wb["汇总"]
-    for r in range(2, 5):
-        link = ws.cell(row=r, column=ws.max_column).hyperlink
-        seq = ws.cell(row=r, column=1).value
-        if link is None:
+    linked = []
+    for i, rep in enumerate(result.files):
+        cell = ws.cell(row=2 + i, column=ws.max_column)
+        if not rep.findings:
+            assert cell.hyperlink is None and cell.value == "无问题"
             continue
-        row = int(re.search(r"(\d+)$", link.location)[1])  # type: ignore[index]
-        assert owner.get(row, seq) == seq, f"file {seq} links to 问题明细 row {row}, which belongs to file {owner[row]}"
+        row = int(re.search(r"(\d+)$", cell.hyperlink.location)[1])  # type: ignore[index,union-attr]
+        linked.append(row)
+        text = headings[row]
+        assert text.startswith(f"{i + 1}. ") and Path(rep.path).name in text and rep.review_zh in text
+        assert f"错误 {rep.errors} 项" in text and f"警告 {rep.warnings} 项" in text
+        end = next((r for r in rows if r > row), detail.max_row + 1)
+        assert [detail.cell(row=r, column=1).value for r in range(row + 1, end)] == [f.code for f in rep.findings]
+    assert linked == rows  # every section is a file's, in the report's order
 
 
 def test_unknown_selector_is_refused(seed_copy: Path) -> None:

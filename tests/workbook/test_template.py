@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlperf.data.values import data_values
 from xlperf.framework.models import Framework
-from xlperf.plan.layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
+from xlperf.plan.layout import CHART_SHEET, GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
 from xlperf.plan.formulas import CHART_COLS
 from xlperf.compiled import plan_for
 from xlperf.write.template import write_template
@@ -25,7 +25,7 @@ from xlperf.write.template import write_template
 from .helpers import CHINESE, EXAMPLE_XLSX, EXAMPLE_YAML, TEMPLATE_XLSX, run_cli, seed_data
 
 SHEETS = ["填报说明", "基本信息", "预算编制", "预算执行", "季度支付", "三公经费与政府采购", "人员", "资产",
-          "项目与重点工作", "信访与满意度", "评分表", "校验结果"]
+          "项目与重点工作", "信访与满意度", "评分表", "图表", "校验结果"]
 MONEY_FORMAT = re.compile(r"^(#,##)?0\.00(_\S*)?$")  # 0.00-style, optionally with thousands separators
 A1_LIKE = re.compile(r"^\$?[A-Za-z]{1,3}\$?[0-9]+$")
 R1C1_LIKE = re.compile(r"^[Rr]([0-9]*|\[-?[0-9]+\])?([Cc]([0-9]*|\[-?[0-9]+\])?)?$|^[Cc]([0-9]*|\[-?[0-9]+\])?$")
@@ -277,6 +277,9 @@ def test_number_formats(wb: Workbook, fw: Framework) -> None:
 def test_frozen_headers_and_a4_pages(wb: Workbook) -> None:
     for ws in wb.worksheets:
         assert int(ws.page_setup.paperSize) == 9, f"{ws.title}: paper size {ws.page_setup.paperSize}, not A4"
+        if ws.title == CHART_SHEET:  # charts only, one landscape page each, repeating no table's header
+            assert ws.page_setup.orientation == "landscape" and not ws.print_title_rows, ws.title
+            continue
         if ws.title == GUIDE_SHEET:
             continue
         assert ws.freeze_panes == "A3", f"{ws.title}: header rows not frozen ({ws.freeze_panes})"
@@ -287,8 +290,9 @@ def test_frozen_headers_and_a4_pages(wb: Workbook) -> None:
 
 def test_quarterly_progress_line_chart(wb: Workbook) -> None:
     sheet, label, prog, sched = QUARTER_CHART
-    charts = wb[sheet]._charts
-    assert len(charts) == 1 and charts[0].tagname == "lineChart"
+    assert not wb[sheet]._charts  # on the chart sheet, drawing from the table beside the form
+    charts = [c for c in wb[CHART_SHEET]._charts if c.tagname == "lineChart"]
+    assert len(charts) == 1
     refs = [s.val.numRef.f for s in charts[0].series]
     assert refs == [f"'{sheet}'!${prog}$3:${prog}$6", f"'{sheet}'!${sched}$3:${sched}$6"]
     assert [wb[sheet][f"{sched}{r}"].value for r in range(3, 7)] == [0.25, 0.5, 0.75, 1]
@@ -298,8 +302,9 @@ def test_quarterly_progress_line_chart(wb: Workbook) -> None:
 
 def test_level2_computed_vs_self_bar_chart(wb: Workbook, fw: Framework) -> None:
     plan = plan_for(fw)
-    charts = wb[SCORE_SHEET]._charts
-    assert len(charts) == 1 and charts[0].tagname == "barChart" and charts[0].type == "bar"
+    assert not wb[SCORE_SHEET]._charts  # on the chart sheet, drawing from the table below the score table
+    charts = [c for c in wb[CHART_SHEET]._charts if c.tagname == "barChart"]
+    assert len(charts) == 1 and charts[0].type == "bar"
     level2 = [r for r in plan.score_rows if r.indicator is not None and r.level == 2]
     refs = [s.val.numRef.f for s in charts[0].series]
     assert len(refs) == 2
@@ -333,3 +338,27 @@ def test_defined_names_are_never_cell_references(wb: Workbook, fw: Framework) ->
            or n.upper() in ("TRUE", "FALSE")]
     assert not bad, f"defined names that Excel reads as cell references or rejects: {bad}"
     assert set(wb.defined_names) == set(plan_for(fw).cells)
+
+
+def test_chart_sheet_only_for_declared_charts(fw: Framework) -> None:
+    """Framework-driven: no declared chart, no 图表 sheet; only a scores chart, only that chart on it."""
+    from xlperf.framework.form import Chart
+    from xlperf.write.template import build_workbook
+
+    none = fw.model_copy(update={"form": fw.form.model_copy(update={"charts": []})})
+    assert CHART_SHEET not in build_workbook(none).sheetnames
+    scores = fw.model_copy(update={"form": fw.form.model_copy(update={"charts": [Chart(kind="scores", level=1)]})})
+    wb = build_workbook(scores)
+    assert wb.sheetnames.index(CHART_SHEET) == wb.sheetnames.index(SCORE_SHEET) + 1
+    assert [c.tagname for c in wb[CHART_SHEET]._charts] == ["barChart"]
+    assert not wb[CHART_SHEET].print_title_rows and wb[CHART_SHEET].page_setup.orientation == "landscape"
+
+
+def test_guide_says_which_command_writes_the_results_sheet(wb: Workbook) -> None:
+    """Plain ``xlperf validate`` only prints; ``--annotate`` writes a copy with 校验结果; the button writes it
+    into the open workbook. The guide must not promise the sheet from a plain run."""
+    text = "".join(str(c.value) for row in wb[GUIDE_SHEET].iter_rows() for c in row if c.value)
+    line = next(t for t in text.split("。") if "xlperf validate 文件名.xlsx" in t)
+    assert "不改动文件" in line and "写入" not in line, line
+    assert "--annotate" in text and "一键校验”，结果写入本工作簿的“校验结果”" in text
+    assert "--annotate" in str(wb[RESULT_SHEET]["A1"].value)

@@ -315,7 +315,10 @@ RESULT_SHEET = "校验结果"
 MARKS_SHEET = "xlperf_marks"
 """Very hidden sheet the annotation keeps its highlight records in (never part of the template or the form)."""
 OTHER_SHEET = "其他计算指标"
-OWN_SHEETS = (GUIDE_SHEET, SCORE_SHEET, RESULT_SHEET, MARKS_SHEET, OTHER_SHEET)
+CHART_SHEET = "图表"
+"""Sheet holding the charts a framework declares, one printed landscape page each, under no
+other table's print titles (their data stays beside the form and below the 评分表)."""
+OWN_SHEETS = (GUIDE_SHEET, SCORE_SHEET, RESULT_SHEET, MARKS_SHEET, OTHER_SHEET, CHART_SHEET)
 """xlperf's own sheets, the same for every framework: a form sheet may not take one of their names."""
 
 

@@ -11,11 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xlperf.engine.rules import Compiled
-from xlperf.framework.form import GUIDE_SHEET, MARKS_SHEET, OTHER_SHEET, PRIOR_PREFIX, RESULT_SHEET, SCORE_SHEET
+from xlperf.framework.form import (
+    CHART_SHEET,
+    GUIDE_SHEET,
+    MARKS_SHEET,
+    OTHER_SHEET,
+    PRIOR_PREFIX,
+    RESULT_SHEET,
+    SCORE_SHEET,
+)
 from xlperf.framework.form import Block as FormBlock
 from xlperf.framework.models import Framework
 
 __all__ = [
+    "CHART_SHEET",
     "GUIDE_SHEET",
     "MARKS_SHEET",
     "OTHER_SHEET",

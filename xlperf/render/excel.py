@@ -1,20 +1,21 @@
-"""The bureau's report workbook: one summary row per file, findings per file, a score distribution chart."""
+"""The bureau's report workbook: one summary row per file, one 问题明细 sheet with a section per file that has
+findings (a clean file is its summary line), a score distribution chart."""
 
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
-from xlperf.findings import Report, plain_value
+from xlperf.findings import FileReport, Report, Severity, plain_value
 from xlperf.safe_io import mark_workbook, write_atomically
-from xlperf.safe_text import put, put_row, xml_text
-from xlperf.write.printfit import fit_table, page_setup
+from xlperf.safe_text import put, put_row
+from xlperf.write.printfit import BODY_PT, LINE_PT, fit_table, keep_sections_together, lines_needed, page_setup
 
 __all__ = ["write_report"]
 
-PER_FILE_SHEETS_MAX = 200
-_BAD = re.compile(r"[\[\]:*?/\\']")
+DETAIL_SHEET = "问题明细"
+DETAIL_HEADERS = ("代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为", "规则编号", "出错说明")
+DETAIL_WIDTHS = (7, 8, 14, 7, 60, 10, 10, 9, 30)
 BINS = [0, 60, 70, 80, 90, 95, 100.0001]
 BIN_LABELS = ["<60", "60–70", "70–80", "80–90", "90–95", "≥95"]
 
@@ -32,8 +33,45 @@ def _count_axis(axis: object, largest: int) -> None:
     axis.delete = False  # type: ignore[attr-defined]
 
 
-def _sheet_title(i: int, name: str) -> str:
-    return f"{i:04d} {_BAD.sub('', xml_text(name, 64))}"[:31]
+def _heading(seq: int, rep: FileReport) -> str:
+    """A unit section's heading: who, which file, the verdict and the counts."""
+    return (f"{seq}. {rep.department or '（未填单位名称）'}　文件：{Path(rep.path).name}　审核结论：{rep.review_zh}　"
+            f"错误 {rep.errors} 项　警告 {rep.warnings} 项　提示 {rep.count(Severity.info)} 项")
+
+
+def _detail_sheet(wb: object, report: Report) -> dict[int, int]:
+    """One sheet, one section per file with findings (heading row, then its findings), in the report's order;
+    page breaks keep a section from starting at the foot of a page. Returns file index → the row of its
+    heading. Only written when a file has findings: a sheet of headers alone would print a blank page."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    ws = wb.create_sheet(DETAIL_SHEET)  # type: ignore[attr-defined]
+    put_row(ws, ["校验问题明细（每个有问题的文件一节；无问题的文件只在“汇总”中列出）"])
+    put_row(ws, list(DETAIL_HEADERS))
+    heading_fill = PatternFill("solid", fgColor="D9E1F2")
+    headings: dict[int, int] = {}
+    sections: list[tuple[int, int]] = []
+    for i, rep in enumerate(report.files):
+        if not rep.findings:
+            continue
+        first = put_row(ws, [_heading(i + 1, rep)])
+        headings[i] = first
+        for f in rep.findings:
+            put_row(ws, [f.code, f.severity.zh, f.sheet, f.cell, f.message, plain_value(f.found),
+                         plain_value(f.expected), f.rule, f.explanation])
+        sections.append((first, ws._current_row))
+    fit_table(ws, DETAIL_WIDTHS, first_row=2, title_rows="1:2")
+    ws["A1"].font = Font(bold=True, size=12)
+    ws.row_dimensions[1].height = LINE_PT * 12 / BODY_PT + 4
+    width = sum(ws.column_dimensions[c].width for c in "ABCDEFGHI")
+    for first, _ in sections:  # the heading spans the table's width: sized for that width, not column A's
+        ws.merge_cells(start_row=first, start_column=1, end_row=first, end_column=len(DETAIL_HEADERS))
+        cell = ws.cell(row=first, column=1)
+        cell.font, cell.fill = Font(bold=True), heading_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[first].height = lines_needed(str(cell.value), width) * LINE_PT + 4
+    keep_sections_together(ws, sections, title_rows=2)
+    return headings
 
 
 def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] = ()) -> Path:
@@ -66,44 +104,19 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
     for col, name in enumerate(columns, start=1):
         cell = put(ws, 1, col, name)
         cell.fill, cell.font = header_fill, bold
-    per_file = len(report.files) <= PER_FILE_SHEETS_MAX
-    detail = None if per_file else wb.create_sheet("问题明细")
-    if detail is not None:
-        put_row(detail, ["序号", "文件", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为", "规则编号",
-                         "出错说明"])
-    for r, (rep, record) in enumerate(zip(report.files, df.itertuples(index=False), strict=True), start=2):
+    headings = _detail_sheet(wb, report) if any(rep.findings for rep in report.files) else {}
+    for r, (i, record) in enumerate(enumerate(df.itertuples(index=False)), start=2):
         for c, value in enumerate(record, start=1):
             put(ws, r, c, None if pd.isna(value) else value)
         link_cell = put(ws, r, len(columns), "查看")
-        if per_file and not rep.findings:
-            link_cell.value = "无问题"  # no page of its own: a clean file is one line of the summary
+        if i not in headings:
+            link_cell.value = "无问题"  # no section: a clean file is one line of the summary
             continue
-        if per_file:
-            fws = wb.create_sheet(_sheet_title(r - 1, rep.department or Path(rep.path).stem))
-            put_row(fws, [f"{rep.department or '（未填单位名称）'}　文件：{Path(rep.path).name}　"
-                          f"审核结论：{rep.review_zh}"])
-            fws.merge_cells("A1:I1")
-            put_row(fws, ["代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为", "规则编号", "出错说明"])
-            for f in rep.findings:
-                put_row(fws, [f.code, f.severity.zh, f.sheet, f.cell, f.message, plain_value(f.found),
-                              plain_value(f.expected), f.rule, f.explanation])
-            fit_table(fws, (7, 8, 14, 7, 60, 10, 10, 9, 30), first_row=2, title_rows="1:2")
-            fws.row_dimensions[1].height = 20
-            target = f"'{fws.title}'!A1"
-        else:
-            assert detail is not None
-            target = f"'问题明细'!A{detail.max_row + 1}"
-            for f in rep.findings:
-                put_row(detail, [r - 1, rep.path, f.code, f.severity.zh, f.sheet, f.cell, f.message,
-                                 plain_value(f.found), plain_value(f.expected), f.rule, f.explanation])
-            if not rep.findings:
-                put_row(detail, [r - 1, rep.path, "", "", "", "", "（未发现问题）"])
+        target = f"'{DETAIL_SHEET}'!A{headings[i]}"
         link_cell.hyperlink = Hyperlink(ref=link_cell.coordinate, location=target)
         link_cell.font = Font(color="0563C1", underline="single")
     ws.freeze_panes = "A2"
     fit_table(ws, (5, 24, 6, 9, 9, 7, 6, 6, 9, 36, 14, 8), title_rows="1:1")
-    if detail is not None:
-        fit_table(detail, (5, 24, 7, 8, 12, 7, 50, 10, 10, 9, 24), title_rows="1:1")
     ws.auto_filter.ref = f"A1:{chr(ord('A') + len(columns) - 1)}{len(rows) + 1}"
     # Score distribution
     dist = wb.create_sheet("得分分布", 1)

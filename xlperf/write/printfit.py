@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["BODY_PT", "fit_table", "lines_needed", "text_units"]
+__all__ = ["BODY_PT", "fit_table", "keep_sections_together", "lines_needed", "text_units"]
 
 BODY_PT = 11.0
 """The body type size (openpyxl's default Calibri 11); printed at 100 % it is well above the 9 pt floor."""
@@ -101,3 +101,53 @@ def page_setup(ws: Any, orientation: str = "landscape", title_rows: str | None =
     ws.page_margins.left = ws.page_margins.right = 0.5
     if title_rows:
         ws.print_title_rows = title_rows
+
+
+PAGE_PT = {"landscape": 595.0, "portrait": 842.0}
+"""A4 height in points for each orientation."""
+VERTICAL_MARGIN_IN = 0.6
+"""Top and bottom margins :func:`keep_sections_together` sets (inches)."""
+UNSET_ROW_PT = 18.0
+"""A row without a set height, counted high (LibreOffice lays one line of CJK text out in 15–17 pt)."""
+PAGE_BREAKS_MAX = 1000
+"""Excel keeps at most 1,026 manual page breaks a sheet; beyond this many the printer's own breaks serve."""
+
+
+def keep_sections_together(ws: Any, sections: Sequence[tuple[int, int]], *, title_rows: int = 0,
+                           orientation: str = "landscape", min_rows: int = 3) -> int:
+    """Manual page breaks so that no section (first row, last row) starts near the foot of a page: a section
+    that fits on a page starts a new page when it would not fit on this one; a longer one starts one when its
+    heading and first ``min_rows`` rows would not. Rows are counted by their set heights (unset ones high),
+    at 100 % scale (the fit-to-width scale is at most 1, so a page holds at least this much): every page
+    break is set here, so the printer's own breaks never fall elsewhere. Returns the number of breaks.
+
+    No library paginates a sheet (openpyxl writes what it is given; Excel and LibreOffice break pages when
+    printing), hence this row counting."""
+    from openpyxl.worksheet.pagebreak import Break
+
+    def height(r: int) -> float:
+        h = ws.row_dimensions[r].height if r in ws.row_dimensions else None
+        return float(h) if h else UNSET_ROW_PT
+
+    ws.page_margins.top = ws.page_margins.bottom = VERTICAL_MARGIN_IN
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    usable = PAGE_PT[orientation] - 2 * VERTICAL_MARGIN_IN * 72 - sum(height(r) for r in range(1, title_rows + 1))
+    used, breaks = 0.0, 0
+
+    def new_page(before: int) -> None:
+        nonlocal used, breaks
+        if breaks < PAGE_BREAKS_MAX:
+            ws.row_breaks.append(Break(id=before - 1))
+            breaks += 1
+        used = 0.0
+
+    for first, last in sections:
+        whole = sum(height(r) for r in range(first, last + 1))
+        start = sum(height(r) for r in range(first, min(last, first + min_rows) + 1))
+        if used > 0 and used + (whole if whole <= usable else start) > usable:
+            new_page(first)
+        for r in range(first, last + 1):
+            if used > 0 and used + height(r) > usable:
+                new_page(r)
+            used += height(r)
+    return breaks

@@ -43,7 +43,7 @@ from xlperf.plan.formulas import (
     Plan,
     column_range_name,
 )
-from xlperf.plan.layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
+from xlperf.plan.layout import CHART_SHEET, GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
 from xlperf.plan.names import NameSpec
 from xlperf.write.cached import cache_results
 
@@ -232,7 +232,9 @@ def _default_guide(leaf_word: str) -> list[tuple[str, str]]:
         ("评分表", f"{leaf_word}的“计算得分”由公式按评分标准计算；评判类指标请在“评判得分/选项”列逐条填写，"
                  "并在“自评得分”列填写自评分、在“自评说明”列写明理由（低于满分时必填）。"),
         ("核对值", "“报告中填报或引用的数值”旁的“核对值”列给出按数据计算的应有值，不一致时单元格变为橙色。"),
-        ("校验", "填完后点击功能区“绩效自评 → 一键校验”，或运行 xlperf validate 文件名.xlsx；结果写入“校验结果”工作表。"),
+        ("校验", "填完后点击功能区“绩效自评 → 一键校验”，结果写入本工作簿的“校验结果”工作表。命令行 "
+               "xlperf validate 文件名.xlsx 只在屏幕上列出结果，不改动文件；加 --annotate 副本.xlsx 则另存一份"
+               "带“校验结果”工作表和标注的副本，原文件不变。"),
         ("颜色说明", "浅黄 = 数据输入；浅蓝 = 报告中引用的数值；浅绿 = 公式计算；橙色 = 与核对值不一致；"
                  "琥珀色 = 以文本格式保存的数字。"),
         ("文本数字", "以文本格式保存的数字（含带单位、千分位逗号、全角数字或“%”的文字）在表内所有公式中按 0 计算，"
@@ -609,7 +611,8 @@ def _score_sheet(ws: Worksheet, plan: Plan, cat: dict[str, NameSpec], values: Ma
 
 
 def _result_sheet(ws: Worksheet) -> None:
-    _setup(ws, "校验结果（由“一键校验”或 xlperf validate 生成）", RESULT_HEADERS, (4, 6, 5, 10, 6, 40, 8, 8, 7, 24),
+    _setup(ws, "校验结果（由“一键校验”或 xlperf validate --annotate 生成）", RESULT_HEADERS,
+           (4, 6, 5, 10, 6, 40, 8, 8, 7, 24),
            landscape=True)
     ws.row_dimensions[2].height = 34  # headers such as 严重程度 wrap to two lines in their narrow columns
     ws.protection.sheet = False
@@ -664,47 +667,87 @@ def _data_table(ws: Worksheet, row: int, cols: Sequence[str], last: int, number_
 CM_PER_ROW = 0.53  # a 15-point row
 
 
+CHART_WIDTH_CM = 24.0  # inside a landscape A4 page's printed width at 100 %: the chart's type stays full size
+CHART_HEIGHT_CM = {"schedule": 11.0, "scores": 15.0}
+
+
 def _charts(wb: Workbook, plan: Plan) -> None:
-    """Only the charts the framework declares (a schedule chart only with a schedule rule)."""
+    """Only the charts the framework declares (a schedule chart only with a schedule rule), each on a page of
+    the chart sheet: a chart printed under a form's or the 评分表's print titles carried a header that was not
+    its own. The tables they draw from stay where their formulas are (beside the form, below the 评分表)."""
     helpers = {(h.sheet, h.cell): h.formula for h in plan.helpers}
-    sc = plan.schedule_chart
-    if sc is not None:
-        ws: Worksheet = wb[sc.sheet]
-        label_col, prog_col, sched_col = CHART_COLS
-        titles = ("累计支出进度", "序时进度")
-        ws[f"{label_col}2"], ws[f"{prog_col}2"], ws[f"{sched_col}2"] = "期间", *titles
-        labels = _period_labels(len(sc.schedule))
-        for n, (label, share) in enumerate(zip(labels, sc.schedule, strict=True)):
-            r = sc.first_row + n
-            ws[f"{label_col}{r}"] = label
-            ws[f"{prog_col}{r}"] = "=" + helpers[(sc.sheet, f"{prog_col}{r}")]  # type: ignore[operator]
-            ws[f"{sched_col}{r}"] = share
-        last = sc.first_row + len(sc.schedule) - 1
-        _data_table(ws, 2, CHART_COLS, last, "0.00%")
-        for col in CHART_COLS:
-            ws.column_dimensions[col].width = 16  # three columns hold the 9 cm chart below: printed whole
-        chart = LineChart()
-        chart.title = "累计支出进度与序时进度"
-        chart.y_axis.title = "进度"
-        chart.y_axis.number_format = "0%"
-        chart.y_axis.scaling.min = 0
-        chart.add_data(Reference(ws, min_col=8, max_col=9, min_row=2, max_row=last), titles_from_data=True)
-        _string_categories(chart, ws, 7, sc.first_row, labels)
-        _series_titles(chart, ws, 2, (8, 9), titles)
-        _visible_axes(chart)
-        chart.legend = Legend(legendPos="b")
-        chart.height, chart.width = 7.5, 16
-        # below the form, inside its printed columns: beside it the sheet was too wide to print legibly
-        below = ws.max_row + 2
-        ws.add_chart(chart, f"A{below}")
-        end = below + math.ceil(chart.height / CM_PER_ROW)
-        ws.print_area = f"A1:E{end}"
+    charts: list[tuple[str, Any]] = []
+    if plan.schedule_chart is not None:
+        charts.append(("schedule", _schedule_chart(wb, plan, helpers)))
     if plan.score_chart_level is not None:
-        _score_chart(wb[SCORE_SHEET], plan, plan.score_chart_level, helpers)
+        charts.append(("scores", _score_chart(wb[SCORE_SHEET], plan, plan.score_chart_level, helpers)))
+    if charts:
+        _chart_sheet(wb, charts)
 
 
-def _score_chart(ws: Worksheet, plan: Plan, level: int, helpers: dict[tuple[str, str], str | None]) -> None:
-    """The bar chart of one level's computed and self-assessed scores, with the table it draws from."""
+def _chart_sheet(wb: Workbook, charts: Sequence[tuple[str, Any]]) -> None:
+    """A plain, protected sheet right after the 评分表 holding only the charts, one landscape A4 page each
+    (a plain sheet, not an Excel chart sheet: LibreOffice prints a chart sheet written by openpyxl blank)."""
+    ws = wb.create_sheet(CHART_SHEET, wb.sheetnames.index(SCORE_SHEET) + 1)
+    ws["A1"] = "图表（根据各表数据自动生成，请勿修改）"
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.horizontalCentered = True
+    ws.protection.sheet = True
+    row = 3
+    for n, (kind, chart) in enumerate(charts):
+        if n:  # a page of its own, the chart a row below the break: LibreOffice also draws an object that
+            ws.row_breaks.append(Break(id=row - 2))  # starts right at a break at the foot of the page before
+        chart.width, chart.height = CHART_WIDTH_CM, CHART_HEIGHT_CM[kind]
+        ws.add_chart(chart, f"A{row}")
+        row += math.ceil(chart.height / CM_PER_ROW) + 2
+    columns = math.ceil(CHART_WIDTH_CM / CM_PER_COLUMN) + 1
+    ws.print_area = f"A1:{get_column_letter(columns)}{row - 2}"
+
+
+CM_PER_COLUMN = 1.7  # a default-width (8.43 characters) column
+
+
+def _schedule_chart(wb: Workbook, plan: Plan, helpers: dict[tuple[str, str], str | None]) -> Any:
+    """The line chart of cumulative payments against the schedule, with the table it draws from (beside the
+    form, outside its printed columns)."""
+    sc = plan.schedule_chart
+    assert sc is not None
+    ws: Worksheet = wb[sc.sheet]
+    form_end = ws.max_row
+    label_col, prog_col, sched_col = CHART_COLS
+    titles = ("累计支出进度", "序时进度")
+    ws[f"{label_col}2"], ws[f"{prog_col}2"], ws[f"{sched_col}2"] = "期间", *titles
+    labels = _period_labels(len(sc.schedule))
+    for n, (label, share) in enumerate(zip(labels, sc.schedule, strict=True)):
+        r = sc.first_row + n
+        ws[f"{label_col}{r}"] = label
+        ws[f"{prog_col}{r}"] = "=" + helpers[(sc.sheet, f"{prog_col}{r}")]  # type: ignore[operator]
+        ws[f"{sched_col}{r}"] = share
+    last = sc.first_row + len(sc.schedule) - 1
+    _data_table(ws, 2, CHART_COLS, last, "0.00%")
+    for col in CHART_COLS:
+        ws.column_dimensions[col].width = 16
+    chart = LineChart()
+    chart.title = "累计支出进度与序时进度"
+    chart.y_axis.title = "进度"
+    chart.y_axis.number_format = "0%"
+    chart.y_axis.scaling.min = 0
+    chart.add_data(Reference(ws, min_col=8, max_col=9, min_row=2, max_row=last), titles_from_data=True)
+    _string_categories(chart, ws, 7, sc.first_row, labels)
+    _series_titles(chart, ws, 2, (8, 9), titles)
+    _visible_axes(chart)
+    chart.legend = Legend(legendPos="b")
+    ws.print_area = f"A1:E{max(form_end, last)}"  # the form; the chart prints on the chart sheet
+    return chart
+
+
+def _score_chart(ws: Worksheet, plan: Plan, level: int, helpers: dict[tuple[str, str], str | None]) -> Any:
+    """The bar chart of one level's computed and self-assessed scores, with the table it draws from (below
+    the score table, outside the 评分表's printed area: the chart prints on the chart sheet)."""
     rows = [r for r in plan.score_rows if r.indicator is not None and r.level == level]
     base = plan.score_rows[-1].row + 3
     titles = ("计算得分", "自评得分")
@@ -730,9 +773,5 @@ def _score_chart(ws: Worksheet, plan: Plan, level: int, helpers: dict[tuple[str,
     _visible_axes(chart)
     chart.x_axis.scaling.orientation = "maxMin"  # first indicator on top, as in the table
     chart.legend = Legend(legendPos="b")
-    chart.height, chart.width = 11, 12
-    ws.add_chart(chart, f"{SCORE_COLS['answer']}{base}")  # beside its table, inside the printed columns
-    # The chart and its table start a page of their own, inside the printed columns.
-    ws.row_breaks.append(Break(id=base - 2))
-    end = base + max(len(rows) + 1, math.ceil(chart.height / CM_PER_ROW) + 1)
-    ws.print_area = f"{SCORE_COLS['name']}1:{SCORE_COLS['explain']}{end}"
+    ws.print_area = f"{SCORE_COLS['name']}1:{SCORE_COLS['explain']}{plan.score_rows[-1].row}"
+    return chart
