@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["AUDIT_LEVEL_ZH", "AUDIT_SEVERITY", "FileReport", "Finding", "Report", "ReportTextSummary", "SEVERITY_ZH", "STATUS_ZH", "Severity", "TextLocation", "bounded_value", "plain_value"]
+__all__ = ["AUDIT_LEVEL_ZH", "AUDIT_SEVERITY", "FileReport", "FileSummary", "Finding", "Report", "ReportTextSummary", "SEVERITY_ZH", "STATUS_ZH", "Severity", "TextLocation", "bounded_value", "plain_value"]
 
 STATUS_ZH = {"ok": "通过", "warnings": "仅提示", "invalid": "有错误", "error": "无法读取"}
 """A file's status in Chinese: 通过 (at most info notes), 仅提示 (warnings, no error), 有错误, 无法读取."""
@@ -176,6 +177,36 @@ class FileReport(BaseModel):
     def flatten(self, keys: list[str]) -> list[list[Any]]:
         """Compact rows for assertions and exports, e.g. flatten(["code", "location"])."""
         return [[getattr(f, k) for k in keys] for f in self.findings]
+
+
+@dataclass(frozen=True, slots=True)
+class FileSummary:
+    """What a batch keeps of a file once its output is written: who sent it, its totals, counts and 审核结论
+    (a few hundred bytes; the findings are not kept, so a batch of any size fits in memory)."""
+
+    path: str
+    status: str
+    department: str | None
+    unit_code: str | None
+    year: int | None
+    framework: str | None
+    framework_version: str | None
+    total_computed: Decimal | None
+    total_self: Decimal | None
+    errors: int
+    warnings: int
+    review: str
+
+    @classmethod
+    def of(cls, rep: FileReport) -> FileSummary:
+        return cls(rep.path, rep.status, rep.department, rep.unit_code, rep.year, rep.framework,
+                   rep.framework_version, rep.total_computed, rep.total_self, rep.errors, rep.warnings, rep.review)
+
+    @property
+    def review_zh(self) -> str:
+        from xlperf.review.explanations import REVIEW_ZH
+
+        return REVIEW_ZH[self.review]
 
 
 class Report(BaseModel):

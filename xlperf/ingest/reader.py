@@ -21,6 +21,7 @@ from xlperf.plan.layout import SCORE_SHEET, xlwings_sheet_kind
 from xlperf.plan.formulas import Plan, filled, plan_for, table_row_used
 from xlperf.ingest.precheck import FileIssue, FileRefused, is_fatal, precheck
 from xlperf.ingest.xlsx import Book, BookTooLarge, RawCell, open_book
+from xlperf.resolve import Choice, builtin_registry, choose, is_valid_id, resolve
 
 __all__ = ["UnreadableWorkbook", "WorkbookRead", "read_department", "read_workbook"]
 
@@ -57,16 +58,13 @@ def _file_finding(issue: FileIssue) -> Finding:
     return Finding(code=issue.code, name=issue.name, severity=Severity(issue.severity), message=issue.message)
 
 
-def read_workbook(path: str | Path, framework: Framework | str | None = None) -> WorkbookRead:
+def read_workbook(path: str | Path, framework: Framework | str | Choice | None = None) -> WorkbookRead:
     """Pre-check, parse and interpret a submitted workbook. Raises UnreadableWorkbook when it can't.
 
     ``framework`` is the reviewer's choice: a Framework, a built-in id or a framework file (used for every
     workbook), or a folder of framework files (added to the built-in ones). Without a forced framework the
     workbook's 评价框架编号 is looked up among the registered frameworks; it is never used as a path.
     """
-    from xlperf.framework.loader import builtin_ids, load_framework
-    from xlperf.resolve import is_valid_id, registry_for, resolve
-
     path = Path(path)
     issues = precheck(path)
     if is_fatal(issues):
@@ -87,19 +85,17 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
     hostile = _xlwings_sheets(book)
     fw_id, fw_version = _const(book, "fw_id"), _const(book, "fw_version")
     fw_cell = book.names.get("fw_id", ("", ""))
-    forced = isinstance(framework, Framework) or (
-        framework is not None and (str(framework) in builtin_ids() or not Path(framework).is_dir()))
-    if isinstance(framework, Framework):
-        fw = framework
-    elif forced:
-        fw = load_framework(framework)  # type: ignore[arg-type]
+    choice = None if isinstance(framework, Framework) else choose(framework)  # a batch's Choice is passed as is
+    forced = framework if isinstance(framework, Framework) else choice.forced if choice is not None else None
+    if forced is not None:
+        fw = forced
     elif fw_id is None:
         raise UnreadableWorkbook([_file_finding(i) for i in issues] + hostile + [Finding(
             code="XP125", name="not-a-standard-workbook", severity=Severity.error,
             message=(f"文件“{path.name}”不是 xlperf 标准评价工作簿（找不到名称 fw_id 所在的“评价框架编号”单元格）。"
                      "请使用 xlperf template 生成的模板填报。"))])
     else:
-        registered = registry_for(framework)
+        registered = choice.registry() if choice is not None else builtin_registry()
         found = resolve(fw_id, registered)
         if found is None:
             if is_valid_id(fw_id):

@@ -9,6 +9,7 @@ An indicator is ``{"id", "name"}`` or null, whatever form the check recorded.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -18,11 +19,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from xlperf.compiled import compile_once
 from xlperf.findings import FileReport, Finding, Report
+from xlperf.framework.models import Framework
 from xlperf.review.explanations import adequate
 from xlperf.safe_io import shown_path
+from xlperf.write.cellsafe import json_visible
 
-__all__ = ["FileJSON", "FindingJSON", "IndicatorRef", "ReportJSON", "file_dict", "report_dict", "report_schema",
+__all__ = ["FileJSON", "FindingJSON", "IndicatorRef", "ReportJSON", "file_dict", "file_line", "report_dict", "report_schema",
            "value_pair"]
 
 Value = float | int | str | bool | None
@@ -219,20 +223,24 @@ def value_pair(value: Any, kind: str | None = None) -> tuple[Value, str | None]:
 def _framework_tables(framework_id: str) -> tuple[dict[tuple[str, str], str], dict[str, tuple[str, str]]]:
     """(sheet, cell) → kind, and id or name → (id, name), for a registered framework; empty when unknown."""
     try:
-        from xlperf.plan.names import catalog
         from xlperf.framework.loader import load_framework
-        from xlperf.plan.formulas import plan_for
 
-        fw = load_framework(framework_id)
-        specs = catalog(fw)
-        kinds = {(cp.sheet, cp.cell): specs[name].kind for name, cp in plan_for(fw).cells.items() if name in specs}
-        indicators: dict[str, tuple[str, str]] = {}
-        for ind in fw.walk():
-            indicators[ind.id] = (ind.id, ind.name)
-            indicators.setdefault(ind.name, (ind.id, ind.name))
-        return kinds, indicators
+        return _tables(load_framework(framework_id))
     except Exception:  # noqa: BLE001 - an unknown or broken framework: values shown without units
         return {}, {}
+
+
+def _tables(fw: Framework) -> tuple[dict[tuple[str, str], str], dict[str, tuple[str, str]]]:
+    from xlperf.plan.formulas import plan_for
+    from xlperf.plan.names import catalog
+
+    specs = catalog(fw)
+    kinds = {(cp.sheet, cp.cell): specs[name].kind for name, cp in plan_for(fw).cells.items() if name in specs}
+    indicators: dict[str, tuple[str, str]] = {}
+    for ind in fw.walk():
+        indicators[ind.id] = (ind.id, ind.name)
+        indicators.setdefault(ind.name, (ind.id, ind.name))
+    return kinds, indicators
 
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -264,11 +272,15 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def file_model(rep: FileReport, framework: str | None = None) -> FileJSON:
-    """``framework``: the reviewer's --framework (an id or a file), used when the file's own id is not built in."""
-    kinds, indicators = _framework_tables(rep.framework) if rep.framework else ({}, {})
-    if not indicators and framework:
-        kinds, indicators = _framework_tables(str(framework))
+def file_model(rep: FileReport, framework: str | Framework | None = None) -> FileJSON:
+    """``framework``: the framework the file was read with, or the reviewer's --framework (an id or a file),
+    used when the file's own id is not built in."""
+    if isinstance(framework, Framework):
+        kinds, indicators = compile_once(framework).derived("render.json.tables", lambda c: _tables(c.fw))
+    else:
+        kinds, indicators = _framework_tables(rep.framework) if rep.framework else ({}, {})
+        if not indicators and framework:
+            kinds, indicators = _framework_tables(str(framework))
     info = len(rep.findings) - rep.errors - rep.warnings
     return FileJSON(path=shown_path(rep.path), status=rep.status, framework=rep.framework,  # type: ignore[arg-type]
                     department=rep.department, year=rep.year, total_computed=_float(rep.total_computed),
@@ -287,8 +299,15 @@ def _report_text(rep: FileReport) -> ReportTextJSON | None:
                           figures=info.figures, tied=info.tied, untied=info.untied, untied_list=info.untied_list)
 
 
-def file_dict(rep: FileReport, framework: str | None = None) -> dict[str, Any]:
+def file_dict(rep: FileReport, framework: str | Framework | None = None) -> dict[str, Any]:
     return file_model(rep, framework).model_dump(mode="json")
+
+
+def file_line(rep: FileReport, framework: str | Framework | None = None) -> str:
+    """One file's JSON on one line (JSON Lines; ``--json`` of a batch joins them): the C encoder, no indent,
+    Chinese as typed, a submitted file's invisible characters made visible (as :func:`xlperf.cli.common.dump`).
+    Rendered in the worker process that read the file, so a batch's parent only writes text."""
+    return json_visible(shown_path(json.dumps(file_dict(rep, framework), ensure_ascii=False, separators=(",", ":"))))
 
 
 def report_dict(report: Report, framework: str | None = None, batch: list[Any] | None = None, *,
