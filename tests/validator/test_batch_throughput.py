@@ -131,3 +131,72 @@ def test_a_broken_framework_file_is_each_files_finding(bases: dict[str, Path], t
         choose(str(broken))
     report = validate_paths(_batch(tmp_path, bases)[:2], str(broken), workers=2)
     assert [[f.code for f in r.findings] for r in report.files] == [["XP122"], ["XP122"]]
+
+
+def _mixed_batch(tmp_path: Path, bases: dict[str, Path], fw: Any) -> list[Path]:
+    """Two files of one unit, one of another year (XP411), an unreadable file, a clean one."""
+    from tests.support.futian_random import random_department
+    from xlperf.data.values import data_values
+    from xlperf.write.template import write_template
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    values = data_values(random_department(fw, 7))
+    values[fw.form.role("year")] = fw.year - 1
+    other_year = write_template(fw, folder / "d_other_year.xlsx", values=values)
+    paths = [Path(shutil.copy(bases["seed"], folder / "a_seed.xlsx")),
+             Path(shutil.copy(bases["quiet"], folder / "b_quiet.xlsx")),
+             Path(shutil.copy(bases["quiet"], folder / "c_quiet_again.xlsx")), other_year,
+             folder / "e_missing.xlsx"]
+    return paths
+
+
+def _expected(paths: list[Path]) -> dict[str, Any]:
+    """The batch's JSON as the kept reports give it (validate_paths, batch checks, report_dict)."""
+    from xlperf.findings import Report
+    from xlperf.render.json import report_dict
+    from xlperf.review.batch import batch_issues, with_batch_errors
+
+    kept = validate_paths(paths)
+    batch = batch_issues(kept.files)
+    return report_dict(Report(files=with_batch_errors(kept.files, batch)), None, batch)
+
+
+def test_cli_batch_json_rendered_in_workers_is_the_report(bases: dict[str, Path], fw: Any, tmp_path: Path) -> None:
+    from tests.support.cli import xlperf
+
+    paths = _mixed_batch(tmp_path, bases, fw)
+    expected = _expected(paths)
+    assert {i["kind"] for i in expected["batch"]} == {"duplicate", "year"}  # the batch has work to do
+    run = xlperf("validate", "-q", "--json", "-j", "2", *paths)
+    assert run.code == 2  # one file unreadable
+    assert json.loads(run.out) == expected
+
+
+def test_cli_jsonl_one_line_per_file_then_the_batch(bases: dict[str, Path], fw: Any, tmp_path: Path) -> None:
+    from tests.support.cli import xlperf
+
+    paths = _mixed_batch(tmp_path, bases, fw)
+    expected = _expected(paths)
+    run = xlperf("validate", "-q", "--jsonl", "-j", "2", *paths)
+    assert run.code == 2
+    lines = run.out.splitlines()
+    assert len(lines) == len(paths) + 1
+    files = [json.loads(line) for line in lines[:-1]]
+    last = json.loads(lines[-1])
+    flagged = [f for f in expected["files"] if any(x["code"] == "XP411" for x in f["findings"])]
+    assert [f["path"] for f in flagged] == [expected["files"][3]["path"]]
+    # a file's line leaves before the batch is known: its batch error is in the last line
+    for got, want in zip(files, expected["files"]):
+        if want in flagged:
+            want = dict(want, findings=[x for x in want["findings"] if x["code"] != "XP411"])
+            assert got["findings"] == want["findings"] and got["path"] == want["path"]
+        else:
+            assert got == want
+    assert last["batch"] == expected["batch"] and last["skipped"] == []
+    assert [(e["path"], [x["code"] for x in e["findings"]]) for e in last["batch_errors"]] == [
+        (flagged[0]["path"], ["XP411"])]
+    reviews = Counter(f["review"] for f in expected["files"])
+    assert {k: last["summary"][k] for k in ("pass", "pass_explained", "explain", "revise")} == {
+        k: reviews.get(k, 0) for k in ("pass", "pass_explained", "explain", "revise")}
+    assert last["summary"]["files"] == len(paths) and last["summary"]["unreadable"] == 1

@@ -319,3 +319,33 @@ def report_dict(report: Report, framework: str | None = None, batch: list[Any] |
     left = [SkippedJSON(path=shown_path(s.path), kind=s.kind, reason=s.reason) for s in skipped or []]
     return ReportJSON(files=[file_model(f, framework) for f in report.files], batch=issues,
                       skipped=left).model_dump(mode="json")
+
+
+# Batches rendered as they run (the files' JSON comes from the workers) --------------------------------
+
+def amended_line(text: str, extra: list[Finding]) -> str:
+    """A file's JSON (:func:`file_line`) with the batch's errors added, as
+    :func:`~xlperf.review.batch.with_batch_errors` adds them to its report: first among its findings, the file
+    invalid (unless unreadable), its 审核结论 需修改."""
+    from xlperf.review.explanations import REVIEW_ZH
+
+    data = json.loads(text)
+    if not extra or any(f.get("code") in ("XP411", "XP412") for f in data["findings"]):
+        return text
+    data["findings"] = [_finding(f, {}, {}).model_dump(mode="json") for f in extra] + data["findings"]
+    if data["status"] != "error":
+        data["status"] = "invalid"
+    for f in extra:
+        data["counts"][f.severity.value] += 1
+    data["review"], data["review_zh"] = "revise", REVIEW_ZH["revise"]
+    return json_visible(shown_path(json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
+
+
+def batch_tail(batch: list[Any] | None, skipped: list[Any] | None) -> tuple[str, str]:
+    """The ``"batch"`` and ``"skipped"`` values of a report as JSON text (see :func:`report_dict`)."""
+    issues = [BatchIssueJSON(kind=i.kind, unit=i.unit, message=i.message, files=[shown_path(f) for f in i.files])
+              .model_dump(mode="json") for i in batch or []]
+    left = [SkippedJSON(path=shown_path(s.path), kind=s.kind, reason=s.reason).model_dump(mode="json")
+            for s in skipped or []]
+    return tuple(json_visible(shown_path(json.dumps(v, ensure_ascii=False, separators=(",", ":"))))  # type: ignore[return-value]
+                 for v in (issues, left))
