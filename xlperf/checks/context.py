@@ -11,7 +11,7 @@ from xlperf.plan.names import NameSpec
 from xlperf.compiled import CompiledFramework, compile_once
 from xlperf.findings import Finding
 from xlperf.engine.expr import Value
-from xlperf.engine.scoring import ScoreResult, build_env, data_env, score
+from xlperf.engine.scoring import Built, ScoreResult, build_env, data_env, score
 from xlperf.ingest.reader import WorkbookRead
 
 if TYPE_CHECKING:
@@ -39,12 +39,9 @@ class CheckContext:
         return self.compiled.catalog
 
     @cached_property
-    def result(self) -> ScoreResult | None:
-        return score(self.read.framework, self.read.data) if self.read.data is not None else None
-
-    @cached_property
-    def env(self) -> dict[str, Value]:
-        """Every name's recomputed value (inputs as read, derived totals, measures)."""
+    def built(self) -> Built:
+        """The engine's environment of this file (inputs, derived totals, measures), built once for the
+        scoring and the checks."""
         data = self.read.data
         inputs = data_env(data) if data is not None else {k: v for k, v in self.values.items()
                                                           if isinstance(v, Decimal | bool | str)}
@@ -52,7 +49,16 @@ class CheckContext:
             inputs = {k: (Decimal(v) if isinstance(v, int) and not isinstance(v, bool) else v)
                       for k, v in inputs.items()}
         judg = dict(data.judgements) if data is not None else {}
-        env, _ = build_env(self.read.framework, inputs, judg)
+        return build_env(self.read.framework, inputs, judg)
+
+    @cached_property
+    def result(self) -> ScoreResult | None:
+        return score(self.read.framework, self.read.data, self.built) if self.read.data is not None else None
+
+    @cached_property
+    def env(self) -> dict[str, Value]:
+        """Every name's recomputed value (inputs as read, derived totals, measures)."""
+        env = dict(self.built[0])  # scores are added below: the scoring's own environment stays as it was
         if self.result is not None:
             for item in self.result.indicators:
                 env[f"score_{item.id}"] = item.computed

@@ -200,10 +200,14 @@ def build_env(fw: Framework, inputs: Mapping[str, Value], judgements: Mapping[st
     return env, parts
 
 
-def score(fw: Framework, data: DepartmentData) -> ScoreResult:
-    """Score one department's data under a framework."""
+Built = tuple[dict[str, Value], dict[str, tuple[Decimal, Decimal, Decimal]]]
+
+
+def score(fw: Framework, data: DepartmentData, built: Built | None = None) -> ScoreResult:
+    """Score one department's data under a framework. ``built``: :func:`build_env` of this data, when the caller
+    has it already (the validator builds the environment once per file; scoring only reads it)."""
     comp = compiled(fw)
-    env, parts = build_env(fw, data_env(data), dict(data.judgements))
+    env, parts = built if built is not None else build_env(fw, data_env(data), dict(data.judgements))
     names = {m.id: m.name for m in comp.measures}
     schedules = {m.id: m.schedule for m in comp.measures if m.schedule is not None}
     kinds = {d.name: d.kind for group in (fw.form.inputs, fw.form.derived, fw.form.stated) for d in group}
