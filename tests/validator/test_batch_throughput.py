@@ -200,3 +200,25 @@ def test_cli_jsonl_one_line_per_file_then_the_batch(bases: dict[str, Path], fw: 
     assert {k: last["summary"][k] for k in ("pass", "pass_explained", "explain", "revise")} == {
         k: reviews.get(k, 0) for k in ("pass", "pass_explained", "explain", "revise")}
     assert last["summary"]["files"] == len(paths) and last["summary"]["unreadable"] == 1
+
+
+def test_the_engine_environment_is_built_once_per_file(bases: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scoring and the checks share one environment (it was built twice per file)."""
+    import xlperf.checks.context as context
+    import xlperf.engine.scoring as scoring
+    from xlperf.validate import validate_file
+
+    calls: list[int] = []
+    build = scoring.build_env
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(context, "build_env", counting)
+    monkeypatch.setattr(scoring, "build_env", counting)
+    for name in ("seed", "quiet"):
+        calls.clear()
+        report = validate_file(bases[name])
+        assert report.total_computed is not None
+        assert len(calls) == 1, name

@@ -7,6 +7,7 @@ generator all go through here (or through :mod:`rules`, which this module drives
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
@@ -14,10 +15,10 @@ from pydantic import BaseModel, ConfigDict
 from typing import Any
 
 from xlperf.data.models import DepartmentData
-from xlperf.engine.expr import ExprError, Value, _truth, parse, quantize, undefined_name
+from xlperf.engine.expr import Expr, ExprError, Value, _truth, parse, quantize, undefined_name
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import Framework, Indicator
-from xlperf.engine.rules import Compiled, Ctx, evaluate_rule, finish, fmt_edge, fmt_money, fmt_num, fmt_pts, fmt_rate
+from xlperf.engine.rules import Compiled, Ctx, MeasureDef, evaluate_rule, finish, fmt_edge, fmt_money, fmt_num, fmt_pts, fmt_rate
 
 
 def input_labels(fw: Framework) -> dict[str, str]:
@@ -201,6 +202,63 @@ def build_env(fw: Framework, inputs: Mapping[str, Value], judgements: Mapping[st
 
 
 Built = tuple[dict[str, Value], dict[str, tuple[Decimal, Decimal, Decimal]]]
+
+
+@dataclass(frozen=True)
+class EnvPlan:
+    """What :func:`build_env` must compute for a few names only: the derived figures and measures they
+    depend on (directly or through each other), in build_env's order, and whether tables are involved."""
+
+    derived: tuple[tuple[str, Expr], ...]
+    measures: tuple[MeasureDef, ...]
+    tables: bool
+
+
+def env_plan(fw: Framework, wanted: frozenset[str]) -> EnvPlan:
+    """The part of the environment ``wanted`` depends on (built once per framework and set of names)."""
+    comp = compiled(fw)
+    deps: dict[str, frozenset[str]] = {d.name: parse(d.expr).names for d in fw.form.derived}
+    for m in comp.measures:
+        deps.setdefault(m.id, m.num.names | m.den.names)
+    need: set[str] = set()
+    stack = list(wanted)
+    while stack:
+        name = stack.pop()
+        if name not in need:
+            need.add(name)
+            stack.extend(deps.get(name, ()))
+    return EnvPlan(derived=tuple((d.name, parse(d.expr)) for d in fw.form.derived if d.name in need),
+                   measures=tuple(m for m in comp.measures if m.id in need),
+                   tables=any("." in n or n in {t.name for t in fw.form.tables} for n in need))
+
+
+def build_env_for(fw: Framework, plan: EnvPlan, inputs: Mapping[str, Value]) -> Built:
+    """:func:`build_env` restricted to ``plan`` (:func:`env_plan`): the same values for the names planned, at
+    the cost of those names only (an Excel function scoring one indicator must not rebuild the whole form)."""
+    comp = compiled(fw)
+    env: dict[str, Value] = dict(inputs)
+    for name in rate_inputs(fw) & env.keys():
+        value = env[name]
+        if isinstance(value, Decimal):
+            env[name] = quantize(value, fw.rounding.rate_decimals)
+    if plan.tables:
+        _tables_env(fw, env)
+    for name, expr in plan.derived:
+        try:
+            env[name] = expr.evaluate(env)
+        except ExprError:
+            continue
+    for j in comp.judged:
+        env.setdefault(j.name, "" if j.is_tier else Decimal(0))
+    parts: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
+    for m in plan.measures:
+        try:
+            rate, num, den = m.value(env)
+        except ExprError:
+            continue
+        env[m.id] = rate
+        parts[m.id] = (rate, num, den)
+    return env, parts
 
 
 def score(fw: Framework, data: DepartmentData, built: Built | None = None) -> ScoreResult:

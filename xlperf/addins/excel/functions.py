@@ -49,7 +49,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import ValidationError
 
@@ -67,7 +67,8 @@ from xlperf.engine.rules import (
     fmt_num,
     fmt_rate,
 )
-from xlperf.engine.scoring import build_env, compiled, input_labels
+from xlperf.compiled import compile_once
+from xlperf.engine.scoring import EnvPlan, build_env_for, compiled, env_plan, input_labels
 
 __all__ = [
     "CVERR_CODES", "ERROR_PREFIX", "FRAMEWORK_ENV", "FRAMEWORK_PATH_ENV", "MAX_ABS", "UdfError",
@@ -722,20 +723,44 @@ def _convert(value: Any, kind: str, label: str) -> Value:
     return to_decimal(value, label)
 
 
+class _Scoring(NamedTuple):
+    """What scoring one leaf indicator needs of its framework, found once per (framework, indicator): the
+    names its rule reads and the part of the environment they depend on."""
+
+    indicator: Indicator
+    names: frozenset[str]
+    plan: EnvPlan
+
+
+def _scorings(_: object) -> dict[str, _Scoring]:
+    return {}
+
+
+def _scoring(fw: Framework, indicator_id: Any) -> _Scoring:
+    text = _text_arg(indicator_id, "指标编号")
+    cache = compile_once(fw).derived("udf.scoring", _scorings)  # only ids of leaf indicators get in
+    hit = cache.get(text)
+    if hit is None:
+        ind = _indicator(fw, text)
+        names = frozenset(compiled_names(fw, ind))
+        hit = cache[text] = _Scoring(ind, names, env_plan(fw, names))
+    return hit
+
+
 def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...]) -> tuple[Decimal, str]:
     from xlperf.plan.names import catalog
 
     fw = get_framework(framework)
-    ind = _indicator(fw, indicator_id)
+    ind, names, plan = _scoring(fw, indicator_id)
     given = _pairs(fw, pairs)
-    env, parts = build_env(fw, given)
+    env, parts = build_env_for(fw, plan, given)  # build_env's values for the names this rule reads
     cat = catalog(fw)
     for name, value in given.items():  # a rate or total passed explicitly wins over one recomputed
         spec = cat.get(name)
         if spec is not None and spec.role in COMPUTED_ROLES and env.get(name) != value:
             env[name] = value
             parts.pop(name, None)
-    missing = sorted(n for n in compiled_names(fw, ind) if n not in env)
+    missing = sorted(n for n in names if n not in env)
     if missing:
         labels = [f"{n}（{cat[n].label if n in cat else n}）" for n in missing]
         raise UdfError(_one_line(f"指标 {ind.id} 缺少参数：{'、'.join(labels)}"))
