@@ -167,7 +167,7 @@ def _make_one(args: tuple[int, int, str, bool]) -> str:
     index, seed, folder, noisy = args
     from xlperf.data.values import data_values
     from tests.support.futian_random import random_department
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.write.template import write_template
 
     fw = load_framework("futian-2021")
@@ -241,7 +241,7 @@ def bench_report_text(workdir: Path, reps: int) -> dict[str, Any]:
     except ImportError:
         return {"available": False, "reason": "python-docx is not installed (pip install python-docx)"}
     from tests.reporttext.builders import EXAMPLE, SEED, seed_items, write_docx
-    from xlperf.reporttext.bind import check_report
+    from xlperf.checks.reportbind import check_report
     from xlperf.validate import validate_with_context
 
     if not SEED.exists():
@@ -360,7 +360,7 @@ _BATCH_CHILD = """
 import json, sys, time
 from collections import Counter
 from pathlib import Path
-from xlperf.review.stream import stream_json
+from xlperf.render.stream import stream_json
 import concurrent.futures.process, xlperf.render.json, xlperf.checks.registry  # imports excluded from the time
 paths = [Path(p) for p in json.loads(Path(sys.argv[1]).read_text())]
 workers, out = int(sys.argv[2]), Path(sys.argv[1]).with_suffix(".jsonl")
@@ -607,9 +607,10 @@ def _per_call(fn: Callable[[], Any], calls: int, reps: int) -> dict[str, float]:
 
 def bench_udf(calls: int, reps: int) -> dict[str, Any]:
     from tests.support.futian_random import random_department
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.engine.rules import Ctx, evaluate_rule
-    from xlperf.engine.scoring import build_env, compiled, data_env, score
+    from xlperf.engine.scoring import data_env
+    from xlperf.compiled import build_env, compiled, score
 
     fw = load_framework("futian-2021")
     data = random_department(fw, 7)

@@ -15,11 +15,13 @@ from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
 from xlperf.checks.internal import CheckError
 from xlperf.checks.registry import CHECKS
+from xlperf.compiled import CompiledFramework, compile_once
 from xlperf.errors import InputError
-from xlperf.engine.expr import ExprError
+from xlperf.expr import ExprError
 from xlperf.findings import FileReport, FileSummary, Finding, Report, ReportTextSummary, Severity
 from xlperf.framework.models import Framework
 from xlperf.plan.layout import RESULT_SHEET
+from xlperf.reporttext.pairing import ReportRequest
 from xlperf.resolve import Choice, choose
 
 if TYPE_CHECKING:
@@ -122,7 +124,8 @@ def _validate_file(path: Path, framework: Framework | str | Choice | None, selec
     if mismatch:  # every other check would compare against the wrong framework: report only this
         findings = [f for f in read.findings if (f.code.startswith("XP10") or f.code == "XP122") and f.code in codes]
         return FileReport(path=str(path), status="invalid", findings=findings, framework=read.framework.id,
-                          framework_version=_recorded_version(read), seconds=time.perf_counter() - start), None
+                          framework_version=_recorded_version(read), seconds=time.perf_counter() - start,
+                          **_shown_with(read, findings)), None
     ctx = CheckContext(read, reader_findings=list(read.findings))
     findings = []
     registered = {c.code for c in CHECKS}
@@ -133,7 +136,7 @@ def _validate_file(path: Path, framework: Framework | str | Choice | None, selec
         check = check_cls()
         try:
             findings.extend(check.run(ctx))
-        except Exception as exc:  # a bug in one check must not hide the others
+        except Exception as exc:  # noqa: BLE001 - a bug in one check must not hide the others
             findings.append(CheckError().finding(ctx, check=check_cls.code, error=f"{type(exc).__name__}: {exc}"))
     try:
         order = {name: i for i, name in enumerate(read.book.sheets)}
@@ -157,15 +160,21 @@ def _validate_file(path: Path, framework: Framework | str | Choice | None, selec
         year=read.values.get(year) if year and read.data is not None else None,
         total_computed=result.total.computed if result else None,
         total_self=result.total.self if result else None, report_text=summary,
-        seconds=time.perf_counter() - start), ctx
+        seconds=time.perf_counter() - start, **_shown_with(read, findings)), ctx
 
 
-class ReportRequest(NamedTuple):
-    """The report to check beside a workbook: its path, or candidates to pair by the workbook's 单位编码."""
+def _cell_kinds(comp: CompiledFramework) -> dict[tuple[str, str], str]:
+    cat = comp.catalog
+    return {(cp.sheet, cp.cell): cat[name].kind for name, cp in comp.plan().cells.items() if name in cat}
 
-    path: str | None = None
-    candidates: tuple[str, ...] = ()
-    show_untied: bool = False
+
+def _shown_with(read: WorkbookRead, findings: list[Finding]) -> dict[str, dict[str, str]]:
+    """What a renderer needs of the framework to show these findings: indicator names, the kinds of their cells."""
+    kinds = compile_once(read.framework).derived("cell-kinds", _cell_kinds)
+    at = {(f.sheet, f.cell) for f in findings if f.sheet and f.cell}
+    return {"indicators": {ind.id: ind.name for ind in read.framework.walk()},
+            "cell_kinds": {f"{sheet}!{cell}": kinds[sheet, cell] for sheet, cell in at if (sheet, cell) in kinds}}
+
 
 
 ReportSource = str | Path | ReportRequest | None
@@ -182,7 +191,7 @@ def _check_report(ctx: CheckContext, request: ReportRequest | None, findings: li
     """Analyse the report beside the workbook (the XP5xx checks read ``ctx.report``); a failure is XP000."""
     if request is None:
         return None
-    from xlperf.reporttext.bind import check_report
+    from xlperf.checks.reportbind import check_report
     from xlperf.reporttext.pairing import pair_by_code
 
     path = request.path
@@ -254,8 +263,9 @@ def _expr_finding(ctx: CheckContext, exc: ExprError) -> Finding:
     build_env drops a failing measure, a rule using it then fails; re-evaluate each dropped measure)."""
     culprit = ""
     try:
+        from xlperf.compiled import build_env
         from xlperf.engine.rules import compile_framework
-        from xlperf.engine.scoring import build_env, data_env
+        from xlperf.engine.scoring import data_env
 
         fw, data = ctx.read.framework, ctx.read.data
         if data is not None:
@@ -292,8 +302,8 @@ def _explained(cells: dict | None, findings: list[Finding]) -> list[Finding]:
     """The findings with the 出错说明 written for them in the submitted workbook's 校验结果 sheet."""
     if not cells:
         return findings
+    from xlperf.ingest.explanations import attach, explanations_from_cells
     from xlperf.write.annotate import FIRST_ROW
-    from xlperf.review.explanations import attach, explanations_from_cells
 
     explanations = explanations_from_cells(cells, FIRST_ROW + 1)
     return attach(findings, explanations) if explanations else findings
@@ -312,6 +322,10 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
+Renderer = Callable[[FileReport], str]
+"""A file's output from its report (a module-level function, so that it pickles by name to the workers)."""
+
+
 class Job(NamedTuple):
     """One file of a batch, as sent to a worker process (small and picklable: the framework goes once per
     worker through the pool's initializer, and a job names it by its key)."""
@@ -322,7 +336,7 @@ class Job(NamedTuple):
     select: tuple[str, ...] | None
     ignore: tuple[str, ...] | None
     request: ReportRequest | None
-    render: str | None = None  # "json": the file's JSON is rendered in the worker (the parent only writes it)
+    render: Renderer | None = None  # the file's output made in the worker (the parent only writes it)
 
 
 class Outcome(NamedTuple):
@@ -349,17 +363,9 @@ def _framework_of(job: Job) -> Choice | str | None:
 
 
 def _run(job: Job, keep: bool = True) -> Outcome:
-    framework = _framework_of(job)
-    rep, ctx = validate_with_context(job.path, framework, select=job.select, ignore=job.ignore,
-                                     report_text=job.request)
-    text = None
-    if job.render == "json":
-        from xlperf.render.json import file_line
-
-        used = ctx.read.framework if ctx is not None else (
-            framework.forced if isinstance(framework, Choice) else None)
-        text = file_line(rep, used if used is not None else framework if isinstance(framework, str) else None)
-    return Outcome(rep if keep else None, FileSummary.of(rep), text)
+    rep = validate_with_context(job.path, _framework_of(job), select=job.select, ignore=job.ignore,
+                                report_text=job.request)[0]
+    return Outcome(rep if keep else None, FileSummary.of(rep), job.render(rep) if job.render is not None else None)
 
 
 def _run_summary(job: Job) -> Outcome:
@@ -368,7 +374,7 @@ def _run_summary(job: Job) -> Outcome:
 
 def iter_validate(paths: Sequence[Path], framework: str | Choice | None = None, *, workers: int = 1,
                   select: Sequence[str] | None = None, ignore: Sequence[str] | None = None,
-                  report_texts: dict[str, ReportRequest] | None = None, render: str | None = None,
+                  report_texts: dict[str, ReportRequest] | None = None, render: Renderer | None = None,
                   keep: bool = True) -> Iterator[Outcome]:
     """Validate many files, yielding each file's :class:`Outcome` in the order given as soon as it is ready.
 
@@ -471,9 +477,5 @@ def _isolated(job: Job, run: Callable[[Job], Outcome], choice: Choice | None) ->
             return pool.submit(run, job).result()
     except Exception as exc:  # noqa: BLE001
         rep = FileReport(path=job.path, status="error", findings=[_internal("校验进程", exc)])
-        text = None
-        if job.render == "json":
-            from xlperf.render.json import file_line
-
-            text = file_line(rep, None)
-        return Outcome(rep if run is _run else None, FileSummary.of(rep), text)
+        return Outcome(rep if run is _run else None, FileSummary.of(rep),
+                       job.render(rep) if job.render is not None else None)

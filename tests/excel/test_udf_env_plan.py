@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import xlperf.engine.scoring as scoring
 from xlperf.addins.excel import functions as fn
-from xlperf.data.loader import load_data
-from xlperf.engine.scoring import score
-from xlperf.framework.loader import load_framework
+from xlperf.ingest.datafile import load_data
+from xlperf.compiled import compiled, score
+from xlperf.loader import load_framework
 
 from .helpers import excel_value, yes_no
 
@@ -39,7 +40,7 @@ def test_every_indicator_from_raw_inputs_equals_the_whole_environment(family: st
     pairs = [v for name, value in raw.items() if value is not None and name not in tables
              for v in (name, excel_value(yes_no(value)))]
     planned = {ind.id: (fn.score(fw, ind.id, *pairs), fn.explain(fw, ind.id, *pairs)) for ind in fw.leaves()}
-    monkeypatch.setattr(fn, "build_env_for", lambda fw_, plan, given: scoring.build_env(fw_, given))
+    monkeypatch.setattr(fn, "build_env_for", lambda comp, plan, given: scoring.build_env(comp, given))
     whole = {ind.id: (fn.score(fw, ind.id, *pairs), fn.explain(fw, ind.id, *pairs)) for ind in fw.leaves()}
     assert planned == whole
     for ind in fw.leaves():
@@ -55,9 +56,9 @@ def test_the_environment_is_planned_once_per_indicator(monkeypatch: pytest.Monke
     calls: list[frozenset[str]] = []
     plan = scoring.env_plan
 
-    def counting(fw_: object, wanted: frozenset[str]) -> scoring.EnvPlan:
+    def counting(comp: Any, wanted: frozenset[str]) -> scoring.EnvPlan:
         calls.append(wanted)
-        return plan(fw_, wanted)  # type: ignore[arg-type]
+        return plan(comp, wanted)
 
     monkeypatch.setattr(fn, "env_plan", counting)
     monkeypatch.setattr(fn, "build_env", None, raising=False)  # the whole-framework environment is never built
@@ -66,7 +67,8 @@ def test_the_environment_is_planned_once_per_indicator(monkeypatch: pytest.Monke
     assert fn.explain(fw, "offpost_control", "staff_offpost", 14, "staff_all", 33) \
         == "编外人员控制率 = 14 / 33 = 42.42% > 10% → 0 分"
     assert len(calls) <= 1  # planned at most once (not at all when an earlier test planned it)
-    built = scoring.build_env_for(fw, plan(fw, frozenset({"offpost_rate"})), {
+    comp = compiled(fw)
+    built = scoring.build_env_for(comp, plan(comp, frozenset({"offpost_rate"})), {
         "staff_offpost": Decimal(14), "staff_all": Decimal(33)})[0]
     assert built["offpost_rate"] == Decimal("0.4242")  # 14 / 33 = 0.424242… to 4 places
     assert "exec_rate_total" not in built  # nothing the rule does not read

@@ -103,9 +103,9 @@ def _run(framework: Path, folder: Path) -> dict:
 
 
 def test_twenty_thousand_files_parent_memory_flat(tmp_path: Path) -> None:
-    from xlperf.data.loader import load_data
+    from xlperf.ingest.datafile import load_data
     from xlperf.data.values import data_values
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.validate import validate_file
     from xlperf.write.template import write_template
 

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 import xlperf.compiled
-import xlperf.framework.loader
-from xlperf.framework.loader import builtin_ids
-from xlperf.render.json import file_dict
+import xlperf.loader
+from xlperf.loader import builtin_ids
+from xlperf.render.json import file_dict, file_line
 from xlperf.resolve import choose
 from xlperf.validate import iter_validate, validate_paths
 
@@ -45,7 +45,7 @@ def _batch(tmp_path: Path, bases: dict[str, Path]) -> list[Path]:
 def _log_compiles(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
     """Append ``<pid> compile <id>`` / ``<pid> parse <source>`` lines to ``log`` from whichever process."""
     compiled_init = xlperf.compiled.CompiledFramework.__init__
-    parse = xlperf.framework.loader.framework_from_text
+    parse = xlperf.loader.framework_from_text
 
     def counting_init(self: Any, fw: Any) -> None:
         with log.open("a") as f:
@@ -58,7 +58,7 @@ def _log_compiles(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
         return parse(text, source, folder)
 
     monkeypatch.setattr(xlperf.compiled.CompiledFramework, "__init__", counting_init)
-    monkeypatch.setattr(xlperf.framework.loader, "framework_from_text", counting_parse)
+    monkeypatch.setattr(xlperf.loader, "framework_from_text", counting_parse)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -111,7 +111,7 @@ def test_streamed_outcomes_are_the_kept_reports(workers: int, bases: dict[str, P
     paths = _batch(tmp_path, bases)
     paths.insert(2, tmp_path / "missing.xlsx")  # an unreadable file keeps its place
     kept = validate_paths(paths, workers=workers)
-    streamed = list(iter_validate(paths, workers=workers, render="json", keep=False))
+    streamed = list(iter_validate(paths, workers=workers, render=file_line, keep=False))
     assert [o.summary.path for o in streamed] == [str(p) for p in paths]
     assert all(o.report is None for o in streamed)
     for outcome, rep in zip(streamed, kept.files):
@@ -159,7 +159,7 @@ def _expected(paths: list[Path]) -> dict[str, Any]:
 
     kept = validate_paths(paths)
     batch = batch_issues(kept.files)
-    return report_dict(Report(files=with_batch_errors(kept.files, batch)), None, batch)
+    return report_dict(Report(files=with_batch_errors(kept.files, batch)), batch)
 
 
 def test_cli_batch_json_rendered_in_workers_is_the_report(bases: dict[str, Path], fw: Any, tmp_path: Path) -> None:
@@ -204,7 +204,6 @@ def test_cli_jsonl_one_line_per_file_then_the_batch(bases: dict[str, Path], fw: 
 
 def test_the_engine_environment_is_built_once_per_file(bases: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """Scoring and the checks share one environment (it was built twice per file)."""
-    import xlperf.checks.context as context
     import xlperf.engine.scoring as scoring
     from xlperf.validate import validate_file
 
@@ -215,8 +214,7 @@ def test_the_engine_environment_is_built_once_per_file(bases: dict[str, Path], m
         calls.append(1)
         return build(*args, **kwargs)
 
-    monkeypatch.setattr(context, "build_env", counting)
-    monkeypatch.setattr(scoring, "build_env", counting)
+    monkeypatch.setattr(scoring, "build_env", counting)  # every caller reaches the engine's one build_env
     for name in ("seed", "quiet"):
         calls.clear()
         report = validate_file(bases[name])

@@ -12,12 +12,12 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import ClassVar
 
-from xlperf.findings import Finding, Severity
-from xlperf.engine.expr import ExprError, Value, _truth, parse
-from xlperf.framework.form import AuditRule
-from xlperf.engine.rules import fmt_money, fmt_num, fmt_rate
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
+from xlperf.engine.rules import fmt_money, fmt_num, fmt_rate
+from xlperf.expr import ExprError, Value, _truth, parse
+from xlperf.findings import Finding, Severity
+from xlperf.framework.form import AuditRule
 
 __all__ = ["AuditRuleFailed", "AuditRuleWarning", "render_message"]
 

@@ -7,12 +7,13 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from xlperf.plan.names import NameSpec
-from xlperf.compiled import CompiledFramework, compile_once
+from xlperf.compiled import CompiledFramework, build_env, compile_once
+from xlperf.engine import scoring
+from xlperf.engine.scoring import Built, ScoreResult, data_env
+from xlperf.expr import Value
 from xlperf.findings import Finding
-from xlperf.engine.expr import Value
-from xlperf.engine.scoring import Built, ScoreResult, build_env, data_env, score
 from xlperf.ingest.reader import WorkbookRead
+from xlperf.plan.names import NameSpec
 
 if TYPE_CHECKING:
     from xlperf.reporttext.analyze import Analysis
@@ -53,7 +54,8 @@ class CheckContext:
 
     @cached_property
     def result(self) -> ScoreResult | None:
-        return score(self.read.framework, self.read.data, self.built) if self.read.data is not None else None
+        data = self.read.data
+        return scoring.score(self.compiled.rules, data, self.built) if data is not None else None
 
     @cached_property
     def env(self) -> dict[str, Value]:

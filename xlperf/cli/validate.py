@@ -12,8 +12,19 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from xlperf.cli.common import (AsJson, CommandGroup, Expected, Framework, Quiet, Workers, collect, dump, echo,
-                               output_problem, skipped_lines, stderr)
+from xlperf.cli.common import (
+    CommandGroup,
+    Expected,
+    Framework,
+    Quiet,
+    Workers,
+    collect,
+    dump,
+    echo,
+    output_problem,
+    skipped_lines,
+    stderr,
+)
 from xlperf.errors import XlperfError
 
 if TYPE_CHECKING:
@@ -80,7 +91,7 @@ def validate(
 
 def _shown_arg(path: Path) -> str:
     from xlperf.safe_io import shown_path
-    from xlperf.write.cellsafe import printable
+    from xlperf.safe_text import printable
 
     return printable(shown_path(path), newlines=False)
 
@@ -140,7 +151,7 @@ def run_validate(opts: ValidateOptions) -> int:
     if opts.as_json:
         from xlperf.render.json import report_dict
 
-        echo(dump(report_dict(result, opts.framework, batch, skipped=skipped)))
+        echo(dump(report_dict(result, batch, skipped=skipped)))
     else:
         from xlperf.render.text import print_report
 
@@ -188,8 +199,8 @@ def _validate(files: list[Path], opts: ValidateOptions, sel: list[str] | None, i
 
 def _stream(files: list[Path], opts: ValidateOptions, sel: list[str] | None, ign: list[str] | None,
             expected: Any, skipped: list[Any]) -> int:
-    """A batch's --json, or --jsonl: rendered in the workers, written as it runs (xlperf.review.stream)."""
-    from xlperf.review.stream import stream_json
+    """A batch's --json, or --jsonl: rendered in the workers, written as it runs (xlperf.render.stream)."""
+    from xlperf.render.stream import stream_json
 
     with _progress(files, opts) as progress:
         code = stream_json(files, opts.framework, sys.stdout, lines=opts.jsonl, workers=opts.workers, select=sel,

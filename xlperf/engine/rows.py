@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from xlperf.engine.expr import ExprError, Value, _truth, parse
+from xlperf.expr import ExprError, Value, _truth, parse
 from xlperf.framework.form import ColumnDecl, TableDecl
 
 __all__ = ["missing_required_if"]

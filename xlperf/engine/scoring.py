@@ -9,46 +9,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from typing import Any
-
 from xlperf.data.models import DepartmentData
-from xlperf.engine.expr import Expr, ExprError, Value, _truth, parse, quantize, undefined_name
+from xlperf.engine.rules import (
+    Compiled,
+    Ctx,
+    MeasureDef,
+    _rule_names,
+    evaluate_rule,
+    finish,
+    fmt_edge,
+    fmt_money,
+    fmt_num,
+    fmt_pts,
+    fmt_rate,
+)
+from xlperf.expr import Expr, ExprError, Value, _truth, parse, quantize, undefined_name
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import Framework, Indicator
-from xlperf.engine.rules import Compiled, Ctx, MeasureDef, evaluate_rule, finish, fmt_edge, fmt_money, fmt_num, fmt_pts, fmt_rate
 
-
-def input_labels(fw: Framework) -> dict[str, str]:
-    """name → Chinese label of every declared input, derived and stated figure."""
-    from xlperf.compiled import compile_once
-
-    return compile_once(fw).input_labels
-
-
-def build_input_labels(fw: Framework) -> dict[str, str]:
-    out = {d.name: d.label for d in fw.form.inputs}
-    out.update({PRIOR_PREFIX + d.name: f"上年 {d.label}" for d in fw.form.inputs if d.prior})
-    out.update({d.name: d.label for d in fw.form.derived})
-    out.update({d.name: d.label for d in fw.form.stated})
-    return out
-
-
-def rate_inputs(fw: Framework) -> frozenset[str]:
-    """Typed rates, rounded like computed ones (framework decision)."""
-    from xlperf.compiled import compile_once
-
-    return compile_once(fw).rate_inputs
-
-
-def build_rate_inputs(fw: Framework) -> frozenset[str]:
-    names = {d.name for d in fw.form.inputs if d.kind == "rate"}
-    return frozenset(names | {PRIOR_PREFIX + n for n in names})
-
-__all__ = ["IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "check_judgements", "compiled", "data_env",
-           "input_labels", "rate_inputs", "score"]
+__all__ = ["Built", "EnvPlan", "IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "build_env_for", "check_judgements",
+           "data_env", "env_plan", "score"]
 
 
 class MeasureResult(BaseModel):
@@ -108,13 +92,6 @@ class ScoreResult(BaseModel):
         raise KeyError(indicator_id)
 
 
-def compiled(fw: Framework) -> Compiled:
-    """The framework's measures and judged inputs (compiled once per framework object)."""
-    from xlperf.compiled import compile_once
-
-    return compile_once(fw).rules
-
-
 def _value(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
@@ -153,12 +130,12 @@ def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
                 filled = tuple(env.get(key) or (None,) * n)  # type: ignore[arg-type]
                 env[key] = filled  # type: ignore[assignment]
                 blank = _BLANK.get(col.kind, Decimal(0))
-                for row, v in zip(rows, filled):
+                for row, v in zip(rows, filled, strict=False):
                     row[col.name] = v if v is not None else blank
                 continue
             expr = parse(col.expr)
             out = []
-            for row, has_key in zip(rows, keyed):
+            for row, has_key in zip(rows, keyed, strict=False):
                 try:
                     derived: Any = expr.evaluate({**env, **row}) if has_key else None
                 except ExprError:
@@ -171,12 +148,12 @@ def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
             env[key] = tuple(out)  # type: ignore[assignment]
 
 
-def build_env(fw: Framework, inputs: Mapping[str, Value], judgements: Mapping[str, Value] | None = None,
+def build_env(comp: Compiled, inputs: Mapping[str, Value], judgements: Mapping[str, Value] | None = None,
               ) -> tuple[dict[str, Value], dict[str, tuple[Decimal, Decimal, Decimal]]]:
     """Inputs + derived totals + judged answers + measures, in dependency order."""
-    comp = compiled(fw)
+    fw = comp.framework
     env: dict[str, Value] = dict(inputs)
-    for name in rate_inputs(fw) & env.keys():  # typed rates are rounded like computed ones (framework decision)
+    for name in comp.rate_inputs & env.keys():  # typed rates are rounded like computed ones (framework decision)
         value = env[name]
         if isinstance(value, Decimal):
             env[name] = quantize(value, fw.rounding.rate_decimals)
@@ -214,9 +191,9 @@ class EnvPlan:
     tables: bool
 
 
-def env_plan(fw: Framework, wanted: frozenset[str]) -> EnvPlan:
-    """The part of the environment ``wanted`` depends on (built once per framework and set of names)."""
-    comp = compiled(fw)
+def env_plan(comp: Compiled, wanted: frozenset[str]) -> EnvPlan:
+    """The part of the environment ``wanted`` depends on (the caller keeps it per framework and names)."""
+    fw = comp.framework
     deps: dict[str, frozenset[str]] = {d.name: parse(d.expr).names for d in fw.form.derived}
     for m in comp.measures:
         deps.setdefault(m.id, m.num.names | m.den.names)
@@ -227,17 +204,19 @@ def env_plan(fw: Framework, wanted: frozenset[str]) -> EnvPlan:
         if name not in need:
             need.add(name)
             stack.extend(deps.get(name, ()))
+    tables = {t.name for t in fw.form.tables}
     return EnvPlan(derived=tuple((d.name, parse(d.expr)) for d in fw.form.derived if d.name in need),
                    measures=tuple(m for m in comp.measures if m.id in need),
-                   tables=any("." in n or n in {t.name for t in fw.form.tables} for n in need))
+                   tables=any("." in n or n in tables for n in need))
 
 
-def build_env_for(fw: Framework, plan: EnvPlan, inputs: Mapping[str, Value]) -> Built:
-    """:func:`build_env` restricted to ``plan`` (:func:`env_plan`): the same values for the names planned, at
-    the cost of those names only (an Excel function scoring one indicator must not rebuild the whole form)."""
-    comp = compiled(fw)
+def build_env_for(comp: Compiled, plan: EnvPlan, inputs: Mapping[str, Value]) -> Built:
+    """:func:`build_env` (without judgements) restricted to ``plan`` (:func:`env_plan`): the same values for the
+    names planned, at the cost of those names only (an Excel function scoring one indicator must not rebuild
+    the whole form)."""
+    fw = comp.framework
     env: dict[str, Value] = dict(inputs)
-    for name in rate_inputs(fw) & env.keys():
+    for name in comp.rate_inputs & env.keys():
         value = env[name]
         if isinstance(value, Decimal):
             env[name] = quantize(value, fw.rounding.rate_decimals)
@@ -261,11 +240,11 @@ def build_env_for(fw: Framework, plan: EnvPlan, inputs: Mapping[str, Value]) -> 
     return env, parts
 
 
-def score(fw: Framework, data: DepartmentData, built: Built | None = None) -> ScoreResult:
-    """Score one department's data under a framework. ``built``: :func:`build_env` of this data, when the caller
-    has it already (the validator builds the environment once per file; scoring only reads it)."""
-    comp = compiled(fw)
-    env, parts = built if built is not None else build_env(fw, data_env(data), dict(data.judgements))
+def score(comp: Compiled, data: DepartmentData, built: Built | None = None) -> ScoreResult:
+    """Score one department's data under a compiled framework. ``built``: :func:`build_env` of this data, when the
+    caller has it already (the validator builds the environment once per file; scoring only reads it)."""
+    fw = comp.framework
+    env, parts = built if built is not None else build_env(comp, data_env(data), dict(data.judgements))
     names = {m.id: m.name for m in comp.measures}
     schedules = {m.id: m.schedule for m in comp.measures if m.schedule is not None}
     kinds = {d.name: d.kind for group in (fw.form.inputs, fw.form.derived, fw.form.stated) for d in group}
@@ -286,7 +265,7 @@ def score(fw: Framework, data: DepartmentData, built: Built | None = None) -> Sc
                 value = parse(name).evaluate(env)
             except ExprError:
                 value = None
-        label = input_labels(fw).get(name, name)
+        label = comp.input_labels.get(name, name)
         return f"{label} {_shown(value, kinds.get(name, 'rate'))}"
 
     ctx = Ctx(env, measure_text)
@@ -369,8 +348,6 @@ def _shown(value: object, kind: str) -> str:
 
 def _why(comp: Compiled, ind: Indicator, env: Mapping[str, Value], exc: ExprError) -> str:
     """The reason in the user's terms: the measure that failed and why, else the expression's complaint."""
-    from xlperf.engine.rules import _rule_names
-
     used = _rule_names(ind.rule)
     for m in comp.measures:
         if m.id in used and m.id not in env:
@@ -393,9 +370,9 @@ MAX_PROBLEMS = 50
 """Problems listed of a data file's judged answers (a hostile file may hold 200,000 unknown ones)."""
 
 
-def check_judgements(fw: Framework, judgements: Mapping[str, Value]) -> list[str]:
+def check_judgements(comp: Compiled, judgements: Mapping[str, Value]) -> list[str]:
     """Chinese problems with judged answers: unknown names, wrong types, tiers not in the list."""
-    comp = compiled(fw)
+    fw = comp.framework
     by_name = {j.name: j for j in comp.judged}
     problems: list[str] = []
     for name, value in judgements.items():

@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from xlperf.compiled import compile_once
+from xlperf.engine.rules import Compiled
 from xlperf.framework.form import DEFAULT_UNITS, PRIOR_PREFIX, InputDecl
 from xlperf.framework.models import Framework
-from xlperf.engine.scoring import compiled
 
-__all__ = ["NameSpec", "Role", "catalog"]
+__all__ = ["NameSpec", "Role", "build_catalog"]
 
 Role = Literal["input", "stated", "derived", "measure", "judged", "self", "reason", "score", "const", "column"]
 
@@ -58,13 +57,8 @@ def _input_spec(decl: InputDecl, *, prior: bool = False) -> NameSpec:
                     role_of=None if prior else decl.role, prior_of=decl.name if prior else None)
 
 
-def catalog(fw: Framework) -> dict[str, NameSpec]:
-    """name → spec for everything a workbook of this framework names, in a stable order (compiled once)."""
-    return compile_once(fw).catalog
-
-
-def build_catalog(fw: Framework) -> dict[str, NameSpec]:
-    comp = compiled(fw)
+def build_catalog(fw: Framework, comp: Compiled) -> dict[str, NameSpec]:
+    """name → spec for everything a workbook of this framework names, in a stable order."""
     form = fw.form
     out: dict[str, NameSpec] = {}
     for decl in form.inputs:

@@ -13,13 +13,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from xlperf.findings import FileSummary, Finding
-from xlperf.render.json import amended_line, batch_tail, file_model
+from xlperf.findings import REVIEW_ZH, FileSummary, Finding
+from xlperf.render.json import amended_line, batch_tail, file_line, file_model
 from xlperf.review.batch import ExpectedUnit, batch_errors, batch_issues
-from xlperf.review.explanations import REVIEW_ZH
 from xlperf.safe_io import shown_path
+from xlperf.safe_text import json_visible
 from xlperf.validate import ReportRequest, iter_validate
-from xlperf.write.cellsafe import json_visible
 
 __all__ = ["stream_json"]
 
@@ -38,7 +37,7 @@ def stream_json(files: Sequence[Path], framework: str | None, out: TextIO, *, li
     summaries: list[FileSummary] = []
     held: list[str] = []
     for outcome in iter_validate(files, framework, workers=workers, select=select, ignore=ignore,
-                                 report_texts=report_texts, render="json", keep=False):
+                                 report_texts=report_texts, render=file_line, keep=False):
         assert outcome.text is not None
         summaries.append(outcome.summary)
         if lines:

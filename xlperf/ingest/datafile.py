@@ -7,11 +7,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from xlperf.compiled import catalog, data_model
+from xlperf.data.models import DepartmentData, bound_problems
 from xlperf.errors import InputError, describe_validation_error
 from xlperf.framework.models import Framework
-from xlperf.plan.names import catalog
+from xlperf.loader import builtin_ids, load_framework
 from xlperf.safe_yaml import load_yaml
-from xlperf.data.models import DepartmentData, bound_problems, data_model
 
 __all__ = ["load_data", "read_raw"]
 
@@ -70,8 +71,6 @@ def _control_characters(raw: object) -> list[tuple[str, str]]:
 def load_data(path: str | Path, framework: Framework | None = None) -> DepartmentData:
     """A data file validated against the data model of ``framework`` (default: the shipped framework the
     file names under ``framework:``; a framework file must be chosen by the caller)."""
-    from xlperf.framework.loader import builtin_ids, load_framework
-
     raw = read_raw(path)
     fw = framework
     if fw is None:
