@@ -100,5 +100,5 @@ def _required_if_problems(fw: Framework, data: DepartmentData) -> list[str]:
     for table in fw.form.tables:
         for i, row in enumerate(rows_by_table.get(table.name, []), start=1):
             out += [f"字段 tables.{table.name} 第 {i} 行 {col.name}（{col.label}）：本行满足 {col.required_if}，此项必填"
-                    "（XP207）" for col in missing_required_if(table, row)]
+                    for col in missing_required_if(table, row)]
     return out[:50]

@@ -26,6 +26,7 @@ from typing import IO, TypeVar
 from lxml import etree
 
 from xlperf.ingest.limits import DEFAULT_LIMITS
+from xlperf.ingest.notes import Noted
 from xlperf.ingest.precheck import open_regular
 
 __all__ = ["MAX_CELLS", "SHARED", "UNRESOLVED", "Book", "BookTooLarge", "RawCell", "col_letters", "open_book"]
@@ -74,9 +75,9 @@ equal to a template formula, so the cell is reported as altered instead of silen
 class BookTooLarge(ValueError):
     """The workbook holds more than the reader will take; ``str()`` is the Chinese reason."""
 
-    def __init__(self, message: str, code: str = "XP114", name: str = "too-many-cells") -> None:
+    def __init__(self, message: str, kind: Noted = Noted.TOO_MANY_CELLS) -> None:
         super().__init__(message)
-        self.code, self.name = code, name
+        self.kind = kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +115,11 @@ def _xml(zf: zipfile.ZipFile, name: str) -> etree._Element:
 
 def _read(zf: zipfile.ZipFile, name: str, limit: int = MAX_META_BYTES) -> bytes:
     if zf.getinfo(name).file_size > limit:
-        raise BookTooLarge(f"的部件 {name} 解压后超过 {limit // (1024 * 1024)} MB，远大于正常文件", "XP105", "zip-bomb")
+        raise BookTooLarge(f"的部件 {name} 解压后超过 {limit // (1024 * 1024)} MB，远大于正常文件", Noted.ZIP_BOMB)
     with zf.open(name) as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
-        raise BookTooLarge(f"的部件 {name} 解压后超过 {limit // (1024 * 1024)} MB，远大于正常文件", "XP105", "zip-bomb")
+        raise BookTooLarge(f"的部件 {name} 解压后超过 {limit // (1024 * 1024)} MB，远大于正常文件", Noted.ZIP_BOMB)
     return data
 
 
@@ -152,7 +153,7 @@ def _shared_strings(zf: zipfile.ZipFile, target: str | None, ns: str) -> list[st
         return []
     if zf.getinfo(target).file_size > MAX_SHARED_STRINGS_BYTES:
         raise BookTooLarge(f"的共享字符串表超过 {MAX_SHARED_STRINGS_BYTES // (1024 * 1024)} MB，远大于正常文件",
-                           "XP105", "zip-bomb")
+                           Noted.ZIP_BOMB)
     si_tag, t_tag, rph_tag = f"{{{ns}}}si", f"{{{ns}}}t", f"{{{ns}}}rPh"
     out: list[str] = []
     pieces: list[str] = []
@@ -526,57 +527,78 @@ def _collect(elements: Iterable[etree._Element], strings: list[str], date_styles
             col, prev_ref = -1, ref
         if not len(c):  # a cell without children holds neither value nor formula
             continue
-        t = c.get("t", "n")
-        v = f = is_ = None
-        for child in c:  # the first <v>, <f> and <is>, as Element.find would give
-            tag = child.tag
-            if tag == _V:
-                if v is None:
-                    v = child
-            elif tag == _F:
-                if f is None:
-                    f = child
-            elif tag == _IS:
-                if is_ is None:
-                    is_ = child
-        value = v.text if v is not None else None
-        if t == "s" and value is not None:
-            try:
-                value = strings[int(value)] if len(value) <= 12 else None
-            except (ValueError, IndexError):
-                value = None
-        elif t == "inlineStr":
-            if is_ is None:
-                value = None
-            elif len(is_) == 1 and not len(first := is_[0]) and first.tag == _T:
-                value = first.text or ""  # the usual <is><t>text</t></is>
-            else:  # rich text runs
-                value = "".join(x.text or "" for x in is_.iter(_T))
-        elif t == "n" and value is not None and not _excel_number(value):
-            t = "str"  # no number Excel holds: keep the text, refuse it where it is read
-            value = value[:256]
-        if value is not None and len(value) > MAX_TEXT:
-            value = value[:MAX_TEXT] + TOO_LONG
-        if f is None:
-            formula = None
-        else:
-            formula = f.text or None
-            if formula is not None and len(formula) > MAX_FORMULA:
-                formula = formula[:MAX_FORMULA] + TOO_LONG
-            if f.get("t") == "shared" and (si := f.get("si")) is not None:
-                if formula is not None:
-                    masters.setdefault(si, (ref, formula))
-                else:
-                    formula = SHARED  # a dependent: its text is the master's, translated (below)
-                    dependents.append((ref, si))
+        v, f, is_ = _parts(c, _V, _F, _IS)
+        value, t = _cell_value(c.get("t", "n"), v, is_, strings, _T)
+        formula = None if f is None else _formula(f, ref, masters, dependents)
         if value is not None or formula is not None:
-            style = c.get("s")
-            index = int(style) if style is not None and style.isascii() and style.isdigit() and len(style) < 9 else -1
+            index = _style_index(c.get("s"))
             is_date = bool(date_styles) and t == "n" and index in date_styles
             cells[ref] = _raw_cell(value, t, formula, is_date, shown_styles.get(index) if t == "n" else None)
     if dependents:
         _expand_shared(cells, masters, dependents, budget)
     return cells
+
+
+def _style_index(style: str | None) -> int:
+    """A cell's style index (``s``), -1 when absent or not a plain small number."""
+    return int(style) if style is not None and style.isascii() and style.isdigit() and len(style) < 9 else -1
+
+
+def _parts(c: etree._Element, v_tag: str, f_tag: str, is_tag: str,
+           ) -> tuple[etree._Element | None, etree._Element | None, etree._Element | None]:
+    """The first <v>, <f> and <is> of a cell, as Element.find would give."""
+    v = f = is_ = None
+    for child in c:
+        tag = child.tag
+        if tag == v_tag:
+            if v is None:
+                v = child
+        elif tag == f_tag:
+            if f is None:
+                f = child
+        elif tag == is_tag:
+            if is_ is None:
+                is_ = child
+    return v, f, is_
+
+
+def _cell_value(t: str, v: etree._Element | None, is_: etree._Element | None, strings: list[str],
+                t_tag: str) -> tuple[str | None, str]:
+    """(the cell's value as text, its type): shared and inline strings resolved, bounded in length."""
+    value = v.text if v is not None else None
+    if t == "s" and value is not None:
+        try:
+            value = strings[int(value)] if len(value) <= 12 else None
+        except (ValueError, IndexError):
+            value = None
+    elif t == "inlineStr":
+        if is_ is None:
+            value = None
+        elif len(is_) == 1 and not len(first := is_[0]) and first.tag == t_tag:
+            value = first.text or ""  # the usual <is><t>text</t></is>
+        else:  # rich text runs
+            value = "".join(x.text or "" for x in is_.iter(t_tag))
+    elif t == "n" and value is not None and not _excel_number(value):
+        t = "str"  # no number Excel holds: keep the text, refuse it where it is read
+        value = value[:256]
+    if value is not None and len(value) > MAX_TEXT:
+        value = value[:MAX_TEXT] + TOO_LONG
+    return value, t
+
+
+def _formula(f: etree._Element, ref: str, masters: dict[str, tuple[str, str]],
+             dependents: list[tuple[str, str]]) -> str | None:
+    """A cell's formula text (bounded); a shared formula's master is kept, a dependent marked for expansion."""
+    formula = f.text or None
+    if formula is not None and len(formula) > MAX_FORMULA:
+        formula = formula[:MAX_FORMULA] + TOO_LONG
+    if f.get("t") == "shared" and (si := f.get("si")) is not None:
+        if formula is not None:
+            masters.setdefault(si, (ref, formula))
+        else:
+            formula = SHARED  # a dependent: its text is the master's, translated (see _expand_shared)
+            dependents.append((ref, si))
+    return formula
 
 
 def _expand_shared(cells: dict[str, RawCell], masters: dict[str, tuple[str, str]],

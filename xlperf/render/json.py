@@ -294,7 +294,7 @@ def amended_line(text: str, extra: list[Finding]) -> str:
     :func:`~xlperf.review.batch.with_batch_errors` adds them to its report: first among its findings, the file
     invalid (unless unreadable), its 审核结论 需修改."""
     data = json.loads(text)
-    if not extra or any(f.get("code") in ("XP411", "XP412") for f in data["findings"]):
+    if not extra or any(f.get("code") in {x.code for x in extra} for f in data["findings"]):
         return text
     data["findings"] = [_finding(f, {}, {}).model_dump(mode="json") for f in extra] + data["findings"]
     if data["status"] != "error":

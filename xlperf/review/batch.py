@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from xlperf.checks.batch import BatchVersionMismatch, BatchYearMismatch
 from xlperf.errors import XlperfError
 from xlperf.findings import FileReport, Finding
 
@@ -286,7 +287,6 @@ def _expected_issues(readable: list[UnitFile], groups: list[list[UnitFile]],
 def batch_errors(reports: Sequence[UnitFile], issues: Sequence[BatchIssue]) -> dict[int, list[Finding]]:
     """The batch's errors of each file, by index: another year (XP411) or framework version (XP412) than the
     batch is an error of that file, which no explanation clears. Works on reports or on small summaries."""
-    from xlperf.checks.batch import BatchVersionMismatch, BatchYearMismatch
     from xlperf.safe_io import shown_path
 
     readable = [r for r in reports if r.status != "error"]
@@ -314,7 +314,7 @@ def with_batch_errors(reports: Sequence[FileReport], issues: Sequence[BatchIssue
     out = []
     for index, rep in enumerate(reports):
         extra = extras.get(index)
-        if extra and not any(f.code in ("XP411", "XP412") for f in rep.findings):
+        if extra and not any(f.code in (BatchYearMismatch.code, BatchVersionMismatch.code) for f in rep.findings):
             rep = rep.model_copy(update={"findings": extra + list(rep.findings),
                                          "status": "invalid" if rep.status != "error" else rep.status})
         out.append(rep)

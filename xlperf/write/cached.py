@@ -219,6 +219,9 @@ def engine_cell_values(plan: Plan, env: Mapping[str, Any], result: Any, location
             total = Decimal(0)
             for ref in re.findall(r"[A-Z]+[0-9]+", h.formula or ""):
                 total += self_value(_split(ref)[1]) or Decimal(0)
+            for cap in result.caps:  # MIN(SUM(…), cap): a framework cap on this branch (engine/scoring.py)
+                if cap.target == srow.indicator.id and cap.cap is not None:
+                    total = min(total, cap.cap)
             put(h.sheet, h.cell, h.formula or "", total)
     for h, col, row in deferred:
         formula = h.formula or ""
