@@ -151,7 +151,7 @@ def _prepared(opts: ValidateOptions) -> tuple[list[Path], list[Any], list[str] |
         raise typer.BadParameter(f"{where}中没有找到要校验的工作簿（.xlsx）")
     _combinations(opts, files)
     check_outputs(files, {"报告文件": opts.report, "标注副本": opts.annotate}, force=opts.force,
-                  suffixes={"标注副本": (".xlsm",) if files[0].suffix.lower() == ".xlsm" else (".xlsx",)})
+                  suffixes={"标注副本": (".xlsx",)})  # a copy never carries the submission's macros
     sel, ign = _rules(opts.select), _rules(opts.ignore)
     unknown = [s for s in (sel or []) + (ign or []) if not resolve(s)]
     if unknown:

@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from xlperf.expr import arithmetic
 from xlperf.ingest.notes import Noted
 from xlperf.ingest.xlsx import RawCell
 from xlperf.plan.names import NameSpec
@@ -254,13 +255,7 @@ def _const_eval(node: object, text: str) -> Decimal | None:
         left, right = _const_eval(node.left, text), _const_eval(node.right, text)
         if left is None or right is None:
             return None
-        if isinstance(node.op, ast.Add):
-            return left + right
-        if isinstance(node.op, ast.Sub):
-            return left - right
-        if isinstance(node.op, ast.Mult):
-            return left * right
-        return None if right == 0 else left / right
+        return arithmetic(node.op, left, right)
     return None
 
 

@@ -666,7 +666,8 @@ def _inert_copy(source: Path, fw: Framework | None, book: Any, report: FileRepor
 
     from xlperf.write.inert import make_inert, sweep_highlights
 
-    wb = load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")  # opened read-only by openpyxl
+    # Never keep_vba: a copy xlperf writes carries no macro project of the submission (it is always .xlsx).
+    wb = load_workbook(source)  # opened read-only by openpyxl
     drop_xlwings_sheets(wb)  # XP131/XP132: an xlwings configuration or code sheet never reaches a copy
     done = make_inert(wb, fw, book)
     notes = [ForeignFormat.make(f"工作表“{sheet}”有 {n} 条模板以外的条件格式或数据验证，标注副本中已恢复为模板的设置",
