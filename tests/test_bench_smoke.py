@@ -80,6 +80,14 @@ def test_batch_runs_and_libreoffice(results):
         assert lo["available"] is False
 
 
+def test_findings_corpus_and_floors(results):
+    """The ~50-findings-per-file corpus (issue 22) and the reference floors of a batch on 2 processes."""
+    (run,) = results["batch"]["findings_runs"].values()
+    assert _positive(run["files_per_s"]["median"]) and run["findings_per_file"] >= 40
+    floors = results["batch"]["floors"]
+    assert floors["workers"] == 2 and _positive(floors["zip_lxml_floor"]["files_per_s"])
+
+
 def test_growth_cases(results):
     cases = results["growth"]["cases"]
     assert set(cases) == {"base", "100_rows", "1000_rows"}
@@ -95,16 +103,20 @@ def test_udf_per_call(results):
     engine = results["udf"]["engine"]
     for name in ("evaluate_rule_public_funds_control", "score_whole_department", "score_per_indicator"):
         assert _positive(engine[name]["min_us"]) and _positive(engine[name]["median_us"])
-    functions = results["udf"]["functions"]
-    if functions["available"]:
-        assert functions["calls"]
-        for call in functions["calls"].values():
-            assert _positive(call["median_us"])
+    calls = results["udf"]["functions"]["calls"]
+    for name in ("ratio", "measure", "exec_rate", "exec_score"):  # every Excel function is timed
+        assert _positive(calls[name]["median_us"]) and not str(calls[name]["returns"]).startswith("#XLPERF"), name
+    for name in ("score", "explain"):  # for every leaf indicator, the worst reported
+        worst = next(v for k, v in calls.items() if k.startswith(f"{name} (worst of "))
+        assert _positive(worst["median_us"])
+        assert sum(k.startswith(name + "[") for k in calls) >= 20
+    for call in calls.values():
+        assert _positive(call["median_us"])
 
 
 def test_verdicts_are_recorded(results):
     for name in ("single_vs_openpyxl_load", "cli_vs_import_openpyxl", "batch_files_per_s_2_workers",
-                 "udf_us_per_call"):
+                 "batch_findings_files_per_s_2_workers", "udf_us_per_call"):
         assert isinstance(results["verdicts"][name]["met"], bool)
 
 

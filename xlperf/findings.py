@@ -6,15 +6,16 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["AUDIT_LEVEL_ZH", "AUDIT_SEVERITY", "MIN_CHARS", "REVIEW_ZH", "SEVERITY_ZH", "STATUS_ZH", "FileReport", "Finding",
-           "Report", "ReportTextSummary", "Severity", "TextLocation", "adequate", "bounded_value", "notice_rows", "plain_value",
-           "review_status"]
+__all__ = ["AUDIT_LEVEL_ZH", "AUDIT_SEVERITY", "MIN_CHARS", "REVIEW_ZH", "SEVERITY_ZH", "STATUS_ZH", "FileReport",
+           "FileSummary", "Finding", "Report", "ReportTextSummary", "Severity", "TextLocation", "adequate",
+           "bounded_value", "notice_rows", "plain_value", "review_status"]
 
 STATUS_ZH = {"ok": "通过", "warnings": "仅提示", "invalid": "有错误", "error": "无法读取"}
 """A file's status in Chinese: 通过 (at most info notes), 仅提示 (warnings, no error), 有错误, 无法读取."""
@@ -195,6 +196,34 @@ class FileReport(BaseModel):
     def flatten(self, keys: list[str]) -> list[list[Any]]:
         """Compact rows for assertions and exports, e.g. flatten(["code", "location"])."""
         return [[getattr(f, k) for k in keys] for f in self.findings]
+
+
+@dataclass(frozen=True, slots=True)
+class FileSummary:
+    """What a batch keeps of a file once its output is written: who sent it, its totals, counts and 审核结论
+    (a few hundred bytes; the findings are not kept, so a batch of any size fits in memory)."""
+
+    path: str
+    status: str
+    department: str | None
+    unit_code: str | None
+    year: int | None
+    framework: str | None
+    framework_version: str | None
+    total_computed: Decimal | None
+    total_self: Decimal | None
+    errors: int
+    warnings: int
+    review: str
+
+    @classmethod
+    def of(cls, rep: FileReport) -> FileSummary:
+        return cls(rep.path, rep.status, rep.department, rep.unit_code, rep.year, rep.framework,
+                   rep.framework_version, rep.total_computed, rep.total_self, rep.errors, rep.warnings, rep.review)
+
+    @property
+    def review_zh(self) -> str:
+        return REVIEW_ZH[self.review]
 
 
 class Report(BaseModel):

@@ -20,10 +20,12 @@ built-in ones with the same id.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from xlperf.compiled import CompiledFramework, compile_once
@@ -32,9 +34,9 @@ from xlperf.framework.models import Framework
 from xlperf.loader import MAX_FRAMEWORK_BYTES, builtin_ids, load_framework
 from xlperf.safe_yaml import YAML_SUFFIXES, load_yaml
 
-__all__ = ["FRAMEWORK_ENV", "FRAMEWORK_ID", "FRAMEWORK_PATH_ENV", "MAX_FRAMEWORK_FILES", "Registry", "Unregistered",
-           "builtin_registry", "default_framework_ref", "is_valid_id", "register_framework", "registry_for",
-           "resolve", "resolve_framework", "udf_framework", "workbook_framework"]
+__all__ = ["FRAMEWORK_ENV", "FRAMEWORK_ID", "FRAMEWORK_PATH_ENV", "MAX_FRAMEWORK_FILES", "Choice", "Registry",
+           "Unregistered", "builtin_registry", "choose", "default_framework_ref", "is_valid_id", "register_framework",
+           "registry_for", "resolve", "resolve_framework", "reviewer_file", "udf_framework", "workbook_framework"]
 
 FRAMEWORK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """What a framework id may look like: no path separators, no leading dot, at most 64 characters."""
@@ -86,7 +88,7 @@ def registry_for(reviewer: str | os.PathLike[str] | None) -> dict[str, Entry]:
     elif str(reviewer) in out:
         pass  # a built-in id: already registered
     else:
-        fw = load_framework(path)
+        fw = reviewer_file(path)
         out[fw.id] = fw
     return out
 
@@ -123,6 +125,73 @@ def _load_folder(files: tuple[tuple[str, int, int], ...]) -> tuple[Framework, ..
     return tuple(fw for fw, _ in frameworks.values())
 
 
+# The reviewer's choice, resolved once per run -------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Choice:
+    """The reviewer's ``--framework`` resolved once for a whole run, before any workbook is read.
+
+    ``forced``: the framework every workbook is read with (a file or a built-in id); else ``folder``: the
+    frameworks of a reviewer's folder, looked up by each workbook's recorded id before the built-in ones.
+    The object is picklable (frameworks are pydantic models): a batch hands it to each worker process once
+    (the pool's initializer), and jobs name it by ``key``, a hash of the frameworks' content, so a worker
+    holds one copy and compiles it once (:func:`xlperf.compiled.compile_once` is keyed by the object)."""
+
+    forced: Framework | None = None
+    folder: tuple[Framework, ...] = ()
+
+    @cached_property
+    def key(self) -> str:
+        """SHA-256 of the frameworks' content (computed when a batch first names the choice)."""
+        digest = hashlib.sha256()
+        for fw in (self.forced,) if self.forced is not None else self.folder:
+            digest.update(fw.model_dump_json().encode())
+        return ("forced:" if self.forced is not None else "folder:") + digest.hexdigest()
+
+    def registry(self) -> dict[str, Entry]:
+        out = builtin_registry()
+        out.update({fw.id: fw for fw in self.folder})
+        return out
+
+
+def choose(reviewer: str | os.PathLike[str] | Framework | Choice | None) -> Choice | None:
+    """The reviewer's ``--framework`` (a built-in id, a file or a folder) read and checked once; None for none.
+    Raises InputError for a file or folder that is not a framework (the caller decides whether that refuses
+    the command or becomes each file's finding)."""
+    if reviewer is None or isinstance(reviewer, Choice):
+        return reviewer
+    if isinstance(reviewer, Framework):
+        return Choice(forced=reviewer)
+    text = str(reviewer)
+    if text in builtin_ids():
+        return Choice(forced=load_framework(text))
+    path = Path(text)
+    if path.is_dir():
+        return Choice(folder=tuple(fw for fw in registry_for(path).values() if isinstance(fw, Framework)))
+    return Choice(forced=reviewer_file(path))
+
+
+def reviewer_file(path: str | os.PathLike[str]) -> Framework:
+    """A reviewer's framework file, parsed once per distinct content (keyed by its bytes' SHA-256): reading a
+    batch's workbooks with ``--framework FILE`` must not parse and compile the framework again for each
+    (which also kept every compiled copy alive)."""
+    path = Path(path)
+    if path.is_file():
+        try:
+            size = path.stat().st_size
+            data = path.read_bytes() if size <= MAX_FRAMEWORK_BYTES else b""
+        except OSError:
+            data = b""
+        if data:
+            return _parsed(str(path), hashlib.sha256(data).hexdigest())
+    return load_framework(path)  # says why it cannot be read
+
+
+@lru_cache(maxsize=8)
+def _parsed(path: str, digest: str) -> Framework:
+    return load_framework(Path(path))
+
+
 # The reviewer's choice (CLI, API) -----------------------------------------------------------------------
 
 
@@ -147,19 +216,21 @@ class Unregistered(LookupError):
         self.registered = registered
 
 
-def workbook_framework(reviewer: Framework | str | os.PathLike[str] | None,
+def workbook_framework(reviewer: Framework | Choice | str | os.PathLike[str] | None,
                        recorded: str | None) -> CompiledFramework | None:
     """The framework a submitted workbook is read with: the reviewer's (a Framework, a built-in id or a
     framework file, used for every workbook), else the workbook's recorded id looked up among the built-in
     frameworks and those of the reviewer's folder. None when the workbook records no id and none is forced;
-    :class:`Unregistered` when the recorded id is not registered. The recorded text is never used as a path."""
+    :class:`Unregistered` when the recorded id is not registered. The recorded text is never used as a path.
+    A batch passes its :class:`Choice`, resolved once for the run."""
     if isinstance(reviewer, Framework):
         return compile_once(reviewer)
-    if reviewer is not None and (str(reviewer) in builtin_ids() or not Path(reviewer).is_dir()):
-        return compile_once(load_framework(reviewer if isinstance(reviewer, str) else Path(reviewer)))
+    choice = choose(reviewer)
+    if choice is not None and choice.forced is not None:
+        return compile_once(choice.forced)
     if recorded is None:
         return None
-    registered = registry_for(reviewer)
+    registered = choice.registry() if choice is not None else builtin_registry()
     found = resolve(recorded, registered)
     if found is None:
         raise Unregistered(sorted(registered))

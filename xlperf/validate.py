@@ -7,9 +7,9 @@ Submitted files are opened read-only and never written.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
@@ -20,17 +20,18 @@ from xlperf.checks.structure import FrameworkMismatch
 from xlperf.compiled import CompiledFramework, compile_once
 from xlperf.errors import InputError
 from xlperf.expr import ExprError
-from xlperf.findings import FileReport, Finding, Report, ReportTextSummary, Severity
+from xlperf.findings import FileReport, FileSummary, Finding, Report, ReportTextSummary, Severity
 from xlperf.framework.models import Framework
 from xlperf.ingest.notes import Noted
 from xlperf.plan.layout import RESULT_SHEET
 from xlperf.reporttext.pairing import ReportRequest
+from xlperf.resolve import Choice, choose
 
 if TYPE_CHECKING:
     from xlperf.ingest.reader import WorkbookRead
 
-__all__ = ["SPREADSHEET_SUFFIXES", "ReportRequest", "collect_paths", "select_checks", "validate_file", "validate_paths",
-           "validate_with_context", "worker_count"]
+__all__ = ["SPREADSHEET_SUFFIXES", "Outcome", "ReportRequest", "collect_paths", "iter_validate", "select_checks",
+           "validate_file", "validate_paths", "validate_with_context", "worker_count"]
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xltx", ".xltm", ".et"}
 
@@ -80,14 +81,14 @@ def _internal(what: str, exc: BaseException) -> Finding:
                    message=CheckError.template.format(check=what, error=detail))
 
 
-def validate_file(path: str | Path, framework: Framework | str | None = None, *,
+def validate_file(path: str | Path, framework: Framework | str | Choice | None = None, *,
                   select: Sequence[str] | None = None, ignore: Sequence[str] | None = None) -> FileReport:
     """Validate one submitted workbook. Never raises (but for KeyboardInterrupt): whatever happens while
     reading, scoring or checking becomes a finding on this file's report."""
     return validate_with_context(path, framework, select=select, ignore=ignore)[0]
 
 
-def validate_with_context(path: str | Path, framework: Framework | str | None = None, *,
+def validate_with_context(path: str | Path, framework: Framework | str | Choice | None = None, *,
                           select: Sequence[str] | None = None, ignore: Sequence[str] | None = None,
                           report_text: ReportSource = None) -> tuple[FileReport, CheckContext | None]:
     """validate_file, plus the checks' context (the values read, recomputed figures and scores) when the
@@ -105,7 +106,7 @@ _FILE_CODES = frozenset(c.code for c in CHECKS if c.family == "file")
 """The file's own findings (format, size, macros): reported even when the framework does not match."""
 
 
-def _validate_file(path: Path, framework: Framework | str | None, select: Sequence[str] | None,
+def _validate_file(path: Path, framework: Framework | str | Choice | None, select: Sequence[str] | None,
                    ignore: Sequence[str] | None, start: float,
                    request: ReportRequest | None = None) -> tuple[FileReport, CheckContext | None]:
     from xlperf.ingest.reader import UnreadableWorkbook, read_workbook
@@ -329,42 +330,141 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-Job = tuple[str, str | None, tuple[str, ...] | None, tuple[str, ...] | None, ReportRequest | None]
+Renderer = Callable[[FileReport], str]
+"""A file's output from its report (a module-level function, so that it pickles by name to the workers)."""
 
 
-def _job(args: Job) -> FileReport:
-    path, framework, select, ignore, request = args
-    return validate_with_context(path, framework, select=select, ignore=ignore, report_text=request)[0]
+class Job(NamedTuple):
+    """One file of a batch, as sent to a worker process (small and picklable: the framework goes once per
+    worker through the pool's initializer, and a job names it by its key)."""
+
+    path: str
+    framework: str | None  # the run's Choice by key (``chosen``), or the reviewer's text as given
+    chosen: bool
+    select: tuple[str, ...] | None
+    ignore: tuple[str, ...] | None
+    request: ReportRequest | None
+    render: Renderer | None = None  # the file's output made in the worker (the parent only writes it)
 
 
-def validate_paths(paths: Sequence[Path], framework: str | None = None, *, workers: int = 1,
+class Outcome(NamedTuple):
+    """What a batch yields per file, in the order given: the full report (only when the caller keeps reports),
+    its small summary, and its output rendered in the worker."""
+
+    report: FileReport | None
+    summary: FileSummary
+    text: str | None = None
+
+
+_CHOICES: dict[str, Choice] = {}
+"""The run's framework choice in this process, by key (set once per worker by the pool's initializer)."""
+
+
+def _init_worker(choice: Choice | None) -> None:
+    _CHOICES.clear()  # one run's choice at a time: a worker never accumulates frameworks
+    if choice is not None:
+        _CHOICES[choice.key] = choice
+
+
+def _framework_of(job: Job) -> Choice | str | None:
+    return _CHOICES[job.framework] if job.chosen and job.framework is not None else job.framework
+
+
+def _run(job: Job, keep: bool = True) -> Outcome:
+    rep = validate_with_context(job.path, _framework_of(job), select=job.select, ignore=job.ignore,
+                                report_text=job.request)[0]
+    return Outcome(rep if keep else None, FileSummary.of(rep), job.render(rep) if job.render is not None else None)
+
+
+def _run_summary(job: Job) -> Outcome:
+    return _run(job, keep=False)
+
+
+def iter_validate(paths: Sequence[Path], framework: str | Choice | None = None, *, workers: int = 1,
+                  select: Sequence[str] | None = None, ignore: Sequence[str] | None = None,
+                  report_texts: dict[str, ReportRequest] | None = None, render: Renderer | None = None,
+                  keep: bool = True) -> Iterator[Outcome]:
+    """Validate many files, yielding each file's :class:`Outcome` in the order given as soon as it is ready.
+
+    The reviewer's framework is resolved once here (:func:`xlperf.resolve.choose`) and given to each worker
+    once; with ``keep=False`` a worker returns only the file's summary and rendered output, and at most a
+    few files per worker are in flight, so the parent's memory does not grow with the batch (beyond the
+    caller's own per-file summaries). With workers > 1 files are read in separate processes (a crash stays
+    in its file)."""
+    choice: Choice | None = None
+    try:
+        choice = choose(framework)
+    except InputError:
+        choice = None  # each file reports why the framework cannot be read (XP122), as a single file does
+    name = choice.key if choice is not None else (str(framework) if framework is not None else None)
+    jobs = (Job(str(p), name, choice is not None, tuple(select) if select else None, tuple(ignore) if ignore else None,
+                (report_texts or {}).get(str(p)), render) for p in paths)
+    run = _run if keep else _run_summary
+    if workers <= 1 or len(paths) <= 1:
+        _init_worker(choice)
+        try:
+            yield from map(run, jobs)
+        finally:
+            _CHOICES.clear()
+        return
+    yield from _pooled(jobs, worker_count(workers, len(paths)), choice, run)
+
+
+def _pooled(jobs: Iterator[Job], workers: int, choice: Choice | None,
+            run: Callable[[Job], Outcome]) -> Iterator[Outcome]:
+    """``run`` over ``jobs`` in ``workers`` processes, in order, with a bounded number of files in flight. A
+    failing job (its worker killed, out of memory) is run again alone; a broken pool is replaced."""
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor  # only for parallel runs: ~6 ms of imports
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(choice,))
+
+    window = 8 * workers
+    pool = new_pool()
+    pending: deque[tuple[Job, Future[Outcome]]] = deque()
+    try:
+        for job in jobs:
+            pending.append((job, pool.submit(run, job)))
+            if len(pending) >= window:
+                outcome, pool = _next(pending, pool, new_pool, run, choice)
+                yield outcome
+        while pending:
+            outcome, pool = _next(pending, pool, new_pool, run, choice)
+            yield outcome
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _next(pending: Any, pool: Any, new_pool: Callable[[], Any], run: Callable[[Job], Outcome],
+          choice: Choice | None) -> tuple[Outcome, Any]:
+    job, future = pending.popleft()
+    try:
+        return future.result(), pool
+    except Exception:  # noqa: BLE001 - a worker died (killed, out of memory): retry it alone
+        outcome = _isolated(job, run, choice)
+    pool.shutdown(wait=False, cancel_futures=True)  # the pool may be broken: the files in flight start again
+    pool = new_pool()
+    for i, (other, fut) in enumerate(list(pending)):
+        if not (fut.done() and not fut.cancelled() and fut.exception() is None):
+            pending[i] = (other, pool.submit(run, other))
+    return outcome, pool
+
+
+def validate_paths(paths: Sequence[Path], framework: str | Choice | None = None, *, workers: int = 1,
                    select: Sequence[str] | None = None, ignore: Sequence[str] | None = None,
                    progress: Callable[[FileReport], None] | None = None,
                    report_texts: dict[str, ReportRequest] | None = None) -> Report:
     """Validate many files; with workers > 1 in separate processes (a crash stays in its file). ``report_texts``:
-    for each workbook path, the 绩效自评报告 to check beside it."""
-    jobs: list[Job] = [(str(p), framework, tuple(select) if select else None, tuple(ignore) if ignore else None,
-                        (report_texts or {}).get(str(p))) for p in paths]
+    for each workbook path, the 绩效自评报告 to check beside it. Keeps every file's report: for batches of
+    any size use :func:`iter_validate` with ``keep=False``."""
     reports: list[FileReport] = []
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            rep = _job(job)
-            reports.append(rep)
-            if progress:
-                progress(rep)
-    else:
-        from concurrent.futures import ProcessPoolExecutor  # only for parallel runs: ~6 ms of imports
-
-        with ProcessPoolExecutor(max_workers=worker_count(workers, len(jobs))) as pool:
-            futures = [pool.submit(_job, job) for job in jobs]
-            for job, future in zip(jobs, futures, strict=False):
-                try:
-                    rep = future.result()
-                except Exception:  # noqa: BLE001 - a worker died (killed, out of memory): retry it alone
-                    rep = _isolated(job)
-                reports.append(rep)
-                if progress:
-                    progress(rep)
+    for outcome in iter_validate(paths, framework, workers=workers, select=select, ignore=ignore,
+                                 report_texts=report_texts):
+        assert outcome.report is not None
+        reports.append(outcome.report)
+        if progress:
+            progress(outcome.report)
     return Report(files=reports)
 
 
@@ -376,12 +476,14 @@ def worker_count(asked: int, jobs: int) -> int:
     return max(1, min(asked, jobs, 4 * (os.cpu_count() or 1), 61))
 
 
-def _isolated(job: Job) -> FileReport:
+def _isolated(job: Job, run: Callable[[Job], Outcome], choice: Choice | None) -> Outcome:
     """One file in a fresh worker process; if that dies too, the file's report says so (XP000)."""
     from concurrent.futures import ProcessPoolExecutor
 
     try:
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            return pool.submit(_job, job).result()
+        with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(choice,)) as pool:
+            return pool.submit(run, job).result()
     except Exception as exc:  # noqa: BLE001
-        return FileReport(path=job[0], status="error", findings=[_internal("校验进程", exc)])
+        rep = FileReport(path=job.path, status="error", findings=[_internal("校验进程", exc)])
+        return Outcome(rep if run is _run else None, FileSummary.of(rep),
+                       job.render(rep) if job.render is not None else None)

@@ -29,7 +29,7 @@ def test_version_and_help() -> None:
 def test_usage_error() -> None:
     run = xlperf_process("validate", "--jsn", "x.xlsx")
     assert run.code == 2 and run.out == ""
-    assert run.err.rstrip().splitlines()[-1] == "错误：没有选项 --jsn（是否想用 --json？）"
+    assert run.err.rstrip().splitlines()[-1] == "错误：没有选项 --jsn（是否想用 --json、--jsonl？）"
 
 
 def test_piped_output_is_80_columns_unless_columns_says_otherwise() -> None:

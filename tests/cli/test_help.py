@@ -54,7 +54,7 @@ def test_help_fits_80_columns_and_cuts_nothing(command: str) -> None:
     (["validate"], "错误：缺少参数 文件或文件夹"),
     (["template"], "错误：缺少选项 --output / -o"),
     (["validate", "--bogus", "x.xlsx"], "错误：没有选项 --bogus"),
-    (["validate", "--jsn", "x.xlsx"], "错误：没有选项 --jsn（是否想用 --json？）"),
+    (["validate", "--jsn", "x.xlsx"], "错误：没有选项 --jsn（是否想用 --json、--jsonl？）"),
     (["validate", "--report"], "错误：选项 --report 需要一个值"),
     (["validate", "--json=yes", "x.xlsx"], "错误：选项 --json 不接受值"),
     (["validate", "-j", "两个", "x.xlsx"], "错误：--workers / -j 的值无效：必须是整数"),

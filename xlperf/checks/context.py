@@ -7,8 +7,9 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from xlperf.compiled import CompiledFramework, build_env, compile_once, score
-from xlperf.engine.scoring import ScoreResult, data_env
+from xlperf.compiled import CompiledFramework, build_env, compile_once
+from xlperf.engine import scoring
+from xlperf.engine.scoring import Built, ScoreResult, data_env
 from xlperf.expr import Value
 from xlperf.findings import Finding
 from xlperf.ingest.reader import WorkbookRead
@@ -39,12 +40,9 @@ class CheckContext:
         return self.compiled.catalog
 
     @cached_property
-    def result(self) -> ScoreResult | None:
-        return score(self.read.framework, self.read.data) if self.read.data is not None else None
-
-    @cached_property
-    def env(self) -> dict[str, Value]:
-        """Every name's recomputed value (inputs as read, derived totals, measures)."""
+    def built(self) -> Built:
+        """The engine's environment of this file (inputs, derived totals, measures), built once for the
+        scoring and the checks."""
         data = self.read.data
         inputs = data_env(data) if data is not None else {k: v for k, v in self.values.items()
                                                           if isinstance(v, Decimal | bool | str)}
@@ -52,7 +50,17 @@ class CheckContext:
             inputs = {k: (Decimal(v) if isinstance(v, int) and not isinstance(v, bool) else v)
                       for k, v in inputs.items()}
         judg = dict(data.judgements) if data is not None else {}
-        env, _ = build_env(self.read.framework, inputs, judg)
+        return build_env(self.read.framework, inputs, judg)
+
+    @cached_property
+    def result(self) -> ScoreResult | None:
+        data = self.read.data
+        return scoring.score(self.compiled.rules, data, self.built) if data is not None else None
+
+    @cached_property
+    def env(self) -> dict[str, Value]:
+        """Every name's recomputed value (inputs as read, derived totals, measures)."""
+        env = dict(self.built[0])  # scores are added below: the scoring's own environment stays as it was
         if self.result is not None:
             for item in self.result.indicators:
                 env[f"score_{item.id}"] = item.computed

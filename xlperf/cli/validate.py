@@ -3,6 +3,9 @@ annotated copy."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -49,6 +52,7 @@ class ValidateOptions:
     expected: Path | None = None
     report_text: list[Path] | None = None
     show_untied: bool = False
+    jsonl: bool = False
 
 
 @app.command(short_help="校验提交的工作簿（单个文件或整个文件夹），可写出报告或标注副本。")
@@ -74,11 +78,14 @@ def validate(
         "--report-text", help="同时核对绩效自评报告（.docx 或有文字层的 PDF）；文件夹中的报告按文件名或单位编码与工作簿配对",
         metavar="报告.docx|文件夹")] = None,
     show_untied: Annotated[bool, typer.Option("--show-untied", help="列出报告中未能与工作簿对应的数字")] = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="每个文件一行 JSON（JSON Lines），校验完即输出，内存不随文件数增长；"
+                                                        "最后一行为批次检查和汇总")] = False,
 ) -> None:
     """校验提交的工作簿：合计、预算与支出、比率、自评得分与规则是否一致。退出码 0 无错误，1 有错误，2 有文件无法读取、输出未能写出或参数有误，3 内部错误。"""
     options = ValidateOptions(paths=paths, framework=framework, as_json=as_json, report=report, annotate=annotate,
                               force=force, summary=summary, workers=workers, select=select, ignore=ignore,
-                              quiet=quiet, expected=expected, report_text=report_text, show_untied=show_untied)
+                              quiet=quiet, expected=expected, report_text=report_text, show_untied=show_untied,
+                              jsonl=jsonl)
     raise typer.Exit(run_validate(options))
 
 
@@ -106,6 +113,8 @@ def run_validate(opts: ValidateOptions) -> int:
         from xlperf.review.batch import read_expected
 
         units_expected = read_expected(opts.expected)
+    if opts.jsonl or (opts.as_json and len(files) > 1 and opts.report is None and opts.annotate is None):
+        return _stream(files, opts, sel, ign, units_expected, skipped)
     result = _validate(files, opts, sel, ign)
     problems, written = _write_outputs(result, files, opts)
     batch = None
@@ -121,6 +130,14 @@ def run_validate(opts: ValidateOptions) -> int:
     return 2 if problems else result.exit_code
 
 
+def _combinations(opts: ValidateOptions, files: list[Path]) -> None:
+    """Options that cannot go together."""
+    if opts.annotate is not None and len(files) != 1:
+        raise typer.BadParameter("--annotate 只能用于单个文件")
+    if opts.jsonl and (opts.as_json or opts.report is not None or opts.annotate is not None):
+        raise typer.BadParameter("--jsonl 不能与 --json、--report 或 --annotate 同时使用")
+
+
 def _prepared(opts: ValidateOptions) -> tuple[list[Path], list[Any], list[str] | None, list[str] | None]:
     """(files to validate, files skipped, --select, --ignore), every argument checked before any file is read."""
     from xlperf.checks.registry import resolve
@@ -132,8 +149,7 @@ def _prepared(opts: ValidateOptions) -> tuple[list[Path], list[Any], list[str] |
             raise typer.BadParameter(f"只找到 {len(skipped)} 个 xlperf 生成的校验报告、汇总或退回修改通知，没有要校验的工作簿")
         where = "、".join(f"“{_shown_arg(p)}”" for p in opts.paths[:3]) + ("等" if len(opts.paths) > 3 else "")
         raise typer.BadParameter(f"{where}中没有找到要校验的工作簿（.xlsx）")
-    if opts.annotate is not None and len(files) != 1:
-        raise typer.BadParameter("--annotate 只能用于单个文件")
+    _combinations(opts, files)
     check_outputs(files, {"报告文件": opts.report, "标注副本": opts.annotate}, force=opts.force,
                   suffixes={"标注副本": (".xlsx",)})  # a copy never carries the submission's macros
     sel, ign = _rules(opts.select), _rules(opts.ignore)
@@ -141,7 +157,7 @@ def _prepared(opts: ValidateOptions) -> tuple[list[Path], list[Any], list[str] |
     if unknown:
         raise XlperfError(f"未知的校验规则：{', '.join(unknown)}（xlperf rules 列出全部代码和名称）")
     for line in skipped_lines(skipped):
-        (stderr if opts.as_json else echo)(line)
+        (stderr if opts.as_json or opts.jsonl else echo)(line)
     if opts.framework is not None and Path(opts.framework).is_dir():
         from xlperf.resolve import registry_for
 
@@ -166,26 +182,48 @@ def _show(result: Report, batch: list[Any] | None, skipped: list[Any], written: 
         echo(line)
 
 
-def _validate(files: list[Path], opts: ValidateOptions, sel: list[str] | None, ign: list[str] | None) -> Report:
-    """Validate every file, with a progress bar on stderr for a batch unless --quiet."""
-    from xlperf.validate import validate_paths
+def _requests(files: list[Path], opts: ValidateOptions) -> dict[str, Any] | None:
+    if not opts.report_text:
+        return None
+    from xlperf.reporttext.pairing import report_requests
 
-    reports = None
-    if opts.report_text:
-        from xlperf.reporttext.pairing import report_requests
+    return report_requests(files, opts.report_text, opts.show_untied)
 
-        reports = report_requests(files, opts.report_text, opts.show_untied)
+
+@contextmanager
+def _progress(files: list[Path], opts: ValidateOptions) -> Iterator[Callable[[Any], None] | None]:
+    """A progress bar on stderr for a batch unless --quiet: its callback, or None."""
     if opts.quiet or len(files) < 2:
-        return validate_paths(files, opts.framework, workers=opts.workers, select=sel, ignore=ign,
-                              report_texts=reports)
+        yield None
+        return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn("校验中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task("validate", total=len(files))
+        yield lambda _: bar.advance(task)
+
+
+def _validate(files: list[Path], opts: ValidateOptions, sel: list[str] | None, ign: list[str] | None) -> Report:
+    """Validate every file, with a progress bar on stderr for a batch unless --quiet."""
+    from xlperf.validate import validate_paths
+
+    with _progress(files, opts) as progress:
         return validate_paths(files, opts.framework, workers=opts.workers, select=sel, ignore=ign,
-                              progress=lambda _: bar.advance(task), report_texts=reports)
+                              progress=progress, report_texts=_requests(files, opts))
+
+
+def _stream(files: list[Path], opts: ValidateOptions, sel: list[str] | None, ign: list[str] | None,
+            expected: Any, skipped: list[Any]) -> int:
+    """A batch's --json, or --jsonl: rendered in the workers, written as it runs (xlperf.render.stream)."""
+    from xlperf.render.stream import stream_json
+
+    with _progress(files, opts) as progress:
+        code = stream_json(files, opts.framework, sys.stdout, lines=opts.jsonl, workers=opts.workers, select=sel,
+                           ignore=ign, report_texts=_requests(files, opts), expected=expected, skipped=skipped,
+                           progress=progress)
+    return code
 
 
 def _write_outputs(result: Report, files: list[Path], opts: ValidateOptions) -> tuple[list[str], list[str]]:

@@ -7,6 +7,7 @@ generator all go through here (or through :mod:`rules`, which this module drives
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from xlperf.data.models import DepartmentData
 from xlperf.engine.rules import (
     Compiled,
     Ctx,
+    MeasureDef,
     _rule_names,
     cap_of,
     evaluate_rule,
@@ -26,11 +28,12 @@ from xlperf.engine.rules import (
     fmt_pts,
     fmt_rate,
 )
-from xlperf.expr import ExprError, Value, _truth, parse, quantize, undefined_name
+from xlperf.expr import Expr, ExprError, Value, _truth, parse, quantize, undefined_name
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import Cap, Framework, Indicator
 
-__all__ = ["CapResult", "IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "check_judgements", "data_env", "score"]
+__all__ = ["Built", "CapResult", "EnvPlan", "IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "build_env_for",
+           "check_judgements", "data_env", "env_plan", "score"]
 
 
 class MeasureResult(BaseModel):
@@ -196,10 +199,73 @@ def build_env(comp: Compiled, inputs: Mapping[str, Value], judgements: Mapping[s
     return env, parts
 
 
-def score(comp: Compiled, data: DepartmentData) -> ScoreResult:
-    """Score one department's data under a compiled framework."""
+Built = tuple[dict[str, Value], dict[str, tuple[Decimal, Decimal, Decimal]]]
+
+
+@dataclass(frozen=True)
+class EnvPlan:
+    """What :func:`build_env` must compute for a few names only: the derived figures and measures they
+    depend on (directly or through each other), in build_env's order, and whether tables are involved."""
+
+    derived: tuple[tuple[str, Expr], ...]
+    measures: tuple[MeasureDef, ...]
+    tables: bool
+
+
+def env_plan(comp: Compiled, wanted: frozenset[str]) -> EnvPlan:
+    """The part of the environment ``wanted`` depends on (the caller keeps it per framework and names)."""
     fw = comp.framework
-    env, parts = build_env(comp, data_env(data), dict(data.judgements))
+    deps: dict[str, frozenset[str]] = {d.name: parse(d.expr).names for d in fw.form.derived}
+    for m in comp.measures:
+        deps.setdefault(m.id, m.num.names | m.den.names)
+    need: set[str] = set()
+    stack = list(wanted)
+    while stack:
+        name = stack.pop()
+        if name not in need:
+            need.add(name)
+            stack.extend(deps.get(name, ()))
+    tables = {t.name for t in fw.form.tables}
+    return EnvPlan(derived=tuple((d.name, parse(d.expr)) for d in fw.form.derived if d.name in need),
+                   measures=tuple(m for m in comp.measures if m.id in need),
+                   tables=any("." in n or n in tables for n in need))
+
+
+def build_env_for(comp: Compiled, plan: EnvPlan, inputs: Mapping[str, Value]) -> Built:
+    """:func:`build_env` (without judgements) restricted to ``plan`` (:func:`env_plan`): the same values for the
+    names planned, at the cost of those names only (an Excel function scoring one indicator must not rebuild
+    the whole form)."""
+    fw = comp.framework
+    env: dict[str, Value] = dict(inputs)
+    for name in comp.rate_inputs & env.keys():
+        value = env[name]
+        if isinstance(value, Decimal):
+            env[name] = quantize(value, fw.rounding.rate_decimals)
+    if plan.tables:
+        _tables_env(fw, env)
+    for name, expr in plan.derived:
+        try:
+            env[name] = expr.evaluate(env)
+        except ExprError:
+            continue
+    for j in comp.judged:
+        env.setdefault(j.name, "" if j.is_tier else Decimal(0))
+    parts: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
+    for m in plan.measures:
+        try:
+            rate, num, den = m.value(env)
+        except ExprError:
+            continue
+        env[m.id] = rate
+        parts[m.id] = (rate, num, den)
+    return env, parts
+
+
+def score(comp: Compiled, data: DepartmentData, built: Built | None = None) -> ScoreResult:
+    """Score one department's data under a compiled framework. ``built``: :func:`build_env` of this data, when the
+    caller has it already (the validator builds the environment once per file; scoring only reads it)."""
+    fw = comp.framework
+    env, parts = built if built is not None else build_env(comp, data_env(data), dict(data.judgements))
     names = {m.id: m.name for m in comp.measures}
     schedules = {m.id: m.schedule for m in comp.measures if m.schedule is not None}
     kinds = {d.name: d.kind for group in (fw.form.inputs, fw.form.derived, fw.form.stated) for d in group}

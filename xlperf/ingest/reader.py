@@ -22,7 +22,7 @@ from xlperf.ingest.xlsx import Book, BookTooLarge, RawCell, open_book
 from xlperf.plan.formulas import Plan, filled, table_row_used
 from xlperf.plan.layout import SCORE_SHEET, xlwings_sheet_kind
 from xlperf.plan.names import NameSpec
-from xlperf.resolve import Unregistered, is_valid_id, workbook_framework
+from xlperf.resolve import Choice, Unregistered, is_valid_id, workbook_framework
 
 __all__ = ["UnreadableWorkbook", "WorkbookRead", "read_workbook"]
 
@@ -57,7 +57,7 @@ def _file_note(issue: FileIssue) -> Note:
     return Note(issue.kind, issue.message)
 
 
-def read_workbook(path: str | Path, framework: Framework | str | None = None) -> WorkbookRead:
+def read_workbook(path: str | Path, framework: Framework | str | Choice | None = None) -> WorkbookRead:
     """Pre-check, parse and interpret a submitted workbook. Raises UnreadableWorkbook when it can't.
 
     ``framework`` is the reviewer's choice: a Framework, a built-in id or a framework file (used for every
@@ -101,7 +101,7 @@ def _open(path: Path) -> Book:
                                        f"文件“{path.name}”内部结构损坏，无法读取（{xml_reason_zh(exc)}）")]) from None
 
 
-def _choose(path: Path, book: Book, framework: Framework | str | None, fw_id: str | None,
+def _choose(path: Path, book: Book, framework: Framework | str | Choice | None, fw_id: str | None,
             before: list[Note]) -> CompiledFramework:
     """The framework to read with (:func:`xlperf.resolve.workbook_framework`); UnreadableWorkbook (with the
     notes ``before`` it) when the workbook names none or one that is not registered."""

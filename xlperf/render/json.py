@@ -9,16 +9,18 @@ An indicator is ``{"id", "name"}`` or null, whatever form the check recorded.
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from xlperf.findings import FileReport, Finding, Report, adequate
+from xlperf.findings import REVIEW_ZH, FileReport, Finding, Report, adequate
 from xlperf.safe_io import shown_path
+from xlperf.safe_text import json_visible
 
-__all__ = ["FileJSON", "FindingJSON", "IndicatorRef", "ReportJSON", "file_dict", "report_dict", "report_schema",
+__all__ = ["FileJSON", "FindingJSON", "IndicatorRef", "ReportJSON", "file_dict", "file_line", "report_dict", "report_schema",
            "value_pair"]
 
 Value = float | int | str | bool | None
@@ -268,6 +270,13 @@ def file_dict(rep: FileReport) -> dict[str, Any]:
     return file_model(rep).model_dump(mode="json")
 
 
+def file_line(rep: FileReport) -> str:
+    """One file's JSON on one line (JSON Lines; ``--json`` of a batch joins them): the C encoder, no indent,
+    Chinese as typed, a submitted file's invisible characters made visible (as :func:`xlperf.cli.common.dump`).
+    Rendered in the worker process that read the file, so a batch's parent only writes text."""
+    return json_visible(shown_path(json.dumps(file_dict(rep), ensure_ascii=False, separators=(",", ":"))))
+
+
 def report_dict(report: Report, batch: list[Any] | None = None, *, skipped: list[Any] | None = None) -> dict[str, Any]:
     """``batch``: the batch's problems (:class:`~xlperf.review.batch.BatchIssue`), when checked; ``skipped``:
     the files of a folder not validated (:class:`~xlperf.review.intake.SkippedFile`)."""
@@ -276,3 +285,31 @@ def report_dict(report: Report, batch: list[Any] | None = None, *, skipped: list
     left = [SkippedJSON(path=shown_path(s.path), kind=s.kind, reason=s.reason) for s in skipped or []]
     return ReportJSON(files=[file_model(f) for f in report.files], batch=issues,
                       skipped=left).model_dump(mode="json")
+
+
+# Batches rendered as they run (the files' JSON comes from the workers) --------------------------------
+
+def amended_line(text: str, extra: list[Finding]) -> str:
+    """A file's JSON (:func:`file_line`) with the batch's errors added, as
+    :func:`~xlperf.review.batch.with_batch_errors` adds them to its report: first among its findings, the file
+    invalid (unless unreadable), its 审核结论 需修改."""
+    data = json.loads(text)
+    if not extra or any(f.get("code") in {x.code for x in extra} for f in data["findings"]):
+        return text
+    data["findings"] = [_finding(f, {}, {}).model_dump(mode="json") for f in extra] + data["findings"]
+    if data["status"] != "error":
+        data["status"] = "invalid"
+    for f in extra:
+        data["counts"][f.severity.value] += 1
+    data["review"], data["review_zh"] = "revise", REVIEW_ZH["revise"]
+    return json_visible(shown_path(json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
+
+
+def batch_tail(batch: list[Any] | None, skipped: list[Any] | None) -> tuple[str, str]:
+    """The ``"batch"`` and ``"skipped"`` values of a report as JSON text (see :func:`report_dict`)."""
+    issues = [BatchIssueJSON(kind=i.kind, unit=i.unit, message=i.message, files=[shown_path(f) for f in i.files])
+              .model_dump(mode="json") for i in batch or []]
+    left = [SkippedJSON(path=shown_path(s.path), kind=s.kind, reason=s.reason).model_dump(mode="json")
+            for s in skipped or []]
+    return tuple(json_visible(shown_path(json.dumps(v, ensure_ascii=False, separators=(",", ":"))))  # type: ignore[return-value]
+                 for v in (issues, left))

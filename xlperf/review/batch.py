@@ -15,18 +15,39 @@ from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
+from xlperf.checks.batch import BatchVersionMismatch, BatchYearMismatch
 from xlperf.errors import XlperfError
-from xlperf.findings import FileReport
+from xlperf.findings import FileReport, Finding
 
-__all__ = ["BatchIssue", "ExpectedUnit", "batch_issues", "read_expected", "unit_groups", "unit_key", "visible",
+__all__ = ["BatchIssue", "ExpectedUnit", "UnitFile", "batch_errors", "batch_issues", "read_expected", "unit_groups", "unit_key", "visible",
            "with_batch_errors"]
 
 EXPECTED_MAX = 100_000
 """Rows read of an expected-units list."""
 EXPECTED_BYTES = 20_000_000
 """Largest expected-units list read."""
+
+
+class UnitFile(Protocol):
+    """What the batch checks read of a file: a :class:`FileReport`, or the small
+    :class:`~xlperf.findings.FileSummary` a streamed batch keeps."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def department(self) -> str | None: ...
+    @property
+    def unit_code(self) -> str | None: ...
+    @property
+    def year(self) -> int | None: ...
+    @property
+    def framework(self) -> str | None: ...
+    @property
+    def framework_version(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -71,7 +92,7 @@ def visible(text: str) -> str:
                    else ch for ch in text)
 
 
-def unit_key(rep: FileReport) -> str | None:
+def unit_key(rep: UnitFile) -> str | None:
     """Who sent the file: its unit code when filled, else its department name (spaces, width and invisible
     characters ignored). Duplicates are found by code and by name (:func:`unit_groups`)."""
     if rep.unit_code and _norm(rep.unit_code):
@@ -81,12 +102,12 @@ def unit_key(rep: FileReport) -> str | None:
     return None
 
 
-def _keys(rep: FileReport) -> list[str]:
+def _keys(rep: UnitFile) -> list[str]:
     return [k for k in ("code:" + _norm(rep.unit_code) if rep.unit_code and _norm(rep.unit_code) else "",
                         "name:" + _norm(rep.department) if rep.department and _norm(rep.department) else "") if k]
 
 
-def unit_groups(reports: Sequence[FileReport]) -> list[list[int]]:
+def unit_groups(reports: Sequence[UnitFile]) -> list[list[int]]:
     """Indexes of the reports that are one unit: the same code or the same normalised name (a file that
     leaves its code blank is still matched by name), in the order of their first file."""
     parent = list(range(len(reports)))
@@ -112,7 +133,7 @@ def unit_groups(reports: Sequence[FileReport]) -> list[list[int]]:
     return [g for _, g in sorted(groups.items())]
 
 
-def unit_label(rep: FileReport) -> str:
+def unit_label(rep: UnitFile) -> str:
     """Who sent the file, on one printable line, invisible characters shown (a name with a line break or an
     escape sequence cannot forge a line of the batch's output)."""
     from xlperf.safe_text import bounded, printable
@@ -185,7 +206,7 @@ def _majority(values: Sequence[_T | None]) -> _T | None:
     return max(counts.items(), key=lambda kv: (kv[1], str(kv[0])))[0]
 
 
-def _newest_first(reps: list[FileReport]) -> list[tuple[FileReport, str]]:
+def _newest_first(reps: list[UnitFile]) -> list[tuple[UnitFile, str]]:
     """The files of one unit, newest first (the workbook's own saved time, then the file's time), each
     with the time shown."""
     from xlperf.review.intake import submission_time
@@ -196,7 +217,7 @@ def _newest_first(reps: list[FileReport]) -> list[tuple[FileReport, str]]:
     return [(rep, t.shown) for rep, t in timed]
 
 
-def _duplicate(reps: list[FileReport]) -> BatchIssue:
+def _duplicate(reps: list[UnitFile]) -> BatchIssue:
     from xlperf.safe_io import shown_path
 
     ordered = _newest_first(reps)
@@ -209,7 +230,7 @@ def _duplicate(reps: list[FileReport]) -> BatchIssue:
                       tuple(shown_path(r.path) for r, _ in ordered), shown_path(chosen.path))
 
 
-def batch_issues(reports: Sequence[FileReport], expected: Sequence[ExpectedUnit] | None = None) -> list[BatchIssue]:
+def batch_issues(reports: Sequence[UnitFile], expected: Sequence[ExpectedUnit] | None = None) -> list[BatchIssue]:
     """The batch's problems, in a stable order: duplicates (by code and by normalised name; the newest
     counts), off-year or off-version files, missing units."""
     from xlperf.safe_io import shown_path
@@ -236,7 +257,7 @@ def batch_issues(reports: Sequence[FileReport], expected: Sequence[ExpectedUnit]
     return issues
 
 
-def _expected_issues(readable: list[FileReport], groups: list[list[FileReport]],
+def _expected_issues(readable: list[UnitFile], groups: list[list[UnitFile]],
                      expected: Sequence[ExpectedUnit]) -> list[BatchIssue]:
     from xlperf.safe_io import shown_path
     from xlperf.safe_text import printable
@@ -263,24 +284,36 @@ def _expected_issues(readable: list[FileReport], groups: list[list[FileReport]],
     return issues
 
 
-def with_batch_errors(reports: Sequence[FileReport], issues: Sequence[BatchIssue]) -> list[FileReport]:
-    """The reports with the batch's errors added to their files: another year (XP411) or framework version
-    (XP412) than the batch is an error of that file, which no explanation clears."""
-    from xlperf.checks.batch import BatchVersionMismatch, BatchYearMismatch
+def batch_errors(reports: Sequence[UnitFile], issues: Sequence[BatchIssue]) -> dict[int, list[Finding]]:
+    """The batch's errors of each file, by index: another year (XP411) or framework version (XP412) than the
+    batch is an error of that file, which no explanation clears. Works on reports or on small summaries."""
     from xlperf.safe_io import shown_path
 
     readable = [r for r in reports if r.status != "error"]
     year = _majority([r.year for r in readable])
     version = _majority([(r.framework, r.framework_version) for r in readable if r.framework])
     flagged = {(i.kind, f) for i in issues if i.kind in ("year", "framework") for f in i.files}
-    out = []
-    for rep in reports:
+    out: dict[int, list[Finding]] = {}
+    if not flagged:
+        return out
+    for index, rep in enumerate(reports):
         extra = []
         if ("year", shown_path(rep.path)) in flagged and year is not None:
             extra.append(BatchYearMismatch.for_file(found=rep.year, expected=year))
         if ("framework", shown_path(rep.path)) in flagged and version is not None:
             extra.append(BatchVersionMismatch.for_file(found=f"{rep.framework} {rep.framework_version}",
                                                        expected=" ".join(map(str, version))))
+        if extra:
+            out[index] = extra
+    return out
+
+
+def with_batch_errors(reports: Sequence[FileReport], issues: Sequence[BatchIssue]) -> list[FileReport]:
+    """The reports with the batch's errors (:func:`batch_errors`) added to their files."""
+    extras = batch_errors(reports, issues)
+    out = []
+    for index, rep in enumerate(reports):
+        extra = extras.get(index)
         if extra and not any(f.code in (BatchYearMismatch.code, BatchVersionMismatch.code) for f in rep.findings):
             rep = rep.model_copy(update={"findings": extra + list(rep.findings),
                                          "status": "invalid" if rep.status != "error" else rep.status})

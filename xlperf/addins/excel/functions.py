@@ -47,12 +47,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import ValidationError
 
 from xlperf import resolve
-from xlperf.compiled import build_env, catalog, compiled, input_labels
+from xlperf.compiled import catalog, compile_once, compiled, input_labels
 from xlperf.engine.rules import (
     Ctx,
     MeasureDef,
@@ -64,6 +64,7 @@ from xlperf.engine.rules import (
     fmt_num,
     fmt_rate,
 )
+from xlperf.engine.scoring import EnvPlan, build_env_for, env_plan
 from xlperf.errors import InputError
 from xlperf.expr import ExprError, Value, parse
 from xlperf.framework.models import Framework, Indicator, Rule, ScheduleRule
@@ -180,15 +181,24 @@ def _sub_rules(rule: Rule) -> Iterable[Rule]:
         yield from _sub_rules(inner)
 
 
+def _schedule_cache(_: object) -> dict[str, list[tuple[Indicator, ScheduleRule]]]:
+    return {}
+
+
 def _schedule_rule(fw: Framework, indicator_id: Any) -> tuple[Indicator, ScheduleRule]:
     """The framework's schedule rule (序时进度), found by its kind; ``indicator_id`` picks one of several."""
     wanted = _text_arg(indicator_id, "指标编号")
-    found: list[tuple[Indicator, ScheduleRule]] = []
-    for ind in fw.leaves():
-        if wanted and ind.id != wanted:
-            continue
-        assert ind.rule is not None
-        found += [(ind, r) for r in _sub_rules(ind.rule) if isinstance(r, ScheduleRule)]
+    cache = compile_once(fw).derived("udf.schedule_rules", _schedule_cache)  # walking the rules costs ~0.5 ms
+    found = cache.get(wanted)
+    if found is None:
+        found = []
+        for ind in fw.leaves():
+            if wanted and ind.id != wanted:
+                continue
+            assert ind.rule is not None
+            found += [(ind, r) for r in _sub_rules(ind.rule) if isinstance(r, ScheduleRule)]
+        if len(cache) < 256:  # ``wanted`` is whatever a cell holds
+            cache[wanted] = found
     if not found:
         where = f"指标 {wanted}" if wanted else f"评价框架 {fw.id}"
         raise UdfError(f"{where} 中没有按序时进度计分的规则")
@@ -641,18 +651,42 @@ def _convert(value: Any, kind: str, label: str) -> Value:
     return to_decimal(value, label)
 
 
+class _Scoring(NamedTuple):
+    """What scoring one leaf indicator needs of its framework, found once per (framework, indicator): the
+    names its rule reads and the part of the environment they depend on."""
+
+    indicator: Indicator
+    names: frozenset[str]
+    plan: EnvPlan
+
+
+def _scorings(_: object) -> dict[str, _Scoring]:
+    return {}
+
+
+def _scoring(fw: Framework, indicator_id: Any) -> _Scoring:
+    text = _text_arg(indicator_id, "指标编号")
+    cache = compile_once(fw).derived("udf.scoring", _scorings)  # only ids of leaf indicators get in
+    hit = cache.get(text)
+    if hit is None:
+        ind = _indicator(fw, text)
+        names = frozenset(compiled_names(fw, ind))
+        hit = cache[text] = _Scoring(ind, names, env_plan(compiled(fw), names))
+    return hit
+
+
 def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...]) -> tuple[Decimal, str]:
     fw = get_framework(framework)
-    ind = _indicator(fw, indicator_id)
+    ind, names, plan = _scoring(fw, indicator_id)
     given = _pairs(fw, pairs)
-    env, parts = build_env(fw, given)
+    env, parts = build_env_for(compiled(fw), plan, given)  # build_env's values for the names this rule reads
     cat = catalog(fw)
     for name, value in given.items():  # a rate or total passed explicitly wins over one recomputed
         spec = cat.get(name)
         if spec is not None and spec.role in COMPUTED_ROLES and env.get(name) != value:
             env[name] = value
             parts.pop(name, None)
-    missing = sorted(n for n in compiled_names(fw, ind) if n not in env)
+    missing = sorted(n for n in names if n not in env)
     if missing:
         labels = [f"{n}（{cat[n].label if n in cat else n}）" for n in missing]
         raise UdfError(_one_line(f"指标 {ind.id} 缺少参数：{'、'.join(labels)}"))
