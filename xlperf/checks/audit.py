@@ -7,14 +7,17 @@ framework (``form.audits``); these two checks evaluate them, so a new rule is ne
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import ClassVar
 
 from xlperf.findings import Finding, Severity
+from xlperf.engine.dates import shown
 from xlperf.engine.expr import ExprError, Value, _truth, parse
 from xlperf.framework.form import AuditRule
+from xlperf.plan.names import NameSpec
 from xlperf.engine.rules import fmt_money, fmt_num, fmt_rate
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
@@ -25,8 +28,25 @@ _ROW_BLANK: dict[str, Value] = {"bool": False, "text": "", "choice": ""}
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
+def _is_date(node: ast.expr, cat: Mapping[str, NameSpec]) -> bool:
+    """A date's value (a date input or column, date(y, m, d), a date plus or minus days), not a number of days."""
+    if isinstance(node, ast.Name):
+        spec = cat.get(node.id)
+        return spec is not None and spec.kind == "date"
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Name) and node.func.id in ("date", "min", "max") and (
+            node.func.id == "date" or all(_is_date(a, cat) for a in node.args))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+        return _is_date(node.left, cat) != _is_date(node.right, cat) and not (
+            isinstance(node.op, ast.Sub) and _is_date(node.right, cat))
+    return False
+
+
 def _kind_of(ctx: CheckContext, expr: str) -> str:
-    """How to show an expression's value: as a rate if it reads only rates, as money if it reads money."""
+    """How to show an expression's value: as a date if it is one, as a rate if it reads only rates, as money if
+    it reads money."""
+    if _is_date(parse(expr).tree, ctx.cat):
+        return "date"
     own = ctx.cat.get(expr.strip())
     if own is not None and own.role == "measure":
         return "rate"
@@ -43,6 +63,8 @@ def _show(value: Value, kind: str) -> str:
         return "是" if value else "否"
     if not isinstance(value, Decimal):
         return str(value)
+    if kind == "date":
+        return shown(value)
     if kind == "rate":
         return fmt_rate(value)
     if kind == "money":
@@ -64,6 +86,13 @@ def render_message(ctx: CheckContext, template: str, env: Mapping[str, Value] | 
             return "（无数据）"
 
     return _PLACEHOLDER.sub(sub, template)
+
+
+def _as_shown(ctx: CheckContext, expr: str | None, value: Value | None) -> Value | None:
+    """A date's value as its ISO date (a finding's found / expected), any other value as it is."""
+    if expr is not None and value is not None and _kind_of(ctx, expr) == "date":
+        return shown(value)
+    return value
 
 
 def _evaluate(ctx: CheckContext, expr: str | None) -> Value | None:
@@ -135,7 +164,8 @@ class _AuditCheck(Check):
             sheet, cell = ctx.location(f"{table.name}.{at}@{i}") or (None, None)
             message = f"第 {i + 1} 行：" + render_message(ctx, rule.message, env)
             finding = self.finding(ctx, sheet=sheet, cell=cell, rule_id=rule.id, message=message,
-                                   found=_at(rule.found, env), expected=_at(rule.expected, env))
+                                   found=_as_shown(ctx, rule.found, _at(rule.found, env)),
+                                   expected=_as_shown(ctx, rule.expected, _at(rule.expected, env)))
             yield finding.model_copy(update={"rule": rule.id})
 
     def _check(self, ctx: CheckContext, rule: AuditRule) -> Finding | None:
@@ -150,7 +180,8 @@ class _AuditCheck(Check):
             return None
         at = rule.at or _first_name(rule.assert_)
         finding = self.finding(ctx, at=at, rule_id=rule.id, message=render_message(ctx, rule.message),
-                               found=_evaluate(ctx, rule.found), expected=_evaluate(ctx, rule.expected))
+                               found=_as_shown(ctx, rule.found, _evaluate(ctx, rule.found)),
+                               expected=_as_shown(ctx, rule.expected, _evaluate(ctx, rule.expected)))
         return finding.model_copy(update={"rule": rule.id})
 
 

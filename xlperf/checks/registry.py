@@ -9,7 +9,7 @@ from xlperf.checks.budget import DeductionTriggered
 from xlperf.checks.cells import (EmptyRequiredInput, ErrorValue, FormulaInInput, FormulaWithoutResult, FullWidthDigits,
                     InvalidChoice, NegativeAmount, NonIntegerCount, NumberOutOfRange, NumberStoredAsText,
                     PercentString, RateOutOfRange, TextInNumberCell, ThousandsSeparator, TooManyDecimals, UnitSuffix,
-                    ValueOutOfBounds)
+                    ValueOutOfBounds, DateAsText, InvalidDate)
 from xlperf.checks.file import (EmptyFile, EncryptedWorkbook, FileNotFound, FileTooLarge, FileUnreadable, LegacyXls, MacrosPresent,
                    NotARegularFile, NotAWorkbook, NotAZip, SheetTooLarge, TooManyCells, XmlEntities, ZipBomb)
 from xlperf.checks.prior import AuditOnEmptyPrior, PriorYearAltered
@@ -41,7 +41,7 @@ CHECKS: tuple[type[Check], ...] = (
     JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered, XlwingsConfigSheet, XlwingsCodeSheet,
     ComputedErrorValue, FunctionsNotLoaded,
     ForeignFormula, ExternalContent, ForeignFormat, ForgedHighlightRecord, MisleadingNumberFormat,
-    NoSelfScore, BatchYearMismatch, BatchVersionMismatch, AuditOnEmptyPrior, *REPORT_CHECKS,
+    NoSelfScore, BatchYearMismatch, BatchVersionMismatch, AuditOnEmptyPrior, DateAsText, InvalidDate, *REPORT_CHECKS,
 )
 
 REDIRECTS: dict[str, str] = {

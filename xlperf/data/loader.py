@@ -11,7 +11,7 @@ from xlperf.errors import InputError, describe_validation_error
 from xlperf.framework.models import Framework
 from xlperf.plan.names import catalog
 from xlperf.safe_yaml import load_yaml
-from xlperf.data.models import DepartmentData, bound_problems, data_model
+from xlperf.data.models import DepartmentData, bound_problems, data_model, date_bound_problems
 
 __all__ = ["load_data", "read_raw"]
 
@@ -83,13 +83,27 @@ def load_data(path: str | Path, framework: Framework | None = None) -> Departmen
         data = data_model(fw).model_validate(raw)
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, str(path))) from None
-    problems = bound_problems(catalog(fw).values(), data.values())
+    problems = bound_problems(catalog(fw).values(), data.values()) + date_bound_problems(catalog(fw).values(),
+                                                                                          data.values())
     if problems:
         raise InputError("\n".join(f"{path}：{reason}" for _, reason in problems))
-    missing = _required_if_problems(fw, data)
+    missing = _required_if_problems(fw, data) + _text_row_problems(fw, data)
     if missing:
         raise InputError("\n".join(f"{path}：{reason}" for reason in missing))
     return data
+
+
+def _text_row_problems(fw: Framework, data: DepartmentData) -> list[str]:
+    """Cells of a ``text_if`` column that hold a number where the row wants text, or the reverse."""
+    from xlperf.engine.rows import text_row_problems
+
+    rows_by_table = data.table_rows()
+    out: list[str] = []
+    for table in fw.form.tables:
+        for i, row in enumerate(rows_by_table.get(table.name, []), start=1):
+            out += [f"字段 tables.{table.name} 第 {i} 行 {col.name}（{col.label}）：{why}（{code}）"
+                    for col, code, why in text_row_problems(table, row)]
+    return out[:50]
 
 
 def _required_if_problems(fw: Framework, data: DepartmentData) -> list[str]:

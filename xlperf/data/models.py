@@ -8,14 +8,17 @@ A data file (YAML/JSON) has one section per input ``group`` declared by the fram
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
+from xlperf.engine.dates import DATE_MAX, DATE_MIN, serial_of, shown
+from xlperf.engine.expr import ExprError, parse
 from xlperf.framework.models import Framework
 
-__all__ = ["DepartmentData", "SelfScore", "Section", "bound_problems", "data_model", "YES_NO"]
+__all__ = ["DepartmentData", "SelfScore", "Section", "bound_problems", "data_model", "date_bound_problems", "YES_NO"]
 
 YES_NO = {"是": True, "否": False}
 MAX_MONEY_DIGITS = 14  # 万元 with two decimals: below a trillion 万元, more than any department has
@@ -106,6 +109,28 @@ def bound_problems(specs: Any, values: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+def date_bound_problems(specs: Any, values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, Chinese reason) for every date before its input's ``min`` or after its ``max``; a bound over an
+    empty input (``date(eval_year, 12, 31)`` with no year) checks nothing."""
+    env = {k: serial_of(v) if isinstance(v, date) else Decimal(v) if isinstance(v, int) and not isinstance(v, bool)
+           else v for k, v in values.items()}
+    out = []
+    for spec in specs:
+        value = values.get(spec.name)
+        if not isinstance(value, date):
+            continue
+        for bound, worse, word in ((spec.date_min, lambda a, b: a < b, "早于"), (spec.date_max, lambda a, b: a > b, "晚于")):
+            if bound is None:
+                continue
+            try:
+                limit = parse(bound).evaluate(env)
+            except ExprError:
+                continue
+            if isinstance(limit, Decimal) and worse(serial_of(value), limit):
+                out.append((spec.name, f"{spec.label} {value.isoformat()} {word}允许的日期 {shown(limit)}"))
+    return out
+
+
 def _annotation(kind: str, options: tuple[str, ...], optional: bool) -> tuple[Any, dict[str, Any]]:
     """(type, Field constraints) of one input kind (the framework's own bounds: :func:`bound_problems`)."""
     kw: dict[str, Any] = {}
@@ -126,6 +151,8 @@ def _annotation(kind: str, options: tuple[str, ...], optional: bool) -> tuple[An
         typ, kw = Decimal, {**kw, "max_digits": 20}
     elif kind in ("bool", "flag"):
         typ, kw = bool, {}
+    elif kind == "date":  # ISO dates in data files (YAML reads 2021-12-31 as one); the sane range of any form
+        typ, kw = date, {"ge": DATE_MIN, "le": DATE_MAX}
     elif kind == "tier":
         typ, kw = Literal[tuple(options)], {}  # type: ignore[valid-type]
     else:
@@ -167,6 +194,8 @@ def build_data_model(fw: Framework) -> type[DepartmentData]:
                 if col.expr is not None:
                     continue
                 typ, kw = _annotation("tier" if col.kind == "choice" else col.kind, tuple(col.options), True)
+                if col.text_if is not None:  # a qualitative row's text, checked row by row (engine/rows.py)
+                    typ, kw = Decimal | Annotated[str, Field(max_length=200)] | None, {}
                 default = int(col.default) if isinstance(col.default, Decimal) and col.kind == "count" else col.default
                 cols[col.name] = (typ, Field(default, title=col.label, **kw))  # a data file's omitted cell
             row = create_model(f"{table.name.title()}Row", __base__=Section, **cols)

@@ -7,6 +7,7 @@ generator all go through here (or through :mod:`rules`, which this module drives
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
@@ -14,7 +15,8 @@ from pydantic import BaseModel, ConfigDict
 from typing import Any
 
 from xlperf.data.models import DepartmentData
-from xlperf.engine.expr import ExprError, Value, _truth, parse, quantize, undefined_name
+from xlperf.engine.dates import serial_of
+from xlperf.engine.expr import ExprError, NumberText, Value, _truth, parse, quantize, undefined_name
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import Framework, Indicator
 from xlperf.engine.rules import Compiled, Ctx, evaluate_rule, finish, fmt_edge, fmt_money, fmt_num, fmt_pts, fmt_rate
@@ -117,6 +119,8 @@ def compiled(fw: Framework) -> Compiled:
 def _value(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
+    if isinstance(value, date):  # a date computes as its serial number, as in the sheet
+        return serial_of(value)
     return value
 
 
@@ -150,6 +154,8 @@ def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
                 # A data file's omitted cell already holds the column's default (the data model's); an empty
                 # workbook cell stays empty, as the sheet's formulas see it.
                 filled = tuple(env.get(key) or (None,) * n)  # type: ignore[arg-type]
+                if col.text_if is not None:  # a qualitative row's text: N() reads it as 0 outside text comparisons
+                    filled = tuple(NumberText(v) if isinstance(v, str) and v != "" else v for v in filled)
                 env[key] = filled  # type: ignore[assignment]
                 blank = _BLANK.get(col.kind, Decimal(0))
                 for row, v in zip(rows, filled):

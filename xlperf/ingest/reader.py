@@ -11,9 +11,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from xlperf.plan.names import NameSpec, catalog
-from xlperf.data.models import DepartmentData, bound_problems, data_model
+from xlperf.data.models import DepartmentData, bound_problems, data_model, date_bound_problems
 from xlperf.errors import InputError, reason_zh, xml_reason_zh
-from xlperf.engine.rows import missing_required_if
+from xlperf.engine.rows import missing_required_if, text_row_problems
 from xlperf.findings import Finding, Severity
 from xlperf.framework.models import Framework
 from xlperf.ingest.cells import parse_cell
@@ -184,7 +184,7 @@ def _read_values(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
         out.locations[name] = loc
         if loc[0] not in book.sheets:
             continue
-        parsed = parse_cell(book.cell(*loc), spec)
+        parsed = parse_cell(book.cell(*loc), spec, date1904=book.date1904)
         for note in parsed.notes:
             out.findings.append(Finding(code=note.code, severity=NOTE_SEVERITY.get(note.code, Severity.info),
                                         sheet=loc[0], cell=loc[1], found=_shown(book.cell(*loc)),
@@ -208,8 +208,9 @@ def _read_values(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
 
 def _bounds(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
     """Values outside the framework's declared min / max: reported at their cells, still scored."""
-    specs = [s for s in cat.values() if s.minimum is not None or s.maximum is not None]
-    for name, reason in bound_problems(specs, out.values):
+    specs = [s for s in cat.values() if s.minimum is not None or s.maximum is not None]  # dates: their own
+    dates = [s for s in cat.values() if s.date_min is not None or s.date_max is not None]
+    for name, reason in bound_problems(specs, out.values) + date_bound_problems(dates, out.values):
         sheet, cell = out.locations.get(name, ("", ""))
         out.findings.append(Finding(code="XP217", name="value-out-of-bounds", severity=Severity.error,
                                     sheet=sheet or None, cell=cell or None, found=out.values.get(name),
@@ -242,7 +243,12 @@ def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
             for col in typed:
                 cell = f"{tp.columns[col.name]}{r}"
                 spec = cat[f"{table.name}.{col.name}"]
-                parsed = parse_cell(out.book.cell(tp.sheet, cell), spec)
+                raw = out.book.cell(tp.sheet, cell)
+                if col.text_if is not None and raw is not None and raw.type in _TEXT_TYPES and filled(raw):
+                    row[col.name] = raw.value  # a qualitative row's text, as the sheet compares it (text_row_problems)
+                    out.locations[f"{table.name}.{col.name}@{len(rows)}"] = (tp.sheet, cell)
+                    continue
+                parsed = parse_cell(raw, spec, date1904=out.book.date1904)
                 label = f"{spec.label}（第 {r - tp.first_row + 1} 行）"
                 for note in parsed.notes:
                     out.findings.append(Finding(code=note.code, severity=NOTE_SEVERITY.get(note.code, Severity.info),
@@ -258,6 +264,11 @@ def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
                 # empty (or unreadable): read as the sheet's formulas read it, never as a data file's default
                 row[col.name] = parsed.value if parsed.error is None else None
                 out.locations[f"{table.name}.{col.name}@{len(rows)}"] = (tp.sheet, cell)
+            for col, code, why in text_row_problems(table, row):
+                out.findings.append(Finding(code=code, severity=Severity.error, sheet=tp.sheet,
+                                            cell=f"{tp.columns[col.name]}{r}", found=_short(str(row[col.name]), 64),
+                                            message=f"{cat[f'{table.name}.{col.name}'].label}"
+                                                    f"（第 {r - tp.first_row + 1} 行）：{why}"))
             for col in missing_required_if(table, row):
                 if col.required:
                     continue  # already reported: required in every filled row
@@ -268,6 +279,9 @@ def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
                             f"本行满足 {col.required_if}，此项必填"))
             rows.append(row)
         out.tables[table.name] = rows
+
+
+_TEXT_TYPES = ("s", "str", "inlineStr")
 
 
 XLWINGS_SHEETS_LISTED = 20
@@ -383,7 +397,7 @@ def _to_data(out: WorkbookRead, cat: dict[str, NameSpec]) -> DepartmentData | No
 
 SHEET_BLANK_NUMBER = Decimal(0)
 """A blank number input as the sheet's formulas read it: every formula reads an input through N()."""
-_NUMBER_KINDS = ("money", "count", "rate", "points", "int", "number")
+_NUMBER_KINDS = ("money", "count", "rate", "points", "int", "number", "date")
 
 
 def _as_the_sheet_reads(out: WorkbookRead, cat: dict[str, NameSpec], sections: dict[str, dict[str, Any]],
