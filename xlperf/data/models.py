@@ -8,11 +8,12 @@ A data file (YAML/JSON) has one section per input ``group`` declared by the fram
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, field_validator, model_validator
 
 from xlperf.engine.dates import DATE_MAX, DATE_MIN, serial_of, shown
 from xlperf.engine.expr import ExprError, parse
@@ -131,6 +132,24 @@ def date_bound_problems(specs: Any, values: dict[str, Any]) -> list[tuple[str, s
     return out
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+
+
+def _iso_date(value: Any) -> Any:
+    """A date, or its ISO text (2021-12-31), nothing else: pydantic would read a number as a Unix timestamp
+    (20211231 → 1970-08-23) and 2021/12/31 is ambiguous to no one but still not what the file format says."""
+    if isinstance(value, datetime):
+        raise ValueError("应为日期（如 2021-12-31），不是日期时间")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"“{value}”不是有效日期") from None
+    raise ValueError(f"应为日期，写成 年-月-日（如 2021-12-31），不是 {str(value)[:40]!r}")
+
+
 def _annotation(kind: str, options: tuple[str, ...], optional: bool) -> tuple[Any, dict[str, Any]]:
     """(type, Field constraints) of one input kind (the framework's own bounds: :func:`bound_problems`)."""
     kw: dict[str, Any] = {}
@@ -152,7 +171,7 @@ def _annotation(kind: str, options: tuple[str, ...], optional: bool) -> tuple[An
     elif kind in ("bool", "flag"):
         typ, kw = bool, {}
     elif kind == "date":  # ISO dates in data files (YAML reads 2021-12-31 as one); the sane range of any form
-        typ, kw = date, {"ge": DATE_MIN, "le": DATE_MAX}
+        typ, kw = Annotated[date, BeforeValidator(_iso_date)], {"ge": DATE_MIN, "le": DATE_MAX}
     elif kind == "tier":
         typ, kw = Literal[tuple(options)], {}  # type: ignore[valid-type]
     else:

@@ -214,6 +214,10 @@ def _date_cell(raw: RawCell, spec: NameSpec, out: Parsed, date1904: bool) -> Par
         out.sheet_value = Decimal(1 if raw.value == "1" else 0)
         out.error = CellNote("XP219", f"单元格中是逻辑值，不是日期。{_DATE_HINT}")
         return out
+    if raw.type == "str" and raw.formula is None and (huge := _double(raw.value)) is not None:
+        out.sheet_value = huge  # a number beyond any figure (1E+308), kept as text by the reader: the sheet has it
+        out.error = CellNote("XP219", f"数值 {_short(raw.value)} 不是日期（超出合理范围）。{_DATE_HINT}")
+        return out
     if raw.type != "n":
         out.sheet_value = TEXT_READS_AS
         named = date_text(raw.value)
