@@ -414,8 +414,8 @@ def _excel(node: ast.expr, name_of: Callable[[str], str], parent_prec: int) -> s
         return f"{fn}({','.join(_excel(v, name_of, ARG) for v in node.values)})"
     if isinstance(node, ast.Compare):
         op = _CMPOPS[type(node.ops[0])][1]
-        left, right = node.left, node.comparators[0]
-        text = f"{_text_compared(left, right, name_of)}{op}{_text_compared(right, left, name_of)}"
+        lhs, rhs = node.left, node.comparators[0]
+        text = f"{_text_compared(lhs, rhs, name_of)}{op}{_text_compared(rhs, lhs, name_of)}"
         return f"({text})" if parent_prec > 1 else text
     if isinstance(node, ast.Call):
         assert isinstance(node.func, ast.Name)

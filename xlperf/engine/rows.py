@@ -67,7 +67,7 @@ def text_row_problems(table: TableDecl, row: Mapping[str, object]) -> list[tuple
             if not isinstance(value, str) and col.text_options:  # a choice is required: a number scores nothing
                 out.append((col, "XP211", f"本行满足 {col.text_if}，应选择 {'、'.join(col.text_options)} 之一，"
                                           f"不是数字 {value}"))
-            elif col.text_options and value not in col.text_options:  # compared as the sheet compares it
+            elif isinstance(value, str) and col.text_options and value not in col.text_options:  # as the sheet compares
                 out.append((col, "XP211", f"“{value[:40]}”不是可选项，应为 {'、'.join(col.text_options)} 之一"))
         elif isinstance(value, str):
             out.append((col, "XP201", f"本行不满足 {col.text_if}，应填写数字，不是文字“{value[:40]}”"

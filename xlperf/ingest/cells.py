@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from xlperf.engine.dates import DATE_MAX, DATE_MIN, EPOCH_1904_OFFSET, date_of_serial, date_text, yyyymmdd
@@ -73,7 +74,7 @@ class CellNote:
 
 @dataclass
 class Parsed:
-    value: Decimal | bool | str | int | None
+    value: Decimal | bool | str | int | date | None
     notes: list[CellNote] = field(default_factory=list)
     error: CellNote | None = None
     sheet_value: Decimal | None = None  # with an error: what the sheet's formulas compute with instead
@@ -143,7 +144,7 @@ def parse_cell(raw: RawCell | None, spec: NameSpec, *, date1904: bool = False) -
     if raw is not None and raw.formula is not None and raw.value is None:
         constant = constant_formula(raw.formula)
         if constant is not None:  # =2 or =4.79/8.67 saved without a result: checked by its value
-            return parse_cell(RawCell(_plain_decimal(constant), "n", raw.formula, raw.date), spec)
+            return parse_cell(RawCell(_plain_decimal(constant), "n", raw.formula, raw.date), spec, date1904=date1904)
         return Parsed(None, error=CellNote("XP215", f"输入单元格中是公式（={raw.formula}）但没有保存计算结果，"
                                                    "请在 Excel 中重新计算后保存，或直接填写数值"))
     if raw is None or raw.value is None or (raw.type in ("s", "str", "inlineStr") and not raw.value.strip()):
@@ -205,11 +206,12 @@ _DATE_HINT = "请输入日期，如 2021-12-31（年-月-日），单元格格�
 _SANE = f"{DATE_MIN.isoformat()} 至 {DATE_MAX.isoformat()}"
 
 
-def _date_cell(raw: RawCell, spec: NameSpec, out: Parsed, date1904: bool) -> Parsed:
+def _date_cell(cell: RawCell, spec: NameSpec, out: Parsed, date1904: bool) -> Parsed:
     """A date cell: a whole serial number (a typed date, whatever its number format) from 1950 to 2099. Text that
     names a date is an error (the sheet's formulas read text as 0: XP218), with the date it names; anything
     else, a yyyymmdd number, a serial with a time, a negative or absurd one, is no date (XP219). With an error
     the engine computes with what the sheet computes with (0 for text, the number as stored)."""
+    raw = _Stored(cell.value or "", cell.type, cell.formula, cell.date)
     if raw.type == "b":
         out.sheet_value = Decimal(1 if raw.value == "1" else 0)
         out.error = CellNote("XP219", f"单元格中是逻辑值，不是日期。{_DATE_HINT}")
@@ -260,6 +262,16 @@ def _date_cell(raw: RawCell, spec: NameSpec, out: Parsed, date1904: bool) -> Par
     out.sheet_value = None
     out.value = day
     return out
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A non-empty cell's stored text, type, formula and date format (parse_cell returned before on no value)."""
+
+    value: str
+    type: str
+    formula: str | None
+    date: bool
 
 
 _DOUBLE_EXPONENT = 308
