@@ -23,6 +23,7 @@ from typing import Any
 import openpyxl
 import pytest
 import yaml
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from xlperf.data.loader import load_data
@@ -35,7 +36,7 @@ from xlperf.errors import InputError
 from xlperf.framework.loader import load_framework
 from xlperf.ingest.reader import read_workbook
 from xlperf.ingest.xlsx import open_book
-from xlperf.plan.formulas import name_of_factory, plan_for
+from xlperf.plan.formulas import NUMBER_KINDS, name_of_factory, plan_for
 from xlperf.plan.names import catalog
 from xlperf.validate import validate_file
 from xlperf.write.template import write_template
@@ -97,8 +98,10 @@ def test_data_files_take_iso_dates_and_check_them(tmp_path: Path) -> None:
     as_json = tmp_path / "d.json"
     raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
     raw["info"]["report_date"] = "2022-03-15"
-    as_json.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
-    assert load_data(as_json, fw).values()["report_date"] == date(2022, 3, 15)
+    as_json.write_text(json.dumps(raw, ensure_ascii=False, default=str), encoding="utf-8")
+    from_json = load_data(as_json, fw)
+    assert from_json.values()["report_date"] == date(2022, 3, 15)
+    assert from_json.table_rows()["targets"][1]["done"] == date(2021, 12, 20)   # a table's date column
     for bad, why in (("2022/03/15", "report_date"), ("20220315", "report_date"), ("1900-01-05", "report_date")):
         path = _write_data(tmp_path, lambda d, bad=bad: d["info"].update(report_date=bad))
         with pytest.raises(InputError, match=why):
@@ -169,9 +172,20 @@ def _book(root: Path, name: str, values: dict[str, Any], cell_value: object = No
         wb.epoch = CALENDAR_MAC_1904   # the date written again, counted from 1904
     ws = wb.create_sheet(VERDICTS)
     name_of = name_of_factory(catalog(fw))
+    tp = plan.tables["targets"]
+    kinds = {c.name: c.kind for c in fw.form.tables[0].columns}
     for i, rule in enumerate(fw.form.audits, start=1):
         ws[f"A{i}"] = rule.id
-        ws[f"B{i}"] = "=" + parse(rule.assert_).to_excel(name_of)
+        if rule.each_row is None:
+            ws[f"B{i}"] = "=" + parse(rule.assert_).to_excel(name_of)
+            continue
+        for j, row in enumerate(range(tp.first_row, tp.last_row + 1)):   # the rule in each row, as the row reads
+            def local(name: str, row: int = row) -> str:
+                if name not in tp.columns:
+                    return name_of(name)
+                ref = f"'{tp.sheet}'!${tp.columns[name]}{row}"
+                return f"N({ref})" if kinds[name] in NUMBER_KINDS else ref
+            ws.cell(row=i, column=2 + j, value="=" + parse(rule.assert_).to_excel(local))
     out = root / f"{name}.xlsx"
     wb.save(out)
     return out
@@ -183,7 +197,8 @@ def books() -> Iterator[tuple[Path, dict[str, Path]]]:
     fw = load_framework(str(FW))
     base = data_values(load_data(DATA, fw))
     out = {"filled": _book(root, "filled", base),
-           "late": _book(root, "late", {**base, "report_date": date(2022, 5, 20)}),
+           "late": _book(root, "late", {**base, "report_date": date(2022, 5, 20),
+                                        "targets.done": [date(2021, 11, 30), date(2022, 1, 15), None, None, None]}),
            "early": _book(root, "early", {**base, "report_date": date(2021, 6, 30)}),
            "late1904": _book(root, "late1904", {**base, "report_date": date(2022, 5, 20)}, epoch1904=True)}
     actual = list(base["targets.actual"])
@@ -225,9 +240,15 @@ def test_date_rules_and_hostile_dates_are_findings(books: tuple[Path, dict[str, 
     fw = load_framework(str(FW))
     plan = plan_for(fw)
     at = plan.cells["report_date"].ref
-    assert _findings(paths["late"]) == {("RQ-02", at)}
+    tp = plan.tables["targets"]
+    row2 = f"{tp.sheet}!{tp.columns['done']}{tp.first_row + 1}"
+    assert _findings(paths["late"]) == {("RQ-02", at), ("WC-01", row2)}
     late = next(f for f in _validate(paths["late"]) if f.rule == "RQ-02")
     assert "自评报告日期 2022-05-20 晚于次年 4 月 30 日（2022-04-30）20 天" in late.message   # May 20 − Apr 30
+    row = next(f for f in _validate(paths["late"]) if f.rule == "WC-01")
+    assert row.message.endswith("第 2 行：“培训合格率”的完成日期 2022-01-15 晚于评价年度末，请说明原因")
+    assert row.found == "2022-01-15"
+    assert read_workbook(paths["filled"], str(FW)).tables["targets"][0]["done"] == date(2021, 11, 30)
     early = next(f for f in _validate(paths["early"]) if f.rule == "RQ-01")
     assert (early.found, early.expected) == ("2021-06-30", "2021-12-31")
     assert _findings(paths["late1904"]) == {("RQ-02", at)}
@@ -288,8 +309,18 @@ def test_libreoffice_equals_engine(books: tuple[Path, dict[str, Path]]) -> None:
             if got != want:
                 bad[f"{name}:pts[{i}]"] = (got, want)
             compared += 1
-        fired = {f.rule for f in _validate(paths[name]) if f.rule}
+        found = _validate(paths[name])
+        fired = {f.rule for f in found if f.rule}
         for i, rule in enumerate(fw.form.audits, start=1):
+            if rule.each_row is not None:   # per row: the finding at the row's own cell
+                at_rows = {f.location for f in found if f.rule == rule.id}
+                for j in range(len(env["targets.title"])):  # type: ignore[arg-type]
+                    sheet_says = number(book, VERDICTS, f"{get_column_letter(2 + j)}{i}")
+                    cell = f"{tp.sheet}!{tp.columns[rule.at or 'done']}{tp.first_row + j}"
+                    if sheet_says != D(0 if cell in at_rows else 1):
+                        bad[f"{name}:{rule.id}[{j}]"] = (sheet_says, cell in at_rows)
+                    compared += 1
+                continue
             sheet_says = number(book, VERDICTS, f"B{i}")
             if sheet_says != D(0 if rule.id in fired else 1):
                 bad[f"{name}:{rule.id}"] = (sheet_says, rule.id in fired)

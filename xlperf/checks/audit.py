@@ -42,10 +42,11 @@ def _is_date(node: ast.expr, cat: Mapping[str, NameSpec]) -> bool:
     return False
 
 
-def _kind_of(ctx: CheckContext, expr: str) -> str:
+def _kind_of(ctx: CheckContext, expr: str, row: Mapping[str, NameSpec] | None = None) -> str:
     """How to show an expression's value: as a date if it is one, as a rate if it reads only rates, as money if
-    it reads money."""
-    if _is_date(parse(expr).tree, ctx.cat):
+    it reads money; ``row``: a table row's columns by their own names (an each_row rule)."""
+    cat = {**ctx.cat, **row} if row else ctx.cat
+    if _is_date(parse(expr).tree, cat):
         return "date"
     own = ctx.cat.get(expr.strip())
     if own is not None and own.role == "measure":
@@ -72,7 +73,8 @@ def _show(value: Value, kind: str) -> str:
     return fmt_num(value)
 
 
-def render_message(ctx: CheckContext, template: str, env: Mapping[str, Value] | None = None) -> str:
+def render_message(ctx: CheckContext, template: str, env: Mapping[str, Value] | None = None,
+                   row: Mapping[str, NameSpec] | None = None) -> str:
     """``{expr}`` → its value (money with two decimals, rates as percentages); ``{name:label}`` → the label."""
     scope = ctx.env if env is None else env
 
@@ -81,16 +83,17 @@ def render_message(ctx: CheckContext, template: str, env: Mapping[str, Value] | 
         if body.endswith(":label"):
             return ctx.label(body[: -len(":label")].strip())
         try:
-            return _show(parse(body).evaluate(scope), _kind_of(ctx, body))
+            return _show(parse(body).evaluate(scope), _kind_of(ctx, body, row))
         except ExprError:
             return "（无数据）"
 
     return _PLACEHOLDER.sub(sub, template)
 
 
-def _as_shown(ctx: CheckContext, expr: str | None, value: Value | None) -> Value | None:
+def _as_shown(ctx: CheckContext, expr: str | None, value: Value | None,
+              row: Mapping[str, NameSpec] | None = None) -> Value | None:
     """A date's value as its ISO date (a finding's found / expected), any other value as it is."""
-    if expr is not None and value is not None and _kind_of(ctx, expr) == "date":
+    if expr is not None and value is not None and _kind_of(ctx, expr, row) == "date":
         return shown(value)
     return value
 
@@ -146,6 +149,7 @@ class _AuditCheck(Check):
             got = ctx.env.get(f"{table.name}.{c.name}")
             columns[c.name] = got if isinstance(got, tuple) else ()
         kinds = {c.name: c.kind for c in table.columns}
+        specs = {c.name: ctx.cat[f"{table.name}.{c.name}"] for c in table.columns if f"{table.name}.{c.name}" in ctx.cat}
         key = columns[table.columns[0].name]
         at = rule.at or next((c for c in parse(rule.assert_).names if c in columns), table.columns[0].name)
         for i, first in enumerate(key):
@@ -162,10 +166,10 @@ class _AuditCheck(Check):
             except ExprError:
                 continue
             sheet, cell = ctx.location(f"{table.name}.{at}@{i}") or (None, None)
-            message = f"第 {i + 1} 行：" + render_message(ctx, rule.message, env)
+            message = f"第 {i + 1} 行：" + render_message(ctx, rule.message, env, specs)
             finding = self.finding(ctx, sheet=sheet, cell=cell, rule_id=rule.id, message=message,
-                                   found=_as_shown(ctx, rule.found, _at(rule.found, env)),
-                                   expected=_as_shown(ctx, rule.expected, _at(rule.expected, env)))
+                                   found=_as_shown(ctx, rule.found, _at(rule.found, env), specs),
+                                   expected=_as_shown(ctx, rule.expected, _at(rule.expected, env), specs))
             yield finding.model_copy(update={"rule": rule.id})
 
     def _check(self, ctx: CheckContext, rule: AuditRule) -> Finding | None:

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict
 from typing import Any
 
 from xlperf.data.models import DepartmentData
-from xlperf.engine.dates import serial_of
+from xlperf.engine.dates import date_of_serial, serial_of
+from xlperf.engine.dates import shown as date_shown
 from xlperf.engine.expr import ExprError, NumberText, Value, _truth, parse, quantize, undefined_name
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import Framework, Indicator
@@ -293,9 +294,15 @@ def _table_rows(fw: Framework, env: Mapping[str, Value]) -> dict[str, list[dict[
     for table in fw.form.tables:
         columns = {c.name: env.get(f"{table.name}.{c.name}") or () for c in table.columns}
         n = max((len(v) for v in columns.values() if isinstance(v, tuple)), default=0)
-        out[table.name] = [{name: (v[i] if isinstance(v, tuple) and i < len(v) else None)
+        dates = {c.name for c in table.columns if c.kind == "date"}
+        out[table.name] = [{name: _cell_out(v[i] if isinstance(v, tuple) and i < len(v) else None, name in dates)
                             for name, v in columns.items()} for i in range(n)]
     return out
+
+
+def _cell_out(value: Value | None, is_date: bool) -> Value | None:
+    """A date column's serial as its ISO date (a serial that is no day stays the number the sheet has)."""
+    return date_shown(value) if is_date and isinstance(value, Decimal) and date_of_serial(value) else value
 
 
 def _shown(value: object, kind: str) -> str:

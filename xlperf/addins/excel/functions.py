@@ -54,6 +54,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from xlperf.errors import InputError
+from xlperf.engine.dates import serial_of
 from xlperf.engine.expr import ExprError, Value, parse
 from xlperf.framework.models import Framework, Indicator, Rule, ScheduleRule
 from xlperf.engine.rules import (
@@ -719,6 +720,10 @@ def _convert(value: Any, kind: str, label: str) -> Value:
         return to_bool(value, label)
     if kind in TEXT_KINDS:
         return _text_arg(value, label)
+    if kind == "date":  # xlwings passes a date-formatted cell as a datetime: the engine counts its serial
+        scalar = _scalar(value, label)
+        if isinstance(scalar, datetime | date):
+            return serial_of(scalar.date() if isinstance(scalar, datetime) else scalar)
     return to_decimal(value, label)
 
 
