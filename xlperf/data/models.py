@@ -112,7 +112,7 @@ def bound_problems(specs: Any, values: dict[str, Any]) -> list[tuple[str, str]]:
 
 def date_bound_problems(specs: Any, values: dict[str, Any]) -> list[tuple[str, str]]:
     """(name, Chinese reason) for every date before its input's ``min`` or after its ``max``; a bound over an
-    empty input (``date(eval_year, 12, 31)`` with no year) checks nothing."""
+    empty input (``date(report_year, 12, 31)`` with no year) checks nothing."""
     env = {k: serial_of(v) if isinstance(v, date) else Decimal(v) if isinstance(v, int) and not isinstance(v, bool)
            else v for k, v in values.items()}
     out = []

@@ -70,11 +70,11 @@ class InputDecl(_Model):
     min: Decimal | date | str | None = Field(
         None, union_mode="left_to_right",
         description="smallest allowed value (money/count/rate default 0); a date input: an ISO date (2021-01-01) or "
-                    "an expression (date(eval_year, 1, 1))")
+                    "an expression (date(report_year, 1, 1))")
     max: Decimal | date | str | None = Field(
         None, union_mode="left_to_right",
         description="largest allowed value (e.g. 1 for a rate of at most 100%); a date input: an ISO date or an "
-                    "expression (date(eval_year + 1, 4, 30))")
+                    "expression (date(report_year + 1, 4, 30))")
     options: list[str] = Field(default_factory=list, description="choices of a `choice` input")
     help: str | None = Field(None, description="help text shown beside the cell and in the input prompt")
     group: str = Field("inputs", pattern=r"^[a-z][a-z0-9_]*$", description="key of the data file's section")
@@ -108,7 +108,7 @@ class InputDecl(_Model):
                     parse(bound)
                 elif not isinstance(bound, date):
                     raise ValueError(f"日期输入 {self.name} 的 min / max 应为日期（如 2021-01-01）或表达式"
-                                     "（如 date(eval_year, 12, 31)）")
+                                     "（如 date(report_year, 12, 31)）")
         elif any(not isinstance(b, Decimal) for b in bounds):
             raise ValueError(f"输入 {self.name} 的 min / max 应为数字（日期只用于 kind: date）")
         if (isinstance(self.min, Decimal | date) and type(self.min) is type(self.max)
