@@ -203,9 +203,12 @@ def books() -> Iterator[tuple[Path, dict[str, Path]]]:
            "late1904": _book(root, "late1904", {**base, "report_date": date(2022, 5, 20)}, epoch1904=True)}
     actual = list(base["targets.actual"])
     actual[2] = D("0.8")                 # a number where a 定性 row's choice is required
+    actual[3] = "大部分达成"              # a text that is not one of the choices
     target = list(base["targets.target"])
     target[0] = "高"                    # text in a 定量 row's number cell
-    out["rows"] = _book(root, "rows", {**base, "targets.actual": actual, "targets.target": target})
+    done = ["2021年11月30日", *base["targets.done"][1:]]   # a date typed as text in a table's date column
+    out["rows"] = _book(root, "rows", {**base, "targets.actual": actual, "targets.target": target,
+                                       "targets.done": done})
     for name, (value, fmt) in HOSTILE.items():
         out[name] = _book(root, name, base, value, fmt)
     yield root, out
@@ -272,7 +275,13 @@ def test_qualitative_rows_in_the_workbook(books: tuple[Path, dict[str, Path]]) -
     tp = plan_for(fw).tables["targets"]
     got = {(f.code, f.location) for f in _validate(paths["rows"]) if f.code.startswith("XP2")}
     assert got == {("XP211", f"{tp.sheet}!{tp.columns['actual']}{tp.first_row + 2}"),
-                   ("XP201", f"{tp.sheet}!{tp.columns['target']}{tp.first_row}")}
+                   ("XP211", f"{tp.sheet}!{tp.columns['actual']}{tp.first_row + 3}"),
+                   ("XP201", f"{tp.sheet}!{tp.columns['target']}{tp.first_row}"),
+                   ("XP218", f"{tp.sheet}!{tp.columns['done']}{tp.first_row}")}
+    messages = {f.message for f in _validate(paths["rows"])}
+    assert "绩效指标 实际完成值（第 3 行）：本行满足 nature == \"定性\"，应选择 达成、部分达成、未达成 之一，不是数字 0.8" \
+        in messages
+    assert "绩效指标 实际完成值（第 4 行）：“大部分达成”不是可选项，应为 达成、部分达成、未达成 之一" in messages
 
 
 def _number(book: Any, sheet: str, ref: str) -> Decimal | str | None:
@@ -328,6 +337,7 @@ def test_libreoffice_equals_engine(books: tuple[Path, dict[str, Path]]) -> None:
     assert not bad and compared >= 100, bad
     rows = open_book(out["rows"])
     assert number(rows, tp.sheet, f"{tp.columns['pts']}{tp.first_row + 2}") == 0     # 0.8 is no choice: 0 points
+    assert number(rows, tp.sheet, f"{tp.columns['pts']}{tp.first_row + 3}") == 0     # nor is 大部分达成
     assert number(rows, tp.sheet, f"{tp.columns['pts']}{tp.first_row}") == 20        # "高" reads 0: target 0 → 100%
     late = open_book(out["late1904"])
     days = plan.cells["days_late"]
