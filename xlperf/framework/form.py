@@ -114,8 +114,8 @@ class InputDecl(_Model):
         if (isinstance(self.min, Decimal | date) and type(self.min) is type(self.max)
                 and self.min > self.max):  # type: ignore[operator]
             raise ValueError(f"输入 {self.name} 的 min 大于 max")
-        if self.kind == "date" and self.prior:
-            raise ValueError(f"日期输入 {self.name} 不能有上年数（prior）")
+        if self.kind == "date" and (self.prior or self.default is not None):
+            raise ValueError(f"日期输入 {self.name} 不能有上年数（prior）或默认值（default）")
         if self.prior_required and not self.prior:
             raise ValueError(f"输入 {self.name} 写了 prior_required: true，却又写了 prior: false")
         return self
