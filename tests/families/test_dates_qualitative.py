@@ -236,6 +236,12 @@ def test_the_filled_form_is_clean_and_dates_are_dates(books: tuple[Path, dict[st
     assert (str(dv.sqref), dv.formula1, dv.formula2) == (where.cell, "DATE(N(eval_year),1,1)",
                                                          "DATE(N(eval_year)+1,12,31)")
     assert read_workbook(paths["filled"], str(FW)).values["report_date"] == date(2022, 3, 15)
+    tp = plan_for(fw).tables["targets"]
+    row = tp.first_row
+    pts = ws[f"{tp.columns['pts']}{row}"].value
+    # one IF on the row's kind; the choice compared as text, the numbers read through N()
+    assert f'IF($B{row}="定性",IF($D{row}="达成",1,IF($D{row}="部分达成",0.6,0))' in pts
+    assert f"MIN(N($D{row})/N($C{row}),1)" in pts
 
 
 def test_date_rules_and_hostile_dates_are_findings(books: tuple[Path, dict[str, Path]]) -> None:
