@@ -348,3 +348,32 @@ def test_libreoffice_equals_engine(books: tuple[Path, dict[str, Path]]) -> None:
     late = open_book(out["late1904"])
     days = plan.cells["days_late"]
     assert number(late, days.sheet, days.cell) == 20
+
+
+def test_no_date_cell_raises_and_whatever_is_accepted_is_a_sane_day() -> None:
+    """Hostile stored values (any text, any number text, booleans, both date systems): a date or a finding."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from xlperf.engine.dates import DATE_MAX, DATE_MIN
+    from xlperf.ingest.cells import parse_cell
+    from xlperf.ingest.xlsx import RawCell
+
+    spec = catalog(load_framework(str(FW)))["report_date"]
+    numbers = st.one_of(st.integers(-10**12, 10**12).map(str), st.floats(allow_nan=True).map(repr),
+                        st.sampled_from(["1E+308", "1e+999999", "-1E-400", "Infinity", "NaN", "44561", "20211231"]))
+    cells = st.one_of(
+        st.builds(RawCell, numbers, st.sampled_from(["n", "str"]), st.none(), st.booleans()),
+        st.builds(RawCell, st.text(max_size=80), st.sampled_from(["s", "inlineStr", "str"])),
+        st.builds(RawCell, st.sampled_from(["0", "1"]), st.just("b")))
+
+    @settings(max_examples=400, deadline=None)
+    @given(cells, st.booleans())
+    def check(raw: RawCell, date1904: bool) -> None:
+        parsed = parse_cell(raw, spec, date1904=date1904)
+        if parsed.error is None and parsed.value is not None:
+            assert isinstance(parsed.value, date) and DATE_MIN <= parsed.value <= DATE_MAX
+        else:
+            assert parsed.value is None
+
+    check()
