@@ -283,9 +283,10 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
         indicators=results, measures=measures, derived=_derived_values(fw, env), tables=_table_rows(fw, env))
 
 
-def _derived_values(fw: Framework, env: Mapping[str, Value]) -> dict[str, Value]:
+def _derived_values(fw: Framework, env: Mapping[str, Value]) -> dict[str, Value | None]:
     """Every derived figure the data gives (a figure over an empty input is left out, as in the sheet's checks)."""
-    return {d.name: env[d.name] for d in fw.form.derived if d.name in env}
+    return {d.name: _cell_out(env[d.name], d.kind == "date") for d in fw.form.derived
+            if d.name in env}
 
 
 def _table_rows(fw: Framework, env: Mapping[str, Value]) -> dict[str, list[dict[str, Value | None]]]:

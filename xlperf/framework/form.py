@@ -131,7 +131,8 @@ class DerivedDecl(_Model):
     name: str = Field(pattern=INPUT_NAME)
     label: str
     expr: str = Field(description="expression over inputs, other derived figures declared before, tables")
-    kind: Literal["money", "count", "rate", "points", "number"] = "money"
+    kind: Literal["money", "count", "rate", "points", "number", "date"] = Field(
+        "money", description="date: the expression gives a day (e.g. date(report_year + 1, 4, 30)), shown as one")
     unit: str | None = None
 
     _e = field_validator("expr")(_expr)
