@@ -105,7 +105,7 @@ def breakdown(paths: list[Path]) -> dict[str, Any]:
 
 
 def _patch_loader(acc: dict[str, list[float]], label: str) -> None:
-    import xlperf.framework.loader as loader
+    import xlperf.loader as loader
 
     fn = loader.load_framework
 

@@ -149,7 +149,7 @@ def _make_one(args: tuple[int, int, str]) -> str:
     index, seed, folder = args
     from xlperf.data.values import data_values
     from tests.support.futian_random import random_department
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.write.template import write_template
 
     fw = load_framework("futian-2021")
@@ -220,7 +220,7 @@ def bench_report_text(workdir: Path, reps: int) -> dict[str, Any]:
     except ImportError:
         return {"available": False, "reason": "python-docx is not installed (pip install python-docx)"}
     from tests.reporttext.builders import EXAMPLE, SEED, seed_items, write_docx
-    from xlperf.reporttext.bind import check_report
+    from xlperf.checks.reportbind import check_report
     from xlperf.validate import validate_with_context
 
     if not SEED.exists():
@@ -544,9 +544,10 @@ def _per_call(fn: Callable[[], Any], calls: int, reps: int) -> dict[str, float]:
 
 def bench_udf(calls: int, reps: int) -> dict[str, Any]:
     from tests.support.futian_random import random_department
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.engine.rules import Ctx, evaluate_rule
-    from xlperf.engine.scoring import build_env, data_env, score
+    from xlperf.engine.scoring import data_env
+    from xlperf.compiled import build_env, score
 
     fw = load_framework("futian-2021")
     data = random_department(fw, 7)

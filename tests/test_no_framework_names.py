@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from xlperf.plan.names import catalog
+from xlperf.compiled import catalog
 from xlperf.framework import form as form_models
 from xlperf.framework import models as fw_models
-from xlperf.framework.loader import builtin_ids, load_framework
-from xlperf.engine.scoring import compiled
+from xlperf.loader import builtin_ids, load_framework
+from xlperf.compiled import compiled
 from xlperf.plan import layout
 
 REPO = Path(__file__).resolve().parents[1]

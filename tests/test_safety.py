@@ -24,7 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xlperf.ingest import precheck as safety
+from xlperf.ingest.counting import RowCounter
 from xlperf.ingest.precheck import CODES, DEFAULT_LIMITS, FileIssue, Limits, is_fatal, precheck
+from xlperf.ingest.prolog import PrologScanner
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
 FILES = CORPUS_DIR / "files"
@@ -718,7 +720,7 @@ def test_row_counter_is_exact_whatever_the_chunking(rows: int, cuts: list[int], 
     sheet = mc.sheet_head("A1:A7") + b'<row r="1" spans="1:1"><c><v>1</v></c></row><x:row/>' * rows + mc.SHEET_TAIL
     if utf16:
         sheet = sheet.decode().encode("utf-16")
-    counter = safety._RowCounter(64 * 1024)
+    counter = RowCounter(64 * 1024)
     for chunk in _split(sheet, cuts):
         counter.feed(chunk)
     assert counter.count == 2 * rows
@@ -730,7 +732,7 @@ def test_row_counter_is_exact_whatever_the_chunking(rows: int, cuts: list[int], 
 def test_prolog_scanner_decides_the_same_whatever_the_chunking(cuts: list[int], bad: bool, utf16: bool) -> None:
     text = '<?xml version="1.0"?>\n<!-- c -->' + (_DOCTYPE.decode() if bad else "") + '<worksheet a="<!DOCTYPE"/>'
     data = text.encode("utf-16") if utf16 else text.encode()
-    scanner = safety._PrologScanner(64 * 1024)
+    scanner = PrologScanner(64 * 1024)
     for chunk in _split(data, cuts):
         scanner.feed(chunk)
     assert scanner.finish() == ("doctype" if bad else "clean")

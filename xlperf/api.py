@@ -4,38 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from xlperf.compiled import check_judgements, score
 from xlperf.data.models import DepartmentData
+from xlperf.engine.scoring import ScoreResult
 from xlperf.errors import InputError
-from xlperf.framework.models import Framework
-from xlperf.engine.scoring import ScoreResult, check_judgements, score
+from xlperf.ingest.datafile import MAX_DATA_BYTES, load_data
+from xlperf.ingest.reader import read_department
+from xlperf.resolve import resolve_framework
+from xlperf.safe_yaml import YAML_SUFFIXES, load_yaml
 
-__all__ = ["load_input", "resolve_framework", "score_path"]
+__all__ = ["load_input", "score_path"]
 
-DATA_SUFFIXES = {".yaml", ".yml", ".json"}
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
-
-
-def resolve_framework(explicit: str | Path | None, recorded: str | None) -> Framework:
-    """The framework named on the command line (an id, a file, or a folder of framework files in which the
-    input's recorded id is looked up), else the one the input records, else the default."""
-    from xlperf.framework.loader import load_framework
-    from xlperf.resolve import registry_for, resolve
-
-    if explicit is not None and Path(explicit).is_dir():
-        registered = registry_for(explicit)
-        found = resolve(recorded, registered) if recorded else None
-        if found is None:
-            raise InputError(f"框架目录 {explicit} 中没有输入所记录的框架“{recorded or '（未记录）'}”"
-                             f"（可用：{'、'.join(sorted(registered))}），请用 --framework 指定框架文件")
-        return found
-    return load_framework(explicit or recorded or None)
 
 
 def _recorded(path: Path) -> str | None:
     """The framework id a data file records (for looking it up in a reviewer's framework folder)."""
-    from xlperf.data.loader import MAX_DATA_BYTES
-    from xlperf.safe_yaml import load_yaml
-
     try:
         if path.stat().st_size > MAX_DATA_BYTES:
             return None  # load_data refuses it with the reason
@@ -49,20 +33,16 @@ def _recorded(path: Path) -> str | None:
 def load_input(path: Path, framework: str | Path | None = None) -> DepartmentData:
     """A department's data from a data file or a filled workbook."""
     suffix = path.suffix.lower()
-    if suffix in DATA_SUFFIXES:
-        from xlperf.data.loader import load_data
-
-        return load_data(path, resolve_framework(framework, _recorded(path)) if framework is not None else None)
+    if suffix in YAML_SUFFIXES:
+        return load_data(path, resolve_framework(framework, _recorded(path)).fw if framework is not None else None)
     if suffix in WORKBOOK_SUFFIXES:
-        from xlperf.ingest.reader import read_department
-
         return read_department(path, str(framework) if framework is not None else None)
     raise InputError(f"{path}：不支持的文件类型 {suffix or '（无扩展名）'}，请提供 .yaml/.json 数据文件或 .xlsx 工作簿。")
 
 
 def score_path(path: Path, framework: str | Path | None = None) -> ScoreResult:
     data = load_input(path, framework)
-    fw = resolve_framework(framework, data.framework)
+    fw = resolve_framework(framework, data.framework).fw
     if data.framework and framework is None and data.framework != fw.id:  # pragma: no cover - defensive
         raise InputError(f"{path}：数据记录的框架 {data.framework} 与所选框架 {fw.id} 不一致")
     unknown = sorted(set(data.self_scores) - {i.id for i in fw.leaves()})

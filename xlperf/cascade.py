@@ -58,9 +58,9 @@ def _build_graph(fw: Framework) -> _Graph:
     """The dependencies of the framework's figures. A stated figure is typed, so it is never expanded
     into its expectation except for the finding of its own check (XP301/302/303, by category)."""
     from xlperf.checks.money import stated_category
-    from xlperf.engine.expr import parse
+    from xlperf.compiled import catalog
     from xlperf.engine.rules import compile_framework, compiled_names
-    from xlperf.plan.names import catalog
+    from xlperf.expr import parse
 
     cat = catalog(fw)
     direct: dict[str, frozenset[str]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-__all__ = ["InputError", "XlperfError", "describe_validation_error", "reason_zh"]
+__all__ = ["InputError", "ReportUnreadable", "XlperfError", "describe_validation_error", "reason_zh"]
 
 
 class XlperfError(Exception):
@@ -93,7 +93,7 @@ def _shown(value: object) -> str:
     import datetime as dt
     from decimal import Decimal
 
-    from xlperf.write.cellsafe import printable
+    from xlperf.safe_text import printable
 
     if isinstance(value, str):
         text = "“" + printable(value[:VALUE_SHOWN + 1], newlines=False) + "”"
@@ -141,3 +141,11 @@ def xml_reason_zh(exc: BaseException) -> str:
                   "XMLSyntaxError": "XML 格式错误", "ParseError": "XML 格式错误"}.get(kind, "内部结构无法解析")
     line = getattr(exc, "lineno", None)
     return f"{reason}（第 {line} 行）" if isinstance(line, int) and line > 0 else reason
+
+
+class ReportUnreadable(Exception):
+    """The report cannot be read; ``message`` (Chinese) says why and what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

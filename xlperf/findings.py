@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
+from collections.abc import Iterable
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["AUDIT_LEVEL_ZH", "AUDIT_SEVERITY", "FileReport", "Finding", "Report", "ReportTextSummary", "SEVERITY_ZH", "STATUS_ZH", "Severity", "TextLocation", "bounded_value", "plain_value"]
+__all__ = ["AUDIT_LEVEL_ZH", "AUDIT_SEVERITY", "MIN_CHARS", "REVIEW_ZH", "SEVERITY_ZH", "STATUS_ZH", "FileReport", "Finding",
+           "Report", "ReportTextSummary", "Severity", "TextLocation", "adequate", "bounded_value", "notice_rows", "plain_value",
+           "review_status"]
 
 STATUS_ZH = {"ok": "通过", "warnings": "仅提示", "invalid": "有错误", "error": "无法读取"}
 """A file's status in Chinese: 通过 (at most info notes), 仅提示 (warnings, no error), 有错误, 无法读取."""
+
+
+MIN_CHARS = 5
+"""An 出错说明 shorter than this (after removing spaces and punctuation) does not count."""
+_PLACEHOLDERS = {
+    "无", "没有", "略", "同上", "见报告", "详见报告", "见自评报告", "详见自评报告", "见附件", "详见附件", "见说明",
+    "详见说明", "已说明", "情况属实", "属实", "正常", "无异常", "已核实", "待补充", "na", "n/a", "none", "null", "无说明",
+}
+_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+
+REVIEW_ZH = {"pass": "通过", "pass_explained": "通过（提示已说明）", "explain": "需说明", "revise": "需修改"}
+"""A file's review status: pass (nothing to explain), pass_explained (every 提示 explained),
+explain (提示 without an adequate explanation), revise (强制 errors left, or the file cannot be read)."""
 
 
 VALUE_EXPONENTS = (-30, 21)
@@ -148,18 +166,19 @@ class FileReport(BaseModel):
     unit_code: str | None = None  # 单位编码 (the framework's unit_code input), when declared and filled
     framework_version: str | None = None
     report_text: ReportTextSummary | None = None  # the 绩效自评报告 checked beside the workbook, if any
+    indicators: dict[str, str] = Field(default_factory=dict)
+    """id → name of the framework's indicators, so a renderer names a finding's indicator without a framework."""
+    cell_kinds: dict[str, str] = Field(default_factory=dict)
+    """``sheet!cell`` → kind (money, rate, count …) of the named cells findings point at: how a renderer shows
+    their found and expected numbers."""
 
     @property
     def review(self) -> str:
         """pass | pass_explained | explain | revise: 通过 / 通过（提示已说明）/ 需说明 / 需修改."""
-        from xlperf.review.explanations import review_status
-
         return review_status(self.status, self.findings)
 
     @property
     def review_zh(self) -> str:
-        from xlperf.review.explanations import REVIEW_ZH
-
         return REVIEW_ZH[self.review]
 
     def count(self, severity: Severity) -> int:
@@ -187,3 +206,50 @@ class Report(BaseModel):
         if any(f.status == "error" for f in self.files):
             return 2
         return 1 if any(f.errors for f in self.files) else 0
+
+
+def _clean(text: str) -> str:
+    return _NOISE.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+def adequate(text: str | None) -> bool:
+    """Whether an explanation counts: words (at least two different letters, Chinese or other), at least
+    MIN_CHARS characters of content, not a placeholder ("无", "-", "见报告") and not one piece repeated
+    ("12345" has no words, "ababab" is "ab" three times)."""
+    if not text:
+        return False
+    core = _clean(text)
+    if len(core) < MIN_CHARS or core in _PLACEHOLDERS or len(set(core)) <= 1:
+        return False
+    letters = [ch for ch in core if ch.isalpha()]
+    return len(set(letters)) >= 2 and not _periodic(core)
+
+
+def _periodic(core: str) -> bool:
+    """A run of one short piece repeated ("ababab", "123123", "好好好好"): typed to fill a cell, not words."""
+    n = len(core)
+    return any(n % p == 0 and core == core[:p] * (n // p) for p in range(1, n // 2 + 1))
+
+
+def review_status(status: str, findings: Iterable[Finding]) -> str:
+    """pass | pass_explained | explain | revise (see REVIEW_ZH)."""
+    if status == "error":
+        return "revise"
+    warned = False
+    unexplained = False
+    for f in findings:
+        if f.severity == Severity.error:
+            return "revise"
+        if f.severity == Severity.warning:
+            warned = True
+            unexplained = unexplained or not adequate(f.explanation)
+    if unexplained:
+        return "explain"
+    return "pass_explained" if warned else "pass"
+
+
+def notice_rows(rep: FileReport) -> tuple[list[Finding], list[Finding]]:
+    """What a 退回修改通知 lists: (to fix: errors, to explain: warnings without an adequate explanation)."""
+    fix = [f for f in rep.findings if f.severity == Severity.error]
+    explain = [f for f in rep.findings if f.severity == Severity.warning and not adequate(f.explanation)]
+    return fix, explain

@@ -1,4 +1,14 @@
-"""Which frameworks a submitted workbook may name: the built-in ones and those the reviewer registers.
+"""The one place a framework is resolved: built-in ids, the reviewer's ``--framework FILE|DIR``, the id a
+submitted workbook or data file records, and the Excel functions' configured paths.
+
+Who may name what:
+
+- the reviewer (:func:`resolve_framework`, :func:`workbook_framework`): an id, a file, or a folder of
+  framework files in which a submission's recorded id is looked up;
+- a submission (:func:`workbook_framework`) only an id, looked up among the registered frameworks;
+- a workbook's Excel function (:func:`udf_framework`) an id, registered or built in or ``<id>.yaml`` on
+  ``XLPERF_FRAMEWORK_PATH``, or a file path only inside those folders or equal to ``XLPERF_FRAMEWORK``.
+
 
 A workbook records its framework id in a cell the submitter can type into. That text is only ever a key
 into this registry, never a path: ``/dev/zero``, ``/dev/stdin`` or ``../mine.yaml`` in the cell opens
@@ -16,19 +26,25 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
+from xlperf.compiled import CompiledFramework, compile_once
 from xlperf.errors import InputError
-from xlperf.safe_yaml import load_yaml
-from xlperf.framework.loader import MAX_FRAMEWORK_BYTES, builtin_ids, load_framework
 from xlperf.framework.models import Framework
+from xlperf.loader import MAX_FRAMEWORK_BYTES, builtin_ids, load_framework
+from xlperf.safe_yaml import YAML_SUFFIXES, load_yaml
 
-__all__ = ["FRAMEWORK_ID", "MAX_FRAMEWORK_FILES", "Registry", "builtin_registry", "is_valid_id", "registry_for",
-           "resolve"]
+__all__ = ["FRAMEWORK_ENV", "FRAMEWORK_ID", "FRAMEWORK_PATH_ENV", "MAX_FRAMEWORK_FILES", "Registry", "Unregistered",
+           "builtin_registry", "default_framework_ref", "is_valid_id", "register_framework", "registry_for",
+           "resolve", "resolve_framework", "udf_framework", "workbook_framework"]
 
 FRAMEWORK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """What a framework id may look like: no path separators, no leading dot, at most 64 characters."""
 MAX_FRAMEWORK_FILES = 200
 """A reviewer's framework folder holding more files than this is refused (it is not a framework folder)."""
-_SUFFIXES = (".yaml", ".yml", ".json")
+FRAMEWORK_ENV = "XLPERF_FRAMEWORK"
+"""Id or file path of the framework an Excel function uses when its framework argument is empty."""
+FRAMEWORK_PATH_ENV = "XLPERF_FRAMEWORK_PATH"
+"""Folders (separated by os.pathsep) searched for ``<framework id>.yaml`` when a workbook's Excel function names
+a framework that is neither built in nor registered."""
 
 Entry = Framework | Callable[[], Framework]
 Registry = Mapping[str, Entry]
@@ -60,7 +76,7 @@ def registry_for(reviewer: str | os.PathLike[str] | None) -> dict[str, Entry]:
         return out
     path = Path(reviewer)
     if path.is_dir():
-        files = tuple(sorted(p for p in path.iterdir() if p.suffix.lower() in _SUFFIXES and p.is_file()))
+        files = tuple(sorted(p for p in path.iterdir() if p.suffix.lower() in YAML_SUFFIXES and p.is_file()))
         if len(files) > MAX_FRAMEWORK_FILES:
             raise InputError(f"框架目录 {path} 中有 {len(files)} 个文件，超过上限 {MAX_FRAMEWORK_FILES} 个")
         if not files:
@@ -105,3 +121,125 @@ def _load_folder(files: tuple[tuple[str, int, int], ...]) -> tuple[Framework, ..
     if not frameworks:
         raise InputError(f"框架目录 {Path(files[0][0]).parent} 中没有框架文件（含 id 和 indicators 的 YAML/JSON）")
     return tuple(fw for fw, _ in frameworks.values())
+
+
+# The reviewer's choice (CLI, API) -----------------------------------------------------------------------
+
+
+def resolve_framework(explicit: str | Path | None, recorded: str | None) -> CompiledFramework:
+    """The framework named on the command line (an id, a file, or a folder of framework files in which the
+    input's recorded id is looked up), else the one the input records, else the default."""
+    if explicit is not None and Path(explicit).is_dir():
+        registered = registry_for(explicit)
+        found = resolve(recorded, registered) if recorded else None
+        if found is None:
+            raise InputError(f"框架目录 {explicit} 中没有输入所记录的框架“{recorded or '（未记录）'}”"
+                             f"（可用：{'、'.join(sorted(registered))}），请用 --framework 指定框架文件")
+        return compile_once(found)
+    return compile_once(load_framework(explicit or recorded or None))
+
+
+class Unregistered(LookupError):
+    """A submission's recorded framework id is not among the registered frameworks (``registered``: their ids)."""
+
+    def __init__(self, registered: list[str]) -> None:
+        super().__init__("unregistered framework")
+        self.registered = registered
+
+
+def workbook_framework(reviewer: Framework | str | os.PathLike[str] | None,
+                       recorded: str | None) -> CompiledFramework | None:
+    """The framework a submitted workbook is read with: the reviewer's (a Framework, a built-in id or a
+    framework file, used for every workbook), else the workbook's recorded id looked up among the built-in
+    frameworks and those of the reviewer's folder. None when the workbook records no id and none is forced;
+    :class:`Unregistered` when the recorded id is not registered. The recorded text is never used as a path."""
+    if isinstance(reviewer, Framework):
+        return compile_once(reviewer)
+    if reviewer is not None and (str(reviewer) in builtin_ids() or not Path(reviewer).is_dir()):
+        return compile_once(load_framework(reviewer if isinstance(reviewer, str) else Path(reviewer)))
+    if recorded is None:
+        return None
+    registered = registry_for(reviewer)
+    found = resolve(recorded, registered)
+    if found is None:
+        raise Unregistered(sorted(registered))
+    return compile_once(found)
+
+
+# The Excel functions' frameworks -----------------------------------------------------------------------
+
+_UDF_REGISTERED: dict[str, Framework] = {}
+_UDF_FILES: dict[str, tuple[tuple[int, int], Framework]] = {}
+
+
+def register_framework(fw: Framework) -> Framework:
+    """Make ``fw`` resolvable by its id for the Excel functions (workbooks name their framework by id)."""
+    _UDF_REGISTERED[fw.id] = fw
+    return fw
+
+
+def _udf_file(path: Path) -> Framework:
+    stat = path.stat()
+    key, stamp = str(path.resolve()), (stat.st_mtime_ns, stat.st_size)
+    hit = _UDF_FILES.get(key)
+    if hit is None or hit[0] != stamp:
+        hit = (stamp, load_framework(path))
+        _UDF_FILES[key] = hit
+    if hit[1].id in builtin_ids():  # a draft of a shipped framework never shadows it for other workbooks
+        return hit[1]
+    return register_framework(hit[1])
+
+
+def default_framework_ref() -> str:
+    """The framework of an empty framework argument: $XLPERF_FRAMEWORK, else the only built-in one.
+
+    No framework id is written in code: with several built-in frameworks and no setting, the
+    user is asked to name one.
+    """
+    configured = os.environ.get(FRAMEWORK_ENV, "").strip()
+    if configured:
+        return configured
+    ids = builtin_ids()
+    if len(ids) == 1:
+        return ids[0]
+    raise InputError(f"请在第一个参数给出评价框架编号（内置：{'、'.join(ids) or '无'}），"
+                     f"或设置环境变量 {FRAMEWORK_ENV}")
+
+
+def udf_framework(text: str) -> CompiledFramework:
+    """A framework by id (registered, built in, or ``<id>.yaml`` on XLPERF_FRAMEWORK_PATH) or by a file path the
+    user configured (empty text: :func:`default_framework_ref`). Raises InputError with the Chinese reason."""
+    text = text or default_framework_ref()
+    if text in _UDF_REGISTERED:
+        return compile_once(_UDF_REGISTERED[text])
+    if text in builtin_ids():
+        return compile_once(load_framework(text))  # cached by the loader
+    folders = list(filter(None, os.environ.get(FRAMEWORK_PATH_ENV, "").split(os.pathsep)))
+    candidates = [Path(text)] if any(c in text for c in "/\\") or text.lower().endswith(YAML_SUFFIXES) else []
+    if candidates and not _configured_path(text, folders):
+        raise InputError(f"框架文件“{' '.join(text.split())[:80]}”不在 {FRAMEWORK_PATH_ENV} 设置的文件夹中：工作簿中写的"
+                         "路径不会被打开，请把框架文件放入该文件夹后只写框架编号")
+    for folder in folders:
+        candidates += [Path(folder) / f"{text}{ext}" for ext in YAML_SUFFIXES]
+    for path in candidates:
+        if path.is_file():
+            fw = _udf_file(path)
+            if path.stem == text and fw.id != text:
+                raise InputError(f"框架文件 {path.name} 的 id 是 {fw.id}，不是 {text}")
+            return compile_once(fw)
+    raise InputError(f"未知评价框架 {text}（内置：{'、'.join(builtin_ids())}；也可给出框架文件路径）")
+
+
+def _configured_path(text: str, folders: list[str]) -> bool:
+    """Whether a framework path typed in a workbook is one the user configured: the XLPERF_FRAMEWORK setting
+    itself, or a file inside a folder of XLPERF_FRAMEWORK_PATH. Decided on the text alone, before any file
+    system access, so a submitted workbook cannot make Excel read ``/proc/self/environ`` or reach
+    ``\\\\server\\share`` (which would send the user's Windows credentials)."""
+    if text == os.environ.get(FRAMEWORK_ENV, "").strip():
+        return True
+    target = os.path.normcase(os.path.abspath(text))
+    for folder in folders:
+        base = os.path.normcase(os.path.abspath(folder))
+        if target.startswith(base.rstrip("\\/") + os.sep):
+            return True
+    return False

@@ -29,7 +29,10 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 from xlperf.errors import InputError
 
-__all__ = ["MAX_DIGITS", "load_yaml"]
+__all__ = ["MAX_DIGITS", "YAML_SUFFIXES", "load_yaml"]
+
+YAML_SUFFIXES = (".yaml", ".yml", ".json")
+"""File suffixes of YAML/JSON documents: framework files and department data files."""
 
 MAX_DIGITS = 30
 """Digits of an integer or decimal built as a number; a longer one stays text (no budget figure has more)."""
@@ -97,7 +100,7 @@ def _mapping(loader: Any, node: yaml.MappingNode, deep: bool = False) -> dict[An
     return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
 
 
-class _Loader(_Base):  # type: ignore[misc,valid-type]
+class _Loader(_Base):
     """The safe loader with the number and duplicate-key rules above (floats as floats)."""
 
     construct_mapping = _mapping

@@ -9,17 +9,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
 from xlperf.checks.internal import CheckError
 from xlperf.checks.registry import CHECKS
+from xlperf.compiled import CompiledFramework, compile_once
 from xlperf.errors import InputError
-from xlperf.engine.expr import ExprError
+from xlperf.expr import ExprError
 from xlperf.findings import FileReport, Finding, Report, ReportTextSummary, Severity
 from xlperf.framework.models import Framework
 from xlperf.plan.layout import RESULT_SHEET
+from xlperf.reporttext.pairing import ReportRequest
 
 if TYPE_CHECKING:
     from xlperf.ingest.reader import WorkbookRead
@@ -121,7 +123,8 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
     if mismatch:  # every other check would compare against the wrong framework: report only this
         findings = [f for f in read.findings if (f.code.startswith("XP10") or f.code == "XP122") and f.code in codes]
         return FileReport(path=str(path), status="invalid", findings=findings, framework=read.framework.id,
-                          framework_version=_recorded_version(read), seconds=time.perf_counter() - start), None
+                          framework_version=_recorded_version(read), seconds=time.perf_counter() - start,
+                          **_shown_with(read, findings)), None
     ctx = CheckContext(read, reader_findings=list(read.findings))
     findings = []
     registered = {c.code for c in CHECKS}
@@ -132,7 +135,7 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
         check = check_cls()
         try:
             findings.extend(check.run(ctx))
-        except Exception as exc:  # a bug in one check must not hide the others
+        except Exception as exc:  # noqa: BLE001 - a bug in one check must not hide the others
             findings.append(CheckError().finding(ctx, check=check_cls.code, error=f"{type(exc).__name__}: {exc}"))
     try:
         order = {name: i for i, name in enumerate(read.book.sheets)}
@@ -156,15 +159,21 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
         year=read.values.get(year) if year and read.data is not None else None,
         total_computed=result.total.computed if result else None,
         total_self=result.total.self if result else None, report_text=summary,
-        seconds=time.perf_counter() - start), ctx
+        seconds=time.perf_counter() - start, **_shown_with(read, findings)), ctx
 
 
-class ReportRequest(NamedTuple):
-    """The report to check beside a workbook: its path, or candidates to pair by the workbook's 单位编码."""
+def _cell_kinds(comp: CompiledFramework) -> dict[tuple[str, str], str]:
+    cat = comp.catalog
+    return {(cp.sheet, cp.cell): cat[name].kind for name, cp in comp.plan().cells.items() if name in cat}
 
-    path: str | None = None
-    candidates: tuple[str, ...] = ()
-    show_untied: bool = False
+
+def _shown_with(read: WorkbookRead, findings: list[Finding]) -> dict[str, dict[str, str]]:
+    """What a renderer needs of the framework to show these findings: indicator names, the kinds of their cells."""
+    kinds = compile_once(read.framework).derived("cell-kinds", _cell_kinds)
+    at = {(f.sheet, f.cell) for f in findings if f.sheet and f.cell}
+    return {"indicators": {ind.id: ind.name for ind in read.framework.walk()},
+            "cell_kinds": {f"{sheet}!{cell}": kinds[sheet, cell] for sheet, cell in at if (sheet, cell) in kinds}}
+
 
 
 ReportSource = str | Path | ReportRequest | None
@@ -181,7 +190,7 @@ def _check_report(ctx: CheckContext, request: ReportRequest | None, findings: li
     """Analyse the report beside the workbook (the XP5xx checks read ``ctx.report``); a failure is XP000."""
     if request is None:
         return None
-    from xlperf.reporttext.bind import check_report
+    from xlperf.checks.reportbind import check_report
     from xlperf.reporttext.pairing import pair_by_code
 
     path = request.path
@@ -253,8 +262,9 @@ def _expr_finding(ctx: CheckContext, exc: ExprError) -> Finding:
     build_env drops a failing measure, a rule using it then fails; re-evaluate each dropped measure)."""
     culprit = ""
     try:
+        from xlperf.compiled import build_env
         from xlperf.engine.rules import compile_framework
-        from xlperf.engine.scoring import build_env, data_env
+        from xlperf.engine.scoring import data_env
 
         fw, data = ctx.read.framework, ctx.read.data
         if data is not None:
@@ -291,8 +301,8 @@ def _explained(cells: dict | None, findings: list[Finding]) -> list[Finding]:
     """The findings with the 出错说明 written for them in the submitted workbook's 校验结果 sheet."""
     if not cells:
         return findings
+    from xlperf.ingest.explanations import attach, explanations_from_cells
     from xlperf.write.annotate import FIRST_ROW
-    from xlperf.review.explanations import attach, explanations_from_cells
 
     explanations = explanations_from_cells(cells, FIRST_ROW + 1)
     return attach(findings, explanations) if explanations else findings
@@ -339,7 +349,7 @@ def validate_paths(paths: Sequence[Path], framework: str | None = None, *, worke
 
         with ProcessPoolExecutor(max_workers=worker_count(workers, len(jobs))) as pool:
             futures = [pool.submit(_job, job) for job in jobs]
-            for job, future in zip(jobs, futures):
+            for job, future in zip(jobs, futures, strict=False):
                 try:
                     rep = future.result()
                 except Exception:  # noqa: BLE001 - a worker died (killed, out of memory): retry it alone

@@ -237,10 +237,10 @@ def test_json_indicator_of_a_framework_given_as_a_file(tmp_path: Path) -> None:
     from decimal import Decimal
 
     from validator.test_rules import DEMO_DATA, DEMO_FW
-    from xlperf.data.loader import load_data
+    from xlperf.ingest.datafile import load_data
     from xlperf.data.values import data_values
-    from xlperf.framework.loader import load_framework
-    from xlperf.plan.formulas import plan_for
+    from xlperf.loader import load_framework
+    from xlperf.compiled import plan_for
     from xlperf.write.template import write_template
 
     fw = load_framework(DEMO_FW)

@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from validator.xlsx_edit import Xlsx
 from xlperf.write.annotate import annotate_copy
 from xlperf.findings import FileReport, Finding, Report, Severity
-from xlperf.write.cellsafe import FORMULA_TRIGGERS, put
+from xlperf.safe_text import FORMULA_TRIGGERS, put
 from xlperf.render.excel import write_report
 
 from .conftest import xlperf

@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from xlperf.data.models import DepartmentData
-from xlperf.engine.expr import Value
-from xlperf.framework.loader import load_framework
+from xlperf.expr import Value
+from xlperf.loader import load_framework
 from xlperf.framework.models import Framework
 from xlperf.engine.rules import Ctx
 
@@ -54,8 +54,8 @@ def example_dict() -> dict[str, Any]:
 
 
 def data_from(raw: Mapping[str, Any], fw: Framework | None = None) -> DepartmentData:
-    from xlperf.data.models import data_model
-    from xlperf.framework.loader import load_framework
+    from xlperf.compiled import data_model
+    from xlperf.loader import load_framework
 
     return data_model(fw or load_framework(raw.get("framework") or "futian-2021")).model_validate(raw)
 

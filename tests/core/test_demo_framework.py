@@ -16,9 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from xlperf.cli import app
-from xlperf.data.loader import load_data
-from xlperf.framework.loader import load_framework
-from xlperf.engine.scoring import score
+from xlperf.ingest.datafile import load_data
+from xlperf.loader import load_framework
+from xlperf.compiled import score
 
 from .helpers import DEMO_DATA, DEMO_FW, D, data_from, load_yaml, run_main
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from xlperf.devtools.libreoffice import FormulaBatch, evaluate_formulas
-from xlperf.engine.expr import COMPARED, DIVISOR, FACTOR, MINUEND, SUBTRAHEND, ExprError, parse, quantize
+from xlperf.expr import COMPARED, DIVISOR, FACTOR, MINUEND, SUBTRAHEND, ExprError, parse, quantize
 from xlperf.framework.models import BandsRule, DeductionRule, LinearRule
 from xlperf.engine.rules import Ctx, MeasureDef, evaluate_rule, excel_rule
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from xlperf.errors import InputError
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 
 BASE = {
     "id": "decl-test", "version": "1", "name": "声明测试", "region": "测试", "year": 2024, "total_points": 10,

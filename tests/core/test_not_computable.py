@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from xlperf.data.loader import load_data
-from xlperf.framework.loader import load_framework
-from xlperf.engine.scoring import score
+from xlperf.ingest.datafile import load_data
+from xlperf.loader import load_framework
+from xlperf.compiled import score
 from xlperf.validate import validate_file
 from xlperf.write.template import write_template
 from xlperf.data.values import data_values

@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlperf.engine.scoring import compiled, score
+from xlperf.compiled import compiled, score
 
 from .helpers import D, data_from, futian
 

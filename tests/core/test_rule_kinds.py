@@ -16,7 +16,7 @@ from xlperf.framework.models import (
     ChecklistRule, DeductionRule, Framework, JudgedRule, OverrideRule, SumRule, TiersRule,
 )
 from xlperf.engine.rules import evaluate_rule, finish
-from xlperf.engine.scoring import score
+from xlperf.compiled import score
 
 from .helpers import D, ctx, data_from, example_dict, futian
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from xlperf.framework.models import Framework
-from xlperf.engine.scoring import score
+from xlperf.compiled import score
 
 from .helpers import EXAMPLE, FUTIAN_YAML, D, data_from, example_dict, futian, run_main
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.data.models import DepartmentData
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.framework.models import Framework
 
 REPO = Path(__file__).resolve().parents[2]

@@ -22,17 +22,17 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.protection import SheetProtection
 
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.data.values import data_values
 from xlperf.write import annotate
 from xlperf.write.annotate import (FIRST_ROW, LEGACY_MARK_COL, MARKS_FIRST_ROW, MARKS_TITLE, SEVERITY_COLORS,
                                    OpenpyxlSink, annotate_copy, apply_findings)
 from xlperf.addins.excel.button import XlwingsSink
 from xlperf.findings import FileReport, Finding, Severity
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.validate import validate_file
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.write.template import build_workbook, write_template
 
 from . import fake_xlwings as fx

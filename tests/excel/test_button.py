@@ -27,7 +27,7 @@ from xlperf.write.annotate import (FIRST_ROW, MARKS_FIRST_ROW, RESULT_COLS, SEVE
 from xlperf.addins.excel.button import XlwingsSink, copy_name, run_button, target_book
 from xlperf.findings import FileReport, Finding, Severity
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET, SCORE_SHEET
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.write.template import INPUT_FILL, write_template
 
 from . import fake_xlwings as fx

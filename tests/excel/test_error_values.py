@@ -88,7 +88,7 @@ def test_saved_ref_error_in_a_native_total(tmp_path: Path) -> None:
 
 @pytest.mark.libreoffice
 def test_failed_quarter_makes_the_average_an_error(tmp_path: Path) -> None:
-    from xlperf.plan.formulas import plan_for
+    from xlperf.compiled import plan_for
 
     fw = futian()
     avg = plan_for(fw, "udf").cells["exec_avg"].formula

@@ -15,9 +15,11 @@ import pytest
 
 from xlperf.data.models import DepartmentData
 from tests.support.futian_random import random_department
+from xlperf import resolve
 from xlperf.addins.excel import functions as fn
 from xlperf.engine.rules import compiled_names
-from xlperf.engine.scoring import build_env, compiled, data_env, score
+from xlperf.engine.scoring import data_env
+from xlperf.compiled import build_env, compiled, score
 
 from .helpers import DEMO_DIR, DEMO_FW, ERR, D, demo, excel_value, futian, seed_data, yes_no
 
@@ -250,8 +252,8 @@ def test_demo_framework_by_path_id_and_search_folder(monkeypatch: pytest.MonkeyP
     data = random_department(fw, 3)
     result = score(fw, data)
     env, _ = build_env(fw, data_env(data), dict(data.judgements))
-    monkeypatch.setattr(fn, "_REGISTERED", {})
-    monkeypatch.setattr(fn, "_FILES", {})
+    monkeypatch.setattr(resolve, "_UDF_REGISTERED", {})
+    monkeypatch.setattr(resolve, "_UDF_FILES", {})
     assert fn.score("demo-region-2023", "offpost_control", "offpost_rate", 0.5).startswith(
         f"{ERR} 未知评价框架 demo-region-2023")
     monkeypatch.setenv(fn.FRAMEWORK_PATH_ENV, str(DEMO_DIR))
@@ -275,7 +277,7 @@ def test_demo_framework_by_path_id_and_search_folder(monkeypatch: pytest.MonkeyP
 
 def test_the_default_framework_is_configured_or_the_only_builtin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(fn.FRAMEWORK_ENV, raising=False)
-    monkeypatch.setattr(fn, "_builtin_ids", lambda: ("only-one",))
+    monkeypatch.setattr(resolve, "builtin_ids", lambda: ["only-one"])
     assert fn.default_framework_ref() == "only-one"
     monkeypatch.undo()
     monkeypatch.setenv(fn.FRAMEWORK_ENV, str(DEMO_FW))
@@ -284,7 +286,7 @@ def test_the_default_framework_is_configured_or_the_only_builtin(monkeypatch: py
     # the in_post rule of the demo, reached with an empty framework argument
     assert fn.score("", "in_post_control", "in_post_rate", 1) == fn.score(str(DEMO_FW), "in_post_control",
                                                                          "in_post_rate", 1)
-    monkeypatch.setattr(fn, "_builtin_ids", lambda: ("a-2020", "b-2021"))
+    monkeypatch.setattr(resolve, "builtin_ids", lambda: ["a-2020", "b-2021"])
     monkeypatch.delenv(fn.FRAMEWORK_ENV)
     assert fn.ratio(1, 2) == 0.5  # needs no framework
     assert fn.score(None, "x") == (f"{ERR} 请在第一个参数给出评价框架编号（内置：a-2020、b-2021），"
@@ -307,7 +309,7 @@ def test_several_schedule_rules_need_the_indicator(monkeypatch: pytest.MonkeyPat
         assert fn.exec_score(PAID, QUOTA, indicator_id="offpost_control") == \
             f"{ERR} 指标 offpost_control 中没有按序时进度计分的规则"
     finally:
-        fn._REGISTERED.pop("doubled", None)
+        resolve._UDF_REGISTERED.pop("doubled", None)
 
 
 # Errors ---------------------------------------------------------------------------------------------

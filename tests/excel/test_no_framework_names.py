@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from xlperf.plan.names import catalog
-from xlperf.engine.expr import parse
-from xlperf.framework.loader import builtin_ids, load_framework
+from xlperf.compiled import catalog
+from xlperf.expr import parse
+from xlperf.loader import builtin_ids, load_framework
 from xlperf.engine.rules import compiled_names
-from xlperf.engine.scoring import compiled
+from xlperf.compiled import compiled
 
 from .helpers import REPO
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from xlperf.framework.loader import load_framework
-from xlperf.plan.formulas import plan_for
+from xlperf.loader import load_framework
+from xlperf.compiled import plan_for
 
 from .conftest import MODULE
 

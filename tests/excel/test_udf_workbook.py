@@ -29,8 +29,8 @@ from xlperf.devtools.libreoffice import recalculate
 from tests.support.futian_random import random_department
 from xlperf.addins.excel import functions as fn
 from xlperf.framework.models import Framework
-from xlperf.engine.scoring import compiled, score
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import compiled, score
+from xlperf.compiled import plan_for
 from xlperf.write.template import write_template
 
 from .helpers import DEMO_DIR, demo, futian, seed_data, udfs

@@ -24,13 +24,13 @@ import pdfplumber
 import pytest
 import yaml
 
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.data.values import data_values
 from xlperf.devtools.libreoffice import recalculate, soffice_path
-from xlperf.engine.scoring import score
-from xlperf.framework.loader import load_framework
+from xlperf.compiled import score
+from xlperf.loader import load_framework
 from xlperf.ingest.xlsx import open_book
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.validate import validate_file
 from xlperf.write.template import write_template
 from tests.families.test_families import engine_values, number

@@ -26,18 +26,18 @@ import yaml
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from xlperf.data.loader import load_data
+from xlperf.compiled import catalog, plan_for, score
 from xlperf.data.values import data_values
+from xlperf.dates import DATE_MAX, DATE_MIN, date_of_serial, date_text, excel_date, serial_of, yyyymmdd
 from xlperf.devtools.libreoffice import recalculate
-from xlperf.engine.dates import date_of_serial, date_text, excel_date, serial_of, yyyymmdd
-from xlperf.engine.expr import parse
-from xlperf.engine.scoring import score
 from xlperf.errors import InputError
-from xlperf.framework.loader import load_framework
+from xlperf.expr import parse
+from xlperf.ingest.cells import parse_cell
+from xlperf.ingest.datafile import load_data
 from xlperf.ingest.reader import read_workbook
-from xlperf.ingest.xlsx import open_book
-from xlperf.plan.formulas import NUMBER_KINDS, name_of_factory, plan_for
-from xlperf.plan.names import catalog
+from xlperf.ingest.xlsx import RawCell, open_book
+from xlperf.loader import load_framework
+from xlperf.plan.formulas import NUMBER_KINDS, name_of_factory
 from xlperf.validate import validate_file
 from xlperf.write.template import write_template
 from tests.families.test_families import engine_values, number
@@ -359,10 +359,6 @@ def test_no_date_cell_raises_and_whatever_is_accepted_is_a_sane_day() -> None:
     """Hostile stored values (any text, any number text, booleans, both date systems): a date or a finding."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
-
-    from xlperf.engine.dates import DATE_MAX, DATE_MIN
-    from xlperf.ingest.cells import parse_cell
-    from xlperf.ingest.xlsx import RawCell
 
     spec = catalog(load_framework(str(FW)))["report_date"]
     numbers = st.one_of(st.integers(-10**12, 10**12).map(str), st.floats(allow_nan=True).map(repr),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 
 BASE = Path(__file__).resolve().parents[2] / "tests" / "data" / "frameworks" / "families" / "caiyu-2020.yaml"
 

@@ -36,17 +36,20 @@ import yaml
 from typer.testing import CliRunner
 
 from xlperf.cli import app
-from xlperf.data.loader import load_data
-from xlperf.data.models import DepartmentData, data_model
+from xlperf.ingest.datafile import load_data
+from xlperf.data.models import DepartmentData
+from xlperf.compiled import data_model
 from xlperf.data.values import data_values
 from xlperf.devtools.libreoffice import recalculate
-from xlperf.engine.expr import Value
-from xlperf.framework.loader import load_framework
+from xlperf.expr import Value
+from xlperf.loader import load_framework
 from xlperf.framework.models import Framework
-from xlperf.engine.scoring import ScoreResult, build_env, data_env, score
+from xlperf.engine.scoring import ScoreResult, data_env
+from xlperf.compiled import build_env, score
 from xlperf.review.consolidate import grade_of
 from xlperf.validate import validate_file
-from xlperf.plan.formulas import Plan, plan_for
+from xlperf.plan.formulas import Plan
+from xlperf.compiled import plan_for
 from xlperf.write.template import write_template
 from xlperf.ingest.xlsx import open_book
 

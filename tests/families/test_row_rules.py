@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 import yaml
 
-from xlperf.data.loader import load_data
-from xlperf.data.models import data_model
+from xlperf.ingest.datafile import load_data
+from xlperf.compiled import data_model
 from xlperf.data.values import data_values
 from xlperf.errors import InputError
 from xlperf.framework.form import ColumnDecl
-from xlperf.framework.loader import load_framework
-from xlperf.plan.formulas import plan_for
+from xlperf.loader import load_framework
+from xlperf.compiled import plan_for
 from xlperf.validate import validate_file
 from xlperf.write.template import write_template
 

@@ -11,9 +11,9 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from xlperf.plan.names import catalog
-from xlperf.framework.loader import load_framework
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import catalog
+from xlperf.loader import load_framework
+from xlperf.compiled import plan_for
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = next((REPO / "workbooks" / "examples").glob("*.xlsx"))

@@ -94,8 +94,8 @@ def test_cli_json_complete_on_internal_failure(tmp_path: Path) -> None:
 
 def test_long_text_is_cut_in_findings(tmp_path: Path) -> None:
     """A 30,000-character text in a label cell: the finding's message and found value stay short."""
-    from xlperf.plan.formulas import plan_for
-    from xlperf.framework.loader import load_framework
+    from xlperf.compiled import plan_for
+    from xlperf.loader import load_framework
 
     from .helpers import Xlsx
 

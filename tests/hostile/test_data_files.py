@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.validator.common import run_cli
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.errors import InputError
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 
 from .helpers import REPO, run_limited
 
@@ -163,7 +163,7 @@ def test_merge_key_and_alias_amplification_is_bounded(tmp_path: Path) -> None:
     path = tmp_path / "bomb.yaml"
     path.write_text("framework: futian-2021\n" + bomb, encoding="utf-8")
     out = run_limited(f"""
-        from xlperf.data.loader import load_data
+        from xlperf.ingest.datafile import load_data
         from xlperf.errors import InputError
         try:
             load_data({str(path)!r})

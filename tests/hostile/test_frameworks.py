@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.resolve import builtin_registry, registry_for, resolve
 from xlperf.validate import validate_file
 from xlperf.write.template import write_template
@@ -71,7 +71,7 @@ print(json.dumps(out, ensure_ascii=False))
 
 def test_workbook_of_a_reviewer_framework(tmp_path: Path) -> None:
     """A workbook made for the demo framework: unknown without --framework, validated with the folder or file."""
-    from xlperf.data.loader import load_data
+    from xlperf.ingest.datafile import load_data
     from xlperf.data.values import data_values
 
     demo = load_framework(DEMO)

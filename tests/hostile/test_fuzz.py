@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.validate import validate_file
 from xlperf.write.annotate import annotate_copy
 

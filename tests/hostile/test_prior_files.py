@@ -17,7 +17,7 @@ import pytest
 
 from tests.validator.common import run_cli
 from xlperf.findings import FileReport, Finding, Report, Severity
-from xlperf.review.prior import read_prior, recorded_prior
+from xlperf.ingest.prior import read_prior, recorded_prior
 from xlperf.validate import validate_file
 
 from .helpers import EXAMPLE, Xlsx, fw, sha256, where

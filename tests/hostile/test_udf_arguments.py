@@ -50,9 +50,10 @@ print(json.dumps(out, ensure_ascii=False))
 
 
 def test_a_file_in_the_configured_folder_still_works(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from xlperf import resolve
     from xlperf.addins.excel import functions as fn
 
     monkeypatch.setenv(fn.FRAMEWORK_PATH_ENV, str(DEMO_DIR))
-    monkeypatch.setattr(fn, "_REGISTERED", {})
+    monkeypatch.setattr(resolve, "_UDF_REGISTERED", {})
     assert fn.exec_score([10, 50, 70, 100], 100, framework=str(DEMO_DIR / "demo-region-2023.yaml")) == 7.0
     assert fn.exec_score([10, 50, 70, 100], 100, framework="demo-region-2023") == 7.0

@@ -16,7 +16,7 @@ import pytest
 from lxml import etree
 from openpyxl import load_workbook
 
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.review.returns import write_returns
 from xlperf.validate import validate_file
 from xlperf.write.annotate import SEVERITY_COLORS, annotate_copy

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from tests.validator.common import run_cli
 from xlperf.errors import XlperfError
-from xlperf.review.prior import read_prior
+from xlperf.ingest.prior import read_prior
 from xlperf.validate import validate_file
 from xlperf.write.annotate import ORPHANS_MAX, annotate_copy
 

@@ -15,7 +15,7 @@ import pytest
 from xlperf.data.values import data_values
 from xlperf.devtools import libreoffice
 from xlperf.findings import Report
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.framework.models import Framework
 from xlperf.render.excel import write_report
 from xlperf.validate import validate_file

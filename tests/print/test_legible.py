@@ -19,7 +19,7 @@ from tests.validator.common import CORPUS, run_cli
 from tests.workbook.helpers import seed_data
 from xlperf.data.values import data_values
 from xlperf.devtools.printcheck import PageMeasure, measure, to_pdf
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.write.template import write_template
 
 pytestmark = pytest.mark.libreoffice

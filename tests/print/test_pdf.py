@@ -11,7 +11,7 @@ import pytest
 
 from xlperf.framework.models import Framework
 from xlperf.plan.layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.ingest.xlsx import open_book
 
 from tests.workbook.helpers import error_cells

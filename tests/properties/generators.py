@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from xlperf.engine.expr import Expr, ExprError, Value, parse, quantize
+from xlperf.expr import Expr, ExprError, Value, parse, quantize
 
 D = Decimal
 EDGES = [D("-0.5"), D(0), D("0.05"), D("0.1"), D("0.5"), D("0.6"), D("0.75"), D("0.8"), D("0.9"), D("0.95"), D(1),

@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from xlperf.devtools.libreoffice import Cell, FormulaBatch, evaluate_formulas
-from xlperf.engine.expr import ExprError, Value, parse
+from xlperf.expr import ExprError, Value, parse
 from xlperf.framework.models import Framework, Rule
 from xlperf.engine.rules import (
     Compiled, Ctx, compile_framework, evaluate_rule, excel_rule, finish, finish_excel,

@@ -33,7 +33,7 @@ def clean_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.support.futian_random import random_department
     from validator.common import QUIET_SEED
     from xlperf.data.values import data_values
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.write.template import write_template
 
     fw = load_framework("futian-2021")
@@ -52,7 +52,7 @@ def test_clean_workbook_is_drafted(clean_book: Path, tmp_path: Path) -> None:
     assert sha(clean_book) == before
     # a complete workbook leaves no figure to fill in: the only markers are the parts the department writes
     # (and 填报人, which the random department leaves blank)
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.framework.report import WriteItem
 
     spec = load_framework("futian-2021").report

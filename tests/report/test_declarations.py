@@ -7,8 +7,8 @@ import pytest
 
 from report.common import FAMILIES, FAMILY_IDS, declared_headings
 from xlperf.errors import InputError
-from xlperf.framework.loader import framework_from_text, load_framework
-from xlperf.plan.names import catalog
+from xlperf.loader import framework_from_text, load_framework
+from xlperf.compiled import catalog
 
 ANNUAL = (FAMILIES / "annual-2024.yaml").read_text(encoding="utf-8")
 
@@ -95,7 +95,7 @@ def test_the_guides_worked_example_loads_and_drafts() -> None:
 
     from report.common import REPO
     from xlperf.compiled import compile_once
-    from xlperf.data.loader import load_data
+    from xlperf.ingest.datafile import load_data
     from xlperf.write.report_docx import draft_report, values_from_data
 
     guide = (REPO / "docs" / "frameworks.md").read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from report.common import (
     FAMILIES, FAMILY_IDS, SEED_XLSX, SEED_YAML, TEXT_WIDTH_TWIPS, Read, declared_headings, read,
 )
 from xlperf.compiled import compile_once
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.framework.report import WriteItem
 from xlperf.review.report_draft import draft_for
 from xlperf.write.report_docx import draft_report
@@ -192,7 +192,7 @@ def test_page_and_fonts(draft: Read) -> None:
 
 def test_nothing_from_the_workbook_becomes_a_field() -> None:
     """A department name written as a field or formula stays text; the footer's page number is the only field."""
-    from xlperf.data.loader import load_data
+    from xlperf.ingest.datafile import load_data
     from xlperf.write.report_docx import values_from_data
 
     fw = load_framework("futian-2021")
@@ -238,7 +238,7 @@ def test_family_figures_worked_by_hand() -> None:
 def test_extends_inherits_the_report_and_the_score_table_follows_the_new_indicator() -> None:
     """futian-2022 writes no report: it has futian-2021's; its new 固定资产成新率 (108.67 / 186.13 = 58.38% <
     60% → 0.5 of 1) is a row of the score table, unscored by the department (—)."""
-    from xlperf.data.loader import load_data
+    from xlperf.ingest.datafile import load_data
     from xlperf.write.report_docx import values_from_data
 
     fw = load_framework(str(FAMILIES / "futian-2022.yaml"))
@@ -266,7 +266,7 @@ def test_rows_the_department_added_are_drafted_row_by_row() -> None:
 
 def test_a_row_template_must_name_columns_of_its_form_table() -> None:
     from xlperf.errors import InputError
-    from xlperf.framework.loader import framework_from_text
+    from xlperf.loader import framework_from_text
 
     text = (FAMILIES / "jiangbei-2025.yaml").read_text(encoding="utf-8")
     with pytest.raises(InputError) as info:
@@ -280,7 +280,7 @@ def test_a_row_template_must_name_columns_of_its_form_table() -> None:
 def test_every_drafted_figure_is_listed_with_its_name() -> None:
     """draft_report(figures=[…]) lists each placeholder's (name, text) in document order: what the checker's
     round trip changes one at a time. The title comes first; the execution table's 总计 row is there."""
-    from xlperf.data.loader import load_data
+    from xlperf.ingest.datafile import load_data
     from xlperf.write.report_docx import values_from_data
 
     fw = load_framework("futian-2021")

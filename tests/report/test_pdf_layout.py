@@ -17,9 +17,9 @@ import pytest
 
 from report.common import FAMILIES, SEED_YAML
 from xlperf.compiled import compile_once
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.devtools.libreoffice import soffice_path
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.review.report_draft import draft_for
 from xlperf.write.report_docx import draft_report, values_from_data
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.reporttext.pairing import pair_reports, stem_key
 from xlperf.validate import validate_with_context
 

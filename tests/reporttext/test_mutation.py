@@ -15,7 +15,7 @@ import pytest
 
 from xlperf.checks.context import CheckContext
 from xlperf.reporttext.analyze import analyze
-from xlperf.reporttext.bind import index_for, workbook_view
+from xlperf.checks.reportbind import index_for, workbook_view
 from xlperf.reporttext.document import build_document
 from xlperf.ingest.docx import read_report
 

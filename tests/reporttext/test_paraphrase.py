@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from xlperf.checks.context import CheckContext
 from xlperf.reporttext.analyze import analyze
-from xlperf.reporttext.bind import index_for, workbook_view
+from xlperf.checks.reportbind import index_for, workbook_view
 from xlperf.reporttext.document import build_document
 
 PARAGRAPHS = [

@@ -30,7 +30,7 @@ from xlperf.checks.context import CheckContext
 from xlperf.compiled import compile_once
 from xlperf.ingest.docx import read_report
 from xlperf.reporttext.analyze import TextNote, analyze
-from xlperf.reporttext.bind import index_for, workbook_view
+from xlperf.checks.reportbind import index_for, workbook_view
 from xlperf.review.report_draft import workbook_values
 from xlperf.validate import validate_with_context
 from xlperf.write.report_docx import draft_report
@@ -84,9 +84,9 @@ def test_futian_draft_checks_clean(example_ctx: CheckContext, tmp_path: Path) ->
 
 @pytest.mark.parametrize("family", FAMILY_IDS)
 def test_family_draft_checks_clean(family: str, tmp_path: Path) -> None:
-    from xlperf.data.loader import load_data
+    from xlperf.ingest.datafile import load_data
     from xlperf.data.values import data_values
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.write.template import write_template
 
     fw_path = str(FAMILIES / f"{family}.yaml")

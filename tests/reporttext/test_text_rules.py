@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from xlperf.checks.context import CheckContext
 from xlperf.reporttext.analyze import analyze
-from xlperf.reporttext.bind import index_for, workbook_view
+from xlperf.checks.reportbind import index_for, workbook_view
 from xlperf.reporttext.document import build_document
 
 

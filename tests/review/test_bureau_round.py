@@ -24,11 +24,10 @@ from tests.support.futian_random import random_department
 from tests.validator.common import run_cli
 from xlperf.data.values import data_values
 from xlperf.write.annotate import FIRST_ROW, OpenpyxlSink, apply_findings
-from xlperf.framework.loader import load_framework
-from xlperf.engine.scoring import score
-from xlperf.write.cellsafe import put
-from xlperf.plan.formulas import plan_for
-from xlperf.plan.names import catalog
+from xlperf.loader import load_framework
+from xlperf.compiled import score
+from xlperf.safe_text import put
+from xlperf.compiled import catalog, plan_for
 from xlperf.validate import validate_file
 from xlperf.plan.layout import RESULT_SHEET
 from xlperf.ingest.reader import read_workbook

@@ -29,9 +29,9 @@ from tests.review.test_bureau_round import _warned
 from tests.support.futian_random import random_department
 from tests.validator.common import run_cli
 from xlperf.data.values import data_values
-from xlperf.framework.loader import load_framework
-from xlperf.plan.formulas import plan_for
-from xlperf.plan.names import catalog
+from xlperf.loader import load_framework
+from xlperf.compiled import plan_for
+from xlperf.compiled import catalog
 from xlperf.plan.layout import RESULT_SHEET
 from xlperf.write.annotate import FIRST_ROW
 from xlperf.write.template import write_template

@@ -12,10 +12,10 @@ from tests.support.futian_random import random_department
 from xlperf.data.values import data_values
 from xlperf.write.annotate import FIRST_ROW, OpenpyxlSink, annotate_copy, apply_findings
 from xlperf.findings import FileReport
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.render.json import report_dict
 from xlperf.findings import Report
-from xlperf.review.explanations import adequate
+from xlperf.findings import adequate
 from xlperf.validate import validate_file
 from xlperf.plan.layout import RESULT_SHEET
 from xlperf.write.template import write_template

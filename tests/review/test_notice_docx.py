@@ -10,7 +10,7 @@ from docx import Document
 
 from tests.validator.common import CORPUS, SEED_XLSX
 from xlperf.findings import FileReport, Finding, Severity
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.validate import validate_file
 from xlperf.write.notice_docx import NoticeOptions, notice_paragraphs, unit_name, write_notice_docx
 

@@ -15,10 +15,11 @@ from tests.support.futian_random import random_department
 from tests.validator.common import run_cli
 from tests.validator.xlsx_edit import Xlsx
 from xlperf.data.values import data_values
-from xlperf.framework.loader import load_framework
-from xlperf.review.prior import PRIOR_PROPERTY, apply_prior, read_prior
+from xlperf.loader import load_framework
+from xlperf.ingest.prior import PRIOR_PROPERTY, read_prior
+from xlperf.write.prior import apply_prior
 from xlperf.validate import validate_file
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.write.template import build_workbook, write_template
 
 SANGONG = ("abroad_actual", "reception_actual", "vehicle_actual")

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from xlperf.framework.loader import load_framework
-from xlperf.plan.formulas import plan_for
+from xlperf.loader import load_framework
+from xlperf.compiled import plan_for
 from xlperf.validate import validate_file
 
 EXAMPLE = Path(__file__).parents[2] / "workbooks" / "examples" / "深圳市福田区科技创新局-2021年度部门整体支出绩效自评.xlsx"

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from tests.support.futian_random import random_department
 from tests.validator.common import run_cli
 from xlperf.data.values import data_values
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.write.template import write_template
 
 N = 20
@@ -52,7 +52,7 @@ def years(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_prior_sums_are_last_years_figures(years: dict[str, Any]) -> None:
     ws = load_workbook(years["out"])["金额汇总"]
-    from xlperf.plan.names import catalog
+    from xlperf.compiled import catalog
 
     labels = {name: spec.label for name, spec in catalog(years["fw"]).items()}
     by_label = {r[0]: (r[1], r[2]) for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}

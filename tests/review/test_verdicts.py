@@ -10,10 +10,10 @@ from openpyxl import load_workbook
 
 from tests.support.futian_random import random_department
 from xlperf.data.values import data_values
-from xlperf.engine.scoring import score
-from xlperf.framework.loader import load_framework
-from xlperf.plan.formulas import plan_for
-from xlperf.review.explanations import adequate
+from xlperf.compiled import score
+from xlperf.loader import load_framework
+from xlperf.compiled import plan_for
+from xlperf.findings import adequate
 from xlperf.validate import validate_file
 from xlperf.write.template import write_template
 

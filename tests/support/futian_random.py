@@ -14,11 +14,14 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from xlperf.data.models import DepartmentData, SelfScore, data_model
-from xlperf.engine.expr import parse, quantize
+from xlperf.data.models import DepartmentData, SelfScore
+
+from xlperf.compiled import data_model
+from xlperf.expr import parse, quantize
 from xlperf.framework.models import BandsRule, DeductionRule, Framework, Rule
 from xlperf.engine.rules import sub_rules
-from xlperf.engine.scoring import build_env, compiled, data_env, score
+from xlperf.engine.scoring import data_env
+from xlperf.compiled import build_env, compiled, score
 
 __all__ = ["band_edges", "random_department"]
 

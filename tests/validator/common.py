@@ -10,9 +10,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from xlperf.data.loader import load_data
-from xlperf.data.models import DepartmentData, data_model
-from xlperf.framework.loader import load_framework
+from xlperf.ingest.datafile import load_data
+from xlperf.data.models import DepartmentData
+from xlperf.compiled import data_model
+from xlperf.loader import load_framework
 from xlperf.framework.models import Framework
 
 REPO = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ import pytest
 from xlperf.data.values import data_values
 from tests.support.futian_random import random_department
 from xlperf.findings import Report, Severity
-from xlperf.engine.scoring import score
+from xlperf.compiled import score
 from xlperf.validate import validate_paths
 from xlperf.write.template import write_template
 

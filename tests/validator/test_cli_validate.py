@@ -24,7 +24,7 @@ from xlperf.render.json import report_dict
 from xlperf.validate import collect_paths, select_checks, validate_file, validate_paths
 from xlperf.review.batch import batch_issues
 from xlperf.plan.layout import RESULT_SHEET
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 
 from .common import CORPUS, REPO, SEED_XLSX, D, futian, pairs, run_cli
 from .xlsx_edit import Xlsx
@@ -106,7 +106,7 @@ def test_json_equals_report_dict(bases: dict[str, Path], seed_copy: Path, warnin
     result = validate_paths(paths)
     batch = batch_issues(result.files)
     assert [i.kind for i in batch] == ["duplicate"]  # the seed twice (and once more as warn.xlsx)
-    assert json.loads(out) == as_json(report_dict(result, None, batch))
+    assert json.loads(out) == as_json(report_dict(result, batch))
 
 
 # --annotate and --report --------------------------------------------------------------------------------------

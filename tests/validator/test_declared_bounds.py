@@ -6,11 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.data.values import data_values
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.validate import validate_file
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.write.template import write_template
 
 from .common import REPO

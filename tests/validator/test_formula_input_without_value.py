@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from xlperf.plan.names import catalog
-from xlperf.framework.loader import load_framework
+from xlperf.compiled import catalog
+from xlperf.loader import load_framework
 from decimal import Decimal
 
 from xlperf.ingest.cells import constant_formula, parse_cell

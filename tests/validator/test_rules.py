@@ -23,7 +23,7 @@ from xlperf.checks.audit import AuditRuleWarning
 from tests.support.futian_random import random_department
 from xlperf.findings import FileReport, Severity
 from xlperf.validate import validate_file
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.ingest.reader import read_workbook
 
 from .common import QUIET_SEED, D, futian, pairs
@@ -443,7 +443,8 @@ def test_stated_average_of_displayed_quarter_rates(fw: Any, tmp_path: Path) -> N
     workbook's own exec_avg cell shows and what the score uses (4.71 = 3.1414 + 2 × 0.7854). A report that copies
     78.54% is consistent with its own table; the unrounded mean (78.53%) is a different rounding convention,
     not an inconsistency of the figures."""
-    from xlperf.data.models import DepartmentData, data_model
+    from xlperf.data.models import DepartmentData
+    from xlperf.compiled import data_model
     from xlperf.data.values import data_values
     from xlperf.write.template import write_template
 
@@ -469,9 +470,9 @@ DEMO_DATA = DEMO_FW.with_name("demo-region-2023-data.yaml")
 
 @pytest.fixture(scope="module")
 def demo_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from xlperf.data.loader import load_data
+    from xlperf.ingest.datafile import load_data
     from xlperf.data.values import data_values
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.write.template import write_template
 
     fw = load_framework(DEMO_FW)
@@ -479,9 +480,9 @@ def demo_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_other_framework_by_file(demo_workbook: Path) -> None:
-    from xlperf.data.loader import load_data
-    from xlperf.framework.loader import load_framework
-    from xlperf.engine.scoring import score
+    from xlperf.ingest.datafile import load_data
+    from xlperf.loader import load_framework
+    from xlperf.compiled import score
 
     report = validate_file(demo_workbook, str(DEMO_FW))
     assert report.framework == "demo-region-2023"

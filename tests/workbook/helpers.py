@@ -19,16 +19,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from xlperf.data.loader import load_data
-from xlperf.data.models import DepartmentData, data_model
+from xlperf.ingest.datafile import load_data
+from xlperf.data.models import DepartmentData
+from xlperf.compiled import data_model
 from xlperf.data.values import data_values
-from xlperf.engine.expr import ExprError, parse, quantize
-from xlperf.framework.loader import load_framework
+from xlperf.expr import ExprError, parse, quantize
+from xlperf.loader import load_framework
 from xlperf.framework.models import Framework
 from xlperf.engine.rules import fmt_pts, fmt_rate
-from xlperf.engine.scoring import ScoreResult, build_env, data_env, score
+from xlperf.engine.scoring import ScoreResult, data_env
+from xlperf.compiled import build_env, score
 from xlperf.plan.layout import SCORE_SHEET
-from xlperf.plan.formulas import CHART_COLS, FORM_COLS, SCORE_COLS, Plan, plan_for
+from xlperf.plan.formulas import CHART_COLS, FORM_COLS, SCORE_COLS, Plan
+from xlperf.compiled import plan_for
 from xlperf.write.template import write_template
 from xlperf.ingest.xlsx import Book, RawCell
 

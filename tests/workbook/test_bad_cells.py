@@ -29,8 +29,8 @@ from xlperf.data.models import DepartmentData
 from xlperf.data.values import data_values
 from xlperf.findings import Severity
 from xlperf.framework.models import Framework
-from xlperf.engine.scoring import score
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import score
+from xlperf.compiled import plan_for
 from xlperf.ingest.reader import UnreadableWorkbook, read_workbook
 from xlperf.write.template import write_template
 

@@ -15,7 +15,7 @@ import pytest
 
 from xlperf.framework.models import Framework
 from xlperf.write.cached import add_cached_values
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.ingest.xlsx import RawCell, open_book
 
 from .helpers import EXAMPLE_XLSX, SHIPPED_EXAMPLE, TEMPLATE_XLSX, Recalculated
@@ -128,9 +128,9 @@ def test_a_schedule_of_true_false_figures_keeps_every_cached_value(tmp_path: Pat
     """
     import yaml
 
-    from xlperf.data.loader import load_data
+    from xlperf.ingest.datafile import load_data
     from xlperf.data.values import data_values
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
     from xlperf.plan.formulas import CHART_COLS
     from xlperf.write.template import write_template
 
@@ -174,7 +174,7 @@ def test_a_schedule_of_true_false_figures_keeps_every_cached_value(tmp_path: Pat
 def test_a_compound_schedule_total_divides_as_a_whole(tmp_path: Path, fw: Framework) -> None:
     """A compound ``total:`` (quota_total + paid_q1) in the chart's progress formula divides as a whole sum,
     not by its first term (the sheet showed paid/quota + paid_q1)."""
-    from xlperf.framework.loader import load_framework
+    from xlperf.loader import load_framework
 
     text = (Path(__file__).resolve().parents[2] / "xlperf" / "framework" / "builtin" / "futian-2021.yaml"
             ).read_text(encoding="utf-8").replace("total: quota_total\n", "total: quota_total + paid_q1\n")

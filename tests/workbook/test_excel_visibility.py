@@ -17,7 +17,8 @@ from xlperf.framework.models import Framework
 from xlperf.render.excel import write_report
 from xlperf.validate import validate_file
 from xlperf.plan.layout import SCORE_SHEET
-from xlperf.plan.formulas import SCORE_COLS, plan_for
+from xlperf.plan.formulas import SCORE_COLS
+from xlperf.compiled import plan_for
 from xlperf.write.template import write_template
 
 from .helpers import seed_data

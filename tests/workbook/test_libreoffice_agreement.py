@@ -21,9 +21,9 @@ from xlperf.data.values import data_values
 from tests.support.futian_random import _rules  # noqa: PLC2701 - the generator's own rule walk
 from tests.support.futian_random import band_edges
 from xlperf.framework.models import BandsRule, DeductionRule, Framework
-from xlperf.engine.scoring import score
+from xlperf.compiled import score
 from xlperf.validate import validate_file
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.ingest.reader import read_workbook
 from xlperf.ingest.xlsx import open_book
 

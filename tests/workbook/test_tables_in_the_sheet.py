@@ -18,13 +18,14 @@ from typing import Any
 import openpyxl
 import pytest
 
-from xlperf.data.models import data_model
+from xlperf.compiled import data_model
 from xlperf.data.values import data_values
 from xlperf.devtools.libreoffice import recalculate
 from xlperf.framework.models import Framework
-from xlperf.engine.scoring import build_env, data_env, score
+from xlperf.engine.scoring import data_env
+from xlperf.compiled import build_env, score
 from xlperf.validate import validate_file
-from xlperf.plan.formulas import plan_for
+from xlperf.compiled import plan_for
 from xlperf.write.template import write_template
 from xlperf.ingest.xlsx import open_book
 
@@ -156,8 +157,8 @@ def test_defaults_are_in_the_cells(tmp_path: Path) -> None:
 def test_a_table_column_has_one_validation_range_and_one_text_rule_whatever_its_rows(tmp_path: Path) -> None:
     """Validation and the amber text mark are declared once per column range (per cell is quadratic in openpyxl:
     a 15,000-row table took minutes), and the text rule's formula names the range's top-left cell, relative."""
-    from xlperf.framework.loader import load_framework
-    from xlperf.plan.formulas import plan_for
+    from xlperf.loader import load_framework
+    from xlperf.compiled import plan_for
     from xlperf.write.template import write_template
 
     source = Path(__file__).parents[1] / "data" / "frameworks" / "families" / "coef-2024.yaml"

@@ -18,7 +18,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlperf.data.values import data_values
 from xlperf.framework.models import Framework
 from xlperf.plan.layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
-from xlperf.plan.formulas import CHART_COLS, plan_for
+from xlperf.plan.formulas import CHART_COLS
+from xlperf.compiled import plan_for
 from xlperf.write.template import write_template
 
 from .helpers import CHINESE, EXAMPLE_XLSX, EXAMPLE_YAML, TEMPLATE_XLSX, run_cli, seed_data

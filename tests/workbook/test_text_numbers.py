@@ -27,15 +27,16 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from xlperf.data.loader import load_data
+from xlperf.ingest.datafile import load_data
 from xlperf.data.values import data_values
 from xlperf.devtools.libreoffice import recalculate
 from xlperf.findings import Severity
-from xlperf.framework.loader import load_framework
+from xlperf.loader import load_framework
 from xlperf.framework.models import Framework
 from xlperf.validate import validate_file
 from xlperf.write.cached import cache_results
-from xlperf.plan.formulas import NUMBER_KINDS, plan_for
+from xlperf.plan.formulas import NUMBER_KINDS
+from xlperf.compiled import plan_for
 from xlperf.write.template import write_template
 from xlperf.ingest.xlsx import open_book
 

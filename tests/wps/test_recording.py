@@ -16,7 +16,7 @@ from validator.common import SEED_XLSX
 from xlperf.addins.service import clear_workbook, record_workbook
 from xlperf.findings import Severity
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
-from xlperf.review.explanations import EXPLAIN_COL
+from xlperf.ingest.explanations import EXPLAIN_COL
 from xlperf.write.annotate import SEVERITY_COLORS
 
 from .replay import digest, replay

@@ -152,8 +152,8 @@ class ServiceConfig:
 
 
 def _message(report: Any, problems: list[str]) -> str:
+    from xlperf.ingest.explanations import EXPLAIN_HEADER
     from xlperf.plan.layout import RESULT_SHEET
-    from xlperf.review.explanations import EXPLAIN_HEADER
 
     if report.status == "error":
         return "工作簿无法读取，未作标注：" + "；".join(f.message for f in report.findings[:3])
@@ -188,7 +188,7 @@ def record_workbook(copy: Path, framework: str | None = None, shown: str | None 
             ops = sink.ops
         except Exception as exc:  # noqa: BLE001 - hostile content openpyxl cannot handle
             problems.append(f"未能生成标注（openpyxl 无法处理此文件：{type(exc).__name__}），校验结果见上")
-    return {"ok": True, "report": file_dict(report, framework), "ops": ops, "message": _message(report, problems)}
+    return {"ok": True, "report": file_dict(report), "ops": ops, "message": _message(report, problems)}
 
 
 def clear_workbook(copy: Path) -> dict[str, Any]:
@@ -339,7 +339,7 @@ class Handler(BaseHTTPRequestHandler):
         self.timeout = self.server.config.read_seconds  # type: ignore[misc]
         super().setup()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
+    def log_message(self, format: str, *args: Any) -> None:
         log.info("%s %s", self.address_string(), format % args)
 
     # Guards ---------------------------------------------------------------------------------------
@@ -386,7 +386,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._drain()
         except (TimeoutError, ConnectionError):
             self.close_connection = True
-        except Exception:  # noqa: BLE001 - the traceback goes to the log, a Chinese message to the add-in
+        except Exception:
             log.exception("request failed")
             self._send(500, {"ok": False, "error": "服务内部错误，请查看服务日志（service.log）"})
 
@@ -403,7 +403,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # Routes -------------------------------------------------------------------------------------------
 
-    def do_OPTIONS(self) -> None:  # noqa: N802 - http.server's naming
+    def do_OPTIONS(self) -> None:
         """CORS preflight of the add-in's requests (its token header makes them non-simple)."""
         if self.headers.get("Origin") is None or not self._origin_ok() or not self._host_ok():
             self._send(403, {"ok": False, "error": "拒绝来自网页的请求（来源不是 xlperf 加载项）"})
@@ -416,10 +416,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._handle(self._get)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._handle(self._post)
 
     def _get(self) -> dict[str, Any]:

@@ -13,14 +13,14 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import ClassVar
 
-from xlperf.findings import Finding, Severity
-from xlperf.engine.dates import shown
-from xlperf.engine.expr import ExprError, Value, _truth, parse
-from xlperf.framework.form import AuditRule
-from xlperf.plan.names import NameSpec
-from xlperf.engine.rules import fmt_money, fmt_num, fmt_rate
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
+from xlperf.dates import shown
+from xlperf.engine.rules import fmt_money, fmt_num, fmt_rate
+from xlperf.expr import ExprError, Value, _truth, parse
+from xlperf.findings import Finding, Severity
+from xlperf.framework.form import AuditRule
+from xlperf.plan.names import NameSpec
 
 __all__ = ["AuditRuleFailed", "AuditRuleWarning", "render_message"]
 
@@ -126,6 +126,17 @@ def _first_name(expr: str) -> str | None:
     return names[0].id if names else None
 
 
+def _fails(rule: AuditRule, env: Mapping[str, Value]) -> bool:
+    """The rule applies (its ``when`` holds) and its assertion does not; a rule that cannot be evaluated (a
+    missing figure: XP207 says so) does not fail."""
+    try:
+        if rule.when is not None and not _truth(parse(rule.when).evaluate(env)):
+            return False
+        return not _truth(parse(rule.assert_).evaluate(env))
+    except ExprError:
+        return False
+
+
 class _AuditCheck(Check):
     level: ClassVar[str]
 
@@ -158,12 +169,7 @@ class _AuditCheck(Check):
             row = {c: v[i] if i < len(v) and v[i] is not None else _ROW_BLANK.get(kinds[c], Decimal(0))
                    for c, v in columns.items()}  # an empty cell reads as the row's formulas read it
             env: dict[str, Value] = {**ctx.env, **row}  # type: ignore[dict-item]
-            try:
-                if rule.when is not None and not _truth(parse(rule.when).evaluate(env)):
-                    continue
-                if _truth(parse(rule.assert_).evaluate(env)):
-                    continue
-            except ExprError:
+            if not _fails(rule, env):
                 continue
             sheet, cell = ctx.location(f"{table.name}.{at}@{i}") or (None, None)
             message = f"第 {i + 1} 行：" + render_message(ctx, rule.message, env, specs)
@@ -175,12 +181,7 @@ class _AuditCheck(Check):
     def _check(self, ctx: CheckContext, rule: AuditRule) -> Finding | None:
         """A finding when the rule applies and fails; a rule over a missing figure does not apply
         (the missing input is reported by XP207)."""
-        try:
-            if rule.when is not None and not _truth(parse(rule.when).evaluate(ctx.env)):
-                return None
-            if _truth(parse(rule.assert_).evaluate(ctx.env)):
-                return None
-        except ExprError:
+        if not _fails(rule, ctx.env):
             return None
         at = rule.at or _first_name(rule.assert_)
         finding = self.finding(ctx, at=at, rule_id=rule.id, message=render_message(ctx, rule.message),

@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from xlperf.findings import Finding, Severity
 from xlperf.checks.context import CheckContext
+from xlperf.findings import Finding, Severity
 
 __all__ = ["CODE_PATTERN", "DOC_SECTIONS", "Check", "ReaderCheck"]
 

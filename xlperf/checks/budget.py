@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from xlperf.compiled import CompiledFramework
-from xlperf.findings import Finding, Severity
-from xlperf.framework.models import DeductionRule, Indicator
-from xlperf.engine.rules import fmt_edge, fmt_rate, sub_rules
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
+from xlperf.compiled import CompiledFramework
+from xlperf.engine.rules import fmt_edge, fmt_rate, sub_rules
+from xlperf.findings import Finding, Severity
+from xlperf.framework.models import DeductionRule, Indicator
 
 __all__ = ["DeductionTriggered"]
 

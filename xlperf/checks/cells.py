@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from xlperf.findings import Severity
 from xlperf.checks.base import ReaderCheck
+from xlperf.findings import Severity
 
-__all__ = ["DateAsText", "InvalidDate", "ValueOutOfBounds", "EmptyRequiredInput", "ErrorValue", "FormulaInInput", "FormulaWithoutResult", "FullWidthDigits",
-           "InvalidChoice", "NegativeAmount", "NonIntegerCount", "NumberOutOfRange", "NumberStoredAsText",
-           "PercentString", "RateOutOfRange", "TextInNumberCell", "ThousandsSeparator", "TooManyDecimals", "UnitSuffix"]
+__all__ = [
+    "DateAsText",
+    "EmptyRequiredInput",
+    "ErrorValue",
+    "FormulaInInput",
+    "FormulaWithoutResult",
+    "FullWidthDigits",
+    "InvalidChoice",
+    "InvalidDate",
+    "NegativeAmount",
+    "NonIntegerCount",
+    "NumberOutOfRange",
+    "NumberStoredAsText",
+    "PercentString",
+    "RateOutOfRange",
+    "TextInNumberCell",
+    "ThousandsSeparator",
+    "TooManyDecimals",
+    "UnitSuffix",
+    "ValueOutOfBounds",
+]
 
 
 class TextInNumberCell(ReaderCheck):

@@ -136,7 +136,7 @@ class MisleadingNumberFormat(Check):
 
     def _all(self, ctx: CheckContext) -> Iterator[Finding]:
         book = ctx.read.book
-        for name, cp in ctx.read.plan.cells.items():
+        for cp in ctx.read.plan.cells.values():
             spec = cp.spec
             if spec is None or spec.kind not in NUMBER_KINDS:
                 continue

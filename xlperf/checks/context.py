@@ -7,12 +7,12 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from xlperf.plan.names import NameSpec
-from xlperf.compiled import CompiledFramework, compile_once
+from xlperf.compiled import CompiledFramework, build_env, compile_once, score
+from xlperf.engine.scoring import ScoreResult, data_env
+from xlperf.expr import Value
 from xlperf.findings import Finding
-from xlperf.engine.expr import Value
-from xlperf.engine.scoring import ScoreResult, build_env, data_env, score
 from xlperf.ingest.reader import WorkbookRead
+from xlperf.plan.names import NameSpec
 
 if TYPE_CHECKING:
     from xlperf.reporttext.analyze import Analysis

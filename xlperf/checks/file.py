@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from xlperf.findings import Severity
 from xlperf.checks.base import ReaderCheck
+from xlperf.findings import Severity
 
-__all__ = ["EmptyFile", "EncryptedWorkbook", "FileNotFound", "FileTooLarge", "FileUnreadable", "LegacyXls",
-           "MacrosPresent", "NotAWorkbook", "NotAZip", "NotARegularFile", "SheetTooLarge", "TooManyCells",
-           "XmlEntities", "ZipBomb"]
+__all__ = [
+    "EmptyFile",
+    "EncryptedWorkbook",
+    "FileNotFound",
+    "FileTooLarge",
+    "FileUnreadable",
+    "LegacyXls",
+    "MacrosPresent",
+    "NotARegularFile",
+    "NotAWorkbook",
+    "NotAZip",
+    "SheetTooLarge",
+    "TooManyCells",
+    "XmlEntities",
+    "ZipBomb",
+]
 
 
 class EmptyFile(ReaderCheck):

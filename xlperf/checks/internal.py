@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xlperf.findings import Finding, Severity
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
+from xlperf.findings import Finding, Severity
 
 
 class CheckError(Check):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from xlperf.plan.names import NameSpec
-from xlperf.compiled import CompiledFramework
-from xlperf.findings import Finding, Severity
-from xlperf.engine.expr import ExprError, parse, quantize
-from xlperf.engine.rules import fmt_money, fmt_num, fmt_rate
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
+from xlperf.compiled import CompiledFramework
+from xlperf.engine.rules import fmt_money, fmt_num, fmt_rate
+from xlperf.expr import ExprError, parse, quantize
+from xlperf.findings import Finding, Severity
+from xlperf.plan.names import NameSpec
 
 __all__ = ["FigureDisagrees", "StatedRateMismatch", "StatedSumMismatch", "stated_category"]
 
@@ -145,7 +145,7 @@ class StatedRateMismatch(Check):
     template = "{label}填报为 {found}，按数据计算 {formula} = {expected}（按填报精度四舍五入后比较）"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
-        for name, stated, expected, places, expr in _stated(ctx, "rate"):
+        for name, stated, expected, _places, expr in _stated(ctx, "rate"):
             if stated != expected:
                 kind = ctx.cat[name].kind
                 formula = _formula_text(ctx, expr)

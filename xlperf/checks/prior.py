@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
-from xlperf.engine.expr import Value
-from xlperf.findings import Finding, Severity
-from xlperf.engine.rules import fmt_money
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
+from xlperf.engine.rules import fmt_money
+from xlperf.expr import Value
+from xlperf.findings import Finding, Severity
+from xlperf.framework.form import PRIOR_PREFIX
+from xlperf.ingest.prior import recorded_prior
 
 __all__ = ["AuditOnEmptyPrior", "PriorYearAltered"]
 
@@ -28,9 +30,6 @@ class PriorYearAltered(Check):
     template = "{label}为 {found_text} 万元，与模板记录的上年报送数 {expected_text} 万元不一致（上年数不得手工修改）"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
-        from xlperf.framework.form import PRIOR_PREFIX
-        from xlperf.review.prior import recorded_prior
-
         fw = ctx.read.framework
         if not any(i.prior for i in fw.form.inputs):
             return
@@ -54,7 +53,7 @@ class PriorYearAltered(Check):
 
 def _missing_prior(expr: str | None, env: Mapping[str, Value]) -> str | None:
     """The empty prior-year figure that stops an expression from being evaluated, if that is what stops it."""
-    from xlperf.engine.expr import ExprError, parse, undefined_name
+    from xlperf.expr import ExprError, parse, undefined_name
     from xlperf.framework.form import PRIOR_PREFIX
 
     if expr is None:

@@ -2,28 +2,86 @@
 
 from __future__ import annotations
 
-from xlperf.checks.base import CODE_PATTERN, Check
 from xlperf.checks.audit import AuditRuleFailed, AuditRuleWarning
+from xlperf.checks.base import CODE_PATTERN, Check
 from xlperf.checks.batch import BatchVersionMismatch, BatchYearMismatch
 from xlperf.checks.budget import DeductionTriggered
-from xlperf.checks.cells import (EmptyRequiredInput, ErrorValue, FormulaInInput, FormulaWithoutResult, FullWidthDigits,
-                    InvalidChoice, NegativeAmount, NonIntegerCount, NumberOutOfRange, NumberStoredAsText,
-                    PercentString, RateOutOfRange, TextInNumberCell, ThousandsSeparator, TooManyDecimals, UnitSuffix,
-                    ValueOutOfBounds, DateAsText, InvalidDate)
-from xlperf.checks.file import (EmptyFile, EncryptedWorkbook, FileNotFound, FileTooLarge, FileUnreadable, LegacyXls, MacrosPresent,
-                   NotARegularFile, NotAWorkbook, NotAZip, SheetTooLarge, TooManyCells, XmlEntities, ZipBomb)
-from xlperf.checks.prior import AuditOnEmptyPrior, PriorYearAltered
-from xlperf.checks.money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
-from xlperf.checks.scoring import (CachedValueMismatch, ComputedErrorValue, FunctionsNotLoaded, JudgedAnswerOutOfRange,
-                                   MissingReason, MissingSelfScore, NoSelfScore, RuleNotComputable, SelfAboveComputed,
-                                   SelfBelowComputed, SelfOutOfRange)
-from xlperf.checks.structure import (FormulaAltered, FrameworkMismatch, FrameworkVersionMismatch, LabelAltered, LayoutMoved,
-                        LocalNameShadows, MissingDefinedName, MissingFormulaName, MissingSheet, NotAStandardWorkbook,
-                        XlwingsCodeSheet, XlwingsConfigSheet, YearMismatch)
+from xlperf.checks.cells import (
+    DateAsText,
+    EmptyRequiredInput,
+    ErrorValue,
+    FormulaInInput,
+    FormulaWithoutResult,
+    FullWidthDigits,
+    InvalidChoice,
+    InvalidDate,
+    NegativeAmount,
+    NonIntegerCount,
+    NumberOutOfRange,
+    NumberStoredAsText,
+    PercentString,
+    RateOutOfRange,
+    TextInNumberCell,
+    ThousandsSeparator,
+    TooManyDecimals,
+    UnitSuffix,
+    ValueOutOfBounds,
+)
+from xlperf.checks.content import (
+    ExternalContent,
+    ForeignFormat,
+    ForeignFormula,
+    ForgedHighlightRecord,
+    MisleadingNumberFormat,
+)
+from xlperf.checks.file import (
+    EmptyFile,
+    EncryptedWorkbook,
+    FileNotFound,
+    FileTooLarge,
+    FileUnreadable,
+    LegacyXls,
+    MacrosPresent,
+    NotARegularFile,
+    NotAWorkbook,
+    NotAZip,
+    SheetTooLarge,
+    TooManyCells,
+    XmlEntities,
+    ZipBomb,
+)
 from xlperf.checks.internal import CheckError
-from xlperf.checks.content import (ExternalContent, ForeignFormat, ForeignFormula, ForgedHighlightRecord,
-                                   MisleadingNumberFormat)
+from xlperf.checks.money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
+from xlperf.checks.prior import AuditOnEmptyPrior, PriorYearAltered
 from xlperf.checks.reporttext import REPORT_CHECKS
+from xlperf.checks.scoring import (
+    CachedValueMismatch,
+    ComputedErrorValue,
+    FunctionsNotLoaded,
+    JudgedAnswerOutOfRange,
+    MissingReason,
+    MissingSelfScore,
+    NoSelfScore,
+    RuleNotComputable,
+    SelfAboveComputed,
+    SelfBelowComputed,
+    SelfOutOfRange,
+)
+from xlperf.checks.structure import (
+    FormulaAltered,
+    FrameworkMismatch,
+    FrameworkVersionMismatch,
+    LabelAltered,
+    LayoutMoved,
+    LocalNameShadows,
+    MissingDefinedName,
+    MissingFormulaName,
+    MissingSheet,
+    NotAStandardWorkbook,
+    XlwingsCodeSheet,
+    XlwingsConfigSheet,
+    YearMismatch,
+)
 
 __all__ = ["CHECKS", "REDIRECTS", "by_code", "resolve"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from xlperf.findings import Finding, Severity
-from xlperf.engine.rules import fmt_pts
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
+from xlperf.engine.rules import fmt_pts
+from xlperf.findings import Finding, Severity
 
 __all__ = ["CachedValueMismatch", "ComputedErrorValue", "FunctionsNotLoaded", "JudgedAnswerOutOfRange", "MissingReason", "MissingSelfScore", "NoSelfScore",
            "SelfAboveComputed", "SelfBelowComputed", "SelfOutOfRange"]

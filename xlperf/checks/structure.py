@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from xlperf.findings import Finding, Severity
-from xlperf.plan.formulas import FORM_COLS
-from xlperf.plan.normal import normalize_formula  # re-exported: callers import it from here
-from xlperf.ingest.xlsx import SHARED
-from xlperf.compiled import CompiledFramework
 from xlperf.checks.base import Check, ReaderCheck
 from xlperf.checks.context import CheckContext
+from xlperf.compiled import CompiledFramework
+from xlperf.findings import Finding, Severity
+from xlperf.ingest.xlsx import SHARED
+from xlperf.plan.formulas import FORM_COLS
+from xlperf.plan.normal import normalize_formula  # re-exported: callers import it from here
 
 __all__ = ["FormulaAltered", "FrameworkMismatch", "FrameworkVersionMismatch", "LabelAltered", "LayoutMoved",
            "LocalNameShadows", "MissingDefinedName", "MissingFormulaName", "MissingSheet", "NotAStandardWorkbook",

@@ -18,7 +18,7 @@ from xlperf.cli.zh import ZhCommand
 from xlperf.errors import XlperfError
 
 __all__ = ["AsJson", "CommandGroup", "Expected", "Force", "Framework", "Quiet", "Workers", "collect", "count", "dump", "echo",
-           "output_problem", "readable_file", "skipped_names", "stderr"]
+           "output_problem", "readable_file", "stderr"]
 
 
 class CommandGroup(typer.Typer):
@@ -71,21 +71,21 @@ def _default(value: Any) -> Any:
 def dump(obj: Any) -> str:
     """JSON for stdout: Chinese as typed, a submitted file's invisible characters made visible."""
     from xlperf.safe_io import shown_path
-    from xlperf.write.cellsafe import json_visible
+    from xlperf.safe_text import json_visible
 
     return json_visible(shown_path(json.dumps(obj, ensure_ascii=False, indent=2, default=_default)))
 
 
 def echo(message: str) -> None:
     """typer.echo of a line that may quote a submitted file (a unit name, a file name): printable."""
-    from xlperf.write.cellsafe import printable
+    from xlperf.safe_text import printable
 
     typer.echo(printable(message))
 
 
 def stderr(message: str) -> None:
     from xlperf.safe_io import shown_path
-    from xlperf.write.cellsafe import printable
+    from xlperf.safe_text import printable
 
     sys.stderr.write(printable(shown_path(message)) + "\n")
     sys.stderr.flush()

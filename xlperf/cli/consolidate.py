@@ -36,7 +36,7 @@ def consolidate(
     no_history: Annotated[bool, typer.Option("--no-history", help="不读写审核历史")] = False,
 ) -> None:
     """汇总各单位的自评工作簿：每单位一行（得分、等级、审核结论），指标统计、金额合计及其审核、不通过最多的审核规则、重复或漏报的单位；与上一轮比较并记录审核历史；可为需修改的单位写出退回修改通知。退出码 0 全部通过，1 有单位需修改或需说明，2 输出未能写出或参数有误。"""
-    from xlperf.review.bureau import RoundOptions, run_round
+    from xlperf.bureau import RoundOptions, run_round
 
     opts = RoundOptions(tuple(paths), output, str(framework) if framework else None, expected, returns, deadline,
                         workers, force, quiet, include_unaccepted, history, no_history, office, contact)

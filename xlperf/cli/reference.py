@@ -29,9 +29,9 @@ def rules(
     for c in CHECKS:
         typer.echo(f"{c.code}\t{c.name}\t{c.severity.zh}\t{c.title}")
     if framework is not None:
-        from xlperf.api import resolve_framework
+        from xlperf.resolve import resolve_framework
 
-        fw = resolve_framework(framework, None)
+        fw = resolve_framework(framework, None).fw
         typer.echo(f"\n评价框架 {fw.id}（{fw.name}）的审核公式：")
         for a in fw.form.audits:
             code = "XP320" if a.severity == "强制" else "XP321"
@@ -57,7 +57,7 @@ def rule(
 @app.command()
 def frameworks() -> None:
     """列出内置的评价框架。"""
-    from xlperf.framework.loader import builtin_ids, load_framework
+    from xlperf.loader import builtin_ids, load_framework
 
     for fid in builtin_ids():
         fw = load_framework(fid)
@@ -82,10 +82,10 @@ def framework_schema(
 @app.command("data-schema", short_help="输出某个评价框架的部门数据文件（YAML/JSON）的 JSON Schema。")
 def data_schema(framework: Framework = None) -> None:
     """输出某个评价框架的部门数据文件（YAML/JSON）的 JSON Schema：由框架声明的输入、填报数和表生成。"""
-    from xlperf.api import resolve_framework
-    from xlperf.data.models import data_model
+    from xlperf.compiled import data_model
+    from xlperf.resolve import resolve_framework
 
-    typer.echo(dump(data_model(resolve_framework(framework, None)).model_json_schema()))
+    typer.echo(dump(data_model(resolve_framework(framework, None).fw).model_json_schema()))
 
 
 @app.command("json-schema")

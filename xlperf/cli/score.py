@@ -54,9 +54,9 @@ def score_json(result: Any) -> dict[str, Any]:
 @app.command(short_help="列出工作簿中的全部输入单元格（名称、标签、位置、单位、类型）。")
 def inputs(framework: Framework = None, as_json: AsJson = False) -> None:
     """列出工作簿中的全部输入单元格：名称、中文标签、工作表、单元格、单位、类型。"""
-    from xlperf.api import resolve_framework
+    from xlperf.resolve import resolve_framework
 
-    rows = input_rows(resolve_framework(framework, None))
+    rows = input_rows(resolve_framework(framework, None).fw)
     if as_json:
         typer.echo(dump(rows))
         return
@@ -66,8 +66,7 @@ def inputs(framework: Framework = None, as_json: AsJson = False) -> None:
 
 def input_rows(fw: Any) -> list[dict[str, Any]]:
     """Every input cell of the framework's form, and every typed column of its tables (one range each)."""
-    from xlperf.plan.formulas import plan_for
-    from xlperf.plan.names import catalog
+    from xlperf.compiled import catalog, plan_for
 
     plan = plan_for(fw)
     rows = []

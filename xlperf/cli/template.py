@@ -32,7 +32,7 @@ def template(
     force: Force = False,
 ) -> None:
     """生成标准评价填报工作簿（所有比率与得分均以公式在表内计算）。"""
-    from xlperf.api import resolve_framework
+    from xlperf.resolve import resolve_framework
     from xlperf.safe_io import check_target, shown_path, write_atomically
     from xlperf.write.template import write_template
 
@@ -43,12 +43,12 @@ def template(
     recorded = None
     if data is not None:
         readable_file(data)
-        from xlperf.data.loader import load_data
         from xlperf.data.values import data_values
+        from xlperf.ingest.datafile import load_data
 
-        loaded = load_data(data, resolve_framework(framework, None) if framework is not None else None)
+        loaded = load_data(data, resolve_framework(framework, None).fw if framework is not None else None)
         values, recorded = data_values(loaded), loaded.framework
-    fw = resolve_framework(framework, recorded)
+    fw = resolve_framework(framework, recorded).fw
     if prior is not None:
         _with_prior(fw, output, prior, year, formulas, values)
         return
@@ -60,9 +60,10 @@ def template(
 def _with_prior(fw: Fw, output: Path, prior: Path, year: int | None, formulas: str,
                 values: Mapping[str, Any] | None) -> None:
     """The template with last year's figures filled in from ``prior`` (locked, their source recorded)."""
-    from xlperf.plan.names import catalog
-    from xlperf.review.prior import apply_prior, read_prior
+    from xlperf.compiled import catalog
+    from xlperf.ingest.prior import read_prior
     from xlperf.safe_io import shown_path, write_atomically
+    from xlperf.write.prior import apply_prior
     from xlperf.write.template import build_workbook
 
     readable_file(prior)

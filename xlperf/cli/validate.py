@@ -9,8 +9,19 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from xlperf.cli.common import (AsJson, CommandGroup, Expected, Framework, Quiet, Workers, collect, dump, echo,
-                               output_problem, skipped_lines, stderr)
+from xlperf.cli.common import (
+    CommandGroup,
+    Expected,
+    Framework,
+    Quiet,
+    Workers,
+    collect,
+    dump,
+    echo,
+    output_problem,
+    skipped_lines,
+    stderr,
+)
 from xlperf.errors import XlperfError
 
 if TYPE_CHECKING:
@@ -73,7 +84,7 @@ def validate(
 
 def _shown_arg(path: Path) -> str:
     from xlperf.safe_io import shown_path
-    from xlperf.write.cellsafe import printable
+    from xlperf.safe_text import printable
 
     return printable(shown_path(path), newlines=False)
 
@@ -129,7 +140,7 @@ def run_validate(opts: ValidateOptions) -> int:
     if opts.as_json:
         from xlperf.render.json import report_dict
 
-        echo(dump(report_dict(result, opts.framework, batch, skipped=skipped)))
+        echo(dump(report_dict(result, batch, skipped=skipped)))
     else:
         from xlperf.render.text import print_report
 

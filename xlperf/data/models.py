@@ -3,23 +3,25 @@
 A data file (YAML/JSON) has one section per input ``group`` declared by the framework (``info:``,
 ``budget:`` …, stated figures under ``stated:``, last year's figures under ``prior:``), plus
 ``tables:`` (rows per table), ``judgements:`` (answers to judged criteria) and ``self_scores:``.
-:func:`data_model` creates the pydantic model of a framework once; ``xlperf data-schema`` publishes it.
+:func:`build_data_model` creates the pydantic model of a framework (once: :mod:`xlperf.compiled`); ``xlperf data-schema`` publishes it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, field_validator, model_validator
 
-from xlperf.engine.dates import DATE_MAX, DATE_MIN, serial_of, shown
-from xlperf.engine.expr import ExprError, parse
+from xlperf.dates import DATE_MAX, DATE_MIN, serial_of, shown
+from xlperf.expr import ExprError, parse
 from xlperf.framework.models import Framework
 
-__all__ = ["DepartmentData", "SelfScore", "Section", "bound_problems", "data_model", "date_bound_problems", "YES_NO"]
+__all__ = ["YES_NO", "DepartmentData", "Section", "SelfScore", "bound_problems", "build_data_model",
+           "date_bound_problems"]
 
 YES_NO = {"是": True, "否": False}
 MAX_MONEY_DIGITS = 14  # 万元 with two decimals: below a trillion 万元, more than any department has
@@ -49,7 +51,7 @@ class SelfScore(BaseModel):
 
 
 class DepartmentData(BaseModel):
-    """Everything one department reports for one year; subclassed per framework by :func:`data_model`."""
+    """Everything one department reports for one year; subclassed per framework by :func:`build_data_model`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -58,13 +60,14 @@ class DepartmentData(BaseModel):
         default_factory=dict, description="answers to judged criteria, keyed by the framework's input names")
     self_scores: dict[str, SelfScore] = Field(default_factory=dict)
     framework_model: ClassVar[Framework | None] = None
+    rebuild: ClassVar[Callable[[Framework, dict[str, Any]], DepartmentData] | None] = None
 
     def __reduce__(self) -> Any:
         """Created per framework at run time, so a worker process rebuilds the class from the framework."""
-        fw = type(self).framework_model
-        if fw is None:
+        fw, rebuild = type(self).framework_model, type(self).rebuild
+        if fw is None or rebuild is None:
             return super().__reduce__()
-        return (_rebuild, (fw, self.model_dump(mode="python")))
+        return (rebuild, (fw, self.model_dump(mode="python")))
 
     @field_validator("judgements", mode="before")
     @classmethod
@@ -173,24 +176,20 @@ def _annotation(kind: str, options: tuple[str, ...], optional: bool) -> tuple[An
     elif kind == "date":  # ISO dates in data files (YAML reads 2021-12-31 as one); the sane range of any form
         typ, kw = Annotated[date, BeforeValidator(_iso_date)], {"ge": DATE_MIN, "le": DATE_MAX}
     elif kind == "tier":
-        typ, kw = Literal[tuple(options)], {}  # type: ignore[valid-type]
+        typ, kw = Literal[tuple(options)], {}
     else:
         typ, kw = str, {"max_length": 5000}
     return (typ | None if optional else typ), kw
 
 
-def data_model(fw: Framework) -> type[DepartmentData]:
-    """The department data model of a framework (created once per framework object)."""
-    from xlperf.compiled import compile_once
+def build_data_model(fw: Framework, specs: Iterable[Any],
+                     rebuild: Callable[[Framework, dict[str, Any]], DepartmentData]) -> type[DepartmentData]:
+    """The department data model of a framework, from its catalogue's specs (:class:`xlperf.plan.names.NameSpec`).
 
-    return compile_once(fw).data_model
-
-
-def build_data_model(fw: Framework) -> type[DepartmentData]:
-    from xlperf.plan.names import catalog
-
+    ``rebuild`` unpickles an instance in another process (it must be importable by name, and build the model
+    of an equal framework there)."""
     groups: dict[str, dict[str, Any]] = {}
-    for spec in catalog(fw).values():
+    for spec in specs:
         if spec.role not in ("input", "stated"):
             continue
         optional = spec.role == "stated" or not spec.required
@@ -218,20 +217,11 @@ def build_data_model(fw: Framework) -> type[DepartmentData]:
                 default = int(col.default) if isinstance(col.default, Decimal) and col.kind == "count" else col.default
                 cols[col.name] = (typ, Field(default, title=col.label, **kw))  # a data file's omitted cell
             row = create_model(f"{table.name.title()}Row", __base__=Section, **cols)
-            tables[table.name] = (list[row], Field(default_factory=list, max_length=table.rows))  # type: ignore[valid-type]
+            tables[table.name] = (list[row], Field(default_factory=list, max_length=table.rows))
         tables_model = create_model("Tables", __base__=Section, **tables)
         fields["tables"] = (tables_model, Field(default_factory=tables_model))
     model = create_model(f"DepartmentData_{fw.id.replace('-', '_')}", __base__=DepartmentData, **fields)
     model.__doc__ = f"{fw.name}（{fw.id}）的部门填报数据"
     model.framework_model = fw
-    _MODELS.append(model)
+    model.rebuild = rebuild
     return model
-
-
-_MODELS: list[type[DepartmentData]] = []
-
-
-def _rebuild(fw: Framework, raw: dict[str, Any]) -> DepartmentData:
-    """Unpickling: the model of an equal framework already built in this process, else a new one."""
-    model = next((m for m in _MODELS if m.framework_model == fw), None) or data_model(fw)
-    return model.model_validate(raw)

@@ -36,7 +36,7 @@ def soffice_path() -> str:
 
 
 def _ensure_profile() -> Path:
-    global _profile
+    global _profile  # noqa: PLW0603 - one LibreOffice profile per process, made on first use
     if _profile is not None and (_profile / "user" / "registrymodifications.xcu").exists():
         return _profile
     root = Path(tempfile.mkdtemp(prefix="xlperf-lo-profile-"))

@@ -49,7 +49,7 @@ def to_pdf(paths: Sequence[Path], outdir: Path, *, timeout: int = 900) -> list[P
     """Each file rendered to PDF by LibreOffice (private recalculating profile), in one invocation."""
     from xlperf.devtools import libreoffice
 
-    profile = libreoffice._ensure_profile()  # noqa: SLF001 - the harness's private profile
+    profile = libreoffice._ensure_profile()
     env = dict(os.environ, HOME=str(profile))
     outdir.mkdir(parents=True, exist_ok=True)
     subprocess.run([libreoffice.soffice_path(), f"-env:UserInstallation={profile.as_uri()}", "--headless",

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from xlperf.engine.dates import serial_of
-from xlperf.engine.expr import ExprError, Value, _truth, parse
+from xlperf.dates import serial_of
+from xlperf.expr import ExprError, Value, _truth, parse
 from xlperf.framework.form import ColumnDecl, TableDecl
 
 __all__ = ["missing_required_if", "row_env", "text_row_problems", "wants_text"]

@@ -9,48 +9,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from typing import Any
-
 from xlperf.data.models import DepartmentData
-from xlperf.engine.dates import date_of_serial, serial_of
-from xlperf.engine.dates import shown as date_shown
-from xlperf.engine.expr import ExprError, NumberText, Value, _truth, parse, quantize, undefined_name
-from xlperf.framework.form import PRIOR_PREFIX
+from xlperf.dates import date_of_serial, serial_of
+from xlperf.dates import shown as date_shown
+from xlperf.engine.rules import (
+    Compiled,
+    Ctx,
+    _rule_names,
+    evaluate_rule,
+    finish,
+    fmt_edge,
+    fmt_money,
+    fmt_num,
+    fmt_pts,
+    fmt_rate,
+)
+from xlperf.expr import ExprError, NumberText, Value, _truth, parse, quantize, undefined_name
+from xlperf.framework.form import PRIOR_PREFIX, ColumnDecl
 from xlperf.framework.models import Framework, Indicator
-from xlperf.engine.rules import Compiled, Ctx, evaluate_rule, finish, fmt_edge, fmt_money, fmt_num, fmt_pts, fmt_rate
 
-
-def input_labels(fw: Framework) -> dict[str, str]:
-    """name → Chinese label of every declared input, derived and stated figure."""
-    from xlperf.compiled import compile_once
-
-    return compile_once(fw).input_labels
-
-
-def build_input_labels(fw: Framework) -> dict[str, str]:
-    out = {d.name: d.label for d in fw.form.inputs}
-    out.update({PRIOR_PREFIX + d.name: f"上年 {d.label}" for d in fw.form.inputs if d.prior})
-    out.update({d.name: d.label for d in fw.form.derived})
-    out.update({d.name: d.label for d in fw.form.stated})
-    return out
-
-
-def rate_inputs(fw: Framework) -> frozenset[str]:
-    """Typed rates, rounded like computed ones (framework decision)."""
-    from xlperf.compiled import compile_once
-
-    return compile_once(fw).rate_inputs
-
-
-def build_rate_inputs(fw: Framework) -> frozenset[str]:
-    names = {d.name for d in fw.form.inputs if d.kind == "rate"}
-    return frozenset(names | {PRIOR_PREFIX + n for n in names})
-
-__all__ = ["IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "check_judgements", "compiled", "data_env",
-           "input_labels", "rate_inputs", "score"]
+__all__ = ["IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "check_judgements", "data_env", "score"]
 
 
 class MeasureResult(BaseModel):
@@ -110,13 +92,6 @@ class ScoreResult(BaseModel):
         raise KeyError(indicator_id)
 
 
-def compiled(fw: Framework) -> Compiled:
-    """The framework's measures and judged inputs (compiled once per framework object)."""
-    from xlperf.compiled import compile_once
-
-    return compile_once(fw).rules
-
-
 def _value(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
@@ -152,19 +127,11 @@ def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
         for col in table.columns:
             key = f"{table.name}.{col.name}"
             if col.expr is None:
-                # A data file's omitted cell already holds the column's default (the data model's); an empty
-                # workbook cell stays empty, as the sheet's formulas see it.
-                filled = tuple(env.get(key) or (None,) * n)  # type: ignore[arg-type]
-                if col.text_if is not None:  # a qualitative row's text: N() reads it as 0 outside text comparisons
-                    filled = tuple(NumberText(v) if isinstance(v, str) and v != "" else v for v in filled)
-                env[key] = filled  # type: ignore[assignment]
-                blank = _BLANK.get(col.kind, Decimal(0))
-                for row, v in zip(rows, filled):
-                    row[col.name] = v if v is not None else blank
+                _typed_column(col, key, env, rows)
                 continue
             expr = parse(col.expr)
             out = []
-            for row, has_key in zip(rows, keyed):
+            for row, has_key in zip(rows, keyed, strict=False):
                 try:
                     derived: Any = expr.evaluate({**env, **row}) if has_key else None
                 except ExprError:
@@ -177,12 +144,26 @@ def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
             env[key] = tuple(out)  # type: ignore[assignment]
 
 
-def build_env(fw: Framework, inputs: Mapping[str, Value], judgements: Mapping[str, Value] | None = None,
+def _typed_column(col: ColumnDecl, key: str, env: dict[str, Value], rows: list[dict[str, Value]]) -> None:
+    """A typed column: its cells in ``env`` as a tuple, and in each row as the row's formulas read them.
+
+    A data file's omitted cell already holds the column's default (the data model's); an empty workbook cell
+    stays empty, as the sheet's formulas see it."""
+    filled = tuple(env.get(key) or (None,) * len(rows))  # type: ignore[arg-type]
+    if col.text_if is not None:  # a qualitative row's text: N() reads it as 0 outside text comparisons
+        filled = tuple(NumberText(v) if isinstance(v, str) and v != "" else v for v in filled)
+    env[key] = filled  # type: ignore[assignment]
+    blank = _BLANK.get(col.kind, Decimal(0))
+    for row, v in zip(rows, filled, strict=False):
+        row[col.name] = v if v is not None else blank
+
+
+def build_env(comp: Compiled, inputs: Mapping[str, Value], judgements: Mapping[str, Value] | None = None,
               ) -> tuple[dict[str, Value], dict[str, tuple[Decimal, Decimal, Decimal]]]:
     """Inputs + derived totals + judged answers + measures, in dependency order."""
-    comp = compiled(fw)
+    fw = comp.framework
     env: dict[str, Value] = dict(inputs)
-    for name in rate_inputs(fw) & env.keys():  # typed rates are rounded like computed ones (framework decision)
+    for name in comp.rate_inputs & env.keys():  # typed rates are rounded like computed ones (framework decision)
         value = env[name]
         if isinstance(value, Decimal):
             env[name] = quantize(value, fw.rounding.rate_decimals)
@@ -207,10 +188,10 @@ def build_env(fw: Framework, inputs: Mapping[str, Value], judgements: Mapping[st
     return env, parts
 
 
-def score(fw: Framework, data: DepartmentData) -> ScoreResult:
-    """Score one department's data under a framework."""
-    comp = compiled(fw)
-    env, parts = build_env(fw, data_env(data), dict(data.judgements))
+def score(comp: Compiled, data: DepartmentData) -> ScoreResult:
+    """Score one department's data under a compiled framework."""
+    fw = comp.framework
+    env, parts = build_env(comp, data_env(data), dict(data.judgements))
     names = {m.id: m.name for m in comp.measures}
     schedules = {m.id: m.schedule for m in comp.measures if m.schedule is not None}
     kinds = {d.name: d.kind for group in (fw.form.inputs, fw.form.derived, fw.form.stated) for d in group}
@@ -231,7 +212,7 @@ def score(fw: Framework, data: DepartmentData) -> ScoreResult:
                 value = parse(name).evaluate(env)
             except ExprError:
                 value = None
-        label = input_labels(fw).get(name, name)
+        label = comp.input_labels.get(name, name)
         return f"{label} {_shown(value, kinds.get(name, 'rate'))}"
 
     ctx = Ctx(env, measure_text)
@@ -321,8 +302,6 @@ def _shown(value: object, kind: str) -> str:
 
 def _why(comp: Compiled, ind: Indicator, env: Mapping[str, Value], exc: ExprError) -> str:
     """The reason in the user's terms: the measure that failed and why, else the expression's complaint."""
-    from xlperf.engine.rules import _rule_names
-
     used = _rule_names(ind.rule)
     for m in comp.measures:
         if m.id in used and m.id not in env:
@@ -345,9 +324,9 @@ MAX_PROBLEMS = 50
 """Problems listed of a data file's judged answers (a hostile file may hold 200,000 unknown ones)."""
 
 
-def check_judgements(fw: Framework, judgements: Mapping[str, Value]) -> list[str]:
+def check_judgements(comp: Compiled, judgements: Mapping[str, Value]) -> list[str]:
     """Chinese problems with judged answers: unknown names, wrong types, tiers not in the list."""
-    comp = compiled(fw)
+    fw = comp.framework
     by_name = {j.name: j for j in comp.judged}
     problems: list[str] = []
     for name, value in judgements.items():

@@ -15,11 +15,29 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from xlperf.engine.expr import parse
+from xlperf.expr import parse
 
 __all__ = [
-    "AuditRule", "Block", "GridRow", "HeaderGroup", "Chart", "ColumnDecl", "DerivedDecl", "Form", "Grade", "GuideLine", "IdentityDecl",
-    "InputDecl", "InputKind", "PageSetup", "Sheet", "StatedDecl", "TableDecl", "DEFAULT_UNITS", "NAME_RE", "PRIOR_PREFIX",
+    "DEFAULT_UNITS",
+    "NAME_RE",
+    "PRIOR_PREFIX",
+    "AuditRule",
+    "Block",
+    "Chart",
+    "ColumnDecl",
+    "DerivedDecl",
+    "Form",
+    "Grade",
+    "GridRow",
+    "GuideLine",
+    "HeaderGroup",
+    "IdentityDecl",
+    "InputDecl",
+    "InputKind",
+    "PageSetup",
+    "Sheet",
+    "StatedDecl",
+    "TableDecl",
 ]
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")

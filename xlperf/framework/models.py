@@ -12,15 +12,32 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from xlperf.engine.expr import parse
+from xlperf.expr import parse
 from xlperf.framework.form import NAME_RE, Form
 from xlperf.framework.practices import Practices
 from xlperf.framework.report import ReportSpec
 
 __all__ = [
-    "Band", "BandsRule", "EitherRule", "ExtraInput", "ChecklistItem", "ChecklistRule", "DeductionRule", "Framework", "Indicator",
-    "JudgedRule", "LinearRule", "Measure", "OverrideRule", "PenaltyRule", "Rounding", "Rule",
-    "ScheduleRule", "SumRule", "Tier", "TiersRule",
+    "Band",
+    "BandsRule",
+    "ChecklistItem",
+    "ChecklistRule",
+    "DeductionRule",
+    "EitherRule",
+    "ExtraInput",
+    "Framework",
+    "Indicator",
+    "JudgedRule",
+    "LinearRule",
+    "Measure",
+    "OverrideRule",
+    "PenaltyRule",
+    "Rounding",
+    "Rule",
+    "ScheduleRule",
+    "SumRule",
+    "Tier",
+    "TiersRule",
 ]
 
 def _check_expr(value: str) -> str:
@@ -238,9 +255,12 @@ class ScheduleRule(_RuleBase):
         return self
 
 
+# typing.Union, not X | Y: docs/framework-reference.md shows a Union as "one of (…)" (render/docs.py).
 Rule = Annotated[
-    Union[LinearRule, BandsRule, DeductionRule, PenaltyRule, TiersRule, ChecklistRule, JudgedRule,
-          SumRule, OverrideRule, EitherRule, ScheduleRule],
+    Union[  # noqa: UP007
+        LinearRule, BandsRule, DeductionRule, PenaltyRule, TiersRule, ChecklistRule, JudgedRule, SumRule,
+        OverrideRule, EitherRule, ScheduleRule,
+    ],
     Field(discriminator="kind"),
 ]
 SumRule.model_rebuild()

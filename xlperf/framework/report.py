@@ -16,7 +16,7 @@ when the framework is compiled (an unknown name is a load error, like everywhere
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -94,7 +94,7 @@ class ScoresItem(_Model):
     reasons: bool = Field(True, description="a column with the reason for every point lost")
 
 
-BodyItem = Annotated[Union[ParagraphItem, WriteItem, TableItem, ScoresItem], Field(union_mode="left_to_right")]
+BodyItem = Annotated[ParagraphItem | WriteItem | TableItem | ScoresItem, Field(union_mode="left_to_right")]
 
 
 class Section(_Model):
@@ -218,7 +218,7 @@ def report_problems(spec: ReportSpec, known: set[str]) -> list[str]:
     """Chinese problems of a report declaration against the workbook's names (the catalogue's set): every
     placeholder, ``when:`` expression and lexicon term must name a workbook quantity, every table item a
     declared table. Each problem names its path in the file (``report.sections[0].body[2].text``)."""
-    from xlperf.engine.expr import ExprError, parse
+    from xlperf.expr import ExprError, parse
 
     problems: list[str] = []
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from xlperf.engine.dates import DATE_MAX, DATE_MIN, EPOCH_1904_OFFSET, date_of_serial, date_text, yyyymmdd
-from xlperf.plan.names import NameSpec
+from xlperf.dates import DATE_MAX, DATE_MIN, EPOCH_1904_OFFSET, date_of_serial, date_text, yyyymmdd
 from xlperf.ingest.xlsx import RawCell
+from xlperf.plan.names import NameSpec
 
 __all__ = ["MAGNITUDE", "MAX_DIGITS", "MAX_EXPONENT", "CellNote", "Parsed", "bounded_decimal", "parse_cell"]
 
@@ -161,24 +161,39 @@ def parse_cell(raw: RawCell | None, spec: NameSpec, *, date1904: bool = False) -
         out.value = raw.value.strip() if raw.type != "n" else _plain_number_text(raw.value)
         return out
     if kind == "tier":
-        text = unicodedata.normalize("NFKC", raw.value).strip()
-        if text not in spec.options:
-            out.error = CellNote("XP211", f"“{raw.value}”不是可选项，请从下拉列表中选择：{'、'.join(spec.options)}")
-        else:
-            out.value = text
-        return out
+        return _choice(raw.value, spec, out)
     if kind in ("bool", "flag"):
-        if raw.type == "b":
-            out.value = raw.value == "1"
-            return out
-        text = unicodedata.normalize("NFKC", raw.value).strip().upper()
-        if text in YES:
-            out.value = True
-        elif text in NO:
-            out.value = False
-        else:
-            out.error = CellNote("XP211", f"“{raw.value}”不是“是”或“否”，请从下拉列表中选择")
+        return _yes_no(raw, out)
+    return _number_cell(raw, spec, out)
+
+
+def _choice(value: str, spec: NameSpec, out: Parsed) -> Parsed:
+    text = unicodedata.normalize("NFKC", value).strip()
+    if text not in spec.options:
+        out.error = CellNote("XP211", f"“{value}”不是可选项，请从下拉列表中选择：{'、'.join(spec.options)}")
+    else:
+        out.value = text
+    return out
+
+
+def _yes_no(raw: RawCell, out: Parsed) -> Parsed:
+    if raw.type == "b":
+        out.value = raw.value == "1"
         return out
+    assert raw.value is not None
+    text = unicodedata.normalize("NFKC", raw.value).strip().upper()
+    if text in YES:
+        out.value = True
+    elif text in NO:
+        out.value = False
+    else:
+        out.error = CellNote("XP211", f"“{raw.value}”不是“是”或“否”，请从下拉列表中选择")
+    return out
+
+
+def _number_cell(raw: RawCell, spec: NameSpec, out: Parsed) -> Parsed:
+    """A number input's cell: a date, a logical value or text in it is an error with what the sheet computes."""
+    assert raw.value is not None
     if raw.date:
         out.error = CellNote("XP201", "单元格是日期格式，数字可能被 Excel 当成了日期（如输入 1/6），"
                                       "请把单元格格式改为数值后重新输入")
@@ -403,29 +418,11 @@ def _from_text(text: str, spec: NameSpec, out: Parsed) -> Decimal | None:
             raise _OutOfRange(text)
         out.error = CellNote("XP201", f"“{original}”不是数字（共 {len(text)} 个字符），请只填写数字")
         return None
-    hidden = _invisible(text)
-    junk = _PLAIN_SPACE + "".join(ch for ch in text if _invisible(ch))
-    core = text.strip(junk)
-    if hidden and not _invisible(core):
-        out.notes.append(CellNote("XP214", f"首尾含{'、'.join(hidden)}"))
-    normalized = unicodedata.normalize("NFKC", core).strip(junk)
-    if normalized != core:
-        out.notes.append(CellNote("XP204", "含全角字符"))
-    text = normalized
-    for suffix in UNIT_SUFFIXES.get(spec.kind, ()):
-        if text.endswith(suffix) and len(text) > len(suffix):
-            text = text[: -len(suffix)].rstrip(_PLAIN_SPACE)
-            out.notes.append(CellNote("XP202", f"带单位“{suffix}”"))
-            break
-    if spec.kind == "money" and (text.endswith("元") or text.endswith("千元") or text.endswith("亿元")):
-        out.error = CellNote("XP201", f"“{original}”的单位不是万元，请换算为万元后只填写数字")
+    text, core, hidden = _normalized(text, out)
+    unit = _without_unit(text, spec, original, out)
+    if unit is None:
         return None
-    percent = False
-    if text.endswith("%"):
-        if spec.kind != "rate":
-            out.error = CellNote("XP201", f"“{original}”是百分数，但此处应填写{spec.unit or '数值'}")
-            return None
-        text, percent = text[:-1].rstrip(_PLAIN_SPACE), True
+    text, percent = unit
     spaced = any(ch in _PLAIN_SPACE for ch in text) and any(ch in _PLAIN_SPACE for ch in core)
     inner = _invisible(core) + (["空格"] if spaced else [])
     if inner and _is_number(_strip_all(text)):
@@ -445,6 +442,38 @@ def _from_text(text: str, spec: NameSpec, out: Parsed) -> Decimal | None:
         number = number / 100
         out.notes.append(CellNote("XP203", "以文字输入的百分数"))
     return number
+
+
+def _normalized(text: str, out: Parsed) -> tuple[str, str, list[str]]:
+    """(the text without surrounding spaces and invisible characters, in NFKC; the text stripped only of
+    those; the names of the invisible characters it held), noting each oddity."""
+    hidden = _invisible(text)
+    junk = _PLAIN_SPACE + "".join(ch for ch in text if _invisible(ch))
+    core = text.strip(junk)
+    if hidden and not _invisible(core):
+        out.notes.append(CellNote("XP214", f"首尾含{'、'.join(hidden)}"))
+    normalized = unicodedata.normalize("NFKC", core).strip(junk)
+    if normalized != core:
+        out.notes.append(CellNote("XP204", "含全角字符"))
+    return normalized, core, hidden
+
+
+def _without_unit(text: str, spec: NameSpec, original: str, out: Parsed) -> tuple[str, bool] | None:
+    """(the text without its unit, whether it was a percent); None with ``out.error`` set for a wrong unit."""
+    for suffix in UNIT_SUFFIXES.get(spec.kind, ()):
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)].rstrip(_PLAIN_SPACE)
+            out.notes.append(CellNote("XP202", f"带单位“{suffix}”"))
+            break
+    if spec.kind == "money" and (text.endswith("元") or text.endswith("千元") or text.endswith("亿元")):
+        out.error = CellNote("XP201", f"“{original}”的单位不是万元，请换算为万元后只填写数字")
+        return None
+    if text.endswith("%"):
+        if spec.kind != "rate":
+            out.error = CellNote("XP201", f"“{original}”是百分数，但此处应填写{spec.unit or '数值'}")
+            return None
+        return text[:-1].rstrip(_PLAIN_SPACE), True
+    return text, False
 
 
 def _strip_all(text: str) -> str:

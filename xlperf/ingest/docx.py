@@ -13,13 +13,15 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from lxml import etree
 
+from xlperf.errors import ReportUnreadable
 from xlperf.ingest import precheck as pc
+from xlperf.ingest.limits import LIMITS, ReportLimits
+from xlperf.ingest.pdf import read_pdf
 from xlperf.reporttext.document import ReportDocument, build_document
 
 __all__ = ["LIMITS", "ReportLimits", "ReportUnreadable", "read_report"]
@@ -28,31 +30,6 @@ W: Final = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MAIN_CTS: Final = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
                     "application/vnd.ms-word.document.macroEnabled.main+xml",
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml")
-
-
-@dataclass(frozen=True)
-class ReportLimits:
-    """What is read of one report (beyond: the rest is not read, and the report says so)."""
-
-    max_paragraphs: int = 20_000
-    max_tables: int = 500
-    max_cells: int = 100_000
-    max_rows_per_table: int = 5_000
-    max_paragraph_chars: int = 20_000
-    max_total_chars: int = 5_000_000
-    max_document_bytes: int = 64 * pc.MiB
-    max_pdf_pages: int = 300
-
-
-LIMITS: Final = ReportLimits()
-
-
-class ReportUnreadable(Exception):
-    """The report cannot be read; ``message`` (Chinese) says why and what to do."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 _CONVERT = "请在 Word 或 WPS 中打开，“另存为”Word 文档（.docx）后重新提交"
@@ -116,8 +93,6 @@ def read_report(path: str | os.PathLike[str], limits: ReportLimits = LIMITS) -> 
     if suffix in (".doc", ".wps", ".rtf", ".odt", ".wpt", ".dot"):
         raise ReportUnreadable(f"报告“{p.name}”是 {suffix} 格式，无法读取。{_CONVERT}（或导出为带文字的 PDF）。")
     if suffix == ".pdf":
-        from xlperf.ingest.pdf import read_pdf
-
         return read_pdf(p, limits)
     data = _checked_document(p)
     return _parse(data, limits)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from xlperf.errors import ReportUnreadable
 from xlperf.ingest import precheck as pc
+from xlperf.ingest.limits import LIMITS, ReportLimits
 from xlperf.reporttext.document import ReportDocument, build_document, heading_level
 
 __all__ = ["read_pdf"]
@@ -20,8 +22,6 @@ MIN_TEXT = 20
 
 
 def read_pdf(path: Path, limits: object) -> ReportDocument:
-    from xlperf.ingest.docx import LIMITS, ReportLimits, ReportUnreadable
-
     lim = limits if isinstance(limits, ReportLimits) else LIMITS
     label = path.name
     try:
@@ -45,8 +45,6 @@ def read_pdf(path: Path, limits: object) -> ReportDocument:
 
 
 def _pdf_lines(fh: object, label: str, max_pages: int, max_chars: int) -> list[str]:
-    from xlperf.ingest.docx import ReportUnreadable
-
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         from pypdf import PdfReader

@@ -16,6 +16,11 @@ allocate per row; a 300 KB file can ask for gigabytes.  This module therefore
   cap, after their prolog has been checked for DOCTYPE, and with ``defusedxml`` as a second guard;
 * counts worksheet rows with a streaming regex that stops at the limit.
 
+The concerns live apart: :mod:`~xlperf.ingest.limits` (the one :class:`Limits`), :mod:`~xlperf.ingest.sniff`
+(what the bytes are: zip, OLE, PDF …), :mod:`~xlperf.ingest.prolog` (DOCTYPE in an XML prolog),
+:mod:`~xlperf.ingest.counting` (rows and cells while streaming); this module reads the zip directory, inflates
+members in bounded chunks and decides.
+
 Worst case work is therefore bounded by :class:`Limits` (roughly ``max_total_uncompressed`` bytes inflated
 once, in 256 KiB pieces), whatever the file claims.  Only stdlib + ``defusedxml`` are used; the module must
 not import openpyxl.
@@ -23,7 +28,6 @@ not import openpyxl.
 
 from __future__ import annotations
 
-import codecs
 import errno
 import logging
 import os
@@ -33,18 +37,31 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import AnyStr, BinaryIO, Final, Generic
+from itertools import pairwise
+from typing import BinaryIO, Final
 
 from defusedxml import ElementTree as SafeET
+
+from xlperf.ingest.counting import RowCounter
+from xlperf.ingest.limits import DEFAULT_LIMITS, KiB, Limits, MiB
+from xlperf.ingest.prolog import PrologScanner, prolog_verdict
+from xlperf.ingest.sniff import (
+    ENCRYPTION_STREAMS,
+    EXCEL_STREAMS,
+    OLE_SIGNATURE,
+    OTHER_OFFICE_STREAMS,
+    ZIP_SIGNATURES,
+    CfbError,
+    cfb_stream_names,
+    not_zip_hint,
+    scan_for_utf16,
+)
 
 __all__ = ["CODES", "DEFAULT_LIMITS", "FileIssue", "FileRefused", "Limits", "is_fatal", "open_regular", "precheck"]
 
 _log = logging.getLogger(__name__)
-
-KiB: Final = 1024
-MiB: Final = 1024 * KiB
 
 # code -> (kebab name, severity, short Chinese title).  Every code this module can emit.
 CODES: Final[dict[str, tuple[str, str, str]]] = {
@@ -74,46 +91,6 @@ class FileIssue:
     severity: str
     message: str
     fatal: bool
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of the pre-check; defaults are generous for real budget workbooks.
-
-    * ``max_file_bytes`` (50 MiB): real submissions are well under 5 MB.
-    * ``max_total_uncompressed`` (200 MiB) / ``max_member_uncompressed`` (100 MiB): what the central
-      directory may declare in total / per member.
-    * ``max_ratio`` (200): compression ratio of one member, only checked for members larger than
-      ``ratio_min_member_bytes`` (1 MiB).  Real sheets compress 5-50x; deflate tops out near 1032x.
-    * ``max_members`` (5000): entries in the zip (also bounds the central directory we let zipfile parse).
-    * ``max_sheet_rows`` (100 000): rows of one worksheet, from ``<dimension ref>`` and by counting
-      ``<row>`` elements while streaming (counting stops at the limit).
-    * ``max_xml_scan_bytes`` (64 KiB): how much of each part's start may hold the XML prolog.  The
-      prolog (declaration, comments, DOCTYPE) must end, i.e. the root element must start, within this
-      window; Excel's prolog is under 100 bytes, so a longer one is refused as suspicious.
-    * ``max_meta_part_bytes`` (8 MiB): cap for the small parts we actually parse
-      ([Content_Types].xml, the workbook part and its rels).
-    * ``max_total_cells`` (300 000): ``<c>`` elements in all worksheets together, counted while
-      streaming (the standard workbook has about 1 500); ``max_total_rows`` (200 000) likewise for rows.
-    * ``max_total_tags`` (3 000 000): ``<`` characters (start and end tags) in all XML parts together
-      (the standard workbook has about 10 000): bounds what any parser builds, whatever the elements are.
-    """
-
-    max_file_bytes: int = 50 * MiB
-    max_total_uncompressed: int = 128 * MiB
-    max_member_uncompressed: int = 100 * MiB
-    max_ratio: float = 200.0
-    ratio_min_member_bytes: int = 1 * MiB
-    max_members: int = 5000
-    max_sheet_rows: int = 100_000
-    max_xml_scan_bytes: int = 64 * KiB
-    max_meta_part_bytes: int = 8 * MiB
-    max_total_cells: int = 300_000
-    max_total_rows: int = 200_000
-    max_total_tags: int = 3_000_000
-
-
-DEFAULT_LIMITS: Final = Limits()
 
 
 def is_fatal(issues: Iterable[FileIssue]) -> bool:
@@ -239,309 +216,6 @@ def _mb(n: int | float) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# raw signatures
-
-_OLE_SIGNATURE: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_SIGNATURES: Final = (b"PK\x03\x04", b"PK\x05\x06")
-_ENCRYPTION_STREAMS: Final = ("encryptioninfo", "encryptedpackage")
-_EXCEL_STREAMS: Final = ("workbook", "book")
-_OTHER_OFFICE_STREAMS: Final = {
-    "worddocument": "Word 97-2003 文档（.doc）",
-    "powerpoint document": "PowerPoint 97-2003 演示文稿（.ppt）",
-}
-
-
-def _not_zip_hint(head: bytes) -> str:
-    """A best-effort guess of what a non-zip file really is, for the message."""
-    low = head[:2048].lower()
-    if low.startswith(b"%pdf"):
-        return "（看起来是 PDF 文件）"
-    if b"urn:schemas-microsoft-com:office:spreadsheet" in low:
-        return "（看起来是“XML 电子表格 2003”文件）"
-    if b"<html" in low or b"<table" in low or b"<!doctype html" in low:
-        return "（看起来是网页（HTML）文件，常见于系统导出的“伪 .xls”）"
-    if head[:4] in (b"Rar!", b"7z\xbc\xaf"):
-        return "（看起来是 RAR/7z 压缩包）"
-    return ""
-
-
-# --------------------------------------------------------------------------------------------------
-# OLE2 / CFB (legacy .xls and password-protected .xlsx)
-
-_FREESECT: Final = 0xFFFFFFFF
-_ENDOFCHAIN: Final = 0xFFFFFFFE
-_MAX_REGSECT: Final = 0xFFFFFFFA
-
-
-class _CfbError(Exception):
-    """Internal: the compound file directory could not be read."""
-
-
-def _cfb_stream_names(fh: BinaryIO, size: int) -> set[str]:
-    """Names (casefolded) of the storages/streams in a compound file's directory.
-
-    Minimal, bounded reader: follows the directory sector chain through the FAT only (FAT sectors are
-    read lazily), with loop detection.  Raises :class:`_CfbError` on anything malformed.
-    """
-    fh.seek(0)
-    header = fh.read(512)
-    if len(header) < 512:
-        raise _CfbError("short header")
-    shift = struct.unpack_from("<H", header, 30)[0]
-    if shift not in (9, 12):
-        raise _CfbError("bad sector shift")
-    ssz = 1 << shift
-    nsect = max(0, (size - ssz) // ssz)  # sector 0 starts right after the (sector-sized) header
-    first_dir, = struct.unpack_from("<I", header, 48)
-    first_difat, ndifat = struct.unpack_from("<II", header, 68)
-    per_sector = ssz // 4
-
-    fat_sectors: list[int] = [s for s in struct.unpack_from("<109I", header, 76) if s <= _MAX_REGSECT]
-    sec, seen = first_difat, set[int]()
-    while sec <= _MAX_REGSECT and len(seen) < min(ndifat, nsect):
-        if sec >= nsect or sec in seen:
-            raise _CfbError("bad DIFAT chain")
-        seen.add(sec)
-        fh.seek((sec + 1) * ssz)
-        ids = struct.unpack(f"<{per_sector}I", _read_exact(fh, ssz))
-        fat_sectors.extend(s for s in ids[:-1] if s <= _MAX_REGSECT)
-        sec = ids[-1]
-
-    def next_sector(s: int) -> int:
-        idx = s // per_sector
-        if idx >= len(fat_sectors) or fat_sectors[idx] >= nsect:
-            raise _CfbError("sector outside FAT")
-        fh.seek((fat_sectors[idx] + 1) * ssz + (s % per_sector) * 4)
-        return int(struct.unpack("<I", _read_exact(fh, 4))[0])
-
-    names: set[str] = set()
-    sec, visited = first_dir, set[int]()
-    while sec != _ENDOFCHAIN:
-        if sec >= nsect or sec in visited:
-            raise _CfbError("bad directory chain")
-        visited.add(sec)
-        fh.seek((sec + 1) * ssz)
-        block = _read_exact(fh, ssz)
-        for off in range(0, ssz, 128):
-            entry = block[off : off + 128]
-            name_len = struct.unpack_from("<H", entry, 64)[0]
-            if entry[66] in (1, 2) and 2 <= name_len <= 64 and name_len % 2 == 0:
-                names.add(entry[: name_len - 2].decode("utf-16-le", errors="replace").casefold())
-        sec = next_sector(sec)
-    if not visited:
-        raise _CfbError("empty directory")
-    return names
-
-
-def _scan_for_utf16(fh: BinaryIO, needles: Iterable[str], limit: int) -> set[str]:
-    """Fallback for damaged CFB files: which UTF-16LE names occur in the first ``limit`` bytes."""
-    encoded = {n: n.encode("utf-16-le") for n in needles}
-    overlap = max(len(e) for e in encoded.values())
-    found: set[str] = set()
-    fh.seek(0)
-    carry, read = b"", 0
-    while read < limit:
-        chunk = fh.read(min(1 * MiB, limit - read))
-        if not chunk:
-            break
-        read += len(chunk)
-        window = (carry + chunk).lower()  # bytes.lower() only touches ASCII letters
-        found.update(n for n, e in encoded.items() if e.lower() in window)
-        carry = (carry + chunk)[-overlap:]
-    return found
-
-
-def _read_exact(fh: BinaryIO, n: int) -> bytes:
-    data = fh.read(n)
-    if len(data) != n:
-        raise _CfbError("truncated")
-    return data
-
-
-# --------------------------------------------------------------------------------------------------
-# XML sniffing: prolog (DOCTYPE) and worksheet rows
-
-_WS: Final = " \t\r\n"
-
-
-def _sniff_codec(raw: bytes) -> tuple[str | None, int]:
-    """(codec, bytes to skip) from the first bytes; codec None means ASCII-compatible bytes."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return None, 3
-    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return "utf-32", 0
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16", 0
-    if raw.startswith(b"<\x00\x00\x00"):
-        return "utf-32-le", 0
-    if raw.startswith(b"\x00\x00\x00<"):
-        return "utf-32-be", 0
-    if raw.startswith(b"<\x00"):
-        return "utf-16-le", 0
-    if raw.startswith(b"\x00<"):
-        return "utf-16-be", 0
-    return None, 0
-
-
-def _decode_prefix(raw: bytes, complete: bool) -> str:
-    codec, skip = _sniff_codec(raw)
-    body = raw[skip:]
-    if codec is None:
-        return body.decode("latin-1")  # markup is ASCII; bytes >= 0x80 cannot start markup
-    unit = 4 if "32" in codec else 2
-    if not complete:
-        body = body[: len(body) - len(body) % unit]
-    return body.decode(codec, errors="replace")
-
-
-def _prolog_verdict(raw: bytes, complete: bool) -> str | None:
-    """'clean' | 'doctype' | 'not-xml', or None when more bytes are needed.
-
-    Walks the XML prolog (whitespace, <?...?>, <!--...-->) up to the root element.  Any other ``<!``
-    construct before the root is a DOCTYPE (the only place ENTITY declarations can live).
-    """
-    if len(raw) < 4 and not complete:
-        return None
-    text = _decode_prefix(raw, complete)
-    i, n = 0, len(text)
-    if text.startswith("\ufeff"):
-        i = 1
-    while True:
-        while i < n and text[i] in _WS:
-            i += 1
-        if i >= n:
-            return "clean" if complete else None
-        if text.startswith("<?", i):
-            end = text.find("?>", i + 2)
-            if end < 0:
-                return "clean" if complete else None
-            i = end + 2
-        elif text.startswith("<!--", i):
-            end = text.find("-->", i + 4)
-            if end < 0:
-                return "clean" if complete else None
-            i = end + 3
-        elif text.startswith("<!", i):
-            if not complete and "<!--".startswith(text[i : i + 4]):
-                return None  # could still become a comment
-            return "doctype"
-        elif text[i] == "<":
-            return "clean" if (i + 1 < n or complete) else None
-        else:
-            return "not-xml"
-
-
-class _PrologScanner:
-    """Feeds the first ``window`` bytes of a part to :func:`_prolog_verdict` until it decides."""
-
-    def __init__(self, window: int) -> None:
-        self.window = window
-        self.buf = bytearray()
-        self.verdict: str | None = None  # 'clean' | 'doctype' | 'not-xml' | 'overflow'
-
-    def feed(self, chunk: bytes) -> None:
-        if self.verdict is not None:
-            return
-        self.buf += chunk[: self.window - len(self.buf)]
-        self.verdict = _prolog_verdict(bytes(self.buf), complete=False)
-        if self.verdict is None and len(self.buf) >= self.window:
-            self.verdict = "overflow"
-
-    def finish(self) -> str:
-        if self.verdict is None:
-            self.verdict = _prolog_verdict(bytes(self.buf), complete=True) or "clean"
-        return self.verdict
-
-
-# Any namespace prefix, including non-ASCII ones (an NCName may be 中文): every byte that is not markup.
-_NAME_PREFIX: Final = r"(?:[^\x00-\x20<>/=:\"'!?&]{1,64}:)?"
-_ROW_S: Final = re.compile(rf"<{_NAME_PREFIX}row[ \t\r\n/>]")
-_ROW_B: Final = re.compile(_ROW_S.pattern.encode())
-_CELL_S: Final = re.compile(rf"<{_NAME_PREFIX}c[ \t\r\n/>]")
-_CELL_B: Final = re.compile(_CELL_S.pattern.encode())
-_DIM_S: Final = re.compile(
-    rf"<{_NAME_PREFIX}dimension[ \t\r\n][^>]{{0,1024}}?\bref[ \t\r\n]*=[ \t\r\n]*[\"']([^\"'<>]{{0,256}})[\"']"
-)
-_DIM_B: Final = re.compile(_DIM_S.pattern.encode())
-_DIGITS_S: Final = re.compile(r"\d+")
-_DIGITS_B: Final = re.compile(rb"\d+")
-_TAIL: Final = 128  # longer than any <row...> start-tag match
-
-
-class _Scan(Generic[AnyStr]):
-    """The text-flavour half of :class:`_RowCounter`: str for a decoded UTF-16/32 stream, bytes otherwise.
-
-    Generic so that the text, its carried-over tail and head and the patterns are always of one type.
-    """
-
-    def __init__(self, decode: Callable[[bytes], AnyStr], row: re.Pattern[AnyStr], cell: re.Pattern[AnyStr],
-                 dim: re.Pattern[AnyStr], digits: re.Pattern[AnyStr]) -> None:
-        self.decode: Callable[[bytes], AnyStr] = decode
-        self.row: re.Pattern[AnyStr] = row
-        self.cell: re.Pattern[AnyStr] = cell
-        self.dim: re.Pattern[AnyStr] = dim
-        self.digits: re.Pattern[AnyStr] = digits
-        self.tail: AnyStr = decode(b"")
-        self.head: AnyStr = self.tail
-
-    def feed(self, counter: _RowCounter, chunk: bytes) -> None:
-        text = self.decode(chunk)
-        buf = self.tail + text
-        old = len(self.tail)
-        counter.count += sum(1 for m in self.row.finditer(buf) if m.end() > old)
-        counter.cells += sum(1 for m in self.cell.finditer(buf) if m.end() > old)
-        self.tail = buf[-_TAIL:]
-        if not counter.head_done:
-            self.head = self.head + text[: counter.head_window - len(self.head)]
-            m = self.dim.search(self.head)
-            if m:
-                digits = self.digits.findall(m.group(1))
-                counter.dimension_rows = max((int(d) for d in digits), default=0)
-                counter.head_done = True
-            elif len(self.head) >= counter.head_window:
-                counter.head_done = True
-            if counter.head_done:
-                self.head = self.head[:0]
-
-
-class _RowCounter:
-    """Counts ``<row>`` start tags of a streamed worksheet and reads ``<dimension ref>`` from its head.
-
-    Works on bytes for ASCII-compatible encodings and decodes incrementally for UTF-16/32, so the
-    encoding cannot hide rows.  Over-counting (e.g. ``<row`` inside a comment) only errs on the safe side.
-    """
-
-    def __init__(self, head_window: int) -> None:
-        self.head_window = head_window
-        self.count = 0
-        self.cells = 0
-        self.dimension_rows = 0
-        self.head_done = False
-        self._lead = b""
-        self._scan: _Scan[str] | _Scan[bytes] | None = None
-
-    @property
-    def rows(self) -> int:
-        return max(self.count, self.dimension_rows)
-
-    def feed(self, chunk: bytes) -> None:
-        if self._scan is None:
-            # the encoding is sniffed from 4 bytes; a crafted deflate stream can yield tiny first chunks
-            self._lead += chunk
-            if len(self._lead) < 4:
-                return
-            chunk, self._lead = self._lead, b""
-            codec, skip = _sniff_codec(chunk)
-            if codec is not None:
-                decode = codecs.getincrementaldecoder(codec)(errors="replace").decode
-                self._scan = _Scan(decode, _ROW_S, _CELL_S, _DIM_S, _DIGITS_S)
-            else:
-                self._scan = _Scan(bytes, _ROW_B, _CELL_B, _DIM_B, _DIGITS_B)
-            chunk = chunk[skip:]
-        self._scan.feed(self, chunk)
-
-
-# --------------------------------------------------------------------------------------------------
 # zip / OPC
 
 _CT_PART: Final = "[Content_Types].xml"
@@ -604,10 +278,10 @@ class _Precheck:
             )
         self.fh.seek(0)
         head = self.fh.read(4096)
-        if head.startswith(_OLE_SIGNATURE):
+        if head.startswith(OLE_SIGNATURE):
             raise self._refuse_ole()
-        if not head.startswith(_ZIP_SIGNATURES):
-            raise self._corrupt(_not_zip_hint(head))
+        if not head.startswith(ZIP_SIGNATURES):
+            raise self._corrupt(not_zip_hint(head))
         self._check_directory_bounds()
         try:
             with zipfile.ZipFile(self.fh) as zf:
@@ -630,19 +304,19 @@ class _Precheck:
     def _refuse_ole(self) -> _Refused:
         q = _q(self.label)
         try:
-            names: set[str] | None = _cfb_stream_names(self.fh, self.size)
-        except (_CfbError, struct.error, IndexError, OSError):
+            names: set[str] | None = cfb_stream_names(self.fh, self.size)
+        except (CfbError, struct.error, IndexError, OSError):
             names = None
         if names is None:
-            names = _scan_for_utf16(self.fh, _ENCRYPTION_STREAMS, self.size)
-        if any(n in names for n in _ENCRYPTION_STREAMS):
+            names = scan_for_utf16(self.fh, ENCRYPTION_STREAMS, self.size)
+        if any(n in names for n in ENCRYPTION_STREAMS):
             return _refuse(
                 "XP104",
                 f"{q}设置了打开密码（已加密），无法读取。请在 Excel 中打开，依次点击“文件→信息→保护工作簿→"
                 "用密码进行加密”，清空密码并保存后重新提交。",
             )
-        if not any(n in names for n in _EXCEL_STREAMS):
-            for stream, what in _OTHER_OFFICE_STREAMS.items():
+        if not any(n in names for n in EXCEL_STREAMS):
+            for stream, what in OTHER_OFFICE_STREAMS.items():
                 if stream in names:
                     return _refuse("XP109", f"{q}不是 Excel 工作簿（看起来是 {what}），请提交 Excel 工作簿（.xlsx）。")
         return _refuse(
@@ -725,7 +399,7 @@ class _Precheck:
             self.ranges[info.filename] = (start, end)
             spans.append((info.header_offset, end, info.filename))
         spans.sort()
-        for (_s1, end1, name1), (s2, _e2, _n2) in zip(spans, spans[1:]):
+        for (_s1, end1, name1), (s2, _e2, _n2) in pairwise(spans):
             if s2 < end1:
                 raise self._bomb(f"的部件 {name1} 与其他部件共用压缩数据（重叠条目）")
 
@@ -808,8 +482,8 @@ class _Precheck:
     def _inspect(self, info: zipfile.ZipInfo, *, xml_part: bool, sheet: bool, capture: int = 0) -> bytes:
         """Stream one member once: prolog check, row count (worksheets), optional bounded capture."""
         lim = self.limits
-        scanner = _PrologScanner(lim.max_xml_scan_bytes)
-        counter = _RowCounter(lim.max_xml_scan_bytes) if sheet else None
+        scanner = PrologScanner(lim.max_xml_scan_bytes)
+        counter = RowCounter(lim.max_xml_scan_bytes) if sheet else None
         captured = bytearray()
         chunks = self._chunks(info)
         try:
@@ -858,7 +532,7 @@ class _Precheck:
         if verdict == "not-xml" and xml_part:
             raise self._corrupt(f"（部件 {part} 不是有效的 XML）")
 
-    def _too_many_rows(self, part: str, counter: _RowCounter) -> _Refused:
+    def _too_many_rows(self, part: str, counter: RowCounter) -> _Refused:
         lim = self.limits
         seen = f"（声明范围达 {counter.dimension_rows} 行）" if counter.dimension_rows > lim.max_sheet_rows else ""
         if counter.rows <= lim.max_sheet_rows:  # the workbook's total, not this sheet, is over
@@ -879,20 +553,9 @@ class _Precheck:
         ct_bytes = self._inspect(ct_info, xml_part=True, sheet=False, capture=self.limits.max_meta_part_bytes)
         defaults, overrides = self._parse_content_types(ct_bytes)
 
-        workbook = next((part for ct in _WORKBOOK_CTS for part, pct in overrides.items() if pct == ct), None)
-        if workbook is None and any(ct in _WORKBOOK_CTS for ct in defaults.values()):
-            workbook = "xl/workbook.xml"
-        if workbook is None or workbook not in members:
-            raise self._not_workbook()
-        self.workbook_part = workbook
-
-        sheets = {p for p, ct in overrides.items() if ct in _SHEET_CTS}
-        sheets |= {n for n in members if _SHEET_PATH.match(n)}
-        sheets |= {n for n in members if defaults.get(posixpath.splitext(n)[1].casefold().lstrip(".")) in _SHEET_CTS}
-        all_cts = [*defaults.values(), *overrides.values()]
-        macro_parts = any(n.casefold().endswith("vbaproject.bin") or _MACROSHEET_DIR in n.casefold() for n in members)
-        macro_types = any(marker in ct.casefold() for ct in all_cts for marker in _MACRO_CT_MARKERS)
-        if macro_parts or macro_types:
+        self.workbook_part = self._workbook_part(defaults, overrides)
+        sheets = self._sheet_parts(defaults, overrides)
+        if self._has_macros([*defaults.values(), *overrides.values()]):
             self.notes.append(
                 _issue(
                     "XP107",
@@ -910,6 +573,28 @@ class _Precheck:
             xml_part = ext in _XML_EXTENSIONS or (ct.endswith("xml") and not ct.startswith("image/"))
             self._inspect(info, xml_part=xml_part, sheet=name in sheets)
 
+    def _workbook_part(self, defaults: dict[str, str], overrides: dict[str, str]) -> str:
+        """The workbook part the content types name (refused as not a workbook when there is none)."""
+        workbook = next((part for ct in _WORKBOOK_CTS for part, pct in overrides.items() if pct == ct), None)
+        if workbook is None and any(ct in _WORKBOOK_CTS for ct in defaults.values()):
+            workbook = "xl/workbook.xml"
+        if workbook is None or workbook not in self._members:
+            raise self._not_workbook()
+        return workbook
+
+    def _sheet_parts(self, defaults: dict[str, str], overrides: dict[str, str]) -> set[str]:
+        """Every part that is a worksheet by its content type, its default type or its path (rows are counted)."""
+        members = self._members
+        sheets = {p for p, ct in overrides.items() if ct in _SHEET_CTS}
+        sheets |= {n for n in members if _SHEET_PATH.match(n)}
+        sheets |= {n for n in members if defaults.get(posixpath.splitext(n)[1].casefold().lstrip(".")) in _SHEET_CTS}
+        return sheets
+
+    def _has_macros(self, all_cts: list[str]) -> bool:
+        macro_parts = any(n.casefold().endswith("vbaproject.bin") or _MACROSHEET_DIR in n.casefold()
+                          for n in self._members)
+        return macro_parts or any(marker in ct.casefold() for ct in all_cts for marker in _MACRO_CT_MARKERS)
+
     def _not_workbook(self) -> _Refused:
         names = {n.casefold() for n in self._members}
         hint = next((f"（看起来是 {what}）" for marker, what in _OTHER_PACKAGES if marker in names), "")
@@ -925,7 +610,7 @@ class _Precheck:
         """(extension → content type, part name → content type) from [Content_Types].xml."""
         try:
             root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-        except Exception as exc:  # noqa: BLE001 - ParseError, DefusedXmlException, ValueError...
+        except Exception as exc:
             raise self._corrupt("（[Content_Types].xml 无法解析）") from exc
         defaults: dict[str, str] = {}
         overrides: dict[str, str] = {}
@@ -963,7 +648,7 @@ class _Precheck:
         def parse(name: str) -> object:
             data = b"".join(self._capped(self._members[name], cap))
             window = self.limits.max_xml_scan_bytes
-            if _prolog_verdict(data[:window], complete=len(data) <= window) != "clean":
+            if prolog_verdict(data[:window], complete=len(data) <= window) != "clean":
                 raise ValueError("unsafe or undecided prolog")
             return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
 

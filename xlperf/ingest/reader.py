@@ -10,17 +10,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from xlperf.plan.names import NameSpec, catalog
-from xlperf.data.models import DepartmentData, bound_problems, data_model, date_bound_problems
-from xlperf.errors import InputError, reason_zh, xml_reason_zh
+from xlperf.compiled import data_model
+from xlperf.data.models import DepartmentData, bound_problems, date_bound_problems
 from xlperf.engine.rows import missing_required_if, text_row_problems
+from xlperf.errors import InputError, reason_zh, xml_reason_zh
 from xlperf.findings import Finding, Severity
 from xlperf.framework.models import Framework
 from xlperf.ingest.cells import parse_cell
-from xlperf.plan.layout import SCORE_SHEET, xlwings_sheet_kind
-from xlperf.plan.formulas import Plan, filled, plan_for, table_row_used
 from xlperf.ingest.precheck import FileIssue, FileRefused, is_fatal, precheck
 from xlperf.ingest.xlsx import Book, BookTooLarge, RawCell, open_book
+from xlperf.plan.formulas import Plan, filled, table_row_used
+from xlperf.plan.layout import SCORE_SHEET, xlwings_sheet_kind
+from xlperf.plan.names import NameSpec
+from xlperf.resolve import Unregistered, is_valid_id, workbook_framework
 
 __all__ = ["UnreadableWorkbook", "WorkbookRead", "read_department", "read_workbook"]
 
@@ -64,9 +66,6 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
     workbook), or a folder of framework files (added to the built-in ones). Without a forced framework the
     workbook's 评价框架编号 is looked up among the registered frameworks; it is never used as a path.
     """
-    from xlperf.framework.loader import builtin_ids, load_framework
-    from xlperf.resolve import is_valid_id, registry_for, resolve
-
     path = Path(path)
     issues = precheck(path)
     if is_fatal(issues):
@@ -81,38 +80,32 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise UnreadableWorkbook([Finding(code="XP102", name="not-a-zip", severity=Severity.error,
                                           message=f"文件“{path.name}”无法按 xlsx 读取（{type(exc).__name__}）")]) from None
-    except Exception as exc:  # lxml syntax errors and the like
+    except Exception as exc:  # noqa: BLE001 - lxml syntax errors and the like
         raise UnreadableWorkbook([Finding(code="XP102", name="not-a-zip", severity=Severity.error,
                                           message=f"文件“{path.name}”内部结构损坏，无法读取（{xml_reason_zh(exc)}）")]) from None
     hostile = _xlwings_sheets(book)
     fw_id, fw_version = _const(book, "fw_id"), _const(book, "fw_version")
     fw_cell = book.names.get("fw_id", ("", ""))
-    forced = isinstance(framework, Framework) or (
-        framework is not None and (str(framework) in builtin_ids() or not Path(framework).is_dir()))
-    if isinstance(framework, Framework):
-        fw = framework
-    elif forced:
-        fw = load_framework(framework)  # type: ignore[arg-type]
-    elif fw_id is None:
+    try:
+        chosen = workbook_framework(framework, fw_id)
+    except Unregistered as exc:
+        if is_valid_id(fw_id or ""):
+            why = (f"工作簿使用的评价框架“{fw_id}”不是已登记的框架（已登记：{'、'.join(exc.registered)}），"
+                   "请用 --framework 指定框架文件或框架目录。")
+        else:
+            why = (f"工作簿中的评价框架编号“{_short(fw_id or '')}”不是有效的框架编号（只能由字母、数字和 . _ - 组成），"
+                   "工作簿不能指定框架文件；框架由校验人员用 --framework 指定。")
+        raise UnreadableWorkbook([_file_finding(i) for i in issues] + hostile + [Finding(
+            code="XP122", name="framework-mismatch", severity=Severity.error,
+            sheet=fw_cell[0] or None, cell=fw_cell[1] or None, found=_short(fw_id or ""), message=why)]) from None
+    if chosen is None:
         raise UnreadableWorkbook([_file_finding(i) for i in issues] + hostile + [Finding(
             code="XP125", name="not-a-standard-workbook", severity=Severity.error,
             message=(f"文件“{path.name}”不是 xlperf 标准评价工作簿（找不到名称 fw_id 所在的“评价框架编号”单元格）。"
                      "请使用 xlperf template 生成的模板填报。"))])
-    else:
-        registered = registry_for(framework)
-        found = resolve(fw_id, registered)
-        if found is None:
-            if is_valid_id(fw_id):
-                why = (f"工作簿使用的评价框架“{fw_id}”不是已登记的框架（已登记：{'、'.join(sorted(registered))}），"
-                       "请用 --framework 指定框架文件或框架目录。")
-            else:
-                why = (f"工作簿中的评价框架编号“{_short(fw_id)}”不是有效的框架编号（只能由字母、数字和 . _ - 组成），"
-                       "工作簿不能指定框架文件；框架由校验人员用 --framework 指定。")
-            raise UnreadableWorkbook([_file_finding(i) for i in issues] + hostile + [Finding(
-                code="XP122", name="framework-mismatch", severity=Severity.error,
-                sheet=fw_cell[0] or None, cell=fw_cell[1] or None, found=_short(fw_id), message=why)]) from None
-        fw = found
-    plan = plan_for(fw)
+    fw = chosen.fw
+    plan = chosen.plan()
+    cat = chosen.catalog
     out = WorkbookRead(path, book, fw, plan, file_issues=issues)
     out.findings.extend(_file_finding(i) for i in issues)
     out.findings.extend(hostile)
@@ -127,11 +120,11 @@ def read_workbook(path: str | Path, framework: Framework | str | None = None) ->
                                     cell=book.names.get("fw_version", ("", ""))[1] or None,
                                     found=_short(fw_version), expected=fw.version,
                                     message=f"工作簿的框架版本为 {_short(fw_version)}，当前框架 {fw.id} 的版本为 {fw.version}"))
-    _read_values(out, catalog(fw))
-    _bounds(out, catalog(fw))
-    _read_tables(out, catalog(fw))
-    _local_names(out, catalog(fw))
-    out.data = _to_data(out, catalog(fw))
+    _read_values(out, cat)
+    _bounds(out, cat)
+    _read_tables(out, cat)
+    _local_names(out, cat)
+    out.data = _to_data(out, cat)
     year_name = fw.form.role("year")
     year = out.values.get(year_name) if year_name else None
     if year_name and isinstance(year, int) and year != fw.year:
@@ -368,7 +361,7 @@ def _to_data(out: WorkbookRead, cat: dict[str, NameSpec]) -> DepartmentData | No
             if spec.name in values:
                 group[spec.name] = values[spec.name]
     if out.tables:
-        sections["tables"] = out.tables  # type: ignore[assignment]
+        sections["tables"] = out.tables
     judgements = {s.name: values[s.name] for s in cat.values() if s.role == "judged" and s.name in values}
     for s in cat.values():
         if s.role == "judged" and s.kind == "flag" and s.name in judgements:
@@ -429,7 +422,7 @@ def _as_the_sheet_reads(out: WorkbookRead, cat: dict[str, NameSpec], sections: d
             assert isinstance(tables_model, type)
             built = {}
             for tname, tinfo in tables_model.model_fields.items():
-                row_model = tinfo.annotation.__args__[0]  # type: ignore[union-attr]
+                row_model = tinfo.annotation.__args__[0]
                 built[tname] = [row_model.model_construct(**row) for row in out.tables.get(tname, [])]
             groups["tables"] = tables_model.model_construct(**built)
         scores = {k: SelfScore.model_construct(**v) for k, v in self_scores.items()}

@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import re
 import zipfile
-from decimal import Decimal
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import IO, TypeVar
 
 from lxml import etree
 
-from xlperf.ingest.precheck import DEFAULT_LIMITS, open_regular
+from xlperf.ingest.limits import DEFAULT_LIMITS
+from xlperf.ingest.precheck import open_regular
 
 __all__ = ["MAX_CELLS", "SHARED", "UNRESOLVED", "Book", "BookTooLarge", "RawCell", "col_letters", "open_book"]
 
@@ -36,9 +37,9 @@ NS = {
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
-_R_IDS = ("{%s}id" % NS["r"], "{http://purl.oclc.org/ooxml/officeDocument/relationships}id")
+_R_IDS = (f"{{{NS['r']}}}id", "{http://purl.oclc.org/ooxml/officeDocument/relationships}id")
 _OFFICE_DOCUMENT = "/officeDocument"  # the relationship type's last segment, in either namespace family
-_M = "{%s}" % NS["m"]
+_M = f"{{{NS['m']}}}"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
 _REF = re.compile(r"^'?(?P<sheet>.+?)'?!\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d{1,7})$")
 _CELL_REF = re.compile(r"^(?P<col>[A-Z]{1,3})(?P<row>\d{1,7})$")
@@ -49,7 +50,7 @@ MAX_FORMULA_NAMES = 1000
 
 MAX_CELLS = DEFAULT_LIMITS.max_total_cells
 """Cells (``<c>`` elements) read from all worksheets of one workbook at most."""
-MAX_META_BYTES = 8 * 1024 * 1024
+MAX_META_BYTES = DEFAULT_LIMITS.max_meta_part_bytes
 """Largest workbook part, relationships or styles part parsed in memory."""
 MAX_SHARED_STRINGS_BYTES = 32 * 1024 * 1024
 """Largest shared-string table (streamed)."""
@@ -427,7 +428,7 @@ def _read_sheet(zf: zipfile.ZipFile, target: str, strings: list[str],
     if zf.getinfo(target).file_size <= IN_MEMORY_MAX:
         try:
             root = etree.fromstring(zf.read(target), _SHEET_PARSER)
-        except Exception:  # let the streaming path raise (or not) exactly as it always has
+        except Exception:  # noqa: BLE001 - let the streaming path raise (or not) exactly as it always has
             root = None
         if root is not None and not nested(root):
             return _collect(root.iter(row_tag, c_tag), strings, date_styles, tags, budget)

@@ -10,15 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlperf.plan.names import NameSpec, catalog
-from xlperf.engine.expr import COMPARED, DIVISOR, FACTOR, parse
-from xlperf.framework.models import Framework, Indicator
-from xlperf.engine.rules import _rule_names, excel_rule, finish_excel, fmt_pts
-from xlperf.engine.scoring import compiled
-from xlperf.framework.models import ScheduleRule
-from xlperf.plan.layout import SCORE_SHEET, Block, form_layout
+from xlperf.engine.rules import Compiled, _rule_names, excel_rule, finish_excel, fmt_pts, sub_rules
+from xlperf.expr import COMPARED, DIVISOR, FACTOR, parse
+from xlperf.framework.models import Framework, Indicator, ScheduleRule
+from xlperf.plan import udf_formulas
+from xlperf.plan.layout import SCORE_SHEET, Block
+from xlperf.plan.names import NameSpec
 
-__all__ = ["CellPlan", "Plan", "ScheduleChart", "ScoreRow", "TablePlan", "column_range_name", "plan_for"]
+__all__ = ["CellPlan", "Plan", "ScheduleChart", "ScoreRow", "TablePlan", "build_plan", "column_range_name"]
 
 GRID_FIRST_COL = 2
 """A grid's first column of cells (B): its row labels are in column A, like a list block's labels."""
@@ -102,7 +101,7 @@ class Plan:
         """(sheet, cell) → expected formula of every computed cell."""
         out = {(c.sheet, c.cell): c.formula for c in self.cells.values() if c.formula}
         out.update({(c.sheet, c.cell): c.formula for c in self.helpers if c.formula})
-        return out  # type: ignore[return-value]
+        return out
 
     def where(self, name: str) -> str:
         c = self.cells.get(name)
@@ -171,23 +170,13 @@ def _check_formula(spec: NameSpec, name_of: Callable[[str], str]) -> str | None:
     return f'IFERROR(ROUND({parse(spec.expr).to_excel(name_of)},{places}),"")'
 
 
-def plan_for(fw: Framework, flavour: str = "native") -> Plan:
+def build_plan(fw: Framework, flavour: str, cat: dict[str, NameSpec], layout: dict[str, tuple[Block, ...]],
+               comp: Compiled) -> Plan:
     """The plan of the workbook for a framework; ``flavour`` is "native" formulas or "udf" calls.
 
-    Built once per framework object (see :mod:`xlperf.compiled`): plans are read-only after construction.
-    """
+    Plans are read-only after construction (:mod:`xlperf.compiled` builds each one once)."""
     if flavour not in ("native", "udf"):
         raise ValueError(flavour)
-    from xlperf.compiled import compile_once
-
-    return compile_once(fw).plan(flavour)
-
-
-def build_plan(fw: Framework, flavour: str) -> Plan:
-    from xlperf.plan import udf_formulas
-
-    cat = catalog(fw)
-    comp = compiled(fw)
     name_of = name_of_factory(cat, fw.rounding.rate_decimals)
     plan = Plan(fw, flavour)
     measure_defs = {m.id: m for m in comp.measures}
@@ -204,7 +193,7 @@ def build_plan(fw: Framework, flavour: str) -> Plan:
             return None
         return None
 
-    for sheet, sheet_blocks in form_layout(fw).items():
+    for sheet, sheet_blocks in layout.items():
         row = FIRST_ROW
         plan.blocks[sheet] = []
         for block in sheet_blocks:
@@ -241,8 +230,6 @@ def build_plan(fw: Framework, flavour: str) -> Plan:
 
 
 def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], str], flavour: str) -> None:
-    from xlperf.plan import udf_formulas
-
     fw = plan.framework
     decimals = fw.rounding.score_decimals
     judged_by_indicator: dict[str, list[NameSpec]] = {}
@@ -302,8 +289,6 @@ def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], 
 
 
 def _schedule_rule(fw: Framework) -> ScheduleRule | None:
-    from xlperf.engine.rules import sub_rules
-
     return next((r for ind in fw.leaves() for r in sub_rules(ind.rule) if isinstance(r, ScheduleRule)), None)
 
 
@@ -363,7 +348,7 @@ def _plan_grid(plan: Plan, sheet: str, row: int, block: Block, cat: dict[str, Na
 
 def _plan_table(plan: Plan, fw: Framework, sheet: str, row: int, block: Block, name_of: Callable[[str], str]) -> int:
     """A table: title, header, then its rows; computed columns get one formula per row."""
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter  # lazy: importing openpyxl costs a cold CLI ~0.2 s
 
     table = next(t for t in fw.form.tables if t.name == block.table)
     letters = {c.name: get_column_letter(TABLE_FIRST_COL + i) for i, c in enumerate(table.columns)}
@@ -401,7 +386,7 @@ def _explain_formula(ind: Indicator, plan: Plan, cat: dict[str, NameSpec]) -> st
     """A short in-sheet explanation: the rates the rule uses and the resulting score."""
     measures = [n for n in sorted(_rule_names(ind.rule)) if n in cat and cat[n].role == "measure"]
     if ind.rule is not None and ind.rule.kind == "schedule":
-        prefix = ind.rule.measure_prefix  # type: ignore[union-attr]
+        prefix = ind.rule.measure_prefix
         measures = [n for n, spec in cat.items() if spec.role == "measure"
                     and (n.startswith(prefix + "_q") or n == prefix + "_avg")]
     parts = [f'"{cat[m].label} "&TEXT({m},"0.00%")' for m in measures]

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xlperf.framework.form import Block as FormBlock
+from xlperf.engine.rules import Compiled
 from xlperf.framework.form import GUIDE_SHEET, MARKS_SHEET, OTHER_SHEET, PRIOR_PREFIX, RESULT_SHEET, SCORE_SHEET
+from xlperf.framework.form import Block as FormBlock
 from xlperf.framework.models import Framework
 
-__all__ = ["Block", "GUIDE_SHEET", "MARKS_SHEET", "OTHER_SHEET", "RESULT_SHEET", "SCORE_SHEET", "form_layout",
-           "STATED_TITLE", "xlwings_sheet_kind"]
+__all__ = [
+    "GUIDE_SHEET",
+    "MARKS_SHEET",
+    "OTHER_SHEET",
+    "RESULT_SHEET",
+    "SCORE_SHEET",
+    "STATED_TITLE",
+    "Block",
+    "build_layout",
+    "xlwings_sheet_kind",
+]
 
 # xlperf's own sheets, the same for every framework (declared with the form, which may not reuse them).
 STATED_TITLE = "报告中填报或引用的数值（用于一致性校验；报告中没有的可不填）"
@@ -42,16 +52,8 @@ class Block:
     grid: FormBlock | None = None  # a grid block: row labels × column headers
 
 
-def form_layout(fw: Framework) -> dict[str, tuple[Block, ...]]:
-    """sheet → blocks, in order, for every form name of the framework (compiled once)."""
-    from xlperf.compiled import compile_once
-
-    return compile_once(fw).layout
-
-
-def build_layout(fw: Framework) -> dict[str, tuple[Block, ...]]:
-    from xlperf.engine.scoring import compiled
-
+def build_layout(fw: Framework, comp: Compiled) -> dict[str, tuple[Block, ...]]:
+    """sheet → blocks, in order, for every form name of the framework."""
     form = fw.form
     declared = {n for sheet in form.sheets for block in sheet.blocks for n in block.names + block.grid_names()}
     # a prior-year input the layout does not place goes right after this year's
@@ -86,7 +88,7 @@ def build_layout(fw: Framework) -> dict[str, tuple[Block, ...]]:
     derived = [d.name for d in form.derived if d.name not in placed]
     if derived:
         other.append(Block("其他计算数", tuple(derived)))
-    measures = [m.id for m in compiled(fw).measures if m.id not in placed]
+    measures = [m.id for m in comp.measures if m.id not in placed]
     if measures:
         other.append(Block("框架定义的其他比率", tuple(measures)))
     stated = [s.name for s in form.stated if s.name not in placed]

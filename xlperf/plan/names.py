@@ -11,12 +11,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from xlperf.compiled import compile_once
+from xlperf.engine.rules import Compiled
 from xlperf.framework.form import DEFAULT_UNITS, PRIOR_PREFIX, InputDecl
 from xlperf.framework.models import Framework
-from xlperf.engine.scoring import compiled
 
-__all__ = ["NameSpec", "Role", "catalog", "date_bound"]
+__all__ = ["NameSpec", "Role", "build_catalog", "date_bound"]
 
 Role = Literal["input", "stated", "derived", "measure", "judged", "self", "reason", "score", "const", "column"]
 
@@ -72,13 +71,8 @@ def _input_spec(decl: InputDecl, *, prior: bool = False) -> NameSpec:
                     date_min=None if prior else date_bound(decl.min), date_max=None if prior else date_bound(decl.max))
 
 
-def catalog(fw: Framework) -> dict[str, NameSpec]:
-    """name → spec for everything a workbook of this framework names, in a stable order (compiled once)."""
-    return compile_once(fw).catalog
-
-
-def build_catalog(fw: Framework) -> dict[str, NameSpec]:
-    comp = compiled(fw)
+def build_catalog(fw: Framework, comp: Compiled) -> dict[str, NameSpec]:
+    """name → spec for everything a workbook of this framework names, in a stable order."""
     form = fw.form
     out: dict[str, NameSpec] = {}
     for decl in form.inputs:

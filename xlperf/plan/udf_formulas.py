@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from xlperf.framework.models import Framework, Indicator
 from xlperf.engine.rules import MeasureDef, compiled_names, fmt_pts
+from xlperf.framework.models import Framework, Indicator
 
 __all__ = ["DEFAULT_DECIMALS", "indicator", "measure"]
 

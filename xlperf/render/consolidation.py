@@ -1,7 +1,7 @@
 """The 汇总 workbook: units, indicator statistics, money sums with the audit rules on them, the rules that
 fail most, batch problems, all findings, and charts. Print-ready (A4 landscape), sorted and filterable.
 
-Every text cell goes through :func:`~xlperf.write.cellsafe.put`: a department name or an explanation
+Every text cell goes through :func:`~xlperf.safe_text.put`: a department name or an explanation
 starting with ``=`` stays text.
 """
 
@@ -11,11 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from xlperf.findings import FileReport, STATUS_ZH, Severity, plain_value
+from xlperf.findings import STATUS_ZH, FileReport, Severity, adequate, plain_value
 from xlperf.review.consolidate import Consolidation
-from xlperf.review.explanations import adequate
 from xlperf.safe_io import mark_workbook, shown_path, write_atomically
-from xlperf.write.cellsafe import put
+from xlperf.safe_text import put
 
 __all__ = ["SHEETS", "write_consolidation"]
 
@@ -251,7 +250,7 @@ def _changes(ws: Any, cons: Consolidation) -> None:
 
 def included_text(cons: Consolidation) -> str:
     """Which units the statistics count, in words (said on the sheets and on the terminal)."""
-    from xlperf.review.explanations import REVIEW_ZH
+    from xlperf.findings import REVIEW_ZH
 
     shown = "、".join(REVIEW_ZH[k] for k in ("pass", "pass_explained", "explain", "revise") if k in cons.include)
     n = sum(cons.counted)

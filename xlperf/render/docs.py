@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from xlperf.checks.registry import CHECKS
+from xlperf.expr import _FUNCS
+from xlperf.framework import models as fw_models
+
 __all__ = ["framework_reference_markdown", "rules_markdown"]
 
 
 def rules_markdown() -> str:
-    from xlperf.checks.registry import CHECKS
-
     lines = ["# 校验规则目录（xlperf rules）", "",
              "由 `xlperf rules --markdown` 生成，请勿手工编辑。代码只增不改，从不重复使用。", "",
              "| 代码 | 名称 | 级别 | 标题 |", "|---|---|---|---|"]
@@ -35,10 +37,6 @@ def framework_reference_markdown() -> str:
     """Every key of a framework file, from the pydantic models themselves (docs/framework-reference.md)."""
     from pydantic import BaseModel
     from pydantic_core import PydanticUndefined
-
-    from xlperf.framework import form as form_models
-    from xlperf.framework import models as fw_models
-    from xlperf.engine.expr import _FUNCS
 
     seen: list[type[BaseModel]] = []
 
@@ -77,7 +75,6 @@ def framework_reference_markdown() -> str:
               + ", ".join(f"`{f}`" for f in _FUNCS) + ".",
               "`prev.x` is last year's value of input `x` (declared with `prior: true`); `t.col` is column `col` of",
               "table `t`, usable only inside `sum`, `count`, `avg`, `sumif`, `sumproduct`, `min`, `max`.", ""]
-    del form_models
     return "\n".join(lines) + "\n"
 
 

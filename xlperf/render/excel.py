@@ -8,7 +8,7 @@ from pathlib import Path
 
 from xlperf.findings import Report, plain_value
 from xlperf.safe_io import mark_workbook, write_atomically
-from xlperf.write.cellsafe import put, put_row, xml_text
+from xlperf.safe_text import put, put_row, xml_text
 from xlperf.write.printfit import fit_table, page_setup
 
 __all__ = ["write_report"]
@@ -62,7 +62,7 @@ def write_report(report: Report, out: str | Path, *, protect: tuple[Path, ...] =
     ws = wb.worksheets[0]
     ws.title = "汇总"
     header_fill, bold = PatternFill("solid", fgColor="305496"), Font(bold=True, color="FFFFFF")
-    columns = list(df.columns) + ["问题明细"]
+    columns = [*list(df.columns), "问题明细"]
     for col, name in enumerate(columns, start=1):
         cell = put(ws, 1, col, name)
         cell.fill, cell.font = header_fill, bold

@@ -10,16 +10,12 @@ An indicator is ``{"id", "name"}`` or null, whatever form the check recorded.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from xlperf.findings import FileReport, Finding, Report
-from xlperf.review.explanations import adequate
+from xlperf.findings import FileReport, Finding, Report, adequate
 from xlperf.safe_io import shown_path
 
 __all__ = ["FileJSON", "FindingJSON", "IndicatorRef", "ReportJSON", "file_dict", "report_dict", "report_schema",
@@ -213,28 +209,6 @@ def value_pair(value: Any, kind: str | None = None) -> tuple[Value, str | None]:
     return str(value), str(value)
 
 
-# Framework lookups (which kind a cell holds, an indicator's id and name) -------------------------------
-
-@lru_cache(maxsize=16)
-def _framework_tables(framework_id: str) -> tuple[dict[tuple[str, str], str], dict[str, tuple[str, str]]]:
-    """(sheet, cell) → kind, and id or name → (id, name), for a registered framework; empty when unknown."""
-    try:
-        from xlperf.plan.names import catalog
-        from xlperf.framework.loader import load_framework
-        from xlperf.plan.formulas import plan_for
-
-        fw = load_framework(framework_id)
-        specs = catalog(fw)
-        kinds = {(cp.sheet, cp.cell): specs[name].kind for name, cp in plan_for(fw).cells.items() if name in specs}
-        indicators: dict[str, tuple[str, str]] = {}
-        for ind in fw.walk():
-            indicators[ind.id] = (ind.id, ind.name)
-            indicators.setdefault(ind.name, (ind.id, ind.name))
-        return kinds, indicators
-    except Exception:  # noqa: BLE001 - an unknown or broken framework: values shown without units
-        return {}, {}
-
-
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -247,8 +221,8 @@ def _indicator(value: str | None, indicators: dict[str, tuple[str, str]]) -> Ind
     return IndicatorRef(id=value, name=None) if _ID.match(value) else IndicatorRef(id=None, name=value)
 
 
-def _finding(f: Finding, kinds: dict[tuple[str, str], str], indicators: dict[str, tuple[str, str]]) -> FindingJSON:
-    kind = kinds.get((f.sheet or "", f.cell or ""))
+def _finding(f: Finding, kinds: dict[str, str], indicators: dict[str, tuple[str, str]]) -> FindingJSON:
+    kind = kinds.get(f"{f.sheet}!{f.cell}") if f.sheet and f.cell else None
     found, found_display = value_pair(f.found, kind)
     expected, expected_display = value_pair(f.expected, kind)
     return FindingJSON(code=f.code, name=f.name, severity=f.severity.value, severity_zh=f.severity.zh,
@@ -264,18 +238,21 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def file_model(rep: FileReport, framework: str | None = None) -> FileJSON:
-    """``framework``: the reviewer's --framework (an id or a file), used when the file's own id is not built in."""
-    kinds, indicators = _framework_tables(rep.framework) if rep.framework else ({}, {})
-    if not indicators and framework:
-        kinds, indicators = _framework_tables(str(framework))
+def file_model(rep: FileReport) -> FileJSON:
+    """A file's report as JSON; indicator names and number kinds come with the report (no framework is loaded)."""
+    kinds = rep.cell_kinds
+    indicators: dict[str, tuple[str, str]] = {}
+    for ind_id, name in rep.indicators.items():
+        indicators[ind_id] = (ind_id, name)
+    for ind_id, name in rep.indicators.items():
+        indicators.setdefault(name, (ind_id, name))
     info = len(rep.findings) - rep.errors - rep.warnings
-    return FileJSON(path=shown_path(rep.path), status=rep.status, framework=rep.framework,  # type: ignore[arg-type]
+    return FileJSON(path=shown_path(rep.path), status=rep.status, framework=rep.framework,
                     department=rep.department, year=rep.year, total_computed=_float(rep.total_computed),
                     total_self=_float(rep.total_self),
                     counts=Counts(error=rep.errors, warning=rep.warnings, info=info),
                     findings=[_finding(f, kinds, indicators) for f in rep.findings],
-                    review=rep.review, review_zh=rep.review_zh, unit_code=rep.unit_code,  # type: ignore[arg-type]
+                    review=rep.review, review_zh=rep.review_zh, unit_code=rep.unit_code,
                     report_text=_report_text(rep))
 
 
@@ -283,20 +260,19 @@ def _report_text(rep: FileReport) -> ReportTextJSON | None:
     info = rep.report_text
     if info is None:
         return None
-    return ReportTextJSON(path=shown_path(info.path) if info.path else None, status=info.status,  # type: ignore[arg-type]
+    return ReportTextJSON(path=shown_path(info.path) if info.path else None, status=info.status,
                           figures=info.figures, tied=info.tied, untied=info.untied, untied_list=info.untied_list)
 
 
-def file_dict(rep: FileReport, framework: str | None = None) -> dict[str, Any]:
-    return file_model(rep, framework).model_dump(mode="json")
+def file_dict(rep: FileReport) -> dict[str, Any]:
+    return file_model(rep).model_dump(mode="json")
 
 
-def report_dict(report: Report, framework: str | None = None, batch: list[Any] | None = None, *,
-                skipped: list[Any] | None = None) -> dict[str, Any]:
+def report_dict(report: Report, batch: list[Any] | None = None, *, skipped: list[Any] | None = None) -> dict[str, Any]:
     """``batch``: the batch's problems (:class:`~xlperf.review.batch.BatchIssue`), when checked; ``skipped``:
     the files of a folder not validated (:class:`~xlperf.review.intake.SkippedFile`)."""
     issues = [BatchIssueJSON(kind=i.kind, unit=i.unit, message=i.message, files=[shown_path(f) for f in i.files])
               for i in batch or []]
     left = [SkippedJSON(path=shown_path(s.path), kind=s.kind, reason=s.reason) for s in skipped or []]
-    return ReportJSON(files=[file_model(f, framework) for f in report.files], batch=issues,
+    return ReportJSON(files=[file_model(f) for f in report.files], batch=issues,
                       skipped=left).model_dump(mode="json")

@@ -17,12 +17,12 @@ from rich.table import Table
 from rich.text import Text
 
 from xlperf.findings import STATUS_ZH, FileReport, Report, Severity
-from xlperf.write.cellsafe import bounded, printable
+from xlperf.safe_text import bounded, printable
 
 if TYPE_CHECKING:
     from xlperf.engine.scoring import ScoreResult
 
-__all__ = ["NAME_MAX", "MESSAGE_MAX", "STATUS_ZH", "print_report", "print_scores", "summary_line", "user_text"]
+__all__ = ["MESSAGE_MAX", "NAME_MAX", "STATUS_ZH", "print_report", "print_scores", "summary_line", "user_text"]
 
 NAME_MAX = 200
 """Characters shown of a name or path from a submitted file."""
@@ -61,7 +61,7 @@ def print_scores(result: ScoreResult, console: Console | None = None) -> None:
     for col, kw in (("级", {"width": 2}), ("指标", {"min_width": 12}), ("分值", {"justify": "right"}),
                     ("计算得分", {"justify": "right"}), ("自评得分", {"justify": "right"}),
                     ("差异", {"justify": "right"})):
-        table.add_column(col, overflow="fold", **kw)  # type: ignore[arg-type]
+        table.add_column(col, overflow="fold", **kw)
     for item in result.indicators:
         indent = "  " * (item.level - 1)
         delta = item.delta
@@ -85,7 +85,7 @@ def print_scores(result: ScoreResult, console: Console | None = None) -> None:
 def summary_line(report: Report) -> str:
     """One line counting the files per 审核结论: 共 N 个文件：通过 a · 通过（提示已说明） b · 需说明 c · 需修改 d
     (of which unreadable: the only status word besides the 审核结论, since nothing could be checked)."""
-    from xlperf.review.explanations import REVIEW_ZH
+    from xlperf.findings import REVIEW_ZH
 
     counts = {review: 0 for review in REVIEW_ZH}
     for rep in report.files:
@@ -140,7 +140,7 @@ def print_report(report: Report, console: Console | None = None, *, max_findings
             for f in rep.findings[:max_findings]:
                 message = user_text(f.message, MESSAGE_MAX, newlines=True)
                 if f.explanation:  # the department's 出错说明, and whether it counts
-                    from xlperf.review.explanations import adequate
+                    from xlperf.findings import adequate
 
                     message.append(Text("\n出错说明：", style="bold"))
                     message.append(user_text(f.explanation, MESSAGE_MAX, newlines=True))

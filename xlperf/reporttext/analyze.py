@@ -245,7 +245,7 @@ def _respectively(doc: ReportDocument, figures: list[Figure], index: LexiconInde
                    and (i == 0 or text[run[i - 1].end:f.start].strip() in ("、", "，", "和", "及", ","))]
             if len(run) != len(subjects) or not all(subjects):
                 continue
-            for fig, subject in zip(run, subjects):
+            for fig, subject in zip(run, subjects, strict=False):
                 fig.extra["respectively"] = subject
                 fig.extra["measure_context"] = head
 
@@ -428,7 +428,7 @@ def _growth(par: Paragraph, figures: list[Figure], out: Analysis) -> None:
 
 _CN = "一二两三四五六七八九十"
 _LIST_BEFORE = re.compile(rf"((?:“[^“”。]{{1,30}}”、)+“[^“”。]{{1,30}}”|“[^“”。]{{2,60}}”)\s*([{_CN}\d]{{1,3}})\s*(个|项|家|条|类|方面)")
-_LIST_AFTER = re.compile(rf"(?:共|共计|包括|分别是|即|有)[^\d{_CN}。；，]{{0,3}}?([{_CN}\d]{{1,3}})\s*(个|项|家|条|类|方面)[^。；:：]{{0,12}}[:：]([^。；]{{2,200}})")
+_LIST_AFTER = re.compile(rf"(?:共|共计|包括|分别是|即|有)[^\d{_CN}。；，]{{0,3}}?([{_CN}\d]{{1,3}})\s*(个|项|家|条|类|方面)[^。；:：]{{0,12}}[:：]([^。；]{{2,200}})")  # noqa: E501
 
 
 def _items(listed: str) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Block", "Paragraph", "ReportDocument", "Table", "heading_level", "build_document"]
+__all__ = ["Block", "Paragraph", "ReportDocument", "Table", "build_document", "heading_level"]
 
 _HEADINGS = (
     (1, re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*[、．.]")),
@@ -87,7 +87,7 @@ def build_document(items: list[str | list[list[str]]], truncated: str = "") -> R
                 heads[level] = text[:MAX_HEADING_CHARS]
                 section = " / ".join(heads[k] for k in sorted(heads))
             doc.blocks.append(Paragraph(text, para_no, section))
-            captions = (captions + [text])[-2:] if len(text) <= 80 and level is None else []
+            captions = [*captions, text][-2:] if len(text) <= 80 and level is None else []
         else:
             table_no += 1
             caption = " ".join(captions)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from xlperf.reporttext.document import Paragraph, ReportDocument, Table
 from xlperf.reporttext.numbers import CN_NUMERAL, cn_to_int, normalize, parse_decimal
 
-__all__ = ["Figure", "Where", "extract_paragraph", "extract_table", "extract_all", "canon", "sentence_around"]
+__all__ = ["Figure", "Where", "canon", "extract_all", "extract_paragraph", "extract_table", "sentence_around"]
 
 COUNT_WORDS = "个|人次|人|项|家|次|辆|台|件|套|名|场|所|条|篇|批|户|处|只"
 _NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
@@ -159,7 +159,7 @@ def extract_paragraph(par: Paragraph, block: int) -> list[Figure]:
                              _decimals(number), scale, approx))
     for m in CN_COUNT.finditer(text):
         value_int = cn_to_int(m.group(1))
-        if not value_int or m.group(1) in ("一",) and m.group(3) in ("个", "项"):
+        if not value_int or (m.group(1) in ("一",) and m.group(3) in ("个", "项")):
             continue  # 一个核心, 一项工作: an article, not a count
         found.append(_figure(text, par, block, m.start(), m.end(), Decimal(value_int), "count", m.group(3),
                              m.group(0), 0, Decimal(1), bool(m.group(2))))

@@ -5,15 +5,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 
-if TYPE_CHECKING:
-    from xlperf.validate import ReportRequest
-
-__all__ = ["REPORT_SUFFIXES", "collect_reports", "pair_by_code", "pair_reports", "report_requests", "reports_beside", "stem_key"]
+__all__ = ["REPORT_SUFFIXES", "ReportRequest", "collect_reports", "pair_by_code", "pair_reports", "report_requests", "reports_beside", "stem_key"]
 
 REPORT_SUFFIXES = {".docx", ".docm", ".pdf", ".doc", ".wps"}
 _NOISE = re.compile(r"部门整体支出|整体支出|绩效|自评|评价|报告|工作簿|自评表|模板|[\s_\-—－·.()（）【】\[\]]")
+
+
+class ReportRequest(NamedTuple):
+    """The report to check beside a workbook: its path, or candidates to pair by the workbook's 单位编码."""
+
+    path: str | None = None
+    candidates: tuple[str, ...] = ()
+    show_untied: bool = False
 
 
 def stem_key(path: Path) -> str:
@@ -65,7 +70,6 @@ def report_requests(workbooks: Sequence[Path], sources: Sequence[Path],
                     show_untied: bool = False) -> dict[str, ReportRequest]:
     """For each workbook, the report to check beside it (``validate --report-text``): the file given (one
     workbook), else paired by file name, else by the 单位编码 the workbook holds (found while reading it)."""
-    from xlperf.validate import ReportRequest
 
     reports = collect_reports(list(sources))
     paired, rest = pair_reports(workbooks, reports)

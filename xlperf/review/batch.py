@@ -115,14 +115,14 @@ def unit_groups(reports: Sequence[FileReport]) -> list[list[int]]:
 def unit_label(rep: FileReport) -> str:
     """Who sent the file, on one printable line, invisible characters shown (a name with a line break or an
     escape sequence cannot forge a line of the batch's output)."""
-    from xlperf.write.cellsafe import bounded, printable
+    from xlperf.safe_text import bounded, printable
 
     parts = [p for p in (rep.unit_code, rep.department) if p]
     return visible(printable(bounded(" ".join(parts) or Path(rep.path).name, 200), newlines=False))
 
 
 def _file_name(path: str) -> str:
-    from xlperf.write.cellsafe import printable
+    from xlperf.safe_text import printable
 
     return printable(Path(path).name, newlines=False)
 
@@ -200,7 +200,7 @@ def _duplicate(reps: list[FileReport]) -> BatchIssue:
     from xlperf.safe_io import shown_path
 
     ordered = _newest_first(reps)
-    chosen, when = ordered[0]
+    chosen, _ = ordered[0]
     names = "、".join(f"{_file_name(r.path)}（{t}）" for r, t in ordered)
     labels = sorted({unit_label(r) for r in reps})
     who = "”“".join(labels)
@@ -239,7 +239,7 @@ def batch_issues(reports: Sequence[FileReport], expected: Sequence[ExpectedUnit]
 def _expected_issues(readable: list[FileReport], groups: list[list[FileReport]],
                      expected: Sequence[ExpectedUnit]) -> list[BatchIssue]:
     from xlperf.safe_io import shown_path
-    from xlperf.write.cellsafe import printable
+    from xlperf.safe_text import printable
 
     issues: list[BatchIssue] = []
     codes = {_norm(r.unit_code) for r in readable if r.unit_code}

@@ -19,8 +19,21 @@ from xlperf.findings import FileReport, Finding, Severity
 from xlperf.framework.models import Framework
 from xlperf.review.batch import BatchIssue, ExpectedUnit, batch_issues
 
-__all__ = ["ALL_REVIEWS", "DEFAULT_INCLUDE", "rule_text", "Consolidation", "IndicatorStat", "MoneySum", "RuleCount", "RuleOnSum", "UnitResult", "consolidate",
-           "consolidate_paths", "grade_of", "money_names"]
+__all__ = [
+    "ALL_REVIEWS",
+    "DEFAULT_INCLUDE",
+    "Consolidation",
+    "IndicatorStat",
+    "MoneySum",
+    "RuleCount",
+    "RuleOnSum",
+    "UnitResult",
+    "consolidate",
+    "consolidate_paths",
+    "grade_of",
+    "money_names",
+    "rule_text",
+]
 
 CENT = Decimal("0.01")
 DEFAULT_INCLUDE = frozenset({"pass", "pass_explained"})
@@ -99,8 +112,8 @@ def rule_text(fw: Framework, rule_id: str) -> str | None:
     (``强制性：实际在用固定资产原值 <= 固定资产账面原值``); None for an unknown id."""
     import re
 
-    from xlperf.plan.names import catalog
-    from xlperf.engine.expr import parse
+    from xlperf.compiled import catalog
+    from xlperf.expr import parse
 
     rule = next((r for r in fw.form.audits if r.id == rule_id), None)
     if rule is None:
@@ -209,7 +222,7 @@ def _not_counted(fw: Framework, units: Sequence[UnitResult], issues: Sequence[Ba
     """Why each unit stays out of the sums and statistics (None: it is counted). Never counted: an
     unreadable file, another framework, year or version than the batch, the older file of a unit that sent
     two; by default also units whose review status is not in ``include``."""
-    from xlperf.review.explanations import REVIEW_ZH
+    from xlperf.findings import REVIEW_ZH
     from xlperf.safe_io import shown_path
 
     superseded = {f: i.chosen for i in issues if i.kind == "duplicate" for f in i.files if f != i.chosen}
@@ -276,7 +289,7 @@ def _level(fw: Framework, ind_id: str) -> int:
 
 def _derived_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[MoneySum]:
     """Subtotals and totals (基本支出, 总计 …) as the framework derives them, from the summed inputs."""
-    from xlperf.engine.scoring import build_env
+    from xlperf.compiled import build_env
 
     env, _ = build_env(fw, dict(sums), {})
     return [MoneySum(d.name, d.label, 0, v) for d in fw.form.derived
@@ -285,10 +298,9 @@ def _derived_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[MoneySum]:
 
 def _rules_on_sums(fw: Framework, sums: dict[str, Decimal]) -> list[RuleOnSum]:
     """The framework's audit rules over money figures only, evaluated on the batch's sums."""
-    from xlperf.plan.names import catalog
     from xlperf.checks.audit import render_message
-    from xlperf.engine.expr import ExprError, parse
-    from xlperf.engine.scoring import build_env
+    from xlperf.compiled import build_env, catalog
+    from xlperf.expr import ExprError, parse
 
     cat = catalog(fw)
     env, _ = build_env(fw, dict(sums), {})
@@ -347,13 +359,13 @@ def consolidate(units: list[UnitResult], framework: Framework | str | None = Non
     """The consolidation of already validated units (see :func:`consolidate_paths`). Units enter the sums
     and statistics when their review status is in ``include`` (default 通过 and 通过（提示已说明）) and
     nothing about the batch keeps them out (see :func:`_not_counted`)."""
-    from xlperf.plan.names import catalog
+    from xlperf.compiled import catalog
     from xlperf.review.batch import with_batch_errors
 
     if isinstance(framework, Framework):
         fw = framework
     else:
-        from xlperf.api import resolve_framework
+        from xlperf.resolve import resolve_framework
 
         ids = Counter(u.report.framework for u in units if u.report.framework)
         majority = ids.most_common(1)[0][0] if ids else None
@@ -361,7 +373,7 @@ def consolidate(units: list[UnitResult], framework: Framework | str | None = Non
             from xlperf.errors import XlperfError
 
             raise XlperfError("没有一个文件可以读取，无法确定评价框架；请用 --framework 指定")
-        fw = resolve_framework(framework, majority)  # an id, a file, or the reviewer's folder (by the files' id)
+        fw = resolve_framework(framework, majority).fw  # an id, a file, or the reviewer's folder (by the files' id)
     units = sorted(units, key=lambda u: (u.report.unit_code or "\uffff", u.report.department or "", u.report.path))
     issues = batch_issues([u.report for u in units], expected)
     for u, rep in zip(units, with_batch_errors([u.report for u in units], issues), strict=True):

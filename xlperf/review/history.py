@@ -25,8 +25,16 @@ from typing import Any
 
 from xlperf.errors import XlperfError
 
-__all__ = ["comment_for", "COMMENT_HEADER", "HISTORY_NAME", "SCHEMA_VERSION", "History", "UnitChange", "history_path",
-           "read_comments"]
+__all__ = [
+    "COMMENT_HEADER",
+    "HISTORY_NAME",
+    "SCHEMA_VERSION",
+    "History",
+    "UnitChange",
+    "comment_for",
+    "history_path",
+    "read_comments",
+]
 
 SCHEMA_VERSION = 1
 HISTORY_NAME = "xlperf-审核历史.sqlite"
@@ -78,7 +86,7 @@ class UnitChange:
     @property
     def summary(self) -> str:
         """One line for the 汇总 and the terminal."""
-        from xlperf.review.explanations import REVIEW_ZH
+        from xlperf.findings import REVIEW_ZH
 
         head = f"第 {self.previous_round} 轮{REVIEW_ZH.get(self.previous_review, self.previous_review)}"
         if self.same_file:
@@ -203,7 +211,7 @@ class History:
         from xlperf.review.intake import submission_time
         from xlperf.safe_io import shown_path
 
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.db:
             self.db.execute("DELETE FROM submissions WHERE round=?", (round_,))
             self.db.execute("INSERT OR REPLACE INTO rounds VALUES (?, ?, ?)", (round_, now, str(output.resolve())))

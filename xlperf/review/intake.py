@@ -62,7 +62,7 @@ def collect_submissions(paths: Iterable[str | Path]) -> tuple[list[Path], list[S
 def skipped_lines(skipped: Iterable[SkippedFile]) -> list[str]:
     """One printable line per skipped file: its name and the reason."""
     from xlperf.safe_io import shown_path
-    from xlperf.write.cellsafe import printable
+    from xlperf.safe_text import printable
 
     return [f"已跳过 {printable(shown_path(Path(s.path).name), newlines=False)}：{s.reason}" for s in skipped]
 
@@ -102,7 +102,7 @@ def submission_time(path: Path) -> SubmissionTime:
         try:
             when = dt.datetime.fromisoformat(m.group(1).decode("ascii").strip().replace("Z", "+00:00"))
             if when.tzinfo is not None:
-                when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+                when = when.astimezone(dt.UTC).replace(tzinfo=None)
             saved = when.isoformat(timespec="seconds")
         except ValueError:
             saved = None

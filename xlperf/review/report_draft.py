@@ -62,12 +62,12 @@ def draft_for(path: Path, framework: str | None = None, *, allow_errors: bool = 
     from xlperf.write.report_docx import draft_report, values_from_data
 
     if path.suffix.lower() in DATA_SUFFIXES:
-        from xlperf.api import load_input, resolve_framework
-
-        from xlperf.engine.scoring import check_judgements
+        from xlperf.api import load_input
+        from xlperf.compiled import check_judgements
+        from xlperf.resolve import resolve_framework
 
         data = load_input(path, framework)
-        fw = resolve_framework(framework, data.framework)
+        fw = resolve_framework(framework, data.framework).fw
         unknown = sorted(set(data.self_scores) - {i.id for i in fw.leaves()})
         problems = [f"自评得分中有框架 {fw.id} 不存在的指标编号：{', '.join(unknown)}"] if unknown else []
         problems += check_judgements(fw, data.judgements)

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xlperf.findings import FileReport, Finding, Severity, plain_value
+from xlperf.findings import FileReport, Finding, Severity, notice_rows, plain_value
 from xlperf.framework.models import Framework
-from xlperf.write.cellsafe import put, xml_text
+from xlperf.ingest.explanations import EXPLAIN_HEADER
 from xlperf.safe_io import OutputError, shown_path, write_atomically
-from xlperf.review.explanations import EXPLAIN_HEADER, adequate
+from xlperf.safe_text import put, xml_text
 
-__all__ = ["ReturnedUnit", "notice_rows", "return_stem", "safe_name", "write_returns"]
+__all__ = ["ReturnedUnit", "return_stem", "safe_name", "write_returns"]
 
 NAME_MAX = 60
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+')
@@ -85,19 +85,12 @@ def _rule_text(fw: Framework | None, f: Finding) -> str:
     return f.code
 
 
-def notice_rows(rep: FileReport, fw: Framework | None) -> tuple[list[Finding], list[Finding]]:
-    """(to fix: errors, to explain: warnings without an adequate explanation)."""
-    fix = [f for f in rep.findings if f.severity == Severity.error]
-    explain = [f for f in rep.findings if f.severity == Severity.warning and not adequate(f.explanation)]
-    return fix, explain
-
-
 def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline: str | None,
                   protect: tuple[Path, ...], change: Any = None) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    fix, explain = notice_rows(rep, fw)
+    fix, explain = notice_rows(rep)
     wb = Workbook()
     ws = wb.worksheets[0]
     ws.title = "退回修改通知"

@@ -24,14 +24,32 @@ from typing import Any, Protocol
 
 from xlperf.findings import FileReport, Finding, Severity, plain_value
 from xlperf.framework.models import Framework
-from xlperf.write.cellsafe import CELL_MAX, put, xml_text
-from xlperf.safe_io import OutputError, mark_workbook, same_file, write_atomically
-from xlperf.review.explanations import EXPLAIN_COL, EXPLAIN_HEADER, ORPHAN_NOTE, RULE_COL, RULE_HEADER, key_of
-from xlperf.review.explanations import explanations_from_rows
+from xlperf.ingest.explanations import (
+    EXPLAIN_COL,
+    EXPLAIN_HEADER,
+    ORPHAN_NOTE,
+    RULE_COL,
+    RULE_HEADER,
+    explanations_from_rows,
+    key_of,
+)
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET, xlwings_sheet_kind
+from xlperf.safe_io import OutputError, mark_workbook, same_file, write_atomically
+from xlperf.safe_text import CELL_MAX, put, xml_text
+from xlperf.write.inert import ORIGINAL_NOTE
+from xlperf.write.inert import quoted_note as _quoted
 
-__all__ = ["AnnotateError", "BookSink", "MARKS_SHEET", "OpenpyxlSink", "SEVERITY_COLORS", "annotate_copy",
-           "apply_findings", "clear_highlights", "drop_xlwings_sheets"]
+__all__ = [
+    "MARKS_SHEET",
+    "SEVERITY_COLORS",
+    "AnnotateError",
+    "BookSink",
+    "OpenpyxlSink",
+    "annotate_copy",
+    "apply_findings",
+    "clear_highlights",
+    "drop_xlwings_sheets",
+]
 
 SEVERITY_COLORS = {Severity.error: "CC79A7", Severity.warning: "56B4E9", Severity.info: "B0B0B0"}
 """Highlight fills (Okabe-Ito reddish purple, sky blue, grey): medium tones, so they differ from the form's
@@ -186,10 +204,12 @@ def _undo_previous(sink: BookSink, report: FileReport, had_results: bool, last: 
 def _write_tail(sink: BookSink, row: int, orphans: list[tuple[Any, str]], ignored: str) -> None:
     """Below the findings: the orphaned explanations (bounded, the rest counted) and the one row
     reporting ignored records."""
-    for row, ((code, rule, sheet, cell), text) in enumerate(orphans[:ORPHANS_MAX], start=row + 1):
+    kept = orphans[:ORPHANS_MAX]
+    for at, ((code, rule, sheet, cell), text) in enumerate(kept, start=row + 1):
         for col, value in ((2, code), (4, sheet), (5, cell), (6, ORPHAN_NOTE), (RULE_COL, rule), (EXPLAIN_COL, text)):
             if value:
-                sink.write_result(row, col, value)
+                sink.write_result(at, col, value)
+    row += len(kept)
     if len(orphans) > ORPHANS_MAX:
         row += 1
         sink.write_result(row, 6, f"另有 {len(orphans) - ORPHANS_MAX} 条对应问题已不存在的出错说明未保留"
@@ -229,19 +249,12 @@ def clear_highlights(sink: BookSink) -> int:
     return len(marks)
 
 
-ORIGINAL_NOTE = "\n——原批注："
-"""Our notes end with the user's own note after this marker, so it survives even without 校验结果."""
 OUR_NOTE = "[XP"
 """How every note we write begins: ``[<code> <severity>] <message>``."""
 
 
 def _ours(note: str | None) -> bool:
     return isinstance(note, str) and note.startswith(OUR_NOTE)
-
-
-def _quoted(note: str) -> str | None:
-    """The user's own note that one of our notes quotes at its end, if any."""
-    return (note.split(ORIGINAL_NOTE, 1)[1] or None) if ORIGINAL_NOTE in note else None
 
 
 def _highlightable(sink: BookSink, sheet: str, cell: str) -> bool:
@@ -357,8 +370,8 @@ def _recover_stranded(sink: BookSink, report: FileReport) -> None:
     highlight colours and one of our notes gets back the template's fill (the workbook of a framework is
     deterministic) and the user's own note, which our note quotes at its end. Built-in frameworks only:
     a reviewer's own framework file is unknown here."""
+    from xlperf.compiled import plan_for
     from xlperf.resolve import builtin_registry, resolve
-    from xlperf.plan.formulas import plan_for
     from xlperf.write.template import build_workbook
 
     fw = resolve(report.framework or "", builtin_registry()) if report.framework else None
@@ -584,7 +597,7 @@ def framework_of(report: FileReport, framework: Framework | str | None = None) -
         return framework
     try:
         if framework is not None and not Path(framework).is_dir():
-            from xlperf.framework.loader import load_framework
+            from xlperf.loader import load_framework
 
             return load_framework(framework)
         return resolve(report.framework, registry_for(framework)) if report.framework else None
@@ -626,7 +639,7 @@ def write_annotated(source: Path, target: Path, report: FileReport, framework: F
                             f"（{problems[0]}），校验结果见上")
 
     def write(path: Path) -> None:
-        path.write_bytes(data)  # type: ignore[arg-type]
+        path.write_bytes(data)
         cache_results(path, fw)  # previews of the copy show the scores too
 
     return write_atomically(target, write, what="标注副本", protect=protect)

@@ -23,10 +23,12 @@ from typing import Any, TypeAlias
 
 from lxml import etree
 
-from xlperf.engine.expr import ExprError, parse, quantize
+from xlperf.checks.context import CheckContext
+from xlperf.expr import ExprError, parse, quantize
 from xlperf.framework.models import Framework
-from xlperf.plan.layout import SCORE_SHEET
+from xlperf.ingest.reader import read_workbook
 from xlperf.plan.formulas import BOOL_KINDS, CHART_COLS, FORM_COLS, SCORE_COLS, Plan, _schedule_rule, table_row_used
+from xlperf.plan.layout import SCORE_SHEET
 
 __all__ = ["Cached", "add_cached_values", "cache_results", "engine_cell_values", "save_with_results"]
 
@@ -184,7 +186,7 @@ def engine_cell_values(plan: Plan, env: Mapping[str, Any], result: Any, location
                 continue  # a blank input: the engine has no value
             places = 4 if spec.spec.kind == "rate" else 2
             try:
-                put(h.sheet, h.cell, h.formula, quantize(Decimal(expr.evaluate(stated_env)), places))  # type: ignore[arg-type]
+                put(h.sheet, h.cell, h.formula, quantize(Decimal(expr.evaluate(stated_env)), places))
             except (ExprError, InvalidOperation, TypeError):
                 put(h.sheet, h.cell, h.formula, "")  # IFERROR(…,""): a zero divisor
         elif schedule is not None and plan.schedule_chart is not None and h.sheet == plan.schedule_chart.sheet \
@@ -359,9 +361,6 @@ def cache_results(path: str | Path, framework: Framework | str | None = None, pl
     ones; a ``--formulas udf`` workbook passes its own). Never raises for content the reader or the engine
     cannot handle (an annotated copy of any submitted file): the workbook is then left as saved.
     """
-    from xlperf.checks.context import CheckContext
-    from xlperf.ingest.reader import read_workbook
-
     try:
         read = read_workbook(path, framework)
         ctx = CheckContext(read)

@@ -30,14 +30,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from xlperf.compiled import plan_for
 from xlperf.framework.models import Framework
 from xlperf.ingest.xlsx import Book, RawCell
-from xlperf.plan.formulas import plan_for
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
 from xlperf.plan.normal import normalize_formula
-from xlperf.write.cellsafe import put
+from xlperf.safe_text import put
 
-__all__ = ["Neutralised", "make_inert", "rebuild", "sweep_highlights"]
+__all__ = ["ORIGINAL_NOTE", "Neutralised", "make_inert", "quoted_note", "rebuild", "sweep_highlights"]
 
 _PLAIN_REF = re.compile(r"^(?:(?:'(?:[^'\[\]]|'')+'|[^'!\[\]|()\s,]+)!)?\$?[A-Z]{1,3}\$?\d{1,7}"
                         r"(?::\$?[A-Z]{1,3}\$?\d{1,7})?$")
@@ -55,6 +55,15 @@ class Neutralised:
     links: int = 0
     rebuilt: bool = False
     template: Any = None  # the framework's template workbook (the fills a stale highlight goes back to)
+
+
+ORIGINAL_NOTE = "\n——原批注："
+"""Our notes end with the user's own note after this marker, so it survives even without 校验结果."""
+
+
+def quoted_note(note: str) -> str | None:
+    """The user's own note that one of our notes quotes at its end, if any."""
+    return (note.split(ORIGINAL_NOTE, 1)[1] or None) if ORIGINAL_NOTE in note else None
 
 
 def _accepted(fw: Framework) -> dict[tuple[str, str], dict[str, str]]:
@@ -245,8 +254,6 @@ def sweep_highlights(wb: Any, targets: set[tuple[str, str]], colours: set[str], 
     from openpyxl.styles import PatternFill
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from xlperf.write.annotate import _quoted
-
     cleared = 0
     for ws in wb.worksheets:
         if not isinstance(ws, Worksheet) or ws.title in (RESULT_SHEET, MARKS_SHEET):
@@ -262,7 +269,7 @@ def sweep_highlights(wb: Any, targets: set[tuple[str, str]], colours: set[str], 
             if not painted and not signed:
                 continue
             if signed:
-                kept = _quoted(note) if isinstance(note, str) else None
+                kept = quoted_note(note) if isinstance(note, str) else None
                 from openpyxl.comments import Comment
 
                 cell.comment = Comment(kept, "", width=320, height=160) if kept else None

@@ -2,7 +2,7 @@
 
 Title, a 文号-like line, the addressee unit, the body, what to fix (sheet, cell, the rule in plain Chinese
 and the finding's message), what to explain, the deadline, the issuing office, the date and a contact.
-The findings come from :func:`xlperf.review.returns.notice_rows`, the same data as the workbook notice.
+The findings come from :func:`xlperf.findings.notice_rows`, the same data as the workbook notice.
 Rules are named by their check's Chinese title, never by an expression. The page holds as many findings as
 fit at a legible size; the rest are referred to the annotated copy's 校验结果 sheet, which lists them all.
 """
@@ -16,10 +16,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from xlperf.findings import FileReport, Finding
+from xlperf.findings import FileReport, Finding, notice_rows
 from xlperf.framework.models import Framework
 from xlperf.safe_io import shown_path, write_atomically
-from xlperf.write.cellsafe import xml_text
+from xlperf.safe_text import xml_text
 from xlperf.write.printfit import text_units
 
 __all__ = ["NoticeOptions", "notice_paragraphs", "unit_name", "write_notice_docx"]
@@ -91,9 +91,7 @@ def _lines(text: str, units: float) -> int:
 
 def notice_paragraphs(rep: FileReport, fw: Framework | None, options: NoticeOptions) -> dict[str, object]:
     """Everything the notice says, as data (tested for plain language without rendering)."""
-    from xlperf.review.returns import notice_rows
-
-    fix, explain = notice_rows(rep, fw)
+    fix, explain = notice_rows(rep)
     items = [("修改", *_item(f, False)) for f in fix] + [("说明", *_item(f, True)) for f in explain]
     shown: list[tuple[str, str, str]] = []
     used = 0

@@ -22,9 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 from xlperf.errors import XlperfError
 from xlperf.framework.report import (
-    BodyItem, ParagraphItem, ReportSpec, ReportTable, ScoresItem, Section, TableItem, WriteItem,
+    BodyItem,
+    ParagraphItem,
+    ReportSpec,
+    ReportTable,
+    ScoresItem,
+    Section,
+    TableItem,
+    WriteItem,
 )
-from xlperf.write.cellsafe import xml_text
+from xlperf.safe_text import xml_text
 from xlperf.write.report_text import Piece, format_value, holds, missing_marker, render, text_of, tidy
 
 if TYPE_CHECKING:
@@ -85,7 +92,8 @@ def values_from_data(fw: Framework, data: DepartmentData,
                      result: ScoreResult | None = None) -> tuple[dict[str, object], ScoreResult]:
     """Every workbook name's value for a department's data (inputs, derived totals, rates, scores, self-scores
     and reasons), and its scores: what a draft is rendered from."""
-    from xlperf.engine.scoring import build_env, data_env, score
+    from xlperf.compiled import build_env, score
+    from xlperf.engine.scoring import data_env
 
     env, _ = build_env(fw, data_env(data), dict(data.judgements))
     if result is None:
@@ -170,7 +178,7 @@ def column_widths(rows: Sequence[Sequence[str]], available_pt: float, font_pt: f
             lead = indents_em[r] if c == 0 and r < len(indents_em) else 0.0
             least[c] = max(least[c], (lead + _longest_unbreakable_em(text)) * font_pt + 2 * margin_pt + 1)
             wanted[c] = max(wanted[c], (lead + _width_em(text)) * font_pt + 2 * margin_pt + 1)
-    wanted = [max(w, lo) for w, lo in zip(wanted, least)]
+    wanted = [max(w, lo) for w, lo in zip(wanted, least, strict=False)]
     if sum(least) > available_pt:
         return None
     if sum(wanted) <= available_pt:
@@ -179,11 +187,11 @@ def column_widths(rows: Sequence[Sequence[str]], available_pt: float, font_pt: f
     low, high = 0.0, available_pt
     for _ in range(60):  # the level L with sum(min(wanted, max(least, L))) == available
         level = (low + high) / 2
-        if sum(min(w, max(lo, level)) for w, lo in zip(wanted, least)) > available_pt:
+        if sum(min(w, max(lo, level)) for w, lo in zip(wanted, least, strict=False)) > available_pt:
             high = level
         else:
             low = level
-    widths = [min(w, max(lo, low)) for w, lo in zip(wanted, least)]
+    widths = [min(w, max(lo, low)) for w, lo in zip(wanted, least, strict=False)]
     spare = available_pt - sum(widths)
     grow = [c for c in range(columns) if widths[c] < wanted[c]] or list(range(columns))
     return [w + (spare / len(grow) if c in grow else 0.0) for c, w in enumerate(widths)]
@@ -451,7 +459,7 @@ class _Drafter:
         if header:
             tr_pr.append(OxmlElement("w:tblHeader"))
         style = self.cell_style(size)
-        for c, (cell, pieces) in enumerate(zip(new.cells, cells)):
+        for c, (cell, pieces) in enumerate(zip(new.cells, cells, strict=False)):
             cell.width = Pt(widths[c])
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             para = cell.paragraphs[0]
@@ -595,7 +603,7 @@ def _fixed_layout(table: Table, widths: list[float]) -> None:
         tbl_pr.append(width)
     width.set(qn("w:type"), "dxa")
     width.set(qn("w:w"), str(int(sum(widths) * 20)))
-    for col, w in zip(table.columns, widths):
+    for col, w in zip(table.columns, widths, strict=False):
         col.width = Pt(w)
 
 

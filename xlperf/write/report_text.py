@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from xlperf.engine.expr import ExprError, parse, quantize
+from xlperf.expr import ExprError, parse, quantize
 from xlperf.framework.report import PLACEHOLDER, canonical
-from xlperf.write.cellsafe import xml_text
+from xlperf.safe_text import xml_text
 
 __all__ = ["MAX_VALUE_CHARS", "Piece", "format_value", "holds", "missing_marker", "render", "text_of", "tidy"]
 
@@ -142,7 +142,7 @@ def holds(expr: str | None, values: Mapping[str, object]) -> bool:
     env = {k: (Decimal(v) if isinstance(v, int) and not isinstance(v, bool) else v) for k, v in values.items()
            if isinstance(v, Decimal | bool | str | int)}
     try:
-        result = parse(expr).evaluate(env)  # type: ignore[arg-type]
+        result = parse(expr).evaluate(env)
     except (ExprError, ArithmeticError, TypeError, ValueError):
         return False
     if isinstance(result, Decimal):

@@ -22,22 +22,32 @@ from openpyxl.chart.legend import Legend
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlperf.engine.dates import DATE_MAX, DATE_MIN
-from xlperf.engine.expr import parse
-from xlperf.plan.names import NameSpec, catalog
-from xlperf.framework.models import Framework
+from xlperf.compiled import catalog, plan_for
+from xlperf.dates import DATE_MAX, DATE_MIN
+from xlperf.engine.rules import fmt_pts
+from xlperf.expr import parse
 from xlperf.framework.form import Block as FormBlock
 from xlperf.framework.form import PageSetup
-from xlperf.engine.rules import fmt_pts
-from xlperf.write.cached import cache_results
+from xlperf.framework.models import Framework
+from xlperf.plan.formulas import (
+    BOOL_KINDS,
+    CHART_COLS,
+    FIRST_ROW,
+    FORM_COLS,
+    GRID_FIRST_COL,
+    SCORE_COLS,
+    Plan,
+    column_range_name,
+)
 from xlperf.plan.layout import GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
-from xlperf.plan.formulas import BOOL_KINDS, CHART_COLS, FIRST_ROW, FORM_COLS, GRID_FIRST_COL, SCORE_COLS, Plan, column_range_name, plan_for
+from xlperf.plan.names import NameSpec
+from xlperf.write.cached import cache_results
 
 __all__ = ["RESULT_HEADERS", "build_workbook", "text_lines", "write_template"]
 
@@ -376,7 +386,7 @@ def _page(ws: Worksheet, page: PageSetup) -> None:
         ws.page_setup.fitToHeight = None
         ws.page_setup.fitToPage = False
     if page.repeat_rows != "1:2":
-        ws.print_title_rows = page.repeat_rows  # type: ignore[assignment]
+        ws.print_title_rows = page.repeat_rows
 
 
 def _table(ws: Worksheet, plan: Plan, name: str, cat: dict[str, NameSpec], values: Mapping[str, Any],

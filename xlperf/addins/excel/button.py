@@ -28,10 +28,17 @@ from types import TracebackType
 from typing import Any
 
 from xlperf.findings import FileReport
+from xlperf.ingest.explanations import EXPLAIN_HEADER
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
-from xlperf.review.explanations import EXPLAIN_HEADER
-from xlperf.write.annotate import (FIRST_ROW, HEADERS, LEGACY_MARK_COL, MARKS_COLS, RESULT_COLS, RESULT_ROWS_MAX,
-                                   apply_findings)
+from xlperf.write.annotate import (
+    FIRST_ROW,
+    HEADERS,
+    LEGACY_MARK_COL,
+    MARKS_COLS,
+    RESULT_COLS,
+    RESULT_ROWS_MAX,
+    apply_findings,
+)
 
 __all__ = ["XlwingsSink", "caller_book", "copy_name", "password_sheets", "run_button", "run_from_excel",
            "target_book", "validate_book"]
@@ -78,7 +85,7 @@ class XlwingsSink:
         self._grid: list[list[Any]] = []
         self._old_rows = 0
         self._links: dict[tuple[int, int], tuple[str, str]] = {}
-        self._protection: dict[str, dict[str, bool] | None | bool] = {}
+        self._protection: dict[str, dict[str, bool] | bool | None] = {}
         self._selection: dict[str, Any] = {}
 
     def __enter__(self) -> XlwingsSink:

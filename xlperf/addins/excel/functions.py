@@ -41,22 +41,19 @@ from __future__ import annotations
 import decimal
 import functools
 import math
-import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from xlperf.errors import InputError
-from xlperf.engine.dates import serial_of
-from xlperf.engine.expr import ExprError, Value, parse
-from xlperf.framework.models import Framework, Indicator, Rule, ScheduleRule
+from xlperf import resolve
+from xlperf.compiled import build_env, catalog, compiled, input_labels
+from xlperf.dates import serial_of
 from xlperf.engine.rules import (
     Ctx,
     MeasureDef,
@@ -68,7 +65,10 @@ from xlperf.engine.rules import (
     fmt_num,
     fmt_rate,
 )
-from xlperf.engine.scoring import build_env, compiled, input_labels
+from xlperf.errors import InputError
+from xlperf.expr import ExprError, Value, parse
+from xlperf.framework.models import Framework, Indicator, Rule, ScheduleRule
+from xlperf.resolve import FRAMEWORK_ENV, FRAMEWORK_PATH_ENV, register_framework
 
 __all__ = [
     "CVERR_CODES", "ERROR_PREFIX", "FRAMEWORK_ENV", "FRAMEWORK_PATH_ENV", "MAX_ABS", "UdfError",
@@ -77,11 +77,6 @@ __all__ = [
 ]
 
 ERROR_PREFIX = "#XLPERF!"
-FRAMEWORK_ENV = "XLPERF_FRAMEWORK"
-"""Id or file path of the framework used when a function's framework argument is empty."""
-FRAMEWORK_PATH_ENV = "XLPERF_FRAMEWORK_PATH"
-"""Folders (separated by os.pathsep) searched for ``<framework id>.yaml`` when a workbook names a
-framework that is neither built in nor registered."""
 
 MAX_TEXT = 255
 MAX_CELLS = 10_000
@@ -137,7 +132,7 @@ def _guard(fn: F) -> F:
             return _one_line(f"{ERROR_PREFIX} {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
         except (decimal.DecimalException, OverflowError, RecursionError):
             return f"{ERROR_PREFIX} 数值超出可计算的范围，请检查各参数"
-        except Exception as exc:  # a bug must still read as a cell message, not a traceback
+        except Exception as exc:  # noqa: BLE001 - a bug must still read as a cell message, not a traceback
             return _one_line(f"{ERROR_PREFIX} 内部错误（{type(exc).__name__}：{exc}），请联系 xlperf 维护人员")
 
     return wrapper  # type: ignore[return-value]
@@ -145,97 +140,23 @@ def _guard(fn: F) -> F:
 
 # Frameworks ---------------------------------------------------------------------------------------
 
-_REGISTERED: dict[str, Framework] = {}
-_FILES: dict[str, tuple[tuple[int, int], Framework]] = {}
-
-
-@functools.cache
-def _builtin_ids() -> tuple[str, ...]:
-    from xlperf.framework.loader import builtin_ids
-
-    return tuple(builtin_ids())
-
-
-def register_framework(fw: Framework) -> Framework:
-    """Make ``fw`` resolvable by its id (workbooks name their framework by id)."""
-    _REGISTERED[fw.id] = fw
-    return fw
-
-
-def _load_file(path: Path) -> Framework:
-    from xlperf.framework.loader import load_framework
-
-    stat = path.stat()
-    key, stamp = str(path.resolve()), (stat.st_mtime_ns, stat.st_size)
-    hit = _FILES.get(key)
-    if hit is None or hit[0] != stamp:
-        hit = (stamp, load_framework(path))
-        _FILES[key] = hit
-    if hit[1].id in _builtin_ids():  # a draft of a shipped framework never shadows it for other workbooks
-        return hit[1]
-    return register_framework(hit[1])
-
-
 def default_framework_ref() -> str:
-    """The framework of an empty framework argument: $XLPERF_FRAMEWORK, else the only built-in one.
-
-    No framework id is written in code: with several built-in frameworks and no setting, the
-    user is asked to name one.
-    """
-    configured = os.environ.get(FRAMEWORK_ENV, "").strip()
-    if configured:
-        return configured
-    ids = _builtin_ids()
-    if len(ids) == 1:
-        return ids[0]
-    raise UdfError(f"请在第一个参数给出评价框架编号（内置：{'、'.join(ids) or '无'}），"
-                   f"或设置环境变量 {FRAMEWORK_ENV}")
+    """The framework of an empty framework argument: $XLPERF_FRAMEWORK, else the only built-in one."""
+    try:
+        return resolve.default_framework_ref()
+    except InputError as exc:
+        raise UdfError(str(exc)) from None
 
 
 def get_framework(ref: Any = None) -> Framework:
-    """A framework by id (built in, registered, or ``<id>.yaml`` on XLPERF_FRAMEWORK_PATH) or file path.
-
-    Empty → :func:`default_framework_ref`.
-    """
+    """A framework by id (built in, registered, or ``<id>.yaml`` on XLPERF_FRAMEWORK_PATH) or configured file
+    path (:func:`xlperf.resolve.udf_framework`). Empty → :func:`default_framework_ref`."""
     if isinstance(ref, Framework):
         return ref
-    text = _text_arg(ref, "评价框架") or default_framework_ref()
-    if text in _REGISTERED:
-        return _REGISTERED[text]
-    if text in _builtin_ids():
-        from xlperf.framework.loader import load_framework
-
-        return load_framework(text)  # cached by the loader
-    folders = list(filter(None, os.environ.get(FRAMEWORK_PATH_ENV, "").split(os.pathsep)))
-    candidates = [Path(text)] if any(c in text for c in "/\\") or text.lower().endswith((".yaml", ".yml", ".json")) \
-        else []
-    if candidates and not _configured_path(text, folders):
-        raise UdfError(f"框架文件“{_one_line(text)[:80]}”不在 {FRAMEWORK_PATH_ENV} 设置的文件夹中：工作簿中写的路径"
-                       "不会被打开，请把框架文件放入该文件夹后只写框架编号")
-    for folder in folders:
-        candidates += [Path(folder) / f"{text}{ext}" for ext in (".yaml", ".yml", ".json")]
-    for path in candidates:
-        if path.is_file():
-            fw = _load_file(path)
-            if path.stem == text and fw.id != text:
-                raise UdfError(f"框架文件 {path.name} 的 id 是 {fw.id}，不是 {text}")
-            return fw
-    raise UdfError(f"未知评价框架 {text}（内置：{'、'.join(_builtin_ids())}；也可给出框架文件路径）")
-
-
-def _configured_path(text: str, folders: list[str]) -> bool:
-    """Whether a framework path typed in a workbook is one the user configured: the XLPERF_FRAMEWORK setting
-    itself, or a file inside a folder of XLPERF_FRAMEWORK_PATH. Decided on the text alone, before any file
-    system access, so a submitted workbook cannot make Excel read ``/proc/self/environ`` or reach
-    ``\\\\server\\share`` (which would send the user's Windows credentials)."""
-    if text == os.environ.get(FRAMEWORK_ENV, "").strip():
-        return True
-    target = os.path.normcase(os.path.abspath(text))
-    for folder in folders:
-        base = os.path.normcase(os.path.abspath(folder))
-        if target.startswith(base.rstrip("\\/") + os.sep):
-            return True
-    return False
+    try:
+        return resolve.udf_framework(_text_arg(ref, "评价框架")).fw
+    except InputError as exc:
+        raise UdfError(str(exc)) from None
 
 
 def _indicator(fw: Framework, indicator_id: Any) -> Indicator:
@@ -693,8 +614,6 @@ def _pydantic_text(exc: ValidationError) -> str:
 
 def _pairs(fw: Framework, args: tuple[Any, ...]) -> dict[str, Value]:
     """``"name", value, "name", value, …`` (or a two-column range of names and values) → engine values."""
-    from xlperf.plan.names import catalog
-
     flat = _flatten(list(args), "名称与数值")
     while len(flat) >= 2 and all(_blank(v) for v in flat[-2:]):
         del flat[-2:]  # trailing empty rows of a selected block (a named value may be an empty cell)
@@ -728,8 +647,6 @@ def _convert(value: Any, kind: str, label: str) -> Value:
 
 
 def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...]) -> tuple[Decimal, str]:
-    from xlperf.plan.names import catalog
-
     fw = get_framework(framework)
     ind = _indicator(fw, indicator_id)
     given = _pairs(fw, pairs)

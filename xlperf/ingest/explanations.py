@@ -9,18 +9,26 @@ workbook to decide its review status (通过 / 通过（提示已说明）/ 需�
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from xlperf.findings import Finding, Severity
+from xlperf.findings import Finding
 from xlperf.ingest.xlsx import col_letters
 
 __all__ = [
-    "CODE_COL", "CELL_COL", "EXPLAIN_COL", "EXPLAIN_HEADER", "MIN_CHARS", "ORPHAN_NOTE", "REVIEW_ZH", "RULE_COL",
-    "RULE_HEADER", "SHEET_COL", "Key", "adequate", "attach", "explanations_from_cells", "explanations_from_rows",
-    "key_of", "review_status",
+    "CELL_COL",
+    "CODE_COL",
+    "EXPLAIN_COL",
+    "EXPLAIN_HEADER",
+    "ORPHAN_NOTE",
+    "RULE_COL",
+    "RULE_HEADER",
+    "SHEET_COL",
+    "Key",
+    "attach",
+    "explanations_from_cells",
+    "explanations_from_rows",
+    "key_of",
 ]
 
 Key = tuple[str, str, str, str]
@@ -32,43 +40,10 @@ RULE_COL, EXPLAIN_COL = 9, 10
 RULE_HEADER = "规则编号"
 EXPLAIN_HEADER = "出错说明（提示性问题请在此填写原因和依据）"
 ORPHAN_NOTE = "（本次校验未再发现此问题，原出错说明保留）"
-MIN_CHARS = 5
-"""An explanation shorter than this (after removing spaces and punctuation) does not count."""
 EXPLANATION_MAX = 2000
 """Characters kept of one explanation (a submitted cell may hold 32,767)."""
 
-_PLACEHOLDERS = {
-    "无", "没有", "略", "同上", "见报告", "详见报告", "见自评报告", "详见自评报告", "见附件", "详见附件", "见说明",
-    "详见说明", "已说明", "情况属实", "属实", "正常", "无异常", "已核实", "待补充", "na", "n/a", "none", "null", "无说明",
-}
-_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
-REVIEW_ZH = {"pass": "通过", "pass_explained": "通过（提示已说明）", "explain": "需说明", "revise": "需修改"}
-"""A file's review status: pass (nothing to explain), pass_explained (every 提示 explained),
-explain (提示 without an adequate explanation), revise (强制 errors left, or the file cannot be read)."""
-
-
-def _clean(text: str) -> str:
-    return _NOISE.sub("", unicodedata.normalize("NFKC", text)).lower()
-
-
-def adequate(text: str | None) -> bool:
-    """Whether an explanation counts: words (at least two different letters, Chinese or other), at least
-    MIN_CHARS characters of content, not a placeholder ("无", "-", "见报告") and not one piece repeated
-    ("12345" has no words, "ababab" is "ab" three times)."""
-    if not text:
-        return False
-    core = _clean(text)
-    if len(core) < MIN_CHARS or core in _PLACEHOLDERS or len(set(core)) <= 1:
-        return False
-    letters = [ch for ch in core if ch.isalpha()]
-    return len(set(letters)) >= 2 and not _periodic(core)
-
-
-def _periodic(core: str) -> bool:
-    """A run of one short piece repeated ("ababab", "123123", "好好好好"): typed to fill a cell, not words."""
-    n = len(core)
-    return any(n % p == 0 and core == core[:p] * (n // p) for p in range(1, n // 2 + 1))
 
 
 def key_of(f: Finding) -> Key:
@@ -122,20 +97,3 @@ def attach(findings: Iterable[Finding], explanations: Mapping[Key, str]) -> list
         text = explanations.get(key_of(f))
         out.append(f.model_copy(update={"explanation": text}) if text and text != f.explanation else f)
     return out
-
-
-def review_status(status: str, findings: Iterable[Finding]) -> str:
-    """pass | pass_explained | explain | revise (see REVIEW_ZH)."""
-    if status == "error":
-        return "revise"
-    warned = False
-    unexplained = False
-    for f in findings:
-        if f.severity == Severity.error:
-            return "revise"
-        if f.severity == Severity.warning:
-            warned = True
-            unexplained = unexplained or not adequate(f.explanation)
-    if unexplained:
-        return "explain"
-    return "pass_explained" if warned else "pass"

@@ -1,11 +1,12 @@
-"""上年数: last year's figures carried into this year's workbook from last year's submission.
+"""上年数: last year's figures, read from last year's submission (and read back from this year's workbook).
 
 Opening figures are taken from last year's approved data, not typed. For every input the framework
 asks last year's figure of (``prior: true`` → input ``prev_x``), the value of ``x`` in last year's
 workbook is looked up by its defined name — so a workbook of an older framework version (or another
 framework) works as long as the name is the same — and written into ``prev_x``, locked, with a note
 naming the source; the source file, its SHA-256 and the values are recorded as a document property.
-Names that cannot be matched are listed, never guessed.
+Names that cannot be matched are listed, never guessed. Writing them into the new workbook:
+:mod:`xlperf.write.prior`.
 """
 
 from __future__ import annotations
@@ -17,11 +18,20 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from xlperf.compiled import catalog
+from xlperf.data.values import data_values
 from xlperf.errors import XlperfError
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import Framework
+from xlperf.ingest.cells import bounded_decimal, parse_cell
+from xlperf.ingest.datafile import load_data, read_raw
+from xlperf.ingest.precheck import is_fatal, precheck
+from xlperf.ingest.xlsx import open_book
+from xlperf.loader import builtin_ids
+from xlperf.safe_text import xml_text
+from xlperf.safe_yaml import YAML_SUFFIXES
 
-__all__ = ["PRIOR_PROPERTY", "PriorValues", "apply_prior", "read_prior"]
+__all__ = ["PRIOR_PROPERTY", "PriorValues", "read_prior", "recorded_prior"]
 
 PRIOR_PROPERTY = "xlperf-prior-source"
 """Custom document property recording where the prior-year figures came from (JSON)."""
@@ -42,8 +52,6 @@ class PriorValues:
 def _read_cell(raw: Any, spec: Any) -> tuple[Decimal | None, str | None]:
     """(value, why refused) of last year's cell, read exactly as the validator reads that input: text, a
     negative amount, 1E+30 or three decimals are refused with the reason, never rounded or guessed."""
-    from xlperf.ingest.cells import parse_cell
-
     if raw is None:
         return None, None
     parsed = parse_cell(raw, spec)
@@ -57,13 +65,8 @@ def _read_cell(raw: Any, spec: Any) -> tuple[Decimal | None, str | None]:
 
 def read_prior(fw: Framework, path: str | Path) -> PriorValues:
     """Last year's values of the framework's prior-year inputs, by defined name, from ``path``."""
-    from xlperf.plan.names import catalog
-    from xlperf.write.cellsafe import xml_text
-    from xlperf.ingest.precheck import is_fatal, precheck
-    from xlperf.ingest.xlsx import open_book
-
     path = Path(path)
-    if path.suffix.lower() in (".yaml", ".yml", ".json"):
+    if path.suffix.lower() in YAML_SUFFIXES:
         return _read_prior_data(fw, path)
     issues = precheck(path)
     if is_fatal(issues):
@@ -108,9 +111,9 @@ def _check_layout(fw: Framework, last_id: str | None, book: Any, names: list[str
     """The validator's XP126 on last year's file: every name read must point where last year's framework
     (a built-in one, or this one) puts it; a name moved elsewhere (to last year's total score, say) would
     fill a prior-year figure with another quantity, locked. Refuses the file, naming the cell."""
-    from xlperf.plan.formulas import plan_for
+    from xlperf.compiled import plan_for
     from xlperf.resolve import builtin_registry, is_valid_id, resolve
-    from xlperf.write.cellsafe import printable, xml_text
+    from xlperf.safe_text import printable, xml_text
 
     last = None
     if last_id and is_valid_id(last_id):
@@ -136,10 +139,6 @@ def _read_prior_data(fw: Framework, path: Path) -> PriorValues:
     A file of a shipped framework, or of this framework, is validated by that framework's data model; a
     file of another framework (last year's own framework file, which the command line does not name) is
     read by name like a workbook: each ``x`` in any input section, numbers only."""
-    from xlperf.data.loader import load_data, read_raw
-    from xlperf.data.values import data_values
-    from xlperf.framework.loader import builtin_ids
-
     raw = read_raw(path)  # first: it refuses a file over its size limit before reading it
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -179,36 +178,6 @@ def _plain_number(value: Any) -> Decimal | None:
     except InvalidOperation:
         return None
     return number if number.is_finite() and abs(number) < Decimal(10) ** 12 else None
-
-
-def apply_prior(wb: Any, fw: Framework, prior: PriorValues, flavour: str = "native") -> None:
-    """Lock the filled prior-year cells of a built workbook, note their source, record it as a property."""
-    from openpyxl.comments import Comment
-    from openpyxl.packaging.custom import StringProperty
-    from openpyxl.styles import PatternFill, Protection
-
-    from xlperf.write.cellsafe import xml_text
-    from xlperf.plan.formulas import plan_for
-
-    plan = plan_for(fw, flavour)
-    year = f"{int(prior.year)} 年度" if prior.year is not None else "上年"
-    note = xml_text(f"上年数：取自{year}报送的工作簿“{prior.source.name}”，已锁定，请勿修改。", 500)
-    for name in prior.values:
-        cell_plan = plan.cells.get(name)
-        if cell_plan is None:
-            continue
-        cell = wb[cell_plan.sheet][cell_plan.cell]
-        cell.protection = Protection(locked=True)
-        cell.fill = PatternFill("solid", fgColor="E7E6E6")
-        cell.comment = Comment(note, "xlperf", width=300, height=80)
-    record = {"file": prior.source.name, "sha256": prior.sha256, "framework": prior.framework,
-              "year": int(prior.year) if prior.year is not None else None,
-              "values": {k: str(v) for k, v in prior.values.items()}}
-    props = wb.custom_doc_props
-    for prop in list(props.props):
-        if prop.name == PRIOR_PROPERTY:
-            props.props.remove(prop)
-    props.append(StringProperty(name=PRIOR_PROPERTY, value=json.dumps(record, ensure_ascii=False)[:8000]))
 
 
 RECORD_MAX = 64 * 1024
@@ -252,8 +221,6 @@ def recorded_prior(path: str | Path) -> dict[str, Decimal] | None:
 
 def _recorded_number(value: Any) -> Decimal | None:
     """A recorded amount as the template writes it (a short decimal text); anything else is no record."""
-    from xlperf.ingest.cells import bounded_decimal
-
     if not isinstance(value, str | int) or isinstance(value, bool):
         return None
     text = value if isinstance(value, str) else str(value) if value.bit_length() <= 64 else ""

@@ -8,16 +8,16 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from xlperf.engine.rules import _rule_names, compile_framework, sub_rules
 from xlperf.errors import InputError, describe_validation_error
-from xlperf.safe_yaml import load_yaml
-from xlperf.engine.expr import AGGREGATES, ExprError, parse
+from xlperf.expr import AGGREGATES, ExprError, parse
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.inherit import merge
 from xlperf.framework.models import NAME_RE, Framework
 from xlperf.framework.report import report_problems
-from xlperf.engine.rules import _rule_names, compile_framework
+from xlperf.safe_yaml import load_yaml
 
-__all__ = ["builtin_ids", "load_framework", "framework_from_text"]
+__all__ = ["builtin_ids", "framework_from_text", "load_framework"]
 
 _BUILTIN = "builtin"
 
@@ -98,7 +98,7 @@ def _resolve_extends(raw: dict[str, object], source: str, folder: Path | None, d
         base, base_folder = _raw(_read(path), str(path)), path.parent
     base = _resolve_extends(base, parent, base_folder, depth + 1)
     try:
-        return merge(base, raw)  # type: ignore[no-any-return]
+        return merge(base, raw)
     except ValueError as exc:
         raise InputError(f"{source}：{exc}") from None
 
@@ -213,8 +213,6 @@ def _hint(name: str) -> str:
 
 def _rule_sources(rule: object) -> list[str]:
     """Every expression of a rule and of the rules nested in it."""
-    from xlperf.engine.rules import sub_rules
-
     out: list[str] = []
     for r in sub_rules(rule):  # type: ignore[arg-type]
         out += [v for k in ("measure", "zero_if", "count", "when", "total") if isinstance(v := getattr(r, k, None), str)]

@@ -7,11 +7,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from xlperf.compiled import catalog, data_model
+from xlperf.data.models import DepartmentData, bound_problems, date_bound_problems
+from xlperf.engine.rows import missing_required_if, text_row_problems
 from xlperf.errors import InputError, describe_validation_error
 from xlperf.framework.models import Framework
-from xlperf.plan.names import catalog
+from xlperf.loader import builtin_ids, load_framework
 from xlperf.safe_yaml import load_yaml
-from xlperf.data.models import DepartmentData, bound_problems, data_model, date_bound_problems
 
 __all__ = ["load_data", "read_raw"]
 
@@ -70,8 +72,6 @@ def _control_characters(raw: object) -> list[tuple[str, str]]:
 def load_data(path: str | Path, framework: Framework | None = None) -> DepartmentData:
     """A data file validated against the data model of ``framework`` (default: the shipped framework the
     file names under ``framework:``; a framework file must be chosen by the caller)."""
-    from xlperf.framework.loader import builtin_ids, load_framework
-
     raw = read_raw(path)
     fw = framework
     if fw is None:
@@ -95,8 +95,6 @@ def load_data(path: str | Path, framework: Framework | None = None) -> Departmen
 
 def _text_row_problems(fw: Framework, data: DepartmentData) -> list[str]:
     """Cells of a ``text_if`` column that hold a number where the row wants text, or the reverse."""
-    from xlperf.engine.rows import text_row_problems
-
     rows_by_table = data.table_rows()
     out: list[str] = []
     for table in fw.form.tables:
@@ -108,8 +106,6 @@ def _text_row_problems(fw: Framework, data: DepartmentData) -> list[str]:
 
 def _required_if_problems(fw: Framework, data: DepartmentData) -> list[str]:
     """Table cells a row's own condition requires (``required_if``), named by table, row and column (XP207)."""
-    from xlperf.engine.rows import missing_required_if
-
     rows_by_table = data.table_rows()
     out: list[str] = []
     for table in fw.form.tables:

@@ -9,8 +9,8 @@ The grammar is a whitelisted subset of Python's: numbers, names, ``+ - * /``, un
 comparisons (``< <= > >= == !=``), ``and``/``or``/``not`` and the functions ``min``, ``max``,
 ``abs``, ``if_(cond, a, b)``, ``round_(x, n)``, ``date(y, m, d)``.
 
-A date is its spreadsheet serial number (days since 1899-12-30, see :mod:`xlperf.engine.dates`): ``date(y, m,
-d)`` is Excel's ``DATE(y,m,d)`` in both back ends, so dates compare and add days as numbers, as in the sheet.
+A date is its spreadsheet serial number (days since 1899-12-30, see :mod:`xlperf.dates`): ``date(y, m, d)`` is
+Excel's ``DATE(y,m,d)`` in both back ends, so dates compare and add days as numbers, as in the sheet.
 """
 
 from __future__ import annotations
@@ -23,12 +23,23 @@ from dataclasses import dataclass
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
-from xlperf.engine.dates import excel_date, serial_of
+from xlperf.dates import excel_date, serial_of
 
 __all__ = [
-    "ARG", "COMPARED", "DIVISOR", "Expr", "ExprError", "FACTOR", "MINUEND", "NEGATED", "NumberText", "SUBTRAHEND",
+    "ARG",
+    "COMPARED",
+    "DIVISOR",
+    "FACTOR",
+    "MINUEND",
+    "NEGATED",
+    "SUBTRAHEND",
+    "Expr",
+    "ExprError",
+    "NumberText",
+    "UndefinedName",
     "parse",
-    "quantize", "UndefinedName", "undefined_name",
+    "quantize",
+    "undefined_name",
 ]
 
 Value = Decimal | bool | str
@@ -216,59 +227,69 @@ def _eval(node: ast.expr, env: Mapping[str, Value]) -> Value:
         value = _num(operand, node)
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.BinOp):
-        left, right = _num(_eval(node.left, env), node), _num(_eval(node.right, env), node)
-        if isinstance(node.op, ast.Add):
-            return left + right
-        if isinstance(node.op, ast.Sub):
-            return left - right
-        if isinstance(node.op, ast.Mult):
-            return left * right
-        if right == 0:
-            raise ExprError(f"除数为 0：{ast.unparse(node)}")
-        return left / right
+        return _binop(node, env)
     if isinstance(node, ast.BoolOp):
         # Every operand is evaluated, as Excel's AND/OR do: an error in any operand is an error of the
         # whole (Python's short circuit would score a case the sheet shows as #DIV/0!).
         values = [_truth(_eval(v, env)) for v in node.values]
         return all(values) if isinstance(node.op, ast.And) else any(values)
     if isinstance(node, ast.Compare):
-        lhs, rhs = _eval(node.left, env), _eval(node.comparators[0], env)
-        lhs, rhs = _as_compared(lhs, node.comparators[0]), _as_compared(rhs, node.left)
-        op = type(node.ops[0])
-        if isinstance(lhs, str) or isinstance(rhs, str):
-            if op is ast.Eq:
-                return lhs == rhs
-            if op is ast.NotEq:
-                return lhs != rhs
-            raise ExprError(f"文字只能比较相等：{ast.unparse(node)}")
-        a, b = _num(lhs, node), _num(rhs, node)
-        return {ast.Lt: a < b, ast.LtE: a <= b, ast.Gt: a > b, ast.GtE: a >= b, ast.Eq: a == b,
-                ast.NotEq: a != b}[op]
+        return _compare(node, env)
     if isinstance(node, ast.Call):
-        assert isinstance(node.func, ast.Name)
-        fn = node.func.id
-        if fn == "if_":
-            if len(node.args) != 3:
-                raise ExprError("if_ 需要三个参数：if_(条件, 真值, 假值)")
-            cond = _truth(_eval(node.args[0], env))
-            return _eval(node.args[1] if cond else node.args[2], env)
-        if fn in AGGREGATES or fn in ("min", "max"):
-            return _aggregate(fn, [_eval(a, env) for a in node.args], node)
-        args = [_num(_eval(a, env), node) for a in node.args]
-        if fn == "min":
-            return min(args)
-        if fn == "max":
-            return max(args)
-        if fn == "abs":
-            return abs(args[0])
-        if fn == "round_":
-            places = int(args[1])  # truncated, as ROUND truncates its digits (2.7 → 2)
-            if not -32768 <= places <= 32767:  # where the spreadsheet's ROUND gives #VALUE!
-                raise ExprError(f"round_ 的小数位数超出范围（{places}）：{ast.unparse(node)}")
-            return quantize(args[0], places)
-        if fn == "date":
-            return _date(args, node)
+        return _call(node, env)
     raise ExprError(f"无法计算：{ast.unparse(node)}")  # pragma: no cover - whitelisted above
+
+
+
+def _binop(node: ast.BinOp, env: Mapping[str, Value]) -> Value:
+    left, right = _num(_eval(node.left, env), node), _num(_eval(node.right, env), node)
+    if isinstance(node.op, ast.Add):
+        return left + right
+    if isinstance(node.op, ast.Sub):
+        return left - right
+    if isinstance(node.op, ast.Mult):
+        return left * right
+    if right == 0:
+        raise ExprError(f"除数为 0：{ast.unparse(node)}")
+    return left / right
+
+
+def _compare(node: ast.Compare, env: Mapping[str, Value]) -> Value:
+    lhs, rhs = _eval(node.left, env), _eval(node.comparators[0], env)
+    lhs, rhs = _as_compared(lhs, node.comparators[0]), _as_compared(rhs, node.left)
+    op = type(node.ops[0])
+    if isinstance(lhs, str) or isinstance(rhs, str):
+        if op is ast.Eq:
+            return lhs == rhs
+        if op is ast.NotEq:
+            return lhs != rhs
+        raise ExprError(f"文字只能比较相等：{ast.unparse(node)}")
+    a, b = _num(lhs, node), _num(rhs, node)
+    return {ast.Lt: a < b, ast.LtE: a <= b, ast.Gt: a > b, ast.GtE: a >= b, ast.Eq: a == b,
+            ast.NotEq: a != b}[op]
+
+
+def _call(node: ast.Call, env: Mapping[str, Value]) -> Value:
+    assert isinstance(node.func, ast.Name)
+    fn = node.func.id
+    if fn == "if_":
+        if len(node.args) != 3:
+            raise ExprError("if_ 需要三个参数：if_(条件, 真值, 假值)")
+        cond = _truth(_eval(node.args[0], env))
+        return _eval(node.args[1] if cond else node.args[2], env)
+    if fn in AGGREGATES or fn in ("min", "max"):
+        return _aggregate(fn, [_eval(a, env) for a in node.args], node)
+    args = [_num(_eval(a, env), node) for a in node.args]
+    if fn == "abs":
+        return abs(args[0])
+    if fn == "round_":
+        places = int(args[1])  # truncated, as ROUND truncates its digits (2.7 → 2)
+        if not -32768 <= places <= 32767:  # where the spreadsheet's ROUND gives #VALUE!
+            raise ExprError(f"round_ 的小数位数超出范围（{places}）：{ast.unparse(node)}")
+        return quantize(args[0], places)
+    if fn == "date":
+        return _date(args, node)
+    raise ExprError(f"无法计算：{ast.unparse(node)}")  # pragma: no cover - whitelisted at parse
 
 
 def _as_compared(value: Value, other: ast.expr) -> Value:
@@ -300,19 +321,7 @@ def _aggregate(fn: str, values: list[object], node: ast.AST) -> Value:
         col = values[0]
         return Decimal(sum(1 for v in col if v is not None and v != "")) if isinstance(col, tuple) else Decimal(1)
     if fn in ("sumif", "sumproduct"):
-        a, b = values
-        if not isinstance(a, tuple) or not isinstance(b, tuple) or len(a) != len(b):
-            raise ExprError(f"{fn} 需要同一张表的两列：{ast.unparse(node)}")
-        total = Decimal(0)
-        for x, y in zip(a, b):
-            if isinstance(x, str) or (fn == "sumproduct" and isinstance(y, str)):
-                continue  # SUMPRODUCT reads a text cell of a range as 0
-            if fn == "sumif":
-                total += _num(x, node) if (x is not None and x != "" and _truth(y if y is not None else False)) \
-                    else Decimal(0)
-            elif x not in (None, "") and y not in (None, ""):
-                total += _num(x, node) * _num(y, node)
-        return total
+        return _two_columns(fn, values, node)
     flat = [d for v in values for d in _column(v, node)]
     if fn == "sum":
         return sum(flat, Decimal(0))
@@ -323,6 +332,23 @@ def _aggregate(fn: str, values: list[object], node: ast.AST) -> Value:
     if fn == "avg":
         return sum(flat, Decimal(0)) / len(flat)
     return min(flat) if fn == "min" else max(flat)
+
+
+def _two_columns(fn: str, values: list[object], node: ast.AST) -> Decimal:
+    """sumif(values, condition) and sumproduct(a, b) over two columns of one table."""
+    a, b = values
+    if not isinstance(a, tuple) or not isinstance(b, tuple) or len(a) != len(b):
+        raise ExprError(f"{fn} 需要同一张表的两列：{ast.unparse(node)}")
+    total = Decimal(0)
+    for x, y in zip(a, b, strict=False):  # the same table: equal lengths
+        if isinstance(x, str) or (fn == "sumproduct" and isinstance(y, str)):
+            continue  # SUMPRODUCT reads a text cell of a range as 0
+        if fn == "sumif":
+            total += _num(x, node) if (x is not None and x != "" and _truth(y if y is not None else False)) \
+                else Decimal(0)
+        elif x not in (None, "") and y not in (None, ""):
+            total += _num(x, node) * _num(y, node)
+    return total
 
 
 def _truth(value: Value) -> bool:
@@ -418,22 +444,26 @@ def _excel(node: ast.expr, name_of: Callable[[str], str], parent_prec: int) -> s
         text = f"{_text_compared(lhs, rhs, name_of)}{op}{_text_compared(rhs, lhs, name_of)}"
         return f"({text})" if parent_prec > 1 else text
     if isinstance(node, ast.Call):
-        assert isinstance(node.func, ast.Name)
-        texts = [_excel(a, name_of, ARG) for a in node.args]
-        if node.func.id == "count":
-            # A renderer may say how its column counts (numbers only, as the engine counts a number column
-            # whose text cells it reads as empty); otherwise the filled cells: computed columns show "" in
-            # empty rows, where COUNTA would count them.
-            count_of = getattr(name_of, "count", None)
-            arg = node.args[0]
-            if count_of is not None and isinstance(arg, ast.Name) and (text := count_of(arg.id)) is not None:
-                return str(text)
-            ranges = [m.group(1) if (m := _FLAG_COLUMN.match(t)) else t for t in texts]  # a 是/否 column: its cells
-            return f'SUMPRODUCT(--({",".join(ranges)}<>""))'
-        if node.func.id == "sum":  # a 是/否 column is an array of 1/0: SUM alone would not evaluate it as one
-            texts = [f"SUMPRODUCT({t})" if _FLAG_COLUMN.match(t) else t for t in texts]
-        args = ",".join(texts)
-        if node.func.id == "sumif":  # the flag column renders as --(range="是"): a product selects the rows
-            return f"SUMPRODUCT({args})"
-        return f"{_FUNCS[node.func.id]}({args})"
+        return _excel_call(node, name_of)
     raise ExprError(f"无法转换为公式：{ast.unparse(node)}")  # pragma: no cover
+
+
+def _excel_call(node: ast.Call, name_of: Callable[[str], str]) -> str:
+    assert isinstance(node.func, ast.Name)
+    texts = [_excel(a, name_of, ARG) for a in node.args]
+    if node.func.id == "count":
+        # A renderer may say how its column counts (numbers only, as the engine counts a number column
+        # whose text cells it reads as empty); otherwise the filled cells: computed columns show "" in
+        # empty rows, where COUNTA would count them.
+        count_of = getattr(name_of, "count", None)
+        arg = node.args[0]
+        if count_of is not None and isinstance(arg, ast.Name) and (text := count_of(arg.id)) is not None:
+            return str(text)
+        ranges = [m.group(1) if (m := _FLAG_COLUMN.match(t)) else t for t in texts]  # a 是/否 column: its cells
+        return f'SUMPRODUCT(--({",".join(ranges)}<>""))'
+    if node.func.id == "sum":  # a 是/否 column is an array of 1/0: SUM alone would not evaluate it as one
+        texts = [f"SUMPRODUCT({t})" if _FLAG_COLUMN.match(t) else t for t in texts]
+    args = ",".join(texts)
+    if node.func.id == "sumif":  # the flag column renders as --(range="是"): a product selects the rows
+        return f"SUMPRODUCT({args})"
+    return f"{_FUNCS[node.func.id]}({args})"

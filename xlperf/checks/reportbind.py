@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from xlperf.engine.expr import ExprError, parse
+from xlperf.expr import ExprError, parse
 from xlperf.reporttext.analyze import Analysis, TextNote, Workbook, analyze
 from xlperf.reporttext.lexicon import Entry, LexiconIndex, build_index
 

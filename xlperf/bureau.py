@@ -65,7 +65,8 @@ def run_round(opts: RoundOptions, echo: Callable[[str], None], warn: Callable[[s
 
     from xlperf.render.consolidation import included_text, write_consolidation
     from xlperf.review.batch import read_expected
-    from xlperf.review.consolidate import ALL_REVIEWS, DEFAULT_INCLUDE, consolidate as build
+    from xlperf.review.consolidate import ALL_REVIEWS, DEFAULT_INCLUDE
+    from xlperf.review.consolidate import consolidate as build
     from xlperf.review.intake import collect_submissions, skipped_lines
     from xlperf.safe_io import check_outputs, shown_path
 
@@ -109,7 +110,7 @@ def run_round(opts: RoundOptions, echo: Callable[[str], None], warn: Callable[[s
     return 1 if cons.needs_revision else 0
 
 
-def _remember(cons, opts: RoundOptions):  # type: ignore[no-untyped-def]
+def _remember(cons, opts: RoundOptions):
     """Open the history, decide the round, keep the 复核意见 of the last 汇总, and attach to ``cons``
     what changed for each unit and its 复核意见. The history stays open for recording after writing."""
     from xlperf.review.history import History, comment_for, history_path, read_comments
@@ -131,16 +132,16 @@ def _remember(cons, opts: RoundOptions):  # type: ignore[no-untyped-def]
     return history
 
 
-def _labels(fw) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _labels(fw) -> dict[str, str]:
     """Chinese labels of the figures a history compares (money inputs, self-scores)."""
-    from xlperf.plan.names import catalog
+    from xlperf.compiled import catalog
 
     out = {name: spec.label for name, spec in catalog(fw).items()}
     out.update({f"self_{ind.id}": f"{ind.name} 自评得分" for ind in fw.walk()})
     return out
 
 
-def _say_changes(cons, echo: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]
+def _say_changes(cons, echo: Callable[[str], None]) -> None:
     from xlperf.review.batch import unit_label
 
     changed = [(u, c) for u, c in zip(cons.units, cons.changes, strict=True) if c is not None]
@@ -150,7 +151,7 @@ def _say_changes(cons, echo: Callable[[str], None]) -> None:  # type: ignore[no-
             echo(f"  {unit_label(u.report)}：{c.summary}")
 
 
-def _read_units(files: list[Path], opts: RoundOptions) -> list:  # type: ignore[type-arg]
+def _read_units(files: list[Path], opts: RoundOptions) -> list:
     from xlperf.reporttext.pairing import reports_beside
     from xlperf.review.consolidate import consolidate_paths
 
@@ -168,7 +169,7 @@ def _read_units(files: list[Path], opts: RoundOptions) -> list:  # type: ignore[
                                  reports=reports)
 
 
-def _returns(cons, opts: RoundOptions, files: list[Path], deadline: dt.date | None,  # type: ignore[no-untyped-def]
+def _returns(cons, opts: RoundOptions, files: list[Path], deadline: dt.date | None,
              echo: Callable[[str], None]) -> list[str]:
     """Write this round's notices into the returns folder, replacing the previous ones there."""
     from xlperf.review.returns import write_returns
