@@ -132,7 +132,7 @@ XLWINGS_MODULE = "xlwings"
 REFUSED_CHARACTERS = '"%^&|<>'
 """Characters cmd.exe acts on outside quotes (``%`` also inside them): a setting holding one is refused."""
 
-_GETCONFIG = """Function GetConfig(configKey As String, Optional default As String = "", Optional source As String = "") As Variant
+_GETCONFIG_TEMPLATE = """Function GetConfig(configKey As String, Optional default As String = "", Optional source As String = "") As Variant
     ' xlperf (install/build_addin.py): settings come only from this add-in's own sheet and the user's
     ' own config file, never from a sheet or a file that comes with the active workbook; a value
     ' cmd.exe could act on is refused before it reaches a command line.
@@ -156,14 +156,19 @@ _GETCONFIG = """Function GetConfig(configKey As String, Optional default As Stri
 Found:
     v = ExpandEnvironmentStrings(v)
     If v Like "*[""%^&|<>]*" Or InStr(v, vbCr) > 0 Or InStr(v, vbLf) > 0 Then
-        MsgBox ThisWorkbook.Worksheets(PROJECT_NAME & ".conf").Range("{cell}").Value & vbCrLf & _
+        MsgBox {message} & vbCrLf & _
             configKey & " = " & v, vbCritical
         End
     End If
     GetConfig = v
 End Function
-""".replace("{cell}", f"{MESSAGE_COLUMN}{MSG_UNSAFE_SETTING}")
+"""
+_GETCONFIG = _GETCONFIG_TEMPLATE.replace(
+    "{message}", f'ThisWorkbook.Worksheets(PROJECT_NAME & ".conf").Range("{MESSAGE_COLUMN}{MSG_UNSAFE_SETTING}").Value')
+"""GetConfig of xlperf.xlam: the Chinese refusal is cell D5 of the add-in's own config sheet."""
 
+CELL_GUARD = """    If TypeName(Application.Caller) = "Range" Then Exit Function ' xlperf: never from a cell
+"""
 XLWINGS_EDITS: tuple[tuple[str, str], ...] = (
     # RunPython: embedded code (*.py sheets) only of the add-in itself, never of the active workbook
     ("""        If i = 1 Then
@@ -201,6 +206,22 @@ XLWINGS_EDITS: tuple[tuple[str, str], ...] = (
 """),
     ("""        PYTHONPATH = AddExcelDir & ";" & ActiveWorkbook.FullName & ";" & ThisWorkbook.FullName & ";" & GetConfig("ONEDRIVE_CONSUMER_WIN")""",
      """        PYTHONPATH = AddExcelDir & ";;;" & GetConfig("ONEDRIVE_CONSUMER_WIN")"""),
+    # GetUdfModules: no module named after a *.py sheet of the active workbook joins "UDF Modules"
+    ("""    ' Automatically add embedded code sheets
+    For Each sht In wb.Worksheets
+""", """    For Each sht In ThisWorkbook.Worksheets ' xlperf
+"""),
+    # Public functions of a loaded add-in can be called from any workbook's cells: a submitted .xlsx with
+    # =RunPython("...") or =RunFrozenPython("C:\...exe") in a cell would run a program when Excel
+    # calculates it. Called from a cell, Application.Caller is a Range (from the ribbon, a macro or a
+    # button it is an error value or a name), so these three do nothing when a cell calls them.
+    ("""    ' Public API: Runs the Python command, e.g.: to run the function foo() in module bar, call the function like this:
+    ' RunPython "import bar; bar.foo()"
+""", CELL_GUARD),
+    ("""    ' Call a command window and change to the directory of the Python installation or frozen executable
+""", CELL_GUARD),
+    ("""    ' Runs a Python executable that has been frozen by PyInstaller and the like. Call the function like this:
+""", CELL_GUARD),
 )
 """(old, new) pairs of the xlwings module's source; GetConfig is replaced as a whole (_GETCONFIG)."""
 
@@ -550,6 +571,38 @@ def _fit_source(source: bytes, size: int) -> bytes:
     raise ValueError(f"could not encode the VBA source in exactly {size} bytes")
 
 
+def _fit_long_source(source: bytes, size: int) -> bytes:
+    """Encode a source of several 4 KiB chunks in exactly ``size`` bytes: every chunk but the last holds
+    4096 bytes of source (MS-OVBA 2.4.1.3.1); each chunk's encoded size is chosen between its tightest
+    and its all-literal encoding (at most 4098 bytes) so that the sizes add up. A filler comment adds
+    chunks (and fills the last one) when even all-literal chunks would be too few bytes."""
+    need = size - 1  # the signature byte
+    chunk_count = max(-(-len(source) // 4096), -(-need // 4098))
+    if len(source) < chunk_count * 4096 and chunk_count * 4096 - len(source) >= 3:
+        source += _filler(chunk_count * 4096 - len(source))  # every chunk full: the widest size range
+    pieces = [source[i:i + 4096] for i in range(0, len(source), 4096)]
+    low = [min_compressed_size(piece) - 1 for piece in pieces]
+    high = [min(4098, max_compressed_size(len(piece)) - 1) for piece in pieces]
+    out, remaining = [b"\x01"], need
+    for i, piece in enumerate(pieces):
+        rest_low, rest_high = sum(low[i + 1:]), sum(high[i + 1:])
+        target = max(low[i], min(high[i], remaining - rest_low))
+        for chunk_size in sorted(range(low[i], high[i] + 1), key=lambda n: abs(n - target)):
+            if not rest_low <= remaining - chunk_size <= rest_high:
+                continue
+            encoded = compress_exact(piece, chunk_size + 1)
+            if encoded is not None:
+                out.append(encoded[1:])
+                remaining -= chunk_size
+                break
+        else:
+            raise ValueError(f"could not encode the VBA source in exactly {size} bytes")
+    data = b"".join(out)
+    if len(data) != size or decompress(data) != source:  # pragma: no cover
+        raise AssertionError("multi-chunk VBA source does not read back")
+    return data
+
+
 def patch_vba_module(vba_project: bytes, module: str, source: str) -> bytes:
     """Replace the source code of ``module`` in a vbaProject.bin.
 
@@ -574,7 +627,8 @@ def patch_vba_module(vba_project: bytes, module: str, source: str) -> bytes:
             stream, value_pos, _old_offset = _module_record(dir_data, module)
             module_size = ole.get_size(f"VBA/{stream}")
             src = source.encode(_code_page(dir_data))
-            ole.write_stream(f"VBA/{stream}", _fit_source(src, module_size))
+            fit = _fit_source if len(src) <= 4096 else _fit_long_source
+            ole.write_stream(f"VBA/{stream}", fit(src, module_size))
             new_dir = dir_data[:value_pos] + struct.pack("<I", 0) + dir_data[value_pos + 4 :]
             if new_dir != dir_data:
                 encoded_dir = compress_exact(new_dir, len(dir_raw))
@@ -586,39 +640,52 @@ def patch_vba_module(vba_project: bytes, module: str, source: str) -> bytes:
         return path.read_bytes()
 
 
-def _pad(new: str, length: int) -> str:
+def _pad(new: str, length: int, eol: str = "\n") -> str:
     """``new`` made ``length`` characters long: a line-ending edit gets comment lines ("'---"), an edit
-    inside a line spaces (between VBA tokens they mean nothing)."""
+    inside a line spaces (between VBA tokens they mean nothing). ``eol`` is the module's line end."""
     diff = length - len(new)
     if diff < 0:
         raise ValueError(f"a VBA edit must not be longer than what it replaces: {new[:60]!r}")
-    if diff == 0 or not new.endswith("\n"):
+    if diff == 0 or not new.endswith(eol):
         return new + " " * diff
-    if diff == 1:
-        return new[:-1] + " \n"
+    shortest = len(eol) + 1  # "'" and the line end
+    if diff < shortest:
+        return new[:-len(eol)] + " " * diff + eol
     lines = []
     while diff > 0:
         width = min(diff, 80)
-        if 0 < diff - width < 2:  # keep the last line at least "'\n"
-            width -= 2
-        lines.append("'" + "-" * (width - 2) + "\n")
+        if 0 < diff - width < shortest:  # keep the last line at least "'" + eol
+            width -= shortest
+        lines.append("'" + "-" * (width - shortest) + eol)
         diff -= width
     return new + "".join(lines)
 
 
-def xlwings_source(source: str) -> str:
-    """The xlwings module's source with XLWINGS_EDITS applied and GetConfig replaced, same length."""
-    edits = list(XLWINGS_EDITS)
-    start = source.find("Function GetConfig(")
-    end = source.find("\nEnd Function\n", start)
+def _replace_function(source: str, name: str, new: str) -> tuple[str, str]:
+    """(old, new) replacing the whole ``Function name(`` ... ``End Function`` of ``source``."""
+    eol = "\r\n" if "\r\n" in source else "\n"
+    start = source.find(f"Function {name}(")
+    end = source.find(f"{eol}End Function{eol}", start)
     if start < 0 or end < 0:
-        raise ValueError("GetConfig not found in the xlwings VBA module")
-    edits.append((source[start:end + len("\nEnd Function\n")], _GETCONFIG))
+        raise ValueError(f"{name} not found in the xlwings VBA")
+    return source[start:end + len(f"{eol}End Function{eol}")], new.replace("\n", eol)
+
+
+def apply_edits(source: str, edits) -> str:
+    """``source`` with each (old, new) edit applied, each padded to the length of what it replaces,
+    so the module keeps its length. Edits are written with LF; a CRLF module gets them in CRLF."""
+    eol = "\r\n" if "\r\n" in source else "\n"
     for old, new in edits:
+        old, new = old.replace("\r\n", "\n").replace("\n", eol), new.replace("\r\n", "\n").replace("\n", eol)
         if source.count(old) != 1:
             raise ValueError(f"the xlwings VBA does not contain exactly one {old[:60]!r}: new xlwings version?")
-        source = source.replace(old, _pad(new, len(old)))
+        source = source.replace(old, _pad(new, len(old), eol))
     return source
+
+
+def xlwings_source(source: str) -> str:
+    """The xlwings module's source with XLWINGS_EDITS applied and GetConfig replaced, same length."""
+    return apply_edits(source, [*XLWINGS_EDITS, _replace_function(source, "GetConfig", _GETCONFIG)])
 
 
 def _container_chunks(raw: bytes) -> list[bytes]:
@@ -872,8 +939,11 @@ def build(output: Path = DEFAULT_OUTPUT, template: Path | None = None) -> Path:
 
     _activate_config_sheet(parts, project_name(modules) + ".conf")
     _set_core_properties(parts)
+    return _write_package(Path(output), names, parts)
 
-    output = Path(output)
+
+def _write_package(output: Path, names: list[str], parts: dict[str, bytes]) -> Path:
+    """Write the parts as a zip, deterministically (fixed timestamps and order), via a temporary file."""
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".tmp")
     with zipfile.ZipFile(tmp, "w") as zout:
@@ -886,15 +956,109 @@ def build(output: Path = DEFAULT_OUTPUT, template: Path | None = None) -> Path:
     return output
 
 
+# ---------------------------------------------------------------------------
+# The standard xlwings add-in (xlwings.xlam: ribbon tab "xlwings", Import Functions, the UDF server)
+# ---------------------------------------------------------------------------
+# Its VBA is split into modules: GetConfig lives in ``Config`` (with p-code, so its source is replaced
+# as a whole: patch_vba_module), RunPython/XLPyCommand/GetUdfModules in ``Main`` (source only: edited in
+# place, patch_module_chunks), RunServerPython/RunRemotePython in ``Remote`` (p-code: replaced as a whole). PROJECT_NAME is "xlwings", so the user's file is already
+# %USERPROFILE%\.xlwings\xlwings.conf. Workbooks whose functions were imported (module xlwings_udfs)
+# call ``XLPy.CallUDF`` of this project through a VBA reference, which is why it keeps its name, its
+# modules and its public procedures: only what reads settings or builds the command line changes.
+STANDARD_ADDIN_FILE_NAME = "xlwings.xlam"
+STANDARD_OUTPUT = HERE / STANDARD_ADDIN_FILE_NAME
+STANDARD_CONFIG_MODULE = "Config"
+STANDARD_MAIN_MODULE = "Main"
+STANDARD_REMOTE_MODULE = "Remote"
+REMOTE_SIGNATURE_END = """    Optional followRedirects As String _
+)
+"""
+"""The end of RunServerPython's and RunRemotePython's signatures: a cell calling either would send the
+workbook to a URL and run what the answer names (Application.Run); the guard goes right after it."""
+STANDARD_MAIN_EDITS = tuple(edit for edit in XLWINGS_EDITS if "GetConfigFilePath" not in edit[0])
+"""XLWINGS_EDITS without the user-file path (PROJECT_NAME is already "xlwings" here)."""
+UNSAFE_MESSAGE_FUNCTION = "XlperfUnsafeSetting"
+
+
+def standard_addin_path() -> Path:
+    import xlwings
+
+    return Path(xlwings.__file__).resolve().parent / "addin" / STANDARD_ADDIN_FILE_NAME
+
+
+def vba_text_function(name: str, text: str) -> str:
+    """A private VBA function returning ``text``: VBA source is code page 1252 and this add-in has no sheet
+    of ours for texts, so non-ASCII characters are written as ChrW(&H....), a few per line."""
+    pieces = []
+    for ch in text:
+        if 32 <= ord(ch) < 127:
+            literal = '"' + ch.replace('"', '""') + '"'
+            if pieces and pieces[-1].startswith('"'):
+                pieces[-1] = pieces[-1][:-1] + literal[1:]
+            else:
+                pieces.append(literal)
+        else:
+            pieces.append(f"ChrW(&H{ord(ch):04X})")
+    lines = [f"Private Function {name}() As String", "    Dim s As String"]
+    for i in range(0, len(pieces), 12):
+        lines.append("    s = s & " + " & ".join(pieces[i:i + 12]))
+    lines += [f"    {name} = s", "End Function", ""]
+    return "\n".join(lines)
+
+
+def standard_config_source(source: str) -> str:
+    """The Config module: GetConfig as in xlperf.xlam (own sheet, then the user's file, unsafe values
+    refused) with the refusal text from a ChrW function appended to the module."""
+    eol = "\r\n" if "\r\n" in source else "\n"
+    getconfig = _GETCONFIG_TEMPLATE.replace("{message}", f"{UNSAFE_MESSAGE_FUNCTION}()")
+    old, new = _replace_function(source, "GetConfig", getconfig)
+    if source.count(old) != 1:  # pragma: no cover
+        raise ValueError("GetConfig not found once in the xlwings Config module")
+    source = source.replace(old, new)
+    message = vba_text_function(UNSAFE_MESSAGE_FUNCTION, MESSAGES[MSG_UNSAFE_SETTING]).replace("\n", eol)
+    return source.rstrip("\r\n") + eol + eol + message
+
+
+def standard_remote_source(source: str) -> str:
+    """The Remote module with CELL_GUARD as the first statement of RunServerPython and RunRemotePython."""
+    eol = "\r\n" if "\r\n" in source else "\n"
+    end = REMOTE_SIGNATURE_END.replace("\n", eol)
+    if source.count(end) != 2:
+        raise ValueError("RunServerPython/RunRemotePython not found in the xlwings Remote module: new xlwings version?")
+    return source.replace(end, end + CELL_GUARD.replace("\n", eol))
+
+
+def build_standard(output: Path = STANDARD_OUTPUT, source: Path | None = None) -> Path:
+    """The standard xlwings add-in with the same safety edits as xlperf.xlam (see XLWINGS_EDITS)."""
+    source = Path(source) if source else standard_addin_path()
+    with zipfile.ZipFile(source) as zin:
+        names = [i.filename for i in zin.infolist()]
+        parts = {name: zin.read(name) for name in names}
+    vba = parts["xl/vbaProject.bin"]
+    modules = read_vba_modules(vba)
+    config = standard_config_source(modules[STANDARD_CONFIG_MODULE])
+    vba = patch_vba_module(vba, STANDARD_CONFIG_MODULE, config)
+    vba = patch_vba_module(vba, STANDARD_REMOTE_MODULE, standard_remote_source(modules[STANDARD_REMOTE_MODULE]))
+    vba = patch_module_chunks(vba, STANDARD_MAIN_MODULE, lambda text: apply_edits(text, STANDARD_MAIN_EDITS))
+    if not read_vba_modules(vba)[STANDARD_CONFIG_MODULE].startswith(config):  # pragma: no cover
+        raise AssertionError("patched Config module does not read back")
+    parts["xl/vbaProject.bin"] = vba
+    return _write_package(Path(output), names, parts)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--template", type=Path, default=None, help="default: xlwings' own")
+    parser.add_argument("--xlwings-output", type=Path, default=STANDARD_OUTPUT,
+                        help="the patched standard xlwings add-in (default: install/xlwings.xlam)")
     args = parser.parse_args(argv)
     out = build(args.output, args.template)
+    standard = build_standard(args.xlwings_output)
     import xlwings
 
     print(f"built {out} from xlwings {xlwings.__version__} ({args.template or template_path()})")
+    print(f"built {standard} from xlwings {xlwings.__version__} ({standard_addin_path()})")
     return 0
 
 

@@ -8,7 +8,7 @@ Usage::
     python install/build_bundle.py --index-url https://mirrors.aliyun.com/pypi/simple/
 
 The bundle is what a department without internet receives: ``install.bat`` and the other files of
-``install/``, the xlperf wheel, ``xlperf_udfs.py``, and ``wheels/`` with every dependency as a Windows
+``install/`` (both add-ins, the WPS add-in in ``wps/``), the xlperf wheel, ``xlperf_udfs.py``, and ``wheels/`` with every dependency as a Windows
 wheel for each Python the installer accepts (64-bit CPython 3.11, 3.12, 3.13, and 3.14 when every
 dependency has a 3.14 wheel). ``wheels/targets.txt`` lists the Python versions the wheels cover, one per
 line; ``install.ps1`` reads it to pick a Python the bundle can serve and to explain what to install
@@ -48,7 +48,12 @@ REQUIRED = ("3.11", "3.12", "3.13")
 """Python versions the bundle must cover (64-bit): the build fails when one cannot be served."""
 OPTIONAL = ("3.14",)
 """Covered when every dependency has a wheel for it; otherwise left out of targets.txt (and said so)."""
-INSTALL_FILES = ("install.bat", "install.ps1", "uninstall.bat", "uninstall.ps1", "xlperf.xlam", "安装说明.md")
+INSTALL_FILES = ("install.bat", "install.ps1", "uninstall.bat", "uninstall.ps1", "xlperf.xlam", "xlwings.xlam",
+                 "安装说明.md")
+WPS_DIR = HERE / "wps"
+WPS_FILES = ("index.html", "main.js", "ribbon.js", "ribbon.xml", "images/validate.png", "images/clear.png",
+             "images/about.png")
+"""The WPS add-in install.ps1 registers (the same list as xlperf.addins.wps_install.ADDIN_FILES: tested)."""
 UDF_FILE = REPO / "udfs" / "xlperf_udfs.py"
 TARGETS_FILE = "targets.txt"
 
@@ -189,6 +194,9 @@ def build_bundle(output: Path = DEFAULT_OUTPUT, *, versions: Sequence[str] = REQ
     for name in INSTALL_FILES:
         shutil.copy2(HERE / name, output / name)
     shutil.copy2(UDF_FILE, output / UDF_FILE.name)
+    for name in WPS_FILES:
+        (output / "wps" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(WPS_DIR / name, output / "wps" / name)
     requirements = [str(wheel), f"xlwings=={xlwings_pin()}"]
     covered: list[str] = []
     for version in versions:

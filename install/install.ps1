@@ -14,13 +14,16 @@
       4. copies xlperf_udfs.py to %LOCALAPPDATA%\xlperf\udfs
       5. writes the xlwings settings to %USERPROFILE%\.xlwings\xlwings.conf (no BOM;
          ADD_WORKBOOK_TO_PYTHONPATH False, so no workbook folder goes on sys.path)
-      6. backs up another xlwings add-in found in XLSTART, then runs "xlwings addin
-         install" (xlwings ribbon: Import Functions for the UDFs) and checks the file it
-         should have written (the command exits 0 even when it fails)
+      6. backs up another xlwings add-in found in XLSTART, then copies the shipped xlwings.xlam
+         (xlwings' own add-in for Import Functions and the UDF server, patched by
+         install/build_addin.py so it reads no settings from a workbook) into XLSTART
       7. copies xlperf.xlam (ribbon tab 绩效自评) into Excel's XLSTART folder
+      8. registers the WPS add-in and its local service when WPS Office is installed
+         (python -m xlperf.addins.wps_install install; -NoWps skips it)
     Run it through install.bat, which starts it with -ExecutionPolicy Bypass.
     Everything it changes outside %LOCALAPPDATA%\xlperf is recorded in
-    install-state.json there; uninstall.ps1 reverses exactly that.
+    install-state.json there (the WPS registration in %APPDATA%\xlperf\install-manifest.json);
+    uninstall.ps1 reverses exactly that.
 
 .PARAMETER Python
     Full path of the python.exe to use (skips the search).
@@ -36,6 +39,8 @@
     Accept a Microsoft Store Python (not recommended, see 安装说明.md).
 .PARAMETER NoPrompt
     Never wait for input (fail instead), for unattended installs.
+.PARAMETER NoWps
+    Do not register the WPS add-in even when WPS Office is installed.
 #>
 [CmdletBinding()]
 param(
@@ -45,7 +50,8 @@ param(
     [switch]$Online,
     [switch]$Clean,
     [switch]$AllowStorePython,
-    [switch]$NoPrompt
+    [switch]$NoPrompt,
+    [switch]$NoWps
 )
 
 $ErrorActionPreference = 'Stop'
@@ -67,6 +73,13 @@ $UdfModule        = 'xlperf_udfs'
 $UdfFileName      = 'xlperf_udfs.py'
 $RepoUdfRelPath   = 'udfs\xlperf_udfs.py'
 $AddinFile        = 'xlperf.xlam'
+# The WPS add-in's files (install/wps, the bundle's wps\ folder) and the Python module that registers them
+# (the same code as install/wps/install.sh on Linux: publish.xml, oem.ini, the service at login).
+$WpsDirName       = 'wps'
+$WpsModule        = 'xlperf.addins.wps_install'
+# xlwings' standard add-in with xlperf's safety edits (install/build_addin.py), shipped beside this script;
+# "xlwings addin install" would copy the unpatched one from the venv's site-packages.
+$XlwingsAddinFile = 'xlwings.xlam'
 $WheelPattern     = 'xlperf-*.whl'
 $XlwingsVersion   = '0.37.8'   # must match the xlwings VBA inside xlperf.xlam
 $MinPython        = [Version]'3.11'
@@ -108,7 +121,7 @@ $ProbeCode = 'import sys, struct; print(chr(124).join([chr(88) + chr(80), str(sy
 # Helpers
 # ---------------------------------------------------------------------------
 $script:StepNo = 0
-$script:StepCount = 9
+$script:StepCount = 10
 
 function Write-Step([string]$Text) {
     $script:StepNo++
@@ -416,12 +429,14 @@ function Install-Xlperf {
     }
     $addinSource = Find-First @((Join-Path $ScriptDir $AddinFile))
     if ($null -eq $addinSource) { Stop-Install ("安装包不完整：找不到 " + $AddinFile + "。") }
+    $xlwingsSource = Find-First @((Join-Path $ScriptDir $XlwingsAddinFile))
+    if ($null -eq $xlwingsSource) { Stop-Install ("安装包不完整：找不到 " + $XlwingsAddinFile + "。") }
     $udfSource = Find-First @((Join-Path $ScriptDir $UdfFileName),
                               (Join-Path $ScriptDir ('udfs\' + $UdfFileName)),
                               (Join-Path $RepoRoot $RepoUdfRelPath))
     if ($null -eq $udfSource) { Stop-Install ("安装包不完整：找不到 " + $UdfFileName + "。") }
     Write-Info ("xlperf 安装包：" + $wheel.Name)
-    Write-Info ("加载项：" + $addinSource)
+    Write-Info ("加载项：" + $addinSource + "、" + $xlwingsSource)
     Write-Info ("函数模块：" + $udfSource)
 
     $officeBits = $null
@@ -584,12 +599,11 @@ function Install-Xlperf {
     foreach ($line in $lines) { Write-Info $line }
 
     # --- 7 -------------------------------------------------------------------
-    Write-Step '安装 xlwings 加载项（xlwings addin install，会在后台短暂启动 Excel）'
-    $xlwingsSource = Join-Path $VenvDir 'Lib\site-packages\xlwings\addin\xlwings.xlam'
+    Write-Step ('安装 xlwings 加载项（' + $XlwingsAddinFile + '，只读取本加载项和您自己的 xlwings.conf 中的设置）')
     $sourceHash = Get-FileHashOrNull $xlwingsSource
     $defaultAddin = Join-Path $DefaultXlstart 'xlwings.xlam'
-    # An xlwings add-in already in XLSTART (another version, used by another Python project):
-    # "xlwings addin install" overwrites it, so keep a copy; uninstall.ps1 puts it back.
+    # An xlwings add-in already in XLSTART (another version, or xlwings' unpatched one, used by another
+    # Python project) is replaced by ours, so keep a copy; uninstall.ps1 puts it back.
     $xlwingsPreexisting = Test-Path -LiteralPath $defaultAddin
     $xlwingsBackup = Join-Path $BackupDir 'xlwings.xlam'
     if ($null -ne $oldState -and $oldState.xlwingsAddinPreexisting -eq $false) { $xlwingsPreexisting = $false }
@@ -599,7 +613,7 @@ function Install-Xlperf {
         Write-Info ("原来的 xlwings 加载项备份仍在 " + $xlwingsBackup + "（卸载时恢复）。")
     } elseif ($xlwingsPreexisting -and $null -ne $sourceHash -and (Get-FileHashOrNull $defaultAddin) -eq $sourceHash) {
         $xlwingsBackup = $null
-        Write-Info 'XLSTART 中已有同一版本的 xlwings 加载项，予以保留（卸载时也不删除）。'
+        Write-Info 'XLSTART 中已有同一 xlwings 加载项，予以保留（卸载时也不删除）。'
     } elseif (-not $xlwingsPreexisting) {
         $xlwingsBackup = $null
     } else {
@@ -609,53 +623,38 @@ function Install-Xlperf {
         } catch {
             Stop-Install ("无法备份已有的 xlwings 加载项 " + $defaultAddin + "：" + $_.Exception.Message)
         }
-        Write-Warn ("XLSTART 中已有另一版本的 xlwings 加载项，已备份到 " + $xlwingsBackup +
-                    "；安装期间使用 xlwings " + $XlwingsVersion + "，卸载 xlperf 时恢复原来的版本。")
+        Write-Warn ("XLSTART 中已有另一个 xlwings 加载项，已备份到 " + $xlwingsBackup +
+                    "；安装期间使用 xlperf 提供的 xlwings " + $XlwingsVersion + " 加载项，卸载 xlperf 时恢复原来的文件。")
     }
-    $code = Invoke-Timed $VenvPython @('-m', 'xlwings.cli', 'addin', 'install') 300
-    if ($null -eq $code) {
-        Write-Warn 'xlwings addin install 超时（Excel 可能弹出了登录/激活对话框）。请在任务管理器中结束后台的 EXCEL.EXE；下面直接复制加载项。'
-    } elseif ($code -ne 0) {
-        Write-Warn ("xlwings addin install 返回 " + $code + "，下面直接复制加载项。")
-    }
-    # "xlwings addin install" prints its errors and still exits 0 (xlwings/cli.py catches them):
-    # only the file it should have written says whether it worked.
+    # Ask Excel itself for its XLSTART folder (it can be redirected by policy); xlwings starts a hidden
+    # Excel through COM, which can hang on a first-run, sign-in or activation dialog: time limit.
     $xlstart = $null
-    if ($null -ne $sourceHash -and (Get-FileHashOrNull $defaultAddin) -eq $sourceHash) {
-        $xlstart = $DefaultXlstart
-    } elseif ($null -ne $code) {
-        # Ask Excel itself for its XLSTART folder (it can be redirected by policy).
-        $outFile = Join-Path $InstallRoot 'xlstart.txt'
-        $code2 = Invoke-Timed $VenvPython @('-c', '"from xlwings.cli import get_addin_dir; print(get_addin_dir())"') 180 $outFile
-        if ($code2 -eq 0 -and (Test-Path -LiteralPath $outFile)) {
-            $candidate = ([System.IO.File]::ReadAllText($outFile, $Utf8)).Trim()
-            if ($candidate -and (Test-Path -LiteralPath $candidate)) { $xlstart = $candidate }
-        }
-        Remove-Item -LiteralPath $outFile -Force -ErrorAction SilentlyContinue
+    $outFile = Join-Path $InstallRoot 'xlstart.txt'
+    $code2 = Invoke-Timed $VenvPython @('-c', '"from xlwings.cli import get_addin_dir; print(get_addin_dir())"') 180 $outFile
+    if ($code2 -eq 0 -and (Test-Path -LiteralPath $outFile)) {
+        $candidate = ([System.IO.File]::ReadAllText($outFile, $Utf8)).Trim()
+        if ($candidate -and (Test-Path -LiteralPath $candidate)) { $xlstart = $candidate }
+    } elseif ($null -eq $code2) {
+        Write-Warn '向 Excel 查询 XLSTART 文件夹超时（Excel 可能弹出了登录/激活对话框）。请在任务管理器中结束后台的 EXCEL.EXE。'
     }
+    Remove-Item -LiteralPath $outFile -Force -ErrorAction SilentlyContinue
     if (-not $xlstart) {
         $xlstart = $DefaultXlstart
         Write-Warn ("无法从 Excel 读取 XLSTART 文件夹，使用默认位置 " + $xlstart)
     }
     New-Item -ItemType Directory -Force -Path $xlstart | Out-Null
     $xlwingsAddin = Join-Path $xlstart 'xlwings.xlam'
-    $addinInstalled = ($null -ne $sourceHash) -and ((Get-FileHashOrNull $xlwingsAddin) -eq $sourceHash)
-    if (-not $addinInstalled) {
-        Write-Warn ("xlwings addin install 没有装好 " + $xlwingsAddin + "（该命令失败时也返回 0），改为直接复制。")
-        if ($null -ne $sourceHash) {
-            try {
-                Copy-Item -LiteralPath $xlwingsSource -Destination $xlwingsAddin -Force
-            } catch {
-                Write-Warn ("复制失败：" + $_.Exception.Message)
-            }
-        }
-        $addinInstalled = ($null -ne $sourceHash) -and ((Get-FileHashOrNull $xlwingsAddin) -eq $sourceHash)
+    try {
+        Copy-Item -LiteralPath $xlwingsSource -Destination $xlwingsAddin -Force
+    } catch {
+        Write-Warn ("复制失败：" + $_.Exception.Message)
     }
+    $addinInstalled = ($null -ne $sourceHash) -and ((Get-FileHashOrNull $xlwingsAddin) -eq $sourceHash)
     if ($addinInstalled) {
         Unblock-Quietly $xlwingsAddin
         Write-Ok ("xlwings 加载项：" + $xlwingsAddin)
     } else {
-        Write-Warn ("xlwings 加载项未能安装（找不到 " + $xlwingsSource + " 或无法写入 XLSTART）：xlwings 选项卡（导入函数）" +
+        Write-Warn ("xlwings 加载项未能安装（无法写入 " + $xlwingsAddin + "）：xlwings 选项卡（导入函数）" +
                     "将不可用，“绩效自评”选项卡不受影响。")
     }
 
@@ -690,6 +689,27 @@ function Install-Xlperf {
     [System.IO.File]::WriteAllText($StateFile, ($state | ConvertTo-Json -Depth 4), $Utf8)
 
     # --- 9 -------------------------------------------------------------------
+    Write-Step '登记 WPS 加载项（仅在已安装 WPS Office 时）'
+    if ($NoWps) {
+        Write-Info '已跳过（-NoWps）。'
+    } else {
+        $wpsSource = Join-Path $ScriptDir $WpsDirName
+        if (-not (Test-Path -LiteralPath (Join-Path $wpsSource 'ribbon.xml'))) {
+            Write-Warn ("安装包中没有 WPS 加载项（" + $wpsSource + "），跳过。")
+        } else {
+            # python -m xlperf.addins.wps_install: does nothing where WPS is not installed (--if-present);
+            # otherwise registers the add-in in %APPDATA%\kingsoft\wps\jsaddons\publish.xml, enables JS
+            # add-ins in WPS's oem.ini when writable, starts the local service at login (Startup folder)
+            # and records everything in %APPDATA%\xlperf\install-manifest.json for uninstall.ps1.
+            $code = Invoke-Native $VenvPython @('-m', $WpsModule, 'install', '--if-present', '--source', $wpsSource,
+                                                '--python', $VenvPython)
+            if ($code -ne 0) {
+                Write-Warn 'WPS 加载项未能登记（见上面的提示）；Excel 部分不受影响。可稍后重新运行 install.bat。'
+            }
+        }
+    }
+
+    # --- 10 ------------------------------------------------------------------
     Write-Step '检查安装结果'
     $oldPath = $env:PYTHONPATH
     $env:PYTHONPATH = $UdfDir

@@ -10,7 +10,9 @@
     3. removes the xlperf entries from %USERPROFILE%\.xlwings\xlwings.conf and
        restores the settings that were there before; deletes the file and the
        .xlwings folder only if install.ps1 created them and nothing else is left
-    4. deletes %LOCALAPPDATA%\xlperf (virtual environment, xlperf_udfs.py, logs)
+    4. removes the WPS add-in registration and its service (python -m xlperf.addins.wps_install uninstall,
+       when %APPDATA%\xlperf\install-manifest.json records one), then deletes %LOCALAPPDATA%\xlperf
+       (virtual environment, xlperf_udfs.py, logs)
     5. lists what only the user can undo (Excel trust setting, workbooks' references)
     Python itself and the user's workbooks are not touched.
 
@@ -36,6 +38,9 @@ $AddinFile        = 'xlperf.xlam'
 $InstallRoot      = Join-Path $env:LOCALAPPDATA 'xlperf'
 $VenvDir          = Join-Path $InstallRoot 'venv'
 $StateFile        = Join-Path $InstallRoot 'install-state.json'
+$VenvPython       = Join-Path $VenvDir 'Scripts\python.exe'
+$WpsModule        = 'xlperf.addins.wps_install'
+$WpsManifest      = Join-Path $env:APPDATA 'xlperf\install-manifest.json'
 $ConfInterpreter  = '%LOCALAPPDATA%\xlperf\venv\Scripts\pythonw.exe'
 $ConfPythonPath   = '%LOCALAPPDATA%\xlperf\udfs'
 $ConfAddWorkbook  = 'False'
@@ -252,7 +257,30 @@ function Uninstall-Xlperf {
     }
 
     # --- 4 -------------------------------------------------------------------
-    Write-Step ("删除程序文件夹 " + $InstallRoot)
+    Write-Step ("删除 WPS 加载项登记和程序文件夹 " + $InstallRoot)
+    # The WPS add-in first: its service runs from the venv about to be deleted, and the module that
+    # removes exactly what it recorded lives there too.
+    if (Test-Path -LiteralPath $WpsManifest) {
+        Write-Info '移除 WPS 加载项和本机服务……'
+        $code = -1
+        if (Test-Path -LiteralPath $VenvPython) {
+            $old = $ErrorActionPreference
+            $ErrorActionPreference = 'Continue'
+            try {
+                & $VenvPython -m $WpsModule uninstall 2>&1 | ForEach-Object { Write-Host ("      " + $_) }
+                $code = $LASTEXITCODE
+            } catch {
+                Write-Host ("      " + $_.Exception.Message)
+            } finally {
+                $ErrorActionPreference = $old
+            }
+        }
+        if ($code -ne 0) {
+            Write-Warn ("无法自动移除 WPS 加载项（记录在 " + $WpsManifest + "）：请在 WPS 中停用“绩效自评”加载项，" +
+                        "并删除“启动”文件夹中的 xlperf-serve.cmd。")
+            $script:Incomplete = $true
+        }
+    }
     if ($script:KeepBackup) {
         # everything but the backup of the user's own xlwings add-in
         foreach ($item in @(Get-ChildItem -LiteralPath $InstallRoot -Force -ErrorAction SilentlyContinue)) {

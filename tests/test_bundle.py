@@ -81,8 +81,8 @@ def test_offline_bundle_resolves_for_every_accepted_python(tmp_path: Path) -> No
     covered = bb.build_bundle(out)
     assert {"3.11", "3.12", "3.13"} <= set(covered)
     assert (out / "wheels" / "targets.txt").read_text(encoding="ascii").split() == covered
-    for name in ("install.bat", "install.ps1", "uninstall.bat", "uninstall.ps1", "xlperf.xlam", "xlperf_udfs.py",
-                 "安装说明.md"):
+    for name in ("install.bat", "install.ps1", "uninstall.bat", "uninstall.ps1", "xlperf.xlam", "xlwings.xlam",
+                 "xlperf_udfs.py", "安装说明.md", "wps/ribbon.xml", "wps/main.js", "wps/images/validate.png"):
         assert (out / name).is_file(), name
     (root,) = out.glob("xlperf-*.whl")
     wheels = sorted((out / "wheels").glob("*.whl"))

@@ -1,4 +1,4 @@
-"""No function of the engine, the readers of hostile files or the checks is above radon's grade C (cyclomatic
+"""No function of the engine, the readers of hostile files, the checks or the command line is above radon's grade C (cyclomatic
 complexity ≤ 20): each can be read and tested on its own."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from radon.complexity import cc_visit
 
 REPO = Path(__file__).resolve().parents[1]
 LIMIT = 20
-PACKAGES = ("engine", "expr.py", "checks")
+PACKAGES = ("engine", "expr.py", "ingest", "checks", "cli")
 """Measured parts of xlperf/ (a package or a module)."""
 
 

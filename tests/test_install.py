@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import inspect
 import os
 import random
 import re
@@ -94,7 +95,7 @@ def _vba_modules(path: Path) -> dict[str, str]:
 
 def _procedure(code: str, name: str) -> str:
     m = re.search(
-        rf"^[ \t]*(?:Public[ \t]+)?(Sub|Function)[ \t]+{name}[ \t]*\((.*?)\).*?^[ \t]*End[ \t]+\1",
+        rf"^[ \t]*(?:(?:Public|Private)[ \t]+)?(Sub|Function)[ \t]+{name}[ \t]*\((.*?)\).*?^[ \t]*End[ \t]+\1",
         code,
         re.M | re.S | re.I,
     )
@@ -413,20 +414,69 @@ def _without_mac(code: str) -> str:
     return "\n".join(out)
 
 
-def test_addin_reads_no_configuration_from_a_submitted_workbook(build_addin):
-    """The shipped add-in's xlwings VBA (extracted with olevba) reads settings only from the add-in's
-    own sheet and the user's own file: the lookups of a ``<PROJECT_NAME>.conf`` sheet in the active
-    workbook and of a ``<PROJECT_NAME>.conf`` file beside it are gone, and nothing of the active
-    workbook (its folder, its full name, a ``*.py`` sheet) reaches sys.path or the command line."""
-    modules = _vba_modules(ADDIN)
-    code = modules["xlwings"]
+SHIPPED_ADDINS = sorted(INSTALL.glob("*.xlam"))
+"""Every add-in the installer ships (install.ps1 copies each of them into XLSTART)."""
+
+
+def test_the_installer_ships_exactly_the_built_addins(build_addin, ps1):
+    names = [p.name for p in SHIPPED_ADDINS]
+    assert names == sorted([build_addin.ADDIN_FILE_NAME, build_addin.STANDARD_ADDIN_FILE_NAME])
+    a = _ps_assignments(ps1["install.ps1"])
+    assert sorted([a["AddinFile"], a["XlwingsAddinFile"]]) == names
+    bundle = _load_build_bundle()
+    assert set(names) <= set(bundle.INSTALL_FILES)
+
+
+def _all_code(modules: dict[str, str]) -> str:
+    return "\n".join(modules.values())
+
+
+def _vba_like_class(pattern: str) -> re.Pattern[str]:
+    """VBA's ``v Like "*[...]*"`` (one character class, anywhere) as a regular expression."""
+    m = re.fullmatch(r"\*\[(.*?)\]\*", pattern)
+    assert m, pattern
+    return re.compile("[" + re.escape(m.group(1)) + "]")
+
+
+def _vba_text_function(code: str, name: str) -> str:
+    """The text a generated ``Private Function <name>() As String`` (ChrW pieces) returns."""
+    body = _procedure(code, name)
+    text = ""
+    for line in re.findall(r"^\s*s = s & (.*)$", body, re.M):
+        for piece in re.findall(r'"(?:[^"]|"")*"|ChrW\(&H[0-9A-F]{4}\)', line):
+            text += chr(int(piece[7:11], 16)) if piece.startswith("ChrW") else piece[1:-1].replace('""', '"')
+    return text
+
+
+def _refusal_text(path: Path, modules: dict[str, str], get_config: str) -> str:
+    """The message box text GetConfig shows before refusing a value."""
+    cell = re.search(r'\.Range\("(D\d+)"\)', get_config)
+    if cell:
+        return _sheet_cells(_parts(path), _project_name(modules) + ".conf")[cell.group(1)]
+    function = re.search(r"MsgBox (\w+)\(\)", get_config)
+    assert function, "GetConfig shows no message before refusing a value"
+    return _vba_text_function(_all_code(modules), function.group(1))
+
+
+@pytest.mark.parametrize("path", SHIPPED_ADDINS, ids=lambda p: p.name)
+def test_addin_reads_no_configuration_from_a_submitted_workbook(path, build_addin):
+    """Every add-in the installer ships (its VBA extracted with olevba) reads settings only from the
+    add-in's own sheet and the user's own file: the lookups of a ``<PROJECT_NAME>.conf`` sheet in the
+    active workbook and of a ``<PROJECT_NAME>.conf`` file beside it are gone, and nothing of the active
+    workbook (its folder, its full name, a ``*.py`` sheet) reaches sys.path, the command line or the UDF
+    modules."""
+    modules = _vba_modules(path)
+    code = _all_code(modules)
+    assert code.count("Function GetConfig(") == 1
     get_config = _procedure(code, "GetConfig")
     assert "ActiveWorkbook" not in get_config
     assert "GetDirectoryConfigFilePath" not in get_config and '"directory"' not in get_config
     assert "GetConfigFromSheet(ThisWorkbook)" in get_config and "GetConfigFilePath()" in get_config
     # the user's own file is the xlwings.conf in the user's profile that install.ps1 writes
     user_file = _without_mac(_procedure(code, "GetConfigFilePath"))
-    assert re.search(r'GetConfigFilePath = Environ\("USERPROFILE"\) & "\\\.xlwings\\xlwings\.conf"', user_file)
+    literal = r'Environ\("USERPROFILE"\) & "\\\.xlwings\\xlwings\.conf"'
+    by_name = r'Environ\("USERPROFILE"\) & "\\\." & PROJECT_NAME & "\\" & PROJECT_NAME & "\.conf"'
+    assert re.search(literal, user_file) or (re.search(by_name, user_file) and _project_name(modules) == "xlwings")
     assert "$XlwingsConf      = Join-Path $env:USERPROFILE '.xlwings\\xlwings.conf'" in (
         INSTALL / "install.ps1").read_text(encoding="utf-8-sig")
     # no other procedure reads a sheet or a directory config file of the active workbook
@@ -439,13 +489,80 @@ def test_addin_reads_no_configuration_from_a_submitted_workbook(build_addin):
     py_command = _procedure(code, "XLPyCommand")
     assert "ADD_WORKBOOK_TO_PYTHONPATH" not in py_command
     assert "ActiveWorkbook.FullName" not in _without_mac(py_command.split("#Else", 1)[0])
-    # every value is refused when cmd.exe could act on it, with a Chinese message from the add-in's sheet
-    like = re.search(r'If v Like "\*\[(.*?)\]\*"', get_config).group(1).replace('""', '"')
-    assert set(like) == set(build_addin.REFUSED_CHARACTERS) >= set('"%&^|<>')
-    cell = re.search(r'\.Range\("(D\d+)"\)', get_config).group(1)
-    cells = _sheet_cells(_parts(ADDIN), _project_name(modules) + ".conf")
-    assert "命令行" in cells[cell]
-    assert re.search(r"^\s*End\s*$", get_config, re.M)  # stops all VBA: nothing runs with the value
+    # Import Functions / the UDF server: no module named after a sheet of the active workbook
+    main = next(c for c in modules.values() if "Function GetUdfModules(" in c)  # (the ribbon has a Sub of that name)
+    assert re.findall(r"For Each sht In (\S+)", _procedure(main, "GetUdfModules")) == ["ThisWorkbook.Worksheets"]
+
+
+@pytest.mark.parametrize("path", SHIPPED_ADDINS, ids=lambda p: p.name)
+def test_addin_refuses_values_a_command_line_would_act_on(path, build_addin):
+    """GetConfig refuses (message box, then ``End``: no VBA runs on with the value) every value holding a
+    character cmd.exe acts on or a line break, checked after %VARIABLE% expansion, with a Chinese message."""
+    modules = _vba_modules(path)
+    get_config = _procedure(_all_code(modules), "GetConfig")
+    check = re.search(r'^\s*If v Like "(.*?)" Or InStr\(v, vbCr\) > 0 Or InStr\(v, vbLf\) > 0 Then$', get_config, re.M)
+    assert check, "GetConfig no longer checks the value"
+    assert get_config.index("v = ExpandEnvironmentStrings(v)") < check.start() < get_config.index("GetConfig = v")
+    refused = _vba_like_class(check.group(1).replace('""', '"'))
+    assert set(refused.pattern[1:-1].replace("\\", "")) == set(build_addin.REFUSED_CHARACTERS) >= set('"%&^|<>')
+    hostile = ['C:\\Temp" & calc.exe & rem "', "C:\\a&b", "C:\\x|y", "%COMSPEC%", "a^b", "C:\\x>y", "C:\\x<y"]
+    assert all(refused.search(v) for v in hostile)
+    fine = ["C:\\Users\\张三\\AppData\\Local\\xlperf\\venv\\Scripts\\python.exe", "C:\\Users\\a b (x)\\udfs", "False"]
+    assert not any(refused.search(v) for v in fine)
+    assert re.search(r"^\s*End\s*$", get_config, re.M)
+    assert "命令行" in _refusal_text(path, modules, get_config)
+
+
+@pytest.mark.parametrize("path", SHIPPED_ADDINS, ids=lambda p: p.name)
+def test_a_cell_cannot_run_python_through_the_addin(path):
+    """Public functions of a loaded add-in can be called from any open workbook's cells: RunPython,
+    ExecuteWindows and RunFrozenPython (and in xlwings.xlam RunServerPython and RunRemotePython, which send the
+    workbook to a URL and run the macros its answer names) return at once when a cell calls them
+    (Application.Caller is a Range then; from the ribbon, a macro or a button it is not)."""
+    code = _all_code(_vba_modules(path))
+    guard = 'If TypeName(Application.Caller) = "Range" Then Exit Function'
+    names = ["RunPython", "ExecuteWindows", "RunFrozenPython"]
+    names += [n for n in ("RunServerPython", "RunRemotePython") if f"Function {n}(" in code]  # xlwings.xlam
+    assert len(names) == (5 if path.name == "xlwings.xlam" else 3)
+    for name in names:
+        body = re.split(r"\)[^\n]*\n", _procedure(code, name), maxsplit=1)[1]  # after the signature
+        statements = [line.strip() for line in body.split("\n") if line.strip() and not line.strip().startswith("'")]
+        assert statements[0].startswith(guard), (name, statements[:2])
+
+
+def test_standard_addin_is_patched_in_place(build_addin):
+    """The shipped xlwings.xlam is xlwings' own with only Config (whole source, no p-code) and Main
+    (the edits) changed; the compound file keeps every stream and size."""
+    built = olefile.OleFileIO(_parts(INSTALL / "xlwings.xlam")["xl/vbaProject.bin"])
+    with zipfile.ZipFile(build_addin.standard_addin_path()) as z:
+        original = olefile.OleFileIO(z.read("xl/vbaProject.bin"))
+        original_parts = {n: z.read(n) for n in z.namelist()}
+    streams = sorted("/".join(p) for p in built.listdir())
+    assert streams == sorted("/".join(p) for p in original.listdir())
+    for s in streams:
+        assert built.get_size(s) == original.get_size(s), s
+        if s not in ("VBA/dir", "VBA/Config", "VBA/Main", "VBA/Remote", "VBA/_VBA_PROJECT"):
+            assert built.openstream(s).read() == original.openstream(s).read(), s
+    assert built.openstream("VBA/_VBA_PROJECT").read()[2:4] == b"\xff\xff"
+    for name, data in _parts(INSTALL / "xlwings.xlam").items():
+        if name != "xl/vbaProject.bin":
+            assert data == original_parts[name], name
+    before = build_addin.read_vba_modules(original_parts["xl/vbaProject.bin"])
+    after = build_addin.read_vba_modules(_parts(INSTALL / "xlwings.xlam")["xl/vbaProject.bin"])
+    assert after["Main"] == build_addin.apply_edits(before["Main"], build_addin.STANDARD_MAIN_EDITS)
+    assert after["Config"].startswith(build_addin.standard_config_source(before["Config"]))
+    assert after["Remote"].startswith(build_addin.standard_remote_source(before["Remote"]))
+    edited = ("Main", "Config", "Remote")
+    assert {k: v for k, v in after.items() if k not in edited} == {k: v for k, v in before.items() if k not in edited}
+
+
+@pytest.mark.slow  # about a minute: the exact-size encoding of Config's and Remote's many chunks
+def test_rebuilding_reproduces_the_committed_standard_addin(build_addin, tmp_path):
+    rebuilt = build_addin.build_standard(tmp_path / "xlwings.xlam")
+    old, new = _parts(INSTALL / "xlwings.xlam"), _parts(rebuilt)
+    assert list(old) == list(new)
+    for name in old:
+        assert new[name] == old[name], f"{name} differs: run python install/build_addin.py"
 
 
 def test_xlwings_edits_keep_everything_else(build_addin):
@@ -459,7 +576,7 @@ def test_xlwings_edits_keep_everything_else(build_addin):
 
     ops = difflib.SequenceMatcher(None, template.split("\n"), built.split("\n"), autojunk=False).get_opcodes()
     changed = sum(i2 - i1 for tag, i1, i2, _j1, _j2 in ops if tag != "equal")
-    assert 0 < changed < 90  # GetConfig (56 lines) and eight lines of RunPython/XLPyCommand
+    assert 0 < changed < 100  # GetConfig (56 lines), RunPython/XLPyCommand, GetUdfModules, three guards
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -478,6 +595,20 @@ def test_ovba_exact_size_encoder_roundtrips(build_addin, seed):
         assert build_addin.decompress(encoded) == data
     assert build_addin.compress_exact(data, lo - 1) is None
     assert build_addin.compress_exact(data, hi + 1) is None
+
+
+def test_multi_chunk_source_fits_a_stream_exactly(build_addin):
+    """A module source of several 4 KiB chunks (the standard add-in's Config module) is encoded in exactly the
+    size of the stream it replaces, and oletools' decompressor reads the source back (then filler comments)."""
+    rnd = random.Random(7)
+    words = [b"Function ", b"End Function\r\n", b"GetConfig(", b'"x" & ', b"\r\n", b"    ", b"ChrW(&H7684) & "]
+    data = b"".join(rnd.choice(words) for _ in range(rnd.randint(900, 1500)))
+    for size in (len(data) // 2, 3 * 4098 + 200):  # compressed; more chunks than the source fills (filler)
+        encoded = build_addin._fit_long_source(data, size)
+        assert len(encoded) == size
+        text = bytes(decompress_stream(bytearray(encoded)))
+        assert text.startswith(data) and set(text[len(data):].split(b"\r\n")) <= {b""} | {
+            b"'" + b"-" * n for n in range(80)}
 
 
 # ---------------------------------------------------------------------------
@@ -632,7 +763,9 @@ def test_install_script_names_match_package_and_addin(ps1, build_addin):
 
     # the steps the installer promises
     assert "@('-m', 'venv', $VenvDir)" in text
-    assert "@('-m', 'xlwings.cli', 'addin', 'install')" in text
+    # the patched xlwings add-in shipped beside the script, never "xlwings addin install" (the unpatched one)
+    assert "'xlwings.cli', 'addin'" not in text
+    assert a["XlwingsAddinFile"] == build_addin.STANDARD_ADDIN_FILE_NAME
     for key in ("INTERPRETER_WIN", "UDF MODULES", "PYTHONPATH"):
         assert f"Set-ConfValue $lines '{key}'" in text
     assert "Join-Path $env:USERPROFILE '.xlwings\\xlwings.conf'" in text
@@ -817,10 +950,9 @@ def test_another_xlwings_addin_is_backed_up_and_restored(ps1):
     assert re.search(r"^\$BackupDir\s*=\s*Join-Path \$InstallRoot 'backup'\s*$", inst, re.M)
     assert re.search(r"^\$BackupDir\s*=\s*Join-Path \$InstallRoot 'backup'\s*$", uninst, re.M)
     assert a["XlwingsVersion"]
-    # install: the existing add-in is compared with ours and copied away *before* addin install
+    # install: the existing add-in is compared with ours and copied away *before* ours is copied there
     backup = inst.index("Copy-Item -LiteralPath $defaultAddin -Destination $xlwingsBackup")
-    cli = inst.index("@('-m', 'xlwings.cli', 'addin', 'install')")
-    assert backup < cli
+    assert backup < inst.index("Copy-Item -LiteralPath $xlwingsSource -Destination $xlwingsAddin -Force")
     assert "$xlwingsBackup = Join-Path $BackupDir 'xlwings.xlam'" in inst
     assert "(Get-FileHashOrNull $defaultAddin) -eq $sourceHash" in inst  # same version: nothing to back up
     assert inst.index("if (Test-Path -LiteralPath $xlwingsBackup)") < backup  # a re-install keeps the first backup
@@ -838,26 +970,20 @@ def test_another_xlwings_addin_is_backed_up_and_restored(ps1):
     assert "(Get-FileHashOrNull $Path) -ne $Hash" in body and body.index("return") < body.index("Remove-IfExists")
 
 
-def test_a_failed_addin_install_is_detected_by_the_file(ps1):
-    """``xlwings addin install`` catches its own errors and exits 0 (xlwings/cli.py)."""
-    import inspect
-
-    import xlwings.cli
-
-    source = inspect.getsource(xlwings.cli._addin_install)
-    assert "except Exception as e:" in source and "sys.exit" not in source  # the premise
+def test_the_patched_xlwings_addin_is_installed_and_checked_by_its_hash(ps1):
+    """install.ps1 copies the shipped (patched) xlwings.xlam, not the venv's, and checks the copy by hash;
+    the hash it records is what uninstall.ps1 removes only while it is still there."""
     inst = _code(ps1["install.ps1"])
-    after = inst[inst.index("@('-m', 'xlwings.cli', 'addin', 'install')"):]
-    check = after.index("$addinInstalled = ($null -ne $sourceHash) -and ((Get-FileHashOrNull $xlwingsAddin) -eq $sourceHash)")
-    fallback = after.index("Copy-Item -LiteralPath $xlwingsSource -Destination $xlwingsAddin -Force")
-    assert check < fallback
-    assert after.index("if (-not $addinInstalled)") < fallback
-    # the result is checked again after the fallback, and a failure is reported
-    assert after.count("(Get-FileHashOrNull $xlwingsAddin) -eq $sourceHash") == 2
+    assert "$xlwingsSource = Find-First @((Join-Path $ScriptDir $XlwingsAddinFile))" in inst
+    assert "site-packages\\xlwings\\addin" not in inst
+    after = inst[inst.index("Copy-Item -LiteralPath $xlwingsSource -Destination $xlwingsAddin -Force"):]
+    assert after.index("$addinInstalled = ($null -ne $sourceHash) -and ((Get-FileHashOrNull $xlwingsAddin) -eq $sourceHash)") < \
+        after.index("if ($addinInstalled)")
     assert re.search(r"\} else \{\s*Write-Warn \(\"xlwings 加载项未能安装", after)
     assert "xlwingsAddinHash       = $sourceHash" in inst
     assert "$sourceHash = Get-FileHashOrNull $xlwingsSource" in inst
-    assert "'Lib\\site-packages\\xlwings\\addin\\xlwings.xlam'" in inst
+    # XLSTART comes from Excel itself (with a time limit), else the default folder
+    assert "get_addin_dir" in inst and "$xlstart = $DefaultXlstart" in inst
 
 
 def test_uninstall_removes_conf_entries_and_files_only_if_install_wrote_them(ps1):
@@ -963,3 +1089,33 @@ def test_bat_explains_a_group_policy_execution_policy(name):
     assert "-File" not in hint and "Group Policy" in hint
     guide = (INSTALL / "安装说明.md").read_text(encoding="utf-8")
     assert "组策略" in guide and "Get-ExecutionPolicy -List" in guide and "代码签名证书" in guide
+
+
+def test_install_registers_the_wps_addin_through_the_python_module(ps1):
+    """install.ps1 leaves publish.xml, oem.ini and the service to xlperf.addins.wps_install (the code
+    install/wps/install.sh runs on Linux; tests/wps/test_wps_install.py runs it in a Windows layout),
+    after the venv exists; uninstall.ps1 runs its uninstall before deleting the venv it lives in."""
+    from xlperf.addins import service, wps_install
+
+    inst, uninst = _code(ps1["install.ps1"]), _code(ps1["uninstall.ps1"])
+    a, u = _ps_assignments(ps1["install.ps1"]), _ps_assignments(ps1["uninstall.ps1"])
+    assert a["WpsModule"] == u["WpsModule"] == wps_install.__name__
+    call = "$code = Invoke-Native $VenvPython @('-m', $WpsModule, 'install', '--if-present', '--source', $wpsSource,"
+    assert call in inst and "'--python', $VenvPython)" in inst[inst.index(call):]
+    assert "$wpsSource = Join-Path $ScriptDir $WpsDirName" in inst and a["WpsDirName"] == "wps"
+    assert inst.index("Write-Step '创建 Python 虚拟环境'") < inst.index(call)
+    assert "if ($NoWps) {" in inst and "[switch]$NoWps" in inst
+    # the arguments are the module's own (parsed here: no WPS in this environment, so nothing happens)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(wps_install, "wps_present", lambda: False)
+        assert wps_install.main(["install", "--if-present", "--source", str(INSTALL / "wps"),
+                                 "--python", sys.executable]) == 0
+    # uninstall: the manifest the module writes on Windows (%APPDATA%\xlperf = service.config_dir())
+    assert "$WpsManifest      = Join-Path $env:APPDATA 'xlperf\\install-manifest.json'" in uninst
+    assert wps_install.MANIFEST == "install-manifest.json" and "APPDATA" in inspect.getsource(service.config_dir)
+    wps_call = uninst.index("& $VenvPython -m $WpsModule uninstall")
+    assert uninst.index("if (Test-Path -LiteralPath $WpsManifest) {") < wps_call < uninst.index("Remove-IfExists $InstallRoot")
+    # the bundle carries the add-in's files where install.ps1 looks for them
+    bundle = _load_build_bundle()
+    assert bundle.WPS_FILES == wps_install.ADDIN_FILES and bundle.WPS_DIR == INSTALL / a["WpsDirName"]
+    assert all((bundle.WPS_DIR / name).is_file() for name in bundle.WPS_FILES)

@@ -25,8 +25,10 @@ from hypothesis import strategies as st
 
 from xlperf.ingest import precheck as safety
 from xlperf.ingest.counting import RowCounter
-from xlperf.ingest.precheck import CODES, DEFAULT_LIMITS, FileIssue, Limits, is_fatal, precheck
+from xlperf.ingest.precheck import DEFAULT_LIMITS, FileIssue, Limits, is_fatal, precheck
 from xlperf.ingest.prolog import PrologScanner
+from xlperf.checks.registry import NOTE_CHECKS
+from xlperf.ingest.notes import Noted
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
 FILES = CORPUS_DIR / "files"
@@ -101,7 +103,8 @@ def _peak_memory(fn) -> tuple[object, int]:  # type: ignore[no-untyped-def]
 
 
 def _codes(issues: list[FileIssue]) -> list[str]:
-    return [i.code for i in issues]
+    """The codes of the checks that report these notes."""
+    return [NOTE_CHECKS[i.kind].code for i in issues]
 
 
 def _valid_workbook_bytes() -> bytes:
@@ -151,9 +154,7 @@ def _rows_sheet(rows: int, dimension: str | None = None) -> bytes:
 def _assert_single(issues: list[FileIssue], code: str, label: str) -> FileIssue:
     assert _codes(issues) == [code], [i.message for i in issues]
     issue = issues[0]
-    assert issue.name == CODES[code][0]
-    assert issue.severity == CODES[code][1]
-    assert issue.fatal == (issue.severity == "error")
+    assert issue.fatal == (NOTE_CHECKS[issue.kind].severity.value == "error")
     assert f'"{label}"' in issue.message
     assert CHINESE.search(issue.message)
     return issue
@@ -164,7 +165,13 @@ def _assert_single(issues: list[FileIssue], code: str, label: str) -> FileIssue:
 
 
 def test_codes_table_is_exactly_the_documented_one() -> None:
-    assert {code: (name, sev) for code, (name, sev, _title) in CODES.items()} == {
+    """Every kind of note the pre-check makes is reported by the check with this code, name and severity."""
+    kinds = [Noted[n.upper().replace("-", "_")] for n in (
+        "empty-file", "not-a-zip", "legacy-xls", "encrypted-workbook", "zip-bomb", "xml-entities", "macros-present",
+        "sheet-too-large", "not-a-workbook", "file-too-large", "not-a-regular-file", "file-not-found",
+        "file-unreadable", "too-many-cells")]
+    checks = [NOTE_CHECKS[k] for k in kinds]
+    assert {c.code: (c.name, c.severity.value) for c in checks} == {
         "XP101": ("empty-file", "error"),
         "XP102": ("not-a-zip", "error"),
         "XP103": ("legacy-xls", "error"),
@@ -180,7 +187,7 @@ def test_codes_table_is_exactly_the_documented_one() -> None:
         "XP113": ("file-unreadable", "error"),
         "XP114": ("too-many-cells", "error"),
     }
-    assert all(CHINESE.search(title) for _n, _s, title in CODES.values())
+    assert all(CHINESE.search(c.title) for c in checks)
 
 
 def test_corpus_is_complete_and_small() -> None:
@@ -626,8 +633,8 @@ def test_missing_file_is_its_own_fatal_issue(tmp_path: Path) -> None:
 
 
 def test_is_fatal() -> None:
-    warn = FileIssue("XP107", "macros-present", "warning", "宏", False)
-    err = FileIssue("XP102", "not-a-zip", "error", "坏", True)
+    warn = FileIssue(Noted.MACROS_PRESENT, "宏", False)
+    err = FileIssue(Noted.NOT_A_ZIP, "坏", True)
     assert not is_fatal([]) and not is_fatal([warn])
     assert is_fatal([err]) and is_fatal([warn, err])
     assert is_fatal(iter([err]))
@@ -642,7 +649,7 @@ def test_module_does_not_import_openpyxl() -> None:
 def _check_well_formed(issues: list[FileIssue]) -> None:
     assert isinstance(issues, list)
     for issue in issues:
-        assert issue.code in CODES and issue.name == CODES[issue.code][0]
+        assert issue.kind in NOTE_CHECKS
         assert CHINESE.search(issue.message)
     if is_fatal(issues):
         assert len(issues) == 1

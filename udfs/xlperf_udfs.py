@@ -11,10 +11,11 @@ than xlwings knows, as integer codes that the functions recognise.
 
 Installed into ``%LOCALAPPDATA%\\xlperf\\udfs`` and listed under “UDF Modules” of the add-in; the
 ribbon button runs ``RunPython "import xlperf_udfs;xlperf_udfs.main()"``. A stray ``xlperf_udfs.py``
-beside a workbook never shadows this one: the add-in's xlwings VBA never puts the workbook's folder on
-``sys.path`` and reads no setting from the workbook (no ``*.conf`` sheet, no ``*.conf`` file beside it;
-install/build_addin.py), and the installer sets ``ADD_WORKBOOK_TO_PYTHONPATH`` to False in the user's
-xlwings.conf for the UDF server (tests/test_install.py runs both command lines).
+beside a workbook never shadows this one: the xlwings VBA of both add-ins the installer ships (xlperf.xlam and
+its patched xlwings.xlam, which starts the UDF server) never puts the workbook's folder on ``sys.path`` and
+reads no setting from the workbook (no ``*.conf`` sheet, no ``*.conf`` file beside it; install/build_addin.py),
+and the installer sets ``ADD_WORKBOOK_TO_PYTHONPATH`` to False in the user's xlwings.conf as well
+(tests/test_install.py runs both command lines).
 """
 
 from __future__ import annotations

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from xlperf.checks.registry import finding_of
 from xlperf.compiled import check_judgements, score
 from xlperf.data.models import DepartmentData
 from xlperf.engine.scoring import ScoreResult
 from xlperf.errors import InputError
+from xlperf.findings import Severity
 from xlperf.ingest.datafile import MAX_DATA_BYTES, load_data
-from xlperf.ingest.reader import read_department
+from xlperf.ingest.reader import read_workbook
 from xlperf.resolve import resolve_framework
 from xlperf.safe_yaml import YAML_SUFFIXES, load_yaml
 
-__all__ = ["load_input", "score_path"]
+__all__ = ["load_input", "read_department", "score_path"]
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 
@@ -52,3 +54,13 @@ def score_path(path: Path, framework: str | Path | None = None) -> ScoreResult:
     if problems:
         raise InputError("\n".join(f"{path}：{p}" for p in problems))
     return score(fw, data)
+
+
+def read_department(path: str | Path, framework: str | None = None) -> DepartmentData:
+    """For ``xlperf score``: the department data of a workbook, or an InputError listing the cells at fault."""
+    result = read_workbook(path, framework)
+    errors = [f for f in map(finding_of, result.notes) if f.severity == Severity.error]
+    if errors or result.data is None:
+        lines = [f"{Path(path).name} {f.location}：{f.message}" for f in errors] or [f"{Path(path).name}：数据不完整"]
+        raise InputError("\n".join(lines))
+    return result.data

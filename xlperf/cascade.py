@@ -16,6 +16,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from xlperf.checks.budget import DeductionTriggered
+from xlperf.checks.money import FigureDisagrees, StatedRateMismatch, StatedSumMismatch
+from xlperf.checks.registry import CHECKS
+from xlperf.checks.scoring import (
+    JudgedAnswerOutOfRange,
+    MissingReason,
+    MissingSelfScore,
+    NoSelfScore,
+    RuleNotComputable,
+    SelfAboveComputed,
+    SelfBelowComputed,
+    SelfOutOfRange,
+)
 from xlperf.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -24,17 +37,20 @@ if TYPE_CHECKING:
 
 __all__ = ["fold_consequences"]
 
-CAUSE_CODES = frozenset({"XP201", "XP202", "XP203", "XP204", "XP205", "XP206", "XP207", "XP208", "XP209",
-                         "XP210", "XP211", "XP212", "XP214", "XP215", "XP216", "XP217"})
+CAUSE_CODES = frozenset(c.code for c in CHECKS if c.family == "cells" and c.severity is Severity.error)
 """An input's own error: the root a consequence is folded under."""
-INDICATOR_CODES = frozenset({"XP402", "XP403", "XP409", "XP305"})
+INDICATOR_CODES = frozenset(c.code for c in (SelfAboveComputed, SelfBelowComputed, RuleNotComputable, DeductionTriggered))
 """Findings about a computed score: they depend on every figure the indicator's rule reads."""
+FOLDING_CODES = frozenset(c.code for c in CHECKS if c.family in ("money", "budget", "audit", "prior", "scoring")) - {
+    c.code for c in (SelfOutOfRange, MissingReason, MissingSelfScore, JudgedAnswerOutOfRange, NoSelfScore)}
+"""Findings that can be mere consequences of an input's error: figures, audits and scores computed from
+inputs (not the department's own typing of a self-score, a reason or an answer)."""
 LISTED = 8
 """Consequences named in the cause's message; the rest are counted."""
 
 
 def _family_folds(code: str) -> bool:
-    return code[:3] in ("XP3", "XP4") and code not in ("XP401", "XP405", "XP407", "XP408", "XP410")
+    return code in FOLDING_CODES
 
 
 class _Graph(NamedTuple):
@@ -44,7 +60,7 @@ class _Graph(NamedTuple):
     indicators: dict[str, frozenset[str]]  # indicator id → names its rule reads
 
 
-STATED_CODES = {"sum": "XP301", "same": "XP302", "rate": "XP303"}
+STATED_CODES = {"sum": StatedSumMismatch.code, "same": FigureDisagrees.code, "rate": StatedRateMismatch.code}
 
 
 def _graph(fw: Framework) -> _Graph:
@@ -86,6 +102,9 @@ def _build_graph(fw: Framework) -> _Graph:
                 names |= parse(text).names
         rules[rule.id] = frozenset(names)
     indicators = {ind.id: frozenset(compiled_names(fw, ind)) for ind in fw.walk() if getattr(ind, "rule", None)}
+    for cap in fw.caps:  # a capped leaf's score also reads the cap's measure
+        if cap.target in indicators:
+            indicators[cap.target] |= parse(cap.measure).names
     return _Graph(direct, stated, rules, indicators)
 
 

@@ -37,6 +37,8 @@ __all__ = [
     "ExprError",
     "NumberText",
     "UndefinedName",
+    "arithmetic",
+    "decimal_of",
     "parse",
     "quantize",
     "undefined_name",
@@ -243,15 +245,33 @@ def _eval(node: ast.expr, env: Mapping[str, Value]) -> Value:
 
 def _binop(node: ast.BinOp, env: Mapping[str, Value]) -> Value:
     left, right = _num(_eval(node.left, env), node), _num(_eval(node.right, env), node)
-    if isinstance(node.op, ast.Add):
-        return left + right
-    if isinstance(node.op, ast.Sub):
-        return left - right
-    if isinstance(node.op, ast.Mult):
-        return left * right
-    if right == 0:
+    result = arithmetic(node.op, left, right)
+    if result is None:
         raise ExprError(f"除数为 0：{ast.unparse(node)}")
-    return left / right
+    return result
+
+
+def arithmetic(op: ast.operator, left: Decimal, right: Decimal) -> Decimal | None:
+    """``left op right`` for + - * / exactly in Decimal; None for a division by 0 (the caller says why)."""
+    if isinstance(op, ast.Add):
+        return left + right
+    if isinstance(op, ast.Sub):
+        return left - right
+    if isinstance(op, ast.Mult):
+        return left * right
+    return None if right == 0 else left / right
+
+
+def decimal_of(value: object) -> Decimal | None:
+    """A number as Decimal (a float by its shortest text, as the sheet shows it); None for anything else,
+    a logical value included."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int | float):
+        return Decimal(str(value))
+    return None
 
 
 def _compare(node: ast.Compare, env: Mapping[str, Value]) -> Value:

@@ -169,6 +169,8 @@ def _check_names(fw: Framework, source: str) -> None:
     scores = {f"score_{i.id}" for i in fw.walk()} | {"score_total", "self_total"}
     generated = scores | {f"{p}_{i.id}" for i in fw.leaves() for p in ("self", "reason")} | {"fw_id", "fw_version"}
     problems += [f"名称 {n} 与自动生成的得分名称重名" for n in sorted(generated & (declared | judged))]
+    for cap in fw.caps:  # a cap reads a figure of the form (a measure, a derived figure), never a score
+        uses(f"封顶规则 {cap.id} 的 measure", cap.measure, known)
     for ind in fw.leaves():
         for name in sorted(_rule_names(ind.rule) - known):
             problems.append(f"指标 {ind.id} 引用了未定义的名称 {name}{_hint(name)}")

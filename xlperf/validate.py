@@ -13,13 +13,16 @@ from typing import TYPE_CHECKING
 
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
+from xlperf.checks.file import FileNotFound
 from xlperf.checks.internal import CheckError
-from xlperf.checks.registry import CHECKS
+from xlperf.checks.registry import CHECKS, finding_of
+from xlperf.checks.structure import FrameworkMismatch
 from xlperf.compiled import CompiledFramework, compile_once
 from xlperf.errors import InputError
 from xlperf.expr import ExprError
 from xlperf.findings import FileReport, Finding, Report, ReportTextSummary, Severity
 from xlperf.framework.models import Framework
+from xlperf.ingest.notes import Noted
 from xlperf.plan.layout import RESULT_SHEET
 from xlperf.reporttext.pairing import ReportRequest
 
@@ -98,6 +101,10 @@ def validate_with_context(path: str | Path, framework: Framework | str | None = 
                           seconds=time.perf_counter() - start), None
 
 
+_FILE_CODES = frozenset(c.code for c in CHECKS if c.family == "file")
+"""The file's own findings (format, size, macros): reported even when the framework does not match."""
+
+
 def _validate_file(path: Path, framework: Framework | str | None, select: Sequence[str] | None,
                    ignore: Sequence[str] | None, start: float,
                    request: ReportRequest | None = None) -> tuple[FileReport, CheckContext | None]:
@@ -108,27 +115,28 @@ def _validate_file(path: Path, framework: Framework | str | None, select: Sequen
     try:
         read = read_workbook(path, framework)
     except UnreadableWorkbook as exc:
-        findings = [f for f in exc.findings if f.code in codes] or exc.findings
+        noted = [finding_of(n) for n in exc.notes]
+        findings = [f for f in noted if f.code in codes] or noted
         return FileReport(path=str(path), status="error", findings=findings, seconds=time.perf_counter() - start), None
     except InputError as exc:
         return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start, findings=[
-            Finding(code="XP122", name="framework-mismatch", severity=Severity.error, message=str(exc))]), None
+            FrameworkMismatch.make(str(exc))]), None
     except FileNotFoundError:
         return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start, findings=[
-            Finding(code="XP112", name="file-not-found", severity=Severity.error, message=f"找不到文件“{path}”")]), None
+            FileNotFound.make(f"找不到文件“{path}”")]), None
     except (RecursionError, MemoryError, Exception) as exc:  # noqa: BLE001 - a reader bug: this file only
         return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start,
                           findings=[_internal("读取工作簿", exc)]), None
-    mismatch = [f for f in read.findings if f.code == "XP122" and f.severity == Severity.error]
-    if mismatch:  # every other check would compare against the wrong framework: report only this
-        findings = [f for f in read.findings if (f.code.startswith("XP10") or f.code == "XP122") and f.code in codes]
+    noted = [finding_of(n) for n in read.notes]
+    if any(n.kind is Noted.FRAMEWORK_MISMATCH for n in read.notes):
+        # every other check would compare against the wrong framework: report only this and the file's own
+        kept = _FILE_CODES | {FrameworkMismatch.code}
+        findings = [f for f in noted if f.code in kept and f.code in codes]
         return FileReport(path=str(path), status="invalid", findings=findings, framework=read.framework.id,
                           framework_version=_recorded_version(read), seconds=time.perf_counter() - start,
                           **_shown_with(read, findings)), None
-    ctx = CheckContext(read, reader_findings=list(read.findings))
+    ctx = CheckContext(read, reader_findings=noted)
     findings = []
-    registered = {c.code for c in CHECKS}
-    findings.extend(f for f in read.findings if f.code not in registered)  # never drop what the reader saw
     findings.extend(_prepare(ctx))
     summary = _check_report(ctx, request, findings)
     for check_cls in checks:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from xlperf.ingest.notes import Noted
 from xlperf.validate import collect_paths, validate_file
 
 from .helpers import EXAMPLE, REPO
@@ -118,4 +119,4 @@ def test_open_regular_refuses_a_swapped_file(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(safety.os, "open", lambda path, flags, *a: real_open(other, flags, *a))
     with pytest.raises(safety.FileRefused) as info:
         safety.open_regular(target)
-    assert info.value.issue.code == "XP111"
+    assert info.value.issue.kind is Noted.NOT_A_REGULAR_FILE

@@ -105,12 +105,13 @@ TYPED = [  # (case id, text typed into the money cell, code, words the message m
 def test_spaces_and_invisible_characters(case: tuple, tmp_path: Path) -> None:
     from decimal import Decimal
 
+    from xlperf.checks.registry import findings_of
     from xlperf.ingest.reader import read_workbook
 
     cid, text, code, words = case
     sheet, cell = where(MONEY)
     read = read_workbook(Xlsx(EXAMPLE).set(sheet, cell, text).save(tmp_path / f"{cid}.xlsx"))
-    at = [f for f in read.findings if (f.sheet, f.cell) == (sheet, cell)]
+    at = [f for f in findings_of(read.notes) if (f.sheet, f.cell) == (sheet, cell)]
     assert [f.code for f in at] == [code], [(f.code, f.message) for f in at]
     for word in words:
         assert word in at[0].message, at[0].message

@@ -212,3 +212,50 @@ def test_an_empty_date_cell_still_gets_its_copy(tmp_path: Path) -> None:
     rep = validate_file(path)
     assert rep.status != "error"
     assert annotate_copy(path, tmp_path / "标注.xlsx", rep).exists()
+
+
+def _with_macros(tmp_path: Path) -> Path:
+    """The example as a macro workbook: a VBA project (the corpus's stub), its relationship and content type."""
+    vba = zipfile.ZipFile(Path(__file__).parents[1] / "corpus" / "files" / "macro.xlsm").read("xl/vbaProject.bin")
+    target = tmp_path / "某局-含宏.xlsm"
+    with zipfile.ZipFile(EXAMPLE) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
+                    b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/'
+                                    b'office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
+            out.writestr(info, data)
+        out.writestr("xl/vbaProject.bin", vba)
+    return target
+
+
+def test_a_macro_workbooks_copies_carry_no_macro(tmp_path: Path) -> None:
+    """A copy xlperf writes (--annotate, --returns) is an .xlsx without the submission's VBA project; asking
+    for an .xlsm copy is refused before anything is read."""
+    from tests.support.cli import xlperf
+
+    path = _with_macros(tmp_path)
+    rep = validate_file(path)
+    assert rep.status != "error" and any(f.code == "XP107" for f in rep.findings)
+    units, _ = write_returns([rep.model_copy(update={"findings": [*rep.findings, _an_error()]})],
+                             tmp_path / "returns", fw(), protect=(path,))
+    done = xlperf("validate", path, "--annotate", tmp_path / "标注.xlsx")
+    assert done.code in (0, 1), done.err
+    for copy in (tmp_path / "标注.xlsx", units[0].annotated):
+        assert copy is not None and copy.suffix == ".xlsx"
+        with zipfile.ZipFile(copy) as z:
+            assert not any("vba" in n.lower() for n in z.namelist()), z.namelist()
+            assert b"macroEnabled" not in z.read("[Content_Types].xml")
+    refused = xlperf("validate", path, "--annotate", tmp_path / "标注.xlsm")
+    assert refused.code == 2 and not (tmp_path / "标注.xlsm").exists()
+
+
+def _an_error() -> object:
+    from xlperf.findings import Finding, Severity
+
+    return Finding(code="XP201", name="text-in-number-cell", severity=Severity.error, message="测试", sheet="基本信息",
+                   cell="B3")

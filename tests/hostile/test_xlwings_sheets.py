@@ -19,7 +19,7 @@ from xlperf.review.returns import write_returns
 from xlperf.validate import validate_file
 from xlperf.write.annotate import annotate_copy
 
-from .helpers import EXAMPLE
+from .helpers import EXAMPLE, Xlsx
 
 HOSTILE_CONF = [
     ("Interpreter_Win", r"C:\Users\Public\evil\python.exe"),
@@ -48,12 +48,25 @@ def _sheet_findings(report) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {f.sheet: f.code for f in report.findings if f.code in ("XP131", "XP132")}
 
 
+VISIBILITY_ZH = {"visible": "（可见工作表）", "hidden": "（隐藏工作表）", "veryHidden": "（极隐藏工作表，"}
+"""How the message names each state openpyxl writes (Excel's sheet states in Chinese)."""
+
+
+def _messages(report) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {f.sheet: f.message for f in report.findings if f.code in ("XP131", "XP132")}
+
+
 def test_hostile_workbook_is_reported(tmp_path: Path) -> None:
     path = _hostile(EXAMPLE, tmp_path / "提交.xlsx")
     report = validate_file(path)
     assert _sheet_findings(report) == {"myaddin.conf": "XP131", "XLPERF.CONF": "XP131", "main.py": "XP132"}
     assert report.status == "invalid" and report.review == "revise"
     assert all(f.severity.value == "error" for f in report.findings if f.code in ("XP131", "XP132"))
+    messages = _messages(report)
+    for name, state in SHEETS.items():  # each message says how the sheet is hidden, as the file sets it
+        assert f"工作表“{name}”{VISIBILITY_ZH[state]}" in messages[name]
+    assert "取消隐藏" in messages["myaddin.conf"] and "Alt+F11" in messages["myaddin.conf"]
+    assert "Alt+F11" not in messages["XLPERF.CONF"]
 
 
 def test_reported_in_a_workbook_that_is_not_the_standard_one(tmp_path: Path) -> None:
@@ -62,9 +75,12 @@ def test_reported_in_a_workbook_that_is_not_the_standard_one(tmp_path: Path) -> 
     conf = wb.create_sheet("xlwings.conf")
     conf.sheet_state = "veryHidden"
     conf.append(("PYTHONPATH", r"C:\x"))
+    wb.create_sheet("run.py")  # visible
     wb.save(tmp_path / "plain.xlsx")
     report = validate_file(tmp_path / "plain.xlsx")
-    assert _sheet_findings(report) == {"xlwings.conf": "XP131"}
+    assert _sheet_findings(report) == {"xlwings.conf": "XP131", "run.py": "XP132"}
+    assert "工作表“run.py”（可见工作表）：" in _messages(report)["run.py"]
+    assert "工作表“xlwings.conf”（极隐藏工作表，" in _messages(report)["xlwings.conf"]
     assert "XP125" in {f.code for f in report.findings}
 
 
@@ -98,3 +114,17 @@ def test_copies_drop_the_sheets(route: str, tmp_path: Path) -> None:
     assert path.read_bytes() == before  # the submission itself is untouched
     again = validate_file(out)
     assert _sheet_findings(again) == {}
+
+
+def test_cells_calling_xlwings_procedures_are_errors(tmp_path: Path) -> None:
+    """Public procedures of a loaded add-in can be called from any workbook's cells: a submission calling
+    xlwings' RunPython or RunFrozenPython (bare, or with the add-in's name as Excel saves it) is an error."""
+    book = Xlsx(EXAMPLE)
+    book.set_formula("基本信息", "H30", 'RunPython("import os;os.system(\'calc.exe\')")', 0)
+    book.set_formula("基本信息", "H31", "'xlwings.xlam'!RunFrozenPython(\"C:\\Windows\\System32\\calc.exe\")", 0)
+    book.set_formula("基本信息", "H32", '[1]!ExecuteWindows(FALSE,"x","python")', 0)
+    report = validate_file(book.save(tmp_path / "cells.xlsx"))
+    found = {f.cell: f for f in report.findings if f.code == "XP134"}
+    assert set(found) >= {"H30", "H31", "H32"}
+    assert "RUNPYTHON" in found["H30"].message and "RUNFROZENPYTHON" in found["H31"].message
+    assert all(f.severity.value == "error" for f in found.values())

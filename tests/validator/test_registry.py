@@ -10,6 +10,8 @@ from xlperf.checks.base import DOC_SECTIONS
 from xlperf.checks.registry import CHECKS, REDIRECTS, by_code, resolve
 from xlperf.findings import Severity
 from xlperf.ingest import precheck as safety
+from xlperf.checks.base import ReaderCheck
+from xlperf.ingest.notes import Noted
 
 from .common import GOLDEN, run_cli
 
@@ -90,13 +92,12 @@ def test_renamed_names_are_redirected() -> None:
             assert REDIRECTS.get(name) == code, f"{code} was “{name}”, now “{registered[code].name}”: redirect it"
 
 
-def test_precheck_codes_match_registry() -> None:
-    """The hostile-file pre-check emits its own findings: same codes, names and severities as the catalogue."""
-    registered = by_code()
-    for code, (name, severity, _title) in safety.CODES.items():
-        assert code in registered
-        assert registered[code].name == name
-        assert registered[code].severity.value == severity
+def test_every_kind_of_note_has_exactly_one_check() -> None:
+    """Readers and the pre-check make notes, not findings: each kind of note is reported by exactly one check
+    class, which alone holds its code, name, severity and title."""
+    reporting = [c.note for c in CHECKS if issubclass(c, ReaderCheck)]
+    assert sorted(k.name for k in reporting) == sorted(k.name for k in Noted)
+    assert len(reporting) == len(set(reporting))
 
 
 # CLI ---------------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from xlperf.findings import FileReport, Severity
 from xlperf.validate import validate_file
 from xlperf.compiled import plan_for
 from xlperf.ingest.reader import read_workbook
+from xlperf.checks.registry import findings_of
 
 from .common import QUIET_SEED, D, futian, pairs
 from .xlsx_edit import Xlsx
@@ -347,7 +348,7 @@ def test_text_numbers_read_as_the_sheet_reads_them(fw: Any, bases: dict[str, Pat
     wb.save(path)
     read = read_workbook(path)
     at: dict[tuple[str, str], list[Any]] = {}
-    for f in read.findings:
+    for f in findings_of(read.notes):
         at.setdefault((f.sheet, f.cell), []).append(f)  # type: ignore[arg-type]
     for name, text, value, code in TOLERANT:
         cp = plan.cells[name]
@@ -366,7 +367,7 @@ def test_text_money_in_shared_string(bases: dict[str, Path], tmp_path: Path) -> 
     path = Xlsx(bases["seed"]).set(SG, "B18", "1,234.56万元").save(tmp_path / "sst.xlsx")
     read = read_workbook(path)
     assert read.values["procurement_plan"] == 0
-    found = [f for f in read.findings if (f.sheet, f.cell) == (SG, "B18")]
+    found = [f for f in findings_of(read.notes) if (f.sheet, f.cell) == (SG, "B18")]
     assert [(f.code, f.severity, f.expected) for f in found] == [("XP202", Severity.error, Decimal("1234.56"))]
     assert "千分位逗号" in found[0].message and "万元" in found[0].message
 

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from xlperf.checks.registry import by_code
-from xlperf.findings import FileReport
+from xlperf.findings import FileReport, Severity
 from xlperf.validate import validate_file
 from xlperf.ingest import reader
+from xlperf.checks.registry import NOTE_CHECKS
+from xlperf.ingest.notes import Noted
 
 from .common import CORPUS, SEED_XLSX, futian
 from .test_rules import CASES, TOLERATED, Case, _mutated
@@ -50,9 +52,9 @@ def test_rule_mutations(case: Case, bases: dict[str, Path], tmp_path: Path) -> N
     assert _mismatches(report) == []
 
 
-def test_reader_note_severities_are_the_catalogue_ones() -> None:
-    for code, severity in reader.NOTE_SEVERITY.items():
-        assert CATALOGUE[code].severity == severity, code
+def test_a_formula_in_an_input_is_information() -> None:
+    """The one cell note that is not an error: a formula typed in an input, read by its result."""
+    assert NOTE_CHECKS[Noted.FORMULA_IN_INPUT].severity == Severity.info
 
 
 @pytest.mark.parametrize(("case_id", "code", "severity"), [

@@ -33,6 +33,7 @@ from xlperf.compiled import score
 from xlperf.compiled import plan_for
 from xlperf.ingest.reader import UnreadableWorkbook, read_workbook
 from xlperf.write.template import write_template
+from xlperf.checks.registry import findings_of
 
 from .helpers import CHINESE, REPO, futian, run_cli, seed_data, variant
 
@@ -154,7 +155,7 @@ def _indicator_scores(payload: dict[str, Any]) -> dict[str, float]:
 
 def test_seed_workbook_reads_cleanly(good: Path, fw: Framework) -> None:
     read = read_workbook(good)
-    assert read.findings == []
+    assert findings_of(read.notes) == []
     assert read.data == seed_data()
 
 
@@ -166,14 +167,14 @@ def test_unambiguous_forms_are_read_and_noted(case: Typed, good: Path, tmp_path:
     expected = score(fw, corrected)
 
     read = read_workbook(path)
-    errors = [f"{f.code} {f.location} {f.message}" for f in read.findings if f.severity == Severity.error]
+    errors = [f"{f.code} {f.location} {f.message}" for f in findings_of(read.notes) if f.severity == Severity.error]
     assert not errors, f"{case.value!r} in {sheet}!{cell} was refused: {errors}"
     assert read.data == corrected, f"{case.value!r} in {sheet}!{cell} read as something else"
-    at_cell = [f for f in read.findings if (f.sheet, f.cell) == (sheet, cell)]
+    at_cell = [f for f in findings_of(read.notes) if (f.sheet, f.cell) == (sheet, cell)]
     if case.notes:
         assert any(f.code in case.notes for f in at_cell), (
             f"{case.value!r} in {sheet}!{cell}: expected a note {case.notes}, got "
-            f"{[(f.code, f.location) for f in read.findings]}")
+            f"{[(f.code, f.location) for f in findings_of(read.notes)]}")
         assert all(CHINESE.search(f.message) for f in at_cell)
     assert score_path(path) == expected
 
@@ -190,7 +191,7 @@ def test_number_typed_as_text_scores_as_the_sheet_does(case: Typed, good: Path, 
     sheet, cell = _where(fw, case.name)
     path = _typed_into(good, tmp_path / f"{case.id}.xlsx", sheet, cell, case.value)
     read = read_workbook(path)
-    at_cell = [f for f in read.findings if (f.sheet, f.cell) == (sheet, cell)]
+    at_cell = [f for f in findings_of(read.notes) if (f.sheet, f.cell) == (sheet, cell)]
     assert [(f.code, f.severity) for f in at_cell] == [(case.notes[0], Severity.error)], at_cell
     assert at_cell[0].expected == case.corrected and at_cell[0].found == case.value
     assert "按 0 计算" in at_cell[0].message and CHINESE.search(at_cell[0].message)
@@ -205,8 +206,8 @@ def test_ambiguous_forms_stop_with_the_cell_named(case: Typed, good: Path, tmp_p
     sheet, cell = _where(fw, case.name)
     path = _typed_into(good, tmp_path / f"{case.id}.xlsx", sheet, cell, case.value)
     read = read_workbook(path)
-    at_cell = [f for f in read.findings if (f.sheet, f.cell) == (sheet, cell) and f.severity == Severity.error]
-    assert at_cell, f"{case.value!r} in {sheet}!{cell} was not refused: {[(f.code, f.location) for f in read.findings]}"
+    at_cell = [f for f in findings_of(read.notes) if (f.sheet, f.cell) == (sheet, cell) and f.severity == Severity.error]
+    assert at_cell, f"{case.value!r} in {sheet}!{cell} was not refused: {[(f.code, f.location) for f in findings_of(read.notes)]}"
     assert not case.refused or any(f.code in case.refused for f in at_cell), [(f.code, f.message) for f in at_cell]
 
     run = run_cli(["score", path])
@@ -236,7 +237,7 @@ def test_missing_defined_name_is_read_from_the_template_position(good: Path, tmp
     wb.save(path)
     sheet, cell = _where(fw, "paid_q1")
     read = read_workbook(path)
-    notes = [f for f in read.findings if f.code == "XP121"]
+    notes = [f for f in findings_of(read.notes) if f.code == "XP121"]
     assert [(f.sheet, f.cell, f.severity) for f in notes] == [(sheet, cell, Severity.warning)]
     assert "paid_q1" in notes[0].message and CHINESE.search(notes[0].message)
     assert read.data == seed_data()
@@ -251,7 +252,7 @@ def test_unknown_framework_id_stops_with_the_cell_named(good: Path, tmp_path: Pa
     path = _typed_into(good, tmp_path / "other-fw.xlsx", sheet, cell, "shenzhen-2020")
     with pytest.raises(UnreadableWorkbook) as info:
         read_workbook(path)
-    assert [(f.code, f.sheet, f.cell) for f in info.value.findings] == [("XP122", sheet, cell)]
+    assert [(f.code, f.sheet, f.cell) for f in findings_of(info.value.notes)] == [("XP122", sheet, cell)]
     run = run_cli(["score", path])
     assert run.code == 2 and run.out == ""
     assert "shenzhen-2020" in run.err and CHINESE.search(run.err) and "Traceback" not in run.err
@@ -262,7 +263,7 @@ def test_other_framework_id_with_explicit_framework_stops(good: Path, tmp_path: 
     sheet, cell = _where(fw, "fw_id")
     path = _typed_into(good, tmp_path / "other-fw.xlsx", sheet, cell, "demo-region-2023")
     read = read_workbook(path, fw)
-    mismatch = [f for f in read.findings if f.code == "XP122"]
+    mismatch = [f for f in findings_of(read.notes) if f.code == "XP122"]
     assert [(f.sheet, f.cell, f.severity) for f in mismatch] == [(sheet, cell, Severity.error)]
     run = run_cli(["score", path, "--framework", fw.id])
     assert run.code == 2 and run.out == ""
@@ -275,7 +276,7 @@ def test_other_framework_version_is_read_with_a_warning(good: Path, tmp_path: Pa
     sheet, cell = _where(fw, "fw_version")
     path = _typed_into(good, tmp_path / "old-version.xlsx", sheet, cell, "0.9")
     read = read_workbook(path)
-    mismatch = [f for f in read.findings if f.code == "XP127"]
+    mismatch = [f for f in findings_of(read.notes) if f.code == "XP127"]
     assert [(f.sheet, f.cell, f.severity, f.found, f.expected) for f in mismatch] == [
         (sheet, cell, Severity.warning, "0.9", fw.version)]
     assert read.data == seed_data()

@@ -188,3 +188,109 @@ def test_windows_layout_startup_entry_and_uninstall(tmp_path: Path) -> None:
         raise AssertionError("the service did not start")
     assert _run("uninstall.sh", env).returncode == 0
     assert _tree(home) == before
+
+
+def _windows_env(monkeypatch, home: Path) -> Path:
+    """A Windows user's folders under ``home`` (simulated on Linux); returns %APPDATA%."""
+    roaming, local = home / "AppData" / "Roaming", home / "AppData" / "Local"
+    for key in ("XLPERF_WPS_OEM_INI", "ProgramFiles", "ProgramFiles(x86)", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("XLPERF_WPS_PLATFORM", "windows")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("APPDATA", str(roaming))
+    monkeypatch.setenv("LOCALAPPDATA", str(local))
+    monkeypatch.setenv("XLPERF_CONFIG_DIR", str(roaming / "xlperf"))  # what config_dir() is on Windows
+    return roaming
+
+
+def _windows_wps(home: Path) -> tuple[Path, Path]:
+    """WPS for Windows installed per user, two versions: (the newer one's oem.ini, the older one's)."""
+    wps = home / "AppData" / "Local" / "Kingsoft" / "WPS Office"
+    inis = []
+    for version in ("12.1.0.17900", "11.1.0.9999"):
+        ini = wps / version / "office6" / "cfgs" / "oem.ini"
+        ini.parent.mkdir(parents=True)
+        ini.write_bytes(OEM)
+        inis.append(ini)
+    addons = home / "AppData" / "Roaming" / "kingsoft" / "wps" / "jsaddons"
+    addons.mkdir(parents=True)
+    (addons / "publish.xml").write_text(PUBLISH, encoding="utf-8")
+    return inis[0], inis[1]
+
+
+def _wps_main(*args: str) -> int:
+    from xlperf.addins import wps_install
+
+    return wps_install.main(list(args))
+
+
+def test_windows_publish_xml_merged_idempotent_and_removed(tmp_path: Path, monkeypatch, capsys) -> None:
+    """What install.ps1 runs on Windows (``install --if-present``), in a Windows layout: the add-in lands in
+    %APPDATA%\\kingsoft\\wps\\jsaddons, publish.xml gains one line and keeps the other add-in, the newest
+    WPS version's oem.ini gets JsApiPlugin=true; a second install changes nothing; uninstall restores every
+    file byte for byte."""
+    home = tmp_path / "home"
+    roaming = _windows_env(monkeypatch, home)
+    new_ini, old_ini = _windows_wps(home)
+    before = _tree(home)
+    args = ("install", "--if-present", "--source", str(WPS), "--python", sys.executable, "--service", "none")
+    assert _wps_main(*args) == 0, capsys.readouterr()
+    addons = roaming / "kingsoft" / "wps" / "jsaddons"
+    publish = (addons / "publish.xml").read_text(encoding="utf-8")
+    plugins = ET.fromstring(publish.encode()).findall("jsplugin")
+    assert [(p.get("name"), p.get("type")) for p in plugins] == [("oa", "wps"), ("xlperf", "et")]
+    assert OTHER in publish  # the other add-in and its comment, as written
+    assert plugins[1].get("url") == (addons / "xlperf_0.1.0").as_uri() + "/"
+    assert (addons / "xlperf_0.1.0" / "ribbon.xml").read_bytes() == (WPS / "ribbon.xml").read_bytes()
+    assert new_ini.read_bytes() == OEM.replace(b"[Support]\r\n", b"[Support]\r\nJsApiPlugin=true\r\n")
+    assert old_ini.read_bytes() == OEM
+    assert (roaming / "xlperf" / "install-manifest.json").is_file()
+    first = _tree(home)
+    assert _wps_main(*args) == 0  # again: the same files, one line
+    assert _tree(home) == first
+    assert (addons / "publish.xml").read_text(encoding="utf-8").count('name="xlperf"') == 1
+    assert _wps_main("uninstall") == 0
+    assert _tree(home) == before
+
+
+def test_windows_without_wps_nothing_is_registered(tmp_path: Path, monkeypatch, capsys) -> None:
+    """install.ps1 runs the WPS step on every PC: where WPS Office is not installed it creates nothing."""
+    home = tmp_path / "home"
+    home.mkdir()
+    _windows_env(monkeypatch, home)
+    before = _tree(home)
+    assert _wps_main("install", "--if-present", "--source", str(WPS), "--python", sys.executable) == 0
+    assert "未检测到 WPS Office" in capsys.readouterr().out
+    assert _tree(home) == before
+    # without --if-present (install/wps/install.sh) it installs anyway
+    assert _wps_main("install", "--source", str(WPS), "--python", sys.executable, "--service", "none") == 0
+    assert (home / "AppData/Roaming/kingsoft/wps/jsaddons/publish.xml").is_file()
+    assert _wps_main("uninstall") == 0
+    assert _tree(home) == before
+
+
+def test_windows_oem_ini_in_program_files_asks_the_administrator(tmp_path: Path, monkeypatch, capsys) -> None:
+    """WPS installed for all users: oem.ini under Program Files cannot be written by the user (os.access
+    cannot tell on Windows; the write fails): the install goes on and says, in Windows terms, what to add."""
+    home = tmp_path / "home"
+    _windows_env(monkeypatch, home)
+    program_files = tmp_path / "Program Files (x86)"
+    monkeypatch.setenv("ProgramFiles(x86)", str(program_files))
+    ini = program_files / "Kingsoft" / "WPS Office" / "12.1.0.1" / "office6" / "cfgs" / "oem.ini"
+    ini.parent.mkdir(parents=True)
+    ini.write_bytes(OEM)
+    real_write = Path.write_bytes
+
+    def write_bytes(self: Path, data: bytes) -> int:
+        if self == ini:
+            raise PermissionError(13, "Access is denied", str(self))
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    assert _wps_main("install", "--if-present", "--source", str(WPS), "--python", sys.executable,
+                     "--service", "none") == 0
+    out = capsys.readouterr().out
+    assert f"以管理员身份运行“记事本”，打开 {ini}" in out and "JsApiPlugin=true" in out and "sudo" not in out
+    assert ini.read_bytes() == OEM
+    assert _wps_main("uninstall") == 0
+    assert ini.read_bytes() == OEM

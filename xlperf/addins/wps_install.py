@@ -1,4 +1,4 @@
-"""Install and uninstall xlperf's WPS add-in and service for one user on Linux (Kylin, UOS, Deepin …).
+"""Install and uninstall xlperf's WPS add-in and service for one user on Linux (Kylin, UOS, Deepin …) and Windows.
 
 ``install/wps/install.sh`` installs the command line (install/linux.sh) and then runs
 ``python -m xlperf.addins.wps_install install``, which:
@@ -11,6 +11,11 @@
    exactly what to add);
 3. registers the service to start at login: a systemd user unit when ``systemctl --user`` works, an XDG
    autostart entry otherwise, and starts it now.
+
+On Windows ``install/install.ps1`` runs ``python -m xlperf.addins.wps_install install --if-present`` with the
+bundle's ``wps`` folder and the venv's Python (nothing happens where WPS Office is not installed): the add-in
+goes to ``%APPDATA%\\kingsoft\\wps\\jsaddons``, oem.ini is the newest one in WPS's program folder, and the
+service starts at login from the user's Startup folder; ``uninstall.ps1`` runs ``uninstall``.
 
 Everything it creates or changes is recorded in ``install-manifest.json`` (in the user's xlperf folder);
 ``uninstall`` stops the service and removes exactly that: the files and folders it created, its line in
@@ -34,7 +39,7 @@ from typing import Any
 from xlperf import __version__
 from xlperf.addins.service import DEFAULT_PORT, INFO_FILE, LOG_FILE, config_dir
 
-__all__ = ["ADDIN_FILES", "install", "main", "uninstall"]
+__all__ = ["ADDIN_FILES", "install", "main", "uninstall", "wps_present"]
 
 ADDIN_NAME = "xlperf"
 ADDIN_FILES = ("index.html", "main.js", "ribbon.js", "ribbon.xml", "images/validate.png", "images/clear.png",
@@ -71,10 +76,47 @@ def jsaddons_dir() -> Path:
     return _home() / ".local" / "share" / "Kingsoft" / "wps" / "jsaddons"
 
 
+def _wps_roots() -> list[Path]:
+    """WPS Office for Windows' program folders that exist: per user (%LOCALAPPDATA%, WPS's default) or
+    for all users (Program Files)."""
+    roots = [Path(os.environ[key]) / "Kingsoft" / "WPS Office"
+             for key in ("LOCALAPPDATA", "ProgramFiles(x86)", "ProgramFiles") if os.environ.get(key)]
+    return [root for root in roots if root.is_dir()]
+
+
+def _version_key(folder: Path) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", folder.name)[:6])
+
+
+def wps_present() -> bool:
+    """Whether WPS Office is installed for this user: its program folder, or its per-user folder
+    (Windows: %APPDATA%\\kingsoft\\wps; Linux: /opt/kingsoft or ~/.local/share/Kingsoft)."""
+    if _windows():
+        return bool(_wps_roots()) or (_appdata() / "kingsoft" / "wps").is_dir()
+    return (Path(OEM_INI).parents[2].is_dir() or (_home() / ".local" / "share" / "Kingsoft").is_dir()
+            or shutil.which("et") is not None)
+
+
 def _oem_ini() -> Path:
-    """WPS's oem.ini; on Windows it lies in WPS's versioned program folder: give it in XLPERF_WPS_OEM_INI."""
-    default = "WPS安装目录\\<版本>\\office6\\cfgs\\oem.ini" if _windows() else OEM_INI
-    return Path(os.environ.get("XLPERF_WPS_OEM_INI", default))
+    """WPS's oem.ini (XLPERF_WPS_OEM_INI overrides). On Windows it lies in WPS's versioned program folder:
+    the newest ``<root>\\<version>\\office6\\cfgs\\oem.ini`` found."""
+    if os.environ.get("XLPERF_WPS_OEM_INI"):
+        return Path(os.environ["XLPERF_WPS_OEM_INI"])
+    if not _windows():
+        return Path(OEM_INI)
+    found = [ini for root in _wps_roots() for ini in root.glob("*/office6/cfgs/oem.ini")]
+    if found:
+        return max(found, key=lambda ini: _version_key(ini.parents[2]))
+    return Path("WPS安装目录\\<版本>\\office6\\cfgs\\oem.ini")
+
+
+def _admin_hint(ini: Path) -> str:
+    """What the administrator must do once when the user cannot write oem.ini."""
+    if _windows():
+        return (f"需要管理员操作一次：以管理员身份运行“记事本”，打开 {ini}，在 [Support] 节加入一行 {OEM_LINE}"
+                "（没有该节时在文件末尾加上 [Support] 和这一行），保存后重启 WPS")
+    return (f"需要管理员操作一次：在 {ini} 的 [Support] 节加入一行 {OEM_LINE}（例如执行 "
+            f"sudo sh -c \"printf '\\n[Support]\\n{OEM_LINE}\\n' >> {ini}\"），然后重启 WPS")
 
 
 # publish.xml ---------------------------------------------------------------------------------------
@@ -142,15 +184,17 @@ def enable_js_addins(ini: Path) -> tuple[dict[str, Any] | None, str]:
     if re.search(r"^\s*JsApiPlugin\s*=\s*true\s*$", raw, re.MULTILINE | re.IGNORECASE):
         return None, "WPS 已允许 JS 加载项（oem.ini 中已有 JsApiPlugin=true）"
     if not os.access(ini, os.W_OK):
-        return None, (f"需要管理员操作一次：在 {ini} 的 [Support] 节加入一行 {OEM_LINE}（例如执行 "
-                      f"sudo sh -c \"printf '\\n[Support]\\n{OEM_LINE}\\n' >> {ini}\"），然后重启 WPS")
+        return None, _admin_hint(ini)
     nl = "\r\n" if "\r\n" in raw else "\n"  # the file's own line ends
     m = re.search(r"^\[Support\][ \t]*\r?\n", raw, re.MULTILINE)
     if m:
         text = raw[:m.end()] + OEM_LINE + nl + raw[m.end():]
     else:
         text = raw + ("" if raw.endswith("\n") or not raw else nl) + "[Support]" + nl + OEM_LINE + nl
-    ini.write_bytes(text.encode("latin-1"))
+    try:  # Windows: os.access sees only the read-only attribute, not Program Files' permissions
+        ini.write_bytes(text.encode("latin-1"))
+    except PermissionError:
+        return None, _admin_hint(ini)
     return {"path": str(ini), "before": raw, "after": text}, f"已在 {ini} 中启用 JS 加载项（{OEM_LINE}）"
 
 
@@ -247,6 +291,9 @@ def _wait_exit(pid: int, seconds: float = 20.0) -> None:
     """Until the service has exited: it writes its last log line while stopping, after which its files go."""
     import time
 
+    if os.name == "nt":  # os.kill(pid, 0) would terminate the process there (TerminateProcess)
+        _wait_exit_windows(pid, seconds)
+        return
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -256,6 +303,20 @@ def _wait_exit(pid: int, seconds: float = 20.0) -> None:
         except PermissionError:  # another user's process with that pid: not ours
             return
         time.sleep(0.1)
+
+
+def _wait_exit_windows(pid: int, seconds: float) -> None:
+    """WaitForSingleObject on the process (SYNCHRONIZE access only: it cannot be harmed)."""
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined,unused-ignore]
+    handle = kernel32.OpenProcess(0x00100000, False, pid)  # SYNCHRONIZE
+    if not handle:
+        return  # gone already (or not ours)
+    try:
+        kernel32.WaitForSingleObject(handle, int(seconds * 1000))
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 # Files ---------------------------------------------------------------------------------------------
@@ -347,8 +408,13 @@ def main(argv: list[str] | None = None) -> int:
     inst.add_argument("--python", default=sys.executable)
     inst.add_argument("--service", choices=("auto", "systemd", "autostart", "startup", "none"), default="auto")
     inst.add_argument("--port", type=int, default=DEFAULT_PORT)
+    inst.add_argument("--if-present", action="store_true",
+                      help="do nothing (exit 0) when WPS Office is not installed: install.ps1 on every Windows PC")
     sub.add_parser("uninstall")
     args = parser.parse_args(argv)
+    if args.action == "install" and args.if_present and not wps_present():
+        print("未检测到 WPS Office，跳过 WPS 加载项（安装 WPS 后重新运行安装程序即可）")
+        return 0
     try:
         lines = install(args.source, args.python, args.service, args.port) if args.action == "install" else uninstall()
     except (InstallError, OSError, subprocess.SubprocessError) as exc:

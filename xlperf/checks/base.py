@@ -13,8 +13,9 @@ from typing import Any, ClassVar
 
 from xlperf.checks.context import CheckContext
 from xlperf.findings import Finding, Severity
+from xlperf.ingest.notes import Note, Noted
 
-__all__ = ["CODE_PATTERN", "DOC_SECTIONS", "Check", "ReaderCheck"]
+__all__ = ["CODE_PATTERN", "DOC_SECTIONS", "AnnotationCheck", "Check", "ReaderCheck"]
 
 CODE_PATTERN = re.compile(r"^XP\d{3}$")
 DOC_SECTIONS = ("检查内容", "为何重要", "示例", "如何修改")
@@ -58,14 +59,38 @@ class Check:
                        found=found, expected=expected, indicator=indicator)
 
     @classmethod
+    def make(cls, detail: str, *, sheet: str | None = None, cell: str | None = None, found: Any = None,
+             expected: Any = None, indicator: str | None = None) -> Finding:
+        """A finding of this check outside a workbook's checks (a file that could not be read, an annotated
+        copy): the message is the template filled with ``detail``."""
+        return Finding(code=cls.code, name=cls.name, severity=cls.severity, message=cls.template.format(detail=detail),
+                       sheet=sheet, cell=cell, found=found, expected=expected, indicator=indicator)
+
+    @classmethod
     def doc(cls) -> str:
         return inspect.cleandoc(cls.__doc__ or "")
 
 
 class ReaderCheck(Check):
-    """A check whose findings the workbook reader produces while parsing (cell values, structure)."""
+    """A check whose findings come from what the reader noticed while parsing (the file, the structure, the
+    cells): it names the kind of :class:`~xlperf.ingest.notes.Note` it reports; the reader knows no code."""
+
+    note: ClassVar[Noted]
+
+    @classmethod
+    def from_note(cls, note: Note) -> Finding:
+        return cls.make(note.detail, sheet=note.sheet, cell=note.cell, found=note.found, expected=note.expected,
+                        indicator=note.indicator)
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for f in ctx.reader_findings:
             if f.code == self.code:
-                yield f.model_copy(update={"name": self.name})
+                yield f
+
+
+class AnnotationCheck(Check):
+    """A check whose findings the annotation of a copy reports (``--annotate``, ``--returns``, the button):
+    what it restores or ignores in the copy. Nothing to find in a validation run."""
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        return iter(())

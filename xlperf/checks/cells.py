@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xlperf.checks.base import ReaderCheck
 from xlperf.findings import Severity
+from xlperf.ingest.notes import Noted
 
 __all__ = [
     "DateAsText",
@@ -35,6 +36,7 @@ class TextInNumberCell(ReaderCheck):
     如何修改：只填写数字（单位见“单位”列），单元格格式设为数值。"""
 
     code, name, severity, title, family = "XP201", "text-in-number-cell", Severity.error, "数字单元格中是文字", "cells"
+    note = Noted.TEXT_IN_NUMBER_CELL
 
 
 class UnitSuffix(ReaderCheck):
@@ -44,6 +46,7 @@ class UnitSuffix(ReaderCheck):
     如何修改：只填写数字 730.68，单位已在“单位”列注明。"""
 
     code, name, severity, title, family = "XP202", "unit-suffix", Severity.error, "数字带单位", "cells"
+    note = Noted.UNIT_SUFFIX
 
 
 class PercentString(ReaderCheck):
@@ -53,6 +56,7 @@ class PercentString(ReaderCheck):
     如何修改：把单元格格式设为百分比后输入 97.65%。"""
 
     code, name, severity, title, family = "XP203", "percent-string", Severity.error, "百分数以文字输入", "cells"
+    note = Noted.PERCENT_STRING
 
 
 class FullWidthDigits(ReaderCheck):
@@ -62,6 +66,7 @@ class FullWidthDigits(ReaderCheck):
     如何修改：切换到半角（英文）输入后重新输入数字。"""
 
     code, name, severity, title, family = "XP204", "fullwidth-digits", Severity.error, "全角数字", "cells"
+    note = Noted.FULLWIDTH_DIGITS
 
 
 class NegativeAmount(ReaderCheck):
@@ -71,6 +76,7 @@ class NegativeAmount(ReaderCheck):
     如何修改：核对数据，填写非负数；冲减等情况请在说明中解释并填写净额。"""
 
     code, name, severity, title, family = "XP205", "negative-amount", Severity.error, "负数", "cells"
+    note = Noted.NEGATIVE_AMOUNT
 
 
 class NonIntegerCount(ReaderCheck):
@@ -80,6 +86,7 @@ class NonIntegerCount(ReaderCheck):
     如何修改：填写整数。"""
 
     code, name, severity, title, family = "XP206", "non-integer-count", Severity.error, "计数不是整数", "cells"
+    note = Noted.NON_INTEGER_COUNT
 
 
 class EmptyRequiredInput(ReaderCheck):
@@ -89,6 +96,7 @@ class EmptyRequiredInput(ReaderCheck):
     如何修改：填写该单元格；确实为零时填写 0。"""
 
     code, name, severity, title, family = "XP207", "empty-required-input", Severity.error, "必填项为空", "cells"
+    note = Noted.EMPTY_REQUIRED_INPUT
 
 
 class TooManyDecimals(ReaderCheck):
@@ -98,6 +106,7 @@ class TooManyDecimals(ReaderCheck):
     如何修改：按万元保留两位小数填写。"""
 
     code, name, severity, title, family = "XP208", "too-many-decimals", Severity.error, "金额超过两位小数", "cells"
+    note = Noted.TOO_MANY_DECIMALS
 
 
 class ErrorValue(ReaderCheck):
@@ -107,6 +116,7 @@ class ErrorValue(ReaderCheck):
     如何修改：改为直接填写数值。"""
 
     code, name, severity, title, family = "XP209", "error-value", Severity.error, "单元格为错误值", "cells"
+    note = Noted.ERROR_VALUE
 
 
 class ThousandsSeparator(ReaderCheck):
@@ -116,6 +126,7 @@ class ThousandsSeparator(ReaderCheck):
     如何修改：粘贴为数值，或手工输入不带逗号的数字。"""
 
     code, name, severity, title, family = "XP210", "thousands-separator", Severity.error, "千分位逗号", "cells"
+    note = Noted.THOUSANDS_SEPARATOR
 
 
 class InvalidChoice(ReaderCheck):
@@ -125,6 +136,7 @@ class InvalidChoice(ReaderCheck):
     如何修改：从下拉列表中选择。"""
 
     code, name, severity, title, family = "XP211", "invalid-choice", Severity.error, "选项无效", "cells"
+    note = Noted.INVALID_CHOICE
 
 
 class RateOutOfRange(ReaderCheck):
@@ -134,6 +146,7 @@ class RateOutOfRange(ReaderCheck):
     如何修改：输入 95%。"""
 
     code, name, severity, title, family = "XP212", "rate-out-of-range", Severity.error, "比率数值过大", "cells"
+    note = Noted.RATE_OUT_OF_RANGE
 
 
 class FormulaInInput(ReaderCheck):
@@ -143,6 +156,7 @@ class FormulaInInput(ReaderCheck):
     如何修改：确认结果无误；最好改为直接填写数值。"""
 
     code, name, severity, title, family = "XP213", "formula-in-input", Severity.info, "输入单元格含公式", "cells"
+    note = Noted.FORMULA_IN_INPUT
 
 
 class NumberStoredAsText(ReaderCheck):
@@ -154,6 +168,7 @@ class NumberStoredAsText(ReaderCheck):
 
     code, name, severity, title, family = ("XP214", "number-stored-as-text", Severity.error, "数字以文本格式保存",
                                            "cells")
+    note = Noted.NUMBER_STORED_AS_TEXT
 
 
 class FormulaWithoutResult(ReaderCheck):
@@ -164,6 +179,7 @@ class FormulaWithoutResult(ReaderCheck):
 
     code, name, severity, title, family = ("XP215", "formula-without-result", Severity.error, "公式没有计算结果",
                                            "cells")
+    note = Noted.FORMULA_WITHOUT_RESULT
 
 
 class NumberOutOfRange(ReaderCheck):
@@ -174,6 +190,7 @@ class NumberOutOfRange(ReaderCheck):
     如何修改：核对原始数据和单位，按万元填写实际金额。"""
 
     code, name, severity, title, family = "XP216", "number-out-of-range", Severity.error, "数值超出合理范围", "cells"
+    note = Noted.NUMBER_OUT_OF_RANGE
 
 
 class ValueOutOfBounds(ReaderCheck):
@@ -183,6 +200,7 @@ class ValueOutOfBounds(ReaderCheck):
     如何修改：核对原始数据，按规定的范围和单位重新填写。"""
 
     code, name, severity, title, family = "XP217", "value-out-of-bounds", Severity.error, "数值超出框架规定的范围", "cells"
+    note = Noted.VALUE_OUT_OF_BOUNDS
 
 
 class DateAsText(ReaderCheck):
@@ -194,6 +212,7 @@ class DateAsText(ReaderCheck):
     如何修改：把单元格格式设为日期后重新输入 2021-12-31（输入“2021/12/31”或“2021年12月31日”，Excel 会自动识别为日期）。"""
 
     code, name, severity, title, family = "XP218", "date-as-text", Severity.error, "日期以文字输入", "cells"
+    note = Noted.DATE_AS_TEXT
 
 
 class InvalidDate(ReaderCheck):
@@ -204,3 +223,4 @@ class InvalidDate(ReaderCheck):
     如何修改：按“年-月-日”重新输入日期，如 2021-12-31，单元格格式为日期。"""
 
     code, name, severity, title, family = "XP219", "invalid-date", Severity.error, "不是有效日期", "cells"
+    note = Noted.INVALID_DATE

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xlperf.checks.base import Check, ReaderCheck
+from xlperf.checks.base import AnnotationCheck, Check
 from xlperf.checks.context import CheckContext
 from xlperf.findings import Finding, Severity
 from xlperf.plan.formulas import NUMBER_KINDS
@@ -71,7 +71,7 @@ class ForeignFormula(Check):
 
 class ExternalContent(Check):
     """检查内容：可访问工作簿以外的内容：DDE 调用（=cmd|' /C calc'!A0）、WEBSERVICE/CALL/RTD 等函数、
-    指向本机文件或网址的 HYPERLINK、对其他工作簿的引用（外部链接），无论在单元格中还是定义名称中。
+    xlwings 加载项的 RunPython/RunFrozenPython 等过程、指向本机文件或网址的 HYPERLINK、对其他工作簿的引用（外部链接），无论在单元格中还是定义名称中。
     为何重要：打开文件时可能访问网络、读取本机文件或运行程序；财政局写出的副本不得带有此类内容。
     示例：=WEBSERVICE("http://…"&基本信息!B4)，或 =HYPERLINK("file://…/x.exe","查看附件")。
     如何修改：删除这些公式和外部链接（“数据→编辑链接→断开链接”），只填写数值。"""
@@ -98,7 +98,7 @@ class ExternalContent(Check):
                                detail=f"工作簿含 {book.external_parts} 个外部链接部件（xl/externalLinks）")
 
 
-class ForeignFormat(ReaderCheck):
+class ForeignFormat(AnnotationCheck):
     """检查内容：表单工作表上模板以外的条件格式或数据验证（标注副本中已恢复为模板的设置）；
     这项由标注（--annotate、--returns）报告，写在副本的“校验结果”中。
     为何重要：条件格式可以盖住或伪造校验标出的颜色（如优先级最高、条件为 TRUE 的白色填充）。
@@ -108,7 +108,7 @@ class ForeignFormat(ReaderCheck):
     code, name, severity, title, family = "XP135", "foreign-format", Severity.warning, "模板以外的条件格式", "structure"
 
 
-class ForgedHighlightRecord(ReaderCheck):
+class ForgedHighlightRecord(AnnotationCheck):
     """检查内容：标色记录（隐藏工作表 xlperf_marks，或旧版“校验结果”的 L 列）中与单元格现状不符的记录；
     这些记录被忽略，由标注（--annotate、--returns、按钮）报告一次。
     为何重要：记录只是上次标注的证据：只有单元格仍是 xlperf 所标的颜色和批注时才据以还原，

@@ -57,8 +57,7 @@ class CheckContext:
             for item in self.result.indicators:
                 env[f"score_{item.id}"] = item.computed
             env["score_total"] = self.result.total.computed
-            selfs = [i.self for i in self.result.indicators if i.level == 1 and i.self is not None]
-            env["self_total"] = sum(selfs, Decimal(0))
+            env["self_total"] = self.result.total.self or Decimal(0)  # the sheet's SUM (capped: framework caps)
         return env
 
     def location(self, name: str) -> tuple[str, str] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xlperf.checks.base import ReaderCheck
 from xlperf.findings import Severity
+from xlperf.ingest.notes import Noted
 
 __all__ = [
     "EmptyFile",
@@ -30,6 +31,7 @@ class EmptyFile(ReaderCheck):
     如何修改：重新从 Excel 保存并提交完整的工作簿。"""
 
     code, name, severity, title, family = "XP101", "empty-file", Severity.error, "空文件", "file"
+    note = Noted.EMPTY_FILE
 
 
 class NotAZip(ReaderCheck):
@@ -39,6 +41,7 @@ class NotAZip(ReaderCheck):
     如何修改：在 Excel 中打开原文件并“另存为”Excel 工作簿（.xlsx）后重新提交。"""
 
     code, name, severity, title, family = "XP102", "not-a-zip", Severity.error, "文件已损坏或不是 xlsx", "file"
+    note = Noted.NOT_A_ZIP
 
 
 class LegacyXls(ReaderCheck):
@@ -48,6 +51,7 @@ class LegacyXls(ReaderCheck):
     如何修改：在 Excel 中“另存为”Excel 工作簿（.xlsx）。"""
 
     code, name, severity, title, family = "XP103", "legacy-xls", Severity.error, "旧版 .xls 格式", "file"
+    note = Noted.LEGACY_XLS
 
 
 class EncryptedWorkbook(ReaderCheck):
@@ -57,6 +61,7 @@ class EncryptedWorkbook(ReaderCheck):
     如何修改：取消打开密码后重新提交（工作表保护不受影响）。"""
 
     code, name, severity, title, family = "XP104", "encrypted-workbook", Severity.error, "工作簿设有打开密码", "file"
+    note = Noted.ENCRYPTED_WORKBOOK
 
 
 class ZipBomb(ReaderCheck):
@@ -66,6 +71,7 @@ class ZipBomb(ReaderCheck):
     如何修改：使用标准模板重新填报；不要在工作簿中粘贴大量无关数据。"""
 
     code, name, severity, title, family = "XP105", "zip-bomb", Severity.error, "疑似压缩炸弹", "file"
+    note = Noted.ZIP_BOMB
 
 
 class XmlEntities(ReaderCheck):
@@ -75,6 +81,7 @@ class XmlEntities(ReaderCheck):
     如何修改：文件可能被篡改或由非 Excel 程序生成，请用 Excel 重新保存标准模板后提交。"""
 
     code, name, severity, title, family = "XP106", "xml-entities", Severity.error, "XML 含实体声明", "file"
+    note = Noted.XML_ENTITIES
 
 
 class MacrosPresent(ReaderCheck):
@@ -84,6 +91,7 @@ class MacrosPresent(ReaderCheck):
     如何修改：另存为不含宏的 .xlsx 后提交（可选）。"""
 
     code, name, severity, title, family = "XP107", "macros-present", Severity.warning, "含宏（未执行）", "file"
+    note = Noted.MACROS_PRESENT
 
 
 class SheetTooLarge(ReaderCheck):
@@ -93,6 +101,7 @@ class SheetTooLarge(ReaderCheck):
     如何修改：删除无关数据，使用标准模板重新填报。"""
 
     code, name, severity, title, family = "XP108", "sheet-too-large", Severity.error, "工作表行数超出上限", "file"
+    note = Noted.SHEET_TOO_LARGE
 
 
 class NotAWorkbook(ReaderCheck):
@@ -102,6 +111,7 @@ class NotAWorkbook(ReaderCheck):
     如何修改：提交用标准模板填报的 Excel 工作簿。"""
 
     code, name, severity, title, family = "XP109", "not-a-workbook", Severity.error, "不是 Excel 工作簿", "file"
+    note = Noted.NOT_A_WORKBOOK
 
 
 class FileTooLarge(ReaderCheck):
@@ -111,6 +121,7 @@ class FileTooLarge(ReaderCheck):
     如何修改：删除图片等无关内容后重新保存。"""
 
     code, name, severity, title, family = "XP110", "file-too-large", Severity.error, "文件过大", "file"
+    note = Noted.FILE_TOO_LARGE
 
 
 class NotARegularFile(ReaderCheck):
@@ -120,6 +131,7 @@ class NotARegularFile(ReaderCheck):
     如何修改：提交用 Excel 保存的 .xlsx 文件本身。"""
 
     code, name, severity, title, family = "XP111", "not-a-regular-file", Severity.error, "不是普通文件", "file"
+    note = Noted.NOT_A_REGULAR_FILE
 
 
 class FileNotFound(ReaderCheck):
@@ -129,6 +141,7 @@ class FileNotFound(ReaderCheck):
     如何修改：检查文件名和路径后重新运行。"""
 
     code, name, severity, title, family = "XP112", "file-not-found", Severity.error, "找不到文件", "file"
+    note = Noted.FILE_NOT_FOUND
 
 
 class FileUnreadable(ReaderCheck):
@@ -138,6 +151,7 @@ class FileUnreadable(ReaderCheck):
     如何修改：调整文件权限，或复制一份可读取的文件后重新校验。"""
 
     code, name, severity, title, family = "XP113", "file-unreadable", Severity.error, "文件无法打开", "file"
+    note = Noted.FILE_UNREADABLE
 
 
 class TooManyCells(ReaderCheck):
@@ -148,3 +162,4 @@ class TooManyCells(ReaderCheck):
     如何修改：删除无关数据，使用标准模板重新填报。"""
 
     code, name, severity, title, family = "XP114", "too-many-cells", Severity.error, "单元格数量超出上限", "file"
+    note = Noted.TOO_MANY_CELLS

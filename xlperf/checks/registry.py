@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from xlperf.checks.audit import AuditRuleFailed, AuditRuleWarning
-from xlperf.checks.base import CODE_PATTERN, Check
+from xlperf.checks.base import CODE_PATTERN, Check, ReaderCheck
 from xlperf.checks.batch import BatchVersionMismatch, BatchYearMismatch
 from xlperf.checks.budget import DeductionTriggered
 from xlperf.checks.cells import (
@@ -56,6 +58,7 @@ from xlperf.checks.prior import AuditOnEmptyPrior, PriorYearAltered
 from xlperf.checks.reporttext import REPORT_CHECKS
 from xlperf.checks.scoring import (
     CachedValueMismatch,
+    CapNotComputable,
     ComputedErrorValue,
     FunctionsNotLoaded,
     JudgedAnswerOutOfRange,
@@ -63,6 +66,7 @@ from xlperf.checks.scoring import (
     MissingSelfScore,
     NoSelfScore,
     RuleNotComputable,
+    SelfAboveCap,
     SelfAboveComputed,
     SelfBelowComputed,
     SelfOutOfRange,
@@ -82,8 +86,10 @@ from xlperf.checks.structure import (
     XlwingsConfigSheet,
     YearMismatch,
 )
+from xlperf.findings import Finding
+from xlperf.ingest.notes import Note, Noted
 
-__all__ = ["CHECKS", "REDIRECTS", "by_code", "resolve"]
+__all__ = ["CHECKS", "NOTE_CHECKS", "REDIRECTS", "by_code", "finding_of", "findings_of", "resolve"]
 
 CHECKS: tuple[type[Check], ...] = (
     CheckError,
@@ -99,7 +105,8 @@ CHECKS: tuple[type[Check], ...] = (
     JudgedAnswerOutOfRange, RuleNotComputable, PriorYearAltered, XlwingsConfigSheet, XlwingsCodeSheet,
     ComputedErrorValue, FunctionsNotLoaded,
     ForeignFormula, ExternalContent, ForeignFormat, ForgedHighlightRecord, MisleadingNumberFormat,
-    NoSelfScore, BatchYearMismatch, BatchVersionMismatch, AuditOnEmptyPrior, DateAsText, InvalidDate, *REPORT_CHECKS,
+    NoSelfScore, BatchYearMismatch, BatchVersionMismatch, AuditOnEmptyPrior, *REPORT_CHECKS,
+    SelfAboveCap, CapNotComputable, DateAsText, InvalidDate,
 )
 
 REDIRECTS: dict[str, str] = {
@@ -118,6 +125,19 @@ REDIRECTS: dict[str, str] = {
     "XP318": "XP320", "service-rate-over-100": "XP320",
 }
 """Retired codes and names → the current code that reports the same thing."""
+
+
+NOTE_CHECKS: dict[Noted, type[ReaderCheck]] = {c.note: c for c in CHECKS if issubclass(c, ReaderCheck)}
+"""The check that reports each kind of note a reader makes (tests/validator/test_registry.py: one each)."""
+
+
+def finding_of(note: Note) -> Finding:
+    """A reader's note as its check's finding (code, name, severity and message from the check class)."""
+    return NOTE_CHECKS[note.kind].from_note(note)
+
+
+def findings_of(notes: Iterable[Note]) -> list[Finding]:
+    return [finding_of(n) for n in notes]
 
 
 def by_code() -> dict[str, type[Check]]:

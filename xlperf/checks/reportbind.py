@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from xlperf.expr import ExprError, parse
+from xlperf.expr import ExprError, decimal_of, parse
 from xlperf.reporttext.analyze import Analysis, TextNote, Workbook, analyze
 from xlperf.reporttext.lexicon import Entry, LexiconIndex, build_index
 
@@ -19,16 +19,6 @@ __all__ = ["check_report", "index_for", "workbook_view"]
 def index_for(ctx: CheckContext) -> LexiconIndex:
     """The framework's lexicon index, built once per compiled framework."""
     return ctx.compiled.derived("reporttext.index", lambda comp: build_index(comp.fw, comp.catalog))
-
-
-def _decimal(value: object) -> Decimal | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int | float):
-        return Decimal(str(value))
-    return None
 
 
 def _self_sum(ctx: CheckContext, ind_id: str) -> Decimal | None:
@@ -44,7 +34,7 @@ def _self_sum(ctx: CheckContext, ind_id: str) -> Decimal | None:
         if ind.children:
             stack.extend(ind.children)
             continue
-        value = _decimal(ctx.values.get(f"self_{ind.id}"))
+        value = decimal_of(ctx.values.get(f"self_{ind.id}"))
         if value is None:
             return None
         total += value
@@ -60,16 +50,16 @@ def workbook_view(ctx: CheckContext) -> Workbook:
             return cache[entry.name]
         got: Decimal | None
         if entry.points_of is not None:
-            got = _decimal(points.get(entry.points_of))
+            got = decimal_of(points.get(entry.points_of))
         elif entry.self_of is not None:
             got = _self_sum(ctx, entry.self_of)
         elif entry.expr is not None:
             try:
-                got = _decimal(parse(entry.expr).evaluate(ctx.env))
+                got = decimal_of(parse(entry.expr).evaluate(ctx.env))
             except (ExprError, ArithmeticError):
                 got = None
         else:
-            got = _decimal(ctx.env.get(entry.name)) if entry.name in (ctx.env or {}) else _decimal(
+            got = decimal_of(ctx.env.get(entry.name)) if entry.name in (ctx.env or {}) else decimal_of(
                 ctx.values.get(entry.name))
         if got is not None and entry.kind == "rate":
             got = got * 100

@@ -9,9 +9,23 @@ from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
 from xlperf.engine.rules import fmt_pts
 from xlperf.findings import Finding, Severity
+from xlperf.plan.formulas import SCORE_COLS
+from xlperf.plan.layout import SCORE_SHEET
 
-__all__ = ["CachedValueMismatch", "ComputedErrorValue", "FunctionsNotLoaded", "JudgedAnswerOutOfRange", "MissingReason", "MissingSelfScore", "NoSelfScore",
-           "SelfAboveComputed", "SelfBelowComputed", "SelfOutOfRange"]
+__all__ = [
+    "CachedValueMismatch",
+    "CapNotComputable",
+    "ComputedErrorValue",
+    "FunctionsNotLoaded",
+    "JudgedAnswerOutOfRange",
+    "MissingReason",
+    "MissingSelfScore",
+    "NoSelfScore",
+    "SelfAboveCap",
+    "SelfAboveComputed",
+    "SelfBelowComputed",
+    "SelfOutOfRange",
+]
 
 JUDGED_KINDS = ("checklist", "judged", "penalty", "tiers", "override", "sum")
 
@@ -279,3 +293,52 @@ class RuleNotComputable(Check):
             if item.error is not None:
                 yield self.finding(ctx, at=f"score_{item.id}", indicator=item.id, indicator_name=item.name,
                                    error=item.error)
+
+
+class SelfAboveCap(Check):
+    """检查内容：评价框架的封顶规则（caps，例如预算管理一体化平台的“预算执行率在 70%（含）至 80% 之间的，总分最高
+    89 分”）使总分或某一汇总指标封顶，而各项自评得分的合计超过了封顶分：表内的自评合计按封顶分计（与计算得分一样）。
+    封顶对象是末级指标时，其自评得分由 XP402 与封顶后的计算得分比较（说明中写明封顶）。
+    为何重要：填报人看到的自评总分低于各项自评得分之和，需要知道原因；评审需要知道这个单位的总分被封顶了。
+    示例：预算执行率 7,500 ÷ 10,000 = 75.00%，在 [70%, 80%) 区间，总分最高 89 分；各项自评得分合计 95.5 分，自评总分按 89 分计。
+    如何修改：无需修改（提示）；如预算执行率有误，核对全年预算数和全年执行数。"""
+
+    code, name, severity, title, family = "XP413", "self-above-cap", Severity.info, "自评合计超过封顶分", "scoring"
+    template = ("{target_name}的各项自评得分合计 {self_score} 分，超过封顶分 {cap} 分，按 {cap} 分计：{why}"
+                "{criteria}")
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        if ctx.result is None:
+            return
+        rows = {r.indicator.id: r.row for r in ctx.read.plan.score_rows if r.indicator is not None}
+        for cap in ctx.result.caps:
+            if cap.cap is None or cap.self_before is None or cap.self_before <= cap.cap:
+                continue  # a leaf's typed self-score has no self_before: XP402 compares it with the capped score
+            total = cap.target == "total"
+            at, sheet, cell = ("self_total", None, None) if total else (
+                None, SCORE_SHEET, f"{SCORE_COLS['self']}{rows[cap.target]}")
+            criteria = f"（{cap.criteria.rstrip('。')}）" if cap.criteria else ""
+            yield self.finding(ctx, at=at, sheet=sheet, cell=cell, indicator=None if total else cap.target,
+                               target_name=cap.target_name, self_score=fmt_pts(cap.self_before),
+                               cap=fmt_pts(cap.cap), why=cap.explanation, criteria=criteria,
+                               found=cap.self_before, expected=cap.cap)
+
+
+class CapNotComputable(Check):
+    """检查内容：评价框架的封顶规则（caps）所用的比率无法用填报的数据计算（例如上年数未填写），总分或指标因此未按封顶规则处理。
+    为何重要：封顶规则决定得分上限；无法计算时，表内公式会按空单元格为 0 计算，与规则不符，评审看到的总分可能偏高。
+    示例：封顶按“三公”经费变动率分档，上年“三公”经费未填写，变动率无法计算。
+    如何修改：填写说明中指出的数据（上年数见工作簿中“上年”开头的单元格），重新计算后保存。"""
+
+    code, name, severity, title, family = "XP414", "cap-not-computable", Severity.error, "封顶规则无法计算", "scoring"
+    template = "{target_name}的封顶规则“{cap_name}”无法计算（{error}），未按封顶规则处理"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        if ctx.result is None:
+            return
+        for cap in ctx.result.caps:
+            if cap.error is not None:
+                total = cap.target == "total"
+                yield self.finding(ctx, at="score_total" if total else f"score_{cap.target}",
+                                   indicator=None if total else cap.target, target_name=cap.target_name,
+                                   cap_name=cap.name, error=cap.error)

@@ -9,6 +9,7 @@ from xlperf.checks.base import Check, ReaderCheck
 from xlperf.checks.context import CheckContext
 from xlperf.compiled import CompiledFramework
 from xlperf.findings import Finding, Severity
+from xlperf.ingest.notes import Noted
 from xlperf.ingest.xlsx import SHARED
 from xlperf.plan.formulas import FORM_COLS
 from xlperf.plan.normal import normalize_formula  # re-exported: callers import it from here
@@ -25,6 +26,7 @@ class MissingSheet(ReaderCheck):
     如何修改：恢复工作表名称，或用标准模板重新填报。"""
 
     code, name, severity, title, family = "XP120", "missing-sheet", Severity.error, "缺少工作表", "structure"
+    note = Noted.MISSING_SHEET
 
 
 class MissingDefinedName(ReaderCheck):
@@ -34,6 +36,7 @@ class MissingDefinedName(ReaderCheck):
     如何修改：用标准模板重新填报，不要修改名称管理器。"""
 
     code, name, severity, title, family = "XP121", "missing-defined-name", Severity.warning, "缺少定义名称", "structure"
+    note = Noted.MISSING_DEFINED_NAME
 
 
 class FrameworkMismatch(ReaderCheck):
@@ -43,6 +46,7 @@ class FrameworkMismatch(ReaderCheck):
     如何修改：下载本地区的标准模板重新填报，或用 --framework 指定正确的框架。"""
 
     code, name, severity, title, family = "XP122", "framework-mismatch", Severity.error, "框架不一致", "structure"
+    note = Noted.FRAMEWORK_MISMATCH
 
 
 class FrameworkVersionMismatch(ReaderCheck):
@@ -53,6 +57,7 @@ class FrameworkVersionMismatch(ReaderCheck):
 
     code, name, severity, title, family = ("XP127", "framework-version-mismatch", Severity.warning, "框架版本不同",
                                            "structure")
+    note = Noted.FRAMEWORK_VERSION_MISMATCH
 
 
 class YearMismatch(ReaderCheck):
@@ -62,6 +67,7 @@ class YearMismatch(ReaderCheck):
     如何修改：下载当年的标准模板重新填报；确属当年框架时核对“评价年度”是否填错。"""
 
     code, name, severity, title, family = "XP128", "year-mismatch", Severity.warning, "年度与框架不符", "structure"
+    note = Noted.YEAR_MISMATCH
 
 
 class MissingFormulaName(ReaderCheck):
@@ -72,6 +78,7 @@ class MissingFormulaName(ReaderCheck):
 
     code, name, severity, title, family = ("XP129", "missing-formula-name", Severity.error, "缺少计算单元格的名称",
                                            "structure")
+    note = Noted.MISSING_FORMULA_NAME
 
 
 class NotAStandardWorkbook(ReaderCheck):
@@ -81,6 +88,7 @@ class NotAStandardWorkbook(ReaderCheck):
     如何修改：用 xlperf template 生成的标准模板填报。"""
 
     code, name, severity, title, family = "XP125", "not-a-standard-workbook", Severity.error, "不是标准模板", "structure"
+    note = Noted.NOT_A_STANDARD_WORKBOOK
 
 
 class FormulaAltered(Check):
@@ -192,26 +200,31 @@ class LocalNameShadows(ReaderCheck):
     如何修改：在“公式→名称管理器”中删除该局部名称（范围为该工作表的那一条）。"""
 
     code, name, severity, title, family = "XP130", "local-name-shadows", Severity.error, "局部名称覆盖了工作簿名称", "structure"
+    note = Noted.LOCAL_NAME_SHADOWS
 
 
 class XlwingsConfigSheet(ReaderCheck):
     """检查内容：工作簿中有名称以 .conf 结尾的工作表（不论是否隐藏、大小写），即 xlwings 加载项的配置表的名称
-    （xlwings.conf、myaddin.conf 等）。标准模板中没有这样的工作表。
+    （xlwings.conf、myaddin.conf 等）。标准模板中没有这样的工作表。消息写明该表是可见、隐藏还是极隐藏工作表
+    （极隐藏的表不出现在“取消隐藏”中，消息同时说明如何显示它）。
     为何重要：xlwings 加载项会读取当前工作簿中这种工作表里的设置；一个普通的 .xlsx 就能借此指定 Excel 运行的 Python
     程序、Python 路径和命令行，在评审人员点击加载项按钮时运行报送方准备的程序。
-    示例：提交的工作簿含一个“深度隐藏”的工作表 myaddin.conf，其中 PYTHONPATH 指向报送方的文件夹。
+    示例：提交的工作簿含一个极隐藏的工作表 myaddin.conf，其中 PYTHONPATH 指向报送方的文件夹：
+    “工作簿中有工作表“myaddin.conf”（极隐藏工作表，在“取消隐藏”中看不到：…）”。
     如何修改：报送单位删除该工作表后重新报送；评审人员在此之前不要在 Excel 中对该文件使用 xlwings 加载项。"""
 
     code, name, severity, title, family = ("XP131", "xlwings-config-sheet", Severity.error,
                                            "含 xlwings 配置工作表", "structure")
+    note = Noted.XLWINGS_CONFIG_SHEET
 
 
 class XlwingsCodeSheet(ReaderCheck):
     """检查内容：工作簿中有名称以 .py 结尾的工作表（不论是否隐藏、大小写），即 xlwings 内嵌 Python 代码的工作表的名称。
-    标准模板中没有这样的工作表。
+    标准模板中没有这样的工作表。消息写明该表是可见、隐藏还是极隐藏工作表。
     为何重要：xlwings 的“内嵌代码”功能会运行这种工作表中的 Python 代码；报送的工作簿不应携带任何可执行的内容。
-    示例：提交的工作簿含一个隐藏的工作表 main.py。
+    示例：提交的工作簿含一个隐藏的工作表 main.py：“工作簿中有工作表“main.py”（隐藏工作表）”。
     如何修改：报送单位删除该工作表后重新报送。"""
 
     code, name, severity, title, family = ("XP132", "xlwings-code-sheet", Severity.error,
                                            "含 xlwings 代码工作表", "structure")
+    note = Noted.XLWINGS_CODE_SHEET

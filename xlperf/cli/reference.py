@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from xlperf.checks.audit import AuditRuleFailed, AuditRuleWarning
 from xlperf.cli.common import CommandGroup, Framework, dump
 from xlperf.errors import XlperfError
 
@@ -34,7 +35,7 @@ def rules(
         fw = resolve_framework(framework, None).fw
         typer.echo(f"\n评价框架 {fw.id}（{fw.name}）的审核公式：")
         for a in fw.form.audits:
-            code = "XP320" if a.severity == "强制" else "XP321"
+            code = (AuditRuleFailed if a.severity == "强制" else AuditRuleWarning).code
             when = f"（当 {a.when} 时）" if a.when else ""
             typer.echo(f"{a.id}\t{code}\t{a.severity}\t{a.assert_}{when}\t{a.message}")
 

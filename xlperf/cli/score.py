@@ -40,6 +40,7 @@ def score_json(result: Any) -> dict[str, Any]:
         "department": result.department,
         "year": result.year,
         "total": {"computed": result.total.computed, "self": result.total.self},
+        "caps": [c.model_dump() for c in result.caps],
         "indicators": [
             {k: getattr(i, k) for k in ("id", "name", "level", "parent", "points", "computed", "self", "delta",
                                          "explanation")}

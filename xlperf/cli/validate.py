@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -100,29 +100,7 @@ def run_validate(opts: ValidateOptions) -> int:
     with --force); a report or annotated copy that cannot be written is a message and exit code 2,
     and the findings are printed all the same.
     """
-    from xlperf.checks.registry import resolve
-    from xlperf.safe_io import check_outputs
-
-    files, skipped = collect(opts.paths)
-    if not files:
-        if skipped:
-            raise typer.BadParameter(f"只找到 {len(skipped)} 个 xlperf 生成的校验报告、汇总或退回修改通知，没有要校验的工作簿")
-        where = "、".join(f"“{_shown_arg(p)}”" for p in opts.paths[:3]) + ("等" if len(opts.paths) > 3 else "")
-        raise typer.BadParameter(f"{where}中没有找到要校验的工作簿（.xlsx）")
-    if opts.annotate is not None and len(files) != 1:
-        raise typer.BadParameter("--annotate 只能用于单个文件")
-    check_outputs(files, {"报告文件": opts.report, "标注副本": opts.annotate}, force=opts.force,
-                  suffixes={"标注副本": (".xlsm",) if files[0].suffix.lower() == ".xlsm" else (".xlsx",)})
-    sel, ign = _rules(opts.select), _rules(opts.ignore)
-    unknown = [s for s in (sel or []) + (ign or []) if not resolve(s)]
-    if unknown:
-        raise XlperfError(f"未知的校验规则：{', '.join(unknown)}（xlperf rules 列出全部代码和名称）")
-    for line in skipped_lines(skipped):
-        (stderr if opts.as_json else echo)(line)
-    if opts.framework is not None and Path(opts.framework).is_dir():
-        from xlperf.resolve import registry_for
-
-        registry_for(opts.framework)  # a broken file in the folder refuses the command once, naming it (InputError)
+    files, skipped, sel, ign = _prepared(opts)
     units_expected = None
     if opts.expected is not None:
         from xlperf.review.batch import read_expected
@@ -137,21 +115,55 @@ def run_validate(opts: ValidateOptions) -> int:
 
         batch = batch_issues(result.files, units_expected)
         result = Report(files=with_batch_errors(result.files, batch))
+    _show(result, batch, skipped, written, opts)
+    for problem in problems:
+        stderr(f"错误：{problem}")
+    return 2 if problems else result.exit_code
+
+
+def _prepared(opts: ValidateOptions) -> tuple[list[Path], list[Any], list[str] | None, list[str] | None]:
+    """(files to validate, files skipped, --select, --ignore), every argument checked before any file is read."""
+    from xlperf.checks.registry import resolve
+    from xlperf.safe_io import check_outputs
+
+    files, skipped = collect(opts.paths)
+    if not files:
+        if skipped:
+            raise typer.BadParameter(f"只找到 {len(skipped)} 个 xlperf 生成的校验报告、汇总或退回修改通知，没有要校验的工作簿")
+        where = "、".join(f"“{_shown_arg(p)}”" for p in opts.paths[:3]) + ("等" if len(opts.paths) > 3 else "")
+        raise typer.BadParameter(f"{where}中没有找到要校验的工作簿（.xlsx）")
+    if opts.annotate is not None and len(files) != 1:
+        raise typer.BadParameter("--annotate 只能用于单个文件")
+    check_outputs(files, {"报告文件": opts.report, "标注副本": opts.annotate}, force=opts.force,
+                  suffixes={"标注副本": (".xlsx",)})  # a copy never carries the submission's macros
+    sel, ign = _rules(opts.select), _rules(opts.ignore)
+    unknown = [s for s in (sel or []) + (ign or []) if not resolve(s)]
+    if unknown:
+        raise XlperfError(f"未知的校验规则：{', '.join(unknown)}（xlperf rules 列出全部代码和名称）")
+    for line in skipped_lines(skipped):
+        (stderr if opts.as_json else echo)(line)
+    if opts.framework is not None and Path(opts.framework).is_dir():
+        from xlperf.resolve import registry_for
+
+        registry_for(opts.framework)  # a broken file in the folder refuses the command once, naming it (InputError)
+    return files, skipped, sel, ign
+
+
+def _show(result: Report, batch: list[Any] | None, skipped: list[Any], written: list[str],
+          opts: ValidateOptions) -> None:
+    """The findings as JSON or as the terminal table, the batch's problems above it."""
     if opts.as_json:
         from xlperf.render.json import report_dict
 
         echo(dump(report_dict(result, batch, skipped=skipped)))
-    else:
-        from xlperf.render.text import print_report
+        return
+    from xlperf.render.text import print_report
 
-        for issue in batch or []:  # above the table: the last line stays the batch's summary line
-            echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
-        print_report(result, summary_only=opts.summary)
-        for line in written:
-            echo(line)
-    for problem in problems:
-        stderr(f"错误：{problem}")
-    return 2 if problems else result.exit_code
+    for issue in batch or []:  # above the table: the last line stays the batch's summary line
+        echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
+    print_report(result, summary_only=opts.summary)
+    for line in written:
+        echo(line)
 
 
 def _validate(files: list[Path], opts: ValidateOptions, sel: list[str] | None, ign: list[str] | None) -> Report:

@@ -56,7 +56,7 @@ def wants_text(table: TableDecl, col: ColumnDecl, row: Mapping[str, object]) -> 
 
 
 def text_row_problems(table: TableDecl, row: Mapping[str, object]) -> list[tuple[ColumnDecl, str, str]]:
-    """(column, finding code, Chinese reason) for every ``text_if`` cell of the row holding the wrong kind of value: a number
+    """(column, what the cell should hold: "choice" or "number", Chinese reason) for every ``text_if`` cell of the row holding the wrong kind of value: a number
     where the row wants one of its ``text_options``, a text that is not one of them, or a text in a number row."""
     out: list[tuple[ColumnDecl, str, str]] = []
     for col in table.columns:
@@ -65,11 +65,11 @@ def text_row_problems(table: TableDecl, row: Mapping[str, object]) -> list[tuple
             continue
         if wants_text(table, col, row):
             if not isinstance(value, str) and col.text_options:  # a choice is required: a number scores nothing
-                out.append((col, "XP211", f"本行满足 {col.text_if}，应选择 {'、'.join(col.text_options)} 之一，"
+                out.append((col, "choice", f"本行满足 {col.text_if}，应选择 {'、'.join(col.text_options)} 之一，"
                                           f"不是数字 {value}"))
             elif isinstance(value, str) and col.text_options and value not in col.text_options:  # as the sheet compares
-                out.append((col, "XP211", f"“{value[:40]}”不是可选项，应为 {'、'.join(col.text_options)} 之一"))
+                out.append((col, "choice", f"“{value[:40]}”不是可选项，应为 {'、'.join(col.text_options)} 之一"))
         elif isinstance(value, str):
-            out.append((col, "XP201", f"本行不满足 {col.text_if}，应填写数字，不是文字“{value[:40]}”"
+            out.append((col, "number", f"本行不满足 {col.text_if}，应填写数字，不是文字“{value[:40]}”"
                                       "（表内公式按 0 计算）"))
     return out

@@ -27,8 +27,9 @@ from xlperf.expr import (
 )
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.models import (
-    Band,
     BandsRule,
+    Bounds,
+    Cap,
     ChecklistItem,
     ChecklistRule,
     DeductionRule,
@@ -47,7 +48,8 @@ from xlperf.framework.models import (
 )
 
 __all__ = [
-    "Compiled", "JudgedInput", "MeasureDef", "compile_framework", "evaluate_rule", "excel_rule",
+    "Compiled", "JudgedInput", "MeasureDef", "cap_of", "capped_excel", "compile_framework", "evaluate_rule",
+    "excel_rule",
     "finish", "finish_excel", "fmt_edge", "fmt_money", "fmt_num", "fmt_rate",
 ]
 
@@ -311,8 +313,7 @@ def fmt_edge(value: Decimal) -> str:
     return f"{(value * 100).normalize():f}%"
 
 
-def _band_text(band: object) -> str:
-    assert isinstance(band, Band)
+def _band_text(band: Bounds) -> str:
     if band.lower is not None and band.upper is not None:
         left = "[" if band.lower_inclusive else "("
         right = "]" if band.upper_inclusive else ")"
@@ -324,8 +325,7 @@ def _band_text(band: object) -> str:
     return "任何值"
 
 
-def _in_band(value: Decimal, band: object) -> bool:
-    assert isinstance(band, Band)
+def _in_band(value: Decimal, band: Bounds) -> bool:
     if band.lower is not None and (value < band.lower or (value == band.lower and not band.lower_inclusive)):
         return False
     if band.upper is not None and (value > band.upper or (value == band.upper and not band.upper_inclusive)):
@@ -460,7 +460,40 @@ def finish(raw: Decimal, points: Decimal, decimals: int) -> Decimal:
     return quantize(min(points, max(Decimal(0), raw)), decimals)
 
 
+def cap_of(cap: Cap, ctx: Ctx) -> tuple[Decimal | None, str]:
+    """The cap a measure's band puts on the target (None: in no band, not capped) and why, in Chinese.
+
+    Bands are tried in order, as the sheet's nested IF tries them; a band without bounds holds before the
+    measure is computed (the sheet's IF(TRUE,…) never reads it either)."""
+    value: Decimal | None = None
+    for band in cap.bands:
+        if band.lower is None and band.upper is None:
+            return band.cap, f"{cap.name}：最高 {fmt_pts(band.cap)} 分"
+        if value is None:
+            value = ctx.num(cap.measure)
+        if _in_band(value, band):
+            return band.cap, f"{cap.name}：{ctx.measure_text(cap.measure)} {_band_text(band)}，最高 {fmt_pts(band.cap)} 分"
+    return None, ""
+
+
 # Excel rendering ----------------------------------------------------------------------------------
+
+
+def _cap_x(cap: Cap, uncapped: Decimal, name_of: NameOf) -> str:
+    """The cap as a nested IF over the measure's bands, in the order declared; ``uncapped`` (the target's
+    points, which its score never exceeds) outside every band."""
+    ref = _x(cap.measure, name_of, COMPARED)
+    formula = fmt_pts(uncapped)
+    for band in reversed(cap.bands):
+        formula = f"IF({_band_cond(band, ref)},{fmt_pts(band.cap)},{formula})"
+    return formula
+
+
+def capped_excel(formula: str, caps: list[Cap], points: Decimal, name_of: NameOf = lambda n: n) -> str:
+    """A score's formula with the caps on it: MIN(score, cap₁, cap₂ …); the formula itself when none."""
+    if not caps:
+        return formula
+    return f"MIN({formula},{','.join(_cap_x(c, points, name_of) for c in caps)})"
 
 
 def excel_rule(rule: Rule, name_of: NameOf = lambda n: n) -> str:
@@ -485,8 +518,7 @@ def _linear_x(rule: LinearRule, name_of: NameOf) -> str:
     return body
 
 
-def _band_cond(band: object, ref: str) -> str:
-    assert isinstance(band, Band)
+def _band_cond(band: Bounds, ref: str) -> str:
     conds = []
     if band.lower is not None:
         conds.append(f"{ref}{'>=' if band.lower_inclusive else '>'}{fmt_pts(band.lower)}")

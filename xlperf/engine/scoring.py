@@ -20,6 +20,7 @@ from xlperf.engine.rules import (
     Compiled,
     Ctx,
     _rule_names,
+    cap_of,
     evaluate_rule,
     finish,
     fmt_edge,
@@ -30,9 +31,9 @@ from xlperf.engine.rules import (
 )
 from xlperf.expr import ExprError, NumberText, Value, _truth, parse, quantize, undefined_name
 from xlperf.framework.form import PRIOR_PREFIX, ColumnDecl
-from xlperf.framework.models import Framework, Indicator
+from xlperf.framework.models import Cap, Framework, Indicator
 
-__all__ = ["IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "check_judgements", "data_env", "score"]
+__all__ = ["CapResult", "IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "check_judgements", "data_env", "score"]
 
 
 class MeasureResult(BaseModel):
@@ -70,6 +71,25 @@ class Totals(BaseModel):
     model_config = ConfigDict(frozen=True)
     computed: Decimal
     self: Decimal | None
+    explanation: str | None = None  # set when a cap lowered the total
+
+
+class CapResult(BaseModel):
+    """A cap (framework ``caps``) as it applied: the band's cap, or None in no band (then not capped)."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: str
+    target: str  # "total" or an indicator id
+    target_name: str  # 总分, or the indicator's name
+    cap: Decimal | None
+    before: Decimal  # the target's computed score before this cap
+    after: Decimal
+    self_before: Decimal | None = None  # a branch's or the total's self-assessed sum before this cap
+    self_after: Decimal | None = None
+    explanation: str  # the measure, its band and the cap, in Chinese
+    criteria: str | None = None
+    error: str | None = None  # the measure could not be computed from the data: not capped
 
 
 class ScoreResult(BaseModel):
@@ -82,6 +102,7 @@ class ScoreResult(BaseModel):
     total: Totals
     indicators: list[IndicatorResult]
     measures: list[MeasureResult]
+    caps: list[CapResult] = []  # every framework cap as it applied, in declaration order
     derived: dict[str, Any] = {}  # derived figures (form.derived) by name
     tables: dict[str, list[dict[str, Any]]] = {}  # each table's rows, computed columns included
 
@@ -218,6 +239,11 @@ def score(comp: Compiled, data: DepartmentData) -> ScoreResult:
     ctx = Ctx(env, measure_text)
     decimals = fw.rounding.score_decimals
     results: list[IndicatorResult] = []
+    cap_results: list[CapResult] = []
+
+    def capped(target: str, name: str, computed: Decimal, self_score: Decimal | None) -> tuple[
+            Decimal, Decimal | None, str]:
+        return _apply_caps(comp, ctx, (target, name), computed, self_score, cap_results)
 
     def visit(ind: Indicator, level: int, parent: str | None) -> tuple[Decimal, Decimal | None]:
         if ind.rule is not None:
@@ -230,6 +256,8 @@ def score(comp: Compiled, data: DepartmentData) -> ScoreResult:
             computed = finish(raw, ind.points, decimals)
             if computed != raw:
                 text += f" → 得分 {computed} 分" + ("（不超过分值）" if raw > ind.points else "（四舍五入）")
+            computed, _, cap_text = capped(ind.id, ind.name, computed, None)  # a typed self-score: XP402
+            text += cap_text
             own = data.self_scores.get(ind.id)
             self_score = own.score if own else None
             results.append(IndicatorResult(
@@ -243,16 +271,18 @@ def score(comp: Compiled, data: DepartmentData) -> ScoreResult:
         computed = sum((c for c, _ in child), Decimal(0))
         selfs = [s for _, s in child if s is not None]
         self_score = sum(selfs, Decimal(0)) if selfs else None
+        text = " + ".join(f"{c.name} {r[0]}" for c, r in zip(ind.children, child, strict=True)) + f" = {computed} 分"
+        computed, self_score, cap_text = capped(ind.id, ind.name, computed, self_score)
         results[slot] = IndicatorResult(
             id=ind.id, name=ind.name, level=level, parent=parent, points=ind.points, computed=computed,
             self=self_score, delta=None if self_score is None else self_score - computed,
-            explanation=" + ".join(f"{c.name} {r[0]}" for c, r in zip(ind.children, child, strict=True))
-            + f" = {computed} 分")
+            explanation=text + cap_text)
         return computed, self_score
 
     top = [visit(ind, 1, None) for ind in fw.indicators]
-    total = sum((c for c, _ in top), Decimal(0))
     selfs = [s for _, s in top if s is not None]
+    total, total_self, total_text = capped("total", "总分", quantize(sum((c for c, _ in top), Decimal(0)), decimals),
+                                           sum(selfs, Decimal(0)) if selfs else None)
     measures = [MeasureResult(id=k, name=names[k], value=v[0], num=v[1], den=v[2], explanation=measure_text(k))
                 for k, v in parts.items()]
     values = data.values()
@@ -260,8 +290,52 @@ def score(comp: Compiled, data: DepartmentData) -> ScoreResult:
     return ScoreResult(
         framework=fw.id, framework_version=fw.version, department=str(values.get(dept, "") if dept else ""),
         year=int(values.get(year) or fw.year) if year else fw.year, total_points=fw.total_points,
-        total=Totals(computed=quantize(total, decimals), self=sum(selfs, Decimal(0)) if selfs else None),
-        indicators=results, measures=measures, derived=_derived_values(fw, env), tables=_table_rows(fw, env))
+        total=Totals(computed=total, self=total_self,
+                     explanation=total_text.removeprefix("；") or None),
+        indicators=results, measures=measures, caps=cap_results, derived=_derived_values(fw, env), tables=_table_rows(fw, env))
+
+
+def _apply_caps(comp: Compiled, ctx: Ctx, target: tuple[str, str], computed: Decimal, self_score: Decimal | None,
+                out: list[CapResult]) -> tuple[Decimal, Decimal | None, str]:
+    """A target's computed and self-assessed sums after its caps (each a MIN, in declaration order), the
+    explanation of those that lowered the computed score; each cap's outcome is appended to ``out``.
+
+    A sum the sheet computes (a branch's or the total's, computed or self-assessed) is capped where it is
+    computed; a leaf's typed self-score is not (pass None): XP402 compares it with the capped score."""
+    fw, text = comp.framework, ""
+    for cap in (c for c in fw.caps if c.target == target[0]):
+        limit, why, error = _cap(cap, ctx, comp)
+        after = computed if limit is None else quantize(min(computed, limit), fw.rounding.score_decimals)
+        self_after = self_score if limit is None or self_score is None else min(self_score, limit)
+        if after < computed:
+            text += f"；{why} → {fmt_pts(after)} 分"
+        out.append(CapResult(id=cap.id, name=cap.name, target=target[0], target_name=target[1], cap=limit,
+                             before=computed, after=after, self_before=self_score, self_after=self_after,
+                             explanation=why, criteria=cap.criteria, error=error))
+        computed, self_score = after, self_after
+    return computed, self_score, text
+
+
+def _cap(cap: Cap, ctx: Ctx, comp: Compiled) -> tuple[Decimal | None, str, str | None]:
+    """(cap or None, why, error): a measure that cannot be computed from the data (an empty prior-year
+    figure) caps nothing, and says why (XP414), as a rule that cannot be computed does (XP409)."""
+    try:
+        limit, why = cap_of(cap, ctx)
+    except ExprError as exc:
+        error = _measure_failure(comp, parse(cap.measure).names, ctx.env) or _prior_said(exc)
+        return None, f"{cap.name}：无法计算（{error}），未封顶", error
+    return limit, why, None
+
+
+def _measure_failure(comp: Compiled, used: set[str] | frozenset[str], env: Mapping[str, Value]) -> str | None:
+    """Why the first measure among ``used`` that the environment lacks cannot be computed, in the user's terms."""
+    for m in comp.measures:
+        if m.id in used and m.id not in env:
+            try:
+                m.value(env)
+            except ExprError as inner:
+                return f"{m.name}：{_prior_said(inner)}"
+    return None
 
 
 def _derived_values(fw: Framework, env: Mapping[str, Value]) -> dict[str, Value | None]:
@@ -302,14 +376,7 @@ def _shown(value: object, kind: str) -> str:
 
 def _why(comp: Compiled, ind: Indicator, env: Mapping[str, Value], exc: ExprError) -> str:
     """The reason in the user's terms: the measure that failed and why, else the expression's complaint."""
-    used = _rule_names(ind.rule)
-    for m in comp.measures:
-        if m.id in used and m.id not in env:
-            try:
-                m.value(env)
-            except ExprError as inner:
-                return f"{m.name}：{_prior_said(inner)}"
-    return _prior_said(exc)
+    return _measure_failure(comp, _rule_names(ind.rule), env) or _prior_said(exc)
 
 
 def _prior_said(exc: ExprError) -> str:

@@ -20,6 +20,9 @@ from xlperf.framework.report import ReportSpec
 __all__ = [
     "Band",
     "BandsRule",
+    "Bounds",
+    "Cap",
+    "CapBand",
     "ChecklistItem",
     "ChecklistRule",
     "DeductionRule",
@@ -67,18 +70,23 @@ class LinearRule(_RuleBase):
     _m = field_validator("measure")(_check_expr)
 
 
-class Band(_Model):
+class Bounds(_Model):
+    """An interval of a measure: lower and upper edges (either may be open-ended) and their inclusivity."""
+
     lower: Decimal | None = None
     lower_inclusive: bool = True
     upper: Decimal | None = None
     upper_inclusive: bool = False
-    score: Decimal = Field(ge=0)
 
     @model_validator(mode="after")
-    def _ordered(self) -> Band:
+    def _ordered(self) -> Bounds:
         if self.lower is not None and self.upper is not None and self.lower > self.upper:
             raise ValueError("档位下限大于上限")
         return self
+
+
+class Band(Bounds):
+    score: Decimal = Field(ge=0)
 
 
 class BandsRule(_RuleBase):
@@ -291,6 +299,33 @@ class ExtraInput(_Model):
     kind: Literal["count", "flag"] = "count"
 
 
+MAX_CAP_BANDS = 30
+
+
+class CapBand(Bounds):
+    """A band of a cap's measure (edges as in a bands rule: lower inclusive, upper exclusive by default)."""
+
+    cap: Decimal = Field(ge=0, description="the most the target may score while the measure is in this band")
+
+
+class Cap(_Model):
+    """A cap on the total (or on one indicator) by the band a measure falls in, applied after the target's
+    score is computed (a leaf's after clamping and rounding, a branch's and the total's after summing), e.g.
+    the 预算管理一体化 platform's "execution rate in [70%, 80%) → total at most 89". Bands are tried in order; the first that
+    holds caps the target; in no band the target is not capped. A branch's and the total's self-assessed sum
+    is capped alike (a leaf's typed self-score is compared with its capped score: XP402)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="stable id, lower-case ASCII (extends merges caps by it)")
+    name: str = Field(description="Chinese name shown in explanations and findings")
+    target: str = Field("total", description="total (the total score) or an indicator id (leaf or branch)")
+    measure: str = Field(description="expression whose band decides the cap, e.g. exec_rate")
+    bands: list[CapBand] = Field(min_length=1, max_length=MAX_CAP_BANDS,
+                                 description="at most 30: the sheet nests one IF per band (Excel allows 64)")
+    criteria: str | None = Field(None, description="the rule as the region words it (shown in findings)")
+
+    _m = field_validator("measure")(_check_expr)
+
+
 class Rounding(_Model):
     rate_decimals: int = Field(4, ge=0, le=8, description="rates are rounded to this many decimals (4 = 0.01%)")
     score_decimals: int = Field(2, ge=0, le=4)
@@ -344,6 +379,8 @@ class Framework(_Model):
     form: Form = Field(default_factory=Form, description="the data-collection form: inputs, tables, "
                                                          "derived and stated figures, audit rules, layout")
     indicators: list[Indicator] = Field(min_length=1)
+    caps: list[Cap] = Field(default_factory=list, description="caps on the total or an indicator by a "
+                                                              "measure's bands (applied after aggregation)")
     report: ReportSpec | None = Field(None, description="the 绩效自评报告 the region prescribes: outline, tables, "
                                                         "paragraph templates, text lexicon and text rules")
 
@@ -359,7 +396,27 @@ class Framework(_Model):
         for ind in self.walk():
             if not NAME_RE.match(ind.id) and not re.match(r"^[a-z][a-z0-9]*$", ind.id):
                 raise ValueError(f"指标编号 {ind.id!r} 只能用小写字母、数字和下划线")
+        if "total" in ids:
+            raise ValueError("指标编号不能是 total（总分的名称 score_total、self_total 已占用）")
+        self._check_caps()
         return self
+
+    def _check_caps(self) -> None:
+        points = {i.id: i.points for i in self.walk()} | {"total": self.total_points}
+        seen: set[str] = set()
+        for cap in self.caps:
+            if cap.id in seen:
+                raise ValueError(f"封顶规则编号 {cap.id} 重复")
+            seen.add(cap.id)
+            if cap.target not in points:
+                raise ValueError(f"封顶规则 {cap.id} 的 target {cap.target!r} 既不是 total，也不是指标编号")
+            for band in cap.bands:
+                if band.cap > points[cap.target]:
+                    raise ValueError(f"封顶规则 {cap.id} 的封顶分 {band.cap} 超过对象的分值 {points[cap.target]}")
+                exponent = band.cap.normalize().as_tuple().exponent
+                if isinstance(exponent, int) and -exponent > self.rounding.score_decimals:
+                    raise ValueError(f"封顶规则 {cap.id} 的封顶分 {band.cap} 的小数位数多于得分的 "
+                                     f"{self.rounding.score_decimals} 位（rounding.score_decimals）")
 
     def walk(self) -> list[Indicator]:
         """All indicators, depth first, parents before children."""

@@ -20,6 +20,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from xlperf.dates import DATE_MAX, DATE_MIN, EPOCH_1904_OFFSET, date_of_serial, date_text, yyyymmdd
+from xlperf.expr import arithmetic
+from xlperf.ingest.notes import Noted
 from xlperf.ingest.xlsx import RawCell
 from xlperf.plan.names import NameSpec
 
@@ -67,7 +69,7 @@ UNIT_SUFFIXES = {"money": ("万元",), "count": ("人", "个", "件", "项", "�
 
 @dataclass(frozen=True)
 class CellNote:
-    code: str
+    kind: Noted
     message: str
     expected: object = None  # what the cell should hold, when the text says it (a number typed as text)
 
@@ -118,10 +120,10 @@ def _short(text: str, limit: int = 40) -> str:
 def _out_of_range(text: str, spec: NameSpec) -> CellNote:
     m = _NUMBER.match(text.strip())
     if m is not None and m["exp"] is not None and int(m["exp"]) < -MAX_EXPONENT:  # 1E-400 is tiny, not huge
-        return CellNote("XP216", f"数值 {_short(text)} 超出合理范围（小于 10 的 -{MAX_EXPONENT} 次方，"
+        return CellNote(Noted.NUMBER_OUT_OF_RANGE, f"数值 {_short(text)} 超出合理范围（小于 10 的 -{MAX_EXPONENT} 次方，"
                                  f"不是实际填报的数字），请核对数字")
     bound = _RANGE_ZH.get(spec.kind, "数值过大")
-    return CellNote("XP216", f"数值 {_short(text)} 超出合理范围（{bound}；最多 {MAX_DIGITS} 位数字），请核对数字和单位")
+    return CellNote(Noted.NUMBER_OUT_OF_RANGE, f"数值 {_short(text)} 超出合理范围（{bound}；最多 {MAX_DIGITS} 位数字），请核对数字和单位")
 
 
 def _invisible(text: str) -> list[str]:
@@ -145,15 +147,15 @@ def parse_cell(raw: RawCell | None, spec: NameSpec, *, date1904: bool = False) -
         constant = constant_formula(raw.formula)
         if constant is not None:  # =2 or =4.79/8.67 saved without a result: checked by its value
             return parse_cell(RawCell(_plain_decimal(constant), "n", raw.formula, raw.date), spec, date1904=date1904)
-        return Parsed(None, error=CellNote("XP215", f"输入单元格中是公式（={raw.formula}）但没有保存计算结果，"
+        return Parsed(None, error=CellNote(Noted.FORMULA_WITHOUT_RESULT, f"输入单元格中是公式（={raw.formula}）但没有保存计算结果，"
                                                    "请在 Excel 中重新计算后保存，或直接填写数值"))
     if raw is None or raw.value is None or (raw.type in ("s", "str", "inlineStr") and not raw.value.strip()):
         return Parsed(None)
     if raw.type == "e":
-        return Parsed(None, error=CellNote("XP209", f"单元格显示错误值 {raw.value}，请改为有效的数值"))
+        return Parsed(None, error=CellNote(Noted.ERROR_VALUE, f"单元格显示错误值 {raw.value}，请改为有效的数值"))
     out = Parsed(None)
     if raw.formula is not None:
-        out.notes.append(CellNote("XP213", f"输入单元格中是公式（={raw.formula}），已按其计算结果读取"))
+        out.notes.append(CellNote(Noted.FORMULA_IN_INPUT, f"输入单元格中是公式（={raw.formula}），已按其计算结果读取"))
     kind = spec.kind
     if kind == "date":
         return _date_cell(raw, spec, out, date1904)
@@ -170,7 +172,7 @@ def parse_cell(raw: RawCell | None, spec: NameSpec, *, date1904: bool = False) -
 def _choice(value: str, spec: NameSpec, out: Parsed) -> Parsed:
     text = unicodedata.normalize("NFKC", value).strip()
     if text not in spec.options:
-        out.error = CellNote("XP211", f"“{value}”不是可选项，请从下拉列表中选择：{'、'.join(spec.options)}")
+        out.error = CellNote(Noted.INVALID_CHOICE, f"“{value}”不是可选项，请从下拉列表中选择：{'、'.join(spec.options)}")
     else:
         out.value = text
     return out
@@ -187,7 +189,7 @@ def _yes_no(raw: RawCell, out: Parsed) -> Parsed:
     elif text in NO:
         out.value = False
     else:
-        out.error = CellNote("XP211", f"“{raw.value}”不是“是”或“否”，请从下拉列表中选择")
+        out.error = CellNote(Noted.INVALID_CHOICE, f"“{raw.value}”不是“是”或“否”，请从下拉列表中选择")
     return out
 
 
@@ -195,13 +197,13 @@ def _number_cell(raw: RawCell, spec: NameSpec, out: Parsed) -> Parsed:
     """A number input's cell: a date, a logical value or text in it is an error with what the sheet computes."""
     assert raw.value is not None
     if raw.date:
-        out.error = CellNote("XP201", "单元格是日期格式，数字可能被 Excel 当成了日期（如输入 1/6），"
+        out.error = CellNote(Noted.TEXT_IN_NUMBER_CELL, "单元格是日期格式，数字可能被 Excel 当成了日期（如输入 1/6），"
                                       "请把单元格格式改为数值后重新输入")
         return out
     if raw.type == "b":
         truth = raw.value == "1"
         out.sheet_value = Decimal(1 if truth else 0)  # N(TRUE) is 1, as in the sheet's formulas
-        out.error = CellNote("XP201", f"此处应填写数字，单元格中是逻辑值 {'TRUE' if truth else 'FALSE'}"
+        out.error = CellNote(Noted.TEXT_IN_NUMBER_CELL, f"此处应填写数字，单元格中是逻辑值 {'TRUE' if truth else 'FALSE'}"
                                       f"（表内公式和校验都按 {1 if truth else 0} 计算）")
         return out
     if raw.type != "n":  # text in a number cell (shared, inline or a formula's string result)
@@ -212,7 +214,7 @@ def _number_cell(raw: RawCell, spec: NameSpec, out: Parsed) -> Parsed:
         out.error = _out_of_range(raw.value, spec)
         return out
     if number is None:
-        out.error = CellNote("XP201", f"“{_short(raw.value)}”不是数字，请只填写数字")
+        out.error = CellNote(Noted.TEXT_IN_NUMBER_CELL, f"“{_short(raw.value)}”不是数字，请只填写数字")
         return out
     return _finish_number(number, spec, out)
 
@@ -229,53 +231,59 @@ def _date_cell(cell: RawCell, spec: NameSpec, out: Parsed, date1904: bool) -> Pa
     raw = _Stored(cell.value or "", cell.type, cell.formula, cell.date)
     if raw.type == "b":
         out.sheet_value = Decimal(1 if raw.value == "1" else 0)
-        out.error = CellNote("XP219", f"单元格中是逻辑值，不是日期。{_DATE_HINT}")
+        out.error = CellNote(Noted.INVALID_DATE, f"单元格中是逻辑值，不是日期。{_DATE_HINT}")
         return out
     if raw.type == "str" and raw.formula is None and (huge := _double(raw.value)) is not None:
         out.sheet_value = huge  # a number beyond any figure (1E+308), kept as text by the reader: the sheet has it
-        out.error = CellNote("XP219", f"数值 {_short(raw.value)} 不是日期（超出合理范围）。{_DATE_HINT}")
+        out.error = CellNote(Noted.INVALID_DATE, f"数值 {_short(raw.value)} 不是日期（超出合理范围）。{_DATE_HINT}")
         return out
     if raw.type != "n":
-        out.sheet_value = TEXT_READS_AS
-        named = date_text(raw.value)
-        if named is not None and DATE_MIN <= named <= DATE_MAX:
-            out.error = CellNote("XP218", f"“{_short(raw.value)}”是文字，不是日期：{_AS_ZERO}。请把单元格格式设为"
-                                          f"日期后重新输入 {named.isoformat()}", expected=named.isoformat())
-            return out
-        number = bounded_decimal(raw.value.strip())
-        spelled = yyyymmdd(number) if number is not None else None
-        if spelled is not None:
-            out.error = CellNote("XP219", f"“{_short(raw.value)}”是文字，不是日期：{_AS_ZERO}。请重新输入 "
-                                          f"{spelled.isoformat()}（年-月-日）", expected=spelled.isoformat())
-            return out
-        out.error = CellNote("XP219", f"“{_short(raw.value)}”不是日期（{_AS_ZERO}）。{_DATE_HINT}")
-        return out
+        return _date_text_cell(raw, out)
     try:
         number = _decimal(raw.value)
     except _OutOfRange:
         out.sheet_value = _double(raw.value)  # 1E+308: the sheet computes with it, and so does the engine
-        out.error = CellNote("XP219", f"数值 {_short(raw.value)} 不是日期（超出合理范围）。{_DATE_HINT}")
+        out.error = CellNote(Noted.INVALID_DATE, f"数值 {_short(raw.value)} 不是日期（超出合理范围）。{_DATE_HINT}")
         return out
     if number is None:
-        out.error = CellNote("XP219", f"“{_short(raw.value)}”不是日期。{_DATE_HINT}")
+        out.error = CellNote(Noted.INVALID_DATE, f"“{_short(raw.value)}”不是日期。{_DATE_HINT}")
         return out
     out.sheet_value = number + (EPOCH_1904_OFFSET if date1904 else 0)  # the engine counts in the 1900 system
     spelled = yyyymmdd(number)  # 20211231, typed into a date cell or not (Excel shows ##### for it there)
     if spelled is not None:
-        out.error = CellNote("XP219", f"{number} 是数字，不是日期（公式把它当作第 {number} 天，约公元 "
+        out.error = CellNote(Noted.INVALID_DATE, f"{number} 是数字，不是日期（公式把它当作第 {number} 天，约公元 "
                                       f"{int(number) // 365 + 1900} 年）。请重新输入 {spelled.isoformat()}（年-月-日）",
                              expected=spelled.isoformat())
         return out
     if number != number.to_integral_value():
-        out.error = CellNote("XP219", f"日期中含时间（{number}），公式按含时间的值比较。请只输入日期，如 2021-12-31")
+        out.error = CellNote(Noted.INVALID_DATE, f"日期中含时间（{number}），公式按含时间的值比较。请只输入日期，如 2021-12-31")
         return out
     day = date_of_serial(number, date1904=date1904)
     if day is None or not DATE_MIN <= day <= DATE_MAX:
         what = f"日期 {day.isoformat()}" if day is not None and raw.date else f"数字 {number}"
-        out.error = CellNote("XP219", f"{what} 不在合理的日期范围（{_SANE}）内，可能是输入有误。{_DATE_HINT}")
+        out.error = CellNote(Noted.INVALID_DATE, f"{what} 不在合理的日期范围（{_SANE}）内，可能是输入有误。{_DATE_HINT}")
         return out
     out.sheet_value = None
     out.value = day
+    return out
+
+
+def _date_text_cell(raw: _Stored, out: Parsed) -> Parsed:
+    """Text in a date cell: the date it names (XP218: the formulas read text as 0), a yyyymmdd spelled as text,
+    or no date at all (XP219)."""
+    out.sheet_value = TEXT_READS_AS
+    named = date_text(raw.value)
+    if named is not None and DATE_MIN <= named <= DATE_MAX:
+        out.error = CellNote(Noted.DATE_AS_TEXT, f"“{_short(raw.value)}”是文字，不是日期：{_AS_ZERO}。请把单元格格式设为"
+                                      f"日期后重新输入 {named.isoformat()}", expected=named.isoformat())
+        return out
+    number = bounded_decimal(raw.value.strip())
+    spelled = yyyymmdd(number) if number is not None else None
+    if spelled is not None:
+        out.error = CellNote(Noted.INVALID_DATE, f"“{_short(raw.value)}”是文字，不是日期：{_AS_ZERO}。请重新输入 "
+                                      f"{spelled.isoformat()}（年-月-日）", expected=spelled.isoformat())
+        return out
+    out.error = CellNote(Noted.INVALID_DATE, f"“{_short(raw.value)}”不是日期（{_AS_ZERO}）。{_DATE_HINT}")
     return out
 
 
@@ -345,13 +353,7 @@ def _const_eval(node: object, text: str) -> Decimal | None:
         left, right = _const_eval(node.left, text), _const_eval(node.right, text)
         if left is None or right is None:
             return None
-        if isinstance(node.op, ast.Add):
-            return left + right
-        if isinstance(node.op, ast.Sub):
-            return left - right
-        if isinstance(node.op, ast.Mult):
-            return left * right
-        return None if right == 0 else left / right
+        return arithmetic(node.op, left, right)
     return None
 
 
@@ -367,8 +369,8 @@ TEXT_READS_AS = Decimal(0)
 and N() of a text is 0 in Excel, WPS and LibreOffice alike (whatever the locale). The engine reads the
 same 0, so the sheet and ``xlperf score`` agree; the finding says what the text would have meant."""
 
-_TEXT_CODES = ("XP203", "XP202", "XP210", "XP204", "XP214")
-"""The code of a text number: its most specific reason first (percent, unit, separators, full width)."""
+_TEXT_CODES = (Noted.PERCENT_STRING, Noted.UNIT_SUFFIX, Noted.THOUSANDS_SEPARATOR, Noted.FULLWIDTH_DIGITS, Noted.NUMBER_STORED_AS_TEXT)
+"""The kind of a text number: its most specific reason first (percent, unit, separators, full width)."""
 
 
 def _text_number(text: str, spec: NameSpec, out: Parsed) -> Parsed:
@@ -383,16 +385,16 @@ def _text_number(text: str, spec: NameSpec, out: Parsed) -> Parsed:
     reasons, out.notes = out.notes, kept
     if reading is None:
         assert out.error is not None
-        out.error = CellNote(out.error.code, f"{out.error.message}。{_AS_ZERO}")
+        out.error = CellNote(out.error.kind, f"{out.error.message}。{_AS_ZERO}")
         return out
     checked = _finish_number(reading, spec, Parsed(None))
     if checked.error is not None:  # a text that would be a wrong number anyway (negative, 1.5 people …)
-        out.error = CellNote(checked.error.code, f"{checked.error.message}；单元格中是文字“{_short(text)}”。{_AS_ZERO}")
+        out.error = CellNote(checked.error.kind, f"{checked.error.message}；单元格中是文字“{_short(text)}”。{_AS_ZERO}")
         return out
     value = checked.value
     shown = f"{Decimal(str(value)) * 100:f}".rstrip("0").rstrip(".") + "%" if spec.kind == "rate" else str(value)
-    codes = {n.code for n in reasons}
-    code = next((c for c in _TEXT_CODES if c in codes), "XP214")
+    codes = {n.kind for n in reasons}
+    code = next((c for c in _TEXT_CODES if c in codes), Noted.NUMBER_STORED_AS_TEXT)
     why = "、".join(n.message for n in reasons)
     out.error = CellNote(code, f"“{_short(text)}”是文字（{why or '以文本格式保存的数字'}），不是数值：{_AS_ZERO}。"
                                f"请把单元格格式设为“常规”或“数值”后重新输入 {shown}", expected=value)
@@ -416,7 +418,7 @@ def _from_text(text: str, spec: NameSpec, out: Parsed) -> Decimal | None:
     if len(text) > 4 * MAX_NUMBER_TEXT:  # no real figure is this long: say so without reading it all
         if _NUMBER.match(text.strip(_PLAIN_SPACE)):
             raise _OutOfRange(text)
-        out.error = CellNote("XP201", f"“{original}”不是数字（共 {len(text)} 个字符），请只填写数字")
+        out.error = CellNote(Noted.TEXT_IN_NUMBER_CELL, f"“{original}”不是数字（共 {len(text)} 个字符），请只填写数字")
         return None
     text, core, hidden = _normalized(text, out)
     unit = _without_unit(text, spec, original, out)
@@ -426,21 +428,21 @@ def _from_text(text: str, spec: NameSpec, out: Parsed) -> Decimal | None:
     spaced = any(ch in _PLAIN_SPACE for ch in text) and any(ch in _PLAIN_SPACE for ch in core)
     inner = _invisible(core) + (["空格"] if spaced else [])
     if inner and _is_number(_strip_all(text)):
-        out.error = CellNote("XP201", f"“{original}”的数字中间有{'、'.join(inner)}，无法确定是哪个数，"
+        out.error = CellNote(Noted.TEXT_IN_NUMBER_CELL, f"“{original}”的数字中间有{'、'.join(inner)}，无法确定是哪个数，"
                                       "请删除后重新输入数字")
         return None
     if _THOUSANDS.match(text):
         text = text.replace(",", "")
-        out.notes.append(CellNote("XP210", "含千分位逗号"))
+        out.notes.append(CellNote(Noted.THOUSANDS_SEPARATOR, "含千分位逗号"))
     number = _decimal(text)
     if number is None:
         named = f"（含{'、'.join(hidden)}）" if hidden else ""
-        out.error = CellNote("XP201", f"“{original}”不是数字{named}，请只填写数字"
+        out.error = CellNote(Noted.TEXT_IN_NUMBER_CELL, f"“{original}”不是数字{named}，请只填写数字"
                                       + (f"（单位：{spec.unit}）" if spec.unit else ""))
         return None
     if percent:
         number = number / 100
-        out.notes.append(CellNote("XP203", "以文字输入的百分数"))
+        out.notes.append(CellNote(Noted.PERCENT_STRING, "以文字输入的百分数"))
     return number
 
 
@@ -451,10 +453,10 @@ def _normalized(text: str, out: Parsed) -> tuple[str, str, list[str]]:
     junk = _PLAIN_SPACE + "".join(ch for ch in text if _invisible(ch))
     core = text.strip(junk)
     if hidden and not _invisible(core):
-        out.notes.append(CellNote("XP214", f"首尾含{'、'.join(hidden)}"))
+        out.notes.append(CellNote(Noted.NUMBER_STORED_AS_TEXT, f"首尾含{'、'.join(hidden)}"))
     normalized = unicodedata.normalize("NFKC", core).strip(junk)
     if normalized != core:
-        out.notes.append(CellNote("XP204", "含全角字符"))
+        out.notes.append(CellNote(Noted.FULLWIDTH_DIGITS, "含全角字符"))
     return normalized, core, hidden
 
 
@@ -463,14 +465,14 @@ def _without_unit(text: str, spec: NameSpec, original: str, out: Parsed) -> tupl
     for suffix in UNIT_SUFFIXES.get(spec.kind, ()):
         if text.endswith(suffix) and len(text) > len(suffix):
             text = text[: -len(suffix)].rstrip(_PLAIN_SPACE)
-            out.notes.append(CellNote("XP202", f"带单位“{suffix}”"))
+            out.notes.append(CellNote(Noted.UNIT_SUFFIX, f"带单位“{suffix}”"))
             break
     if spec.kind == "money" and (text.endswith("元") or text.endswith("千元") or text.endswith("亿元")):
-        out.error = CellNote("XP201", f"“{original}”的单位不是万元，请换算为万元后只填写数字")
+        out.error = CellNote(Noted.TEXT_IN_NUMBER_CELL, f"“{original}”的单位不是万元，请换算为万元后只填写数字")
         return None
     if text.endswith("%"):
         if spec.kind != "rate":
-            out.error = CellNote("XP201", f"“{original}”是百分数，但此处应填写{spec.unit or '数值'}")
+            out.error = CellNote(Noted.TEXT_IN_NUMBER_CELL, f"“{original}”是百分数，但此处应填写{spec.unit or '数值'}")
             return None
         return text[:-1].rstrip(_PLAIN_SPACE), True
     return text, False
@@ -487,12 +489,12 @@ def _finish_number(number: Decimal, spec: NameSpec, out: Parsed) -> Parsed:
         out.error = _out_of_range(f"{number.normalize():E}" if number.adjusted() >= 16 else f"{number:f}", spec)
         return out
     if number < 0 and spec.kind in ("money", "count", "rate", "points", "int"):
-        out.error = CellNote("XP205", f"{number} 是负数，{spec.label}不能为负")
+        out.error = CellNote(Noted.NEGATIVE_AMOUNT, f"{number} 是负数，{spec.label}不能为负")
         out.sheet_value = number  # the sheet computes with it: so does the score
         return out
     if spec.kind in ("count", "int"):
         if number != number.to_integral_value():
-            out.error = CellNote("XP206", f"{number} 不是整数，{spec.label}必须是整数")
+            out.error = CellNote(Noted.NON_INTEGER_COUNT, f"{number} 不是整数，{spec.label}必须是整数")
             out.sheet_value = number  # the sheet computes with it: so does the score
             return out
         out.value = int(number)
@@ -503,17 +505,17 @@ def _finish_number(number: Decimal, spec: NameSpec, out: Parsed) -> Parsed:
             if abs(rounded - number) < Decimal("1e-9"):  # binary floating-point noise from the saving program
                 number = rounded
             elif spec.kind == "money":
-                out.error = CellNote("XP208", f"{number} 超过两位小数，金额以万元为单位保留两位小数")
+                out.error = CellNote(Noted.TOO_MANY_DECIMALS, f"{number} 超过两位小数，金额以万元为单位保留两位小数")
                 out.sheet_value = number  # the sheet computes with it: so does the score
                 return out
             else:
-                out.error = CellNote("XP208", f"{number} 超过两位小数，得分保留两位小数")
+                out.error = CellNote(Noted.TOO_MANY_DECIMALS, f"{number} 超过两位小数，得分保留两位小数")
                 out.sheet_value = number  # the sheet computes with it: so does the score
                 return out
         out.value = rounded if spec.kind == "money" else rounded.normalize() if rounded == rounded.to_integral_value() else rounded
         return out
     if spec.kind == "rate" and number > 10:
-        out.error = CellNote("XP212", f"{number} 作为比率过大（{number * 100}%），请按百分数输入，如 97.65%")
+        out.error = CellNote(Noted.RATE_OUT_OF_RANGE, f"{number} 作为比率过大（{number * 100}%），请按百分数输入，如 97.65%")
         out.sheet_value = number  # the sheet computes with it: so does the score
         return out
     out.value = number.normalize() if number == number.to_integral_value() else number

@@ -21,6 +21,7 @@ from lxml import etree
 from xlperf.errors import ReportUnreadable
 from xlperf.ingest import precheck as pc
 from xlperf.ingest.limits import LIMITS, ReportLimits
+from xlperf.ingest.notes import Noted
 from xlperf.ingest.pdf import read_pdf
 from xlperf.reporttext.document import ReportDocument, build_document
 
@@ -39,9 +40,9 @@ def _as_report_message(label: str, issue: pc.FileIssue) -> str:
     """The pre-check's message said of a report: Word for Excel, .docx for .xlsx (the file's name untouched)."""
     if "不是 Word 文档" in issue.message:
         return "报告" + issue.message
-    if issue.code in ("XP103", "XP109"):
+    if issue.kind in (Noted.LEGACY_XLS, Noted.NOT_A_WORKBOOK):
         return f"报告“{label}”是旧版 Word 97-2003（.doc）或 WPS 文字（.wps）格式，无法读取。{_CONVERT}。"
-    if issue.code == "XP104":
+    if issue.kind == Noted.ENCRYPTED_WORKBOOK:
         return f"报告“{label}”设置了打开密码（已加密），无法读取。请取消密码后另存为 .docx 重新提交。"
     quoted = f"“{label}”"
     head, sep, tail = issue.message.partition(quoted)
@@ -83,7 +84,7 @@ class _DocxPrecheck(pc._Precheck):
     def _not_document(self) -> pc._Refused:
         names = {n.casefold() for n in self._members}
         hint = "（看起来是 Excel 工作簿）" if "xl/workbook.xml" in names else ""
-        return pc._refuse("XP109", f"“{self.label}”不是 Word 文档{hint}：缺少 word/document.xml。{_CONVERT}。")
+        return pc._refuse(Noted.NOT_A_WORKBOOK, f"“{self.label}”不是 Word 文档{hint}：缺少 word/document.xml。{_CONVERT}。")
 
 
 def read_report(path: str | os.PathLike[str], limits: ReportLimits = LIMITS) -> ReportDocument:

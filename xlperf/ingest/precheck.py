@@ -46,6 +46,7 @@ from defusedxml import ElementTree as SafeET
 
 from xlperf.ingest.counting import RowCounter
 from xlperf.ingest.limits import DEFAULT_LIMITS, KiB, Limits, MiB
+from xlperf.ingest.notes import Noted
 from xlperf.ingest.prolog import PrologScanner, prolog_verdict
 from xlperf.ingest.sniff import (
     ENCRYPTION_STREAMS,
@@ -59,36 +60,15 @@ from xlperf.ingest.sniff import (
     scan_for_utf16,
 )
 
-__all__ = ["CODES", "DEFAULT_LIMITS", "FileIssue", "FileRefused", "Limits", "is_fatal", "open_regular", "precheck"]
+__all__ = ["DEFAULT_LIMITS", "FileIssue", "FileRefused", "Limits", "is_fatal", "open_regular", "precheck"]
 
 _log = logging.getLogger(__name__)
-
-# code -> (kebab name, severity, short Chinese title).  Every code this module can emit.
-CODES: Final[dict[str, tuple[str, str, str]]] = {
-    "XP101": ("empty-file", "error", "空文件"),
-    "XP102": ("not-a-zip", "error", "文件已损坏或不是 xlsx"),
-    "XP103": ("legacy-xls", "error", "旧版 Excel 97-2003（.xls）格式"),
-    "XP104": ("encrypted-workbook", "error", "工作簿设有打开密码"),
-    "XP105": ("zip-bomb", "error", "疑似压缩炸弹（解压后体积异常）"),
-    "XP106": ("xml-entities", "error", "XML 含 DOCTYPE/实体声明"),
-    "XP107": ("macros-present", "warning", "含宏（不执行、已忽略）"),
-    "XP108": ("sheet-too-large", "error", "工作表行数超出上限"),
-    "XP109": ("not-a-workbook", "error", "不是 Excel 工作簿"),
-    "XP110": ("file-too-large", "error", "文件过大"),
-    "XP111": ("not-a-regular-file", "error", "不是普通文件"),
-    "XP112": ("file-not-found", "error", "找不到文件"),
-    "XP113": ("file-unreadable", "error", "文件无法打开"),
-    "XP114": ("too-many-cells", "error", "单元格数量超出上限"),
-}
-
 
 @dataclass(frozen=True)
 class FileIssue:
     """One problem found in the raw file; ``fatal`` means the file must not be read further."""
 
-    code: str
-    name: str
-    severity: str
+    kind: Noted
     message: str
     fatal: bool
 
@@ -118,7 +98,7 @@ def precheck(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> l
             return [refused.issue]
         except Exception:  # noqa: BLE001 - hostile input must never crash the caller: fail closed
             _log.debug("precheck: unexpected error on %s", label, exc_info=True)
-            return [_issue("XP102", f"{_q(label)}无法读取：文件已损坏或不是 xlsx 格式。{_RESAVE}")]
+            return [_issue(Noted.NOT_A_ZIP, f"{_q(label)}无法读取：文件已损坏或不是 xlsx 格式。{_RESAVE}")]
 
 
 class FileRefused(OSError):
@@ -145,38 +125,38 @@ def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
     label = os.path.basename(filename) or filename
     q = _q(label)
 
-    def refuse(code: str, detail: str) -> FileRefused:
-        return FileRefused(_issue(code, f"{q}{detail}"))
+    def refuse(kind: Noted, detail: str) -> FileRefused:
+        return FileRefused(_issue(kind, f"{q}{detail}"))
 
     try:
         st = os.lstat(filename)
         if stat.S_ISLNK(st.st_mode):
             st = os.stat(filename)
     except (FileNotFoundError, NotADirectoryError):
-        raise refuse("XP112", "不存在（找不到该文件），请检查文件名和路径。") from None
+        raise refuse(Noted.FILE_NOT_FOUND, "不存在（找不到该文件），请检查文件名和路径。") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise refuse("XP111", "是循环的符号链接，无法打开。请提交工作簿文件本身。") from None
-        raise refuse("XP113", f"无法访问（{exc.strerror or type(exc).__name__}），请检查文件权限。") from None
+            raise refuse(Noted.NOT_A_REGULAR_FILE, "是循环的符号链接，无法打开。请提交工作簿文件本身。") from None
+        raise refuse(Noted.FILE_UNREADABLE, f"无法访问（{exc.strerror or type(exc).__name__}），请检查文件权限。") from None
     except ValueError:  # an embedded NUL byte in the name
-        raise refuse("XP112", "的文件名无效，找不到该文件。") from None
+        raise refuse(Noted.FILE_NOT_FOUND, "的文件名无效，找不到该文件。") from None
     if not stat.S_ISREG(st.st_mode):
         what = next((zh for test, zh in _KINDS_ZH if test(st.st_mode)), "不是普通文件")
-        raise refuse("XP111", f"{what}，不是工作簿文件，未打开读取。请提交 Excel 保存的 .xlsx 文件。")
+        raise refuse(Noted.NOT_A_REGULAR_FILE, f"{what}，不是工作簿文件，未打开读取。请提交 Excel 保存的 .xlsx 文件。")
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0) \
         | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(filename, flags)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise refuse("XP111", "是循环的符号链接，无法打开。请提交工作簿文件本身。") from None
+            raise refuse(Noted.NOT_A_REGULAR_FILE, "是循环的符号链接，无法打开。请提交工作簿文件本身。") from None
         if isinstance(exc, FileNotFoundError):
-            raise refuse("XP112", "不存在（找不到该文件），请检查文件名和路径。") from None
-        raise refuse("XP113", f"无法打开（{exc.strerror or type(exc).__name__}），请检查文件权限。") from None
+            raise refuse(Noted.FILE_NOT_FOUND, "不存在（找不到该文件），请检查文件名和路径。") from None
+        raise refuse(Noted.FILE_UNREADABLE, f"无法打开（{exc.strerror or type(exc).__name__}），请检查文件权限。") from None
     try:
         now = os.fstat(fd)
         if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
-            raise refuse("XP111", "在检查时被替换为其他文件，未读取。请重新提交。")
+            raise refuse(Noted.NOT_A_REGULAR_FILE, "在检查时被替换为其他文件，未读取。请重新提交。")
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
@@ -198,13 +178,12 @@ class _Refused(Exception):
         self.issue = issue
 
 
-def _issue(code: str, message: str) -> FileIssue:
-    name, severity, _title = CODES[code]
-    return FileIssue(code=code, name=name, severity=severity, message=message, fatal=severity == "error")
+def _issue(kind: Noted, message: str, fatal: bool = True) -> FileIssue:
+    return FileIssue(kind=kind, message=message, fatal=fatal)
 
 
-def _refuse(code: str, message: str) -> _Refused:
-    return _Refused(_issue(code, message))
+def _refuse(kind: Noted, message: str) -> _Refused:
+    return _Refused(_issue(kind, message))
 
 
 def _q(label: str) -> str:
@@ -269,10 +248,10 @@ class _Precheck:
     def run(self) -> list[FileIssue]:
         lim, q = self.limits, _q(self.label)
         if self.size == 0:
-            raise _refuse("XP101", f"{q}是空文件（0 字节），请检查是否保存完整后重新提交。")
+            raise _refuse(Noted.EMPTY_FILE, f"{q}是空文件（0 字节），请检查是否保存完整后重新提交。")
         if self.size > lim.max_file_bytes:
             raise _refuse(
-                "XP110",
+                Noted.FILE_TOO_LARGE,
                 f"{q}大小为 {_mb(self.size)}，超过上限 {_mb(lim.max_file_bytes)}。"
                 "请删除无关的工作表、图片等内容后重新提交。",
             )
@@ -295,10 +274,10 @@ class _Precheck:
         return self.notes
 
     def _corrupt(self, detail: str = "") -> _Refused:
-        return _refuse("XP102", f"{_q(self.label)}无法读取：文件已损坏或不是 xlsx 格式{detail}。{_RESAVE}")
+        return _refuse(Noted.NOT_A_ZIP, f"{_q(self.label)}无法读取：文件已损坏或不是 xlsx 格式{detail}。{_RESAVE}")
 
     def _bomb(self, detail: str) -> _Refused:
-        return _refuse("XP105", f"{_q(self.label)}{detail}，{_BOMB_TAIL}")
+        return _refuse(Noted.ZIP_BOMB, f"{_q(self.label)}{detail}，{_BOMB_TAIL}")
 
     # -- OLE2 --------------------------------------------------------------------------------------
     def _refuse_ole(self) -> _Refused:
@@ -311,16 +290,16 @@ class _Precheck:
             names = scan_for_utf16(self.fh, ENCRYPTION_STREAMS, self.size)
         if any(n in names for n in ENCRYPTION_STREAMS):
             return _refuse(
-                "XP104",
+                Noted.ENCRYPTED_WORKBOOK,
                 f"{q}设置了打开密码（已加密），无法读取。请在 Excel 中打开，依次点击“文件→信息→保护工作簿→"
                 "用密码进行加密”，清空密码并保存后重新提交。",
             )
         if not any(n in names for n in EXCEL_STREAMS):
             for stream, what in OTHER_OFFICE_STREAMS.items():
                 if stream in names:
-                    return _refuse("XP109", f"{q}不是 Excel 工作簿（看起来是 {what}），请提交 Excel 工作簿（.xlsx）。")
+                    return _refuse(Noted.NOT_A_WORKBOOK, f"{q}不是 Excel 工作簿（看起来是 {what}），请提交 Excel 工作簿（.xlsx）。")
         return _refuse(
-            "XP103",
+            Noted.LEGACY_XLS,
             f"{q}是旧版 Excel 97-2003 格式（.xls），请在 Excel 中“另存为”Excel 工作簿（.xlsx）后重新提交。",
         )
 
@@ -494,7 +473,7 @@ class _Precheck:
                     self.total_tags += chunk.count(b"<")
                     if self.total_tags > lim.max_total_tags:
                         raise _refuse(
-                            "XP114",
+                            Noted.TOO_MANY_CELLS,
                             f"{_q(self.label)}的 XML 部件中共有超过 {lim.max_total_tags:,} 个标记（标准工作簿约 1 万个），"
                             "超出可处理范围。请用 Excel 另存为新的 .xlsx 文件，或用标准模板重新填报。",
                         )
@@ -504,7 +483,7 @@ class _Precheck:
                         raise self._too_many_rows(info.filename, counter)
                     if self.total_cells + counter.cells > lim.max_total_cells:
                         raise _refuse(
-                            "XP114",
+                            Noted.TOO_MANY_CELLS,
                             f"{_q(self.label)}的工作表中共有超过 {lim.max_total_cells:,} 个单元格（标准工作簿约 1,500 个），"
                             "超出可处理范围。请删除粘贴的无关数据，用标准模板重新填报。",
                         )
@@ -525,7 +504,7 @@ class _Precheck:
             where = self._where(part)
             detail = "包含 DOCTYPE/实体（ENTITY）声明" if verdict == "doctype" else "的 XML 开头部分异常冗长"
             raise _refuse(
-                "XP106",
+                Noted.XML_ENTITIES,
                 f"{_q(self.label)}的{where}{detail}，可能被用于攻击（如“十亿笑声”实体膨胀），已拒绝读取。"
                 "请在 Excel 中打开后另存为新的 .xlsx 文件再提交。",
             )
@@ -536,10 +515,10 @@ class _Precheck:
         lim = self.limits
         seen = f"（声明范围达 {counter.dimension_rows} 行）" if counter.dimension_rows > lim.max_sheet_rows else ""
         if counter.rows <= lim.max_sheet_rows:  # the workbook's total, not this sheet, is over
-            return _refuse("XP108", f"{_q(self.label)}的工作表共超过 {lim.max_total_rows} 行，超出可处理范围。"
+            return _refuse(Noted.SHEET_TOO_LARGE, f"{_q(self.label)}的工作表共超过 {lim.max_total_rows} 行，超出可处理范围。"
                                     "请删除多余的空行或无关数据（或拆分文件）后重新提交。")
         return _refuse(
-            "XP108",
+            Noted.SHEET_TOO_LARGE,
             f"{_q(self.label)}的{self._where(part)}超过 {lim.max_sheet_rows} 行{seen}，超出可处理范围。"
             "请删除多余的空行或无关数据（或拆分文件）后重新提交。",
         )
@@ -558,9 +537,10 @@ class _Precheck:
         if self._has_macros([*defaults.values(), *overrides.values()]):
             self.notes.append(
                 _issue(
-                    "XP107",
+                    Noted.MACROS_PRESENT,
                     f"{q}含有宏（VBA 或 Excel 4.0 宏表）。本系统不会执行宏，宏已被忽略，仅读取单元格数据；"
                     "如无需宏，建议另存为 Excel 工作簿（.xlsx）后提交。",
+                    fatal=False,
                 )
             )
 
@@ -601,7 +581,7 @@ class _Precheck:
         if not hint and "mimetype" in names:
             hint = "（看起来是 OpenDocument 文档）"
         return _refuse(
-            "XP109",
+            Noted.NOT_A_WORKBOOK,
             f"{_q(self.label)}不是 Excel 工作簿{hint}：缺少 [Content_Types].xml 或 xl/workbook.xml。"
             "请确认提交的是用 Excel 保存的 .xlsx 文件。",
         )

@@ -130,7 +130,7 @@ def _check_layout(fw: Framework, last_id: str | None, book: Any, names: list[str
                      f"标准模板中应在 {planned.sheet}!{planned.cell}")
     if wrong:
         shown = "；".join(wrong[:5]) + (f"；另有 {len(wrong) - 5} 个" if len(wrong) > 5 else "")
-        raise XlperfError(f"上年工作簿“{path.name}”的布局被改动（同 XP126 模板布局被改动），不能作为上年数来源：{shown}")
+        raise XlperfError(f"上年工作簿“{path.name}”的布局与模板不同（名称所在的单元格被移动），不能作为上年数来源：{shown}")
 
 
 def _read_prior_data(fw: Framework, path: Path) -> PriorValues:

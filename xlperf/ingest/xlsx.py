@@ -26,6 +26,7 @@ from typing import IO, TypeVar
 from lxml import etree
 
 from xlperf.ingest.limits import DEFAULT_LIMITS
+from xlperf.ingest.notes import Noted
 from xlperf.ingest.precheck import open_regular
 
 __all__ = ["MAX_CELLS", "SHARED", "UNRESOLVED", "Book", "BookTooLarge", "RawCell", "col_letters", "open_book"]
@@ -74,9 +75,9 @@ equal to a template formula, so the cell is reported as altered instead of silen
 class BookTooLarge(ValueError):
     """The workbook holds more than the reader will take; ``str()`` is the Chinese reason."""
 
-    def __init__(self, message: str, code: str = "XP114", name: str = "too-many-cells") -> None:
+    def __init__(self, message: str, kind: Noted = Noted.TOO_MANY_CELLS) -> None:
         super().__init__(message)
-        self.code, self.name = code, name
+        self.kind = kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,9 @@ class Book:
     """Dates count from 1904-01-01 (``workbookPr date1904``): a serial + 1462 is the 1900-system serial."""
     external_parts: int = 0
     """Parts under ``xl/externalLinks/`` (links to other workbooks, DDE and OLE links)."""
+    sheet_states: dict[str, str] = field(default_factory=dict)
+    """Each sheet's visibility as the workbook part says: ``visible``, ``hidden`` or ``veryHidden`` (any
+    other value as written, cut at 32 characters)."""
 
     def cell(self, sheet: str, ref: str) -> RawCell | None:
         return self.sheets.get(sheet, {}).get(ref)
@@ -116,11 +120,11 @@ def _xml(zf: zipfile.ZipFile, name: str) -> etree._Element:
 
 def _read(zf: zipfile.ZipFile, name: str, limit: int = MAX_META_BYTES) -> bytes:
     if zf.getinfo(name).file_size > limit:
-        raise BookTooLarge(f"的部件 {name} 解压后超过 {limit // (1024 * 1024)} MB，远大于正常文件", "XP105", "zip-bomb")
+        raise BookTooLarge(f"的部件 {name} 解压后超过 {limit // (1024 * 1024)} MB，远大于正常文件", Noted.ZIP_BOMB)
     with zf.open(name) as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
-        raise BookTooLarge(f"的部件 {name} 解压后超过 {limit // (1024 * 1024)} MB，远大于正常文件", "XP105", "zip-bomb")
+        raise BookTooLarge(f"的部件 {name} 解压后超过 {limit // (1024 * 1024)} MB，远大于正常文件", Noted.ZIP_BOMB)
     return data
 
 
@@ -154,7 +158,7 @@ def _shared_strings(zf: zipfile.ZipFile, target: str | None, ns: str) -> list[st
         return []
     if zf.getinfo(target).file_size > MAX_SHARED_STRINGS_BYTES:
         raise BookTooLarge(f"的共享字符串表超过 {MAX_SHARED_STRINGS_BYTES // (1024 * 1024)} MB，远大于正常文件",
-                           "XP105", "zip-bomb")
+                           Noted.ZIP_BOMB)
     si_tag, t_tag, rph_tag = f"{{{ns}}}si", f"{{{ns}}}t", f"{{{ns}}}rPh"
     out: list[str] = []
     pieces: list[str] = []
@@ -232,18 +236,19 @@ def _workbook_target(zf: zipfile.ZipFile, names_in_zip: set[str]) -> str:
     return "xl/workbook.xml"
 
 
-def _parse_workbook_part(data: bytes) -> tuple[str, tuple[tuple[str, str], ...], dict[str, tuple[str, str]],
+def _parse_workbook_part(data: bytes) -> tuple[str, tuple[tuple[str, str, str], ...], dict[str, tuple[str, str]],
                                               tuple[tuple[str, str, str], ...], tuple[tuple[str, str], ...], bool]:
-    """The main namespace, (sheet name, relationship id) in workbook order, the global defined names →
-    (sheet, A1), the sheet-local defined names as (local sheet index, name, text), the names whose
-    text is no plain reference (a formula, DDE, another workbook) as (name, text), and whether dates count
-    from 1904 (``workbookPr date1904``, as old Mac workbooks do)."""
+    """The main namespace, (sheet name, relationship id, state) in workbook order, the global defined names →
+    (sheet, A1), the sheet-local defined names as (local sheet index, name, text), the names whose text is no
+    plain reference (a formula, DDE, another workbook) as (name, text), and whether dates count from 1904
+    (``workbookPr date1904``, as old Mac workbooks do)."""
     wb_root = etree.fromstring(data, _PARSER)
     ns = wb_root.tag[1:].split("}", 1)[0] if isinstance(wb_root.tag, str) and wb_root.tag.startswith("{") else ""
     if ns not in (TRANSITIONAL, STRICT):
         ns = TRANSITIONAL
     m = f"{{{ns}}}"
-    sheets = tuple((sh.get("name", ""), next((r for r in map(sh.get, _R_IDS) if r is not None), ""))
+    sheets = tuple((sh.get("name", ""), next((r for r in map(sh.get, _R_IDS) if r is not None), ""),
+                    (sh.get("state") or "visible")[:32])
                    for sh in wb_root.iterfind(f"{m}sheets/{m}sheet"))
     names: dict[str, tuple[str, str]] = {}
     local: list[tuple[str, str, str]] = []
@@ -260,9 +265,12 @@ def _parse_workbook_part(data: bytes) -> tuple[str, tuple[tuple[str, str], ...],
         mt = _REF.match(dn.text.strip())
         if mt:
             names[dn.get("name", "")] = (mt["sheet"].replace("''", "'"), f"{mt['col']}{mt['row']}")
-    pr = wb_root.find(f"{m}workbookPr")
-    date1904 = pr is not None and (pr.get("date1904") or "").strip().lower() in ("1", "true", "on")
-    return ns, sheets, names, tuple(local), tuple(formulas), date1904
+    return ns, sheets, names, tuple(local), tuple(formulas), _date1904(wb_root.find(f"{m}workbookPr"))
+
+
+def _date1904(pr: etree._Element | None) -> bool:
+    """``<workbookPr date1904="1"/>``: the workbook's dates count from 1904-01-01."""
+    return pr is not None and (pr.get("date1904") or "").strip().lower() in ("1", "true", "on")
 
 
 _workbook_part = _by_bytes(_parse_workbook_part)
@@ -289,8 +297,9 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
                     external_parts=sum(1 for n in names_in_zip if n.lower().startswith("xl/externallinks/")))
         order: list[str] = []
         targets: dict[str, str] = {}
-        for name, rid in wb_sheets:
+        for name, rid, state in wb_sheets:
             order.append(name)
+            book.sheet_states[name] = state
             if rid in rels:
                 targets[name] = rels[rid]
         book.names.update(wb_names)
@@ -532,57 +541,78 @@ def _collect(elements: Iterable[etree._Element], strings: list[str], date_styles
             col, prev_ref = -1, ref
         if not len(c):  # a cell without children holds neither value nor formula
             continue
-        t = c.get("t", "n")
-        v = f = is_ = None
-        for child in c:  # the first <v>, <f> and <is>, as Element.find would give
-            tag = child.tag
-            if tag == _V:
-                if v is None:
-                    v = child
-            elif tag == _F:
-                if f is None:
-                    f = child
-            elif tag == _IS:
-                if is_ is None:
-                    is_ = child
-        value = v.text if v is not None else None
-        if t == "s" and value is not None:
-            try:
-                value = strings[int(value)] if len(value) <= 12 else None
-            except (ValueError, IndexError):
-                value = None
-        elif t == "inlineStr":
-            if is_ is None:
-                value = None
-            elif len(is_) == 1 and not len(first := is_[0]) and first.tag == _T:
-                value = first.text or ""  # the usual <is><t>text</t></is>
-            else:  # rich text runs
-                value = "".join(x.text or "" for x in is_.iter(_T))
-        elif t == "n" and value is not None and not _excel_number(value):
-            t = "str"  # no number Excel holds: keep the text, refuse it where it is read
-            value = value[:256]
-        if value is not None and len(value) > MAX_TEXT:
-            value = value[:MAX_TEXT] + TOO_LONG
-        if f is None:
-            formula = None
-        else:
-            formula = f.text or None
-            if formula is not None and len(formula) > MAX_FORMULA:
-                formula = formula[:MAX_FORMULA] + TOO_LONG
-            if f.get("t") == "shared" and (si := f.get("si")) is not None:
-                if formula is not None:
-                    masters.setdefault(si, (ref, formula))
-                else:
-                    formula = SHARED  # a dependent: its text is the master's, translated (below)
-                    dependents.append((ref, si))
+        v, f, is_ = _parts(c, _V, _F, _IS)
+        value, t = _cell_value(c.get("t", "n"), v, is_, strings, _T)
+        formula = None if f is None else _formula(f, ref, masters, dependents)
         if value is not None or formula is not None:
-            style = c.get("s")
-            index = int(style) if style is not None and style.isascii() and style.isdigit() and len(style) < 9 else -1
+            index = _style_index(c.get("s"))
             is_date = bool(date_styles) and t == "n" and index in date_styles
             cells[ref] = _raw_cell(value, t, formula, is_date, shown_styles.get(index) if t == "n" else None)
     if dependents:
         _expand_shared(cells, masters, dependents, budget)
     return cells
+
+
+def _style_index(style: str | None) -> int:
+    """A cell's style index (``s``), -1 when absent or not a plain small number."""
+    return int(style) if style is not None and style.isascii() and style.isdigit() and len(style) < 9 else -1
+
+
+def _parts(c: etree._Element, v_tag: str, f_tag: str, is_tag: str,
+           ) -> tuple[etree._Element | None, etree._Element | None, etree._Element | None]:
+    """The first <v>, <f> and <is> of a cell, as Element.find would give."""
+    v = f = is_ = None
+    for child in c:
+        tag = child.tag
+        if tag == v_tag:
+            if v is None:
+                v = child
+        elif tag == f_tag:
+            if f is None:
+                f = child
+        elif tag == is_tag:
+            if is_ is None:
+                is_ = child
+    return v, f, is_
+
+
+def _cell_value(t: str, v: etree._Element | None, is_: etree._Element | None, strings: list[str],
+                t_tag: str) -> tuple[str | None, str]:
+    """(the cell's value as text, its type): shared and inline strings resolved, bounded in length."""
+    value = v.text if v is not None else None
+    if t == "s" and value is not None:
+        try:
+            value = strings[int(value)] if len(value) <= 12 else None
+        except (ValueError, IndexError):
+            value = None
+    elif t == "inlineStr":
+        if is_ is None:
+            value = None
+        elif len(is_) == 1 and not len(first := is_[0]) and first.tag == t_tag:
+            value = first.text or ""  # the usual <is><t>text</t></is>
+        else:  # rich text runs
+            value = "".join(x.text or "" for x in is_.iter(t_tag))
+    elif t == "n" and value is not None and not _excel_number(value):
+        t = "str"  # no number Excel holds: keep the text, refuse it where it is read
+        value = value[:256]
+    if value is not None and len(value) > MAX_TEXT:
+        value = value[:MAX_TEXT] + TOO_LONG
+    return value, t
+
+
+def _formula(f: etree._Element, ref: str, masters: dict[str, tuple[str, str]],
+             dependents: list[tuple[str, str]]) -> str | None:
+    """A cell's formula text (bounded); a shared formula's master is kept, a dependent marked for expansion."""
+    formula = f.text or None
+    if formula is not None and len(formula) > MAX_FORMULA:
+        formula = formula[:MAX_FORMULA] + TOO_LONG
+    if f.get("t") == "shared" and (si := f.get("si")) is not None:
+        if formula is not None:
+            masters.setdefault(si, (ref, formula))
+        else:
+            formula = SHARED  # a dependent: its text is the master's, translated (see _expand_shared)
+            dependents.append((ref, si))
+    return formula
 
 
 def _expand_shared(cells: dict[str, RawCell], masters: dict[str, tuple[str, str]],

@@ -8,11 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from xlperf.engine.rules import Compiled, _rule_names, excel_rule, finish_excel, fmt_pts, sub_rules
+from xlperf.engine.rules import (
+    Compiled,
+    _band_text,
+    _rule_names,
+    capped_excel,
+    excel_rule,
+    finish_excel,
+    fmt_pts,
+    sub_rules,
+)
 from xlperf.expr import COMPARED, DIVISOR, FACTOR, parse
-from xlperf.framework.models import Framework, Indicator, ScheduleRule
+from xlperf.framework.models import Cap, Framework, Indicator, ScheduleRule
 from xlperf.plan import udf_formulas
 from xlperf.plan.layout import SCORE_SHEET, Block
 from xlperf.plan.names import NameSpec
@@ -238,6 +248,10 @@ def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], 
             judged_by_indicator.setdefault(spec.indicator, []).append(spec)
     row = FIRST_ROW
     c = SCORE_COLS
+    cap_names = udf_formulas.cap_name_of(cat, name_of) if flavour == "udf" else name_of
+
+    def caps(target: str, formula: str, points: Decimal) -> str:
+        return capped_excel(formula, [cap for cap in fw.caps if cap.target == target], points, cap_names)
 
     def visit(ind: Indicator, level: int) -> None:
         nonlocal row
@@ -257,7 +271,12 @@ def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], 
         else:
             formula = "+".join(f"score_{ch.id}" for ch in ind.children)
             self_formula = "SUM(" + ",".join(f"{SCORE_COLS['self']}{{{ch.id}}}" for ch in ind.children) + ")"
+            self_formula = caps(ind.id, self_formula, ind.points)  # the self-assessed sum is capped alike
+            note = _cap_note([cap for cap in fw.caps if cap.target == ind.id], cat)
+            if note:
+                plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['explain']}{row}", None, note))
             plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['self']}{row}", None, self_formula))
+        formula = caps(ind.id, formula, ind.points)
         plan.cells[score_name] = CellPlan(SCORE_SHEET, f"{c['score']}{row}", score_name, formula, cat[score_name])
         plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['delta']}{row}", None,
                                      f'IF({c["self"]}{row}="","",N({c["self"]}{row})-{c["score"]}{row})'))  # text: 0
@@ -276,16 +295,47 @@ def _plan_scores(plan: Plan, cat: dict[str, NameSpec], name_of: Callable[[str], 
     rows = {r.indicator.id: r.row for r in plan.score_rows if r.indicator is not None}
     plan.helpers[:] = [
         CellPlan(h.sheet, h.cell, h.name, h.formula.format_map({k: v for k, v in rows.items()}), h.spec)
-        if h.formula and "{" in h.formula and h.sheet == SCORE_SHEET and h.formula.startswith("SUM(") else h
+        if h.formula and "{" in h.formula and h.sheet == SCORE_SHEET and h.formula.startswith(("SUM(", "MIN(SUM("))
+        else h
         for h in plan.helpers
     ]
     plan.score_rows.append(ScoreRow(row, None, 0))
     plan.cells["score_total"] = CellPlan(SCORE_SHEET, f"{c['score']}{row}", "score_total",
-                                         "+".join(f"score_{i.id}" for i in fw.indicators), cat["score_total"])
+                                         caps("total", "+".join(f"score_{i.id}" for i in fw.indicators),
+                                              fw.total_points), cat["score_total"])
     plan.cells["self_total"] = CellPlan(
         SCORE_SHEET, f"{c['self']}{row}", "self_total",
-        "SUM(" + ",".join(f"{c['self']}{rows[i.id]}" for i in fw.indicators) + ")", cat["self_total"])
+        caps("total", "SUM(" + ",".join(f"{c['self']}{rows[i.id]}" for i in fw.indicators) + ")", fw.total_points),
+        cat["self_total"])
     plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['delta']}{row}", None, f"{c['self']}{row}-{c['score']}{row}"))
+    note = _cap_note([cap for cap in fw.caps if cap.target == "total"], cat)
+    if note:
+        plan.helpers.append(CellPlan(SCORE_SHEET, f"{c['explain']}{row}", None, note))
+
+
+CAP_NOTE_MAX = 120
+"""Characters of a cap's wording quoted in its row's 计算说明 (a formula's text constant holds at most 255)."""
+
+
+def _cap_note(caps: list[Cap], cat: dict[str, NameSpec]) -> str | None:
+    """The 计算说明 of a capped branch or total row: each cap's name, its measure's value (when the measure is
+    a named figure) and the bands as the framework words them: "<name>：<measure label> "&TEXT(<measure>,
+    "0.00%")&"（<wording>）" — a text formula the cached-value writer computes too."""
+    parts = []
+    for cap in caps:
+        wording = cap.criteria or "；".join(f"{_band_text(b)}，最高 {fmt_pts(b.cap)} 分" for b in cap.bands)
+        if len(wording) > CAP_NOTE_MAX:  # Excel refuses a text constant over 255 characters in a formula
+            wording = wording[:CAP_NOTE_MAX - 1] + "…"
+        head = f'"{_quote(cap.name)}：'
+        if cap.measure in cat:
+            parts.append(f'{head}{_quote(cat[cap.measure].label)} "&TEXT({cap.measure},"0.00%")&"（{_quote(wording)}）"')
+        else:
+            parts.append(f'{head}{_quote(wording)}"')
+    return '&"；"&'.join(parts) if parts else None
+
+
+def _quote(text: str) -> str:
+    return text.replace('"', '""')
 
 
 def _schedule_rule(fw: Framework) -> ScheduleRule | None:
@@ -394,6 +444,8 @@ def _explain_formula(ind: Indicator, plan: Plan, cat: dict[str, NameSpec]) -> st
     if judged:
         parts.append('"评判项见左侧"')
     head = '&"；"&'.join(parts) if parts else '"按评分标准计算"'
-    return f'{head}&" → "&TEXT(score_{ind.id},"0.00")&" 分（满分 {fmt_pts(ind.points)}）"'
+    text = f'{head}&" → "&TEXT(score_{ind.id},"0.00")&" 分（满分 {fmt_pts(ind.points)}）"'
+    note = _cap_note([cap for cap in plan.framework.caps if cap.target == ind.id], cat)
+    return f'{text}&"；"&{note}' if note else text
 
 

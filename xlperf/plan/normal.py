@@ -35,7 +35,9 @@ def _code(segment: str) -> str:
 
 
 _CALLS_OUT = re.compile(r"(?<![A-Z0-9_.])(WEBSERVICE|FILTERXML|RTD|CALL|REGISTER|REGISTER\.ID|EXEC|IMAGE|"
-                        r"STOCKHISTORY)\(")
+                        r"STOCKHISTORY|RUNPYTHON|RUNFROZENPYTHON|EXECUTEWINDOWS|RUNREMOTEPYTHON|RUNSERVERPYTHON)\(")
+"""Functions that fetch or run something; the last five are public procedures of the xlwings add-ins, which a
+cell of any open workbook could call (the shipped add-ins refuse cell calls to the first three: install/)."""
 _EXTERNAL_BOOK = re.compile(r"\[(?:\d+|[^\]\[]*\.(?:XL[A-Z]{1,2}|CSV|ET|ODS))\]|'[^']*[\\/][^']*'!|[A-Z]:\\|\\\\")
 """[1]Sheet1!A1 (Excel's index of an external link), [a.xlsx]S!A1, a path; not a table's [col] reference."""
 _LINK_TEXT = re.compile(r'"(?:[^"]|"")*(?:file:|https?:|ftp:|\\\\|[A-Za-z]:\\|mailto:)', re.IGNORECASE)

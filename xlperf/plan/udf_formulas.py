@@ -7,7 +7,11 @@ The functions themselves live in ``udfs/xlperf_udfs.py`` and call :mod:`xlperf.a
   rates to 4 places, the function's default; ``den_zero_num_positive`` then repeats ``den_zero`` when
   the measure has none, which means the same);
 - a level-3 score becomes ``xlperf_score("<framework id>", "<indicator id>", "name1", name1, …)``
-  with every name the indicator's rule reads, in sorted order.
+  with every name the indicator's rule reads, in sorted order;
+- a cap (framework ``caps``) stays a native ``MIN(score, IF(band, cap, …))`` around the function call or
+  the sum, in this flavour too: it reads one measure cell and compares it with constants, which every
+  spreadsheet evaluates, so an xlperf function would add nothing but a dependency on the add-in. Only the
+  measure's reference is read as ``(m+0)`` (see :func:`cap_name_of`).
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from collections.abc import Callable
 
 from xlperf.engine.rules import MeasureDef, compiled_names, fmt_pts
 from xlperf.framework.models import Framework, Indicator
+from xlperf.plan.names import NameSpec
 
-__all__ = ["DEFAULT_DECIMALS", "indicator", "measure"]
+__all__ = ["DEFAULT_DECIMALS", "cap_name_of", "indicator", "measure"]
 
 DEFAULT_DECIMALS = 4
 """The ``decimals`` default of ``xlperf_ratio`` (xlperf.addins.excel.functions.ratio)."""
@@ -47,3 +52,15 @@ def indicator(fw: Framework, ind: Indicator, name_of: Callable[[str], str]) -> s
     names = sorted(compiled_names(fw, ind))
     pairs = ",".join(f'"{n}",{n}' for n in names)
     return f'xlperf_score("{fw.id}","{ind.id}",{pairs})'
+
+
+def cap_name_of(cat: dict[str, NameSpec], name_of: Callable[[str], str]) -> Callable[[str], str]:
+    """Names in a cap's condition: a measure cell holds an xlperf function whose failure is a text, and a
+    text compares greater than any number (it would fall in a band ``>= 0.7``); ``(m+0)`` makes it
+    ``#VALUE!``, so the capped score is an error, as it is in the native workbook when the rate is."""
+
+    def ref(name: str) -> str:
+        spec = cat.get(name)
+        return f"({name_of(name)}+0)" if spec is not None and spec.role == "measure" else name_of(name)
+
+    return ref

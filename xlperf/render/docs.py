@@ -28,6 +28,8 @@ def _type_text(annotation: object) -> str:
     text = str(annotation).replace("typing.", "").replace("decimal.", "").replace("xlperf.framework.models.", "")
     text = text.replace("xlperf.framework.form.", "").replace("<class '", "").replace("'>", "")
     text = re.sub(r"Annotated\[Union\[([^\]]*)\], FieldInfo\([^)]*\)[^\]]*\]", r"one of (\1)", text)
+    text = re.sub(r"Annotated\[([\w.]+(?: \| [\w.]+)+), FieldInfo\(.*\)\]",  # X | Y unions (PEP 604)
+                  lambda m: "one of (" + ", ".join(m.group(1).split(" | ")) + ")", text)
     if typing.get_origin(annotation) is typing.Literal:
         return " \\| ".join(f"`{a}`" for a in typing.get_args(annotation))
     return f"`{text}`"

@@ -80,6 +80,12 @@ def print_scores(result: ScoreResult, console: Console | None = None) -> None:
             if item.delta:
                 line.append(f"  （自评 {item.self:.2f}，差 {item.delta:+.2f}）", style="red")
             console.print(line)
+    for cap in result.caps:  # a cap that lowered a branch or the total (framework caps)
+        if cap.target != "total" and next(i for i in result.indicators if i.id == cap.target).is_leaf:
+            continue  # a leaf's explanation above already says it
+        if cap.after < cap.before or (cap.self_before is not None and cap.self_after != cap.self_before):
+            console.print(user_text(f"• {cap.target_name}：{cap.explanation} → 计算 {cap.after} 分"
+                                    f"（封顶前 {cap.before}）", MESSAGE_MAX, newlines=True))
 
 
 def summary_line(report: Report) -> str:

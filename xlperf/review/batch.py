@@ -281,7 +281,7 @@ def with_batch_errors(reports: Sequence[FileReport], issues: Sequence[BatchIssue
         if ("framework", shown_path(rep.path)) in flagged and version is not None:
             extra.append(BatchVersionMismatch.for_file(found=f"{rep.framework} {rep.framework_version}",
                                                        expected=" ".join(map(str, version))))
-        if extra and not any(f.code in ("XP411", "XP412") for f in rep.findings):
+        if extra and not any(f.code in (BatchYearMismatch.code, BatchVersionMismatch.code) for f in rep.findings):
             rep = rep.model_copy(update={"findings": extra + list(rep.findings),
                                          "status": "invalid" if rep.status != "error" else rep.status})
         out.append(rep)

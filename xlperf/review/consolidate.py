@@ -15,6 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from xlperf.checks.batch import BatchVersionMismatch, BatchYearMismatch
+from xlperf.checks.scoring import NoSelfScore
 from xlperf.findings import FileReport, Finding, Severity
 from xlperf.framework.models import Framework
 from xlperf.review.batch import BatchIssue, ExpectedUnit, batch_issues
@@ -235,9 +237,9 @@ def _not_counted(fw: Framework, units: Sequence[UnitResult], issues: Sequence[Ba
             why: str | None = "无法读取"
         elif rep.framework != fw.id:
             why = "评价框架与批次不同"
-        elif "XP411" in codes:
+        elif BatchYearMismatch.code in codes:
             why = "年度与批次不一致"
-        elif "XP412" in codes:
+        elif BatchVersionMismatch.code in codes:
             why = "框架版本与批次不一致"
         elif not (u.scores or u.money):
             why = "没有可汇总的数据"
@@ -400,6 +402,6 @@ def consolidate(units: list[UnitResult], framework: Framework | str | None = Non
 
 def _grade(fw: Framework, rep: FileReport) -> str | None:
     """A unit's grade by its computed total; none for an unreadable file or one without any self-score."""
-    if rep.status == "error" or any(f.code == "XP410" for f in rep.findings):
+    if rep.status == "error" or any(f.code == NoSelfScore.code for f in rep.findings):
         return None
     return grade_of(fw, rep.total_computed)

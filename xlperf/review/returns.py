@@ -242,7 +242,7 @@ def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework |
                   protect: tuple[Path, ...] = (), deadline: str | None = None,
                   force: bool = False, changes: dict[str, Any] | None = None) -> tuple[list[ReturnedUnit], int]:
     """Write, for each report needing revision, ``<stem>-退回修改通知.xlsx`` and ``<stem>-标注.xlsx``
-    (``.xlsm`` for a macro workbook) into ``folder``; two units with the same name get distinct files.
+    (always .xlsx: a copy carries no macro of the submission) into ``folder``; two units with the same name get distinct files.
     The files a previous round wrote there (marked notice or returned) are removed first, so a unit that now
     passes has no notice left; any other file in the way is replaced only with ``force`` (else that unit's
     problem says so). Returns (units written, files of the previous round removed)."""
@@ -255,8 +255,7 @@ def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework |
             continue
         stem = _unique(return_stem(rep), taken)
         notice = folder / f"{stem}-退回修改通知.xlsx"
-        suffix = ".xlsm" if Path(rep.path).suffix.lower() == ".xlsm" else ".xlsx"
-        target = folder / f"{stem}-标注{suffix}"
+        target = folder / f"{stem}-标注.xlsx"
         try:
             clash = [p.name for p in (notice, target) if p.exists()]
             if clash and not force:

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
+from xlperf.checks.content import ForeignFormat, ForgedHighlightRecord
 from xlperf.findings import FileReport, Finding, Severity, plain_value
 from xlperf.framework.models import Framework
 from xlperf.ingest.explanations import (
@@ -86,8 +87,8 @@ RECORD_TEXT_MAX = 1_000_000
 """Characters of original notes restored per run at most, all records together."""
 ORPHANS_MAX = 1_000
 """Explanations whose finding is gone kept below the findings at most; the rest are counted in one row."""
-FORGED_CODE = "XP136"
-"""Code of the one row reporting records that were ignored (xlperf.checks.content.ForgedHighlightRecord)."""
+FORGED_CODE = ForgedHighlightRecord.code
+"""Code of the one row reporting records that were ignored."""
 
 Mark = tuple[str, str, str | None, str | None]
 """(sheet, cell, original fill as RRGGBB or None, original note or None) of one highlight we made."""
@@ -216,7 +217,7 @@ def _write_tail(sink: BookSink, row: int, orphans: list[tuple[Any, str]], ignore
                                   f"（最多保留 {ORPHANS_MAX} 条）")
     if ignored:  # reported once, as a row of its own
         row += 1
-        for col, value in ((1, "—"), (2, FORGED_CODE), (3, Severity.warning.zh), (4, MARKS_SHEET),
+        for col, value in ((1, "—"), (2, FORGED_CODE), (3, ForgedHighlightRecord.severity.zh), (4, MARKS_SHEET),
                            (6, f"标色记录中 {ignored} 条与单元格现状不符（单元格不是 xlperf 所标的颜色和批注，"
                                f"或超出 {RECORDS_MAX} 条、{RECORD_TEXT_MAX:,} 字的上限），已忽略，未据以还原")):
             sink.write_result(row, col, value)
@@ -665,12 +666,12 @@ def _inert_copy(source: Path, fw: Framework | None, book: Any, report: FileRepor
 
     from xlperf.write.inert import make_inert, sweep_highlights
 
-    wb = load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")  # opened read-only by openpyxl
+    # Never keep_vba: a copy xlperf writes carries no macro project of the submission (it is always .xlsx).
+    wb = load_workbook(source)  # opened read-only by openpyxl
     drop_xlwings_sheets(wb)  # XP131/XP132: an xlwings configuration or code sheet never reaches a copy
     done = make_inert(wb, fw, book)
-    notes = [Finding(code="XP135", name="foreign-format", severity=Severity.warning, sheet=sheet,
-                     message=f"工作表“{sheet}”有 {n} 条模板以外的条件格式或数据验证，标注副本中已恢复为模板的设置")
-             for sheet, n in done.formats.items()]
+    notes = [ForeignFormat.make(f"工作表“{sheet}”有 {n} 条模板以外的条件格式或数据验证，标注副本中已恢复为模板的设置",
+                                sheet=sheet) for sheet, n in done.formats.items()]
     rep = _with_notes(report, notes)
     sink = OpenpyxlSink(wb)
     apply_findings(sink, rep)

@@ -24,7 +24,7 @@ from typing import Any, TypeAlias
 from lxml import etree
 
 from xlperf.checks.context import CheckContext
-from xlperf.expr import ExprError, parse, quantize
+from xlperf.expr import ExprError, decimal_of, parse, quantize
 from xlperf.framework.models import Framework
 from xlperf.ingest.reader import read_workbook
 from xlperf.plan.formulas import BOOL_KINDS, CHART_COLS, FORM_COLS, SCORE_COLS, Plan, _schedule_rule, table_row_used
@@ -56,16 +56,6 @@ def _split(ref: str) -> tuple[str, int]:
     return col, int(ref[len(col):])
 
 
-def _num(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int | float):
-        return Decimal(str(value))
-    return None
-
-
 def _text_formula(formula: str, env: Mapping[str, Any]) -> str | None:
     """The value of a text formula made of literals and TEXT(name,"0.00"/"0.00%") joined by &, or None."""
     out, pos = [], 0
@@ -77,7 +67,7 @@ def _text_formula(formula: str, env: Mapping[str, Any]) -> str | None:
         if literal is not None:
             out.append(literal.replace('""', '"'))
         else:
-            value = _num(env.get(name))
+            value = decimal_of(env.get(name))
             if value is None:
                 return None
             pct = fmt.endswith("%")
@@ -101,7 +91,7 @@ def engine_cell_values(plan: Plan, env: Mapping[str, Any], result: Any, location
         if isinstance(value, bool | str):
             cached: Cached = value
         else:
-            number = _num(value)
+            number = decimal_of(value)
             if number is None or not number.is_finite():
                 return
             cached = number
@@ -219,6 +209,9 @@ def engine_cell_values(plan: Plan, env: Mapping[str, Any], result: Any, location
             total = Decimal(0)
             for ref in re.findall(r"[A-Z]+[0-9]+", h.formula or ""):
                 total += self_value(_split(ref)[1]) or Decimal(0)
+            for cap in result.caps:  # MIN(SUM(…), cap): a framework cap on this branch (engine/scoring.py)
+                if cap.target == srow.indicator.id and cap.cap is not None:
+                    total = min(total, cap.cap)
             put(h.sheet, h.cell, h.formula or "", total)
     for h, col, row in deferred:
         formula = h.formula or ""
