@@ -7,7 +7,10 @@ workbook, so the two can never drift apart.
 
 The grammar is a whitelisted subset of Python's: numbers, names, ``+ - * /``, unary minus,
 comparisons (``< <= > >= == !=``), ``and``/``or``/``not`` and the functions ``min``, ``max``,
-``abs``, ``if_(cond, a, b)``, ``round_(x, n)``.
+``abs``, ``if_(cond, a, b)``, ``round_(x, n)``, ``date(y, m, d)``.
+
+A date is its spreadsheet serial number (days since 1899-12-30, see :mod:`xlperf.dates`): ``date(y, m, d)`` is
+Excel's ``DATE(y,m,d)`` in both back ends, so dates compare and add days as numbers, as in the sheet.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from dataclasses import dataclass
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
+from xlperf.dates import excel_date, serial_of
+
 __all__ = [
     "ARG",
     "COMPARED",
@@ -30,6 +35,7 @@ __all__ = [
     "SUBTRAHEND",
     "Expr",
     "ExprError",
+    "NumberText",
     "UndefinedName",
     "arithmetic",
     "decimal_of",
@@ -88,9 +94,9 @@ _CMPOPS: dict[type[ast.cmpop], tuple[str, str]] = {
     ast.NotEq: ("!=", "<>"),
 }
 _FUNCS = {"min": "MIN", "max": "MAX", "abs": "ABS", "if_": "IF", "round_": "ROUND", "sum": "SUM",
-          "count": "COUNT", "avg": "AVERAGE", "sumif": "SUMIF", "sumproduct": "SUMPRODUCT"}
+          "count": "COUNT", "avg": "AVERAGE", "sumif": "SUMIF", "sumproduct": "SUMPRODUCT", "date": "DATE"}
 _ARITY = {"min": (1, 255), "max": (1, 255), "abs": (1, 1), "if_": (3, 3), "round_": (2, 2), "sum": (1, 255),
-          "count": (1, 1), "avg": (1, 1), "sumif": (2, 2), "sumproduct": (2, 2)}
+          "count": (1, 1), "avg": (1, 1), "sumif": (2, 2), "sumproduct": (2, 2), "date": (3, 3)}
 AGGREGATES = frozenset({"sum", "count", "avg", "sumif", "sumproduct"})
 """Functions over a table column (``t.col``); min and max take columns too."""
 
@@ -188,7 +194,17 @@ def _check_node(node: ast.AST, source: str) -> None:
 # Evaluation ---------------------------------------------------------------------------------------
 
 
+class NumberText(str):
+    """Text in a cell of a number column that holds text in some rows (a qualitative row's 指标值 "高"). The
+    sheet reads such a cell through N() (0) in arithmetic and comparisons, and as its text only where it is
+    compared with a text constant (``actual == "达成"``, see ``_text_compared``); so does the engine."""
+
+    __slots__ = ()
+
+
 def _num(value: Value, node: ast.AST) -> Decimal:
+    if isinstance(value, NumberText):
+        return Decimal(0)
     if isinstance(value, bool):
         return Decimal(int(value))
     if isinstance(value, Decimal):
@@ -260,6 +276,7 @@ def decimal_of(value: object) -> Decimal | None:
 
 def _compare(node: ast.Compare, env: Mapping[str, Value]) -> Value:
     lhs, rhs = _eval(node.left, env), _eval(node.comparators[0], env)
+    lhs, rhs = _as_compared(lhs, node.comparators[0]), _as_compared(rhs, node.left)
     op = type(node.ops[0])
     if isinstance(lhs, str) or isinstance(rhs, str):
         if op is ast.Eq:
@@ -290,11 +307,31 @@ def _call(node: ast.Call, env: Mapping[str, Value]) -> Value:
         if not -32768 <= places <= 32767:  # where the spreadsheet's ROUND gives #VALUE!
             raise ExprError(f"round_ 的小数位数超出范围（{places}）：{ast.unparse(node)}")
         return quantize(args[0], places)
+    if fn == "date":
+        return _date(args, node)
     raise ExprError(f"无法计算：{ast.unparse(node)}")  # pragma: no cover - whitelisted at parse
 
+
+def _as_compared(value: Value, other: ast.expr) -> Value:
+    """A NumberText is its text against a text constant, else 0 (as N() reads it in the sheet)."""
+    if isinstance(value, NumberText) and not (isinstance(other, ast.Constant) and isinstance(other.value, str)):
+        return Decimal(0)
+    return value
+
+
+def _date(args: list[Decimal], node: ast.AST) -> Decimal:
+    """DATE(y, m, d): each argument truncated, as Excel truncates them; the day's 1900-system serial."""
+    if any(abs(a) > 100000 for a in args):
+        raise ExprError(f"date 的参数超出范围：{ast.unparse(node)}")
+    day = excel_date(*(int(a) for a in args))
+    if day is None:
+        raise ExprError(f"date 的年份应在 1900 至 9999 之间：{ast.unparse(node)}")
+    return serial_of(day)
+
+
 def _column(value: object, node: ast.AST) -> list[Decimal]:
-    if isinstance(value, tuple):
-        return [_num(v, node) for v in value if v is not None and v != ""]
+    if isinstance(value, tuple):  # SUM, MIN, MAX … of a range skip its text (a qualitative row's target)
+        return [_num(v, node) for v in value if v is not None and not isinstance(v, str)]
     return [_num(value, node)]  # type: ignore[arg-type]
 
 
@@ -324,6 +361,8 @@ def _two_columns(fn: str, values: list[object], node: ast.AST) -> Decimal:
         raise ExprError(f"{fn} 需要同一张表的两列：{ast.unparse(node)}")
     total = Decimal(0)
     for x, y in zip(a, b, strict=False):  # the same table: equal lengths
+        if isinstance(x, str) or (fn == "sumproduct" and isinstance(y, str)):
+            continue  # SUMPRODUCT reads a text cell of a range as 0
         if fn == "sumif":
             total += _num(x, node) if (x is not None and x != "" and _truth(y if y is not None else False)) \
                 else Decimal(0)
@@ -385,6 +424,17 @@ def _compared(node: ast.expr, name_of: Callable[[str], str]) -> str:
     return text
 
 
+def _text_compared(node: ast.expr, other: ast.expr, name_of: Callable[[str], str]) -> str:
+    """An operand of a comparison with a text constant: a cell that holds text in some rows (a qualitative
+    row's target) is compared as it is, not through N() (which would make every text 0); a renderer says how
+    with its ``text`` attribute (None: as usual)."""
+    text_of = getattr(name_of, "text", None)
+    if (text_of is not None and isinstance(node, ast.Name) and isinstance(other, ast.Constant)
+            and isinstance(other.value, str) and (raw := text_of(node.id)) is not None):
+        return str(raw)
+    return _compared(node, name_of)
+
+
 def _excel(node: ast.expr, name_of: Callable[[str], str], parent_prec: int) -> str:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, str):
@@ -410,7 +460,8 @@ def _excel(node: ast.expr, name_of: Callable[[str], str], parent_prec: int) -> s
         return f"{fn}({','.join(_excel(v, name_of, ARG) for v in node.values)})"
     if isinstance(node, ast.Compare):
         op = _CMPOPS[type(node.ops[0])][1]
-        text = f"{_compared(node.left, name_of)}{op}{_compared(node.comparators[0], name_of)}"
+        lhs, rhs = node.left, node.comparators[0]
+        text = f"{_text_compared(lhs, rhs, name_of)}{op}{_text_compared(rhs, lhs, name_of)}"
         return f"({text})" if parent_prec > 1 else text
     if isinstance(node, ast.Call):
         return _excel_call(node, name_of)

@@ -7,6 +7,7 @@ framework (``form.audits``); these two checks evaluate them, so a new rule is ne
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -14,10 +15,12 @@ from typing import ClassVar
 
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
+from xlperf.dates import shown
 from xlperf.engine.rules import fmt_money, fmt_num, fmt_rate
 from xlperf.expr import ExprError, Value, _truth, parse
 from xlperf.findings import Finding, Severity
 from xlperf.framework.form import AuditRule
+from xlperf.plan.names import NameSpec
 
 __all__ = ["AuditRuleFailed", "AuditRuleWarning", "render_message"]
 
@@ -25,8 +28,26 @@ _ROW_BLANK: dict[str, Value] = {"bool": False, "text": "", "choice": ""}
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
-def _kind_of(ctx: CheckContext, expr: str) -> str:
-    """How to show an expression's value: as a rate if it reads only rates, as money if it reads money."""
+def _is_date(node: ast.expr, cat: Mapping[str, NameSpec]) -> bool:
+    """A date's value (a date input or column, date(y, m, d), a date plus or minus days), not a number of days."""
+    if isinstance(node, ast.Name):
+        spec = cat.get(node.id)
+        return spec is not None and spec.kind == "date"
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Name) and node.func.id in ("date", "min", "max") and (
+            node.func.id == "date" or all(_is_date(a, cat) for a in node.args))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+        return _is_date(node.left, cat) != _is_date(node.right, cat) and not (
+            isinstance(node.op, ast.Sub) and _is_date(node.right, cat))
+    return False
+
+
+def _kind_of(ctx: CheckContext, expr: str, row: Mapping[str, NameSpec] | None = None) -> str:
+    """How to show an expression's value: as a date if it is one, as a rate if it reads only rates, as money if
+    it reads money; ``row``: a table row's columns by their own names (an each_row rule)."""
+    cat = {**ctx.cat, **row} if row else ctx.cat
+    if _is_date(parse(expr).tree, cat):
+        return "date"
     own = ctx.cat.get(expr.strip())
     if own is not None and own.role == "measure":
         return "rate"
@@ -43,6 +64,8 @@ def _show(value: Value, kind: str) -> str:
         return "是" if value else "否"
     if not isinstance(value, Decimal):
         return str(value)
+    if kind == "date":
+        return shown(value)
     if kind == "rate":
         return fmt_rate(value)
     if kind == "money":
@@ -50,7 +73,8 @@ def _show(value: Value, kind: str) -> str:
     return fmt_num(value)
 
 
-def render_message(ctx: CheckContext, template: str, env: Mapping[str, Value] | None = None) -> str:
+def render_message(ctx: CheckContext, template: str, env: Mapping[str, Value] | None = None,
+                   row: Mapping[str, NameSpec] | None = None) -> str:
     """``{expr}`` → its value (money with two decimals, rates as percentages); ``{name:label}`` → the label."""
     scope = ctx.env if env is None else env
 
@@ -59,11 +83,19 @@ def render_message(ctx: CheckContext, template: str, env: Mapping[str, Value] | 
         if body.endswith(":label"):
             return ctx.label(body[: -len(":label")].strip())
         try:
-            return _show(parse(body).evaluate(scope), _kind_of(ctx, body))
+            return _show(parse(body).evaluate(scope), _kind_of(ctx, body, row))
         except ExprError:
             return "（无数据）"
 
     return _PLACEHOLDER.sub(sub, template)
+
+
+def _as_shown(ctx: CheckContext, expr: str | None, value: Value | None,
+              row: Mapping[str, NameSpec] | None = None) -> Value | None:
+    """A date's value as its ISO date (a finding's found / expected), any other value as it is."""
+    if expr is not None and value is not None and _kind_of(ctx, expr, row) == "date":
+        return shown(value)
+    return value
 
 
 def _evaluate(ctx: CheckContext, expr: str | None) -> Value | None:
@@ -94,6 +126,17 @@ def _first_name(expr: str) -> str | None:
     return names[0].id if names else None
 
 
+def _fails(rule: AuditRule, env: Mapping[str, Value]) -> bool:
+    """The rule applies (its ``when`` holds) and its assertion does not; a rule that cannot be evaluated (a
+    missing figure: XP207 says so) does not fail."""
+    try:
+        if rule.when is not None and not _truth(parse(rule.when).evaluate(env)):
+            return False
+        return not _truth(parse(rule.assert_).evaluate(env))
+    except ExprError:
+        return False
+
+
 class _AuditCheck(Check):
     level: ClassVar[str]
 
@@ -117,6 +160,7 @@ class _AuditCheck(Check):
             got = ctx.env.get(f"{table.name}.{c.name}")
             columns[c.name] = got if isinstance(got, tuple) else ()
         kinds = {c.name: c.kind for c in table.columns}
+        specs = {c.name: ctx.cat[f"{table.name}.{c.name}"] for c in table.columns if f"{table.name}.{c.name}" in ctx.cat}
         key = columns[table.columns[0].name]
         at = rule.at or next((c for c in parse(rule.assert_).names if c in columns), table.columns[0].name)
         for i, first in enumerate(key):
@@ -125,32 +169,24 @@ class _AuditCheck(Check):
             row = {c: v[i] if i < len(v) and v[i] is not None else _ROW_BLANK.get(kinds[c], Decimal(0))
                    for c, v in columns.items()}  # an empty cell reads as the row's formulas read it
             env: dict[str, Value] = {**ctx.env, **row}  # type: ignore[dict-item]
-            try:
-                if rule.when is not None and not _truth(parse(rule.when).evaluate(env)):
-                    continue
-                if _truth(parse(rule.assert_).evaluate(env)):
-                    continue
-            except ExprError:
+            if not _fails(rule, env):
                 continue
             sheet, cell = ctx.location(f"{table.name}.{at}@{i}") or (None, None)
-            message = f"第 {i + 1} 行：" + render_message(ctx, rule.message, env)
+            message = f"第 {i + 1} 行：" + render_message(ctx, rule.message, env, specs)
             finding = self.finding(ctx, sheet=sheet, cell=cell, rule_id=rule.id, message=message,
-                                   found=_at(rule.found, env), expected=_at(rule.expected, env))
+                                   found=_as_shown(ctx, rule.found, _at(rule.found, env), specs),
+                                   expected=_as_shown(ctx, rule.expected, _at(rule.expected, env), specs))
             yield finding.model_copy(update={"rule": rule.id})
 
     def _check(self, ctx: CheckContext, rule: AuditRule) -> Finding | None:
         """A finding when the rule applies and fails; a rule over a missing figure does not apply
         (the missing input is reported by XP207)."""
-        try:
-            if rule.when is not None and not _truth(parse(rule.when).evaluate(ctx.env)):
-                return None
-            if _truth(parse(rule.assert_).evaluate(ctx.env)):
-                return None
-        except ExprError:
+        if not _fails(rule, ctx.env):
             return None
         at = rule.at or _first_name(rule.assert_)
         finding = self.finding(ctx, at=at, rule_id=rule.id, message=render_message(ctx, rule.message),
-                               found=_evaluate(ctx, rule.found), expected=_evaluate(ctx, rule.expected))
+                               found=_as_shown(ctx, rule.found, _evaluate(ctx, rule.found)),
+                               expected=_as_shown(ctx, rule.expected, _evaluate(ctx, rule.expected)))
         return finding.model_copy(update={"rule": rule.id})
 
 

@@ -7,12 +7,14 @@ from xlperf.findings import Severity
 from xlperf.ingest.notes import Noted
 
 __all__ = [
+    "DateAsText",
     "EmptyRequiredInput",
     "ErrorValue",
     "FormulaInInput",
     "FormulaWithoutResult",
     "FullWidthDigits",
     "InvalidChoice",
+    "InvalidDate",
     "NegativeAmount",
     "NonIntegerCount",
     "NumberOutOfRange",
@@ -199,3 +201,26 @@ class ValueOutOfBounds(ReaderCheck):
 
     code, name, severity, title, family = "XP217", "value-out-of-bounds", Severity.error, "数值超出框架规定的范围", "cells"
     note = Noted.VALUE_OUT_OF_BOUNDS
+
+
+class DateAsText(ReaderCheck):
+    """检查内容：日期单元格中是文字形式的日期（如“2021年12月31日”“2021/12/31”，单元格格式为文本或以撇号开头），
+    而不是 Excel 的日期；说明中给出它表示的日期。
+    为何重要：Excel、WPS 和 LibreOffice 把日期存为序列号（天数），公式按数值比较日期；文字日期在公式中按 0 计算，
+    与日期有关的审核（如报告日期不晚于次年 4 月 30 日）因此失效。
+    示例：在设为文本格式的“报告日期”中输入“2021年12月31日”。
+    如何修改：把单元格格式设为日期后重新输入 2021-12-31（输入“2021/12/31”或“2021年12月31日”，Excel 会自动识别为日期）。"""
+
+    code, name, severity, title, family = "XP218", "date-as-text", Severity.error, "日期以文字输入", "cells"
+    note = Noted.DATE_AS_TEXT
+
+
+class InvalidDate(ReaderCheck):
+    """检查内容：日期单元格中不是日期：不是日期的文字（“去年年底”“2021-13-45”）、写成数字的日期（20211231）、
+    含时间的日期、负数，或不在合理范围（1950-01-01 至 2099-12-31）内的日期。
+    为何重要：公式把 20211231 当作第 20211231 天（约公元 57000 年），把 5 当作 1900-01-05，日期比较的结果没有意义。
+    示例：在“报告日期”中输入 20211231。
+    如何修改：按“年-月-日”重新输入日期，如 2021-12-31，单元格格式为日期。"""
+
+    code, name, severity, title, family = "XP219", "invalid-date", Severity.error, "不是有效日期", "cells"
+    note = Noted.INVALID_DATE

@@ -146,7 +146,7 @@ class MisleadingNumberFormat(Check):
             why = raw.shown
             if why == "percent" and spec.kind == "rate":
                 why = None
-            if why is None and raw.date and (cp.formula is not None or spec.role != "input"):
+            if why is None and raw.date and spec.kind != "date" and (cp.formula is not None or spec.role != "input"):
                 why = "date"  # an input shown as a date is XP201 already
             if why is not None:
                 yield self.finding(ctx, sheet=cp.sheet, cell=cp.cell, found=raw.value, label=spec.label,

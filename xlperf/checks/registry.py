@@ -9,12 +9,14 @@ from xlperf.checks.base import CODE_PATTERN, Check, ReaderCheck
 from xlperf.checks.batch import BatchVersionMismatch, BatchYearMismatch
 from xlperf.checks.budget import DeductionTriggered
 from xlperf.checks.cells import (
+    DateAsText,
     EmptyRequiredInput,
     ErrorValue,
     FormulaInInput,
     FormulaWithoutResult,
     FullWidthDigits,
     InvalidChoice,
+    InvalidDate,
     NegativeAmount,
     NonIntegerCount,
     NumberOutOfRange,
@@ -104,7 +106,7 @@ CHECKS: tuple[type[Check], ...] = (
     ComputedErrorValue, FunctionsNotLoaded,
     ForeignFormula, ExternalContent, ForeignFormat, ForgedHighlightRecord, MisleadingNumberFormat,
     NoSelfScore, BatchYearMismatch, BatchVersionMismatch, AuditOnEmptyPrior, *REPORT_CHECKS,
-    SelfAboveCap, CapNotComputable,
+    SelfAboveCap, CapNotComputable, DateAsText, InvalidDate,
 )
 
 REDIRECTS: dict[str, str] = {

@@ -8,15 +8,20 @@ A data file (YAML/JSON) has one section per input ``group`` declared by the fram
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, field_validator, model_validator
 
+from xlperf.dates import DATE_MAX, DATE_MIN, serial_of, shown
+from xlperf.expr import ExprError, parse
 from xlperf.framework.models import Framework
 
-__all__ = ["YES_NO", "DepartmentData", "Section", "SelfScore", "bound_problems", "build_data_model"]
+__all__ = ["YES_NO", "DepartmentData", "Section", "SelfScore", "bound_problems", "build_data_model",
+           "date_bound_problems"]
 
 YES_NO = {"是": True, "否": False}
 MAX_MONEY_DIGITS = 14  # 万元 with two decimals: below a trillion 万元, more than any department has
@@ -108,6 +113,46 @@ def bound_problems(specs: Any, values: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+def date_bound_problems(specs: Any, values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, Chinese reason) for every date before its input's ``min`` or after its ``max``; a bound over an
+    empty input (``date(report_year, 12, 31)`` with no year) checks nothing."""
+    env = {k: serial_of(v) if isinstance(v, date) else Decimal(v) if isinstance(v, int) and not isinstance(v, bool)
+           else v for k, v in values.items()}
+    out = []
+    for spec in specs:
+        value = values.get(spec.name)
+        if not isinstance(value, date):
+            continue
+        for bound, worse, word in ((spec.date_min, lambda a, b: a < b, "早于"), (spec.date_max, lambda a, b: a > b, "晚于")):
+            if bound is None:
+                continue
+            try:
+                limit = parse(bound).evaluate(env)
+            except ExprError:
+                continue
+            if isinstance(limit, Decimal) and worse(serial_of(value), limit):
+                out.append((spec.name, f"{spec.label} {value.isoformat()} {word}允许的日期 {shown(limit)}"))
+    return out
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+
+
+def _iso_date(value: Any) -> Any:
+    """A date, or its ISO text (2021-12-31), nothing else: pydantic would read a number as a Unix timestamp
+    (20211231 → 1970-08-23) and 2021/12/31 is ambiguous to no one but still not what the file format says."""
+    if isinstance(value, datetime):
+        raise ValueError("应为日期（如 2021-12-31），不是日期时间")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"“{value}”不是有效日期") from None
+    raise ValueError(f"应为日期，写成 年-月-日（如 2021-12-31），不是 {str(value)[:40]!r}")
+
+
 def _annotation(kind: str, options: tuple[str, ...], optional: bool) -> tuple[Any, dict[str, Any]]:
     """(type, Field constraints) of one input kind (the framework's own bounds: :func:`bound_problems`)."""
     kw: dict[str, Any] = {}
@@ -128,6 +173,8 @@ def _annotation(kind: str, options: tuple[str, ...], optional: bool) -> tuple[An
         typ, kw = Decimal, {**kw, "max_digits": 20}
     elif kind in ("bool", "flag"):
         typ, kw = bool, {}
+    elif kind == "date":  # ISO dates in data files (YAML reads 2021-12-31 as one); the sane range of any form
+        typ, kw = Annotated[date, BeforeValidator(_iso_date)], {"ge": DATE_MIN, "le": DATE_MAX}
     elif kind == "tier":
         typ, kw = Literal[tuple(options)], {}
     else:
@@ -165,6 +212,8 @@ def build_data_model(fw: Framework, specs: Iterable[Any],
                 if col.expr is not None:
                     continue
                 typ, kw = _annotation("tier" if col.kind == "choice" else col.kind, tuple(col.options), True)
+                if col.text_if is not None:  # a qualitative row's text, checked row by row (engine/rows.py)
+                    typ, kw = Decimal | Annotated[str, Field(max_length=200)] | None, {}
                 default = int(col.default) if isinstance(col.default, Decimal) and col.kind == "count" else col.default
                 cols[col.name] = (typ, Field(default, title=col.label, **kw))  # a data file's omitted cell
             row = create_model(f"{table.name.title()}Row", __base__=Section, **cols)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from xlperf.data.models import DepartmentData
+from xlperf.dates import date_of_serial, serial_of
+from xlperf.dates import shown as date_shown
 from xlperf.engine.rules import (
     Compiled,
     Ctx,
@@ -28,8 +31,8 @@ from xlperf.engine.rules import (
     fmt_pts,
     fmt_rate,
 )
-from xlperf.expr import Expr, ExprError, Value, _truth, parse, quantize, undefined_name
-from xlperf.framework.form import PRIOR_PREFIX
+from xlperf.expr import Expr, ExprError, NumberText, Value, _truth, parse, quantize, undefined_name
+from xlperf.framework.form import PRIOR_PREFIX, ColumnDecl
 from xlperf.framework.models import Cap, Framework, Indicator
 
 __all__ = ["Built", "CapResult", "EnvPlan", "IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "build_env_for",
@@ -116,6 +119,8 @@ class ScoreResult(BaseModel):
 def _value(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
+    if isinstance(value, date):  # a date computes as its serial number, as in the sheet
+        return serial_of(value)
     return value
 
 
@@ -146,13 +151,7 @@ def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
         for col in table.columns:
             key = f"{table.name}.{col.name}"
             if col.expr is None:
-                # A data file's omitted cell already holds the column's default (the data model's); an empty
-                # workbook cell stays empty, as the sheet's formulas see it.
-                filled = tuple(env.get(key) or (None,) * n)  # type: ignore[arg-type]
-                env[key] = filled  # type: ignore[assignment]
-                blank = _BLANK.get(col.kind, Decimal(0))
-                for row, v in zip(rows, filled, strict=False):
-                    row[col.name] = v if v is not None else blank
+                _typed_column(col, key, env, rows)
                 continue
             expr = parse(col.expr)
             out = []
@@ -167,6 +166,20 @@ def _tables_env(fw: Framework, env: dict[str, Value]) -> None:
                     row[col.name] = derived
                 out.append(derived)
             env[key] = tuple(out)  # type: ignore[assignment]
+
+
+def _typed_column(col: ColumnDecl, key: str, env: dict[str, Value], rows: list[dict[str, Value]]) -> None:
+    """A typed column: its cells in ``env`` as a tuple, and in each row as the row's formulas read them.
+
+    A data file's omitted cell already holds the column's default (the data model's); an empty workbook cell
+    stays empty, as the sheet's formulas see it."""
+    filled = tuple(env.get(key) or (None,) * len(rows))  # type: ignore[arg-type]
+    if col.text_if is not None:  # a qualitative row's text: N() reads it as 0 outside text comparisons
+        filled = tuple(NumberText(v) if isinstance(v, str) and v != "" else v for v in filled)
+    env[key] = filled  # type: ignore[assignment]
+    blank = _BLANK.get(col.kind, Decimal(0))
+    for row, v in zip(rows, filled, strict=False):
+        row[col.name] = v if v is not None else blank
 
 
 def build_env(comp: Compiled, inputs: Mapping[str, Value], judgements: Mapping[str, Value] | None = None,
@@ -391,9 +404,10 @@ def _measure_failure(comp: Compiled, used: set[str] | frozenset[str], env: Mappi
     return None
 
 
-def _derived_values(fw: Framework, env: Mapping[str, Value]) -> dict[str, Value]:
+def _derived_values(fw: Framework, env: Mapping[str, Value]) -> dict[str, Value | None]:
     """Every derived figure the data gives (a figure over an empty input is left out, as in the sheet's checks)."""
-    return {d.name: env[d.name] for d in fw.form.derived if d.name in env}
+    return {d.name: _cell_out(env[d.name], d.kind == "date") for d in fw.form.derived
+            if d.name in env}
 
 
 def _table_rows(fw: Framework, env: Mapping[str, Value]) -> dict[str, list[dict[str, Value | None]]]:
@@ -402,9 +416,15 @@ def _table_rows(fw: Framework, env: Mapping[str, Value]) -> dict[str, list[dict[
     for table in fw.form.tables:
         columns = {c.name: env.get(f"{table.name}.{c.name}") or () for c in table.columns}
         n = max((len(v) for v in columns.values() if isinstance(v, tuple)), default=0)
-        out[table.name] = [{name: (v[i] if isinstance(v, tuple) and i < len(v) else None)
+        dates = {c.name for c in table.columns if c.kind == "date"}
+        out[table.name] = [{name: _cell_out(v[i] if isinstance(v, tuple) and i < len(v) else None, name in dates)
                             for name, v in columns.items()} for i in range(n)]
     return out
+
+
+def _cell_out(value: Value | None, is_date: bool) -> Value | None:
+    """A date column's serial as its ISO date (a serial that is no day stays the number the sheet has)."""
+    return date_shown(value) if is_date and isinstance(value, Decimal) and date_of_serial(value) else value
 
 
 def _shown(value: object, kind: str) -> str:

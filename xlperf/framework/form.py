@@ -9,6 +9,7 @@ validator are built from these declarations. Nothing here computes.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -46,10 +47,10 @@ mistaken for an A1 cell reference when used as Excel defined names."""
 PRIOR_PREFIX = "prev_"
 """A prior-year input ``x`` is the name ``prev_x`` (written ``prev.x`` or ``prev_x`` in expressions)."""
 
-InputKind = Literal["money", "count", "rate", "bool", "text", "int", "points", "choice", "number"]
+InputKind = Literal["money", "count", "rate", "bool", "text", "int", "points", "choice", "number", "date"]
 
 DEFAULT_UNITS: dict[str, str] = {"money": "万元", "count": "人", "rate": "%", "bool": "是/否", "text": "", "int": "",
-                                 "points": "分", "choice": "", "number": ""}
+                                 "points": "分", "choice": "", "number": "", "date": ""}
 
 
 INPUT_NAME = r"^[a-z][a-z0-9_]{0,62}$"
@@ -79,13 +80,19 @@ class InputDecl(_Model):
     name: str = Field(pattern=INPUT_NAME, description="stable ASCII name: defined name, data-file key")
     label: str = Field(description="Chinese label shown beside the cell and in messages")
     kind: InputKind = Field(description="money 万元 · count 整数 · rate 比率 · bool 是/否 · text · int · points · "
-                                        "choice 下拉选项 · number 任意数值")
+                                        "choice 下拉选项 · number 任意数值 · date 日期")
     unit: str | None = Field(None, description="unit shown beside the cell (default by kind)")
     required: bool = Field(True, description="an empty cell is an error (XP207); ignored when a default is given")
     default: Decimal | bool | str | None = Field(None, union_mode="left_to_right",
                                                  description="value used when the cell is empty")
-    min: Decimal | None = Field(None, description="smallest allowed value (money/count/rate default 0)")
-    max: Decimal | None = Field(None, description="largest allowed value (e.g. 1 for a rate of at most 100%)")
+    min: Decimal | date | str | None = Field(
+        None, union_mode="left_to_right",
+        description="smallest allowed value (money/count/rate default 0); a date input: an ISO date (2021-01-01) or "
+                    "an expression (date(report_year, 1, 1))")
+    max: Decimal | date | str | None = Field(
+        None, union_mode="left_to_right",
+        description="largest allowed value (e.g. 1 for a rate of at most 100%); a date input: an ISO date or an "
+                    "expression (date(report_year + 1, 4, 30))")
     options: list[str] = Field(default_factory=list, description="choices of a `choice` input")
     help: str | None = Field(None, description="help text shown beside the cell and in the input prompt")
     group: str = Field("inputs", pattern=r"^[a-z][a-z0-9_]*$", description="key of the data file's section")
@@ -112,8 +119,21 @@ class InputDecl(_Model):
             raise ValueError(f"选项输入 {self.name} 至少需要两个 options")
         if self.kind != "choice" and self.options:
             raise ValueError(f"只有 kind: choice 的输入可以有 options（{self.name}）")
-        if self.min is not None and self.max is not None and self.min > self.max:
+        bounds = [b for b in (self.min, self.max) if b is not None]
+        if self.kind == "date":
+            for bound in bounds:
+                if isinstance(bound, str):
+                    parse(bound)
+                elif not isinstance(bound, date):
+                    raise ValueError(f"日期输入 {self.name} 的 min / max 应为日期（如 2021-01-01）或表达式"
+                                     "（如 date(report_year, 12, 31)）")
+        elif any(not isinstance(b, Decimal) for b in bounds):
+            raise ValueError(f"输入 {self.name} 的 min / max 应为数字（日期只用于 kind: date）")
+        if (isinstance(self.min, Decimal | date) and type(self.min) is type(self.max)
+                and self.min > self.max):  # type: ignore[operator]
             raise ValueError(f"输入 {self.name} 的 min 大于 max")
+        if self.kind == "date" and (self.prior or self.default is not None):
+            raise ValueError(f"日期输入 {self.name} 不能有上年数（prior）或默认值（default）")
         if self.prior_required and not self.prior:
             raise ValueError(f"输入 {self.name} 写了 prior_required: true，却又写了 prior: false")
         return self
@@ -129,7 +149,8 @@ class DerivedDecl(_Model):
     name: str = Field(pattern=INPUT_NAME)
     label: str
     expr: str = Field(description="expression over inputs, other derived figures declared before, tables")
-    kind: Literal["money", "count", "rate", "points", "number"] = "money"
+    kind: Literal["money", "count", "rate", "points", "number", "date"] = Field(
+        "money", description="date: the expression gives a day (e.g. date(report_year + 1, 4, 30)), shown as one")
     unit: str | None = None
 
     _e = field_validator("expr")(_expr)
@@ -193,7 +214,7 @@ class ColumnDecl(_Model):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
-    kind: Literal["money", "count", "rate", "bool", "text", "number", "points", "choice"] = "number"
+    kind: Literal["money", "count", "rate", "bool", "text", "number", "points", "choice", "date"] = "number"
     expr: str | None = Field(None, description="per-row formula over this row's columns (computed column)")
     default: Decimal | bool | str | None = Field(None, union_mode="left_to_right",
                                                  description="value of an empty cell in a filled row (data files)")
@@ -205,8 +226,14 @@ class ColumnDecl(_Model):
     width: float | None = Field(None, ge=2, le=120, description="column width in characters (a CJK character is 2); "
                                                                "default: the sheet's column width")
     hidden: bool = Field(False, description="a helper column: computed and named, but hidden and not printed")
+    text_if: str | None = Field(None, description="a number column that holds text in the rows where this expression "
+                                                  "over the row holds (a qualitative row's target or result, e.g. "
+                                                  "nature == \"定性\"); other rows keep numbers")
+    text_options: list[str] = Field(default_factory=list,
+                                    description="with text_if: the texts allowed in those rows (e.g. 达成, 部分达成, "
+                                                "未达成); a number there is an error (XP211). Empty: any text")
 
-    _e = field_validator("expr", "required_if")(_expr)
+    _e = field_validator("expr", "required_if", "text_if")(_expr)
 
     @model_validator(mode="after")
     def _shape(self) -> ColumnDecl:
@@ -220,6 +247,10 @@ class ColumnDecl(_Model):
             raise ValueError(f"选项列 {self.name} 的 default {self.default!r} 不在 options 中")
         if self.required_if is not None and self.expr is not None:
             raise ValueError(f"计算列 {self.name} 由公式计算，不能有 required_if")
+        if self.text_if is not None and (self.kind != "number" or self.expr is not None):
+            raise ValueError(f"text_if 只用于填写的 number 列（{self.name}）：定性行填文字，其他行填数字")
+        if self.text_options and self.text_if is None:
+            raise ValueError(f"列 {self.name} 的 text_options 需要 text_if（哪些行填文字）")
         if self.hidden and self.expr is None:
             raise ValueError(f"隐藏列 {self.name} 必须是计算列（有 expr）：部门看不到的列无法填写")
         return self

@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from xlperf.dates import DATE_MAX, DATE_MIN, EPOCH_1904_OFFSET, date_of_serial, date_text, yyyymmdd
 from xlperf.expr import arithmetic
 from xlperf.ingest.notes import Noted
 from xlperf.ingest.xlsx import RawCell
@@ -74,7 +76,7 @@ class CellNote:
 
 @dataclass
 class Parsed:
-    value: Decimal | bool | str | int | None
+    value: Decimal | bool | str | int | date | None
     notes: list[CellNote] = field(default_factory=list)
     error: CellNote | None = None
     sheet_value: Decimal | None = None  # with an error: what the sheet's formulas compute with instead
@@ -138,12 +140,13 @@ def _invisible(text: str) -> list[str]:
     return out
 
 
-def parse_cell(raw: RawCell | None, spec: NameSpec) -> Parsed:
-    """Parse one input cell for its spec (money, count, rate, bool, tier, points, text …)."""
+def parse_cell(raw: RawCell | None, spec: NameSpec, *, date1904: bool = False) -> Parsed:
+    """Parse one input cell for its spec (money, count, rate, bool, tier, points, text, date …); ``date1904``:
+    the workbook counts dates from 1904."""
     if raw is not None and raw.formula is not None and raw.value is None:
         constant = constant_formula(raw.formula)
         if constant is not None:  # =2 or =4.79/8.67 saved without a result: checked by its value
-            return parse_cell(RawCell(_plain_decimal(constant), "n", raw.formula, raw.date), spec)
+            return parse_cell(RawCell(_plain_decimal(constant), "n", raw.formula, raw.date), spec, date1904=date1904)
         return Parsed(None, error=CellNote(Noted.FORMULA_WITHOUT_RESULT, f"输入单元格中是公式（={raw.formula}）但没有保存计算结果，"
                                                    "请在 Excel 中重新计算后保存，或直接填写数值"))
     if raw is None or raw.value is None or (raw.type in ("s", "str", "inlineStr") and not raw.value.strip()):
@@ -154,6 +157,8 @@ def parse_cell(raw: RawCell | None, spec: NameSpec) -> Parsed:
     if raw.formula is not None:
         out.notes.append(CellNote(Noted.FORMULA_IN_INPUT, f"输入单元格中是公式（={raw.formula}），已按其计算结果读取"))
     kind = spec.kind
+    if kind == "date":
+        return _date_cell(raw, spec, out, date1904)
     if kind in ("text",):
         out.value = raw.value.strip() if raw.type != "n" else _plain_number_text(raw.value)
         return out
@@ -212,6 +217,99 @@ def _number_cell(raw: RawCell, spec: NameSpec, out: Parsed) -> Parsed:
         out.error = CellNote(Noted.TEXT_IN_NUMBER_CELL, f"“{_short(raw.value)}”不是数字，请只填写数字")
         return out
     return _finish_number(number, spec, out)
+
+
+_DATE_HINT = "请输入日期，如 2021-12-31（年-月-日），单元格格式为日期"
+_SANE = f"{DATE_MIN.isoformat()} 至 {DATE_MAX.isoformat()}"
+
+
+def _date_cell(cell: RawCell, spec: NameSpec, out: Parsed, date1904: bool) -> Parsed:
+    """A date cell: a whole serial number (a typed date, whatever its number format) from 1950 to 2099. Text that
+    names a date is an error (the sheet's formulas read text as 0: XP218), with the date it names; anything
+    else, a yyyymmdd number, a serial with a time, a negative or absurd one, is no date (XP219). With an error
+    the engine computes with what the sheet computes with (0 for text, the number as stored)."""
+    raw = _Stored(cell.value or "", cell.type, cell.formula, cell.date)
+    if raw.type == "b":
+        out.sheet_value = Decimal(1 if raw.value == "1" else 0)
+        out.error = CellNote(Noted.INVALID_DATE, f"单元格中是逻辑值，不是日期。{_DATE_HINT}")
+        return out
+    if raw.type == "str" and raw.formula is None and (huge := _double(raw.value)) is not None:
+        out.sheet_value = huge  # a number beyond any figure (1E+308), kept as text by the reader: the sheet has it
+        out.error = CellNote(Noted.INVALID_DATE, f"数值 {_short(raw.value)} 不是日期（超出合理范围）。{_DATE_HINT}")
+        return out
+    if raw.type != "n":
+        return _date_text_cell(raw, out)
+    try:
+        number = _decimal(raw.value)
+    except _OutOfRange:
+        out.sheet_value = _double(raw.value)  # 1E+308: the sheet computes with it, and so does the engine
+        out.error = CellNote(Noted.INVALID_DATE, f"数值 {_short(raw.value)} 不是日期（超出合理范围）。{_DATE_HINT}")
+        return out
+    if number is None:
+        out.error = CellNote(Noted.INVALID_DATE, f"“{_short(raw.value)}”不是日期。{_DATE_HINT}")
+        return out
+    out.sheet_value = number + (EPOCH_1904_OFFSET if date1904 else 0)  # the engine counts in the 1900 system
+    spelled = yyyymmdd(number)  # 20211231, typed into a date cell or not (Excel shows ##### for it there)
+    if spelled is not None:
+        out.error = CellNote(Noted.INVALID_DATE, f"{number} 是数字，不是日期（公式把它当作第 {number} 天，约公元 "
+                                      f"{int(number) // 365 + 1900} 年）。请重新输入 {spelled.isoformat()}（年-月-日）",
+                             expected=spelled.isoformat())
+        return out
+    if number != number.to_integral_value():
+        out.error = CellNote(Noted.INVALID_DATE, f"日期中含时间（{number}），公式按含时间的值比较。请只输入日期，如 2021-12-31")
+        return out
+    day = date_of_serial(number, date1904=date1904)
+    if day is None or not DATE_MIN <= day <= DATE_MAX:
+        what = f"日期 {day.isoformat()}" if day is not None and raw.date else f"数字 {number}"
+        out.error = CellNote(Noted.INVALID_DATE, f"{what} 不在合理的日期范围（{_SANE}）内，可能是输入有误。{_DATE_HINT}")
+        return out
+    out.sheet_value = None
+    out.value = day
+    return out
+
+
+def _date_text_cell(raw: _Stored, out: Parsed) -> Parsed:
+    """Text in a date cell: the date it names (XP218: the formulas read text as 0), a yyyymmdd spelled as text,
+    or no date at all (XP219)."""
+    out.sheet_value = TEXT_READS_AS
+    named = date_text(raw.value)
+    if named is not None and DATE_MIN <= named <= DATE_MAX:
+        out.error = CellNote(Noted.DATE_AS_TEXT, f"“{_short(raw.value)}”是文字，不是日期：{_AS_ZERO}。请把单元格格式设为"
+                                      f"日期后重新输入 {named.isoformat()}", expected=named.isoformat())
+        return out
+    number = bounded_decimal(raw.value.strip())
+    spelled = yyyymmdd(number) if number is not None else None
+    if spelled is not None:
+        out.error = CellNote(Noted.INVALID_DATE, f"“{_short(raw.value)}”是文字，不是日期：{_AS_ZERO}。请重新输入 "
+                                      f"{spelled.isoformat()}（年-月-日）", expected=spelled.isoformat())
+        return out
+    out.error = CellNote(Noted.INVALID_DATE, f"“{_short(raw.value)}”不是日期（{_AS_ZERO}）。{_DATE_HINT}")
+    return out
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A non-empty cell's stored text, type, formula and date format (parse_cell returned before on no value)."""
+
+    value: str
+    type: str
+    formula: str | None
+    date: bool
+
+
+_DOUBLE_EXPONENT = 308
+
+
+def _double(text: str) -> Decimal | None:
+    """A stored number beyond the plausible bounds but within a spreadsheet's (an IEEE double, |e| ≤ 308), which
+    the sheet's formulas compute with; None beyond (1E+999999 is no number a spreadsheet holds)."""
+    m = _NUMBER.match(text.strip())
+    if m is None or len(text) > MAX_NUMBER_TEXT or not (m["int"] or m["frac"]):
+        return None
+    if m["exp"] is not None and abs(int(m["exp"])) > _DOUBLE_EXPONENT:
+        return None
+    number = Decimal(text.strip())
+    return number if number.adjusted() <= _DOUBLE_EXPONENT else None
 
 
 CONSTANT_MAX = 200

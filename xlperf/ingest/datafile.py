@@ -8,7 +8,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from xlperf.compiled import catalog, data_model
-from xlperf.data.models import DepartmentData, bound_problems
+from xlperf.data.models import DepartmentData, bound_problems, date_bound_problems
+from xlperf.engine.rows import missing_required_if, text_row_problems
 from xlperf.errors import InputError, describe_validation_error
 from xlperf.framework.models import Framework
 from xlperf.loader import builtin_ids, load_framework
@@ -82,19 +83,33 @@ def load_data(path: str | Path, framework: Framework | None = None) -> Departmen
         data = data_model(fw).model_validate(raw)
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, str(path))) from None
-    problems = bound_problems(catalog(fw).values(), data.values())
+    problems = bound_problems(catalog(fw).values(), data.values()) + date_bound_problems(catalog(fw).values(),
+                                                                                          data.values())
     if problems:
         raise InputError("\n".join(f"{path}：{reason}" for _, reason in problems))
-    missing = _required_if_problems(fw, data)
+    missing = _required_if_problems(fw, data) + _text_row_problems(fw, data)
     if missing:
         raise InputError("\n".join(f"{path}：{reason}" for reason in missing))
     return data
 
 
+_ROW_CODES = {"choice": "XP211", "number": "XP201"}
+"""The validator's code of a qualitative row's cell problem, quoted in a data file's refusal as for XP207."""
+
+
+def _text_row_problems(fw: Framework, data: DepartmentData) -> list[str]:
+    """Cells of a ``text_if`` column that hold a number where the row wants text, or the reverse."""
+    rows_by_table = data.table_rows()
+    out: list[str] = []
+    for table in fw.form.tables:
+        for i, row in enumerate(rows_by_table.get(table.name, []), start=1):
+            out += [f"字段 tables.{table.name} 第 {i} 行 {col.name}（{col.label}）：{why}（{_ROW_CODES[wants]}）"
+                    for col, wants, why in text_row_problems(table, row)]
+    return out[:50]
+
+
 def _required_if_problems(fw: Framework, data: DepartmentData) -> list[str]:
     """Table cells a row's own condition requires (``required_if``), named by table, row and column (XP207)."""
-    from xlperf.engine.rows import missing_required_if
-
     rows_by_table = data.table_rows()
     out: list[str] = []
     for table in fw.form.tables:

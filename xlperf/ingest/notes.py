@@ -59,6 +59,8 @@ class Noted(Enum):
     VALUE_OUT_OF_BOUNDS = auto()
     XLWINGS_CONFIG_SHEET = auto()
     XLWINGS_CODE_SHEET = auto()
+    DATE_AS_TEXT = auto()
+    INVALID_DATE = auto()
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from xlperf.compiled import CompiledFramework, data_model
-from xlperf.data.models import DepartmentData, bound_problems
-from xlperf.engine.rows import missing_required_if
+from xlperf.data.models import DepartmentData, bound_problems, date_bound_problems
+from xlperf.engine.rows import missing_required_if, text_row_problems
 from xlperf.errors import InputError, reason_zh, xml_reason_zh
+from xlperf.framework.form import TableDecl
 from xlperf.framework.models import Framework
 from xlperf.ingest.cells import parse_cell
 from xlperf.ingest.notes import Note, Noted
 from xlperf.ingest.precheck import FileIssue, FileRefused, is_fatal, precheck
 from xlperf.ingest.xlsx import Book, BookTooLarge, RawCell, open_book
-from xlperf.plan.formulas import Plan, filled, table_row_used
+from xlperf.plan.formulas import Plan, TablePlan, filled, table_row_used
 from xlperf.plan.layout import SCORE_SHEET, xlwings_sheet_kind
 from xlperf.plan.names import NameSpec
 from xlperf.resolve import Choice, Unregistered, is_valid_id, workbook_framework
@@ -204,7 +205,7 @@ def _read_input(out: WorkbookRead, name: str, spec: NameSpec) -> None:
     if loc[0] not in book.sheets:
         return
     raw = book.cell(*loc)
-    parsed = parse_cell(raw, spec)
+    parsed = parse_cell(raw, spec, date1904=book.date1904)
     for note in parsed.notes:
         out.notes.append(Note(note.kind, f"{spec.label}：{note.message}", sheet=loc[0], cell=loc[1], found=_shown(raw)))
     if parsed.error is not None:
@@ -224,8 +225,9 @@ def _read_input(out: WorkbookRead, name: str, spec: NameSpec) -> None:
 
 def _bounds(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
     """Values outside the framework's declared min / max: reported at their cells, still scored."""
-    specs = [s for s in cat.values() if s.minimum is not None or s.maximum is not None]
-    for name, reason in bound_problems(specs, out.values):
+    specs = [s for s in cat.values() if s.minimum is not None or s.maximum is not None]  # dates: their own
+    dates = [s for s in cat.values() if s.date_min is not None or s.date_max is not None]
+    for name, reason in bound_problems(specs, out.values) + date_bound_problems(dates, out.values):
         sheet, cell = out.locations.get(name, ("", ""))
         out.notes.append(Note(Noted.VALUE_OUT_OF_BOUNDS, sheet=sheet or None, cell=cell or None, found=out.values.get(name),
                                     detail=f"{reason}（评价框架规定的取值范围）"))
@@ -256,7 +258,12 @@ def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
             for col in typed:
                 cell = f"{tp.columns[col.name]}{r}"
                 spec = cat[f"{table.name}.{col.name}"]
-                parsed = parse_cell(out.book.cell(tp.sheet, cell), spec)
+                raw = out.book.cell(tp.sheet, cell)
+                if col.text_if is not None and raw is not None and raw.type in _TEXT_TYPES and filled(raw):
+                    row[col.name] = raw.value  # a qualitative row's text, as the sheet compares it (text_row_problems)
+                    out.locations[f"{table.name}.{col.name}@{len(rows)}"] = (tp.sheet, cell)
+                    continue
+                parsed = parse_cell(raw, spec, date1904=out.book.date1904)
                 label = f"{spec.label}（第 {r - tp.first_row + 1} 行）"
                 for note in parsed.notes:
                     out.notes.append(Note(note.kind, sheet=tp.sheet, cell=cell, detail=f"{label}：{note.message}"))
@@ -270,15 +277,31 @@ def _read_tables(out: WorkbookRead, cat: dict[str, NameSpec]) -> None:
                 # empty (or unreadable): read as the sheet's formulas read it, never as a data file's default
                 row[col.name] = parsed.value if parsed.error is None else None
                 out.locations[f"{table.name}.{col.name}@{len(rows)}"] = (tp.sheet, cell)
-            for col in missing_required_if(table, row):
-                if col.required:
-                    continue  # already reported: required in every filled row
-                out.notes.append(Note(Noted.EMPTY_REQUIRED_INPUT, sheet=tp.sheet,
-                    cell=f"{tp.columns[col.name]}{r}",
-                    detail=f"{cat[f'{table.name}.{col.name}'].label}（第 {r - tp.first_row + 1} 行）："
-                            f"本行满足 {col.required_if}，此项必填"))
+            _row_rules(out, table, tp, cat, row, r)
             rows.append(row)
         out.tables[table.name] = rows
+
+
+def _row_rules(out: WorkbookRead, table: TableDecl, tp: TablePlan, cat: dict[str, NameSpec], row: dict[str, Any],
+               r: int) -> None:
+    """A filled row's own rules: qualitative cells (``text_if``) and cells its condition requires (``required_if``)."""
+    for col, wants, why in text_row_problems(table, row):
+        out.notes.append(Note(_ROW_NOTES[wants], sheet=tp.sheet, cell=f"{tp.columns[col.name]}{r}",
+                              found=_short(str(row[col.name]), 64),
+                              detail=f"{cat[f'{table.name}.{col.name}'].label}（第 {r - tp.first_row + 1} 行）："
+                                     f"{why}"))
+    for col in missing_required_if(table, row):
+        if col.required:
+            continue  # already reported: required in every filled row
+        out.notes.append(Note(Noted.EMPTY_REQUIRED_INPUT, sheet=tp.sheet,
+            cell=f"{tp.columns[col.name]}{r}",
+            detail=f"{cat[f'{table.name}.{col.name}'].label}（第 {r - tp.first_row + 1} 行）："
+                    f"本行满足 {col.required_if}，此项必填"))
+
+
+_TEXT_TYPES = ("s", "str", "inlineStr")
+_ROW_NOTES = {"choice": Noted.INVALID_CHOICE, "number": Noted.TEXT_IN_NUMBER_CELL}
+"""What a qualitative row's cell should have held (engine/rows.py) → the kind of note."""
 
 
 SHEET_VISIBILITY_ZH = {"visible": "可见工作表", "hidden": "隐藏工作表", "veryHidden": "极隐藏工作表"}
@@ -428,7 +451,7 @@ def _model_error(out: WorkbookRead, cat: dict[str, NameSpec], err: Any) -> None:
 
 SHEET_BLANK_NUMBER = Decimal(0)
 """A blank number input as the sheet's formulas read it: every formula reads an input through N()."""
-_NUMBER_KINDS = ("money", "count", "rate", "points", "int", "number")
+_NUMBER_KINDS = ("money", "count", "rate", "points", "int", "number", "date")
 
 
 def _as_the_sheet_reads(out: WorkbookRead, cat: dict[str, NameSpec], sections: dict[str, dict[str, Any]],

@@ -102,6 +102,8 @@ class Book:
     formula_names: list[tuple[str, str]] = field(default_factory=list)
     """Defined names (global or local) whose definition is no plain cell or range reference: (name, text),
     at most :data:`MAX_FORMULA_NAMES`, texts cut at 256 characters."""
+    date1904: bool = False
+    """Dates count from 1904-01-01 (``workbookPr date1904``): a serial + 1462 is the 1900-system serial."""
     external_parts: int = 0
     """Parts under ``xl/externalLinks/`` (links to other workbooks, DDE and OLE links)."""
     sheet_states: dict[str, str] = field(default_factory=dict)
@@ -235,10 +237,11 @@ def _workbook_target(zf: zipfile.ZipFile, names_in_zip: set[str]) -> str:
 
 
 def _parse_workbook_part(data: bytes) -> tuple[str, tuple[tuple[str, str, str], ...], dict[str, tuple[str, str]],
-                                              tuple[tuple[str, str, str], ...], tuple[tuple[str, str], ...]]:
+                                              tuple[tuple[str, str, str], ...], tuple[tuple[str, str], ...], bool]:
     """The main namespace, (sheet name, relationship id, state) in workbook order, the global defined names →
-    (sheet, A1), the sheet-local defined names as (local sheet index, name, text), and the names whose
-    text is no plain reference (a formula, DDE, another workbook) as (name, text)."""
+    (sheet, A1), the sheet-local defined names as (local sheet index, name, text), the names whose text is no
+    plain reference (a formula, DDE, another workbook) as (name, text), and whether dates count from 1904
+    (``workbookPr date1904``, as old Mac workbooks do)."""
     wb_root = etree.fromstring(data, _PARSER)
     ns = wb_root.tag[1:].split("}", 1)[0] if isinstance(wb_root.tag, str) and wb_root.tag.startswith("{") else ""
     if ns not in (TRANSITIONAL, STRICT):
@@ -262,7 +265,12 @@ def _parse_workbook_part(data: bytes) -> tuple[str, tuple[tuple[str, str, str], 
         mt = _REF.match(dn.text.strip())
         if mt:
             names[dn.get("name", "")] = (mt["sheet"].replace("''", "'"), f"{mt['col']}{mt['row']}")
-    return ns, sheets, names, tuple(local), tuple(formulas)
+    return ns, sheets, names, tuple(local), tuple(formulas), _date1904(wb_root.find(f"{m}workbookPr"))
+
+
+def _date1904(pr: etree._Element | None) -> bool:
+    """``<workbookPr date1904="1"/>``: the workbook's dates count from 1904-01-01."""
+    return pr is not None and (pr.get("date1904") or "").strip().lower() in ("1", "true", "on")
 
 
 _workbook_part = _by_bytes(_parse_workbook_part)
@@ -278,13 +286,14 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
     with open_regular(path) as fh, zipfile.ZipFile(fh) as zf:
         names_in_zip = set(zf.namelist())
         wb_target = _workbook_target(zf, names_in_zip)
-        ns, wb_sheets, wb_names, wb_local, wb_formula_names = _workbook_part(_read(zf, wb_target))
+        ns, wb_sheets, wb_names, wb_local, wb_formula_names, date1904 = _workbook_part(_read(zf, wb_target))
         rels = _rels(zf, wb_target)
         sst_target = next((t for t in rels.values() if t.endswith("sharedStrings.xml")), None)
         strings = _shared_strings(zf, sst_target, ns)
         styles_target = next((t for t in rels.values() if t.endswith("styles.xml")), None)
         date_styles = _date_styles(zf, styles_target, ns)
         book = Book(path, has_macros="xl/vbaProject.bin" in names_in_zip, formula_names=list(wb_formula_names),
+                    date1904=date1904,
                     external_parts=sum(1 for n in names_in_zip if n.lower().startswith("xl/externallinks/")))
         order: list[str] = []
         targets: dict[str, str] = {}

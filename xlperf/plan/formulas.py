@@ -118,7 +118,7 @@ class Plan:
         return c.ref if c else name
 
 
-NUMBER_KINDS = ("money", "count", "rate", "int", "points", "number")
+NUMBER_KINDS = ("money", "count", "rate", "int", "points", "number", "date")
 """Kinds whose cells hold numbers: a formula reads a typed one through N(), so text there is 0."""
 
 
@@ -160,7 +160,8 @@ def name_of_factory(cat: dict[str, NameSpec], rate_decimals: int = 4) -> Callabl
             return None
         table, column = name.split(".", 1)
         ref = column_range_name(table, column)
-        return f"COUNT({ref})" if spec.kind in NUMBER_KINDS else f'SUMPRODUCT(--({ref}<>""))'
+        numbers_only = spec.kind in NUMBER_KINDS and spec.text_if is None  # a qualitative row's text counts
+        return f"COUNT({ref})" if numbers_only else f'SUMPRODUCT(--({ref}<>""))'
 
     name_of.count = count  # type: ignore[attr-defined]  # read by expr's count() rendering
     return name_of
@@ -405,6 +406,7 @@ def _plan_table(plan: Plan, fw: Framework, sheet: str, row: int, block: Block, n
     plan.tables[table.name] = tp
     plan.blocks[sheet].append((row, block))
     key = letters[table.columns[0].name]
+    text_columns = {c.name for c in table.columns if c.text_if is not None}
     for col in table.columns:
         if col.expr is None:
             continue
@@ -418,6 +420,11 @@ def _plan_table(plan: Plan, fw: Framework, sheet: str, row: int, block: Block, n
                         return f'({ref}="是")'
                     return f"N({ref})" if kind in NUMBER_KINDS else ref  # text in a number cell is 0
                 return name_of(name)
+
+            def text(name: str, r: int = r) -> str | None:  # a text_if column compared with a text: as it is
+                return f"${letters[name]}{r}" if name in text_columns else None
+
+            local.text = text  # type: ignore[attr-defined]
             value = expr.to_excel(local)
             if col.kind in BOOL_KINDS:  # shows 是/否 as a typed flag column does: every reference compares with "是"
                 value = f'IF({value},"是","否")'

@@ -7,6 +7,7 @@ workbook reader (which names to read and how to parse them), ``xlperf inputs`` a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -14,7 +15,7 @@ from xlperf.engine.rules import Compiled
 from xlperf.framework.form import DEFAULT_UNITS, PRIOR_PREFIX, InputDecl
 from xlperf.framework.models import Framework
 
-__all__ = ["NameSpec", "Role", "build_catalog"]
+__all__ = ["NameSpec", "Role", "build_catalog", "date_bound"]
 
 Role = Literal["input", "stated", "derived", "measure", "judged", "self", "reason", "score", "const", "column"]
 
@@ -24,7 +25,7 @@ class NameSpec:
     name: str
     label: str
     role: Role
-    kind: str  # money | count | rate | bool | text | int | points | tier | flag
+    kind: str  # money | count | rate | bool | text | int | points | tier | flag | date
     unit: str = ""
     section: str = ""  # inputs and stated figures: the data file's group; others: their role's group
     required: bool = False
@@ -38,10 +39,20 @@ class NameSpec:
     maximum: Decimal | None = None
     role_of: str | None = None  # department / year / unit_code
     prior_of: str | None = None  # for prev_x: x
+    date_min: str | None = None  # a date input: its earliest allowed day, as an expression (date(2021,1,1))
+    date_max: str | None = None
+    text_if: str | None = None  # a table column: rows where it holds text (a qualitative row's target)
 
     @property
     def is_input(self) -> bool:
         return self.role in ("input", "stated", "judged", "self", "reason")
+
+
+def date_bound(bound: object) -> str | None:
+    """A date input's ``min`` / ``max`` as an expression: an ISO date is date(y, m, d)."""
+    if isinstance(bound, date):
+        return f"date({bound.year}, {bound.month}, {bound.day})"
+    return bound if isinstance(bound, str) else None
 
 
 def _input_spec(decl: InputDecl, *, prior: bool = False) -> NameSpec:
@@ -53,8 +64,11 @@ def _input_spec(decl: InputDecl, *, prior: bool = False) -> NameSpec:
                     section="prior" if prior else decl.group,
                     required=decl.prior_required if prior else decl.is_required, note=decl.help,
                     options=tuple(decl.options),
-                    default=None if prior else decl.default, minimum=decl.min, maximum=decl.max,
-                    role_of=None if prior else decl.role, prior_of=decl.name if prior else None)
+                    default=None if prior else decl.default,
+                    minimum=decl.min if isinstance(decl.min, Decimal) else None,
+                    maximum=decl.max if isinstance(decl.max, Decimal) else None,
+                    role_of=None if prior else decl.role, prior_of=decl.name if prior else None,
+                    date_min=None if prior else date_bound(decl.min), date_max=None if prior else date_bound(decl.max))
 
 
 def build_catalog(fw: Framework, comp: Compiled) -> dict[str, NameSpec]:
@@ -76,7 +90,8 @@ def build_catalog(fw: Framework, comp: Compiled) -> dict[str, NameSpec]:
             name = f"{t.name}.{col.name}"
             kind = "tier" if col.kind == "choice" else col.kind  # a drop-down list, read as a choice input is
             out[name] = NameSpec(name, f"{t.label} {col.label}", "column", kind, DEFAULT_UNITS.get(col.kind, ""),
-                                 t.name, expr=col.expr, default=col.default, options=tuple(col.options))
+                                 t.name, expr=col.expr, default=col.default, options=tuple(col.options),
+                                 text_if=col.text_if)
     for m in comp.measures:
         out[m.id] = NameSpec(m.id, m.name, "measure", "rate", "%", "measure", note=m.note)
     for j in comp.judged:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,9 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlperf.compiled import catalog, plan_for
+from xlperf.dates import DATE_MAX, DATE_MIN
 from xlperf.engine.rules import fmt_pts
+from xlperf.expr import parse
 from xlperf.framework.form import Block as FormBlock
 from xlperf.framework.form import PageSetup
 from xlperf.framework.models import Framework
@@ -56,7 +58,7 @@ HEADER_FILL = PatternFill("solid", fgColor="305496")
 BLOCK_FILL = PatternFill("solid", fgColor="D9E1F2")
 MISMATCH_FILL = PatternFill("solid", fgColor="F8CBAD")
 TEXT_NUMBER_FILL = PatternFill("solid", fgColor="FFC000")
-NUMERIC_KINDS = ("money", "rate", "points", "count", "int")
+NUMERIC_KINDS = ("money", "rate", "points", "count", "int", "date")
 LINE_PT = 16.0
 """Height of one wrapped line of 11-point text in points (CJK fonts are taller than Latin ones)."""
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -67,7 +69,7 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 
 NUMBER_FORMATS = {"money": "#,##0.00", "rate": "0.00%", "points": "0.00", "count": "0", "int": "0",
-                  "flag": "@", "bool": "@", "tier": "@", "text": "@"}
+                  "flag": "@", "bool": "@", "tier": "@", "text": "@", "date": "yyyy-mm-dd"}
 FIXED_TIME = datetime(2000, 1, 1)
 RESULT_HEADERS = ("序号", "代码", "严重程度", "工作表", "单元格", "说明", "发现值", "应为", "规则编号",
                   "出错说明（提示性问题请在此填写原因和依据）")
@@ -489,6 +491,22 @@ def _cell_value(spec: NameSpec, value: Any) -> Any:
     return value
 
 
+def _date_validation(spec: NameSpec) -> DataValidation:
+    """A date between the framework's bounds (expressions over the form's names, as the sheet computes them)
+    or the sane range of any form; Excel and WPS then refuse text and numbers that are no such date."""
+    def name_of(name: str) -> str:  # a bound reads the form's typed numbers (the year) as every formula does
+        return f"N({name})"
+
+    low = parse(spec.date_min).to_excel(name_of) if spec.date_min else _excel_date(DATE_MIN)
+    high = parse(spec.date_max).to_excel(name_of) if spec.date_max else _excel_date(DATE_MAX)
+    return DataValidation(type="date", operator="between", formula1=low, formula2=high,
+                          error="请输入日期，例如 2021-12-31（年-月-日）。", prompt="请输入日期，例如 2021-12-31。")
+
+
+def _excel_date(day: date) -> str:
+    return f"DATE({day.year},{day.month},{day.day})"
+
+
 def _validation_for(spec: NameSpec, cache: dict[str, DataValidation], ws: Worksheet) -> DataValidation | None:
     """One validation per input cell, so its input message is titled with the cell's own label."""
     key = spec.name
@@ -505,6 +523,8 @@ def _validation_for(spec: NameSpec, cache: dict[str, DataValidation], ws: Worksh
     elif spec.kind == "rate":
         dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="10",
                             error="请输入百分数，例如 97.65%。", prompt="请输入百分数，例如 97.65%。")
+    elif spec.kind == "date":
+        dv = _date_validation(spec)
     elif spec.kind in BOOL_KINDS:
         dv = DataValidation(type="list", formula1=YES_NO, error="请从下拉列表中选择“是”或“否”。",
                             prompt="请选择“是”或“否”。")

@@ -53,6 +53,7 @@ from pydantic import ValidationError
 
 from xlperf import resolve
 from xlperf.compiled import catalog, compile_once, compiled, input_labels
+from xlperf.dates import serial_of
 from xlperf.engine.rules import (
     Ctx,
     MeasureDef,
@@ -648,6 +649,10 @@ def _convert(value: Any, kind: str, label: str) -> Value:
         return to_bool(value, label)
     if kind in TEXT_KINDS:
         return _text_arg(value, label)
+    if kind == "date":  # xlwings passes a date-formatted cell as a datetime: the engine counts its serial
+        scalar = _scalar(value, label)
+        if isinstance(scalar, datetime | date):
+            return serial_of(scalar.date() if isinstance(scalar, datetime) else scalar)
     return to_decimal(value, label)
 
 
