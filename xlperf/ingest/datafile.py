@@ -93,18 +93,14 @@ def load_data(path: str | Path, framework: Framework | None = None) -> Departmen
     return data
 
 
-_ROW_CODES = {"choice": "XP211", "number": "XP201"}
-"""The validator's code of a qualitative row's cell problem, quoted in a data file's refusal as for XP207."""
-
-
 def _text_row_problems(fw: Framework, data: DepartmentData) -> list[str]:
     """Cells of a ``text_if`` column that hold a number where the row wants text, or the reverse."""
     rows_by_table = data.table_rows()
     out: list[str] = []
     for table in fw.form.tables:
         for i, row in enumerate(rows_by_table.get(table.name, []), start=1):
-            out += [f"字段 tables.{table.name} 第 {i} 行 {col.name}（{col.label}）：{why}（{_ROW_CODES[wants]}）"
-                    for col, wants, why in text_row_problems(table, row)]
+            out += [f"字段 tables.{table.name} 第 {i} 行 {col.name}（{col.label}）：{why}"
+                    for col, _wants, why in text_row_problems(table, row)]
     return out[:50]
 
 
