@@ -118,7 +118,7 @@ def test_qualitative_rows_in_data_files(tmp_path: Path) -> None:
     def number_in_qualitative(d: dict[str, Any]) -> None:
         d["tables"]["targets"][2]["actual"] = 0.8
 
-    with pytest.raises(InputError, match="targets 第 3 行 actual.*应选择 达成、部分达成、未达成 之一.*XP211"):
+    with pytest.raises(InputError, match="targets 第 3 行 actual.*应选择 达成、部分达成、未达成 之一，不是数字 0.8"):
         load_data(_write_data(tmp_path, number_in_qualitative), fw)
     with pytest.raises(InputError, match="第 4 行 actual.*“大部分达成”不是可选项"):
         load_data(_write_data(tmp_path, lambda d: d["tables"]["targets"][3].update(actual="大部分达成")), fw)
