@@ -15,7 +15,8 @@ filled from their data files, and copies of several of these saved by LibreOffic
 strings, LibreOffice's own XML — what real submissions look like, not openpyxl's).
 
 A report's ``seconds`` (wall time) is set to 0 before it is stored; everything else is compared as
-``model_dump_json()`` and as the JSON Lines record (``render.json.file_line``) the batch writes.
+``model_dump_json()`` and as the JSON Lines record (``render.json.file_line``) the batch writes, with object
+keys sorted (see :func:`_canonical`; list order is compared as is).
 """
 
 from __future__ import annotations
@@ -206,6 +207,13 @@ def _libreoffice(folder: Path, sources: dict[Path, str | None], cases: list[dict
         _case(cases, t, folder, sources[p])
 
 
+def _canonical(text: str) -> str:
+    """The JSON with its objects' keys sorted: ``cell_kinds`` is filled from a set, so its key order follows
+    the process's string hash seed (PYTHONHASHSEED) and differs between two runs of the same code. Lists
+    (findings) keep their order."""
+    return json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True)
+
+
 def reports(folder: Path) -> list[str]:
     """One line per case: the file, the report's JSON (seconds zeroed) and its JSON Lines record."""
     import os
@@ -221,8 +229,8 @@ def reports(folder: Path) -> list[str]:
         for case in cases:
             framework = str(ROOT / case["framework"]) if case["framework"] else None
             rep = validate_file(case["file"], framework).model_copy(update={"seconds": 0.0})
-            lines.append(json.dumps({"file": case["file"], "report": rep.model_dump_json(), "line": file_line(rep)},
-                                    ensure_ascii=False))
+            lines.append(json.dumps({"file": case["file"], "report": _canonical(rep.model_dump_json()),
+                                     "line": _canonical(file_line(rep))}, ensure_ascii=False))
     finally:
         os.chdir(cwd)
     return lines
