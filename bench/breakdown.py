@@ -45,11 +45,11 @@ STAGES = [  # (label, module, attribute, depth)
     ("open_book (zip + lxml + cell loop)", "xlperf.ingest.reader", "open_book", 1),
     ("worksheets: parse + cell loop", "xlperf.ingest.xlsx", "_read_sheet", 2),
     ("cell loop only", "xlperf.ingest.xlsx", "_collect", 3),
-    ("load_framework", "xlperf.ingest.reader", "load_framework", 1),
+    ("_choose (framework resolved)", "xlperf.ingest.reader", "_choose", 1),
     ("_read_values (parse input cells)", "xlperf.ingest.reader", "_read_values", 1),
     ("_to_data (DepartmentData, pydantic)", "xlperf.ingest.reader", "_to_data", 1),
-    ("score() (framework.scoring)", "xlperf.checks.context", "score", 0),
-    ("build_env() (framework.scoring)", "xlperf.checks.context", "build_env", 0),
+    ("score() (engine.scoring)", "xlperf.engine.scoring", "score", 0),
+    ("build_env() (compiled)", "xlperf.checks.context", "build_env", 0),
 ]
 
 
@@ -61,9 +61,6 @@ def breakdown(paths: list[Path]) -> dict[str, Any]:
     acc: dict[str, list[float]] = defaultdict(list)
     for label, module, attr, _ in STAGES:
         mod = importlib.import_module(module)
-        if attr == "load_framework":
-            _patch_loader(acc, label)
-            continue
         _wrap(mod, attr, label, acc)
     check_time: dict[str, list[float]] = defaultdict(list)
     for check in CHECKS:
@@ -89,12 +86,12 @@ def breakdown(paths: list[Path]) -> dict[str, Any]:
     n = len(paths)
     per_file = {label: sum(acc[label]) / n for label, *_ in STAGES}
     checks_total = sum(sum(v) for v in check_time.values()) / n
-    scoring_in_checks = per_file["score() (framework.scoring)"] + per_file["build_env() (framework.scoring)"]
+    scoring_in_checks = per_file["score() (engine.scoring)"] + per_file["build_env() (compiled)"]
     rows = [(label, depth, per_file[label]) for label, _, _, depth in STAGES[:8]]
-    rows.append(("checks (all 53, incl. the scoring below)", 0, checks_total))
-    rows.append(("score() (framework.scoring)", 1, per_file["score() (framework.scoring)"]))
-    rows.append(("build_env() again for the check env", 1, per_file["build_env() (framework.scoring)"]))
-    slow = sorted(((sum(v) / n, k) for k, v in check_time.items()), reverse=True)[:6]
+    rows.append((f"checks (all {len(CHECKS)}, incl. the scoring below)", 0, checks_total))
+    rows.append(("score() (engine.scoring)", 1, per_file["score() (engine.scoring)"]))
+    rows.append(("build_env() (once per file)", 1, per_file["build_env() (compiled)"]))
+    slow = sorted(((sum(v) / n, k) for k, v in check_time.items()), reverse=True)[:10]
     for t, code in slow:
         rows.append((f"{code} (incl. lazily computed score/env when first)", 1, t))
     other = statistics.mean(totals) - per_file["read_workbook (reader)"] - checks_total
@@ -104,19 +101,19 @@ def breakdown(paths: list[Path]) -> dict[str, Any]:
             "rows": [{"stage": label, "depth": depth, "ms": t * 1000} for label, depth, t in rows]}
 
 
-def _patch_loader(acc: dict[str, list[float]], label: str) -> None:
-    import xlperf.loader as loader
+def file_profile(paths: list[Path], limit: int) -> str:
+    """cProfile of validate_file over ``paths`` (after one warm call), sorted by own time."""
+    from xlperf.validate import validate_file
 
-    fn = loader.load_framework
-
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        t = time.perf_counter()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            acc[label].append(time.perf_counter() - t)
-
-    loader.load_framework = timed  # type: ignore[assignment]
+    validate_file(paths[0])
+    pr = cProfile.Profile()
+    pr.enable()
+    for p in paths:
+        validate_file(p)
+    pr.disable()
+    out = io.StringIO()
+    pstats.Stats(pr, stream=out).sort_stats("tottime").print_stats(limit)
+    return out.getvalue()
 
 
 def udf_profile(limit: int = 18) -> str:
@@ -138,6 +135,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("paths", nargs="*", type=Path)
     ap.add_argument("--files", type=int, default=25)
     ap.add_argument("--udf", action="store_true")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="instead of the stages: cProfile of validate_file over the files, N rows by own time")
     args = ap.parse_args(argv)
     if args.paths:
         from xlperf.validate import collect_paths
@@ -147,6 +146,9 @@ def main(argv: list[str] | None = None) -> None:
         from run import make_corpus  # bench/run.py
 
         paths, _ = make_corpus(Path(tempfile.mkdtemp(prefix="xlperf-breakdown-")), args.files)
+    if args.profile:
+        print(file_profile(paths, args.profile))
+        return
     result = breakdown(paths)
     print(f"validate_file on {result['files']} workbooks: mean {result['validate_file_mean_ms']:.2f} ms, "
           f"median {result['validate_file_median_ms']:.2f} ms")

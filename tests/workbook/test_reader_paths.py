@@ -1,0 +1,84 @@
+"""The reader's in-memory shortcuts give what its streaming reference gives (issue 22: read once, fast).
+
+Shared strings up to 4 MiB are parsed in one call when the table is regular (LibreOffice and WPS store rich
+text as many small elements); anything unusual streams. Expected strings are written by hand; for the
+irregular tables the streaming path (forced with ``IN_MEMORY_MAX = 0``) is the reference.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from xlperf.ingest import xlsx
+
+NS = xlsx.TRANSITIONAL
+HEAD = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{NS}">'
+RICH = ('<si><r><rPr><b val="true"/></rPr><t xml:space="preserve">福田区 </t></r>'
+        '<r><rPr><sz val="9"/></rPr><t>科创局</t></r></si>')
+
+CASES = {  # body of <sst> → the strings, by hand
+    "plain": ("<si><t>a</t></si><si><t/></si><si><t>乙</t></si>", ["a", "", "乙"]),
+    "rich": (RICH + "<si><t>x</t></si>", ["福田区 科创局", "x"]),
+    "empty si": ("<si/><si><r><rPr/></r></si>", ["", ""]),
+    "comment": ("<si><!-- c --><t>a</t><!-- d --></si>", ["a"]),
+    "t outside si": ("<t>lost</t><si><t>b</t></si>", ["b"]),
+}
+IRREGULAR = {  # tables the streaming path alone reads: phonetic runs, nesting
+    "phonetic": "<si><t>東京</t><rPh sb='0' eb='2'><t>トウキョウ</t></rPh></si>",
+    "si in si": "<si><t>a</t><si><t>b</t></si><t>c</t></si><si><t>d</t></si>",
+    "t in t": "<si><t>a<t>b</t>c</t></si>",
+    "si in t": "<si><t>a<si><t>b</t></si></t></si>",
+    "broken": "<si><t>a</t></si><si><t>b</t>",
+}
+
+
+def _book(body: str) -> zipfile.ZipFile:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("xl/sharedStrings.xml", HEAD + body + ("</sst>" if body != IRREGULAR["broken"] else ""))
+    return zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+
+
+def _streamed(body: str, monkeypatch: pytest.MonkeyPatch) -> list[str] | type[Exception]:
+    with monkeypatch.context() as m:
+        m.setattr(xlsx, "IN_MEMORY_MAX", 0)
+        try:
+            return xlsx._shared_strings(_book(body), "xl/sharedStrings.xml", NS)
+        except Exception as exc:  # noqa: BLE001 - compared with the other path's
+            return type(exc)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_regular_tables_read_in_one_call(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    body, expected = CASES[case]
+    assert xlsx._plain_shared_strings((HEAD + body + "</sst>").encode(), NS, f"{{{NS}}}si", f"{{{NS}}}t") \
+        == expected
+    assert xlsx._shared_strings(_book(body), "xl/sharedStrings.xml", NS) == expected
+    assert _streamed(body, monkeypatch) == expected
+
+
+@pytest.mark.parametrize("case", IRREGULAR)
+def test_irregular_tables_stream(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    body = IRREGULAR[case]
+    data = (HEAD + body + ("</sst>" if case != "broken" else "")).encode()
+    assert xlsx._plain_shared_strings(data, NS, f"{{{NS}}}si", f"{{{NS}}}t") is None
+    try:
+        got: list[str] | type[Exception] = xlsx._shared_strings(_book(body), "xl/sharedStrings.xml", NS)
+    except Exception as exc:  # noqa: BLE001
+        got = type(exc)
+    assert got == _streamed(body, monkeypatch)
+
+
+def test_phonetic_run_is_not_shown() -> None:
+    assert xlsx._shared_strings(_book(IRREGULAR["phonetic"]), "xl/sharedStrings.xml", NS) == ["東京"]
+
+
+def test_too_many_strings_refused_on_both_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsx, "MAX_CELLS", 3)
+    body = "<si><t>a</t></si>" * 5
+    with pytest.raises(xlsx.BookTooLarge):
+        xlsx._shared_strings(_book(body), "xl/sharedStrings.xml", NS)
+    assert _streamed(body, monkeypatch) is xlsx.BookTooLarge
