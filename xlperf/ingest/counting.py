@@ -45,9 +45,12 @@ class _Scan(Generic[AnyStr]):
     def feed(self, counter: RowCounter, chunk: bytes) -> None:
         text = self.decode(chunk)
         buf = self.tail + text
-        old = len(self.tail)
-        counter.count += sum(1 for m in self.row.finditer(buf) if m.end() > old)
-        counter.cells += sum(1 for m in self.cell.finditer(buf) if m.end() > old)
+        # Matches in buf that end inside the carried-over tail are exactly the matches of the tail alone (a
+        # match cannot hold a '<' past its first character, nor its name run on into the delimiter), so
+        # the new ones are counted in C: all of buf's minus the tail's (was a generator over finditer).
+        tail = self.tail
+        counter.count += len(self.row.findall(buf)) - len(self.row.findall(tail))
+        counter.cells += len(self.cell.findall(buf)) - len(self.cell.findall(tail))
         self.tail = buf[-_TAIL:]
         if not counter.head_done:
             self.head = self.head + text[: counter.head_window - len(self.head)]

@@ -7,6 +7,7 @@ Shared by the validator (a planned formula altered, a submitter's formula callin
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["external_reason", "normalize_formula"]
 
@@ -44,6 +45,14 @@ _LINK_TEXT = re.compile(r'"(?:[^"]|"")*(?:file:|https?:|ftp:|\\\\|[A-Za-z]:\\|ma
 
 
 def external_reason(text: str) -> str | None:
+    """:func:`_external_reason`, memoized for texts up to 2,048 characters: every workbook of a template
+    repeats the template's ~200 formulas (as Excel, WPS or LibreOffice saved them), and XP134 asks about each.
+    The key is the whole text (compared for equality, so a crafted text cannot collide with another); at most
+    4,096 entries (≤ ~8 MiB), least recently used dropped."""
+    return _external_cached(text) if len(text) <= 2048 else _external_reason(text)
+
+
+def _external_reason(text: str) -> str | None:
     """Why a formula (or a defined name's text) can act outside the workbook, in Chinese; None if it
     cannot: DDE (``cmd|' /C calc'!A0``), a call that fetches or runs something (WEBSERVICE, CALL, RTD,
     HYPERLINK), a reference to another workbook (``[1]Sheet1!A1``, ``'C:\\x\\[a.xlsx]S'!A1``), a path or
@@ -60,3 +69,6 @@ def external_reason(text: str) -> str | None:
     if _LINK_TEXT.search(code):
         return "含网络地址或本机路径（如 HYPERLINK 指向本机程序或网址）"
     return None
+
+
+_external_cached = lru_cache(maxsize=4096)(_external_reason)
