@@ -82,3 +82,79 @@ def test_too_many_strings_refused_on_both_paths(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(xlsx.BookTooLarge):
         xlsx._shared_strings(_book(body), "xl/sharedStrings.xml", NS)
     assert _streamed(body, monkeypatch) is xlsx.BookTooLarge
+
+
+# --- worksheets: the parsed-tree loop (plain layout proven in the loop, else the XPath) against streaming -----
+
+SHEET_HEAD = f'<worksheet xmlns="{NS}">'
+SHEETS = {  # body of <worksheet>: plain, and every way out of the plain layout
+    "plain": '<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="B1" t="inlineStr"><is><t>x</t></is></c></row>'
+             '<row><c><f>A1+1</f><v>2</v></c><c s="3"><v>44202</v></c></row></sheetData>',
+    "two sheetData": '<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>'
+                     '<sheetData><row r="2"><c r="A2"><v>2</v></c></row></sheetData>',
+    "cell outside a row": '<sheetData><c r="A1"><v>1</v></c><row r="2"><c r="A2"><v>2</v></c></row></sheetData>',
+    "row outside sheetData": '<row r="1"><c r="A1"><v>1</v></c></row><sheetData/>',
+    "cell in a cell": '<sheetData><row r="1"><c r="A1"><v>1</v><c r="B1"><v>2</v></c></c></row></sheetData>',
+    "row in a row": '<sheetData><row r="1"><c r="A1"><v>1</v></c><row r="2"><c><v>2</v></c></row></row></sheetData>',
+    "row in a cell": '<sheetData><row r="1"><c r="A1"><is><row r="5"/></is><v>3</v></c></row></sheetData>',
+}
+
+
+def _sheet_zip(body: str) -> zipfile.ZipFile:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", SHEET_HEAD + body + "</worksheet>")
+    return zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+
+
+def _both(zf: zipfile.ZipFile, part: str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    def read() -> object:
+        budget = xlsx._Budget()
+        try:
+            return xlsx._read_sheet(zf, part, ["s0", "s1"], frozenset({3}), NS, budget), budget.cells
+        except Exception as exc:  # noqa: BLE001 - compared with the other path's
+            return type(exc), str(exc)
+
+    tree = read()
+    with monkeypatch.context() as m:
+        m.setattr(xlsx, "IN_MEMORY_MAX", 0)
+        return tree, read()
+
+
+@pytest.mark.parametrize("case", SHEETS)
+def test_sheet_paths_agree(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree, streamed = _both(_sheet_zip(SHEETS[case]), "xl/worksheets/sheet1.xml", monkeypatch)
+    assert tree == streamed
+
+
+def test_plain_sheet_by_hand() -> None:
+    cells = xlsx._read_sheet(_sheet_zip(SHEETS["plain"]), "xl/worksheets/sheet1.xml", [], frozenset({3}), NS)
+    assert cells == {"A1": xlsx.RawCell("1", "n"), "B1": xlsx.RawCell("x", "inlineStr"),
+                     "A2": xlsx.RawCell("2", "n", "A1+1"), "B2": xlsx.RawCell("44202", "n", date=True)}
+
+
+def test_not_plain_leaves_the_budget_as_it_was() -> None:
+    zf = _sheet_zip(SHEETS["cell outside a row"])
+    root = xlsx.etree.fromstring(zf.read("xl/worksheets/sheet1.xml"))
+    budget = xlsx._Budget()
+    budget.cells = 7
+    assert xlsx._collect_plain(root, [], frozenset(), xlsx._tags(NS), budget) is None
+    assert budget.cells == 7
+
+
+def test_example_and_mutants_read_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.hostile.fuzz import example_parts, mutant
+
+    parts = example_parts()
+    books = [zipfile.ZipFile(io.BytesIO(mutant(22, i, parts)[0])) for i in range(12)]
+    from tests.hostile.helpers import EXAMPLE
+
+    books.append(zipfile.ZipFile(EXAMPLE))
+    compared = 0
+    for zf in books:
+        for part in zf.namelist():
+            if part.startswith("xl/worksheets/") and part.endswith(".xml"):
+                tree, streamed = _both(zf, part, monkeypatch)
+                assert tree == streamed, part
+                compared += 1
+    assert compared > 100

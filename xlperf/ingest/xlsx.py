@@ -478,10 +478,35 @@ def _read_sheet(zf: zipfile.ZipFile, target: str, strings: list[str],
             root = etree.fromstring(zf.read(target), _SHEET_PARSER)
         except Exception:  # noqa: BLE001 - let the streaming path raise (or not) exactly as it always has
             root = None
-        if root is not None and not nested(root):
-            return _collect(root.iter(row_tag, c_tag), strings, date_styles, tags, budget)
+        if root is not None:
+            cells = _collect_plain(root, strings, date_styles, tags, budget)
+            if cells is not None:
+                return cells
+            if not nested(root):
+                return _collect(root.iter(row_tag, c_tag), strings, date_styles, tags, budget)
     with zf.open(target) as fh:
         return _collect(_streamed(fh, c_tag, row_tag), strings, date_styles, tags, budget)
+
+
+def _collect_plain(root: etree._Element, strings: list[str], date_styles: frozenset[int],
+                   tags: tuple[str, str, str, str, str, str, etree.XPath], budget: _Budget) -> dict[str, RawCell] | None:
+    """:func:`_collect` over a parsed sheet whose rows all sit in its one top-level ``<sheetData>`` and whose
+    cells all sit in a row (what every spreadsheet program writes): then nothing is nested, which the
+    checks in the loop prove for less than the XPath costs. None (nothing counted) for any other sheet."""
+    sheet_data = tags[5][:-3] + "sheetData"
+    tops = [el for el in root if el.tag == sheet_data]
+    if len(tops) != 1:
+        return None
+    start = budget.cells
+    try:
+        return _collect(root.iter(tags[5], tags[0]), strings, date_styles, tags, budget, top=tops[0])
+    except _NotPlain:
+        budget.cells = start
+        return None
+
+
+class _NotPlain(Exception):
+    """A row or cell of a parsed sheet outside the plain layout (see :func:`_collect_plain`)."""
 
 
 def _streamed(fh: IO[bytes], c_tag: str, row_tag: str) -> Iterator[etree._Element]:
@@ -544,75 +569,113 @@ def _excel_number(text: str) -> bool:
 
 
 def _collect(elements: Iterable[etree._Element], strings: list[str], date_styles: frozenset[int],
-             tags: tuple[str, str, str, str, str, str, etree.XPath], budget: _Budget) -> dict[str, RawCell]:
+             tags: tuple[str, str, str, str, str, str, etree.XPath], budget: _Budget,
+             top: etree._Element | None = None) -> dict[str, RawCell]:
     """Cells with a value or a formula, by reference. Hot loop: one pass, no ElementPath.
 
     ``elements`` are rows and cells in document order; a row or cell without ``r`` follows the previous one.
+    ``top``: the parsed sheet's ``<sheetData>``; every row must be its child and every cell a child of the
+    row before it, else :class:`_NotPlain` is raised.
     """
-    _C, _V, _F, _IS, _T, _ROW = tags[:6]
+    _C, _ROW = tags[0], tags[5]
     cells: dict[str, RawCell] = {}
     masters: dict[str, tuple[str, str]] = {}  # shared formula index → (master cell, formula text)
     dependents: list[tuple[str, str]] = []  # (cell, shared formula index)
+    read = _cell_reader(strings, date_styles, tags, masters, dependents)
     row_num = 0
     col = 0  # column of the previous cell in this row; -1: known only from its reference (prev_ref)
     prev_ref = ""
     limit = MAX_CELLS
-    shown_styles: dict[int, str] = getattr(date_styles, "shown", None) or {}
+    row: etree._Element | None = None
     for c in elements:
         if c.tag == _ROW:
+            if top is not None and c.getparent() is not top:
+                raise _NotPlain
+            row = c
             r = c.get("r")
             row_num = int(r) if r is not None and r.isascii() and r.isdigit() and len(r) <= 7 else row_num + 1
             col, prev_ref = 0, ""
             continue
+        if top is not None and (row is None or c.getparent() is not row):
+            raise _NotPlain
         budget.cells += 1
         if budget.cells > limit:
             raise BookTooLarge(f"的工作表中共有超过 {limit:,} 个单元格（标准工作簿约 1,500 个），超出可处理范围。"
                                "请删除粘贴的无关数据，用标准模板重新填报。")
         ref = c.get("r")
         if ref is None:
-            if col < 0:
-                m = _CELL_REF.match(prev_ref)
-                col = _col_number(m["col"]) if m else 0
-            col += 1
-            ref = f"{col_letters(col)}{max(row_num, 1)}"
+            col, ref = _next_ref(col, prev_ref, row_num)
             prev_ref = ref
         else:
             col, prev_ref = -1, ref
-        if not len(c):  # a cell without children holds neither value nor formula
-            continue
-        v, f, is_ = _parts(c, _V, _F, _IS)
-        value, t = _cell_value(c.get("t", "n"), v, is_, strings, _T)
-        formula = None if f is None else _formula(f, ref, masters, dependents)
-        if value is not None or formula is not None:
-            index = _style_index(c.get("s"))
-            is_date = bool(date_styles) and t == "n" and index in date_styles
-            cells[ref] = _raw_cell(value, t, formula, is_date, shown_styles.get(index) if t == "n" else None)
+        if len(c):  # a cell without children holds neither value nor formula
+            cell = read(c, ref)
+            if cell is not None:
+                cells[ref] = cell
     if dependents:
         _expand_shared(cells, masters, dependents, budget)
     return cells
 
 
+def _next_ref(col: int, prev_ref: str, row_num: int) -> tuple[int, str]:
+    """(column, reference) of a cell without ``r``: the one after the previous cell of its row."""
+    if col < 0:
+        m = _CELL_REF.match(prev_ref)
+        col = _col_number(m["col"]) if m else 0
+    col += 1
+    return col, f"{col_letters(col)}{max(row_num, 1)}"
+
+
+def _cell_reader(strings: list[str], date_styles: frozenset[int],
+                 tags: tuple[str, str, str, str, str, str, etree.XPath], masters: dict[str, tuple[str, str]],
+                 dependents: list[tuple[str, str]]) -> Callable[[etree._Element, str], RawCell | None]:
+    """The per-cell step of :func:`_collect`: a cell element with children → its RawCell, or None when it holds
+    neither value nor formula. One call per cell (its first <v>, <f> and <is> found inline, as Element.find
+    would give), and what a style index means looked up once per distinct ``s``."""
+    v_tag, f_tag, is_tag, t_tag = tags[1:5]
+    shown_styles: dict[int, str] = getattr(date_styles, "shown", None) or {}
+    styles: dict[str | None, tuple[bool, str | None]] = {}
+    make = _raw_cell
+
+    def style(s: str | None) -> tuple[bool, str | None]:
+        index = _style_index(s)
+        styles[s] = (bool(date_styles) and index in date_styles, shown_styles.get(index))
+        return styles[s]
+
+    def read(c: etree._Element, ref: str) -> RawCell | None:
+        v = f = is_ = None
+        for child in c:
+            tag = child.tag
+            if tag == v_tag:
+                if v is None:
+                    v = child
+            elif tag == f_tag:
+                if f is None:
+                    f = child
+            elif tag == is_tag and is_ is None:
+                is_ = child
+        t = c.get("t", "n")
+        if t == "n":  # _cell_value's commonest case, inline
+            value = v.text if v is not None else None
+            if value is not None and not _excel_number(value):
+                t, value = "str", value[:256]
+        else:
+            value, t = _cell_value(t, v, is_, strings, t_tag)
+        formula = None if f is None else _formula(f, ref, masters, dependents)
+        if value is None and formula is None:
+            return None
+        if t != "n":
+            return make(value, t, formula, False, None)
+        s = c.get("s")
+        is_date, shown = styles.get(s) or style(s)
+        return make(value, t, formula, is_date, shown)
+
+    return read
+
+
 def _style_index(style: str | None) -> int:
     """A cell's style index (``s``), -1 when absent or not a plain small number."""
     return int(style) if style is not None and style.isascii() and style.isdigit() and len(style) < 9 else -1
-
-
-def _parts(c: etree._Element, v_tag: str, f_tag: str, is_tag: str,
-           ) -> tuple[etree._Element | None, etree._Element | None, etree._Element | None]:
-    """The first <v>, <f> and <is> of a cell, as Element.find would give."""
-    v = f = is_ = None
-    for child in c:
-        tag = child.tag
-        if tag == v_tag:
-            if v is None:
-                v = child
-        elif tag == f_tag:
-            if f is None:
-                f = child
-        elif tag == is_tag:
-            if is_ is None:
-                is_ = child
-    return v, f, is_
 
 
 def _cell_value(t: str, v: etree._Element | None, is_: etree._Element | None, strings: list[str],
