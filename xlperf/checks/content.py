@@ -32,6 +32,20 @@ def _formula_cells(ctx: CheckContext) -> Iterator[tuple[str, str, str]]:
                 yield sheet, ref, raw.formula
 
 
+def _template_cells(ctx: CheckContext) -> frozenset[tuple[str, str]]:
+    """The cells where a formula is the template's business: either flavour's formula cells and the plan's
+    inputs (built once per compiled framework and plan, not per file)."""
+    plan, comp = ctx.read.plan, ctx.compiled
+
+    def build(_: object) -> frozenset[tuple[str, str]]:
+        planned = set(plan.formulas()) | set(comp.plan("udf").formulas())  # either flavour's cells
+        return frozenset(planned | {(c.sheet, c.cell) for c in plan.cells.values() if c.formula is None})
+
+    if plan is not comp.plan(plan.flavour):  # a plan of its own: nothing to share
+        return build(None)
+    return comp.derived(f"template-cells:{plan.flavour}", build)
+
+
 def _capped(check: Check, ctx: CheckContext, items: Iterator[Finding]) -> Iterator[Finding]:
     n = 0
     for f in items:
@@ -56,11 +70,9 @@ class ForeignFormula(Check):
         return _capped(self, ctx, self._all(ctx))
 
     def _all(self, ctx: CheckContext) -> Iterator[Finding]:
-        plan = ctx.read.plan
-        planned = set(plan.formulas()) | set(ctx.compiled.plan("udf").formulas())  # either flavour's cells
-        inputs = {(c.sheet, c.cell) for c in plan.cells.values() if c.formula is None}
+        template = _template_cells(ctx)
         for sheet, ref, formula in _formula_cells(ctx):
-            if (sheet, ref) in planned or (sheet, ref) in inputs or external_reason(formula):
+            if (sheet, ref) in template or external_reason(formula):
                 continue
             yield self.finding(ctx, sheet=sheet, cell=ref, found="=" + formula[:200],
                                detail=f"单元格中有模板以外的公式 ={formula[:200]}")
