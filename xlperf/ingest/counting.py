@@ -13,10 +13,10 @@ from xlperf.ingest.prolog import sniff_codec
 __all__ = ["RowCounter"]
 
 _NAME_PREFIX: Final = r"(?:[^\x00-\x20<>/=:\"'!?&]{1,64}:)?"
-_ROW_S: Final = re.compile(rf"<{_NAME_PREFIX}row[ \t\r\n/>]")
-_ROW_B: Final = re.compile(_ROW_S.pattern.encode())
-_CELL_S: Final = re.compile(rf"<{_NAME_PREFIX}c[ \t\r\n/>]")
-_CELL_B: Final = re.compile(_CELL_S.pattern.encode())
+_TAGS_S: Final = re.compile(rf"<{_NAME_PREFIX}(row|c)[ \t\r\n/>]")
+"""A ``<row>`` or ``<c>`` start tag, the name captured: one scan counts both (at most one of the two names can
+match at a ``<``, and no match holds another ``<``, so the counts are those of two separate patterns)."""
+_TAGS_B: Final = re.compile(_TAGS_S.pattern.encode())
 _DIM_S: Final = re.compile(
     rf"<{_NAME_PREFIX}dimension[ \t\r\n][^>]{{0,1024}}?\bref[ \t\r\n]*=[ \t\r\n]*[\"']([^\"'<>]{{0,256}})[\"']"
 )
@@ -32,11 +32,11 @@ class _Scan(Generic[AnyStr]):
     Generic so that the text, its carried-over tail and head and the patterns are always of one type.
     """
 
-    def __init__(self, decode: Callable[[bytes], AnyStr], row: re.Pattern[AnyStr], cell: re.Pattern[AnyStr],
+    def __init__(self, decode: Callable[[bytes], AnyStr], tags: re.Pattern[AnyStr], c: AnyStr,
                  dim: re.Pattern[AnyStr], digits: re.Pattern[AnyStr]) -> None:
         self.decode: Callable[[bytes], AnyStr] = decode
-        self.row: re.Pattern[AnyStr] = row
-        self.cell: re.Pattern[AnyStr] = cell
+        self.tags: re.Pattern[AnyStr] = tags
+        self.c: AnyStr = c  # the cell tag's name as _TAGS captures it
         self.dim: re.Pattern[AnyStr] = dim
         self.digits: re.Pattern[AnyStr] = digits
         self.tail: AnyStr = decode(b"")
@@ -48,9 +48,10 @@ class _Scan(Generic[AnyStr]):
         # Matches in buf that end inside the carried-over tail are exactly the matches of the tail alone (a
         # match cannot hold a '<' past its first character, nor its name run on into the delimiter), so
         # the new ones are counted in C: all of buf's minus the tail's (was a generator over finditer).
-        tail = self.tail
-        counter.count += len(self.row.findall(buf)) - len(self.row.findall(tail))
-        counter.cells += len(self.cell.findall(buf)) - len(self.cell.findall(tail))
+        found, before = self.tags.findall(buf), self.tags.findall(self.tail)
+        cells = found.count(self.c) - before.count(self.c)
+        counter.cells += cells
+        counter.count += len(found) - len(before) - cells
         self.tail = buf[-_TAIL:]
         if not counter.head_done:
             self.head = self.head + text[: counter.head_window - len(self.head)]
@@ -95,8 +96,8 @@ class RowCounter:
             codec, skip = sniff_codec(chunk)
             if codec is not None:
                 decode = codecs.getincrementaldecoder(codec)(errors="replace").decode
-                self._scan = _Scan(decode, _ROW_S, _CELL_S, _DIM_S, _DIGITS_S)
+                self._scan = _Scan(decode, _TAGS_S, "c", _DIM_S, _DIGITS_S)
             else:
-                self._scan = _Scan(bytes, _ROW_B, _CELL_B, _DIM_B, _DIGITS_B)
+                self._scan = _Scan(bytes, _TAGS_B, b"c", _DIM_B, _DIGITS_B)
             chunk = chunk[skip:]
         self._scan.feed(self, chunk)
