@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from xlperf.ingest import xlsx
+from xlperf.ingest.precheck import is_fatal, precheck
 
 NS = xlsx.TRANSITIONAL
 HEAD = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{NS}">'
@@ -158,3 +160,65 @@ def test_example_and_mutants_read_alike(monkeypatch: pytest.MonkeyPatch) -> None
                 assert tree == streamed, part
                 compared += 1
     assert compared > 100
+
+
+# --- the pre-check's inflated parts handed to the reader (read once) ---------------------------------------
+
+
+def _example_copy(tmp_path: Path, patch: str | None = None, flag: int = 0) -> Path:
+    """The shipped example; with ``patch``, that member's central-directory flag bits OR-ed with ``flag``."""
+    from tests.hostile.helpers import EXAMPLE
+
+    data = bytearray(EXAMPLE.read_bytes())
+    if patch is not None:
+        pos = data.find(b"PK\x01\x02")
+        while pos >= 0:
+            n = int.from_bytes(data[pos + 28:pos + 30], "little")
+            if bytes(data[pos + 46:pos + 46 + n]) == patch.encode():
+                bits = int.from_bytes(data[pos + 8:pos + 10], "little") | flag
+                data[pos + 8:pos + 10] = bits.to_bytes(2, "little")
+            pos = data.find(b"PK\x01\x02", pos + 4)
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _outcome(path: Path, parts: dict[str, bytes] | None) -> object:
+    try:
+        book = xlsx.open_book(path, parts=parts)
+    except Exception as exc:  # noqa: BLE001 - compared between the two ways
+        return type(exc), str(exc)
+    return book.sheets, book.names, book.formula_names, book.sheet_states
+
+
+def test_kept_parts_are_what_zipfile_reads(tmp_path: Path) -> None:
+    path = _example_copy(tmp_path)
+    kept: dict[str, bytes] = {}
+    assert not is_fatal(precheck(path, keep=kept))
+    with zipfile.ZipFile(path) as zf:
+        assert kept == {n: zf.read(n) for n in zf.namelist()}  # every member of the example is small
+    assert _outcome(path, kept) == _outcome(path, None)
+
+
+def test_a_member_zipfile_refuses_is_not_kept(tmp_path: Path) -> None:
+    sheet = "xl/worksheets/sheet1.xml"
+    path = _example_copy(tmp_path, patch=sheet, flag=0x20)  # "compressed patched data": zipfile refuses it
+    kept: dict[str, bytes] = {}
+    assert not is_fatal(precheck(path, keep=kept))  # its data inflates with the right CRC all the same
+    assert sheet not in kept and kept
+    refused = _outcome(path, kept)
+    assert refused == _outcome(path, None)
+    assert refused[0] is NotImplementedError  # type: ignore[index]
+
+
+def test_kept_bytes_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from xlperf.ingest import precheck as pre
+
+    monkeypatch.setattr(pre, "KEEP_TOTAL_MAX", 60_000)
+    path = _example_copy(tmp_path)
+    kept: dict[str, bytes] = {}
+    assert not is_fatal(precheck(path, keep=kept))
+    assert kept and sum(map(len, kept.values())) <= 60_000
+    with zipfile.ZipFile(path) as zf:
+        assert len(kept) < len(zf.namelist())
+    assert _outcome(path, kept) == _outcome(path, None)

@@ -78,11 +78,17 @@ def is_fatal(issues: Iterable[FileIssue]) -> bool:
     return any(issue.fatal for issue in issues)
 
 
-def precheck(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> list[FileIssue]:
+def precheck(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, *,
+             keep: dict[str, bytes] | None = None) -> list[FileIssue]:
     """Inspect a submitted file before any spreadsheet library opens it.
 
     Returns either ``[one fatal issue]`` or a (possibly empty) list of non-fatal notes. Never raises:
     a missing file, a folder, a pipe, a device, a socket or a symlink loop is a fatal issue too.
+
+    ``keep``: filled with the inflated bytes of the members up to :data:`KEEP_PART_MAX` (at most
+    :data:`KEEP_TOTAL_MAX` together) that ``zipfile`` would read to exactly these bytes (see
+    :meth:`_Precheck._zipfile_reads_alike`), so the reader need not inflate them again. Meaningful only when
+    no issue is fatal.
     """
     filename = os.fspath(path)
     label = os.path.basename(filename) or filename
@@ -93,7 +99,7 @@ def precheck(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> l
     with fh:
         try:
             size = os.fstat(fh.fileno()).st_size
-            return _Precheck(fh, size, label, limits).run()
+            return _Precheck(fh, size, label, limits, keep).run()
         except _Refused as refused:
             return [refused.issue]
         except Exception:  # noqa: BLE001 - hostile input must never crash the caller: fail closed
@@ -219,6 +225,12 @@ _OTHER_PACKAGES: Final = (
     ("content.xml", "OpenDocument 文档（如 WPS/LibreOffice 的 .ods）"),
 )
 _REL_NS: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+KEEP_PART_MAX: Final = 4 * MiB
+"""Largest member whose inflated bytes are handed to the reader (the reader parses parts up to this size in
+one call)."""
+KEEP_TOTAL_MAX: Final = 32 * MiB
+"""Inflated bytes handed to the reader per workbook at most (a standard workbook: ~0.4 MiB)."""
+_ZIPFILE_REFUSES: Final = 0x01 | 0x20 | 0x40  # flag bits zipfile will not read: encrypted, patched, strong encryption
 _IN_CHUNK: Final = 64 * KiB
 _OUT_CHUNK: Final = 256 * KiB
 
@@ -230,8 +242,12 @@ def _local(tag: str) -> str:
 class _Precheck:
     """One pre-check run over an open file; methods raise :class:`_Refused` on the first fatal issue."""
 
-    def __init__(self, fh: BinaryIO, size: int, label: str, limits: Limits) -> None:
+    def __init__(self, fh: BinaryIO, size: int, label: str, limits: Limits,
+                 keep: dict[str, bytes] | None = None) -> None:
         self.fh = fh
+        self.keep = keep
+        self.kept_bytes = 0
+        self._alike: set[str] = set()  # members whose local header zipfile accepts as is (see _locate)
         self.size = size
         self.label = label
         self.limits = limits
@@ -397,11 +413,28 @@ class _Precheck:
         name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
         if name != info.orig_filename:
             raise self._corrupt(f"（部件 {info.filename} 的文件头与目录不一致）")
+        if self._zipfile_reads_alike(info, raw_name, flags):
+            self._alike.add(info.filename)
+        else:
+            self._alike.discard(info.filename)  # a later entry of the same name decides, as in zipfile
         start = info.header_offset + 30 + n + m
         end = start + info.compress_size
         if end > self.size:
             raise self._corrupt(f"（部件 {info.filename} 的数据不完整）")
         return start, end
+
+    @staticmethod
+    def _zipfile_reads_alike(info: zipfile.ZipInfo, raw_name: bytes, local_flags: int) -> bool:
+        """Whether ``zipfile`` opens this member without complaint and, the member having passed this
+        pre-check (declared size produced, CRC right), reads exactly the bytes inflated here: no flag it
+        refuses, a method it shares with this pre-check (stored or deflate), and the local name equal to the
+        directory's when decoded strictly, as ``ZipFile.open`` decodes it."""
+        if info.flag_bits & _ZIPFILE_REFUSES or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return False
+        try:
+            return raw_name.decode("utf-8" if local_flags & 0x800 else "cp437") == info.orig_filename
+        except UnicodeDecodeError:
+            return False
 
     # -- streaming ---------------------------------------------------------------------------------
     def _chunks(self, info: zipfile.ZipInfo) -> Generator[bytes, None, None]:
@@ -464,6 +497,7 @@ class _Precheck:
         scanner = PrologScanner(lim.max_xml_scan_bytes)
         counter = RowCounter(lim.max_xml_scan_bytes) if sheet else None
         captured = bytearray()
+        kept: list[bytes] | None = [] if self._keepable(info) else None
         chunks = self._chunks(info)
         try:
             for chunk in chunks:
@@ -491,13 +525,31 @@ class _Precheck:
                     if len(captured) + len(chunk) > capture:
                         raise self._bomb(f"的部件 {info.filename} 超过 {_mb(capture)}，远大于正常文件")
                     captured += chunk
+                if kept is not None:
+                    kept.append(chunk)
         finally:
             chunks.close()
+        self._kept(info, kept)
         self._judge_prolog(info.filename, scanner.finish(), xml_part)
         if counter is not None:
             self.total_rows += counter.count
             self.total_cells += counter.cells
         return bytes(captured)
+
+    def _keepable(self, info: zipfile.ZipInfo) -> bool:
+        return (self.keep is not None and info.filename in self._alike and info.file_size <= KEEP_PART_MAX
+                and self.kept_bytes + info.file_size <= KEEP_TOTAL_MAX)
+
+    def _kept(self, info: zipfile.ZipInfo, kept: list[bytes] | None) -> None:
+        """Hand a fully inspected member's bytes to the reader (the last entry of a name decides)."""
+        if self.keep is None:
+            return
+        if kept is None:
+            self.keep.pop(info.filename, None)
+            return
+        data = b"".join(kept)
+        self.kept_bytes += len(data)
+        self.keep[info.filename] = data
 
     def _judge_prolog(self, part: str, verdict: str | None, xml_part: bool) -> None:
         if verdict in ("doctype", "overflow"):

@@ -66,10 +66,12 @@ def read_workbook(path: str | Path, framework: Framework | str | Choice | None =
     workbook's 评价框架编号 is looked up among the registered frameworks; it is never used as a path.
     """
     path = Path(path)
-    issues = precheck(path)
+    kept: dict[str, bytes] = {}  # the parts the pre-check inflated, read once
+    issues = precheck(path, keep=kept)
     if is_fatal(issues):
         raise UnreadableWorkbook([_file_note(i) for i in issues if i.fatal])
-    book = _open(path)
+    book = _open(path, kept)
+    del kept
     hostile = _xlwings_sheets(book)
     fw_id = _const(book, "fw_id")
     chosen = _choose(path, book, framework, fw_id, [_file_note(i) for i in issues] + hostile)
@@ -87,10 +89,10 @@ def read_workbook(path: str | Path, framework: Framework | str | Choice | None =
     return out
 
 
-def _open(path: Path) -> Book:
+def _open(path: Path, kept: dict[str, bytes]) -> Book:
     """The workbook's parts, or UnreadableWorkbook saying why not."""
     try:
-        return open_book(path)
+        return open_book(path, parts=kept)
     except BookTooLarge as exc:
         raise UnreadableWorkbook([Note(exc.kind, f"文件“{path.name}”{exc}")]) from None
     except FileRefused as exc:  # replaced since the pre-check

@@ -14,14 +14,15 @@ as text (type ``str``) so that nothing downstream does arithmetic on ``1E+999999
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import IO, TypeVar
+from typing import IO, Literal, TypeVar
 
 from lxml import etree
 
@@ -315,14 +316,36 @@ def _date1904(pr: etree._Element | None) -> bool:
 _workbook_part = _by_bytes(_parse_workbook_part)
 
 
-def open_book(path: str | Path, *, sheets: set[str] | None = None) -> Book:
+class _KeptZip(zipfile.ZipFile):
+    """A ZipFile serving the members the pre-check already inflated and verified from those bytes
+    (:func:`xlperf.ingest.precheck.precheck`'s ``keep``: only members zipfile would read to the same bytes);
+    every other member, and everything else, is zipfile's own."""
+
+    def __init__(self, file: IO[bytes], kept: Mapping[str, bytes]) -> None:
+        super().__init__(file)
+        self.kept = kept
+
+    def read(self, name: str | zipfile.ZipInfo, pwd: bytes | None = None) -> bytes:
+        data = self.kept.get(name) if isinstance(name, str) and pwd is None else None
+        return data if data is not None else super().read(name, pwd)
+
+    def open(self, name: str | zipfile.ZipInfo, mode: Literal["r", "w"] = "r", pwd: bytes | None = None, *,
+             force_zip64: bool = False) -> IO[bytes]:
+        data = self.kept.get(name) if isinstance(name, str) and mode == "r" and pwd is None else None
+        if data is not None:
+            return io.BytesIO(data)
+        return super().open(name, mode, pwd, force_zip64=force_zip64)
+
+
+def open_book(path: str | Path, *, sheets: set[str] | None = None, parts: Mapping[str, bytes] | None = None) -> Book:
     """Read workbook structure, defined names and the cells of every (or the given) sheet.
 
     Raises :class:`BookTooLarge` beyond the bounds, ``OSError`` for a path that is no regular file,
-    ``zipfile.BadZipFile``/``KeyError``/lxml errors for a damaged package.
+    ``zipfile.BadZipFile``/``KeyError``/lxml errors for a damaged package. ``parts``: members the pre-check
+    inflated (its ``keep``), read from there instead of inflated again.
     """
     path = Path(path)
-    with open_regular(path) as fh, zipfile.ZipFile(fh) as zf:
+    with open_regular(path) as fh, (_KeptZip(fh, parts) if parts else zipfile.ZipFile(fh)) as zf:
         names_in_zip = set(zf.namelist())
         wb_target = _workbook_target(zf, names_in_zip)
         ns, wb_sheets, wb_names, wb_local, wb_formula_names, date1904 = _workbook_part(_read(zf, wb_target))
