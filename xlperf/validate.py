@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -46,6 +47,13 @@ def _match_len(selector: str, check: type[Check]) -> int:
 
 def select_checks(select: Sequence[str] | None = None, ignore: Sequence[str] | None = None) -> list[type[Check]]:
     """Longest matching selector wins (flake8's decision engine): --ignore XP3 --select XP303 keeps XP303."""
+    return list(_selected(tuple(select) if select is not None else None, tuple(ignore or ())))
+
+
+@lru_cache(maxsize=64)
+def _selected(select: tuple[str, ...] | None, ignore: tuple[str, ...]) -> tuple[type[Check], ...]:
+    """select_checks, once per distinct selection (a batch asks for every file; selectors come from the
+    command line, never from a submission)."""
     chosen = []
     for check in CHECKS:
         best_sel = max((_match_len(s, check) for s in select), default=-1) if select else 0
@@ -54,7 +62,7 @@ def select_checks(select: Sequence[str] | None = None, ignore: Sequence[str] | N
             chosen.append(check)
         elif best_sel < 0 and not select:
             chosen.append(check)
-    return chosen
+    return tuple(chosen)
 
 
 def _sort_key(f: Finding, sheet_order: dict[str, int]) -> tuple[int, int, int, str, str]:
