@@ -180,7 +180,7 @@ def make(folder: Path, libreoffice: bool = True) -> list[dict[str, Any]]:
     lo.append(example)
     lo += _cell_mutants(folder, cases)[:4]
     _hostile(folder, cases)
-    lo_fw = {p: None for p in lo}
+    lo_fw: dict[Path, str | None] = {p: None for p in lo}
     for p in _families(folder, cases)[:3]:
         lo_fw[p] = next(c["framework"] for c in cases if c["file"] == p.relative_to(folder).as_posix())
     if libreoffice:
