@@ -92,13 +92,50 @@ def consolidate_paths(paths: Sequence[Path], framework: str | Choice | None = No
     framework is resolved once and handed to each worker once, and a bounded number of files is in flight,
     as for ``xlperf validate`` (:func:`xlperf.validate.iter_validate`)."""
     out: list[UnitResult] = []
+    names: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+    pool: dict[Any, Any] = {}
     for outcome in iter_validate(list(paths), framework, workers=workers, report_texts=reports, keep=False,
                                  extract=unit_of):
         unit: UnitResult = outcome.extra
+        unit.report = _shared_names(unit.report, names)
+        _share_values(unit, pool)
         out.append(unit)
         if progress:
             progress(unit.report)
     return out
+
+
+def _shared_names(report: FileReport, seen: dict[tuple[tuple[str, str], ...], dict[str, str]]) -> FileReport:
+    """The report with its indicator names (each report carries its framework's: ~4 KiB for futian-2021) shared
+    with the reports of the same framework already kept, so that a batch keeps them once, not once per file."""
+    key = tuple(report.indicators.items())
+    shared = seen.get(key)
+    if shared is None:
+        if len(seen) >= 16:  # a batch has one or a few frameworks
+            return report
+        seen[key] = report.indicators
+        return report
+    return report.model_copy(update={"indicators": shared})
+
+
+POOL_MAX = 200_000
+"""Distinct names and score pairs the consolidation shares between units (beyond, a unit keeps its own)."""
+
+
+def _share_values(unit: UnitResult, pool: dict[Any, Any]) -> None:
+    """Names and score pairs equal to another unit's (each unit arrives with its own copies from its worker)
+    kept once: indicators take few distinct scores, so a batch's scores cost little more than one unit's.
+    Pairs are keyed by their text, so 2 and 2.00 stay apart."""
+    def shared(key: Any, value: Any) -> Any:
+        found = pool.get(key)
+        if found is None:
+            if len(pool) >= POOL_MAX:
+                return value
+            pool[key] = found = value
+        return found
+
+    unit.money = {shared(name, name): value for name, value in unit.money.items()}
+    unit.scores = {shared(ind, ind): shared((str(c), str(s)), (c, s)) for ind, (c, s) in unit.scores.items()}
 
 
 def rule_text(fw: Framework, rule_id: str) -> str | None:
