@@ -78,7 +78,7 @@ def fit_table(ws: Any, widths: Sequence[float], *, first_row: int = 1, last_row:
     # 12,000 findings); the same alignment and font recur on every row, so each distinct one is assigned
     # through openpyxl once and its index reused (the cell's StyleArray, as openpyxl's descriptor sets it)
     aligned: dict[tuple[int, bool], int] = {}
-    sizes: dict[int, float | None] = {}
+    sizes: dict[int, float] = {}  # 0: no size set
     for r in range(first_row, last + 1):
         lines = 1
         size = BODY_PT
@@ -99,9 +99,8 @@ def fit_table(ws: Any, widths: Sequence[float], *, first_row: int = 1, last_row:
                 aligned[key] = cell._style.alignmentId
             font_id = cell._style.fontId
             if font_id not in sizes:
-                sizes[font_id] = float(cell.font.sz) if cell.font is not None and cell.font.sz else None
-            if sizes[font_id]:
-                size = max(size, sizes[font_id])  # type: ignore[type-var]
+                sizes[font_id] = float(cell.font.sz) if cell.font is not None and cell.font.sz else 0.0
+            size = max(size, sizes[font_id])
             lines = max(lines, lines_needed(str(cell.value), w * BODY_PT / max(size, BODY_PT)))
         if lines > 1 or size > BODY_PT:
             ws.row_dimensions[r].height = lines * LINE_PT * size / BODY_PT + 2
