@@ -41,3 +41,41 @@ def _process_starts_are_marked(request: pytest.FixtureRequest, monkeypatch: pyte
 
     monkeypatch.setattr(subprocess.Popen, "__init__", guarded)
     yield
+
+
+# --- Parallel runs (tests/run_all.sh: pytest-xdist, ``--dist loadgroup``) -------------------------------------
+TESTS = Path(__file__).resolve().parent
+SHARED_BY_FOLDER = frozenset({"print"})
+"""Folders whose files share one expensive session fixture (tests/print: one LibreOffice rendering to PDF)."""
+LIBREOFFICE_BATCH = "recalculated"
+"""tests/workbook's session fixture: one LibreOffice recalculation of every generated workbook."""
+
+
+def _group(item: pytest.Item) -> str:
+    """The unit a worker takes whole: a file (its module fixtures are built once), a folder of SHARED_BY_FOLDER,
+    or every test of the LibreOffice batch (it runs once, in the worker holding these tests)."""
+    if LIBREOFFICE_BATCH in getattr(item, "fixturenames", ()):
+        return "workbook-libreoffice-batch"
+    rel = item.path.resolve().relative_to(TESTS)
+    return rel.parts[0] if rel.parts[0] in SHARED_BY_FOLDER else rel.as_posix()
+
+
+def _rank(item: pytest.Item) -> int:
+    for rank, mark in enumerate(("slow", "libreoffice", "subprocess")):
+        if item.get_closest_marker(mark) is not None:
+            return rank
+    return 3
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test gets its xdist group, and the groups holding the longest tests come first: a long group
+    handed out last would leave the other worker idle at the end. The order within a group is kept."""
+    groups: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        groups.setdefault(_group(item), []).append(item)
+    for name, members in groups.items():
+        for item in members:
+            item.add_marker(pytest.mark.xdist_group(name))
+    ordered = sorted(groups.values(), key=lambda members: min(_rank(i) for i in members))
+    items[:] = [item for members in ordered for item in members]

@@ -32,7 +32,9 @@ fi
 
 report=$(mktemp -d)/junit.xml
 set +e
-"$PY" -m pytest -q -ra --junitxml="$report" "$@"
+# Tests run on every core (pytest-xdist): a worker takes a test file whole, or a group of files sharing one
+# LibreOffice run (tests/conftest.py), the longest groups first. XLPERF_TEST_WORKERS=0 runs in one process.
+"$PY" -m pytest -q -ra -n "${XLPERF_TEST_WORKERS:-logical}" --dist loadgroup --junitxml="$report" "$@"
 status=$?
 set -e
 skipped=$("$PY" - "$report" <<'PY'

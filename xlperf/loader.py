@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -115,95 +116,134 @@ def framework_from_text(text: str, source: str, folder: Path | None = None) -> F
 
 def _check_names(fw: Framework, source: str) -> None:
     """Every name an expression uses must be declared before it is used (so no cell shows #NAME?)."""
-    comp = compile_framework(fw)
-    form = fw.form
-    problems: list[str] = []
-    known: set[str] = set()
-    for decl in form.inputs:
-        known.add(decl.name)
-        if decl.prior:
-            known.add(PRIOR_PREFIX + decl.name)
-    columns: dict[str, set[str]] = {}
-    flags = {f"{t.name}.{c.name}" for t in form.tables for c in t.columns if c.kind == "bool"}
-    for table in form.tables:
-        cols = {c.name for c in table.columns}
-        columns[table.name] = cols
-        typed: set[str] = set()
-        for col in table.columns:
-            if col.expr is not None:
-                unknown = sorted(parse(col.expr).names - typed - known)
-                problems += [f"表 {table.name} 的计算列 {col.name} 引用了未定义的名称 {n}（只能用本行在它左边的列）"
-                             for n in unknown]
-                if col.kind != "bool" and parse(col.expr).is_condition:
-                    problems.append(f"表 {table.name} 的计算列 {col.name} 的结果是条件（是/否），请写 kind: bool")
-            typed.add(col.name)
-        known |= {f"{table.name}.{c}" for c in cols}
+    check = _NameCheck(fw)
+    check.run()
+    if check.problems:
+        raise InputError("\n".join(f"{source}：{p}" for p in check.problems))
 
-    def uses(what: str, expr: str, available: set[str]) -> None:
+
+class _NameCheck:
+    """The declarations in the order the sheet defines them; ``known`` grows as each part is checked, so a
+    name used before its definition is reported. Each step appends its problems in the framework's order."""
+
+    def __init__(self, fw: Framework) -> None:
+        self.fw, self.form, self.comp = fw, fw.form, compile_framework(fw)
+        self.problems: list[str] = []
+        self.known: set[str] = set()
+        self.columns: dict[str, set[str]] = {}
+        self.flags = {f"{t.name}.{c.name}" for t in fw.form.tables for c in t.columns if c.kind == "bool"}
+        self.stated = {s.name for s in fw.form.stated}
+        self.judged = {j.name for j in self.comp.judged}
+        self.measure_ids = [m.id for m in self.comp.measures]
+        self.declared = {d.name for d in fw.form.inputs} | {d.name for d in fw.form.derived} | self.stated
+        self.scores = {f"score_{i.id}" for i in fw.walk()} | {"score_total", "self_total"}
+        self.generated = self.scores | {f"{p}_{i.id}" for i in fw.leaves() for p in ("self", "reason")} | {
+            "fw_id", "fw_version"}
+
+    def run(self) -> None:
+        self.inputs_and_tables()
+        self.derived_and_measures()
+        self.rules()
+        self.stated_and_identities()
+        self.audits()
+        self.judged_inputs()
+        self.layout()
+        if self.fw.report is not None:  # known | generated is the catalogue's set of names (plan/names.py)
+            self.problems += report_problems(self.fw.report, self.known | self.generated)
+
+    def uses(self, what: str, expr: str, available: set[str]) -> None:
         try:
             parsed = parse(expr)
         except ExprError as exc:
-            problems.append(f"{what}：{exc}")
+            self.problems.append(f"{what}：{exc}")
             return
-        problems.extend(f"{what} 引用了未定义（或在它之后才定义）的名称 {n}{_hint(n)}"
-                        for n in sorted(parsed.names - available))
-        problems.extend(_column_misuse(what, parsed, flags))
+        self.problems.extend(f"{what} 引用了未定义（或在它之后才定义）的名称 {n}{_hint(n)}"
+                             for n in sorted(parsed.names - available))
+        self.problems.extend(_column_misuse(what, parsed, self.flags))
 
-    for d in form.derived:
-        uses(f"派生数 {d.name}", d.expr, known)
-        known.add(d.name)
-    stated = {s.name for s in form.stated}
-    known |= stated
-    measure_ids = [m.id for m in comp.measures]
-    judged = {j.name for j in comp.judged}
-    for m in comp.measures:
-        uses(f"比率 {m.id}", m.num.source, known | judged)
-        uses(f"比率 {m.id}", m.den.source, known | judged)
-        known.add(m.id)
-        if not NAME_RE.match(m.id):
-            problems.append(f"比率编号 {m.id!r} 须为小写字母、数字加下划线（如 exec_rate）")
-    problems += [f"比率编号 {n} 重复" for n in sorted({n for n in measure_ids if measure_ids.count(n) > 1})]
-    declared = {d.name for d in form.inputs} | {d.name for d in form.derived} | stated
-    problems += [f"比率编号 {n} 与输入或派生数重名" for n in sorted(set(measure_ids) & declared)]
-    known |= judged
-    scores = {f"score_{i.id}" for i in fw.walk()} | {"score_total", "self_total"}
-    generated = scores | {f"{p}_{i.id}" for i in fw.leaves() for p in ("self", "reason")} | {"fw_id", "fw_version"}
-    problems += [f"名称 {n} 与自动生成的得分名称重名" for n in sorted(generated & (declared | judged))]
-    for cap in fw.caps:  # a cap reads a figure of the form (a measure, a derived figure), never a score
-        uses(f"封顶规则 {cap.id} 的 measure", cap.measure, known)
-    for ind in fw.leaves():
-        for name in sorted(_rule_names(ind.rule) - known):
-            problems.append(f"指标 {ind.id} 引用了未定义的名称 {name}{_hint(name)}")
-        for expr_text in _rule_sources(ind.rule):
-            problems.extend(_column_misuse(f"指标 {ind.id} 的规则", parse(expr_text), flags))
-    for s in form.stated:
-        if s.expect:
-            uses(f"填报数 {s.name} 的 expect", s.expect, known | scores)
-    for ident in form.identities:
-        uses(f"恒等式 {ident.figure}", ident.equals, known)
-        if ident.figure not in known:
-            problems.append(f"恒等式引用了未定义的名称 {ident.figure}")
-    for a in form.audits:
-        row = {c.name for t in form.tables if t.name == a.each_row for c in t.columns}  # each_row: the row's columns
-        for what, expr in (("assert", a.assert_), ("when", a.when), ("found", a.found), ("expected", a.expected)):
-            if expr:
-                uses(f"审核规则 {a.id} 的 {what}", expr, known | scores | row)
-        if a.at is not None and a.at not in known | scores | row:
-            problems.append(f"审核规则 {a.id} 的 at 引用了未定义的名称 {a.at}")
-    for j in comp.judged:
-        if not NAME_RE.match(j.name):
-            problems.append(f"评判输入名 {j.name!r} 须为小写字母、数字加下划线（如 j_item_1）")
-    names = [j.name for j in comp.judged]
-    problems += [f"评判输入名 {n} 重复" for n in sorted({n for n in names if names.count(n) > 1})]
-    problems += [f"评判输入名 {n} 与输入、派生数或比率重名" for n in sorted(set(names) & (declared | set(measure_ids)))]
-    placed = {n for sheet in form.sheets for block in sheet.blocks for n in block.names}
-    problems += [f"布局 sheets 中的 {n} 不是已定义的名称" for n in sorted(placed - known - {"fw_id", "fw_version"})]
-    tables = {t for sheet in form.sheets for t in sheet.tables}
-    problems += [f"布局 sheets 中的表 {t} 未在 tables 中定义" for t in sorted(tables - set(columns))]
-    if fw.report is not None:  # known | generated is the catalogue's set of names (plan/names.py)
-        problems += report_problems(fw.report, known | generated)
-    if problems:
-        raise InputError("\n".join(f"{source}：{p}" for p in problems))
+    def inputs_and_tables(self) -> None:
+        for decl in self.form.inputs:
+            self.known.add(decl.name)
+            if decl.prior:
+                self.known.add(PRIOR_PREFIX + decl.name)
+        for table in self.form.tables:
+            cols = {c.name for c in table.columns}
+            self.columns[table.name] = cols
+            typed: set[str] = set()
+            for col in table.columns:
+                if col.expr is not None:
+                    self.computed_column(table.name, col, typed)
+                typed.add(col.name)
+            self.known |= {f"{table.name}.{c}" for c in cols}
+
+    def computed_column(self, table: str, col: Any, typed: set[str]) -> None:
+        unknown = sorted(parse(col.expr).names - typed - self.known)
+        self.problems += [f"表 {table} 的计算列 {col.name} 引用了未定义的名称 {n}（只能用本行在它左边的列）"
+                          for n in unknown]
+        if col.kind != "bool" and parse(col.expr).is_condition:
+            self.problems.append(f"表 {table} 的计算列 {col.name} 的结果是条件（是/否），请写 kind: bool")
+
+    def derived_and_measures(self) -> None:
+        for d in self.form.derived:
+            self.uses(f"派生数 {d.name}", d.expr, self.known)
+            self.known.add(d.name)
+        self.known |= self.stated
+        for m in self.comp.measures:
+            self.uses(f"比率 {m.id}", m.num.source, self.known | self.judged)
+            self.uses(f"比率 {m.id}", m.den.source, self.known | self.judged)
+            self.known.add(m.id)
+            if not NAME_RE.match(m.id):
+                self.problems.append(f"比率编号 {m.id!r} 须为小写字母、数字加下划线（如 exec_rate）")
+        ids = self.measure_ids
+        self.problems += [f"比率编号 {n} 重复" for n in sorted({n for n in ids if ids.count(n) > 1})]
+        self.problems += [f"比率编号 {n} 与输入或派生数重名" for n in sorted(set(ids) & self.declared)]
+        self.known |= self.judged
+        self.problems += [f"名称 {n} 与自动生成的得分名称重名"
+                          for n in sorted(self.generated & (self.declared | self.judged))]
+
+    def rules(self) -> None:
+        for cap in self.fw.caps:  # a cap reads a figure of the form (a measure, a derived figure), never a score
+            self.uses(f"封顶规则 {cap.id} 的 measure", cap.measure, self.known)
+        for ind in self.fw.leaves():
+            for name in sorted(_rule_names(ind.rule) - self.known):
+                self.problems.append(f"指标 {ind.id} 引用了未定义的名称 {name}{_hint(name)}")
+            for expr_text in _rule_sources(ind.rule):
+                self.problems.extend(_column_misuse(f"指标 {ind.id} 的规则", parse(expr_text), self.flags))
+
+    def stated_and_identities(self) -> None:
+        for s in self.form.stated:
+            if s.expect:
+                self.uses(f"填报数 {s.name} 的 expect", s.expect, self.known | self.scores)
+        for ident in self.form.identities:
+            self.uses(f"恒等式 {ident.figure}", ident.equals, self.known)
+            if ident.figure not in self.known:
+                self.problems.append(f"恒等式引用了未定义的名称 {ident.figure}")
+
+    def audits(self) -> None:
+        for a in self.form.audits:
+            row = {c.name for t in self.form.tables if t.name == a.each_row for c in t.columns}  # each_row: its columns
+            available = self.known | self.scores | row
+            for what, expr in (("assert", a.assert_), ("when", a.when), ("found", a.found), ("expected", a.expected)):
+                if expr:
+                    self.uses(f"审核规则 {a.id} 的 {what}", expr, available)
+            if a.at is not None and a.at not in available:
+                self.problems.append(f"审核规则 {a.id} 的 at 引用了未定义的名称 {a.at}")
+
+    def judged_inputs(self) -> None:
+        for j in self.comp.judged:
+            if not NAME_RE.match(j.name):
+                self.problems.append(f"评判输入名 {j.name!r} 须为小写字母、数字加下划线（如 j_item_1）")
+        names = [j.name for j in self.comp.judged]
+        self.problems += [f"评判输入名 {n} 重复" for n in sorted({n for n in names if names.count(n) > 1})]
+        self.problems += [f"评判输入名 {n} 与输入、派生数或比率重名"
+                          for n in sorted(set(names) & (self.declared | set(self.measure_ids)))]
+
+    def layout(self) -> None:
+        placed = {n for sheet in self.form.sheets for block in sheet.blocks for n in block.names}
+        self.problems += [f"布局 sheets 中的 {n} 不是已定义的名称"
+                          for n in sorted(placed - self.known - {"fw_id", "fw_version"})]
+        tables = {t for sheet in self.form.sheets for t in sheet.tables}
+        self.problems += [f"布局 sheets 中的表 {t} 未在 tables 中定义" for t in sorted(tables - set(self.columns))]
 
 
 def _hint(name: str) -> str:

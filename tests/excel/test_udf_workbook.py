@@ -35,7 +35,7 @@ from xlperf.write.template import write_template
 
 from .helpers import DEMO_DIR, demo, futian, seed_data, udfs
 
-pytestmark = pytest.mark.libreoffice
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
 CUSTOM = {"XLPERF_RATIO": "xlperf_ratio", "XLPERF_SCORE": "xlperf_score"}
 

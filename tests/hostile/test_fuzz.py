@@ -131,6 +131,7 @@ def test_cli_on_mutants(mutants: dict[Path, list[str]]) -> None:
     assert {p: sha256(p) for p in mutants} == before, "a submitted file was modified"
 
 
+@pytest.mark.slow  # 60 loads, copies and saves by openpyxl
 def test_annotate_on_mutants(mutants: dict[Path, list[str]], tmp_path: Path) -> None:
     failures = {}
     for path, done in list(mutants.items())[:ANNOTATE_COUNT]:

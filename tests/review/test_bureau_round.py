@@ -33,6 +33,8 @@ from xlperf.plan.layout import RESULT_SHEET
 from xlperf.ingest.reader import read_workbook
 from xlperf.write.template import write_template
 
+pytestmark = pytest.mark.slow  # a whole district validated and consolidated: tens of seconds
+
 N = 40
 SEED0 = 200
 ERRORS = {3, 11, 19, 27}  # 实际在用固定资产原值 > 账面原值 (强制 ZC-01)

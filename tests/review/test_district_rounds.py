@@ -36,6 +36,8 @@ from xlperf.plan.layout import RESULT_SHEET
 from xlperf.write.annotate import FIRST_ROW
 from xlperf.write.template import write_template
 
+pytestmark = pytest.mark.slow  # a whole district validated and consolidated: tens of seconds
+
 N = 42
 SEED0 = 200  # the seeds of tests/review/test_bureau_round.py: its over-budget units are known
 TYPO = {3, 4}  # personnel_initial typed as text with thousands separator and 万元

@@ -19,6 +19,8 @@ from xlperf.data.values import data_values
 from xlperf.loader import load_framework
 from xlperf.write.template import write_template
 
+pytestmark = pytest.mark.slow  # two years of a district validated and consolidated: tens of seconds
+
 N = 20
 SANGONG = ("abroad_actual", "reception_actual", "vehicle_actual")
 

@@ -11,6 +11,7 @@ session-scoped fixture ``recalculated`` waits for that single call.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
 import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -60,13 +61,19 @@ def _needs_batch(item: pytest.Item) -> bool:
     return FIXTURE in getattr(item, "fixturenames", ())
 
 
+PARALLEL = bool(os.environ.get("PYTEST_XDIST_WORKER"))
+"""Under pytest-xdist the batch's tests are one group (tests/conftest.py) given to one worker, whose first use
+starts the batch; every worker starting it at collection would recalculate the same workbooks once per worker."""
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items[:] = [i for i in items if not _needs_batch(i)] + [i for i in items if _needs_batch(i)]
+    if not PARALLEL:
+        items[:] = [i for i in items if not _needs_batch(i)] + [i for i in items if _needs_batch(i)]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    if not session.config.option.collectonly and any(_needs_batch(i) for i in session.items):
+    if not PARALLEL and not session.config.option.collectonly and any(_needs_batch(i) for i in session.items):
         _BATCH.start()
 
 

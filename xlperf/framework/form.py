@@ -119,16 +119,7 @@ class InputDecl(_Model):
             raise ValueError(f"选项输入 {self.name} 至少需要两个 options")
         if self.kind != "choice" and self.options:
             raise ValueError(f"只有 kind: choice 的输入可以有 options（{self.name}）")
-        bounds = [b for b in (self.min, self.max) if b is not None]
-        if self.kind == "date":
-            for bound in bounds:
-                if isinstance(bound, str):
-                    parse(bound)
-                elif not isinstance(bound, date):
-                    raise ValueError(f"日期输入 {self.name} 的 min / max 应为日期（如 2021-01-01）或表达式"
-                                     "（如 date(report_year, 12, 31)）")
-        elif any(not isinstance(b, Decimal) for b in bounds):
-            raise ValueError(f"输入 {self.name} 的 min / max 应为数字（日期只用于 kind: date）")
+        self._bounds_typed()
         if (isinstance(self.min, Decimal | date) and type(self.min) is type(self.max)
                 and self.min > self.max):  # type: ignore[operator]
             raise ValueError(f"输入 {self.name} 的 min 大于 max")
@@ -137,6 +128,20 @@ class InputDecl(_Model):
         if self.prior_required and not self.prior:
             raise ValueError(f"输入 {self.name} 写了 prior_required: true，却又写了 prior: false")
         return self
+
+    def _bounds_typed(self) -> None:
+        """min / max: dates or date expressions for a date input, numbers for any other."""
+        bounds = [b for b in (self.min, self.max) if b is not None]
+        if self.kind != "date":
+            if any(not isinstance(b, Decimal) for b in bounds):
+                raise ValueError(f"输入 {self.name} 的 min / max 应为数字（日期只用于 kind: date）")
+            return
+        for bound in bounds:
+            if isinstance(bound, str):
+                parse(bound)
+            elif not isinstance(bound, date):
+                raise ValueError(f"日期输入 {self.name} 的 min / max 应为日期（如 2021-01-01）或表达式"
+                                 "（如 date(report_year, 12, 31)）")
 
     @property
     def is_required(self) -> bool:
@@ -420,33 +425,40 @@ class Form(_Model):
 
     @model_validator(mode="after")
     def _unique(self) -> Form:
+        self._names_unique()
+        self._parts_unique()
+        return self
+
+    def _names_unique(self) -> None:
         names = ([i.name for i in self.inputs] + [PRIOR_PREFIX + i.name for i in self.inputs if i.prior]
                  + [d.name for d in self.derived] + [s.name for s in self.stated])
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        dupes = _duplicates(names)
         if dupes:
             raise ValueError(f"名称重复：{', '.join(dupes)}")
         clash = sorted(n for n in [i.name for i in self.inputs] + [d.name for d in self.derived]
                        + [s.name for s in self.stated] if n.startswith(PRIOR_PREFIX))
         if clash:
             raise ValueError(f"名称不能以 prev_ 开头（这个前缀留给上年数，请在输入上写 prior: true）：{', '.join(clash)}")
+
+    def _parts_unique(self) -> None:
         unknown = sorted({a.each_row for a in self.audits if a.each_row} - {t.name for t in self.tables})
         if unknown:
             raise ValueError(f"审核规则的 each_row 不是已声明的表：{', '.join(unknown)}")
-        audit_ids = [a.id for a in self.audits]
-        dupes = sorted({n for n in audit_ids if audit_ids.count(n) > 1})
+        dupes = _duplicates([a.id for a in self.audits])
         if dupes:
             raise ValueError(f"审核规则编号重复：{', '.join(dupes)}")
-        sheets = [s.name for s in self.sheets]
-        if len(set(sheets)) != len(sheets):
+        if _duplicates([s.name for s in self.sheets]):
             raise ValueError("工作表名称重复")
-        tables = [t.name for t in self.tables]
-        if len(set(tables)) != len(tables):
+        if _duplicates([t.name for t in self.tables]):
             raise ValueError("表名重复")
-        roles = [i.role for i in self.inputs if i.role]
-        if len(set(roles)) != len(roles):
+        if _duplicates([i.role for i in self.inputs if i.role]):
             raise ValueError("每个 role（department / year / unit_code）只能给一个输入")
-        return self
 
     def role(self, role: str) -> str | None:
         """The input name with a role (department name, year, unit code), if declared."""
         return next((i.name for i in self.inputs if i.role == role), None)
+
+
+def _duplicates(values: list[str]) -> list[str]:
+    """Each value given more than once, sorted."""
+    return sorted({v for v in values if values.count(v) > 1})

@@ -70,41 +70,47 @@ def build_layout(fw: Framework, comp: Compiled) -> dict[str, tuple[Block, ...]]:
     placed: set[str] = set()
     sheets: dict[str, list[Block]] = {}
     for sheet in form.sheets:
-        blocks: list[Block] = []
-        for block in sheet.blocks:
-            if block.is_grid:
-                blocks.append(Block(block.title, tuple(block.grid_names()), grid=block))
-                placed |= set(block.grid_names())
-                continue
-            names: list[str] = []
-            for name in block.names:
-                names.append(name)
-                if name in unplaced_prior:
-                    names.append(PRIOR_PREFIX + name)
-            blocks.append(Block(block.title, tuple(names)))
-            placed |= set(names)
+        blocks = [_declared_block(block, unplaced_prior) for block in sheet.blocks]
+        for block in blocks:
+            placed |= set(block.names)
         blocks += [Block(t.label, (), t.name) for t in form.tables if t.name in sheet.tables]
         sheets[sheet.name] = blocks
-    table_names = {t for s in form.sheets for t in s.tables}
     first = next(iter(sheets), None)
     if first is not None and not {"fw_id", "fw_version"} <= placed:
         sheets[first].append(Block(CONST_TITLE, tuple(n for n in ("fw_id", "fw_version") if n not in placed)))
         placed |= {"fw_id", "fw_version"}
-    other_inputs = [n for d in form.inputs for n in ([d.name] + ([PRIOR_PREFIX + d.name] if d.prior else []))
-                    if n not in placed]
-    other = [Block("其他输入", tuple(other_inputs))] if other_inputs else []
-    other += [Block(t.label, (), t.name) for t in form.tables if t.name not in table_names]
-    derived = [d.name for d in form.derived if d.name not in placed]
-    if derived:
-        other.append(Block("其他计算数", tuple(derived)))
-    measures = [m.id for m in comp.measures if m.id not in placed]
-    if measures:
-        other.append(Block("框架定义的其他比率", tuple(measures)))
-    stated = [s.name for s in form.stated if s.name not in placed]
-    if stated:
-        other.append(Block(STATED_TITLE, tuple(stated)))
+    other = _unplaced_blocks(fw, comp, placed)
     if other:
         sheets.setdefault(OTHER_SHEET, []).extend(other)
     if first is None:  # no sheets declared: the whole form on one sheet
         sheets.setdefault(OTHER_SHEET, []).append(Block(CONST_TITLE, ("fw_id", "fw_version")))
     return {k: tuple(v) for k, v in sheets.items()}
+
+
+def _declared_block(block: FormBlock, unplaced_prior: set[str]) -> Block:
+    """A block of the framework's layout; an unplaced prior-year input right after this year's."""
+    if block.is_grid:
+        return Block(block.title, tuple(block.grid_names()), grid=block)
+    names: list[str] = []
+    for name in block.names:
+        names.append(name)
+        if name in unplaced_prior:
+            names.append(PRIOR_PREFIX + name)
+    return Block(block.title, tuple(names))
+
+
+def _unplaced_blocks(fw: Framework, comp: Compiled, placed: set[str]) -> list[Block]:
+    """What the layout does not place, on the sheet of other names: inputs, tables, derived figures, measures,
+    stated figures, each kind in a block of its own."""
+    form = fw.form
+    table_names = {t for s in form.sheets for t in s.tables}
+    other_inputs = [n for d in form.inputs for n in ([d.name] + ([PRIOR_PREFIX + d.name] if d.prior else []))
+                    if n not in placed]
+    other = [Block("其他输入", tuple(other_inputs))] if other_inputs else []
+    other += [Block(t.label, (), t.name) for t in form.tables if t.name not in table_names]
+    for title, names in (("其他计算数", [d.name for d in form.derived if d.name not in placed]),
+                         ("框架定义的其他比率", [m.id for m in comp.measures if m.id not in placed]),
+                         (STATED_TITLE, [s.name for s in form.stated if s.name not in placed])):
+        if names:
+            other.append(Block(title, tuple(names)))
+    return other

@@ -134,18 +134,23 @@ def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[s
             return [(entry, [entry])]
     subject = _rightmost_subject(context, index, fig.kind, self_names)
     if subject is None:
-        residual = _FILLER.sub("", context)
-        for m in sorted(index.measure_vocab, key=lambda w: (-len(w), w)):  # longest first, never set order
-            residual = residual.replace(m, "")
-        if len(residual) > 2:
-            return []
-        # nothing but a measure (截至年末，实际支出…): the sentence's subject, else the department as a whole
-        whole = next((w for w in vocabulary().whole if w in index.by_subject), None) if not residual else None
-        subject = carry or whole
-        if subject is None:
-            return []
+        subject = _implied_subject(context, index, carry)
+    if subject is None:
+        return []
     picked = _pick(subject, fig, context, index)
     return [picked] if picked else []
+
+
+def _implied_subject(context: str, index: LexiconIndex, carry: str | None) -> str | None:
+    """A context naming no subject but only a measure (截至年末，实际支出…): the sentence's subject, else the
+    department as a whole; None when the context holds more than a measure."""
+    residual = _FILLER.sub("", context)
+    for m in sorted(index.measure_vocab, key=lambda w: (-len(w), w)):  # longest first, never set order
+        residual = residual.replace(m, "")
+    if len(residual) > 2:
+        return None
+    whole = next((w for w in vocabulary().whole if w in index.by_subject), None) if not residual else None
+    return carry or whole
 
 
 def _pick(subject: str, fig: Figure, context: str, index: LexiconIndex) -> Tie | None:
@@ -156,14 +161,16 @@ def _pick(subject: str, fig: Figure, context: str, index: LexiconIndex) -> Tie |
     if best_score == 0 and head and subject in context and len({e.measures for e in same}) > 1:
         scored = [(_last_measure(e, head), e) for e in same]  # “年初预算A万元，其中：基本支出a万元”
         best_score = max((s for s, _ in scored), default=0)
-    if best_score > 0:
-        pool = [e for s, e in scored if s == best_score]
-    else:
-        pool = [e for e in same if not e.measures or (fig.kind == "count" and vocabulary().count_measures & set(e.measures))]
+    pool = [e for s, e in scored if s == best_score] if best_score > 0 else _unmeasured(same, fig)
     if not pool:
         return None
     pool.sort(key=lambda e: e.rank)
     return pool[0], same
+
+
+def _unmeasured(same: list[Entry], fig: Figure) -> list[Entry]:
+    """No measure named: the entries without one (a count also matches a counting measure)."""
+    return [e for e in same if not e.measures or (fig.kind == "count" and vocabulary().count_measures & set(e.measures))]
 
 
 def _tie_table(fig: Figure, index: LexiconIndex) -> list[Tie]:
@@ -236,18 +243,28 @@ def _respectively(doc: ReportDocument, figures: list[Figure], index: LexiconInde
         for m in _RESPECTIVELY.finditer(text):
             start = max(text.rfind(ch, 0, m.start()) for ch in "，。；：") + 1
             head = canon(text[start:m.start()])
-            subjects = next((list(v) for k, v in vocabulary().series.items() if k in head), None)
-            if subjects is None:
-                items = [canon(i) for i in re.split(r"[、和及与]", text[start:m.start()]) if i.strip()]
-                subjects = [next((a for a in index.subject_aliases if a in i), "") for i in items]
-            run = [f for f in figs if f.start >= m.end()]
-            run = [f for i, f in enumerate(run) if i < len(subjects)
-                   and (i == 0 or text[run[i - 1].end:f.start].strip() in ("、", "，", "和", "及", ","))]
+            subjects = _listed_subjects(text[start:m.start()], head, index)
+            run = _figure_run(text, [f for f in figs if f.start >= m.end()], len(subjects))
             if len(run) != len(subjects) or not all(subjects):
                 continue
             for fig, subject in zip(run, subjects, strict=False):
                 fig.extra["respectively"] = subject
                 fig.extra["measure_context"] = head
+
+
+def _listed_subjects(listed: str, head: str, index: LexiconIndex) -> list[str]:
+    """The subjects before 分别: a known series (各季度 …), else each listed item's alias ("" when none)."""
+    subjects = next((list(v) for k, v in vocabulary().series.items() if k in head), None)
+    if subjects is not None:
+        return subjects
+    items = [canon(i) for i in re.split(r"[、和及与]", listed) if i.strip()]
+    return [next((a for a in index.subject_aliases if a in i), "") for i in items]
+
+
+def _figure_run(text: str, after: list[Figure], most: int) -> list[Figure]:
+    """The figures after 分别 written as one list (、，和及 between them), at most ``most``."""
+    return [f for i, f in enumerate(after) if i < most
+            and (i == 0 or text[after[i - 1].end:f.start].strip() in ("、", "，", "和", "及", ","))]
 
 
 def _tie_all(figures: list[Figure], index: LexiconIndex, book: Workbook, out: Analysis,
@@ -265,36 +282,40 @@ def _tie_all(figures: list[Figure], index: LexiconIndex, book: Workbook, out: An
         ties = tie(fig, index, carry, self_names)
         subject = None
         if ties and not fig.where.table:
-            subject = ties[0][0].subjects[0] if ties[0][0].subjects else None
-            found = _rightmost_subject(fig.context, index, fig.kind, self_names)
-            subject = found or carry
+            subject = _rightmost_subject(fig.context, index, fig.kind, self_names) or carry
         if subject is not None or previous[:2] != here:
             previous = (*here, subject)  # the sentence's subject stays until another is named
-        values = [(best, same, book.value(best)) for best, same in ties]
-        values = [v for v in values if v[2] is not None]
-        if not values:
-            out.untied.append(fig)
-            continue
-        out.tied += 1
-        agreeing = next((e.name for best, same, _ in values for e in [best, *same]
-                         if (v := book.value(e)) is not None and agrees(fig, v)), None)
-        if agreeing is not None:
-            fig.tied = agreeing
-            continue
-        if len(values) > 1:  # two subjects named (row and column), neither agreeing: not reported
-            out.tied -= 1
-            out.untied.append(fig)
-            continue
-        best, _same, truth = values[0]
-        assert truth is not None
-        fig.tied = best.name
-        key = (best.name, fig.value)
-        if key in reported:
-            continue
-        reported.add(key)
-        out.notes.append(TextNote("figure_mismatch", fig.where,
-                                  f"报告写“{fig.text}”，工作簿中“{best.label}”为 {_fmt(truth, fig)}",
-                                  found=fig.value, expected=truth, name=best.name, cell=book.locate(best.name)))
+        _judge(fig, ties, book, out, reported)
+
+
+def _judge(fig: Figure, ties: list[Tie], book: Workbook, out: Analysis, reported: set[tuple[str, Decimal]]) -> None:
+    """Tie the figure to the first workbook figure it agrees with, else note the mismatch with its one best
+    figure (once per figure and value); a figure naming two subjects, neither agreeing, is left untied."""
+    values = [(best, same, book.value(best)) for best, same in ties]
+    values = [v for v in values if v[2] is not None]
+    if not values:
+        out.untied.append(fig)
+        return
+    out.tied += 1
+    agreeing = next((e.name for best, same, _ in values for e in [best, *same]
+                     if (v := book.value(e)) is not None and agrees(fig, v)), None)
+    if agreeing is not None:
+        fig.tied = agreeing
+        return
+    if len(values) > 1:  # two subjects named (row and column), neither agreeing: not reported
+        out.tied -= 1
+        out.untied.append(fig)
+        return
+    best, _same, truth = values[0]
+    assert truth is not None
+    fig.tied = best.name
+    key = (best.name, fig.value)
+    if key in reported:
+        return
+    reported.add(key)
+    out.notes.append(TextNote("figure_mismatch", fig.where,
+                              f"报告写“{fig.text}”，工作簿中“{best.label}”为 {_fmt(truth, fig)}",
+                              found=fig.value, expected=truth, name=best.name, cell=book.locate(best.name)))
 
 
 def _significant(fig: Figure) -> int:
@@ -311,22 +332,30 @@ def _year_labels(figures: list[Figure], index: LexiconIndex, book: Workbook, out
     for fig in figures:
         if fig.kind != "money" or fig.growth or fig.year_label is None or _significant(fig) < 4:
             continue
-        if fig.prior:
-            if fig.year_label not in (year - 1, year):
-                out.notes.append(TextNote("year_label", fig.where, f"“{fig.text}”标注为上年数，但所写年份为"
-                                          f"{fig.year_label}年（上年应为{year - 1}年）", found=fig.year_label,
-                                          expected=year - 1))
-            continue
-        if fig.year_label == year:
-            continue
-        this_year = [e for e in money if not e.prior and (v := book.value(e)) is not None and v != 0
-                     and agrees(fig, v)]
-        last_year = [e for e in money if e.prior and (v := book.value(e)) is not None and agrees(fig, v)]
-        if this_year and not last_year:
-            e = this_year[0]
-            out.notes.append(TextNote("year_label", fig.where, f"“{fig.text}”是{year}年度的“{e.label}”，"
-                                      f"但报告标注为{fig.year_label}年", found=fig.year_label, expected=year,
-                                      name=e.name, cell=book.locate(e.name)))
+        note = _prior_year_note(fig, year) if fig.prior else _this_year_note(fig, year, money, book)
+        if note is not None:
+            out.notes.append(note)
+
+
+def _prior_year_note(fig: Figure, year: int) -> TextNote | None:
+    if fig.year_label in (year - 1, year):
+        return None
+    return TextNote("year_label", fig.where, f"“{fig.text}”标注为上年数，但所写年份为"
+                    f"{fig.year_label}年（上年应为{year - 1}年）", found=fig.year_label, expected=year - 1)
+
+
+def _this_year_note(fig: Figure, year: int, money: list[Entry], book: Workbook) -> TextNote | None:
+    """A figure labelled another year that equals this year's workbook figure (and no prior-year one)."""
+    if fig.year_label == year:
+        return None
+    this_year = [e for e in money if not e.prior and (v := book.value(e)) is not None and v != 0 and agrees(fig, v)]
+    last_year = [e for e in money if e.prior and (v := book.value(e)) is not None and agrees(fig, v)]
+    if not this_year or last_year:
+        return None
+    e = this_year[0]
+    return TextNote("year_label", fig.where, f"“{fig.text}”是{year}年度的“{e.label}”，"
+                    f"但报告标注为{fig.year_label}年", found=fig.year_label, expected=year,
+                    name=e.name, cell=book.locate(e.name))
 
 
 # 其中 / 包括 ---------------------------------------------------------------------------------------------------
@@ -344,24 +373,49 @@ def _depth(text: str, pos: int) -> int:
 def _parts(par: Paragraph, figures: list[Figure], out: Analysis) -> None:
     text = normalize(par.text)
     for m in _PART_MARK.finditer(text):
-        end = min([i for i in (text.find(ch, m.end()) for ch in "。！？\n") if i >= 0] or [len(text)])
-        before = [f for f in figures if f.end <= m.start() and f.kind == "money" and not f.growth]
-        depth = _depth(text, m.start())
-        parts = [f for f in figures if m.end() <= f.start < end and f.kind == "money" and not f.growth
-                 and _depth(text, f.start) == depth]  # （人员经费…、日常公用经费…） inside a part is its breakdown
-        if not before or len(parts) < (1 if m.group().startswith("其中") else 2):
+        found = _listed_parts(text, m, figures)
+        if found is None:
             continue
-        total = before[-1]
-        if text.count("。", total.end, m.start()) > 1 or (text.count("。", total.end, m.start()) == 1
-                                                          and text[text.rfind("。", 0, m.start()) + 1:m.start()].strip()):
-            continue  # the total must be in the same sentence, or the one just before a sentence opening with 其中
-        if any(_MEASURE_ONLY.match(p.context) for p in parts) or any(p.approx for p in parts) or total.approx:
-            continue  # a second measure of the same thing (原值 … 净值 …), not a list of parts
+        before, total, parts, end = found
         listed = text[m.end():end]
         complete = m.group().startswith("包括") and "等" not in listed
         totals = _measured_totals(text, before, total, parts)
         for i, col_total in enumerate(totals):  # one total per measure: each measure's parts against its own
             _check_parts(col_total, parts[i::len(totals)], complete, out)
+
+
+def _listed_parts(text: str, m: re.Match[str], figures: list[Figure]
+                  ) -> tuple[list[Figure], Figure, list[Figure], int] | None:
+    """The money figures before 其中/包括, the total among them, the parts listed after it up to the sentence's
+    end, and that end; None when this is not a total and its parts."""
+    end = _sentence_end(text, m.end(), "。！？\n")
+    before = [f for f in figures if f.end <= m.start() and _plain_money(f)]
+    depth = _depth(text, m.start())
+    parts = [f for f in figures if m.end() <= f.start < end and _plain_money(f)
+             and _depth(text, f.start) == depth]  # （人员经费…、日常公用经费…） inside a part is its breakdown
+    if not before or len(parts) < (1 if m.group().startswith("其中") else 2):
+        return None
+    total = before[-1]
+    if not _same_sentence(text, total, m.start()):
+        return None  # the total must be in the same sentence, or the one just before a sentence opening with 其中
+    if any(_MEASURE_ONLY.match(p.context) for p in parts) or any(p.approx for p in parts) or total.approx:
+        return None  # a second measure of the same thing (原值 … 净值 …), not a list of parts
+    return before, total, parts, end
+
+
+def _sentence_end(text: str, pos: int, marks: str) -> int:
+    """Where the sentence holding ``pos`` ends: the first of ``marks`` from it, else the text's end."""
+    return min([i for i in (text.find(ch, pos) for ch in marks) if i >= 0] or [len(text)])
+
+
+def _plain_money(fig: Figure) -> bool:
+    return fig.kind == "money" and not fig.growth
+
+
+def _same_sentence(text: str, total: Figure, mark: int) -> bool:
+    """The total is in the sentence of 其中/包括, or in the one just before a sentence opening with it."""
+    stops = text.count("。", total.end, mark)
+    return stops == 0 or (stops == 1 and not text[text.rfind("。", 0, mark) + 1:mark].strip())
 
 
 def _measured_totals(text: str, before: list[Figure], total: Figure, parts: list[Figure]) -> list[Figure]:
@@ -403,25 +457,28 @@ _GROWTH_PHRASE = re.compile(r"比(上年|去年|上年度|上一年|\d{4}年度?
 def _growth(par: Paragraph, figures: list[Figure], out: Analysis) -> None:
     text = normalize(par.text)
     for m in _GROWTH_PHRASE.finditer(text):
-        end = min([i for i in (text.find(ch, m.end()) for ch in "。；！？\n") if i >= 0] or [len(text)])
-        base = [f for f in figures if f.end <= m.start() and f.kind == "money" and not f.growth
-                and text.count("。", f.end, m.start()) == 0]
+        end = _sentence_end(text, m.end(), "。；！？\n")
+        base = [f for f in figures if f.end <= m.start() and _plain_money(f) and text.count("。", f.end, m.start()) == 0]
         after = [f for f in figures if m.start() <= f.start < end]
         delta = next((f for f in after if f.kind == "money"), None)
         rate = next((f for f in after if f.kind == "rate"), None)
         if not base or delta is None or rate is None or base[-1].approx or delta.approx:
             continue
-        down = m.group(3) in ("减少", "下降", "降低")
-        prior = base[-1].value + delta.value if down else base[-1].value - delta.value
-        if prior <= 0:
-            continue
-        true_rate = delta.value / prior * 100
-        if not agrees(rate, true_rate):
-            word = "下降" if down else "增长"
-            out.notes.append(TextNote("growth_arithmetic", rate.where,
-                                      f"按“{base[-1].text}”与变动额“{delta.text}”，上期为 {_fmt(prior, base[-1])}，"
-                                      f"{word}率应为 {true_rate:.2f}%，报告写 {rate.text}",
-                                      found=rate.value, expected=true_rate.quantize(Decimal("0.01"))))
+        _check_growth(base[-1], delta, rate, m.group(3) in ("减少", "下降", "降低"), out)
+
+
+def _check_growth(base: Figure, delta: Figure, rate: Figure, down: bool, out: Analysis) -> None:
+    """“A万元，比上年增加B万元，增长r%”: r must be B ÷ (A − B) (A + B for a fall)."""
+    prior = base.value + delta.value if down else base.value - delta.value
+    if prior <= 0:
+        return
+    true_rate = delta.value / prior * 100
+    if not agrees(rate, true_rate):
+        word = "下降" if down else "增长"
+        out.notes.append(TextNote("growth_arithmetic", rate.where,
+                                  f"按“{base.text}”与变动额“{delta.text}”，上期为 {_fmt(prior, base)}，"
+                                  f"{word}率应为 {true_rate:.2f}%，报告写 {rate.text}",
+                                  found=rate.value, expected=true_rate.quantize(Decimal("0.01"))))
 
 
 # Counts and the items listed ----------------------------------------------------------------------------------

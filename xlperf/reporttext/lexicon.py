@@ -186,33 +186,9 @@ def build_index(fw: Framework, catalog: dict[str, NameSpec]) -> LexiconIndex:
     lexicon = fw.report.lexicon if fw.report is not None else Lexicon()
     specs = [s for s in catalog.values() if _useful(s, catalog)]
     vocab = _vocab(specs, lexicon)
-    entries: list[Entry] = []
-    for spec in specs:
-        prior = spec.name.startswith(PRIOR_PREFIX) and spec.prior_of is not None
-        label = spec.label[3:] if prior and spec.label.startswith("上年 ") else spec.label
-        subject, measure = _split(label, vocab)
-        if spec.role in ("score", "self") and spec.indicator:
-            subject, measure = canon(_indicator_name(fw, spec.indicator)), ("计算得分" if spec.role == "score" else "自评得分")
-        if not subject:
-            continue
-        rank = {"self": 0, "score": 1, "stated": 4}.get(spec.role, 2)
-        entries.append(Entry(spec.name, spec.label, KINDS[spec.kind], _subject_aliases(subject, lexicon.subjects),
-                             _measure_group(measure, lexicon.measures) if measure else (), spec.role, prior,
-                             spec.expr if spec.role == "stated" else None, rank=rank))
-    for ind in fw.walk():
-        entries.append(Entry(f"points_{ind.id}", f"{ind.name} 分值", "points", (canon(ind.name),),
-                             _measure_group("分值", {}), "points", points_of=ind.id, rank=3))
-        if ind.children:
-            entries.append(Entry(f"selfsum_{ind.id}", f"{ind.name} 自评得分", "points", (canon(ind.name),),
-                                 _measure_group("自评得分", {}), "self", self_of=ind.id, rank=0))
-    by_subject: dict[str, list[Entry]] = {}
-    for entry in entries:
-        for alias in entry.subjects:
-            by_subject.setdefault(alias, []).append(entry)
-    for self_ref in vocabulary().self_references:
-        whole = [e for e in entries if any(w in e.subjects for w in vocabulary().whole)]
-        if whole:
-            by_subject.setdefault(self_ref, []).extend(whole)
+    entries = [e for spec in specs if (e := _spec_entry(fw, spec, vocab, lexicon)) is not None]
+    entries += _indicator_entries(fw)
+    by_subject = _by_subject(entries)
     terms = {canon(k): v for k, v in vocabulary().terms.items()}
     terms.update({canon(t.phrase): t.name for t in lexicon.terms})
     names = {e.name: e for e in entries}
@@ -224,6 +200,46 @@ def build_index(fw: Framework, catalog: dict[str, NameSpec]) -> LexiconIndex:
     return LexiconIndex(entries, by_subject, everything, terms_l,
                         [(canon(u.phrase), u.reason) for u in lexicon.untracked], frozenset(vocab), names, by_kind,
                         patterns)
+
+
+def _spec_entry(fw: Framework, spec: NameSpec, vocab: set[str], lexicon: Lexicon) -> Entry | None:
+    """The entry of one catalogue name: its subject's aliases and its measure's group (None: no subject)."""
+    prior = spec.name.startswith(PRIOR_PREFIX) and spec.prior_of is not None
+    label = spec.label[3:] if prior and spec.label.startswith("上年 ") else spec.label
+    subject, measure = _split(label, vocab)
+    if spec.role in ("score", "self") and spec.indicator:
+        subject, measure = canon(_indicator_name(fw, spec.indicator)), ("计算得分" if spec.role == "score" else "自评得分")
+    if not subject:
+        return None
+    rank = {"self": 0, "score": 1, "stated": 4}.get(spec.role, 2)
+    return Entry(spec.name, spec.label, KINDS[spec.kind], _subject_aliases(subject, lexicon.subjects),
+                 _measure_group(measure, lexicon.measures) if measure else (), spec.role, prior,
+                 spec.expr if spec.role == "stated" else None, rank=rank)
+
+
+def _indicator_entries(fw: Framework) -> list[Entry]:
+    """Each indicator's points, and each branch's sum of self-scores."""
+    entries: list[Entry] = []
+    for ind in fw.walk():
+        entries.append(Entry(f"points_{ind.id}", f"{ind.name} 分值", "points", (canon(ind.name),),
+                             _measure_group("分值", {}), "points", points_of=ind.id, rank=3))
+        if ind.children:
+            entries.append(Entry(f"selfsum_{ind.id}", f"{ind.name} 自评得分", "points", (canon(ind.name),),
+                                 _measure_group("自评得分", {}), "self", self_of=ind.id, rank=0))
+    return entries
+
+
+def _by_subject(entries: list[Entry]) -> dict[str, list[Entry]]:
+    """Subject alias → its entries; a report's words for itself (本部门 …) name the whole department's."""
+    by_subject: dict[str, list[Entry]] = {}
+    for entry in entries:
+        for alias in entry.subjects:
+            by_subject.setdefault(alias, []).append(entry)
+    for self_ref in vocabulary().self_references:
+        whole = [e for e in entries if any(w in e.subjects for w in vocabulary().whole)]
+        if whole:
+            by_subject.setdefault(self_ref, []).extend(whole)
+    return by_subject
 
 
 def _reversed_pattern(aliases: list[str]) -> re.Pattern[str]:

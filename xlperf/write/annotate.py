@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -138,6 +138,22 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
         for col in range(1, RESULT_COLS + 1):
             sink.write_result(row, col, None)
     # 3. write the summary line and the findings
+    comments, worst = _write_findings(sink, report, explained)
+    # 3b. explanations whose finding did not come back this time are kept below, not lost
+    current = {key_of(f) for f in report.findings}
+    orphans = [(k, v) for k, v in explained.items() if k not in current]
+    _write_tail(sink, FIRST_ROW + len(report.findings), orphans, ignored)
+    # 4. remember every original first (two cells of one merged range share it), then highlight
+    highlighted = _highlight(sink, comments, worst)
+    fit = getattr(sink, "fit_print", None)  # a workbook file (not a live Excel) also gets its print sizing
+    if fit is not None:
+        fit(FIRST_ROW + len(report.findings) + len(orphans))
+    return highlighted
+
+
+def _write_findings(sink: BookSink, report: FileReport, explained: Mapping[Any, str]
+                    ) -> tuple[dict[tuple[str, str], list[str]], dict[tuple[str, str], Severity]]:
+    """The summary line and one row per finding; returns each highlightable cell's notes and worst severity."""
     summary = (f"{report.department or ''} {report.year or ''}：错误 {report.errors} 条，警告 {report.warnings} 条；"
                f"计算总分 {report.total_computed if report.total_computed is not None else '—'}，"
                f"自评总分 {report.total_self if report.total_self is not None else '—'}")
@@ -161,11 +177,12 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
             comments.setdefault(key, []).append(f"[{f.code} {f.severity.zh}] {f.message}")
             if key not in worst or f.severity.rank > worst[key].rank:
                 worst[key] = f.severity
-    # 3b. explanations whose finding did not come back this time are kept below, not lost
-    current = {key_of(f) for f in report.findings}
-    orphans = [(k, v) for k, v in explained.items() if k not in current]
-    _write_tail(sink, FIRST_ROW + len(report.findings), orphans, ignored)
-    # 4. remember every original first (two cells of one merged range share it), then highlight
+    return comments, worst
+
+
+def _highlight(sink: BookSink, comments: Mapping[tuple[str, str], list[str]],
+               worst: Mapping[tuple[str, str], Severity]) -> int:
+    """Record each cell's original (fill, note) first, then fill it and set the findings as its note."""
     targets = list(worst.items())[:MARKS_MAX]
     records = [_original(sink, sheet, cell) for (sheet, cell), _ in targets]
     if not sink.write_marks([[MARKS_TITLE], list(MARKS_HEADERS), *[list(r) for r in records]]):
@@ -177,9 +194,6 @@ def apply_findings(sink: BookSink, report: FileReport) -> int:
         if note:
             text += f"{ORIGINAL_NOTE}{note}"
         sink.set_comment(sheet, cell, text[:NOTE_MAX])
-    fit = getattr(sink, "fit_print", None)  # a workbook file (not a live Excel) also gets its print sizing
-    if fit is not None:
-        fit(FIRST_ROW + len(report.findings) + len(orphans))
     return len(targets)
 
 
@@ -301,24 +315,28 @@ def _records(sink: BookSink, rows: Iterable[Any]) -> tuple[list[Mark], int]:
     for row in rows:
         if row is None or (isinstance(row, (list, tuple)) and not any(v not in (None, "") for v in row)):
             continue  # an empty row is no record, forged or not
-        if len(out) >= RECORDS_MAX:
-            ignored += 1
-            continue
-        if not isinstance(row, (list, tuple)) or len(row) < 2:
-            ignored += 1
-            continue
-        sheet, cell = row[0], row[1]
-        fill = row[2] if len(row) > 2 else None
-        note = row[3] if len(row) > 3 else None
-        if not isinstance(sheet, str) or not isinstance(cell, str) or not _highlightable(sink, sheet, cell) \
-                or (fill not in (None, "") and not (isinstance(fill, str) and _RGB.match(fill)
-                                                    and fill.upper() not in _OUR_COLOURS)) \
-                or (note is not None and not isinstance(note, str)):
-            ignored += 1  # not a record we wrote: left alone
-            continue
-        fill = fill.upper() if fill else None
-        out.append((sheet, cell, fill, note or None))  # the sheet's own string: no copy per record
+        mark = _record(sink, row) if len(out) < RECORDS_MAX else None
+        if mark is None:
+            ignored += 1  # not a record we wrote (or one too many): left alone
+        else:
+            out.append(mark)
     return out, ignored
+
+
+def _record(sink: BookSink, row: Any) -> Mark | None:
+    """One well-formed record (see :func:`_records`), or None."""
+    if not isinstance(row, (list, tuple)) or len(row) < 2:
+        return None
+    sheet, cell = row[0], row[1]
+    fill = row[2] if len(row) > 2 else None
+    note = row[3] if len(row) > 3 else None
+    if not isinstance(sheet, str) or not isinstance(cell, str) or not _highlightable(sink, sheet, cell):
+        return None
+    if fill not in (None, "") and not (isinstance(fill, str) and _RGB.match(fill) and fill.upper() not in _OUR_COLOURS):
+        return None
+    if note is not None and not isinstance(note, str):
+        return None
+    return (sheet, cell, fill.upper() if fill else None, note or None)  # the sheet's own string: no copy per record
 
 
 def _verified(sink: BookSink, marks: list[Mark]) -> tuple[list[Mark], int]:

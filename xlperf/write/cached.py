@@ -77,17 +77,16 @@ def _text_formula(formula: str, env: Mapping[str, Any]) -> str | None:
     return "".join(out)
 
 
-def engine_cell_values(plan: Plan, env: Mapping[str, Any], result: Any, locations: Mapping[str, tuple[str, str]],
-                       raw: Any) -> dict[tuple[str, str], tuple[str, Cached]]:
-    """(sheet, cell) → (the plan's formula, the engine's value) of every formula cell the engine can compute.
+class _CellValues:
+    """The engine's value of each planned formula cell, filled in the order the sheet's references need."""
 
-    ``env`` is every name's engine value (CheckContext.env), ``result`` the ScoreResult (None when the
-    data is incomplete), ``raw(sheet, cell)`` the stored value of a typed cell (a RawCell or None).
-    """
-    out: dict[tuple[str, str], tuple[str, Cached]] = {}
-    values: dict[tuple[str, str], Cached] = {}  # planned location → value, for formulas referring to cells
+    def __init__(self, plan: Plan, env: Mapping[str, Any], result: Any, raw: Any) -> None:
+        self.plan, self.env, self.result, self.raw = plan, env, result, raw
+        self.out: dict[tuple[str, str], tuple[str, Cached]] = {}
+        self.values: dict[tuple[str, str], Cached] = {}  # planned location → value, for formulas referring to cells
+        self.by_id = {i.id: i for i in result.indicators} if result is not None else {}
 
-    def put(sheet: str, cell: str, formula: str, value: Any) -> None:
+    def put(self, sheet: str, cell: str, formula: str, value: Any) -> None:
         if isinstance(value, bool | str):
             cached: Cached = value
         else:
@@ -95,12 +94,12 @@ def engine_cell_values(plan: Plan, env: Mapping[str, Any], result: Any, location
             if number is None or not number.is_finite():
                 return
             cached = number
-        values[(sheet, cell)] = cached
-        out[(sheet, cell)] = (formula, cached)
+        self.values[(sheet, cell)] = cached
+        self.out[(sheet, cell)] = (formula, cached)
 
-    def typed(sheet: str, cell: str) -> Decimal | str | None:
+    def typed(self, sheet: str, cell: str) -> Decimal | str | None:
         """A typed cell as a formula referring to it sees it: a number, a text or None (blank)."""
-        rc = raw(sheet, cell)
+        rc = self.raw(sheet, cell)
         if rc is None or rc.value in (None, ""):
             return None
         if rc.type == "n":
@@ -110,137 +109,202 @@ def engine_cell_values(plan: Plan, env: Mapping[str, Any], result: Any, location
                 return None
         return str(rc.value)
 
-    by_id = {}
-    if result is not None:
-        by_id = {i.id: i for i in result.indicators}
-    for name, cp in plan.cells.items():
-        if not cp.formula:
-            continue
-        sheet, cell = locations.get(name, (cp.sheet, cp.cell))
-        if sheet != cp.sheet or cell != cp.cell:
-            continue  # moved by the user: its formula is not the plan's any more
-        if name.startswith("score_") and name != "score_total":
-            item = by_id.get(name.removeprefix("score_"))
-            if item is not None:
-                put(sheet, cell, cp.formula, item.computed)
-        elif name in ("score_total", "self_total"):
-            if result is not None:
-                put(sheet, cell, cp.formula, env.get(name))
-        elif name in env:
-            put(sheet, cell, cp.formula, env[name])
-
-    cat_by_cell = {(c.sheet, c.cell): c for c in plan.cells.values()}
-    score_rows = {r.row: r for r in plan.score_rows}
-    total_row = plan.score_rows[-1].row if plan.score_rows else -1
-    schedule = _schedule_rule(plan.framework) if plan.schedule_chart is not None else None
-    computed_cols = {(tp.sheet, letter): (tp, col) for tp in plan.tables.values()
-                     for t in plan.framework.form.tables if t.name == tp.name
-                     for col in t.columns if col.expr is not None for letter in [tp.columns[col.name]]}
-    table_rows: dict[str, dict[int, int]] = {}  # table → sheet row → index of the row read (as the reader reads)
-    for tp in plan.tables.values():
-        table = next(t for t in plan.framework.form.tables if t.name == tp.name)
-        letters = [tp.columns[c.name] for c in table.columns if c.expr is None]
-        filled: dict[int, int] = {}
-        for r in range(tp.first_row, tp.last_row + 1):
-            if table_row_used(raw, tp.sheet, [f"{letter}{r}" for letter in letters]):
-                filled[r] = len(filled)
-        table_rows[tp.name] = filled
-    stated_env = dict(env)
-    for name, cp in plan.cells.items():
-        if cp.spec is not None and cp.spec.role == "stated":
-            stated_env.setdefault(name, Decimal(0))  # a blank stated figure is 0 in the sheet's arithmetic
-
-    deferred = []
-    for h in plan.helpers:
-        if not h.formula:
-            continue
-        col, row = _split(h.cell)
-        if h.sheet in plan.blocks and (h.sheet, col) in computed_cols:
-            tp, tcol = computed_cols[(h.sheet, col)]
-            index = table_rows[tp.name].get(row)
-            if index is None:
-                put(h.sheet, h.cell, h.formula, "")
-            else:
-                column = env.get(f"{tp.name}.{tcol.name}")
-                if isinstance(column, tuple) and index < len(column) and column[index] is not None:
-                    value = column[index]
-                    if tcol.kind in BOOL_KINDS and isinstance(value, bool):
-                        value = "是" if value else "否"  # IF(…,"是","否"), as a typed flag column shows
-                    put(h.sheet, h.cell, h.formula, value)
-        elif h.sheet in plan.blocks and col == FORM_COLS["check"]:
-            spec = cat_by_cell.get((h.sheet, f"{FORM_COLS['value']}{row}"))
-            if spec is None or spec.spec is None or not spec.spec.expr:
-                continue
-            expr = parse(spec.spec.expr)
-            if not expr.names <= stated_env.keys():
-                continue  # a blank input: the engine has no value
-            places = 4 if spec.spec.kind == "rate" else 2
-            try:
-                put(h.sheet, h.cell, h.formula, quantize(Decimal(expr.evaluate(stated_env)), places))
-            except (ExprError, InvalidOperation, TypeError):
-                put(h.sheet, h.cell, h.formula, "")  # IFERROR(…,""): a zero divisor
-        elif schedule is not None and plan.schedule_chart is not None and h.sheet == plan.schedule_chart.sheet \
-                and col == CHART_COLS[1]:
-            n = row - plan.schedule_chart.first_row
-            try:
-                total = parse(schedule.total).evaluate(env)
-                paid = parse(schedule.paid[n]).evaluate(env)
-                if isinstance(total, str) or isinstance(paid, str):
-                    continue  # a text divides to #VALUE! in the sheet
-                value = Decimal(0) if total == 0 else quantize(Decimal(paid) / Decimal(total), 4)
-            except (ExprError, IndexError, TypeError, InvalidOperation):
-                continue
-            put(h.sheet, h.cell, h.formula, value)
-        elif h.sheet == SCORE_SHEET:
-            deferred.append((h, col, row))
-
-    def self_value(row: int) -> Decimal | None:
+    def self_value(self, row: int) -> Decimal | None:
         """Column G of a score row as SUM and arithmetic see it (a blank or a text is 0 in SUM)."""
-        if (SCORE_SHEET, f"{SCORE_COLS['self']}{row}") in values:
-            v = values[(SCORE_SHEET, f"{SCORE_COLS['self']}{row}")]
+        ref = f"{SCORE_COLS['self']}{row}"
+        if (SCORE_SHEET, ref) in self.values:
+            v = self.values[(SCORE_SHEET, ref)]
             return v if isinstance(v, Decimal) else None
-        own = typed(SCORE_SHEET, f"{SCORE_COLS['self']}{row}")
+        own = self.typed(SCORE_SHEET, ref)
         return own if isinstance(own, Decimal) else None
 
-    # Score sheet helpers: branch self-scores bottom-up (children sit below their parent), then the rest.
-    for h, col, row in sorted(deferred, key=lambda d: -d[2]):
-        srow = score_rows.get(row)
-        if col == SCORE_COLS["self"] and srow is not None and srow.indicator is not None and result is not None:
+    # Named cells --------------------------------------------------------------------------------------
+
+    def named(self, locations: Mapping[str, tuple[str, str]]) -> None:
+        """Each named formula cell still where the plan put it: its engine value."""
+        for name, cp in self.plan.cells.items():
+            if not cp.formula:
+                continue
+            sheet, cell = locations.get(name, (cp.sheet, cp.cell))
+            if sheet != cp.sheet or cell != cp.cell:
+                continue  # moved by the user: its formula is not the plan's any more
+            if name.startswith("score_") and name != "score_total":
+                item = self.by_id.get(name.removeprefix("score_"))
+                if item is not None:
+                    self.put(sheet, cell, cp.formula, item.computed)
+            elif name in ("score_total", "self_total"):
+                if self.result is not None:
+                    self.put(sheet, cell, cp.formula, self.env.get(name))
+            elif name in self.env:
+                self.put(sheet, cell, cp.formula, self.env[name])
+
+    # Helper cells of the form sheets ---------------------------------------------------------------------
+
+    def table_rows(self) -> dict[str, dict[int, int]]:
+        """Table → sheet row → index of the row read (as the reader reads: blank rows skipped)."""
+        out: dict[str, dict[int, int]] = {}
+        for tp in self.plan.tables.values():
+            table = next(t for t in self.plan.framework.form.tables if t.name == tp.name)
+            letters = [tp.columns[c.name] for c in table.columns if c.expr is None]
+            filled: dict[int, int] = {}
+            for r in range(tp.first_row, tp.last_row + 1):
+                if table_row_used(self.raw, tp.sheet, [f"{letter}{r}" for letter in letters]):
+                    filled[r] = len(filled)
+            out[tp.name] = filled
+        return out
+
+    def table_cell(self, h: Any, row: int, tp: Any, tcol: Any, index: int | None) -> None:
+        """A computed column of a table: the engine's column value at the row's index, blank for a blank row."""
+        if index is None:
+            self.put(h.sheet, h.cell, h.formula, "")
+            return
+        column = self.env.get(f"{tp.name}.{tcol.name}")
+        if isinstance(column, tuple) and index < len(column) and column[index] is not None:
+            value = column[index]
+            if tcol.kind in BOOL_KINDS and isinstance(value, bool):
+                value = "是" if value else "否"  # IF(…,"是","否"), as a typed flag column shows
+            self.put(h.sheet, h.cell, h.formula, value)
+
+    def check_cell(self, h: Any, row: int, stated_env: Mapping[str, Any],
+                   cat_by_cell: Mapping[tuple[str, str], Any]) -> None:
+        """The form's check column: the expression a stated figure should equal, from the stated figures."""
+        spec = cat_by_cell.get((h.sheet, f"{FORM_COLS['value']}{row}"))
+        if spec is None or spec.spec is None or not spec.spec.expr:
+            return
+        expr = parse(spec.spec.expr)
+        if not expr.names <= stated_env.keys():
+            return  # a blank input: the engine has no value
+        places = 4 if spec.spec.kind == "rate" else 2
+        try:
+            self.put(h.sheet, h.cell, h.formula, quantize(Decimal(expr.evaluate(stated_env)), places))
+        except (ExprError, InvalidOperation, TypeError):
+            self.put(h.sheet, h.cell, h.formula, "")  # IFERROR(…,""): a zero divisor
+
+    def schedule_cell(self, h: Any, row: int, schedule: Any) -> None:
+        """The payment-schedule chart's share paid by each checkpoint."""
+        assert self.plan.schedule_chart is not None
+        n = row - self.plan.schedule_chart.first_row
+        try:
+            total = parse(schedule.total).evaluate(self.env)
+            paid = parse(schedule.paid[n]).evaluate(self.env)
+            if isinstance(total, str) or isinstance(paid, str):
+                return  # a text divides to #VALUE! in the sheet
+            value = Decimal(0) if total == 0 else quantize(Decimal(paid) / Decimal(total), 4)
+        except (ExprError, IndexError, TypeError, InvalidOperation):
+            return
+        self.put(h.sheet, h.cell, h.formula, value)
+
+    def computed_columns(self) -> dict[tuple[str, str], tuple[Any, Any]]:
+        """(sheet, column letter) → (table placement, column) of every computed table column."""
+        return {(tp.sheet, letter): (tp, col) for tp in self.plan.tables.values()
+                for t in self.plan.framework.form.tables if t.name == tp.name
+                for col in t.columns if col.expr is not None for letter in [tp.columns[col.name]]}
+
+    def stated_env(self) -> dict[str, Any]:
+        stated_env = dict(self.env)
+        for name, cp in self.plan.cells.items():
+            if cp.spec is not None and cp.spec.role == "stated":
+                stated_env.setdefault(name, Decimal(0))  # a blank stated figure is 0 in the sheet's arithmetic
+        return stated_env
+
+    def form_helpers(self) -> list[tuple[Any, str, int]]:
+        """Every helper formula outside the score sheet; the score sheet's are returned for later."""
+        plan = self.plan
+        cat_by_cell = {(c.sheet, c.cell): c for c in plan.cells.values()}
+        schedule = _schedule_rule(plan.framework) if plan.schedule_chart is not None else None
+        computed_cols = self.computed_columns()
+        table_rows = self.table_rows()
+        stated_env = self.stated_env()
+        deferred = []
+        for h in plan.helpers:
+            if not h.formula:
+                continue
+            col, row = _split(h.cell)
+            if h.sheet in plan.blocks and (h.sheet, col) in computed_cols:
+                tp, tcol = computed_cols[(h.sheet, col)]
+                self.table_cell(h, row, tp, tcol, table_rows[tp.name].get(row))
+            elif h.sheet in plan.blocks and col == FORM_COLS["check"]:
+                self.check_cell(h, row, stated_env, cat_by_cell)
+            elif schedule is not None and plan.schedule_chart is not None and h.sheet == plan.schedule_chart.sheet \
+                    and col == CHART_COLS[1]:
+                self.schedule_cell(h, row, schedule)
+            elif h.sheet == SCORE_SHEET:
+                deferred.append((h, col, row))
+        return deferred
+
+    # Helper cells of the score sheet ---------------------------------------------------------------------
+
+    def branch_self_scores(self, deferred: list[tuple[Any, str, int]]) -> None:
+        """Branch self-scores bottom-up (children sit below their parent): SUM of the children, capped."""
+        score_rows = {r.row: r for r in self.plan.score_rows}
+        for h, col, row in sorted(deferred, key=lambda d: -d[2]):
+            srow = score_rows.get(row)
+            if col != SCORE_COLS["self"] or srow is None or srow.indicator is None or self.result is None:
+                continue
             total = Decimal(0)
             for ref in re.findall(r"[A-Z]+[0-9]+", h.formula or ""):
-                total += self_value(_split(ref)[1]) or Decimal(0)
-            for cap in result.caps:  # MIN(SUM(…), cap): a framework cap on this branch (engine/scoring.py)
+                total += self.self_value(_split(ref)[1]) or Decimal(0)
+            for cap in self.result.caps:  # MIN(SUM(…), cap): a framework cap on this branch (engine/scoring.py)
                 if cap.target == srow.indicator.id and cap.cap is not None:
                     total = min(total, cap.cap)
-            put(h.sheet, h.cell, h.formula or "", total)
-    for h, col, row in deferred:
+            self.put(h.sheet, h.cell, h.formula or "", total)
+
+    def delta_cell(self, h: Any, row: int, srow: Any, total_row: int) -> None:
+        """Self-score minus the rule's score, for a leaf, a branch or the total row."""
         formula = h.formula or ""
-        srow = score_rows.get(row)
-        if col == SCORE_COLS["delta"] and result is not None and (srow is not None or row == total_row):
-            own = typed(SCORE_SHEET, f"{SCORE_COLS['self']}{row}")
-            if row == total_row:
-                put(h.sheet, h.cell, formula, (self_value(row) or Decimal(0)) - result.total.computed)
-            elif srow is not None and srow.indicator is not None and srow.indicator.id in by_id:
-                computed = by_id[srow.indicator.id].computed
-                if srow.indicator.rule is not None:  # a leaf: IF(G="","",N(G)-F)
-                    if own is None:
-                        put(h.sheet, h.cell, formula, "")
-                    else:
-                        put(h.sheet, h.cell, formula, (own if isinstance(own, Decimal) else Decimal(0)) - computed)
-                else:
-                    put(h.sheet, h.cell, formula, (self_value(row) or Decimal(0)) - computed)
-        elif col == SCORE_COLS["explain"]:
-            text = _text_formula(formula, env)
-            if text is not None:
-                put(h.sheet, h.cell, formula, text)
-        elif (m := _PLAIN_REF.match(formula)) is not None:  # chart data: =F12
-            ref = f"{m.group(1)}{m.group(2)}"
-            if (h.sheet, ref) in values:
-                put(h.sheet, h.cell, formula, values[(h.sheet, ref)])
-            elif m.group(1) == SCORE_COLS["self"] and result is not None:
-                own = typed(h.sheet, ref)
-                put(h.sheet, h.cell, formula, own if own is not None else Decimal(0))
-    return out
+        if row == total_row:
+            self.put(h.sheet, h.cell, formula, (self.self_value(row) or Decimal(0)) - self.result.total.computed)
+            return
+        if srow is None or srow.indicator is None or srow.indicator.id not in self.by_id:
+            return
+        computed = self.by_id[srow.indicator.id].computed
+        if srow.indicator.rule is None:
+            self.put(h.sheet, h.cell, formula, (self.self_value(row) or Decimal(0)) - computed)
+            return
+        own = self.typed(SCORE_SHEET, f"{SCORE_COLS['self']}{row}")  # a leaf: IF(G="","",N(G)-F)
+        if own is None:
+            self.put(h.sheet, h.cell, formula, "")
+        else:
+            self.put(h.sheet, h.cell, formula, (own if isinstance(own, Decimal) else Decimal(0)) - computed)
+
+    def reference_cell(self, h: Any, m: re.Match[str]) -> None:
+        """Chart data (=F12): the referred cell's value."""
+        ref = f"{m.group(1)}{m.group(2)}"
+        if (h.sheet, ref) in self.values:
+            self.put(h.sheet, h.cell, h.formula or "", self.values[(h.sheet, ref)])
+        elif m.group(1) == SCORE_COLS["self"] and self.result is not None:
+            own = self.typed(h.sheet, ref)
+            self.put(h.sheet, h.cell, h.formula or "", own if own is not None else Decimal(0))
+
+    def score_helpers(self, deferred: list[tuple[Any, str, int]]) -> None:
+        score_rows = {r.row: r for r in self.plan.score_rows}
+        total_row = self.plan.score_rows[-1].row if self.plan.score_rows else -1
+        for h, col, row in deferred:
+            formula = h.formula or ""
+            srow = score_rows.get(row)
+            if col == SCORE_COLS["delta"] and self.result is not None and (srow is not None or row == total_row):
+                self.delta_cell(h, row, srow, total_row)
+            elif col == SCORE_COLS["explain"]:
+                text = _text_formula(formula, self.env)
+                if text is not None:
+                    self.put(h.sheet, h.cell, formula, text)
+            elif (m := _PLAIN_REF.match(formula)) is not None:
+                self.reference_cell(h, m)
+
+
+def engine_cell_values(plan: Plan, env: Mapping[str, Any], result: Any, locations: Mapping[str, tuple[str, str]],
+                       raw: Any) -> dict[tuple[str, str], tuple[str, Cached]]:
+    """(sheet, cell) → (the plan's formula, the engine's value) of every formula cell the engine can compute.
+
+    ``env`` is every name's engine value (CheckContext.env), ``result`` the ScoreResult (None when the
+    data is incomplete), ``raw(sheet, cell)`` the stored value of a typed cell (a RawCell or None).
+    """
+    cells = _CellValues(plan, env, result, raw)
+    cells.named(locations)
+    deferred = cells.form_helpers()
+    cells.branch_self_scores(deferred)
+    cells.score_helpers(deferred)
+    return cells.out
 
 
 # Writing the cached values into the file -------------------------------------------------------------

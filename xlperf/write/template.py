@@ -291,38 +291,50 @@ def _form_sheet(ws: Worksheet, sheet: str, plan: Plan, cat: dict[str, NameSpec],
         if block.grid is not None:
             _grid(ws, plan, title_row, block.grid, cat, values, validations, helpers)
             continue
-        cell = ws.cell(row=title_row, column=1, value=block.title)
-        cell.font, cell.fill = BOLD, BLOCK_FILL
-        ws.merge_cells(start_row=title_row, start_column=1, end_row=title_row, end_column=5)
-        for offset, name in enumerate(block.names, start=1):
-            row = title_row + offset
-            spec = cat[name]
-            cp = plan.cells[name]
-            ws.cell(row=row, column=1, value=spec.label).alignment = WRAP
-            ws.cell(row=row, column=3, value=spec.unit if spec.kind != "rate" else "%")
-            target = ws[cp.cell]
-            _style_value(ws, target, spec, cp.formula, values, validations)
-            note = spec.note or ""
-            if spec.role == "stated":
-                check = helpers.get(f"{FORM_COLS['check']}{row}")
-                if check is not None:
-                    ccell = ws[check.cell]
-                    ccell.value = "=" + check.formula  # type: ignore[operator]
-                    ccell.number_format = NUMBER_FORMATS.get(spec.kind, "0.00")
-                    ccell.fill = COMPUTED_FILL
-                    tol = "0.00005" if spec.kind == "rate" else "0.005"
-                    ws.conditional_formatting.add(
-                        cp.cell, FormulaRule(formula=[f'AND(ISNUMBER({cp.cell}),ISNUMBER({check.cell}),'
-                                                      f'ABS({cp.cell}-{check.cell})>{tol})'], fill=_dxf(MISMATCH_FILL)))
-                    note = note or "应与核对值一致；不一致时请核对报告中的数字"
-            elif spec.role in ("derived", "measure"):
-                note = note or "自动计算"
-            ws.cell(row=row, column=5, value=note).alignment = WRAP
-            _fit_row(ws, row, ((spec.label, widths[0]), (note, widths[4])))
-            for col in range(1, 6):
-                ws.cell(row=row, column=col).border = BORDER
-            for col in range(2, 5):  # values beside a wrapped label or note line up with its first line
-                ws.cell(row=row, column=col).alignment = TOP
+        _list_block(ws, plan, title_row, block, cat, values, validations, helpers, widths)
+
+
+def _list_block(ws: Worksheet, plan: Plan, title_row: int, block: Any, cat: dict[str, NameSpec],
+                values: Mapping[str, Any], validations: dict[str, DataValidation], helpers: Mapping[str, Any],
+                widths: tuple[int, ...]) -> None:
+    """A block of named figures: a title row, then label, value, unit, check value and note per name."""
+    cell = ws.cell(row=title_row, column=1, value=block.title)
+    cell.font, cell.fill = BOLD, BLOCK_FILL
+    ws.merge_cells(start_row=title_row, start_column=1, end_row=title_row, end_column=5)
+    for offset, name in enumerate(block.names, start=1):
+        row = title_row + offset
+        spec = cat[name]
+        cp = plan.cells[name]
+        ws.cell(row=row, column=1, value=spec.label).alignment = WRAP
+        ws.cell(row=row, column=3, value=spec.unit if spec.kind != "rate" else "%")
+        target = ws[cp.cell]
+        _style_value(ws, target, spec, cp.formula, values, validations)
+        note = spec.note or ""
+        if spec.role == "stated":
+            check = helpers.get(f"{FORM_COLS['check']}{row}")
+            if check is not None:
+                _check_value(ws, cp.cell, check, spec)
+                note = note or "应与核对值一致；不一致时请核对报告中的数字"
+        elif spec.role in ("derived", "measure"):
+            note = note or "自动计算"
+        ws.cell(row=row, column=5, value=note).alignment = WRAP
+        _fit_row(ws, row, ((spec.label, widths[0]), (note, widths[4])))
+        for col in range(1, 6):
+            ws.cell(row=row, column=col).border = BORDER
+        for col in range(2, 5):  # values beside a wrapped label or note line up with its first line
+            ws.cell(row=row, column=col).alignment = TOP
+
+
+def _check_value(ws: Worksheet, stated: str, check: Any, spec: NameSpec) -> None:
+    """A stated figure's check value beside it, and the stated cell marked when the two differ."""
+    ccell = ws[check.cell]
+    ccell.value = "=" + check.formula
+    ccell.number_format = NUMBER_FORMATS.get(spec.kind, "0.00")
+    ccell.fill = COMPUTED_FILL
+    tol = "0.00005" if spec.kind == "rate" else "0.005"
+    ws.conditional_formatting.add(
+        stated, FormulaRule(formula=[f'AND(ISNUMBER({stated}),ISNUMBER({check.cell}),'
+                                     f'ABS({stated}-{check.cell})>{tol})'], fill=_dxf(MISMATCH_FILL)))
 
 
 def _grid(ws: Worksheet, plan: Plan, title_row: int, grid: FormBlock, cat: dict[str, NameSpec],
@@ -402,42 +414,49 @@ def _table(ws: Worksheet, plan: Plan, name: str, cat: dict[str, NameSpec], value
     title.font, title.fill = BOLD, BLOCK_FILL
     ws.merge_cells(start_row=tp.title_row, start_column=1, end_row=tp.title_row, end_column=max(last_col, 5))
     for col in table.columns:
-        letter = tp.columns[col.name]
-        if col.width is not None:  # a sheet's column: the table's width wins over the blocks' above it
-            ws.column_dimensions[letter].width = col.width
-        if col.hidden:
-            ws.column_dimensions[letter].hidden = True
-        head = ws[f"{letter}{tp.header_row}"]
-        head.value = col.label + ("（自动计算）" if col.expr else "")
-        head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
-        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        spec = cat[f"{name}.{col.name}"]
-        given = values.get(f"{name}.{col.name}")
-        for i, r in enumerate(range(tp.first_row, tp.last_row + 1)):
-            cell = ws[f"{letter}{r}"]
-            cell.border = BORDER
-            cell.number_format = NUMBER_FORMATS.get(spec.kind, "General")
-            if col.expr is not None:
-                cell.value = "=" + helpers[f"{letter}{r}"].formula
-                cell.fill = COMPUTED_FILL
-                continue
-            cell.fill = INPUT_FILL
-            cell.protection = Protection(locked=False)
-            value = given[i] if isinstance(given, list) and i < len(given) else (
-                table.preset[i].get(col.name) if i < len(table.preset) else None)
-            if value is None and i < len(table.preset) and not isinstance(given, list):
-                value = prefilled_default(spec)  # a preset row is filled: its empty cell is the default
-            if value is not None:
-                cell.value = _cell_value(spec, value)
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
-        if col.expr is None:  # one rule and one validation range per column: per cell is quadratic in openpyxl
-            span = f"{letter}{tp.first_row}:{letter}{tp.last_row}"
-            if spec.kind in NUMERIC_KINDS:
-                _text_number_rule(ws, span, f"{letter}{tp.first_row}")
-            dv = _validation_for(spec, validations, ws)
-            if dv is not None:
-                dv.add(span)
+        _table_column(ws, tp, table, col, cat, values, validations, helpers)
+
+
+def _table_column(ws: Worksheet, tp: Any, table: Any, col: Any, cat: dict[str, NameSpec], values: Mapping[str, Any],
+                  validations: dict[str, DataValidation], helpers: Mapping[str, Any]) -> None:
+    """One column of a table: its header, its cells (a formula, a preset or given value) and its validation."""
+    name = table.name
+    letter = tp.columns[col.name]
+    if col.width is not None:  # a sheet's column: the table's width wins over the blocks' above it
+        ws.column_dimensions[letter].width = col.width
+    if col.hidden:
+        ws.column_dimensions[letter].hidden = True
+    head = ws[f"{letter}{tp.header_row}"]
+    head.value = col.label + ("（自动计算）" if col.expr else "")
+    head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
+    head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    spec = cat[f"{name}.{col.name}"]
+    given = values.get(f"{name}.{col.name}")
+    for i, r in enumerate(range(tp.first_row, tp.last_row + 1)):
+        cell = ws[f"{letter}{r}"]
+        cell.border = BORDER
+        cell.number_format = NUMBER_FORMATS.get(spec.kind, "General")
+        if col.expr is not None:
+            cell.value = "=" + helpers[f"{letter}{r}"].formula
+            cell.fill = COMPUTED_FILL
+            continue
+        cell.fill = INPUT_FILL
+        cell.protection = Protection(locked=False)
+        value = given[i] if isinstance(given, list) and i < len(given) else (
+            table.preset[i].get(col.name) if i < len(table.preset) else None)
+        if value is None and i < len(table.preset) and not isinstance(given, list):
+            value = prefilled_default(spec)  # a preset row is filled: its empty cell is the default
+        if value is not None:
+            cell.value = _cell_value(spec, value)
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    if col.expr is None:  # one rule and one validation range per column: per cell is quadratic in openpyxl
+        span = f"{letter}{tp.first_row}:{letter}{tp.last_row}"
+        if spec.kind in NUMERIC_KINDS:
+            _text_number_rule(ws, span, f"{letter}{tp.first_row}")
+        dv = _validation_for(spec, validations, ws)
+        if dv is not None:
+            dv.add(span)
 
 
 def _style_value(ws: Worksheet, cell: Any, spec: NameSpec, formula: str | None, values: Mapping[str, Any],
