@@ -12,8 +12,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xlperf.errors import XlperfError
+
+if TYPE_CHECKING:
+    from xlperf.resolve import Choice
 
 __all__ = ["RoundOptions", "parse_deadline", "run_round"]
 
@@ -80,9 +84,10 @@ def run_round(opts: RoundOptions, echo: Callable[[str], None], warn: Callable[[s
     units_expected = read_expected(opts.expected) if opts.expected is not None else None
     for line in skipped_lines(skipped):
         echo(line)
-    units = _read_units(files, opts)
+    chosen = _choice(opts.framework)
+    units = _read_units(files, opts, chosen)
     include = ALL_REVIEWS if opts.include_unaccepted else DEFAULT_INCLUDE
-    cons = build(units, opts.framework, units_expected, include=include, skipped=skipped)
+    cons = build(units, chosen, units_expected, include=include, skipped=skipped)
     history = None if opts.no_history else _remember(cons, opts)
     problems: list[str] = []
     try:
@@ -151,21 +156,33 @@ def _say_changes(cons, echo: Callable[[str], None]) -> None:
             echo(f"  {unit_label(u.report)}：{c.summary}")
 
 
-def _read_units(files: list[Path], opts: RoundOptions) -> list:
+def _choice(framework: str | None) -> Choice | str | None:
+    """The reviewer's framework resolved once for the round (read, checked and handed to each worker once);
+    as given when it cannot be read: each file then says why (XP122) and the 汇总 refuses, naming it."""
+    from xlperf.errors import InputError
+    from xlperf.resolve import choose
+
+    try:
+        return choose(framework)
+    except InputError:
+        return framework
+
+
+def _read_units(files: list[Path], opts: RoundOptions, framework: Choice | str | None) -> list:
     from xlperf.reporttext.pairing import reports_beside
     from xlperf.review.consolidate import consolidate_paths
 
     reports = reports_beside(list(opts.paths), files)
 
     if opts.quiet or len(files) <= 1:
-        return consolidate_paths(files, opts.framework, workers=opts.workers, reports=reports)
+        return consolidate_paths(files, framework, workers=opts.workers, reports=reports)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn("汇总中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task("consolidate", total=len(files))
-        return consolidate_paths(files, opts.framework, workers=opts.workers, progress=lambda _: bar.advance(task),
+        return consolidate_paths(files, framework, workers=opts.workers, progress=lambda _: bar.advance(task),
                                  reports=reports)
 
 

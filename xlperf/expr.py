@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from xlperf.dates import excel_date, serial_of
 
@@ -65,6 +65,8 @@ def undefined_name(exc: BaseException) -> str | None:
 
 
 _MAX_PLACES = 400
+_EXPONENTS: dict[int, Decimal] = {}
+"""10^-places by places (at most 801 entries): quantize is called for every rate and score."""
 
 
 def quantize(value: Decimal, places: int) -> Decimal:
@@ -79,7 +81,10 @@ def quantize(value: Decimal, places: int) -> Decimal:
         return value
     digits = value.adjusted() + places + 3
     if digits <= 28:  # the default context suffices (the usual case: no context to build)
-        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        exponent = _EXPONENTS.get(places)
+        if exponent is None:
+            exponent = _EXPONENTS[places] = Decimal(1).scaleb(-places)
+        return value.quantize(exponent, rounding=ROUND_HALF_UP)
     context = Context(prec=digits, Emax=MAX_EMAX, Emin=MIN_EMIN)
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=context)
 
@@ -115,6 +120,23 @@ class Expr:
 
     def evaluate(self, env: Mapping[str, Value]) -> Value:
         return _eval(self.tree, env)
+
+    @cached_property
+    def strict_names(self) -> frozenset[str]:
+        """The names every evaluation reads (all but those in an ``if_`` branch): one of them missing from the
+        environment, evaluating fails (a caller that would catch the failure can skip the evaluation)."""
+        out: set[str] = set()
+        stack: list[ast.expr] = [self.tree]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Name):
+                out.add(node.id)
+            elif isinstance(node, ast.Call):
+                is_if = isinstance(node.func, ast.Name) and node.func.id == "if_"
+                stack.extend(node.args[:1] if is_if else node.args)
+            else:
+                stack.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
+        return frozenset(out)
 
     @property
     def is_condition(self) -> bool:

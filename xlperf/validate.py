@@ -340,6 +340,9 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 Renderer = Callable[[FileReport], str]
 """A file's output from its report (a module-level function, so that it pickles by name to the workers)."""
+Extractor = Callable[[FileReport, CheckContext | None], Any]
+"""What a caller needs of a file beyond its report, taken in the worker from the same read (the context is None
+when the file could not be read); e.g. the consolidation's money inputs and scores. Picklable by name."""
 
 
 class Job(NamedTuple):
@@ -353,15 +356,17 @@ class Job(NamedTuple):
     ignore: tuple[str, ...] | None
     request: ReportRequest | None
     render: Renderer | None = None  # the file's output made in the worker (the parent only writes it)
+    extract: Extractor | None = None  # what else the caller takes from the file's read (Outcome.extra)
 
 
 class Outcome(NamedTuple):
     """What a batch yields per file, in the order given: the full report (only when the caller keeps reports),
-    its small summary, and its output rendered in the worker."""
+    its small summary, its output rendered in the worker, and what the job's extractor took from the read."""
 
     report: FileReport | None
     summary: FileSummary
     text: str | None = None
+    extra: Any = None
 
 
 _CHOICES: dict[str, Choice] = {}
@@ -379,9 +384,14 @@ def _framework_of(job: Job) -> Choice | str | None:
 
 
 def _run(job: Job, keep: bool = True) -> Outcome:
-    rep = validate_with_context(job.path, _framework_of(job), select=job.select, ignore=job.ignore,
-                                report_text=job.request)[0]
-    return Outcome(rep if keep else None, FileSummary.of(rep), job.render(rep) if job.render is not None else None)
+    rep, ctx = validate_with_context(job.path, _framework_of(job), select=job.select, ignore=job.ignore,
+                                     report_text=job.request)
+    return Outcome(rep if keep else None, FileSummary.of(rep), job.render(rep) if job.render is not None else None,
+                   _extracted(job, rep, ctx))
+
+
+def _extracted(job: Job, rep: FileReport, ctx: CheckContext | None) -> Any:
+    return job.extract(rep, ctx) if job.extract is not None else None
 
 
 def _run_summary(job: Job) -> Outcome:
@@ -391,11 +401,12 @@ def _run_summary(job: Job) -> Outcome:
 def iter_validate(paths: Sequence[Path], framework: str | Choice | None = None, *, workers: int = 1,
                   select: Sequence[str] | None = None, ignore: Sequence[str] | None = None,
                   report_texts: dict[str, ReportRequest] | None = None, render: Renderer | None = None,
-                  keep: bool = True) -> Iterator[Outcome]:
+                  keep: bool = True, extract: Extractor | None = None) -> Iterator[Outcome]:
     """Validate many files, yielding each file's :class:`Outcome` in the order given as soon as it is ready.
 
     The reviewer's framework is resolved once here (:func:`xlperf.resolve.choose`) and given to each worker
-    once; with ``keep=False`` a worker returns only the file's summary and rendered output, and at most a
+    once; ``extract``: what else to take from each file's read, in the worker (:data:`Extractor`, yielded as
+    ``Outcome.extra``); with ``keep=False`` a worker returns only the file's summary and rendered output, and at most a
     few files per worker are in flight, so the parent's memory does not grow with the batch (beyond the
     caller's own per-file summaries). With workers > 1 files are read in separate processes (a crash stays
     in its file)."""
@@ -406,7 +417,7 @@ def iter_validate(paths: Sequence[Path], framework: str | Choice | None = None, 
         choice = None  # each file reports why the framework cannot be read (XP122), as a single file does
     name = choice.key if choice is not None else (str(framework) if framework is not None else None)
     jobs = (Job(str(p), name, choice is not None, tuple(select) if select else None, tuple(ignore) if ignore else None,
-                (report_texts or {}).get(str(p)), render) for p in paths)
+                (report_texts or {}).get(str(p)), render, extract) for p in paths)
     run = _run if keep else _run_summary
     if workers <= 1 or len(paths) <= 1:
         _init_worker(choice)
@@ -494,4 +505,4 @@ def _isolated(job: Job, run: Callable[[Job], Outcome], choice: Choice | None) ->
     except Exception as exc:  # noqa: BLE001
         rep = FileReport(path=job.path, status="error", findings=[_internal("校验进程", exc)])
         return Outcome(rep if run is _run else None, FileSummary.of(rep),
-                       job.render(rep) if job.render is not None else None)
+                       job.render(rep) if job.render is not None else None, _extracted(job, rep, None))

@@ -220,3 +220,55 @@ def test_the_engine_environment_is_built_once_per_file(bases: dict[str, Path], m
         report = validate_file(bases[name])
         assert report.total_computed is not None
         assert len(calls) == 1, name
+
+
+def test_cli_text_of_a_batch_streamed_is_what_the_reports_print(bases: dict[str, Path], fw: Any,
+                                                                tmp_path: Path) -> None:
+    """The text output of a batch: each file's block rendered in its worker is the block the parent would print
+    from the file's report, in the order given; then the batch's lines, then the summary table and count line
+    of the reports with the batch's errors (XP411 here) counted."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from tests.support.cli import xlperf
+    from xlperf.findings import Report
+    from xlperf.render.text import print_file, print_summary
+    from xlperf.review.batch import batch_issues, with_batch_errors
+
+    paths = _mixed_batch(tmp_path, bases, fw)
+    kept = validate_paths(paths)
+    batch = batch_issues(kept.files)
+    want = StringIO()
+    console = Console(file=want, width=80, color_system=None, highlight=False, emoji=False)
+    for rep in kept.files:
+        print_file(rep, console)
+    want.write("".join(f"批次检查（{i.kind_zh}）：{i.message}\n" for i in batch))
+    print_summary(Report(files=with_batch_errors(kept.files, batch)).files, console)
+    for workers in ("1", "2"):
+        run = xlperf("validate", "-q", "-j", workers, *paths)
+        assert run.code == 2  # one file unreadable
+        assert run.out == want.getvalue()
+    assert "XP411" not in run.out and "需修改" in run.out.splitlines()[-1]  # counted in the table, not in a block
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_consolidate_reads_the_reviewer_framework_once(workers: int, bases: dict[str, Path], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """``xlperf consolidate --framework FILE``: parsed once for the round (the 汇总's framework included) and
+    compiled once per process that reads files, as for validate."""
+    from tests.support.cli import xlperf
+
+    paths = _batch(tmp_path, bases)
+    reviewer_file = tmp_path / "mine.yaml"
+    shutil.copy(BUILTIN_YAML, reviewer_file)
+    log = tmp_path / "compiles.log"
+    _log_compiles(monkeypatch, log)
+    run = xlperf("consolidate", "-q", "--no-history", "-j", str(workers), "--framework", str(reviewer_file),
+                 str(paths[0].parent), "-o", str(tmp_path / "汇总.xlsx"))
+    assert run.code in (0, 1), run.err
+    lines = [line.split(" ", 2) for line in log.read_text().splitlines()]
+    parses = [pid for pid, what, src in lines if what == "parse" and src == str(reviewer_file)]
+    assert parses == [str(os.getpid())], lines
+    compiles = Counter(pid for pid, what, _ in lines if what == "compile")
+    assert set(compiles.values()) == {1} and len(compiles) <= workers + 1, lines  # the workers, and the parent's 汇总

@@ -113,7 +113,7 @@ def run_validate(opts: ValidateOptions) -> int:
         from xlperf.review.batch import read_expected
 
         units_expected = read_expected(opts.expected)
-    if opts.jsonl or (opts.as_json and len(files) > 1 and opts.report is None and opts.annotate is None):
+    if opts.jsonl or (len(files) > 1 and opts.report is None and opts.annotate is None):
         return _stream(files, opts, sel, ign, units_expected, skipped)
     result = _validate(files, opts, sel, ign)
     problems, written = _write_outputs(result, files, opts)
@@ -191,16 +191,18 @@ def _requests(files: list[Path], opts: ValidateOptions) -> dict[str, Any] | None
 
 
 @contextmanager
-def _progress(files: list[Path], opts: ValidateOptions) -> Iterator[Callable[[Any], None] | None]:
-    """A progress bar on stderr for a batch unless --quiet: its callback, or None."""
-    if opts.quiet or len(files) < 2:
+def _progress(files: list[Path], opts: ValidateOptions, *, streamed: bool = False) -> Iterator[Callable[[Any], None] | None]:
+    """A progress bar on stderr for a batch unless --quiet: its callback, or None. A streamed text output on a
+    terminal shows each file as it is done: no bar then (the two would overwrite each other), and a bar never
+    takes over stdout (rich would send what is written to stdout to the bar's console, stderr)."""
+    if opts.quiet or len(files) < 2 or (streamed and not opts.summary and sys.stdout.isatty()):
         yield None
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn("校验中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  transient=True, console=Console(stderr=True)) as bar:
+                  transient=True, console=Console(stderr=True), redirect_stdout=not streamed) as bar:
         task = bar.add_task("validate", total=len(files))
         yield lambda _: bar.advance(task)
 
@@ -216,10 +218,18 @@ def _validate(files: list[Path], opts: ValidateOptions, sel: list[str] | None, i
 
 def _stream(files: list[Path], opts: ValidateOptions, sel: list[str] | None, ign: list[str] | None,
             expected: Any, skipped: list[Any]) -> int:
-    """A batch's --json, or --jsonl: rendered in the workers, written as it runs (xlperf.render.stream)."""
+    """A batch's text or --json, or --jsonl: rendered in the workers, written as it runs (xlperf.render.stream)."""
+    if not (opts.as_json or opts.jsonl):
+        from xlperf.render.stream import text_blocks, text_tail
+
+        with _progress(files, opts, streamed=True) as progress:
+            summaries = text_blocks(files, opts.framework, sys.stdout, summary_only=opts.summary,
+                                    workers=opts.workers, select=sel, ignore=ign, report_texts=_requests(files, opts),
+                                    progress=progress)
+        return text_tail(summaries, sys.stdout, expected=expected)
     from xlperf.render.stream import stream_json
 
-    with _progress(files, opts) as progress:
+    with _progress(files, opts, streamed=True) as progress:
         code = stream_json(files, opts.framework, sys.stdout, lines=opts.jsonl, workers=opts.workers, select=sel,
                            ignore=ign, report_texts=_requests(files, opts), expected=expected, skipped=skipped,
                            progress=progress)

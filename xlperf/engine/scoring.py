@@ -223,6 +223,7 @@ class EnvPlan:
     derived: tuple[tuple[str, Expr], ...]
     measures: tuple[MeasureDef, ...]
     tables: bool
+    judged: tuple[tuple[str, Value], ...] = ()  # the judged answers among those names, with their defaults
 
 
 def env_plan(comp: Compiled, wanted: frozenset[str]) -> EnvPlan:
@@ -241,7 +242,8 @@ def env_plan(comp: Compiled, wanted: frozenset[str]) -> EnvPlan:
     tables = {t.name for t in fw.form.tables}
     return EnvPlan(derived=tuple((d.name, parse(d.expr)) for d in fw.form.derived if d.name in need),
                    measures=tuple(m for m in comp.measures if m.id in need),
-                   tables=any("." in n or n in tables for n in need))
+                   tables=any("." in n or n in tables for n in need),
+                   judged=tuple((j.name, "" if j.is_tier else Decimal(0)) for j in comp.judged if j.name in need))
 
 
 def build_env_for(comp: Compiled, plan: EnvPlan, inputs: Mapping[str, Value]) -> Built:
@@ -257,14 +259,18 @@ def build_env_for(comp: Compiled, plan: EnvPlan, inputs: Mapping[str, Value]) ->
     if plan.tables:
         _tables_env(fw, env)
     for name, expr in plan.derived:
+        if not env.keys() >= expr.strict_names:
+            continue  # it would fail for want of a figure (an Excel function passes only what its rule reads)
         try:
             env[name] = expr.evaluate(env)
         except ExprError:
             continue
-    for j in comp.judged:
-        env.setdefault(j.name, "" if j.is_tier else Decimal(0))
+    for name, default in plan.judged:  # only the planned names: a judged answer nothing planned reads is not set
+        env.setdefault(name, default)
     parts: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
     for m in plan.measures:
+        if not env.keys() >= m.den.strict_names:
+            continue  # the denominator, always evaluated first, would fail: so would the measure
         try:
             rate, num, den = m.value(env)
         except ExprError:

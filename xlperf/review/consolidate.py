@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.checks.batch import BatchVersionMismatch, BatchYearMismatch
+from xlperf.checks.context import CheckContext
 from xlperf.checks.scoring import NoSelfScore
 from xlperf.findings import FileReport, Finding, Severity
 from xlperf.framework.models import Framework
+from xlperf.resolve import Choice
 from xlperf.review.batch import BatchIssue, ExpectedUnit, batch_issues
+from xlperf.validate import iter_validate
 
 __all__ = [
     "ALL_REVIEWS",
@@ -35,6 +38,7 @@ __all__ = [
     "grade_of",
     "money_names",
     "rule_text",
+    "unit_of",
 ]
 
 CENT = Decimal("0.01")
@@ -65,11 +69,9 @@ def money_names(fw: Framework) -> list[str]:
     return out
 
 
-def _unit_job(args: tuple[str, str | None, Any]) -> UnitResult:
-    from xlperf.validate import validate_with_context
-
-    path, framework, request = args
-    report, ctx = validate_with_context(path, framework, report_text=request)
+def unit_of(report: FileReport, ctx: CheckContext | None) -> UnitResult:
+    """A file as the consolidation keeps it: its report, its money inputs and its indicators' scores, taken
+    from the read its validation made (in the worker process; an :data:`xlperf.validate.Extractor`)."""
     if ctx is None or ctx.read.data is None:
         return UnitResult(report)
     try:
@@ -82,31 +84,58 @@ def _unit_job(args: tuple[str, str | None, Any]) -> UnitResult:
     return UnitResult(report, money, scores)
 
 
-def consolidate_paths(paths: Sequence[Path], framework: str | None = None, *, workers: int = 1,
+def consolidate_paths(paths: Sequence[Path], framework: str | Choice | None = None, *, workers: int = 1,
                       progress: Callable[[FileReport], None] | None = None,
                       reports: dict[str, Any] | None = None) -> list[UnitResult]:
     """Validate and extract every file (in parallel processes with workers > 1), in the order given;
-    ``reports``: each workbook's 绩效自评报告 to check beside it (validate.ReportRequest)."""
-    jobs = [(str(p), framework, (reports or {}).get(str(p))) for p in paths]
+    ``reports``: each workbook's 绩效自评报告 to check beside it (validate.ReportRequest). The reviewer's
+    framework is resolved once and handed to each worker once, and a bounded number of files is in flight,
+    as for ``xlperf validate`` (:func:`xlperf.validate.iter_validate`)."""
     out: list[UnitResult] = []
-    if workers <= 1 or len(jobs) <= 1:
-        results: Any = map(_unit_job, jobs)
-        for res in results:
-            out.append(res)
-            if progress:
-                progress(res.report)
-        return out
-    from concurrent.futures import ProcessPoolExecutor
-
-    from xlperf.validate import worker_count
-
-    workers = worker_count(workers, len(jobs))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for res in pool.map(_unit_job, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8) or 1))):
-            out.append(res)
-            if progress:
-                progress(res.report)
+    names: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+    pool: dict[Any, Any] = {}
+    for outcome in iter_validate(list(paths), framework, workers=workers, report_texts=reports, keep=False,
+                                 extract=unit_of):
+        unit: UnitResult = outcome.extra
+        unit.report = _shared_names(unit.report, names)
+        _share_values(unit, pool)
+        out.append(unit)
+        if progress:
+            progress(unit.report)
     return out
+
+
+def _shared_names(report: FileReport, seen: dict[tuple[tuple[str, str], ...], dict[str, str]]) -> FileReport:
+    """The report with its indicator names (each report carries its framework's: ~4 KiB for futian-2021) shared
+    with the reports of the same framework already kept, so that a batch keeps them once, not once per file."""
+    key = tuple(report.indicators.items())
+    shared = seen.get(key)
+    if shared is None:
+        if len(seen) >= 16:  # a batch has one or a few frameworks
+            return report
+        seen[key] = report.indicators
+        return report
+    return report.model_copy(update={"indicators": shared})
+
+
+POOL_MAX = 200_000
+"""Distinct names and score pairs the consolidation shares between units (beyond, a unit keeps its own)."""
+
+
+def _share_values(unit: UnitResult, pool: dict[Any, Any]) -> None:
+    """Names and score pairs equal to another unit's (each unit arrives with its own copies from its worker)
+    kept once: indicators take few distinct scores, so a batch's scores cost little more than one unit's.
+    Pairs are keyed by their text, so 2 and 2.00 stay apart."""
+    def shared(key: Any, value: Any) -> Any:
+        found = pool.get(key)
+        if found is None:
+            if len(pool) >= POOL_MAX:
+                return value
+            pool[key] = found = value
+        return found
+
+    unit.money = {shared(name, name): value for name, value in unit.money.items()}
+    unit.scores = {shared(ind, ind): shared((str(c), str(s)), (c, s)) for ind, (c, s) in unit.scores.items()}
 
 
 def rule_text(fw: Framework, rule_id: str) -> str | None:
@@ -355,7 +384,33 @@ def _rule_counts(fw: Framework, units: list[UnitResult]) -> list[RuleCount]:
     return out
 
 
-def consolidate(units: list[UnitResult], framework: Framework | str | None = None,
+def _batch_framework(units: list[UnitResult], framework: Framework | Choice | str | None) -> Framework:
+    """The framework of the 汇总: the reviewer's (a framework, the run's :class:`Choice`, an id or a file), or the
+    batch's majority id (looked up in the reviewer's folder first)."""
+    if isinstance(framework, Framework):
+        return framework
+    if isinstance(framework, Choice) and framework.forced is not None:
+        return framework.forced
+    from xlperf.resolve import resolve, resolve_framework
+
+    ids = Counter(u.report.framework for u in units if u.report.framework)
+    majority = ids.most_common(1)[0][0] if ids else None
+    if framework is None and majority is None:
+        from xlperf.errors import XlperfError
+
+        raise XlperfError("没有一个文件可以读取，无法确定评价框架；请用 --framework 指定")
+    if isinstance(framework, Choice):
+        found = resolve(majority, framework.registry()) if majority else None
+        if found is None:
+            from xlperf.errors import InputError
+
+            raise InputError(f"框架目录中没有输入所记录的框架“{majority or '（未记录）'}”"
+                             f"（可用：{'、'.join(sorted(framework.registry()))}），请用 --framework 指定框架文件")
+        return found
+    return resolve_framework(framework, majority).fw  # an id, a file, or the reviewer's folder (by the files' id)
+
+
+def consolidate(units: list[UnitResult], framework: Framework | Choice | str | None = None,
                 expected: Sequence[ExpectedUnit] | None = None, *, include: frozenset[str] = DEFAULT_INCLUDE,
                 skipped: Sequence[Any] = ()) -> Consolidation:
     """The consolidation of already validated units (see :func:`consolidate_paths`). Units enter the sums
@@ -364,18 +419,7 @@ def consolidate(units: list[UnitResult], framework: Framework | str | None = Non
     from xlperf.compiled import catalog
     from xlperf.review.batch import with_batch_errors
 
-    if isinstance(framework, Framework):
-        fw = framework
-    else:
-        from xlperf.resolve import resolve_framework
-
-        ids = Counter(u.report.framework for u in units if u.report.framework)
-        majority = ids.most_common(1)[0][0] if ids else None
-        if framework is None and majority is None:
-            from xlperf.errors import XlperfError
-
-            raise XlperfError("没有一个文件可以读取，无法确定评价框架；请用 --framework 指定")
-        fw = resolve_framework(framework, majority).fw  # an id, a file, or the reviewer's folder (by the files' id)
+    fw = _batch_framework(units, framework)
     units = sorted(units, key=lambda u: (u.report.unit_code or "\uffff", u.report.department or "", u.report.path))
     issues = batch_issues([u.report for u in units], expected)
     for u, rep in zip(units, with_batch_errors([u.report for u in units], issues), strict=True):

@@ -240,6 +240,11 @@ def _error_code(value: Any) -> str | None:
 
 def _scalar(value: Any, label: str) -> Any:
     """One cell's value: a 1×1 range arrives as a list; more cells are a mistake."""
+    kind = type(value)
+    if kind is str or value is None:  # what cells hold, checked first: a UDF converts up to ~50 per call
+        return value
+    if (kind is float or kind is int) and not CVERR_MIN <= value <= CVERR_MAX:
+        return value
     while isinstance(value, list | tuple):
         if len(value) != 1:
             raise UdfError(f"{label}只能是一个单元格，选中了 {len(_flatten(value, label))} 个")
@@ -439,11 +444,19 @@ def _measure_text_factory(fw: Framework, env: Mapping[str, Value],
     return measure_text
 
 
+def _no_text(_: str) -> str:
+    return ""
+
+
 def _finish(fw: Framework, rule: Rule, points: Decimal, env: Mapping[str, Value],
-            parts: Mapping[str, tuple[Decimal, Decimal, Decimal]]) -> tuple[Decimal, str]:
-    """Evaluate one rule with the engine and round it the one way scores are rounded."""
-    raw, text = evaluate_rule(rule, Ctx(env, _measure_text_factory(fw, env, parts)))
+            parts: Mapping[str, tuple[Decimal, Decimal, Decimal]], *, worded: bool = True) -> tuple[Decimal, str]:
+    """Evaluate one rule with the engine and round it the one way scores are rounded. ``worded=False``: the
+    score only (the rates the rule reads are not worded; what the rule itself says is dropped)."""
+    measure_text = _measure_text_factory(fw, env, parts) if worded else _no_text
+    raw, text = evaluate_rule(rule, Ctx(env, measure_text))
     computed = finish(raw, points, fw.rounding.score_decimals)
+    if not worded:
+        return computed, ""
     if computed != raw:
         text += f" → 得分 {computed} 分" + ("（不超过分值）" if raw > points else "（四舍五入）")
     return computed, text
@@ -570,21 +583,66 @@ def exec_score(paid: Any, total: Any, schedule: Any = None, quarter_points: Any 
         values.pop()  # a trailing empty cell of a selected row
     amounts = [_non_negative(v, f"第{i}期累计支付数") for i, v in enumerate(values, start=1)]
     total_d = _positive(total, "全年预算指标")
-    data = rule.model_dump()
     sched_values = [s for s in _series(schedule, "序时进度") if s not in (None, "")]
+    given: dict[str, Any] = {}
     if sched_values:
-        data["schedule"] = [to_decimal(s, "序时进度") for s in sched_values]
-    n = len(data["schedule"])
+        given["schedule"] = tuple(to_decimal(s, "序时进度") for s in sched_values)
+    if _scalar(quarter_points, "每期分值") not in (None, ""):
+        given["quarter_points"] = _positive(quarter_points, "每期分值")
+    if _scalar(average_points, "平均执行率分值") not in (None, ""):
+        given["average_points"] = _non_negative(average_points, "平均执行率分值")
+    given["cap"] = _cap_arg(cap, rule.cap)
+    run = _schedule_run(fw, ind, rule, given)
+    n = len(run.rule.paid)
     if len(amounts) != n:
-        positions = _quarter_positions(data["schedule"]) if len(amounts) == 4 else None
+        positions = _quarter_positions(list(run.rule.schedule)) if len(amounts) == 4 else None
         if positions is None:
             raise UdfError(f"需要 {n} 期累计支付数，得到 {len(amounts)} 个")
         amounts = [amounts[i] for i in positions]
-    if _scalar(quarter_points, "每期分值") not in (None, ""):
-        data["quarter_points"] = _positive(quarter_points, "每期分值")
-    if _scalar(average_points, "平均执行率分值") not in (None, ""):
-        data["average_points"] = _non_negative(average_points, "平均执行率分值")
-    data["cap"] = _cap_arg(cap, rule.cap)
+    env: dict[str, Value] = dict(zip(run.rule.paid, amounts, strict=True))
+    env["x_total"] = total_d
+    parts: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
+    for mdef in run.measures:
+        rate, num, den = mdef.value(env)
+        env[mdef.id] = rate
+        parts[mdef.id] = (rate, num, den)
+    # the score is clamped to the indicator's points; with other weights to what they can give
+    if not run.changed:
+        clamp = run.rule.points
+    elif run.rule.cap is None:
+        clamp = max(run.top, evaluate_rule(run.rule, Ctx(env, str))[0])  # no cap: no upper limit
+    else:
+        clamp = run.top * max(Decimal(1), run.rule.cap)
+    computed, _ = _finish(fw, run.rule, clamp, env, parts, worded=False)
+    return _out(computed)
+
+
+class _ScheduleRun(NamedTuple):
+    """A schedule rule as :func:`exec_score` evaluates it: the framework's rule with the cell's schedule,
+    weights and cap, reading ``x_paid_<i>`` and ``x_total``; its period rates; whether it differs from the
+    framework's; the points it can give."""
+
+    rule: ScheduleRule
+    measures: list[MeasureDef]
+    changed: bool
+    top: Decimal
+
+
+def _schedule_runs(_: object) -> dict[tuple[Any, ...], _ScheduleRun]:
+    return {}
+
+
+def _schedule_run(fw: Framework, ind: Indicator, rule: ScheduleRule, given: dict[str, Any]) -> _ScheduleRun:
+    """The rule ``exec_score`` evaluates, made (validated, its rates compiled) once per framework, indicator
+    and the arguments that change it: a cell recalculated with other payments only looks it up."""
+    key = (ind.id, id(rule), *sorted(given.items()))
+    cache = compile_once(fw).derived("udf.schedule_runs", _schedule_runs)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    data = rule.model_dump()
+    data.update({k: list(v) if k == "schedule" else v for k, v in given.items()})
+    n = len(data["schedule"])
     changed = any(data[k] != getattr(rule, k) for k in ("schedule", "quarter_points", "average_points", "cap"))
     top = data["quarter_points"] * n + data["average_points"]
     if changed:
@@ -595,22 +653,11 @@ def exec_score(paid: Any, total: Any, schedule: Any = None, quarter_points: Any 
         new_rule = ScheduleRule.model_validate(data)
     except ValidationError as exc:
         raise UdfError(_pydantic_text(exc)) from None
-    env: dict[str, Value] = {f"x_paid_{i}": a for i, a in enumerate(amounts, start=1)}
-    env["x_total"] = total_d
-    parts: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
-    for mdef in _schedule_measures(fw, ind, new_rule):
-        rate, num, den = mdef.value(env)
-        env[mdef.id] = rate
-        parts[mdef.id] = (rate, num, den)
-    # the score is clamped to the indicator's points; with other weights to what they can give
-    if not changed:
-        clamp = new_rule.points
-    elif new_rule.cap is None:
-        clamp = max(top, evaluate_rule(new_rule, Ctx(env, str))[0])  # no cap: no upper limit
-    else:
-        clamp = top * max(Decimal(1), new_rule.cap)
-    computed, _ = _finish(fw, new_rule, clamp, env, parts)
-    return _out(computed)
+    hit = _ScheduleRun(new_rule, _schedule_measures(fw, ind, new_rule), changed, top)
+    if len(cache) >= 256:  # the arguments are whatever cells hold
+        cache.clear()
+    cache[key] = hit
+    return hit
 
 
 def _pydantic_text(exc: ValidationError) -> str:
@@ -622,9 +669,13 @@ def _pydantic_text(exc: ValidationError) -> str:
 # Any indicator, by name/value pairs ---------------------------------------------------------------
 
 
+_PLAIN = frozenset({str, float, int, bool, type(None)})
+"""Types of a single cell's value as xlwings passes it (anything else may be a range to flatten)."""
+
+
 def _pairs(fw: Framework, args: tuple[Any, ...]) -> dict[str, Value]:
     """``"name", value, "name", value, …`` (or a two-column range of names and values) → engine values."""
-    flat = _flatten(list(args), "名称与数值")
+    flat = list(args) if all(type(a) in _PLAIN for a in args) else _flatten(list(args), "名称与数值")
     while len(flat) >= 2 and all(_blank(v) for v in flat[-2:]):
         del flat[-2:]  # trailing empty rows of a selected block (a named value may be an empty cell)
     if len(flat) % 2:
@@ -632,6 +683,10 @@ def _pairs(fw: Framework, args: tuple[Any, ...]) -> dict[str, Value]:
     cat = catalog(fw)
     given: dict[str, Value] = {}
     for i in range(0, len(flat), 2):
+        name = flat[i]
+        if type(name) is str and type(flat[i + 1]) is float and name in cat and name not in given:
+            given[name] = _convert(flat[i + 1], cat[name].kind, f"“{name}”")  # the usual pair: a name, a number
+            continue
         name = _text_arg(flat[i], f"第{i // 2 + 1}对的名称")
         if not name:
             raise UdfError(f"第{i // 2 + 1}对缺少名称")
@@ -663,6 +718,7 @@ class _Scoring(NamedTuple):
     indicator: Indicator
     names: frozenset[str]
     plan: EnvPlan
+    scoring_plans: dict[frozenset[str], EnvPlan]  # for a score only: by the computed figures passed explicitly
 
 
 def _scorings(_: object) -> dict[str, _Scoring]:
@@ -676,14 +732,33 @@ def _scoring(fw: Framework, indicator_id: Any) -> _Scoring:
     if hit is None:
         ind = _indicator(fw, text)
         names = frozenset(compiled_names(fw, ind))
-        hit = cache[text] = _Scoring(ind, names, env_plan(compiled(fw), names))
+        hit = cache[text] = _Scoring(ind, names, env_plan(compiled(fw), names), {})
     return hit
 
 
-def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...]) -> tuple[Decimal, str]:
+def _score_plan(fw: Framework, scoring: _Scoring, given: Mapping[str, Value]) -> EnvPlan:
+    """The environment a score alone needs: a rate or total passed explicitly replaces the computed one, so
+    it is not computed — unless a figure computed for the rule reads it (that figure reads the computed
+    value, as in :func:`_evaluate`'s full plan). Only the wording of :func:`explain` needs every rate's
+    numerator and denominator."""
+    cat = catalog(fw)
+    passed = frozenset(n for n in given if n in scoring.names and cat[n].role in COMPUTED_ROLES)
+    if not passed:
+        return scoring.plan
+    plan = scoring.scoring_plans.get(passed)
+    if plan is None:
+        if len(scoring.scoring_plans) >= 64:
+            scoring.scoring_plans.clear()
+        plan = scoring.scoring_plans[passed] = env_plan(compiled(fw), scoring.names - passed)
+    return plan
+
+
+def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...], *, worded: bool = True) -> tuple[Decimal, str]:
     fw = get_framework(framework)
-    ind, names, plan = _scoring(fw, indicator_id)
+    scoring = _scoring(fw, indicator_id)
+    ind, names = scoring.indicator, scoring.names
     given = _pairs(fw, pairs)
+    plan = scoring.plan if worded else _score_plan(fw, scoring, given)
     env, parts = build_env_for(compiled(fw), plan, given)  # build_env's values for the names this rule reads
     cat = catalog(fw)
     for name, value in given.items():  # a rate or total passed explicitly wins over one recomputed
@@ -696,7 +771,7 @@ def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...]) -> tupl
         labels = [f"{n}（{cat[n].label if n in cat else n}）" for n in missing]
         raise UdfError(_one_line(f"指标 {ind.id} 缺少参数：{'、'.join(labels)}"))
     assert ind.rule is not None
-    return _finish(fw, ind.rule, ind.points, env, parts)
+    return _finish(fw, ind.rule, ind.points, env, parts, worded=worded)
 
 
 @_guard
@@ -707,7 +782,7 @@ def score(framework: Any, indicator_id: Any, *pairs: Any) -> float:
     defined names (inputs, rates, judged answers); rates not given are computed from their inputs
     when present.
     """
-    computed, _ = _evaluate(framework, indicator_id, pairs)
+    computed, _ = _evaluate(framework, indicator_id, pairs, worded=False)
     return _out(computed)
 
 
