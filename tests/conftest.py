@@ -43,21 +43,27 @@ def _process_starts_are_marked(request: pytest.FixtureRequest, monkeypatch: pyte
     yield
 
 
-# --- Parallel runs (tests/run_all.sh: pytest-xdist, ``--dist loadgroup``) -------------------------------------
+# --- Parallel runs (tests/run_all.sh: pytest-xdist, ``--dist loadgroup --no-loadscope-reorder``) -------------
 TESTS = Path(__file__).resolve().parent
 SHARED_BY_FOLDER = frozenset({"print"})
 """Folders whose files share one expensive session fixture (tests/print: one LibreOffice rendering to PDF)."""
 LIBREOFFICE_BATCH = "recalculated"
 """tests/workbook's session fixture: one LibreOffice recalculation of every generated workbook."""
+SHARED_SCOPES = frozenset({"module", "class", "package"})
 
 
-def _group(item: pytest.Item) -> str:
-    """The unit a worker takes whole: a file (its module fixtures are built once), a folder of SHARED_BY_FOLDER,
-    or every test of the LibreOffice batch (it runs once, in the worker holding these tests)."""
+def _group(item: pytest.Item) -> str | None:
+    """The unit a worker takes whole: the tests of the LibreOffice batch (it runs once, in the worker holding
+    them), a folder of SHARED_BY_FOLDER, a file whose tests share a module- or class-scoped fixture (built once);
+    None: the test alone (any worker)."""
     if LIBREOFFICE_BATCH in getattr(item, "fixturenames", ()):
         return "workbook-libreoffice-batch"
     rel = item.path.resolve().relative_to(TESTS)
-    return rel.parts[0] if rel.parts[0] in SHARED_BY_FOLDER else rel.as_posix()
+    if rel.parts[0] in SHARED_BY_FOLDER:
+        return rel.parts[0]
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.values() if info is not None else ()
+    return rel.as_posix() if any(d.scope in SHARED_SCOPES for group in defs for d in group) else None
 
 
 def _rank(item: pytest.Item) -> int:
@@ -69,13 +75,13 @@ def _rank(item: pytest.Item) -> int:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test gets its xdist group, and the groups holding the longest tests come first: a long group
-    handed out last would leave the other worker idle at the end. The order within a group is kept."""
-    groups: dict[str, list[pytest.Item]] = {}
+    """Tests sharing a fixture get one xdist group, and the units holding the longest tests come first: a long
+    unit handed out last would leave the other worker idle at the end. The order within a group is kept."""
+    units: dict[str, list[pytest.Item]] = {}
     for item in items:
-        groups.setdefault(_group(item), []).append(item)
-    for name, members in groups.items():
-        for item in members:
+        name = _group(item)
+        if name is not None:
             item.add_marker(pytest.mark.xdist_group(name))
-    ordered = sorted(groups.values(), key=lambda members: min(_rank(i) for i in members))
+        units.setdefault(name or item.nodeid, []).append(item)
+    ordered = sorted(units.values(), key=lambda members: min(_rank(i) for i in members))
     items[:] = [item for members in ordered for item in members]

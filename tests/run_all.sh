@@ -33,8 +33,9 @@ fi
 report=$(mktemp -d)/junit.xml
 set +e
 # Tests run on every core (pytest-xdist): a worker takes a test file whole, or a group of files sharing one
-# LibreOffice run (tests/conftest.py), the longest groups first. XLPERF_TEST_WORKERS=0 runs in one process.
-"$PY" -m pytest -q -ra -n "${XLPERF_TEST_WORKERS:-logical}" --dist loadgroup --junitxml="$report" "$@"
+# LibreOffice run (tests/conftest.py), in the order tests/conftest.py gives (the longest groups first; xdist would
+# otherwise hand out the groups with the most tests first). XLPERF_TEST_WORKERS=0 runs in one process.
+"$PY" -m pytest -q -ra -n "${XLPERF_TEST_WORKERS:-logical}" --dist loadgroup --no-loadscope-reorder --junitxml="$report" "$@"
 status=$?
 set -e
 skipped=$("$PY" - "$report" <<'PY'
