@@ -20,7 +20,7 @@ Sections (each a function below, each a key of the JSON written to ``--out``):
 
 Timings are wall-clock; every figure is given as min and median over repetitions, and repetitions of
 the things compared are interleaved so that load on a shared machine hits both sides alike.
-``--quick`` runs every section on 3 files with few repetitions (used by tests/test_bench_smoke.py).
+``--quick`` runs every section on 3 files, each process-starting measure once (used by tests/test_bench_smoke.py).
 """
 
 from __future__ import annotations
@@ -767,20 +767,20 @@ def run(quick: bool = False, out: Path | None = None, workdir: Path | None = Non
         if lo.get("available") and lo_saved.exists():
             results["single_saved_by_libreoffice"] = bench_single(lo_saved, 5 if quick else 200)
         log("cli")
-        results["cli"] = bench_cli(paths[0], 2 if quick else 20)
+        results["cli"] = bench_cli(paths[0], 1 if quick else 20)
         log("report")
-        results["report"] = bench_report(paths[0], 2 if quick else 10, workdir / "report")
+        results["report"] = bench_report(paths[0], 1 if quick else 10, workdir / "report")
         log("batch")
-        results["batch"] = bench_batch(paths, sizes, (1, 2), {3: 2} if quick else {200: 5, 2000: 2}, lo, workdir)
+        results["batch"] = bench_batch(paths, sizes, (1, 2), {3: 1} if quick else {200: 5, 2000: 2}, lo, workdir)
         log("batch: ~50 findings per file")
         noisy, _ = make_corpus(workdir / "corpus-findings", 3 if quick else 1000, noisy=True)
-        results["batch"]["findings_runs"] = bench_batch(noisy, (len(noisy),), (2,), {len(noisy): 2 if quick else 3},
+        results["batch"]["findings_runs"] = bench_batch(noisy, (len(noisy),), (2,), {len(noisy): 1 if quick else 3},
                                                         {}, workdir)["runs"]
         log("batch: floors (zip + lxml, python-calamine) on 2 processes")
         results["batch"]["floors"] = bench_reference_batch(paths[: max(sizes)], 2)
         log("consolidate")
-        results["consolidate"] = bench_consolidate(paths[: max(sizes)], 2, 2 if quick else 3, workdir)
-        results["consolidate_findings"] = bench_consolidate(noisy, 2, 2 if quick else 3, workdir)
+        results["consolidate"] = bench_consolidate(paths[: max(sizes)], 2, 1 if quick else 3, workdir)
+        results["consolidate_findings"] = bench_consolidate(noisy, 2, 1 if quick else 3, workdir)
         log("growth")
         results["growth"] = bench_growth(paths[0], workdir / "growth", (100, 1000) if quick else (1000, 10000),
                                          3 if quick else 10)

@@ -28,8 +28,9 @@ from .helpers import REPO, sha256
 
 SEED = 20261201
 COUNT = 200
-ANNOTATE_COUNT = 60
-"""Mutants annotated per run (each is a load, a copy and a save: the slowest path)."""
+ANNOTATE_COUNT = 40
+"""Mutants annotated per run (each is a load, a copy and a save: the slowest path; issue 20 found 29 % of
+readable mutants without a copy, which 40 show many times over)."""
 REGRESS = REPO / "tests" / "corpus" / "regress"
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -131,7 +132,7 @@ def test_cli_on_mutants(mutants: dict[Path, list[str]]) -> None:
     assert {p: sha256(p) for p in mutants} == before, "a submitted file was modified"
 
 
-@pytest.mark.slow  # 60 loads, copies and saves by openpyxl
+@pytest.mark.slow  # ANNOTATE_COUNT loads, copies and saves by openpyxl
 def test_annotate_on_mutants(mutants: dict[Path, list[str]], tmp_path: Path) -> None:
     failures = {}
     for path, done in list(mutants.items())[:ANNOTATE_COUNT]:
