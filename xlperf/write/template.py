@@ -23,6 +23,7 @@ from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
@@ -67,6 +68,9 @@ THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
+CENTER_WRAP = Alignment(horizontal="center", vertical="center", wrap_text=True)
+UNLOCKED = Protection(locked=False)
+PLAIN = Font()
 
 NUMBER_FORMATS = {"money": "#,##0.00", "rate": "0.00%", "points": "0.00", "count": "0", "int": "0",
                   "flag": "@", "bool": "@", "tier": "@", "text": "@", "date": "yyyy-mm-dd"}
@@ -124,6 +128,32 @@ def write_template(fw: Framework, out: str | Path, *, year: int | None = None, f
     return out
 
 
+_STYLE_COLLECTIONS = ("_fonts", "_fills", "_borders", "_alignments", "_protections")
+"""The workbook's style lists openpyxl's cell style descriptors add to (openpyxl.styles.styleable)."""
+
+
+class _StyleIds(IndexedList):
+    """A workbook's list of fonts (fills, borders …) that remembers the index of each style object by identity.
+
+    Written by hand for measured speed: openpyxl hashes every field of a style, recursively, each time a cell's
+    font, fill, border, alignment or protection is assigned, which was ~40 % of building the standard workbook
+    (a few module-level styles assigned to thousands of cells). The same object gets the index openpyxl would
+    give it (the styles xlperf assigns are never mutated); the object is kept, so its id is never reused.
+    """
+
+    def __init__(self, base: IndexedList) -> None:
+        super().__init__(base)
+        self._by_id: dict[int, tuple[object, int]] = {}
+
+    def add(self, value: object) -> int:
+        hit = self._by_id.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        index: int = super().add(value)
+        self._by_id[id(value)] = (value, index)
+        return index
+
+
 def build_workbook(fw: Framework, *, year: int | None = None, flavour: str = "native",
                    values: Mapping[str, Any] | None = None) -> Workbook:
     plan = plan_for(fw, flavour)
@@ -134,6 +164,8 @@ def build_workbook(fw: Framework, *, year: int | None = None, flavour: str = "na
     if year is not None and year_name:  # an explicit --year wins over the year of a data file
         values[year_name] = year
     wb = Workbook()
+    for collection in _STYLE_COLLECTIONS:
+        setattr(wb, collection, _StyleIds(getattr(wb, collection)))
     wb.remove(wb.active)  # type: ignore[arg-type]
     _guide(wb.create_sheet(GUIDE_SHEET), fw)
     for sheet in plan.blocks:
@@ -168,7 +200,7 @@ def _setup(ws: Worksheet, title: str, headers: tuple[str, ...], widths: tuple[fl
     for i, (head, width) in enumerate(zip(headers, widths, strict=True), start=1):
         cell = ws.cell(row=2, column=i, value=head)
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.alignment = CENTER_WRAP
         ws.column_dimensions[cell.column_letter].width = width
     _fit_row(ws, 2, tuple(zip(headers, widths, strict=True)))  # a wrapped header shows whole
     ws.freeze_panes = "A3"
@@ -390,7 +422,7 @@ def _grid(ws: Worksheet, plan: Plan, title_row: int, grid: FormBlock, cat: dict[
 
 def _header(cell: Any) -> None:
     cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
-    cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    cell.alignment = CENTER_WRAP
 
 
 def _page(ws: Worksheet, page: PageSetup) -> None:
@@ -429,7 +461,7 @@ def _table_column(ws: Worksheet, tp: Any, table: Any, col: Any, cat: dict[str, N
     head = ws[f"{letter}{tp.header_row}"]
     head.value = col.label + ("（自动计算）" if col.expr else "")
     head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
-    head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    head.alignment = CENTER_WRAP
     spec = cat[f"{name}.{col.name}"]
     given = values.get(f"{name}.{col.name}")
     for i, r in enumerate(range(tp.first_row, tp.last_row + 1)):
@@ -441,7 +473,7 @@ def _table_column(ws: Worksheet, tp: Any, table: Any, col: Any, cat: dict[str, N
             cell.fill = COMPUTED_FILL
             continue
         cell.fill = INPUT_FILL
-        cell.protection = Protection(locked=False)
+        cell.protection = UNLOCKED
         value = given[i] if isinstance(given, list) and i < len(given) else (
             table.preset[i].get(col.name) if i < len(table.preset) else None)
         if value is None and i < len(table.preset) and not isinstance(given, list):
@@ -473,7 +505,7 @@ def _style_value(ws: Worksheet, cell: Any, spec: NameSpec, formula: str | None, 
         cell.fill = COMPUTED_FILL
         return
     cell.fill = STATED_FILL if spec.role == "stated" else INPUT_FILL
-    cell.protection = Protection(locked=False)
+    cell.protection = UNLOCKED
     value = values.get(spec.name)
     if value is None and spec.role == "input":
         value = prefilled_default(spec)
@@ -591,7 +623,7 @@ def _score_sheet(ws: Worksheet, plan: Plan, cat: dict[str, NameSpec], values: Ma
             ind = srow.indicator
             ws[f"{c['id']}{r}"] = ind.id
             ws[f"{c['name']}{r}"] = "  " * (srow.level - 1) + ind.name
-            ws[f"{c['name']}{r}"].font = level_fonts.get(srow.level, Font())
+            ws[f"{c['name']}{r}"].font = level_fonts.get(srow.level, PLAIN)
             ws[f"{c['points']}{r}"] = float(ind.points)
             ws[f"{c['points']}{r}"].number_format = "0.00"
             if ind.criteria:
@@ -695,7 +727,7 @@ def _data_table(ws: Worksheet, row: int, cols: Sequence[str], last: int, number_
     for col in cols:
         head = ws[f"{col}{row}"]
         head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
-        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        head.alignment = CENTER_WRAP
         for r in range(row + 1, last + 1):
             ws[f"{col}{r}"].border = BORDER
             if col != cols[0]:
