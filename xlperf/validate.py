@@ -117,25 +117,11 @@ _FILE_CODES = frozenset(c.code for c in CHECKS if c.family == "file")
 def _validate_file(path: Path, framework: Framework | str | Choice | None, select: Sequence[str] | None,
                    ignore: Sequence[str] | None, start: float,
                    request: ReportRequest | None = None) -> tuple[FileReport, CheckContext | None]:
-    from xlperf.ingest.reader import UnreadableWorkbook, read_workbook
-
     checks = select_checks(select, ignore)
     codes = {c.code for c in checks}
-    try:
-        read = read_workbook(path, framework)
-    except UnreadableWorkbook as exc:
-        noted = [finding_of(n) for n in exc.notes]
-        findings = [f for f in noted if f.code in codes] or noted
-        return FileReport(path=str(path), status="error", findings=findings, seconds=time.perf_counter() - start), None
-    except InputError as exc:
-        return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start, findings=[
-            FrameworkMismatch.make(str(exc))]), None
-    except FileNotFoundError:
-        return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start, findings=[
-            FileNotFound.make(f"找不到文件“{path}”")]), None
-    except (RecursionError, MemoryError, Exception) as exc:  # noqa: BLE001 - a reader bug: this file only
-        return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start,
-                          findings=[_internal("读取工作簿", exc)]), None
+    read = _read(path, framework, codes, start)
+    if isinstance(read, FileReport):
+        return read, None
     noted = [finding_of(n) for n in read.notes]
     if any(n.kind is Noted.FRAMEWORK_MISMATCH for n in read.notes):
         # every other check would compare against the wrong framework: report only this and the file's own
@@ -148,12 +134,45 @@ def _validate_file(path: Path, framework: Framework | str | Choice | None, selec
     findings = []
     findings.extend(_prepare(ctx))
     summary = _check_report(ctx, request, findings)
+    findings = _finished(ctx, _run_checks(ctx, checks, findings))
+    return _file_report(path, read, ctx, findings, summary, start), ctx
+
+
+def _read(path: Path, framework: Framework | str | Choice | None, codes: set[str],
+          start: float) -> WorkbookRead | FileReport:
+    """The workbook read, or the report of a file that could not be (never raises)."""
+    from xlperf.ingest.reader import UnreadableWorkbook, read_workbook
+
+    try:
+        return read_workbook(path, framework)
+    except UnreadableWorkbook as exc:
+        noted = [finding_of(n) for n in exc.notes]
+        findings = [f for f in noted if f.code in codes] or noted
+        return FileReport(path=str(path), status="error", findings=findings, seconds=time.perf_counter() - start)
+    except InputError as exc:
+        return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start, findings=[
+            FrameworkMismatch.make(str(exc))])
+    except FileNotFoundError:
+        return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start, findings=[
+            FileNotFound.make(f"找不到文件“{path}”")])
+    except (RecursionError, MemoryError, Exception) as exc:  # noqa: BLE001 - a reader bug: this file only
+        return FileReport(path=str(path), status="error", seconds=time.perf_counter() - start,
+                          findings=[_internal("读取工作簿", exc)])
+
+
+def _run_checks(ctx: CheckContext, checks: Sequence[type[Check]], findings: list[Finding]) -> list[Finding]:
     for check_cls in checks:
         check = check_cls()
         try:
             findings.extend(check.run(ctx))
         except Exception as exc:  # noqa: BLE001 - a bug in one check must not hide the others
             findings.append(CheckError().finding(ctx, check=check_cls.code, error=f"{type(exc).__name__}: {exc}"))
+    return findings
+
+
+def _finished(ctx: CheckContext, findings: list[Finding]) -> list[Finding]:
+    """Sorted by sheet and cell, consequences folded into their cause, explanations attached, texts bounded."""
+    read = ctx.read
     try:
         order = {name: i for i, name in enumerate(read.book.sheets)}
         findings.sort(key=lambda f: _sort_key(f, order))
@@ -165,7 +184,11 @@ def _validate_file(path: Path, framework: Framework | str | Choice | None, selec
         findings = fold_consequences(ctx, findings)
     except Exception as exc:  # noqa: BLE001 - unfolded findings are still true
         findings.append(_internal("合并连带问题", exc))
-    findings = [_bounded(f) for f in _explained(read.book.sheets.get(RESULT_SHEET), findings)]
+    return [_bounded(f) for f in _explained(read.book.sheets.get(RESULT_SHEET), findings)]
+
+
+def _file_report(path: Path, read: WorkbookRead, ctx: CheckContext, findings: list[Finding], summary: Any,
+                 start: float) -> FileReport:
     result = ctx.result if read.data is not None else None
     form = read.framework.form
     dept, year, code = form.role("department"), form.role("year"), form.role("unit_code")
@@ -176,7 +199,7 @@ def _validate_file(path: Path, framework: Framework | str | Choice | None, selec
         year=read.values.get(year) if year and read.data is not None else None,
         total_computed=result.total.computed if result else None,
         total_self=result.total.self if result else None, report_text=summary,
-        seconds=time.perf_counter() - start, **_shown_with(read, findings)), ctx
+        seconds=time.perf_counter() - start, **_shown_with(read, findings))
 
 
 def _cell_kinds(comp: CompiledFramework) -> dict[tuple[str, str], str]:
