@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from xlperf.checks.batch import BatchVersionMismatch, BatchYearMismatch
 from xlperf.errors import XlperfError
@@ -151,37 +151,13 @@ def _file_name(path: str) -> str:
 def read_expected(path: str | Path) -> list[ExpectedUnit]:
     """The units expected to report: a CSV ``code,name`` (UTF-8 with or without BOM, or GBK as Excel saves
     it in China); a first row that reads as a header (编码/code) is skipped."""
-    import stat
-
     path = Path(path)
-    try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise XlperfError(f"应报单位名单“{path.name}”不是普通文件")
-        with path.open("rb") as fh:
-            raw = fh.read(EXPECTED_BYTES + 1)
-    except OSError as exc:
-        raise XlperfError(f"无法读取应报单位名单“{path.name}”（{exc.strerror or type(exc).__name__}）") from None
-    if len(raw) > EXPECTED_BYTES:
-        raise XlperfError(f"应报单位名单“{path.name}”超过 {EXPECTED_BYTES // 1_000_000} MB，请检查是否选错了文件")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise XlperfError(f"应报单位名单“{path.name}”的编码无法识别，请另存为 UTF-8 的 CSV")
+    rows = csv.reader(io.StringIO(_expected_text(path)))
     units: list[ExpectedUnit] = []
-    rows = csv.reader(io.StringIO(text))
     for i in range(EXPECTED_MAX + 1):
-        try:
-            row = next(rows)
-        except StopIteration:
+        row = _next_row(rows, path)
+        if row is None:
             break
-        except csv.Error as exc:  # a quoted field longer than csv's limit, an unclosed quote …
-            why = "字段过长" if "field larger" in str(exc) else "引号不配对或含空字符"
-            raise XlperfError(f"应报单位名单“{path.name}”第 {rows.line_num} 行无法读取（{why}），"
-                              "每行应为：单位编码,单位名称") from None
         if i == EXPECTED_MAX:  # refused, never cut silently
             raise XlperfError(f"应报单位名单“{path.name}”超过 {EXPECTED_MAX:,} 行，请检查是否选错了文件")
         cells = [c.strip() for c in row]
@@ -194,6 +170,39 @@ def read_expected(path: str | Path) -> list[ExpectedUnit]:
     if not units:
         raise XlperfError(f"应报单位名单“{path.name}”中没有单位（每行：单位编码,单位名称）")
     return units
+
+
+def _expected_text(path: Path) -> str:
+    """The list's text: a regular file of at most EXPECTED_BYTES, UTF-8 (BOM or not) or GBK/GB18030."""
+    import stat
+
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise XlperfError(f"应报单位名单“{path.name}”不是普通文件")
+        with path.open("rb") as fh:
+            raw = fh.read(EXPECTED_BYTES + 1)
+    except OSError as exc:
+        raise XlperfError(f"无法读取应报单位名单“{path.name}”（{exc.strerror or type(exc).__name__}）") from None
+    if len(raw) > EXPECTED_BYTES:
+        raise XlperfError(f"应报单位名单“{path.name}”超过 {EXPECTED_BYTES // 1_000_000} MB，请检查是否选错了文件")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise XlperfError(f"应报单位名单“{path.name}”的编码无法识别，请另存为 UTF-8 的 CSV")
+
+
+def _next_row(rows: Any, path: Path) -> list[str] | None:
+    """The next CSV row (None at the end); a row csv cannot read is refused with its line number."""
+    try:
+        return next(rows)
+    except StopIteration:
+        return None
+    except csv.Error as exc:  # a quoted field longer than csv's limit, an unclosed quote …
+        why = "字段过长" if "field larger" in str(exc) else "引号不配对或含空字符"
+        raise XlperfError(f"应报单位名单“{path.name}”第 {rows.line_num} 行无法读取（{why}），"
+                          "每行应为：单位编码,单位名称") from None
 
 
 _T = TypeVar("_T", bound=Hashable)
@@ -260,27 +269,39 @@ def batch_issues(reports: Sequence[UnitFile], expected: Sequence[ExpectedUnit] |
 def _expected_issues(readable: list[UnitFile], groups: list[list[UnitFile]],
                      expected: Sequence[ExpectedUnit]) -> list[BatchIssue]:
     from xlperf.safe_io import shown_path
-    from xlperf.safe_text import printable
 
-    issues: list[BatchIssue] = []
-    codes = {_norm(r.unit_code) for r in readable if r.unit_code}
-    names = {_norm(r.department) for r in readable if r.department}
+    issues = _missing_units(readable, expected)
     listed_codes = {_norm(u.code) for u in expected if u.code}
     listed_names = {_norm(u.name) for u in expected if u.name}
-    uncoded = {_norm(r.department) for r in readable if r.department and not _norm(r.unit_code)}
-    for unit in expected:
-        code, name = _norm(unit.code), _norm(unit.name)
-        if (code and code in codes) or (name and name in uncoded) or (not code and name in names):
-            continue  # a file without its code is matched by the unit's name
-        shown = visible(printable(" ".join(p for p in (unit.code, unit.name) if p)[:200], newlines=False))
-        issues.append(BatchIssue("missing", f"应报单位“{shown}”没有报送文件（或文件无法读取）", shown))
     for reps in groups:
-        known = any((r.unit_code and _norm(r.unit_code) in listed_codes) or (
-            not _norm(r.unit_code) and _norm(r.department) in listed_names) for r in reps)
-        if not known:
+        if not any(_listed(r, listed_codes, listed_names) for r in reps):
             rep = reps[0]
             issues.append(BatchIssue("unexpected", f"“{unit_label(rep)}”不在应报单位名单中",
                                      unit_label(rep), tuple(shown_path(r.path) for r in reps)))
+    return issues
+
+
+def _listed(rep: UnitFile, listed_codes: set[str], listed_names: set[str]) -> bool:
+    """The file's unit is on the list: by its code, or by its name when it has no code."""
+    if rep.unit_code and _norm(rep.unit_code) in listed_codes:
+        return True
+    return not _norm(rep.unit_code) and _norm(rep.department) in listed_names
+
+
+def _missing_units(readable: list[UnitFile], expected: Sequence[ExpectedUnit]) -> list[BatchIssue]:
+    """Each listed unit no readable file is of (a file without its code is matched by the unit's name)."""
+    from xlperf.safe_text import printable
+
+    codes = {_norm(r.unit_code) for r in readable if r.unit_code}
+    names = {_norm(r.department) for r in readable if r.department}
+    uncoded = {_norm(r.department) for r in readable if r.department and not _norm(r.unit_code)}
+    issues: list[BatchIssue] = []
+    for unit in expected:
+        code, name = _norm(unit.code), _norm(unit.name)
+        if (code and code in codes) or (name and name in uncoded) or (not code and name in names):
+            continue
+        shown = visible(printable(" ".join(p for p in (unit.code, unit.name) if p)[:200], newlines=False))
+        issues.append(BatchIssue("missing", f"应报单位“{shown}”没有报送文件（或文件无法读取）", shown))
     return issues
 
 
