@@ -18,6 +18,8 @@ from xlperf.errors import XlperfError
 
 if TYPE_CHECKING:
     from xlperf.resolve import Choice
+    from xlperf.review.consolidate import Consolidation
+    from xlperf.review.history import History
 
 __all__ = ["RoundOptions", "parse_deadline", "run_round"]
 
@@ -65,9 +67,7 @@ class RoundOptions:
 
 def run_round(opts: RoundOptions, echo: Callable[[str], None], warn: Callable[[str], None]) -> int:
     """One consolidation round (see the module docstring)."""
-    from collections import Counter
-
-    from xlperf.render.consolidation import included_text, write_consolidation
+    from xlperf.render.consolidation import write_consolidation
     from xlperf.review.batch import read_expected
     from xlperf.review.consolidate import ALL_REVIEWS, DEFAULT_INCLUDE
     from xlperf.review.consolidate import consolidate as build
@@ -94,18 +94,7 @@ def run_round(opts: RoundOptions, echo: Callable[[str], None], warn: Callable[[s
         write_consolidation(cons, opts.output, protect=tuple(files))
     except Exception as exc:  # noqa: BLE001 - a message, never a traceback
         problems.append(output_problem(exc, "汇总文件", opts.output))
-    counts = Counter(u.report.review_zh for u in cons.units)
-    echo(f"共 {len(cons.units)} 个文件：" + "，".join(f"{k} {v} 个" for k, v in sorted(counts.items())))
-    echo(included_text(cons))
-    for issue in cons.issues:
-        echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
-    if not problems:
-        echo(f"汇总已写入 {shown_path(opts.output)}")
-    if history is not None:
-        with history:
-            history.record(cons.round_no or 1, opts.output, cons.units, cons.counted)
-        _say_changes(cons, echo)
-        echo(f"审核历史（第 {cons.round_no} 轮）已记录在 {shown_path(history.path)}")
+    _say_round(cons, opts, history, written=not problems, echo=echo)
     if opts.returns is not None:
         problems += _returns(cons, opts, files, deadline, echo)
     for problem in problems:
@@ -113,6 +102,29 @@ def run_round(opts: RoundOptions, echo: Callable[[str], None], warn: Callable[[s
     if problems:
         return 2
     return 1 if cons.needs_revision else 0
+
+
+def _say_round(cons: Consolidation, opts: RoundOptions, history: History | None, *, written: bool,
+               echo: Callable[[str], None]) -> None:
+    """The round's counts, what the 汇总 includes, the batch's problems, where it was written; then the round
+    recorded in the history (with what changed since the last round)."""
+    from collections import Counter
+
+    from xlperf.render.consolidation import included_text
+    from xlperf.safe_io import shown_path
+
+    counts = Counter(u.report.review_zh for u in cons.units)
+    echo(f"共 {len(cons.units)} 个文件：" + "，".join(f"{k} {v} 个" for k, v in sorted(counts.items())))
+    echo(included_text(cons))
+    for issue in cons.issues:
+        echo(f"批次检查（{issue.kind_zh}）：{issue.message}")
+    if written:
+        echo(f"汇总已写入 {shown_path(opts.output)}")
+    if history is not None:
+        with history:
+            history.record(cons.round_no or 1, opts.output, cons.units, cons.counted)
+        _say_changes(cons, echo)
+        echo(f"审核历史（第 {cons.round_no} 轮）已记录在 {shown_path(history.path)}")
 
 
 def _remember(cons, opts: RoundOptions):
