@@ -1,5 +1,5 @@
-"""No function of the engine, the readers of hostile files, the checks or the command line is above radon's grade C (cyclomatic
-complexity ≤ 20): each can be read and tested on its own."""
+"""No function of xlperf/ or udfs/ is above radon's grade C (cyclomatic complexity ≤ 20): each can be read and
+tested on its own. (Issue 16 asked it of the engine, the readers, the checks and the CLI; the whole package holds.)"""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from radon.complexity import cc_visit
 
 REPO = Path(__file__).resolve().parents[1]
 LIMIT = 20
-PACKAGES = ("engine", "expr.py", "ingest", "checks", "cli")
-"""Measured parts of xlperf/ (a package or a module)."""
+PACKAGES = ("xlperf", "udfs")
+"""Measured folders of the repository: every module in them."""
 
 
 def _blocks(blocks: list[Any]) -> list[Any]:
@@ -27,10 +27,12 @@ def _blocks(blocks: list[Any]) -> list[Any]:
 
 def test_no_function_above_grade_c() -> None:
     over = []
+    measured = 0
     for package in PACKAGES:
-        root = REPO / "xlperf" / package
-        for path in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
+        for path in sorted((REPO / package).rglob("*.py")):
+            measured += 1
             for block in _blocks(cc_visit(path.read_text(encoding="utf-8"))):
                 if block.complexity > LIMIT:
                     over.append(f"{path.relative_to(REPO)}:{block.lineno} {block.name} {block.complexity}")
+    assert measured > 100, measured  # the scan sees the package
     assert not over, "cyclomatic complexity above 20 (radon grade D or worse):\n" + "\n".join(over)

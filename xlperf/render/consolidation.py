@@ -89,17 +89,7 @@ def _units(ws: Any, cons: Consolidation, finding_rows: list[int | None]) -> None
     for i, (u, counted, grade) in enumerate(zip(cons.units, cons.counted, cons.grades, strict=True), start=1):
         rep = u.report
         r = i + 1
-        diff = (rep.total_self - rep.total_computed if rep.total_self is not None and rep.total_computed is not None
-                else None)
-        warned = [f for f in rep.findings if f.severity == Severity.warning]
-        values = (i, rep.unit_code, rep.department, rep.year, _num(rep.total_computed), _num(rep.total_self),
-                  _num(diff), grade, rep.review_zh, rep.errors, rep.warnings,
-                  sum(1 for f in rep.findings if f.severity == Severity.info),
-                  sum(1 for f in warned if adequate(f.explanation)), "是" if counted else "否",
-                  cons.not_counted[i - 1] if cons.not_counted else None,
-                  f"{rep.framework or ''} {rep.framework_version or ''}".strip() or None,
-                  shown_path(rep.path), *_report_columns(rep))
-        for c, v in enumerate(values, start=1):
+        for c, v in enumerate(_unit_values(cons, i, rep, counted, grade), start=1):
             put(ws, r, c, v)
         target = finding_rows[i - 1]
         if target is not None:
@@ -116,6 +106,20 @@ def _units(ws: Any, cons: Consolidation, finding_rows: list[int | None]) -> None
         for c in (5, 6, 7):
             ws.cell(row=r, column=c).number_format = "0.00"
     _print_ready(ws, (3, 6, 12, 4, 6, 6, 5, 3, 6, 3, 3, 3, 3, 3, 8, 5, 12, 4, 3, 4, 9, 9), last_row=len(cons.units) + 1)
+
+
+def _unit_values(cons: Consolidation, i: int, rep: FileReport, counted: bool, grade: str | None) -> tuple[Any, ...]:
+    """A unit's row of 单位汇总, up to its findings' link (UNIT_HEADERS)."""
+    diff = (rep.total_self - rep.total_computed if rep.total_self is not None and rep.total_computed is not None
+            else None)
+    warned = [f for f in rep.findings if f.severity == Severity.warning]
+    return (i, rep.unit_code, rep.department, rep.year, _num(rep.total_computed), _num(rep.total_self),
+            _num(diff), grade, rep.review_zh, rep.errors, rep.warnings,
+            sum(1 for f in rep.findings if f.severity == Severity.info),
+            sum(1 for f in warned if adequate(f.explanation)), "是" if counted else "否",
+            cons.not_counted[i - 1] if cons.not_counted else None,
+            f"{rep.framework or ''} {rep.framework_version or ''}".strip() or None,
+            shown_path(rep.path), *_report_columns(rep))
 
 
 REPORT_STATUS_ZH = {"checked": "已核对", "unreadable": "无法读取", "missing": "未收到"}
