@@ -32,8 +32,9 @@ fi
 
 report=$(mktemp -d)/junit.xml
 set +e
-# Tests run on every core (pytest-xdist): a worker takes a test file whole, or a group of files sharing one
-# LibreOffice run (tests/conftest.py), in the order tests/conftest.py gives (the longest groups first; xdist would
+# Tests run on every core (pytest-xdist): tests sharing a module fixture go to one worker as their file, the
+# files sharing one LibreOffice run as one group, every other test on its own (tests/conftest.py), in the order
+# tests/conftest.py gives (the longest groups first; xdist would
 # otherwise hand out the groups with the most tests first). XLPERF_TEST_WORKERS=0 runs in one process.
 "$PY" -m pytest -q -ra -n "${XLPERF_TEST_WORKERS:-logical}" --dist loadgroup --no-loadscope-reorder --junitxml="$report" "$@"
 status=$?
