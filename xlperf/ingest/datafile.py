@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -11,6 +12,7 @@ from xlperf.compiled import catalog, data_model
 from xlperf.data.models import DepartmentData, bound_problems, date_bound_problems
 from xlperf.engine.rows import missing_required_if, text_row_problems
 from xlperf.errors import InputError, describe_validation_error
+from xlperf.framework.form import TableDecl
 from xlperf.framework.models import Framework
 from xlperf.loader import builtin_ids, load_framework
 from xlperf.safe_yaml import load_yaml
@@ -95,21 +97,21 @@ def load_data(path: str | Path, framework: Framework | None = None) -> Departmen
 
 def _text_row_problems(fw: Framework, data: DepartmentData) -> list[str]:
     """Cells of a ``text_if`` column that hold a number where the row wants text, or the reverse."""
-    rows_by_table = data.table_rows()
-    out: list[str] = []
-    for table in fw.form.tables:
-        for i, row in enumerate(rows_by_table.get(table.name, []), start=1):
-            out += [f"字段 tables.{table.name} 第 {i} 行 {col.name}（{col.label}）：{why}"
-                    for col, _wants, why in text_row_problems(table, row)]
+    out = [f"字段 tables.{table.name} 第 {i} 行 {col.name}（{col.label}）：{why}"
+           for table, i, row in _numbered_rows(fw, data) for col, _wants, why in text_row_problems(table, row)]
     return out[:50]
 
 
 def _required_if_problems(fw: Framework, data: DepartmentData) -> list[str]:
     """Table cells a row's own condition requires (``required_if``), named by table, row and column (XP207)."""
+    out = [f"字段 tables.{table.name} 第 {i} 行 {col.name}（{col.label}）：本行满足 {col.required_if}，此项必填"
+           for table, i, row in _numbered_rows(fw, data) for col in missing_required_if(table, row)]
+    return out[:50]
+
+
+def _numbered_rows(fw: Framework, data: DepartmentData) -> Iterator[tuple[TableDecl, int, Mapping[str, object]]]:
+    """Each table of the framework with each of its rows in the data, numbered from 1 as the messages say."""
     rows_by_table = data.table_rows()
-    out: list[str] = []
     for table in fw.form.tables:
         for i, row in enumerate(rows_by_table.get(table.name, []), start=1):
-            out += [f"字段 tables.{table.name} 第 {i} 行 {col.name}（{col.label}）：本行满足 {col.required_if}，此项必填"
-                    for col in missing_required_if(table, row)]
-    return out[:50]
+            yield table, i, row

@@ -85,6 +85,7 @@ class _CellValues:
         self.out: dict[tuple[str, str], tuple[str, Cached]] = {}
         self.values: dict[tuple[str, str], Cached] = {}  # planned location → value, for formulas referring to cells
         self.by_id = {i.id: i for i in result.indicators} if result is not None else {}
+        self.score_rows = {r.row: r for r in plan.score_rows}
 
     def put(self, sheet: str, cell: str, formula: str, value: Any) -> None:
         if isinstance(value, bool | str):
@@ -236,9 +237,8 @@ class _CellValues:
 
     def branch_self_scores(self, deferred: list[tuple[Any, str, int]]) -> None:
         """Branch self-scores bottom-up (children sit below their parent): SUM of the children, capped."""
-        score_rows = {r.row: r for r in self.plan.score_rows}
         for h, col, row in sorted(deferred, key=lambda d: -d[2]):
-            srow = score_rows.get(row)
+            srow = self.score_rows.get(row)
             if col != SCORE_COLS["self"] or srow is None or srow.indicator is None or self.result is None:
                 continue
             total = Decimal(0)
@@ -277,11 +277,10 @@ class _CellValues:
             self.put(h.sheet, h.cell, h.formula or "", own if own is not None else Decimal(0))
 
     def score_helpers(self, deferred: list[tuple[Any, str, int]]) -> None:
-        score_rows = {r.row: r for r in self.plan.score_rows}
         total_row = self.plan.score_rows[-1].row if self.plan.score_rows else -1
         for h, col, row in deferred:
             formula = h.formula or ""
-            srow = score_rows.get(row)
+            srow = self.score_rows.get(row)
             if col == SCORE_COLS["delta"] and self.result is not None and (srow is not None or row == total_row):
                 self.delta_cell(h, row, srow, total_row)
             elif col == SCORE_COLS["explain"]:
