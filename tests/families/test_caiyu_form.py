@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +33,11 @@ from xlperf.ingest.xlsx import open_book
 from xlperf.compiled import plan_for
 from xlperf.validate import validate_file
 from xlperf.write.template import write_template
-from tests.families.test_families import engine_values, number
+from tests.families.test_families import HERE, engine_values, number, r
 
-HERE = Path(__file__).resolve().parents[2] / "tests" / "data" / "frameworks" / "families"
 FW = HERE / "caiyu-2020.yaml"
 D = Decimal
 SHEET = "自评表"
-
-
-def r(x: Decimal, places: str) -> Decimal:
-    return x.quantize(D(places), rounding=ROUND_HALF_UP)
 
 
 def test_scores_by_hand() -> None:

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -40,17 +40,12 @@ from xlperf.loader import load_framework
 from xlperf.plan.formulas import NUMBER_KINDS, name_of_factory
 from xlperf.validate import validate_file
 from xlperf.write.template import write_template
-from tests.families.test_families import engine_values, number
+from tests.families.test_families import HERE, engine_values, number, r
 
-HERE = Path(__file__).resolve().parents[2] / "tests" / "data" / "frameworks" / "families"
 FW = HERE / "dated-2021.yaml"
 DATA = HERE / "dated-2021-data.yaml"
 D = Decimal
 VERDICTS = "verdicts"
-
-
-def r(x: Decimal, places: str) -> Decimal:
-    return x.quantize(D(places), rounding=ROUND_HALF_UP)
 
 
 def test_scores_by_hand() -> None:

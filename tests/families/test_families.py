@@ -501,6 +501,11 @@ def engine_values(fw: Framework, data: DepartmentData) -> dict[str, Value]:
     return env
 
 
+def r(x: Decimal, places: str) -> Decimal:
+    """x rounded half up to ``places`` ("0.01"), as the hand arithmetic of the family tests writes it."""
+    return x.quantize(D(places), rounding=ROUND_HALF_UP)
+
+
 def number(book: Any, sheet: str, ref: str) -> Decimal | str | None:
     raw = book.cell(sheet, ref)
     if raw is None or raw.value in (None, ""):

@@ -37,11 +37,16 @@ IRREGULAR = {  # tables the streaming path alone reads: phonetic runs, nesting
 }
 
 
-def _book(body: str) -> zipfile.ZipFile:
+def _zip(part: str, text: str) -> zipfile.ZipFile:
+    """A package in memory holding one part."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("xl/sharedStrings.xml", HEAD + body + ("</sst>" if body != IRREGULAR["broken"] else ""))
+        zf.writestr(part, text)
     return zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+
+
+def _book(body: str) -> zipfile.ZipFile:
+    return _zip("xl/sharedStrings.xml", HEAD + body + ("</sst>" if body != IRREGULAR["broken"] else ""))
 
 
 def _streamed(body: str, monkeypatch: pytest.MonkeyPatch) -> list[str] | type[Exception]:
@@ -103,10 +108,7 @@ SHEETS = {  # body of <worksheet>: plain, and every way out of the plain layout
 
 
 def _sheet_zip(body: str) -> zipfile.ZipFile:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("xl/worksheets/sheet1.xml", SHEET_HEAD + body + "</worksheet>")
-    return zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    return _zip("xl/worksheets/sheet1.xml", SHEET_HEAD + body + "</worksheet>")
 
 
 def _both(zf: zipfile.ZipFile, part: str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
