@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from xlperf.data.values import data_values
+from xlperf.ingest.datafile import load_data
 from xlperf.devtools import libreoffice
 from xlperf.findings import Report
 from xlperf.loader import load_framework
@@ -25,11 +26,13 @@ from tests.support.futian_random import random_department
 from tests.workbook.helpers import seed_data
 
 REPORT_DEPARTMENTS = 12
+FAMILY = Path(__file__).resolve().parents[1] / "data" / "frameworks" / "families" / "xiangnan-2023"
+"""A family whose 评分标准 are short, so the 计算过程 text decides its 评分表 rows' height."""
 
 
 @dataclass(frozen=True)
 class Printed:
-    xlsx: dict[str, Path]  # "blank", "example", "report" → the workbook
+    xlsx: dict[str, Path]  # "blank", "example", "report", "family" (xiangnan-2023, filled) → the workbook
     pdf: dict[str, Path]  # → its PDF
     recalculated_blank: Path  # the blank template opened, recalculated and saved by LibreOffice
 
@@ -58,6 +61,9 @@ def printed(tmp_path_factory: pytest.TempPathFactory, fw: Framework) -> Iterator
     # department per line must not depend on the length of pytest's temporary folder)
     reports = [validate_file(f, fw).model_copy(update={"path": f.name}) for f in files]
     xlsx["report"] = write_report(Report(files=reports), root / "report.xlsx")
+    family = load_framework(str(FAMILY.with_suffix(".yaml")))
+    xlsx["family"] = write_template(family, root / "family.xlsx",
+                                    values=data_values(load_data(FAMILY.parent / f"{FAMILY.name}-data.yaml", family)))
     profile = libreoffice._ensure_profile()  # noqa: SLF001 - the harness's private recalculating profile
     outdir = root / "pdf"
     env = dict(os.environ, HOME=str(profile))

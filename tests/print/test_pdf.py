@@ -77,6 +77,21 @@ def test_longest_criteria_prints_in_full_and_ids_never_print(printed: Printed, f
     assert not printed_ids, f"indicator ids printed: {printed_ids}"
 
 
+def test_each_calculation_prints_in_full(printed: Printed) -> None:
+    """The 计算过程 column is a formula: its row is as high as the text it shows, even where the 评分标准 beside
+    it is one short line (xiangnan-2023's 预算执行率 and 重点工作完成率 printed only their first line)."""
+    text = WS.sub("", "".join(pages(printed.pdf["family"])))
+    shown = [
+        "预算执行率 95.06% → 3.80 分（满分 4）",           # 4,112.37 / 4,326.00 = 95.06% × 4 = 3.8024
+        "重点工作完成率 93.75% → 11.25 分（满分 12）",     # 15 / 16 × 12
+        "结转结余率 5.74% → 2.50 分（满分 3）",            # 248.13 / 4,326.00 in (5%, 8%]
+        "按评分标准计算 → 5.00 分（满分 8）",              # 产出时效: 8 − 2 × 1.5
+        "服务对象满意度 92.81% → 10.50 分（满分 12）",     # 297 / 320 in [90%, 95%)
+    ]
+    cut = [s for s in shown if not _in_order_within(WS.sub("", s), text, 4 * len(s))]
+    assert not cut, f"计算过程 cut in print: {cut}"
+
+
 SCORE_HEADERS = ("评判得分/选项", "自评说明", "评分标准", "计算过程")
 FORM_HEADER = "项目数值单位核对值说明"
 

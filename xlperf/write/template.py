@@ -8,6 +8,7 @@ cell is locked by sheet protection without a password.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -95,6 +96,17 @@ def text_lines(text: object, width: float) -> int:
         units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in para)
         lines += max(1, math.ceil(units / per_line))
     return lines
+
+
+_TEXT_CALL = re.compile(r'TEXT\([^"]*?,"([^"]*)"\)')
+_LITERAL = re.compile(r'"([^"]*)"')
+
+
+def shown_text(formula: str) -> str:
+    """The widest text a formula of literals joined with ``TEXT(x, "0.00%")`` shows, each TEXT as its widest
+    value (100.00%): the 计算过程 column's text is a formula, and its row must be as high as it will be."""
+    sample = _TEXT_CALL.sub(lambda m: '"100' + m.group(1).lstrip("0") + '"', formula)
+    return "".join(_LITERAL.findall(sample))
 
 
 def _fit_row(ws: Worksheet, row: int, cells: Sequence[tuple[object, float]]) -> None:
@@ -628,9 +640,11 @@ def _score_sheet(ws: Worksheet, plan: Plan, cat: dict[str, NameSpec], values: Ma
             ws[f"{c['points']}{r}"].number_format = "0.00"
             if ind.criteria:
                 ws[f"{c['criteria']}{r}"] = ind.criteria
+            explain = helpers.get(f"{c['explain']}{r}")
             _fit_row(ws, r, ((ws[f"{c['name']}{r}"].value, widths[c["name"]]),
                              (ind.criteria, widths[c["criteria"]]),
-                             (values.get(f"reason_{ind.id}"), widths[c["reason"]])))
+                             (values.get(f"reason_{ind.id}"), widths[c["reason"]]),
+                             (shown_text(explain.formula or "") if explain else None, widths[c["explain"]])))
             score = plan.cells[f"score_{ind.id}"]
             _style_value(ws, ws[score.cell], cat[f"score_{ind.id}"], score.formula, values, validations)
             if ind.rule is not None:
