@@ -193,7 +193,8 @@ class _NameCheck:
             self.uses(f"比率 {m.id}", m.den.source, self.known | self.judged)
             self.known.add(m.id)
             if not NAME_RE.match(m.id):
-                self.problems.append(f"比率编号 {m.id!r} 须为小写字母、数字加下划线（如 exec_rate）")
+                self.problems.append(f"比率编号 {m.id!r} 须为小写字母开头的小写字母、数字，用下划线连接，至少一个下划线"
+                                     "（如 exec_rate）")
         ids = self.measure_ids
         self.problems += [f"比率编号 {n} 重复" for n in sorted({n for n in ids if ids.count(n) > 1})]
         self.problems += [f"比率编号 {n} 与输入或派生数重名" for n in sorted(set(ids) & self.declared)]
@@ -230,13 +231,18 @@ class _NameCheck:
                 self.problems.append(f"审核规则 {a.id} 的 at 引用了未定义的名称 {a.at}")
 
     def judged_inputs(self) -> None:
+        taken = self.declared | set(self.measure_ids)
         for j in self.comp.judged:
-            if not NAME_RE.match(j.name):
-                self.problems.append(f"评判输入名 {j.name!r} 须为小写字母、数字加下划线（如 j_item_1）")
+            if j.name in taken:  # a rule's `input` names a figure of the form: say what `input` is instead
+                self.problems.append(
+                    f"指标 {j.indicator_id} 的 input {j.name} 是表单中已有的名称：tiers、judged、checklist 规则的 "
+                    f"input 是评分表上由部门填写的评判输入（选档位或填得分），须另起一个名字（如 j_{j.name}）；"
+                    "要由表单数据决定得分，请用 when、bands、linear 等读取表单名称的规则")
+            elif not NAME_RE.match(j.name):
+                self.problems.append(f"评判输入名 {j.name!r} 须为小写字母开头的小写字母、数字，用下划线连接，"
+                                     "至少一个下划线（如 j_item_1）")
         names = [j.name for j in self.comp.judged]
         self.problems += [f"评判输入名 {n} 重复" for n in sorted({n for n in names if names.count(n) > 1})]
-        self.problems += [f"评判输入名 {n} 与输入、派生数或比率重名"
-                          for n in sorted(set(names) & (self.declared | set(self.measure_ids)))]
 
     def layout(self) -> None:
         placed = {n for sheet in self.form.sheets for block in sheet.blocks for n in block.names}
