@@ -362,7 +362,7 @@ class PageSetup(_Model):
     """How a sheet prints (A4 always): the defaults fit every column on one page width."""
 
     orientation: Literal["portrait", "landscape"] | None = Field(
-        None, description="portrait or landscape (default: portrait)")
+        None, description="portrait or landscape (default: landscape)")
     fit_width: bool = Field(True, description="scale so that every column fits one page width")
     repeat_rows: str | None = Field("1:2", pattern=r"^[1-9][0-9]*:[1-9][0-9]*$",
                                     description="rows printed on top of every page (null: none)")
