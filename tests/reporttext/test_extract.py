@@ -26,6 +26,8 @@ def figures(text: str) -> list[tuple[str, Decimal, str]]:
     ("核定编制21人，车辆3辆", [("count", Decimal(21), "人"), ("count", Decimal(3), "辆")]),
     ("三个一级指标，十余家企业", [("count", Decimal(3), "个"), ("count", Decimal(10), "家")]),
     ("发放口罩10万余个", [("count", Decimal(100000), "个")]),
+    # a 满意度 survey's questionnaires (xiangnan-2023's report: a changed 满意297份 went unnoticed)
+    ("回收有效问卷320份，满意297份，2023年份", [("count", Decimal(320), "份"), ("count", Decimal(297), "份")]),
 ])
 def test_figures_and_units(text: str, expected: list[tuple[str, Decimal, str]]) -> None:
     assert figures(text) == expected

@@ -12,7 +12,7 @@ from xlperf.reporttext.numbers import CN_NUMERAL, cn_to_int, normalize, parse_de
 
 __all__ = ["Figure", "Where", "canon", "extract_all", "extract_paragraph", "extract_table", "sentence_around"]
 
-COUNT_WORDS = "个|人次|人|项|家|次|辆|台|件|套|名|场|所|条|篇|批|户|处|只"
+COUNT_WORDS = "个|人次|人|项|家|次|辆|台|件|套|名|场|所|条|篇|批|户|处|只|份"
 _NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 FIGURE = re.compile(
     rf"(?<![\d.,A-Za-z]){_NUM}\s*(?:(亿元|万元|元|%|分)|(万|千|亿)?\s*(余|多)?\s*({COUNT_WORDS})|(年))")
