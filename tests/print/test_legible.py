@@ -91,6 +91,12 @@ def test_no_text_is_clipped_or_runs_past_the_page(outputs: Outputs) -> None:
     assert not clipped, "\n".join(clipped)
 
 
+def test_no_number_prints_as_hashes(outputs: Outputs) -> None:
+    """A number wider than its column prints as ### (the 汇总's 年度 2021 in a column 4 wide did)."""
+    hashed = [f"{name} 第 {p.number} 页" for name, p in _all(outputs) if "###" in p.text]
+    assert not hashed, hashed
+
+
 HEADING = re.compile(r"(?m)^\s*(\d+)\.\s*(.*?)\s*文件：")
 FINDING = re.compile(r"\bXP\d{3}\b")
 

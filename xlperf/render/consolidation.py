@@ -105,7 +105,8 @@ def _units(ws: Any, cons: Consolidation, finding_rows: list[int | None]) -> None
     for r in range(2, len(cons.units) + 2):
         for c in (5, 6, 7):
             ws.cell(row=r, column=c).number_format = "0.00"
-    _print_ready(ws, (3, 6, 12, 4, 6, 6, 5, 3, 6, 3, 3, 3, 3, 3, 8, 5, 12, 4, 3, 4, 9, 9), last_row=len(cons.units) + 1)
+    # 年度 and a six-digit 单位编码 whole on one line in print (at 4 and 6, 2021 printed as ### and 431002 broke)
+    _print_ready(ws, (3, 8, 12, 5, 6, 6, 5, 3, 6, 3, 3, 3, 3, 3, 8, 5, 12, 4, 3, 4, 9, 9), last_row=len(cons.units) + 1)
 
 
 def _unit_values(cons: Consolidation, i: int, rep: FileReport, counted: bool, grade: str | None) -> tuple[Any, ...]:
