@@ -12,6 +12,13 @@ docs/framework-reference.md), each with a data file (tests/data/frameworks/famil
   预算执行率 = 全年执行数 ÷ 全年预算数 × 10, a 绩效目标完成情况 table (指标类型 and 正向/逆向 drop-downs, 完成率
   capped at 100%, 得分 = 分值 × 完成率) whose rows score 产出 and 效益, audit rules on 财政拨款 + 其他资金, the
   table's 分值 and the rows left without a 偏差原因.
+- xiangnan-2023: 决策 / 过程 / 产出 / 效益 20 / 20 / 30 / 30, half-point steps (−0.5 per started percentage point
+  of 预算调整率 and “三公”经费变动率 on last year's figures, bands of 2.5 / 1.5 and 10.5 / 9 / 7.5), 结转结余率, a
+  满意度 survey (满意份数 ÷ 有效问卷), 审核公式 强制 and 提示, its own report outline; registered by data only: its
+  scores, total and findings are in xiangnan-2023-expected.yaml.
+
+A family is registered by a ``<id>-expected.yaml`` beside ``<id>.yaml`` and ``<id>-data.yaml`` (``total``, and
+optionally ``scores`` and ``findings``, each worked out by hand); the tests below are parametrized over them.
 
 Every expected score is worked out by hand below from the data files' figures. The workbooks are
 validated (exact findings), recalculated by LibreOffice in ONE call and compared with the engine cell by
@@ -56,7 +63,9 @@ from xlperf.ingest.xlsx import open_book
 REPO = Path(__file__).resolve().parents[2]
 HERE = REPO / "tests" / "data" / "frameworks" / "families"
 SEED = REPO / "workbooks" / "examples" / "futian-kcj-2021.yaml"
-FAMILIES = ("ppd-2024", "coef-2024", "annual-2024", "jiangbei-2025")
+EXPECTED = "-expected.yaml"
+FAMILIES = tuple(sorted(p.name.removesuffix(EXPECTED) for p in HERE.glob(f"*{EXPECTED}")))
+"""Every family with a ``<id>-expected.yaml`` beside its framework and data file: adding one is adding files."""
 D = Decimal
 CENT = D("0.01")
 ERRORS = ("#NAME?", "#DIV/0!", "#VALUE!", "#REF!", "#N/A", "#NUM!", "#NULL!", "Err:")
@@ -87,6 +96,25 @@ def computed(result: ScoreResult) -> dict[str, Decimal]:
 
 def raw_data(name: str) -> dict[str, Any]:
     return yaml.safe_load((HERE / f"{name}-data.yaml").read_text(encoding="utf-8"))
+
+
+def expected(name: str) -> dict[str, Any]:
+    """The family's ``<id>-expected.yaml``: its total (and indicator scores, findings) worked out by hand."""
+    return yaml.safe_load((HERE / f"{name}{EXPECTED}").read_text(encoding="utf-8"))
+
+
+def test_families_are_found() -> None:
+    assert {"ppd-2024", "coef-2024", "annual-2024", "jiangbei-2025", "xiangnan-2023"} <= set(FAMILIES)
+
+
+@pytest.mark.parametrize("name", [n for n in FAMILIES if "scores" in expected(n)])
+def test_scores_as_worked_out_by_hand(name: str) -> None:
+    """A family's expected file lists indicator scores worked out by hand (the arithmetic in its comments)."""
+    fw, data = load(name)
+    result = score(fw, data)
+    want = {k: D(str(v)) for k, v in expected(name)["scores"].items()}
+    assert {k: v for k, v in computed(result).items() if k in want} == want
+    assert result.total.computed == D(str(expected(name)["total"]))
 
 
 # 1. Scores worked out by hand ---------------------------------------------------------------------------
@@ -481,6 +509,14 @@ def test_inputs_lists_the_table_columns() -> None:
     assert rows["targets.weight"]["required"] is True and rows["targets.reason"]["required"] is False
 
 
+@pytest.mark.parametrize("name", [n for n in FAMILIES if "findings" in expected(n)])
+def test_findings_as_expected(books: Books, name: str) -> None:
+    """A family's expected file lists the filled workbook's findings: code, the name of the cell, the rule."""
+    p = plan_for(load(name)[0])
+    want = {(f["code"], at(p, f["at"]), f.get("rule")) for f in expected(name)["findings"]}
+    assert findings(books.filled[name], name) == want
+
+
 def test_blank_templates_validate_without_crash(books: Books) -> None:
     for name in FAMILIES:
         report = validate_file(books.blank[name], str(fw_path(name)))
@@ -518,7 +554,7 @@ def number(book: Any, sheet: str, ref: str) -> Decimal | str | None:
 @pytest.mark.libreoffice
 def test_libreoffice_equals_engine(books: Books) -> None:
     paths = [*books.filled.values(), *books.blank.values(), books.variant[2]]
-    out = recalculate(paths, books.root / "lo")  # ONE LibreOffice call for all nine workbooks
+    out = recalculate(paths, books.root / "lo")  # ONE LibreOffice call for all the workbooks
     recalced = dict(zip(paths, out, strict=True))
     compared = 0
     cases = [(name, *load(name), books.filled[name]) for name in FAMILIES] + [("coef-2024-missing", *books.variant)]
@@ -552,9 +588,8 @@ def test_libreoffice_equals_engine(books: Books) -> None:
         # totals by hand; coef-2024-missing: the empty 全年完成值 count as 0 (column default 0):
         # 三公 row reverse 0 ≤ 1 → coefficient 1 → 5 (was 4.63), 培训人次 0 / 5000 → 0 (was 9.2):
         # 56.58 + 0.37 − 9.2 = 47.75
-        assert number(book, plan.cells["score_total"].sheet, plan.cells["score_total"].cell) == {
-            "ppd-2024": D("84.11"), "coef-2024": D("56.58"), "annual-2024": D("79.40"), "jiangbei-2025": D("92.62"),
-            "coef-2024-missing": D("56.58") + (D(5) - D("4.63")) - D("9.2")}[name]
+        assert number(book, plan.cells["score_total"].sheet, plan.cells["score_total"].cell) == (
+            D(str(expected(name)["total"])) if name in FAMILIES else D("56.58") + (D(5) - D("4.63")) - D("9.2"))
         if name not in books.blank:
             continue
         # the blank template: no error value anywhere

@@ -38,7 +38,8 @@ from xlperf.write.report_docx import draft_report
 from .builders import EXAMPLE
 
 FAMILIES = Path(__file__).resolve().parents[1] / "data" / "frameworks" / "families"
-FAMILY_IDS = ("annual-2024", "coef-2024", "ppd-2024", "jiangbei-2025")
+FAMILY_IDS = tuple(sorted(p.name.removesuffix("-expected.yaml") for p in FAMILIES.glob("*-expected.yaml")))
+"""The registered test families (tests/families/test_families.py: a ``<id>-expected.yaml`` beside the framework)."""
 PROSE = "本部门按计划推进各项工作，成效良好"
 MARKER = re.compile(r"【请填写[^】]*】")
 
