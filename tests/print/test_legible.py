@@ -34,6 +34,7 @@ class Outputs:
     pages: dict[str, list[PageMeasure]]  # output name → its measured pages
     findings: dict[str, int]  # department → number of findings (校验报告 pages)
     summary: list[tuple[int, str, str]]  # the 校验报告's 汇总 rows: 序号, 部门, 问题明细 (查看 | 无问题)
+    notice_xlsx: tuple[Path, Path]  # a 退回修改通知 workbook and its PDF (one page: not held to the 9 pt floor)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,9 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outputs]:
     notices = sorted((root / "退回").glob("*-退回修改通知.docx"))
     assert len(notices) >= 3
     named = {**{k: v for k, v in files.items()}, **{f"notice:{p.stem}": p for p in notices}}
-    pdfs = to_pdf(list(named.values()), root / "pdf")
+    # copied under another name: the PDF is named by the stem, which the unit's .docx notice shares
+    notice_xlsx = Path(shutil.copy(sorted((root / "退回").glob("*-退回修改通知.xlsx"))[0], root / "通知工作簿.xlsx"))
+    *pdfs, notice_pdf = to_pdf([*named.values(), notice_xlsx], root / "pdf")
     from xlperf.validate import validate_file
 
     findings = {}
@@ -71,7 +74,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outputs]:
     rows = list(ws.iter_rows(values_only=True))
     col = {h: i for i, h in enumerate(rows[0])}
     summary = [(int(r[col["序号"]]), str(r[col["部门"]] or ""), str(r[col["问题明细"]])) for r in rows[1:]]
-    yield Outputs({k: measure(pdf) for k, pdf in zip(named, pdfs, strict=True)}, findings, summary)
+    yield Outputs({k: measure(pdf) for k, pdf in zip(named, pdfs, strict=True)}, findings, summary,
+                  (notice_xlsx, notice_pdf))
 
 
 def _all(outputs: Outputs) -> Iterator[tuple[str, PageMeasure]]:
@@ -95,6 +99,30 @@ def test_no_number_prints_as_hashes(outputs: Outputs) -> None:
     """A number wider than its column prints as ### (the 汇总's 年度 2021 in a column 4 wide did)."""
     hashed = [f"{name} 第 {p.number} 页" for name, p in _all(outputs) if "###" in p.text]
     assert not hashed, hashed
+
+
+def test_notice_workbook_prints_every_message_whole(outputs: Outputs) -> None:
+    """The 退回修改通知 workbook's rows are as high as their wrapped 问题说明 (they printed one line each)."""
+    from openpyxl import load_workbook
+
+    ws = load_workbook(outputs.notice_xlsx[0], read_only=True).worksheets[0]
+    messages = [str(row[4]) for row in ws.iter_rows(values_only=True) if len(row) > 4 and row[0] is not None
+                and isinstance(row[0], int) and row[4]]
+    assert messages and max(len(m) for m in messages) > 60  # long enough to wrap in its column
+    printed = re.sub(r"\s+", "", "".join(p.text for p in measure(outputs.notice_xlsx[1])))
+
+    def whole(message: str) -> bool:  # every character in order, close together (a cut cell loses its end)
+        text = re.sub(r"\s+", "", message)
+        pos = printed.find(text[:8])
+        for ch in text:
+            pos = printed.find(ch, pos) if pos >= 0 else -1
+            if pos < 0:
+                return False
+            pos += 1
+        return True
+
+    cut = [m for m in messages if not whole(m)]
+    assert not cut, cut
 
 
 HEADING = re.compile(r"(?m)^\s*(\d+)\.\s*(.*?)\s*文件：")

@@ -19,6 +19,10 @@ from xlperf.framework.models import Framework
 from xlperf.ingest.explanations import EXPLAIN_HEADER
 from xlperf.safe_io import OutputError, shown_path, write_atomically
 from xlperf.safe_text import put, xml_text
+from xlperf.write.printfit import LINE_PT, lines_needed
+
+NOTICE_WIDTHS = (5, 14, 8, 24, 60, 12, 12, 24)
+"""Columns of the 退回修改通知 workbook: 序号 工作表 单元格 规则 问题说明 发现值 应为 已填写的说明."""
 
 __all__ = ["ReturnedUnit", "return_stem", "safe_name", "write_returns"]
 
@@ -128,11 +132,16 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
                 row.append(f.explanation)
             for c, v in enumerate(row, start=1):
                 put(ws, r, c, v).alignment = wrap
+            # a row is as high as its wrapped text (Excel and LibreOffice do not grow a row on opening a file):
+            # a long 问题说明 printed its first line only
+            needed = max(lines_needed(str(v), w) for v, w in zip(row, NOTICE_WIDTHS, strict=False) if v is not None)
+            if needed > 1:
+                ws.row_dimensions[r].height = needed * LINE_PT
             r += 1
         r += 1
     if change is not None:
         r = _change_section(ws, r, change)
-    for col, width in zip("ABCDEFGH", (5, 14, 8, 24, 60, 12, 12, 24), strict=True):
+    for col, width in zip("ABCDEFGH", NOTICE_WIDTHS, strict=True):
         ws.column_dimensions[col].width = width
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"

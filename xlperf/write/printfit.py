@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["BODY_PT", "fit_table", "keep_sections_together", "lines_needed", "text_units"]
+__all__ = ["BODY_PT", "LINE_PT", "fit_table", "keep_sections_together", "lines_needed", "text_units"]
 
 BODY_PT = 11.0
 """The body type size (openpyxl's default Calibri 11); printed at 100 % it is well above the 9 pt floor."""
