@@ -132,11 +132,7 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
                 row.append(f.explanation)
             for c, v in enumerate(row, start=1):
                 put(ws, r, c, v).alignment = wrap
-            # a row is as high as its wrapped text (Excel and LibreOffice do not grow a row on opening a file):
-            # a long 问题说明 printed its first line only
-            needed = max(lines_needed(str(v), w) for v, w in zip(row, NOTICE_WIDTHS, strict=False) if v is not None)
-            if needed > 1:
-                ws.row_dimensions[r].height = needed * LINE_PT
+            _fit_height(ws, r, row)
             r += 1
         r += 1
     if change is not None:
@@ -152,6 +148,14 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
 
     mark_workbook(wb, "notice")
     return write_atomically(target, wb.save, what="退回修改通知", protect=protect)
+
+
+def _fit_height(ws: Any, r: int, row: list[Any]) -> None:
+    """A row as high as its wrapped text: Excel and LibreOffice do not grow a row when they open a file (a long
+    问题说明 printed its first line only)."""
+    needed = max(lines_needed(str(v), w) for v, w in zip(row, NOTICE_WIDTHS, strict=False) if v is not None)
+    if needed > 1:
+        ws.row_dimensions[r].height = needed * LINE_PT
 
 
 def _change_section(ws: Any, r: int, change: Any) -> int:
