@@ -517,6 +517,12 @@ def test_findings_as_expected(books: Books, name: str) -> None:
     assert findings(books.filled[name], name) == want
 
 
+def test_no_self_score_names_the_leaves_as_the_framework_has_them(books: Books) -> None:
+    """xiangnan-2023 scores 10 leaves at level 3 and 6 at level 2: XP410 counts 末级指标, not 三级指标."""
+    report = validate_file(books.blank["xiangnan-2023"], str(fw_path("xiangnan-2023")))
+    assert "（16 项末级指标全部为空）" in next(f.message for f in report.findings if f.code == "XP410")
+
+
 def test_blank_templates_validate_without_crash(books: Books) -> None:
     for name in FAMILIES:
         report = validate_file(books.blank[name], str(fw_path(name)))

@@ -36,6 +36,8 @@ def test_no_self_score_at_all_is_one_error(fw, tmp_path: Path) -> None:  # type:
     codes = [f.code for f in rep.findings]
     assert codes.count("XP410") == 1 and "XP407" not in codes
     assert rep.review_zh == "需修改" and rep.total_self is None
+    # futian-2021 scores 三级指标 only (xiangnan-2023, with leaves at levels 2 and 3: tests/families/)
+    assert "（21 项三级指标全部为空）" in next(f.message for f in rep.findings if f.code == "XP410")
 
 
 def test_one_self_score_blank_is_a_warning_not_xp410(fw, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

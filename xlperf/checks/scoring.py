@@ -139,14 +139,17 @@ class NoSelfScore(Check):
     如何修改：在评分表“自评得分”列逐项填写自评得分（可参考“计算得分”列），扣分的评判类指标写明理由。"""
 
     code, name, severity, title, family = "XP410", "no-self-score", Severity.error, "未填写任何自评得分", "scoring"
-    template = "评分表中没有填写任何自评得分（{leaves} 项三级指标全部为空），无法评定等级；请逐项填写自评得分"
+    template = "评分表中没有填写任何自评得分（{leaves} 项{word}全部为空），无法评定等级；请逐项填写自评得分"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         if ctx.result is None:
             return
         leaves = [i for i in ctx.result.indicators if i.is_leaf]
         if leaves and all(i.self is None for i in leaves):
-            yield self.finding(ctx, at=f"self_{leaves[0].id}", leaves=len(leaves))
+            # 三级指标 only when every leaf is at level 3 (a framework may score leaves at levels 2 and 3)
+            levels = {i.level for i in leaves}
+            word = f"{'一二三四五六'[min(levels) - 1]}级指标" if len(levels) == 1 and max(levels) <= 6 else "末级指标"
+            yield self.finding(ctx, at=f"self_{leaves[0].id}", leaves=len(leaves), word=word)
 
 
 class JudgedAnswerOutOfRange(Check):
