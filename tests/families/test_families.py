@@ -523,6 +523,23 @@ def test_no_self_score_names_the_leaves_as_the_framework_has_them(books: Books) 
     assert "（16 项末级指标全部为空）" in next(f.message for f in report.findings if f.code == "XP410")
 
 
+def test_empty_prior_figures_behind_a_derived_figure_are_named(tmp_path: Path) -> None:
+    """xiangnan-2023 reads last year's “三公”经费 through a derived sum (sangong_last = prev.abroad_actual +
+    prev.reception_actual + prev.vehicle_actual). Left empty, the three are named, as a direct read is; before,
+    XP409 said “未定义的名称 sangong_last” and SG-01 was skipped without XP330."""
+    fw, _ = load("xiangnan-2023")
+    p = plan_for(fw)
+    raw = raw_data("xiangnan-2023")
+    del raw["prior"]
+    path = write_template(fw, tmp_path / "w.xlsx", values=data_values(data_model(fw).model_validate(raw)))
+    report = validate_file(path, str(fw_path("xiangnan-2023")))
+    by_code = {f.code: f for f in report.findings}
+    assert by_code["XP409"].location == at(p, "score_sangong_score")
+    assert "上年数 prev_abroad_actual、prev_reception_actual、prev_vehicle_actual 未填写" in by_code["XP409"].message
+    assert "未定义" not in by_code["XP409"].message
+    assert (by_code["XP330"].location, by_code["XP330"].rule) == (at(p, "prev_abroad_actual"), "SG-01")
+
+
 def test_blank_templates_validate_without_crash(books: Books) -> None:
     for name in FAMILIES:
         report = validate_file(books.blank[name], str(fw_path(name)))

@@ -9,9 +9,11 @@ from decimal import Decimal
 from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
 from xlperf.engine.rules import fmt_money
+from xlperf.engine.scoring import priors_behind
 from xlperf.expr import Value
 from xlperf.findings import Finding, Severity
 from xlperf.framework.form import PRIOR_PREFIX
+from xlperf.framework.models import Framework
 from xlperf.ingest.prior import recorded_prior
 
 __all__ = ["AuditOnEmptyPrior", "PriorYearAltered"]
@@ -51,18 +53,18 @@ class PriorYearAltered(Check):
                                    expected_text=fmt_money(recorded[name]), found=value, expected=recorded[name])
 
 
-def _missing_prior(expr: str | None, env: Mapping[str, Value]) -> str | None:
-    """The empty prior-year figure that stops an expression from being evaluated, if that is what stops it."""
+def _missing_prior(fw: Framework, expr: str | None, env: Mapping[str, Value]) -> str | None:
+    """The empty prior-year figure that stops an expression from being evaluated, if that is what stops it
+    (read directly, or through a derived figure such as a sum of last year's figures)."""
     from xlperf.expr import ExprError, parse, undefined_name
-    from xlperf.framework.form import PRIOR_PREFIX
 
     if expr is None:
         return None
     try:
         parse(expr).evaluate(env)
     except ExprError as exc:
-        name = undefined_name(exc)
-        return name if name is not None and name.startswith(PRIOR_PREFIX) else None
+        missing = priors_behind(fw, undefined_name(exc), env)
+        return missing[0] if missing else None
     return None
 
 
@@ -86,7 +88,8 @@ class AuditOnEmptyPrior(Check):
         env = {k: v for k, v in ctx.env.items()
                if not (k.startswith(PRIOR_PREFIX) and ctx.read.values.get(k) in (None, ""))}
         for rule in ctx.read.framework.form.audits:
-            missing = _missing_prior(rule.when, env) or _missing_prior(rule.assert_, env)
+            fw = ctx.read.framework
+            missing = _missing_prior(fw, rule.when, env) or _missing_prior(fw, rule.assert_, env)
             if missing is not None:
                 finding = self.finding(ctx, at=missing, rule_id=rule.id, label=ctx.label(missing))
                 yield finding.model_copy(update={"rule": rule.id})

@@ -36,7 +36,7 @@ from xlperf.framework.form import PRIOR_PREFIX, ColumnDecl
 from xlperf.framework.models import Cap, Framework, Indicator
 
 __all__ = ["Built", "CapResult", "EnvPlan", "IndicatorResult", "MeasureResult", "ScoreResult", "build_env", "build_env_for",
-           "check_judgements", "data_env", "env_plan", "score"]
+           "check_judgements", "data_env", "env_plan", "priors_behind", "score"]
 
 
 class MeasureResult(BaseModel):
@@ -394,7 +394,7 @@ def _cap(cap: Cap, ctx: Ctx, comp: Compiled) -> tuple[Decimal | None, str, str |
     try:
         limit, why = cap_of(cap, ctx)
     except ExprError as exc:
-        error = _measure_failure(comp, parse(cap.measure).names, ctx.env) or _prior_said(exc)
+        error = _measure_failure(comp, parse(cap.measure).names, ctx.env) or _prior_said(comp.framework, exc, ctx.env)
         return None, f"{cap.name}：无法计算（{error}），未封顶", error
     return limit, why, None
 
@@ -406,7 +406,7 @@ def _measure_failure(comp: Compiled, used: set[str] | frozenset[str], env: Mappi
             try:
                 m.value(env)
             except ExprError as inner:
-                return f"{m.name}：{_prior_said(inner)}"
+                return f"{m.name}：{_prior_said(comp.framework, inner, env)}"
     return None
 
 
@@ -448,15 +448,33 @@ def _shown(value: object, kind: str) -> str:
 
 def _why(comp: Compiled, ind: Indicator, env: Mapping[str, Value], exc: ExprError) -> str:
     """The reason in the user's terms: the measure that failed and why, else the expression's complaint."""
-    return _measure_failure(comp, _rule_names(ind.rule), env) or _prior_said(exc)
+    return _measure_failure(comp, _rule_names(ind.rule), env) or _prior_said(comp.framework, exc, env)
 
 
-def _prior_said(exc: ExprError) -> str:
+def _prior_said(fw: Framework, exc: ExprError, env: Mapping[str, Value]) -> str:
     """An empty prior-year figure is named as such: the department must fill it, not guess at a rule."""
-    missing = undefined_name(exc)
-    if missing is not None and missing.startswith(PRIOR_PREFIX):
-        return f"上年数 {missing} 未填写，不能按 0 或分母为 0 处理"
+    missing = priors_behind(fw, undefined_name(exc), env)
+    if missing:
+        return f"上年数 {'、'.join(missing)} 未填写，不能按 0 或分母为 0 处理"
     return str(exc)
+
+
+def priors_behind(fw: Framework, name: str | None, env: Mapping[str, Value]) -> list[str]:
+    """The empty prior-year figures (prev_x) an undefined name stands for: the name itself, or those a derived
+    figure reads, directly or through other derived figures (“三公”经费上年数 = prev.a + prev.b + prev.c is
+    undefined because they are empty, and saying “未定义的名称” of it would send the user looking for a typo)."""
+    derived = {d.name: d.expr for d in fw.form.derived}
+    todo, seen, found = [name] if name else [], set(), []
+    while todo:
+        n = todo.pop(0)
+        if n in seen or n in env:
+            continue
+        seen.add(n)
+        if n.startswith(PRIOR_PREFIX):
+            found.append(n)
+        elif n in derived:
+            todo.extend(sorted(parse(derived[n]).names))
+    return found
 
 
 MAX_PROBLEMS = 50
