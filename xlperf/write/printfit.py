@@ -109,7 +109,9 @@ def fit_table(ws: Any, widths: Sequence[float], *, first_row: int = 1, last_row:
 
 def page_setup(ws: Any, orientation: str = "landscape", title_rows: str | None = None) -> None:
     """A4, 0.5 inch margins, fit to the page width only (the widths already fit: the scale stays 100 %)."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4  # a class constant (write-only sheets lack it)
     ws.page_setup.orientation = orientation
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -166,3 +168,28 @@ def keep_sections_together(ws: Any, sections: Sequence[tuple[int, int]], *, titl
                 new_page(r)
             used += height(r)
     return breaks
+
+
+class RowFit:
+    """:func:`fit_table` for a table written row by row (openpyxl's write-only mode, where a written row
+    cannot be revisited): the same fitted widths, and each row's height computed from its values before it
+    is written. The streamed tables use the body type size (no cell sets a larger font)."""
+
+    def __init__(self, widths: Sequence[float], orientation: str = "landscape") -> None:
+        self.fitted = fitted_widths(widths, orientation)
+        self.orientation = orientation
+
+    def set_widths(self, ws: Any) -> None:
+        """Before the first row is written (write-only sheets write their columns first)."""
+        from openpyxl.utils import get_column_letter
+
+        for i, w in enumerate(self.fitted, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = round(w, 1)
+
+    def height(self, values: Sequence[Any]) -> float | None:
+        """The row's height for its wrapped text (None: one line, no height set), as :func:`fit_table`."""
+        lines = 1
+        for value, w in zip(values, self.fitted, strict=False):
+            if value is not None:
+                lines = max(lines, lines_needed(str(value), w))
+        return lines * LINE_PT + 2 if lines > 1 else None
