@@ -402,15 +402,17 @@ def cpu():
                for f in ("ru_utime", "ru_stime"))
 c = cpu()
 t = time.perf_counter()
-units = consolidate_paths(paths, workers=workers)
-cons = consolidate(units)
-with History(history_path(out)) as history:  # the round remembered, as the consolidate command does
-    cons.round_no = history.this_round(cons.units)
-    cons.changes = history.changes(cons.units, cons.round_no)
-    write_consolidation(cons, out)
-    history.record(cons.round_no, out, cons.units, cons.counted)
+intake = consolidate_paths(paths, workers=workers)
+with intake.spool:  # the units on disk until the outputs are written, as the consolidate command does
+    cons = consolidate(intake)
+    with History(history_path(out)) as history:  # the round remembered
+        cons.round_no = history.this_round(cons.units)
+        cons.history, cons.previous = history, history.previous(cons.round_no)
+        write_consolidation(cons, out)
+        history.record(cons.round_no, out, cons.spooled(), cons.counted)
 dt = time.perf_counter() - t
-print(json.dumps({"seconds": dt, "cpu_seconds": cpu() - c, "files": len(units)}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": dt, "cpu_seconds": cpu() - c, "files": len(cons.units), "parent_peak_kib": peak}))
 """
 
 
@@ -430,9 +432,11 @@ def bench_consolidate(paths: Sequence[Path], workers: int, reps: int, workdir: P
     con: list[float] = []
     val_cpu: list[float] = []
     con_cpu: list[float] = []
+    c_runs: list[dict[str, Any]] = []
     for _ in range(reps):
         v_run = run_batch(paths, workers, workdir / "cons-validate.json")
         c_run = run_consolidate(paths, workers, workdir / "cons-list.json", workdir / "汇总.xlsx")
+        c_runs.append(c_run)
         val.append(v_run["seconds"])
         con.append(c_run["seconds"])
         val_cpu.append(v_run.get("cpu_seconds", 0.0))
@@ -442,8 +446,10 @@ def bench_consolidate(paths: Sequence[Path], workers: int, reps: int, workdir: P
            "ratio": [a / b for a, b in zip(con_cpu, val_cpu, strict=True) if b > 0]}
     return {"files": len(paths), "workers": workers, "validate": v, "consolidate": c, "ratio": ratio(c, v),
             "cpu": cpu,
-            "note": "each run a fresh process; consolidate = validate + extraction + statistics (pandas) + the 汇总 "
-                    "workbook written + the round recorded in the SQLite history (sha256 of every file)"}
+            "parent_peak_kib": [r.get("parent_peak_kib") for r in c_runs],
+            "note": "each run a fresh process; consolidate = validate + extraction + each unit spooled (temporary "
+                    "SQLite) + statistics from the spool + the 汇总 workbook written (write-only, row by row) + the "
+                    "round recorded in the SQLite history (sha256 of every file, in the workers)"}
 
 
 def run_batch(paths: Sequence[Path], workers: int, listfile: Path) -> dict[str, Any]:
