@@ -112,12 +112,13 @@ class _Table:
     repeated on every page, an autofilter over the table, widths that fit A4 landscape, every value at the
     top of its row (text wrapped) and each row as high as its wrapped text.
 
-    Each row goes to the write-only sheet's XML stream as one lxml element, parsed from the row's text made
-    here. openpyxl's own ``append`` makes a cell object, binds its value and opens an element context for
-    every cell (~40 µs a cell: most of the time of writing a 汇总 whose 问题明细 has tens of thousands of
-    rows; an element tree built per cell ~7 µs, the row's text parsed ~3 µs); the row is the one openpyxl
+    Each row's XML is made here and written into the sheet's part between openpyxl's head and tail (see
+    :func:`_writer`). openpyxl's own ``append`` makes a cell object, binds its value and opens an element
+    context for every cell (~40 µs a cell: most of the time of writing a 汇总 whose 问题明细 has tens of
+    thousands of rows; an lxml tree per row, then serialised, still ~60 % of it); the row is the one openpyxl
     writes (``openpyxl.cell._writer``: inline strings, ``%.16g`` numbers, the style's index in the workbook's
-    cell styles), and the sheet's head, tail, hyperlinks and the workbook around it are openpyxl's."""
+    cell styles; text escaped by :func:`_escaped`), and the sheet's head, tail, hyperlinks and the workbook
+    around it are openpyxl's."""
 
     def __init__(self, wb: Any, title: str, headers: tuple[str, ...], widths: tuple[int, ...]) -> None:
         from openpyxl.utils import get_column_letter
@@ -134,7 +135,8 @@ class _Table:
         self.styles = _Styles(wb, self.ws)
         self.numbers = UNIT_NUMBERS if title == SHEETS["units"] else frozenset()
         self.row = 0
-        self.ws._get_writer()  # the sheet's head written (widths, views, properties); its rows are ours
+        self.ws._writer = _writer(self.ws)
+        self.ws._writer.write_top()  # the sheet's head (widths, views, properties); its rows are ours
         self._rows = self._stream()
         next(self._rows)
         self.ws._rows = self._rows  # closed by the sheet's close: then its tail is written
@@ -144,9 +146,10 @@ class _Table:
         writer = self.ws._writer
         xf = writer.xf.send(True)
         with xf.element("sheetData"):
+            xf.flush()  # what lxml holds goes out before the rows, written to the same file
             try:
                 while True:
-                    xf.write((yield))
+                    writer.raw.write((yield).encode("utf-8"))
             except GeneratorExit:
                 pass
         writer.xf.send(None)
@@ -165,7 +168,6 @@ class _Table:
         self._append(cells)
 
     def _append(self, cells: list[tuple[Any, str | None]]) -> None:
-        from lxml.etree import fromstring
         from openpyxl.compat import safe_string
 
         self.row += 1
@@ -188,10 +190,36 @@ class _Table:
                 kind = "b" if isinstance(value, bool) else "n"
                 parts.append(f'<c r="{ref}" s="{style}" t="{kind}"><v>{safe_string(value)}</v></c>')
         parts.append("</row>")
-        self._rows.send(fromstring("".join(parts)))
+        self._rows.send("".join(parts))
 
     def finish(self) -> None:
         self.ws.auto_filter.ref = f"A1:{self.letters[self.columns - 1]}{max(self.row, 1)}"
+
+
+def _writer(ws: Any) -> Any:
+    """openpyxl's writer of a write-only sheet, its XML stream (lxml's ``xmlfile``) on a file object of ours
+    (``raw``), so that rows made as text can go into the same file between the stream's flushed parts."""
+    from lxml.etree import xmlfile
+    from openpyxl.worksheet._writer import WorksheetWriter
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+
+    class Writer(WorksheetWriter):  # type: ignore[misc]
+        raw: Any
+
+        def get_stream(self) -> Any:  # openpyxl's, on our file object
+            with open(self.out, "wb") as self.raw, xmlfile(self.raw) as xf, \
+                    xf.element("worksheet", xmlns=SHEET_MAIN_NS):
+                try:
+                    while True:
+                        el = yield
+                        if el is True:
+                            yield xf
+                        elif el is not None:
+                            xf.write(el)
+                except GeneratorExit:
+                    pass
+
+    return Writer(ws)
 
 
 def _escaped(text: str) -> str:
