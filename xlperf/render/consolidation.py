@@ -203,11 +203,11 @@ def _writer(ws: Any) -> Any:
     from openpyxl.worksheet._writer import WorksheetWriter
     from openpyxl.xml.constants import SHEET_MAIN_NS
 
-    class Writer(WorksheetWriter):  # type: ignore[misc]
+    class Writer(WorksheetWriter):
         raw: Any
 
         def get_stream(self) -> Any:  # openpyxl's, on our file object
-            with open(self.out, "wb") as self.raw, xmlfile(self.raw) as xf, \
+            with open(str(self.out), "wb") as self.raw, xmlfile(self.raw) as xf, \
                     xf.element("worksheet", xmlns=SHEET_MAIN_NS):
                 try:
                     while True:
