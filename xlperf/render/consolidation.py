@@ -160,11 +160,8 @@ class _Table:
                  (v, None if v is None else styles.text if isinstance(v, str) else styles.other)
                  for c, v in enumerate(values)]
         for c, target in (links or {}).items():
-            from openpyxl.worksheet.hyperlink import Hyperlink
-
             cells[c] = ("查看", styles.linked)
-            self.ws._hyperlinks.append(Hyperlink(ref=f"{self.letters[c]}{self.row + 1}",
-                                                 location=f"'{SHEETS['findings']}'!A{target}"))
+            self.ws._writer.links.extend((c, self.row + 1, target))
         self._append(cells)
 
     def _append(self, cells: list[tuple[Any, str | None]]) -> None:
@@ -199,16 +196,23 @@ class _Table:
 def _writer(ws: Any) -> Any:
     """openpyxl's writer of a write-only sheet, its XML stream (lxml's ``xmlfile``) on a file object of ours
     (``raw``), so that rows made as text can go into the same file between the stream's flushed parts."""
+    from array import array
+    from xml.sax.saxutils import escape as xml_escape
+
     from lxml.etree import xmlfile
     from openpyxl.worksheet._writer import WorksheetWriter
     from openpyxl.xml.constants import SHEET_MAIN_NS
 
     class Writer(WorksheetWriter):
         raw: Any
+        stream: Any
+        links = array("l")  # per link: column, row, 问题明细 row (the 汇总's links to each unit's findings)
 
         def get_stream(self) -> Any:  # openpyxl's, on our file object
-            with open(str(self.out), "wb") as self.raw, xmlfile(self.raw) as xf, \
-                    xf.element("worksheet", xmlns=SHEET_MAIN_NS):
+            self.links = array("l")
+            with open(str(self.out), "wb") as self.raw, xmlfile(self.raw) as self.stream, \
+                    self.stream.element("worksheet", xmlns=SHEET_MAIN_NS):
+                xf = self.stream
                 try:
                     while True:
                         el = yield
@@ -218,6 +222,23 @@ def _writer(ws: Any) -> Any:
                             xf.write(el)
                 except GeneratorExit:
                     pass
+
+        def write_hyperlinks(self) -> None:
+            """The links as openpyxl writes them (``<hyperlinks>``, each a ref and a location in the workbook), from
+            three integers each instead of a Hyperlink object kept per unit until the sheet's end."""
+            from openpyxl.utils import get_column_letter
+
+            super().write_hyperlinks()
+            if not self.links:
+                return
+            self.stream.flush()
+            where = xml_escape(f"'{SHEETS['findings']}'!A", {'"': "&quot;"})
+            self.raw.write(b"<hyperlinks>")
+            for i in range(0, len(self.links), 3):
+                col, row, target = self.links[i:i + 3]
+                ref = f"{get_column_letter(col + 1)}{row}"
+                self.raw.write(f'<hyperlink ref="{ref}" location="{where}{target}"/>'.encode())
+            self.raw.write(b"</hyperlinks>")
 
     return Writer(ws)
 
