@@ -426,23 +426,23 @@ def _longest_matches(data: bytes) -> list[tuple[int, int]]:
 
 
 def _reachable(data: bytes, matches):
-    """reach[p][m]: bitmask of byte counts (tokens + flag bytes) with which the
+    """reach[m][p]: bitmask of byte counts (tokens + flag bytes) with which the
     first p bytes can be encoded using a number of tokens == m (mod 8)."""
     n = len(data)
-    reach = [[0] * 8 for _ in range(n + 1)]
+    reach = [[0] * (n + 1) for _ in range(8)]
     reach[0][0] = 1
     for p in range(n):
         longest = matches[p][0]
         for m in range(8):
-            mask = reach[p][m]
+            mask = reach[m][p]
             if not mask:
                 continue
             flag_byte = 1 if m == 0 else 0
-            m2 = (m + 1) % 8
-            reach[p + 1][m2] |= mask << (1 + flag_byte)
+            row = reach[(m + 1) % 8]
+            row[p + 1] |= mask << (1 + flag_byte)
             shifted = mask << (2 + flag_byte)
-            for k in range(3, longest + 1):
-                reach[p + k][m2] |= shifted
+            for t in range(p + 3, p + longest + 1):
+                row[t] |= shifted
     return reach
 
 
@@ -466,7 +466,7 @@ def compress_exact(data: bytes, size: int) -> bytes | None:
         return None
     matches = _longest_matches(data)
     reach = _reachable(data, matches)
-    ends = [m for m in range(8) if (reach[n][m] >> need) & 1]
+    ends = [m for m in range(8) if (reach[m][n] >> need) & 1]
     if not ends:
         return None
     tokens: list[tuple[int, int, int]] = []  # (pos, length, offset); length 0 = literal
@@ -487,7 +487,7 @@ def compress_exact(data: bytes, size: int) -> bytes | None:
         pm = (m - 1) % 8
         flag_byte = 1 if pm == 0 else 0
         cost = 2 + flag_byte
-        copy = next((q for q in (starts if b >= cost else ()) if p - q < 3 or (reach[q][pm] >> (b - cost)) & 1),
+        copy = next((q for q in (starts if b >= cost else ()) if p - q < 3 or (reach[pm][q] >> (b - cost)) & 1),
                     p)  # the longest copy that fits, if any (starts ascending: copies shorter than 3 end it)
         if p - copy >= 3:
             tokens.append((copy, p - copy, matches[copy][1]))
@@ -495,7 +495,7 @@ def compress_exact(data: bytes, size: int) -> bytes | None:
         else:
             cost = 1 + flag_byte
             q = p - 1
-            if not (reach[q][pm] >> (b - cost)) & 1:  # pragma: no cover
+            if not (reach[pm][q] >> (b - cost)) & 1:  # pragma: no cover
                 raise AssertionError("inconsistent reachability table")
             tokens.append((q, 0, 0))
             p, m, b = q, pm, b - cost
@@ -590,7 +590,7 @@ def min_compressed_size(data: bytes) -> int:
     reach = _reachable(data, _longest_matches(data))
     mask = 0
     for m in range(8):
-        mask |= reach[len(data)][m]
+        mask |= reach[m][len(data)]
     return 3 + (mask & -mask).bit_length() - 1
 
 
