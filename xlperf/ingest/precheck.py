@@ -79,7 +79,7 @@ def is_fatal(issues: Iterable[FileIssue]) -> bool:
 
 
 def precheck(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, *,
-             keep: dict[str, bytes] | None = None) -> list[FileIssue]:
+             keep: dict[str, bytes] | None = None, directory: list[zipfile.ZipInfo] | None = None) -> list[FileIssue]:
     """Inspect a submitted file before any spreadsheet library opens it.
 
     Returns either ``[one fatal issue]`` or a (possibly empty) list of non-fatal notes. Never raises:
@@ -88,7 +88,8 @@ def precheck(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, *,
     ``keep``: filled with the inflated bytes of the members up to :data:`KEEP_PART_MAX` (at most
     :data:`KEEP_TOTAL_MAX` together) that ``zipfile`` would read to exactly these bytes (see
     :meth:`_Precheck._zipfile_reads_alike`), so the reader need not inflate them again. Meaningful only when
-    no issue is fatal.
+    no issue is fatal. ``directory``: filled with the zip directory (``ZipFile.infolist()``) the pre-check read
+    and passed, so the reader need not parse it again; left empty when an issue is fatal.
     """
     filename = os.fspath(path)
     label = os.path.basename(filename) or filename
@@ -99,7 +100,11 @@ def precheck(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, *,
     with fh:
         try:
             size = os.fstat(fh.fileno()).st_size
-            return _Precheck(fh, size, label, limits, keep).run()
+            checked = _Precheck(fh, size, label, limits, keep)
+            notes = checked.run()
+            if directory is not None:
+                directory.extend(checked.infos)
+            return notes
         except _Refused as refused:
             return [refused.issue]
         except Exception:  # noqa: BLE001 - hostile input must never crash the caller: fail closed
@@ -256,6 +261,7 @@ class _Precheck:
         self.workbook_part = "xl/workbook.xml"
         self._sheet_names: dict[str, str] | None = None
         self._members: dict[str, zipfile.ZipInfo] = {}
+        self.infos: list[zipfile.ZipInfo] = []  # the zip directory, once every check has passed
         self.total_rows = 0  # rows and cells of the worksheets inspected so far
         self.total_cells = 0
         self.total_tags = 0  # '<' in all XML parts inspected so far (an upper bound of their tags)
@@ -287,6 +293,7 @@ class _Precheck:
         self._check_entries(infos)
         self._members = {info.filename: info for info in infos}
         self._check_package(infos)
+        self.infos = infos
         return self.notes
 
     def _corrupt(self, detail: str = "") -> _Refused:
