@@ -37,9 +37,11 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
+from types import MappingProxyType
 from typing import BinaryIO, Final
 
 from defusedxml import ElementTree as SafeET
@@ -612,7 +614,7 @@ class _Precheck:
             xml_part = ext in _XML_EXTENSIONS or (ct.endswith("xml") and not ct.startswith("image/"))
             self._inspect(info, xml_part=xml_part, sheet=name in sheets)
 
-    def _workbook_part(self, defaults: dict[str, str], overrides: dict[str, str]) -> str:
+    def _workbook_part(self, defaults: Mapping[str, str], overrides: Mapping[str, str]) -> str:
         """The workbook part the content types name (refused as not a workbook when there is none)."""
         workbook = next((part for ct in _WORKBOOK_CTS for part, pct in overrides.items() if pct == ct), None)
         if workbook is None and any(ct in _WORKBOOK_CTS for ct in defaults.values()):
@@ -621,7 +623,7 @@ class _Precheck:
             raise self._not_workbook()
         return workbook
 
-    def _sheet_parts(self, defaults: dict[str, str], overrides: dict[str, str]) -> set[str]:
+    def _sheet_parts(self, defaults: Mapping[str, str], overrides: Mapping[str, str]) -> set[str]:
         """Every part that is a worksheet by its content type, its default type or its path (rows are counted)."""
         members = self._members
         sheets = {p for p, ct in overrides.items() if ct in _SHEET_CTS}
@@ -645,22 +647,12 @@ class _Precheck:
             "请确认提交的是用 Excel 保存的 .xlsx 文件。",
         )
 
-    def _parse_content_types(self, data: bytes) -> tuple[dict[str, str], dict[str, str]]:
+    def _parse_content_types(self, data: bytes) -> tuple[Mapping[str, str], Mapping[str, str]]:
         """(extension → content type, part name → content type) from [Content_Types].xml."""
         try:
-            root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+            return _content_types(data) if len(data) <= _CT_MEMO_MAX_BYTES else _parse_content_types(data)
         except Exception as exc:
             raise self._corrupt("（[Content_Types].xml 无法解析）") from exc
-        defaults: dict[str, str] = {}
-        overrides: dict[str, str] = {}
-        for el in root:
-            tag = _local(el.tag) if isinstance(el.tag, str) else ""
-            ct = (el.get("ContentType") or "").strip()
-            if tag == "Default" and el.get("Extension"):
-                defaults[el.get("Extension", "").casefold()] = ct
-            elif tag == "Override" and el.get("PartName"):
-                overrides[el.get("PartName", "").lstrip("/")] = ct
-        return defaults, overrides
 
     # -- sheet names for messages ------------------------------------------------------------------
     def _where(self, part: str) -> str:
@@ -713,3 +705,26 @@ class _Precheck:
             if total > cap:
                 raise ValueError("part too large")
             yield chunk
+
+
+
+def _parse_content_types(data: bytes) -> tuple[Mapping[str, str], Mapping[str, str]]:
+    """(extension → content type, part name → content type); raises on XML it refuses or cannot parse."""
+    root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    defaults: dict[str, str] = {}
+    overrides: dict[str, str] = {}
+    for el in root:
+        tag = _local(el.tag) if isinstance(el.tag, str) else ""
+        ct = (el.get("ContentType") or "").strip()
+        if tag == "Default" and el.get("Extension"):
+            defaults[el.get("Extension", "").casefold()] = ct
+        elif tag == "Override" and el.get("PartName"):
+            overrides[el.get("PartName", "").lstrip("/")] = ct
+    return MappingProxyType(defaults), MappingProxyType(overrides)
+
+
+_CT_MEMO_MAX_BYTES: Final = 64 * KiB
+_content_types = lru_cache(maxsize=16)(_parse_content_types)
+"""[Content_Types].xml is the same in every workbook a program saves from one template: what is read from it
+is a pure function of its bytes, memoized by the whole bytes (as the reader's workbook part and styles, a few
+templates at a time; read-only results; a parse that raises is never cached)."""
