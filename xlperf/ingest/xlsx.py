@@ -443,8 +443,7 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None, parts: Mappin
             if rid in rels:
                 targets[name] = rels[rid]
         book.names.update(wb_names)
-        if CUSTOM_PART not in names_in_zip or (parts is not None and CUSTOM_PART in parts):
-            book.custom_known, book.custom_properties = True, (parts or {}).get(CUSTOM_PART)
+        _custom_part(book, names_in_zip, parts)
         for index, name, text in wb_local:
             if index.isascii() and index.isdigit() and int(index) < len(order):
                 book.local_names.append((order[int(index)], name, text))
@@ -461,6 +460,12 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None, parts: Mappin
                 read[target] = _read_sheet(zf, target, strings, date_styles, ns, budget)
             book.sheets[name] = read[target]
     return book
+
+
+def _custom_part(book: Book, names_in_zip: set[str], parts: Mapping[str, bytes] | None) -> None:
+    """The custom properties part as the pre-check kept it, or that there is none (else it stays unknown)."""
+    if CUSTOM_PART not in names_in_zip or (parts is not None and CUSTOM_PART in parts):
+        book.custom_known, book.custom_properties = True, (parts or {}).get(CUSTOM_PART)
 
 
 _DATE_FORMAT_IDS = frozenset({*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)})
