@@ -19,8 +19,8 @@ the machine it runs on, so a Linux run never fetches Windows-only dependencies (
 → colorama, pandas → tzdata …). Each downloaded wheel's ``Requires-Dist`` is therefore evaluated with
 ``packaging.markers`` for a Windows environment, and what only Windows needs is downloaded too, until
 nothing new appears. What the first version needed that way is asked for at once for the next versions
-(where its marker applies to them), which saves each of them a second resolution. Each target is then checked the way the installer will use it, without a network:
-``pip install --no-index --find-links wheels --dry-run --platform win_amd64 --python-version X
+(where its marker applies to them), which saves each of them a second resolution. Each target is then
+checked the way the installer will use it, without a network: ``pip install --no-index --find-links wheels --dry-run --platform win_amd64 --python-version X
 --only-binary=:all: --target …``.
 """
 
