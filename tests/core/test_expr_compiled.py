@@ -173,8 +173,8 @@ def test_every_framework_expression_on_random_values() -> None:
     assert outcomes == {"value", "error"}
 
 
-DATA_FILES = sorted((REPO / "tests" / "data" / "frameworks").rglob("*-data.yaml")) + [
-    REPO / "workbooks" / "examples" / "futian-kcj-2021.yaml"]
+DATA_FILES = [*sorted((REPO / "tests" / "data" / "frameworks").rglob("*-data.yaml")),
+              REPO / "workbooks" / "examples" / "futian-kcj-2021.yaml"]
 
 
 def _framework_of(data: Path) -> str:
