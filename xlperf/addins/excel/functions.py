@@ -52,7 +52,7 @@ from typing import Any, NamedTuple, TypeVar
 from pydantic import ValidationError
 
 from xlperf import resolve
-from xlperf.compiled import catalog, compile_once, compiled, input_labels
+from xlperf.compiled import CompiledFramework, catalog, compile_once, compiled, input_labels
 from xlperf.dates import serial_of
 from xlperf.engine.rules import (
     Ctx,
@@ -329,6 +329,8 @@ def _bounded(number: Decimal, label: str) -> Decimal:
 
 def to_decimal(value: Any, label: str = "参数", *, empty: Decimal | None = Decimal(0)) -> Decimal:
     """A number from what Excel passes: float, int, bool, "1,234.5", "97.65%", "是/否"; empty → ``empty``."""
+    if type(value) is float and -1e14 < value < 1e14 and not CVERR_MIN <= value <= CVERR_MAX:
+        return Decimal(format(value, ".15g"))  # what a cell holds, that the checks below let through as it is
     value = _scalar(value, label)
     if value is None or (isinstance(value, str) and not value.strip()):
         if empty is None:
@@ -422,9 +424,7 @@ def _rate(mdef: MeasureDef, num: Decimal, den: Decimal) -> tuple[Decimal, Decima
 def _measure_text_factory(fw: Framework, env: Mapping[str, Value],
                           parts: Mapping[str, tuple[Decimal, Decimal, Decimal]]) -> Callable[[str], str]:
     """Explanations of the rates a rule reads, worded as :func:`xlperf.engine.scoring.score` does."""
-    comp = compiled(fw)
-    names = {m.id: m.name for m in comp.measures}
-    schedules = {m.id: m.schedule for m in comp.measures if m.schedule is not None}
+    names, schedules = compile_once(fw).derived("udf.measure_names", _measure_names)
 
     def measure_text(name: str) -> str:
         if name in parts:
@@ -434,7 +434,6 @@ def _measure_text_factory(fw: Framework, env: Mapping[str, Value],
                 return f"{label}：分母为 0，按 {fmt_rate(rate)} 计"
             if name in schedules:
                 sched = schedules[name]
-                assert sched is not None
                 return f"{label} = {fmt_num(num)} / {fmt_num(den / sched)} ÷ {fmt_edge(sched)} = {fmt_rate(rate)}"
             return f"{label} = {fmt_num(num)} / {fmt_num(den)} = {fmt_rate(rate)}"
         value = env.get(name)
@@ -442,6 +441,12 @@ def _measure_text_factory(fw: Framework, env: Mapping[str, Value],
         return f"{label} {fmt_rate(value) if isinstance(value, Decimal) else value}"
 
     return measure_text
+
+
+def _measure_names(cfw: CompiledFramework) -> tuple[dict[str, str], dict[str, Decimal]]:
+    """Each measure's name, and the schedule of the schedule rules' period rates (built once per framework)."""
+    measures = cfw.rules.measures
+    return {m.id: m.name for m in measures}, {m.id: m.schedule for m in measures if m.schedule is not None}
 
 
 def _no_text(_: str) -> str:
@@ -453,7 +458,7 @@ def _finish(fw: Framework, rule: Rule, points: Decimal, env: Mapping[str, Value]
     """Evaluate one rule with the engine and round it the one way scores are rounded. ``worded=False``: the
     score only (the rates the rule reads are not worded; what the rule itself says is dropped)."""
     measure_text = _measure_text_factory(fw, env, parts) if worded else _no_text
-    raw, text = evaluate_rule(rule, Ctx(env, measure_text))
+    raw, text = evaluate_rule(rule, Ctx(env, measure_text, worded))
     computed = finish(raw, points, fw.rounding.score_decimals)
     if not worded:
         return computed, ""
@@ -610,7 +615,7 @@ def exec_score(paid: Any, total: Any, schedule: Any = None, quarter_points: Any 
     if not run.changed:
         clamp = run.rule.points
     elif run.rule.cap is None:
-        clamp = max(run.top, evaluate_rule(run.rule, Ctx(env, str))[0])  # no cap: no upper limit
+        clamp = max(run.top, evaluate_rule(run.rule, Ctx(env, str, worded=False))[0])  # no cap: no upper limit
     else:
         clamp = run.top * max(Decimal(1), run.rule.cap)
     computed, _ = _finish(fw, run.rule, clamp, env, parts, worded=False)
