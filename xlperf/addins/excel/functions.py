@@ -306,6 +306,11 @@ def _check_error_text(text: str, label: str) -> None:
 
 
 def _text_arg(value: Any, label: str) -> str:
+    if type(value) is str:  # the usual argument (a framework or indicator id): an error text starts with #
+        text = value.strip()
+        if text.startswith("#"):
+            _check_error_text(text, label)
+        return text
     value = _scalar(value, label)
     if value is None:
         return ""
@@ -771,7 +776,7 @@ def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...], *, word
         if spec is not None and spec.role in COMPUTED_ROLES and env.get(name) != value:
             env[name] = value
             parts.pop(name, None)
-    missing = sorted(n for n in names if n not in env)
+    missing = [] if names <= env.keys() else sorted(n for n in names if n not in env)
     if missing:
         labels = [f"{n}（{cat[n].label if n in cat else n}）" for n in missing]
         raise UdfError(_one_line(f"指标 {ind.id} 缺少参数：{'、'.join(labels)}"))
