@@ -273,6 +273,8 @@ def _measure(m: Measure, decimals: int) -> MeasureDef:
 
 
 def _dec(value: Value) -> Decimal:
+    if type(value) is Decimal:  # the usual value, checked first
+        return value
     if isinstance(value, bool):
         return Decimal(int(value))
     if isinstance(value, Decimal):
