@@ -152,10 +152,15 @@ def default_framework_ref() -> str:
 def get_framework(ref: Any = None) -> Framework:
     """A framework by id (built in, registered, or ``<id>.yaml`` on XLPERF_FRAMEWORK_PATH) or configured file
     path (:func:`xlperf.resolve.udf_framework`). Empty → :func:`default_framework_ref`."""
+    return _compiled_framework(ref).fw
+
+
+def _compiled_framework(ref: Any) -> CompiledFramework:
+    """:func:`get_framework`'s framework, compiled (once per framework object)."""
     if isinstance(ref, Framework):
-        return ref
+        return compile_once(ref)
     try:
-        return resolve.udf_framework(_text_arg(ref, "评价框架")).fw
+        return resolve.udf_framework(_text_arg(ref, "评价框架"))
     except InputError as exc:
         raise UdfError(str(exc)) from None
 
@@ -430,6 +435,7 @@ def _measure_text_factory(fw: Framework, env: Mapping[str, Value],
                           parts: Mapping[str, tuple[Decimal, Decimal, Decimal]]) -> Callable[[str], str]:
     """Explanations of the rates a rule reads, worded as :func:`xlperf.engine.scoring.score` does."""
     names, schedules = compile_once(fw).derived("udf.measure_names", _measure_names)
+    labels = input_labels(fw)
 
     def measure_text(name: str) -> str:
         if name in parts:
@@ -442,7 +448,7 @@ def _measure_text_factory(fw: Framework, env: Mapping[str, Value],
                 return f"{label} = {fmt_num(num)} / {fmt_num(den / sched)} ÷ {fmt_edge(sched)} = {fmt_rate(rate)}"
             return f"{label} = {fmt_num(num)} / {fmt_num(den)} = {fmt_rate(rate)}"
         value = env.get(name)
-        label = input_labels(fw).get(name, names.get(name, name))
+        label = labels.get(name, names.get(name, name))
         return f"{label} {fmt_rate(value) if isinstance(value, Decimal) else value}"
 
     return measure_text
@@ -685,7 +691,7 @@ _PLAIN = frozenset({str, float, int, bool, type(None)})
 
 def _pairs(fw: Framework, args: tuple[Any, ...]) -> dict[str, Value]:
     """``"name", value, "name", value, …`` (or a two-column range of names and values) → engine values."""
-    flat = list(args) if all(type(a) in _PLAIN for a in args) else _flatten(list(args), "名称与数值")
+    flat = list(args) if _PLAIN.issuperset(map(type, args)) else _flatten(list(args), "名称与数值")
     while len(flat) >= 2 and all(_blank(v) for v in flat[-2:]):
         del flat[-2:]  # trailing empty rows of a selected block (a named value may be an empty cell)
     if len(flat) % 2:
@@ -694,8 +700,9 @@ def _pairs(fw: Framework, args: tuple[Any, ...]) -> dict[str, Value]:
     given: dict[str, Value] = {}
     for i in range(0, len(flat), 2):
         name = flat[i]
-        if type(name) is str and type(flat[i + 1]) is float and name in cat and name not in given:
-            given[name] = _convert(flat[i + 1], cat[name].kind, f"“{name}”")  # the usual pair: a name, a number
+        known = cat.get(name) if type(name) is str else None
+        if known is not None and name not in given:  # the usual pair: a name as the catalogue spells it
+            given[name] = _convert(flat[i + 1], known.kind, name)
             continue
         name = _text_arg(flat[i], f"第{i // 2 + 1}对的名称")
         if not name:
@@ -705,11 +712,15 @@ def _pairs(fw: Framework, args: tuple[Any, ...]) -> dict[str, Value]:
         spec = cat.get(name)
         if spec is None:
             raise UdfError(f"未知名称 {name}（框架 {fw.id}）")
-        given[name] = _convert(flat[i + 1], spec.kind, f"“{name}”")
+        given[name] = _convert(flat[i + 1], spec.kind, name)
     return given
 
 
-def _convert(value: Any, kind: str, label: str) -> Value:
+def _convert(value: Any, kind: str, name: str) -> Value:
+    if type(value) is float and kind not in BOOL_KINDS and kind not in TEXT_KINDS:
+        if -1e14 < value < 1e14 and not CVERR_MIN <= value <= CVERR_MAX:
+            return Decimal(format(value, ".15g"))  # the usual value: what to_decimal makes of it
+    label = f"“{name}”"
     if kind in BOOL_KINDS:
         return to_bool(value, label)
     if kind in TEXT_KINDS:
@@ -764,13 +775,14 @@ def _score_plan(fw: Framework, scoring: _Scoring, given: Mapping[str, Value]) ->
 
 
 def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...], *, worded: bool = True) -> tuple[Decimal, str]:
-    fw = get_framework(framework)
+    cfw = _compiled_framework(framework)
+    fw = cfw.fw
     scoring = _scoring(fw, indicator_id)
     ind, names = scoring.indicator, scoring.names
     given = _pairs(fw, pairs)
     plan = scoring.plan if worded else _score_plan(fw, scoring, given)
-    env, parts = build_env_for(compiled(fw), plan, given)  # build_env's values for the names this rule reads
-    cat = catalog(fw)
+    env, parts = build_env_for(cfw.rules, plan, given)  # build_env's values for the names this rule reads
+    cat = cfw.catalog
     for name, value in given.items():  # a rate or total passed explicitly wins over one recomputed
         spec = cat.get(name)
         if spec is not None and spec.role in COMPUTED_ROLES and env.get(name) != value:
