@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from xlperf.expr import (
     ARG,
@@ -461,10 +462,10 @@ def _either(rule: EitherRule, ctx: Ctx) -> tuple[Decimal, str]:
 
 
 def _schedule(rule: ScheduleRule, ctx: Ctx) -> tuple[Decimal, str]:
-    names = [f"{rule.measure_prefix}_q{n}" for n in range(1, len(rule.paid) + 1)]
+    names, avg_name = _period_names(rule.measure_prefix, len(rule.paid))
     rates = [ctx.num(n) for n in names]
     capped = [min(r, rule.cap) if rule.cap is not None else r for r in rates]
-    avg = ctx.num(f"{rule.measure_prefix}_avg")
+    avg = ctx.num(avg_name)
     score = sum((c * rule.quarter_points for c in capped), Decimal(0)) + avg * rule.average_points
     if not ctx.worded:
         return score, ""
@@ -475,6 +476,12 @@ def _schedule(rule: ScheduleRule, ctx: Ctx) -> tuple[Decimal, str]:
     return score, (f"{qtext}；{period} {' + '.join(fmt_pts(c * rule.quarter_points) for c in capped)}{cap_note}；"
                    f"全年平均执行率 {fmt_rate(avg)} × {fmt_pts(rule.average_points)} = "
                    f"{fmt_pts(avg * rule.average_points)}；合计 {fmt_pts(quantize(score, 4))} 分")
+
+
+@lru_cache(maxsize=64)
+def _period_names(prefix: str, periods: int) -> tuple[tuple[str, ...], str]:
+    """The rates a schedule rule reads: each period's, then the year's average (named once, not per call)."""
+    return tuple(f"{prefix}_q{n}" for n in range(1, periods + 1)), f"{prefix}_avg"
 
 
 _EVAL: dict[type, Callable[..., tuple[Decimal, str]]] = {
