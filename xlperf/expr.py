@@ -137,7 +137,10 @@ class Expr:
     def run(self) -> Evaluator:
         """The expression compiled once into nested closures (see :func:`compile_tree`): an Excel function
         evaluates a handful of expressions per call, and walking the tree was ~40 % of its cost."""
-        return compile_tree(self.tree)
+        try:
+            return compile_tree(self.tree)
+        except RecursionError:  # compiling takes two frames per level: a tree this deep is walked (or fails so)
+            return self.evaluate_tree
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled (and deep-copied) without what is cached on it: closures do not pickle."""

@@ -208,3 +208,10 @@ def test_an_expression_pickles_and_copies_after_it_was_compiled() -> None:
     for clone in (pickle.loads(pickle.dumps(expr)), copy.deepcopy(expr)):
         assert clone.source == expr.source and clone is not expr
         assert clone.evaluate(env) == value == Decimal("2.93625")  # 2.345/4 = 0.58625; + 2.35
+
+
+def test_a_tree_too_deep_to_compile_is_walked() -> None:
+    """Compiling takes two frames per nesting level, walking one: an expression the walk can evaluate is not
+    refused by the compiler (it falls back to the walk)."""
+    expr = parse("-" * 600 + "a")  # parses (the parser's limit is deeper), ~1,200 frames to compile
+    assert same(expr, {"a": Decimal(7)}) == ("value", "Decimal", "Decimal('7')")
