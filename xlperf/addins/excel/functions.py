@@ -361,21 +361,26 @@ def to_decimal(value: Any, label: str = "参数", *, empty: Decimal | None = Dec
     if isinstance(value, datetime | date):
         raise UdfError(f"{label}是日期，需要数值（请检查单元格格式）")
     if isinstance(value, str):
-        _check_error_text(value.strip(), label)
-        text = unicodedata.normalize("NFKC", value).strip()
-        percent = text.endswith("%")
-        core = (text[:-1] if percent else text).replace(",", "").replace(" ", "")
-        if len(core) <= 64 and _NUMBER.match(core):
-            number = _bounded(Decimal(core), label)
-            return number / 100 if percent else number
-        if text.lower() in YES:
-            return Decimal(1)
-        if text.lower() in NO:
-            return Decimal(0)
-        raise UdfError(f"{label}需要数值，得到“{_one_line(value)[:40]}”")
+        return _text_number(value, label)
     if hasattr(value, "item"):
         return to_decimal(value.item(), label, empty=empty)
     raise UdfError(f"{label}需要数值，得到 {type(value).__name__}")
+
+
+def _text_number(value: str, label: str) -> Decimal:
+    """A number typed as text: "1,234.5", "97.65%", full-width digits, 是/否."""
+    _check_error_text(value.strip(), label)
+    text = unicodedata.normalize("NFKC", value).strip()
+    percent = text.endswith("%")
+    core = (text[:-1] if percent else text).replace(",", "").replace(" ", "")
+    if len(core) <= 64 and _NUMBER.match(core):
+        number = _bounded(Decimal(core), label)
+        return number / 100 if percent else number
+    if text.lower() in YES:
+        return Decimal(1)
+    if text.lower() in NO:
+        return Decimal(0)
+    raise UdfError(f"{label}需要数值，得到“{_one_line(value)[:40]}”")
 
 
 def to_bool(value: Any, label: str = "参数") -> bool:
