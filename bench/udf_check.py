@@ -15,11 +15,13 @@ stay byte-identical.
     valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null python bench/udf_check.py call CASE 0
     valgrind … python bench/udf_check.py call CASE 300   # (I refs of 300 − those of 0) / 300 = one call
 
-The case is called three times before the N counted calls (the framework loaded, its plans and caches built).
+The case is called three times before the N counted calls (the framework loaded, its plans and caches built);
+the garbage collector is off during them (a collection falling in one run and not the other would add noise).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import sys
@@ -125,7 +127,11 @@ def call(case: str, n: int) -> None:
         cases[f"score[{ind.id}]"] = lambda i=ind.id, p=pairs: F.score(fw.id, i, *p)
         cases[f"explain[{ind.id}]"] = lambda i=ind.id, p=pairs: F.explain(fw.id, i, *p)
     fn = cases[case]
-    for _ in range(3 + n):
+    for _ in range(3):
+        fn()
+    gc.collect()
+    gc.disable()  # a full collection falls in one run and not the other: thousands of instructions per call
+    for _ in range(n):
         fn()
 
 
