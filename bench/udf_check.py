@@ -12,8 +12,12 @@ stay byte-identical.
 
 ``call``: for instruction counts, deterministic whatever the machine's load (run from the source tree to count):
 
-    valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null python bench/udf_check.py call CASE 0
-    valgrind … python bench/udf_check.py call CASE 300   # (I refs of 300 − those of 0) / 300 = one call
+    PYTHONHASHSEED=0 valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+        python bench/udf_check.py call CASE 0
+    PYTHONHASHSEED=0 valgrind … python bench/udf_check.py call CASE 1000   # (I refs of 1000 − of 0) / 1000
+
+(A fixed hash seed: loading a framework costs ~2·10⁹ instructions, and a different seed in the two runs moves
+that by more than a call's worth.)
 
 The case is called three times before the N counted calls (the framework loaded, its plans and caches built);
 the garbage collector is off during them (a collection falling in one run and not the other would add noise).
