@@ -25,6 +25,7 @@ the garbage collector is off during them (a collection falling in one run and no
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import random
@@ -92,16 +93,18 @@ def outputs() -> list[list[str]]:
     for m in compiled(fw).measures:
         for a, b in [(1.0, 3.0), (0.0, 0.0), (5.0, 0.0), (200.0, 229.81), (-1.0, 2.0), ("x", 1.0)]:
             rec("measure", F.measure, fw.id, m.id, a, b)
-    for args in [(1.0, 3.0), (0.0, 0.0), (1.0, 0.0, 5, 7), (2.0, 3.0, 0, None, 2), (1.0, 3.0, 0, None, ""),
-                 ("1,234.5", "97.65%")]:
+    ratios: list[tuple[Any, ...]] = [(1.0, 3.0), (0.0, 0.0), (1.0, 0.0, 5, 7), (2.0, 3.0, 0, None, 2), (1.0, 3.0, 0, None, ""),
+                                     ("1,234.5", "97.65%")]
+    for args in ratios:
         rec("ratio", F.ratio, *args)
     for args in [(100.0, 120.0), (0.0, 120.0), (100.0, 0.0), (-1.0, 5.0), (130.0, 120.0)]:
         rec("exec_rate", F.exec_rate, *args)
     paid = [10.0, 40.0, 70.0, 100.0]
-    for args in [(paid, 120.0), ([10.0, 40.0, 70.0, 130.0], 120.0), (paid[:3], 120.0), ([paid], 120.0),
+    schedules: list[tuple[Any, ...]] = [(paid, 120.0), ([10.0, 40.0, 70.0, 130.0], 120.0), (paid[:3], 120.0), ([paid], 120.0),
                  ([0.0] * 4, 120.0), (paid, 0.0), (paid, 120.0, [0.2, 0.5, 0.7, 1.0]), (paid, 120.0, None, 2.0, 3.0),
                  (paid, 120.0, None, None, None, "无"), ([10.0, 140.0, 70.0, 100.0], 120.0, None, 2.0, 3.0, 1.2),
-                 ([40.0, 100.0], 120.0, [0.5, 1.0]), (paid, 120.0, None, None, None, 0.5)]:
+                 ([40.0, 100.0], 120.0, [0.5, 1.0]), (paid, 120.0, None, None, None, 0.5)]
+    for args in schedules:
         rec("exec_score", F.exec_score, *args)
     for data_file in sorted((REPO / "tests" / "data" / "frameworks").rglob("*-data.yaml")):
         other = load_framework(str(data_file.with_name(data_file.name.replace("-data.yaml", ".yaml"))))
@@ -128,8 +131,8 @@ def call(case: str, n: int) -> None:
     }
     for ind in fw.leaves():  # the pairs bench/run.py passes
         pairs = _pairs(fw, env, sorted(compiled_names(fw, ind)))
-        cases[f"score[{ind.id}]"] = lambda i=ind.id, p=pairs: F.score(fw.id, i, *p)
-        cases[f"explain[{ind.id}]"] = lambda i=ind.id, p=pairs: F.explain(fw.id, i, *p)
+        cases[f"score[{ind.id}]"] = functools.partial(F.score, fw.id, ind.id, *pairs)
+        cases[f"explain[{ind.id}]"] = functools.partial(F.explain, fw.id, ind.id, *pairs)
     fn = cases[case]
     for _ in range(3):
         fn()
