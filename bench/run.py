@@ -103,7 +103,7 @@ def machine_info() -> dict[str, Any]:
     except OSError:
         cpu = platform.processor()
     nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() if shutil.which("nproc") else ""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for mod in ("lxml", "openpyxl", "pydantic", "typer", "rich"):
         try:
             from importlib.metadata import version
@@ -253,7 +253,7 @@ def bench_report_text(workdir: Path, reps: int) -> dict[str, Any]:
     times = interleaved({"check_report": lambda: check_report(path, ctx),
                          "python_docx_load": lambda: docx.Document(str(path))}, reps)
     s = {k: stats(v) for k, v in times.items()}
-    cpu = {"check_report": [], "python_docx_load": []}  # CPU time too: a shared machine stretches wall time
+    cpu: dict[str, list[float]] = {"check_report": [], "python_docx_load": []}  # CPU time too: a shared machine stretches wall time
     for _ in range(reps):
         for key, fn in (("check_report", lambda: check_report(path, ctx)),
                         ("python_docx_load", lambda: docx.Document(str(path)))):
@@ -479,7 +479,7 @@ def bench_libreoffice(paths: Sequence[Path], outdir: Path) -> dict[str, Any]:
 
 def _calamine_values(path: Path) -> int:
     """python-calamine reading every cell's value (no formula text), when installed: a native-reader reference."""
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineWorkbook  # type: ignore[import-not-found,unused-ignore]
 
     wb = CalamineWorkbook.from_path(str(path))
     return sum(len(wb.get_sheet_by_name(n).to_python()) for n in wb.sheet_names)
@@ -636,10 +636,12 @@ def bench_udf(calls: int, reps: int) -> dict[str, Any]:
     data = random_department(fw, 7)
     leaves = list(fw.leaves())
     public = next(i for i in leaves if i.id == "public_funds_control")
+    rule = public.rule
+    assert rule is not None  # a leaf of futian scores by a rule
     env, _ = build_env(fw, data_env(data), dict(data.judgements))
     ctx = Ctx(env, lambda name: name)
     out: dict[str, Any] = {"engine": {
-        "evaluate_rule_public_funds_control": _per_call(lambda: evaluate_rule(public.rule, ctx), calls, reps),
+        "evaluate_rule_public_funds_control": _per_call(lambda: evaluate_rule(rule, ctx), calls, reps),
         "score_whole_department": _per_call(lambda: score(fw, data), max(1, calls // 20), reps),
         "build_env_whole_framework": _per_call(lambda: build_env(fw, data_env(data), dict(data.judgements)),
                                                max(1, calls // 10), reps),

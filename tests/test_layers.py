@@ -17,7 +17,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_the_import_contracts_are_kept() -> None:
     lint = Path(sys.executable).with_name("lint-imports")
-    command = [str(lint)] if lint.exists() else [sys.executable, "-m", "importlinter.cli"]
+    # Without the console script beside the interpreter (a venv reusing the system's packages), its entry
+    # point: `python -m importlinter.cli` only defines the command and prints nothing.
+    entry = "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"
+    command = [str(lint)] if lint.exists() else [sys.executable, "-c", entry]
     proc = subprocess.run([*command, "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "0 broken" in proc.stdout

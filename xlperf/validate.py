@@ -210,7 +210,8 @@ def _cell_kinds(comp: CompiledFramework) -> dict[tuple[str, str], str]:
 def _shown_with(read: WorkbookRead, findings: list[Finding]) -> dict[str, dict[str, str]]:
     """What a renderer needs of the framework to show these findings: indicator names, the kinds of their cells."""
     kinds = compile_once(read.framework).derived("cell-kinds", _cell_kinds)
-    at = {(f.sheet, f.cell) for f in findings if f.sheet and f.cell}
+    # in the findings' order (a set's order follows PYTHONHASHSEED: the same file gave differently ordered JSON)
+    at = dict.fromkeys((f.sheet, f.cell) for f in findings if f.sheet and f.cell)
     return {"indicators": {ind.id: ind.name for ind in read.framework.walk()},
             "cell_kinds": {f"{sheet}!{cell}": kinds[sheet, cell] for sheet, cell in at if (sheet, cell) in kinds}}
 

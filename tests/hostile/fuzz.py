@@ -33,8 +33,9 @@ def _mutate_tree(root: etree._Element, rnd: random.Random) -> str:
     elements = [e for e in root.iter() if isinstance(e.tag, str)]
     op = rnd.choice(["delete", "swap-attr", "set-attr", "number", "text", "type", "duplicate", "move"])
     target = rnd.choice(elements)
-    if op == "delete" and target is not root and target.getparent() is not None:
-        target.getparent().remove(target)
+    parent = target.getparent()
+    if op == "delete" and target is not root and parent is not None:
+        parent.remove(target)
     elif op == "swap-attr":
         with_attrs = [e for e in elements if e.attrib]
         if len(with_attrs) >= 2:
@@ -59,8 +60,8 @@ def _mutate_tree(root: etree._Element, rnd: random.Random) -> str:
     elif op == "move" and target is not root:
         other = rnd.choice(elements)
         if other is not target and target not in list(other.iterancestors()) and other is not root \
-                and target.getparent() is not None:
-            target.getparent().remove(target)
+                and parent is not None:
+            parent.remove(target)
             other.append(target)
     return op
 

@@ -9,18 +9,20 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from xlperf.compiled import catalog
 from xlperf.loader import load_framework
 from xlperf.compiled import plan_for
+from xlperf.framework.models import Framework
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = next((REPO / "workbooks" / "examples").glob("*.xlsx"))
 MiB = 1024 * 1024
 
 
-def fw():  # type: ignore[no-untyped-def]
+def fw() -> Framework:
     return load_framework("futian-2021")
 
 
@@ -61,7 +63,7 @@ def run_limited(code: str, *, cpu_seconds: int = 60, memory: int = 1024 * MiB, g
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _load(name: str, path: Path):  # type: ignore[no-untyped-def]
+def _load(name: str, path: Path) -> ModuleType:
     import importlib.util
 
     if name in sys.modules:

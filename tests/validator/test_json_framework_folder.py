@@ -15,6 +15,7 @@ from xlperf.compiled import data_model
 from xlperf.ingest.datafile import read_raw
 from xlperf.data.values import data_values
 from xlperf.loader import load_framework
+from xlperf.validate import validate_file
 from xlperf.write.template import write_template
 
 from .common import run_cli
@@ -54,3 +55,13 @@ def test_framework_folder_shows_what_the_framework_file_shows(demo_with_findings
     # with two decimals and thousands separators, the self-score with two decimals
     assert ("XP302", "预算执行", "B34", None, "79,000.12", "79,260.57") in by_folder
     assert ("XP402", "评分表", "G20", {"id": "procurement", "name": "政府采购执行率"}, "3.00", "1.13") in by_folder
+
+
+def test_cell_kinds_follow_the_findings_order(demo_with_findings: tuple[Path, Path]) -> None:
+    """The kinds a report carries are listed in the order their cells first appear among its findings, so the
+    same file gives the same JSON in every run (they were listed in a set's order, which follows PYTHONHASHSEED)."""
+    book, _ = demo_with_findings
+    rep = validate_file(book, framework=load_framework(DEMO_FW))
+    first_seen = list(dict.fromkeys(f"{f.sheet}!{f.cell}" for f in rep.findings if f.sheet and f.cell))
+    assert len(rep.cell_kinds) >= 2  # not vacuous: an order between two cells at least
+    assert list(rep.cell_kinds) == [key for key in first_seen if key in rep.cell_kinds]

@@ -75,10 +75,11 @@ class Xlsx:
     def _cell(self, sheet: str, ref: str) -> etree._Element:
         root = self.xml(self.sheet_part(sheet))
         data = root.find(f"{M}sheetData")
+        assert data is not None, f"{sheet} has no sheetData"
         r = _row_of(ref)
-        row = None
+        row: etree._Element | None = None
         for existing in data.iterfind(f"{M}row"):
-            n = int(existing.get("r"))
+            n = int(existing.get("r", "0"))
             if n == r:
                 row = existing
                 break
@@ -91,7 +92,7 @@ class Xlsx:
         for c in row.iterfind(f"{M}c"):
             if c.get("r") == ref:
                 return c
-            if _col_index(c.get("r")) > _col_index(ref):
+            if _col_index(c.get("r", "")) > _col_index(ref):
                 new = etree.Element(f"{M}c", r=ref)
                 c.addprevious(new)
                 return new
@@ -207,8 +208,9 @@ class Xlsx:
     def delete_name(self, name: str) -> Xlsx:
         wb = self.xml("xl/workbook.xml")
         for dn in wb.iterfind(f"{M}definedNames/{M}definedName"):
-            if dn.get("name") == name:
-                dn.getparent().remove(dn)
+            parent = dn.getparent()
+            if dn.get("name") == name and parent is not None:
+                parent.remove(dn)
                 return self
         raise KeyError(name)
 
