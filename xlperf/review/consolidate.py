@@ -313,10 +313,14 @@ def _not_counted(fw: Framework, units: Sequence[UnitSummary], issues: Sequence[B
     return out
 
 
+STAT_CHUNK = 2000
+"""Units read from the spool into one DataFrame at a time by :func:`_statistics` (bounds its memory)."""
+
+
 @dataclass
 class _Running:
-    """One indicator's statistics as the counted units pass (exact Decimal sums; a mean is rounded to the
-    cent once, at the end; min and max the first met in the round's order, as ``min``/``max`` of a list)."""
+    """One indicator's statistics over the chunks of counted units seen so far (exact Decimal sums; a mean is
+    rounded to the cent once, at the end; min and max the first met in the round's order)."""
 
     n: int = 0
     total: Decimal = Decimal(0)
@@ -327,36 +331,64 @@ class _Running:
     above: int = 0
     self_total: Decimal = Decimal(0)
 
-    def add(self, computed: Decimal, self_: Decimal | None, points: Decimal) -> None:
-        self.n += 1
-        self.total += computed
-        self.low = computed if self.low is None or computed < self.low else self.low
-        self.high = computed if self.high is None or computed > self.high else self.high
-        self.full += computed >= points
-        if self_ is not None:
-            self.pairs += 1
-            self.above += self_ > computed
-            self.self_total += self_
+    def fold(self, row: Any) -> None:
+        """Add one chunk's aggregates of this indicator (a row of :func:`_chunk_stats`)."""
+        self.n += int(row.n)
+        self.total += row.total
+        self.low = row.low if self.low is None or row.low < self.low else self.low
+        self.high = row.high if self.high is None or row.high > self.high else self.high
+        self.full += int(row.full)
+        self.pairs += int(row.pairs)
+        self.above += int(row.above)
+        self.self_total += row.self_total
+
+
+def _chunk_stats(rows: list[tuple[str, Decimal, Decimal | None, Decimal]]) -> Any:
+    """One chunk of (indicator, computed, self, points) rows aggregated per indicator with pandas, on the exact
+    Decimal scores (object columns: no float touches a score)."""
+    import pandas as pd  # lazily: only a consolidation needs it
+
+    df = pd.DataFrame(rows, columns=["id", "computed", "self", "points"], dtype=object)
+    paired = df["self"].notna()
+    df["full"] = [c >= p for c, p in zip(df["computed"], df["points"], strict=True)]
+    df["pairs"] = paired
+    df["above"] = [bool(p) and s > c for p, s, c in zip(paired, df["self"], df["computed"], strict=True)]
+    df["self_total"] = df["self"].where(paired, Decimal(0))
+    grouped = df.groupby("id", sort=False)
+    return pd.DataFrame({
+        "n": grouped["computed"].size(), "total": grouped["computed"].agg(_exact_sum),
+        "low": grouped["computed"].agg(min), "high": grouped["computed"].agg(max),
+        "full": grouped["full"].sum(), "pairs": grouped["pairs"].sum(), "above": grouped["above"].sum(),
+        "self_total": grouped["self_total"].agg(_exact_sum)})
+
+
+def _exact_sum(column: Any) -> Decimal:
+    total = Decimal(0)
+    for value in column:
+        total += value
+    return total
 
 
 def _statistics(fw: Framework, spool: Spool, kept: Sequence[UnitSummary]) -> tuple[list[IndicatorStat], dict[str, tuple[int, Decimal]]]:
-    """Per indicator and per money input over the counted units, read from the spool one unit at a time in
-    the round's order. What is held: one :class:`_Running` per indicator and one (count, sum) per money
-    input — bounded by the framework, not by the units."""
+    """Per indicator and per money input over the counted units, read from the spool in the round's order,
+    :data:`STAT_CHUNK` units at a time as one pandas table each. What is held between chunks: one
+    :class:`_Running` per indicator and one (count, sum) per money input — bounded by the framework and the
+    chunk, not by the units."""
     inds = list(fw.walk())
     points = {ind.id: Decimal(ind.points) for ind in inds}
     running: dict[str, _Running] = {}
     sums: dict[str, tuple[int, Decimal]] = {}
-    for u in kept:
-        money, scores = spool.data(u.index)
-        for ind_id, (c, s) in scores.items():
-            run = running.get(ind_id)
-            if run is None:
-                running[ind_id] = run = _Running()
-            run.add(c, s, points.get(ind_id, Decimal(0)))
-        for name, value in money.items():
-            n, total = sums.get(name, (0, Decimal(0)))
-            sums[name] = (n + 1, total + value)
+    for start in range(0, len(kept), STAT_CHUNK):
+        rows: list[tuple[str, Decimal, Decimal | None, Decimal]] = []
+        for u in kept[start:start + STAT_CHUNK]:
+            money, scores = spool.data(u.index)
+            rows += [(ind_id, c, s, points.get(ind_id, Decimal(0))) for ind_id, (c, s) in scores.items()]
+            for name, value in money.items():
+                n, total = sums.get(name, (0, Decimal(0)))
+                sums[name] = (n + 1, total + value)
+        if rows:
+            for ind_id, row in _chunk_stats(rows).iterrows():
+                running.setdefault(str(ind_id), _Running()).fold(row)
     out = []
     for ind in inds:
         r = running.get(ind.id) or _Running()
