@@ -52,6 +52,7 @@ Requires ``olefile`` (a dependency of ``oletools``) and ``lxml``.
 from __future__ import annotations
 
 import argparse
+import bisect
 import re
 import struct
 import sys
@@ -363,52 +364,85 @@ def decompress(data: bytes) -> bytes:
     return bytes(out)
 
 
+def _common_length(data: bytes, a: int, b: int, limit: int) -> int:
+    """Length of the common prefix of ``data[a:]`` and ``data[b:]`` (at least 3 known), at most ``limit``.
+
+    The same answer as a byte loop, faster on the long matches of repeated VBA lines and filler comments:
+    one comparison of slices (in C) for a match as long as allowed, a byte loop for the usual short
+    ones, then galloping and bisecting over slices."""
+    if data[a:a + limit] == data[b:b + limit]:
+        return limit
+    lo = 3  # data[a:a+lo] == data[b:b+lo]; the prefix is shorter than limit
+    while lo < 16:
+        if data[a + lo] != data[b + lo]:
+            return lo
+        lo += 1
+    step = 16
+    while lo + step < limit and data[a + lo:a + lo + step] == data[b + lo:b + lo + step]:
+        lo += step
+        step *= 2
+    hi = min(lo + step, limit) - 1  # the answer is in [lo, hi]
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if data[a + lo:a + mid] == data[b + lo:b + mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+_MATCHES: dict[bytes, list[tuple[int, int]]] = {}
+
+
 def _longest_matches(data: bytes) -> list[tuple[int, int]]:
     """(length, offset) of the longest earlier match at each position (the nearest of equal ones).
 
     Only matches of 3 bytes or more can become copy tokens, so candidates are the earlier positions
-    that start with the same 3 bytes (an index instead of a scan of the whole chunk)."""
+    that start with the same 3 bytes (an index instead of a scan of the whole chunk). Remembered per
+    chunk: a chunk's tightest size and its encoding both need them."""
+    if data in _MATCHES:
+        return _MATCHES[data]
     n = len(data)
     result = [(0, 0)]
     starts: dict[bytes, list[int]] = {}
     if n >= 3:
         starts.setdefault(data[0:3], []).append(0)
     for pos in range(1, n):
-        max_len = (0xFFFF >> _bit_count(pos)) + 3
+        limit = min((0xFFFF >> _bit_count(pos)) + 3, n - pos)
         best_len = best_off = 0
         for cand in reversed(starts.get(data[pos:pos + 3], ())):
-            length = 3
-            while pos + length < n and length < max_len and data[cand + length] == data[pos + length]:
-                length += 1
-            length = min(length, max_len, n - pos)
+            length = _common_length(data, cand, pos, limit)
             if length > best_len:
                 best_len, best_off = length, pos - cand
-                if length == max_len or pos + length == n:
+                if length == limit:
                     break
         result.append((best_len, best_off))
         if pos + 3 <= n:
             starts.setdefault(data[pos:pos + 3], []).append(pos)
+    if len(_MATCHES) >= 64:
+        _MATCHES.clear()
+    _MATCHES[data] = result
     return result
 
 
 def _reachable(data: bytes, matches):
-    """reach[p][m]: bitmask of byte counts (tokens + flag bytes) with which the
+    """reach[m][p]: bitmask of byte counts (tokens + flag bytes) with which the
     first p bytes can be encoded using a number of tokens == m (mod 8)."""
     n = len(data)
-    reach = [[0] * 8 for _ in range(n + 1)]
+    reach = [[0] * (n + 1) for _ in range(8)]
     reach[0][0] = 1
     for p in range(n):
         longest = matches[p][0]
         for m in range(8):
-            mask = reach[p][m]
+            mask = reach[m][p]
             if not mask:
                 continue
             flag_byte = 1 if m == 0 else 0
-            m2 = (m + 1) % 8
-            reach[p + 1][m2] |= mask << (1 + flag_byte)
+            row = reach[(m + 1) % 8]
+            row[p + 1] |= mask << (1 + flag_byte)
             shifted = mask << (2 + flag_byte)
-            for k in range(3, longest + 1):
-                reach[p + k][m2] |= shifted
+            for t in range(p + 3, p + longest + 1):
+                row[t] |= shifted
     return reach
 
 
@@ -432,25 +466,36 @@ def compress_exact(data: bytes, size: int) -> bytes | None:
         return None
     matches = _longest_matches(data)
     reach = _reachable(data, matches)
-    ends = [m for m in range(8) if (reach[n][m] >> need) & 1]
+    ends = [m for m in range(8) if (reach[m][n] >> need) & 1]
     if not ends:
         return None
     tokens: list[tuple[int, int, int]] = []  # (pos, length, offset); length 0 = literal
     p, m, b = n, ends[0], need
+    # Copies that can end at p start at q with q + matches[q][0] >= p: as p only decreases, that set only
+    # grows (by_end adds them), kept sorted so the longest copy (smallest q) is tried first.
+    by_end: dict[int, list[int]] = {}
+    for q, (length, _off) in enumerate(matches):
+        if length >= 3:
+            by_end.setdefault(q + length, []).append(q)
+    starts: list[int] = []
+    added_down_to = n + 1
     while p > 0:
+        for end in range(p, added_down_to):
+            for q in by_end.get(end, ()):
+                bisect.insort(starts, q)
+        added_down_to = p
         pm = (m - 1) % 8
         flag_byte = 1 if pm == 0 else 0
-        for k in range(p, 2, -1):  # prefer the longest copy
-            q = p - k
-            cost = 2 + flag_byte
-            if matches[q][0] >= k and b >= cost and (reach[q][pm] >> (b - cost)) & 1:
-                tokens.append((q, k, matches[q][1]))
-                p, m, b = q, pm, b - cost
-                break
+        cost = 2 + flag_byte
+        copy = next((q for q in (starts if b >= cost else ()) if p - q < 3 or (reach[pm][q] >> (b - cost)) & 1),
+                    p)  # the longest copy that fits, if any (starts ascending: copies shorter than 3 end it)
+        if p - copy >= 3:
+            tokens.append((copy, p - copy, matches[copy][1]))
+            p, m, b = copy, pm, b - cost
         else:
             cost = 1 + flag_byte
             q = p - 1
-            if not (reach[q][pm] >> (b - cost)) & 1:  # pragma: no cover
+            if not (reach[pm][q] >> (b - cost)) & 1:  # pragma: no cover
                 raise AssertionError("inconsistent reachability table")
             tokens.append((q, 0, 0))
             p, m, b = q, pm, b - cost
@@ -545,7 +590,7 @@ def min_compressed_size(data: bytes) -> int:
     reach = _reachable(data, _longest_matches(data))
     mask = 0
     for m in range(8):
-        mask |= reach[len(data)][m]
+        mask |= reach[m][len(data)]
     return 3 + (mask & -mask).bit_length() - 1
 
 

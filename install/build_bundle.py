@@ -18,8 +18,9 @@ Why more than one ``pip download``: with ``--platform``, pip still evaluates env
 the machine it runs on, so a Linux run never fetches Windows-only dependencies (xlwings → pywin32, click
 → colorama, pandas → tzdata …). Each downloaded wheel's ``Requires-Dist`` is therefore evaluated with
 ``packaging.markers`` for a Windows environment, and what only Windows needs is downloaded too, until
-nothing new appears. Each target is then checked the way the installer will use it, without a network:
-``pip install --no-index --find-links wheels --dry-run --platform win_amd64 --python-version X
+nothing new appears. What the first version needed that way is asked for at once for the next versions
+(where its marker applies to them), which saves each of them a second resolution. Each target is then
+checked the way the installer will use it, without a network: ``pip install --no-index --find-links wheels --dry-run --platform win_amd64 --python-version X
 --only-binary=:all: --target …``.
 """
 
@@ -141,24 +142,43 @@ def _requires(wheel: Path) -> list[Requirement]:
     return [Requirement(r) for r in message.get_all("Requires-Dist") or []]
 
 
-def windows_only(wheels: Sequence[Path], version: str) -> set[str]:
-    """Requirements of these wheels that apply on Windows (``extra`` none) but whose marker is false here."""
+def windows_only_requirements(wheels: Sequence[Path], version: str) -> set[Requirement]:
+    """Requirements of these wheels that apply on Windows (``extra`` none) but whose marker is false here,
+    markers kept (another Python version evaluates them again)."""
     env = windows_environment(version)
-    out = set()
+    out: dict[str, Requirement] = {}
     for wheel in wheels:
         for req in _requires(wheel):
             marker: Marker | None = req.marker
             if marker is None:
                 continue
             if marker.evaluate(dict(env, extra="")) and not marker.evaluate({"extra": ""}):
-                out.add(str(Requirement(f"{req.name}{req.specifier}")))
-    return out
+                out.setdefault(str(req), req)
+    return set(out.values())
 
 
-def download(target: Path, requirements: Sequence[str], version: str, index_url: str | None) -> bool:
-    """Download the Windows wheels of ``requirements`` for ``version`` (markers evaluated for Windows)."""
-    wanted = list(requirements)
-    seen: set[str] = set()
+def _bare(req: Requirement) -> str:
+    return str(Requirement(f"{req.name}{req.specifier}"))
+
+
+def windows_only(wheels: Sequence[Path], version: str) -> set[str]:
+    """Requirements of these wheels that apply on Windows (``extra`` none) but whose marker is false here."""
+    return {_bare(req) for req in windows_only_requirements(wheels, version)}
+
+
+def seeded(found: set[Requirement], version: str) -> list[str]:
+    """The Windows-only requirements an earlier version's wheels declared that apply to ``version`` too (their
+    markers evaluated for it): asked for in its first ``pip download`` instead of a second one."""
+    env = dict(windows_environment(version), extra="")
+    return sorted({_bare(req) for req in found if req.marker is None or req.marker.evaluate(env)})
+
+
+def download(target: Path, requirements: Sequence[str], version: str, index_url: str | None,
+             known: Sequence[str] = ()) -> bool:
+    """Download the Windows wheels of ``requirements`` for ``version`` (markers evaluated for Windows);
+    ``known``: Windows-only requirements expected already (see :func:`seeded`), asked for at once."""
+    wanted = [*requirements, *known]
+    seen: set[str] = set(known)
     while True:
         args = ["download", "--only-binary=:all:", "--platform", PLATFORM, "--python-version", version,
                 "--implementation", "cp", "-d", str(target), *wanted]
@@ -199,11 +219,14 @@ def build_bundle(output: Path = DEFAULT_OUTPUT, *, versions: Sequence[str] = REQ
         shutil.copy2(WPS_DIR / name, output / "wps" / name)
     requirements = [str(wheel), f"xlwings=={xlwings_pin()}"]
     covered: list[str] = []
+    found: set[Requirement] = set()  # Windows-only requirements of the versions done, markers kept
     for version in versions:
         with tempfile.TemporaryDirectory() as tmp:
             staged = Path(tmp)
-            ok = download(staged, requirements, version, index_url)
-            extra = windows_only(sorted(staged.glob("*.whl")), version)
+            ok = download(staged, requirements, version, index_url, seeded(found, version))
+            needed = windows_only_requirements(sorted(staged.glob("*.whl")), version)
+            found |= needed
+            extra = {_bare(req) for req in needed}
             if ok:
                 for whl in staged.glob("*.whl"):
                     if canonicalize_name(whl.name.split("-")[0]) != "xlperf":

@@ -556,7 +556,7 @@ def test_standard_addin_is_patched_in_place(build_addin):
     assert {k: v for k, v in after.items() if k not in edited} == {k: v for k, v in before.items() if k not in edited}
 
 
-@pytest.mark.slow  # about a minute: the exact-size encoding of Config's and Remote's many chunks
+@pytest.mark.slow  # some ten seconds: the exact-size encoding of Config's and Remote's many chunks
 def test_rebuilding_reproduces_the_committed_standard_addin(build_addin, tmp_path):
     rebuilt = build_addin.build_standard(tmp_path / "xlwings.xlam")
     old, new = _parts(INSTALL / "xlwings.xlam"), _parts(rebuilt)

@@ -17,9 +17,12 @@ from typing import TYPE_CHECKING
 from xlperf.errors import XlperfError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from xlperf.resolve import Choice
-    from xlperf.review.consolidate import Consolidation
+    from xlperf.review.consolidate import Consolidation, Intake
     from xlperf.review.history import History
+    from xlperf.review.spool import SpooledUnit
 
 __all__ = ["RoundOptions", "parse_deadline", "run_round"]
 
@@ -67,7 +70,6 @@ class RoundOptions:
 
 def run_round(opts: RoundOptions, echo: Callable[[str], None], warn: Callable[[str], None]) -> int:
     """One consolidation round (see the module docstring)."""
-    from xlperf.render.consolidation import write_consolidation
     from xlperf.review.batch import read_expected
     from xlperf.review.consolidate import ALL_REVIEWS, DEFAULT_INCLUDE
     from xlperf.review.consolidate import consolidate as build
@@ -85,10 +87,23 @@ def run_round(opts: RoundOptions, echo: Callable[[str], None], warn: Callable[[s
     for line in skipped_lines(skipped):
         echo(line)
     chosen = _choice(opts.framework)
-    units = _read_units(files, opts, chosen)
-    include = ALL_REVIEWS if opts.include_unaccepted else DEFAULT_INCLUDE
-    cons = build(units, chosen, units_expected, include=include, skipped=skipped)
-    history = None if opts.no_history else _remember(cons, opts)
+    intake = _read_units(files, opts, chosen)
+    with intake.spool:  # the round's units on disk until every output is written
+        include = ALL_REVIEWS if opts.include_unaccepted else DEFAULT_INCLUDE
+        cons = build(intake, chosen, units_expected, include=include, skipped=skipped)
+        history = None if opts.no_history else _remember(cons, opts)
+        try:
+            return _outputs(cons, opts, files, deadline, history, echo, warn)
+        finally:
+            if history is not None:
+                history.db.close()
+
+
+def _outputs(cons: Consolidation, opts: RoundOptions, files: list[Path], deadline: dt.date | None,
+             history: History | None, echo: Callable[[str], None], warn: Callable[[str], None]) -> int:
+    """The 汇总, the round recorded, the notices; the exit code."""
+    from xlperf.render.consolidation import write_consolidation
+
     problems: list[str] = []
     try:
         write_consolidation(cons, opts.output, protect=tuple(files))
@@ -113,7 +128,7 @@ def _say_round(cons: Consolidation, opts: RoundOptions, history: History | None,
     from xlperf.render.consolidation import included_text
     from xlperf.safe_io import shown_path
 
-    counts = Counter(u.report.review_zh for u in cons.units)
+    counts = Counter(u.review_zh for u in cons.units)
     echo(f"共 {len(cons.units)} 个文件：" + "，".join(f"{k} {v} 个" for k, v in sorted(counts.items())))
     echo(included_text(cons))
     for issue in cons.issues:
@@ -121,15 +136,33 @@ def _say_round(cons: Consolidation, opts: RoundOptions, history: History | None,
     if written:
         echo(f"汇总已写入 {shown_path(opts.output)}")
     if history is not None:
-        with history:
-            history.record(cons.round_no or 1, opts.output, cons.units, cons.counted)
-        _say_changes(cons, echo)
+        changed = _recorded(cons, opts, history)
+        _say_changes(changed, echo)
         echo(f"审核历史（第 {cons.round_no} 轮）已记录在 {shown_path(history.path)}")
 
 
-def _remember(cons, opts: RoundOptions):
-    """Open the history, decide the round, keep the 复核意见 of the last 汇总, and attach to ``cons``
-    what changed for each unit and its 复核意见. The history stays open for recording after writing."""
+def _recorded(cons: Consolidation, opts: RoundOptions, history: History) -> list[tuple[str, str]]:
+    """Record the round in the history, unit by unit from the spool; returns each unit seen in an earlier
+    round with what changed, in one line (its label and the change's summary: what the terminal shows)."""
+    from xlperf.review.batch import unit_label
+
+    changed: list[tuple[str, str]] = []
+
+    def units() -> Iterator[SpooledUnit]:
+        for unit in cons.spooled():
+            change = cons.change(unit)
+            if change is not None:
+                changed.append((unit_label(unit.summary), change.summary))
+            yield unit
+
+    history.record(cons.round_no or 1, opts.output, units(), cons.counted)
+    return changed
+
+
+def _remember(cons: Consolidation, opts: RoundOptions) -> History:
+    """Open the history, decide the round, keep the 复核意见 of the last 汇总, and give ``cons`` the earlier
+    rounds (what changed for each unit is asked when the unit is written) and the 复核意见. The history stays
+    open for recording after writing."""
     from xlperf.review.history import History, comment_for, history_path, read_comments
 
     history = History(opts.history or history_path(opts.output))
@@ -139,13 +172,9 @@ def _remember(cons, opts: RoundOptions):
     typed = read_comments(source)
     if typed:
         history.keep_comments(typed, last or cons.round_no)
-    cons.changes = history.changes(cons.units, cons.round_no)
-    labels = _labels(cons.framework)
-    for change in cons.changes:
-        if change is not None:
-            change.figures_changed = [labels.get(n, n) for n in change.figures_changed]
+    cons.history, cons.previous, cons.labels = history, history.previous(cons.round_no), _labels(cons.framework)
     kept = history.comments()
-    cons.comments = [comment_for(kept, u.report) for u in cons.units]
+    cons.comments = [comment_for(kept, u) for u in cons.units]
     return history
 
 
@@ -158,14 +187,11 @@ def _labels(fw) -> dict[str, str]:
     return out
 
 
-def _say_changes(cons, echo: Callable[[str], None]) -> None:
-    from xlperf.review.batch import unit_label
-
-    changed = [(u, c) for u, c in zip(cons.units, cons.changes, strict=True) if c is not None]
+def _say_changes(changed: list[tuple[str, str]], echo: Callable[[str], None]) -> None:
     if changed:
         echo(f"与上一轮比较（{len(changed)} 个单位）：")
-        for u, c in changed:
-            echo(f"  {unit_label(u.report)}：{c.summary}")
+        for label, summary in changed:
+            echo(f"  {label}：{summary}")
 
 
 def _choice(framework: str | None) -> Choice | str | None:
@@ -180,7 +206,7 @@ def _choice(framework: str | None) -> Choice | str | None:
         return framework
 
 
-def _read_units(files: list[Path], opts: RoundOptions, framework: Choice | str | None) -> list:
+def _read_units(files: list[Path], opts: RoundOptions, framework: Choice | str | None) -> Intake:
     from xlperf.reporttext.pairing import reports_beside
     from xlperf.review.consolidate import consolidate_paths
 
@@ -198,32 +224,40 @@ def _read_units(files: list[Path], opts: RoundOptions, framework: Choice | str |
                                  reports=reports)
 
 
-def _returns(cons, opts: RoundOptions, files: list[Path], deadline: dt.date | None,
+def _returns(cons: Consolidation, opts: RoundOptions, files: list[Path], deadline: dt.date | None,
              echo: Callable[[str], None]) -> list[str]:
-    """Write this round's notices into the returns folder, replacing the previous ones there."""
-    from xlperf.review.returns import write_returns
+    """Write this round's notices into the returns folder, replacing the previous ones there: unit by unit,
+    each unit's report read back from the spool."""
+    from xlperf.review.returns import prepare_returns, return_unit
     from xlperf.safe_io import shown_path
+    from xlperf.write.notice_docx import NoticeOptions, docx_notices
 
     assert opts.returns is not None
     problems: list[str] = []
+    words: list[str] = []
     try:
         opts.returns.mkdir(parents=True, exist_ok=True)
-        changes = {u.report.path: c for u, c in zip(cons.units, cons.changes, strict=False) if c is not None}
-        written, removed = write_returns([u.report for u in cons.needs_revision], opts.returns, cons.framework,
-                                         protect=tuple(files), deadline=deadline.isoformat() if deadline else None,
-                                         force=opts.force, changes=changes)
-        for item in written:
-            if item.problem:
-                problems.append(f"{item.notice.name}：{item.problem}")
-        from xlperf.write.notice_docx import NoticeOptions, docx_notices
-
+        removed = prepare_returns(opts.returns)
         notice = NoticeOptions(office=opts.office, contact=opts.contact,  # an official notice writes 2027年3月31日
                                deadline=f"{deadline.year}年{deadline.month}月{deadline.day}日" if deadline else None)
-        problems += docx_notices(list(written), cons.framework, notice, protect=tuple(files), force=opts.force)
-        ok = sum(1 for item in written if not item.problem)
+        taken: set[str] = set()
+        ok = 0
+        for unit in cons.spooled(cons.needs_revision):
+            item = return_unit(cons.spool.report(unit.summary.index), opts.returns, cons.framework, taken,
+                               protect=tuple(files), deadline=deadline.isoformat() if deadline else None,
+                               force=opts.force, change=cons.change(unit))
+            if item is None:
+                continue
+            if item.problem:
+                problems.append(f"{item.notice.name}：{item.problem}")
+            else:
+                ok += 1
+            words += docx_notices([item], cons.framework, notice, protect=tuple(files), force=opts.force)
+        problems += words
         echo(f"退回修改：{ok} 个单位的通知和标注副本已写入 {shown_path(opts.returns)}"
              + (f"；已删除上一轮的 {removed} 个文件（单位已通过或通知已更新）" if removed else ""))
     except Exception as exc:  # noqa: BLE001
+        problems += words
         problems.append(output_problem(exc, "退回修改文件", opts.returns))
     return problems
 

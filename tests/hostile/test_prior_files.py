@@ -119,6 +119,26 @@ def test_a_valid_record_still_counts(tmp_path: Path) -> None:
     assert any(f.code == "XP322" for f in validate_file(path).findings)  # the example's cell is empty
 
 
+@pytest.mark.parametrize("case", [("ok", json.dumps({"values": {"prev_reception_actual": "1.64"}})), *RECORDS[:4]],
+                         ids=["ok", *[c[0] for c in RECORDS[:4]]])
+def test_the_record_read_from_the_book_is_the_files(case: tuple[str, str], tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """XP322 takes the custom properties part the reader kept (the file is not opened a third time): the same
+    record, or the same absence of one, as reading the file."""
+    from xlperf.ingest.reader import read_workbook
+
+    path = _with_record(tmp_path, case[0], case[1])
+    expected = recorded_prior(path)
+    book = read_workbook(path).book
+    assert book.custom_known
+
+    def refused(*_: object, **__: object) -> None:
+        raise AssertionError("the file was opened again")
+
+    monkeypatch.setattr(zipfile, "ZipFile", refused)
+    assert recorded_prior(path, book) == expected
+
+
 ABSURD = [Decimal("1E+999999999"), Decimal("-1E+999999999"), Decimal("1E-999999999"), Decimal("NaN"),
           Decimal("sNaN"), Decimal("Infinity"), 10**4000, float("inf"), float("nan"), 1e300]
 

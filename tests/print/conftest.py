@@ -20,10 +20,10 @@ from xlperf.loader import load_framework
 from xlperf.framework.models import Framework
 from xlperf.render.excel import write_report
 from xlperf.validate import validate_file
-from xlperf.write.template import write_template
 
 from tests.support.futian_random import random_department
 from tests.workbook.helpers import seed_data
+from tests.support.templates import template_copy
 
 REPORT_DEPARTMENTS = 12
 FAMILY = Path(__file__).resolve().parents[1] / "data" / "frameworks" / "families" / "xiangnan-2023"
@@ -52,10 +52,10 @@ def fw() -> Framework:
 @pytest.fixture(scope="session")
 def printed(tmp_path_factory: pytest.TempPathFactory, fw: Framework) -> Iterator[Printed]:
     root = tmp_path_factory.mktemp("print")
-    xlsx = {"blank": write_template(fw, root / "blank.xlsx"),
-            "example": write_template(fw, root / "example.xlsx", values=data_values(seed_data()))}
+    xlsx = {"blank": template_copy(fw, root / "blank.xlsx"),
+            "example": template_copy(fw, root / "example.xlsx", values=data_values(seed_data()))}
     depts = root / "depts"
-    files = [write_template(fw, depts / f"dept{s:02d}.xlsx", values=data_values(random_department(fw, s)))
+    files = [template_copy(fw, depts / f"dept{s:02d}.xlsx", values=data_values(random_department(fw, s)))
              for s in range(REPORT_DEPARTMENTS)]
     # each file by its name, not its temporary path: a long path is clipped in the cell (the test of one
     # department per line must not depend on the length of pytest's temporary folder)

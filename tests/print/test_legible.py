@@ -20,7 +20,7 @@ from tests.workbook.helpers import seed_data
 from xlperf.data.values import data_values
 from xlperf.devtools.printcheck import PageMeasure, measure, to_pdf
 from xlperf.loader import load_framework
-from xlperf.write.template import write_template
+from tests.support.templates import template_copy
 
 pytestmark = pytest.mark.libreoffice
 BODY_MIN_PT = 9.0
@@ -43,10 +43,10 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outputs]:
     fw = load_framework("futian-2021")
     inbox = root / "收件箱"
     for s in range(DEPARTMENTS):
-        write_template(fw, inbox / f"dept{s:02d}.xlsx", values=data_values(random_department(fw, s)))
-    seed = write_template(fw, inbox / "科技创新局.xlsx", values=data_values(seed_data()))  # the example's errors
+        template_copy(fw, inbox / f"dept{s:02d}.xlsx", values=data_values(random_department(fw, s)))
+    seed = template_copy(fw, inbox / "科技创新局.xlsx", values=data_values(seed_data()))  # the example's errors
     shutil.copy(CORPUS / "truncated.xlsx", inbox / UNREADABLE)
-    files = {"blank": write_template(fw, root / "blank.xlsx"), "example": root / "example.xlsx",
+    files = {"blank": template_copy(fw, root / "blank.xlsx"), "example": root / "example.xlsx",
              "annotated": root / "annotated.xlsx", "report": root / "report.xlsx",
              "consolidation": root / "consolidation.xlsx"}
     shutil.copy(seed, files["example"])

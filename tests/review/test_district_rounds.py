@@ -26,6 +26,8 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.review.test_bureau_round import _warned
+from tests.support.consolidation_reference import write_reference
+from tests.support.xlsx_compare import differences
 from tests.support.futian_random import random_department
 from tests.validator.common import run_cli
 from xlperf.data.values import data_values
@@ -34,6 +36,7 @@ from xlperf.compiled import plan_for
 from xlperf.compiled import catalog
 from xlperf.plan.layout import RESULT_SHEET
 from xlperf.write.annotate import FIRST_ROW
+from xlperf.render import consolidation
 from xlperf.write.template import write_template
 
 pytestmark = pytest.mark.slow  # a whole district validated and consolidated: tens of seconds
@@ -106,6 +109,25 @@ def _table(path: Path, sheet: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def district(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The two rounds; each 汇总 also written by the in-memory reference writer from the same consolidation,
+    and the streamed one copied as written (before the reviewer types into it), both into ``reference``."""
+    reference = tmp_path_factory.mktemp("reference")
+    streamed = consolidation.write_consolidation
+
+    def both(cons: Any, out: Path, *, protect: tuple[Path, ...] = ()) -> Path:
+        write_reference(cons, reference / f"reference-{Path(out).name}")
+        written = streamed(cons, out, protect=protect)
+        shutil.copy(written, reference / f"streamed-{Path(out).name}")
+        return written
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(consolidation, "write_consolidation", both)
+        state = _rounds(tmp_path_factory)
+    state["reference"] = reference
+    return state
+
+
+def _rounds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     fw = load_framework("futian-2021")
     root = tmp_path_factory.mktemp("district2")
     inbox = root / "收件"
@@ -185,6 +207,16 @@ def _round_two(state: dict[str, Any]) -> None:
     state["r2"] = run_cli(["consolidate", "-q", inbox, "-o", out2, "--expected", state["units_csv"],
                            "--returns", state["returns"]])
     state["returns2"] = sorted(p.name for p in state["returns"].iterdir())
+
+
+def test_streamed_summary_equals_the_in_memory_one(district: dict[str, Any]) -> None:
+    """The 汇总 written row by row (write-only, from the spool) against the in-memory writer of before, on both
+    rounds (round 2 has 与上轮比较, 复核意见, first-time units): every value, type, style, link, width, height,
+    freeze, filter, print setting, page break and chart."""
+    ref = district["reference"]
+    for name in (district["out1"].name, district["out2"].name):
+        assert differences(ref / f"reference-{name}", ref / f"streamed-{name}") == []
+    assert differences(ref / f"streamed-{district['out1'].name}", ref / f"streamed-{district['out2'].name}")
 
 
 def _review(units: pd.DataFrame) -> dict[str, str]:

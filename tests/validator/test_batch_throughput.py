@@ -20,10 +20,11 @@ import pytest
 
 import xlperf.compiled
 import xlperf.loader
+from xlperf.findings import FileReport, FileSummary
 from xlperf.loader import builtin_ids
 from xlperf.render.json import file_dict, file_line
 from xlperf.resolve import choose
-from xlperf.validate import iter_validate, validate_paths
+from xlperf.validate import CHUNK, Job, Outcome, _pooled, iter_validate, validate_paths
 
 from .common import REPO
 
@@ -272,3 +273,28 @@ def test_consolidate_reads_the_reviewer_framework_once(workers: int, bases: dict
     assert parses == [str(os.getpid())], lines
     compiles = Counter(pid for pid, what, _ in lines if what == "compile")
     assert set(compiles.values()) == {1} and len(compiles) <= workers + 1, lines  # the workers, and the parent's 汇总
+
+
+def _fake_run(job: Job) -> Outcome:
+    """A worker's run that reports its path, or kills its worker process for a path ending in ``die``."""
+    if job.path.endswith("die"):
+        os._exit(3)
+    rep = FileReport(path=job.path, status="valid", findings=[])
+    return Outcome(None, FileSummary.of(rep), f"{job.path}:{os.getpid()}")
+
+
+def test_files_go_to_workers_in_tasks_of_several_in_order_and_a_dead_worker_costs_only_its_file() -> None:
+    """Files are sent CHUNK at a time (the parent's cost per file divided by CHUNK): outcomes come in the order
+    given, a batch that is no multiple of CHUNK included; when a worker dies, each file of its task runs again
+    alone, and only the file that killed it is reported as the error (XP000)."""
+    count = 4 * CHUNK + 3
+    paths = [f"f{i:02d}" + ("die" if i == CHUNK + 1 else "") for i in range(count)]
+    jobs = (Job(p, None, False, None, None, None) for p in paths)
+    outcomes = list(_pooled(jobs, 2, None, _fake_run))
+    assert [o.summary.path for o in outcomes] == paths
+    dead = outcomes[CHUNK + 1]
+    assert dead.summary.status == "error" and dead.text is None
+    assert all(o.summary.status == "valid" and o.text and o.text.startswith(o.summary.path)
+               for i, o in enumerate(outcomes) if i != CHUNK + 1)
+    workers = {o.text.rsplit(":", 1)[1] for o in outcomes if o.text}
+    assert os.getpid() not in {int(w) for w in workers}  # run in worker processes, not in the parent

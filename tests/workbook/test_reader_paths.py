@@ -185,9 +185,9 @@ def _example_copy(tmp_path: Path, patch: str | None = None, flag: int = 0) -> Pa
     return path
 
 
-def _outcome(path: Path, parts: dict[str, bytes] | None) -> object:
+def _outcome(path: Path, parts: dict[str, bytes] | None, directory: list[zipfile.ZipInfo] | None = None) -> object:
     try:
-        book = xlsx.open_book(path, parts=parts)
+        book = xlsx.open_book(path, parts=parts, directory=directory)
     except Exception as exc:  # noqa: BLE001 - compared between the two ways
         return type(exc), str(exc)
     return book.sheets, book.names, book.formula_names, book.sheet_states
@@ -224,3 +224,55 @@ def test_kept_bytes_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     with zipfile.ZipFile(path) as zf:
         assert len(kept) < len(zf.namelist())
     assert _outcome(path, kept) == _outcome(path, None)
+
+
+def _checked(path: Path) -> tuple[dict[str, bytes], list[zipfile.ZipInfo]]:
+    kept: dict[str, bytes] = {}
+    directory: list[zipfile.ZipInfo] = []
+    assert not is_fatal(precheck(path, keep=kept, directory=directory))
+    return kept, directory
+
+
+def test_the_precheck_directory_serves_the_reader_without_opening_the_file(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _example_copy(tmp_path)
+    kept, directory = _checked(path)
+    with zipfile.ZipFile(path) as zf:
+        assert [i.filename for i in directory] == zf.namelist()
+    expected = _outcome(path, None)
+
+    def refused(*_: object) -> None:
+        raise AssertionError("the file was opened again")
+
+    monkeypatch.setattr(xlsx, "open_regular", refused)  # every member was kept: no reason to open it
+    assert _outcome(path, kept, directory) == expected
+    book = xlsx.open_book(path, parts=kept, directory=directory)
+    assert book.custom_known and book.custom_properties == kept.get(xlsx.CUSTOM_PART)
+
+
+def test_a_fatal_precheck_leaves_the_directory_empty(tmp_path: Path) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    directory: list[zipfile.ZipInfo] = []
+    assert is_fatal(precheck(path, keep={}, directory=directory))
+    assert directory == []
+
+
+def test_members_not_kept_are_read_from_the_file_with_the_directory(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    sheet = "xl/worksheets/sheet1.xml"
+    path = _example_copy(tmp_path, patch=sheet, flag=0x20)  # zipfile refuses it: not kept
+    kept, directory = _checked(path)
+    assert sheet not in kept
+    refused = _outcome(path, kept, directory)
+    assert refused == _outcome(path, None)
+    assert refused[0] is NotImplementedError  # type: ignore[index]
+
+    from xlperf.ingest import precheck as pre
+
+    monkeypatch.setattr(pre, "KEEP_TOTAL_MAX", 60_000)  # some members kept, the others read from the file
+    path = _example_copy(tmp_path)
+    kept, directory = _checked(path)
+    with zipfile.ZipFile(path) as zf:
+        assert 0 < len(kept) < len(zf.namelist())
+    assert _outcome(path, kept, directory) == _outcome(path, None)

@@ -35,7 +35,7 @@ class PriorYearAltered(Check):
         fw = ctx.read.framework
         if not any(i.prior for i in fw.form.inputs):
             return
-        recorded = recorded_prior(ctx.read.path)
+        recorded = recorded_prior(ctx.read.path, ctx.read.book)
         if not recorded:
             return
         for decl in fw.form.inputs:

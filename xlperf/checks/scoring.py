@@ -9,7 +9,7 @@ from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
 from xlperf.engine.rules import fmt_pts
 from xlperf.findings import Finding, Severity
-from xlperf.plan.formulas import SCORE_COLS
+from xlperf.plan.formulas import SCORE_COLS, CellPlan
 from xlperf.plan.layout import SCORE_SHEET
 
 __all__ = [
@@ -103,7 +103,9 @@ class MissingReason(Check):
         policy = ctx.read.framework.practices.reason_below_full  # the region's practice, not a law of the form
         if ctx.result is None or policy == "none":
             return
-        judged = {s.indicator for s in ctx.cat.values() if s.role == "judged"}
+        judged = ctx.compiled.derived("judged-indicators",
+                                      lambda comp: frozenset(s.indicator for s in comp.catalog.values()
+                                                             if s.role == "judged"))
         for item in ctx.result.indicators:
             if policy == "judged" and item.id not in judged:
                 continue  # a computed indicator: the formula is the reason
@@ -190,9 +192,9 @@ class CachedValueMismatch(Check):
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         book = ctx.read.book
-        for name, cp in ctx.read.plan.cells.items():
+        for name, cp in _computed_cells(ctx):
             spec = cp.spec
-            if spec is None or spec.role not in ("derived", "measure", "score") or not cp.formula:
+            if spec is None or spec.role not in ("derived", "measure", "score"):
                 continue
             raw = book.cell(cp.sheet, cp.cell)
             if raw is None or raw.value is None or raw.type not in ("n", ""):
@@ -215,13 +217,24 @@ UDF_FAILURE = "#XLPERF!"
 """How an xlperf function reports a failure: a text, not an Excel error (xlperf.addins.excel.functions)."""
 
 
+def _computed_cells(ctx: CheckContext) -> tuple[tuple[str, CellPlan], ...]:
+    """The plan's cells with a name and a formula, in the plan's order: built once per compiled framework and
+    plan (the same for every workbook of a batch), not per file."""
+    plan, comp = ctx.read.plan, ctx.compiled
+
+    def build(_: object) -> tuple[tuple[str, CellPlan], ...]:
+        return tuple((name, cp) for name, cp in plan.cells.items() if cp.spec is not None and cp.formula)
+
+    if plan is not comp.plan(plan.flavour):  # a plan of its own: nothing to share
+        return build(None)
+    return comp.derived(f"computed-cells:{plan.flavour}", build)
+
+
 def _computed_errors(ctx: CheckContext) -> Iterator[tuple[str, str, str, str, bool]]:
     """(name, sheet, cell, shown value, calls an xlperf function) of every computed cell of the plan whose
     saved value is an Excel error (#NAME?, #REF!, …) or an xlperf function's failure text."""
     book = ctx.read.book
-    for name, cp in ctx.read.plan.cells.items():
-        if cp.spec is None or not cp.formula:
-            continue
+    for name, cp in _computed_cells(ctx):
         raw = book.cell(cp.sheet, cp.cell)
         if raw is None or raw.value is None:
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from xlperf.expr import (
     ARG,
@@ -273,6 +274,8 @@ def _measure(m: Measure, decimals: int) -> MeasureDef:
 
 
 def _dec(value: Value) -> Decimal:
+    if type(value) is Decimal:  # the usual value, checked first
+        return value
     if isinstance(value, bool):
         return Decimal(int(value))
     if isinstance(value, Decimal):
@@ -285,10 +288,13 @@ def _dec(value: Value) -> Decimal:
 
 @dataclass(frozen=True)
 class Ctx:
-    """What a rule needs besides the environment: measure explanations."""
+    """What a rule needs besides the environment: measure explanations. ``worded=False``: the score only — each
+    rule returns the same raw score with an empty explanation, without wording it (an Excel function asking
+    for a score would otherwise spend most of its time on text it throws away)."""
 
     env: Mapping[str, Value]
     measure_text: Callable[[str], str]
+    worded: bool = True
 
     def num(self, name_or_expr: str) -> Decimal:
         return _dec(parse(name_or_expr).evaluate(self.env))
@@ -301,9 +307,11 @@ def evaluate_rule(rule: Rule, ctx: Ctx) -> tuple[Decimal, str]:
 
 def _linear(rule: LinearRule, ctx: Ctx) -> tuple[Decimal, str]:
     if rule.zero_if and _truth(parse(rule.zero_if).evaluate(ctx.env)):
-        return Decimal(0), f"{rule.zero_if_text or rule.zero_if} → 0 分"
+        return Decimal(0), (f"{rule.zero_if_text or rule.zero_if} → 0 分" if ctx.worded else "")
     rate = ctx.num(rule.measure)
     score = min(rule.points, rate * rule.factor)
+    if not ctx.worded:
+        return score, ""
     cap = "（封顶）" if rate * rule.factor > rule.points else ""
     return score, f"{ctx.measure_text(rule.measure)} × {fmt_pts(rule.factor)} = {fmt_pts(score)} 分{cap}"
 
@@ -339,11 +347,15 @@ def _bands(rule: BandsRule, ctx: Ctx) -> tuple[Decimal, str]:
         if band.lower is None and band.upper is None:
             # A band without bounds is IF(TRUE,…) in the sheet: reached before any bounded band, the
             # measure is never computed (so a measure that cannot be, a division by 0, is no error).
-            return band.score, f"{_band_text(band)} → {fmt_pts(band.score)} 分"
+            return band.score, (f"{_band_text(band)} → {fmt_pts(band.score)} 分" if ctx.worded else "")
         if value is None:
             value = ctx.num(rule.measure)
         if _in_band(value, band):
+            if not ctx.worded:
+                return band.score, ""
             return band.score, f"{ctx.measure_text(rule.measure)} {_band_text(band)} → {fmt_pts(band.score)} 分"
+    if not ctx.worded:
+        return rule.otherwise, ""
     return rule.otherwise, f"{ctx.measure_text(rule.measure)}，不在任何档位 → {fmt_pts(rule.otherwise)} 分"
 
 
@@ -362,6 +374,8 @@ def _deduction(rule: DeductionRule, ctx: Ctx) -> tuple[Decimal, str]:
     units = _units(rule, value)
     deducted = units * rule.per_unit
     score = max(rule.floor, rule.points - deducted)
+    if not ctx.worded:
+        return score, ""
     side = "超过" if rule.direction == "over" else "低于"
     unit = "个百分点" if rule.unit == Decimal("0.01") else f"个单位（{fmt_pts(rule.unit)}）"
     if units == 0:
@@ -377,6 +391,8 @@ def _deduction(rule: DeductionRule, ctx: Ctx) -> tuple[Decimal, str]:
 def _penalty(rule: PenaltyRule, ctx: Ctx) -> tuple[Decimal, str]:
     count = ctx.num(rule.count)
     score = max(rule.floor, rule.points - count * rule.per)
+    if not ctx.worded:
+        return score, ""
     label = rule.count_label or rule.count
     return score, f"{label} {fmt_num(count)} 项，每项扣 {fmt_pts(rule.per)} 分 → {fmt_pts(score)} 分"
 
@@ -385,7 +401,11 @@ def _tiers(rule: TiersRule, ctx: Ctx) -> tuple[Decimal, str]:
     answer = ctx.env.get(rule.input, "")
     for tier in rule.tiers:
         if answer == tier.label:
+            if not ctx.worded:
+                return tier.score, ""
             return tier.score, f"{rule.label or '档位'}：{tier.label} → {fmt_pts(tier.score)} 分"
+    if not ctx.worded:
+        return rule.default, ""
     shown = answer if answer not in ("", None) else "未选择"
     return rule.default, f"{rule.label or '档位'}：{shown} → {fmt_pts(rule.default)} 分"
 
@@ -401,6 +421,8 @@ def _item_score(item: object, ctx: Ctx) -> Decimal:
 def _checklist(rule: ChecklistRule, ctx: Ctx) -> tuple[Decimal, str]:
     scores = [_item_score(item, ctx) for item in rule.items]
     total = min(rule.points, sum(scores, Decimal(0)))
+    if not ctx.worded:
+        return total, ""
     detail = " + ".join(fmt_pts(s) for s in scores)
     lost = [f"第{n}条" for n, (s, item) in enumerate(zip(scores, rule.items, strict=True), 1) if s < item.points]
     tail = f"（{ '、'.join(lost)}未得满分）" if lost else ""
@@ -409,6 +431,8 @@ def _checklist(rule: ChecklistRule, ctx: Ctx) -> tuple[Decimal, str]:
 
 def _judged(rule: JudgedRule, ctx: Ctx) -> tuple[Decimal, str]:
     value = min(rule.points, max(Decimal(0), _dec(ctx.env.get(rule.input, Decimal(0)))))
+    if not ctx.worded:
+        return value, ""
     return value, f"{rule.label or '评判得分'} {fmt_pts(value)} 分（满分 {fmt_pts(rule.points)}）"
 
 
@@ -416,6 +440,8 @@ def _sum(rule: SumRule, ctx: Ctx) -> tuple[Decimal, str]:
     results = [evaluate_rule(p, ctx) for p in rule.parts]
     parts = [min(p.points, max(Decimal(0), s)) for p, (s, _) in zip(rule.parts, results, strict=True)]
     total = min(rule.points, sum(parts, Decimal(0)))
+    if not ctx.worded:
+        return total, ""
     texts = "；".join(t for _, t in results)
     return total, f"{texts}；合计 {fmt_pts(quantize(total, 4))} 分"
 
@@ -423,22 +449,26 @@ def _sum(rule: SumRule, ctx: Ctx) -> tuple[Decimal, str]:
 def _override(rule: OverrideRule, ctx: Ctx) -> tuple[Decimal, str]:
     if _truth(parse(rule.when).evaluate(ctx.env)):
         value = Decimal(0) if rule.value == "zero" else rule.points
-        return value, f"{rule.when_text} → {fmt_pts(value)} 分"
+        return value, (f"{rule.when_text} → {fmt_pts(value)} 分" if ctx.worded else "")
     return evaluate_rule(rule.rule, ctx)
 
 
 def _either(rule: EitherRule, ctx: Ctx) -> tuple[Decimal, str]:
     chosen = _truth(parse(rule.when).evaluate(ctx.env))
     value, text = evaluate_rule(rule.parts[0] if chosen else rule.parts[1], ctx)
+    if not ctx.worded:
+        return value, ""
     return value, f"{rule.when_text}：{'是' if chosen else '否'} → {text}"
 
 
 def _schedule(rule: ScheduleRule, ctx: Ctx) -> tuple[Decimal, str]:
-    names = [f"{rule.measure_prefix}_q{n}" for n in range(1, len(rule.paid) + 1)]
+    names, avg_name = _period_names(rule.measure_prefix, len(rule.paid))
     rates = [ctx.num(n) for n in names]
     capped = [min(r, rule.cap) if rule.cap is not None else r for r in rates]
-    avg = ctx.num(f"{rule.measure_prefix}_avg")
+    avg = ctx.num(avg_name)
     score = sum((c * rule.quarter_points for c in capped), Decimal(0)) + avg * rule.average_points
+    if not ctx.worded:
+        return score, ""
     qtext = "；".join(ctx.measure_text(n) for n in names)
     cap_note = (f"（单期执行率按 {fmt_edge(rule.cap)} 封顶计分）"
                 if rule.cap is not None and any(r != c for r, c in zip(rates, capped, strict=True)) else "")
@@ -446,6 +476,12 @@ def _schedule(rule: ScheduleRule, ctx: Ctx) -> tuple[Decimal, str]:
     return score, (f"{qtext}；{period} {' + '.join(fmt_pts(c * rule.quarter_points) for c in capped)}{cap_note}；"
                    f"全年平均执行率 {fmt_rate(avg)} × {fmt_pts(rule.average_points)} = "
                    f"{fmt_pts(avg * rule.average_points)}；合计 {fmt_pts(quantize(score, 4))} 分")
+
+
+@lru_cache(maxsize=64)
+def _period_names(prefix: str, periods: int) -> tuple[tuple[str, ...], str]:
+    """The rates a schedule rule reads: each period's, then the year's average (named once, not per call)."""
+    return tuple(f"{prefix}_q{n}" for n in range(1, periods + 1)), f"{prefix}_avg"
 
 
 _EVAL: dict[type, Callable[..., tuple[Decimal, str]]] = {

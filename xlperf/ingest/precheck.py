@@ -37,9 +37,11 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
+from types import MappingProxyType
 from typing import BinaryIO, Final
 
 from defusedxml import ElementTree as SafeET
@@ -79,7 +81,7 @@ def is_fatal(issues: Iterable[FileIssue]) -> bool:
 
 
 def precheck(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, *,
-             keep: dict[str, bytes] | None = None) -> list[FileIssue]:
+             keep: dict[str, bytes] | None = None, directory: list[zipfile.ZipInfo] | None = None) -> list[FileIssue]:
     """Inspect a submitted file before any spreadsheet library opens it.
 
     Returns either ``[one fatal issue]`` or a (possibly empty) list of non-fatal notes. Never raises:
@@ -88,7 +90,8 @@ def precheck(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, *,
     ``keep``: filled with the inflated bytes of the members up to :data:`KEEP_PART_MAX` (at most
     :data:`KEEP_TOTAL_MAX` together) that ``zipfile`` would read to exactly these bytes (see
     :meth:`_Precheck._zipfile_reads_alike`), so the reader need not inflate them again. Meaningful only when
-    no issue is fatal.
+    no issue is fatal. ``directory``: filled with the zip directory (``ZipFile.infolist()``) the pre-check read
+    and passed, so the reader need not parse it again; left empty when an issue is fatal.
     """
     filename = os.fspath(path)
     label = os.path.basename(filename) or filename
@@ -99,7 +102,11 @@ def precheck(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, *,
     with fh:
         try:
             size = os.fstat(fh.fileno()).st_size
-            return _Precheck(fh, size, label, limits, keep).run()
+            checked = _Precheck(fh, size, label, limits, keep)
+            notes = checked.run()
+            if directory is not None:
+                directory.extend(checked.infos)
+            return notes
         except _Refused as refused:
             return [refused.issue]
         except Exception:  # noqa: BLE001 - hostile input must never crash the caller: fail closed
@@ -256,6 +263,7 @@ class _Precheck:
         self.workbook_part = "xl/workbook.xml"
         self._sheet_names: dict[str, str] | None = None
         self._members: dict[str, zipfile.ZipInfo] = {}
+        self.infos: list[zipfile.ZipInfo] = []  # the zip directory, once every check has passed
         self.total_rows = 0  # rows and cells of the worksheets inspected so far
         self.total_cells = 0
         self.total_tags = 0  # '<' in all XML parts inspected so far (an upper bound of their tags)
@@ -287,6 +295,7 @@ class _Precheck:
         self._check_entries(infos)
         self._members = {info.filename: info for info in infos}
         self._check_package(infos)
+        self.infos = infos
         return self.notes
 
     def _corrupt(self, detail: str = "") -> _Refused:
@@ -605,7 +614,7 @@ class _Precheck:
             xml_part = ext in _XML_EXTENSIONS or (ct.endswith("xml") and not ct.startswith("image/"))
             self._inspect(info, xml_part=xml_part, sheet=name in sheets)
 
-    def _workbook_part(self, defaults: dict[str, str], overrides: dict[str, str]) -> str:
+    def _workbook_part(self, defaults: Mapping[str, str], overrides: Mapping[str, str]) -> str:
         """The workbook part the content types name (refused as not a workbook when there is none)."""
         workbook = next((part for ct in _WORKBOOK_CTS for part, pct in overrides.items() if pct == ct), None)
         if workbook is None and any(ct in _WORKBOOK_CTS for ct in defaults.values()):
@@ -614,7 +623,7 @@ class _Precheck:
             raise self._not_workbook()
         return workbook
 
-    def _sheet_parts(self, defaults: dict[str, str], overrides: dict[str, str]) -> set[str]:
+    def _sheet_parts(self, defaults: Mapping[str, str], overrides: Mapping[str, str]) -> set[str]:
         """Every part that is a worksheet by its content type, its default type or its path (rows are counted)."""
         members = self._members
         sheets = {p for p, ct in overrides.items() if ct in _SHEET_CTS}
@@ -638,22 +647,12 @@ class _Precheck:
             "请确认提交的是用 Excel 保存的 .xlsx 文件。",
         )
 
-    def _parse_content_types(self, data: bytes) -> tuple[dict[str, str], dict[str, str]]:
+    def _parse_content_types(self, data: bytes) -> tuple[Mapping[str, str], Mapping[str, str]]:
         """(extension → content type, part name → content type) from [Content_Types].xml."""
         try:
-            root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+            return _content_types(data) if len(data) <= _CT_MEMO_MAX_BYTES else _parse_content_types(data)
         except Exception as exc:
             raise self._corrupt("（[Content_Types].xml 无法解析）") from exc
-        defaults: dict[str, str] = {}
-        overrides: dict[str, str] = {}
-        for el in root:
-            tag = _local(el.tag) if isinstance(el.tag, str) else ""
-            ct = (el.get("ContentType") or "").strip()
-            if tag == "Default" and el.get("Extension"):
-                defaults[el.get("Extension", "").casefold()] = ct
-            elif tag == "Override" and el.get("PartName"):
-                overrides[el.get("PartName", "").lstrip("/")] = ct
-        return defaults, overrides
 
     # -- sheet names for messages ------------------------------------------------------------------
     def _where(self, part: str) -> str:
@@ -706,3 +705,26 @@ class _Precheck:
             if total > cap:
                 raise ValueError("part too large")
             yield chunk
+
+
+
+def _parse_content_types(data: bytes) -> tuple[Mapping[str, str], Mapping[str, str]]:
+    """(extension → content type, part name → content type); raises on XML it refuses or cannot parse."""
+    root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    defaults: dict[str, str] = {}
+    overrides: dict[str, str] = {}
+    for el in root:
+        tag = _local(el.tag) if isinstance(el.tag, str) else ""
+        ct = (el.get("ContentType") or "").strip()
+        if tag == "Default" and el.get("Extension"):
+            defaults[el.get("Extension", "").casefold()] = ct
+        elif tag == "Override" and el.get("PartName"):
+            overrides[el.get("PartName", "").lstrip("/")] = ct
+    return MappingProxyType(defaults), MappingProxyType(overrides)
+
+
+_CT_MEMO_MAX_BYTES: Final = 64 * KiB
+_content_types = lru_cache(maxsize=16)(_parse_content_types)
+"""[Content_Types].xml is the same in every workbook a program saves from one template: what is read from it
+is a pure function of its bytes, memoized by the whole bytes (as the reader's workbook part and styles, a few
+templates at a time; read-only results; a parse that raises is never cached)."""

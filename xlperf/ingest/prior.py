@@ -26,7 +26,7 @@ from xlperf.framework.models import Framework
 from xlperf.ingest.cells import bounded_decimal, parse_cell
 from xlperf.ingest.datafile import load_data, read_raw
 from xlperf.ingest.precheck import is_fatal, precheck
-from xlperf.ingest.xlsx import open_book
+from xlperf.ingest.xlsx import CUSTOM_PART, Book, open_book
 from xlperf.loader import builtin_ids
 from xlperf.safe_text import xml_text
 from xlperf.safe_yaml import YAML_SUFFIXES
@@ -184,20 +184,27 @@ RECORD_MAX = 64 * 1024
 """Bytes read of a submitted workbook's custom properties part (a hostile file may claim more)."""
 
 
-def recorded_prior(path: str | Path) -> dict[str, Decimal] | None:
+def recorded_prior(path: str | Path, book: Book | None = None) -> dict[str, Decimal] | None:
     """The prior-year values ``xlperf template --prior`` recorded in a workbook (prev_x → value), or None
-    when the file records none. Any doubt (a broken part, a value that is not a number) is None or a skip."""
+    when the file records none. Any doubt (a broken part, a value that is not a number) is None or a skip.
+    ``book``: the workbook as read, whose custom properties part is used when the reader kept it (else the
+    file is opened again)."""
     import zipfile
 
     from lxml import etree
 
     try:
-        with zipfile.ZipFile(path) as zf:
-            info = zf.getinfo("docProps/custom.xml")
-            if info.file_size > RECORD_MAX:
+        if book is not None and book.custom_known:
+            data = book.custom_properties
+            if data is None or len(data) > RECORD_MAX:
                 return None
-            with zf.open(info) as fh:
-                data = fh.read(RECORD_MAX + 1)
+        else:
+            with zipfile.ZipFile(path) as zf:
+                info = zf.getinfo(CUSTOM_PART)
+                if info.file_size > RECORD_MAX:
+                    return None
+                with zf.open(info) as fh:
+                    data = fh.read(RECORD_MAX + 1)
         parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
         root = etree.fromstring(data, parser)
     except Exception:  # noqa: BLE001 - no record, or one we cannot trust: nothing to compare

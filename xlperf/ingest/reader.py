@@ -67,11 +67,12 @@ def read_workbook(path: str | Path, framework: Framework | str | Choice | None =
     """
     path = Path(path)
     kept: dict[str, bytes] = {}  # the parts the pre-check inflated, read once
-    issues = precheck(path, keep=kept)
+    directory: list[zipfile.ZipInfo] = []  # and the zip directory it read
+    issues = precheck(path, keep=kept, directory=directory)
     if is_fatal(issues):
         raise UnreadableWorkbook([_file_note(i) for i in issues if i.fatal])
-    book = _open(path, kept)
-    del kept
+    book = _open(path, kept, directory)
+    del kept, directory
     hostile = _xlwings_sheets(book)
     fw_id = _const(book, "fw_id")
     chosen = _choose(path, book, framework, fw_id, [_file_note(i) for i in issues] + hostile)
@@ -89,10 +90,10 @@ def read_workbook(path: str | Path, framework: Framework | str | Choice | None =
     return out
 
 
-def _open(path: Path, kept: dict[str, bytes]) -> Book:
+def _open(path: Path, kept: dict[str, bytes], directory: list[zipfile.ZipInfo]) -> Book:
     """The workbook's parts, or UnreadableWorkbook saying why not."""
     try:
-        return open_book(path, parts=kept)
+        return open_book(path, parts=kept, directory=directory)
     except BookTooLarge as exc:
         raise UnreadableWorkbook([Note(exc.kind, f"文件“{path.name}”{exc}")]) from None
     except FileRefused as exc:  # replaced since the pre-check

@@ -17,12 +17,13 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import IO, Literal, TypeVar
+from typing import IO, Literal, Protocol, TypeVar
 
 from lxml import etree
 
@@ -30,7 +31,7 @@ from xlperf.ingest.limits import DEFAULT_LIMITS
 from xlperf.ingest.notes import Noted
 from xlperf.ingest.precheck import open_regular
 
-__all__ = ["MAX_CELLS", "SHARED", "UNRESOLVED", "Book", "BookTooLarge", "RawCell", "col_letters", "open_book"]
+__all__ = ["CUSTOM_PART", "MAX_CELLS", "SHARED", "UNRESOLVED", "Book", "BookTooLarge", "RawCell", "col_letters", "open_book"]
 
 TRANSITIONAL = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -66,6 +67,8 @@ MAX_TRANSLATED = 4 * 1024 * 1024
 """Characters of shared formulas translated for their dependents, per workbook (the standard workbook
 needs a few thousand); beyond it the workbook is refused rather than left partly unchecked."""
 
+CUSTOM_PART = "docProps/custom.xml"
+"""The custom document properties part (where ``xlperf template --prior`` records the prior-year values)."""
 SHARED = "\x00shared"
 """Formula text of a shared-formula dependent before expansion (no cell keeps it: see UNRESOLVED)."""
 UNRESOLVED = "#共享公式无法展开"
@@ -110,16 +113,32 @@ class Book:
     sheet_states: dict[str, str] = field(default_factory=dict)
     """Each sheet's visibility as the workbook part says: ``visible``, ``hidden`` or ``veryHidden`` (any
     other value as written, cut at 32 characters)."""
+    custom_properties: bytes | None = None
+    """The custom properties part (:data:`CUSTOM_PART`) as the pre-check inflated it, None when there is none."""
+    custom_known: bool = False
+    """Whether ``custom_properties`` is what the file holds (else whoever needs the part reads the file)."""
 
     def cell(self, sheet: str, ref: str) -> RawCell | None:
         return self.sheets.get(sheet, {}).get(ref)
 
 
-def _xml(zf: zipfile.ZipFile, name: str) -> etree._Element:
+class _Zip(Protocol):
+    """What the reader uses of a package: ``zipfile.ZipFile``, or :class:`_Package` (the pre-check's view)."""
+
+    def namelist(self) -> list[str]: ...
+
+    def getinfo(self, name: str) -> zipfile.ZipInfo: ...
+
+    def read(self, name: str) -> bytes: ...
+
+    def open(self, name: str) -> IO[bytes]: ...
+
+
+def _xml(zf: _Zip, name: str) -> etree._Element:
     return etree.fromstring(_read(zf, name), _PARSER)
 
 
-def _read(zf: zipfile.ZipFile, name: str, limit: int = MAX_META_BYTES) -> bytes:
+def _read(zf: _Zip, name: str, limit: int = MAX_META_BYTES) -> bytes:
     if zf.getinfo(name).file_size > limit:
         raise BookTooLarge(f"的部件 {name} 解压后超过 {limit // (1024 * 1024)} MB，远大于正常文件", Noted.ZIP_BOMB)
     with zf.open(name) as fh:
@@ -153,7 +172,7 @@ def _drop_behind(el: etree._Element) -> None:
             del parent[0]
 
 
-def _shared_strings(zf: zipfile.ZipFile, target: str | None, ns: str) -> list[str]:
+def _shared_strings(zf: _Zip, target: str | None, ns: str) -> list[str]:
     """The shared-string table, streamed with every element freed once read (flat memory whatever it holds)."""
     if not target or target not in zf.namelist():
         return []
@@ -228,7 +247,7 @@ def _plain_shared_strings(data: bytes, ns: str, si_tag: str, t_tag: str) -> list
     return out
 
 
-def _rels(zf: zipfile.ZipFile, base: str) -> dict[str, str]:
+def _rels(zf: _Zip, base: str) -> dict[str, str]:
     """Relationship id → target part of a part ("" for the package's own relationships)."""
     pure = PurePosixPath(base)
     rel_path = "_rels/.rels" if not base else str(pure.parent / "_rels" / (pure.name + ".rels"))
@@ -267,7 +286,7 @@ def _rels_parsed(data: bytes, base: str) -> list[tuple[str, str]]:
     return [(rid, target) for rid, target, _type in _rels_typed(data, base)]
 
 
-def _workbook_target(zf: zipfile.ZipFile, names_in_zip: set[str]) -> str:
+def _workbook_target(zf: _Zip, names_in_zip: set[str]) -> str:
     """The workbook part, as the package relationships say (``xl/workbook.xml`` when they say nothing)."""
     if "_rels/.rels" in names_in_zip:
         for _rid, target, rtype in _rels_typed(_read(zf, "_rels/.rels"), ""):
@@ -337,15 +356,74 @@ class _KeptZip(zipfile.ZipFile):
         return super().open(name, mode, pwd, force_zip64=force_zip64)
 
 
-def open_book(path: str | Path, *, sheets: set[str] | None = None, parts: Mapping[str, bytes] | None = None) -> Book:
+class _Package:
+    """The package as the pre-check read it: its zip directory and the members it inflated and verified
+    (only members ``zipfile`` reads to the same bytes, see :class:`_KeptZip`). Any other member is read by
+    ``zipfile`` from the file, opened then (a standard workbook: never). Parsing the zip directory a second
+    time cost as much as reading a small workbook's cells."""
+
+    def __init__(self, path: Path, directory: Sequence[zipfile.ZipInfo], kept: Mapping[str, bytes]) -> None:
+        self.path = path
+        self.kept = kept
+        self.infos = {info.filename: info for info in directory}  # the last entry of a name, as zipfile
+        self.names = [info.filename for info in directory]
+        self.zip: zipfile.ZipFile | None = None
+        self.fh: IO[bytes] | None = None
+
+    def namelist(self) -> list[str]:
+        return list(self.names)
+
+    def getinfo(self, name: str) -> zipfile.ZipInfo:
+        return self.infos[name]  # KeyError for a missing member, as zipfile
+
+    def _zip(self) -> zipfile.ZipFile:
+        if self.zip is None:
+            self.fh = open_regular(self.path)
+            self.zip = zipfile.ZipFile(self.fh)
+        return self.zip
+
+    def read(self, name: str) -> bytes:
+        data = self.kept.get(name)
+        return data if data is not None else self._zip().read(name)
+
+    def open(self, name: str) -> IO[bytes]:
+        data = self.kept.get(name)
+        return io.BytesIO(data) if data is not None else self._zip().open(name)
+
+    def __enter__(self) -> _Package:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.zip is not None:
+            self.zip.close()
+        if self.fh is not None:
+            self.fh.close()
+
+
+@contextmanager
+def _package(path: Path, parts: Mapping[str, bytes] | None,
+             directory: Sequence[zipfile.ZipInfo] | None) -> Iterator[_Zip]:
+    """The package to read: the pre-check's view when it gave its directory, else the file opened again."""
+    if parts is not None and directory:
+        with _Package(path, directory, parts) as package:
+            yield package
+        return
+    with open_regular(path) as fh, (_KeptZip(fh, parts) if parts else zipfile.ZipFile(fh)) as zf:
+        yield zf
+
+
+def open_book(path: str | Path, *, sheets: set[str] | None = None, parts: Mapping[str, bytes] | None = None,
+              directory: Sequence[zipfile.ZipInfo] | None = None) -> Book:
     """Read workbook structure, defined names and the cells of every (or the given) sheet.
 
     Raises :class:`BookTooLarge` beyond the bounds, ``OSError`` for a path that is no regular file,
     ``zipfile.BadZipFile``/``KeyError``/lxml errors for a damaged package. ``parts``: members the pre-check
-    inflated (its ``keep``), read from there instead of inflated again.
+    inflated (its ``keep``), read from there instead of inflated again; ``directory``: the pre-check's zip
+    directory of the same file (its ``directory``), so that the file is opened again only for a member it did
+    not keep.
     """
     path = Path(path)
-    with open_regular(path) as fh, (_KeptZip(fh, parts) if parts else zipfile.ZipFile(fh)) as zf:
+    with _package(path, parts, directory) as zf:
         names_in_zip = set(zf.namelist())
         wb_target = _workbook_target(zf, names_in_zip)
         ns, wb_sheets, wb_names, wb_local, wb_formula_names, date1904 = _workbook_part(_read(zf, wb_target))
@@ -365,6 +443,7 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None, parts: Mappin
             if rid in rels:
                 targets[name] = rels[rid]
         book.names.update(wb_names)
+        _custom_part(book, names_in_zip, parts)
         for index, name, text in wb_local:
             if index.isascii() and index.isdigit() and int(index) < len(order):
                 book.local_names.append((order[int(index)], name, text))
@@ -383,12 +462,18 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None, parts: Mappin
     return book
 
 
+def _custom_part(book: Book, names_in_zip: set[str], parts: Mapping[str, bytes] | None) -> None:
+    """The custom properties part as the pre-check kept it, or that there is none (else it stays unknown)."""
+    if CUSTOM_PART not in names_in_zip or (parts is not None and CUSTOM_PART in parts):
+        book.custom_known, book.custom_properties = True, (parts or {}).get(CUSTOM_PART)
+
+
 _DATE_FORMAT_IDS = frozenset({*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)})
 _DATE_CODE = re.compile(r"[ymdhs]|上午|下午|年|月|日")
 _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 
 
-def _date_styles(zf: zipfile.ZipFile, target: str | None, ns: str = TRANSITIONAL) -> frozenset[int]:
+def _date_styles(zf: _Zip, target: str | None, ns: str = TRANSITIONAL) -> frozenset[int]:
     """Indexes of cell styles whose number format shows a date or time."""
     if not target or target not in zf.namelist():
         return frozenset()
@@ -484,7 +569,7 @@ class _Budget:
         self.translated = 0
 
 
-def _read_sheet(zf: zipfile.ZipFile, target: str, strings: list[str],
+def _read_sheet(zf: _Zip, target: str, strings: list[str],
                 date_styles: frozenset[int] = frozenset(), ns: str = TRANSITIONAL,
                 budget: _Budget | None = None) -> dict[str, RawCell]:
     """The stored cells of one worksheet.

@@ -11,10 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from xlperf.findings import STATUS_ZH, FileReport, Severity, adequate, plain_value
+from xlperf.findings import STATUS_ZH
 from xlperf.review.consolidate import Consolidation
+from xlperf.review.spool import UnitSummary
 from xlperf.safe_io import mark_workbook, shown_path, write_atomically
-from xlperf.safe_text import put
+from xlperf.safe_text import put, xml_text
 
 __all__ = ["SHEETS", "write_consolidation"]
 
@@ -60,65 +61,282 @@ def _print_ready(ws: Any, widths: tuple[int, ...], header_row: int = 1, last_row
 
 
 def write_consolidation(cons: Consolidation, out: str | Path, *, protect: tuple[Path, ...] = ()) -> Path:
-    """Write the 汇总 workbook to ``out`` (atomically; the submitted files in ``protect`` are never targets)."""
+    """Write the 汇总 workbook to ``out`` (atomically; the submitted files in ``protect`` are never targets).
+
+    openpyxl's write-only mode: the units, their findings and what changed since the last round are
+    written row by row from the spool (one unit read at a time), so the memory does not grow with the
+    findings; the small sheets (statistics, sums, rules, batch problems, charts) are built as before on
+    sheets outside the workbook and copied in row by row."""
+    return write_atomically(Path(out), lambda target: _save(cons, target), what="汇总文件", protect=protect)
+
+
+def _save(cons: Consolidation, target: Path) -> None:
     from openpyxl import Workbook
 
-    wb = Workbook()
-    ws = wb.worksheets[0]
-    ws.title = SHEETS["units"]
-    finding_rows = _findings(wb.create_sheet(SHEETS["findings"]), cons)
-    _units(ws, cons, finding_rows)
-    _indicators(wb.create_sheet(SHEETS["indicators"], 1), cons)
-    _money(wb.create_sheet(SHEETS["money"], 2), cons)
-    _rules(wb.create_sheet(SHEETS["rules"], 3), cons)
-    _batch(wb.create_sheet(SHEETS["batch"], 4), cons)
-    _charts(wb.create_sheet(SHEETS["charts"], 1), cons)
-    if any(c is not None for c in cons.changes):
-        _changes(wb.create_sheet(SHEETS["changes"], 1), cons)
+    wb: Any = Workbook(write_only=True)
+    small = [(SHEETS["charts"], _charts), (SHEETS["indicators"], _indicators), (SHEETS["money"], _money),
+             (SHEETS["rules"], _rules), (SHEETS["batch"], _batch)]
+    built = [_scratch(wb, title, fill, cons) for title, fill in small]
+    units = _Table(wb, SHEETS["units"], UNIT_HEADERS, UNIT_WIDTHS)
+    findings = _Table(wb, SHEETS["findings"], FINDING_HEADERS, FINDING_WIDTHS)
+    changes: _Table | None = None
+    for i, unit in enumerate(cons.spool.units(cons.units), start=1):
+        first = findings.row + 1
+        for row in unit.rows:
+            findings.add((i, unit.summary.unit_code, unit.summary.department, *row))
+        change = cons.change(unit)
+        if change is not None:
+            changes = changes or _Table(wb, SHEETS["changes"], CHANGE_HEADERS, CHANGE_WIDTHS)
+            for values in _change_rows(unit.summary, change):
+                changes.add(values)
+        units.add(_unit_row(cons, i, unit.summary, change), links={UNIT_LINK: first} if unit.rows else None)
+    order = [units, *([changes] if changes is not None else []), *(_copied(wb, ws) for ws in built), findings]
+    for table in (units, findings, changes):
+        if table is not None:
+            table.finish()
+    wb._sheets = [t if not isinstance(t, _Table) else t.ws for t in order]
     wb.properties.title = f"{cons.framework.name} 汇总"
     mark_workbook(wb, "consolidation")
-    return write_atomically(Path(out), wb.save, what="汇总文件", protect=protect)
+    wb.save(target)
 
 
-def _units(ws: Any, cons: Consolidation, finding_rows: list[int | None]) -> None:
-    from openpyxl.styles import Font
-    from openpyxl.worksheet.hyperlink import Hyperlink
-
-    _header(ws, 1, UNIT_HEADERS)
-    link_font = Font(color="0563C1", underline="single")
-    for i, (u, counted, grade) in enumerate(zip(cons.units, cons.counted, cons.grades, strict=True), start=1):
-        rep = u.report
-        r = i + 1
-        for c, v in enumerate(_unit_values(cons, i, rep, counted, grade), start=1):
-            put(ws, r, c, v)
-        target = finding_rows[i - 1]
-        if target is not None:
-            cell = put(ws, r, UNIT_HEADERS.index("问题明细") + 1, "查看")
-            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{SHEETS['findings']}'!A{target}")
-            cell.font = link_font
-        if rep.status == "error":
-            put(ws, r, 9, rep.review_zh + "（" + STATUS_ZH["error"] + "）")
-        change = cons.changes[i - 1] if cons.changes else None
-        put(ws, r, len(UNIT_HEADERS) - 1, change.summary if change is not None else
-            ("首次报送" if cons.round_no and cons.round_no > 1 else None))
-        put(ws, r, len(UNIT_HEADERS), cons.comments[i - 1] if cons.comments else None)
-    for r in range(2, len(cons.units) + 2):
-        for c in (5, 6, 7):
-            ws.cell(row=r, column=c).number_format = "0.00"
-    # 年度 and a six-digit 单位编码 whole on one line in print (at 4 and 6, 2021 printed as ### and 431002 broke)
-    _print_ready(ws, (3, 8, 12, 5, 6, 6, 5, 3, 6, 3, 3, 3, 3, 3, 8, 5, 12, 4, 3, 4, 9, 9), last_row=len(cons.units) + 1)
+# 年度 and a six-digit 单位编码 whole on one line in print (at 4 and 6, 2021 printed as ### and 431002 broke)
+UNIT_WIDTHS = (3, 8, 12, 5, 6, 6, 5, 3, 6, 3, 3, 3, 3, 3, 8, 5, 12, 4, 3, 4, 9, 9)
+FINDING_WIDTHS = (4, 7, 10, 6, 6, 4, 8, 5, 40, 8, 8, 20, 4)
+CHANGE_WIDTHS = (14, 24, 8, 10, 8, 8, 14, 8, 70)
+UNIT_LINK = UNIT_HEADERS.index("问题明细")
+UNIT_NUMBERS = frozenset({4, 5, 6})  # 计算总分, 自评总分, 差异 (0-based): two decimals, also when empty
 
 
-def _unit_values(cons: Consolidation, i: int, rep: FileReport, counted: bool, grade: str | None) -> tuple[Any, ...]:
+class _Table:
+    """A sheet written row by row, print-ready as :func:`_print_ready` makes one: header row 1 frozen and
+    repeated on every page, an autofilter over the table, widths that fit A4 landscape, every value at the
+    top of its row (text wrapped) and each row as high as its wrapped text.
+
+    Each row's XML is made here and written into the sheet's part between openpyxl's head and tail (see
+    :func:`_writer`). openpyxl's own ``append`` makes a cell object, binds its value and opens an element
+    context for every cell (~40 µs a cell: most of the time of writing a 汇总 whose 问题明细 has tens of
+    thousands of rows; an lxml tree per row, then serialised, still ~60 % of it); the row is the one openpyxl
+    writes (``openpyxl.cell._writer``: inline strings, ``%.16g`` numbers, the style's index in the workbook's
+    cell styles; text escaped by :func:`_escaped`), and the sheet's head, tail, hyperlinks and the workbook
+    around it are openpyxl's."""
+
+    def __init__(self, wb: Any, title: str, headers: tuple[str, ...], widths: tuple[int, ...]) -> None:
+        from openpyxl.utils import get_column_letter
+
+        from xlperf.write.printfit import RowFit, page_setup
+
+        self.ws = wb.create_sheet(title)
+        self.fit = RowFit(widths)
+        self.fit.set_widths(self.ws)
+        self.ws.freeze_panes = "A2"
+        page_setup(self.ws, "landscape", "1:1")  # before the first row: its fit-to-page goes out with the sheet's top
+        self.columns = len(widths)
+        self.letters = [get_column_letter(c) for c in range(1, 41)]
+        self.styles = _Styles(wb, self.ws)
+        self.numbers = UNIT_NUMBERS if title == SHEETS["units"] else frozenset()
+        self.row = 0
+        self.ws._writer = _writer(self.ws)
+        self.ws._writer.write_top()  # the sheet's head (widths, views, properties); its rows are ours
+        self._rows = self._stream()
+        next(self._rows)
+        self.ws._rows = self._rows  # closed by the sheet's close: then its tail is written
+        self._append([(v, self.styles.head) for v in headers])
+
+    def _stream(self) -> Any:
+        writer = self.ws._writer
+        xf = writer.xf.send(True)
+        with xf.element("sheetData"):
+            xf.flush()  # what lxml holds goes out before the rows, written to the same file
+            try:
+                while True:
+                    writer.raw.write((yield).encode("utf-8"))
+            except GeneratorExit:
+                pass
+        writer.xf.send(None)
+
+    def add(self, values: tuple[Any, ...], links: dict[int, int] | None = None) -> None:
+        styles = self.styles
+        cells = [(v, styles.number if v is not None else styles.empty_number) if c in self.numbers else
+                 (v, None if v is None else styles.text if isinstance(v, str) else styles.other)
+                 for c, v in enumerate(values)]
+        for c, target in (links or {}).items():
+            cells[c] = ("查看", styles.linked)
+            self.ws._writer.links.extend((c, self.row + 1, target))
+        self._append(cells)
+
+    def _append(self, cells: list[tuple[Any, str | None]]) -> None:
+        from openpyxl.compat import safe_string
+
+        self.row += 1
+        r = str(self.row)
+        values = [xml_text(v) if isinstance(v, str) else v for v, _ in cells]  # as safe_text.put: text, never a formula
+        height = self.fit.height(values)
+        parts = [f'<row r="{r}">' if height is None else f'<row r="{r}" ht="{safe_string(height)}" customHeight="1">']
+        for c, value in enumerate(values):
+            style = cells[c][1]
+            if style is None:
+                continue
+            ref = self.letters[c] + r
+            if isinstance(value, str):
+                space = ' xml:space="preserve"' if value != value.strip() else ""
+                parts.append(f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{_escaped(value)}</t></is></c>'
+                             if value else f'<c r="{ref}" s="{style}" t="inlineStr"/>')
+            elif value is None:
+                parts.append(f'<c r="{ref}" s="{style}"/>')
+            else:
+                kind = "b" if isinstance(value, bool) else "n"
+                parts.append(f'<c r="{ref}" s="{style}" t="{kind}"><v>{safe_string(value)}</v></c>')
+        parts.append("</row>")
+        self._rows.send("".join(parts))
+
+    def finish(self) -> None:
+        self.ws.auto_filter.ref = f"A1:{self.letters[self.columns - 1]}{max(self.row, 1)}"
+
+
+def _writer(ws: Any) -> Any:
+    """openpyxl's writer of a write-only sheet, its XML stream (lxml's ``xmlfile``) on a file object of ours
+    (``raw``), so that rows made as text can go into the same file between the stream's flushed parts."""
+    from array import array
+    from xml.sax.saxutils import escape as xml_escape
+
+    from lxml.etree import xmlfile
+    from openpyxl.worksheet._writer import WorksheetWriter
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+
+    class Writer(WorksheetWriter):
+        raw: Any
+        stream: Any
+        links = array("l")  # per link: column, row, 问题明细 row (the 汇总's links to each unit's findings)
+
+        def get_stream(self) -> Any:  # openpyxl's, on our file object
+            self.links = array("l")
+            with open(str(self.out), "wb") as self.raw, xmlfile(self.raw) as self.stream, \
+                    self.stream.element("worksheet", xmlns=SHEET_MAIN_NS):
+                xf = self.stream
+                try:
+                    while True:
+                        el = yield
+                        if el is True:
+                            yield xf
+                        elif el is not None:
+                            xf.write(el)
+                except GeneratorExit:
+                    pass
+
+        def write_hyperlinks(self) -> None:
+            """The links as openpyxl writes them (``<hyperlinks>``, each a ref and a location in the workbook), from
+            three integers each instead of a Hyperlink object kept per unit until the sheet's end."""
+            from openpyxl.utils import get_column_letter
+
+            super().write_hyperlinks()
+            if not self.links:
+                return
+            self.stream.flush()
+            where = xml_escape(f"'{SHEETS['findings']}'!A", {'"': "&quot;"})
+            self.raw.write(b"<hyperlinks>")
+            for i in range(0, len(self.links), 3):
+                col, row, target = self.links[i:i + 3]
+                ref = f"{get_column_letter(col + 1)}{row}"
+                self.raw.write(f'<hyperlink ref="{ref}" location="{where}{target}"/>'.encode())
+            self.raw.write(b"</hyperlinks>")
+
+    return Writer(ws)
+
+
+def _escaped(text: str) -> str:
+    """Text as XML character data that parses back to itself (a parser would turn a carriage return into a
+    line feed)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+class _Styles:
+    """The cells' styles, each made through openpyxl once and then named by its index in the workbook's cell
+    styles (what openpyxl writes as a cell's ``s``)."""
+
+    def __init__(self, wb: Any, ws: Any) -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        def made(**styles: Any) -> str:
+            cell: Any = WriteOnlyCell(ws)
+            for name, value in styles.items():
+                setattr(cell, name, value)
+            return str(wb._cell_styles.add(cell._style))
+
+        top, wrap = Alignment(vertical="top"), Alignment(vertical="top", wrap_text=True)
+        self.text = made(alignment=wrap)
+        self.other = made(alignment=top)
+        self.number = made(alignment=top, number_format="0.00")
+        self.empty_number = made(number_format="0.00")
+        self.head = made(fill=PatternFill("solid", fgColor=HEADER_FILL),
+                         font=Font(bold=True, color=HEADER_FONT_COLOR),
+                         alignment=Alignment(horizontal="center", vertical="top", wrap_text=True))
+        self.linked = made(alignment=wrap, font=Font(color="0563C1", underline="single"))
+
+
+def _scratch(wb: Any, title: str, fill: Any, cons: Consolidation) -> Any:
+    """A small sheet built as an ordinary openpyxl sheet of ``wb``'s styles, outside its sheets."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    ws = Worksheet(wb, title)
+    fill(ws, cons)
+    return ws
+
+
+_COPIED = ("column_dimensions", "views", "auto_filter", "page_setup", "print_options", "page_margins",
+           "sheet_properties", "sheet_format", "row_breaks", "col_breaks", "_charts", "_images")
+
+
+def _copied(wb: Any, scratch: Any) -> Any:
+    """A write-only sheet with the scratch sheet's cells (values and styles: the same workbook's), rows'
+    heights, widths, views, filter, print setup, page breaks and charts."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles.cell_style import StyleArray
+
+    ws = wb.create_sheet(scratch.title)
+    for name in _COPIED:
+        setattr(ws, name, getattr(scratch, name))
+    if scratch.print_title_rows:
+        ws.print_title_rows = scratch.print_title_rows
+    for r in range(1, scratch.max_row + 1):
+        if r in scratch.row_dimensions:
+            ws.row_dimensions[r] = scratch.row_dimensions[r]
+        row: list[Any] = []
+        for c in range(1, scratch.max_column + 1):
+            src = scratch._cells.get((r, c))
+            if src is None or (src._value is None and not src.has_style):
+                row.append(None)
+                continue
+            cell: Any = WriteOnlyCell(ws)
+            cell._value, cell.data_type = src._value, src.data_type
+            cell._style = StyleArray(src._style)
+            if src.hyperlink is not None:
+                cell.hyperlink = src.hyperlink
+            row.append(cell)
+        ws.append(row)
+    return ws
+
+
+def _unit_row(cons: Consolidation, i: int, rep: UnitSummary, change: Any) -> tuple[Any, ...]:
+    """A unit's row of 单位汇总 (UNIT_HEADERS; its 问题明细 link set by the caller)."""
+    values = list(_unit_values(cons, i, rep, cons.counted[i - 1], cons.grades[i - 1]))
+    values.append(None)  # 问题明细
+    if rep.status == "error":
+        values[8] = rep.review_zh + "（" + STATUS_ZH["error"] + "）"
+    values.append(change.summary if change is not None else
+                  ("首次报送" if cons.round_no and cons.round_no > 1 else None))
+    values.append(cons.comments[i - 1] if cons.comments else None)
+    return tuple(values)
+
+
+def _unit_values(cons: Consolidation, i: int, rep: UnitSummary, counted: bool, grade: str | None) -> tuple[Any, ...]:
     """A unit's row of 单位汇总, up to its findings' link (UNIT_HEADERS)."""
     diff = (rep.total_self - rep.total_computed if rep.total_self is not None and rep.total_computed is not None
             else None)
-    warned = [f for f in rep.findings if f.severity == Severity.warning]
     return (i, rep.unit_code, rep.department, rep.year, _num(rep.total_computed), _num(rep.total_self),
-            _num(diff), grade, rep.review_zh, rep.errors, rep.warnings,
-            sum(1 for f in rep.findings if f.severity == Severity.info),
-            sum(1 for f in warned if adequate(f.explanation)), "是" if counted else "否",
-            cons.not_counted[i - 1] if cons.not_counted else None,
+            _num(diff), grade, rep.review_zh, rep.errors, rep.warnings, rep.infos, rep.explained,
+            "是" if counted else "否", cons.not_counted[i - 1] if cons.not_counted else None,
             f"{rep.framework or ''} {rep.framework_version or ''}".strip() or None,
             shown_path(rep.path), *_report_columns(rep))
 
@@ -126,31 +344,11 @@ def _unit_values(cons: Consolidation, i: int, rep: FileReport, counted: bool, gr
 REPORT_STATUS_ZH = {"checked": "已核对", "unreadable": "无法读取", "missing": "未收到"}
 
 
-def _report_columns(rep: FileReport) -> tuple[str | None, int | None]:
+def _report_columns(rep: UnitSummary) -> tuple[str | None, int | None]:
     """自评报告 (已核对 / 无法读取 / 未收到; empty when the batch had no reports) and its number of findings."""
-    info = rep.report_text
-    if info is None:
+    if rep.report_status is None:
         return None, None
-    return REPORT_STATUS_ZH.get(info.status, info.status), sum(1 for f in rep.findings if f.code.startswith("XP5"))
-
-
-def _findings(ws: Any, cons: Consolidation) -> list[int | None]:
-    """All findings of all units; returns each unit's first row (None for a unit without findings)."""
-    _header(ws, 1, FINDING_HEADERS)
-    rows: list[int | None] = []
-    r = 2
-    for i, u in enumerate(cons.units, start=1):
-        rep = u.report
-        rows.append(r if rep.findings else None)
-        for f in rep.findings:
-            values = (i, rep.unit_code, rep.department, f.code, f.rule, f.severity.zh, f.sheet, f.cell, f.message,
-                      plain_value(f.found), plain_value(f.expected), f.explanation,
-                      ("是" if adequate(f.explanation) else "否") if f.severity == Severity.warning else None)
-            for c, v in enumerate(values, start=1):
-                put(ws, r, c, v)
-            r += 1
-    _print_ready(ws, (4, 7, 10, 6, 6, 4, 8, 5, 40, 8, 8, 20, 4), last_row=r - 1)
-    return rows
+    return REPORT_STATUS_ZH.get(rep.report_status, rep.report_status), rep.report_findings
 
 
 def _indicators(ws: Any, cons: Consolidation) -> None:
@@ -217,7 +415,7 @@ def _money(ws: Any, cons: Consolidation) -> None:
 def _rules(ws: Any, cons: Consolidation) -> None:
     heads = ("规则编号或代码", "代码", "严重程度", "规则", "不通过单位数", "占比", "示例")
     _header(ws, 1, heads)
-    n_units = sum(1 for u in cons.units if u.report.status != "error") or 1
+    n_units = sum(1 for u in cons.units if u.status != "error") or 1
     for r, rc in enumerate(cons.rule_counts, start=2):
         values = (rc.key, rc.code, rc.severity.zh, rc.text, rc.units, rc.units / n_units, rc.example)
         for c, v in enumerate(values, start=1):
@@ -230,27 +428,17 @@ def _rules(ws: Any, cons: Consolidation) -> None:
 CHANGE_HEADERS = ("单位编码", "单位名称", "上轮", "变化", "代码", "规则编号", "工作表", "单元格", "说明")
 
 
-def _changes(ws: Any, cons: Consolidation) -> None:
-    """Per unit seen in an earlier round: each finding fixed, new or still open, and the figures changed."""
-    _header(ws, 1, CHANGE_HEADERS)
-    r = 2
-    for u, change in zip(cons.units, cons.changes, strict=True):
-        if change is None:
-            continue
-        rep = u.report
-        head = (rep.unit_code, rep.department, f"第 {change.previous_round} 轮")
-        if change.same_file:
-            rows: list[tuple[Any, ...]] = [("文件未修改", None, None, None, None, change.summary)]
-        else:
-            rows = [(what, code, rule or None, sheet or None, cell or None, message)
-                    for what, items in (("已改正", change.fixed), ("新增", change.new), ("仍未改正", change.still_open))
-                    for code, rule, sheet, cell, _sev, message in items]
-            rows += [("数据变化", None, None, None, None, label) for label in change.figures_changed]
-        for row in rows:
-            for c, v in enumerate(head + row, start=1):
-                put(ws, r, c, v)
-            r += 1
-    _print_ready(ws, (14, 24, 8, 10, 8, 8, 14, 8, 70), last_row=r - 1)
+def _change_rows(rep: UnitSummary, change: Any) -> list[tuple[Any, ...]]:
+    """A unit seen in an earlier round: each finding fixed, new or still open, and the figures changed."""
+    head = (rep.unit_code, rep.department, f"第 {change.previous_round} 轮")
+    if change.same_file:
+        rows: list[tuple[Any, ...]] = [("文件未修改", None, None, None, None, change.summary)]
+    else:
+        rows = [(what, code, rule or None, sheet or None, cell or None, message)
+                for what, items in (("已改正", change.fixed), ("新增", change.new), ("仍未改正", change.still_open))
+                for code, rule, sheet, cell, _sev, message in items]
+        rows += [("数据变化", None, None, None, None, label) for label in change.figures_changed]
+    return [head + row for row in rows]
 
 
 def included_text(cons: Consolidation) -> str:

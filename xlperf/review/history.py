@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +30,7 @@ __all__ = [
     "HISTORY_NAME",
     "SCHEMA_VERSION",
     "History",
+    "Previous",
     "UnitChange",
     "comment_for",
     "history_path",
@@ -101,19 +102,6 @@ def _norm(text: str | None) -> str:
     return norm(text)
 
 
-def _finding_rows(rep: Any) -> list[list[str]]:
-    from xlperf.findings import Severity
-
-    return [[f.code, f.rule or "", f.sheet or "", f.cell or "", f.severity.value, f.message[:300]]
-            for f in rep.findings if f.severity != Severity.info]
-
-
-def _figures(unit: Any) -> dict[str, str]:
-    out = {name: str(value) for name, value in unit.money.items()}
-    out.update({f"self_{ind}": str(s) for ind, (_c, s) in unit.scores.items() if s is not None})
-    return out
-
-
 class History:
     """The history file, opened for one round. Use as a context manager."""
 
@@ -150,39 +138,35 @@ class History:
         row = self.db.execute("SELECT output FROM rounds ORDER BY round DESC LIMIT 1").fetchone()
         return Path(row[0]) if row else None
 
-    def _latest(self, before: int) -> dict[tuple[str, str], sqlite3.Row]:
-        """Each unit's most recent counted-or-not submission before round ``before``, by (code, name)."""
-        self.db.row_factory = sqlite3.Row
-        rows = self.db.execute("SELECT * FROM submissions WHERE round < ? ORDER BY round, counted", (before,))
-        out: dict[tuple[str, str], sqlite3.Row] = {}
-        for row in rows:
-            out[(row["unit_code"], row["unit_name"])] = row
-        self.db.row_factory = None
-        return out
+    def previous(self, before: int) -> Previous:
+        """Each unit's most recent submission before round ``before`` (its row id), by normalised code and by
+        normalised name: a few dozen bytes per unit of the earlier rounds; the rows are read when needed."""
+        latest: dict[tuple[str, str], int] = {}
+        rows = self.db.execute("SELECT unit_code, unit_name, rowid FROM submissions WHERE round < ? "
+                               "ORDER BY round, counted", (before,))
+        for code, name, rowid in rows:
+            latest[(code, name)] = rowid
+        return Previous({code: rowid for (code, _n), rowid in latest.items() if code},
+                        {name: rowid for (_c, name), rowid in latest.items() if name})
 
-    def changes(self, units: Sequence[Any], this_round: int) -> list[UnitChange | None]:
-        """For each unit, what changed since its latest earlier round (None: not seen before)."""
-        latest = self._latest(this_round)
-        by_code = {code: row for (code, _n), row in latest.items() if code}
-        by_name = {name: row for (_c, name), row in latest.items() if name}
-        out: list[UnitChange | None] = []
-        for u, digest in zip(units, self._digests(units), strict=True):
-            rep = u.report
-            code, name = _norm(rep.unit_code), _norm(rep.department)
-            prev = (by_code.get(code) if code else None) or (by_name.get(name) if name else None)
-            if prev is None:
-                out.append(None)
-                continue
-            before = {tuple(f[:4]): f for f in json.loads(prev["findings"])}
-            now = {tuple(f[:4]): f for f in _finding_rows(rep)}
-            old_fig, new_fig = json.loads(prev["figures"]), _figures(u)
-            changed = sorted(k for k in set(old_fig) | set(new_fig)
-                             if _num(old_fig.get(k)) != _num(new_fig.get(k)))
-            out.append(UnitChange(
-                previous_round=prev["round"], previous_review=prev["review"], same_file=prev["sha256"] == digest,
-                fixed=[f for k, f in before.items() if k not in now], new=[f for k, f in now.items() if k not in before],
-                still_open=[f for k, f in now.items() if k in before], figures_changed=changed))
-        return out
+    def change(self, previous: Previous, unit: Any, findings: Sequence[Sequence[str]],
+               figures: dict[str, str]) -> UnitChange | None:
+        """What changed for a unit (a :class:`~xlperf.review.spool.UnitSummary` with its history's finding
+        rows and figures) since its latest earlier round; None when it was not seen before."""
+        code, name = _norm(unit.unit_code), _norm(unit.department)
+        rowid = (previous.by_code.get(code) if code else None) or (previous.by_name.get(name) if name else None)
+        if rowid is None:
+            return None
+        prev = self.db.execute("SELECT round, review, sha256, findings, figures FROM submissions WHERE rowid=?",
+                               (rowid,)).fetchone()
+        before = {tuple(f[:4]): f for f in json.loads(prev[3])}
+        now = {tuple(f[:4]): list(f) for f in findings}
+        old_fig = json.loads(prev[4])
+        changed = sorted(k for k in set(old_fig) | set(figures) if _num(old_fig.get(k)) != _num(figures.get(k)))
+        return UnitChange(
+            previous_round=prev[0], previous_review=prev[1], same_file=prev[2] == unit.sha256,
+            fixed=[f for k, f in before.items() if k not in now], new=[f for k, f in now.items() if k not in before],
+            still_open=[f for k, f in now.items() if k in before], figures_changed=changed)
 
     def comments(self) -> dict[tuple[str, str], str]:
         """The latest 复核意见 of each unit (by normalised code and name)."""
@@ -196,7 +180,7 @@ class History:
         last = self.last_round()
         if last:
             before = {r[0] for r in self.db.execute("SELECT sha256 FROM submissions WHERE round=?", (last,))}
-            if before and before == set(self._digests(units)):
+            if before and before == {u.sha256 for u in units}:
                 return last
         return last + 1
 
@@ -205,8 +189,9 @@ class History:
             self.db.execute("INSERT OR REPLACE INTO comments VALUES (?, ?, ?, ?)", (round_, code, name, text))
         self.db.commit()
 
-    def record(self, round_: int, output: Path, units: Sequence[Any], counted: Sequence[bool]) -> None:
-        """Store this round (replacing a re-run of the same round)."""
+    def record(self, round_: int, output: Path, units: Iterable[Any], counted: Sequence[bool]) -> None:
+        """Store this round (replacing a re-run of the same round); ``units``: the round's
+        :class:`~xlperf.review.spool.SpooledUnit`, read one by one."""
         from xlperf.review.batch import unit_label
         from xlperf.review.intake import submission_time
         from xlperf.safe_io import shown_path
@@ -215,19 +200,22 @@ class History:
         with self.db:
             self.db.execute("DELETE FROM submissions WHERE round=?", (round_,))
             self.db.execute("INSERT OR REPLACE INTO rounds VALUES (?, ?, ?)", (round_, now, str(output.resolve())))
-            for u, digest, c in zip(units, self._digests(units), counted, strict=True):
-                rep = u.report
+            for unit, c in zip(units, counted, strict=True):
+                rep = unit.summary
                 when = submission_time(Path(rep.path))
                 self.db.execute(
                     "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (round_, _norm(rep.unit_code), _norm(rep.department), unit_label(rep), shown_path(rep.path),
-                     digest, when.saved, when.mtime, rep.review, int(c),
-                     json.dumps(_finding_rows(rep), ensure_ascii=False),
-                     json.dumps(_figures(u), ensure_ascii=False)))
+                     rep.sha256, when.saved, when.mtime, rep.review, int(c),
+                     json.dumps(unit.history, ensure_ascii=False), json.dumps(unit.figures, ensure_ascii=False)))
 
-    def _digests(self, units: Sequence[Any]) -> list[str]:
-        cache: dict[str, str] = self.__dict__.setdefault("_digest_cache", {})
-        return [cache.setdefault(u.report.path, sha256_of(Path(u.report.path))) for u in units]
+
+@dataclass(frozen=True)
+class Previous:
+    """The earlier rounds' latest submission of each unit, by normalised code and by normalised name."""
+
+    by_code: dict[str, int]
+    by_name: dict[str, int]
 
 
 def comment_for(comments: dict[tuple[str, str], str], rep: Any) -> str | None:

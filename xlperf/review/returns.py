@@ -24,7 +24,7 @@ from xlperf.write.printfit import LINE_PT, lines_needed
 NOTICE_WIDTHS = (5, 14, 8, 24, 60, 12, 12, 24)
 """Columns of the 退回修改通知 workbook: 序号 工作表 单元格 规则 问题说明 发现值 应为 已填写的说明."""
 
-__all__ = ["ReturnedUnit", "return_stem", "safe_name", "write_returns"]
+__all__ = ["ReturnedUnit", "prepare_returns", "return_stem", "return_unit", "safe_name", "write_returns"]
 
 NAME_MAX = 60
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+')
@@ -258,33 +258,48 @@ def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework |
     (always .xlsx: a copy carries no macro of the submission) into ``folder``; two units with the same name get distinct files.
     The files a previous round wrote there (marked notice or returned) are removed first, so a unit that now
     passes has no notice left; any other file in the way is replaced only with ``force`` (else that unit's
-    problem says so). Returns (units written, files of the previous round removed)."""
+    problem says so). Returns (units written, files of the previous round removed). A round writes them unit
+    by unit (:func:`prepare_returns`, then :func:`return_unit` for each)."""
     folder = Path(folder)
-    removed = _remove_previous(folder)
+    removed = prepare_returns(folder)
     taken: set[str] = set()
     out: list[ReturnedUnit] = []
     for rep in reports:
-        if rep.review not in ("revise", "explain"):
-            continue
-        stem = _unique(return_stem(rep), taken)
-        notice = folder / f"{stem}-退回修改通知.xlsx"
-        target = folder / f"{stem}-标注.xlsx"
-        try:
-            clash = [p.name for p in (notice, target) if p.exists()]
-            if clash and not force:
-                out.append(ReturnedUnit(rep, notice, None, f"{'、'.join(clash)} 已存在（用 --force 覆盖）"))
-                continue
-            _write_notice(rep, fw, notice, deadline, protect, (changes or {}).get(rep.path))
-        except (OSError, OutputError) as exc:  # this unit's notice only: the others are still written
-            why = str(exc) if isinstance(exc, OutputError) else exc.strerror or type(exc).__name__
-            out.append(ReturnedUnit(rep, notice, None, f"未能写出退回修改通知（{why}）"))
-            continue
-        annotated: Path | None = None
-        problem = None
-        if rep.status != "error":
-            try:
-                annotated = _write_annotated(rep, target, protect, fw)
-            except OutputError as exc:
-                problem = str(exc)
-        out.append(ReturnedUnit(rep, notice, annotated, problem))
+        item = return_unit(rep, folder, fw, taken, protect=protect, deadline=deadline, force=force,
+                           change=(changes or {}).get(rep.path))
+        if item is not None:
+            out.append(item)
     return out, removed
+
+
+def prepare_returns(folder: Path) -> int:
+    """Remove the notices and returned copies a previous round wrote into ``folder``; how many."""
+    return _remove_previous(folder)
+
+
+def return_unit(rep: FileReport, folder: Path, fw: Framework | None, taken: set[str], *,
+                protect: tuple[Path, ...] = (), deadline: str | None = None, force: bool = False,
+                change: Any = None) -> ReturnedUnit | None:
+    """One unit's notice and annotated copy (None: the unit is not sent back); ``taken``: the names the
+    round's notices have so far (two units of the same name get distinct files)."""
+    if rep.review not in ("revise", "explain"):
+        return None
+    stem = _unique(return_stem(rep), taken)
+    notice = folder / f"{stem}-退回修改通知.xlsx"
+    target = folder / f"{stem}-标注.xlsx"
+    try:
+        clash = [p.name for p in (notice, target) if p.exists()]
+        if clash and not force:
+            return ReturnedUnit(rep, notice, None, f"{'、'.join(clash)} 已存在（用 --force 覆盖）")
+        _write_notice(rep, fw, notice, deadline, protect, change)
+    except (OSError, OutputError) as exc:  # this unit's notice only: the others are still written
+        why = str(exc) if isinstance(exc, OutputError) else exc.strerror or type(exc).__name__
+        return ReturnedUnit(rep, notice, None, f"未能写出退回修改通知（{why}）")
+    annotated: Path | None = None
+    problem = None
+    if rep.status != "error":
+        try:
+            annotated = _write_annotated(rep, target, protect, fw)
+        except OutputError as exc:
+            problem = str(exc)
+    return ReturnedUnit(rep, notice, annotated, problem)

@@ -28,14 +28,29 @@ NARROW = 8
 """Columns at most this wide (codes, counts, scores) never give up width."""
 
 
+class _Widths(dict[str, float]):
+    """Each character's width in units, looked up once (a 汇总 measures every text of every finding)."""
+
+    def __missing__(self, ch: str) -> float:
+        width = 2.05 if unicodedata.east_asian_width(ch) in "WF" else 1.1
+        if len(self) < 70_000:  # bounded: a hostile text may hold any characters
+            self[ch] = width
+        return width
+
+
+_WIDTHS = _Widths()
+
+
 def text_units(text: str) -> float:
     """Display width in column-width units (one unit ≈ one digit of the default font)."""
-    return sum(2.05 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
+    return sum(map(_WIDTHS.__getitem__, text))
 
 
 def lines_needed(text: str, width: float) -> int:
     """Lines ``text`` takes wrapped in a column ``width`` units wide (explicit line breaks kept)."""
     usable = max(width - 1.2, 1.0)
+    if len(text) * 2.1 <= usable and "\n" not in text:
+        return 1  # no character is wider than 2.05 units: one line, without measuring each (most cells)
     return sum(max(1, math.ceil(text_units(part) / usable)) for part in text.split("\n"))
 
 
@@ -109,7 +124,9 @@ def fit_table(ws: Any, widths: Sequence[float], *, first_row: int = 1, last_row:
 
 def page_setup(ws: Any, orientation: str = "landscape", title_rows: str | None = None) -> None:
     """A4, 0.5 inch margins, fit to the page width only (the widths already fit: the scale stays 100 %)."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4  # a class constant (write-only sheets lack it)
     ws.page_setup.orientation = orientation
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -166,3 +183,29 @@ def keep_sections_together(ws: Any, sections: Sequence[tuple[int, int]], *, titl
                 new_page(r)
             used += height(r)
     return breaks
+
+
+class RowFit:
+    """:func:`fit_table` for a table written row by row (openpyxl's write-only mode, where a written row
+    cannot be revisited): the same fitted widths, and each row's height computed from its values before it
+    is written. The streamed tables use the body type size (no cell sets a larger font)."""
+
+    def __init__(self, widths: Sequence[float], orientation: str = "landscape") -> None:
+        self.fitted = fitted_widths(widths, orientation)
+        self.orientation = orientation
+        self.short = [max(w - 1.2, 1.0) / 2.1 for w in self.fitted]  # texts this long take one line
+    def set_widths(self, ws: Any) -> None:
+        """Before the first row is written (write-only sheets write their columns first)."""
+        from openpyxl.utils import get_column_letter
+
+        for i, w in enumerate(self.fitted, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = round(w, 1)
+
+    def height(self, values: Sequence[Any]) -> float | None:
+        """The row's height for its wrapped text (None: one line, no height set), as :func:`fit_table`."""
+        lines = 1
+        for value, w, short in zip(values, self.fitted, self.short, strict=False):
+            if value is None or (isinstance(value, str) and len(value) <= short and "\n" not in value):
+                continue  # one line, as lines_needed says without measuring
+            lines = max(lines, lines_needed(str(value), w))
+        return lines * LINE_PT + 2 if lines > 1 else None

@@ -52,7 +52,7 @@ from typing import Any, NamedTuple, TypeVar
 from pydantic import ValidationError
 
 from xlperf import resolve
-from xlperf.compiled import catalog, compile_once, compiled, input_labels
+from xlperf.compiled import CompiledFramework, catalog, compile_once, compiled, input_labels
 from xlperf.dates import serial_of
 from xlperf.engine.rules import (
     Ctx,
@@ -152,10 +152,15 @@ def default_framework_ref() -> str:
 def get_framework(ref: Any = None) -> Framework:
     """A framework by id (built in, registered, or ``<id>.yaml`` on XLPERF_FRAMEWORK_PATH) or configured file
     path (:func:`xlperf.resolve.udf_framework`). Empty → :func:`default_framework_ref`."""
+    return _compiled_framework(ref).fw
+
+
+def _compiled_framework(ref: Any) -> CompiledFramework:
+    """:func:`get_framework`'s framework, compiled (once per framework object)."""
     if isinstance(ref, Framework):
-        return ref
+        return compile_once(ref)
     try:
-        return resolve.udf_framework(_text_arg(ref, "评价框架")).fw
+        return resolve.udf_framework(_text_arg(ref, "评价框架"))
     except InputError as exc:
         raise UdfError(str(exc)) from None
 
@@ -306,6 +311,11 @@ def _check_error_text(text: str, label: str) -> None:
 
 
 def _text_arg(value: Any, label: str) -> str:
+    if type(value) is str:  # the usual argument (a framework or indicator id): an error text starts with #
+        text = value.strip()
+        if text.startswith("#"):
+            _check_error_text(text, label)
+        return text
     value = _scalar(value, label)
     if value is None:
         return ""
@@ -329,6 +339,8 @@ def _bounded(number: Decimal, label: str) -> Decimal:
 
 def to_decimal(value: Any, label: str = "参数", *, empty: Decimal | None = Decimal(0)) -> Decimal:
     """A number from what Excel passes: float, int, bool, "1,234.5", "97.65%", "是/否"; empty → ``empty``."""
+    if type(value) is float and -1e14 < value < 1e14 and not CVERR_MIN <= value <= CVERR_MAX:
+        return Decimal(format(value, ".15g"))  # what a cell holds, that the checks below let through as it is
     value = _scalar(value, label)
     if value is None or (isinstance(value, str) and not value.strip()):
         if empty is None:
@@ -349,21 +361,26 @@ def to_decimal(value: Any, label: str = "参数", *, empty: Decimal | None = Dec
     if isinstance(value, datetime | date):
         raise UdfError(f"{label}是日期，需要数值（请检查单元格格式）")
     if isinstance(value, str):
-        _check_error_text(value.strip(), label)
-        text = unicodedata.normalize("NFKC", value).strip()
-        percent = text.endswith("%")
-        core = (text[:-1] if percent else text).replace(",", "").replace(" ", "")
-        if len(core) <= 64 and _NUMBER.match(core):
-            number = _bounded(Decimal(core), label)
-            return number / 100 if percent else number
-        if text.lower() in YES:
-            return Decimal(1)
-        if text.lower() in NO:
-            return Decimal(0)
-        raise UdfError(f"{label}需要数值，得到“{_one_line(value)[:40]}”")
+        return _text_number(value, label)
     if hasattr(value, "item"):
         return to_decimal(value.item(), label, empty=empty)
     raise UdfError(f"{label}需要数值，得到 {type(value).__name__}")
+
+
+def _text_number(value: str, label: str) -> Decimal:
+    """A number typed as text: "1,234.5", "97.65%", full-width digits, 是/否."""
+    _check_error_text(value.strip(), label)
+    text = unicodedata.normalize("NFKC", value).strip()
+    percent = text.endswith("%")
+    core = (text[:-1] if percent else text).replace(",", "").replace(" ", "")
+    if len(core) <= 64 and _NUMBER.match(core):
+        number = _bounded(Decimal(core), label)
+        return number / 100 if percent else number
+    if text.lower() in YES:
+        return Decimal(1)
+    if text.lower() in NO:
+        return Decimal(0)
+    raise UdfError(f"{label}需要数值，得到“{_one_line(value)[:40]}”")
 
 
 def to_bool(value: Any, label: str = "参数") -> bool:
@@ -422,9 +439,8 @@ def _rate(mdef: MeasureDef, num: Decimal, den: Decimal) -> tuple[Decimal, Decima
 def _measure_text_factory(fw: Framework, env: Mapping[str, Value],
                           parts: Mapping[str, tuple[Decimal, Decimal, Decimal]]) -> Callable[[str], str]:
     """Explanations of the rates a rule reads, worded as :func:`xlperf.engine.scoring.score` does."""
-    comp = compiled(fw)
-    names = {m.id: m.name for m in comp.measures}
-    schedules = {m.id: m.schedule for m in comp.measures if m.schedule is not None}
+    names, schedules = compile_once(fw).derived("udf.measure_names", _measure_names)
+    labels = input_labels(fw)
 
     def measure_text(name: str) -> str:
         if name in parts:
@@ -434,14 +450,19 @@ def _measure_text_factory(fw: Framework, env: Mapping[str, Value],
                 return f"{label}：分母为 0，按 {fmt_rate(rate)} 计"
             if name in schedules:
                 sched = schedules[name]
-                assert sched is not None
                 return f"{label} = {fmt_num(num)} / {fmt_num(den / sched)} ÷ {fmt_edge(sched)} = {fmt_rate(rate)}"
             return f"{label} = {fmt_num(num)} / {fmt_num(den)} = {fmt_rate(rate)}"
         value = env.get(name)
-        label = input_labels(fw).get(name, names.get(name, name))
+        label = labels.get(name, names.get(name, name))
         return f"{label} {fmt_rate(value) if isinstance(value, Decimal) else value}"
 
     return measure_text
+
+
+def _measure_names(cfw: CompiledFramework) -> tuple[dict[str, str], dict[str, Decimal]]:
+    """Each measure's name, and the schedule of the schedule rules' period rates (built once per framework)."""
+    measures = cfw.rules.measures
+    return {m.id: m.name for m in measures}, {m.id: m.schedule for m in measures if m.schedule is not None}
 
 
 def _no_text(_: str) -> str:
@@ -453,7 +474,7 @@ def _finish(fw: Framework, rule: Rule, points: Decimal, env: Mapping[str, Value]
     """Evaluate one rule with the engine and round it the one way scores are rounded. ``worded=False``: the
     score only (the rates the rule reads are not worded; what the rule itself says is dropped)."""
     measure_text = _measure_text_factory(fw, env, parts) if worded else _no_text
-    raw, text = evaluate_rule(rule, Ctx(env, measure_text))
+    raw, text = evaluate_rule(rule, Ctx(env, measure_text, worded))
     computed = finish(raw, points, fw.rounding.score_decimals)
     if not worded:
         return computed, ""
@@ -610,7 +631,7 @@ def exec_score(paid: Any, total: Any, schedule: Any = None, quarter_points: Any 
     if not run.changed:
         clamp = run.rule.points
     elif run.rule.cap is None:
-        clamp = max(run.top, evaluate_rule(run.rule, Ctx(env, str))[0])  # no cap: no upper limit
+        clamp = max(run.top, evaluate_rule(run.rule, Ctx(env, str, worded=False))[0])  # no cap: no upper limit
     else:
         clamp = run.top * max(Decimal(1), run.rule.cap)
     computed, _ = _finish(fw, run.rule, clamp, env, parts, worded=False)
@@ -675,7 +696,7 @@ _PLAIN = frozenset({str, float, int, bool, type(None)})
 
 def _pairs(fw: Framework, args: tuple[Any, ...]) -> dict[str, Value]:
     """``"name", value, "name", value, …`` (or a two-column range of names and values) → engine values."""
-    flat = list(args) if all(type(a) in _PLAIN for a in args) else _flatten(list(args), "名称与数值")
+    flat = list(args) if _PLAIN.issuperset(map(type, args)) else _flatten(list(args), "名称与数值")
     while len(flat) >= 2 and all(_blank(v) for v in flat[-2:]):
         del flat[-2:]  # trailing empty rows of a selected block (a named value may be an empty cell)
     if len(flat) % 2:
@@ -684,8 +705,9 @@ def _pairs(fw: Framework, args: tuple[Any, ...]) -> dict[str, Value]:
     given: dict[str, Value] = {}
     for i in range(0, len(flat), 2):
         name = flat[i]
-        if type(name) is str and type(flat[i + 1]) is float and name in cat and name not in given:
-            given[name] = _convert(flat[i + 1], cat[name].kind, f"“{name}”")  # the usual pair: a name, a number
+        known = cat.get(name) if type(name) is str else None
+        if known is not None and name not in given:  # the usual pair: a name as the catalogue spells it
+            given[name] = _convert(flat[i + 1], known.kind, name)
             continue
         name = _text_arg(flat[i], f"第{i // 2 + 1}对的名称")
         if not name:
@@ -695,11 +717,15 @@ def _pairs(fw: Framework, args: tuple[Any, ...]) -> dict[str, Value]:
         spec = cat.get(name)
         if spec is None:
             raise UdfError(f"未知名称 {name}（框架 {fw.id}）")
-        given[name] = _convert(flat[i + 1], spec.kind, f"“{name}”")
+        given[name] = _convert(flat[i + 1], spec.kind, name)
     return given
 
 
-def _convert(value: Any, kind: str, label: str) -> Value:
+def _convert(value: Any, kind: str, name: str) -> Value:
+    if type(value) is float and kind not in BOOL_KINDS and kind not in TEXT_KINDS:
+        if -1e14 < value < 1e14 and not CVERR_MIN <= value <= CVERR_MAX:
+            return Decimal(format(value, ".15g"))  # the usual value: what to_decimal makes of it
+    label = f"“{name}”"
     if kind in BOOL_KINDS:
         return to_bool(value, label)
     if kind in TEXT_KINDS:
@@ -754,19 +780,20 @@ def _score_plan(fw: Framework, scoring: _Scoring, given: Mapping[str, Value]) ->
 
 
 def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...], *, worded: bool = True) -> tuple[Decimal, str]:
-    fw = get_framework(framework)
+    cfw = _compiled_framework(framework)
+    fw = cfw.fw
     scoring = _scoring(fw, indicator_id)
     ind, names = scoring.indicator, scoring.names
     given = _pairs(fw, pairs)
     plan = scoring.plan if worded else _score_plan(fw, scoring, given)
-    env, parts = build_env_for(compiled(fw), plan, given)  # build_env's values for the names this rule reads
-    cat = catalog(fw)
+    env, parts = build_env_for(cfw.rules, plan, given)  # build_env's values for the names this rule reads
+    cat = cfw.catalog
     for name, value in given.items():  # a rate or total passed explicitly wins over one recomputed
         spec = cat.get(name)
         if spec is not None and spec.role in COMPUTED_ROLES and env.get(name) != value:
             env[name] = value
             parts.pop(name, None)
-    missing = sorted(n for n in names if n not in env)
+    missing = [] if names <= env.keys() else sorted(n for n in names if n not in env)
     if missing:
         labels = [f"{n}（{cat[n].label if n in cat else n}）" for n in missing]
         raise UdfError(_one_line(f"指标 {ind.id} 缺少参数：{'、'.join(labels)}"))
