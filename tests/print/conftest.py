@@ -20,6 +20,7 @@ from xlperf.loader import load_framework
 from xlperf.framework.models import Framework
 from xlperf.render.excel import write_report
 from xlperf.validate import validate_file
+from xlperf.write.template import write_template
 
 from tests.support.futian_random import random_department
 from tests.workbook.helpers import seed_data
