@@ -186,7 +186,8 @@ def test_windows_layout_startup_entry_and_uninstall(tmp_path: Path) -> None:
         time.sleep(0.2)
     else:
         raise AssertionError("the service did not start")
-    assert _run("uninstall.sh", env).returncode == 0
+    gone = _run("uninstall.sh", env)
+    assert gone.returncode == 0, gone.stdout + gone.stderr
     assert _tree(home) == before
 
 

@@ -277,14 +277,20 @@ def stop_service(entry: dict[str, Any]) -> None:
     info_file = config_dir() / INFO_FILE
     try:
         info = json.loads(info_file.read_text(encoding="utf-8"))
+        pid = int(info["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # not running
+    try:
         import http.client
 
         conn = http.client.HTTPConnection("127.0.0.1", int(info["port"]), timeout=10)
         conn.request("POST", "/shutdown", body=b"", headers={"X-Xlperf-Token": str(info["token"])})
         conn.getresponse().read()
-        _wait_exit(int(info["pid"]))
+    except ConnectionRefusedError:
+        return  # not running (its pid may be another process's by now: not waited for)
     except (OSError, ValueError, KeyError, TypeError):
-        pass  # not running
+        pass  # slow to answer (a loaded machine) or answering oddly: wait for it all the same
+    _wait_exit(pid)  # it writes its last log line while stopping: its files go only after it has exited
 
 
 def _wait_exit(pid: int, seconds: float = 20.0) -> None:
@@ -392,7 +398,10 @@ def uninstall() -> list[str]:
         p = Path(path.rstrip(os.sep))
         if path.endswith(os.sep):
             if p.is_dir() and not any(p.iterdir()):
-                p.rmdir()
+                try:
+                    p.rmdir()
+                except OSError:  # something was written into it meanwhile: it stays, as a folder not empty does
+                    pass
         elif p.is_file() or p.is_symlink():
             p.unlink()
     if record.get("service", {}).get("mode") == "systemd":
