@@ -295,3 +295,35 @@ def test_windows_oem_ini_in_program_files_asks_the_administrator(tmp_path: Path,
     assert ini.read_bytes() == OEM
     assert _wps_main("uninstall") == 0
     assert ini.read_bytes() == OEM
+
+
+def test_uninstall_waits_for_a_service_whose_answer_is_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service that stops before its /shutdown answer is complete (an older one did, on a loaded machine):
+    the uninstaller neither fails on the cut answer nor skips waiting for the process to end."""
+    import threading
+
+    from xlperf.addins import wps_install
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def cut_answer() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 49\r\n\r\n")  # headers, then no body
+        conn.close()
+
+    thread = threading.Thread(target=cut_answer, daemon=True)
+    thread.start()
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    (folder / wps_install.INFO_FILE).write_text(json.dumps(
+        {"port": listener.getsockname()[1], "token": "t", "pid": os.getpid()}), encoding="utf-8")
+    monkeypatch.setattr(wps_install, "config_dir", lambda: folder)
+    waited: list[int] = []
+    monkeypatch.setattr(wps_install, "_wait_exit", waited.append)
+    wps_install.stop_service({"mode": "startup"})
+    thread.join(timeout=10)
+    listener.close()
+    assert waited == [os.getpid()]

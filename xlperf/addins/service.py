@@ -332,6 +332,7 @@ class Handler(BaseHTTPRequestHandler):
     server: XlperfServer
     protocol_version = "HTTP/1.0"
     server_version = "xlperf"
+    stop_after = False  # set by /shutdown: the server stops once the answer is written
     sys_version = ""
 
     def setup(self) -> None:
@@ -380,6 +381,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             self._guard()
             self._send(200, route())
+            if self.stop_after:  # /shutdown: only once its answer is written (the process ends with the server)
+                threading.Thread(target=self.server.shutdown, daemon=True).start()
         except ServiceError as exc:
             self._send(exc.status, {"ok": False, "error": exc.message})
             if exc.status == 413:
@@ -432,7 +435,7 @@ class Handler(BaseHTTPRequestHandler):
     def _post(self) -> dict[str, Any]:
         route = urlsplit(self.path).path
         if route == "/shutdown":
-            threading.Thread(target=self.server.shutdown, daemon=True).start()
+            self.stop_after = True
             return {"ok": True, "message": "xlperf 服务已停止"}
         if route not in ("/validate", "/clear"):
             raise ServiceError(404, "没有这个接口")

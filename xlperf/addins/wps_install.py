@@ -280,16 +280,16 @@ def stop_service(entry: dict[str, Any]) -> None:
         pid = int(info["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return  # not running
-    try:
-        import http.client
+    import http.client
 
+    try:
         conn = http.client.HTTPConnection("127.0.0.1", int(info["port"]), timeout=10)
         conn.request("POST", "/shutdown", body=b"", headers={"X-Xlperf-Token": str(info["token"])})
         conn.getresponse().read()
     except ConnectionRefusedError:
         return  # not running (its pid may be another process's by now: not waited for)
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # slow to answer (a loaded machine) or answering oddly: wait for it all the same
+    except (OSError, ValueError, KeyError, TypeError, http.client.HTTPException):
+        pass  # slow, cut or odd answer (a loaded machine, an older service stopping mid-answer): wait all the same
     _wait_exit(pid)  # it writes its last log line while stopping: its files go only after it has exited
 
 
