@@ -632,12 +632,46 @@ def _per_call(fn: Callable[[], Any], calls: int, reps: int) -> dict[str, float]:
     return {"min_us": min(samples) * 1e6, "median_us": statistics.median(samples) * 1e6, "calls": calls * reps}
 
 
+def excel_value(value: Any) -> Any:
+    """A value as xlwings passes it to a UDF: numbers as float, 是/否 for a logical value."""
+    from decimal import Decimal
+
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def udf_cases(fw: Any, env: dict[str, Any]) -> dict[str, Callable[[], Any]]:
+    """Every Excel function as section 5 times it (and bench/udf_check.py counts it): the plain ones on fixed
+    arguments, ``xlperf_score`` and ``xlperf_explain`` of every leaf indicator with the (name, value) pairs the
+    UDF-flavour workbook passes, taken from ``env``."""
+    import functools
+
+    from xlperf.addins.excel import functions as F
+    from xlperf.compiled import compiled
+    from xlperf.engine.rules import compiled_names
+
+    plain = next(m.id for m in compiled(fw).measures if m.schedule is None)
+    cases: dict[str, Callable[[], Any]] = {
+        "ratio": lambda: F.ratio(1.0, 3.0),
+        "measure": lambda: F.measure(fw.id, plain, 200.0, 229.81),
+        "exec_rate": lambda: F.exec_rate(100.0, 120.0),
+        "exec_score": lambda: F.exec_score([10.0, 40.0, 70.0, 100.0], 120.0),
+    }
+    leaves = list(fw.leaves())
+    pairs = {ind.id: [v for n in sorted(compiled_names(fw, ind)) for v in (n, excel_value(env[n]))] for ind in leaves}
+    for name, udf in (("score", F.score), ("explain", F.explain)):  # every leaf indicator, as the workbook calls it
+        for ind in leaves:
+            cases[f"{name}[{ind.id}]"] = functools.partial(udf, fw.id, ind.id, *pairs[ind.id])
+    return cases
+
+
 def bench_udf(calls: int, reps: int) -> dict[str, Any]:
     from tests.support.futian_random import random_department
     from xlperf.loader import load_framework
     from xlperf.engine.rules import Ctx, evaluate_rule
     from xlperf.engine.scoring import data_env
-    from xlperf.compiled import build_env, compiled, score
+    from xlperf.compiled import build_env, score
 
     fw = load_framework("futian-2021")
     data = random_department(fw, 7)
@@ -655,27 +689,7 @@ def bench_udf(calls: int, reps: int) -> dict[str, Any]:
     }}
     out["engine"]["score_per_indicator"] = {k: v / len(leaves) if k.endswith("_us") else v
                                             for k, v in out["engine"]["score_whole_department"].items()}
-    from xlperf.addins.excel import functions as F
-    from xlperf.engine.rules import compiled_names
-
-    def excel(value: Any) -> Any:  # as xlwings passes it
-        return ("是" if value else "否") if isinstance(value, bool) else float(value) if hasattr(value, "is_finite") \
-            else value
-
-    plain = next(m.id for m in compiled(fw).measures if m.schedule is None)
-    cases: dict[str, Callable[[], Any]] = {
-        "ratio": lambda: F.ratio(1.0, 3.0),
-        "measure": lambda: F.measure(fw.id, plain, 200.0, 229.81),
-        "exec_rate": lambda: F.exec_rate(100.0, 120.0),
-        "exec_score": lambda: F.exec_score([10.0, 40.0, 70.0, 100.0], 120.0),
-    }
-    pairs = {ind.id: [v for n in sorted(compiled_names(fw, ind)) for v in (n, excel(env[n]))] for ind in leaves}
-    def call(udf: Callable[..., Any], ind_id: str) -> Callable[[], Any]:
-        return lambda: udf(fw.id, ind_id, *pairs[ind_id])
-
-    for name, udf in (("score", F.score), ("explain", F.explain)):  # every leaf indicator, as the workbook calls it
-        for ind in leaves:
-            cases[f"{name}[{ind.id}]"] = call(udf, ind.id)
+    cases = udf_cases(fw, env)
     results = {}
     for name, case in cases.items():
         value = case()

@@ -25,7 +25,6 @@ the garbage collector is off during them (a collection falling in one run and no
 
 from __future__ import annotations
 
-import functools
 import gc
 import json
 import random
@@ -48,12 +47,7 @@ from xlperf.framework.models import Framework  # noqa: E402
 from xlperf.ingest.datafile import load_data  # noqa: E402
 from xlperf.loader import load_framework  # noqa: E402
 
-
-def excel(value: Any) -> Any:
-    """A value as xlwings passes it: numbers as float, 是/否 for a logical value."""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return float(value) if isinstance(value, Decimal) else value
+from run import excel_value as excel, udf_cases  # noqa: E402  (bench/run.py)
 
 
 def _pairs(fw: Framework, env: dict[str, Any], names: list[str]) -> list[Any]:
@@ -122,17 +116,7 @@ def call(case: str, n: int) -> None:
     fw = load_framework("futian-2021")
     data = random_department(fw, 7)
     env, _ = build_env(fw, data_env(data), dict(data.judgements))
-    plain = next(m.id for m in compiled(fw).measures if m.schedule is None)
-    cases: dict[str, Callable[[], Any]] = {
-        "ratio": lambda: F.ratio(1.0, 3.0),
-        "measure": lambda: F.measure(fw.id, plain, 200.0, 229.81),
-        "exec_rate": lambda: F.exec_rate(100.0, 120.0),
-        "exec_score": lambda: F.exec_score([10.0, 40.0, 70.0, 100.0], 120.0),
-    }
-    for ind in fw.leaves():  # the pairs bench/run.py passes
-        pairs = _pairs(fw, env, sorted(compiled_names(fw, ind)))
-        cases[f"score[{ind.id}]"] = functools.partial(F.score, fw.id, ind.id, *pairs)
-        cases[f"explain[{ind.id}]"] = functools.partial(F.explain, fw.id, ind.id, *pairs)
+    cases = udf_cases(fw, env)  # the cases bench/run.py times
     fn = cases[case]
     for _ in range(3):
         fn()
