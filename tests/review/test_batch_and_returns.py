@@ -104,3 +104,17 @@ def test_consolidate_cli_with_hostile_and_unreadable_files(tmp_path: Path) -> No
     code, stdout, _ = run_cli(["consolidate", "-q", folder, "-o", tmp_path / "2.xlsx"])
     assert "已跳过 旧汇总.xlsx：xlperf 生成的汇总" in stdout
     assert run_cli(["consolidate", "-q", folder, "-o", out])[0] == 2  # exists, no --force
+
+
+def test_history_goes_where_the_summary_goes(tmp_path: Path) -> None:
+    """A 汇总 into a folder that does not exist yet: the folder is made for the 汇总 and its history alike
+    (the history failed with "unable to open database file"); a history path through a file is a message."""
+    out = tmp_path / "第一轮" / "汇总.xlsx"
+    code, stdout, stderr = run_cli(["consolidate", "-q", SEED_XLSX, "-o", out])
+    assert code == 1 and stderr == "", stderr
+    assert (out.parent / "xlperf-审核历史.sqlite").is_file() and "审核历史（第 1 轮）已记录" in stdout
+    blocker = tmp_path / "不是文件夹"
+    blocker.write_text("x")
+    code, _, stderr = run_cli(["consolidate", "-q", SEED_XLSX, "-o", tmp_path / "2.xlsx",
+                               "--history", blocker / "h.sqlite"])
+    assert code == 2 and "路径中有一段不是文件夹" in stderr and "Traceback" not in stderr
