@@ -118,3 +118,35 @@ def test_history_goes_where_the_summary_goes(tmp_path: Path) -> None:
     code, _, stderr = run_cli(["consolidate", "-q", SEED_XLSX, "-o", tmp_path / "2.xlsx",
                                "--history", blocker / "h.sqlite"])
     assert code == 2 and "路径中有一段不是文件夹" in stderr and "Traceback" not in stderr
+
+
+def test_findings_longer_than_a_sheet_go_on_in_numbered_sheets(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """问题明细 beyond a sheet's rows (1,048,576 in Excel: ~20,000 units with 50 findings) continues in
+    「问题明细（2）」… with the header again; each unit's 查看 link goes to the sheet and row of its first finding."""
+    from xlperf.render import consolidation
+
+    monkeypatch.setattr(consolidation, "ROW_LIMIT", 7)  # header + 6 findings a sheet
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    for i in range(3):
+        shutil.copy(SEED_XLSX, folder / f"u{i}.xlsx")
+    out = tmp_path / "汇总.xlsx"
+    assert run_cli(["consolidate", "-q", "--no-history", folder, "-o", out])[0] == 1
+    wb = load_workbook(out)
+    parts = [n for n in wb.sheetnames if n.startswith("问题明细")]
+    assert parts[0] == "问题明细" and parts[1:] == [f"问题明细（{k}）" for k in range(2, len(parts) + 1)]
+    header = [c.value for c in wb["问题明细"][1]]
+    rows: list[tuple[str, int, object]] = []
+    for name in parts:
+        ws = wb[name]
+        assert [c.value for c in ws[1]] == header and 2 <= ws.max_row <= 7
+        rows += [(name, r, ws.cell(row=r, column=1).value) for r in range(2, ws.max_row + 1)]
+    assert len(parts) >= 2 and [n for _, _, n in rows] == sorted(n for _, _, n in rows)  # units in order
+    units = wb["单位汇总"]
+    link_col = [c.value for c in units[1]].index("问题明细") + 1
+    for r in range(2, units.max_row + 1):
+        number = units.cell(row=r, column=1).value
+        first = next((sheet, row) for sheet, row, n in rows if n == number)
+        assert units.cell(row=r, column=link_col).hyperlink.location == f"'{first[0]}'!A{first[1]}"
+    assert wb.sheetnames[-len(parts):] == parts
