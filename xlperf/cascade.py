@@ -8,7 +8,9 @@ error (XP2xx at that input's cell) under that input's finding: the finding says 
 the folded ones in ``consequences``, and every output (text, JSON, reports, 汇总 statistics) counts one.
 
 Dependencies are the framework's declarations, followed to the inputs: a stated figure's expectation, an
-audit rule's expressions, an indicator's rule, derived figures and measures.
+audit rule's expressions, an indicator's rule, derived figures and measures. A finding is folded only under
+its sole cause: when it also reads another input error, or an input left blank, the one correction would not
+settle it, and it stays a finding of its own.
 """
 
 from __future__ import annotations
@@ -140,16 +142,30 @@ def fold_consequences(ctx: CheckContext, findings: Sequence[Finding]) -> list[Fi
     folded: dict[int, list[Finding]] = {}
     keep: list[int] = []
     for i, f in enumerate(findings):
-        cause = None
-        if _family_folds(f.code):
-            names = _related(f, where, graph)
-            hit = [causes[n] for n in _closure(names, graph.direct) if n in causes]
-            cause = min(hit) if hit else None
+        cause = _sole_cause(ctx, _closure(_related(f, where, graph), graph.direct), causes) \
+            if _family_folds(f.code) else None
         if cause is None or cause == i:
             keep.append(i)
         else:
             folded.setdefault(cause, []).append(f)
     return [_with_consequences(findings[i], folded.get(i, [])) for i in keep]
+
+
+def _sole_cause(ctx: CheckContext, names: set[str], causes: dict[str, int]) -> int | None:
+    """The one input error a finding follows from, or None when correcting it would not settle the finding.
+
+    A finding is folded only when that input is its only possible cause: every other input it reads (at any
+    depth) has a value and no error of its own. Two input errors, or an input left blank without being an
+    error (last year's figures of a blank form, an optional cell), mean the finding stays after the one
+    correction, so it keeps its own line instead of claiming "改正本项后这些问题随之消除"."""
+    hit = {causes[n] for n in names if n in causes}
+    if len(hit) != 1:
+        return None
+    cat = ctx.cat
+    if any(n not in causes and n not in ctx.values for n in names
+           if n in cat and cat[n].role == "input"):
+        return None
+    return hit.pop()
 
 
 def _related(f: Finding, where: dict[tuple[str, str], str], graph: _Graph) -> set[str]:

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from xlperf.loader import load_framework
 from xlperf.compiled import plan_for
 from xlperf.validate import validate_file
+from xlperf.write.template import write_template
 
 EXAMPLE = Path(__file__).parents[2] / "workbooks" / "examples" / "深圳市福田区科技创新局-2021年度部门整体支出绩效自评.xlsx"
 
@@ -70,3 +71,35 @@ def test_a_typo_is_one_finding_with_its_consequences(fw: Any, tmp_path: Path) ->
                                                            "预算执行!B26")]
     assert all(any(g.code == f.code and g.location == f.location for g in rep.findings) for f in own), own
     assert rep.errors == base.errors + 1 - sum(1 for f in base.findings if f.location in ("预算编制!B11",))
+
+
+FAMILIES = Path(__file__).parents[1] / "data" / "frameworks" / "families"
+
+
+def test_a_blank_form_folds_nothing_that_last_years_blank_figures_also_cause(tmp_path: Path) -> None:
+    """xiangnan-2023's blank form: 因公出国（境）费 实际支出 is required and blank (XP207), and the “三公”经费变动率
+    (XP409, 评分表!F23) and the audit SG-01 (XP330, 收支情况!B20) read it — but they also read last year's
+    “三公” figures, blank too and no error of their own: typing this year's figure leaves both findings standing,
+    so they are not its consequences and keep their own lines (they were folded under it: “改正本项后这些问题
+    随之消除”, untrue)."""
+    fw = load_framework(str(FAMILIES / "xiangnan-2023.yaml"))
+    out = tmp_path / "blank.xlsx"
+    write_template(fw, out)
+    rep = validate_file(out, fw)
+    top = {(f.code, f.location) for f in rep.findings}
+    assert ("XP409", "评分表!F23") in top and ("XP330", "收支情况!B20") in top
+    abroad = next(f for f in rep.findings if f.code == "XP207" and f.location == "收支情况!B19")
+    assert abroad.consequences == [] and "由此导致" not in abroad.message
+    # an audit reading only the blank required figure (有效问卷 ≥ 100) is its consequence and stays folded
+    valid = next(f for f in rep.findings if f.code == "XP207" and f.location == "产出效益!B15")
+    assert [(c.code, c.location) for c in valid.consequences] == [("XP321", "产出效益!B15")]
+
+
+def test_a_finding_of_two_input_errors_is_folded_under_neither(fw: Any, tmp_path: Path) -> None:
+    """The seed with 人员经费 and 日常公用经费 年初预算 both typed with 万元: 基本支出 (stated 681.36) disagrees
+    with their sum because of both; correcting one leaves it, so it is nobody's consequence and is listed
+    on its own. With one typo it is folded (test above)."""
+    rep = validate_file(_mutated(fw, tmp_path, {"personnel_initial": "642.21万元", "public_initial": "39.15万元"}))
+    assert ("XP301", "预算编制!B11") in {(f.code, f.location) for f in rep.findings}
+    for f in rep.findings:
+        assert ("XP301", "预算编制!B11") not in {(c.code, c.location) for c in f.consequences}
