@@ -34,6 +34,7 @@ __all__ = [
     "FACTOR",
     "MINUEND",
     "NEGATED",
+    "SHOWN_OPERATORS",
     "SUBTRAHEND",
     "Expr",
     "ExprError",
@@ -44,6 +45,7 @@ __all__ = [
     "decimal_of",
     "parse",
     "quantize",
+    "shown_expr",
     "undefined_name",
 ]
 
@@ -706,3 +708,26 @@ def _excel_call(node: ast.Call, name_of: Callable[[str], str]) -> str:
     if node.func.id == "sumif":  # the flag column renders as --(range="是"): a product selects the rows
         return f"SUMPRODUCT({args})"
     return f"{_FUNCS[node.func.id]}({args})"
+
+
+# Shown to a person ----------------------------------------------------------------------------------------
+
+SHOWN_OPERATORS = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "=", "*": "×", "/": "÷", "-": "−",
+                   "and": "且", "or": "或", "not": "非"}
+"""The one notation of every operator a person reads (messages, 计算过程, notices): × ÷ − ≤ ≥ ≠."""
+_SHOWN_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?|\d[\d,]*(?:\.\d+)?|<=|>=|!=|==|"
+                          r"[*/-]|.", re.S)
+
+
+def shown_expr(text: str, name: Callable[[str], str | None] = lambda _: None) -> str:
+    """An expression as a person reads it: each name replaced by ``name(n)`` (kept when that is None) and the
+    operators in :data:`SHOWN_OPERATORS`' notation; everything else as written."""
+    out = []
+    for m in _SHOWN_TOKEN.finditer(text):
+        token = m.group(0)
+        if token[0].isalpha() or token[0] == "_":
+            shown = SHOWN_OPERATORS.get(token) if token in ("and", "or", "not") else name(token)
+            out.append(token if shown is None else shown)
+        else:
+            out.append(SHOWN_OPERATORS.get(token, token))
+    return "".join(out)

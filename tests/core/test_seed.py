@@ -108,8 +108,8 @@ def test_measures_in_cli_json() -> None:
         assert D(str(got[mid]["num"])) == num, mid
         assert D(str(got[mid]["den"])) == den, mid
         assert got[mid]["name"] and got[mid]["explanation"]
-    assert "14 / 33 = 42.42%" in got["offpost_rate"]["explanation"]
-    assert "730.68 / 1,931.52 = 37.83%" in got["procurement_rate"]["explanation"]
+    assert "14 ÷ 33 = 42.42%" in got["offpost_rate"]["explanation"]
+    assert "730.68 ÷ 1,931.52 = 37.83%" in got["procurement_rate"]["explanation"]
 
 
 # Indicators ----------------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ BASE: dict[str, tuple[Any, ...]] = {
 }
 EXPECTED_BASE = {
     "xlperf_ratio": 0.3333, "xlperf_measure": 0.4242, "xlperf_score": 0.0,
-    "xlperf_explain": "编外人员控制率 = 14 / 33 = 42.42% > 10% → 0 分",
+    "xlperf_explain": "编外人员控制率 = 14 ÷ 33 = 42.42% > 10% → 0 分",
     "xlperf_exec_rate": 0.9765, "xlperf_exec_score": 4.94,
 }
 

@@ -239,11 +239,11 @@ def test_generic_score_and_explain_equal_the_engine(data: DepartmentData) -> Non
 
 def test_explain_of_the_seed() -> None:
     assert fn.explain(None, "offpost_control", "staff_offpost", 14, "staff_all", 33) \
-        == "编外人员控制率 = 14 / 33 = 42.42% > 10% → 0 分"
+        == "编外人员控制率 = 14 ÷ 33 = 42.42% > 10% → 0 分"
     assert fn.explain(None, "offpost_control", "offpost_rate", 0.4242) == "编外人员控制率 42.42% > 10% → 0 分"
     text = fn.explain(None, "budget_execution", "paid_q1", PAID[0], "paid_q2", PAID[1], "paid_q3", PAID[2],
                       "paid_q4", PAID[3], "quota_total", QUOTA)
-    assert text.startswith("一季度执行率 = 12,693.28 / 81,164.95 ÷ 25% = 62.56%")
+    assert text.startswith("一季度执行率 = 12,693.28 ÷ 81,164.95 ÷ 25% = 62.56%")
     assert text.endswith("合计 4.9375 分 → 得分 4.94 分（四舍五入）")
 
 

@@ -65,7 +65,7 @@ def test_the_environment_is_planned_once_per_indicator(monkeypatch: pytest.Monke
     for _ in range(3):
         assert fn.score(fw, "offpost_control", "staff_offpost", 14, "staff_all", 33) == 0
     assert fn.explain(fw, "offpost_control", "staff_offpost", 14, "staff_all", 33) \
-        == "编外人员控制率 = 14 / 33 = 42.42% > 10% → 0 分"
+        == "编外人员控制率 = 14 ÷ 33 = 42.42% > 10% → 0 分"
     assert len(calls) <= 1  # planned at most once (not at all when an earlier test planned it)
     comp = compiled(fw)
     built = scoring.build_env_for(comp, plan(comp, frozenset({"offpost_rate"})), {

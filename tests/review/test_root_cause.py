@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from xlperf.loader import load_framework
 from xlperf.compiled import plan_for
+from xlperf.loader import load_framework
 from xlperf.validate import validate_file
 from xlperf.write.template import write_template
 

@@ -132,6 +132,10 @@ CASES: list[Case] = [
          [("XP302", f"{SG}!B23")]),
     # 79,260.57 / 81,164.95 = 0.976537 → 97.65%; stated 97.63% (off by 0.02%)
     Case("rate-off-by-2bp", "XP303", setv("rate_total_stated", D("0.9763")), [("XP303", f"{EXEC}!B39")]),
+    # a rate stated with fewer places is compared at what its cell shows (0.00%), as the sheet's highlight:
+    # 0.977 shows 97.70%, 0.98 shows 98.00%, against 97.65% (both were tolerated at their own places)
+    Case("rate-stated-to-0.1pct", "XP303", setv("rate_total_stated", D("0.977")), [("XP303", f"{EXEC}!B39")]),
+    Case("rate-stated-to-1pct", "XP303", setv("rate_total_stated", D("0.98")), [("XP303", f"{EXEC}!B39")]),
     # 4.79 / 8.67 = 0.552479 → 55.25%; stated 55.23% (the seed's slip)
     Case("sangong-rate-off", "XP303", setv("sangong_rate_stated", D("0.5523")), [("XP303", f"{SG}!B27")]),
     # (0.625556 + 0.820168 + 0.869429 + 0.976537) / 4 = 0.822923 → 82.29%; stated 82.31%
@@ -285,8 +289,6 @@ TOLERATED: list[Case] = [
     # what Excel stores for 12,693.28
     Case("float-noise-money", "XP208", lambda x: x.set_number_text(QTR, "B5", "12693.280000000001"), []),
     Case("float-noise-rate", "XP303", lambda x: x.set_number_text(EXEC, "B39", "0.97650000000000003"), []),
-    Case("rate-stated-to-0.1pct", "XP303", setv("rate_total_stated", D("0.977")), []),
-    Case("rate-stated-to-1pct", "XP303", setv("rate_total_stated", D("0.98")), []),
     # 0.976537… stated more precisely than 0.01% and correct at its own precision (97.654%)
     Case("rate-stated-to-0.001pct", "XP303", setv("rate_total_stated", D("0.97654")), []),
     # the exact quotient pasted as a value (what Excel stores for =79260.57/81164.95 pasted as values)

@@ -9,9 +9,9 @@ from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
 from xlperf.compiled import CompiledFramework
 from xlperf.engine.rules import fmt_money, fmt_num, fmt_rate
-from xlperf.expr import ExprError, parse, quantize
+from xlperf.expr import ExprError, parse, quantize, shown_expr
 from xlperf.findings import Finding, Severity
-from xlperf.plan.names import NameSpec
+from xlperf.plan.names import NameSpec, shown_places
 
 __all__ = ["FigureDisagrees", "StatedRateMismatch", "StatedSumMismatch", "stated_category"]
 
@@ -23,14 +23,6 @@ def stated_category(expr: str, kind: str) -> str:
     if "+" in expr:
         return "sum"
     return "same"
-
-
-def _places(value: Decimal, kind: str) -> int:
-    """Compare at the precision the figure was stated with (rates: at most 4 decimals = 0.01%)."""
-    exponent = -value.normalize().as_tuple().exponent  # type: ignore[operator]
-    if kind == "rate":
-        return max(2, min(4, exponent))
-    return 2
 
 
 def _show(value: Decimal, kind: str) -> str:
@@ -54,7 +46,8 @@ def _by_category(comp: CompiledFramework) -> dict[str, list[tuple[str, NameSpec,
 
 
 def _stated(ctx: CheckContext, category: str) -> Iterator[tuple[str, Decimal, Decimal, int, str]]:
-    """(name, stated, expected at stated precision, places, explanation of the expectation)."""
+    """(name, stated, expected, places, explanation of the expectation), both rounded to the places the
+    stated figure's cell shows (a rate 0.00%, money 0.00), as the sheet's highlight compares them."""
     for name, spec, expr in _stated_specs(ctx, category):
         stated = ctx.num(name)
         if stated is None:
@@ -65,7 +58,7 @@ def _stated(ctx: CheckContext, category: str) -> Iterator[tuple[str, Decimal, De
             continue
         if not isinstance(raw, Decimal):
             continue
-        places = _places(stated, spec.kind)
+        places = shown_places(spec.kind)
         yield name, quantize(stated, places), quantize(raw, places), places, expr
     for ident in ctx.read.framework.form.identities:
         total, parts_expr = ident.figure, ident.equals
@@ -82,7 +75,7 @@ def _stated(ctx: CheckContext, category: str) -> Iterator[tuple[str, Decimal, De
             continue
         if stated is None or not isinstance(value, Decimal):
             continue
-        places = _places(stated, kind)
+        places = shown_places(kind)
         yield total, quantize(stated, places), quantize(value, places), places, parts_expr
 
 
@@ -136,13 +129,14 @@ class FigureDisagrees(Check):
 
 class StatedRateMismatch(Check):
     """检查内容：填报（或报告中引用）的比率与按输入数据重新计算的结果不一致，例如执行率、控制率、季度执行率。
-    按填报值的精度四舍五入后比较（如填报 55.23%，则把计算值四舍五入到 0.01% 再比较），只有超出舍入误差才报告。
+    两者都按表中显示的精度（0.01%）四舍五入后比较，与表中核对值、标红的规则相同：填报 0.015（显示 1.50%）
+    而计算值为 1.49% 时报告；填报 0.01494（显示 1.49%）与 1.49% 一致。
     为何重要：报告中的比率是评分的依据，算错的比率会导致档位判断错误。
     示例：“三公”经费控制率填报 55.23%，而 4.79 ÷ 8.67 = 55.25%。
     如何修改：按公式重新计算比率，或核对分子、分母的数据。"""
 
     code, name, severity, title, family = "XP303", "stated-rate-mismatch", Severity.error, "比率与数据不符", "money"
-    template = "{label}填报为 {found}，按数据计算 {formula} = {expected}（按填报精度四舍五入后比较）"
+    template = "{label}填报为 {found}，按数据计算 {formula} = {expected}（均按 0.01% 四舍五入后比较）"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for name, stated, expected, _places, expr in _stated(ctx, "rate"):
@@ -154,10 +148,11 @@ class StatedRateMismatch(Check):
 
 
 def _formula_text(ctx: CheckContext, expr: str) -> str:
-    """e.g. 'paid_q2 / quota_total' → '33,284.43 / 81,164.95'."""
-    text = expr
-    for n in sorted(parse(expr).names, key=len, reverse=True):
+    """e.g. '(paid_q2 - paid_q1) / quota_total' → '(33,284.43 − 12,693.28) ÷ 81,164.95' (the notation of
+    every text a person reads, :data:`xlperf.expr.SHOWN_OPERATORS`)."""
+
+    def number(n: str) -> str | None:
         value = ctx.env.get(n)
-        if isinstance(value, Decimal):
-            text = text.replace(n, fmt_num(value))
-    return text.replace("*", "×").replace("/", "÷")
+        return fmt_num(value) if isinstance(value, Decimal) else None
+
+    return shown_expr(expr, number)

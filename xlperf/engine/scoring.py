@@ -296,9 +296,9 @@ def score(comp: Compiled, data: DepartmentData, built: Built | None = None) -> S
                 return f"{names[name]}：分母为 0，按 {fmt_rate(rate)} 计"
             if name in schedules:
                 sched = schedules[name]
-                return (f"{names[name]} = {fmt_num(num)} / {fmt_num(den / sched)} ÷ {fmt_edge(sched)}"
+                return (f"{names[name]} = {fmt_num(num)} ÷ {fmt_num(den / sched)} ÷ {fmt_edge(sched)}"
                         f" = {fmt_rate(rate)}")
-            return f"{names[name]} = {fmt_num(num)} / {fmt_num(den)} = {fmt_rate(rate)}"
+            return f"{names[name]} = {fmt_num(num)} ÷ {fmt_num(den)} = {fmt_rate(rate)}"
         value = env.get(name)
         if value is None and name not in env:  # an expression used as a measure (e.g. rows_total / 10)
             try:

@@ -165,7 +165,8 @@ class DerivedDecl(_Model):
 class StatedDecl(_Model):
     """A figure as the department reported it (a typed total, a rate quoted in its report).
 
-    Optional cells: when given, the figure must equal ``expect`` at the precision it was stated with."""
+    Optional cells: when given, the figure must equal ``expect`` at the places its cell shows (a rate to
+    0.01%, money and other figures to 0.01): the sheet marks it and the validator reports it by the same rule."""
 
     name: str = Field(pattern=INPUT_NAME)
     label: str

@@ -25,7 +25,7 @@ from xlperf.expr import COMPARED, DIVISOR, FACTOR, parse
 from xlperf.framework.models import Cap, Framework, Indicator, ScheduleRule
 from xlperf.plan import udf_formulas
 from xlperf.plan.layout import SCORE_SHEET, Block
-from xlperf.plan.names import NameSpec
+from xlperf.plan.names import NameSpec, shown_places
 
 __all__ = ["CellPlan", "Plan", "ScheduleChart", "ScoreRow", "TablePlan", "build_plan", "column_range_name"]
 
@@ -173,10 +173,10 @@ def _derived_formula(spec: NameSpec, name_of: Callable[[str], str]) -> str:
 
 
 def _check_formula(spec: NameSpec, name_of: Callable[[str], str]) -> str | None:
-    """What a stated figure should equal, rounded as it would be reported."""
+    """What a stated figure should equal, rounded as its cell shows it."""
     if not spec.expr:
         return None
-    places = 4 if spec.kind == "rate" else 2
+    places = shown_places(spec.kind)
     return f'IFERROR(ROUND({parse(spec.expr).to_excel(name_of)},{places}),"")'
 
 

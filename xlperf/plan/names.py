@@ -15,7 +15,14 @@ from xlperf.engine.rules import Compiled
 from xlperf.framework.form import DEFAULT_UNITS, PRIOR_PREFIX, InputDecl
 from xlperf.framework.models import Framework
 
-__all__ = ["NameSpec", "Role", "build_catalog", "date_bound"]
+__all__ = ["NameSpec", "Role", "build_catalog", "date_bound", "shown_places"]
+
+def shown_places(kind: str) -> int:
+    """Decimals a stated figure is compared at: what its cell shows (rates 0.00% = 4 decimals of the
+    fraction, everything else 0.00). The sheet's check value and highlight and the validator (XP301–XP303)
+    use this one number, so a figure the sheet marks is the figure the validator reports."""
+    return 4 if kind == "rate" else 2
+
 
 Role = Literal["input", "stated", "derived", "measure", "judged", "self", "reason", "score", "const", "column"]
 

@@ -17,7 +17,9 @@ from typing import Any
 
 from xlperf.checks.batch import BatchVersionMismatch, BatchYearMismatch
 from xlperf.checks.context import CheckContext
-from xlperf.findings import FileReport, Severity
+from xlperf.compiled import catalog
+from xlperf.expr import parse, shown_expr
+from xlperf.findings import AUDIT_LEVEL_ZH, AUDIT_SEVERITY, FileReport, Severity
 from xlperf.framework.models import Framework
 from xlperf.resolve import Choice
 from xlperf.review.batch import BatchIssue, ExpectedUnit, batch_issues
@@ -156,27 +158,20 @@ def consolidate_paths(paths: Sequence[Path], framework: str | Choice | None = No
 
 
 def rule_text(fw: Framework, rule_id: str) -> str | None:
-    """An audit rule as a reviewer reads it: its level and its assertion with labels for names
-    (``强制性：实际在用固定资产原值 <= 固定资产账面原值``); None for an unknown id."""
-    import re
-
-    from xlperf.compiled import catalog
-    from xlperf.expr import parse
-
+    """An audit rule as a reviewer reads it: its level and its assertion with labels for names and operators
+    as a person writes them (``强制性：实际在用固定资产原值 ≤ 固定资产账面原值``); None for an unknown id."""
     rule = next((r for r in fw.form.audits if r.id == rule_id), None)
     if rule is None:
         return None
     cat = catalog(fw)
+    names = parse(rule.assert_).names
 
-    def label(m: re.Match[str]) -> str:
-        name = m.group(0).replace(".", "_")
+    def label(token: str) -> str | None:
+        name = token.replace(".", "_")
         spec = cat.get(name)
-        return spec.label if spec is not None and name in parse(rule.assert_).names else m.group(0)
+        return spec.label if spec is not None and name in names else None
 
-    text = re.sub(r"\b[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?\b", label, rule.assert_)
-    from xlperf.findings import AUDIT_LEVEL_ZH, AUDIT_SEVERITY
-
-    return f"{AUDIT_LEVEL_ZH[AUDIT_SEVERITY[rule.severity]]}：{text}"
+    return f"{AUDIT_LEVEL_ZH[AUDIT_SEVERITY[rule.severity]]}：{shown_expr(rule.assert_, label)}"
 
 
 def grade_of(fw: Framework, total: Decimal | None) -> str | None:

@@ -29,6 +29,7 @@ from xlperf.framework.models import Framework
 from xlperf.ingest.reader import read_workbook
 from xlperf.plan.formulas import BOOL_KINDS, CHART_COLS, FORM_COLS, SCORE_COLS, Plan, _schedule_rule, table_row_used
 from xlperf.plan.layout import SCORE_SHEET
+from xlperf.plan.names import shown_places
 
 __all__ = ["Cached", "add_cached_values", "cache_results", "engine_cell_values", "save_with_results"]
 
@@ -175,7 +176,7 @@ class _CellValues:
         expr = parse(spec.spec.expr)
         if not expr.names <= stated_env.keys():
             return  # a blank input: the engine has no value
-        places = 4 if spec.spec.kind == "rate" else 2
+        places = shown_places(spec.spec.kind)
         try:
             self.put(h.sheet, h.cell, h.formula, quantize(Decimal(expr.evaluate(stated_env)), places))
         except (ExprError, InvalidOperation, TypeError):

@@ -41,6 +41,10 @@ __all__ = ["ORIGINAL_NOTE", "Neutralised", "make_inert", "quoted_note", "rebuild
 
 _PLAIN_REF = re.compile(r"^(?:(?:'(?:[^'\[\]]|'')+'|[^'!\[\]|()\s,]+)!)?\$?[A-Z]{1,3}\$?\d{1,7}"
                         r"(?::\$?[A-Z]{1,3}\$?\d{1,7})?$")
+_EARLIER_STATED_RULE = re.compile(r"^AND\(ISNUMBER\((\$?[A-Z]{1,3}\$?\d{1,7})\),ISNUMBER\((\$?[A-Z]{1,3}\$?\d{1,7})\),"
+                                  r"ABS\(\1-\2\)>0\.(?:00005|005)\)$")
+"""The stated-figure highlight of templates before the sheet and the validator compared at the places the
+cells show (``ABS(stated-check)>tolerance``): a template's rule, replaced by today's, never a foreign one."""
 REBUILD_EXTRA_ROWS = 200
 """Rows (and columns, /10) beyond the template's used range whose values a rebuilt copy keeps."""
 
@@ -161,6 +165,12 @@ def _rule_keys(ws: Any) -> set[tuple[str, str, str, tuple[str, ...]]]:
     return keys
 
 
+def _earlier_template_rule(key: tuple[str, str, str, tuple[str, ...]], template_cells: set[str]) -> bool:
+    """A rule an earlier template wrote on a cell today's template also highlights (not counted as foreign)."""
+    sqref, _, _, formulas = key
+    return sqref in template_cells and len(formulas) == 1 and bool(_EARLIER_STATED_RULE.match(formulas[0]))
+
+
 def _dv_keys(ws: Any) -> set[tuple[str, str, str, str]]:
     return {(str(dv.sqref), str(dv.type), str(dv.formula1), str(dv.formula2))
             for dv in ws.data_validations.dataValidation}
@@ -170,7 +180,10 @@ def _template_formats(ws: Any, tws: Any, fw_cells: list[str], out: Neutralised) 
     """Conditional formats, data validations and planned number formats as the template has them."""
     from copy import copy
 
-    foreign = len(_rule_keys(ws) - _rule_keys(tws)) + len(_dv_keys(ws) - _dv_keys(tws))
+    template_rules = _rule_keys(tws)
+    template_cells = {key[0] for key in template_rules}
+    foreign = sum(1 for key in _rule_keys(ws) - template_rules if not _earlier_template_rule(key, template_cells))
+    foreign += len(_dv_keys(ws) - _dv_keys(tws))
     if foreign:
         out.formats[ws.title] = foreign
     ws.conditional_formatting = copy(tws.conditional_formatting)

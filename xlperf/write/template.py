@@ -48,7 +48,7 @@ from xlperf.plan.formulas import (
     column_range_name,
 )
 from xlperf.plan.layout import CHART_SHEET, GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
-from xlperf.plan.names import NameSpec
+from xlperf.plan.names import NameSpec, shown_places
 from xlperf.write.cached import cache_results
 
 __all__ = ["RESULT_HEADERS", "build_workbook", "text_lines", "write_template"]
@@ -375,10 +375,12 @@ def _check_value(ws: Worksheet, stated: str, check: Any, spec: NameSpec) -> None
     ccell.value = "=" + check.formula
     ccell.number_format = NUMBER_FORMATS.get(spec.kind, "0.00")
     ccell.fill = COMPUTED_FILL
-    tol = "0.00005" if spec.kind == "rate" else "0.005"
+    # both rounded to the places the cells show (the check value already is): the figures a person
+    # compares on the sheet, and the validator's rule (plan.names.shown_places)
+    places = shown_places(spec.kind)
     ws.conditional_formatting.add(
         stated, FormulaRule(formula=[f'AND(ISNUMBER({stated}),ISNUMBER({check.cell}),'
-                                     f'ABS({stated}-{check.cell})>{tol})'], fill=_dxf(MISMATCH_FILL)))
+                                     f'ROUND({stated},{places})<>{check.cell})'], fill=_dxf(MISMATCH_FILL)))
 
 
 def _grid(ws: Worksheet, plan: Plan, title_row: int, grid: FormBlock, cat: dict[str, NameSpec],

@@ -450,8 +450,8 @@ def _measure_text_factory(fw: Framework, env: Mapping[str, Value],
                 return f"{label}：分母为 0，按 {fmt_rate(rate)} 计"
             if name in schedules:
                 sched = schedules[name]
-                return f"{label} = {fmt_num(num)} / {fmt_num(den / sched)} ÷ {fmt_edge(sched)} = {fmt_rate(rate)}"
-            return f"{label} = {fmt_num(num)} / {fmt_num(den)} = {fmt_rate(rate)}"
+                return f"{label} = {fmt_num(num)} ÷ {fmt_num(den / sched)} ÷ {fmt_edge(sched)} = {fmt_rate(rate)}"
+            return f"{label} = {fmt_num(num)} ÷ {fmt_num(den)} = {fmt_rate(rate)}"
         value = env.get(name)
         label = labels.get(name, names.get(name, name))
         return f"{label} {fmt_rate(value) if isinstance(value, Decimal) else value}"
