@@ -34,7 +34,7 @@ class Outputs:
     pages: dict[str, list[PageMeasure]]  # output name → its measured pages
     findings: dict[str, int]  # department → number of findings (校验报告 pages)
     summary: list[tuple[int, str, str]]  # the 校验报告's 汇总 rows: 序号, 部门, 问题明细 (查看 | 无问题)
-    notice_xlsx: tuple[Path, Path]  # a 退回修改通知 workbook and its PDF (one page: not held to the 9 pt floor)
+    notice_xlsx: tuple[Path, Path]  # a 退回修改通知 workbook and its PDF (its type and pages: test_notice_workbook.py)
 
 
 @pytest.fixture(scope="module")

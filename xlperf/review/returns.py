@@ -1,4 +1,4 @@
-"""退回修改: for each unit needing revision, its annotated copy and a one-page notice, ready to mail.
+"""退回修改: for each unit needing revision, its annotated copy and a notice, ready to mail.
 
 A unit is sent back when its review status is 需修改 (强制 errors left, or the file cannot be read) or
 需说明 (提示 findings without an adequate 出错说明). The notice lists what to fix (sheet, cell, the rule
@@ -19,7 +19,7 @@ from xlperf.framework.models import Framework
 from xlperf.ingest.explanations import EXPLAIN_HEADER
 from xlperf.safe_io import OutputError, shown_path, write_atomically
 from xlperf.safe_text import put, xml_text
-from xlperf.write.printfit import LINE_PT, lines_needed
+from xlperf.write.printfit import BODY_PT, LINE_PT, fit_table, fitted_widths, lines_needed
 
 NOTICE_WIDTHS = (5, 14, 8, 24, 60, 12, 12, 24)
 """Columns of the 退回修改通知 workbook: 序号 工作表 单元格 规则 问题说明 发现值 应为 已填写的说明."""
@@ -89,17 +89,33 @@ def _rule_text(fw: Framework | None, f: Finding) -> str:
     return f.code
 
 
+NOTICE_HEADS = ("序号", "工作表", "单元格", "规则", "问题说明", "发现值", "应为", "已填写的说明（提示性问题：过短或为占位，不能接受）")
+"""The one header row of the notice's tables, repeated at the top of every printed page."""
+
+
 def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline: str | None,
                   protect: tuple[Path, ...], change: Any = None) -> Path:
+    """The notice as a workbook that prints legibly: the widths fit an A4 landscape page at (almost) full
+    size, every text wraps, rows are as high as their text and as many pages as it takes, the column headers
+    repeated on each (it printed on one page at ~7 pt)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
 
     fix, explain = notice_rows(rep)
     wb = Workbook()
     ws = wb.worksheets[0]
     ws.title = "退回修改通知"
-    title = put(ws, 1, 1, f"{rep.department or '（未填单位名称）'} 绩效自评材料退回修改通知")
-    title.font = Font(bold=True, size=14)
+    widths = fitted_widths(NOTICE_WIDTHS)
+    banners: list[int] = []
+
+    def banner(r: int, text: str, font: Any = None) -> None:  # a line across the table, wrapped
+        cell = put(ws, r, 1, text)
+        if font is not None:
+            cell.font = font
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(NOTICE_HEADS))
+        banners.append(r)
+
+    banner(1, f"{rep.department or '（未填单位名称）'} 绩效自评材料退回修改通知", Font(bold=True, size=14))
     lines = [
         f"单位编码：{rep.unit_code or '（未填）'}    年度：{rep.year or '（未填）'}    审核结论：{rep.review_zh}",
         f"提交文件：{Path(shown_path(rep.path)).name}",
@@ -109,18 +125,14 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
         + "”列填写出错说明（提示性问题），" + (f"于 {deadline} 前" if deadline else "") + "重新报送。",
     ]
     for r, line in enumerate(lines, start=2):
-        put(ws, r, 1, line)
-    r = len(lines) + 3
-    wrap = Alignment(wrap_text=True, vertical="top")
+        banner(r, line)
+    head_row = len(lines) + 3
+    for c, head in enumerate(NOTICE_HEADS, start=1):
+        put(ws, head_row, c, head).font = Font(bold=True)
+    r = head_row + 1
     for heading, items in ((f"一、需要修改的问题（{Severity.error.zh}，{Severity.error.level_zh}）", fix),
                            (f"二、需要填写出错说明的问题（{Severity.warning.zh}，{Severity.warning.level_zh}）", explain)):
-        put(ws, r, 1, heading).font = Font(bold=True)
-        r += 1
-        heads = ["序号", "工作表", "单元格", "规则", "问题说明", "发现值", "应为"]
-        if items is explain:
-            heads.append("已填写的说明（过短或为占位，不能接受）")
-        for c, head in enumerate(heads, start=1):
-            put(ws, r, c, head).font = Font(bold=True)
+        banner(r, heading, Font(bold=True))
         r += 1
         if not items:
             put(ws, r, 2, "（无）")
@@ -131,50 +143,41 @@ def _write_notice(rep: FileReport, fw: Framework | None, target: Path, deadline:
             if items is explain:
                 row.append(f.explanation)
             for c, v in enumerate(row, start=1):
-                put(ws, r, c, v).alignment = wrap
-            _fit_height(ws, r, row)
+                put(ws, r, c, v)
             r += 1
-        r += 1
     if change is not None:
-        r = _change_section(ws, r, change)
-    for col, width in zip("ABCDEFGH", NOTICE_WIDTHS, strict=True):
-        ws.column_dimensions[col].width = width
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1  # one page
-    ws.page_setup.fitToPage = True  # sets sheet_properties.pageSetUpPr.fitToPage
+        r = _change_section(ws, r + 1, change, banner)
+    fit_table(ws, NOTICE_WIDTHS, first_row=1, last_row=r, title_rows=f"{head_row}:{head_row}")
+    full = sum(widths)
+    for b in banners:  # fit_table measured a merged line by its first column only
+        first: Any = ws.cell(row=b, column=1)
+        size = max(float(first.font.sz) if first.font is not None and first.font.sz else BODY_PT, BODY_PT)
+        needed = lines_needed(str(first.value), full * BODY_PT / size)
+        ws.row_dimensions[b].height = needed * LINE_PT * size / BODY_PT + 2
     from xlperf.safe_io import mark_workbook
 
     mark_workbook(wb, "notice")
     return write_atomically(target, wb.save, what="退回修改通知", protect=protect)
 
 
-def _fit_height(ws: Any, r: int, row: list[Any]) -> None:
-    """A row as high as its wrapped text: Excel and LibreOffice do not grow a row when they open a file (a long
-    问题说明 printed its first line only)."""
-    needed = max(lines_needed(str(v), w) for v, w in zip(row, NOTICE_WIDTHS, strict=False) if v is not None)
-    if needed > 1:
-        ws.row_dimensions[r].height = needed * LINE_PT
-
-
-def _change_section(ws: Any, r: int, change: Any) -> int:
+def _change_section(ws: Any, r: int, change: Any, banner: Any) -> int:
     """三、与上一轮相比: the summary line, then the findings fixed since and those still open."""
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
 
-    put(ws, r, 1, f"三、与上一轮（第 {change.previous_round} 轮）相比").font = Font(bold=True)
+    banner(r, f"三、与上一轮（第 {change.previous_round} 轮）相比", Font(bold=True))
     r += 1
-    put(ws, r, 1, change.summary)
+    banner(r, change.summary)
     r += 1
-    wrap = Alignment(wrap_text=True, vertical="top")
     for what, items in (("已改正", change.fixed), ("仍未改正", change.still_open), ("新增", change.new)):
-        for code, rule, sheet, cell, _sev, message in items:
-            for c, v in enumerate((what, sheet, cell, f"{rule} {code}".strip(), message), start=1):
-                put(ws, r, c, v).alignment = wrap
+        if items:
+            banner(r, f"{what}（{len(items)} 项）")
+            r += 1
+        for i, (code, rule, sheet, cell, _sev, message) in enumerate(items, start=1):
+            for c, v in enumerate((i, sheet, cell, f"{rule} {code}".strip(), message), start=1):
+                put(ws, r, c, v)
             r += 1
     if change.figures_changed:
-        put(ws, r, 1, "数据变化：" + "、".join(change.figures_changed[:30])
-            + ("等" if len(change.figures_changed) > 30 else ""))
+        banner(r, "数据变化：" + "、".join(change.figures_changed[:30]) + ("等" if len(change.figures_changed) > 30 else ""))
         r += 1
     return r + 1
 
