@@ -9,12 +9,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from xlperf.engine.rules import _rule_names, compile_framework, sub_rules
+from xlperf.engine.rules import TIER_INPUT_KINDS, _rule_names, compile_framework, sub_rules
 from xlperf.errors import InputError, describe_validation_error
 from xlperf.expr import AGGREGATES, ExprError, parse
 from xlperf.framework.form import PRIOR_PREFIX
 from xlperf.framework.inherit import merge
-from xlperf.framework.models import NAME_RE, Framework
+from xlperf.framework.models import NAME_RE, Framework, TiersRule
 from xlperf.framework.report import report_problems
 from xlperf.safe_yaml import load_yaml
 
@@ -146,6 +146,7 @@ class _NameCheck:
         self.rules()
         self.stated_and_identities()
         self.audits()
+        self.tiers_on_the_form()
         self.judged_inputs()
         self.layout()
         if self.fw.report is not None:  # known | generated is the catalogue's set of names (plan/names.py)
@@ -230,14 +231,28 @@ class _NameCheck:
             if a.at is not None and a.at not in available:
                 self.problems.append(f"审核规则 {a.id} 的 at 引用了未定义的名称 {a.at}")
 
+    def tiers_on_the_form(self) -> None:
+        """A tiers rule reading a form input: a choice (or 是/否) input whose options hold every tier."""
+        inputs = {d.name: d for d in self.form.inputs}
+        for ind in self.fw.leaves():
+            for rule in sub_rules(ind.rule):
+                decl = inputs.get(rule.input) if isinstance(rule, TiersRule) else None
+                if decl is None or decl.kind not in TIER_INPUT_KINDS:
+                    continue  # a judged input on the score sheet (or a figure: judged_inputs says so)
+                options = decl.options if decl.kind == "choice" else ["是", "否"]
+                missing = [t.label for t in rule.tiers if t.label not in options]  # type: ignore[union-attr]
+                if missing:
+                    self.problems.append(f"指标 {ind.id} 的档位 {'、'.join(missing)} 不是表单输入 {decl.name}"
+                                         f"（{decl.label}）的选项（{'、'.join(options)}）")
+
     def judged_inputs(self) -> None:
         taken = self.declared | set(self.measure_ids)
         for j in self.comp.judged:
             if j.name in taken:  # a rule's `input` names a figure of the form: say what `input` is instead
                 self.problems.append(
-                    f"指标 {j.indicator_id} 的 input {j.name} 是表单中已有的名称：tiers、judged、checklist 规则的 "
-                    f"input 是评分表上由部门填写的评判输入（选档位或填得分），须另起一个名字（如 j_{j.name}）；"
-                    "要由表单数据决定得分，请用 when、bands、linear 等读取表单名称的规则")
+                    f"指标 {j.indicator_id} 的 input {j.name} 是表单中已有的名称：judged、checklist 规则的 input "
+                    f"是评分表上由部门填写的评判输入（填得分），须另起一个名字（如 j_{j.name}）；tiers 规则可读取表单的"
+                    "选项（choice）或是/否（bool）输入；要由其他表单数据决定得分，请用 when、bands、linear 等规则")
             elif not NAME_RE.match(j.name):
                 self.problems.append(f"评判输入名 {j.name!r} 须为小写字母开头的小写字母、数字，用下划线连接，"
                                      "至少一个下划线（如 j_item_1）")

@@ -5,6 +5,7 @@ Measured from the PDF LibreOffice renders: each glyph's position and direction (
 from __future__ import annotations
 
 import shutil
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +42,8 @@ def _words(page: Any) -> set[str]:
             chars.sort(key=lambda c: c["x0"])
             pos, edge = ("x0", "x1")
         word = chars[0]["text"]
-        for a, b in zip(chars, chars[1:], strict=False):
-            gap = abs(b[pos] - a[edge]) if way == "across" else abs(a["top"] - b["bottom"])
+        for a, b in pairwise(chars):
+            gap = abs(b[pos] - a[edge]) if way == "across" else abs(a[pos] - b[edge])
             if gap > 0.5 * float(a["size"]):
                 words.add(word)
                 word = ""

@@ -161,6 +161,8 @@ def compile_framework(fw: Framework) -> Compiled:
     for m in fw.measures:
         out.measures.append(_measure(m, dec))
 
+    form_choices = tier_inputs(fw)
+
     def visit(rule: Rule, ind_id: str, ind_name: str) -> None:
         if isinstance(rule, ScheduleRule):
             names = ["一", "二", "三", "四"]
@@ -186,7 +188,7 @@ def compile_framework(fw: Framework) -> Compiled:
                     out.judged.append(JudgedInput(item.input, item.text, ind_id, item.points))
         elif isinstance(rule, JudgedRule):
             out.judged.append(JudgedInput(rule.input, rule.label or ind_name, ind_id, rule.points))
-        elif isinstance(rule, TiersRule):
+        elif isinstance(rule, TiersRule) and rule.input not in form_choices:
             out.judged.append(JudgedInput(rule.input, rule.label or ind_name, ind_id, rule.points,
                                           tuple(t.label for t in rule.tiers), "tier"))
 
@@ -210,6 +212,23 @@ def _input_labels(fw: Framework) -> dict[str, str]:
 def _rate_inputs(fw: Framework) -> frozenset[str]:
     names = {d.name for d in fw.form.inputs if d.kind == "rate"}
     return frozenset(names | {PRIOR_PREFIX + n for n in names})
+
+
+TIER_INPUT_KINDS = ("choice", "bool")
+"""Kinds of a form input a tiers rule may read (the choice the department picks on the form)."""
+
+
+def tier_inputs(fw: Framework) -> frozenset[str]:
+    """The form's choice and 是/否 inputs: a tiers rule naming one reads the department's choice on the form,
+    not a judged answer on the score sheet."""
+    return frozenset(d.name for d in fw.form.inputs if d.kind in TIER_INPUT_KINDS)
+
+
+def tier_answer(value: object) -> object:
+    """A tiers rule's answer as the sheet holds it: a 是/否 input's True/False is the text 是/否 in its cell."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value
 
 
 def sub_rules(rule: Rule | None) -> list[Rule]:
@@ -398,7 +417,7 @@ def _penalty(rule: PenaltyRule, ctx: Ctx) -> tuple[Decimal, str]:
 
 
 def _tiers(rule: TiersRule, ctx: Ctx) -> tuple[Decimal, str]:
-    answer = ctx.env.get(rule.input, "")
+    answer = tier_answer(ctx.env.get(rule.input, ""))
     for tier in rule.tiers:
         if answer == tier.label:
             if not ctx.worded:
@@ -592,6 +611,8 @@ def _penalty_x(rule: PenaltyRule, name_of: NameOf) -> str:
 
 def _tiers_x(rule: TiersRule, name_of: NameOf) -> str:
     ref = name_of(rule.input)
+    if ref == f'({rule.input}="是")':  # a 是/否 input reads as a condition elsewhere; its tiers compare the text
+        ref = rule.input
     formula = fmt_pts(rule.default)
     for tier in reversed(rule.tiers):
         label = tier.label.replace('"', '""')

@@ -140,10 +140,13 @@ class Tier(_Model):
 
 
 class TiersRule(_RuleBase):
-    """A tier chosen by the department (e.g. 按规定公开 / 公开但不规范 / 未公开) gives fixed points."""
+    """A tier chosen by the department (e.g. 按规定公开 / 公开但不规范 / 未公开) gives fixed points.
+
+    The choice is a judged answer on the score sheet, or, when ``input`` names a form input of kind choice
+    (or bool: tiers 是 / 否), the choice picked on the form; its options must hold every tier label."""
 
     kind: Literal["tiers"]
-    input: str
+    input: str = Field(description="a new judged-answer name (j_…), or a form choice / bool input")
     tiers: list[Tier] = Field(min_length=2)
     default: Decimal = Decimal(0)
 
