@@ -199,7 +199,7 @@ def test_validator_names_the_cap(tmp_path: Path) -> None:
     total = plan.cells["self_total"]
     assert findings(book, FW) == [(
         "XP413", f"{total.sheet}!{total.cell}",
-        "总分的各项自评得分合计 95.5 分，超过封顶分 89 分，按 89 分计：预算执行率封顶：预算执行率 = 7,500 / 10,000 = "
+        "总分的各项自评得分合计 95.5 分，超过封顶分 89 分，按 89 分计：预算执行率封顶：预算执行率 = 7,500 ÷ 10,000 = "
         "75.00% 在 [70%, 80%) 区间，最高 89 分（预算执行率在 70%（含）至 80% 之间的，自评总分最高 89 分；60%（含）至 "
         "70% 之间的，最高 79 分；低于 60% 的，最高 69 分；低于 50% 的，最高 59 分）")]
     clean = write_template(fw, tmp_path / "c.xlsx", values=data_values(data_for(fw, "8000.00", self_execution="8")))
@@ -247,13 +247,13 @@ def test_a_cap_on_an_empty_prior_figure_says_so(tmp_path: Path) -> None:
     result = score(fw, data_for(fw))
     assert result.total.computed == D("95.5")      # 7.5 + 88, not capped
     (cap,) = result.caps
-    assert cap.cap is None and cap.error == "执行数变动率：上年数 prev_spent_total 未填写，不能按 0 或分母为 0 处理"
+    assert cap.cap is None and cap.error == "执行数变动率：上年数 全年执行数 未填写，不能按 0 或分母为 0 处理"
     book = write_template(fw, tmp_path / "p.xlsx", values=data_values(data_for(fw)))
     where = plan_for(fw).cells["score_total"]
     assert [(f.code, f.location, f.message) for f in validate_file(book, str(tmp_path / "v.yaml")).findings
             if f.code == "XP414"] == [
         ("XP414", f"{where.sheet}!{where.cell}", "总分的封顶规则“执行数下降封顶”无法计算（执行数变动率：上年数 "
-                                                 "prev_spent_total 未填写，不能按 0 或分母为 0 处理），未按封顶规则处理")]
+                                                 "全年执行数 未填写，不能按 0 或分母为 0 处理），未按封顶规则处理")]
     raw_data = copy.deepcopy(RAW_DATA)
     raw_data["prior"] = {"prev_spent_total": D("8000.00")}       # 7,500 / 8,000 − 1 = −6.25% < 0 → 80
     assert score(fw, data_model(fw).model_validate(raw_data)).total.computed == 80

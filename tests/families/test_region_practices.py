@@ -104,7 +104,7 @@ def test_empty_prior_figure_is_said_not_guessed(tmp_path: Path) -> None:
                                           values=data_values(data_model(load_framework(str(fw_file)))
                                                              .model_validate(raw))), str(fw_file))
     text = next(f.message for f in report.findings if f.code == "XP409")
-    assert "上年数 prev_sangong_actual 未填写" in text
+    assert "上年数 “三公”经费支出 未填写" in text and "prev_" not in text  # the label, not the identifier
 
 
 def test_required_prior_figure(tmp_path: Path) -> None:

@@ -103,3 +103,13 @@ def test_a_finding_of_two_input_errors_is_folded_under_neither(fw: Any, tmp_path
     assert ("XP301", "预算编制!B11") in {(f.code, f.location) for f in rep.findings}
     for f in rep.findings:
         assert ("XP301", "预算编制!B11") not in {(c.code, c.location) for c in f.consequences}
+
+
+def test_a_rule_reading_a_blank_yes_no_names_it_by_its_label(fw: Any, tmp_path: Path) -> None:
+    """The blank form: 群众信访办理情况 reads three inputs, all blank, so XP409 stays on its own (two input errors
+    and more) and says which figure is missing in words — it said “未定义的名称 petition_channel”."""
+    out = tmp_path / "blank.xlsx"
+    write_template(fw, out)
+    xp409 = next(f for f in validate_file(out, fw).findings if f.code == "XP409" and f.indicator == "petitions")
+    assert "已建立群众意见反映渠道和办理回复机制 未填写" in xp409.message, xp409.message
+    assert "未定义" not in xp409.message and "petition_channel" not in xp409.message

@@ -452,10 +452,16 @@ def _why(comp: Compiled, ind: Indicator, env: Mapping[str, Value], exc: ExprErro
 
 
 def _prior_said(fw: Framework, exc: ExprError, env: Mapping[str, Value]) -> str:
-    """An empty prior-year figure is named as such: the department must fill it, not guess at a rule."""
-    missing = priors_behind(fw, undefined_name(exc), env)
+    """An empty prior-year figure is named as such: the department must fill it, not guess at a rule. Figures
+    are named by their labels, never by the framework's identifiers (“prev_abroad_actual”, “未定义的名称 …”)."""
+    name = undefined_name(exc)
+    missing = priors_behind(fw, name, env)
+    labels = {d.name: d.label for d in fw.form.inputs}
     if missing:
-        return f"上年数 {'、'.join(missing)} 未填写，不能按 0 或分母为 0 处理"
+        shown = "、".join(labels.get(n.removeprefix(PRIOR_PREFIX), n) for n in missing)
+        return f"上年数 {shown} 未填写，不能按 0 或分母为 0 处理"
+    if name is not None and name in labels:  # a blank input a rule reads (a 是/否 or choice left empty)
+        return f"{labels[name]} 未填写"
     return str(exc)
 
 
