@@ -84,11 +84,15 @@ def test_the_base_loads(tmp_path: Path) -> None:
     ({"form.tables.0.columns": [TITLE, {"name": "kind_of", "label": "类型", "kind": "choice", "options": ["甲", "乙"]}],
       "form.tables.0.preset": [{"title": "一", "kind_of": "甲"}, {"title": "二", "kind_of": "丁"}]},
      ["第 2 个预置行", "丁"]),
-    # a tiers rule reading a form input: the judged answer is the 评分表's own cell, with a name of its own
-    # (before: “'disclosure' 须为小写字母、数字加下划线” of an all-lower-case name, then “与输入…重名”)
+    # a tiers rule may read a form choice input, but its tiers must be that input's options
     ({"form.inputs.2.name": "disclosure", "form.inputs.2.kind": "choice", "form.inputs.2.options": ["公开", "未公开"],
       "indicators.0.rule": {"kind": "tiers", "points": 10, "input": "disclosure",
-                            "tiers": [{"label": "公开", "score": 10}, {"label": "未公开", "score": 0}]}},
+                            "tiers": [{"label": "公开", "score": 10}, {"label": "不公开", "score": 0}]}},
+     ["指标 only_one", "档位 不公开", "disclosure", "公开、未公开"]),
+    # a judged rule reading a form input: the judged answer is the 评分表's own cell, with a name of its own
+    # (before: “'disclosure' 须为小写字母、数字加下划线” of an all-lower-case name, then “与输入…重名”)
+    ({"form.inputs.2.name": "disclosure", "form.inputs.2.kind": "number",
+      "indicators.0.rule": {"kind": "judged", "points": 10, "input": "disclosure"}},
      ["指标 only_one", "input disclosure", "评分表", "j_disclosure"]),
     ({"indicators.0.rule": {"kind": "judged", "points": 10, "input": "judged"}},
      ["评判输入名 'judged'", "至少一个下划线"]),

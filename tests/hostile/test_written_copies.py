@@ -259,3 +259,33 @@ def _an_error() -> object:
 
     return Finding(code="XP201", name="text-in-number-cell", severity=Severity.error, message="测试", sheet="基本信息",
                    cell="B3")
+
+
+def _earlier_template(tmp_path: Path) -> tuple[Path, int]:
+    """The example as a template before this version wrote it: each stated figure's highlight compares with a
+    tolerance (``ABS(B11-D11)>0.005``, a rate ``>0.00005``) instead of at the shown places."""
+    book = Xlsx(EXAMPLE)
+    changed = 0
+    for sheet in ("预算编制", "三公经费与政府采购"):
+        for rule in book.xml(book.sheet_part(sheet)).iter(f"{{{M}}}cfRule"):
+            formula = rule.find(f"{{{M}}}formula")
+            text = formula.text if formula is not None else ""
+            if text and "ROUND(" in text and text.startswith("AND(ISNUMBER("):
+                stated, check = text.split("ISNUMBER(")[1].split(")")[0], text.split("ISNUMBER(")[2].split(")")[0]
+                tolerance = "0.00005" if ",4)<>" in text else "0.005"
+                formula.text = f"AND(ISNUMBER({stated}),ISNUMBER({check}),ABS({stated}-{check})>{tolerance})"
+                changed += 1
+    return book.save(tmp_path / "earlier.xlsx"), changed
+
+
+def test_an_earlier_templates_highlight_is_replaced_without_a_finding(tmp_path: Path) -> None:
+    """A workbook filled in an earlier template carries that template's highlight rule on its stated figures:
+    the copy gets today's rule (the places the cells show), and the department is not told of a foreign
+    format (XP135) it never added."""
+    path, changed = _earlier_template(tmp_path)
+    assert changed >= 5
+    out = annotate_copy(path, tmp_path / "标注.xlsx", validate_file(path))
+    wb = load_workbook(out)
+    formulas = [f for ws in wb for rng in ws.conditional_formatting for r in rng.rules for f in r.formula or ()]
+    assert not any("ABS(" in f for f in formulas) and any(",4)<>" in f for f in formulas)
+    assert not [r for r in wb["校验结果"].iter_rows(values_only=True) if r[1] == "XP135"]
