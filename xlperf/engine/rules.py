@@ -502,13 +502,16 @@ def cap_of(cap: Cap, ctx: Ctx) -> tuple[Decimal | None, str]:
     Bands are tried in order, as the sheet's nested IF tries them; a band without bounds holds before the
     measure is computed (the sheet's IF(TRUE,…) never reads it either)."""
     value: Decimal | None = None
+    flag = False  # a 是/否 measure (一票否决): its 是/否 says it all, a band "≥ 100%" on it would not
     for band in cap.bands:
         if band.lower is None and band.upper is None:
             return band.cap, f"{cap.name}：最高 {fmt_pts(band.cap)} 分"
         if value is None:
-            value = ctx.num(cap.measure)
+            raw = parse(cap.measure).evaluate(ctx.env)
+            flag, value = isinstance(raw, bool), _dec(raw)
         if _in_band(value, band):
-            return band.cap, f"{cap.name}：{ctx.measure_text(cap.measure)} {_band_text(band)}，最高 {fmt_pts(band.cap)} 分"
+            where = "" if flag else f" {_band_text(band)}"
+            return band.cap, f"{cap.name}：{ctx.measure_text(cap.measure)}{where}，最高 {fmt_pts(band.cap)} 分"
     return None, ""
 
 
