@@ -31,6 +31,14 @@ def test_parts(example_ctx: CheckContext) -> None:
     assert notes(example_ctx, ["共支出100.00万元，包括甲类支出60.00万元、乙类支出30.00万元等。"]) == []  # 等: partial
     got = notes(example_ctx, ["共支出100.00万元，其中：甲类支出60.00万元、乙类支出50.00万元。"])
     assert got == [("parts_exceed_total", Decimal("110.00"), Decimal("100.00"))]
+    # a list joined by 、 ends at the next comma: 年末结转结余 is a clause of its own, not a third part
+    # (60.00 + 40.00 = 100.00 ≤ 100.00; the clause would make it 130.00)
+    assert notes(example_ctx, ["共支出100.00万元，其中甲类支出60.00万元、乙类支出40.00万元，年末结转结余30.00万元。"]) == []
+    got = notes(example_ctx, ["共支出100.00万元，其中甲类支出60.00万元、乙类支出50.00万元，年末结转结余30.00万元。"])
+    assert got == [("parts_exceed_total", Decimal("110.00"), Decimal("100.00"))]
+    # a list joined by commas still runs to the sentence's end
+    got = notes(example_ctx, ["共支出100.00万元，其中：甲类支出60.00万元，乙类支出50.00万元。"])
+    assert got == [("parts_exceed_total", Decimal("110.00"), Decimal("100.00"))]
 
 
 def test_count_list(example_ctx: CheckContext) -> None:
@@ -52,3 +60,12 @@ def test_year_labels(example_ctx: CheckContext) -> None:
     assert notes(example_ctx, ["2020年预算总指标81,164.95万元。"])[0][:2] == ("year_label", 2020)
     assert notes(example_ctx, ["2021年预算总指标81,164.95万元。"]) == []
     assert notes(example_ctx, ["上年（2019年）支出100.00万元。"]) == [("year_label", 2019, 2020)]
+
+
+def test_quarter_range_respectively(example_ctx: CheckContext) -> None:
+    """“一至四季度…分别为a、b、c、d”: the k-th figure is the k-th quarter's (the range is no quarter of its own;
+    read as 四季度 every figure was compared with paid_q4, 79,260.57)."""
+    text = "一至四季度末累计已支付金额分别为12,693.28万元、33,284.43万元、52,925.34万元和79,260.57万元。"
+    assert notes(example_ctx, [text]) == []
+    got = notes(example_ctx, [text.replace("33,284.43", "33,284.44")])
+    assert got == [("figure_mismatch", Decimal("33284.44"), Decimal("33284.43"))]

@@ -387,8 +387,12 @@ def _parts(par: Paragraph, figures: list[Figure], out: Analysis) -> None:
 def _listed_parts(text: str, m: re.Match[str], figures: list[Figure]
                   ) -> tuple[list[Figure], Figure, list[Figure], int] | None:
     """The money figures before 其中/包括, the total among them, the parts listed after it up to the sentence's
-    end, and that end; None when this is not a total and its parts."""
+    end, and that end; None when this is not a total and its parts. A list joined by 、 ends at the next comma
+    (“其中基本支出a、项目支出b，年末结转结余c”: the last clause is not a part); one joined by commas runs on."""
     end = _sentence_end(text, m.end(), "。！？\n")
+    comma = _sentence_end(text, m.end(), "，,")
+    if comma < end and "、" in text[m.end():comma]:
+        end = comma
     before = [f for f in figures if f.end <= m.start() and _plain_money(f)]
     depth = _depth(text, m.start())
     parts = [f for f in figures if m.end() <= f.start < end and _plain_money(f)
