@@ -1,6 +1,6 @@
-"""一票否决 written as a cap (haicheng-2024): a 是/否 input that zeroes a level-1 section.
+"""haicheng-2024, a city's framework with 加分项 and 一票否决: what its format can and cannot say.
 
-The explanation (score text, XP413) must read as the department reads its form — 是/否, no Python ``True`` and no
+一票否决 is written as a cap: a 是/否 input that zeroes a level-1 section. The explanation (score text, XP413) must read as the department reads its form — 是/否, no Python ``True`` and no
 percentage band on a flag; the figures are the family's data with 重大违纪违规 set to 是 (hand arithmetic below)."""
 
 from __future__ import annotations
@@ -8,11 +8,13 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import yaml
 
 from xlperf.compiled import score
 from xlperf.ingest.datafile import load_data
-from xlperf.loader import load_framework
+from xlperf.errors import InputError
+from xlperf.loader import framework_from_text, load_framework
 
 HERE = Path(__file__).resolve().parents[1] / "data" / "frameworks" / "families"
 
@@ -30,3 +32,13 @@ def test_veto_zeroes_the_section_and_says_so_in_chinese(tmp_path: Path) -> None:
     cap = next(c for c in result.caps if c.id == "veto_process")
     assert cap.before == Decimal("19.94") and cap.after == 0 and cap.self_after == 0
     assert cap.explanation == "一票否决：是否发生重大违纪违规问题（一票否决） 是，最高 0 分"
+
+
+def test_a_negative_floor_is_refused() -> None:
+    """A 扣分项 (−1 per audit issue, at most −5, off the total) cannot be a leaf with a negative floor: every
+    score is clamped to [0, points], so floor −5 silently scored 0 (“-1 分 → 得分 0.00 分”). Refused at load."""
+    text = (HERE / "haicheng-2024.yaml").read_text(encoding="utf-8")
+    text = text.replace("per: 1, count_label: 发现问题数}", "per: 1, count_label: 发现问题数, floor: -4}")
+    with pytest.raises(InputError) as info:
+        framework_from_text(text, "t.yaml")
+    assert "rule.penalty.floor：不能小于 0（值：-4）" in str(info.value)
