@@ -69,3 +69,12 @@ def test_quarter_range_respectively(example_ctx: CheckContext) -> None:
     assert notes(example_ctx, [text]) == []
     got = notes(example_ctx, [text.replace("33,284.43", "33,284.44")])
     assert got == [("figure_mismatch", Decimal("33284.44"), Decimal("33284.43"))]
+
+
+def test_a_measure_alone_is_the_whole_departments(example_ctx: CheckContext) -> None:
+    """“全年执行数X万元” names no subject: the department as a whole (total_actual, 79,260.57). The filler words
+    (全年, 数) were taken out before the measure words, leaving “执行”, so the figure was never tied and a
+    changed total went unnoticed."""
+    assert notes(example_ctx, ["全年执行数79,260.57万元。"]) == []
+    assert notes(example_ctx, ["全年执行数79,206.57万元。"]) == [
+        ("figure_mismatch", Decimal("79206.57"), Decimal("79260.57"))]

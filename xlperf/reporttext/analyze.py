@@ -144,13 +144,20 @@ def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[s
 def _implied_subject(context: str, index: LexiconIndex, carry: str | None) -> str | None:
     """A context naming no subject but only a measure (截至年末，实际支出…): the sentence's subject, else the
     department as a whole; None when the context holds more than a measure."""
-    residual = _FILLER.sub("", context)
-    for m in sorted(index.measure_vocab, key=lambda w: (-len(w), w)):  # longest first, never set order
-        residual = residual.replace(m, "")
+    residual = min(_residual(context, index, True), _residual(context, index, False), key=len)
     if len(residual) > 2:
         return None
     whole = next((w for w in vocabulary().whole if w in index.by_subject), None) if not residual else None
     return carry or whole
+
+
+def _residual(context: str, index: LexiconIndex, filler_first: bool) -> str:
+    """The context without filler and measure words. Either order may leave less: a filler inside a measure word
+    (全年执行数: 全年, 数) breaks it when taken out first (“执行”), a measure word may hide a filler the other way."""
+    residual = _FILLER.sub("", context) if filler_first else context
+    for m in sorted(index.measure_vocab, key=lambda w: (-len(w), w)):  # longest first, never set order
+        residual = residual.replace(m, "")
+    return residual if filler_first else _FILLER.sub("", residual)
 
 
 def _pick(subject: str, fig: Figure, context: str, index: LexiconIndex) -> Tie | None:
