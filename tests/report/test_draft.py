@@ -299,7 +299,9 @@ def test_write_item_with_when_is_asked_only_when_it_holds(tmp_path: Path) -> Non
     20.35 of 20.00 万元 (asked); at 19.80 of 20.00 the draft has no such 【请填写】."""
     fw = str(FAMILIES / "haicheng-2024.yaml")
     prompt = "【请填写：“三公”经费超过预算的原因】"
-    assert prompt in _words(read(draft_for(FAMILIES / "haicheng-2024-data.yaml", fw).docx))
+    drafted = _words(read(draft_for(FAMILIES / "haicheng-2024-data.yaml", fw).docx))
+    assert prompt in drafted
+    assert "发放满意度问卷500份，有效问卷480份，满意441份，满意度为91.88%。" in drafted  # the count format 份
     raw = yaml.safe_load((FAMILIES / "haicheng-2024-data.yaml").read_text(encoding="utf-8"))
     raw["procurement"]["sangong_actual"] = 19.8
     within = tmp_path / "within.yaml"

@@ -26,7 +26,7 @@ __all__ = [
     "canonical", "placeholders", "report_problems",
 ]
 
-FORMATS = ("万元", "元", "亿元", "%", "分", "人", "个", "项", "次", "家", "年", "text")
+FORMATS = ("万元", "元", "亿元", "%", "分", "人", "个", "项", "次", "家", "份", "件", "场", "户", "条", "年", "text")
 """Formats a placeholder may name: money (万元, two decimals; 元/亿元 converted), a rate in percent (two
 decimals), points (分, two decimals), counts with their measure word, a year, or the value as text."""
 
