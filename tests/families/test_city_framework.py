@@ -42,3 +42,13 @@ def test_a_negative_floor_is_refused() -> None:
     with pytest.raises(InputError) as info:
         framework_from_text(text, "t.yaml")
     assert "rule.penalty.floor：不能小于 0（值：-4）" in str(info.value)
+
+
+def test_a_penalty_without_count_label_names_the_count_by_its_label() -> None:
+    """财经纪律执行 4 − 1 issue × 1 = 3; without count_label the explanation named the input (rule_issues)."""
+    text = (HERE / "haicheng-2024.yaml").read_text(encoding="utf-8").replace(", count_label: 发现问题数}", "}")
+    fw = framework_from_text(text, "t.yaml")
+    result = score(fw, load_data(HERE / "haicheng-2024-data.yaml", fw))
+    rule_exec = next(i for i in result.indicators if i.id == "rule_exec")
+    assert rule_exec.computed == 3
+    assert rule_exec.explanation.startswith("财经纪律检查发现问题数 1 项，每项扣 1 分 → 3 分")

@@ -393,8 +393,9 @@ def _penalty(rule: PenaltyRule, ctx: Ctx) -> tuple[Decimal, str]:
     score = max(rule.floor, rule.points - count * rule.per)
     if not ctx.worded:
         return score, ""
-    label = rule.count_label or rule.count
-    return score, f"{label} {fmt_num(count)} 项，每项扣 {fmt_pts(rule.per)} 分 → {fmt_pts(score)} 分"
+    # without count_label, the count as the form labels it (“财经纪律检查发现问题数 1”), never its name
+    counted = f"{rule.count_label} {fmt_num(count)}" if rule.count_label else ctx.measure_text(rule.count)
+    return score, f"{counted} 项，每项扣 {fmt_pts(rule.per)} 分 → {fmt_pts(score)} 分"
 
 
 def _tiers(rule: TiersRule, ctx: Ctx) -> tuple[Decimal, str]:
