@@ -4,11 +4,17 @@ by hand."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from xlperf.checks.context import CheckContext
 from xlperf.reporttext.analyze import analyze
 from xlperf.checks.reportbind import index_for, workbook_view
 from xlperf.reporttext.document import build_document
+from xlperf.data.values import data_values
+from xlperf.ingest.datafile import load_data
+from xlperf.loader import load_framework
+from xlperf.validate import validate_with_context
+from xlperf.write.template import write_template
 
 
 def notes(ctx: CheckContext, items: list) -> list[tuple[str, object, object]]:
@@ -78,3 +84,17 @@ def test_a_measure_alone_is_the_whole_departments(example_ctx: CheckContext) -> 
     assert notes(example_ctx, ["全年执行数79,260.57万元。"]) == []
     assert notes(example_ctx, ["全年执行数79,206.57万元。"]) == [
         ("figure_mismatch", Decimal("79206.57"), Decimal("79260.57"))]
+
+
+def test_a_subjects_only_figure_takes_the_sentences_last_measure(tmp_path: Path) -> None:
+    """haicheng-2024 has one figure of 基本支出 (全年执行数 820.40): “全年执行数1,370.00万元，其中基本支出…” ties
+    it (a changed figure is reported); after “年初预算数…，其中基本支出…” it is not that figure, and is left alone."""
+    families = Path(__file__).resolve().parents[1] / "data" / "frameworks" / "families"
+    fw = load_framework(str(families / "haicheng-2024.yaml"))
+    book = write_template(fw, tmp_path / "h.xlsx", values=data_values(load_data(families / "haicheng-2024-data.yaml", fw)))
+    _rep, ctx = validate_with_context(book, fw)
+    assert ctx is not None
+    assert notes(ctx, ["全年执行数1,370.00万元，其中基本支出820.40万元。"]) == []
+    assert notes(ctx, ["全年执行数1,370.00万元，其中基本支出802.40万元。"]) == [
+        ("figure_mismatch", Decimal("802.40"), Decimal("820.40"))]
+    assert notes(ctx, ["年初预算数1,200.00万元，其中基本支出700.00万元。"]) == []  # 基本支出 年初预算数: no such figure

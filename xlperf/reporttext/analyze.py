@@ -115,6 +115,11 @@ def _last_measure(entry: Entry, head: str) -> int:
     return max((head.rfind(m) + len(m) + 1 for m in entry.measures if m in head), default=0)
 
 
+def _last_any(head: str, index: LexiconIndex) -> int:
+    """Where the last measure word of any figure ends in ``head`` (+1; 0 when none)."""
+    return max((head.rfind(m) + len(m) + 1 for m in index.measure_vocab if m in head), default=0)
+
+
 def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[str, ...] = ()) -> list[Tie]:
     """The workbook figures a quoted figure may name: one (best entry, every entry of the same subject and
     kind) per subject found; empty when none is named clearly enough."""
@@ -165,9 +170,11 @@ def _pick(subject: str, fig: Figure, context: str, index: LexiconIndex) -> Tie |
     scored = [(_measure_score(e, context), e) for e in same]
     best_score = max((s for s, _ in scored), default=0)
     head = fig.extra.get("head", "")
-    if best_score == 0 and head and subject in context and len({e.measures for e in same}) > 1:
+    if best_score == 0 and head and subject in context and same:
         scored = [(_last_measure(e, head), e) for e in same]  # “年初预算A万元，其中：基本支出a万元”
         best_score = max((s for s, _ in scored), default=0)
+        if len({e.measures for e in same}) == 1 and best_score != _last_any(head, index):
+            best_score = 0  # the subject's one figure, but the sentence's last measure is another one
     pool = [e for s, e in scored if s == best_score] if best_score > 0 else _unmeasured(same, fig)
     if not pool:
         return None
