@@ -52,3 +52,27 @@ def test_a_penalty_without_count_label_names_the_count_by_its_label() -> None:
     rule_exec = next(i for i in result.indicators if i.id == "rule_exec")
     assert rule_exec.computed == 3
     assert rule_exec.explanation.startswith("财经纪律检查发现问题数 1 项，每项扣 1 分 → 3 分")
+
+
+def test_rates_worked_out_by_hand() -> None:
+    """Every rate the form computes for haicheng-2024-data.yaml, by hand, rounded half up to 0.01%
+    (LibreOffice = engine on every formula cell: tests/families/test_families.py)."""
+    fw = load_framework(str(HERE / "haicheng-2024.yaml"))
+    result = score(fw, load_data(HERE / "haicheng-2024-data.yaml", fw))
+    rates = {m.id: m.value for m in result.measures}
+    assert {k: rates[k] for k in HAND} == HAND
+
+
+HAND = {
+    "carry_rate": Decimal("0.0867"),    # 130 ÷ 1,500 = 8.666…%
+    "proc_rate": Decimal("0.9063"),     # 362.50 ÷ 400 = 90.625%
+    "sangong_rate": Decimal("1.0175"),  # 20.35 ÷ 20
+    "task_rate": Decimal("0.9167"),     # 11 ÷ 12
+    "ontime_rate": Decimal("0.8333"),   # 10 ÷ 12
+    "sat_rate": Decimal("0.9188"),      # 441 ÷ 480 = 91.875%
+    "hc_exec_q1": Decimal("0.8000"),    # 300 ÷ 1,500 ÷ 25%
+    "hc_exec_q2": Decimal("0.9200"),    # 690 ÷ 1,500 ÷ 50%
+    "hc_exec_q3": Decimal("0.9333"),    # 1,050 ÷ 1,500 ÷ 75%
+    "hc_exec_q4": Decimal("0.9133"),    # 1,370 ÷ 1,500
+    "hc_exec_avg": Decimal("0.8917"),   # (0.8 + 0.92 + 0.9333 + 0.9133) ÷ 4 = 0.89165
+}
