@@ -98,3 +98,15 @@ def test_a_subjects_only_figure_takes_the_sentences_last_measure(tmp_path: Path)
     assert notes(ctx, ["全年执行数1,370.00万元，其中基本支出802.40万元。"]) == [
         ("figure_mismatch", Decimal("802.40"), Decimal("820.40"))]
     assert notes(ctx, ["年初预算数1,200.00万元，其中基本支出700.00万元。"]) == []  # 基本支出 年初预算数: no such figure
+
+
+def test_score_table_total_against_its_level_one_rows(example_ctx: CheckContext) -> None:
+    """A score table holds every level: its 合计 is the sum of the level-1 rows (18.00 + 19.00 + 57.94 = 94.94),
+    and a wrong one is reported against that sum, not against every row above (which also adds 预算编制 9.00)."""
+    rows = [["评价指标", "分值", "自评得分"], ["部门决策", "20", "18.00"], ["预算编制", "10", "9.00"],
+            ["部门管理", "20", "19.00"], ["部门绩效", "60", "57.94"]]
+    def totals(total: str) -> list[tuple[str, object, object]]:  # the figures are not the example's: ties aside
+        return [n for n in notes(example_ctx, ["单位：分", [*rows, ["合计", "100", total]]]) if n[0] == "table_total"]
+
+    assert totals("94.94") == []
+    assert totals("95.94") == [("table_total", Decimal("95.94"), Decimal("94.94"))]

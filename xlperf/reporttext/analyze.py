@@ -575,8 +575,12 @@ def _table_totals(view: TableView, out: Analysis, top_level: frozenset[str] = fr
             above = [view.numbers[(rr, c)] for rr in data_rows if rr < r and (rr, c) in view.numbers]
             tops = [view.numbers[(rr, c)] for rr in data_rows if rr < r and (rr, c) in view.numbers
                     and canon(view.raw_label(rr)) in top_level]
-            if not above or (len(tops) >= 2 and _sums_to(view, r, c, tops)):
-                continue  # an indicator tree: the total is the sum of its top-level rows
+            if not above:
+                continue
+            if len(tops) >= 2 and not _sums_to(view, r, c, above):
+                # an indicator tree: the total is the sum of its top-level rows, not of every level
+                _compare(view, r, c, tops, f"“{label}”行", "一级指标各行", out)
+                continue
             _compare(view, r, c, above, f"“{label}”行", "上方各行", out)
     _sub_rows(view, subs, out)
 
