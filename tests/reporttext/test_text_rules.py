@@ -110,3 +110,16 @@ def test_score_table_total_against_its_level_one_rows(example_ctx: CheckContext)
 
     assert totals("94.94") == []
     assert totals("95.94") == [("table_total", Decimal("95.94"), Decimal("94.94"))]
+
+
+def test_a_total_is_checked_at_its_finest_parts_precision(example_ctx: CheckContext) -> None:
+    """Scores drop trailing zeros (18, 19.5, 57.44): the 18 is exact, so 合计 96.94 is 2 points off 94.94 and
+    reported; read at the 18's precision (whole points) the tolerance was ±2 and it passed."""
+    rows = [["评价指标", "分值", "自评得分"], ["部门决策", "20", "18"], ["部门管理", "20", "19.5"],
+            ["部门绩效", "60", "57.44"]]
+
+    def totals(total: str) -> list[tuple[str, object, object]]:
+        return [n for n in notes(example_ctx, ["单位：分", [*rows, ["合计", "100", total]]]) if n[0] == "table_total"]
+
+    assert totals("94.94") == []
+    assert totals("96.94") == [("table_total", Decimal("96.94"), Decimal("94.94"))]

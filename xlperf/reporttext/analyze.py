@@ -555,9 +555,15 @@ def _table_where(view: TableView, row: int, col: int, text: str) -> Where:
                  f"{text}"[:80], t.number, row + 1, col + 1)
 
 
+def _places(total_places: int, parts: list[tuple[Decimal, str, int]]) -> int:
+    """The precision a total is checked at: the total's, or the finest of its parts when coarser (parts written
+    with fewer decimals than others — 3, 13.5, 19.94 in a score table that drops trailing zeros — are exact)."""
+    return min(total_places, max((p[2] for p in parts), default=total_places))
+
+
 def _sums_to(view: TableView, r: int, c: int, parts: list[tuple[Decimal, str, int]]) -> bool:
     total, _u, places = view.numbers[(r, c)]
-    places = min([places, *(p[2] for p in parts)])
+    places = _places(places, parts)
     return abs(sum((p[0] for p in parts), Decimal(0)) - total) <= Decimal(1).scaleb(-places) * (len(parts) + 1) / 2
 
 
@@ -620,7 +626,7 @@ def _first_amount(view: TableView, row: int) -> Decimal | None:
 def _compare(view: TableView, r: int, c: int, parts: list[tuple[Decimal, str, int]], what: str, of: str,
              out: Analysis) -> bool:
     total, _u, places = view.numbers[(r, c)]
-    places = min([places, *(p[2] for p in parts)])
+    places = _places(places, parts)
     summed = sum((p[0] for p in parts), Decimal(0))
     tolerance = Decimal(1).scaleb(-places) * (len(parts) + 1) / 2
     if abs(summed - total) <= tolerance:
