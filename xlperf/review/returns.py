@@ -167,7 +167,8 @@ def _change_section(ws: Any, r: int, change: Any) -> int:
     put(ws, r, 1, change.summary)
     r += 1
     wrap = Alignment(wrap_text=True, vertical="top")
-    for what, items in (("已改正", change.fixed), ("仍未改正", change.still_open), ("新增", change.new)):
+    for what, items in (("已改正", change.fixed), ("仍未改正", change.still_open), ("新增", change.new),
+                        ("已说明", change.explained)):
         for code, rule, sheet, cell, _sev, message in items:
             for c, v in enumerate((what, sheet, cell, f"{rule} {code}".strip(), message), start=1):
                 put(ws, r, c, v).alignment = wrap
