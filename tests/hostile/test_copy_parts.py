@@ -161,3 +161,41 @@ def test_a_returned_files_name_begins_with_no_option_or_formula_sign(code: str, 
     rep = validate_file(EXAMPLE).model_copy(update={"unit_code": code, "department": name})
     assert return_stem(rep) == stem
     assert safe_name("-=+@") == "未知单位"
+
+
+def _with_active_parts(tmp_path: Path) -> Path:
+    """The example with a web query refreshed on open, a web add-in pane, a ribbon of its own, an ActiveX
+    control and an embedded OLE object: parts that reach outside or run, none of them cells."""
+    book = Xlsx(EXAMPLE)
+    _add_part(book, "xl/connections.xml",
+              f'<connections xmlns="{M}"><connection id="1" name="q" type="4" refreshOnLoad="1">'
+              f'<webPr url="http://{EVIL}/q"/></connection></connections>',
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.connections+xml")
+    etree.SubElement(book.xml("xl/_rels/workbook.xml.rels"), f"{{{PKG}}}Relationship", Id="rIdCn",
+                     Type=f"{R}/connections", Target="connections.xml")
+    _add_part(book, "xl/webextensions/webextension1.xml", f"<x>https://{EVIL}/pane</x>", "application/xml")
+    _add_part(book, "customUI/customUI14.xml",
+              '<customUI xmlns="http://schemas.microsoft.com/office/2009/07/customui" onLoad="go"/>', "application/xml")
+    _add_part(book, "xl/activeX/activeX1.xml", f"<x>{EVIL}</x>", "application/xml")
+    _add_part(book, "xl/embeddings/oleObject1.bin", f"{EVIL}", "application/vnd.openxmlformats-officedocument.oleObject")
+    return book.save(tmp_path / "连接.xlsx")
+
+
+def test_parts_that_reach_outside_are_findings_and_absent_from_the_copy(tmp_path: Path) -> None:
+    path = _with_active_parts(tmp_path)
+    digest = sha256(path)
+    rep = validate_file(path)
+    external = sorted(f.message for f in rep.findings if f.code == "XP134")
+    assert external == sorted(["工作簿含数据连接（打开时可刷新外部数据）；标注副本中已去除",
+                               "工作簿含网页加载项任务窗格（打开时加载网页）；标注副本中已去除",
+                               "工作簿含自定义功能区（可调用宏）；标注副本中已去除",
+                               "工作簿含ActiveX 控件（可运行程序）；标注副本中已去除",
+                               "工作簿含嵌入的对象（OLE）（双击即可运行）；标注副本中已去除"])
+    assert all(f.severity.value == "error" for f in rep.findings if f.code == "XP134")
+    copy = annotate_copy(path, tmp_path / "标注.xlsx", rep)
+    assert _scan(copy) == []
+    with zipfile.ZipFile(copy) as zf:
+        names = [n.lower() for n in zf.namelist()]
+    assert not [n for n in names if n.startswith(("xl/connections", "xl/webextensions", "customui", "xl/activex",
+                                                  "xl/embeddings"))]
+    assert sha256(path) == digest

@@ -83,7 +83,8 @@ class ForeignFormula(Check):
 
 class ExternalContent(Check):
     """检查内容：可访问工作簿以外的内容：DDE 调用（=cmd|' /C calc'!A0）、WEBSERVICE/CALL/RTD 等函数、
-    xlwings 加载项的 RunPython/RunFrozenPython 等过程、指向本机文件或网址的 HYPERLINK、对其他工作簿的引用（外部链接），无论在单元格中还是定义名称中。
+    xlwings 加载项的 RunPython/RunFrozenPython 等过程、指向本机文件或网址的 HYPERLINK、对其他工作簿的引用（外部链接），无论在单元格中还是定义名称中；
+    数据连接、网页加载项任务窗格、自定义功能区、ActiveX 控件和嵌入的对象（OLE）。
     为何重要：打开文件时可能访问网络、读取本机文件或运行程序；财政局写出的副本不得带有此类内容。
     示例：=WEBSERVICE("http://…"&基本信息!B4)，或 =HYPERLINK("file://…/x.exe","查看附件")。
     如何修改：删除这些公式和外部链接（“数据→编辑链接→断开链接”），只填写数值。"""
@@ -108,6 +109,9 @@ class ExternalContent(Check):
         if book.external_parts:
             yield self.finding(ctx, found=book.external_parts, why="外部链接",
                                detail=f"工作簿含 {book.external_parts} 个外部链接部件（xl/externalLinks）")
+        for part in book.active_parts:
+            what, why = part.split("，", 1)
+            yield self.finding(ctx, found=what, why=why, detail=f"工作簿含{what}")
 
 
 class ForeignFormat(AnnotationCheck):
