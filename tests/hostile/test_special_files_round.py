@@ -64,3 +64,24 @@ def test_consolidate_a_folder_with_a_fifo_and_a_device_link(tmp_path: Path) -> N
     names = sorted(p.name for p in (out / "退回").iterdir())
     assert "fifo-退回修改通知.xlsx" in names and "zero-退回修改通知.xlsx" in names
     assert sha256(inbox / "ok.xlsx") == digest
+
+
+@pytest.mark.parametrize("how", ["input", "link", "document"])
+def test_the_history_is_never_a_submission(tmp_path: Path, how: str) -> None:
+    """SQLite writes into the file it opens: an empty submitted file named as the history became a database."""
+    from tests.support.cli import xlperf
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(EXAMPLE, inbox / "ok.xlsx")
+    empty = inbox / "empty.xlsx"
+    empty.write_bytes(b"")
+    history = {"input": empty, "link": tmp_path / "h.sqlite", "document": tmp_path / "历史.docx"}[how]
+    if how == "link":
+        history.symlink_to(empty)
+    before = {p.name: sha256(p) for p in inbox.iterdir()}
+    res = xlperf("consolidate", inbox, "-o", tmp_path / "汇总.xlsx", "--history", history)
+    assert res.code == 2, res.out + res.err
+    assert "审核历史" in res.err and "--history" in res.err and "Traceback" not in res.out + res.err
+    assert {p.name: sha256(p) for p in inbox.iterdir()} == before
+    assert not (tmp_path / "汇总.xlsx").exists() and not (tmp_path / "历史.docx").exists()
