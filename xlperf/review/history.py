@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.errors import XlperfError
+from xlperf.ingest.limits import DEFAULT_LIMITS
+from xlperf.ingest.precheck import open_regular
 from xlperf.review.spool import EXPLAINED
 from xlperf.safe_io import os_reason, shown_path
 
@@ -66,11 +68,18 @@ def history_path(output: Path) -> Path:
     return output.parent / HISTORY_NAME
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: Path, limit: int = DEFAULT_LIMITS.max_file_bytes) -> str:
+    """The SHA-256 of a submitted file; "" when it is not a regular file of at most ``limit`` bytes (a FIFO
+    in the folder blocked the 汇总 for ever, a link to /dev/zero never ended: opened as the reader opens)."""
     try:
-        with path.open("rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
-    except OSError:
+        with open_regular(path) as fh:
+            digest = hashlib.sha256()
+            left = limit + 1
+            while left > 0 and (chunk := fh.read(min(1 << 20, left))):
+                digest.update(chunk)
+                left -= len(chunk)
+            return digest.hexdigest() if left > 0 else ""
+    except OSError:  # FileRefused too
         return ""
 
 
