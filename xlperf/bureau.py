@@ -81,6 +81,8 @@ def run_round(opts: RoundOptions, echo: Callable[[str], None], warn: Callable[[s
     if not files:
         raise XlperfError("没有找到要汇总的工作簿（.xlsx）")
     check_outputs(files, {"汇总文件": opts.output}, force=opts.force)
+    if not opts.no_history:
+        _check_history(files, opts)
     if opts.returns is not None and opts.returns.exists() and not opts.returns.is_dir():
         raise XlperfError(f"--returns 应为文件夹，“{shown_path(opts.returns)}”是文件")
     units_expected = read_expected(opts.expected) if opts.expected is not None else None
@@ -136,27 +138,57 @@ def _say_round(cons: Consolidation, opts: RoundOptions, history: History | None,
     if written:
         echo(f"汇总已写入 {shown_path(opts.output)}")
     if history is not None:
-        changed = _recorded(cons, opts, history)
-        _say_changes(changed, echo)
+        _say_changes(*_recorded(cons, opts, history), echo)
         echo(f"审核历史（第 {cons.round_no} 轮）已记录在 {shown_path(history.path)}")
 
 
-def _recorded(cons: Consolidation, opts: RoundOptions, history: History) -> list[tuple[str, str]]:
-    """Record the round in the history, unit by unit from the spool; returns each unit seen in an earlier
-    round with what changed, in one line (its label and the change's summary: what the terminal shows)."""
+CHANGES_SHOWN = 30
+"""Units whose change since the last round the terminal lists one per line; the rest are counted (the 汇总's
+与上轮比较 has them all: a province's round would print tens of thousands of lines)."""
+
+
+def _recorded(cons: Consolidation, opts: RoundOptions, history: History) -> tuple[list[tuple[str, str]], int]:
+    """Record the round in the history, unit by unit from the spool; returns the first :data:`CHANGES_SHOWN`
+    units seen in an earlier round with what changed, in one line each (its label and the change's summary:
+    what the terminal shows), and how many units changed in all."""
     from xlperf.review.batch import unit_label
 
     changed: list[tuple[str, str]] = []
+    count = 0
 
     def units() -> Iterator[SpooledUnit]:
+        nonlocal count
         for unit in cons.spooled():
             change = cons.change(unit)
             if change is not None:
-                changed.append((unit_label(unit.summary), change.summary))
+                count += 1
+                if len(changed) < CHANGES_SHOWN:
+                    changed.append((unit_label(unit.summary), change.summary))
             yield unit
 
     history.record(cons.round_no or 1, opts.output, units(), cons.counted)
-    return changed
+    return changed, count
+
+
+DOCUMENT_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".et", ".ods", ".docx", ".docm", ".doc", ".wps",
+                     ".pdf", ".csv", ".yaml", ".yml", ".json")
+"""What a history file is never called: SQLite writes into the file it opens (an empty one becomes a
+database), so a history that names a submission, a report or a data file would modify it."""
+
+
+def _check_history(files: list[Path], opts: RoundOptions) -> None:
+    """Refuse a history file that is a submission, the 汇总, or named like a document."""
+    from xlperf.review.history import history_path
+    from xlperf.safe_io import same_file, shown_path
+
+    path = opts.history or history_path(opts.output)
+    for other in [*files, opts.output]:
+        if same_file(path, other):
+            raise XlperfError(f"审核历史“{shown_path(path)}”就是文件“{shown_path(other)}”（或其链接）："
+                              "提交的文件永远不会被修改，请用 --history 另选文件（如 审核历史.sqlite）")
+    if path.suffix.lower() in DOCUMENT_SUFFIXES:
+        raise XlperfError(f"审核历史“{shown_path(path)}”的扩展名是 {path.suffix}，像是工作簿、报告或数据文件："
+                          "请用 --history 另选文件（如 审核历史.sqlite）")
 
 
 def _remember(cons: Consolidation, opts: RoundOptions) -> History:
@@ -187,11 +219,13 @@ def _labels(fw) -> dict[str, str]:
     return out
 
 
-def _say_changes(changed: list[tuple[str, str]], echo: Callable[[str], None]) -> None:
+def _say_changes(changed: list[tuple[str, str]], count: int, echo: Callable[[str], None]) -> None:
     if changed:
-        echo(f"与上一轮比较（{len(changed)} 个单位）：")
+        echo(f"与上一轮比较（{count} 个单位）：")
         for label, summary in changed:
             echo(f"  {label}：{summary}")
+        if count > len(changed):
+            echo(f"  ……另有 {count - len(changed)} 个单位，见汇总的“与上轮比较”表")
 
 
 def _choice(framework: str | None) -> Choice | str | None:
