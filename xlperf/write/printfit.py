@@ -14,7 +14,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["BODY_PT", "LINE_PT", "fit_table", "keep_sections_together", "lines_needed", "text_units"]
+__all__ = ["BODY_PT", "LINE_PT", "fit_table", "keep_sections_together", "lines_needed", "page_footer", "page_setup",
+           "text_units"]
 
 BODY_PT = 11.0
 """The body type size (openpyxl's default Calibri 11); printed at 100 % it is well above the 9 pt floor."""
@@ -133,6 +134,20 @@ def page_setup(ws: Any, orientation: str = "landscape", title_rows: str | None =
     ws.page_margins.left = ws.page_margins.right = 0.5
     if title_rows:
         ws.print_title_rows = title_rows
+    page_footer(ws)
+
+
+FOOTER = "&A　第 &P 页，共 &N 页"
+"""Excel's header/footer codes: the sheet's name, the page number and the number of pages."""
+FOOTER_PT = 10
+"""Above the 9 pt floor (the default footer font is the body's, which LibreOffice prints at 10 pt or less)."""
+
+
+def page_footer(ws: Any) -> None:
+    """The sheet's name and the page number at the foot of every printed page: a reviewer's stack of thirty
+    pages of several sheets printed with neither could not be put back in order or cited ("第 12 页")."""
+    ws.oddFooter.center.text = FOOTER
+    ws.oddFooter.center.size = FOOTER_PT
 
 
 PAGE_PT = {"landscape": 595.0, "portrait": 842.0}
