@@ -50,7 +50,14 @@ from xlperf.plan.formulas import (
 from xlperf.plan.layout import CHART_SHEET, GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
 from xlperf.plan.names import NameSpec
 from xlperf.write.cached import cache_results
-from xlperf.write.printfit import NARROW, fitted_widths, keep_sections_together, page_footer, text_units
+from xlperf.write.printfit import (
+    NARROW,
+    fitted_widths,
+    keep_sections_together,
+    page_footer,
+    print_scale,
+    text_units,
+)
 
 __all__ = ["RESULT_HEADERS", "build_workbook", "text_lines", "write_template"]
 
@@ -357,6 +364,8 @@ def sheet_widths(plan: Plan, sheet: str, orientation: str) -> list[float]:
             widths[j] = _table_width(col, widths[j] if j < len(FORM_WIDTHS) else 0.0)
             if col.hidden:
                 hidden.add(j)
+    # declared widths give way too: a portrait form of 117 declared units printed at 6 pt (legibility first;
+    # the declared proportions stay)
     printed = fitted_widths([0.0 if j in hidden else w for j, w in enumerate(widths)], orientation)
     return [widths[j] if j in hidden else max(w, 1.0) for j, w in enumerate(printed)]
 
@@ -384,8 +393,9 @@ def _form_sheet(ws: Worksheet, sheet: str, plan: Plan, cat: dict[str, NameSpec],
     starts = [title_row for title_row, _ in plan.blocks[sheet]]
     sections = list(zip(starts, [s - 1 for s in starts[1:]] + [ws.max_row], strict=True))
     # a block that fits on a page starts on a new one rather than leave its header at the foot of this one
-    keep_sections_together(ws, sections, title_rows=2,
-                           orientation="portrait" if page.orientation == "portrait" else "landscape")
+    orientation = "portrait" if page.orientation == "portrait" else "landscape"
+    shown = [w for j, w in enumerate(all_widths, start=1) if not ws.column_dimensions[get_column_letter(j)].hidden]
+    keep_sections_together(ws, sections, title_rows=2, orientation=orientation, scale=print_scale(shown, orientation))
 
 
 def _list_block(ws: Worksheet, plan: Plan, title_row: int, block: Any, cat: dict[str, NameSpec],
