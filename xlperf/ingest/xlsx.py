@@ -30,7 +30,6 @@ from lxml import etree
 from xlperf.ingest.limits import DEFAULT_LIMITS
 from xlperf.ingest.notes import Noted
 from xlperf.ingest.precheck import open_regular
-from xlperf.ingest.sheetscan import Decline, Scan, prepare
 
 __all__ = ["CUSTOM_PART", "MAX_CELLS", "SHARED", "UNRESOLVED", "Book", "BookTooLarge", "RawCell", "col_letters", "open_book"]
 
@@ -575,23 +574,16 @@ def _read_sheet(zf: _Zip, target: str, strings: list[str],
                 budget: _Budget | None = None) -> dict[str, RawCell]:
     """The stored cells of one worksheet.
 
-    Small sheets are read by the scanner (:mod:`xlperf.ingest.sheetscan`: one regular-expression pass over
-    the sheetData, for what every spreadsheet program writes) or else parsed in one call (faster than
-    iterparse); large ones are streamed. All paths give the same cells: anything the scanner does not fully
-    understand takes the lxml paths, and anything unusual there (a parse error, a cell nested in a cell)
-    the streaming path, which is the reference.
+    Small sheets are parsed in one call (faster than iterparse); large ones are streamed. Both paths
+    give the same cells: anything unusual (a parse error, a cell nested in a cell) takes the
+    streaming path, which is the reference.
     """
     budget = budget if budget is not None else _Budget()
     tags = _tags(ns)
     c_tag, row_tag, nested = tags[0], tags[5], tags[6]
     if zf.getinfo(target).file_size <= IN_MEMORY_MAX:
-        data = zf.read(target)
-        scanned = prepare(data, ns)
-        cells = None if scanned is None else _collect_scanned(scanned, strings, date_styles, budget)
-        if cells is not None:
-            return cells
         try:
-            root = etree.fromstring(data, _SHEET_PARSER)
+            root = etree.fromstring(zf.read(target), _SHEET_PARSER)
         except Exception:  # noqa: BLE001 - let the streaming path raise (or not) exactly as it always has
             root = None
         if root is not None:
@@ -733,144 +725,6 @@ def _collect(elements: Iterable[etree._Element], strings: list[str], date_styles
     return cells
 
 
-def _collect_scanned(scan: Scan, strings: list[str], date_styles: frozenset[int],
-                     budget: _Budget) -> dict[str, RawCell] | None:
-    """:func:`_collect` over the scanner's matches (:mod:`xlperf.ingest.sheetscan`): the same counting, positions
-    and cells, or None (nothing counted) when the scanner declines: a gap between matches, anything it does
-    not understand, or more cells than the bound (the lxml path then refuses the workbook exactly as before)."""
-    start = budget.cells
-    try:
-        return _scanned(scan, _Cells(strings, date_styles), budget)
-    except (Decline, KeyError):  # KeyError: a text with a reference that the scan did not decode (declined)
-        budget.cells = start
-        return None
-
-
-class _Cells:
-    """The cells of one sheet being built from scanned texts (the state :func:`_cell_reader` keeps)."""
-
-    __slots__ = ("cells", "date_styles", "dependents", "masters", "shown_styles", "strings", "styles")
-
-    def __init__(self, strings: list[str], date_styles: frozenset[int]) -> None:
-        self.cells: dict[str, RawCell] = {}
-        self.masters: dict[str, tuple[str, str]] = {}
-        self.dependents: list[tuple[str, str]] = []
-        self.strings = strings
-        self.date_styles = date_styles
-        self.shown_styles: dict[int, str] = getattr(date_styles, "shown", None) or {}
-        self.styles: dict[str | None, tuple[bool, str | None]] = {}
-
-    def style(self, s: str | None) -> tuple[bool, str | None]:
-        index = _style_index(s)
-        got = self.styles[s] = (bool(self.date_styles) and index in self.date_styles, self.shown_styles.get(index))
-        return got
-
-
-def _scanned(scan: Scan, out: _Cells, budget: _Budget) -> dict[str, RawCell]:
-    """The loop of :func:`_collect_scanned`; raises :class:`Decline`."""
-    attributes, cells, build = scan.attributes, out.cells, _scanned_cell(out, scan.decoded)
-    row_num = col = pos = 0
-    prev_ref = ""
-    in_row = False
-    for m in scan.token.finditer(scan.content):
-        if m.start() != pos:
-            raise Decline
-        pos = m.end()
-        cr, cs, ct, ca, fa, ft, vt, is_, ta, tt, rr, ra, rs, re_ = m.groups()
-        if ca is None:
-            in_row, row_num = _scanned_row(in_row, row_num, rr, ra, rs, re_, attributes)
-            col, prev_ref = 0, ""
-            continue
-        if not in_row:
-            raise Decline
-        if ca:
-            cr, cs, ct = _more_attributes(attributes(ca), cr, cs, ct)
-        if ta:
-            attributes(ta)  # xml:space only: nothing to keep
-        f_attrs = attributes(fa) if fa else _NO_ATTRIBUTES
-        budget.cells += 1
-        if budget.cells > MAX_CELLS:
-            raise Decline  # the lxml path refuses the workbook at the same cell
-        ref = cr
-        if ref is None:
-            col, ref = _next_ref(col, prev_ref, row_num)
-            prev_ref = ref
-        else:
-            col, prev_ref = -1, ref
-        if not vt and fa is None and is_ is None:
-            continue
-        cell = build(ref, ct, cs, vt, None if fa is None else (ft, f_attrs), None if is_ is None else (tt or ""))
-        if cell is not None:
-            cells[ref] = cell
-    if in_row or scan.content[pos:].strip(" \t\n"):
-        raise Decline
-    if out.dependents:
-        _expand_shared(cells, out.masters, out.dependents, budget)
-    return cells
-
-
-_NO_ATTRIBUTES: dict[str, str] = {}
-
-
-def _scanned_cell(out: _Cells, decoded: dict[str, str]) -> Callable[
-        [str, str | None, str | None, str | None, tuple[str | None, dict[str, str]] | None, str | None],
-        RawCell | None]:
-    """:func:`_cell_reader`'s step for a scanned cell: its reference, ``t``, ``s``, ``<v>`` text, ``<f>`` (text and
-    attributes) and ``<is>`` text as written (references decoded here) → its RawCell, or None."""
-    strings, styles, make = out.strings, out.styles, _raw_cell
-
-    def build(ref: str, ct: str | None, cs: str | None, vt: str | None,
-              f: tuple[str | None, dict[str, str]] | None, tt: str | None) -> RawCell | None:
-        value = (decoded[vt] if "&" in vt else vt) if vt else None
-        if ct is None or ct == "n":
-            t = "n"
-            if value is not None and not _excel_number(value):
-                t, value = "str", value[:256]
-        else:
-            value, t = _typed_value(ct, value, decoded[tt] if tt and "&" in tt else tt, strings)
-        formula = None
-        if f is not None:
-            ft, f_attrs = f
-            formula = _formula_text((decoded[ft] if "&" in ft else ft) if ft else None, f_attrs.get("t"),
-                                    f_attrs.get("si"), ref, out.masters, out.dependents)
-        if value is None and formula is None:
-            return None
-        if t != "n":
-            return make(value, t, formula, False, None)
-        is_date, shown = styles.get(cs) or out.style(cs)
-        return make(value, t, formula, is_date, shown)
-
-    return build
-
-
-def _more_attributes(got: dict[str, str], r: str | None, s: str | None,
-                     t: str | None) -> tuple[str | None, str | None, str | None]:
-    """A cell's ``r``, ``s`` and ``t`` from the leading attributes the pattern took and the others."""
-    if (r is not None and "r" in got) or (s is not None and "s" in got) or (t is not None and "t" in got):
-        raise Decline  # a repeated attribute: not well-formed
-    return (r if r is not None else got.get("r"), s if s is not None else got.get("s"),
-            t if t is not None else got.get("t"))
-
-
-def _scanned_row(in_row: bool, row_num: int, rr: str | None, ra: str | None, rs: str | None, re_: str | None,
-                 attributes: Callable[[str], dict[str, str]]) -> tuple[bool, int]:
-    """(whether a row is open, its number) after a row's start or end tag."""
-    if ra is None:  # </row>
-        if not in_row or re_ is None:
-            raise Decline
-        return False, row_num
-    if in_row:
-        raise Decline
-    r = rr
-    if ra:
-        got = attributes(ra)
-        if r is not None and "r" in got:
-            raise Decline
-        r = r if r is not None else got.get("r")
-    row_num = int(r) if r is not None and r.isascii() and r.isdigit() and len(r) <= 7 else row_num + 1
-    return not rs, row_num
-
-
 def _next_ref(col: int, prev_ref: str, row_num: int) -> tuple[int, str]:
     """(column, reference) of a cell without ``r``: the one after the previous cell of its row."""
     if col < 0:
@@ -935,25 +789,19 @@ def _style_index(style: str | None) -> int:
 def _cell_value(t: str, v: etree._Element | None, is_: etree._Element | None, strings: list[str],
                 t_tag: str) -> tuple[str | None, str]:
     """(the cell's value as text, its type): shared and inline strings resolved, bounded in length."""
-    inline = None
-    if t == "inlineStr" and is_ is not None:
-        if len(is_) == 1 and not len(first := is_[0]) and first.tag == t_tag:
-            inline = first.text or ""  # the usual <is><t>text</t></is>
-        else:  # rich text runs
-            inline = "".join(x.text or "" for x in is_.iter(t_tag))
-    return _typed_value(t, v.text if v is not None else None, inline, strings)
-
-
-def _typed_value(t: str, value: str | None, inline: str | None, strings: list[str]) -> tuple[str | None, str]:
-    """:func:`_cell_value` from texts: ``value`` the ``<v>``'s text, ``inline`` the ``<is>``'s text (None: no
-    ``<is>``). Shared by the lxml path and the scanner's (:mod:`xlperf.ingest.sheetscan`)."""
+    value = v.text if v is not None else None
     if t == "s" and value is not None:
         try:
             value = strings[int(value)] if len(value) <= 12 else None
         except (ValueError, IndexError):
             value = None
     elif t == "inlineStr":
-        value = inline
+        if is_ is None:
+            value = None
+        elif len(is_) == 1 and not len(first := is_[0]) and first.tag == t_tag:
+            value = first.text or ""  # the usual <is><t>text</t></is>
+        else:  # rich text runs
+            value = "".join(x.text or "" for x in is_.iter(t_tag))
     elif t == "n" and value is not None and not _excel_number(value):
         t = "str"  # no number Excel holds: keep the text, refuse it where it is read
         value = value[:256]
@@ -965,15 +813,10 @@ def _typed_value(t: str, value: str | None, inline: str | None, strings: list[st
 def _formula(f: etree._Element, ref: str, masters: dict[str, tuple[str, str]],
              dependents: list[tuple[str, str]]) -> str | None:
     """A cell's formula text (bounded); a shared formula's master is kept, a dependent marked for expansion."""
-    return _formula_text(f.text or None, f.get("t"), f.get("si"), ref, masters, dependents)
-
-
-def _formula_text(formula: str | None, kind: str | None, si: str | None, ref: str,
-                  masters: dict[str, tuple[str, str]], dependents: list[tuple[str, str]]) -> str | None:
-    """:func:`_formula` from the ``<f>``'s text and its ``t`` and ``si`` attributes (both paths)."""
+    formula = f.text or None
     if formula is not None and len(formula) > MAX_FORMULA:
         formula = formula[:MAX_FORMULA] + TOO_LONG
-    if kind == "shared" and si is not None:
+    if f.get("t") == "shared" and (si := f.get("si")) is not None:
         if formula is not None:
             masters.setdefault(si, (ref, formula))
         else:
