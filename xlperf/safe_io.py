@@ -124,7 +124,7 @@ def write_atomically(target: Path, write: Callable[[Path], Any], *, what: str = 
         parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=".xlperf-", suffix=target.suffix or ".tmp", dir=parent)
     except OSError as exc:
-        raise OutputError(f"无法在“{shown_path(parent)}”中写入{what}：{_reason(exc)}") from None
+        raise OutputError(f"无法在“{shown_path(parent)}”中写入{what}：{os_reason(exc)}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -139,7 +139,7 @@ def write_atomically(target: Path, write: Callable[[Path], Any], *, what: str = 
         raise
     except OSError as exc:
         _unlink(tmp)
-        raise OutputError(f"无法写入{what}“{name}”：{_reason(exc)}") from None
+        raise OutputError(f"无法写入{what}“{name}”：{os_reason(exc)}") from None
     except Exception as exc:  # noqa: BLE001 - a writer's failure on hostile content is a message, not a crash
         _unlink(tmp)
         raise OutputError(f"未能写出{what}“{name}”（{type(exc).__name__}: {shown_path(str(exc))[:300]}）") from None
@@ -163,7 +163,8 @@ def _unlink(path: Path) -> None:
         pass
 
 
-def _reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """An operating-system error in the words a user reads (Chinese for the common ones)."""
     import errno
 
     return {errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.ENOSPC: "磁盘空间不足",

@@ -31,8 +31,8 @@ def consolidate(
     quiet: Quiet = False,
     include_unaccepted: Annotated[bool, typer.Option("--include-unaccepted", help="统计中也计入审核结论为需说明、"
                                                      "需修改的单位（默认只计入通过的单位）")] = False,
-    history: Annotated[Optional[Path], typer.Option("--history", help="审核历史数据库（默认为汇总文件旁的"
-                                                    "“<汇总>-审核历史.sqlite”）", metavar="文件")] = None,
+    history: Annotated[Optional[Path], typer.Option("--history", help="审核历史数据库（默认为汇总文件所在文件夹中的"
+                                                    "“xlperf-审核历史.sqlite”）", metavar="文件")] = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="不读写审核历史")] = False,
 ) -> None:
     """汇总各单位的自评工作簿：每单位一行（得分、等级、审核结论），指标统计、金额合计及其审核、不通过最多的审核规则、重复或漏报的单位；与上一轮比较并记录审核历史；可为需修改的单位写出退回修改通知。退出码 0 全部通过，1 有单位需修改或需说明，2 输出未能写出或参数有误。"""

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.errors import XlperfError
+from xlperf.safe_io import os_reason, shown_path
 
 __all__ = [
     "COMMENT_HEADER",
@@ -108,18 +109,24 @@ class History:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)  # as the 汇总 itself: missing folders are created
             self.db = sqlite3.connect(path)
             self.db.executescript(_SCHEMA)
             version = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise XlperfError(f"审核历史“{path.name}”无法打开（{exc}）；可用 --history 指定其他文件，"
+        except (sqlite3.DatabaseError, OSError) as exc:
+            reason = str(exc)
+            if isinstance(exc, FileExistsError):  # mkdir met a file where a folder should be
+                reason = "路径中有一段不是文件夹"
+            elif isinstance(exc, OSError):
+                reason = os_reason(exc)
+            raise XlperfError(f"审核历史“{shown_path(path)}”无法打开（{reason}）；可用 --history 指定其他文件，"
                               "或 --no-history 不使用审核历史") from None
         if version is None:
             self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self.db.commit()
         elif version[0] != str(SCHEMA_VERSION):
             self.db.close()
-            raise XlperfError(f"审核历史“{path.name}”的格式版本为 {version[0]}，本程序为 {SCHEMA_VERSION}；"
+            raise XlperfError(f"审核历史“{shown_path(path)}”的格式版本为 {version[0]}，本程序为 {SCHEMA_VERSION}；"
                               "请用相应版本的 xlperf，或用 --history 指定新文件")
 
     def __enter__(self) -> History:
@@ -194,7 +201,6 @@ class History:
         :class:`~xlperf.review.spool.SpooledUnit`, read one by one."""
         from xlperf.review.batch import unit_label
         from xlperf.review.intake import submission_time
-        from xlperf.safe_io import shown_path
 
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.db:
