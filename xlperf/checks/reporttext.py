@@ -48,7 +48,9 @@ class ReportCheck(Check):
             place = f"【报告 {where.describe()}】" if where else "【报告】"
             quote = f"原文：“{where.sentence}”" if where and where.sentence else ""
             cell = f"（工作簿 {note.cell}）" if note.cell else ""
-            detail = f"{place}{note.detail}{cell}{'；' + quote if quote else ''}"
+            difference = f"，{note.difference}" if note.difference else ""
+            also = f"；同一数字另见{'、'.join(w.place() for w in note.also)}" if note.also else ""
+            detail = f"{place}{note.detail}{cell}{difference}{also}{'；' + quote if quote else ''}"
             text = TextLocation(section=where.section, paragraph=where.paragraph or None, table=where.table or None,
                                 row=where.row or None, column=where.column or None,
                                 sentence=where.sentence) if where else None

@@ -30,6 +30,8 @@ class TextNote:
     expected: object = None
     name: str | None = None  # the workbook name the figure was tied to
     cell: str | None = None  # its sheet!cell
+    difference: str = ""  # how far the text is from the workbook, in the text's unit (报告比工作簿多 0.36万元)
+    also: list[Where] = field(default_factory=list)  # the same wrong figure quoted again (a table and the text)
 
 
 @dataclass
@@ -72,7 +74,13 @@ def agrees(fig: Figure, truth: Decimal) -> bool:
         return abs(true - shown) <= abs(true) * Decimal("0.1") + Decimal(1)
     unit = Decimal(1).scaleb(-fig.decimals)
     diff = true - shown
+    if fig.kind == "money" and abs(diff) * fig.scale <= WORKBOOK_CENT / 2:
+        return True  # the text is more precise than the workbook (16,412元 for 1.64万元): the workbook's rounding
     return abs(diff) <= unit / 2 or Decimal(0) <= diff < unit
+
+
+WORKBOOK_CENT = Decimal("0.01")
+"""Money in the workbook is 万元 with two decimals: a figure written in 元 agrees within half of that."""
 
 
 # Tying ---------------------------------------------------------------------------------------------------------
@@ -271,7 +279,7 @@ def _tie_all(figures: list[Figure], index: LexiconIndex, book: Workbook, out: An
              self_names: tuple[str, ...], doc: ReportDocument | None = None) -> None:
     if doc is not None:
         _respectively(doc, figures, index)
-    reported: set[tuple[str, Decimal]] = set()
+    reported: dict[tuple[str, Decimal], TextNote] = {}
     previous: tuple[int, int, str | None] = (-1, -1, None)  # (block, sentence, subject of the figure before)
     for fig in figures:
         if fig.kind in ("year", "number"):
@@ -288,9 +296,11 @@ def _tie_all(figures: list[Figure], index: LexiconIndex, book: Workbook, out: An
         _judge(fig, ties, book, out, reported)
 
 
-def _judge(fig: Figure, ties: list[Tie], book: Workbook, out: Analysis, reported: set[tuple[str, Decimal]]) -> None:
+def _judge(fig: Figure, ties: list[Tie], book: Workbook, out: Analysis, reported: dict[tuple[str, Decimal], TextNote]
+           ) -> None:
     """Tie the figure to the first workbook figure it agrees with, else note the mismatch with its one best
-    figure (once per figure and value); a figure naming two subjects, neither agreeing, is left untied."""
+    figure; the same wrong figure quoted again (a table and the text after it) is one finding naming every
+    place; a figure naming two subjects, neither agreeing, is left untied."""
     values = [(best, same, book.value(best)) for best, same in ties]
     values = [v for v in values if v[2] is not None]
     if not values:
@@ -311,11 +321,25 @@ def _judge(fig: Figure, ties: list[Tie], book: Workbook, out: Analysis, reported
     fig.tied = best.name
     key = (best.name, fig.value)
     if key in reported:
+        reported[key].also.append(fig.where)
         return
-    reported.add(key)
-    out.notes.append(TextNote("figure_mismatch", fig.where,
-                              f"报告写“{fig.text}”，工作簿中“{best.label}”为 {_fmt(truth, fig)}",
-                              found=fig.value, expected=truth, name=best.name, cell=book.locate(best.name)))
+    reported[key] = note = TextNote("figure_mismatch", fig.where,
+                                    f"报告写“{fig.text}”，工作簿中“{best.label}”为 {_fmt(truth, fig)}",
+                                    found=fig.value, expected=truth, name=best.name, cell=book.locate(best.name),
+                                    difference=_difference(fig, truth))
+    out.notes.append(note)
+
+
+_CHANGE_UNIT = {"rate": "个百分点", "points": "分"}
+
+
+def _difference(fig: Figure, truth: Decimal) -> str:
+    """报告比工作簿多 0.36万元 / 少 3.25个百分点 / 多 1人, in the unit the text writes."""
+    diff = fig.value - truth
+    shown = abs(diff) / fig.scale if fig.kind != "count" else abs(diff)
+    places = max(fig.decimals, 0 if fig.unit == "元" else 2) if fig.kind in ("money", "rate", "points") else 0
+    unit = _CHANGE_UNIT.get(fig.kind, fig.unit if fig.kind != "rate" else "")
+    return f"报告比工作簿{'多' if diff > 0 else '少'} {shown:,.{places}f}{unit}"
 
 
 def _significant(fig: Figure) -> int:

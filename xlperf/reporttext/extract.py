@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xlperf.reporttext.document import Paragraph, ReportDocument, Table
-from xlperf.reporttext.numbers import CN_NUMERAL, cn_to_int, normalize, parse_decimal
+from xlperf.reporttext.numbers import CN_AMOUNT, CN_NUMERAL, cn_fraction, cn_to_int, normalize, parse_decimal
 
 __all__ = ["Figure", "Where", "canon", "extract_all", "extract_paragraph", "extract_table", "sentence_around"]
 
@@ -17,6 +17,13 @@ _NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 FIGURE = re.compile(
     rf"(?<![\d.,A-Za-z]){_NUM}\s*(?:(亿元|万元|元|%|分)|(万|千|亿)?\s*(余|多)?\s*({COUNT_WORDS})|(年))")
 CN_COUNT = re.compile(rf"(?<![\d{CN_NUMERAL}第])([{CN_NUMERAL}]{{1,6}})(余|多)?({COUNT_WORDS})")
+CN_MONEY = re.compile(rf"(?<![\d.{CN_AMOUNT}第])([零〇一二两三四五六七八九十][{CN_AMOUNT}]{{0,15}})(亿元|万元|元)")
+CN_PERCENT = re.compile(r"百分之([零〇一二两三四五六七八九十百]{1,4})(?:点([零〇一二三四五六七八九]{1,4}))?")
+CN_TENTHS = re.compile(r"(?<![\d一二三四五六七八九十])([一二三四五六七八九])成(?![本效果立为员绩熟交都功品就长型])")
+"""九成, 四成: a share in tenths, always approximate (not 完成, 成本, 成效 …)."""
+_RANGE_AFTER = re.compile(r"\s*[-－—~～至到]\s*\d")
+_RANGE_BEFORE = re.compile(r"\d(?:\.\d+)?\s*(?:%|万元|亿元|元|万|亿)?\s*[-－—~～至到]\s*$")
+"""10-20万元, 95%-100%, 3～5万元: a range the text allows, never one figure to compare."""
 _APPROX_BEFORE = re.compile(r"(约|近|超过|逾|将近|大约|上万|达到近)\s*$")
 _GROWTH = re.compile(r"(增加|减少|增长|下降|上升|降低|提高|减幅|增幅|增长率|下降率)了?\s*$")
 _PRIOR = re.compile(r"上年|上一年|去年|上年度|同期")
@@ -46,9 +53,12 @@ class Where:
     row: int = 0
     column: int = 0
 
+    def place(self) -> str:
+        """第N段, or 表N第r行第c列."""
+        return f"第{self.paragraph}段" if not self.table else f"表{self.table}第{self.row}行第{self.column}列"
+
     def describe(self) -> str:
-        place = f"第{self.paragraph}段" if not self.table else f"表{self.table}第{self.row}行第{self.column}列"
-        return f"{self.section or '（报告开头）'} · {place}"
+        return f"{self.section or '（报告开头）'} · {self.place()}"
 
 
 @dataclass
@@ -152,6 +162,8 @@ def extract_paragraph(par: Paragraph, block: int) -> list[Figure]:
         if m.group(6):  # a year
             if "." in number or not 1900 <= value <= 2200 or len(number) != 4:
                 continue
+        if m.group(5) == "个" and text.startswith("百分点", m.end()):
+            continue  # 提高2.3个百分点: a change of a rate, not a count
         mult = {"万": 10000, "千": 1000, "亿": 100000000}.get(m.group(3) or "", 1)
         kind, scale = _kind(unit)
         approx = bool(m.group(4)) or bool(_APPROX_BEFORE.search(text[max(0, m.start() - 4):m.start()]))
@@ -163,9 +175,47 @@ def extract_paragraph(par: Paragraph, block: int) -> list[Figure]:
             continue  # 一个核心, 一项工作: an article, not a count
         found.append(_figure(text, par, block, m.start(), m.end(), Decimal(value_int), "count", m.group(3),
                              m.group(0), 0, Decimal(1), bool(m.group(2))))
+    found.extend(_written_in_words(text, par, block))
     found.sort(key=lambda f: f.start)
+    _ranges(text, found)
     _contexts(text, found)
     return found
+
+
+def _written_in_words(text: str, par: Paragraph, block: int) -> list[Figure]:
+    """Amounts and percentages written in Chinese numerals: 四亿三千一百八十九万元 (as precise as its last
+    non-zero place: a negative number of decimals), 百分之九十七点六五, 九成 (approximate)."""
+    found: list[Figure] = []
+    for m in CN_MONEY.finditer(text):
+        value = cn_to_int(m.group(1))
+        if not value:
+            continue
+        kind, scale = _kind(m.group(2))
+        digits = str(value)
+        places = -(len(digits) - len(digits.rstrip("0")))
+        found.append(_figure(text, par, block, m.start(), m.end(), Decimal(value), kind, m.group(2), m.group(0),
+                             places, scale, False))
+    for m in CN_PERCENT.finditer(text):
+        whole = cn_to_int(m.group(1))
+        fraction = cn_fraction(m.group(2)) if m.group(2) else ""
+        if whole is None or fraction is None:
+            continue
+        value = Decimal(f"{whole}.{fraction}" if fraction else whole)
+        found.append(_figure(text, par, block, m.start(), m.end(), value, "rate", "%", m.group(0), len(fraction),
+                             Decimal(1), False))
+    for m in CN_TENTHS.finditer(text):
+        value = Decimal(cn_to_int(m.group(1)) or 0) * 10
+        found.append(_figure(text, par, block, m.start(), m.end(), value, "rate", "%", m.group(0), 0, Decimal(1),
+                             True))
+    return found
+
+
+def _ranges(text: str, figures: list[Figure]) -> None:
+    """A figure that is an end of a range (10-20万元, 95%-100%) is not a quoted figure."""
+    for fig in figures:
+        if _RANGE_AFTER.match(text, fig.end) or _RANGE_BEFORE.search(text[max(0, fig.start - 16):fig.start]):
+            fig.formula = True
+            fig.extra["range"] = "1"
 
 
 def _figure(text: str, par: Paragraph, block: int, start: int, end: int, value: Decimal, kind: str, unit: str,
@@ -227,13 +277,16 @@ class TableView:
     table: Table
     header_rows: int
     numbers: dict[tuple[int, int], tuple[Decimal, str, int]]
+    unit_col: int = -1  # a column giving each row's unit (计量单位: 人 / 万元 / %), -1 when none
+    row_units: dict[int, str] = field(default_factory=dict)
 
     def column_header(self, col: int) -> str:
         parts = []
         for r in range(self.header_rows):
             row = self.table.rows[r]
-            if col < len(row) and row[col].strip() and len(row[col].strip()) <= MAX_LABEL:
-                parts.append(row[col].strip())
+            text = row[col].strip() if col < len(row) else ""
+            if text and len(text) <= MAX_LABEL and (not parts or parts[-1] != text):  # a vertical merge repeats
+                parts.append(text)
         return "".join(parts)
 
     def row_label(self, row: int, col: int) -> str:
@@ -241,7 +294,7 @@ class TableView:
         cells = self.table.rows[row][:col]
         return "".join(c.strip() for i, c in enumerate(cells)
                        if c.strip() and len(c.strip()) <= MAX_LABEL and (row, i) not in self.numbers
-                       and not _UNIT_NAME.match(canon(self.column_header(i))))
+                       and i != self.unit_col and not _UNIT_NAME.match(canon(self.column_header(i))))
 
     def raw_label(self, row: int) -> str:
         for i, c in enumerate(self.table.rows[row]):
@@ -262,13 +315,31 @@ def view_table(table: Table) -> TableView:
         if any(rc[0] == r for rc in numbers):
             break
         header += 1
-    return TableView(table, header, numbers)
+    view = TableView(table, header, numbers)
+    _unit_column(view)
+    return view
+
+
+UNIT_WORDS = frozenset({"万元", "元", "亿元", "%", "分", *COUNT_WORDS.split("|")})
+
+
+def _unit_column(view: TableView) -> None:
+    """A column whose every filled data cell is a unit word (计量单位: 人, 万元, %) gives its row's unit."""
+    rows = view.table.rows[view.header_rows:]
+    width = max((len(r) for r in rows), default=0)
+    for c in range(width):
+        cells = {i: normalize(r[c]).strip() for i, r in enumerate(rows, view.header_rows) if c < len(r) and r[c].strip()}
+        if len(cells) >= 2 and all(u in UNIT_WORDS for u in cells.values()):
+            view.unit_col, view.row_units = c, cells
+            return
 
 
 def _table_kind(unit: str, header: str, table_unit: str) -> tuple[str, Decimal, str]:
     if unit:
         kind, scale = _kind(unit)
         return kind, scale, unit
+    if "%" in header:  # 执行率（%）: the column's cells are percentages written without the sign
+        return "rate", Decimal(1), "%"
     if "率" in header or "比例" in header:
         return "number", Decimal(1), ""
     for money in ("万元", "亿元", "元"):
@@ -288,7 +359,7 @@ def extract_table(view: TableView, block: int) -> list[Figure]:
     out = []
     for (r, c), (value, unit, decimals) in sorted(view.numbers.items()):
         header = view.column_header(c)
-        kind, scale, shown_unit = _table_kind(unit, header, table.unit)
+        kind, scale, shown_unit = _table_kind(unit or view.row_units.get(r, ""), canon(header), table.unit)
         label = view.row_label(r, c)
         shown_label = view.raw_label(r).strip() or label
         sentence = f"{' '.join(table.title.split())}｜{shown_label}｜{header}：{table.rows[r][c].strip()}"[:80]
