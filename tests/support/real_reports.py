@@ -227,6 +227,42 @@ CASES: list[Case] = [
          ],
          # the inserted 3.51 vs 3.15 (the deleted 3.15 is not read); 68.36% in the text box vs 63.86% (once)
          [Expect("XP502", D("3.51"), D("3.15")), Expect("XP502", D("68.36"), D("63.86"))]),
+    Case("transposed", "a table with the measures down the side and the subjects across, 合  计 with spaces, "
+         "分别为 lists, counts with their measure word after the subject, the self-score", [
+             "一、部门（单位）基本情况",
+             "2021年部门预算收支情况（单位：万元）",
+             [["项目", "基本支出", "项目支出", "合  计"],
+              ["年初预算", "681.36", "42,507.85", "43,189.21"],
+              ["调整后预算", "710.04", "80,454.91", "81,164.95"],
+              ["实际支出", "631.70", "78,629.50", "79,261.20"]],
+             "2021年“三公”经费预算8.67万元，其中：公务接待费5.00万元，公务用车购置及运行维护费3.67万元。",
+             "公务接待费、公务用车购置及运行维护费实际支出分别为1.64万元、3.15万元。",
+             "截至2021年年末，我局核定编制数21人，实有在职人员17人，离退休人员7人，劳务派遣人员14人。",
+             "四、部门整体支出绩效评价指标评分情况",
+             "我局2021年度部门整体支出绩效自评总分为95.94分。",
+         ],
+         # 631.70 vs 基本支出 年度总支出 631.07 (digits swapped); the 合计 column's 79,261.20 = 631.70 + 78,629.50
+         # follows from it (one error, one finding: XP508 checks the column adds up, and it does); 95.94 vs the
+         # self-scores' sum 94.94
+         [Expect("XP502", D("631.70"), D("631.07")), Expect("XP502", D("95.94"), D("94.94"))]),
+    Case("prose", "a narrative as the seed writes it: the department's own counts (场, 家, 余个, 万平方米), "
+         "scores of the rules quoted, rates of each indicator, a few of them mistyped", [
+             "二、部门（单位）主要履职绩效分析",
+             "（一）部门履职绩效情况",
+             "全年举办科普活动12场，服务企业203家，吸引30余个国家和地区的1000多家专业组织参展，"
+             "通过“租购改建”筹集约50万平方米科研空间，预计拨付扶持资金3.5亿元，新增支持条款5条。",
+             "1、经济性。人员经费年初预算642.12万元，日常公用经费控制率63.86%，“三公”经费控制率55.25%，"
+             "“三公”经费控制率＜90%的，得3分。",
+             "2、效率性。政府采购执行率37.38%，二季度执行率为80.02%，全年平均执行率82.29%。",
+             "3、管理。固定资产利用率为100%，财政供养人员控制率85.71%，编外人员控制率42.24%。",
+             "4、公平性。群众信访办理回复率100%，公众满意度为96%。",
+             "对上轮巡察发现的22项问题坚决整改，已完成整改18项。",
+         ],
+         # 642.12 vs 人员经费 年初预算 642.21; 37.38% vs 730.68 ÷ 1,931.52 = 37.83%; 80.02% vs 二季度执行率 82.02%;
+         # 42.24% vs 14 ÷ 33 = 42.42%; 96% vs 公众或服务对象满意度 95%
+         [Expect("XP502", D("642.12"), D("642.21")), Expect("XP502", D("37.38"), D("37.83")),
+          Expect("XP502", D("80.02"), D("82.02")), Expect("XP502", D("42.24"), D("42.42")),
+          Expect("XP502", D("96"), D("95"))]),
     Case("wps", "WPS's docx: full-width digits and separators, ideographic spaces, a number split across runs, "
          "a soft line break inside a sentence", [
              "\u3000\u3000一、部门（单位）基本情况",

@@ -234,6 +234,8 @@ def _self_names(doc: ReportDocument, book: Workbook) -> tuple[str, ...]:
     return tuple(sorted((n for n in names if n), key=lambda w: (-len(w), w)))
 
 
+MAX_LISTED = 200
+"""The listed subjects before 分别 are read from at most this many characters (bounded work per 分别)."""
 _RESPECTIVELY = re.compile(r"分别(为|是|达到|达|占)")
 
 
@@ -249,24 +251,45 @@ def _respectively(doc: ReportDocument, figures: list[Figure], index: LexiconInde
             continue
         text = normalize(block.text)
         for m in _RESPECTIVELY.finditer(text):
-            start = max(text.rfind(ch, 0, m.start()) for ch in "，。；：") + 1
+            start = max([m.start() - MAX_LISTED, *(text.rfind(ch, 0, m.start()) + 1 for ch in "，。；：")])
             head = canon(text[start:m.start()])
             subjects = _listed_subjects(text[start:m.start()], head, index)
-            run = _figure_run(text, [f for f in figs if f.start >= m.end()], len(subjects))
-            if len(run) != len(subjects) or not all(subjects):
+            after = [f for f in figs if f.start >= m.end()]
+            run = _figure_run(text, after, len(subjects))
+            if len(run) == len(subjects) and all(subjects):
+                for fig, subject in zip(run, subjects, strict=False):
+                    fig.extra["respectively"] = subject
+                    fig.extra["measure_context"] = head
                 continue
-            for fig, subject in zip(run, subjects, strict=False):
-                fig.extra["respectively"] = subject
-                fig.extra["measure_context"] = head
+            for fig in _figure_run(text, after, len(after)):
+                fig.extra["respectively"] = ""  # a list not understood: its figures are not the nearest subject's
 
 
 def _listed_subjects(listed: str, head: str, index: LexiconIndex) -> list[str]:
-    """The subjects before 分别: a known series (各季度 …), else each listed item's alias ("" when none)."""
+    """The subjects before 分别: a known series (各季度 …), else each listed item's alias ("" when none); an item
+    naming several subjects (人员经费和公用经费) gives each, a name holding 及 (公务用车购置及运行维护费) one."""
     subjects = next((list(v) for k, v in vocabulary().series.items() if k in head), None)
     if subjects is not None:
         return subjects
-    items = [canon(i) for i in re.split(r"[、和及与]", listed) if i.strip()]
-    return [next((a for a in index.subject_aliases if a in i), "") for i in items]
+    out: list[str] = []
+    for item in (canon(i) for i in re.split(r"[、，,]", listed) if i.strip()):
+        named = [a for a in _aliases_in(item, index)]
+        out.extend(named or [""])
+    return out
+
+
+def _aliases_in(text: str, index: LexiconIndex) -> list[str]:
+    """The subject aliases named in ``text``, left to right, the longest at each place."""
+    found: list[str] = []
+    pos = 0
+    while pos < len(text):
+        alias = next((a for a in index.subject_aliases if text.startswith(a, pos)), None)
+        if alias is None:
+            pos += 1
+            continue
+        found.append(alias)
+        pos += len(alias)
+    return found
 
 
 def _figure_run(text: str, after: list[Figure], most: int) -> list[Figure]:
