@@ -152,7 +152,8 @@ class _Reader:
         for node in el.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr"):
             if node.getparent() is not None and _inside_hidden(node, el):
                 continue
-            piece = node.text or "" if node.tag == f"{W}t" else ("\t" if node.tag == f"{W}tab" else "\n")
+            # a line break (Shift+Enter, w:br / w:cr) wraps a line inside its sentence: a space, not a new clause
+            piece = node.text or "" if node.tag == f"{W}t" else ("\t" if node.tag == f"{W}tab" else " ")
             parts.append(piece)
             size += len(piece)
             if size > self.limits.max_paragraph_chars:

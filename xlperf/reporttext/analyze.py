@@ -54,7 +54,7 @@ class Analysis:
     untied: list[Figure] = field(default_factory=list)
 
 
-_FILLER = re.compile(r"\d{4}年(度)?|年末|年初|截至|截止|为|是|达到|达|共计|共|计|约|的|了|其中|包括|分别|全年|本年|当年|"
+_FILLER = re.compile(r"^\([一二三四五六七八九十\d]{1,3}\)|\d{4}年(度)?|年末|年初|截至|截止|为|是|达到|达|共计|共|计|约|的|了|其中|包括|分别|全年|本年|当年|"
                      r"我局|本单位|我单位|合计|总额|实际|数|金额|\|")
 
 
@@ -140,6 +140,8 @@ def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[s
         entry = index.names.get(name)
         if phrase in context and entry is not None and entry.kind == fig.kind:
             return [(entry, [entry])]
+    if fig.growth:
+        return []  # 支出减少14.15万元, 增长5.2%: a change, never the figure it changes (XP506 checks its arithmetic)
     subject = _rightmost_subject(context, index, fig.kind, self_names)
     if subject is None:
         subject = _implied_subject(context, index, carry)

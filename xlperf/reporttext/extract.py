@@ -185,16 +185,25 @@ def extract_paragraph(par: Paragraph, block: int) -> list[Figure]:
 def _written_in_words(text: str, par: Paragraph, block: int) -> list[Figure]:
     """Amounts and percentages written in Chinese numerals: 四亿三千一百八十九万元 (as precise as its last
     non-zero place: a negative number of decimals), 百分之九十七点六五, 九成 (approximate)."""
+    return [*_amounts_in_words(text, par, block), *_percents_in_words(text, par, block)]
+
+
+def _amounts_in_words(text: str, par: Paragraph, block: int) -> list[Figure]:
     found: list[Figure] = []
     for m in CN_MONEY.finditer(text):
-        value = cn_to_int(m.group(1))
-        if not value:
+        amount = cn_to_int(m.group(1))
+        if not amount:
             continue
         kind, scale = _kind(m.group(2))
-        digits = str(value)
+        digits = str(amount)
         places = -(len(digits) - len(digits.rstrip("0")))
-        found.append(_figure(text, par, block, m.start(), m.end(), Decimal(value), kind, m.group(2), m.group(0),
+        found.append(_figure(text, par, block, m.start(), m.end(), Decimal(amount), kind, m.group(2), m.group(0),
                              places, scale, False))
+    return found
+
+
+def _percents_in_words(text: str, par: Paragraph, block: int) -> list[Figure]:
+    found: list[Figure] = []
     for m in CN_PERCENT.finditer(text):
         whole = cn_to_int(m.group(1))
         fraction = cn_fraction(m.group(2)) if m.group(2) else ""
@@ -204,8 +213,8 @@ def _written_in_words(text: str, par: Paragraph, block: int) -> list[Figure]:
         found.append(_figure(text, par, block, m.start(), m.end(), value, "rate", "%", m.group(0), len(fraction),
                              Decimal(1), False))
     for m in CN_TENTHS.finditer(text):
-        value = Decimal(cn_to_int(m.group(1)) or 0) * 10
-        found.append(_figure(text, par, block, m.start(), m.end(), value, "rate", "%", m.group(0), 0, Decimal(1),
+        tenths = Decimal(cn_to_int(m.group(1)) or 0) * 10
+        found.append(_figure(text, par, block, m.start(), m.end(), tenths, "rate", "%", m.group(0), 0, Decimal(1),
                              True))
     return found
 
@@ -281,7 +290,7 @@ class TableView:
     row_units: dict[int, str] = field(default_factory=dict)
 
     def column_header(self, col: int) -> str:
-        parts = []
+        parts: list[str] = []
         for r in range(self.header_rows):
             row = self.table.rows[r]
             text = row[col].strip() if col < len(row) else ""
