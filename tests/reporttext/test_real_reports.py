@@ -86,3 +86,41 @@ def test_the_text_box_and_the_moved_text_are_read_once(built: dict[str, Path]) -
     assert not any("703.68" in t for t in texts)
     box = next(f for f in _findings(built["word-features"]) if f["found"] == 68.36)
     assert "另见" not in str(box["message"])
+
+
+def test_amounts_and_percentages_in_words() -> None:
+    from xlperf.reporttext.document import Paragraph
+    from xlperf.reporttext.extract import extract_paragraph
+    from xlperf.reporttext.numbers import cn_to_int
+
+    assert [cn_to_int(t) for t in ("四亿三千一百八十九万", "一万六千四百", "两千", "一亿", "三万万")] == [
+        431_890_000, 16_400, 2_000, 100_000_000, None]
+    figs = extract_paragraph(Paragraph("年初预算四亿三千一百八十九万元，执行率百分之九十七点六五，约九成完成，"
+                                       "实际支出4.79 万元，完成整改18项。", 1), 0)
+    got = [(f.text, f.kind, f.value, f.decimals, f.approx) for f in figs]
+    assert got == [("四亿三千一百八十九万元", "money", Decimal("43189.0000"), -4, False),
+                   ("百分之九十七点六五", "rate", Decimal("97.65"), 2, False),
+                   ("九成", "rate", Decimal(90), 0, True),
+                   ("4.79 万元", "money", Decimal("4.79"), 2, False),  # “万元” after a PDF's space is no amount
+                   ("18项", "count", Decimal(18), 0, False)]
+
+
+def test_ranges_and_changes_are_not_quoted_figures() -> None:
+    from xlperf.reporttext.document import Paragraph
+    from xlperf.reporttext.extract import extract_paragraph
+
+    figs = extract_paragraph(Paragraph("资助10-20万元，执行率95%-100%，控制在3～5万元，执行率提高2.3个百分点，"
+                                       "支出减少14.15万元。", 1), 0)
+    assert [(f.text, f.formula, f.growth) for f in figs] == [
+        ("20万元", True, False), ("95%", True, False), ("100%", True, False), ("5万元", True, False),
+        ("14.15万元", False, True)]
+
+
+def test_a_figure_repeated_many_times_names_a_few_places() -> None:
+    from xlperf.checks.reporttext import MAX_PLACES, _also
+    from xlperf.reporttext.extract import Where
+
+    places = [Where("", i, "") for i in range(1, 1001)]
+    assert _also(places) == "；同一数字另见第1段、第2段、第3段、第4段、第5段等1000处" and MAX_PLACES == 5
+    assert _also([Where("", 0, "", table=2, row=4, column=3)]) == "；同一数字另见表2第4行第3列"
+    assert _also([]) == ""

@@ -267,6 +267,22 @@ CASES: list[Case] = [
          [Expect("XP502", D("642.12"), D("642.21")), Expect("XP502", D("37.38"), D("37.83")),
           Expect("XP502", D("80.02"), D("82.02")), Expect("XP502", D("42.24"), D("42.42")),
           Expect("XP502", D("96"), D("95"))]),
+    Case("years", "last year's figures beside this year's: a paragraph on 2020, a table of 2020年 / 2021年 / 上年数 "
+         "columns with an 增减率 column", [
+             "一、部门（单位）基本情况",
+             "2020年部门整体实际支出75,112.30万元，2021年部门整体实际支出79,260.57万元。",
+             "2021年与2020年“三公”经费实际支出对比情况（单位：万元）",
+             [["项目", "2020年", "2021年", "增减率"],
+              ["公务接待费", "2.35", "1.64", "-30.21%"],
+              ["公务用车购置及运行维护费", "3.90", "3.51", "-10.00%"]],
+             "2021年人员情况",
+             [["项目", "上年数", "本年数"],
+              ["核定编制数", "20", "21"],
+              ["实有在职在编人员", "16", "17"]],
+         ],
+         # 3.51 in the 2021年 column vs 公务用车 实际支出 3.15 (its 增减率 -10.00% follows it, not checked);
+         # the 2020 figures (75,112.30, 2.35, 3.90, 20, 16) and the 增减率 column are not in the workbook
+         [Expect("XP502", D("3.51"), D("3.15"))]),
     Case("wps", "WPS's docx: full-width digits and separators, ideographic spaces, a number split across runs, "
          "a soft line break inside a sentence", [
              "\u3000\u3000一、部门（单位）基本情况",

@@ -164,7 +164,8 @@ def _implied_subject(context: str, index: LexiconIndex, carry: str | None) -> st
 
 
 def _pick(subject: str, fig: Figure, context: str, index: LexiconIndex) -> Tie | None:
-    same = [e for e in index.by_subject.get(subject, []) if e.kind == fig.kind and e.prior == fig.prior]
+    prior = fig.prior or "as_prior" in fig.extra
+    same = [e for e in index.by_subject.get(subject, []) if e.kind == fig.kind and e.prior == prior]
     scored = [(_measure_score(e, context), e) for e in same]
     best_score = max((s for s, _ in scored), default=0)
     head = fig.extra.get("head", "")
@@ -183,6 +184,9 @@ def _unmeasured(same: list[Entry], fig: Figure) -> list[Entry]:
     return [e for e in same if not e.measures or (fig.kind == "count" and vocabulary().count_measures & set(e.measures))]
 
 
+_YEAR_WORDS = re.compile(r"\d{4}年度?|本年度|本年数?|上年度|上年数?")
+
+
 def _tie_table(fig: Figure, index: LexiconIndex) -> list[Tie]:
     """A table cell: the subject is in its row label or its column header (either way round); the caption
     gives the measure only when label and header hold nothing else (单位名称 × 政府采购 under 预算安排表)."""
@@ -195,7 +199,7 @@ def _tie_table(fig: Figure, index: LexiconIndex) -> list[Tie]:
     if not subjects:
         return []
     local = label + "|" + header
-    leftover = local.replace("|", "")
+    leftover = _YEAR_WORDS.sub("", local.replace("|", ""))
     for word in sorted({*subjects, *index.measure_vocab, *vocabulary().self_references}, key=lambda w: (-len(w), w)):
         leftover = leftover.replace(word, "")
     context = local + ("|" + caption if not leftover else "")
@@ -312,13 +316,24 @@ def _tie_all(figures: list[Figure], index: LexiconIndex, book: Workbook, out: An
         out.figures += 1
         here = (fig.block, fig.sentence_no)
         carry = previous[2] if previous[:2] == here and not fig.where.table else None
-        ties = tie(fig, index, carry, self_names)
+        ties = tie(fig, index, carry, self_names) if _of_this_year(fig, book.year) else []
         subject = None
         if ties and not fig.where.table:
             subject = _rightmost_subject(fig.context, index, fig.kind, self_names) or carry
         if subject is not None or previous[:2] != here:
             previous = (*here, subject)  # the sentence's subject stays until another is named
         _judge(fig, ties, book, out, reported)
+
+
+def _of_this_year(fig: Figure, year: int | None) -> bool:
+    """A figure labelled with another year than the workbook's is not one of its figures (2020年实际支出…,
+    a 2020年 column); one labelled last year is a prior-year figure (上年 entries, where the framework has them)."""
+    if year is None or fig.year_label is None or fig.prior or fig.year_label == year:
+        return True
+    if fig.year_label == year - 1:
+        fig.extra["as_prior"] = "1"
+        return True
+    return False
 
 
 def _judge(fig: Figure, ties: list[Tie], book: Workbook, out: Analysis, reported: dict[tuple[str, Decimal], TextNote]

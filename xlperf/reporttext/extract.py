@@ -374,14 +374,27 @@ def extract_table(view: TableView, block: int) -> list[Figure]:
         sentence = f"{' '.join(table.title.split())}｜{shown_label}｜{header}：{table.rows[r][c].strip()}"[:80]
         where = Where(table.section, table.after_paragraph, sentence, table.number, r + 1, c + 1)
         caption = canon(table.title)
-        years = [int(y) for y in re.findall(r"(\d{4})年", caption) if 1900 <= int(y) <= 2200]
         value_c = value * scale if kind != "count" else value
+        local = canon(label) + "|" + canon(header)
         fig = Figure(value_c, kind, shown_unit, table.rows[r][c].strip(), decimals, scale, where,
-                     context=caption + "|" + canon(label) + "|" + canon(header), clause=label + header,
-                     year_label=years[-1] if years else None, block=block)
+                     context=caption + "|" + local, clause=label + header, year_label=_table_year(local, caption),
+                     block=block, prior=bool(_PRIOR.search(local)), growth=bool(_CHANGE_HEADER.search(local)))
         fig.extra.update(row=str(r), col=str(c), label=canon(label), header=canon(header), caption=caption)
         out.append(fig)
     return out
+
+
+_CHANGE_HEADER = re.compile(r"增减|增长|变动|同比|增幅|降幅|比上年")
+"""A column (or row) of changes: 增减率, 增减额, 同比增长 — never the figure it changes."""
+
+
+def _table_year(local: str, caption: str) -> int | None:
+    """The year labelling a cell: its row's or column's (2020年 | 2021年 columns), else the caption's last."""
+    for text in (local, caption):
+        years = [int(y) for y in re.findall(r"(\d{4})年", text) if 1900 <= int(y) <= 2200]
+        if years:
+            return years[-1]
+    return None
 
 
 def extract_all(doc: ReportDocument) -> tuple[list[Figure], list[TableView]]:
