@@ -83,7 +83,10 @@ def test_the_text_box_and_the_moved_text_are_read_once(built: dict[str, Path]) -
     assert "2021年公务接待费实际支出1.64万元，公务用车购置及运行维护费实际支出3.51万元。" in texts  # w:ins in, w:del out
     assert "实有在职人员17人。" in texts and not any("核定编制数21人" in t for t in texts)
     assert "第3页" in texts  # a PAGE field's shown result; the comment's text (comments.xml) is not the report's
-    assert not any("703.68" in t for t in texts)
+    assert not any("703.68" in t for t in texts)  # nor the footnote's (footnotes.xml): only the body is read
+    with zipfile.ZipFile(built["word-features"]) as z:
+        assert "公务接待费实际支出为1.46万元" in z.read("word/footnotes.xml").decode()
+    assert not any("1.46" in t for t in texts)
     box = next(f for f in _findings(built["word-features"]) if f["found"] == 68.36)
     assert "另见" not in str(box["message"])
 

@@ -50,6 +50,8 @@ class Case:
     blocks: list[Block]
     expect: list[Expect] = field(default_factory=list)
     merges: dict[int, list[tuple[int, int, int, int]]] = field(default_factory=dict)  # table no → merges
+    footnote: str = ""  # a footnote's text (word/footnotes.xml), referenced from the first paragraph
+    wps: bool = False  # the package as WPS writes it (docProps/custom.xml with KSOProductBuildVer)
 
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -174,7 +176,7 @@ CASES: list[Case] = [
              "第四季度累计已支付金额79,260.57万元。",
          ], []),
     Case("tables", "merged header cells, a unit row inside the table, 执行率（%） column, a unit column, a table "
-         "continued on the next page (续表), an empty table, the same wrong figure in a paragraph and a table", [
+         "continued on the next page (续表, and again without its header row), an empty table, the same wrong figure in a paragraph and a table", [
              "一、部门（单位）基本情况",
              "表1 2021年预算执行情况",
              [["单位：万元", "", "", "", ""],
@@ -194,6 +196,9 @@ CASES: list[Case] = [
              [["项目", "预算数", "实际支出"],
               ["公务用车购置及运行维护费", "3.67", "3.51"],
               ["政府采购", "1,931.52", "730.68"]],
+             "",
+             [["因公出国（境）费", "0.00", "0.00"],
+              ["公务接待费", "5.00", "1.46"]],
              "表3 人员和资产情况",
              [["指标", "计量单位", "数值"],
               ["核定编制数", "人", "21"],
@@ -206,12 +211,13 @@ CASES: list[Case] = [
              [["序号", "项目名称", "金额（万元）"]],
          ],
          # 97.37 vs 78,629.50 ÷ 80,454.91 = 97.73% (in the table and in the paragraph after it: one finding);
-         # 3.51 vs 公务用车 实际支出 3.15 (in the continued table); 180.67 vs 固定资产账面净值 108.67
+         # 3.51 vs 公务用车 实际支出 3.15 (in the continued table); 1.46 vs 公务接待费 实际支出 1.64 (in a third
+         # part after an empty paragraph, its header row not repeated); 180.67 vs 固定资产账面净值 108.67
          [Expect("XP502", D("97.37"), D("97.73")), Expect("XP502", D("3.51"), D("3.15")),
-          Expect("XP502", D("180.67"), D("108.67"))],
+          Expect("XP502", D("1.46"), D("1.64")), Expect("XP502", D("180.67"), D("108.67"))],
          merges={1: [(0, 0, 0, 4), (1, 1, 1, 2), (1, 0, 2, 0), (1, 3, 2, 3), (1, 4, 2, 4)]}),
-    Case("word-features", "tracked changes (w:ins / w:del / w:moveFrom), a PAGE field, a comment, a text box with "
-         "its VML fallback, numbers in headings, a scanned page", [
+    Case("word-features", "tracked changes (w:ins / w:del / w:moveFrom), a PAGE field, a comment, a footnote, a text "
+         "box with its VML fallback, numbers in headings, a scanned page", [
              "一、部门（单位）基本情况",
              "（一）预算执行率97.65%",
              "1、项目支出调整后年度预算总指标80,454.91万元",
@@ -230,7 +236,8 @@ CASES: list[Case] = [
          # the inserted 3.51 vs 3.15 (the deleted 3.15 is not read); 68.36% in the text box vs 63.86% (once);
          # the heading's 63.68% vs 25.00 ÷ 39.15 = 63.86%
          [Expect("XP502", D("3.51"), D("3.15")), Expect("XP502", D("68.36"), D("63.86")),
-          Expect("XP502", D("63.68"), D("63.86"))]),
+          Expect("XP502", D("63.68"), D("63.86"))],
+         footnote="注：公务接待费实际支出为1.46万元，数据来源于2020年决算。"),  # another part: not read
     Case("transposed", "a table with the measures down the side and the subjects across, 合  计 with spaces, "
          "分别为 lists, counts with their measure word after the subject, the self-score", [
              "一、部门（单位）基本情况",
@@ -293,7 +300,7 @@ CASES: list[Case] = [
          ],
          # 78,692.50 vs 项目支出 年度总支出 78,629.50 (split across three runs); 703.68 after a soft line break
          # (Shift+Enter) vs 政府采购实际金额 730.68
-         [Expect("XP502", D("78692.50"), D("78629.50")), Expect("XP502", D("703.68"), D("730.68"))]),
+         [Expect("XP502", D("78692.50"), D("78629.50")), Expect("XP502", D("703.68"), D("730.68"))], wps=True),
 ]
 
 
@@ -323,8 +330,60 @@ def build(case: Case, path: Path) -> Path:
                 _merge(table, *span)
         else:
             block(doc)
+    if case.footnote:
+        doc.paragraphs[0].add_run()._r.append(_footnote_reference())
     doc.save(str(path))
+    if case.footnote or case.wps:
+        _add_parts(path, case)
     return path
+
+
+def _footnote_reference() -> Any:
+    from docx.oxml import parse_xml
+
+    return parse_xml(f'<w:footnoteReference {_NS} w:id="1"/>')
+
+
+_FOOTNOTES_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_FOOTNOTES_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
+_CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+
+
+def _add_parts(path: Path, case: Case) -> None:
+    """Rewrite the package with a footnotes part (Word) or WPS's custom properties, as those programs do."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    types = parts["[Content_Types].xml"].decode()
+    if case.footnote:
+        parts["word/footnotes.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes {_NS}>'
+            '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+            f'<w:footnote w:id="1"><w:p>{_r(case.footnote)}</w:p></w:footnote></w:footnotes>').encode()
+        types = types.replace("</Types>", f'<Override PartName="/word/footnotes.xml" ContentType="{_FOOTNOTES_CT}"/>'
+                                          "</Types>")
+        rels = parts["word/_rels/document.xml.rels"].decode()
+        parts["word/_rels/document.xml.rels"] = rels.replace(
+            "</Relationships>", f'<Relationship Id="rIdFn1" Type="{_FOOTNOTES_REL}" Target="footnotes.xml"/>'
+                                "</Relationships>").encode()
+    if case.wps:
+        parts["docProps/custom.xml"] = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Properties xmlns="http://schemas.openxmlformats'
+            '.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/'
+            '2006/docPropsVTypes"><property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" '
+            'name="KSOProductBuildVer"><vt:lpwstr>2052-11.8.2.12085</vt:lpwstr></property></Properties>').encode()
+        types = types.replace("</Types>", f'<Override PartName="/docProps/custom.xml" ContentType="{_CUSTOM_CT}"/>'
+                                          "</Types>")
+        rels = parts["_rels/.rels"].decode()
+        parts["_rels/.rels"] = rels.replace(
+            "</Relationships>", f'<Relationship Id="rIdKso" Type="{_CUSTOM_REL}" Target="docProps/custom.xml"/>'
+                                "</Relationships>").encode()
+    parts["[Content_Types].xml"] = types.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
 
 
 def build_all(folder: Path) -> dict[str, Path]:

@@ -288,11 +288,14 @@ class TableView:
     numbers: dict[tuple[int, int], tuple[Decimal, str, int]]
     unit_col: int = -1  # a column giving each row's unit (计量单位: 人 / 万元 / %), -1 when none
     row_units: dict[int, str] = field(default_factory=dict)
+    inherited: list[list[str]] = field(default_factory=list)  # a continued table's header rows, from before
+
+    def header_row_texts(self) -> list[list[str]]:
+        return [*self.inherited, *self.table.rows[:self.header_rows]]
 
     def column_header(self, col: int) -> str:
         parts: list[str] = []
-        for r in range(self.header_rows):
-            row = self.table.rows[r]
+        for row in self.header_row_texts():
             text = row[col].strip() if col < len(row) else ""
             if text and len(text) <= MAX_LABEL and (not parts or parts[-1] != text):  # a vertical merge repeats
                 parts.append(text)
@@ -405,6 +408,8 @@ def extract_all(doc: ReportDocument) -> tuple[list[Figure], list[TableView]]:
             figures.extend(extract_paragraph(block, i))
         else:
             view = view_table(block)
+            if block.continued and view.header_rows == 0 and views:  # its header rows stayed on the page before
+                view.inherited = views[-1].header_row_texts()
             views.append(view)
             figures.extend(extract_table(view, i))
     return figures, views
