@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from tests.support.futian_random import random_department
+from tests.support.templates import template_copy
 from tests.validator.common import CORPUS, SEED_XLSX, run_cli
+from xlperf.data.values import data_values
 from xlperf.errors import XlperfError
 from xlperf.findings import FileReport, Finding, Severity
+from xlperf.loader import load_framework
 from xlperf.review.batch import batch_issues, read_expected
 from xlperf.review.returns import return_stem, safe_name, write_returns
 
@@ -118,3 +123,59 @@ def test_history_goes_where_the_summary_goes(tmp_path: Path) -> None:
     code, _, stderr = run_cli(["consolidate", "-q", SEED_XLSX, "-o", tmp_path / "2.xlsx",
                                "--history", blocker / "h.sqlite"])
     assert code == 2 and "路径中有一段不是文件夹" in stderr and "Traceback" not in stderr
+
+
+def test_findings_longer_than_a_sheet_go_on_in_numbered_sheets(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """问题明细 beyond a sheet's rows (1,048,576 in Excel: ~20,000 units with 50 findings) continues in
+    「问题明细（2）」… with the header again; each unit's 查看 link goes to the sheet and row of its first finding."""
+    from xlperf.render import consolidation
+
+    monkeypatch.setattr(consolidation, "ROW_LIMIT", 7)  # header + 6 findings a sheet
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    for i in range(3):
+        shutil.copy(SEED_XLSX, folder / f"u{i}.xlsx")
+    out = tmp_path / "汇总.xlsx"
+    assert run_cli(["consolidate", "-q", "--no-history", folder, "-o", out])[0] == 1
+    wb = load_workbook(out)
+    parts = [n for n in wb.sheetnames if n.startswith("问题明细")]
+    assert parts[0] == "问题明细" and parts[1:] == [f"问题明细（{k}）" for k in range(2, len(parts) + 1)]
+    header = [c.value for c in wb["问题明细"][1]]
+    rows: list[tuple[str, int, object]] = []
+    for name in parts:
+        ws = wb[name]
+        assert [c.value for c in ws[1]] == header and 2 <= ws.max_row <= 7
+        rows += [(name, r, ws.cell(row=r, column=1).value) for r in range(2, ws.max_row + 1)]
+    assert len(parts) >= 2 and [n for _, _, n in rows] == sorted(n for _, _, n in rows)  # units in order
+    units = wb["单位汇总"]
+    link_col = [c.value for c in units[1]].index("问题明细") + 1
+    for r in range(2, units.max_row + 1):
+        number = units.cell(row=r, column=1).value
+        first = next((sheet, row) for sheet, row, n in rows if n == number)
+        assert units.cell(row=r, column=link_col).hyperlink.location == f"'{first[0]}'!A{first[1]}"
+    assert wb.sheetnames[-len(parts):] == parts
+
+
+def test_terminal_lists_a_bounded_number_of_changed_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second round lists what changed per unit up to a bound, then counts the rest (a province's round
+    printed a line per unit); the 汇总's 与上轮比较 still has every unit."""
+    from xlperf import bureau
+
+    monkeypatch.setattr(bureau, "CHANGES_SHOWN", 1)
+    fw = load_framework("futian-2021")
+    folder = tmp_path / "收件箱"
+    for seed in range(3):
+        template_copy(fw, folder / f"u{seed}.xlsx", values=data_values(random_department(fw, seed)))
+    run_cli(["consolidate", "-q", folder, "-o", tmp_path / "1.xlsx"])
+    for seed in range(3):  # every unit sends a corrected file: another 人员经费 年初预算
+        values = {**data_values(random_department(fw, seed)), "personnel_initial": Decimal("1.00")}
+        template_copy(fw, folder / f"u{seed}.xlsx", values=values)
+    code, stdout, stderr = run_cli(["consolidate", "-q", folder, "-o", tmp_path / "2.xlsx"])
+    assert code in (0, 1) and stderr == "", stderr
+    lines = stdout.splitlines()
+    at = lines.index("与上一轮比较（3 个单位）：")
+    assert lines[at + 1].startswith("  ") and "……" not in lines[at + 1]
+    assert lines[at + 2] == "  ……另有 2 个单位，见汇总的“与上轮比较”表"
+    changes = load_workbook(tmp_path / "2.xlsx")["与上轮比较"].iter_rows(min_row=2, values_only=True)
+    assert len({row[1] for row in changes}) == 3  # 单位名称

@@ -81,20 +81,21 @@ def _save(cons: Consolidation, target: Path) -> None:
     findings = _Table(wb, SHEETS["findings"], FINDING_HEADERS, FINDING_WIDTHS)
     changes: _Table | None = None
     for i, unit in enumerate(cons.spool.units(cons.units), start=1):
-        first = findings.row + 1
+        first: tuple[str, int] | None = None
         for row in unit.rows:
-            findings.add((i, unit.summary.unit_code, unit.summary.department, *row))
+            at = findings.add((i, unit.summary.unit_code, unit.summary.department, *row))
+            first = first or at
         change = cons.change(unit)
         if change is not None:
             changes = changes or _Table(wb, SHEETS["changes"], CHANGE_HEADERS, CHANGE_WIDTHS)
             for values in _change_rows(unit.summary, change):
                 changes.add(values)
-        units.add(_unit_row(cons, i, unit.summary, change), links={UNIT_LINK: first} if unit.rows else None)
-    order = [units, *([changes] if changes is not None else []), *(_copied(wb, ws) for ws in built), findings]
+        units.add(_unit_row(cons, i, unit.summary, change), links={UNIT_LINK: first} if first else None)
     for table in (units, findings, changes):
         if table is not None:
             table.finish()
-    wb._sheets = [t if not isinstance(t, _Table) else t.ws for t in order]
+    copied = [_copied(wb, ws) for ws in built]
+    wb._sheets = [*units.sheets, *(changes.sheets if changes is not None else []), *copied, *findings.sheets]
     wb.properties.title = f"{cons.framework.name} 汇总"
     mark_workbook(wb, "consolidation")
     wb.save(target)
@@ -108,10 +109,16 @@ UNIT_LINK = UNIT_HEADERS.index("问题明细")
 UNIT_NUMBERS = frozenset({4, 5, 6})  # 计算总分, 自评总分, 差异 (0-based): two decimals, also when empty
 
 
+ROW_LIMIT = 1_048_576
+"""Rows of one sheet in Excel and WPS (and LibreOffice ≥ 7.4): a longer table goes on in「<名称>（2）」…"""
+
+
 class _Table:
-    """A sheet written row by row, print-ready as :func:`_print_ready` makes one: header row 1 frozen and
+    """A table written row by row, print-ready as :func:`_print_ready` makes one: header row 1 frozen and
     repeated on every page, an autofilter over the table, widths that fit A4 landscape, every value at the
-    top of its row (text wrapped) and each row as high as its wrapped text.
+    top of its row (text wrapped) and each row as high as its wrapped text. A table longer than a sheet can
+    hold (:data:`ROW_LIMIT`, header included: a nation's 问题明细) goes on in sheets「<名称>（2）」,「（3）」…,
+    each with the header; :attr:`sheets` lists them in order.
 
     Each row's XML is made here and written into the sheet's part between openpyxl's head and tail (see
     :func:`_writer`). openpyxl's own ``append`` makes a cell object, binds its value and opens an element
@@ -124,24 +131,38 @@ class _Table:
     def __init__(self, wb: Any, title: str, headers: tuple[str, ...], widths: tuple[int, ...]) -> None:
         from openpyxl.utils import get_column_letter
 
-        from xlperf.write.printfit import RowFit, page_setup
+        from xlperf.write.printfit import RowFit
 
-        self.ws = wb.create_sheet(title)
+        self.wb, self.title, self.headers = wb, title, headers
         self.fit = RowFit(widths)
+        self.columns = len(widths)
+        self.letters = [get_column_letter(c) for c in range(1, 41)]
+        self.numbers = UNIT_NUMBERS if title == SHEETS["units"] else frozenset()
+        self.sheets: list[Any] = []
+        self.row = 0
+        self.styles: _Styles | None = None
+        self._open()
+
+    def _open(self) -> None:
+        """Start the next sheet of the table (the first, or a continuation once a sheet is full)."""
+        from xlperf.write.printfit import page_setup
+
+        if self.sheets:
+            self.finish()
+        part = len(self.sheets) + 1
+        self.ws = self.wb.create_sheet(self.title if part == 1 else f"{self.title}（{part}）")
+        self.sheets.append(self.ws)
         self.fit.set_widths(self.ws)
         self.ws.freeze_panes = "A2"
         page_setup(self.ws, "landscape", "1:1")  # before the first row: its fit-to-page goes out with the sheet's top
-        self.columns = len(widths)
-        self.letters = [get_column_letter(c) for c in range(1, 41)]
-        self.styles = _Styles(wb, self.ws)
-        self.numbers = UNIT_NUMBERS if title == SHEETS["units"] else frozenset()
+        self.styles = self.styles or _Styles(self.wb, self.ws)
         self.row = 0
         self.ws._writer = _writer(self.ws)
         self.ws._writer.write_top()  # the sheet's head (widths, views, properties); its rows are ours
         self._rows = self._stream()
         next(self._rows)
         self.ws._rows = self._rows  # closed by the sheet's close: then its tail is written
-        self._append([(v, self.styles.head) for v in headers])
+        self._append([(v, self.styles.head) for v in self.headers])
 
     def _stream(self) -> Any:
         writer = self.ws._writer
@@ -155,15 +176,20 @@ class _Table:
                 pass
         writer.xf.send(None)
 
-    def add(self, values: tuple[Any, ...], links: dict[int, int] | None = None) -> None:
+    def add(self, values: tuple[Any, ...], links: dict[int, tuple[str, int]] | None = None) -> tuple[str, int]:
+        """Write a row; ``links``: column → (sheet, row) its cell links to. Returns the row's sheet and row."""
+        if self.row >= ROW_LIMIT:
+            self._open()
         styles = self.styles
+        assert styles is not None
         cells = [(v, styles.number if v is not None else styles.empty_number) if c in self.numbers else
                  (v, None if v is None else styles.text if isinstance(v, str) else styles.other)
                  for c, v in enumerate(values)]
-        for c, target in (links or {}).items():
+        for c, (sheet, target) in (links or {}).items():
             cells[c] = ("查看", styles.linked)
-            self.ws._writer.links.extend((c, self.row + 1, target))
+            self.ws._writer.link(c, self.row + 1, sheet, target)
         self._append(cells)
+        return self.ws.title, self.row
 
     def _append(self, cells: list[tuple[Any, str | None]]) -> None:
         from openpyxl.compat import safe_string
@@ -207,10 +233,15 @@ def _writer(ws: Any) -> Any:
     class Writer(WorksheetWriter):
         raw: Any
         stream: Any
-        links = array("l")  # per link: column, row, 问题明细 row (the 汇总's links to each unit's findings)
+        links = array("l")  # per link: column, row, target sheet (index in ``targets``), target row
+        targets: dict[str, int]
+
+        def link(self, col: int, row: int, sheet: str, target: int) -> None:
+            """A cell's link to a row of another sheet (the 汇总's links to each unit's findings)."""
+            self.links.extend((col, row, self.targets.setdefault(sheet, len(self.targets)), target))
 
         def get_stream(self) -> Any:  # openpyxl's, on our file object
-            self.links = array("l")
+            self.links, self.targets = array("l"), {}
             with open(str(self.out), "wb") as self.raw, xmlfile(self.raw) as self.stream, \
                     self.stream.element("worksheet", xmlns=SHEET_MAIN_NS):
                 xf = self.stream
@@ -233,12 +264,12 @@ def _writer(ws: Any) -> Any:
             if not self.links:
                 return
             self.stream.flush()
-            where = xml_escape(f"'{SHEETS['findings']}'!A", {'"': "&quot;"})
+            where = [xml_escape(f"'{sheet}'!A", {'"': "&quot;"}) for sheet in self.targets]
             self.raw.write(b"<hyperlinks>")
-            for i in range(0, len(self.links), 3):
-                col, row, target = self.links[i:i + 3]
+            for i in range(0, len(self.links), 4):
+                col, row, sheet, target = self.links[i:i + 4]
                 ref = f"{get_column_letter(col + 1)}{row}"
-                self.raw.write(f'<hyperlink ref="{ref}" location="{where}{target}"/>'.encode())
+                self.raw.write(f'<hyperlink ref="{ref}" location="{where[sheet]}{target}"/>'.encode())
             self.raw.write(b"</hyperlinks>")
 
     return Writer(ws)
