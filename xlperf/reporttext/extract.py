@@ -25,7 +25,7 @@ _RANGE_AFTER = re.compile(r"\s*[-－—~～至到]\s*\d")
 _RANGE_BEFORE = re.compile(r"\d(?:\.\d+)?\s*(?:%|万元|亿元|元|万|亿)?\s*[-－—~～至到]\s*$")
 """10-20万元, 95%-100%, 3～5万元: a range the text allows, never one figure to compare."""
 _APPROX_BEFORE = re.compile(r"(约|近|超过|逾|将近|大约|上万|达到近)\s*$")
-_GROWTH = re.compile(r"(增加|减少|增长|下降|上升|降低|提高|减幅|增幅|增长率|下降率)了?\s*$")
+_GROWTH = re.compile(r"(增加|减少|增长|下降|上升|降低|提高|减幅|增幅|增长率|下降率|节约|节省|节支|超支|少支|多支)了?\s*$")
 _PRIOR = re.compile(r"上年|上一年|去年|上年度|同期")
 _CMP_YEAR = re.compile(r"(比|较|与|同比|对比)\s*(\d{4})\s*年(度)?")
 _YEAR = re.compile(r"(?<!\d)(\d{4})\s*年")
