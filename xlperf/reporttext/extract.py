@@ -267,6 +267,7 @@ def _sentence_start(text: str, pos: int) -> int:
 
 CELL_FIGURE = re.compile(rf"^\s*([-+]?{_NUM})\s*(亿元|万元|元|%|分|{COUNT_WORDS})?\s*$")
 _UNIT_NAME = re.compile(r"^(单位|部门|预算单位)(名称)?$")
+_UNIT_LINE = re.compile(r"^\s*单位[:：]\s*(亿元|万元|元)\s*$")
 MAX_LABEL = 24
 """A table cell longer than this is prose (a description, criteria), never a row or column label."""
 
@@ -297,7 +298,8 @@ class TableView:
         parts: list[str] = []
         for row in self.header_row_texts():
             text = row[col].strip() if col < len(row) else ""
-            if text and len(text) <= MAX_LABEL and (not parts or parts[-1] != text):  # a vertical merge repeats
+            if (text and len(text) <= MAX_LABEL and (not parts or parts[-1] != text)  # a vertical merge repeats
+                    and not _UNIT_LINE.match(text)):  # 单位：万元 is the table's unit (Table.unit), no header
                 parts.append(text)
         return "".join(parts)
 
