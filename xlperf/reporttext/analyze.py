@@ -30,6 +30,8 @@ class TextNote:
     expected: object = None
     name: str | None = None  # the workbook name the figure was tied to
     cell: str | None = None  # its sheet!cell
+    difference: str = ""  # how far the text is from the workbook, in the text's unit (报告比工作簿多 0.36万元)
+    also: list[Where] = field(default_factory=list)  # the same wrong figure quoted again (a table and the text)
 
 
 @dataclass
@@ -52,7 +54,7 @@ class Analysis:
     untied: list[Figure] = field(default_factory=list)
 
 
-_FILLER = re.compile(r"\d{4}年(度)?|年末|年初|截至|截止|为|是|达到|达|共计|共|计|约|的|了|其中|包括|分别|全年|本年|当年|"
+_FILLER = re.compile(r"^\([一二三四五六七八九十\d]{1,3}\)|\d{4}年(度)?|年末|年初|截至|截止|为|是|达到|达|共计|共|计|约|的|了|其中|包括|分别|全年|本年|当年|"
                      r"我局|本单位|我单位|合计|总额|实际|数|金额|\|")
 
 
@@ -72,7 +74,13 @@ def agrees(fig: Figure, truth: Decimal) -> bool:
         return abs(true - shown) <= abs(true) * Decimal("0.1") + Decimal(1)
     unit = Decimal(1).scaleb(-fig.decimals)
     diff = true - shown
+    if fig.kind == "money" and abs(diff) * fig.scale <= WORKBOOK_CENT / 2:
+        return True  # the text is more precise than the workbook (16,412元 for 1.64万元): the workbook's rounding
     return abs(diff) <= unit / 2 or Decimal(0) <= diff < unit
+
+
+WORKBOOK_CENT = Decimal("0.01")
+"""Money in the workbook is 万元 with two decimals: a figure written in 元 agrees within half of that."""
 
 
 # Tying ---------------------------------------------------------------------------------------------------------
@@ -115,6 +123,11 @@ def _last_measure(entry: Entry, head: str) -> int:
     return max((head.rfind(m) + len(m) + 1 for m in entry.measures if m in head), default=0)
 
 
+def _last_any(head: str, index: LexiconIndex) -> int:
+    """Where the last measure word of any figure ends in ``head`` (+1; 0 when none)."""
+    return max((head.rfind(m) + len(m) + 1 for m in index.measure_vocab if m in head), default=0)
+
+
 def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[str, ...] = ()) -> list[Tie]:
     """The workbook figures a quoted figure may name: one (best entry, every entry of the same subject and
     kind) per subject found; empty when none is named clearly enough."""
@@ -132,6 +145,8 @@ def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[s
         entry = index.names.get(name)
         if phrase in context and entry is not None and entry.kind == fig.kind:
             return [(entry, [entry])]
+    if fig.growth:
+        return []  # 支出减少14.15万元, 增长5.2%: a change, never the figure it changes (XP506 checks its arithmetic)
     subject = _rightmost_subject(context, index, fig.kind, self_names)
     if subject is None:
         subject = _implied_subject(context, index, carry)
@@ -144,23 +159,33 @@ def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[s
 def _implied_subject(context: str, index: LexiconIndex, carry: str | None) -> str | None:
     """A context naming no subject but only a measure (截至年末，实际支出…): the sentence's subject, else the
     department as a whole; None when the context holds more than a measure."""
-    residual = _FILLER.sub("", context)
-    for m in sorted(index.measure_vocab, key=lambda w: (-len(w), w)):  # longest first, never set order
-        residual = residual.replace(m, "")
+    residual = min(_residual(context, index, True), _residual(context, index, False), key=len)
     if len(residual) > 2:
         return None
     whole = next((w for w in vocabulary().whole if w in index.by_subject), None) if not residual else None
     return carry or whole
 
 
+def _residual(context: str, index: LexiconIndex, filler_first: bool) -> str:
+    """The context without filler and measure words. Either order may leave less: a filler inside a measure word
+    (全年执行数: 全年, 数) breaks it when taken out first (“执行”), a measure word may hide a filler the other way."""
+    residual = _FILLER.sub("", context) if filler_first else context
+    for m in sorted(index.measure_vocab, key=lambda w: (-len(w), w)):  # longest first, never set order
+        residual = residual.replace(m, "")
+    return residual if filler_first else _FILLER.sub("", residual)
+
+
 def _pick(subject: str, fig: Figure, context: str, index: LexiconIndex) -> Tie | None:
-    same = [e for e in index.by_subject.get(subject, []) if e.kind == fig.kind and e.prior == fig.prior]
+    prior = fig.prior or "as_prior" in fig.extra
+    same = [e for e in index.by_subject.get(subject, []) if e.kind == fig.kind and e.prior == prior]
     scored = [(_measure_score(e, context), e) for e in same]
     best_score = max((s for s, _ in scored), default=0)
     head = fig.extra.get("head", "")
-    if best_score == 0 and head and subject in context and len({e.measures for e in same}) > 1:
+    if best_score == 0 and head and subject in context and same:
         scored = [(_last_measure(e, head), e) for e in same]  # “年初预算A万元，其中：基本支出a万元”
         best_score = max((s for s, _ in scored), default=0)
+        if len({e.measures for e in same}) == 1 and best_score != _last_any(head, index):
+            best_score = 0  # the subject's one figure, but the sentence's last measure is another one
     pool = [e for s, e in scored if s == best_score] if best_score > 0 else _unmeasured(same, fig)
     if not pool:
         return None
@@ -171,6 +196,9 @@ def _pick(subject: str, fig: Figure, context: str, index: LexiconIndex) -> Tie |
 def _unmeasured(same: list[Entry], fig: Figure) -> list[Entry]:
     """No measure named: the entries without one (a count also matches a counting measure)."""
     return [e for e in same if not e.measures or (fig.kind == "count" and vocabulary().count_measures & set(e.measures))]
+
+
+_YEAR_WORDS = re.compile(r"\d{4}年度?|本年度|本年数?|上年度|上年数?")
 
 
 def _tie_table(fig: Figure, index: LexiconIndex) -> list[Tie]:
@@ -185,7 +213,7 @@ def _tie_table(fig: Figure, index: LexiconIndex) -> list[Tie]:
     if not subjects:
         return []
     local = label + "|" + header
-    leftover = local.replace("|", "")
+    leftover = _YEAR_WORDS.sub("", local.replace("|", ""))
     for word in sorted({*subjects, *index.measure_vocab, *vocabulary().self_references}, key=lambda w: (-len(w), w)):
         leftover = leftover.replace(word, "")
     context = local + ("|" + caption if not leftover else "")
@@ -226,6 +254,8 @@ def _self_names(doc: ReportDocument, book: Workbook) -> tuple[str, ...]:
     return tuple(sorted((n for n in names if n), key=lambda w: (-len(w), w)))
 
 
+MAX_LISTED = 200
+"""The listed subjects before 分别 are read from at most this many characters (bounded work per 分别)."""
 _RESPECTIVELY = re.compile(r"分别(为|是|达到|达|占)")
 
 
@@ -241,24 +271,45 @@ def _respectively(doc: ReportDocument, figures: list[Figure], index: LexiconInde
             continue
         text = normalize(block.text)
         for m in _RESPECTIVELY.finditer(text):
-            start = max(text.rfind(ch, 0, m.start()) for ch in "，。；：") + 1
+            start = max([m.start() - MAX_LISTED, *(text.rfind(ch, 0, m.start()) + 1 for ch in "，。；：")])
             head = canon(text[start:m.start()])
             subjects = _listed_subjects(text[start:m.start()], head, index)
-            run = _figure_run(text, [f for f in figs if f.start >= m.end()], len(subjects))
-            if len(run) != len(subjects) or not all(subjects):
+            after = [f for f in figs if f.start >= m.end()]
+            run = _figure_run(text, after, len(subjects))
+            if len(run) == len(subjects) and all(subjects):
+                for fig, subject in zip(run, subjects, strict=False):
+                    fig.extra["respectively"] = subject
+                    fig.extra["measure_context"] = head
                 continue
-            for fig, subject in zip(run, subjects, strict=False):
-                fig.extra["respectively"] = subject
-                fig.extra["measure_context"] = head
+            for fig in _figure_run(text, after, len(after)):
+                fig.extra["respectively"] = ""  # a list not understood: its figures are not the nearest subject's
 
 
 def _listed_subjects(listed: str, head: str, index: LexiconIndex) -> list[str]:
-    """The subjects before 分别: a known series (各季度 …), else each listed item's alias ("" when none)."""
+    """The subjects before 分别: a known series (各季度 …), else each listed item's alias ("" when none); an item
+    naming several subjects (人员经费和公用经费) gives each, a name holding 及 (公务用车购置及运行维护费) one."""
     subjects = next((list(v) for k, v in vocabulary().series.items() if k in head), None)
     if subjects is not None:
         return subjects
-    items = [canon(i) for i in re.split(r"[、和及与]", listed) if i.strip()]
-    return [next((a for a in index.subject_aliases if a in i), "") for i in items]
+    out: list[str] = []
+    for item in (canon(i) for i in re.split(r"[、，,]", listed) if i.strip()):
+        named = [a for a in _aliases_in(item, index)]
+        out.extend(named or [""])
+    return out
+
+
+def _aliases_in(text: str, index: LexiconIndex) -> list[str]:
+    """The subject aliases named in ``text``, left to right, the longest at each place."""
+    found: list[str] = []
+    pos = 0
+    while pos < len(text):
+        alias = next((a for a in index.subject_aliases if text.startswith(a, pos)), None)
+        if alias is None:
+            pos += 1
+            continue
+        found.append(alias)
+        pos += len(alias)
+    return found
 
 
 def _figure_run(text: str, after: list[Figure], most: int) -> list[Figure]:
@@ -271,7 +322,7 @@ def _tie_all(figures: list[Figure], index: LexiconIndex, book: Workbook, out: An
              self_names: tuple[str, ...], doc: ReportDocument | None = None) -> None:
     if doc is not None:
         _respectively(doc, figures, index)
-    reported: set[tuple[str, Decimal]] = set()
+    reported: dict[tuple[str, Decimal], TextNote] = {}
     previous: tuple[int, int, str | None] = (-1, -1, None)  # (block, sentence, subject of the figure before)
     for fig in figures:
         if fig.kind in ("year", "number"):
@@ -279,7 +330,7 @@ def _tie_all(figures: list[Figure], index: LexiconIndex, book: Workbook, out: An
         out.figures += 1
         here = (fig.block, fig.sentence_no)
         carry = previous[2] if previous[:2] == here and not fig.where.table else None
-        ties = tie(fig, index, carry, self_names)
+        ties = tie(fig, index, carry, self_names) if _of_this_year(fig, book.year) else []
         subject = None
         if ties and not fig.where.table:
             subject = _rightmost_subject(fig.context, index, fig.kind, self_names) or carry
@@ -288,9 +339,22 @@ def _tie_all(figures: list[Figure], index: LexiconIndex, book: Workbook, out: An
         _judge(fig, ties, book, out, reported)
 
 
-def _judge(fig: Figure, ties: list[Tie], book: Workbook, out: Analysis, reported: set[tuple[str, Decimal]]) -> None:
+def _of_this_year(fig: Figure, year: int | None) -> bool:
+    """A figure labelled with another year than the workbook's is not one of its figures (2020年实际支出…,
+    a 2020年 column); one labelled last year is a prior-year figure (上年 entries, where the framework has them)."""
+    if year is None or fig.year_label is None or fig.prior or fig.year_label == year:
+        return True
+    if fig.year_label == year - 1:
+        fig.extra["as_prior"] = "1"
+        return True
+    return False
+
+
+def _judge(fig: Figure, ties: list[Tie], book: Workbook, out: Analysis, reported: dict[tuple[str, Decimal], TextNote]
+           ) -> None:
     """Tie the figure to the first workbook figure it agrees with, else note the mismatch with its one best
-    figure (once per figure and value); a figure naming two subjects, neither agreeing, is left untied."""
+    figure; the same wrong figure quoted again (a table and the text after it) is one finding naming every
+    place; a figure naming two subjects, neither agreeing, is left untied."""
     values = [(best, same, book.value(best)) for best, same in ties]
     values = [v for v in values if v[2] is not None]
     if not values:
@@ -311,11 +375,25 @@ def _judge(fig: Figure, ties: list[Tie], book: Workbook, out: Analysis, reported
     fig.tied = best.name
     key = (best.name, fig.value)
     if key in reported:
+        reported[key].also.append(fig.where)
         return
-    reported.add(key)
-    out.notes.append(TextNote("figure_mismatch", fig.where,
-                              f"报告写“{fig.text}”，工作簿中“{best.label}”为 {_fmt(truth, fig)}",
-                              found=fig.value, expected=truth, name=best.name, cell=book.locate(best.name)))
+    reported[key] = note = TextNote("figure_mismatch", fig.where,
+                                    f"报告写“{fig.text}”，工作簿中“{best.label}”为 {_fmt(truth, fig)}",
+                                    found=fig.value, expected=truth, name=best.name, cell=book.locate(best.name),
+                                    difference=_difference(fig, truth))
+    out.notes.append(note)
+
+
+_CHANGE_UNIT = {"rate": "个百分点", "points": "分"}
+
+
+def _difference(fig: Figure, truth: Decimal) -> str:
+    """报告比工作簿多 0.36万元 / 少 3.25个百分点 / 多 1人, in the unit the text writes."""
+    diff = fig.value - truth
+    shown = abs(diff) / fig.scale if fig.kind != "count" else abs(diff)
+    places = max(fig.decimals, 0 if fig.unit == "元" else 2) if fig.kind in ("money", "rate", "points") else 0
+    unit = _CHANGE_UNIT.get(fig.kind, fig.unit if fig.kind != "rate" else "")
+    return f"报告比工作簿{'多' if diff > 0 else '少'} {shown:,.{places}f}{unit}"
 
 
 def _significant(fig: Figure) -> int:
@@ -387,8 +465,12 @@ def _parts(par: Paragraph, figures: list[Figure], out: Analysis) -> None:
 def _listed_parts(text: str, m: re.Match[str], figures: list[Figure]
                   ) -> tuple[list[Figure], Figure, list[Figure], int] | None:
     """The money figures before 其中/包括, the total among them, the parts listed after it up to the sentence's
-    end, and that end; None when this is not a total and its parts."""
+    end, and that end; None when this is not a total and its parts. A list joined by 、 ends at the next comma
+    (“其中基本支出a、项目支出b，年末结转结余c”: the last clause is not a part); one joined by commas runs on."""
     end = _sentence_end(text, m.end(), "。！？\n")
+    comma = _sentence_end(text, m.end(), "，,")
+    if comma < end and "、" in text[m.end():comma]:
+        end = comma
     before = [f for f in figures if f.end <= m.start() and _plain_money(f)]
     depth = _depth(text, m.start())
     parts = [f for f in figures if m.end() <= f.start < end and _plain_money(f)
@@ -537,9 +619,15 @@ def _table_where(view: TableView, row: int, col: int, text: str) -> Where:
                  f"{text}"[:80], t.number, row + 1, col + 1)
 
 
+def _places(total_places: int, parts: list[tuple[Decimal, str, int]]) -> int:
+    """The precision a total is checked at: the total's, or the finest of its parts when coarser (parts written
+    with fewer decimals than others — 3, 13.5, 19.94 in a score table that drops trailing zeros — are exact)."""
+    return min(total_places, max((p[2] for p in parts), default=total_places))
+
+
 def _sums_to(view: TableView, r: int, c: int, parts: list[tuple[Decimal, str, int]]) -> bool:
     total, _u, places = view.numbers[(r, c)]
-    places = min([places, *(p[2] for p in parts)])
+    places = _places(places, parts)
     return abs(sum((p[0] for p in parts), Decimal(0)) - total) <= Decimal(1).scaleb(-places) * (len(parts) + 1) / 2
 
 
@@ -557,8 +645,12 @@ def _table_totals(view: TableView, out: Analysis, top_level: frozenset[str] = fr
             above = [view.numbers[(rr, c)] for rr in data_rows if rr < r and (rr, c) in view.numbers]
             tops = [view.numbers[(rr, c)] for rr in data_rows if rr < r and (rr, c) in view.numbers
                     and canon(view.raw_label(rr)) in top_level]
-            if not above or (len(tops) >= 2 and _sums_to(view, r, c, tops)):
-                continue  # an indicator tree: the total is the sum of its top-level rows
+            if not above:
+                continue
+            if len(tops) >= 2 and not _sums_to(view, r, c, above):
+                # an indicator tree: the total is the sum of its top-level rows, not of every level
+                _compare(view, r, c, tops, f"“{label}”行", "一级指标各行", out)
+                continue
             _compare(view, r, c, above, f"“{label}”行", "上方各行", out)
     _sub_rows(view, subs, out)
 
@@ -598,7 +690,7 @@ def _first_amount(view: TableView, row: int) -> Decimal | None:
 def _compare(view: TableView, r: int, c: int, parts: list[tuple[Decimal, str, int]], what: str, of: str,
              out: Analysis) -> bool:
     total, _u, places = view.numbers[(r, c)]
-    places = min([places, *(p[2] for p in parts)])
+    places = _places(places, parts)
     summed = sum((p[0] for p in parts), Decimal(0))
     tolerance = Decimal(1).scaleb(-places) * (len(parts) + 1) / 2
     if abs(summed - total) <= tolerance:
