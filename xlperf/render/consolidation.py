@@ -44,56 +44,20 @@ def _header(ws: Any, row: int, headers: tuple[str, ...] | list[str]) -> None:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-HEAD_PT_PER_UNIT = 6.0
-"""Printed length of one width unit of bold 11 pt header text along its line (a CJK character, 2.05 units, is
-about 11–12 pt; a digit or letter, 1.1 units, 6–7 pt), for the height of a header row read upwards."""
-HEAD_PAD_PT = 10.0
-
-
-def header_layout(headers: tuple[str, ...] | list[str], fitted: list[float]) -> tuple[list[bool], float | None]:
-    """Which headers read upwards (rotated 90°), and the header row's height (None: one line, unset).
-
-    A header that does not fit on one line of its column is turned rather than wrapped: a narrow column
-    (错误, 提示已说明, 计入汇总 are 3 units wide so that 22 columns fit A4 at full size) wrapped its header one
-    character per line, and where a wider one breaks depends on the font each program substitutes (Calibri,
-    Carlito, DejaVu), so a break at a phrase boundary cannot be had by width alone. Turned, a header is one
-    line in every program and the row is as tall as the longest one."""
-    from xlperf.write.printfit import text_units
-
-    rotated = [text_units(h) + 1.2 > w for h, w in zip(headers, fitted, strict=False)]
-    longest = max((text_units(h) for h, r in zip(headers, rotated, strict=False) if r), default=0.0)
-    return rotated, (round(longest * HEAD_PT_PER_UNIT + HEAD_PAD_PT, 1) if longest else None)
-
-
-def _head_alignment(rotated: bool) -> Any:
-    from openpyxl.styles import Alignment
-
-    if rotated:
-        return Alignment(horizontal="center", vertical="bottom", text_rotation=90)
-    return Alignment(horizontal="center", vertical="bottom", wrap_text=True)  # on the turned ones' baseline
-
-
 def _print_ready(ws: Any, widths: tuple[int, ...], header_row: int = 1, last_row: int | None = None,
                  filter_: bool = True, repeat: bool = True) -> None:
     """Frozen header, autofilter over the table, A4 landscape at full type size: widths that fit the page,
-    text wrapped and rows sized (:func:`~xlperf.write.printfit.fit_table`), a header too long for its
-    column turned to read upwards (:func:`header_layout`); the header row repeats on the pages the table
-    continues on (``repeat``), never over another table."""
+    text wrapped and rows sized (:func:`~xlperf.write.printfit.fit_table`); the header row repeats on the
+    pages the table continues on (``repeat``), never over another table."""
     from openpyxl.utils import get_column_letter
 
-    from xlperf.write.printfit import fit_table, fitted_widths
+    from xlperf.write.printfit import fit_table
 
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1).coordinate
     last = max(last_row if last_row is not None else ws.max_row, header_row)
     if filter_:
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(widths))}{last}"
     fit_table(ws, widths, first_row=header_row, title_rows=f"{header_row}:{header_row}" if repeat else None)
-    heads = [str(ws.cell(row=header_row, column=c).value or "") for c in range(1, len(widths) + 1)]
-    rotated, height = header_layout(heads, fitted_widths(widths))
-    for c, turned in enumerate(rotated, start=1):
-        ws.cell(row=header_row, column=c).alignment = _head_alignment(turned)
-    if height is not None:
-        ws.row_dimensions[header_row].height = height
 
 
 def write_consolidation(cons: Consolidation, out: str | Path, *, protect: tuple[Path, ...] = ()) -> Path:
@@ -198,9 +162,7 @@ class _Table:
         self._rows = self._stream()
         next(self._rows)
         self.ws._rows = self._rows  # closed by the sheet's close: then its tail is written
-        rotated, height = header_layout(self.headers, self.fit.fitted)
-        self._append([(v, self.styles.head_rotated if turned else self.styles.head)
-                      for v, turned in zip(self.headers, rotated, strict=True)], height)
+        self._append([(v, self.styles.head) for v in self.headers])
 
     def _stream(self) -> Any:
         writer = self.ws._writer
@@ -229,13 +191,13 @@ class _Table:
         self._append(cells)
         return self.ws.title, self.row
 
-    def _append(self, cells: list[tuple[Any, str | None]], head_height: float | None = None) -> None:
+    def _append(self, cells: list[tuple[Any, str | None]]) -> None:
         from openpyxl.compat import safe_string
 
         self.row += 1
         r = str(self.row)
         values = [xml_text(v) if isinstance(v, str) else v for v, _ in cells]  # as safe_text.put: text, never a formula
-        height = head_height if head_height is not None else self.fit.height(values)
+        height = self.fit.height(values)
         parts = [f'<row r="{r}">' if height is None else f'<row r="{r}" ht="{safe_string(height)}" customHeight="1">']
         for c, value in enumerate(values):
             style = cells[c][1]
@@ -338,9 +300,9 @@ class _Styles:
         self.other = made(alignment=top)
         self.number = made(alignment=top, number_format="0.00")
         self.empty_number = made(number_format="0.00")
-        head = {"fill": PatternFill("solid", fgColor=HEADER_FILL), "font": Font(bold=True, color=HEADER_FONT_COLOR)}
-        self.head = made(**head, alignment=_head_alignment(False))
-        self.head_rotated = made(**head, alignment=_head_alignment(True))
+        self.head = made(fill=PatternFill("solid", fgColor=HEADER_FILL),
+                         font=Font(bold=True, color=HEADER_FONT_COLOR),
+                         alignment=Alignment(horizontal="center", vertical="top", wrap_text=True))
         self.linked = made(alignment=wrap, font=Font(color="0563C1", underline="single"))
 
 
@@ -542,6 +504,17 @@ def _batch(ws: Any, cons: Consolidation) -> None:
     _print_ready(ws, (14, 24, 60, 40), last_row=r - 1)
 
 
+def _count_axis(chart: Any, most: int) -> None:
+    """A value axis that counts units: whole-number ticks from 0 (LibreOffice drew 0.5 steps, and 0.1 steps up to 1
+    when no unit was counted), at most ~10 of them; no legend for the one series (the axis title names it)."""
+    axis = chart.y_axis
+    axis.scaling.min = 0
+    axis.scaling.max = None if most else 1
+    axis.majorUnit = max(1, -(-most // 10))
+    axis.number_format = "0"
+    chart.legend = None
+
+
 def _charts(ws: Any, cons: Consolidation) -> None:
     """Grade distribution, the most-failed rules, computed vs self-score of the level-2 indicators."""
     from openpyxl.chart import BarChart, Reference
@@ -556,6 +529,7 @@ def _charts(ws: Any, cons: Consolidation) -> None:
     chart.title, chart.y_axis.title = "等级分布（计算总分）", "单位数"
     chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=1 + len(grades)), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(grades)))
+    _count_axis(chart, max((sum(1 for x in counted_grades if x == g) for g in grades), default=0))
     charts = [chart]
     top = cons.rule_counts[:TOP_RULES]
     start = len(grades) + 4
@@ -569,6 +543,7 @@ def _charts(ws: Any, cons: Consolidation) -> None:
         chart.title, chart.x_axis.title = f"不通过最多的审核规则（前 {TOP_RULES} 条）", "规则"
         chart.add_data(Reference(ws, min_col=2, min_row=start, max_row=start + len(top)), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(top)))
+        _count_axis(chart, max(rc.units for rc in top))
         charts.append(chart)
     level2 = [s for s in cons.indicators if s.level == 2]
     start2 = start + len(top) + 3
@@ -591,6 +566,7 @@ def _charts(ws: Any, cons: Consolidation) -> None:
     row = start2 + len(level2) + 3
     for chart in charts:  # each on a page of its own: a chart across a page break prints past the page
         chart.width, chart.height = 24, 12
+        chart.x_axis.delete = chart.y_axis.delete = False  # written out: without it Excel may hide the axes
         ws.row_breaks.append(Break(id=row - 1))
         ws.add_chart(chart, f"A{row}")
         row += 30
