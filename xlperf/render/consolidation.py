@@ -504,6 +504,17 @@ def _batch(ws: Any, cons: Consolidation) -> None:
     _print_ready(ws, (14, 24, 60, 40), last_row=r - 1)
 
 
+def _count_axis(chart: Any, most: int) -> None:
+    """A value axis that counts units: whole-number ticks from 0 (LibreOffice drew 0.5 steps, and 0.1 steps up to 1
+    when no unit was counted), at most ~10 of them; no legend for the one series (the axis title names it)."""
+    axis = chart.y_axis
+    axis.scaling.min = 0
+    axis.scaling.max = None if most else 1
+    axis.majorUnit = max(1, -(-most // 10))
+    axis.number_format = "0"
+    chart.legend = None
+
+
 def _charts(ws: Any, cons: Consolidation) -> None:
     """Grade distribution, the most-failed rules, computed vs self-score of the level-2 indicators."""
     from openpyxl.chart import BarChart, Reference
@@ -518,6 +529,7 @@ def _charts(ws: Any, cons: Consolidation) -> None:
     chart.title, chart.y_axis.title = "等级分布（计算总分）", "单位数"
     chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=1 + len(grades)), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(grades)))
+    _count_axis(chart, max((sum(1 for x in counted_grades if x == g) for g in grades), default=0))
     charts = [chart]
     top = cons.rule_counts[:TOP_RULES]
     start = len(grades) + 4
@@ -531,6 +543,7 @@ def _charts(ws: Any, cons: Consolidation) -> None:
         chart.title, chart.x_axis.title = f"不通过最多的审核规则（前 {TOP_RULES} 条）", "规则"
         chart.add_data(Reference(ws, min_col=2, min_row=start, max_row=start + len(top)), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(top)))
+        _count_axis(chart, max(rc.units for rc in top))
         charts.append(chart)
     level2 = [s for s in cons.indicators if s.level == 2]
     start2 = start + len(top) + 3
@@ -553,6 +566,7 @@ def _charts(ws: Any, cons: Consolidation) -> None:
     row = start2 + len(level2) + 3
     for chart in charts:  # each on a page of its own: a chart across a page break prints past the page
         chart.width, chart.height = 24, 12
+        chart.x_axis.delete = chart.y_axis.delete = False  # written out: without it Excel may hide the axes
         ws.row_breaks.append(Break(id=row - 1))
         ws.add_chart(chart, f"A{row}")
         row += 30
