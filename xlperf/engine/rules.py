@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from xlperf.expr import (
     ARG,
@@ -72,13 +73,27 @@ def fmt_money(value: Decimal) -> str:
     return f"{quantize(value, 2):,.2f}"
 
 
+_E2, _E4 = Decimal("0.01"), Decimal("0.0001")
+_FAST_ADJUSTED = 21
+"""A finite value whose adjusted exponent is at most this is rounded to 4 places in the default context (as
+:func:`quantize`'s fast path), and ``str`` of the result is plain notation with exactly the places asked for."""
+
+
 def fmt_rate(value: Decimal) -> str:
-    return f"{quantize(value * 100, 2):.2f}%"
+    """A rate as a percentage with two decimals: 97.65%."""
+    pct = value * 100
+    if pct.is_finite() and pct.adjusted() <= _FAST_ADJUSTED:  # the usual case: str of a 2-place Decimal is its
+        return f"{pct.quantize(_E2, ROUND_HALF_UP)}%"         # ".2f" text (~3× cheaper per explanation)
+    return f"{quantize(pct, 2):.2f}%"
 
 
 def fmt_pts(value: Decimal) -> str:
-    text = f"{quantize(value, 4).normalize():f}"
-    return text
+    """Points (or a factor) with up to 4 decimals and no trailing zeros: 0.2176, 3, 1.5."""
+    if value.is_finite() and value.adjusted() <= _FAST_ADJUSTED:
+        # the usual case, without normalize() and format(): the 4-place text with its trailing zeros (and then a
+        # trailing point) stripped is the same text (tests/core/test_formatting.py compares them on any value)
+        return str(value.quantize(_E4, ROUND_HALF_UP)).rstrip("0").rstrip(".")
+    return f"{quantize(value, 4).normalize():f}"
 
 
 # Compiled framework -------------------------------------------------------------------------------
@@ -286,11 +301,11 @@ def _dec(value: Value) -> Decimal:
 # Evaluation ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Ctx:
+class Ctx(NamedTuple):
     """What a rule needs besides the environment: measure explanations. ``worded=False``: the score only — each
     rule returns the same raw score with an empty explanation, without wording it (an Excel function asking
-    for a score would otherwise spend most of its time on text it throws away)."""
+    for a score would otherwise spend most of its time on text it throws away). A named tuple: made once per
+    Excel function call, ~3× cheaper to build than a frozen dataclass."""
 
     env: Mapping[str, Value]
     measure_text: Callable[[str], str]
