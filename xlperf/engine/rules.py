@@ -52,7 +52,7 @@ from xlperf.framework.models import (
 __all__ = [
     "Compiled", "JudgedInput", "MeasureDef", "cap_of", "capped_excel", "compile_framework", "evaluate_rule",
     "excel_rule",
-    "finish", "finish_excel", "fmt_edge", "fmt_money", "fmt_num", "fmt_rate",
+    "finish", "finish_excel", "fmt_edge", "fmt_money", "fmt_num", "fmt_rate", "worded_names",
 ]
 
 NameOf = Callable[[str], str]
@@ -312,6 +312,9 @@ class Ctx(NamedTuple):
     worded: bool = True
 
     def num(self, name_or_expr: str) -> Decimal:
+        value = self.env.get(name_or_expr)
+        if type(value) is Decimal:  # a name bound to a number, the usual case: what evaluating the name gives
+            return value
         return _dec(parse(name_or_expr).evaluate(self.env))
 
 
@@ -481,16 +484,36 @@ def _schedule(rule: ScheduleRule, ctx: Ctx) -> tuple[Decimal, str]:
     rates = [ctx.num(n) for n in names]
     capped = [min(r, rule.cap) if rule.cap is not None else r for r in rates]
     avg = ctx.num(avg_name)
-    score = sum((c * rule.quarter_points for c in capped), Decimal(0)) + avg * rule.average_points
+    periods = [c * rule.quarter_points for c in capped]
+    avg_points = avg * rule.average_points
+    score = sum(periods, Decimal(0)) + avg_points
     if not ctx.worded:
         return score, ""
-    qtext = "；".join(ctx.measure_text(n) for n in names)
-    cap_note = (f"（单期执行率按 {fmt_edge(rule.cap)} 封顶计分）"
-                if rule.cap is not None and any(r != c for r, c in zip(rates, capped, strict=True)) else "")
+    qtext = "；".join([ctx.measure_text(n) for n in names])
+    cap_note = (f"（单期执行率按 {fmt_edge(rule.cap)} 封顶计分）" if rule.cap is not None and rates != capped else "")
     period = "季度得分" if len(names) == 4 else "各期得分"
-    return score, (f"{qtext}；{period} {' + '.join(fmt_pts(c * rule.quarter_points) for c in capped)}{cap_note}；"
+    return score, (f"{qtext}；{period} {' + '.join([fmt_pts(p) for p in periods])}{cap_note}；"
                    f"全年平均执行率 {fmt_rate(avg)} × {fmt_pts(rule.average_points)} = "
-                   f"{fmt_pts(avg * rule.average_points)}；合计 {fmt_pts(quantize(score, 4))} 分")
+                   f"{fmt_pts(avg_points)}；合计 {fmt_pts(quantize(score, 4))} 分")
+
+
+def worded_names(rule: Rule) -> frozenset[str]:
+    """The measures whose own text (``Ctx.measure_text``) a rule's explanation may include, nested rules included:
+    an explanation never reads the numerator and denominator of any other rate (so a rate passed to an Excel
+    function need not be recomputed to word it)."""
+    found: set[str] = set()
+    stack = [rule]
+    while stack:
+        r = stack.pop()
+        if isinstance(r, LinearRule | BandsRule | DeductionRule):
+            found.add(r.measure)
+        elif isinstance(r, ScheduleRule):
+            found.update(_period_names(r.measure_prefix, len(r.paid))[0])
+        stack.extend(getattr(r, "parts", None) or ())
+        inner = getattr(r, "rule", None)
+        if inner is not None:
+            stack.append(inner)
+    return frozenset(found)
 
 
 @lru_cache(maxsize=64)

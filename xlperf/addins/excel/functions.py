@@ -64,6 +64,7 @@ from xlperf.engine.rules import (
     fmt_edge,
     fmt_num,
     fmt_rate,
+    worded_names,
 )
 from xlperf.engine.scoring import EnvPlan, build_env_for, env_plan
 from xlperf.errors import InputError
@@ -757,7 +758,8 @@ class _Scoring(NamedTuple):
     indicator: Indicator
     names: frozenset[str]
     plan: EnvPlan
-    scoring_plans: dict[frozenset[str], EnvPlan]  # for a score only: by the computed figures passed explicitly
+    scoring_plans: dict[frozenset[str], EnvPlan]  # by the computed figures passed explicitly and not recomputed
+    worded: frozenset[str]  # the rates whose numerator and denominator the rule's explanation may show
 
 
 def _scorings(_: object) -> dict[str, _Scoring]:
@@ -771,7 +773,8 @@ def _scoring(cfw: CompiledFramework, indicator_id: Any) -> _Scoring:
     if hit is None:
         ind = _indicator(cfw.fw, text)
         names = frozenset(compiled_names(cfw.fw, ind))
-        hit = cache[text] = _Scoring(ind, names, env_plan(cfw.rules, names), {})
+        assert ind.rule is not None
+        hit = cache[text] = _Scoring(ind, names, env_plan(cfw.rules, names), {}, worded_names(ind.rule))
     return hit
 
 
@@ -780,12 +783,14 @@ def _computed_names(cfw: CompiledFramework) -> frozenset[str]:
     return frozenset(n for n, spec in cfw.catalog.items() if spec.role in COMPUTED_ROLES)
 
 
-def _score_plan(cfw: CompiledFramework, scoring: _Scoring, computed_given: frozenset[str]) -> EnvPlan:
-    """The environment a score alone needs: a rate or total passed explicitly replaces the computed one, so
-    it is not computed — unless a figure computed for the rule reads it (that figure reads the computed
-    value, as in :func:`_evaluate`'s full plan). Only the wording of :func:`explain` needs every rate's
-    numerator and denominator."""
+def _score_plan(cfw: CompiledFramework, scoring: _Scoring, computed_given: frozenset[str], worded: bool) -> EnvPlan:
+    """The environment a score needs: a rate or total passed explicitly replaces the computed one, so it is
+    not computed — unless a figure computed for the rule reads it (that figure reads the computed value, as in
+    the full plan), or the explanation may show its numerator and denominator (:func:`worded_names`: a rate
+    passed with the inputs it is computed from, and equal to the computed one, is worded as a quotient)."""
     passed = scoring.names & computed_given
+    if worded:
+        passed -= scoring.worded
     if not passed:
         return scoring.plan
     plan = scoring.scoring_plans.get(passed)
@@ -802,7 +807,7 @@ def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...], *, word
     ind, names = scoring.indicator, scoring.names
     given = _pairs(cfw, pairs)
     computed_given = cfw.derived("udf.computed_names", _computed_names).intersection(given)
-    plan = scoring.plan if worded else _score_plan(cfw, scoring, computed_given)
+    plan = _score_plan(cfw, scoring, computed_given, worded)
     env, parts = build_env_for(cfw.rules, plan, given)  # build_env's values for the names this rule reads
     for name in computed_given:  # a rate or total passed explicitly wins over one recomputed
         value = given[name]
