@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from xlperf.expr import (
     ARG,
@@ -339,7 +339,29 @@ def fmt_edge(value: Decimal) -> str:
     return f"{(value * 100).normalize():f}%"
 
 
+_TEXTS: dict[int, tuple[object, Callable[..., str], str]] = {}
+_TEXTS_MAX = 4096
+
+
+def _text_of(fmt: Callable[[Any], str], obj: Any) -> str:
+    """``fmt(obj)`` for a part of a framework's rule (a band, a rule's points or threshold), made once per object
+    and kept: rules are frozen, the same object always has the same text, and the entry holds the object (so
+    its id is not reused while the entry lives). Only objects of a rule get in, never a value of a cell."""
+    hit = _TEXTS.get(id(obj))
+    if hit is not None and hit[0] is obj and hit[1] is fmt:
+        return hit[2]
+    text = fmt(obj)
+    if len(_TEXTS) >= _TEXTS_MAX:
+        _TEXTS.clear()
+    _TEXTS[id(obj)] = (obj, fmt, text)
+    return text
+
+
 def _band_text(band: Bounds) -> str:
+    return _text_of(_band_words, band)
+
+
+def _band_words(band: Bounds) -> str:
     if band.lower is not None and band.upper is not None:
         left = "[" if band.lower_inclusive else "("
         right = "]" if band.upper_inclusive else ")"
@@ -395,9 +417,10 @@ def _deduction(rule: DeductionRule, ctx: Ctx) -> tuple[Decimal, str]:
     if not ctx.worded:
         return score, ""
     side = "超过" if rule.direction == "over" else "低于"
-    unit = "个百分点" if rule.unit == Decimal("0.01") else f"个单位（{fmt_pts(rule.unit)}）"
+    unit = "个百分点" if rule.unit == _E2 else f"个单位（{fmt_pts(rule.unit)}）"
     if units == 0:
-        return score, f"{ctx.measure_text(rule.measure)}，未{side} {fmt_edge(rule.threshold)} → {fmt_pts(score)} 分"
+        return score, (f"{ctx.measure_text(rule.measure)}，未{side} {_text_of(fmt_edge, rule.threshold)} → "
+                       f"{fmt_pts(score)} 分")
     exact = max(Decimal(0), (value - rule.threshold if rule.direction == "over" else rule.threshold - value) / rule.unit)
     counted = "" if quantize(exact, 2) == units else (
         f"（{'不足1个按1个计' if rule.units == 'ceil' else '不足1个不计'}，计 {fmt_pts(units)} 个）")
@@ -451,7 +474,7 @@ def _judged(rule: JudgedRule, ctx: Ctx) -> tuple[Decimal, str]:
     value = min(rule.points, max(Decimal(0), _dec(ctx.env.get(rule.input, Decimal(0)))))
     if not ctx.worded:
         return value, ""
-    return value, f"{rule.label or '评判得分'} {fmt_pts(value)} 分（满分 {fmt_pts(rule.points)}）"
+    return value, f"{rule.label or '评判得分'} {fmt_pts(value)} 分（满分 {_text_of(fmt_pts, rule.points)}）"
 
 
 def _sum(rule: SumRule, ctx: Ctx) -> tuple[Decimal, str]:
@@ -493,7 +516,7 @@ def _schedule(rule: ScheduleRule, ctx: Ctx) -> tuple[Decimal, str]:
     cap_note = (f"（单期执行率按 {fmt_edge(rule.cap)} 封顶计分）" if rule.cap is not None and rates != capped else "")
     period = "季度得分" if len(names) == 4 else "各期得分"
     return score, (f"{qtext}；{period} {' + '.join([fmt_pts(p) for p in periods])}{cap_note}；"
-                   f"全年平均执行率 {fmt_rate(avg)} × {fmt_pts(rule.average_points)} = "
+                   f"全年平均执行率 {fmt_rate(avg)} × {_text_of(fmt_pts, rule.average_points)} = "
                    f"{fmt_pts(avg_points)}；合计 {fmt_pts(quantize(score, 4))} 分")
 
 
