@@ -74,6 +74,7 @@ def fmt_money(value: Decimal) -> str:
 
 
 _E2, _E4 = Decimal("0.01"), Decimal("0.0001")
+_ZERO = Decimal(0)  # made once: rules clamp at 0 several times per call
 _FAST_ADJUSTED = 21
 """A finite value whose adjusted exponent is at most this is rounded to 4 places in the default context (as
 :func:`quantize`'s fast path), and ``str`` of the result is plain notation with exactly the places asked for."""
@@ -401,7 +402,7 @@ def _bands(rule: BandsRule, ctx: Ctx) -> tuple[Decimal, str]:
 
 def _units(rule: DeductionRule, value: Decimal) -> Decimal:
     diff = value - rule.threshold if rule.direction == "over" else rule.threshold - value
-    units = max(Decimal(0), quantize(diff / rule.unit, 6))
+    units = max(_ZERO, quantize(diff / rule.unit, 6))
     if rule.units == "floor":
         return Decimal(int(units))
     if rule.units == "ceil":
@@ -421,7 +422,7 @@ def _deduction(rule: DeductionRule, ctx: Ctx) -> tuple[Decimal, str]:
     if units == 0:
         return score, (f"{ctx.measure_text(rule.measure)}，未{side} {_text_of(fmt_edge, rule.threshold)} → "
                        f"{fmt_pts(score)} 分")
-    exact = max(Decimal(0), (value - rule.threshold if rule.direction == "over" else rule.threshold - value) / rule.unit)
+    exact = max(_ZERO, (value - rule.threshold if rule.direction == "over" else rule.threshold - value) / rule.unit)
     counted = "" if quantize(exact, 2) == units else (
         f"（{'不足1个按1个计' if rule.units == 'ceil' else '不足1个不计'}，计 {fmt_pts(units)} 个）")
     return score, (f"{ctx.measure_text(rule.measure)}，{side} {fmt_edge(rule.threshold)} {fmt_pts(quantize(exact, 2))}"
@@ -454,24 +455,24 @@ def _tiers(rule: TiersRule, ctx: Ctx) -> tuple[Decimal, str]:
 def _item_score(item: object, ctx: Ctx) -> Decimal:
     assert isinstance(item, ChecklistItem)
     if item.when is not None:
-        return item.points if _truth(parse(item.when).evaluate(ctx.env)) else Decimal(0)
+        return item.points if _truth(parse(item.when).evaluate(ctx.env)) else _ZERO
     assert item.input is not None
-    return min(item.points, max(Decimal(0), _dec(ctx.env.get(item.input, Decimal(0)))))
+    return min(item.points, max(_ZERO, _dec(ctx.env.get(item.input, _ZERO))))
 
 
 def _checklist(rule: ChecklistRule, ctx: Ctx) -> tuple[Decimal, str]:
     scores = [_item_score(item, ctx) for item in rule.items]
-    total = min(rule.points, sum(scores, Decimal(0)))
+    total = min(rule.points, sum(scores, _ZERO))
     if not ctx.worded:
         return total, ""
-    detail = " + ".join(fmt_pts(s) for s in scores)
+    detail = " + ".join([fmt_pts(s) for s in scores])
     lost = [f"第{n}条" for n, (s, item) in enumerate(zip(scores, rule.items, strict=True), 1) if s < item.points]
     tail = f"（{ '、'.join(lost)}未得满分）" if lost else ""
     return total, f"{rule.label + '：' if rule.label else ''}{detail} = {fmt_pts(total)} 分{tail}"
 
 
 def _judged(rule: JudgedRule, ctx: Ctx) -> tuple[Decimal, str]:
-    value = min(rule.points, max(Decimal(0), _dec(ctx.env.get(rule.input, Decimal(0)))))
+    value = min(rule.points, max(_ZERO, _dec(ctx.env.get(rule.input, _ZERO))))
     if not ctx.worded:
         return value, ""
     return value, f"{rule.label or '评判得分'} {fmt_pts(value)} 分（满分 {_text_of(fmt_pts, rule.points)}）"
@@ -479,11 +480,11 @@ def _judged(rule: JudgedRule, ctx: Ctx) -> tuple[Decimal, str]:
 
 def _sum(rule: SumRule, ctx: Ctx) -> tuple[Decimal, str]:
     results = [evaluate_rule(p, ctx) for p in rule.parts]
-    parts = [min(p.points, max(Decimal(0), s)) for p, (s, _) in zip(rule.parts, results, strict=True)]
-    total = min(rule.points, sum(parts, Decimal(0)))
+    parts = [min(p.points, max(_ZERO, s)) for p, (s, _) in zip(rule.parts, results, strict=True)]
+    total = min(rule.points, sum(parts, _ZERO))
     if not ctx.worded:
         return total, ""
-    texts = "；".join(t for _, t in results)
+    texts = "；".join([t for _, t in results])
     return total, f"{texts}；合计 {fmt_pts(quantize(total, 4))} 分"
 
 
@@ -509,7 +510,7 @@ def _schedule(rule: ScheduleRule, ctx: Ctx) -> tuple[Decimal, str]:
     avg = ctx.num(avg_name)
     periods = [c * rule.quarter_points for c in capped]
     avg_points = avg * rule.average_points
-    score = sum(periods, Decimal(0)) + avg_points
+    score = sum(periods, _ZERO) + avg_points
     if not ctx.worded:
         return score, ""
     qtext = "；".join([ctx.measure_text(n) for n in names])
@@ -554,7 +555,7 @@ _EVAL: dict[type, Callable[..., tuple[Decimal, str]]] = {
 
 def finish(raw: Decimal, points: Decimal, decimals: int) -> Decimal:
     """Clamp to [0, points] and round: the one rounding step of an indicator score."""
-    return quantize(min(points, max(Decimal(0), raw)), decimals)
+    return quantize(min(points, max(_ZERO, raw)), decimals)
 
 
 def cap_of(cap: Cap, ctx: Ctx) -> tuple[Decimal | None, str]:
