@@ -280,6 +280,36 @@ def build_env_for(comp: Compiled, plan: EnvPlan, inputs: Mapping[str, Value]) ->
     return env, parts
 
 
+def money_names(fw: Framework) -> frozenset[str]:
+    """The figures a framework declares in 万元: inputs (and last year's), derived and stated figures, table columns."""
+    names = {d.name for group in (fw.form.inputs, fw.form.derived, fw.form.stated) for d in group if d.kind == "money"}
+    names.update(PRIOR_PREFIX + d.name for d in fw.form.inputs if d.prior and d.kind == "money")
+    names.update(f"{t.name}.{c.name}" for t in fw.form.tables for c in t.columns if c.kind == "money")
+    return frozenset(names)
+
+
+def money_sides(comp: Compiled) -> dict[str, tuple[bool, bool]]:
+    """Per measure: whether its numerator and its denominator are amounts (they read a figure in 万元). Money is
+    always worded with two decimals ("4,326.00"), counts as counts ("12"): :func:`fmt_side`."""
+    money = money_names(comp.framework)
+    return {m.id: (bool(m.num.names & money), bool(m.den.names & money)) for m in comp.measures}
+
+
+def fmt_side(value: Decimal, money: bool) -> str:
+    """A rate's numerator or denominator in an explanation: 万元 with two decimals, else as :func:`fmt_num`."""
+    return fmt_money(value) if money else fmt_num(value)
+
+
+def quotient_text(label: str, num: Decimal, den: Decimal, rate: Decimal, sides: tuple[bool, bool],
+                  schedule: Decimal | None = None) -> str:
+    """「label = num / den = rate」 (a period rate: 「label = paid / total ÷ 25% = rate」), as the validator's 计算过程
+    and the xlperf_explain Excel function both word a rate computed from its inputs."""
+    if schedule is not None:
+        return (f"{label} = {fmt_side(num, sides[0])} / {fmt_side(den / schedule, sides[1])} ÷ {fmt_edge(schedule)}"
+                f" = {fmt_rate(rate)}")
+    return f"{label} = {fmt_side(num, sides[0])} / {fmt_side(den, sides[1])} = {fmt_rate(rate)}"
+
+
 def score(comp: Compiled, data: DepartmentData, built: Built | None = None) -> ScoreResult:
     """Score one department's data under a compiled framework. ``built``: :func:`build_env` of this data, when the
     caller has it already (the validator builds the environment once per file; scoring only reads it)."""
@@ -289,16 +319,14 @@ def score(comp: Compiled, data: DepartmentData, built: Built | None = None) -> S
     schedules = {m.id: m.schedule for m in comp.measures if m.schedule is not None}
     kinds = {d.name: d.kind for group in (fw.form.inputs, fw.form.derived, fw.form.stated) for d in group}
 
+    sides = money_sides(comp)
+
     def measure_text(name: str) -> str:
         if name in parts:
             rate, num, den = parts[name]
             if den == 0:
                 return f"{names[name]}：分母为 0，按 {fmt_rate(rate)} 计"
-            if name in schedules:
-                sched = schedules[name]
-                return (f"{names[name]} = {fmt_num(num)} / {fmt_num(den / sched)} ÷ {fmt_edge(sched)}"
-                        f" = {fmt_rate(rate)}")
-            return f"{names[name]} = {fmt_num(num)} / {fmt_num(den)} = {fmt_rate(rate)}"
+            return quotient_text(names[name], num, den, rate, sides[name], schedules.get(name))
         value = env.get(name)
         if value is None and name not in env:  # an expression used as a measure (e.g. rows_total / 10)
             try:

@@ -61,12 +61,10 @@ from xlperf.engine.rules import (
     compiled_names,
     evaluate_rule,
     finish,
-    fmt_edge,
-    fmt_num,
     fmt_rate,
     worded_names,
 )
-from xlperf.engine.scoring import EnvPlan, build_env_for, env_plan
+from xlperf.engine.scoring import EnvPlan, build_env_for, env_plan, money_sides, quotient_text
 from xlperf.errors import InputError
 from xlperf.expr import ExprError, Value, parse
 from xlperf.framework.models import Framework, Indicator, Rule, ScheduleRule
@@ -443,7 +441,7 @@ def _rate(mdef: MeasureDef, num: Decimal, den: Decimal) -> tuple[Decimal, Decima
 def _measure_text_factory(cfw: CompiledFramework, env: Mapping[str, Value],
                           parts: Mapping[str, tuple[Decimal, Decimal, Decimal]]) -> Callable[[str], str]:
     """Explanations of the rates a rule reads, worded as :func:`xlperf.engine.scoring.score` does."""
-    names, schedules = cfw.derived("udf.measure_names", _measure_names)
+    names, schedules, sides = cfw.derived("udf.measure_names", _measure_names)
     labels = cfw.input_labels
 
     def measure_text(name: str) -> str:
@@ -452,10 +450,7 @@ def _measure_text_factory(cfw: CompiledFramework, env: Mapping[str, Value],
             label = names.get(name, name)
             if den == 0:
                 return f"{label}：分母为 0，按 {fmt_rate(rate)} 计"
-            if name in schedules:
-                sched = schedules[name]
-                return f"{label} = {fmt_num(num)} / {fmt_num(den / sched)} ÷ {fmt_edge(sched)} = {fmt_rate(rate)}"
-            return f"{label} = {fmt_num(num)} / {fmt_num(den)} = {fmt_rate(rate)}"
+            return quotient_text(label, num, den, rate, sides.get(name, (False, False)), schedules.get(name))
         value = env.get(name)
         label = labels.get(name, names.get(name, name))
         return f"{label} {fmt_rate(value) if isinstance(value, Decimal) else value}"
@@ -463,10 +458,12 @@ def _measure_text_factory(cfw: CompiledFramework, env: Mapping[str, Value],
     return measure_text
 
 
-def _measure_names(cfw: CompiledFramework) -> tuple[dict[str, str], dict[str, Decimal]]:
-    """Each measure's name, and the schedule of the schedule rules' period rates (built once per framework)."""
+def _measure_names(cfw: CompiledFramework) -> tuple[dict[str, str], dict[str, Decimal], dict[str, tuple[bool, bool]]]:
+    """Each measure's name, the schedule of the schedule rules' period rates, and which of its numerator and
+    denominator are money (built once per framework)."""
     measures = cfw.rules.measures
-    return {m.id: m.name for m in measures}, {m.id: m.schedule for m in measures if m.schedule is not None}
+    return ({m.id: m.name for m in measures}, {m.id: m.schedule for m in measures if m.schedule is not None},
+            money_sides(cfw.rules))
 
 
 def _no_text(_: str) -> str:
