@@ -606,7 +606,7 @@ def _fit_source(source: bytes, size: int) -> bytes:
     first = 0
     while max_compressed_size(len(source) + first) < size:
         first = max(first + 1, 3)
-    for pad in [0] + list(range(max(first, 3), max(first, 3) + 64)):
+    for pad in [0, *range(max(first, 3), max(first, 3) + 64)]:
         text = source + _filler(pad)
         if max_compressed_size(len(text)) < size:
             continue
@@ -846,7 +846,10 @@ def _config_sheet_part(parts: dict[str, bytes], sheet_names: tuple[str, ...]) ->
 
 
 def _column_index(ref: str) -> int:
-    letters = re.match(r"[A-Z]+", ref).group(0)
+    found = re.match(r"[A-Z]+", ref)
+    if found is None:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    letters = found.group(0)
     index = 0
     for ch in letters:
         index = index * 26 + ord(ch) - 64
@@ -1006,7 +1009,8 @@ def _write_package(output: Path, names: list[str], parts: dict[str, bytes]) -> P
 # ---------------------------------------------------------------------------
 # Its VBA is split into modules: GetConfig lives in ``Config`` (with p-code, so its source is replaced
 # as a whole: patch_vba_module), RunPython/XLPyCommand/GetUdfModules in ``Main`` (source only: edited in
-# place, patch_module_chunks), RunServerPython/RunRemotePython in ``Remote`` (p-code: replaced as a whole). PROJECT_NAME is "xlwings", so the user's file is already
+# place, patch_module_chunks), RunServerPython/RunRemotePython in ``Remote`` (p-code: replaced as a whole).
+# PROJECT_NAME is "xlwings", so the user's file is already
 # %USERPROFILE%\.xlwings\xlwings.conf. Workbooks whose functions were imported (module xlwings_udfs)
 # call ``XLPy.CallUDF`` of this project through a VBA reference, which is why it keeps its name, its
 # modules and its public procedures: only what reads settings or builds the command line changes.
@@ -1034,7 +1038,7 @@ def standard_addin_path() -> Path:
 def vba_text_function(name: str, text: str) -> str:
     """A private VBA function returning ``text``: VBA source is code page 1252 and this add-in has no sheet
     of ours for texts, so non-ASCII characters are written as ChrW(&H....), a few per line."""
-    pieces = []
+    pieces: list[str] = []
     for ch in text:
         if 32 <= ord(ch) < 127:
             literal = '"' + ch.replace('"', '""') + '"'

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import email.parser
+import functools
 import re
 import shutil
 import subprocess
@@ -62,26 +63,21 @@ TARGETS_FILE = "targets.txt"
 PIP_MIN = (24, 1)
 """pip 23 checks a dependency's Requires-Python against the interpreter it runs on even with
 ``--python-version`` (``pip install --dry-run --platform …`` then refuses numpy for 3.12 on a 3.11 machine)."""
-_PIP_ENV: dict[str, str] | None = None
-
-
+@functools.cache
 def _pip_env() -> dict[str, str]:
     """Environment to run a recent enough pip: this interpreter's own, or one fetched once as a wheel
     (pip runs from its wheel on PYTHONPATH; nothing is installed)."""
-    global _PIP_ENV
-    if _PIP_ENV is None:
-        import os
-        from importlib.metadata import version
+    import os
+    from importlib.metadata import version
 
-        env = dict(os.environ)
-        if tuple(int(x) for x in version("pip").split(".")[:2]) < PIP_MIN:
-            folder = Path(tempfile.mkdtemp(prefix="xlperf-pip-"))
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                            "-d", str(folder), f"pip>={'.'.join(map(str, PIP_MIN))}"], check=True,
-                           capture_output=True, timeout=600)
-            env["PYTHONPATH"] = str(next(folder.glob("pip-*.whl")))
-        _PIP_ENV = env
-    return _PIP_ENV
+    env = dict(os.environ)
+    if tuple(int(x) for x in version("pip").split(".")[:2]) < PIP_MIN:
+        folder = Path(tempfile.mkdtemp(prefix="xlperf-pip-"))
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                        "-d", str(folder), f"pip>={'.'.join(map(str, PIP_MIN))}"], check=True,
+                       capture_output=True, timeout=600)
+        env["PYTHONPATH"] = str(next(folder.glob("pip-*.whl")))
+    return env
 
 
 def _pip(args: Sequence[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -136,27 +136,36 @@ def _say_round(cons: Consolidation, opts: RoundOptions, history: History | None,
     if written:
         echo(f"汇总已写入 {shown_path(opts.output)}")
     if history is not None:
-        changed = _recorded(cons, opts, history)
-        _say_changes(changed, echo)
+        _say_changes(*_recorded(cons, opts, history), echo)
         echo(f"审核历史（第 {cons.round_no} 轮）已记录在 {shown_path(history.path)}")
 
 
-def _recorded(cons: Consolidation, opts: RoundOptions, history: History) -> list[tuple[str, str]]:
-    """Record the round in the history, unit by unit from the spool; returns each unit seen in an earlier
-    round with what changed, in one line (its label and the change's summary: what the terminal shows)."""
+CHANGES_SHOWN = 30
+"""Units whose change since the last round the terminal lists one per line; the rest are counted (the 汇总's
+与上轮比较 has them all: a province's round would print tens of thousands of lines)."""
+
+
+def _recorded(cons: Consolidation, opts: RoundOptions, history: History) -> tuple[list[tuple[str, str]], int]:
+    """Record the round in the history, unit by unit from the spool; returns the first :data:`CHANGES_SHOWN`
+    units seen in an earlier round with what changed, in one line each (its label and the change's summary:
+    what the terminal shows), and how many units changed in all."""
     from xlperf.review.batch import unit_label
 
     changed: list[tuple[str, str]] = []
+    count = 0
 
     def units() -> Iterator[SpooledUnit]:
+        nonlocal count
         for unit in cons.spooled():
             change = cons.change(unit)
             if change is not None:
-                changed.append((unit_label(unit.summary), change.summary))
+                count += 1
+                if len(changed) < CHANGES_SHOWN:
+                    changed.append((unit_label(unit.summary), change.summary))
             yield unit
 
     history.record(cons.round_no or 1, opts.output, units(), cons.counted)
-    return changed
+    return changed, count
 
 
 def _remember(cons: Consolidation, opts: RoundOptions) -> History:
@@ -187,11 +196,13 @@ def _labels(fw) -> dict[str, str]:
     return out
 
 
-def _say_changes(changed: list[tuple[str, str]], echo: Callable[[str], None]) -> None:
+def _say_changes(changed: list[tuple[str, str]], count: int, echo: Callable[[str], None]) -> None:
     if changed:
-        echo(f"与上一轮比较（{len(changed)} 个单位）：")
+        echo(f"与上一轮比较（{count} 个单位）：")
         for label, summary in changed:
             echo(f"  {label}：{summary}")
+        if count > len(changed):
+            echo(f"  ……另有 {count - len(changed)} 个单位，见汇总的“与上轮比较”表")
 
 
 def _choice(framework: str | None) -> Choice | str | None:

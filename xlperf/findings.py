@@ -198,10 +198,12 @@ class FileReport(BaseModel):
         return [[getattr(f, k) for k in keys] for f in self.findings]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FileSummary:
     """What a batch keeps of a file once its output is written: who sent it, its totals, counts and 审核结论
-    (a few hundred bytes; the findings are not kept, so a batch of any size fits in memory)."""
+    (a few hundred bytes; the findings are not kept, so a batch of any size fits in memory). Mutable for
+    :class:`xlperf.review.spool.UnitSummary`, which adds what the 汇总 needs (the parent shares equal strings
+    between units and sets each unit's spool row)."""
 
     path: str
     status: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -464,14 +465,8 @@ def _run_chunk(run: Callable[[Job], Outcome], jobs: list[Job]) -> list[Outcome]:
 
 
 def _chunks(jobs: Iterator[Job], size: int) -> Iterator[list[Job]]:
-    chunk: list[Job] = []
-    for job in jobs:
-        chunk.append(job)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    """``itertools.batched`` (3.12+) as lists, for 3.11."""
+    return iter(lambda: list(islice(jobs, size)), [])
 
 
 def _pooled(jobs: Iterator[Job], workers: int, choice: Choice | None,

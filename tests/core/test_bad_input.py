@@ -88,6 +88,9 @@ DATA_CASES = {
                                                                              "小数"]),
     "text amount": (_set("budget", "public_adjusted", "三十九"), ["budget.public_adjusted", "数字"]),
     "typo field": (_set("budget", "publik_actual", 1), ["budget.publik_actual", "未知字段"]),
+    "stated figure under its input's group": (_set("budget", "basic_initial_stated", 681.36),
+                                              ["budget.basic_initial_stated", "未知字段", "应写在 stated: 下"]),
+    "input under another group": (_set("staff", "public_actual", 1), ["staff.public_actual 应写在 budget: 下"]),
     "unknown indicator in self_scores": (
         lambda d: d["self_scores"].update(no_such_indicator={"score": 1}), ["no_such_indicator", "自评"]),
     "unknown judged input": (lambda d: d["judgements"].update(j_no_such_thing=1), ["j_no_such_thing", "评判"]),

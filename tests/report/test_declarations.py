@@ -104,3 +104,17 @@ def test_the_guides_worked_example_loads_and_drafts() -> None:
     fw = framework_from_text(text[: text.index("\nreport:")] + "\n" + example, "guide.yaml")
     values, result = values_from_data(fw, load_data(FAMILIES / "ppd-2024-data.yaml", fw))
     assert draft_report(compile_once(fw), values, result)[:2] == b"PK"
+
+
+def test_a_body_item_is_checked_as_the_kind_its_key_says() -> None:
+    """A misspelt key of a write item is one message under the item's kind, not one per kind of item with
+    pydantic's class names (ParagraphItem.text：缺少必填项 …); an item with none of the keys says which it needs."""
+    message = _error(ANNUAL.replace("{write: 履职效益（社会效益、经济效益等）, min_chars: 50}",
+                                    "{write: 履职效益, min_chars: 50, whem: has_projects}"))
+    assert "body.3.write.whem：未知字段" in message
+    assert "Item" not in message and len(message.splitlines()) == 1
+    message = _error(ANNUAL.replace("{write: 履职效益（社会效益、经济效益等）, min_chars: 50}", "{wrte: 履职效益}"))
+    assert "正文项须含 text、write、table 或 scores 之一" in message and "Item" not in message
+    message = _error(ANNUAL.replace("{write: 履职效益（社会效益、经济效益等）, min_chars: 50}",
+                                    "{write: 履职效益, when: has_projectz}"))
+    assert "body[3].when 引用了工作簿中没有的名称 has_projectz" in message

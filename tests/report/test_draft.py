@@ -292,3 +292,19 @@ def test_every_drafted_figure_is_listed_with_its_name() -> None:
     text = _words(read(body))
     assert all(shown in text for _, shown in figures)
     assert len(figures) > 150
+
+
+def test_write_item_with_when_is_asked_only_when_it_holds(tmp_path: Path) -> None:
+    """haicheng-2024 asks for the reason of a “三公”经费 overspend only when there is one: its data spends
+    20.35 of 20.00 万元 (asked); at 19.80 of 20.00 the draft has no such 【请填写】."""
+    fw = str(FAMILIES / "haicheng-2024.yaml")
+    prompt = "【请填写：“三公”经费超过预算的原因】"
+    drafted = _words(read(draft_for(FAMILIES / "haicheng-2024-data.yaml", fw).docx))
+    assert prompt in drafted
+    assert "发放满意度问卷500份，有效问卷480份，满意441份，满意度为91.88%。" in drafted  # the count format 份
+    raw = yaml.safe_load((FAMILIES / "haicheng-2024-data.yaml").read_text(encoding="utf-8"))
+    raw["procurement"]["sangong_actual"] = 19.8
+    within = tmp_path / "within.yaml"
+    within.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    text = _words(read(draft_for(within, fw).docx))
+    assert prompt not in text and "【请填写：社会效益和可持续影响】" in text  # the other write items stay

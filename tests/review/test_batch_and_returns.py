@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from tests.support.futian_random import random_department
+from tests.support.templates import template_copy
 from tests.validator.common import CORPUS, SEED_XLSX, run_cli
+from xlperf.data.values import data_values
 from xlperf.errors import XlperfError
 from xlperf.findings import FileReport, Finding, Severity
+from xlperf.loader import load_framework
 from xlperf.review.batch import batch_issues, read_expected
 from xlperf.review.returns import return_stem, safe_name, write_returns
 
@@ -150,3 +155,27 @@ def test_findings_longer_than_a_sheet_go_on_in_numbered_sheets(tmp_path: Path,
         first = next((sheet, row) for sheet, row, n in rows if n == number)
         assert units.cell(row=r, column=link_col).hyperlink.location == f"'{first[0]}'!A{first[1]}"
     assert wb.sheetnames[-len(parts):] == parts
+
+
+def test_terminal_lists_a_bounded_number_of_changed_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second round lists what changed per unit up to a bound, then counts the rest (a province's round
+    printed a line per unit); the 汇总's 与上轮比较 still has every unit."""
+    from xlperf import bureau
+
+    monkeypatch.setattr(bureau, "CHANGES_SHOWN", 1)
+    fw = load_framework("futian-2021")
+    folder = tmp_path / "收件箱"
+    for seed in range(3):
+        template_copy(fw, folder / f"u{seed}.xlsx", values=data_values(random_department(fw, seed)))
+    run_cli(["consolidate", "-q", folder, "-o", tmp_path / "1.xlsx"])
+    for seed in range(3):  # every unit sends a corrected file: another 人员经费 年初预算
+        values = {**data_values(random_department(fw, seed)), "personnel_initial": Decimal("1.00")}
+        template_copy(fw, folder / f"u{seed}.xlsx", values=values)
+    code, stdout, stderr = run_cli(["consolidate", "-q", folder, "-o", tmp_path / "2.xlsx"])
+    assert code in (0, 1) and stderr == "", stderr
+    lines = stdout.splitlines()
+    at = lines.index("与上一轮比较（3 个单位）：")
+    assert lines[at + 1].startswith("  ") and "……" not in lines[at + 1]
+    assert lines[at + 2] == "  ……另有 2 个单位，见汇总的“与上轮比较”表"
+    changes = load_workbook(tmp_path / "2.xlsx")["与上轮比较"].iter_rows(min_row=2, values_only=True)
+    assert len({row[1] for row in changes}) == 3  # 单位名称

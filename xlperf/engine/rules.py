@@ -435,8 +435,9 @@ def _penalty(rule: PenaltyRule, ctx: Ctx) -> tuple[Decimal, str]:
     score = max(rule.floor, rule.points - count * rule.per)
     if not ctx.worded:
         return score, ""
-    label = rule.count_label or rule.count
-    return score, f"{label} {fmt_num(count)} 项，每项扣 {fmt_pts(rule.per)} 分 → {fmt_pts(score)} 分"
+    # without count_label, the count as the form labels it (“财经纪律检查发现问题数 1”), never its name
+    counted = f"{rule.count_label} {fmt_num(count)}" if rule.count_label else ctx.measure_text(rule.count)
+    return score, f"{counted} 项，每项扣 {fmt_pts(rule.per)} 分 → {fmt_pts(score)} 分"
 
 
 def _tiers(rule: TiersRule, ctx: Ctx) -> tuple[Decimal, str]:
@@ -564,13 +565,16 @@ def cap_of(cap: Cap, ctx: Ctx) -> tuple[Decimal | None, str]:
     Bands are tried in order, as the sheet's nested IF tries them; a band without bounds holds before the
     measure is computed (the sheet's IF(TRUE,…) never reads it either)."""
     value: Decimal | None = None
+    flag = False  # a 是/否 measure (一票否决): its 是/否 says it all, a band "≥ 100%" on it would not
     for band in cap.bands:
         if band.lower is None and band.upper is None:
             return band.cap, f"{cap.name}：最高 {fmt_pts(band.cap)} 分"
         if value is None:
-            value = ctx.num(cap.measure)
+            raw = parse(cap.measure).evaluate(ctx.env)
+            flag, value = isinstance(raw, bool), _dec(raw)
         if _in_band(value, band):
-            return band.cap, f"{cap.name}：{ctx.measure_text(cap.measure)} {_band_text(band)}，最高 {fmt_pts(band.cap)} 分"
+            where = "" if flag else f" {_band_text(band)}"
+            return band.cap, f"{cap.name}：{ctx.measure_text(cap.measure)}{where}，最高 {fmt_pts(band.cap)} 分"
     return None, ""
 
 

@@ -462,7 +462,9 @@ def _cell_out(value: Value | None, is_date: bool) -> Value | None:
 
 
 def _shown(value: object, kind: str) -> str:
-    """A figure a rule reads, as its kind is read: 93.80%, 38.66 分, 1,234.50 万元, 12."""
+    """A figure a rule reads, as its kind is read: 93.80%, 38.66 分, 1,234.50 万元, 12, 是."""
+    if isinstance(value, bool):  # a 是/否 input (a cap's 一票否决 flag), as the form shows it
+        return "是" if value else "否"
     if not isinstance(value, Decimal):
         return str(value)
     if kind == "rate":

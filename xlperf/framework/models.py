@@ -106,6 +106,10 @@ class BandsRule(_RuleBase):
         return self
 
 
+_FLOOR = ("lowest score, ≥ 0: every score is clamped to [0, points], so a 扣分项 that lowers the total below its "
+          "parts cannot be written as a negative floor")
+
+
 class DeductionRule(_RuleBase):
     """Points minus a deduction per unit the measure is over (or under) a threshold, with a floor."""
 
@@ -117,7 +121,7 @@ class DeductionRule(_RuleBase):
     per_unit: Decimal = Field(gt=0, description="points deducted per unit")
     units: Literal["exact", "floor", "ceil"] = Field(
         "exact", description="how partial units count: proportionally, only whole units, or any started unit")
-    floor: Decimal = Decimal(0)
+    floor: Decimal = Field(Decimal(0), ge=0, description=_FLOOR)
 
     _m = field_validator("measure")(_check_expr)
 
@@ -129,7 +133,7 @@ class PenaltyRule(_RuleBase):
     count: str = Field(description="expression giving the number of events")
     per: Decimal = Field(gt=0)
     count_label: str | None = None
-    floor: Decimal = Decimal(0)
+    floor: Decimal = Field(Decimal(0), ge=0, description=_FLOOR)
 
     _v = field_validator("count")(_check_expr)
 

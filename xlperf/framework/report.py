@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 __all__ = [
     "FORMATS", "HeaderField", "Lexicon", "LexiconTerm", "ParagraphItem", "ReportSpec", "ReportTable",
@@ -26,7 +26,7 @@ __all__ = [
     "canonical", "placeholders", "report_problems",
 ]
 
-FORMATS = ("万元", "元", "亿元", "%", "分", "人", "个", "项", "次", "家", "年", "text")
+FORMATS = ("万元", "元", "亿元", "%", "分", "人", "个", "项", "次", "家", "份", "件", "场", "户", "条", "年", "text")
 """Formats a placeholder may name: money (万元, two decimals; 元/亿元 converted), a rate in percent (two
 decimals), points (分, two decimals), counts with their measure word, a year, or the value as text."""
 
@@ -78,6 +78,7 @@ class WriteItem(_Model):
     """A part the department must write itself: drafted as 【请填写：prompt】 and kept visible until replaced."""
 
     write: str = Field(description="what to write, shown as 【请填写：…】 in the draft")
+    when: str | None = Field(None, description="expression; asked for only when it holds (e.g. the reason for an overspend)")
     min_chars: int = Field(0, ge=0, description="a submitted report's section shorter than this is reported")
 
 
@@ -94,7 +95,22 @@ class ScoresItem(_Model):
     reasons: bool = Field(True, description="a column with the reason for every point lost")
 
 
-BodyItem = Annotated[ParagraphItem | WriteItem | TableItem | ScoresItem, Field(union_mode="left_to_right")]
+_BODY_KEYS = {"text": ParagraphItem, "write": WriteItem, "table": TableItem, "scores": ScoresItem}
+
+
+def _body_kind(raw: object) -> str | None:
+    """A body item's kind by the key it has, so that a mistake is reported for that kind alone (not once per
+    kind, under pydantic's class names)."""
+    if isinstance(raw, dict):
+        return next((key for key in _BODY_KEYS if key in raw), None)
+    return next((key for key, cls in _BODY_KEYS.items() if isinstance(raw, cls)), None)
+
+
+BodyItem = Annotated[
+    Annotated[ParagraphItem, Tag("text")] | Annotated[WriteItem, Tag("write")] | Annotated[TableItem, Tag("table")]
+    | Annotated[ScoresItem, Tag("scores")],
+    Discriminator(_body_kind, custom_error_type="body_item_kind",
+                  custom_error_message="正文项须含 text、write、table 或 scores 之一")]
 
 
 class Section(_Model):
@@ -250,6 +266,8 @@ def report_problems(spec: ReportSpec, known: set[str]) -> list[str]:
             where = f"{path}[{n}]"
             if isinstance(item, ParagraphItem):
                 names_in(f"{where}.text", item.text)
+                when(where, item.when)
+            elif isinstance(item, WriteItem):
                 when(where, item.when)
             elif isinstance(item, TableItem) and item.table not in table_ids:
                 problems.append(f"{where}：表 {item.table} 未在 report.tables 中定义（已定义：{'、'.join(table_ids) or '无'}）")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from xlperf.compiled import catalog, data_model
 from xlperf.data.models import DepartmentData, bound_problems, date_bound_problems
@@ -71,6 +72,22 @@ def _control_characters(raw: object) -> list[tuple[str, str]]:
     return out
 
 
+def _misplaced(exc: ValidationError, model: type[BaseModel]) -> list[str]:
+    """Where a key written under the wrong section of the data file belongs: a stated figure sits under
+    ``stated:``, not under its input's group (the error alone says only “未知字段”)."""
+    home: dict[str, str] = {}
+    for section, field in model.model_fields.items():
+        for arg in (field.annotation, *typing.get_args(field.annotation)):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                home.update({name: section for name in arg.model_fields})
+    out = []
+    for err in exc.errors(include_url=False)[:50]:
+        loc = err["loc"]
+        if err["type"] == "extra_forbidden" and len(loc) == 2 and str(loc[1]) in home and home[str(loc[1])] != loc[0]:
+            out.append(f"字段 {loc[0]}.{loc[1]} 应写在 {home[str(loc[1])]}: 下")
+    return out
+
+
 def load_data(path: str | Path, framework: Framework | None = None) -> DepartmentData:
     """A data file validated against the data model of ``framework`` (default: the shipped framework the
     file names under ``framework:``; a framework file must be chosen by the caller)."""
@@ -84,7 +101,8 @@ def load_data(path: str | Path, framework: Framework | None = None) -> Departmen
     try:
         data = data_model(fw).model_validate(raw)
     except ValidationError as exc:
-        raise InputError(describe_validation_error(exc, str(path))) from None
+        hints = _misplaced(exc, data_model(fw))
+        raise InputError("\n".join([describe_validation_error(exc, str(path)), *(f"{path}：{h}" for h in hints)])) from None
     problems = bound_problems(catalog(fw).values(), data.values()) + date_bound_problems(catalog(fw).values(),
                                                                                           data.values())
     if problems:

@@ -27,6 +27,8 @@ def _type_text(annotation: object) -> str:
 
     text = str(annotation).replace("typing.", "").replace("decimal.", "").replace("xlperf.framework.models.", "")
     text = text.replace("xlperf.framework.form.", "").replace("<class '", "").replace("'>", "")
+    text = re.sub(r"Annotated\[([\w.]+), Tag\(tag='\w+'\)\]", r"\1", text)  # a tagged union's member: its class
+    text = re.sub(r"Annotated\[Union\[([^\]]*)\], Discriminator\(.*?\)\]", r"one of (\1)", text)
     text = re.sub(r"Annotated\[Union\[([^\]]*)\], FieldInfo\([^)]*\)[^\]]*\]", r"one of (\1)", text)
     text = re.sub(r"Annotated\[([\w.]+(?: \| [\w.]+)+), FieldInfo\(.*\)\]",  # X | Y unions (PEP 604)
                   lambda m: "one of (" + ", ".join(m.group(1).split(" | ")) + ")", text)

@@ -115,6 +115,11 @@ def _last_measure(entry: Entry, head: str) -> int:
     return max((head.rfind(m) + len(m) + 1 for m in entry.measures if m in head), default=0)
 
 
+def _last_any(head: str, index: LexiconIndex) -> int:
+    """Where the last measure word of any figure ends in ``head`` (+1; 0 when none)."""
+    return max((head.rfind(m) + len(m) + 1 for m in index.measure_vocab if m in head), default=0)
+
+
 def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[str, ...] = ()) -> list[Tie]:
     """The workbook figures a quoted figure may name: one (best entry, every entry of the same subject and
     kind) per subject found; empty when none is named clearly enough."""
@@ -144,13 +149,20 @@ def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[s
 def _implied_subject(context: str, index: LexiconIndex, carry: str | None) -> str | None:
     """A context naming no subject but only a measure (截至年末，实际支出…): the sentence's subject, else the
     department as a whole; None when the context holds more than a measure."""
-    residual = _FILLER.sub("", context)
-    for m in sorted(index.measure_vocab, key=lambda w: (-len(w), w)):  # longest first, never set order
-        residual = residual.replace(m, "")
+    residual = min(_residual(context, index, True), _residual(context, index, False), key=len)
     if len(residual) > 2:
         return None
     whole = next((w for w in vocabulary().whole if w in index.by_subject), None) if not residual else None
     return carry or whole
+
+
+def _residual(context: str, index: LexiconIndex, filler_first: bool) -> str:
+    """The context without filler and measure words. Either order may leave less: a filler inside a measure word
+    (全年执行数: 全年, 数) breaks it when taken out first (“执行”), a measure word may hide a filler the other way."""
+    residual = _FILLER.sub("", context) if filler_first else context
+    for m in sorted(index.measure_vocab, key=lambda w: (-len(w), w)):  # longest first, never set order
+        residual = residual.replace(m, "")
+    return residual if filler_first else _FILLER.sub("", residual)
 
 
 def _pick(subject: str, fig: Figure, context: str, index: LexiconIndex) -> Tie | None:
@@ -158,9 +170,11 @@ def _pick(subject: str, fig: Figure, context: str, index: LexiconIndex) -> Tie |
     scored = [(_measure_score(e, context), e) for e in same]
     best_score = max((s for s, _ in scored), default=0)
     head = fig.extra.get("head", "")
-    if best_score == 0 and head and subject in context and len({e.measures for e in same}) > 1:
+    if best_score == 0 and head and subject in context and same:
         scored = [(_last_measure(e, head), e) for e in same]  # “年初预算A万元，其中：基本支出a万元”
         best_score = max((s for s, _ in scored), default=0)
+        if len({e.measures for e in same}) == 1 and best_score != _last_any(head, index):
+            best_score = 0  # the subject's one figure, but the sentence's last measure is another one
     pool = [e for s, e in scored if s == best_score] if best_score > 0 else _unmeasured(same, fig)
     if not pool:
         return None
@@ -387,8 +401,12 @@ def _parts(par: Paragraph, figures: list[Figure], out: Analysis) -> None:
 def _listed_parts(text: str, m: re.Match[str], figures: list[Figure]
                   ) -> tuple[list[Figure], Figure, list[Figure], int] | None:
     """The money figures before 其中/包括, the total among them, the parts listed after it up to the sentence's
-    end, and that end; None when this is not a total and its parts."""
+    end, and that end; None when this is not a total and its parts. A list joined by 、 ends at the next comma
+    (“其中基本支出a、项目支出b，年末结转结余c”: the last clause is not a part); one joined by commas runs on."""
     end = _sentence_end(text, m.end(), "。！？\n")
+    comma = _sentence_end(text, m.end(), "，,")
+    if comma < end and "、" in text[m.end():comma]:
+        end = comma
     before = [f for f in figures if f.end <= m.start() and _plain_money(f)]
     depth = _depth(text, m.start())
     parts = [f for f in figures if m.end() <= f.start < end and _plain_money(f)
@@ -537,9 +555,15 @@ def _table_where(view: TableView, row: int, col: int, text: str) -> Where:
                  f"{text}"[:80], t.number, row + 1, col + 1)
 
 
+def _places(total_places: int, parts: list[tuple[Decimal, str, int]]) -> int:
+    """The precision a total is checked at: the total's, or the finest of its parts when coarser (parts written
+    with fewer decimals than others — 3, 13.5, 19.94 in a score table that drops trailing zeros — are exact)."""
+    return min(total_places, max((p[2] for p in parts), default=total_places))
+
+
 def _sums_to(view: TableView, r: int, c: int, parts: list[tuple[Decimal, str, int]]) -> bool:
     total, _u, places = view.numbers[(r, c)]
-    places = min([places, *(p[2] for p in parts)])
+    places = _places(places, parts)
     return abs(sum((p[0] for p in parts), Decimal(0)) - total) <= Decimal(1).scaleb(-places) * (len(parts) + 1) / 2
 
 
@@ -557,8 +581,12 @@ def _table_totals(view: TableView, out: Analysis, top_level: frozenset[str] = fr
             above = [view.numbers[(rr, c)] for rr in data_rows if rr < r and (rr, c) in view.numbers]
             tops = [view.numbers[(rr, c)] for rr in data_rows if rr < r and (rr, c) in view.numbers
                     and canon(view.raw_label(rr)) in top_level]
-            if not above or (len(tops) >= 2 and _sums_to(view, r, c, tops)):
-                continue  # an indicator tree: the total is the sum of its top-level rows
+            if not above:
+                continue
+            if len(tops) >= 2 and not _sums_to(view, r, c, above):
+                # an indicator tree: the total is the sum of its top-level rows, not of every level
+                _compare(view, r, c, tops, f"“{label}”行", "一级指标各行", out)
+                continue
             _compare(view, r, c, above, f"“{label}”行", "上方各行", out)
     _sub_rows(view, subs, out)
 
@@ -598,7 +626,7 @@ def _first_amount(view: TableView, row: int) -> Decimal | None:
 def _compare(view: TableView, r: int, c: int, parts: list[tuple[Decimal, str, int]], what: str, of: str,
              out: Analysis) -> bool:
     total, _u, places = view.numbers[(r, c)]
-    places = min([places, *(p[2] for p in parts)])
+    places = _places(places, parts)
     summed = sum((p[0] for p in parts), Decimal(0))
     tolerance = Decimal(1).scaleb(-places) * (len(parts) + 1) / 2
     if abs(summed - total) <= tolerance:

@@ -20,30 +20,18 @@ from typing import Any
 
 from xlperf.checks.batch import BatchVersionMismatch, BatchYearMismatch
 from xlperf.checks.scoring import NoSelfScore
-from xlperf.findings import REVIEW_ZH, FileReport, Severity, adequate, plain_value
+from xlperf.findings import FileReport, FileSummary, Severity, adequate, plain_value
 
 __all__ = ["Spool", "SpooledUnit", "UnitRecord", "UnitSummary", "record_of"]
 
 
 @dataclass(slots=True)
-class UnitSummary:
-    """What the parent keeps of a unit (the batch checks, the sort, the 单位汇总 row, the round's counts).
-    Satisfies :class:`xlperf.review.batch.UnitFile`."""
+class UnitSummary(FileSummary):
+    """What the parent keeps of a unit (the batch checks, the sort, the 单位汇总 row, the round's counts):
+    a file's summary and the counts and flags of the 汇总. Satisfies :class:`xlperf.review.batch.UnitFile`."""
 
-    path: str
-    status: str
-    department: str | None
-    unit_code: str | None
-    year: int | None
-    framework: str | None
-    framework_version: str | None
-    total_computed: Decimal | None
-    total_self: Decimal | None
-    errors: int
-    warnings: int
     infos: int
     explained: int  # 提示 with an adequate 出错说明
-    review: str
     findings: int  # every finding, 提示 included (the unit's 问题明细 link)
     report_status: str | None  # its 绩效自评报告 (checked / unreadable / missing; None: no reports in the batch)
     report_findings: int  # XP5xx findings
@@ -53,10 +41,6 @@ class UnitSummary:
     has_data: bool  # money inputs or scores were read
     sha256: str
     index: int = -1  # its row in the spool
-
-    @property
-    def review_zh(self) -> str:
-        return REVIEW_ZH[self.review]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +93,9 @@ def _summary(rep: FileReport, has_data: bool, digest: str) -> UnitSummary:
     info = rep.report_text
     return UnitSummary(
         rep.path, rep.status, rep.department, rep.unit_code, rep.year, rep.framework, rep.framework_version,
-        rep.total_computed, rep.total_self, rep.errors, len(warned),
+        rep.total_computed, rep.total_self, rep.errors, len(warned), rep.review,
         sum(1 for f in rep.findings if f.severity == Severity.info), sum(1 for f in warned if adequate(f.explanation)),
-        rep.review, len(rep.findings), info.status if info is not None else None,
+        len(rep.findings), info.status if info is not None else None,
         sum(1 for f in rep.findings if f.code.startswith("XP5")), NoSelfScore.code in codes,
         BatchYearMismatch.code in codes, BatchVersionMismatch.code in codes, has_data, digest)
 

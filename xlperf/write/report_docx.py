@@ -351,7 +351,8 @@ class _Drafter:
                 if holds(item.when, self.values):
                     self.paragraph(self.pieces(item.text))
             elif isinstance(item, WriteItem):
-                self.paragraph([Piece(missing_marker(item.write), True)])
+                if holds(item.when, self.values):
+                    self.paragraph([Piece(missing_marker(item.write), True)])
             elif isinstance(item, TableItem):
                 self.table(self.tables[item.table])
             elif isinstance(item, ScoresItem):

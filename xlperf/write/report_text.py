@@ -27,7 +27,7 @@ __all__ = ["MAX_VALUE_CHARS", "Piece", "format_value", "holds", "missing_marker"
 MAX_VALUE_CHARS = 2000
 """Characters of one value from the workbook written into the draft (a submitter's text can be long)."""
 
-_COUNT_FORMATS = ("人", "个", "项", "次", "家", "年")
+_COUNT_FORMATS = ("人", "个", "项", "次", "家", "份", "件", "场", "户", "条", "年")
 _KIND_FORMAT = {"money": "万元", "rate": "%", "points": "分", "count": "个", "int": "年"}
 
 
