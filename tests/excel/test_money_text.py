@@ -6,12 +6,18 @@ Expected texts are hand arithmetic."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
+
+import pytest
 
 from xlperf.addins.excel import functions as fn
 from xlperf.checks.money import _describe, _formula_text
-from xlperf.compiled import catalog, score
-from xlperf.engine.scoring import data_env
+from xlperf.compiled import catalog, compiled, score
+from xlperf.engine.rules import compiled_names
+from xlperf.engine.scoring import data_env, env_plan
+from xlperf.ingest.datafile import load_data
+from xlperf.loader import load_framework
 
 from .helpers import futian, seed_data
 
@@ -61,3 +67,31 @@ def test_the_money_checks_word_amounts_with_two_decimals() -> None:
     assert _formula_text(ctx, "paid_q2 / quota_total") == "33,284.00 ÷ 81,164.95"  # type: ignore[arg-type]
     assert _formula_text(ctx, "staff_offpost / staff_all") == "14 ÷ 33"  # type: ignore[arg-type]
     assert _describe(ctx, "paid_q2 + quota_total") == "paid_q2 33,284.00 + quota_total 81,164.95"  # type: ignore[arg-type]
+
+
+FRAMEWORK_DATA = sorted((Path(__file__).parents[1] / "data" / "frameworks").rglob("*-data.yaml"))
+
+
+@pytest.mark.parametrize("data_file", FRAMEWORK_DATA, ids=lambda p: p.stem)
+def test_explain_equals_the_validators_explanation_on_every_framework(data_file: Path) -> None:
+    """Every leaf not reading a table (tables are not passed as pairs here), from the data file's raw inputs."""
+    fw = load_framework(str(data_file.with_name(data_file.name.replace("-data.yaml", ".yaml"))))
+    data = load_data(data_file, fw)
+    result = score(fw, data)
+    raw = {**data_env(data), **data.judgements}
+    pairs = [v for name, value in raw.items() if value is not None and not isinstance(value, tuple | list)
+             for v in (name, _excel(value))]
+    checked = 0
+    for ind in fw.leaves():
+        if env_plan(compiled(fw), frozenset(compiled_names(fw, ind))).tables:
+            continue
+        assert fn.explain(fw, ind.id, *pairs) == result.by_id(ind.id).explanation, (fw.id, ind.id)
+        checked += 1
+    assert checked >= len(list(fw.leaves())) // 2
+
+
+def _excel(value: object) -> object:
+    """What xlwings passes for a cell holding the value."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return float(value) if isinstance(value, Decimal) else value

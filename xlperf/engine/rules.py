@@ -534,6 +534,8 @@ def worded_names(rule: Rule) -> frozenset[str]:
             found.add(r.measure)
         elif isinstance(r, ScheduleRule):
             found.update(_period_names(r.measure_prefix, len(r.paid))[0])
+        elif isinstance(r, PenaltyRule):  # its count, worded by measure_text when the rule has no count_label
+            found.add(r.count)
         stack.extend(getattr(r, "parts", None) or ())
         inner = getattr(r, "rule", None)
         if inner is not None:

@@ -280,6 +280,11 @@ def build_env_for(comp: Compiled, plan: EnvPlan, inputs: Mapping[str, Value]) ->
     return env, parts
 
 
+def figure_kinds(fw: Framework) -> dict[str, str]:
+    """name → kind of every input, derived and stated figure (how :func:`shown_figure` words its value)."""
+    return {d.name: d.kind for group in (fw.form.inputs, fw.form.derived, fw.form.stated) for d in group}
+
+
 def money_names(fw: Framework) -> frozenset[str]:
     """The figures a framework declares in 万元: inputs (and last year's), derived and stated figures, table columns."""
     names = {d.name for group in (fw.form.inputs, fw.form.derived, fw.form.stated) for d in group if d.kind == "money"}
@@ -317,7 +322,7 @@ def score(comp: Compiled, data: DepartmentData, built: Built | None = None) -> S
     env, parts = built if built is not None else build_env(comp, data_env(data), dict(data.judgements))
     names = {m.id: m.name for m in comp.measures}
     schedules = {m.id: m.schedule for m in comp.measures if m.schedule is not None}
-    kinds = {d.name: d.kind for group in (fw.form.inputs, fw.form.derived, fw.form.stated) for d in group}
+    kinds = figure_kinds(fw)
 
     sides = money_sides(comp)
 
@@ -334,7 +339,7 @@ def score(comp: Compiled, data: DepartmentData, built: Built | None = None) -> S
             except ExprError:
                 value = None
         label = comp.input_labels.get(name, name)
-        return f"{label} {_shown(value, kinds.get(name, 'rate'))}"
+        return f"{label} {shown_figure(value, kinds.get(name, 'rate'))}"
 
     ctx = Ctx(env, measure_text)
     decimals = fw.rounding.score_decimals
@@ -461,7 +466,7 @@ def _cell_out(value: Value | None, is_date: bool) -> Value | None:
     return date_shown(value) if is_date and isinstance(value, Decimal) and date_of_serial(value) else value
 
 
-def _shown(value: object, kind: str) -> str:
+def shown_figure(value: object, kind: str) -> str:
     """A figure a rule reads, as its kind is read: 93.80%, 38.66 分, 1,234.50 万元, 12, 是."""
     if isinstance(value, bool):  # a 是/否 input (a cap's 一票否决 flag), as the form shows it
         return "是" if value else "否"

@@ -64,7 +64,15 @@ from xlperf.engine.rules import (
     fmt_rate,
     worded_names,
 )
-from xlperf.engine.scoring import EnvPlan, build_env_for, env_plan, money_sides, quotient_text
+from xlperf.engine.scoring import (
+    EnvPlan,
+    build_env_for,
+    env_plan,
+    figure_kinds,
+    money_sides,
+    quotient_text,
+    shown_figure,
+)
 from xlperf.errors import InputError
 from xlperf.expr import ExprError, Value, parse
 from xlperf.framework.models import Framework, Indicator, Rule, ScheduleRule
@@ -441,7 +449,7 @@ def _rate(mdef: MeasureDef, num: Decimal, den: Decimal) -> tuple[Decimal, Decima
 def _measure_text_factory(cfw: CompiledFramework, env: Mapping[str, Value],
                           parts: Mapping[str, tuple[Decimal, Decimal, Decimal]]) -> Callable[[str], str]:
     """Explanations of the rates a rule reads, worded as :func:`xlperf.engine.scoring.score` does."""
-    names, schedules, sides = cfw.derived("udf.measure_names", _measure_names)
+    names, schedules, sides, kinds = cfw.derived("udf.measure_names", _measure_names)
     labels = cfw.input_labels
 
     def measure_text(name: str) -> str:
@@ -453,17 +461,18 @@ def _measure_text_factory(cfw: CompiledFramework, env: Mapping[str, Value],
             return quotient_text(label, num, den, rate, sides.get(name, (False, False)), schedules.get(name))
         value = env.get(name)
         label = labels.get(name, names.get(name, name))
-        return f"{label} {fmt_rate(value) if isinstance(value, Decimal) else value}"
+        return f"{label} {shown_figure(value, kinds.get(name, 'rate'))}"  # as the validator words it
 
     return measure_text
 
 
-def _measure_names(cfw: CompiledFramework) -> tuple[dict[str, str], dict[str, Decimal], dict[str, tuple[bool, bool]]]:
-    """Each measure's name, the schedule of the schedule rules' period rates, and which of its numerator and
-    denominator are money (built once per framework)."""
+def _measure_names(cfw: CompiledFramework) -> tuple[dict[str, str], dict[str, Decimal], dict[str, tuple[bool, bool]],
+                                                    dict[str, str]]:
+    """Each measure's name, the schedule of the schedule rules' period rates, which of its numerator and
+    denominator are money, and the kind of each figure (built once per framework)."""
     measures = cfw.rules.measures
     return ({m.id: m.name for m in measures}, {m.id: m.schedule for m in measures if m.schedule is not None},
-            money_sides(cfw.rules))
+            money_sides(cfw.rules), figure_kinds(cfw.fw))
 
 
 def _no_text(_: str) -> str:
