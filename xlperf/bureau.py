@@ -81,6 +81,8 @@ def run_round(opts: RoundOptions, echo: Callable[[str], None], warn: Callable[[s
     if not files:
         raise XlperfError("没有找到要汇总的工作簿（.xlsx）")
     check_outputs(files, {"汇总文件": opts.output}, force=opts.force)
+    if not opts.no_history:
+        _check_history(files, opts)
     if opts.returns is not None and opts.returns.exists() and not opts.returns.is_dir():
         raise XlperfError(f"--returns 应为文件夹，“{shown_path(opts.returns)}”是文件")
     units_expected = read_expected(opts.expected) if opts.expected is not None else None
@@ -166,6 +168,27 @@ def _recorded(cons: Consolidation, opts: RoundOptions, history: History) -> tupl
 
     history.record(cons.round_no or 1, opts.output, units(), cons.counted)
     return changed, count
+
+
+DOCUMENT_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".et", ".ods", ".docx", ".docm", ".doc", ".wps",
+                     ".pdf", ".csv", ".yaml", ".yml", ".json")
+"""What a history file is never called: SQLite writes into the file it opens (an empty one becomes a
+database), so a history that names a submission, a report or a data file would modify it."""
+
+
+def _check_history(files: list[Path], opts: RoundOptions) -> None:
+    """Refuse a history file that is a submission, the 汇总, or named like a document."""
+    from xlperf.review.history import history_path
+    from xlperf.safe_io import same_file, shown_path
+
+    path = opts.history or history_path(opts.output)
+    for other in [*files, opts.output]:
+        if same_file(path, other):
+            raise XlperfError(f"审核历史“{shown_path(path)}”就是文件“{shown_path(other)}”（或其链接）："
+                              "提交的文件永远不会被修改，请用 --history 另选文件（如 审核历史.sqlite）")
+    if path.suffix.lower() in DOCUMENT_SUFFIXES:
+        raise XlperfError(f"审核历史“{shown_path(path)}”的扩展名是 {path.suffix}，像是工作簿、报告或数据文件："
+                          "请用 --history 另选文件（如 审核历史.sqlite）")
 
 
 def _remember(cons: Consolidation, opts: RoundOptions) -> History:

@@ -26,6 +26,11 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "paragraphs": package(d / "paragraphs.docx", (para(f"第{i}项支出{i}.00万元，其中：甲{i}.00万元。")
                                                      for i in range(10_000))),
         "many-paragraphs": package(d / "many-paragraphs.docx", (para("文字") for _ in range(LIMITS.max_paragraphs + 5))),
+        # what the real-report reading added: 分别 lists, amounts in words, ranges, text boxes inside text boxes
+        "lists": package(d / "lists.docx", (para("、".join(["公务接待费", "人员经费及公用经费"] * 200) + "分别为"
+                                                     + "、".join(["一百二十三万元", "百分之九十", "10-20万元"] * 300)
+                                                     + "分别为" * 300) for _ in range(2_000))),
+        "nested-boxes": package(d / "nested-boxes.docx", [_nested_boxes(30, i) for i in range(50)]),
     }
     (d / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4096)
     out["doc"] = d / "old.doc"
@@ -41,6 +46,15 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out["scan"] = d / "scan.pdf"
     out["workbook"] = EXAMPLE
     return out
+
+
+def _nested_boxes(depth: int, number: int) -> str:
+    """A paragraph holding a text box's VML fallback holding a paragraph … ``depth`` times over."""
+    mc = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+    heads = "".join(f"<w:p {mc}><w:r><w:t>实际支出{k}.{number:02d}万元</w:t></w:r><w:r><mc:AlternateContent><mc:Fallback>"
+                    "<w:txbxContent>" for k in range(depth))
+    tail = "</w:txbxContent></mc:Fallback></mc:AlternateContent></w:r></w:p>"
+    return heads + tail * depth
 
 
 def _blank_pdf() -> bytes:
@@ -73,6 +87,8 @@ def test_bounded_reading(cases: dict[str, Path]) -> None:
     assert doc.truncated and sum(len(r) for t in doc.tables for r in t.rows) <= LIMITS.max_cells + 64
     doc = read_report(cases["paragraphs"])
     assert len(doc.paragraphs) == 10_000 and not doc.truncated
+    doc = read_report(cases["nested-boxes"])  # only the outermost text of each is the document's
+    assert [p.text for p in doc.paragraphs] == [f"实际支出0.{i:02d}万元" for i in range(50)]
 
 
 def test_validate_reports_xp501_and_never_writes(cases: dict[str, Path]) -> None:
@@ -87,7 +103,8 @@ def test_validate_reports_xp501_and_never_writes(cases: dict[str, Path]) -> None
 
 
 @pytest.mark.subprocess
-@pytest.mark.parametrize("case", ["bomb", "entities", "huge-table", "paragraphs", "many-paragraphs"])
+@pytest.mark.parametrize("case", ["bomb", "entities", "huge-table", "paragraphs", "many-paragraphs", "lists",
+                                  "nested-boxes"])
 def test_time_and_memory_bounded(case: str, cases: dict[str, Path]) -> None:
     """The workbook and the report checked together in a fresh process limited to 512 MiB and 30 s of CPU."""
     out = run_limited(f"""

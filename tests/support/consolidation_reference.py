@@ -113,7 +113,8 @@ def _changes(ws: Any, reports: list[FileReport], changes: list[Any]) -> None:
             rows: list[tuple[Any, ...]] = [("文件未修改", None, None, None, None, change.summary)]
         else:
             rows = [(what, code, rule or None, sheet or None, cell or None, message)
-                    for what, items in (("已改正", change.fixed), ("新增", change.new), ("仍未改正", change.still_open))
+                    for what, items in (("已改正", change.fixed), ("新增", change.new), ("仍未改正", change.still_open),
+                                    ("已说明", change.explained))
                     for code, rule, sheet, cell, _sev, message in items]
             rows += [("数据变化", None, None, None, None, label) for label in change.figures_changed]
         for row in rows:

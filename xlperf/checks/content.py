@@ -83,7 +83,8 @@ class ForeignFormula(Check):
 
 class ExternalContent(Check):
     """检查内容：可访问工作簿以外的内容：DDE 调用（=cmd|' /C calc'!A0）、WEBSERVICE/CALL/RTD 等函数、
-    xlwings 加载项的 RunPython/RunFrozenPython 等过程、指向本机文件或网址的 HYPERLINK、对其他工作簿的引用（外部链接），无论在单元格中还是定义名称中。
+    xlwings 加载项的 RunPython/RunFrozenPython 等过程、指向本机文件或网址的 HYPERLINK、对其他工作簿的引用（外部链接），无论在单元格中还是定义名称中；
+    数据连接、网页加载项任务窗格、自定义功能区、ActiveX 控件和嵌入的对象（OLE）。
     为何重要：打开文件时可能访问网络、读取本机文件或运行程序；财政局写出的副本不得带有此类内容。
     示例：=WEBSERVICE("http://…"&基本信息!B4)，或 =HYPERLINK("file://…/x.exe","查看附件")。
     如何修改：删除这些公式和外部链接（“数据→编辑链接→断开链接”），只填写数值。"""
@@ -108,12 +109,17 @@ class ExternalContent(Check):
         if book.external_parts:
             yield self.finding(ctx, found=book.external_parts, why="外部链接",
                                detail=f"工作簿含 {book.external_parts} 个外部链接部件（xl/externalLinks）")
+        for part in book.active_parts:
+            what, why = part.split("，", 1)
+            yield self.finding(ctx, found=what, why=why, detail=f"工作簿含{what}")
 
 
 class ForeignFormat(AnnotationCheck):
-    """检查内容：表单工作表上模板以外的条件格式或数据验证（标注副本中已恢复为模板的设置）；
+    """检查内容：表单工作表上模板以外的条件格式或数据验证（标注副本中已恢复为模板的设置）；自加工作表上的
+    条件格式、数据验证和表格公式（计算列、汇总行公式，标注副本中已去除）；
     这项由标注（--annotate、--returns）报告，写在副本的“校验结果”中。
-    为何重要：条件格式可以盖住或伪造校验标出的颜色（如优先级最高、条件为 TRUE 的白色填充）。
+    为何重要：条件格式可以盖住或伪造校验标出的颜色（如优先级最高、条件为 TRUE 的白色填充）；规则和表格
+    公式在打开时即被计算，可以调用网络或其他程序（WEBSERVICE、DDE）。
     示例：对整张工作表添加“=TRUE 时填充白色、如果为真则停止”的条件格式。
     如何修改：在“开始→条件格式→清除规则”中删除自加的规则，用标准模板填报。"""
 

@@ -16,6 +16,7 @@ from xlperf.checks.base import Check
 from xlperf.checks.context import CheckContext
 from xlperf.findings import Finding, Severity, TextLocation
 from xlperf.framework.report import TextRules
+from xlperf.reporttext.extract import Where
 
 __all__ = ["REPORT_CHECKS", "ReportCheck", "level_of"]
 
@@ -48,12 +49,27 @@ class ReportCheck(Check):
             place = f"【报告 {where.describe()}】" if where else "【报告】"
             quote = f"原文：“{where.sentence}”" if where and where.sentence else ""
             cell = f"（工作簿 {note.cell}）" if note.cell else ""
-            detail = f"{place}{note.detail}{cell}{'；' + quote if quote else ''}"
+            difference = f"，{note.difference}" if note.difference else ""
+            also = _also(note.also)
+            detail = f"{place}{note.detail}{cell}{difference}{also}{'；' + quote if quote else ''}"
             text = TextLocation(section=where.section, paragraph=where.paragraph or None, table=where.table or None,
                                 row=where.row or None, column=where.column or None,
                                 sentence=where.sentence) if where else None
             finding = self.finding(ctx, severity=severity, found=note.found, expected=note.expected, detail=detail)
             yield finding.model_copy(update={"text": text})
+
+
+MAX_PLACES = 5
+"""A wrong figure quoted again is named at most this many more places (then 等N处)."""
+
+
+def _also(places: list[Where]) -> str:
+    """；同一数字另见第3段、表2第4行第3列 (and 等N处 beyond ``MAX_PLACES``)."""
+    if not places:
+        return ""
+    shown = "、".join(w.place() for w in places[:MAX_PLACES])
+    more = f"等{len(places)}处" if len(places) > MAX_PLACES else ""
+    return f"；同一数字另见{shown}{more}"
 
 
 class ReportUnreadable(ReportCheck):

@@ -28,6 +28,10 @@ from xlperf.reporttext.document import ReportDocument, build_document
 __all__ = ["LIMITS", "ReportLimits", "ReportUnreadable", "read_report"]
 
 W: Final = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_HIDDEN: Final = ("{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback", f"{W}moveFrom")
+"""Text that is not the document's: a text box's copy for older readers (mc:Fallback repeats mc:Choice) and the
+old place of moved text (w:moveFrom; tracked deletions are w:delText, never read)."""
+MAX_DEPTH: Final = 64
 _MAIN_CTS: Final = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
                     "application/vnd.ms-word.document.macroEnabled.main+xml",
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml")
@@ -141,10 +145,15 @@ class _Reader:
             self.truncated = what
 
     def paragraph(self, el: etree._Element) -> None:
+        if _inside_hidden(el):
+            return
         parts: list[str] = []
         size = 0
         for node in el.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr"):
-            piece = node.text or "" if node.tag == f"{W}t" else ("\t" if node.tag == f"{W}tab" else "\n")
+            if node.getparent() is not None and _inside_hidden(node, el):
+                continue
+            # a line break (Shift+Enter, w:br / w:cr) wraps a line inside its sentence: a space, not a new clause
+            piece = node.text or "" if node.tag == f"{W}t" else ("\t" if node.tag == f"{W}tab" else " ")
             parts.append(piece)
             size += len(piece)
             if size > self.limits.max_paragraph_chars:
@@ -246,6 +255,19 @@ def _parse(data: bytes, limits: ReportLimits) -> ReportDocument:
     except etree.XMLSyntaxError:
         raise ReportUnreadable("报告的正文（word/document.xml）不是有效的 XML，文件可能已损坏。" + _CONVERT + "。") from None
     return build_document(reader.items, reader.truncated)
+
+
+def _inside_hidden(el: etree._Element, stop: etree._Element | None = None) -> bool:
+    """Whether ``el`` stands inside text that is not the document's (see ``_HIDDEN``), looking up to ``stop``
+    (bounded: nesting deeper than ``MAX_DEPTH`` is not looked through)."""
+    node = el.getparent()
+    for _ in range(MAX_DEPTH):
+        if node is None or node is stop:
+            return False
+        if node.tag in _HIDDEN:
+            return True
+        node = node.getparent()
+    return False
 
 
 def _free(el: etree._Element) -> None:

@@ -63,6 +63,10 @@ class ReportLimits:
     max_total_chars: int = 5_000_000
     max_document_bytes: int = 64 * MiB
     max_pdf_pages: int = 300
+    max_pdf_content_bytes: int = 4 * MiB
+    """Decoded page content (drawing operators) read from one PDF: pypdf's text extraction costs ~2 s of CPU
+    per MiB, and pages may share one content stream, so a 6 KB file of 20 pages cost 48 s; a page of a
+    report exported from Word holds some tens of KiB."""
 
 
 LIMITS: Final = ReportLimits()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from xlperf.errors import ReportUnreadable
 from xlperf.ingest import precheck as pc
@@ -37,14 +38,29 @@ def read_pdf(path: Path, limits: object) -> ReportDocument:
         if not fh.read(5).startswith(b"%PDF"):
             raise ReportUnreadable(f"报告“{label}”不是 PDF 文件（文件已损坏或扩展名不符）。")
         fh.seek(0)
-        lines = _pdf_lines(fh, label, lim.max_pdf_pages, lim.max_total_chars)
+        lines = _pdf_lines(fh, label, lim)
     if sum(len(x) for x in lines) < MIN_TEXT:
         raise ReportUnreadable(f"报告“{label}”是扫描件或图片 PDF（没有文字层），无法核对其中的数字。请提交 Word 文档"
                                "（.docx），或从 Word/WPS 直接“导出为 PDF”（不要打印后扫描）。")
     return build_document(_paragraphs(lines))
 
 
-def _pdf_lines(fh: object, label: str, max_pages: int, max_chars: int) -> list[str]:
+def _content_bytes(page: Any) -> int:
+    """The decoded size of a page's content streams (one stream or an array of them), as pypdf decodes
+    them for the text (bounded by pypdf's own decompression limit)."""
+    contents = page.get("/Contents")
+    if contents is None:
+        return 0
+    contents = contents.get_object()
+    streams = list(contents) if isinstance(contents, list) else [contents]
+    total = 0
+    for stream in streams:
+        data = stream.get_object().get_data() if hasattr(stream.get_object(), "get_data") else b""
+        total += len(data)
+    return total
+
+
+def _pdf_lines(fh: object, label: str, lim: ReportLimits) -> list[str]:
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         from pypdf import PdfReader
@@ -53,13 +69,19 @@ def _pdf_lines(fh: object, label: str, max_pages: int, max_chars: int) -> list[s
         if reader.is_encrypted:
             raise ReportUnreadable(f"报告“{label}”设置了密码，无法读取。请取消密码后重新导出 PDF。")
         lines: list[str] = []
-        total = 0
+        total = content = 0
         for number, page in enumerate(reader.pages):
-            if number >= max_pages:
+            if number >= lim.max_pdf_pages:
                 break
+            content += _content_bytes(page)
+            if content > lim.max_pdf_content_bytes:
+                if not lines:
+                    raise ReportUnreadable(f"报告“{label}”的页面内容超过 {lim.max_pdf_content_bytes // pc.MiB} MB，"
+                                           "不像是从 Word/WPS 导出的报告，未读取。请提交 .docx，或重新导出 PDF。")
+                break  # the pages read so far are the report as read
             text = page.extract_text() or ""
             total += len(text)
-            if total > max_chars:
+            if total > lim.max_total_chars:
                 break
             lines.extend(text.splitlines())
         return lines

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import IO, Literal, Protocol, TypeVar
+from typing import IO, Final, Literal, Protocol, TypeVar
 
 from lxml import etree
 
@@ -95,6 +95,23 @@ class RawCell:
     shown: str | None = None  # its number format shows another number: literal | hidden | scaled | percent
 
 
+ACTIVE_PARTS: Final = (("xl/connections.xml", "数据连接，打开时可刷新外部数据"),
+                       ("xl/querytables/", "数据连接，打开时可刷新外部数据"),
+                       ("xl/webextensions/", "网页加载项任务窗格，打开时加载网页"),
+                       ("customui/", "自定义功能区，可调用宏"),
+                       ("xl/activex/", "ActiveX 控件，可运行程序"),
+                       ("xl/embeddings/", "嵌入的对象（OLE），双击即可运行"))
+"""Package parts (lower-case prefixes) that reach outside the workbook or run when it is opened, and what
+each is in the reviewer's words. None of them is part of the form, and openpyxl copies none of them."""
+
+
+def active_parts(names: Iterable[str]) -> tuple[str, ...]:
+    """The kinds of :data:`ACTIVE_PARTS` a package holds, each once, in the table's order."""
+    lowered = [n.lower() for n in names]
+    found = {what for prefix, what in ACTIVE_PARTS for n in lowered if n.startswith(prefix)}
+    return tuple(dict.fromkeys(what for _, what in ACTIVE_PARTS if what in found))
+
+
 @dataclass
 class Book:
     path: Path
@@ -110,6 +127,9 @@ class Book:
     """Dates count from 1904-01-01 (``workbookPr date1904``): a serial + 1462 is the 1900-system serial."""
     external_parts: int = 0
     """Parts under ``xl/externalLinks/`` (links to other workbooks, DDE and OLE links)."""
+    active_parts: tuple[str, ...] = ()
+    """What else in the package reaches outside or runs when the file is opened (:func:`active_parts`):
+    data connections, web add-in panes, a ribbon of its own, ActiveX controls, embedded objects."""
     sheet_states: dict[str, str] = field(default_factory=dict)
     """Each sheet's visibility as the workbook part says: ``visible``, ``hidden`` or ``veryHidden`` (any
     other value as written, cut at 32 characters)."""
@@ -434,7 +454,8 @@ def open_book(path: str | Path, *, sheets: set[str] | None = None, parts: Mappin
         date_styles = _date_styles(zf, styles_target, ns)
         book = Book(path, has_macros="xl/vbaProject.bin" in names_in_zip, formula_names=list(wb_formula_names),
                     date1904=date1904,
-                    external_parts=sum(1 for n in names_in_zip if n.lower().startswith("xl/externallinks/")))
+                    external_parts=sum(1 for n in names_in_zip if n.lower().startswith("xl/externallinks/")),
+                    active_parts=active_parts(names_in_zip))
         order: list[str] = []
         targets: dict[str, str] = {}
         for name, rid, state in wb_sheets:

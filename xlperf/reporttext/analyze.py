@@ -30,6 +30,8 @@ class TextNote:
     expected: object = None
     name: str | None = None  # the workbook name the figure was tied to
     cell: str | None = None  # its sheet!cell
+    difference: str = ""  # how far the text is from the workbook, in the text's unit (报告比工作簿多 0.36万元)
+    also: list[Where] = field(default_factory=list)  # the same wrong figure quoted again (a table and the text)
 
 
 @dataclass
@@ -52,7 +54,7 @@ class Analysis:
     untied: list[Figure] = field(default_factory=list)
 
 
-_FILLER = re.compile(r"\d{4}年(度)?|年末|年初|截至|截止|为|是|达到|达|共计|共|计|约|的|了|其中|包括|分别|全年|本年|当年|"
+_FILLER = re.compile(r"^\([一二三四五六七八九十\d]{1,3}\)|\d{4}年(度)?|年末|年初|截至|截止|为|是|达到|达|共计|共|计|约|的|了|其中|包括|分别|全年|本年|当年|"
                      r"我局|本单位|我单位|合计|总额|实际|数|金额|\|")
 
 
@@ -72,7 +74,13 @@ def agrees(fig: Figure, truth: Decimal) -> bool:
         return abs(true - shown) <= abs(true) * Decimal("0.1") + Decimal(1)
     unit = Decimal(1).scaleb(-fig.decimals)
     diff = true - shown
+    if fig.kind == "money" and abs(diff) * fig.scale <= WORKBOOK_CENT / 2:
+        return True  # the text is more precise than the workbook (16,412元 for 1.64万元): the workbook's rounding
     return abs(diff) <= unit / 2 or Decimal(0) <= diff < unit
+
+
+WORKBOOK_CENT = Decimal("0.01")
+"""Money in the workbook is 万元 with two decimals: a figure written in 元 agrees within half of that."""
 
 
 # Tying ---------------------------------------------------------------------------------------------------------
@@ -137,6 +145,8 @@ def tie(fig: Figure, index: LexiconIndex, carry: str | None, self_names: tuple[s
         entry = index.names.get(name)
         if phrase in context and entry is not None and entry.kind == fig.kind:
             return [(entry, [entry])]
+    if fig.growth:
+        return []  # 支出减少14.15万元, 增长5.2%: a change, never the figure it changes (XP506 checks its arithmetic)
     subject = _rightmost_subject(context, index, fig.kind, self_names)
     if subject is None:
         subject = _implied_subject(context, index, carry)
@@ -166,7 +176,8 @@ def _residual(context: str, index: LexiconIndex, filler_first: bool) -> str:
 
 
 def _pick(subject: str, fig: Figure, context: str, index: LexiconIndex) -> Tie | None:
-    same = [e for e in index.by_subject.get(subject, []) if e.kind == fig.kind and e.prior == fig.prior]
+    prior = fig.prior or "as_prior" in fig.extra
+    same = [e for e in index.by_subject.get(subject, []) if e.kind == fig.kind and e.prior == prior]
     scored = [(_measure_score(e, context), e) for e in same]
     best_score = max((s for s, _ in scored), default=0)
     head = fig.extra.get("head", "")
@@ -187,6 +198,9 @@ def _unmeasured(same: list[Entry], fig: Figure) -> list[Entry]:
     return [e for e in same if not e.measures or (fig.kind == "count" and vocabulary().count_measures & set(e.measures))]
 
 
+_YEAR_WORDS = re.compile(r"\d{4}年度?|本年度|本年数?|上年度|上年数?")
+
+
 def _tie_table(fig: Figure, index: LexiconIndex) -> list[Tie]:
     """A table cell: the subject is in its row label or its column header (either way round); the caption
     gives the measure only when label and header hold nothing else (单位名称 × 政府采购 under 预算安排表)."""
@@ -199,7 +213,7 @@ def _tie_table(fig: Figure, index: LexiconIndex) -> list[Tie]:
     if not subjects:
         return []
     local = label + "|" + header
-    leftover = local.replace("|", "")
+    leftover = _YEAR_WORDS.sub("", local.replace("|", ""))
     for word in sorted({*subjects, *index.measure_vocab, *vocabulary().self_references}, key=lambda w: (-len(w), w)):
         leftover = leftover.replace(word, "")
     context = local + ("|" + caption if not leftover else "")
@@ -240,6 +254,8 @@ def _self_names(doc: ReportDocument, book: Workbook) -> tuple[str, ...]:
     return tuple(sorted((n for n in names if n), key=lambda w: (-len(w), w)))
 
 
+MAX_LISTED = 200
+"""The listed subjects before 分别 are read from at most this many characters (bounded work per 分别)."""
 _RESPECTIVELY = re.compile(r"分别(为|是|达到|达|占)")
 
 
@@ -255,24 +271,45 @@ def _respectively(doc: ReportDocument, figures: list[Figure], index: LexiconInde
             continue
         text = normalize(block.text)
         for m in _RESPECTIVELY.finditer(text):
-            start = max(text.rfind(ch, 0, m.start()) for ch in "，。；：") + 1
+            start = max([m.start() - MAX_LISTED, *(text.rfind(ch, 0, m.start()) + 1 for ch in "，。；：")])
             head = canon(text[start:m.start()])
             subjects = _listed_subjects(text[start:m.start()], head, index)
-            run = _figure_run(text, [f for f in figs if f.start >= m.end()], len(subjects))
-            if len(run) != len(subjects) or not all(subjects):
+            after = [f for f in figs if f.start >= m.end()]
+            run = _figure_run(text, after, len(subjects))
+            if len(run) == len(subjects) and all(subjects):
+                for fig, subject in zip(run, subjects, strict=False):
+                    fig.extra["respectively"] = subject
+                    fig.extra["measure_context"] = head
                 continue
-            for fig, subject in zip(run, subjects, strict=False):
-                fig.extra["respectively"] = subject
-                fig.extra["measure_context"] = head
+            for fig in _figure_run(text, after, len(after)):
+                fig.extra["respectively"] = ""  # a list not understood: its figures are not the nearest subject's
 
 
 def _listed_subjects(listed: str, head: str, index: LexiconIndex) -> list[str]:
-    """The subjects before 分别: a known series (各季度 …), else each listed item's alias ("" when none)."""
+    """The subjects before 分别: a known series (各季度 …), else each listed item's alias ("" when none); an item
+    naming several subjects (人员经费和公用经费) gives each, a name holding 及 (公务用车购置及运行维护费) one."""
     subjects = next((list(v) for k, v in vocabulary().series.items() if k in head), None)
     if subjects is not None:
         return subjects
-    items = [canon(i) for i in re.split(r"[、和及与]", listed) if i.strip()]
-    return [next((a for a in index.subject_aliases if a in i), "") for i in items]
+    out: list[str] = []
+    for item in (canon(i) for i in re.split(r"[、，,]", listed) if i.strip()):
+        named = [a for a in _aliases_in(item, index)]
+        out.extend(named or [""])
+    return out
+
+
+def _aliases_in(text: str, index: LexiconIndex) -> list[str]:
+    """The subject aliases named in ``text``, left to right, the longest at each place."""
+    found: list[str] = []
+    pos = 0
+    while pos < len(text):
+        alias = next((a for a in index.subject_aliases if text.startswith(a, pos)), None)
+        if alias is None:
+            pos += 1
+            continue
+        found.append(alias)
+        pos += len(alias)
+    return found
 
 
 def _figure_run(text: str, after: list[Figure], most: int) -> list[Figure]:
@@ -285,7 +322,7 @@ def _tie_all(figures: list[Figure], index: LexiconIndex, book: Workbook, out: An
              self_names: tuple[str, ...], doc: ReportDocument | None = None) -> None:
     if doc is not None:
         _respectively(doc, figures, index)
-    reported: set[tuple[str, Decimal]] = set()
+    reported: dict[tuple[str, Decimal], TextNote] = {}
     previous: tuple[int, int, str | None] = (-1, -1, None)  # (block, sentence, subject of the figure before)
     for fig in figures:
         if fig.kind in ("year", "number"):
@@ -293,7 +330,7 @@ def _tie_all(figures: list[Figure], index: LexiconIndex, book: Workbook, out: An
         out.figures += 1
         here = (fig.block, fig.sentence_no)
         carry = previous[2] if previous[:2] == here and not fig.where.table else None
-        ties = tie(fig, index, carry, self_names)
+        ties = tie(fig, index, carry, self_names) if _of_this_year(fig, book.year) else []
         subject = None
         if ties and not fig.where.table:
             subject = _rightmost_subject(fig.context, index, fig.kind, self_names) or carry
@@ -302,9 +339,22 @@ def _tie_all(figures: list[Figure], index: LexiconIndex, book: Workbook, out: An
         _judge(fig, ties, book, out, reported)
 
 
-def _judge(fig: Figure, ties: list[Tie], book: Workbook, out: Analysis, reported: set[tuple[str, Decimal]]) -> None:
+def _of_this_year(fig: Figure, year: int | None) -> bool:
+    """A figure labelled with another year than the workbook's is not one of its figures (2020年实际支出…,
+    a 2020年 column); one labelled last year is a prior-year figure (上年 entries, where the framework has them)."""
+    if year is None or fig.year_label is None or fig.prior or fig.year_label == year:
+        return True
+    if fig.year_label == year - 1:
+        fig.extra["as_prior"] = "1"
+        return True
+    return False
+
+
+def _judge(fig: Figure, ties: list[Tie], book: Workbook, out: Analysis, reported: dict[tuple[str, Decimal], TextNote]
+           ) -> None:
     """Tie the figure to the first workbook figure it agrees with, else note the mismatch with its one best
-    figure (once per figure and value); a figure naming two subjects, neither agreeing, is left untied."""
+    figure; the same wrong figure quoted again (a table and the text after it) is one finding naming every
+    place; a figure naming two subjects, neither agreeing, is left untied."""
     values = [(best, same, book.value(best)) for best, same in ties]
     values = [v for v in values if v[2] is not None]
     if not values:
@@ -325,11 +375,25 @@ def _judge(fig: Figure, ties: list[Tie], book: Workbook, out: Analysis, reported
     fig.tied = best.name
     key = (best.name, fig.value)
     if key in reported:
+        reported[key].also.append(fig.where)
         return
-    reported.add(key)
-    out.notes.append(TextNote("figure_mismatch", fig.where,
-                              f"报告写“{fig.text}”，工作簿中“{best.label}”为 {_fmt(truth, fig)}",
-                              found=fig.value, expected=truth, name=best.name, cell=book.locate(best.name)))
+    reported[key] = note = TextNote("figure_mismatch", fig.where,
+                                    f"报告写“{fig.text}”，工作簿中“{best.label}”为 {_fmt(truth, fig)}",
+                                    found=fig.value, expected=truth, name=best.name, cell=book.locate(best.name),
+                                    difference=_difference(fig, truth))
+    out.notes.append(note)
+
+
+_CHANGE_UNIT = {"rate": "个百分点", "points": "分"}
+
+
+def _difference(fig: Figure, truth: Decimal) -> str:
+    """报告比工作簿多 0.36万元 / 少 3.25个百分点 / 多 1人, in the unit the text writes."""
+    diff = fig.value - truth
+    shown = abs(diff) / fig.scale if fig.kind != "count" else abs(diff)
+    places = max(fig.decimals, 0 if fig.unit == "元" else 2) if fig.kind in ("money", "rate", "points") else 0
+    unit = _CHANGE_UNIT.get(fig.kind, fig.unit if fig.kind != "rate" else "")
+    return f"报告比工作簿{'多' if diff > 0 else '少'} {shown:,.{places}f}{unit}"
 
 
 def _significant(fig: Figure) -> int:

@@ -46,6 +46,7 @@ class Table:
     unit: str = ""  # 万元 / 元 / 亿元 from a 单位：… line
     section: str = ""
     after_paragraph: int = 0
+    continued: bool = False  # the previous table going on after a page break (续表)
 
 
 Block = Paragraph | Table
@@ -74,6 +75,7 @@ def build_document(items: list[str | list[list[str]]], truncated: str = "") -> R
     heads: dict[int, str] = {}
     para_no = table_no = 0
     captions: list[str] = []
+    previous: Table | None = None
     for item in items:
         section = " / ".join(heads[k] for k in sorted(heads))
         if isinstance(item, str):
@@ -90,9 +92,36 @@ def build_document(items: list[str | list[list[str]]], truncated: str = "") -> R
             captions = [*captions, text][-2:] if len(text) <= 80 and level is None else []
         else:
             table_no += 1
-            caption = " ".join(captions)
-            unit_m = _UNIT.search(caption)
-            doc.blocks.append(Table(item, table_no, caption, unit_m.group(1) if unit_m else "", section,
-                                    para_no))
+            titles = [c for c in captions if not c.endswith(("。", "！", "？"))] or captions  # a sentence is no title
+            table = Table(item, table_no, " ".join(titles), "", section, para_no)
+            _caption(table, previous)
+            doc.blocks.append(table)
+            previous = table
             captions = []
     return doc
+
+
+_CONTINUED = re.compile(r"^[（(]?续表?[)）]?\s*\d*$|^$")
+
+
+def _caption(table: Table, previous: Table | None) -> None:
+    """The table's unit: its caption's 单位：万元, else a 单位：万元 cell of its first row; a table continued on
+    the next page (captioned 续表, or not at all, repeating the previous table's header row or as wide as it)
+    has the previous table's caption and unit."""
+    unit_m = _UNIT.search(table.title)
+    if unit_m is None and table.rows:
+        unit_m = next((m for cell in table.rows[0] if (m := _UNIT.search(cell))), None)
+    table.unit = unit_m.group(1) if unit_m else ""
+    if (previous is not None and table.rows and previous.rows and _CONTINUED.match(table.title.strip())
+            and (_row_key(table.rows[0]) == _row_key(previous.rows[0]) or _width(table) == _width(previous))):
+        table.title = previous.title if previous.continued else f"{previous.title}（续表）".strip()
+        table.unit = table.unit or previous.unit
+        table.continued = True
+
+
+def _width(table: Table) -> int:
+    return max((len(r) for r in table.rows), default=0)
+
+
+def _row_key(row: list[str]) -> str:
+    return "|".join(re.sub(r"\s", "", c) for c in row)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xlperf.reporttext.document import Paragraph, ReportDocument, Table
-from xlperf.reporttext.numbers import CN_NUMERAL, cn_to_int, normalize, parse_decimal
+from xlperf.reporttext.numbers import CN_AMOUNT, CN_NUMERAL, cn_fraction, cn_to_int, normalize, parse_decimal
 
 __all__ = ["Figure", "Where", "canon", "extract_all", "extract_paragraph", "extract_table", "sentence_around"]
 
@@ -17,8 +17,15 @@ _NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 FIGURE = re.compile(
     rf"(?<![\d.,A-Za-z]){_NUM}\s*(?:(亿元|万元|元|%|分)|(万|千|亿)?\s*(余|多)?\s*({COUNT_WORDS})|(年))")
 CN_COUNT = re.compile(rf"(?<![\d{CN_NUMERAL}第])([{CN_NUMERAL}]{{1,6}})(余|多)?({COUNT_WORDS})")
+CN_MONEY = re.compile(rf"(?<![\d.{CN_AMOUNT}第])([零〇一二两三四五六七八九十][{CN_AMOUNT}]{{0,15}})(亿元|万元|元)")
+CN_PERCENT = re.compile(r"百分之([零〇一二两三四五六七八九十百]{1,4})(?:点([零〇一二三四五六七八九]{1,4}))?")
+CN_TENTHS = re.compile(r"(?<![\d一二三四五六七八九十])([一二三四五六七八九])成(?![本效果立为员绩熟交都功品就长型])")
+"""九成, 四成: a share in tenths, always approximate (not 完成, 成本, 成效 …)."""
+_RANGE_AFTER = re.compile(r"\s*[-－—~～至到]\s*\d")
+_RANGE_BEFORE = re.compile(r"\d(?:\.\d+)?\s*(?:%|万元|亿元|元|万|亿)?\s*[-－—~～至到]\s*$")
+"""10-20万元, 95%-100%, 3～5万元: a range the text allows, never one figure to compare."""
 _APPROX_BEFORE = re.compile(r"(约|近|超过|逾|将近|大约|上万|达到近)\s*$")
-_GROWTH = re.compile(r"(增加|减少|增长|下降|上升|降低|提高|减幅|增幅|增长率|下降率)了?\s*$")
+_GROWTH = re.compile(r"(增加|减少|增长|下降|上升|降低|提高|减幅|增幅|增长率|下降率|节约|节省|节支|超支|少支|多支)了?\s*$")
 _PRIOR = re.compile(r"上年|上一年|去年|上年度|同期")
 _CMP_YEAR = re.compile(r"(比|较|与|同比|对比)\s*(\d{4})\s*年(度)?")
 _YEAR = re.compile(r"(?<!\d)(\d{4})\s*年")
@@ -46,9 +53,12 @@ class Where:
     row: int = 0
     column: int = 0
 
+    def place(self) -> str:
+        """第N段, or 表N第r行第c列."""
+        return f"第{self.paragraph}段" if not self.table else f"表{self.table}第{self.row}行第{self.column}列"
+
     def describe(self) -> str:
-        place = f"第{self.paragraph}段" if not self.table else f"表{self.table}第{self.row}行第{self.column}列"
-        return f"{self.section or '（报告开头）'} · {place}"
+        return f"{self.section or '（报告开头）'} · {self.place()}"
 
 
 @dataclass
@@ -152,6 +162,8 @@ def extract_paragraph(par: Paragraph, block: int) -> list[Figure]:
         if m.group(6):  # a year
             if "." in number or not 1900 <= value <= 2200 or len(number) != 4:
                 continue
+        if m.group(5) == "个" and text.startswith("百分点", m.end()):
+            continue  # 提高2.3个百分点: a change of a rate, not a count
         mult = {"万": 10000, "千": 1000, "亿": 100000000}.get(m.group(3) or "", 1)
         kind, scale = _kind(unit)
         approx = bool(m.group(4)) or bool(_APPROX_BEFORE.search(text[max(0, m.start() - 4):m.start()]))
@@ -163,9 +175,56 @@ def extract_paragraph(par: Paragraph, block: int) -> list[Figure]:
             continue  # 一个核心, 一项工作: an article, not a count
         found.append(_figure(text, par, block, m.start(), m.end(), Decimal(value_int), "count", m.group(3),
                              m.group(0), 0, Decimal(1), bool(m.group(2))))
+    found.extend(_written_in_words(text, par, block))
     found.sort(key=lambda f: f.start)
+    _ranges(text, found)
     _contexts(text, found)
     return found
+
+
+def _written_in_words(text: str, par: Paragraph, block: int) -> list[Figure]:
+    """Amounts and percentages written in Chinese numerals: 四亿三千一百八十九万元 (as precise as its last
+    non-zero place: a negative number of decimals), 百分之九十七点六五, 九成 (approximate)."""
+    return [*_amounts_in_words(text, par, block), *_percents_in_words(text, par, block)]
+
+
+def _amounts_in_words(text: str, par: Paragraph, block: int) -> list[Figure]:
+    found: list[Figure] = []
+    for m in CN_MONEY.finditer(text):
+        amount = cn_to_int(m.group(1))
+        if not amount:
+            continue
+        kind, scale = _kind(m.group(2))
+        digits = str(amount)
+        places = -(len(digits) - len(digits.rstrip("0")))
+        found.append(_figure(text, par, block, m.start(), m.end(), Decimal(amount), kind, m.group(2), m.group(0),
+                             places, scale, False))
+    return found
+
+
+def _percents_in_words(text: str, par: Paragraph, block: int) -> list[Figure]:
+    found: list[Figure] = []
+    for m in CN_PERCENT.finditer(text):
+        whole = cn_to_int(m.group(1))
+        fraction = cn_fraction(m.group(2)) if m.group(2) else ""
+        if whole is None or fraction is None:
+            continue
+        value = Decimal(f"{whole}.{fraction}" if fraction else whole)
+        found.append(_figure(text, par, block, m.start(), m.end(), value, "rate", "%", m.group(0), len(fraction),
+                             Decimal(1), False))
+    for m in CN_TENTHS.finditer(text):
+        tenths = Decimal(cn_to_int(m.group(1)) or 0) * 10
+        found.append(_figure(text, par, block, m.start(), m.end(), tenths, "rate", "%", m.group(0), 0, Decimal(1),
+                             True))
+    return found
+
+
+def _ranges(text: str, figures: list[Figure]) -> None:
+    """A figure that is an end of a range (10-20万元, 95%-100%) is not a quoted figure."""
+    for fig in figures:
+        if _RANGE_AFTER.match(text, fig.end) or _RANGE_BEFORE.search(text[max(0, fig.start - 16):fig.start]):
+            fig.formula = True
+            fig.extra["range"] = "1"
 
 
 def _figure(text: str, par: Paragraph, block: int, start: int, end: int, value: Decimal, kind: str, unit: str,
@@ -208,6 +267,7 @@ def _sentence_start(text: str, pos: int) -> int:
 
 CELL_FIGURE = re.compile(rf"^\s*([-+]?{_NUM})\s*(亿元|万元|元|%|分|{COUNT_WORDS})?\s*$")
 _UNIT_NAME = re.compile(r"^(单位|部门|预算单位)(名称)?$")
+_UNIT_LINE = re.compile(r"^\s*单位[:：]\s*(亿元|万元|元)\s*$")
 MAX_LABEL = 24
 """A table cell longer than this is prose (a description, criteria), never a row or column label."""
 
@@ -227,13 +287,20 @@ class TableView:
     table: Table
     header_rows: int
     numbers: dict[tuple[int, int], tuple[Decimal, str, int]]
+    unit_col: int = -1  # a column giving each row's unit (计量单位: 人 / 万元 / %), -1 when none
+    row_units: dict[int, str] = field(default_factory=dict)
+    inherited: list[list[str]] = field(default_factory=list)  # a continued table's header rows, from before
+
+    def header_row_texts(self) -> list[list[str]]:
+        return [*self.inherited, *self.table.rows[:self.header_rows]]
 
     def column_header(self, col: int) -> str:
-        parts = []
-        for r in range(self.header_rows):
-            row = self.table.rows[r]
-            if col < len(row) and row[col].strip() and len(row[col].strip()) <= MAX_LABEL:
-                parts.append(row[col].strip())
+        parts: list[str] = []
+        for row in self.header_row_texts():
+            text = row[col].strip() if col < len(row) else ""
+            if (text and len(text) <= MAX_LABEL and (not parts or parts[-1] != text)  # a vertical merge repeats
+                    and not _UNIT_LINE.match(text)):  # 单位：万元 is the table's unit (Table.unit), no header
+                parts.append(text)
         return "".join(parts)
 
     def row_label(self, row: int, col: int) -> str:
@@ -241,7 +308,7 @@ class TableView:
         cells = self.table.rows[row][:col]
         return "".join(c.strip() for i, c in enumerate(cells)
                        if c.strip() and len(c.strip()) <= MAX_LABEL and (row, i) not in self.numbers
-                       and not _UNIT_NAME.match(canon(self.column_header(i))))
+                       and i != self.unit_col and not _UNIT_NAME.match(canon(self.column_header(i))))
 
     def raw_label(self, row: int) -> str:
         for i, c in enumerate(self.table.rows[row]):
@@ -262,13 +329,31 @@ def view_table(table: Table) -> TableView:
         if any(rc[0] == r for rc in numbers):
             break
         header += 1
-    return TableView(table, header, numbers)
+    view = TableView(table, header, numbers)
+    _unit_column(view)
+    return view
+
+
+UNIT_WORDS = frozenset({"万元", "元", "亿元", "%", "分", *COUNT_WORDS.split("|")})
+
+
+def _unit_column(view: TableView) -> None:
+    """A column whose every filled data cell is a unit word (计量单位: 人, 万元, %) gives its row's unit."""
+    rows = view.table.rows[view.header_rows:]
+    width = max((len(r) for r in rows), default=0)
+    for c in range(width):
+        cells = {i: normalize(r[c]).strip() for i, r in enumerate(rows, view.header_rows) if c < len(r) and r[c].strip()}
+        if len(cells) >= 2 and all(u in UNIT_WORDS for u in cells.values()):
+            view.unit_col, view.row_units = c, cells
+            return
 
 
 def _table_kind(unit: str, header: str, table_unit: str) -> tuple[str, Decimal, str]:
     if unit:
         kind, scale = _kind(unit)
         return kind, scale, unit
+    if "%" in header:  # 执行率（%）: the column's cells are percentages written without the sign
+        return "rate", Decimal(1), "%"
     if "率" in header or "比例" in header:
         return "number", Decimal(1), ""
     for money in ("万元", "亿元", "元"):
@@ -288,20 +373,33 @@ def extract_table(view: TableView, block: int) -> list[Figure]:
     out = []
     for (r, c), (value, unit, decimals) in sorted(view.numbers.items()):
         header = view.column_header(c)
-        kind, scale, shown_unit = _table_kind(unit, header, table.unit)
+        kind, scale, shown_unit = _table_kind(unit or view.row_units.get(r, ""), canon(header), table.unit)
         label = view.row_label(r, c)
         shown_label = view.raw_label(r).strip() or label
         sentence = f"{' '.join(table.title.split())}｜{shown_label}｜{header}：{table.rows[r][c].strip()}"[:80]
         where = Where(table.section, table.after_paragraph, sentence, table.number, r + 1, c + 1)
         caption = canon(table.title)
-        years = [int(y) for y in re.findall(r"(\d{4})年", caption) if 1900 <= int(y) <= 2200]
         value_c = value * scale if kind != "count" else value
+        local = canon(label) + "|" + canon(header)
         fig = Figure(value_c, kind, shown_unit, table.rows[r][c].strip(), decimals, scale, where,
-                     context=caption + "|" + canon(label) + "|" + canon(header), clause=label + header,
-                     year_label=years[-1] if years else None, block=block)
+                     context=caption + "|" + local, clause=label + header, year_label=_table_year(local, caption),
+                     block=block, prior=bool(_PRIOR.search(local)), growth=bool(_CHANGE_HEADER.search(local)))
         fig.extra.update(row=str(r), col=str(c), label=canon(label), header=canon(header), caption=caption)
         out.append(fig)
     return out
+
+
+_CHANGE_HEADER = re.compile(r"增减|增长|变动|同比|增幅|降幅|比上年")
+"""A column (or row) of changes: 增减率, 增减额, 同比增长 — never the figure it changes."""
+
+
+def _table_year(local: str, caption: str) -> int | None:
+    """The year labelling a cell: its row's or column's (2020年 | 2021年 columns), else the caption's last."""
+    for text in (local, caption):
+        years = [int(y) for y in re.findall(r"(\d{4})年", text) if 1900 <= int(y) <= 2200]
+        if years:
+            return years[-1]
+    return None
 
 
 def extract_all(doc: ReportDocument) -> tuple[list[Figure], list[TableView]]:
@@ -312,6 +410,8 @@ def extract_all(doc: ReportDocument) -> tuple[list[Figure], list[TableView]]:
             figures.extend(extract_paragraph(block, i))
         else:
             view = view_table(block)
+            if block.continued and view.header_rows == 0 and views:  # its header rows stayed on the page before
+                view.inherited = views[-1].header_row_texts()
             views.append(view)
             figures.extend(extract_table(view, i))
     return figures, views

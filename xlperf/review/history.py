@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.errors import XlperfError
+from xlperf.ingest.limits import DEFAULT_LIMITS
+from xlperf.ingest.precheck import open_regular
+from xlperf.review.spool import EXPLAINED
 from xlperf.safe_io import os_reason, shown_path
 
 __all__ = [
@@ -65,11 +68,18 @@ def history_path(output: Path) -> Path:
     return output.parent / HISTORY_NAME
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: Path, limit: int = DEFAULT_LIMITS.max_file_bytes) -> str:
+    """The SHA-256 of a submitted file; "" when it is not a regular file of at most ``limit`` bytes (a FIFO
+    in the folder blocked the 汇总 for ever, a link to /dev/zero never ended: opened as the reader opens)."""
     try:
-        with path.open("rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
-    except OSError:
+        with open_regular(path) as fh:
+            digest = hashlib.sha256()
+            left = limit + 1
+            while left > 0 and (chunk := fh.read(min(1 << 20, left))):
+                digest.update(chunk)
+                left -= len(chunk)
+            return digest.hexdigest() if left > 0 else ""
+    except OSError:  # FileRefused too
         return ""
 
 
@@ -84,6 +94,7 @@ class UnitChange:
     new: list[list[str]] = field(default_factory=list)
     still_open: list[list[str]] = field(default_factory=list)
     figures_changed: list[str] = field(default_factory=list)  # names of the figures whose value changed
+    explained: list[list[str]] = field(default_factory=list)  # 提示 now explained (new or not): nothing to correct
 
     @property
     def summary(self) -> str:
@@ -93,8 +104,9 @@ class UnitChange:
         head = f"第 {self.previous_round} 轮{REVIEW_ZH.get(self.previous_review, self.previous_review)}"
         if self.same_file:
             return head + "；文件与上一轮相同（未修改）"
-        return (head + f"；已改正 {len(self.fixed)} 项，新增 {len(self.new)} 项，仍未改正 {len(self.still_open)} 项"
-                + f"；数据变化 {len(self.figures_changed)} 项")
+        explained = f"，已说明 {len(self.explained)} 项" if self.explained else ""
+        return (head + f"；已改正 {len(self.fixed)} 项{explained}，新增 {len(self.new)} 项，"
+                f"仍未改正 {len(self.still_open)} 项；数据变化 {len(self.figures_changed)} 项")
 
 
 def _norm(text: str | None) -> str:
@@ -166,14 +178,17 @@ class History:
             return None
         prev = self.db.execute("SELECT round, review, sha256, findings, figures FROM submissions WHERE rowid=?",
                                (rowid,)).fetchone()
-        before = {tuple(f[:4]): f for f in json.loads(prev[3])}
-        now = {tuple(f[:4]): list(f) for f in findings}
+        before = {tuple(f[:4]): list(f[:6]) for f in json.loads(prev[3])}
+        now = {tuple(f[:4]): list(f[:6]) for f in findings if f[6:7] != [EXPLAINED]}
+        explained = [list(f[:6]) for f in findings if f[6:7] == [EXPLAINED]]
+        done = {tuple(f[:4]) for f in explained}
         old_fig = json.loads(prev[4])
         changed = sorted(k for k in set(old_fig) | set(figures) if _num(old_fig.get(k)) != _num(figures.get(k)))
         return UnitChange(
             previous_round=prev[0], previous_review=prev[1], same_file=prev[2] == unit.sha256,
-            fixed=[f for k, f in before.items() if k not in now], new=[f for k, f in now.items() if k not in before],
-            still_open=[f for k, f in now.items() if k in before], figures_changed=changed)
+            fixed=[f for k, f in before.items() if k not in now and k not in done],
+            new=[f for k, f in now.items() if k not in before],
+            still_open=[f for k, f in now.items() if k in before], figures_changed=changed, explained=explained)
 
     def comments(self) -> dict[tuple[str, str], str]:
         """The latest 复核意见 of each unit (by normalised code and name)."""

@@ -43,8 +43,11 @@ class ReturnedUnit:
 
 def safe_name(text: str | None, fallback: str = "未知单位") -> str:
     """A file-name part on every system: no separators, reserved, control, invisible or bidirectional
-    characters or Windows device names; no leading/trailing dots or spaces; bounded."""
+    characters or Windows device names; no leading/trailing dots or spaces; bounded. Nor does it begin with
+    ``-`` (a command-line option to the tool the file is handed to), ``=``, ``+`` or ``@`` (a formula when
+    the name is pasted into a sheet)."""
     text = _UNSAFE.sub("_", unicodedata.normalize("NFC", xml_text(text or "", 500))).strip(" ._")
+    text = text.lstrip("-=+@ ._")
     text = re.sub(r"\s+", " ", text)
     if not text or _RESERVED.match(text) or set(text) <= {"_", "."}:
         return fallback
@@ -167,7 +170,8 @@ def _change_section(ws: Any, r: int, change: Any) -> int:
     put(ws, r, 1, change.summary)
     r += 1
     wrap = Alignment(wrap_text=True, vertical="top")
-    for what, items in (("已改正", change.fixed), ("仍未改正", change.still_open), ("新增", change.new)):
+    for what, items in (("已改正", change.fixed), ("仍未改正", change.still_open), ("新增", change.new),
+                        ("已说明", change.explained)):
         for code, rule, sheet, cell, _sev, message in items:
             for c, v in enumerate((what, sheet, cell, f"{rule} {code}".strip(), message), start=1):
                 put(ws, r, c, v).alignment = wrap

@@ -67,9 +67,15 @@ class SpooledUnit:
     figures: dict[str, str]
 
 
+EXPLAINED = "已说明"
+"""The seventh column of a history finding row: a 提示 with an adequate 出错说明 (empty otherwise)."""
+
+
 def _finding_rows(rep: FileReport) -> list[list[str]]:
-    """A unit's findings as the history keeps them (提示 left out)."""
-    return [[f.code, f.rule or "", f.sheet or "", f.cell or "", f.severity.value, f.message[:300]]
+    """A unit's findings as the history keeps them (提示 left out): code, rule, sheet, cell, severity, message,
+    and whether a 提示 is explained (:data:`EXPLAINED`; rows of older histories have six columns)."""
+    return [[f.code, f.rule or "", f.sheet or "", f.cell or "", f.severity.value, f.message[:300],
+             EXPLAINED if f.severity == Severity.warning and adequate(f.explanation) else ""]
             for f in rep.findings if f.severity != Severity.info]
 
 

@@ -690,6 +690,8 @@ def _inert_copy(source: Path, fw: Framework | None, book: Any, report: FileRepor
     done = make_inert(wb, fw, book)
     notes = [ForeignFormat.make(f"工作表“{sheet}”有 {n} 条模板以外的条件格式或数据验证，标注副本中已恢复为模板的设置",
                                 sheet=sheet) for sheet, n in done.formats.items()]
+    notes += [ForeignFormat.make(f"工作表“{sheet}”（模板以外）有 {n} 条条件格式、数据验证或表格公式，标注副本中已去除",
+                                 sheet=sheet) for sheet, n in done.added.items() if sheet != MARKS_SHEET]
     rep = _with_notes(report, notes)
     sink = OpenpyxlSink(wb)
     apply_findings(sink, rep)

@@ -12,7 +12,12 @@ findings are written into it, the openpyxl copy of the submission is made inert:
   other workbooks (``xl/externalLinks``) go, and so do hyperlinks to anything outside the workbook;
 * on the template's sheets, conditional formats and data validations are the template's (a foreign rule
   could paint over or fake the highlights) and the number formats of planned cells are the template's (a
-  format could show another number);
+  format could show another number); a sheet the submitter added keeps none (their rules are formulas
+  Excel evaluates on open: ``WEBSERVICE`` in a rule, DDE in a list's source);
+* tables keep no calculated-column or totals-row formula and no data connection (formulas outside cells);
+* the only custom document property kept is the prior-year record (``xlperf-prior-source``, which the
+  validator checks against the cells): no other property of the submission, and none linked to content,
+  reaches a copy that looks like xlperf's;
 * a cell of the copy that looks like a highlight of ours but is not one of this run's loses that look
   (:func:`sweep_highlights`), so a forged note signed xlperf never reaches the bureau's copy.
 
@@ -32,6 +37,7 @@ from typing import Any
 
 from xlperf.compiled import plan_for
 from xlperf.framework.models import Framework
+from xlperf.ingest.prior import PRIOR_PROPERTY
 from xlperf.ingest.xlsx import Book, RawCell
 from xlperf.plan.layout import MARKS_SHEET, RESULT_SHEET
 from xlperf.plan.normal import normalize_formula
@@ -50,6 +56,7 @@ class Neutralised:
     """What making the copy inert replaced (the validator reports formulas, names and links itself)."""
 
     formats: dict[str, int] = field(default_factory=dict)  # template sheet → foreign CF/DV rules replaced
+    added: dict[str, int] = field(default_factory=dict)  # a submitter's own sheet → CF/DV rules and table formulas removed
     formulas: int = 0
     names: int = 0
     links: int = 0
@@ -185,6 +192,43 @@ def _template_formats(ws: Any, tws: Any, fw_cells: list[str], out: Neutralised) 
             pass
 
 
+def _drop_formats(ws: Any) -> int:
+    """A sheet that is not the template's loses every conditional format and data validation."""
+    from openpyxl.formatting.formatting import ConditionalFormattingList
+    from openpyxl.worksheet.datavalidation import DataValidationList
+
+    n = sum(len(rng.rules) for rng in ws.conditional_formatting) + len(ws.data_validations.dataValidation)
+    ws.conditional_formatting = ConditionalFormattingList()
+    ws.data_validations = DataValidationList()
+    return n
+
+
+def _inert_tables(ws: Any) -> int:
+    """Tables keep their cells and columns, not their own formulas or a data connection."""
+    n = 0
+    for table in ws.tables.values():
+        if getattr(table, "connectionId", None) is not None:
+            table.connectionId = None
+            n += 1
+        for column in getattr(table, "tableColumns", None) or ():
+            for attr in ("calculatedColumnFormula", "totalsRowFormula"):
+                if getattr(column, attr, None) is not None:
+                    setattr(column, attr, None)
+                    n += 1
+    return n
+
+
+def _inert_properties(wb: Any) -> int:
+    """Custom document properties: only the prior-year record, as plain text (never linked to content)."""
+    props = wb.custom_doc_props
+    dropped = 0
+    for prop in list(props.props):
+        if prop.name != PRIOR_PROPERTY or type(prop).__name__ != "StringProperty" or prop.linkTarget:
+            props.props.remove(prop)
+            dropped += 1
+    return dropped
+
+
 def make_inert(wb: Any, fw: Framework | None, book: Book) -> Neutralised:
     """Make an openpyxl copy of a submitted workbook inert (see the module docstring); returns what went.
     Without a framework (one the reviewer's folder no longer holds) no formula and no name is xlperf's."""
@@ -204,9 +248,15 @@ def make_inert(wb: Any, fw: Framework | None, book: Book) -> Neutralised:
         if not isinstance(ws, Worksheet):
             continue
         _inert_cells(ws, book, accepted, out)
-        if ws.title in template.sheetnames and ws.title not in (RESULT_SHEET, MARKS_SHEET):
+        removed = _inert_tables(ws)
+        if ws.title in template.sheetnames and ws.title != MARKS_SHEET:  # 校验结果: the template's has none
             _template_formats(ws, template[ws.title], planned.get(ws.title, []), out)
+        else:
+            removed += _drop_formats(ws)
+        if removed:
+            out.added[ws.title] = removed
     _inert_names(wb, template, out)
+    out.names += _inert_properties(wb)
     return out
 
 
