@@ -110,7 +110,9 @@ def test_layout_is_the_frameworks(books: tuple[Path, Path, Path]) -> None:
     assert [guide["A3"].value, guide["A4"].value, guide["A5"].value] == ["填报范围", "金额单位", "绩效指标"]
     tp = plan.tables["targets"]
     assert ws.cell(row=tp.title_row, column=1).value == "绩效指标（每行一项三级指标）"
-    assert ws.column_dimensions[tp.columns["reason"]].width == 30
+    # the declared widths (三级指标 20, 偏差原因 30, 分值 8) keep their order, narrowed to fit the portrait page
+    width = {c: ws.column_dimensions[tp.columns[c]].width for c in ("reason", "title", "weight")}
+    assert width["reason"] > width["title"] > width["weight"] and width["reason"] <= 30, width
     assert ws.column_dimensions[tp.columns["short"]].hidden
     assert ws.print_title_rows == "$1:$1" and ws.page_setup.orientation == "portrait"
 
@@ -151,7 +153,9 @@ def _pdf(xlsx: Path, outdir: Path) -> Path:
 
 
 def _x(words: list[dict[str, Any]], text: str, top: float | None = None) -> float:
-    hits = [w for w in words if w["text"].startswith(text) and (top is None or abs(w["top"] - top) < 8)]
+    # a header wrapped in its column prints as its first line's word ("全年执行" over "数")
+    hits = [w for w in words if (w["text"].startswith(text) or (len(w["text"]) > 2 and text.startswith(w["text"])))
+            and (top is None or abs(w["top"] - top) < 8)]
     assert hits, text
     return float(hits[0]["x0"])
 
@@ -193,12 +197,15 @@ def test_libreoffice_equals_engine_and_the_page_is_the_sources(books: tuple[Path
     pdf_path = _pdf(out[filled], root / "pdf")
     with pdfplumber.open(pdf_path) as pdf:
         pages = [p for p in pdf.pages if any(w["text"] == "部门整体支出绩效自评表" for w in p.extract_words())]
-        assert len(pages) == 1   # the whole form on one page
-        page = pages[0]
-        assert (round(page.width), round(page.height)) == (595, 842)  # A4 portrait
-        words = page.extract_words()
-        assert max(w["x1"] for w in words) <= page.width and max(w["bottom"] for w in words) <= page.height
-        tops = [next(w["top"] for w in words if w["text"] == label)
+        # the whole form on two pages at the 9 pt floor (one page printed it at 6 pt: tests/print/test_families.py)
+        assert 1 <= len(pages) <= 2
+        words = []
+        for n, page in enumerate(pages):
+            assert (round(page.width), round(page.height)) == (595, 842)  # A4 portrait
+            on_page = page.extract_words()
+            assert max(w["x1"] for w in on_page) <= page.width and max(w["bottom"] for w in on_page) <= page.height
+            words += [dict(w, top=w["top"] + 10_000 * n) for w in on_page]  # one long page, in order
+        tops = [next(w["top"] for w in words if w["text"] == label or (len(w["text"]) > 2 and label.startswith(w["text"])))
                 for label in ("年度资金总额", "其中：基本支出", "项目支出", "其他")]
         assert tops == sorted(tops)   # the source's rows, in its order
         head = next(w["top"] for w in words if w["text"] == "年初预算数")

@@ -99,3 +99,38 @@ def test_table_text_stays_in_its_cell(pdfs: dict[str, Path], name: str) -> None:
                     c = min(home, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
                     assert c[0] - TOLERANCE <= ch["x0"] and ch["x1"] <= c[2] + TOLERANCE, (page.page_number, ch["text"], c)
     assert tables >= 3
+
+
+FIGURE = r"^[-+−]?[\d,]*\.?\d+(%|万元|分)?$"
+CELL_MARGIN = 8.0  # pt: LibreOffice's cell padding (about 5.4 pt) and a little
+
+
+@pytest.mark.parametrize("name", ["seed", "jiangbei"])
+def test_texts_read_from_the_left_and_figures_line_up_on_the_right(pdfs: dict[str, Path], name: str) -> None:
+    """In a table's body, each line of a text (数量, a 偏差原因) starts at its cell's left edge and each figure
+    ends at its cell's right edge (the 偏差原因 and 指标类型 of jiangbei's targets printed right-aligned)."""
+    import re
+
+    texts = figures = 0
+    with pdfplumber.open(pdfs[name]) as pdf:
+        for page in pdf.pages:
+            for table in page.find_tables():
+                for row in table.rows[1:]:  # the header is centred
+                    for box in row.cells[1:]:  # the first column holds labels, indented by level
+                        if box is None:
+                            continue
+                        chars = [c for c in page.within_bbox(box).chars if c["text"].strip()]
+                        lines: dict[int, list[dict[str, object]]] = {}
+                        for ch in chars:
+                            lines.setdefault(round(float(ch["top"])), []).append(ch)
+                        text = "".join(c["text"] for c in sorted(chars, key=lambda c: (c["top"], c["x0"])))
+                        if not text:
+                            continue
+                        if re.match(FIGURE, text):
+                            figures += 1
+                            assert box[2] - max(float(c["x1"]) for c in chars) < CELL_MARGIN, (page.page_number, text)
+                        elif re.search(r"[\u4e00-\u9fff]", text):
+                            texts += 1
+                            starts = [min(float(c["x0"]) for c in line) - box[0] for line in lines.values()]
+                            assert max(starts) < CELL_MARGIN, (page.page_number, text, starts)
+    assert texts and figures

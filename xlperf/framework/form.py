@@ -229,7 +229,9 @@ class ColumnDecl(_Model):
     options: list[str] = Field(default_factory=list,
                                description="choices of a `choice` column (a drop-down list in every row)")
     width: float | None = Field(None, ge=2, le=120, description="column width in characters (a CJK character is 2); "
-                                                               "default: the sheet's column width")
+                                                               "default: the sheet's column width, or one from the "
+                                                               "column's kind; a sheet wider than its page has its "
+                                                               "columns narrowed in proportion (text wraps)")
     hidden: bool = Field(False, description="a helper column: computed and named, but hidden and not printed")
     text_if: str | None = Field(None, description="a number column that holds text in the rows where this expression "
                                                   "over the row holds (a qualitative row's target or result, e.g. "

@@ -29,8 +29,16 @@ TEXT_MAX = 400
 """Characters of one finding's text at most (a hostile file's message is bounded before layout)."""
 TABLE_LINES = 25
 """Lines of 10.5 pt table text one A4 page holds beside the title, body and signature."""
-PROBLEM_UNITS = 62
-"""Width of the 问题及要求 column in width units (about 31 CJK characters at 10.5 pt)."""
+PROBLEM_UNITS = 55
+"""Width of the 问题及要求 column in width units: 11 cm less the cell padding holds 28 CJK characters at 10.5 pt
+(62 counted 31, and a message LibreOffice wrapped on three lines was counted two: the notice ran onto a second
+page), less a little for lines broken before a number."""
+BODY_UNITS = 76
+"""Width of a 12 pt line of the body in width units (16.6 cm: about 38 CJK characters)."""
+HEAD_LINES = 4
+"""Lines of the addressee and the body that TABLE_LINES leaves room for (a one-line unit name, three of body)."""
+BODY_LINE = 1.2
+"""A 12 pt body line in 10.5 pt table lines (with their leading), rounded up."""
 _EXPRESSION = re.compile(r"<=|>=|==|!=|\babs\(|\bround\(|\b[a-z]+_[a-z_]+\b")
 
 
@@ -93,14 +101,6 @@ def notice_paragraphs(rep: FileReport, fw: Framework | None, options: NoticeOpti
     """Everything the notice says, as data (tested for plain language without rendering)."""
     fix, explain = notice_rows(rep)
     items = [("修改", *_item(f, False)) for f in fix] + [("说明", *_item(f, True)) for f in explain]
-    shown: list[tuple[str, str, str]] = []
-    used = 0
-    for kind, place, text in items:
-        need = max(_lines(text, PROBLEM_UNITS), _lines(place, 14))
-        if used + need > TABLE_LINES and shown:
-            break
-        shown.append((kind, place, text))
-        used += need
     year = rep.year or (options.date or dt.date.today()).year
     unit = unit_name(rep)
     deadline = options.deadline or "收到本通知后五个工作日内"
@@ -111,6 +111,18 @@ def notice_paragraphs(rep: FileReport, fw: Framework | None, options: NoticeOpti
         body = (f"经审核，你单位报送的《{year}年度部门整体支出绩效自评》存在以下问题（强制性问题 {len(fix)} 项，"
                 f"需说明的提示性问题 {len(explain)} 项）。请对照“标注”副本中的“校验结果”工作表逐项修改或说明，"
                 f"于{deadline}重新报送。")
+    # a long unit name or body takes lines from the table: the notice stays on one page (a long name pushed
+    # the contact line alone onto a second page)
+    head = _lines(f"{unit}：", BODY_UNITS) + _lines(body, BODY_UNITS - 4)
+    budget = TABLE_LINES - max(0, head - HEAD_LINES) * BODY_LINE
+    shown: list[tuple[str, str, str]] = []
+    used = 0
+    for kind, place, text in items:
+        need = max(_lines(text, PROBLEM_UNITS), _lines(place, 14))
+        if used + need > budget and shown:
+            break
+        shown.append((kind, place, text))
+        used += need
     rest = len(items) - len(shown)
     return {
         "title": "绩效自评材料退回修改通知",

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-__all__ = ["BODY_PT", "LINE_PT", "fit_table", "keep_sections_together", "lines_needed", "text_units"]
+__all__ = ["BODY_PT", "LINE_PT", "fit_table", "keep_sections_together", "lines_needed", "page_footer", "page_setup",
+           "text_units"]
 
 BODY_PT = 11.0
 """The body type size (openpyxl's default Calibri 11); printed at 100 % it is well above the 9 pt floor."""
@@ -61,13 +62,14 @@ def _column_pt(width: float) -> float:
     return 7.0 * width + 4
 
 
-def fitted_widths(widths: Sequence[float], orientation: str = "landscape") -> list[float]:
-    """``widths`` with the wide columns narrowed (proportionally) until the table fits the page at 100 %."""
+def fitted_widths(widths: Sequence[float], orientation: str = "landscape", fixed: Collection[int] = ()) -> list[float]:
+    """``widths`` with the wide columns narrowed (proportionally) until the table fits the page at 100 %; the
+    ``fixed`` ones (a framework's declared widths) keep theirs."""
     out = [float(w) for w in widths]
     budget = PRINTABLE_PT[orientation]
     for _ in range(50):
         excess = sum(_column_pt(w) for w in out) - budget
-        wide = [i for i, w in enumerate(out) if w > NARROW]
+        wide = [i for i, w in enumerate(out) if w > NARROW and i not in fixed]
         if excess <= 0 or not wide:
             break
         share = excess / 7.0 / sum(out[i] for i in wide)
@@ -133,6 +135,20 @@ def page_setup(ws: Any, orientation: str = "landscape", title_rows: str | None =
     ws.page_margins.left = ws.page_margins.right = 0.5
     if title_rows:
         ws.print_title_rows = title_rows
+    page_footer(ws)
+
+
+FOOTER = "&A　第 &P 页，共 &N 页"
+"""Excel's header/footer codes: the sheet's name, the page number and the number of pages."""
+FOOTER_PT = 10
+"""Above the 9 pt floor (the default footer font is the body's, which LibreOffice prints at 10 pt or less)."""
+
+
+def page_footer(ws: Any) -> None:
+    """The sheet's name and the page number at the foot of every printed page: a reviewer's stack of thirty
+    pages of several sheets printed with neither could not be put back in order or cited ("第 12 页")."""
+    ws.oddFooter.center.text = FOOTER
+    ws.oddFooter.center.size = FOOTER_PT
 
 
 PAGE_PT = {"landscape": 595.0, "portrait": 842.0}
@@ -145,8 +161,14 @@ PAGE_BREAKS_MAX = 1000
 """Excel keeps at most 1,026 manual page breaks a sheet; beyond this many the printer's own breaks serve."""
 
 
+def print_scale(widths: Sequence[float], orientation: str = "landscape") -> float:
+    """The fit-to-width scale of columns this wide (1 when they fit), for the widest default font met."""
+    total = sum(_column_pt(w) for w in widths)
+    return min(1.0, PRINTABLE_PT[orientation] * MIN_SCALE / total) if total else 1.0
+
+
 def keep_sections_together(ws: Any, sections: Sequence[tuple[int, int]], *, title_rows: int = 0,
-                           orientation: str = "landscape", min_rows: int = 3) -> int:
+                           orientation: str = "landscape", min_rows: int = 3, scale: float = 1.0) -> int:
     """Manual page breaks so that no section (first row, last row) starts near the foot of a page: a section
     that fits on a page starts a new page when it would not fit on this one; a longer one starts one when its
     heading and first ``min_rows`` rows would not. Rows are counted by their set heights (unset ones high),
@@ -163,7 +185,7 @@ def keep_sections_together(ws: Any, sections: Sequence[tuple[int, int]], *, titl
 
     ws.page_margins.top = ws.page_margins.bottom = VERTICAL_MARGIN_IN
     ws.page_margins.header = ws.page_margins.footer = 0.3
-    usable = PAGE_PT[orientation] - 2 * VERTICAL_MARGIN_IN * 72 - sum(height(r) for r in range(1, title_rows + 1))
+    usable = (PAGE_PT[orientation] - 2 * VERTICAL_MARGIN_IN * 72) / scale - sum(height(r) for r in range(1, title_rows + 1))
     used, breaks = 0.0, 0
 
     def new_page(before: int) -> None:

@@ -15,6 +15,7 @@ the footer's page number, which is ours.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -132,6 +133,10 @@ def heading_number(depth: int, n: int) -> str:
     if depth == 3:
         return f"{n}."
     return f"（{n}）"
+
+
+_FIGURE = re.compile(r"^\s*[-+−]?[\d,]*\.?\d+\s*(%|‰|万元|元|分|个|人|项|次)?\s*$|^\s*$")
+"""A cell that is a figure (a number, with its unit or %): right-aligned in a figure column."""
 
 
 # Table widths --------------------------------------------------------------------------------------------------
@@ -468,8 +473,8 @@ class _Drafter:
             pf = para.paragraph_format
             if header:
                 pf.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            elif c >= numeric_from and c not in left_columns:
-                pf.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            elif c >= numeric_from and c not in left_columns and _FIGURE.match(text_of(pieces)):
+                pf.alignment = WD_ALIGN_PARAGRAPH.RIGHT  # figures line up; a text (数量, a 偏差原因) reads from the left
             if c == 0 and indent:
                 pf.left_indent = Pt(size * indent)
             _add_pieces(para, pieces, figures=self.figures)

@@ -23,7 +23,7 @@ from openpyxl.chart.legend import Legend
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -50,6 +50,14 @@ from xlperf.plan.formulas import (
 from xlperf.plan.layout import CHART_SHEET, GUIDE_SHEET, RESULT_SHEET, SCORE_SHEET
 from xlperf.plan.names import NameSpec
 from xlperf.write.cached import cache_results
+from xlperf.write.printfit import (
+    NARROW,
+    fitted_widths,
+    keep_sections_together,
+    page_footer,
+    print_scale,
+    text_units,
+)
 
 __all__ = ["RESULT_HEADERS", "build_workbook", "text_lines", "write_template"]
 
@@ -194,6 +202,8 @@ def build_workbook(fw: Framework, *, year: int | None = None, flavour: str = "na
             range_name = column_range_name(tp.name, column)
             wb.defined_names[range_name] = DefinedName(range_name, attr_text=tp.range_ref(column))
     _charts(wb, plan)
+    for ws in wb.worksheets:
+        page_footer(ws)
     wb.active = 1
     wb.calculation.fullCalcOnLoad = True
     wb.properties.creator = "xlperf"
@@ -225,6 +235,7 @@ def _setup(ws: Worksheet, title: str, headers: tuple[str, ...], widths: tuple[fl
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.3  # the page number below the body, never on it
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
@@ -319,12 +330,55 @@ def _guide_body(ws: Worksheet, fw: Framework, lines: list[tuple[str, str]]) -> N
     ws.page_margins.left = ws.page_margins.right = 0.5
 
 
+FORM_WIDTHS = (34.0, 16.0, 7.0, 14.0, 40.0)
+"""The list blocks' columns (项目, 数值, 单位, 核对值, 说明), landscape at full type size."""
+
+
+def _table_width(col: Any, shared: float) -> float:
+    """A table column's width: the declared one, else the list blocks' width of a column it shares, else one
+    from its kind and its header (wrapped on at most two lines)."""
+    if col.width is not None:
+        return float(col.width)
+    if shared:
+        return shared
+    if col.kind == "text":
+        return 24.0
+    head = text_units(col.label + ("（自动计算）" if col.expr else "")) / 2 + 2
+    return max(float(NARROW), min(12.0, head))
+
+
+def sheet_widths(plan: Plan, sheet: str, orientation: str) -> list[float]:
+    """A form sheet's column widths: the list blocks' five and every table column beside them, the wide ones
+    narrowed until the sheet fits the page width at full type size (a 12-column table beside the form's five
+    printed at 7 pt); text wraps in them instead (rows are sized to it)."""
+    widths = list(FORM_WIDTHS)
+    hidden: set[int] = set()
+    tables = {t.name: t for t in plan.framework.form.tables}
+    for _, block in plan.blocks[sheet]:
+        if block.table is None:
+            continue
+        tp = plan.tables[block.table]
+        for col in tables[block.table].columns:
+            j = column_index_from_string(tp.columns[col.name]) - 1
+            widths += [0.0] * (j + 1 - len(widths))
+            widths[j] = _table_width(col, widths[j] if j < len(FORM_WIDTHS) else 0.0)
+            if col.hidden:
+                hidden.add(j)
+    # declared widths give way too: a portrait form of 117 declared units printed at 6 pt (legibility first;
+    # the declared proportions stay)
+    printed = fitted_widths([0.0 if j in hidden else w for j, w in enumerate(widths)], orientation)
+    return [widths[j] if j in hidden else max(w, 1.0) for j, w in enumerate(printed)]
+
+
 def _form_sheet(ws: Worksheet, sheet: str, plan: Plan, cat: dict[str, NameSpec], values: Mapping[str, Any]) -> None:
-    widths = (34, 16, 7, 14, 40)  # landscape at full type size (portrait at 134 units printed 6 pt)
     decl = next((s for s in plan.framework.form.sheets if s.name == sheet), None)
     page = decl.page if decl is not None else PageSetup()
+    all_widths = sheet_widths(plan, sheet, "portrait" if page.orientation == "portrait" else "landscape")
+    widths = tuple(all_widths[:len(FORM_WIDTHS)])
     _setup(ws, decl.title if decl is not None and decl.title else sheet, ("项目", "数值", "单位", "核对值", "说明"),
            widths, landscape=page.orientation != "portrait")
+    for j, width in enumerate(all_widths[len(FORM_WIDTHS):], start=len(FORM_WIDTHS) + 1):
+        ws.column_dimensions[get_column_letter(j)].width = round(width, 1)
     _page(ws, page)
     validations: dict[str, DataValidation] = {}
     helpers = {h.cell: h for h in plan.helpers if h.sheet == sheet}
@@ -336,11 +390,17 @@ def _form_sheet(ws: Worksheet, sheet: str, plan: Plan, cat: dict[str, NameSpec],
             _grid(ws, plan, title_row, block.grid, cat, values, validations, helpers)
             continue
         _list_block(ws, plan, title_row, block, cat, values, validations, helpers, widths)
+    starts = [title_row for title_row, _ in plan.blocks[sheet]]
+    sections = list(zip(starts, [s - 1 for s in starts[1:]] + [ws.max_row], strict=True))
+    # a block that fits on a page starts on a new one rather than leave its header at the foot of this one
+    orientation = "portrait" if page.orientation == "portrait" else "landscape"
+    shown = [w for j, w in enumerate(all_widths, start=1) if not ws.column_dimensions[get_column_letter(j)].hidden]
+    keep_sections_together(ws, sections, title_rows=2, orientation=orientation, scale=print_scale(shown, orientation))
 
 
 def _list_block(ws: Worksheet, plan: Plan, title_row: int, block: Any, cat: dict[str, NameSpec],
                 values: Mapping[str, Any], validations: dict[str, DataValidation], helpers: Mapping[str, Any],
-                widths: tuple[int, ...]) -> None:
+                widths: tuple[float, ...]) -> None:
     """A block of named figures: a title row, then label, value, unit, check value and note per name."""
     cell = ws.cell(row=title_row, column=1, value=block.title)
     cell.font, cell.fill = BOLD, BLOCK_FILL
@@ -362,11 +422,14 @@ def _list_block(ws: Worksheet, plan: Plan, title_row: int, block: Any, cat: dict
         elif spec.role in ("derived", "measure"):
             note = note or "自动计算"
         ws.cell(row=row, column=5, value=note).alignment = WRAP
-        _fit_row(ws, row, ((spec.label, widths[0]), (note, widths[4])))
+        shown = target.value if isinstance(target.value, str) and not cp.formula else None
+        _fit_row(ws, row, ((spec.label, widths[0]), (shown, widths[1]), (note, widths[4])))
         for col in range(1, 6):
             ws.cell(row=row, column=col).border = BORDER
         for col in range(2, 5):  # values beside a wrapped label or note line up with its first line
             ws.cell(row=row, column=col).alignment = TOP
+        if spec.kind == "text" and not cp.formula:  # a long name wraps in its cell, never over the next ones
+            target.alignment = WRAP
 
 
 def _check_value(ws: Worksheet, stated: str, check: Any, spec: NameSpec) -> None:
@@ -430,6 +493,21 @@ def _grid(ws: Worksheet, plan: Plan, title_row: int, grid: FormBlock, cat: dict[
             elif item is not None:
                 cell.value = item  # a fixed figure of the printed form (e.g. 分值)
                 cell.number_format = "0.##"
+    _fit_grid_rows(ws, title_row + 1, head_row + len(grid.rows), last)
+
+
+def _fit_grid_rows(ws: Worksheet, first: int, last: int, last_col: int) -> None:
+    """Each row of a grid as high as its wrapped text: headers (a merged one in its columns' width together)
+    and row labels in narrow columns (全年执行数 over a 12-wide column printed cut by the border)."""
+    spans = {(m.min_row, m.min_col): m.max_col for m in ws.merged_cells.ranges}
+    width = [0.0] + [float(ws.column_dimensions[get_column_letter(j)].width or 8.43) for j in range(1, last_col + 1)]
+    for r in range(first, last + 1):
+        cells = []
+        for j in range(1, last_col + 1):
+            value = ws.cell(row=r, column=j).value
+            if isinstance(value, str) and not value.startswith("="):
+                cells.append((value, sum(width[j:spans.get((r, j), j) + 1])))
+        _fit_row(ws, r, cells)
 
 
 def _header(cell: Any) -> None:
@@ -459,6 +537,20 @@ def _table(ws: Worksheet, plan: Plan, name: str, cat: dict[str, NameSpec], value
     ws.merge_cells(start_row=tp.title_row, start_column=1, end_row=tp.title_row, end_column=max(last_col, 5))
     for col in table.columns:
         _table_column(ws, tp, table, col, cat, values, validations, helpers)
+    _fit_table_rows(ws, tp, table)
+
+
+def _fit_table_rows(ws: Worksheet, tp: Any, table: Any) -> None:
+    """The header row as high as its wrapped labels; text columns wrap, and each row is as high as its text
+    (a 偏差原因 cut at the column's edge printed half a sentence)."""
+    shown = [(tp.columns[c.name], c) for c in table.columns if not c.hidden]
+    width = {letter: float(ws.column_dimensions[letter].width or 8.43) for letter, _ in shown}
+    _fit_row(ws, tp.header_row, [(ws[f"{letter}{tp.header_row}"].value, width[letter]) for letter, _ in shown])
+    texts = [letter for letter, c in shown if c.kind == "text" and c.expr is None]
+    for r in range(tp.first_row, tp.last_row + 1):
+        for letter, _ in shown:  # a record reads on one line: every value at the top of its row
+            ws[f"{letter}{r}"].alignment = WRAP if letter in texts else TOP
+        _fit_row(ws, r, [(ws[f"{letter}{r}"].value, width[letter]) for letter in texts])
 
 
 def _table_column(ws: Worksheet, tp: Any, table: Any, col: Any, cat: dict[str, NameSpec], values: Mapping[str, Any],
@@ -466,8 +558,6 @@ def _table_column(ws: Worksheet, tp: Any, table: Any, col: Any, cat: dict[str, N
     """One column of a table: its header, its cells (a formula, a preset or given value) and its validation."""
     name = table.name
     letter = tp.columns[col.name]
-    if col.width is not None:  # a sheet's column: the table's width wins over the blocks' above it
-        ws.column_dimensions[letter].width = col.width
     if col.hidden:
         ws.column_dimensions[letter].hidden = True
     head = ws[f"{letter}{tp.header_row}"]
@@ -780,6 +870,7 @@ def _chart_sheet(wb: Workbook, charts: Sequence[tuple[str, Any]]) -> None:
     ws.page_setup.orientation = "landscape"
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.3  # the page number below the body, never on it
     ws.print_options.horizontalCentered = True
     ws.protection.sheet = True
     row = 3
