@@ -240,6 +240,9 @@ def workbook_framework(reviewer: Framework | Choice | str | os.PathLike[str] | N
 # The Excel functions' frameworks -----------------------------------------------------------------------
 
 _UDF_REGISTERED: dict[str, Framework] = {}
+_UDF_BUILTIN: dict[str, CompiledFramework] = {}
+"""A built-in framework's compiled object by its id (only built-in ids get in): an Excel function looks its
+framework up on every call."""
 _UDF_FILES: dict[str, tuple[tuple[int, int], Framework]] = {}
 
 
@@ -283,8 +286,12 @@ def udf_framework(text: str) -> CompiledFramework:
     text = text or default_framework_ref()
     if text in _UDF_REGISTERED:
         return compile_once(_UDF_REGISTERED[text])
+    hit = _UDF_BUILTIN.get(text)
+    if hit is not None:
+        return hit
     if text in builtin_ids():
-        return compile_once(load_framework(text))  # cached by the loader
+        hit = _UDF_BUILTIN[text] = compile_once(load_framework(text))  # parsed once by the loader
+        return hit
     folders = list(filter(None, os.environ.get(FRAMEWORK_PATH_ENV, "").split(os.pathsep)))
     candidates = [Path(text)] if any(c in text for c in "/\\") or text.lower().endswith(YAML_SUFFIXES) else []
     if candidates and not _configured_path(text, folders):

@@ -108,7 +108,7 @@ def test_the_cap_explains_itself() -> None:
     fw = load_framework(str(FW))
     result = score(fw, data_for(fw, "6500.00"))
     assert result.total.computed == 79 and result.total.self == 79
-    assert result.total.explanation == ("预算执行率封顶：预算执行率 = 6,500 ÷ 10,000 = 65.00% 在 [60%, 70%) 区间，"
+    assert result.total.explanation == ("预算执行率封顶：预算执行率 = 6,500.00 ÷ 10,000.00 = 65.00% 在 [60%, 70%) 区间，"
                                         "最高 79 分 → 79 分")
     assert score(fw, data_for(fw, "9000.00")).total.explanation is None
 
@@ -199,7 +199,7 @@ def test_validator_names_the_cap(tmp_path: Path) -> None:
     total = plan.cells["self_total"]
     assert findings(book, FW) == [(
         "XP413", f"{total.sheet}!{total.cell}",
-        "总分的各项自评得分合计 95.5 分，超过封顶分 89 分，按 89 分计：预算执行率封顶：预算执行率 = 7,500 ÷ 10,000 = "
+        "总分的各项自评得分合计 95.5 分，超过封顶分 89 分，按 89 分计：预算执行率封顶：预算执行率 = 7,500.00 ÷ 10,000.00 = "
         "75.00% 在 [70%, 80%) 区间，最高 89 分（预算执行率在 70%（含）至 80% 之间的，自评总分最高 89 分；60%（含）至 "
         "70% 之间的，最高 79 分；低于 60% 的，最高 69 分；低于 50% 的，最高 59 分）")]
     clean = write_template(fw, tmp_path / "c.xlsx", values=data_values(data_for(fw, "8000.00", self_execution="8")))
@@ -213,7 +213,7 @@ def test_validator_names_the_cap(tmp_path: Path) -> None:
     self_exec = nplan.cells["self_execution"]
     assert [(c, loc) for c, loc, _ in got] == [("XP402", f"{self_exec.sheet}!{self_exec.cell}"),
                                                ("XP413", f"{SCORE_SHEET}!{SCORE_COLS['self']}{perf_row}")]
-    assert got[0][2].endswith("执行率得分封顶：预算执行率 = 7,500 ÷ 10,000 = 75.00% < 80%，最高 7 分 → 7 分")
+    assert got[0][2].endswith("执行率得分封顶：预算执行率 = 7,500.00 ÷ 10,000.00 = 75.00% < 80%，最高 7 分 → 7 分")
     assert got[1][2].startswith("产出效益的各项自评得分合计 88 分，超过封顶分 80 分，按 80 分计")
 
 

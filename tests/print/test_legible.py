@@ -167,3 +167,13 @@ def test_notice_is_one_page_official_and_plain(outputs: Outputs) -> None:
     assert "福田区文化广电旅游体育局：" in re.sub(r"\s+", "", unreadable[0].text)
     seed = next(v for k, v in notices.items() if "科技创新局" in k)[0].text
     assert "“预算编制”表" in seed and "B17" in seed  # sheet and cell of what to fix
+
+
+def test_count_charts_tick_whole_units(outputs: Outputs) -> None:
+    """The 汇总's charts of unit counts (等级分布, 不通过最多的审核规则) mark whole units: LibreOffice drew 0.5 steps
+    for a few units, and 0.1 steps up to 1 when no unit was counted."""
+    charts = [p for p in outputs.pages["consolidation"]  # each chart on a page of its own, its title on top
+              if p.text.strip().startswith(("等级分布（计算总分）", "不通过最多的审核规则"))]
+    assert len(charts) == 2, [p.text[:40] for p in charts]
+    fractions = [f"第 {p.number} 页：{m}" for p in charts for m in re.findall(r"(?<![\d.])\d+\.\d+(?![\d.])", p.text)]
+    assert not fractions, fractions

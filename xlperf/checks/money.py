@@ -79,13 +79,19 @@ def _stated(ctx: CheckContext, category: str) -> Iterator[tuple[str, Decimal, De
         yield total, quantize(stated, places), quantize(value, places), places, parts_expr
 
 
+def _figure(ctx: CheckContext, name: str, value: Decimal) -> str:
+    """A figure as the explanations word it: money (万元) always with two decimals, a count as a count."""
+    spec = ctx.cat.get(name)
+    return fmt_money(value) if spec is not None and spec.kind == "money" else fmt_num(value)
+
+
 def _describe(ctx: CheckContext, expr: str) -> str:
-    """'人员经费 年初预算 642.21 + 日常公用经费 年初预算 39.15' for the names of an expression."""
+    """'人员经费 年初预算 642.21 + 日常公用经费 年初预算 39.00' for the names of an expression."""
     names = sorted(parse(expr).names, key=expr.index)
     parts = []
     for n in names:
         value = ctx.env.get(n)
-        parts.append(f"{ctx.label(n)} {fmt_num(value)}" if isinstance(value, Decimal) else ctx.label(n))
+        parts.append(f"{ctx.label(n)} {_figure(ctx, n, value)}" if isinstance(value, Decimal) else ctx.label(n))
     return " + ".join(parts)
 
 
@@ -153,6 +159,6 @@ def _formula_text(ctx: CheckContext, expr: str) -> str:
 
     def number(n: str) -> str | None:
         value = ctx.env.get(n)
-        return fmt_num(value) if isinstance(value, Decimal) else None
+        return _figure(ctx, n, value) if isinstance(value, Decimal) else None
 
     return shown_expr(expr, number)

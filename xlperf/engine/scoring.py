@@ -280,6 +280,41 @@ def build_env_for(comp: Compiled, plan: EnvPlan, inputs: Mapping[str, Value]) ->
     return env, parts
 
 
+def figure_kinds(fw: Framework) -> dict[str, str]:
+    """name → kind of every input, derived and stated figure (how :func:`shown_figure` words its value)."""
+    return {d.name: d.kind for group in (fw.form.inputs, fw.form.derived, fw.form.stated) for d in group}
+
+
+def money_names(fw: Framework) -> frozenset[str]:
+    """The figures a framework declares in 万元: inputs (and last year's), derived and stated figures, table columns."""
+    names = {d.name for group in (fw.form.inputs, fw.form.derived, fw.form.stated) for d in group if d.kind == "money"}
+    names.update(PRIOR_PREFIX + d.name for d in fw.form.inputs if d.prior and d.kind == "money")
+    names.update(f"{t.name}.{c.name}" for t in fw.form.tables for c in t.columns if c.kind == "money")
+    return frozenset(names)
+
+
+def money_sides(comp: Compiled) -> dict[str, tuple[bool, bool]]:
+    """Per measure: whether its numerator and its denominator are amounts (they read a figure in 万元). Money is
+    always worded with two decimals ("4,326.00"), counts as counts ("12"): :func:`fmt_side`."""
+    money = money_names(comp.framework)
+    return {m.id: (bool(m.num.names & money), bool(m.den.names & money)) for m in comp.measures}
+
+
+def fmt_side(value: Decimal, money: bool) -> str:
+    """A rate's numerator or denominator in an explanation: 万元 with two decimals, else as :func:`fmt_num`."""
+    return fmt_money(value) if money else fmt_num(value)
+
+
+def quotient_text(label: str, num: Decimal, den: Decimal, rate: Decimal, sides: tuple[bool, bool],
+                  schedule: Decimal | None = None) -> str:
+    """「label = num ÷ den = rate」 (a period rate: 「label = paid ÷ total ÷ 25% = rate」), as the validator's 计算过程
+    and the xlperf_explain Excel function both word a rate computed from its inputs."""
+    if schedule is not None:
+        return (f"{label} = {fmt_side(num, sides[0])} ÷ {fmt_side(den / schedule, sides[1])} ÷ {fmt_edge(schedule)}"
+                f" = {fmt_rate(rate)}")
+    return f"{label} = {fmt_side(num, sides[0])} ÷ {fmt_side(den, sides[1])} = {fmt_rate(rate)}"
+
+
 def score(comp: Compiled, data: DepartmentData, built: Built | None = None) -> ScoreResult:
     """Score one department's data under a compiled framework. ``built``: :func:`build_env` of this data, when the
     caller has it already (the validator builds the environment once per file; scoring only reads it)."""
@@ -287,18 +322,16 @@ def score(comp: Compiled, data: DepartmentData, built: Built | None = None) -> S
     env, parts = built if built is not None else build_env(comp, data_env(data), dict(data.judgements))
     names = {m.id: m.name for m in comp.measures}
     schedules = {m.id: m.schedule for m in comp.measures if m.schedule is not None}
-    kinds = {d.name: d.kind for group in (fw.form.inputs, fw.form.derived, fw.form.stated) for d in group}
+    kinds = figure_kinds(fw)
+
+    sides = money_sides(comp)
 
     def measure_text(name: str) -> str:
         if name in parts:
             rate, num, den = parts[name]
             if den == 0:
                 return f"{names[name]}：分母为 0，按 {fmt_rate(rate)} 计"
-            if name in schedules:
-                sched = schedules[name]
-                return (f"{names[name]} = {fmt_num(num)} ÷ {fmt_num(den / sched)} ÷ {fmt_edge(sched)}"
-                        f" = {fmt_rate(rate)}")
-            return f"{names[name]} = {fmt_num(num)} ÷ {fmt_num(den)} = {fmt_rate(rate)}"
+            return quotient_text(names[name], num, den, rate, sides[name], schedules.get(name))
         value = env.get(name)
         if value is None and name not in env:  # an expression used as a measure (e.g. rows_total / 10)
             try:
@@ -306,7 +339,7 @@ def score(comp: Compiled, data: DepartmentData, built: Built | None = None) -> S
             except ExprError:
                 value = None
         label = comp.input_labels.get(name, name)
-        return f"{label} {_shown(value, kinds.get(name, 'rate'))}"
+        return f"{label} {shown_figure(value, kinds.get(name, 'rate'))}"
 
     ctx = Ctx(env, measure_text)
     decimals = fw.rounding.score_decimals
@@ -433,7 +466,7 @@ def _cell_out(value: Value | None, is_date: bool) -> Value | None:
     return date_shown(value) if is_date and isinstance(value, Decimal) and date_of_serial(value) else value
 
 
-def _shown(value: object, kind: str) -> str:
+def shown_figure(value: object, kind: str) -> str:
     """A figure a rule reads, as its kind is read: 93.80%, 38.66 分, 1,234.50 万元, 12, 是."""
     if isinstance(value, bool):  # a 是/否 input (a cap's 一票否决 flag), as the form shows it
         return "是" if value else "否"

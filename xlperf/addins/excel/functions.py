@@ -52,7 +52,7 @@ from typing import Any, NamedTuple, TypeVar
 from pydantic import ValidationError
 
 from xlperf import resolve
-from xlperf.compiled import CompiledFramework, catalog, compile_once, compiled, input_labels
+from xlperf.compiled import CompiledFramework, compile_once, compiled
 from xlperf.dates import serial_of
 from xlperf.engine.rules import (
     Ctx,
@@ -61,11 +61,18 @@ from xlperf.engine.rules import (
     compiled_names,
     evaluate_rule,
     finish,
-    fmt_edge,
-    fmt_num,
     fmt_rate,
+    worded_names,
 )
-from xlperf.engine.scoring import EnvPlan, build_env_for, env_plan
+from xlperf.engine.scoring import (
+    EnvPlan,
+    build_env_for,
+    env_plan,
+    figure_kinds,
+    money_sides,
+    quotient_text,
+    shown_figure,
+)
 from xlperf.errors import InputError
 from xlperf.expr import ExprError, Value, parse
 from xlperf.framework.models import Framework, Indicator, Rule, ScheduleRule
@@ -191,10 +198,11 @@ def _schedule_cache(_: object) -> dict[str, list[tuple[Indicator, ScheduleRule]]
     return {}
 
 
-def _schedule_rule(fw: Framework, indicator_id: Any) -> tuple[Indicator, ScheduleRule]:
+def _schedule_rule(cfw: CompiledFramework, indicator_id: Any) -> tuple[Indicator, ScheduleRule]:
     """The framework's schedule rule (序时进度), found by its kind; ``indicator_id`` picks one of several."""
     wanted = _text_arg(indicator_id, "指标编号")
-    cache = compile_once(fw).derived("udf.schedule_rules", _schedule_cache)  # walking the rules costs ~0.5 ms
+    fw = cfw.fw
+    cache = cfw.derived("udf.schedule_rules", _schedule_cache)  # walking the rules costs ~0.5 ms
     found = cache.get(wanted)
     if found is None:
         found = []
@@ -287,6 +295,8 @@ def _series(values: Any, label: str) -> list[Any]:
     this function (instead of xlwings' English "Range must be 1-by-n or n-by-1") and is refused in
     Chinese.
     """
+    if type(values) is list and len(values) <= MAX_CELLS and _PLAIN.issuperset(map(type, values)):
+        return list(values)  # the usual argument: a row of cells, flattened already (what _flatten returns)
     if hasattr(values, "tolist") and not isinstance(values, list | tuple):
         values = values.tolist()
     if not isinstance(values, list | tuple):
@@ -436,11 +446,11 @@ def _rate(mdef: MeasureDef, num: Decimal, den: Decimal) -> tuple[Decimal, Decima
     return replace(mdef, num=_X_NUM, den=_X_DEN).value({"x_num": num, "x_den": den})
 
 
-def _measure_text_factory(fw: Framework, env: Mapping[str, Value],
+def _measure_text_factory(cfw: CompiledFramework, env: Mapping[str, Value],
                           parts: Mapping[str, tuple[Decimal, Decimal, Decimal]]) -> Callable[[str], str]:
     """Explanations of the rates a rule reads, worded as :func:`xlperf.engine.scoring.score` does."""
-    names, schedules = compile_once(fw).derived("udf.measure_names", _measure_names)
-    labels = input_labels(fw)
+    names, schedules, sides, kinds = cfw.derived("udf.measure_names", _measure_names)
+    labels = cfw.input_labels
 
     def measure_text(name: str) -> str:
         if name in parts:
@@ -448,34 +458,34 @@ def _measure_text_factory(fw: Framework, env: Mapping[str, Value],
             label = names.get(name, name)
             if den == 0:
                 return f"{label}：分母为 0，按 {fmt_rate(rate)} 计"
-            if name in schedules:
-                sched = schedules[name]
-                return f"{label} = {fmt_num(num)} ÷ {fmt_num(den / sched)} ÷ {fmt_edge(sched)} = {fmt_rate(rate)}"
-            return f"{label} = {fmt_num(num)} ÷ {fmt_num(den)} = {fmt_rate(rate)}"
+            return quotient_text(label, num, den, rate, sides.get(name, (False, False)), schedules.get(name))
         value = env.get(name)
         label = labels.get(name, names.get(name, name))
-        return f"{label} {fmt_rate(value) if isinstance(value, Decimal) else value}"
+        return f"{label} {shown_figure(value, kinds.get(name, 'rate'))}"  # as the validator words it
 
     return measure_text
 
 
-def _measure_names(cfw: CompiledFramework) -> tuple[dict[str, str], dict[str, Decimal]]:
-    """Each measure's name, and the schedule of the schedule rules' period rates (built once per framework)."""
+def _measure_names(cfw: CompiledFramework) -> tuple[dict[str, str], dict[str, Decimal], dict[str, tuple[bool, bool]],
+                                                    dict[str, str]]:
+    """Each measure's name, the schedule of the schedule rules' period rates, which of its numerator and
+    denominator are money, and the kind of each figure (built once per framework)."""
     measures = cfw.rules.measures
-    return {m.id: m.name for m in measures}, {m.id: m.schedule for m in measures if m.schedule is not None}
+    return ({m.id: m.name for m in measures}, {m.id: m.schedule for m in measures if m.schedule is not None},
+            money_sides(cfw.rules), figure_kinds(cfw.fw))
 
 
 def _no_text(_: str) -> str:
     return ""
 
 
-def _finish(fw: Framework, rule: Rule, points: Decimal, env: Mapping[str, Value],
+def _finish(cfw: CompiledFramework, rule: Rule, points: Decimal, env: Mapping[str, Value],
             parts: Mapping[str, tuple[Decimal, Decimal, Decimal]], *, worded: bool = True) -> tuple[Decimal, str]:
     """Evaluate one rule with the engine and round it the one way scores are rounded. ``worded=False``: the
     score only (the rates the rule reads are not worded; what the rule itself says is dropped)."""
-    measure_text = _measure_text_factory(fw, env, parts) if worded else _no_text
+    measure_text = _measure_text_factory(cfw, env, parts) if worded else _no_text
     raw, text = evaluate_rule(rule, Ctx(env, measure_text, worded))
-    computed = finish(raw, points, fw.rounding.score_decimals)
+    computed = finish(raw, points, cfw.fw.rounding.score_decimals)
     if not worded:
         return computed, ""
     if computed != raw:
@@ -597,12 +607,13 @@ def exec_score(paid: Any, total: Any, schedule: Any = None, quarter_points: Any 
     framework has several). Schedule (序时进度), weights and cap default to that rule; a row of four
     quarter-end payments also fits a rule with fewer periods ending at quarter ends (half years).
     """
-    fw = get_framework(framework)
-    ind, rule = _schedule_rule(fw, indicator_id)
+    cfw = _compiled_framework(framework)
+    ind, rule = _schedule_rule(cfw, indicator_id)
     values = _series(paid, "累计支付数")
     while values and (values[-1] is None or values[-1] == ""):
         values.pop()  # a trailing empty cell of a selected row
-    amounts = [_non_negative(v, f"第{i}期累计支付数") for i, v in enumerate(values, start=1)]
+    amounts = [Decimal(format(v, ".15g")) if type(v) is float and 0 <= v < 1e14 else  # to_decimal's usual case
+               _non_negative(v, f"第{i}期累计支付数") for i, v in enumerate(values, start=1)]
     total_d = _positive(total, "全年预算指标")
     sched_values = [s for s in _series(schedule, "序时进度") if s not in (None, "")]
     given: dict[str, Any] = {}
@@ -613,7 +624,7 @@ def exec_score(paid: Any, total: Any, schedule: Any = None, quarter_points: Any 
     if _scalar(average_points, "平均执行率分值") not in (None, ""):
         given["average_points"] = _non_negative(average_points, "平均执行率分值")
     given["cap"] = _cap_arg(cap, rule.cap)
-    run = _schedule_run(fw, ind, rule, given)
+    run = _schedule_run(cfw, ind, rule, given)
     n = len(run.rule.paid)
     if len(amounts) != n:
         positions = _quarter_positions(list(run.rule.schedule)) if len(amounts) == 4 else None
@@ -634,7 +645,7 @@ def exec_score(paid: Any, total: Any, schedule: Any = None, quarter_points: Any 
         clamp = max(run.top, evaluate_rule(run.rule, Ctx(env, str, worded=False))[0])  # no cap: no upper limit
     else:
         clamp = run.top * max(Decimal(1), run.rule.cap)
-    computed, _ = _finish(fw, run.rule, clamp, env, parts, worded=False)
+    computed, _ = _finish(cfw, run.rule, clamp, env, parts, worded=False)
     return _out(computed)
 
 
@@ -653,11 +664,11 @@ def _schedule_runs(_: object) -> dict[tuple[Any, ...], _ScheduleRun]:
     return {}
 
 
-def _schedule_run(fw: Framework, ind: Indicator, rule: ScheduleRule, given: dict[str, Any]) -> _ScheduleRun:
+def _schedule_run(cfw: CompiledFramework, ind: Indicator, rule: ScheduleRule, given: dict[str, Any]) -> _ScheduleRun:
     """The rule ``exec_score`` evaluates, made (validated, its rates compiled) once per framework, indicator
     and the arguments that change it: a cell recalculated with other payments only looks it up."""
     key = (ind.id, id(rule), *sorted(given.items()))
-    cache = compile_once(fw).derived("udf.schedule_runs", _schedule_runs)
+    cache = cfw.derived("udf.schedule_runs", _schedule_runs)
     hit = cache.get(key)
     if hit is not None:
         return hit
@@ -674,7 +685,7 @@ def _schedule_run(fw: Framework, ind: Indicator, rule: ScheduleRule, given: dict
         new_rule = ScheduleRule.model_validate(data)
     except ValidationError as exc:
         raise UdfError(_pydantic_text(exc)) from None
-    hit = _ScheduleRun(new_rule, _schedule_measures(fw, ind, new_rule), changed, top)
+    hit = _ScheduleRun(new_rule, _schedule_measures(cfw.fw, ind, new_rule), changed, top)
     if len(cache) >= 256:  # the arguments are whatever cells hold
         cache.clear()
     cache[key] = hit
@@ -694,20 +705,26 @@ _PLAIN = frozenset({str, float, int, bool, type(None)})
 """Types of a single cell's value as xlwings passes it (anything else may be a range to flatten)."""
 
 
-def _pairs(fw: Framework, args: tuple[Any, ...]) -> dict[str, Value]:
+def _pairs(cfw: CompiledFramework, args: tuple[Any, ...]) -> dict[str, Value]:
     """``"name", value, "name", value, …`` (or a two-column range of names and values) → engine values."""
     flat = list(args) if _PLAIN.issuperset(map(type, args)) else _flatten(list(args), "名称与数值")
-    while len(flat) >= 2 and all(_blank(v) for v in flat[-2:]):
-        del flat[-2:]  # trailing empty rows of a selected block (a named value may be an empty cell)
+    if flat and _blank(flat[-1]):
+        while len(flat) >= 2 and _blank(flat[-1]) and _blank(flat[-2]):
+            del flat[-2:]  # trailing empty rows of a selected block (a named value may be an empty cell)
     if len(flat) % 2:
         raise UdfError(f"名称与数值必须成对出现（\"名称\", 值, …），现在有 {len(flat)} 个参数")
-    cat = catalog(fw)
+    cat = cfw.catalog
     given: dict[str, Value] = {}
     for i in range(0, len(flat), 2):
         name = flat[i]
         known = cat.get(name) if type(name) is str else None
         if known is not None and name not in given:  # the usual pair: a name as the catalogue spells it
-            given[name] = _convert(flat[i + 1], known.kind, name)
+            value = flat[i + 1]
+            if type(value) is float and known.kind not in _NOT_NUMBERS and -1e14 < value < 1e14 \
+                    and not CVERR_MIN <= value <= CVERR_MAX:  # the usual value: _convert's first case, inlined
+                given[name] = Decimal(format(value, ".15g"))
+            else:
+                given[name] = _convert(value, known.kind, name)
             continue
         name = _text_arg(flat[i], f"第{i // 2 + 1}对的名称")
         if not name:
@@ -716,9 +733,12 @@ def _pairs(fw: Framework, args: tuple[Any, ...]) -> dict[str, Value]:
             raise UdfError(f"名称 {name} 出现了两次")
         spec = cat.get(name)
         if spec is None:
-            raise UdfError(f"未知名称 {name}（框架 {fw.id}）")
+            raise UdfError(f"未知名称 {name}（框架 {cfw.fw.id}）")
         given[name] = _convert(flat[i + 1], spec.kind, name)
     return given
+
+
+_NOT_NUMBERS = frozenset(BOOL_KINDS + TEXT_KINDS)
 
 
 def _convert(value: Any, kind: str, name: str) -> Value:
@@ -744,61 +764,69 @@ class _Scoring(NamedTuple):
     indicator: Indicator
     names: frozenset[str]
     plan: EnvPlan
-    scoring_plans: dict[frozenset[str], EnvPlan]  # for a score only: by the computed figures passed explicitly
+    scoring_plans: dict[frozenset[str], EnvPlan]  # by the computed figures passed explicitly and not recomputed
+    worded: frozenset[str]  # the rates whose numerator and denominator the rule's explanation may show
 
 
 def _scorings(_: object) -> dict[str, _Scoring]:
     return {}
 
 
-def _scoring(fw: Framework, indicator_id: Any) -> _Scoring:
+def _scoring(cfw: CompiledFramework, indicator_id: Any) -> _Scoring:
     text = _text_arg(indicator_id, "指标编号")
-    cache = compile_once(fw).derived("udf.scoring", _scorings)  # only ids of leaf indicators get in
+    cache = cfw.derived("udf.scoring", _scorings)  # only ids of leaf indicators get in
     hit = cache.get(text)
     if hit is None:
-        ind = _indicator(fw, text)
-        names = frozenset(compiled_names(fw, ind))
-        hit = cache[text] = _Scoring(ind, names, env_plan(compiled(fw), names), {})
+        ind = _indicator(cfw.fw, text)
+        names = frozenset(compiled_names(cfw.fw, ind))
+        assert ind.rule is not None
+        hit = cache[text] = _Scoring(ind, names, env_plan(cfw.rules, names), {}, worded_names(ind.rule))
     return hit
 
 
-def _score_plan(fw: Framework, scoring: _Scoring, given: Mapping[str, Value]) -> EnvPlan:
-    """The environment a score alone needs: a rate or total passed explicitly replaces the computed one, so
-    it is not computed — unless a figure computed for the rule reads it (that figure reads the computed
-    value, as in :func:`_evaluate`'s full plan). Only the wording of :func:`explain` needs every rate's
-    numerator and denominator."""
-    cat = catalog(fw)
-    passed = frozenset(n for n in given if n in scoring.names and cat[n].role in COMPUTED_ROLES)
+def _computed_names(cfw: CompiledFramework) -> frozenset[str]:
+    """The names a framework computes (rates, totals): a value passed for one replaces the computed one."""
+    return frozenset(n for n, spec in cfw.catalog.items() if spec.role in COMPUTED_ROLES)
+
+
+def _score_plan(cfw: CompiledFramework, scoring: _Scoring, computed_given: frozenset[str], worded: bool) -> EnvPlan:
+    """The environment a score needs: a rate or total passed explicitly replaces the computed one, so it is
+    not computed — unless a figure computed for the rule reads it (that figure reads the computed value, as in
+    the full plan), or the explanation may show its numerator and denominator (:func:`worded_names`: a rate
+    passed with the inputs it is computed from, and equal to the computed one, is worded as a quotient)."""
+    passed = scoring.names & computed_given
+    if worded:
+        passed -= scoring.worded
     if not passed:
         return scoring.plan
     plan = scoring.scoring_plans.get(passed)
     if plan is None:
         if len(scoring.scoring_plans) >= 64:
             scoring.scoring_plans.clear()
-        plan = scoring.scoring_plans[passed] = env_plan(compiled(fw), scoring.names - passed)
+        plan = scoring.scoring_plans[passed] = env_plan(cfw.rules, scoring.names - passed)
     return plan
 
 
 def _evaluate(framework: Any, indicator_id: Any, pairs: tuple[Any, ...], *, worded: bool = True) -> tuple[Decimal, str]:
     cfw = _compiled_framework(framework)
-    fw = cfw.fw
-    scoring = _scoring(fw, indicator_id)
+    scoring = _scoring(cfw, indicator_id)
     ind, names = scoring.indicator, scoring.names
-    given = _pairs(fw, pairs)
-    plan = scoring.plan if worded else _score_plan(fw, scoring, given)
+    given = _pairs(cfw, pairs)
+    computed_given = cfw.derived("udf.computed_names", _computed_names).intersection(given)
+    plan = _score_plan(cfw, scoring, computed_given, worded)
     env, parts = build_env_for(cfw.rules, plan, given)  # build_env's values for the names this rule reads
-    cat = cfw.catalog
-    for name, value in given.items():  # a rate or total passed explicitly wins over one recomputed
-        spec = cat.get(name)
-        if spec is not None and spec.role in COMPUTED_ROLES and env.get(name) != value:
+    for name in computed_given:  # a rate or total passed explicitly wins over one recomputed
+        value = given[name]
+        if env.get(name) != value:
             env[name] = value
             parts.pop(name, None)
     missing = [] if names <= env.keys() else sorted(n for n in names if n not in env)
     if missing:
+        cat = cfw.catalog
         labels = [f"{n}（{cat[n].label if n in cat else n}）" for n in missing]
         raise UdfError(_one_line(f"指标 {ind.id} 缺少参数：{'、'.join(labels)}"))
     assert ind.rule is not None
-    return _finish(fw, ind.rule, ind.points, env, parts, worded=worded)
+    return _finish(cfw, ind.rule, ind.points, env, parts, worded=worded)
 
 
 @_guard
