@@ -268,7 +268,6 @@ def _returns(cons: Consolidation, opts: RoundOptions, files: list[Path], deadlin
 
     assert opts.returns is not None
     problems: list[str] = []
-    words: list[str] = []
     try:
         opts.returns.mkdir(parents=True, exist_ok=True)
         removed = prepare_returns(opts.returns)
@@ -286,12 +285,10 @@ def _returns(cons: Consolidation, opts: RoundOptions, files: list[Path], deadlin
                 problems.append(f"{item.notice.name}：{item.problem}")
             else:
                 ok += 1
-            words += docx_notices([item], cons.framework, notice, protect=tuple(files), force=opts.force)
-        problems += words
+            problems += docx_notices([item], cons.framework, notice, protect=tuple(files), force=opts.force)
         echo(f"退回修改：{ok} 个单位的通知和标注副本已写入 {shown_path(opts.returns)}"
              + (f"；已删除上一轮的 {removed} 个文件（单位已通过或通知已更新）" if removed else ""))
     except Exception as exc:  # noqa: BLE001
-        problems += words
         problems.append(output_problem(exc, "退回修改文件", opts.returns))
     return problems
 

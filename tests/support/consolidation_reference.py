@@ -16,6 +16,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from xlperf.findings import STATUS_ZH, FileReport, Severity, adequate, plain_value
 from xlperf.render import consolidation as render
 from xlperf.review.consolidate import Consolidation
+from xlperf.review.spool import UnitSummary
 from xlperf.safe_io import mark_workbook, shown_path
 from xlperf.safe_text import put
 
@@ -36,7 +37,7 @@ def write_reference(cons: Consolidation, out: Path) -> Path:
     render._batch(wb.create_sheet(SHEETS["batch"], 4), cons)
     render._charts(wb.create_sheet(SHEETS["charts"], 1), cons)
     if any(c is not None for c in changes):
-        _changes(wb.create_sheet(SHEETS["changes"], 1), reports, changes)
+        _changes(wb.create_sheet(SHEETS["changes"], 1), cons.units, changes)
     wb.properties.title = f"{cons.framework.name} 汇总"
     mark_workbook(wb, "consolidation")
     wb.save(out)
@@ -102,23 +103,14 @@ def _findings(ws: Any, reports: list[FileReport]) -> list[int | None]:
     return rows
 
 
-def _changes(ws: Any, reports: list[FileReport], changes: list[Any]) -> None:
+def _changes(ws: Any, units: list[UnitSummary], changes: list[Any]) -> None:
     render._header(ws, 1, render.CHANGE_HEADERS)
     r = 2
-    for rep, change in zip(reports, changes, strict=True):
+    for unit, change in zip(units, changes, strict=True):
         if change is None:
             continue
-        head = (rep.unit_code, rep.department, f"第 {change.previous_round} 轮")
-        if change.same_file:
-            rows: list[tuple[Any, ...]] = [("文件未修改", None, None, None, None, change.summary)]
-        else:
-            rows = [(what, code, rule or None, sheet or None, cell or None, message)
-                    for what, items in (("已改正", change.fixed), ("新增", change.new), ("仍未改正", change.still_open),
-                                    ("已说明", change.explained))
-                    for code, rule, sheet, cell, _sev, message in items]
-            rows += [("数据变化", None, None, None, None, label) for label in change.figures_changed]
-        for row in rows:
-            for c, v in enumerate(head + row, start=1):
+        for row in render._change_rows(unit, change):  # the rows themselves: the streamed writer's
+            for c, v in enumerate(row, start=1):
                 put(ws, r, c, v)
             r += 1
     render._print_ready(ws, render.CHANGE_WIDTHS, last_row=r - 1)

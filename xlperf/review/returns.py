@@ -207,7 +207,7 @@ OWN_KINDS = ("notice", "returned")
 """Marks of the files a round writes into the returns folder: the next round replaces them."""
 
 
-def _remove_previous(folder: Path) -> int:
+def prepare_returns(folder: Path) -> int:
     """Delete the notices and returned copies a previous round wrote into ``folder`` (recognised by their
     mark, never by name); anything else there is left alone. Returns how many were removed."""
     import stat
@@ -277,11 +277,6 @@ def write_returns(reports: list[FileReport], folder: str | Path, fw: Framework |
         if item is not None:
             out.append(item)
     return out, removed
-
-
-def prepare_returns(folder: Path) -> int:
-    """Remove the notices and returned copies a previous round wrote into ``folder``; how many."""
-    return _remove_previous(folder)
 
 
 def return_unit(rep: FileReport, folder: Path, fw: Framework | None, taken: set[str], *,
